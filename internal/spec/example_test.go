@@ -1,0 +1,50 @@
+package spec
+
+import (
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// The reference example is what new users copy, so it must stay valid and
+// keep describing the write-up's stack.
+func TestExampleFastAPISpec(t *testing.T) {
+	path := filepath.Join("..", "..", "examples", "fastapi", "berth.yaml")
+	s, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", path, err)
+	}
+	exampleDir, err := filepath.Abs(filepath.Join("..", "..", "examples", "fastapi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Spec{
+		File: path,
+		Name: "fastapi",
+		Service: Service{
+			Image:       "fastapi-dev:latest",
+			Port:        9000,
+			Count:       2,
+			CPU:         256,
+			Memory:      512,
+			Environment: map[string]string{"LOG_LEVEL": "info"},
+			Placement:   PlacementDistinctInstance,
+			HealthCheck: HealthCheck{
+				Path: "/health", Interval: 10, Timeout: 5,
+				HealthyThreshold: 2, UnhealthyThreshold: 2, Matcher: "200",
+			},
+			DeregistrationDelay: 5,
+		},
+		Capacity:     Capacity{Provider: ProviderEC2, InstanceType: "t2.medium", Min: 1, Max: 2},
+		LoadBalancer: LoadBalancer{Public: true, Port: 80},
+		Logs:         Logs{RetentionDays: 7},
+		Local: &Local{
+			Command: []string{"/usr/bin/python3", "-m", "uvicorn", "main:app", "--host", "$HOST", "--port", "9000"},
+			Dir:     exampleDir,
+			Env:     map[string]string{"PYTHONUNBUFFERED": "1"},
+		},
+	}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("example spec\n got %+v\nwant %+v\nlocal got %+v\n     want %+v", s, want, s.Local, want.Local)
+	}
+}

@@ -1,0 +1,189 @@
+// Package spec turns a berth.yaml into a typed, defaulted and validated Spec.
+//
+// Every problem in a file is reported at once, each naming the file, line,
+// column and field path, so a user fixes a spec in one round instead of one
+// error per run. The package has no AWS dependency: it only describes intent.
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// DefaultFileName is the spec file looked up when a directory is given.
+const DefaultFileName = "berth.yaml"
+
+// Spec is one service stack: the service, the capacity it runs on, the load
+// balancer in front of it, its logs and, optionally, how the local cloud runs
+// it without a container.
+type Spec struct {
+	// File is the path the spec was read from, as given; errors are reported
+	// against it.
+	File string
+	// Name prefixes every AWS resource name, hence its short, DNS-safe shape.
+	Name string
+	// Region is empty when the AWS config chain should decide.
+	Region       string
+	Service      Service
+	Capacity     Capacity
+	LoadBalancer LoadBalancer
+	Logs         Logs
+	// Local is nil when the spec has no local section.
+	Local *Local
+}
+
+// Service is the container and how many copies of it run.
+type Service struct {
+	Image string
+	// Port is the container port the load balancer forwards to.
+	Port   int
+	Count  int
+	CPU    int // CPU units (1024 = one vCPU)
+	Memory int // MiB
+	// Environment is nil when the spec sets none.
+	Environment         map[string]string
+	Placement           string
+	HealthCheck         HealthCheck
+	DeregistrationDelay int // seconds
+}
+
+// HealthCheck is the load balancer's view of whether a task is serving.
+type HealthCheck struct {
+	Path               string
+	Interval           int // seconds
+	Timeout            int // seconds
+	HealthyThreshold   int
+	UnhealthyThreshold int
+	// Matcher is an ALB success-code matcher: "200", "200,202" or "200-299".
+	Matcher string
+}
+
+// Capacity is the EC2 Auto Scaling group behind the cluster's capacity provider.
+type Capacity struct {
+	Provider     string
+	InstanceType string
+	Min, Max     int
+}
+
+// LoadBalancer is the Application Load Balancer's public face.
+type LoadBalancer struct {
+	// Public selects an internet-facing rather than an internal load balancer.
+	Public bool
+	Port   int
+}
+
+// Logs configures the CloudWatch Logs group the tasks write to.
+type Logs struct {
+	RetentionDays int
+}
+
+// Local tells the local cloud how to run the service as a plain process.
+type Local struct {
+	// Command is kept verbatim: $VAR and ${VAR} are expanded by the runtime,
+	// which alone knows the task's address.
+	Command []string
+	// Dir is absolute: relative paths are resolved against the spec file's
+	// directory so the result does not depend on where berth was started.
+	Dir string
+	// Env is nil when the spec sets none.
+	Env map[string]string
+}
+
+// Allowed values of the enumerated fields, shared by the parser, its error
+// messages and the schema test.
+const (
+	PlacementDistinctInstance = "distinct-instance"
+	PlacementSpread           = "spread"
+	ProviderEC2               = "ec2"
+)
+
+var (
+	placements = []string{PlacementDistinctInstance, PlacementSpread}
+	providers  = []string{ProviderEC2}
+	// retentionDays are the only values CloudWatch Logs' PutRetentionPolicy accepts.
+	retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+
+// defaults returns a Spec holding every default value; decoding overwrites
+// only what the file sets.
+func defaults(file string) *Spec {
+	return &Spec{
+		File: file,
+		Service: Service{
+			Count:     1,
+			CPU:       256,
+			Memory:    512,
+			Placement: PlacementDistinctInstance,
+			HealthCheck: HealthCheck{
+				Path:               "/",
+				Interval:           10,
+				Timeout:            5,
+				HealthyThreshold:   2,
+				UnhealthyThreshold: 2,
+				Matcher:            "200",
+			},
+			DeregistrationDelay: 30,
+		},
+		Capacity:     Capacity{Provider: ProviderEC2, InstanceType: "t2.medium", Min: 1, Max: 2},
+		LoadBalancer: LoadBalancer{Public: true, Port: 80},
+		Logs:         Logs{RetentionDays: 7},
+	}
+}
+
+// newLocal returns a Local section holding its defaults.
+func newLocal() *Local { return &Local{Dir: "."} }
+
+// Load reads and parses the spec at path. A directory stands for the
+// berth.yaml inside it.
+func Load(path string) (*Spec, error) {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		path = filepath.Join(path, DefaultFileName)
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no spec file at %s (create one like examples/fastapi/berth.yaml, or point -f at it): %w", path, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read spec: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse parses data as the contents of file. file names the source in errors
+// and anchors local.dir; it need not exist. On failure the error is an Errors
+// listing every problem found, in file order.
+func Parse(file string, data []byte) (*Spec, error) {
+	d := newDecoder(file)
+	s := defaults(file)
+	root := d.document(data)
+	if root != nil {
+		d.mapping(root, "", topFields(s))
+		d.validate(s)
+	}
+	if len(d.errs) > 0 {
+		d.errs.sort()
+		return nil, d.errs
+	}
+	if s.Local != nil {
+		dir, err := resolveDir(file, s.Local.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("%s: local.dir: %w", file, err)
+		}
+		s.Local.Dir = dir
+	}
+	return s, nil
+}
+
+func resolveDir(specFile, dir string) (string, error) {
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(filepath.Dir(specFile), dir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("resolve %q: %w", dir, err)
+	}
+	return abs, nil
+}
