@@ -1,0 +1,125 @@
+// Package awsjson is the awsJson 1.1 protocol (ECS, ECR, SSM, CloudWatch
+// Logs, ACM, Application Auto Scaling): a JSON body in, a JSON body out, the
+// operation named by the X-Amz-Target header.
+package awsjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol"
+)
+
+const contentType = "application/x-amz-json-1.1"
+
+// Codec implements protocol.Codec for awsJson 1.1.
+type Codec struct{}
+
+// Decode unmarshals the JSON body into input. An empty body counts as {}.
+func (Codec) Decode(_ *http.Request, body []byte, input any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(input); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return protocol.Errorf("SerializationException", "field %q: expected %s, got a JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
+		}
+		return protocol.Errorf("SerializationException", "request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+// Encode writes output as the JSON response body.
+func (Codec) Encode(w http.ResponseWriter, call *protocol.Call, output any) {
+	body, err := json.Marshal(output)
+	if err != nil {
+		Codec{}.EncodeError(w, call, protocol.InternalError(fmt.Errorf("encoding response: %w", err)))
+		return
+	}
+	writeHeaders(w, call)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// EncodeError writes the error both ways clients read it: the Go SDK takes
+// the X-Amzn-ErrorType header, botocore the __type member.
+func (Codec) EncodeError(w http.ResponseWriter, call *protocol.Call, e *protocol.Error) {
+	body, _ := json.Marshal(struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}{e.Code, e.Message})
+	writeHeaders(w, call)
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	w.WriteHeader(e.HTTPStatus())
+	_, _ = w.Write(body)
+}
+
+// UnknownOperation is what AWS answers for a target it does not serve.
+func (Codec) UnknownOperation(name string) *protocol.Error {
+	return protocol.Errorf("UnknownOperationException", "operation %s is not supported by this endpoint", name)
+}
+
+func writeHeaders(w http.ResponseWriter, call *protocol.Call) {
+	w.Header().Set("Content-Type", contentType)
+	if call != nil {
+		w.Header().Set("X-Amzn-RequestId", call.RequestID)
+	}
+}
+
+// Time is a timestamp the way awsJson carries it: epoch seconds as a JSON
+// number (the Go SDK rejects strings).
+type Time time.Time
+
+// Now returns the current time truncated to milliseconds, the precision AWS
+// reports.
+func Now() Time { return Time(time.Now().UTC().Truncate(time.Millisecond)) }
+
+// NewTime converts t; a zero t stays zero.
+func NewTime(t time.Time) Time { return Time(t) }
+
+// Time returns t as a time.Time.
+func (t Time) Time() time.Time { return time.Time(t) }
+
+// IsZero reports whether t is unset.
+func (t Time) IsZero() bool { return time.Time(t).IsZero() }
+
+// MarshalJSON writes epoch seconds with millisecond precision.
+func (t Time) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	return []byte(strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64)), nil
+}
+
+// UnmarshalJSON accepts epoch seconds (with or without a fraction) and, for
+// lenient clients, an RFC 3339 string.
+func (t *Time) UnmarshalJSON(data []byte) error {
+	s := strings.TrimSpace(string(data))
+	if s == "null" {
+		return nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		var str string
+		if err := json.Unmarshal(data, &str); err != nil {
+			return err
+		}
+		parsed, err := time.Parse(time.RFC3339Nano, str)
+		if err != nil {
+			return fmt.Errorf("timestamp %q: %w", str, err)
+		}
+		*t = Time(parsed)
+		return nil
+	}
+	secs, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("timestamp %s: %w", s, err)
+	}
+	*t = Time(time.UnixMilli(int64(secs * 1000)).UTC())
+	return nil
+}

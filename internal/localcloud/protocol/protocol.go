@@ -1,0 +1,145 @@
+// Package protocol holds what every AWS wire protocol of the local cloud
+// shares: the operation table a service registers, the error type that each
+// codec renders the way its protocol's clients expect, and the per-call
+// context (region, account, request id) taken from the signed request.
+package protocol
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// Error is an AWS error as a client sees it: a code the SDKs match on, a
+// message, and the HTTP status that carries it.
+type Error struct {
+	Code    string
+	Message string
+	// Status is the HTTP status; zero means 400.
+	Status int
+	// Fault marks a server-side error (query "Receiver", 5xx).
+	Fault bool
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// HTTPStatus is the status the error travels with.
+func (e *Error) HTTPStatus() int {
+	switch {
+	case e.Status != 0:
+		return e.Status
+	case e.Fault:
+		return http.StatusInternalServerError
+	default:
+		return http.StatusBadRequest
+	}
+}
+
+// Errorf returns a client error (400) with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithStatus returns a copy of e sent with the given HTTP status.
+func (e *Error) WithStatus(status int) *Error {
+	c := *e
+	c.Status = status
+	return &c
+}
+
+// InternalError wraps an unexpected failure so clients get a retryable 500
+// instead of a dropped connection.
+func InternalError(err error) *Error {
+	return &Error{Code: "InternalFailure", Message: err.Error(), Fault: true}
+}
+
+// Call is what an operation may need besides its input.
+type Call struct {
+	Service   string // signing name, e.g. "ecs"
+	Operation string // e.g. "CreateCluster"
+	Region    string
+	AccountID string
+	RequestID string
+}
+
+type callKey struct{}
+
+// WithCall returns ctx carrying c.
+func WithCall(ctx context.Context, c *Call) context.Context {
+	return context.WithValue(ctx, callKey{}, c)
+}
+
+// CallFrom returns the call in ctx, or one for the default region and account
+// when ctx carries none (calls made by the local cloud's own controllers).
+func CallFrom(ctx context.Context) *Call {
+	if c, ok := ctx.Value(callKey{}).(*Call); ok {
+		return c
+	}
+	return &Call{Region: DefaultRegion, AccountID: DefaultAccountID}
+}
+
+// The identity of the local cloud: one account, answering in any region.
+const (
+	DefaultRegion    = "us-east-1"
+	DefaultAccountID = "000000000000"
+)
+
+// Operation is one API action: how to make its input and how to run it.
+type Operation struct {
+	Name     string
+	NewInput func() any
+	Invoke   func(ctx context.Context, input any) (any, error)
+}
+
+// Op builds an Operation from a typed handler. In is the request shape the
+// codec decodes into; Out is the response shape it encodes.
+func Op[In, Out any](name string, handler func(ctx context.Context, in *In) (*Out, error)) Operation {
+	return Operation{
+		Name:     name,
+		NewInput: func() any { return new(In) },
+		Invoke: func(ctx context.Context, input any) (any, error) {
+			out, err := handler(ctx, input.(*In))
+			if err != nil {
+				return nil, err
+			}
+			if out == nil {
+				out = new(Out)
+			}
+			return out, nil
+		},
+	}
+}
+
+// Codec reads requests and writes responses in one wire protocol.
+type Codec interface {
+	// Decode fills input (a pointer from Operation.NewInput) from the request.
+	Decode(r *http.Request, body []byte, input any) error
+	// Encode writes a successful response for the operation.
+	Encode(w http.ResponseWriter, call *Call, output any)
+	// EncodeError writes err the way this protocol's clients parse errors.
+	EncodeError(w http.ResponseWriter, call *Call, err *Error)
+	// UnknownOperation is the error for an action the service does not have.
+	UnknownOperation(name string) *Error
+}
+
+// Service is one AWS service of the local cloud as the router sees it.
+type Service struct {
+	// SigningName is the SigV4 credential scope's service, e.g. "ecs".
+	SigningName string
+	// TargetPrefix routes awsJson requests (X-Amz-Target: Prefix.Operation).
+	TargetPrefix string
+	// Version routes query and EC2 requests (Action=...&Version=...).
+	Version    string
+	Codec      Codec
+	Operations []Operation
+}
+
+// Lookup returns the named operation.
+func (s *Service) Lookup(name string) (Operation, bool) {
+	for _, op := range s.Operations {
+		if op.Name == name {
+			return op, true
+		}
+	}
+	return Operation{}, false
+}

@@ -1,0 +1,496 @@
+package runtime
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ProcessOptions tunes a Process runtime; the zero value is usable.
+type ProcessOptions struct {
+	// EventBuffer is the capacity of the Events channel (default 256). Events
+	// beyond it queue in memory rather than block the runtime.
+	EventBuffer int
+	// MaxLineBytes is the longest line handed to Output in one piece
+	// (default 16 KiB); longer lines are split.
+	MaxLineBytes int
+	// CloseGrace is how long Close waits after SIGTERM before SIGKILL
+	// (default 10 s), bounded by Close's context.
+	CloseGrace time.Duration
+	// OutputDrainTimeout bounds how long a task's end waits for its output
+	// pipes to close after the process group is killed (default 2 s). Only a
+	// process that escaped the group (setsid) keeps them open that long.
+	OutputDrainTimeout time.Duration
+	// Logf receives diagnostics; nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// Process runs each task as a local process in its own process group, so
+// that stopping a task takes its children (uvicorn workers, shells) with it.
+type Process struct {
+	opts   ProcessOptions
+	events *eventQueue
+
+	mu     sync.Mutex
+	tasks  map[string]*processTask
+	closed bool
+}
+
+var _ Runtime = (*Process)(nil)
+
+type processTask struct {
+	spec TaskSpec
+	pid  int
+	// leaderExited is set under Process.mu before the leader is reaped, so a
+	// signal is never sent to a process group id that could be reused.
+	leaderExited bool
+	// done is closed once the task is gone and its event is queued.
+	done chan struct{}
+}
+
+// NewProcess returns a runtime that runs tasks as local processes.
+func NewProcess(opts ProcessOptions) *Process {
+	if opts.EventBuffer <= 0 {
+		opts.EventBuffer = 256
+	}
+	if opts.MaxLineBytes <= 0 {
+		opts.MaxLineBytes = 16 << 10
+	}
+	if opts.CloseGrace <= 0 {
+		opts.CloseGrace = 10 * time.Second
+	}
+	if opts.OutputDrainTimeout <= 0 {
+		opts.OutputDrainTimeout = 2 * time.Second
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	p := &Process{
+		opts:   opts,
+		events: newEventQueue(opts.EventBuffer, opts.Logf),
+		tasks:  make(map[string]*processTask),
+	}
+	go p.events.run()
+	return p
+}
+
+// Events reports every task end; the channel is closed by Close.
+func (p *Process) Events() <-chan TaskEvent { return p.events.out }
+
+// Start starts the task's process and returns once it runs.
+func (p *Process) Start(ctx context.Context, spec TaskSpec) error {
+	if spec.ID == "" {
+		return errors.New("start task: empty task id")
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("start task %s: %w", spec.ID, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return fmt.Errorf("start task %s: %w", spec.ID, ErrClosed)
+	}
+	if _, running := p.tasks[spec.ID]; running {
+		return fmt.Errorf("start task %s: a task with this id is already running", spec.ID)
+	}
+
+	cmd, err := buildCommand(spec)
+	if err != nil {
+		return p.failStart(spec, err)
+	}
+	stdoutRead, stdoutWrite, err := os.Pipe()
+	if err != nil {
+		return p.failStart(spec, fmt.Errorf("stdout pipe: %w", err))
+	}
+	stderrRead, stderrWrite, err := os.Pipe()
+	if err != nil {
+		closeAll(stdoutRead, stdoutWrite)
+		return p.failStart(spec, fmt.Errorf("stderr pipe: %w", err))
+	}
+	// Our own pipes rather than cmd.StdoutPipe: children of the task may keep
+	// writing after the leader exits, and Wait must not cut them off.
+	cmd.Stdout = stdoutWrite
+	cmd.Stderr = stderrWrite
+	startErr := cmd.Start()
+	closeAll(stdoutWrite, stderrWrite)
+	if startErr != nil {
+		closeAll(stdoutRead, stderrRead)
+		return p.failStart(spec, startErr)
+	}
+
+	task := &processTask{spec: spec, pid: cmd.Process.Pid, done: make(chan struct{})}
+	p.tasks[spec.ID] = task
+	go p.supervise(task, cmd, stdoutRead, stderrRead)
+	return nil
+}
+
+func (p *Process) failStart(spec TaskSpec, cause error) error {
+	err := &StartError{TaskID: spec.ID, Image: spec.Image, Err: cause}
+	p.events.push(TaskEvent{ID: spec.ID, ExitCode: -1, Err: err, Time: time.Now()})
+	return err
+}
+
+func closeAll(files ...*os.File) {
+	for _, f := range files {
+		_ = f.Close()
+	}
+}
+
+// buildCommand expands the argv from the task's own environment and resolves
+// the executable the way a container's PATH would.
+func buildCommand(spec TaskSpec) (*exec.Cmd, error) {
+	if len(spec.Command) == 0 {
+		return nil, errors.New("no command specified")
+	}
+	argv := make([]string, len(spec.Command))
+	for i, arg := range spec.Command {
+		argv[i] = expand(arg, spec.Env)
+	}
+	path, err := resolveExecutable(argv[0], spec.Dir, spec.Env)
+	if err != nil {
+		return nil, err
+	}
+	env := make([]string, 0, len(spec.Env))
+	for name, value := range spec.Env {
+		env = append(env, name+"="+value)
+	}
+	sort.Strings(env)
+	cmd := &exec.Cmd{
+		Path: path,
+		Args: argv,
+		// A non-nil empty slice: nil would inherit the host environment.
+		Env:         env,
+		Dir:         spec.Dir,
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	return cmd, nil
+}
+
+// expand replaces $VAR and ${VAR} with values from env. "$$" stands for a
+// literal "$", as in Compose files, so that shell scripts can still use $$,
+// $? or a variable the shell sets itself.
+func expand(arg string, env map[string]string) string {
+	pieces := strings.Split(arg, "$$")
+	for i, piece := range pieces {
+		pieces[i] = os.Expand(piece, func(name string) string { return env[name] })
+	}
+	return strings.Join(pieces, "$")
+}
+
+func resolveExecutable(name, dir string, env map[string]string) (string, error) {
+	if name == "" {
+		return "", errors.New(`exec: "": executable file not found in $PATH`)
+	}
+	if strings.Contains(name, "/") {
+		path := name
+		if !filepath.IsAbs(path) && dir != "" {
+			path = filepath.Join(dir, path)
+		}
+		if err := checkExecutable(path); err != nil {
+			return "", fmt.Errorf("exec: %q: %w", name, err)
+		}
+		return filepath.Abs(path)
+	}
+	searchPath, ok := env["PATH"]
+	if !ok {
+		searchPath = os.Getenv("PATH")
+	}
+	for _, entry := range filepath.SplitList(searchPath) {
+		if entry == "" {
+			entry = "."
+		}
+		if !filepath.IsAbs(entry) && dir != "" {
+			entry = filepath.Join(dir, entry)
+		}
+		candidate := filepath.Join(entry, name)
+		if checkExecutable(candidate) == nil {
+			return filepath.Abs(candidate)
+		}
+	}
+	return "", fmt.Errorf("exec: %q: executable file not found in $PATH", name)
+}
+
+func checkExecutable(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("stat: %w", err)
+	}
+	if info.IsDir() || info.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("%s: permission denied", path)
+	}
+	return nil
+}
+
+// supervise waits for the task's leader, kills what is left of its group as
+// a container's end would, drains its output and publishes its end.
+func (p *Process) supervise(task *processTask, cmd *exec.Cmd, stdout, stderr *os.File) {
+	var outputMu sync.Mutex
+	var readers sync.WaitGroup
+	readers.Add(2)
+	go p.readLines(task.spec, StreamStdout, stdout, &outputMu, &readers)
+	go p.readLines(task.spec, StreamStderr, stderr, &outputMu, &readers)
+
+	// Wait without reaping: the zombie leader keeps its pid, hence the process
+	// group id, reserved until the group has been killed.
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, task.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err == nil || !errors.Is(err, unix.EINTR) {
+			if err != nil {
+				p.opts.Logf("runtime: wait for task %s: %v", task.spec.ID, err)
+			}
+			break
+		}
+	}
+	p.mu.Lock()
+	task.leaderExited = true
+	p.mu.Unlock()
+	if err := syscall.Kill(-task.pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		p.opts.Logf("runtime: kill rest of task %s: %v", task.spec.ID, err)
+	}
+	waitErr := cmd.Wait()
+
+	drained := make(chan struct{})
+	go func() {
+		readers.Wait()
+		close(drained)
+	}()
+	drainTimer := time.NewTimer(p.opts.OutputDrainTimeout)
+	select {
+	case <-drained:
+	case <-drainTimer.C:
+		p.opts.Logf("runtime: task %s: output still open after its process group was killed; closing it", task.spec.ID)
+		closeAll(stdout, stderr)
+		<-drained
+	}
+	drainTimer.Stop()
+	closeAll(stdout, stderr)
+
+	event := TaskEvent{ID: task.spec.ID, ExitCode: -1, Time: time.Now()}
+	var exitErr *exec.ExitError
+	switch {
+	case waitErr == nil || errors.As(waitErr, &exitErr):
+		status, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if status.Signaled() {
+			event.Signal = status.Signal().String()
+			event.ExitCode = 128 + int(status.Signal())
+		} else {
+			event.ExitCode = status.ExitStatus()
+		}
+	default:
+		event.Err = fmt.Errorf("wait for task %s: %w", task.spec.ID, waitErr)
+	}
+
+	p.mu.Lock()
+	if p.tasks[task.spec.ID] == task {
+		delete(p.tasks, task.spec.ID)
+	}
+	p.mu.Unlock()
+	p.events.push(event)
+	close(task.done)
+}
+
+func (p *Process) readLines(spec TaskSpec, stream string, pipe *os.File, outputMu *sync.Mutex, readers *sync.WaitGroup) {
+	defer readers.Done()
+	reader := bufio.NewReaderSize(pipe, p.opts.MaxLineBytes)
+	for {
+		chunk, err := reader.ReadSlice('\n')
+		if len(chunk) > 0 && spec.Output != nil {
+			text := strings.TrimSuffix(string(chunk), "\n")
+			if !errors.Is(err, bufio.ErrBufferFull) {
+				text = strings.TrimSuffix(text, "\r")
+			}
+			outputMu.Lock()
+			spec.Output(OutputLine{TaskID: spec.ID, Stream: stream, Time: time.Now(), Text: text})
+			outputMu.Unlock()
+		}
+		switch {
+		case err == nil, errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF), errors.Is(err, os.ErrClosed):
+			return
+		default:
+			p.opts.Logf("runtime: read %s of task %s: %v", stream, spec.ID, err)
+			return
+		}
+	}
+}
+
+// Stop stops a task: SIGTERM to its process group, SIGKILL after grace or
+// when ctx ends first, and returns once the task is gone.
+func (p *Process) Stop(ctx context.Context, id string, grace time.Duration) error {
+	p.mu.Lock()
+	task, ok := p.tasks[id]
+	p.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("stop task %s: %w", id, ErrTaskNotFound)
+	}
+	p.signal(task, syscall.SIGTERM)
+	graceTimer := time.NewTimer(grace)
+	defer graceTimer.Stop()
+	select {
+	case <-task.done:
+		return nil
+	case <-graceTimer.C:
+		p.signal(task, syscall.SIGKILL)
+	case <-ctx.Done():
+		p.signal(task, syscall.SIGKILL)
+		return fmt.Errorf("stop task %s: %w", id, ctx.Err())
+	}
+	select {
+	case <-task.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("stop task %s: %w", id, ctx.Err())
+	}
+}
+
+func (p *Process) signal(task *processTask, sig syscall.Signal) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if task.leaderExited {
+		return // the supervisor kills what remains of the group
+	}
+	if err := syscall.Kill(-task.pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		p.opts.Logf("runtime: signal %v to task %s: %v", sig, task.spec.ID, err)
+	}
+}
+
+// Close refuses new tasks, stops every task this runtime started and closes
+// Events, so that no process outlives the local cloud. When ctx ends before
+// the grace period, the tasks are killed at once.
+func (p *Process) Close(ctx context.Context) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	tasks := make([]*processTask, 0, len(p.tasks))
+	for _, task := range p.tasks {
+		tasks = append(tasks, task)
+	}
+	p.mu.Unlock()
+
+	for _, task := range tasks {
+		p.signal(task, syscall.SIGTERM)
+	}
+	graceTimer := time.NewTimer(p.opts.CloseGrace)
+	defer graceTimer.Stop()
+	escalated := false
+	for _, task := range tasks {
+		select {
+		case <-task.done:
+			continue
+		case <-graceTimer.C:
+		case <-ctx.Done():
+		}
+		if !escalated {
+			escalated = true
+			for _, remaining := range tasks {
+				p.signal(remaining, syscall.SIGKILL)
+			}
+		}
+		// SIGKILL cannot be ignored, so waiting here is bounded.
+		<-task.done
+	}
+	p.events.close()
+	return nil
+}
+
+// eventQueue hands events to the Events channel without ever blocking the
+// runtime: what the channel cannot hold waits in memory.
+type eventQueue struct {
+	out  chan TaskEvent
+	wake chan struct{}
+	stop chan struct{}
+	gone chan struct{}
+	logf func(format string, args ...any)
+
+	mu      sync.Mutex
+	pending []TaskEvent
+}
+
+func newEventQueue(capacity int, logf func(string, ...any)) *eventQueue {
+	return &eventQueue{
+		out:  make(chan TaskEvent, capacity),
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+		gone: make(chan struct{}),
+		logf: logf,
+	}
+}
+
+func (q *eventQueue) push(event TaskEvent) {
+	q.mu.Lock()
+	q.pending = append(q.pending, event)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *eventQueue) run() {
+	defer close(q.gone)
+	for {
+		q.mu.Lock()
+		if len(q.pending) == 0 {
+			q.mu.Unlock()
+			select {
+			case <-q.wake:
+				continue
+			case <-q.stop:
+				q.flush()
+				return
+			}
+		}
+		next := q.pending[0]
+		q.mu.Unlock()
+		select {
+		case q.out <- next:
+			q.mu.Lock()
+			q.pending = q.pending[1:]
+			q.mu.Unlock()
+		case <-q.stop:
+			q.flush()
+			return
+		}
+	}
+}
+
+// flush moves what still fits into the channel and closes it; a reader that
+// stopped reading long ago loses the rest rather than leaking a goroutine.
+func (q *eventQueue) flush() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, event := range q.pending {
+		select {
+		case q.out <- event:
+		default:
+			q.logf("runtime: dropping %d task events nobody read", len(q.pending)-i)
+			q.pending = nil
+			close(q.out)
+			return
+		}
+	}
+	q.pending = nil
+	close(q.out)
+}
+
+func (q *eventQueue) close() {
+	close(q.stop)
+	<-q.gone
+}

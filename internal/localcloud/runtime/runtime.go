@@ -1,0 +1,132 @@
+// Package runtime runs the containers of local-cloud ECS tasks. The ECS
+// backend and its controllers drive it through the Runtime interface; it
+// knows nothing of the AWS wire protocol or of the store.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Runtime starts and stops the containers of tasks and reports how they end.
+type Runtime interface {
+	// Start returns once the process has started, or failed to start. A
+	// failure to start is returned as a *StartError and is also published on
+	// Events, so a controller that only watches Events sees every task end.
+	Start(ctx context.Context, spec TaskSpec) error
+	// Stop sends SIGTERM to the task's whole process group, SIGKILL after
+	// grace, and returns once the task is gone. A task that has already
+	// exited is reported as ErrTaskNotFound.
+	Stop(ctx context.Context, id string, grace time.Duration) error
+	// Events reports every task end. It is buffered and the runtime never
+	// blocks on a slow reader.
+	Events() <-chan TaskEvent
+}
+
+// TaskSpec describes one container of one task.
+type TaskSpec struct {
+	// ID is unique among running tasks (ECS task id + container name).
+	ID string
+	// Image is only used in messages; ProcessImage maps images to commands.
+	Image string
+	// Command is the argv. $VAR and ${VAR} are expanded from Env, never from
+	// the host environment, as a container would see them; "$$" is a literal
+	// "$" (for shell scripts: "sh -c 'echo $$$$'" prints the shell's pid).
+	Command []string
+	Dir     string
+	// Env is the whole environment of the process: nothing is inherited from
+	// the host, so the caller adds PATH, HOME and the like when it wants them.
+	// A bare command name is looked up in Env's PATH, or in the host's PATH
+	// when Env has none.
+	Env map[string]string
+	// Output receives every stdout and stderr line in order per stream. Calls
+	// for one task never overlap, so Output need not be safe for concurrent
+	// use by one task; lines longer than the runtime's limit arrive split.
+	Output func(line OutputLine)
+}
+
+// Stream names used in OutputLine.Stream.
+const (
+	StreamStdout = "stdout"
+	StreamStderr = "stderr"
+)
+
+// OutputLine is one line a task wrote, without its line ending.
+type OutputLine struct {
+	TaskID string
+	Stream string
+	Time   time.Time
+	Text   string
+}
+
+// TaskEvent reports the end of a task.
+//
+// ExitCode follows the Docker convention ECS reports: a process killed by a
+// signal exits with 128+signal (137 for SIGKILL, 143 for SIGTERM) and Signal
+// holds the signal's name as Go prints it ("killed", "terminated"). When the
+// task could not start, Err is a *StartError and ExitCode is -1.
+type TaskEvent struct {
+	ID       string
+	ExitCode int
+	Signal   string
+	Err      error
+	Time     time.Time
+}
+
+// ErrTaskNotFound is returned by Stop for a task that is not running, which
+// includes one that has already exited: callers may treat it as "stopped".
+var ErrTaskNotFound = errors.New("task not found")
+
+// ErrClosed is returned by Start once the runtime is closed.
+var ErrClosed = errors.New("runtime closed")
+
+// StartError says why a container could not start. Its message reads like
+// the stoppedReason ECS gives for the same failure.
+type StartError struct {
+	TaskID string
+	Image  string
+	Err    error
+}
+
+func (e *StartError) Error() string {
+	return fmt.Sprintf("CannotStartContainerError: image %q: %v", e.Image, e.Err)
+}
+
+func (e *StartError) Unwrap() error { return e.Err }
+
+// ProcessImage says how to run an image as a local process instead of a
+// container; the registry mapping image names to ProcessImages lives with
+// the local cloud's configuration.
+type ProcessImage struct {
+	Name    string
+	Dir     string
+	Command []string
+	Env     map[string]string
+}
+
+// TaskSpec builds the spec of a container running this image. As with a
+// container image, a non-empty command overrides the image's command, and
+// the task's environment overrides the image's.
+func (img ProcessImage) TaskSpec(id string, command []string, env map[string]string, output func(OutputLine)) TaskSpec {
+	merged := make(map[string]string, len(img.Env)+len(env))
+	for name, value := range img.Env {
+		merged[name] = value
+	}
+	for name, value := range env {
+		merged[name] = value
+	}
+	argv := img.Command
+	if len(command) > 0 {
+		argv = command
+	}
+	return TaskSpec{
+		ID:      id,
+		Image:   img.Name,
+		Command: append([]string(nil), argv...),
+		Dir:     img.Dir,
+		Env:     merged,
+		Output:  output,
+	}
+}

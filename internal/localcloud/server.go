@@ -1,0 +1,191 @@
+package localcloud
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"runtime/debug"
+	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// maxBodyBytes bounds a request body; AWS's own limits are far lower for the
+// APIs served here, so anything larger is a broken or hostile client.
+const maxBodyBytes = 16 << 20
+
+// Router is the AWS API half of the endpoint: it finds the service and the
+// operation a request is for, decodes it with the service's codec, runs it
+// and encodes the reply or the AWS error.
+type Router struct {
+	byTarget  map[string]*protocol.Service // awsJson target prefix
+	byVersion map[string][]*protocol.Service
+	logger    *slog.Logger
+}
+
+// NewRouter routes to the given services.
+func NewRouter(logger *slog.Logger, services ...*protocol.Service) *Router {
+	r := &Router{byTarget: map[string]*protocol.Service{}, byVersion: map[string][]*protocol.Service{}, logger: logger}
+	for _, s := range services {
+		if s.TargetPrefix != "" {
+			r.byTarget[s.TargetPrefix] = s
+		}
+		if s.Version != "" {
+			r.byVersion[s.Version] = append(r.byVersion[s.Version], s)
+		}
+	}
+	return r
+}
+
+// credentialScope matches the SigV4 scope "AKID/date/region/service/aws4_request".
+var credentialScope = regexp.MustCompile(`Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request`)
+
+// signingScope returns the region and signing name a request was signed for,
+// from the Authorization header or a presigned URL's X-Amz-Credential.
+func signingScope(r *http.Request) (region, service string) {
+	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[1], m[2]
+	}
+	if parts := strings.Split(r.URL.Query().Get("X-Amz-Credential"), "/"); len(parts) == 5 {
+		return parts[2], parts[3]
+	}
+	return "", ""
+}
+
+// ServeHTTP serves one AWS API call. A panic in a handler becomes an
+// InternalFailure reply, never a dropped connection or a dead endpoint.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	region, signingName := signingScope(r)
+	if region == "" {
+		region = protocol.DefaultRegion
+	}
+	call := &protocol.Call{Region: region, AccountID: protocol.DefaultAccountID, RequestID: store.NewUUID(), Service: signingName}
+
+	body, err := readBody(r)
+	if err != nil {
+		writeRouteError(w, r, call, protocol.Errorf("SerializationException", "reading request body: %v", err))
+		return
+	}
+
+	svc, opName, perr := rt.route(r, body, signingName)
+	if perr != nil {
+		writeRouteError(w, r, call, perr)
+		return
+	}
+	call.Service = svc.SigningName
+	call.Operation = opName
+	op, ok := svc.Lookup(opName)
+	if !ok {
+		svc.Codec.EncodeError(w, call, svc.Codec.UnknownOperation(opName))
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			rt.logger.Error("handler panicked", "service", call.Service, "operation", opName, "panic", p, "stack", string(debug.Stack()))
+			svc.Codec.EncodeError(w, call, protocol.InternalError(fmt.Errorf("%v", p)))
+		}
+	}()
+	input := op.NewInput()
+	if err := svc.Codec.Decode(r, body, input); err != nil {
+		svc.Codec.EncodeError(w, call, asAWSError(err))
+		return
+	}
+	output, err := op.Invoke(protocol.WithCall(r.Context(), call), input)
+	if err != nil {
+		aerr := asAWSError(err)
+		if aerr.Fault {
+			rt.logger.Error("operation failed", "service", call.Service, "operation", opName, "error", err)
+		}
+		svc.Codec.EncodeError(w, call, aerr)
+		return
+	}
+	svc.Codec.Encode(w, call, output)
+}
+
+// route finds the service and operation: X-Amz-Target first, then the
+// form's Version (disambiguated by the signing name when two services share
+// a version).
+func (rt *Router) route(r *http.Request, body []byte, signingName string) (*protocol.Service, string, *protocol.Error) {
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		dot := strings.LastIndex(target, ".")
+		if dot < 0 {
+			return nil, "", protocol.Errorf("UnknownOperationException", "X-Amz-Target %q is not Service.Operation", target)
+		}
+		svc, ok := rt.byTarget[target[:dot]]
+		if !ok {
+			return nil, "", protocol.Errorf("UnknownOperationException", "no service with target prefix %q", target[:dot])
+		}
+		return svc, target[dot+1:], nil
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, "", protocol.Errorf("MalformedQueryString", "request body is not a form: %v", err)
+	}
+	for k, v := range r.URL.Query() { // GET-style query calls put parameters in the URL
+		if _, ok := form[k]; !ok {
+			form[k] = v
+		}
+	}
+	r.PostForm = form
+	action, version := form.Get("Action"), form.Get("Version")
+	if action == "" {
+		return nil, "", protocol.Errorf("MissingAction", "the request names no Action (and no X-Amz-Target)")
+	}
+	candidates := rt.byVersion[version]
+	switch {
+	case len(candidates) == 1:
+		return candidates[0], action, nil
+	case len(candidates) > 1:
+		for _, s := range candidates {
+			if s.SigningName == signingName {
+				return s, action, nil
+			}
+		}
+	}
+	return nil, "", protocol.Errorf("InvalidAction", "no service here serves Action %s at Version %q", action, version)
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	var reader io.Reader = http.MaxBytesReader(nil, r.Body, maxBodyBytes)
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		gz, err := gzip.NewReader(reader)
+		if err != nil {
+			return nil, err
+		}
+		defer gz.Close()
+		reader = io.LimitReader(gz, maxBodyBytes)
+	}
+	return io.ReadAll(reader)
+}
+
+// writeRouteError answers a request that reached no service, in the
+// protocol the client evidently speaks.
+func writeRouteError(w http.ResponseWriter, r *http.Request, call *protocol.Call, e *protocol.Error) {
+	if r.Header.Get("X-Amz-Target") != "" || strings.Contains(r.Header.Get("Content-Type"), "json") {
+		awsjson.Codec{}.EncodeError(w, call, e)
+		return
+	}
+	query.Codec{}.EncodeError(w, call, e)
+}
+
+// asAWSError turns any handler error into the AWS error the client sees;
+// an error that is not already one is an internal failure.
+func asAWSError(err error) *protocol.Error {
+	var aerr *protocol.Error
+	if errors.As(err, &aerr) {
+		return aerr
+	}
+	if errors.Is(err, context.Canceled) {
+		return &protocol.Error{Code: "RequestCanceled", Message: err.Error(), Status: 499}
+	}
+	return protocol.InternalError(err)
+}
