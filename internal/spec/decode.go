@@ -321,6 +321,11 @@ func (d *decoder) integer(n *yaml.Node, path string) (int, bool) {
 		d.errorAt(n, path, "integer %s is out of range", n.Value)
 		return 0, false
 	}
+	// YAML resolves integers too large for int64 as floats.
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" && wholeNumber.MatchString(n.Value) {
+		d.errorAt(n, path, "integer %s is out of range", n.Value)
+		return 0, false
+	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
 		if _, err := strconv.Atoi(n.Value); err == nil {
 			d.errorAt(n, path, "must be an integer (got string %q; drop the quotes)", n.Value)
@@ -345,15 +350,19 @@ func (d *decoder) stringList(n *yaml.Node, path string, target *[]string) {
 		itemPath := fmt.Sprintf("%s[%d]", path, i)
 		if item.Kind != yaml.ScalarNode || isNull(item) {
 			d.errorAt(item, itemPath, "must be a string (got %s)", describe(item))
+			d.bad[path] = true
 			ok = false
 			continue
 		}
+		d.values[itemPath] = item
 		list = append(list, item.Value)
 	}
 	if ok {
 		*target = list
 	}
 }
+
+var wholeNumber = regexp.MustCompile(`^[-+]?[0-9_]+$`)
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 

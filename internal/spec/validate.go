@@ -44,7 +44,17 @@ func (d *decoder) validate(s *Spec) {
 
 type validator struct{ d *decoder }
 
-func (v validator) ok(path string) bool { return !v.d.bad[path] }
+// ok reports whether path and every section enclosing it decoded cleanly;
+// a missing or mistyped section would otherwise drag in errors about its
+// defaults.
+func (v validator) ok(path string) bool {
+	for p := path; p != ""; p = parent(p) {
+		if v.d.bad[p] {
+			return false
+		}
+	}
+	return true
+}
 
 func (v validator) between(path string, got, lo, hi int) {
 	if v.ok(path) && (got < lo || got > hi) {
