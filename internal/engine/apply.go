@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/berthdev/berth/internal/graph"
+)
+
+// Phase is the stage of one resource during Apply.
+type Phase string
+
+const (
+	PhaseStart    Phase = "start"
+	PhaseProgress Phase = "progress"
+	PhaseDone     Phase = "done"
+	PhaseFailed   Phase = "failed"
+	PhaseSkipped  Phase = "skipped"
+)
+
+// Event reports progress of one resource.
+type Event struct {
+	Addr    Addr
+	Action  Action
+	Phase   Phase
+	Message string
+	// Elapsed is the time since this resource started, or since the apply
+	// started for skipped resources.
+	Elapsed time.Duration
+}
+
+// DefaultParallelism is how many resources Apply works on at once.
+const DefaultParallelism = 4
+
+// ApplyOptions tunes Apply.
+type ApplyOptions struct {
+	// Parallelism bounds concurrent resource operations; 0 means
+	// DefaultParallelism.
+	Parallelism int
+	// OnEvent receives progress; calls are serialised, so it need not lock.
+	OnEvent func(Event)
+}
+
+type progressKey struct{}
+
+// Progress reports a message about the resource being applied in ctx, for
+// long waits (instances terminating, load balancer provisioning). Outside
+// Apply it does nothing.
+func Progress(ctx context.Context, format string, args ...any) {
+	if report, ok := ctx.Value(progressKey{}).(func(string)); ok {
+		report(fmt.Sprintf(format, args...))
+	}
+}
+
+// Apply carries out the plan: creates and updates in dependency order,
+// deletions in reverse order, up to opts.Parallelism at once. A failure
+// skips everything that depends on the failed resource; the rest goes on.
+// It returns the outputs of every resource that exists afterwards.
+func Apply(ctx context.Context, c *Clients, p *Plan, opts ApplyOptions) (map[Addr]Outputs, error) {
+	parallelism := opts.Parallelism
+	if parallelism == 0 {
+		parallelism = DefaultParallelism
+	}
+	var emitMu sync.Mutex
+	emit := func(e Event) {
+		if opts.OnEvent == nil {
+			return
+		}
+		emitMu.Lock()
+		defer emitMu.Unlock()
+		opts.OnEvent(e)
+	}
+	// Outputs of unchanged resources are known from the plan; a fresh copy
+	// keeps the plan reusable for rendering after Apply.
+	inputs := NewInputs()
+	for addr, out := range p.inputs.Outputs() {
+		inputs.Set(addr, out)
+	}
+	started := time.Now()
+
+	visit := func(ctx context.Context, addr Addr) error {
+		action := p.actions[addr]
+		if action == NoOp {
+			return nil
+		}
+		begin := time.Now()
+		emit(Event{Addr: addr, Action: action, Phase: PhaseStart, Message: action.String()})
+		ctx = context.WithValue(ctx, progressKey{}, func(msg string) {
+			emit(Event{Addr: addr, Action: action, Phase: PhaseProgress, Message: msg, Elapsed: time.Since(begin)})
+		})
+		err := applyOne(ctx, c, p, inputs, addr, action)
+		if err != nil {
+			emit(Event{Addr: addr, Action: action, Phase: PhaseFailed, Message: err.Error(), Elapsed: time.Since(begin)})
+			return err
+		}
+		emit(Event{Addr: addr, Action: action, Phase: PhaseDone, Message: action.String(), Elapsed: time.Since(begin)})
+		return nil
+	}
+
+	var err error
+	if p.Destroy {
+		err = p.graph.ReverseWalk(ctx, parallelism, visit)
+	} else {
+		err = p.graph.Walk(ctx, parallelism, visit)
+	}
+	var walkErr *graph.WalkError[Addr]
+	if errors.As(err, &walkErr) {
+		for _, addr := range p.graph.Nodes() {
+			blocker, skipped := walkErr.Skipped[addr]
+			if !skipped || p.actions[addr] == NoOp {
+				continue
+			}
+			msg := "not started: " + string(blocker) + " failed"
+			if blocker == addr {
+				msg = "not started: apply canceled"
+			}
+			emit(Event{Addr: addr, Action: p.actions[addr], Phase: PhaseSkipped, Message: msg, Elapsed: time.Since(started)})
+		}
+	}
+	if err != nil {
+		return inputs.Outputs(), fmt.Errorf("apply: %w", err)
+	}
+	return inputs.Outputs(), nil
+}
+
+func applyOne(ctx context.Context, c *Clients, p *Plan, inputs *Inputs, addr Addr, action Action) error {
+	r := p.resources[addr]
+	actual := p.observed[addr]
+	switch action {
+	case Delete:
+		if err := r.Delete(ctx, c, actual); err != nil {
+			return fmt.Errorf("delete: %w", err)
+		}
+		inputs.Set(addr, nil)
+		return nil
+	case Replace:
+		if err := r.Delete(ctx, c, actual); err != nil {
+			return fmt.Errorf("replace: delete: %w", err)
+		}
+		actual = nil
+	}
+	out, err := r.Apply(ctx, c, inputs, actual)
+	if err != nil {
+		return fmt.Errorf("%s: %w", action, err)
+	}
+	inputs.Set(addr, out)
+	return nil
+}
