@@ -1,0 +1,121 @@
+package lb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxForwardedFor is how many X-Forwarded-For addresses an ALB accepts
+// before answering 463.
+const maxForwardedFor = 30
+
+type forwardingKey struct{}
+
+// forwarding is what the proxy's Rewrite needs to know about a request.
+type forwarding struct {
+	target   Target
+	port     int
+	protocol string
+}
+
+func (b *Balancer) forward(w http.ResponseWriter, r *http.Request, groups []WeightedTargetGroup, routes *listenerRoutes) {
+	if forwardedFor := r.Header.Values("X-Forwarded-For"); len(forwardedFor) > 0 &&
+		strings.Count(strings.Join(forwardedFor, ","), ",")+1 > maxForwardedFor {
+		writeALBError(w, 463)
+		return
+	}
+	groupARN, ok := chooseGroup(groups)
+	if !ok {
+		writeALBError(w, http.StatusServiceUnavailable)
+		return
+	}
+	target, ok := b.pick(groupARN)
+	if !ok {
+		writeALBError(w, http.StatusServiceUnavailable)
+		return
+	}
+	ctx := context.WithValue(r.Context(), forwardingKey{}, &forwarding{target: target, port: routes.port, protocol: strings.ToLower(routes.protocol)})
+	b.proxy.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// chooseGroup picks one group of a forward action in proportion to weights.
+func chooseGroup(groups []WeightedTargetGroup) (string, bool) {
+	if len(groups) == 1 {
+		return groups[0].ARN, true
+	}
+	total := 0
+	for _, group := range groups {
+		total += group.Weight
+	}
+	if total == 0 {
+		return "", false
+	}
+	draw := rand.IntN(total)
+	for _, group := range groups {
+		if draw < group.Weight {
+			return group.ARN, true
+		}
+		draw -= group.Weight
+	}
+	return "", false
+}
+
+// rewrite addresses the chosen target and adds the headers an ALB adds. The
+// Host header is passed through unchanged.
+func (b *Balancer) rewrite(proxyRequest *httputil.ProxyRequest) {
+	fw, _ := proxyRequest.In.Context().Value(forwardingKey{}).(*forwarding)
+	if fw == nil {
+		return
+	}
+	out, in := proxyRequest.Out, proxyRequest.In
+	out.URL.Scheme = "http"
+	out.URL.Host = net.JoinHostPort(fw.target.ID, strconv.Itoa(fw.target.Port))
+	out.Host = in.Host
+
+	if client, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
+		forwardedFor := client
+		if prior := in.Header.Values("X-Forwarded-For"); len(prior) > 0 {
+			forwardedFor = strings.Join(prior, ", ") + ", " + client
+		}
+		out.Header.Set("X-Forwarded-For", forwardedFor)
+	}
+	out.Header.Set("X-Forwarded-Proto", fw.protocol)
+	out.Header.Set("X-Forwarded-Port", strconv.Itoa(fw.port))
+	out.Header.Set("X-Amzn-Trace-Id", traceID(in.Header.Get("X-Amzn-Trace-Id")))
+}
+
+// traceID makes a new trace id, or prepends a Self entry when the client
+// already sent a Root, as an ALB does.
+func traceID(incoming string) string {
+	id := fmt.Sprintf("1-%08x-%08x%08x%08x", uint32(time.Now().Unix()), rand.Uint32(), rand.Uint32(), rand.Uint32())
+	if strings.Contains(incoming, "Root=") {
+		return "Self=" + id + ";" + incoming
+	}
+	return "Root=" + id
+}
+
+// proxyError maps a failed exchange with a target to the ALB's status.
+func (b *Balancer) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusBadGateway
+	var netErr net.Error
+	switch {
+	case r.Context().Err() != nil:
+		status = 460
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		status = http.StatusGatewayTimeout
+	}
+	target := "?"
+	if fw, ok := r.Context().Value(forwardingKey{}).(*forwarding); ok {
+		target = net.JoinHostPort(fw.target.ID, strconv.Itoa(fw.target.Port))
+	}
+	b.opts.Logf("lb: %s %s to target %s: %v (answered %d)", r.Method, r.URL.Path, target, err, status)
+	writeALBError(w, status)
+}

@@ -1,0 +1,223 @@
+package lb
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// routingTable is an immutable snapshot of every listener's rules; Apply
+// swaps in a new one so requests never wait on a lock to be routed.
+type routingTable struct {
+	listeners map[string]*listenerRoutes // by listener ARN
+	hosts     map[string]string          // lower-case DNS name → listener ARN
+}
+
+type listenerRoutes struct {
+	port     int
+	protocol string
+	// rules are sorted by priority and end with the default actions.
+	rules []compiledRule
+}
+
+type compiledRule struct {
+	conditions []Condition
+	action     Action
+}
+
+func buildRoutes(listener Listener) *listenerRoutes {
+	rules := append([]Rule(nil), listener.Rules...)
+	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Priority < rules[j].Priority })
+	routes := &listenerRoutes{port: listener.Port, protocol: listener.Protocol}
+	for _, rule := range rules {
+		routes.rules = append(routes.rules, compiledRule{conditions: rule.Conditions, action: terminalAction(rule.Actions)})
+	}
+	routes.rules = append(routes.rules, compiledRule{action: terminalAction(listener.DefaultActions)})
+	return routes
+}
+
+// terminalAction picks the one forward, fixed-response or redirect action
+// validation guaranteed; authentication actions before it are skipped.
+func terminalAction(actions []Action) Action {
+	for _, action := range actions {
+		switch action.Type {
+		case ActionForward, ActionFixedResponse, ActionRedirect:
+			return action
+		}
+	}
+	return Action{}
+}
+
+func (routes *listenerRoutes) match(r *http.Request) Action {
+	for _, rule := range routes.rules {
+		if ruleMatches(rule.conditions, r) {
+			return rule.action
+		}
+	}
+	return Action{} // unreachable: the default rule has no conditions
+}
+
+func ruleMatches(conditions []Condition, r *http.Request) bool {
+	for _, condition := range conditions {
+		if !conditionMatches(condition, r) {
+			return false
+		}
+	}
+	return true
+}
+
+func conditionMatches(condition Condition, r *http.Request) bool {
+	switch condition.Field {
+	case FieldPathPattern:
+		return anyValue(condition.Values, func(pattern string) bool { return wildcardMatch(pattern, r.URL.Path) })
+	case FieldHostHeader:
+		host := strings.ToLower(hostWithoutPort(r.Host))
+		return anyValue(condition.Values, func(pattern string) bool { return wildcardMatch(strings.ToLower(pattern), host) })
+	case FieldHTTPHeader:
+		headerValues := r.Header.Values(condition.HeaderName)
+		return anyValue(condition.Values, func(pattern string) bool {
+			for _, value := range headerValues {
+				if wildcardMatch(strings.ToLower(pattern), strings.ToLower(value)) {
+					return true
+				}
+			}
+			return false
+		})
+	case FieldHTTPRequestMethod:
+		return anyValue(condition.Values, func(method string) bool { return method == r.Method })
+	case FieldQueryString:
+		return queryMatches(condition.Values, r.URL.Query())
+	case FieldSourceIP:
+		client, ok := clientAddr(r)
+		if !ok {
+			return false
+		}
+		return anyValue(condition.Values, func(cidr string) bool {
+			prefix, err := netip.ParsePrefix(cidr)
+			return err == nil && prefix.Contains(client)
+		})
+	}
+	return false
+}
+
+func anyValue(values []string, matches func(string) bool) bool {
+	for _, value := range values {
+		if matches(value) {
+			return true
+		}
+	}
+	return false
+}
+
+func queryMatches(values []string, query url.Values) bool {
+	return anyValue(values, func(condition string) bool {
+		keyPattern, valuePattern, hasKey := strings.Cut(condition, "=")
+		if !hasKey {
+			keyPattern, valuePattern = "*", condition
+		}
+		for key, queryValues := range query {
+			if !wildcardMatch(strings.ToLower(keyPattern), strings.ToLower(key)) {
+				continue
+			}
+			for _, value := range queryValues {
+				if wildcardMatch(strings.ToLower(valuePattern), strings.ToLower(value)) {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+// wildcardMatch reports whether text matches pattern, where * matches any
+// run of characters (including "/") and ? exactly one.
+func wildcardMatch(pattern, text string) bool {
+	p, t := 0, 0
+	starAt, textAtStar := -1, 0
+	for t < len(text) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == text[t]):
+			p++
+			t++
+		case p < len(pattern) && pattern[p] == '*':
+			starAt, textAtStar = p, t
+			p++
+		case starAt >= 0:
+			// Let the last * swallow one more character and retry.
+			textAtStar++
+			p, t = starAt+1, textAtStar
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+func hostWithoutPort(hostport string) string {
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		return host
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
+}
+
+func clientAddr(r *http.Request) (netip.Addr, bool) {
+	addrPort, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return addrPort.Addr().Unmap(), true
+}
+
+func writeFixedResponse(w http.ResponseWriter, fixed *FixedResponse) {
+	contentType := fixed.ContentType
+	if contentType == "" {
+		contentType = "text/plain"
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(fixed.Body)))
+	w.WriteHeader(fixed.StatusCode)
+	_, _ = w.Write([]byte(fixed.Body))
+}
+
+func writeRedirect(w http.ResponseWriter, r *http.Request, redirect *Redirect, listenerPort int, listenerProtocol string) {
+	protocol := strings.ToLower(listenerProtocol)
+	placeholders := strings.NewReplacer(
+		"#{protocol}", protocol,
+		"#{host}", hostWithoutPort(r.Host),
+		"#{port}", strconv.Itoa(listenerPort),
+		"#{path}", strings.TrimPrefix(r.URL.Path, "/"),
+		"#{query}", r.URL.RawQuery,
+	)
+	orDefault := func(value, fallback string) string {
+		if value == "" {
+			value = fallback
+		}
+		return placeholders.Replace(value)
+	}
+	targetProtocol := strings.ToLower(orDefault(redirect.Protocol, "#{protocol}"))
+	host := orDefault(redirect.Host, "#{host}")
+	port := orDefault(redirect.Port, "#{port}")
+	path := orDefault(redirect.Path, "/#{path}")
+	query := orDefault(redirect.Query, "#{query}")
+
+	location := targetProtocol + "://" + host
+	if !(targetProtocol == "http" && port == "80") && !(targetProtocol == "https" && port == "443") {
+		location += ":" + port
+	}
+	location += path
+	if query != "" {
+		location += "?" + query
+	}
+	status := redirect.StatusCode
+	if status == 0 {
+		status = http.StatusFound
+	}
+	http.Redirect(w, r, location, status)
+}
