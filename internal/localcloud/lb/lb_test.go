@@ -39,6 +39,8 @@ type testTarget struct {
 	release chan struct{}
 	once    sync.Once
 	headers atomic.Pointer[http.Request]
+	// connections counts TCP connections the target accepted.
+	connections atomic.Int64
 }
 
 // releaseAll lets every held-back request of the target finish.
@@ -53,6 +55,11 @@ func startTarget(t testing.TB, ip, name string) *testTarget {
 		t.Fatalf("listen on %s: %v", ip, err)
 	}
 	server := httptest.NewUnstartedServer(http.HandlerFunc(tt.serve))
+	server.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			tt.connections.Add(1)
+		}
+	}
 	_ = server.Listener.Close()
 	server.Listener = netListener
 	server.Start()
@@ -287,6 +294,45 @@ func TestFailOpenWhenNoTargetIsHealthy(t *testing.T) {
 	}
 }
 
+func TestConnectionsToTargetsAreReused(t *testing.T) {
+	first, second := startTarget(t, "127.0.0.17", "first"), startTarget(t, "127.0.0.18", "second")
+	balancer := newBalancer(t, Options{})
+	// Without health checks, every connection a target sees is a proxied one.
+	url := apply(t, balancer, simpleConfig(HealthCheck{}, 0, first, second))
+	for range 20 {
+		if status, _, _ := get(t, noRedirects, url+"/"); status != http.StatusOK {
+			t.Fatalf("status %d", status)
+		}
+	}
+	if first.hits.Load() != 10 || second.hits.Load() != 10 {
+		t.Fatalf("hits %d/%d, want 10 each", first.hits.Load(), second.hits.Load())
+	}
+	if first.connections.Load() != 1 || second.connections.Load() != 1 {
+		t.Errorf("connections %d/%d for 10 sequential requests each, want one kept alive per target",
+			first.connections.Load(), second.connections.Load())
+	}
+}
+
+func TestWeightedTargetGroups(t *testing.T) {
+	heavy, idle := startTarget(t, "127.0.0.19", "heavy"), startTarget(t, "127.0.0.22", "idle")
+	const idleGroup = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/idle/4444444444444444"
+	cfg := simpleConfig(HealthCheck{}, 0, heavy)
+	cfg.TargetGroups = append(cfg.TargetGroups, TargetGroup{ARN: idleGroup, Port: 80, Targets: []Target{idle.target}})
+	cfg.LoadBalancers[0].Listeners[0].DefaultActions = []Action{{Type: ActionForward, TargetGroups: []WeightedTargetGroup{
+		{ARN: groupARN, Weight: 5}, {ARN: idleGroup, Weight: 0},
+	}}}
+	balancer := newBalancer(t, Options{})
+	url := apply(t, balancer, cfg)
+	for range 10 {
+		if _, body, _ := get(t, noRedirects, url+"/"); body != "heavy" {
+			t.Fatalf("answered by %q, want never the group weighted 0", body)
+		}
+	}
+	if health := balancer.TargetHealth(idleGroup); len(health) != 1 || health[0].State != StateUnavailable || health[0].Reason != ReasonHealthCheckDisabled {
+		t.Errorf("health without checks = %+v, want unavailable / %s", health, ReasonHealthCheckDisabled)
+	}
+}
+
 func TestNoTargetsIs503(t *testing.T) {
 	balancer := newBalancer(t, Options{})
 	url := apply(t, balancer, simpleConfig(fastChecks, 0))
@@ -467,6 +513,17 @@ func TestForwardedHeadersAreAdded(t *testing.T) {
 	_ = response.Body.Close()
 	if got := echo.headers.Load().Header.Get("X-Amzn-Trace-Id"); !regexp.MustCompile(`^Self=1-[0-9a-f]{8}-[0-9a-f]{24};Root=1-5759e988-bd862e3fe1be46a994272793$`).MatchString(got) {
 		t.Errorf("X-Amzn-Trace-Id with a client Root = %q", got)
+	}
+
+	request, _ = http.NewRequest(http.MethodGet, url+"/", nil)
+	request.Header.Set("X-Forwarded-For", strings.Repeat("198.51.100.1, ", 30)+"198.51.100.2")
+	response, err = noRedirects.Do(request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = response.Body.Close()
+	if response.StatusCode != 463 {
+		t.Errorf("status with 31 forwarded addresses = %d, want 463", response.StatusCode)
 	}
 }
 

@@ -307,6 +307,10 @@ func TestMissingCommandIsCannotStartContainerError(t *testing.T) {
 	if err := rt.Start(context.Background(), TaskSpec{ID: "nocommand"}); !errors.As(err, &startErr) {
 		t.Errorf("start without command = %v, want a *StartError", err)
 	}
+	noDir := TaskSpec{ID: "nodir", Command: []string{"/bin/true"}, Dir: "/nonexistent/berth"}
+	if err := rt.Start(context.Background(), noDir); !errors.As(err, &startErr) {
+		t.Errorf("start in a missing directory = %v, want a *StartError", err)
+	}
 }
 
 func TestDuplicateIDIsRefused(t *testing.T) {
