@@ -1,0 +1,31 @@
+# The two commands of the README's quickstart are `make up` and `make test`;
+# .ci/run calls `make test`, so CI runs exactly what a developer runs.
+GO            ?= go
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+EXAMPLE_PKGS  := python3-fastapi python3-uvicorn
+TEST_PKGS     := $(EXAMPLE_PKGS)
+
+.PHONY: up test lint build bench
+
+# Run the FastAPI example on the local cloud: the OS packages the example
+# needs are installed first when they are missing.
+up:
+	scripts/ensure-packages $(EXAMPLE_PKGS)
+	$(GO) run ./cmd/berth up -f examples/fastapi/berth.yaml
+
+# Everything CI checks: formatting, vet, staticcheck, then every test.
+test: lint
+	scripts/ensure-packages $(TEST_PKGS)
+	$(GO) test -race -timeout 30m ./...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+build:
+	$(GO) build -o bin/berth ./cmd/berth
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
