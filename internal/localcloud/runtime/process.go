@@ -86,6 +86,18 @@ func NewProcess(opts ProcessOptions) *Process {
 	return p
 }
 
+// PID returns the process id of a running task, like a container's PID on
+// its host: for operators and for tests that kill tasks from outside.
+func (p *Process) PID(id string) (int, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	task, ok := p.tasks[id]
+	if !ok || task.leaderExited {
+		return 0, false
+	}
+	return task.pid, true
+}
+
 // Events reports every task end; the channel is closed by Close.
 func (p *Process) Events() <-chan TaskEvent { return p.events.out }
 
@@ -173,7 +185,9 @@ func buildCommand(spec TaskSpec) (*exec.Cmd, error) {
 		// A non-nil empty slice: nil would inherit the host environment.
 		Env:         env,
 		Dir:         spec.Dir,
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+		// Pdeathsig: a task must not outlive a local cloud that was killed
+		// with SIGKILL, or it would keep its address and port busy.
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
 	}
 	return cmd, nil
 }
