@@ -1,0 +1,162 @@
+package awsres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+
+	"github.com/berthdev/berth/internal/engine"
+)
+
+// AutoScalingGroup runs the container instances. Its desired capacity is
+// set to Min at creation and left alone afterwards: the capacity provider's
+// managed scaling owns it.
+type AutoScalingGroup struct {
+	Meta
+	Name           string
+	LaunchTemplate engine.Ref // the template's "id"
+	Subnets        []engine.Ref
+	Min, Max       int
+}
+
+type autoScalingGroupState struct {
+	name, arn, launchTemplate, subnets string
+	min, max                           int
+}
+
+// instanceTimeout bounds how long deleting the group may wait for its
+// instances to terminate.
+const instanceTimeout = 20 * time.Minute
+
+func (r *AutoScalingGroup) Observe(ctx context.Context, c *engine.Clients, _ *engine.Inputs) (*engine.Observed, error) {
+	group, err := r.describe(ctx, c)
+	if err != nil || group == nil {
+		return nil, err
+	}
+	state := &autoScalingGroupState{
+		name: r.Name, arn: aws.ToString(group.AutoScalingGroupARN),
+		min: int(aws.ToInt32(group.MinSize)), max: int(aws.ToInt32(group.MaxSize)),
+		subnets: sortedJoin(strings.Split(aws.ToString(group.VPCZoneIdentifier), ",")),
+	}
+	if group.LaunchTemplate != nil {
+		state.launchTemplate = aws.ToString(group.LaunchTemplate.LaunchTemplateId)
+	}
+	return &engine.Observed{Outputs: engine.Outputs{"name": r.Name, "arn": state.arn}, State: state}, nil
+}
+
+// describe returns nil for a group that does not exist or is being
+// deleted: such a group cannot be updated, only waited for.
+func (r *AutoScalingGroup) describe(ctx context.Context, c *engine.Clients) (*astypes.AutoScalingGroup, error) {
+	out, err := c.AutoScaling.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{
+		AutoScalingGroupNames: []string{r.Name},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("describe auto scaling group %s: %w", r.Name, err)
+	}
+	for _, g := range out.AutoScalingGroups {
+		if aws.ToString(g.AutoScalingGroupName) == r.Name {
+			return &g, nil
+		}
+	}
+	return nil, nil
+}
+
+func (r *AutoScalingGroup) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
+	changes := engine.NewChanges(actual)
+	state := &autoScalingGroupState{}
+	if actual != nil {
+		state = actual.State.(*autoScalingGroupState)
+	}
+	changes.ForceNew("name", state.name, r.Name)
+	changes.Field("launch_template", state.launchTemplate, in.Show(r.LaunchTemplate))
+	changes.Field("subnets", state.subnets, sortedJoin(showAll(in, r.Subnets)))
+	changes.Field("min_size", fmt.Sprint(state.min), fmt.Sprint(r.Min))
+	changes.Field("max_size", fmt.Sprint(state.max), fmt.Sprint(r.Max))
+	return changes.Result()
+}
+
+func (r *AutoScalingGroup) Apply(ctx context.Context, c *engine.Clients, in *engine.Inputs, actual *engine.Observed) (engine.Outputs, error) {
+	refs, err := in.Resolve(append([]engine.Ref{r.LaunchTemplate}, r.Subnets...)...)
+	if err != nil {
+		return nil, err
+	}
+	template := &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(refs[0]), Version: aws.String("$Latest")}
+	subnets := strings.Join(refs[1:], ",")
+	if actual != nil {
+		_, err := c.AutoScaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
+			AutoScalingGroupName: aws.String(r.Name), LaunchTemplate: template, VPCZoneIdentifier: aws.String(subnets),
+			MinSize: aws.Int32(int32(r.Min)), MaxSize: aws.Int32(int32(r.Max)),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("update auto scaling group %s: %w", r.Name, err)
+		}
+		return actual.Outputs, nil
+	}
+	tags := []astypes.Tag{{
+		// ECS requires this tag on groups behind a managed-scaling
+		// capacity provider.
+		Key: aws.String("AmazonECSManaged"), Value: aws.String("true"), PropagateAtLaunch: aws.Bool(true),
+	}}
+	for _, kv := range r.tags() {
+		tags = append(tags, astypes.Tag{Key: aws.String(kv.Key), Value: aws.String(kv.Value), PropagateAtLaunch: aws.Bool(true)})
+	}
+	// A new instance profile takes a few seconds to be usable by EC2; the
+	// group rejects it until then.
+	err = retryWhile(ctx, 2*time.Minute, "create auto scaling group "+r.Name, isProfileNotReady, func() error {
+		_, err := c.AutoScaling.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+			AutoScalingGroupName: aws.String(r.Name), LaunchTemplate: template, VPCZoneIdentifier: aws.String(subnets),
+			MinSize: aws.Int32(int32(r.Min)), MaxSize: aws.Int32(int32(r.Max)), DesiredCapacity: aws.Int32(int32(r.Min)),
+			Tags: tags,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create auto scaling group %s: %w", r.Name, err)
+	}
+	group, err := r.describe(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if group == nil {
+		return nil, fmt.Errorf("auto scaling group %s not found after creation", r.Name)
+	}
+	return engine.Outputs{"name": r.Name, "arn": aws.ToString(group.AutoScalingGroupARN)}, nil
+}
+
+func isProfileNotReady(err error) bool {
+	return hasCode(err, "ValidationError") && strings.Contains(strings.ToLower(err.Error()), "instance profile")
+}
+
+// Delete force-deletes the group (terminating its instances without
+// waiting for scale-in protection) and returns once the group and its
+// instances are gone, because the launch template, security groups and
+// subnets cannot go before.
+func (r *AutoScalingGroup) Delete(ctx context.Context, c *engine.Clients, _ *engine.Observed) error {
+	err := retryWhile(ctx, dependencyTimeout, "delete auto scaling group "+r.Name, func(err error) bool {
+		return hasCode(err, "ScalingActivityInProgress", "ResourceInUse")
+	}, func() error {
+		_, err := c.AutoScaling.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{
+			AutoScalingGroupName: aws.String(r.Name), ForceDelete: aws.Bool(true),
+		})
+		return err
+	})
+	if err != nil && !(hasCode(err, "ValidationError") && strings.Contains(err.Error(), "not found")) {
+		return err
+	}
+	return waitUntil(ctx, instanceTimeout, "auto scaling group "+r.Name+" to go away", func() (bool, string, error) {
+		out, err := c.AutoScaling.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{r.Name}})
+		if err != nil {
+			return false, "", err
+		}
+		if len(out.AutoScalingGroups) == 0 {
+			return true, "", nil
+		}
+		group := out.AutoScalingGroups[0]
+		return false, fmt.Sprintf("%s, %d instances left", aws.ToString(group.Status), len(group.Instances)), nil
+	})
+}

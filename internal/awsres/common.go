@@ -1,0 +1,175 @@
+// Package awsres implements one engine.Resource per AWS resource kind that a
+// berth stack uses. Every resource finds its actual object by the berth tags
+// or by a deterministic name, so no state file is needed, and deletes only
+// objects that carry this stack's tags or names.
+package awsres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/berthdev/berth/internal/engine"
+)
+
+// Tag keys berth writes on everything it creates.
+const (
+	TagStack    = "berth:stack"
+	TagResource = "berth:resource"
+)
+
+// Meta is embedded by every resource: the stack it belongs to and its
+// address in that stack.
+type Meta struct {
+	Stack   string
+	Address engine.Addr
+	Deps    []engine.Addr
+}
+
+// Addr implements engine.Resource.
+func (m Meta) Addr() engine.Addr { return m.Address }
+
+// DependsOn implements engine.Resource.
+func (m Meta) DependsOn() []engine.Addr { return m.Deps }
+
+// tags returns the berth tags in a deterministic order.
+func (m Meta) tags() []keyValue {
+	return []keyValue{{TagResource, string(m.Address)}, {TagStack, m.Stack}}
+}
+
+type keyValue struct{ Key, Value string }
+
+// errorCode returns the AWS error code of err, or "".
+func errorCode(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// hasCode reports whether err carries one of the AWS error codes.
+func hasCode(err error, codes ...string) bool {
+	return err != nil && slices.Contains(codes, errorCode(err))
+}
+
+// Bounds for waiting on AWS. Deleting instances and load balancers takes
+// minutes on AWS; the bounds keep a stuck teardown from hanging forever.
+const (
+	dependencyTimeout = 15 * time.Minute
+	pollInterval      = 5 * time.Second
+	maxPollInterval   = 30 * time.Second
+)
+
+// firstPollDelay is short because the local cloud settles in well under a
+// second; the delay doubles from there for AWS.
+var firstPollDelay = 500 * time.Millisecond
+
+// retryWhile calls op until it succeeds, fails with an error retryable does
+// not accept, ctx ends or timeout passes. AWS reports ordering problems
+// (DependencyViolation, ResourceInUse) that resolve on their own once a
+// dependent finishes going away; backoff keeps the call rate polite.
+func retryWhile(ctx context.Context, timeout time.Duration, what string, retryable func(error) bool, op func() error) error {
+	deadline := time.Now().Add(timeout)
+	delay := firstPollDelay
+	for {
+		err := op()
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if time.Now().Add(delay).After(deadline) {
+			return fmt.Errorf("%s: still failing after %s: %w", what, timeout, err)
+		}
+		engine.Progress(ctx, "%s: waiting (%s)", what, errorCode(err))
+		if err := sleep(ctx, delay); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		delay = min(delay*2, maxPollInterval)
+	}
+}
+
+// waitUntil polls check until it reports done, fails, ctx ends or timeout
+// passes; status is the latest state, reported as progress and in the
+// timeout error.
+func waitUntil(ctx context.Context, timeout time.Duration, what string, check func() (done bool, status string, err error)) error {
+	deadline := time.Now().Add(timeout)
+	delay := firstPollDelay
+	for {
+		done, status, err := check()
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if done {
+			return nil
+		}
+		if time.Now().Add(delay).After(deadline) {
+			return fmt.Errorf("%s: gave up after %s (last state: %s)", what, timeout, status)
+		}
+		engine.Progress(ctx, "%s: %s", what, status)
+		if err := sleep(ctx, delay); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		delay = min(delay*2, pollInterval*2)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// sortedJoin renders a set of values for a diff independent of the order
+// AWS returns them in.
+func sortedJoin(values []string) string {
+	sorted := slices.Clone(values)
+	slices.Sort(sorted)
+	return strings.Join(sorted, ",")
+}
+
+// showAll resolves references for Diff, Unknown for those not created yet.
+func showAll(in *engine.Inputs, refs []engine.Ref) []string {
+	values := make([]string, len(refs))
+	for i, ref := range refs {
+		values[i] = in.Show(ref)
+	}
+	return values
+}
+
+// ShortName fits name into AWS's length limit for ALB and target group
+// names (32) or others, keeping it unique by a hash suffix when truncated.
+func ShortName(name string, limit int) string {
+	if len(name) <= limit {
+		return name
+	}
+	var sum uint32 = 2166136261
+	for i := 0; i < len(name); i++ {
+		sum = (sum ^ uint32(name[i])) * 16777619
+	}
+	suffix := fmt.Sprintf("-%06x", sum&0xffffff)
+	return strings.TrimRight(name[:limit-len(suffix)], "-") + suffix
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprint(n)
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

@@ -1,0 +1,32 @@
+package awsres
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// ec2Tags are the berth tags plus a Name tag, which the EC2 console shows.
+func (m Meta) ec2Tags(name string) []ec2types.Tag {
+	tags := []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String(name)}}
+	for _, kv := range m.tags() {
+		tags = append(tags, ec2types.Tag{Key: aws.String(kv.Key), Value: aws.String(kv.Value)})
+	}
+	return tags
+}
+
+func (m Meta) ec2TagSpec(resourceType ec2types.ResourceType, name string) []ec2types.TagSpecification {
+	return []ec2types.TagSpecification{{ResourceType: resourceType, Tags: m.ec2Tags(name)}}
+}
+
+// ec2Filters select the object tagged as this resource of this stack.
+func (m Meta) ec2Filters() []ec2types.Filter {
+	return []ec2types.Filter{
+		{Name: aws.String("tag:" + TagStack), Values: []string{m.Stack}},
+		{Name: aws.String("tag:" + TagResource), Values: []string{string(m.Address)}},
+	}
+}
+
+// ec2Name is the Name tag for objects that have no name of their own.
+func (m Meta) ec2Name() string {
+	return m.Stack + "-" + m.Address.Name()
+}

@@ -1,0 +1,226 @@
+package awsres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/berthdev/berth/internal/engine"
+)
+
+// Placement values, as in berth.yaml.
+const (
+	PlacementDistinctInstance = "distinct-instance"
+	PlacementSpread           = "spread"
+)
+
+// Rolling deployment bounds: half the tasks may be replaced at once, and as
+// many new ones started, which lets a deploy proceed on a full cluster.
+const (
+	minimumHealthyPercent = 50
+	maximumPercent        = 200
+)
+
+// Service is the ECS service running Count tasks behind the target group.
+type Service struct {
+	Meta
+	Name                   string
+	Cluster                engine.Ref // the cluster's "name"
+	TaskDefinition         engine.Ref // the definition's "arn"
+	CapacityProvider       engine.Ref // the provider's "name"
+	TargetGroup            engine.Ref // the target group's "arn"
+	Subnets                []engine.Ref
+	SecurityGroup          engine.Ref
+	Count                  int
+	ContainerPort          int
+	Placement              string
+	HealthCheckGracePeriod int // seconds
+}
+
+type serviceState struct {
+	name, arn, cluster, taskDefinition, capacityProvider, targetGroup string
+	subnets, securityGroups, placement                                string
+	count, gracePeriod, minHealthy, maxPercent                        int
+	circuitBreaker                                                    bool
+}
+
+func (r *Service) describe(ctx context.Context, c *engine.Clients, cluster string) (*ecstypes.Service, error) {
+	out, err := c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{r.Name}})
+	if err != nil {
+		if isECSNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("describe service %s: %w", r.Name, err)
+	}
+	for i, s := range out.Services {
+		if aws.ToString(s.Status) == "ACTIVE" {
+			return &out.Services[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func (r *Service) Observe(ctx context.Context, c *engine.Clients, in *engine.Inputs) (*engine.Observed, error) {
+	cluster, ok := in.Lookup(r.Cluster)
+	if !ok {
+		return nil, nil
+	}
+	s, err := r.describe(ctx, c, cluster)
+	if err != nil || s == nil {
+		return nil, err
+	}
+	state := &serviceState{
+		name: r.Name, arn: aws.ToString(s.ServiceArn), cluster: cluster,
+		taskDefinition: aws.ToString(s.TaskDefinition), count: int(s.DesiredCount),
+		gracePeriod: int(aws.ToInt32(s.HealthCheckGracePeriodSeconds)),
+	}
+	for _, item := range s.CapacityProviderStrategy {
+		state.capacityProvider = aws.ToString(item.CapacityProvider)
+	}
+	for _, lb := range s.LoadBalancers {
+		// Rendered like Diff's desired value so container and port count.
+		state.targetGroup = fmt.Sprintf("%s (%s:%d)", aws.ToString(lb.TargetGroupArn), aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort))
+	}
+	if nc := s.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil {
+		state.subnets = sortedJoin(nc.AwsvpcConfiguration.Subnets)
+		state.securityGroups = sortedJoin(nc.AwsvpcConfiguration.SecurityGroups)
+	}
+	if len(s.PlacementConstraints) > 0 && s.PlacementConstraints[0].Type == ecstypes.PlacementConstraintTypeDistinctInstance {
+		state.placement = PlacementDistinctInstance
+	} else if len(s.PlacementStrategy) > 0 && s.PlacementStrategy[0].Type == ecstypes.PlacementStrategyTypeSpread {
+		state.placement = PlacementSpread
+	}
+	if dc := s.DeploymentConfiguration; dc != nil {
+		state.minHealthy = int(aws.ToInt32(dc.MinimumHealthyPercent))
+		state.maxPercent = int(aws.ToInt32(dc.MaximumPercent))
+		state.circuitBreaker = dc.DeploymentCircuitBreaker != nil && dc.DeploymentCircuitBreaker.Enable && dc.DeploymentCircuitBreaker.Rollback
+	}
+	return &engine.Observed{Outputs: engine.Outputs{"name": r.Name, "arn": state.arn, "cluster": cluster}, State: state}, nil
+}
+
+func (r *Service) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
+	changes := engine.NewChanges(actual)
+	state := &serviceState{}
+	if actual != nil {
+		state = actual.State.(*serviceState)
+	}
+	changes.ForceNew("name", state.name, r.Name)
+	changes.ForceNew("cluster", state.cluster, in.Show(r.Cluster))
+	changes.Field("task_definition", state.taskDefinition, in.Show(r.TaskDefinition))
+	changes.Field("desired_count", fmt.Sprint(state.count), fmt.Sprint(r.Count))
+	changes.Field("capacity_provider", state.capacityProvider, in.Show(r.CapacityProvider))
+	changes.Field("load_balancer", state.targetGroup, fmt.Sprintf("%s (%s:%d)", in.Show(r.TargetGroup), ContainerName, r.ContainerPort))
+	changes.Field("subnets", state.subnets, sortedJoin(showAll(in, r.Subnets)))
+	changes.Field("security_groups", state.securityGroups, in.Show(r.SecurityGroup))
+	changes.Field("placement", state.placement, r.Placement)
+	changes.Field("health_check_grace_period", fmt.Sprint(state.gracePeriod), fmt.Sprint(r.HealthCheckGracePeriod))
+	changes.Field("deployment", fmt.Sprintf("min %d%% max %d%% circuit breaker %s", state.minHealthy, state.maxPercent, onOff(state.circuitBreaker)),
+		fmt.Sprintf("min %d%% max %d%% circuit breaker %s", minimumHealthyPercent, maximumPercent, onOff(true)))
+	return changes.Result()
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on with rollback"
+	}
+	return "off"
+}
+
+func (r *Service) placement() ([]ecstypes.PlacementConstraint, []ecstypes.PlacementStrategy) {
+	switch r.Placement {
+	case PlacementDistinctInstance:
+		return []ecstypes.PlacementConstraint{{Type: ecstypes.PlacementConstraintTypeDistinctInstance}}, []ecstypes.PlacementStrategy{}
+	case PlacementSpread:
+		return []ecstypes.PlacementConstraint{}, []ecstypes.PlacementStrategy{{Type: ecstypes.PlacementStrategyTypeSpread, Field: aws.String("instanceId")}}
+	}
+	return nil, nil
+}
+
+func (r *Service) deployment() *ecstypes.DeploymentConfiguration {
+	return &ecstypes.DeploymentConfiguration{
+		MinimumHealthyPercent:    aws.Int32(minimumHealthyPercent),
+		MaximumPercent:           aws.Int32(maximumPercent),
+		DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: true},
+	}
+}
+
+func (r *Service) Apply(ctx context.Context, c *engine.Clients, in *engine.Inputs, actual *engine.Observed) (engine.Outputs, error) {
+	refs, err := in.Resolve(append([]engine.Ref{r.Cluster, r.TaskDefinition, r.CapacityProvider, r.TargetGroup, r.SecurityGroup}, r.Subnets...)...)
+	if err != nil {
+		return nil, err
+	}
+	cluster, taskDefinition, provider, targetGroup, securityGroup, subnets := refs[0], refs[1], refs[2], refs[3], refs[4], refs[5:]
+	network := &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+		Subnets: subnets, SecurityGroups: []string{securityGroup}, AssignPublicIp: ecstypes.AssignPublicIpDisabled,
+	}}
+	strategy := []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String(provider), Weight: 1}}
+	loadBalancers := []ecstypes.LoadBalancer{{
+		TargetGroupArn: aws.String(targetGroup), ContainerName: aws.String(ContainerName), ContainerPort: aws.Int32(int32(r.ContainerPort)),
+	}}
+	constraints, strategies := r.placement()
+	if actual != nil {
+		state := actual.State.(*serviceState)
+		out, err := c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
+			Cluster: aws.String(cluster), Service: aws.String(r.Name), TaskDefinition: aws.String(taskDefinition),
+			DesiredCount: aws.Int32(int32(r.Count)), NetworkConfiguration: network, CapacityProviderStrategy: strategy,
+			LoadBalancers: loadBalancers, PlacementConstraints: constraints, PlacementStrategy: strategies,
+			HealthCheckGracePeriodSeconds: aws.Int32(int32(r.HealthCheckGracePeriod)), DeploymentConfiguration: r.deployment(),
+			// Changing the capacity provider strategy needs a new deployment.
+			ForceNewDeployment: state.capacityProvider != provider,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("update service %s: %w", r.Name, err)
+		}
+		return engine.Outputs{"name": r.Name, "arn": aws.ToString(out.Service.ServiceArn), "cluster": cluster}, nil
+	}
+	out, err := c.ECS.CreateService(ctx, &ecs.CreateServiceInput{
+		Cluster: aws.String(cluster), ServiceName: aws.String(r.Name), TaskDefinition: aws.String(taskDefinition),
+		DesiredCount: aws.Int32(int32(r.Count)), NetworkConfiguration: network, CapacityProviderStrategy: strategy,
+		LoadBalancers: loadBalancers, PlacementConstraints: constraints, PlacementStrategy: strategies,
+		HealthCheckGracePeriodSeconds: aws.Int32(int32(r.HealthCheckGracePeriod)), DeploymentConfiguration: r.deployment(),
+		SchedulingStrategy: ecstypes.SchedulingStrategyReplica, PropagateTags: ecstypes.PropagateTagsService,
+		EnableECSManagedTags: true, Tags: r.ecsTags(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create service %s: %w", r.Name, err)
+	}
+	return engine.Outputs{"name": r.Name, "arn": aws.ToString(out.Service.ServiceArn), "cluster": cluster}, nil
+}
+
+// serviceDrainTimeout bounds waiting for the tasks to stop: deregistration
+// delay plus stop timeout, with room to spare.
+const serviceDrainTimeout = 20 * time.Minute
+
+// Delete scales the service to zero, deletes it and waits until it is
+// INACTIVE, because the cluster, capacity provider and target group cannot
+// go while its tasks run.
+func (r *Service) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
+	cluster := actual.State.(*serviceState).cluster
+	_, err := c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(r.Name), DesiredCount: aws.Int32(0)})
+	if err != nil && !isECSNotFound(err) && !hasCode(err, "ServiceNotActiveException") {
+		return fmt.Errorf("scale service %s to zero: %w", r.Name, err)
+	}
+	_, err = c.ECS.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(cluster), Service: aws.String(r.Name), Force: aws.Bool(true)})
+	if err != nil && !isECSNotFound(err) && !hasCode(err, "ServiceNotActiveException") {
+		return fmt.Errorf("delete service %s: %w", r.Name, err)
+	}
+	return waitUntil(ctx, serviceDrainTimeout, "service "+r.Name+" to stop", func() (bool, string, error) {
+		out, err := c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{r.Name}})
+		if err != nil {
+			if isECSNotFound(err) {
+				return true, "", nil
+			}
+			return false, "", err
+		}
+		for _, s := range out.Services {
+			if status := aws.ToString(s.Status); status != "INACTIVE" {
+				return false, fmt.Sprintf("%s, %d tasks running", status, s.RunningCount), nil
+			}
+		}
+		return true, "", nil
+	})
+}

@@ -1,0 +1,113 @@
+package awsres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/berthdev/berth/internal/engine"
+)
+
+// InternetGateway is the VPC's route to the internet, attached to it; the
+// attachment is part of this resource because neither is useful alone.
+type InternetGateway struct {
+	Meta
+	VPC engine.Ref
+}
+
+type internetGatewayState struct {
+	id, attachedVPC string
+}
+
+func (r *InternetGateway) Observe(ctx context.Context, c *engine.Clients, _ *engine.Inputs) (*engine.Observed, error) {
+	out, err := c.EC2.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{Filters: r.ec2Filters()})
+	if err != nil {
+		return nil, fmt.Errorf("describe internet gateways: %w", err)
+	}
+	if len(out.InternetGateways) == 0 {
+		return nil, nil
+	}
+	igw := out.InternetGateways[0]
+	state := &internetGatewayState{id: aws.ToString(igw.InternetGatewayId)}
+	for _, a := range igw.Attachments {
+		if a.State == ec2types.AttachmentStatusAttached || a.State == "available" {
+			state.attachedVPC = aws.ToString(a.VpcId)
+		}
+	}
+	return &engine.Observed{Outputs: engine.Outputs{"id": state.id}, State: state}, nil
+}
+
+func (r *InternetGateway) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
+	changes := engine.NewChanges(actual)
+	state := &internetGatewayState{}
+	if actual != nil {
+		state = actual.State.(*internetGatewayState)
+	}
+	changes.Field("attached_vpc", state.attachedVPC, in.Show(r.VPC))
+	return changes.Result()
+}
+
+func (r *InternetGateway) Apply(ctx context.Context, c *engine.Clients, in *engine.Inputs, actual *engine.Observed) (engine.Outputs, error) {
+	vpcID, err := in.Get(r.VPC)
+	if err != nil {
+		return nil, err
+	}
+	state := &internetGatewayState{}
+	if actual == nil {
+		out, err := c.EC2.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{
+			TagSpecifications: r.ec2TagSpec(ec2types.ResourceTypeInternetGateway, r.ec2Name()),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("create internet gateway: %w", err)
+		}
+		state.id = aws.ToString(out.InternetGateway.InternetGatewayId)
+	} else {
+		state = actual.State.(*internetGatewayState)
+	}
+	if state.attachedVPC != "" && state.attachedVPC != vpcID {
+		if err := r.detach(ctx, c, state); err != nil {
+			return nil, err
+		}
+	}
+	if state.attachedVPC != vpcID {
+		_, err := c.EC2.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{
+			InternetGatewayId: aws.String(state.id), VpcId: aws.String(vpcID),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("attach internet gateway: %w", err)
+		}
+	}
+	return engine.Outputs{"id": state.id}, nil
+}
+
+// detach waits out DependencyViolation: AWS refuses while instances or load
+// balancers in the VPC still hold public addresses.
+func (r *InternetGateway) detach(ctx context.Context, c *engine.Clients, state *internetGatewayState) error {
+	err := retryWhile(ctx, dependencyTimeout, "detach internet gateway "+state.id, isDependencyViolation, func() error {
+		_, err := c.EC2.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{
+			InternetGatewayId: aws.String(state.id), VpcId: aws.String(state.attachedVPC),
+		})
+		return err
+	})
+	if err != nil && !hasCode(err, "Gateway.NotAttached", "InvalidInternetGatewayID.NotFound") {
+		return err
+	}
+	return nil
+}
+
+func (r *InternetGateway) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
+	state := actual.State.(*internetGatewayState)
+	if state.attachedVPC != "" {
+		if err := r.detach(ctx, c, state); err != nil {
+			return err
+		}
+	}
+	_, err := c.EC2.DeleteInternetGateway(ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(state.id)})
+	if err != nil && !hasCode(err, "InvalidInternetGatewayID.NotFound") {
+		return fmt.Errorf("delete internet gateway: %w", err)
+	}
+	return nil
+}
