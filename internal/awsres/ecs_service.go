@@ -46,6 +46,11 @@ type serviceState struct {
 	subnets, securityGroups, placement                                string
 	count, gracePeriod, minHealthy, maxPercent                        int
 	circuitBreaker                                                    bool
+	// detailed is false when the endpoint omits the deployment
+	// configuration, which AWS always returns; such endpoints (moto) do not
+	// keep placement, strategy or grace period either, so those fields
+	// cannot be compared and are left alone.
+	detailed bool
 }
 
 func (r *Service) describe(ctx context.Context, c *engine.Clients, cluster string) (*ecstypes.Service, error) {
@@ -95,6 +100,7 @@ func (r *Service) Observe(ctx context.Context, c *engine.Clients, in *engine.Inp
 		state.placement = PlacementSpread
 	}
 	if dc := s.DeploymentConfiguration; dc != nil {
+		state.detailed = true
 		state.minHealthy = int(aws.ToInt32(dc.MinimumHealthyPercent))
 		state.maxPercent = int(aws.ToInt32(dc.MaximumPercent))
 		state.circuitBreaker = dc.DeploymentCircuitBreaker != nil && dc.DeploymentCircuitBreaker.Enable && dc.DeploymentCircuitBreaker.Rollback
@@ -112,10 +118,13 @@ func (r *Service) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.Fie
 	changes.ForceNew("cluster", state.cluster, in.Show(r.Cluster))
 	changes.Field("task_definition", state.taskDefinition, in.Show(r.TaskDefinition))
 	changes.Field("desired_count", fmt.Sprint(state.count), fmt.Sprint(r.Count))
-	changes.Field("capacity_provider", state.capacityProvider, in.Show(r.CapacityProvider))
 	changes.Field("load_balancer", state.targetGroup, fmt.Sprintf("%s (%s:%d)", in.Show(r.TargetGroup), ContainerName, r.ContainerPort))
 	changes.Field("subnets", state.subnets, sortedJoin(showAll(in, r.Subnets)))
 	changes.Field("security_groups", state.securityGroups, in.Show(r.SecurityGroup))
+	if actual != nil && !state.detailed {
+		return changes.Result()
+	}
+	changes.Field("capacity_provider", state.capacityProvider, in.Show(r.CapacityProvider))
 	changes.Field("placement", state.placement, r.Placement)
 	changes.Field("health_check_grace_period", fmt.Sprint(state.gracePeriod), fmt.Sprint(r.HealthCheckGracePeriod))
 	changes.Field("deployment", fmt.Sprintf("min %d%% max %d%% circuit breaker %s", state.minHealthy, state.maxPercent, onOff(state.circuitBreaker)),

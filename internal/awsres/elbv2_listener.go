@@ -76,7 +76,7 @@ func (r *Listener) Observe(ctx context.Context, c *engine.Clients, in *engine.In
 			state.targetGroup = aws.ToString(action.TargetGroupArn)
 		}
 	}
-	return &engine.Observed{Outputs: engine.Outputs{"arn": state.arn}, State: state}, nil
+	return &engine.Observed{Outputs: engine.Outputs{"arn": state.arn, "port": state.port}, State: state}, nil
 }
 
 func (r *Listener) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
@@ -105,7 +105,7 @@ func (r *Listener) Apply(ctx context.Context, c *engine.Clients, in *engine.Inpu
 		if err != nil {
 			return nil, fmt.Errorf("modify listener: %w", err)
 		}
-		return engine.Outputs{"arn": arn}, nil
+		return engine.Outputs{"arn": arn, "port": fmt.Sprint(r.Port)}, nil
 	}
 	out, err := c.ELB.CreateListener(ctx, &elb.CreateListenerInput{
 		LoadBalancerArn: aws.String(refs[0]), Port: aws.Int32(int32(r.Port)), Protocol: elbtypes.ProtocolEnumHttp,
@@ -114,7 +114,7 @@ func (r *Listener) Apply(ctx context.Context, c *engine.Clients, in *engine.Inpu
 	if err != nil {
 		return nil, fmt.Errorf("create listener: %w", err)
 	}
-	return engine.Outputs{"arn": aws.ToString(out.Listeners[0].ListenerArn)}, nil
+	return engine.Outputs{"arn": aws.ToString(out.Listeners[0].ListenerArn), "port": fmt.Sprint(r.Port)}, nil
 }
 
 func (r *Listener) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {

@@ -104,6 +104,9 @@ func (r *SecurityGroupRule) Observe(ctx context.Context, c *engine.Clients, in *
 func (r *SecurityGroupRule) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
 	// A rule that exists allows exactly what is wanted: Observe matched it
 	// on every field.
+	if actual != nil {
+		return nil, engine.NoOp
+	}
 	changes := engine.NewChanges(actual)
 	changes.Field("security_group", "", in.Show(r.Group))
 	changes.Field("direction", "", r.Direction)

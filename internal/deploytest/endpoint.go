@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"sync"
 	"testing"
@@ -59,6 +60,9 @@ func Moto(t testing.TB) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, path, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	// AWS managed policies (AmazonECSTaskExecutionRolePolicy, ...) exist in
+	// every account; moto only has them when asked.
+	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 	// moto logs every request to stderr; keep only the start for the
 	// failure message.
 	startup := &headBuffer{limit: 8192}

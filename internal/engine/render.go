@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -68,13 +69,23 @@ func (p *Plan) Render(w io.Writer) error {
 
 func renderValue(action Action, f FieldChange) string {
 	if action == Create {
-		return f.New
+		return oneLine(f.New)
 	}
 	old := f.Old
 	if old == "" {
 		old = "(none)"
 	}
-	return old + " → " + f.New
+	return oneLine(old) + " → " + oneLine(f.New)
+}
+
+// oneLine keeps multi-line values such as user data on their field's line
+// so the plan stays aligned.
+func oneLine(value string) string {
+	if !strings.ContainsAny(value, "\n\t") {
+		return value
+	}
+	quoted := strconv.Quote(value)
+	return quoted[1 : len(quoted)-1]
 }
 
 type planJSON struct {
