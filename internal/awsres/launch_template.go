@@ -35,7 +35,7 @@ type LaunchTemplate struct {
 }
 
 type launchTemplateState struct {
-	id, name, version                                       string
+	id, name, version                                      string
 	image, instanceType, profile, securityGroups, userData string
 }
 
