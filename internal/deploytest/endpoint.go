@@ -144,3 +144,20 @@ func (h *headBuffer) String() string {
 	defer h.mu.Unlock()
 	return string(h.buf)
 }
+
+// EnvEndpoint names an environment variable holding the base URL of an
+// endpoint that is already running (a local cloud started by hand, or
+// LocalStack); when set, FromEnv uses it instead of starting one.
+const EnvEndpoint = "BERTH_TEST_ENDPOINT"
+
+// FromEnv returns a StartFunc that uses $BERTH_TEST_ENDPOINT when set and
+// start otherwise. A shared endpoint keeps state between tests, so tests
+// using it must pick stack names that do not collide.
+func FromEnv(start StartFunc) StartFunc {
+	return func(t testing.TB) string {
+		if url := os.Getenv(EnvEndpoint); url != "" {
+			return url
+		}
+		return start(t)
+	}
+}

@@ -117,7 +117,15 @@ func assertNothingLeft(t *testing.T, cfg aws.Config, stackName string) {
 	logGroups, err := cloudwatchlogs.NewFromConfig(cfg).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{
 		LogGroupNamePrefix: aws.String(names.LogGroup),
 	})
-	check(t, err, "log groups", len(logGroups.LogGroups))
+	count = 0
+	if err == nil {
+		for _, g := range logGroups.LogGroups {
+			if aws.ToString(g.LogGroupName) == names.LogGroup {
+				count++
+			}
+		}
+	}
+	check(t, err, "log groups", count)
 }
 
 func check(t *testing.T, err error, what string, left int) {

@@ -23,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // endpoint is where the deployer tests run; swap in the local cloud's
 // starter once it exists.
-var endpoint deploytest.StartFunc = deploytest.Moto
+var endpoint = deploytest.FromEnv(deploytest.Moto)
 
 func exampleSpec() *spec.Spec {
 	return &spec.Spec{
