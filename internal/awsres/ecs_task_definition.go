@@ -188,3 +188,9 @@ func (r *TaskDefinition) Delete(ctx context.Context, c *engine.Clients, _ *engin
 	}
 	return nil
 }
+
+// OutputsChangedByUpdate tells the engine that an update is a new revision
+// with a new ARN, which the service must then be pointed at.
+func (r *TaskDefinition) OutputsChangedByUpdate() []string {
+	return []string{"arn", "revision"}
+}

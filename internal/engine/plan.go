@@ -79,11 +79,33 @@ func NewPlan(ctx context.Context, c *Clients, resources []Resource) (*Plan, erro
 	if err != nil {
 		return nil, fmt.Errorf("resource graph: %w", err)
 	}
+	// Diffs see what the stack will look like after apply: outputs a change
+	// will replace are unknown, so dependents plan to pick them up.
+	planned := NewInputs()
+	for addr, out := range p.inputs.Outputs() {
+		planned.Set(addr, out)
+	}
 	for _, addr := range order {
-		fields, action := p.resources[addr].Diff(p.inputs, p.observed[addr])
+		r := p.resources[addr]
+		fields, action := r.Diff(planned, p.observed[addr])
 		p.actions[addr] = action
 		if action != NoOp {
 			p.Changes = append(p.Changes, Change{Addr: addr, Action: action, Fields: fields})
+		}
+		switch action {
+		case Replace:
+			planned.Set(addr, nil)
+		case Update:
+			if changing, ok := r.(OutputsChangedByUpdate); ok {
+				out := Outputs{}
+				for k, v := range p.inputs.Outputs()[addr] {
+					out[k] = v
+				}
+				for _, k := range changing.OutputsChangedByUpdate() {
+					delete(out, k)
+				}
+				planned.Set(addr, out)
+			}
 		}
 	}
 	return p, nil

@@ -60,3 +60,10 @@ type Resource interface {
 	// be deleted. An object that is already gone is not an error.
 	Delete(ctx context.Context, c *Clients, actual *Observed) error
 }
+
+// OutputsChangedByUpdate is implemented by resources whose update gives
+// them new outputs (a task definition's revision ARN). Dependents then see
+// those outputs as unknown while planning, so they are updated too.
+type OutputsChangedByUpdate interface {
+	OutputsChangedByUpdate() []string
+}
