@@ -1,0 +1,154 @@
+package ecs
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// accountSettingDefaults are the values an account has before anyone sets
+// them (long ARN formats have been the only format for years).
+var accountSettingDefaults = map[string]string{
+	"serviceLongArnFormat":            "enabled",
+	"taskLongArnFormat":               "enabled",
+	"containerInstanceLongArnFormat":  "enabled",
+	"awsvpcTrunking":                  "disabled",
+	"containerInsights":               "disabled",
+	"dualStackIPv6":                   "disabled",
+	"fargateFIPSMode":                 "disabled",
+	"tagResourceAuthorization":        "on",
+	"fargateTaskRetirementWaitPeriod": "7",
+	"guardDutyActivate":               "off",
+	"defaultLogDriverMode":            "non-blocking",
+	"fargateEventWindows":             "disabled",
+}
+
+func (s *State) rootARN() string { return "arn:aws:iam::" + s.account + ":root" }
+
+func validateSettingName(name string) error {
+	if name == "" {
+		return errMissing("name")
+	}
+	if _, ok := accountSettingDefaults[name]; !ok {
+		return errInvalidParameter("Invalid account setting name: %s.", name)
+	}
+	return nil
+}
+
+type putAccountSettingInput struct {
+	Name         string `json:"name"`
+	Value        string `json:"value"`
+	PrincipalArn string `json:"principalArn"`
+}
+
+type settingOutput struct {
+	Setting *Setting `json:"setting"`
+}
+
+// The local cloud has one principal, the account root, so a setting and its
+// account default are the same record.
+func (b *Backend) putAccountSetting(ctx context.Context, in *putAccountSettingInput) (*settingOutput, error) {
+	if err := validateSettingName(in.Name); err != nil {
+		return nil, err
+	}
+	if in.Value == "" {
+		return nil, errMissing("value")
+	}
+	out := &settingOutput{}
+	err := b.Update(ctx, func(s *State) error {
+		setting := &Setting{Name: in.Name, Value: in.Value, PrincipalArn: cmp.Or(in.PrincipalArn, s.rootARN()), Type: "user"}
+		out.Setting = setting
+		return s.tx.Put(tableAccountSettings, in.Name, setting)
+	})
+	return out, err
+}
+
+type putAccountSettingDefaultInput struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+func (b *Backend) putAccountSettingDefault(ctx context.Context, in *putAccountSettingDefaultInput) (*settingOutput, error) {
+	return b.putAccountSetting(ctx, &putAccountSettingInput{Name: in.Name, Value: in.Value})
+}
+
+type deleteAccountSettingInput struct {
+	Name         string `json:"name"`
+	PrincipalArn string `json:"principalArn"`
+}
+
+func (b *Backend) deleteAccountSetting(ctx context.Context, in *deleteAccountSettingInput) (*settingOutput, error) {
+	if err := validateSettingName(in.Name); err != nil {
+		return nil, err
+	}
+	out := &settingOutput{}
+	err := b.Update(ctx, func(s *State) error {
+		stored, err := store.Get[Setting](s.tx, tableAccountSettings, in.Name)
+		if err != nil {
+			return err
+		}
+		if stored == nil {
+			stored = &Setting{Name: in.Name, Value: accountSettingDefaults[in.Name], PrincipalArn: cmp.Or(in.PrincipalArn, s.rootARN()), Type: "user"}
+		}
+		out.Setting = stored
+		return s.tx.Delete(tableAccountSettings, in.Name)
+	})
+	return out, err
+}
+
+type listAccountSettingsInput struct {
+	Name              string `json:"name"`
+	Value             string `json:"value"`
+	PrincipalArn      string `json:"principalArn"`
+	EffectiveSettings bool   `json:"effectiveSettings"`
+	NextToken         string `json:"nextToken"`
+	MaxResults        *int32 `json:"maxResults"`
+}
+
+type listAccountSettingsOutput struct {
+	Settings  []Setting `json:"settings"`
+	NextToken string    `json:"nextToken,omitempty"`
+}
+
+func (b *Backend) listAccountSettings(ctx context.Context, in *listAccountSettingsInput) (*listAccountSettingsOutput, error) {
+	if in.Name != "" {
+		if err := validateSettingName(in.Name); err != nil {
+			return nil, err
+		}
+	}
+	var settings []Setting
+	err := b.View(ctx, func(s *State) error {
+		stored, err := store.List[Setting](s.tx, tableAccountSettings)
+		if err != nil {
+			return err
+		}
+		byName := map[string]Setting{}
+		for _, st := range stored {
+			byName[st.Name] = *st
+		}
+		if in.EffectiveSettings {
+			for name, value := range accountSettingDefaults {
+				if _, set := byName[name]; !set {
+					byName[name] = Setting{Name: name, Value: value, PrincipalArn: cmp.Or(in.PrincipalArn, s.rootARN()), Type: "aws_managed"}
+				}
+			}
+		}
+		for _, st := range byName {
+			if (in.Name == "" || st.Name == in.Name) && (in.Value == "" || st.Value == in.Value) {
+				settings = append(settings, st)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(settings, func(a, b Setting) int { return cmp.Compare(a.Name, b.Name) })
+	pageOf, next, err := page(settings, in.NextToken, in.MaxResults, 10)
+	if err != nil {
+		return nil, err
+	}
+	return &listAccountSettingsOutput{Settings: pageOf, NextToken: next}, nil
+}

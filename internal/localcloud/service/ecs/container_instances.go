@@ -1,0 +1,408 @@
+package ecs
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// reservedPorts are the host ports the ECS agent keeps for itself and SSH
+// (ECS_RESERVED_PORTS' default).
+var reservedPorts = []string{"22", "2375", "2376", "51678", "51679"}
+
+// internalAttributePrefix marks RegisterInstanceInput attributes meant for
+// this package only; they are not published as instance attributes.
+const internalAttributePrefix = "berth."
+
+// ContainerInstances returns a cluster's container instances, INACTIVE ones
+// included.
+func (s *State) ContainerInstances(clusterARN string) ([]*ContainerInstance, error) {
+	clusterName := nameFromRef(clusterARN, "cluster")
+	all, err := store.List[ContainerInstance](s.tx, tableContainerInstances)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(ci *ContainerInstance) bool {
+		return clusterNameOfARN(ci.ContainerInstanceArn, "container-instance") != clusterName
+	}), nil
+}
+
+// ContainerInstance returns one container instance of a cluster by id or
+// ARN, nil when there is none.
+func (s *State) ContainerInstance(clusterARN, idOrARN string) (*ContainerInstance, error) {
+	return store.Get[ContainerInstance](s.tx, tableContainerInstances, childKey(nameFromRef(clusterARN, "cluster"), idFromRef(idOrARN)))
+}
+
+// PutContainerInstance stores a container instance, bumping its version.
+func (s *State) PutContainerInstance(ci *ContainerInstance) error {
+	ci.Version++
+	stored := *ci
+	stored.Tags = nil
+	key := childKey(clusterNameOfARN(ci.ContainerInstanceArn, "container-instance"), idFromRef(ci.ContainerInstanceArn))
+	return s.tx.Put(tableContainerInstances, key, &stored)
+}
+
+// RegisterInstanceInput is what the ECS agent of an instance reports when it
+// joins a cluster.
+type RegisterInstanceInput struct {
+	Cluster          string
+	EC2InstanceID    string
+	InstanceType     string
+	AvailabilityZone string
+	ImageID          string
+	CPU, MemoryMiB   int
+	// Attributes are custom attributes; "berth.asg-arn" names the Auto
+	// Scaling group the instance belongs to, which picks its capacity
+	// provider, and is not published.
+	Attributes map[string]string
+}
+
+// RegisterContainerInstance joins an EC2 instance to a cluster, as the ECS
+// agent does at boot. It is idempotent per EC2 instance: an instance already
+// registered (and not INACTIVE) gets its existing record back, reconnected.
+func (b *Backend) RegisterContainerInstance(ctx context.Context, in RegisterInstanceInput) (*ContainerInstance, error) {
+	if in.EC2InstanceID == "" {
+		return nil, errMissing("ec2InstanceId")
+	}
+	var out *ContainerInstance
+	err := b.Update(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		instances, err := s.ContainerInstances(cluster.ClusterArn)
+		if err != nil {
+			return err
+		}
+		for _, ci := range instances {
+			if ci.Ec2InstanceId == in.EC2InstanceID && ci.Status != statusInactive {
+				if !ci.AgentConnected {
+					ci.AgentConnected = true
+					if err := s.PutContainerInstance(ci); err != nil {
+						return err
+					}
+				}
+				out = ci
+				return nil
+			}
+		}
+		ci := &ContainerInstance{
+			ContainerInstanceArn: s.arn("container-instance/" + cluster.ClusterName + "/" + store.RandomHex(32)),
+			Ec2InstanceId:        in.EC2InstanceID,
+			VersionInfo:          &VersionInfo{AgentVersion: "1.89.0", AgentHash: "berth", DockerVersion: "DockerVersion: 25.0.8"},
+			RegisteredResources:  instanceResources(in.CPU, in.MemoryMiB),
+			RemainingResources:   instanceResources(in.CPU, in.MemoryMiB),
+			Status:               statusActive,
+			AgentConnected:       true,
+			Attributes:           instanceAttributes(in),
+			RegisteredAt:         awsjsonTime(s.now),
+			Attachments:          []Attachment{},
+		}
+		if asgARN := in.Attributes["berth.asg-arn"]; asgARN != "" {
+			for _, name := range cluster.CapacityProviders {
+				cp, err := s.CapacityProvider(name)
+				if err != nil {
+					return err
+				}
+				if cp != nil && cp.AutoScalingGroupProvider != nil && cp.AutoScalingGroupProvider.AutoScalingGroupArn == asgARN {
+					ci.CapacityProviderName = cp.Name
+				}
+			}
+		}
+		if err := s.PutContainerInstance(ci); err != nil {
+			return err
+		}
+		out = ci
+		return nil
+	})
+	return out, err
+}
+
+func instanceResources(cpu, memoryMiB int) []Resource {
+	return []Resource{
+		{Name: "CPU", Type: "INTEGER", IntegerValue: int32(cpu)},
+		{Name: "MEMORY", Type: "INTEGER", IntegerValue: int32(memoryMiB)},
+		{Name: "PORTS", Type: "STRINGSET", StringSetValue: slices.Clone(reservedPorts)},
+		{Name: "PORTS_UDP", Type: "STRINGSET", StringSetValue: []string{}},
+	}
+}
+
+// instanceAttributes are the agent's built-in attributes and capabilities,
+// then the custom ones.
+func instanceAttributes(in RegisterInstanceInput) []Attribute {
+	valued := func(name, value string) Attribute { return Attribute{Name: name, Value: ptr(value)} }
+	attrs := []Attribute{
+		valued("ecs.availability-zone", in.AvailabilityZone),
+		valued("ecs.instance-type", in.InstanceType),
+		valued("ecs.os-type", "linux"),
+		valued("ecs.os-family", "LINUX"),
+		valued("ecs.cpu-architecture", "x86_64"),
+		valued("ecs.ami-id", in.ImageID),
+	}
+	for _, capability := range []string{
+		"com.amazonaws.ecs.capability.docker-remote-api.1.17",
+		"com.amazonaws.ecs.capability.docker-remote-api.1.18",
+		"com.amazonaws.ecs.capability.docker-remote-api.1.19",
+		"com.amazonaws.ecs.capability.docker-remote-api.1.21",
+		"com.amazonaws.ecs.capability.docker-remote-api.1.44",
+		"com.amazonaws.ecs.capability.logging-driver.awslogs",
+		"com.amazonaws.ecs.capability.logging-driver.json-file",
+		"com.amazonaws.ecs.capability.task-iam-role",
+		"ecs.capability.execution-role-awslogs",
+		"ecs.capability.task-eni",
+		"ecs.capability.container-health-check",
+	} {
+		attrs = append(attrs, Attribute{Name: capability})
+	}
+	for _, name := range slices.Sorted(maps.Keys(in.Attributes)) {
+		if !strings.HasPrefix(name, internalAttributePrefix) {
+			attrs = append(attrs, valued(name, in.Attributes[name]))
+		}
+	}
+	return attrs
+}
+
+type listContainerInstancesInput struct {
+	Cluster    string `json:"cluster"`
+	Filter     string `json:"filter"`
+	Status     string `json:"status"`
+	NextToken  string `json:"nextToken"`
+	MaxResults *int32 `json:"maxResults"`
+}
+
+type listContainerInstancesOutput struct {
+	ContainerInstanceArns []string `json:"containerInstanceArns"`
+	NextToken             string   `json:"nextToken,omitempty"`
+}
+
+var containerInstanceStatuses = []string{"ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING", "REGISTRATION_FAILED"}
+
+func (b *Backend) listContainerInstances(ctx context.Context, in *listContainerInstancesInput) (*listContainerInstancesOutput, error) {
+	if in.Status != "" && !slices.Contains(containerInstanceStatuses, in.Status) {
+		return nil, errInvalidParameter("Invalid status: %s.", in.Status)
+	}
+	var arns []string
+	err := b.View(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		instances, err := s.ContainerInstances(cluster.ClusterArn)
+		if err != nil {
+			return err
+		}
+		for _, ci := range instances {
+			if ci.Status == statusInactive || (in.Status != "" && ci.Status != in.Status) {
+				continue
+			}
+			if in.Filter != "" && !matchesFilter(ci, in.Filter) {
+				continue
+			}
+			arns = append(arns, ci.ContainerInstanceArn)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(arns)
+	pageOf, next, err := page(arns, in.NextToken, in.MaxResults, 100)
+	if err != nil {
+		return nil, err
+	}
+	return &listContainerInstancesOutput{ContainerInstanceArns: pageOf, NextToken: next}, nil
+}
+
+// matchesFilter evaluates the simplest cluster query language expressions:
+// "attribute:<name> == <value>" (and "attribute:<name>" for presence).
+// Anything richer matches every instance rather than none.
+func matchesFilter(ci *ContainerInstance, filter string) bool {
+	expr := strings.TrimSpace(filter)
+	name, value, hasValue := strings.Cut(expr, "==")
+	name = strings.TrimSpace(name)
+	if !strings.HasPrefix(name, "attribute:") || strings.ContainsAny(name, " ()") {
+		return true
+	}
+	name = strings.TrimPrefix(name, "attribute:")
+	for _, a := range ci.Attributes {
+		if a.Name != name {
+			continue
+		}
+		return !hasValue || (a.Value != nil && *a.Value == strings.TrimSpace(value))
+	}
+	return false
+}
+
+type describeContainerInstancesInput struct {
+	Cluster            string   `json:"cluster"`
+	ContainerInstances []string `json:"containerInstances"`
+	Include            []string `json:"include"`
+}
+
+type containerInstancesOutput struct {
+	ContainerInstances []*ContainerInstance `json:"containerInstances"`
+	Failures           []Failure            `json:"failures"`
+}
+
+func (b *Backend) describeContainerInstances(ctx context.Context, in *describeContainerInstancesInput) (*containerInstancesOutput, error) {
+	if len(in.ContainerInstances) == 0 {
+		return nil, errMissing("containerInstances")
+	}
+	if len(in.ContainerInstances) > 100 {
+		return nil, errInvalidParameter("containerInstances can have at most 100 items.")
+	}
+	if err := validateInclude(in.Include, "TAGS", "CONTAINER_INSTANCE_HEALTH"); err != nil {
+		return nil, err
+	}
+	out := &containerInstancesOutput{ContainerInstances: []*ContainerInstance{}, Failures: []Failure{}}
+	err := b.View(ctx, func(s *State) error {
+		cluster, err := s.Cluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		if cluster == nil {
+			return errClusterNotFound()
+		}
+		return s.eachContainerInstance(cluster, in.ContainerInstances, out, func(ci *ContainerInstance) error {
+			if slices.Contains(in.Include, "TAGS") {
+				tags, err := s.tags(ci.ContainerInstanceArn)
+				if err != nil {
+					return err
+				}
+				ci.Tags = tags
+			}
+			out.ContainerInstances = append(out.ContainerInstances, ci)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// eachContainerInstance resolves references, recording MISSING failures.
+func (s *State) eachContainerInstance(cluster *Cluster, refs []string, out *containerInstancesOutput, fn func(ci *ContainerInstance) error) error {
+	for _, ref := range refs {
+		ci, err := s.ContainerInstance(cluster.ClusterArn, ref)
+		if err != nil {
+			return err
+		}
+		if ci == nil {
+			arn := ref
+			if !isARN(ref) {
+				arn = s.arn("container-instance/" + cluster.ClusterName + "/" + ref)
+			}
+			out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
+			continue
+		}
+		if err := fn(ci); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type updateContainerInstancesStateInput struct {
+	Cluster            string   `json:"cluster"`
+	ContainerInstances []string `json:"containerInstances"`
+	Status             string   `json:"status"`
+}
+
+func (b *Backend) updateContainerInstancesState(ctx context.Context, in *updateContainerInstancesStateInput) (*containerInstancesOutput, error) {
+	switch {
+	case len(in.ContainerInstances) == 0:
+		return nil, errMissing("containerInstances")
+	case len(in.ContainerInstances) > 10:
+		return nil, errInvalidParameter("containerInstances can have at most 10 items.")
+	case in.Status == "":
+		return nil, errMissing("status")
+	case in.Status != statusActive && in.Status != statusDraining:
+		return nil, errInvalidParameter("Container instances status can only be updated to ACTIVE or DRAINING.")
+	}
+	out := &containerInstancesOutput{ContainerInstances: []*ContainerInstance{}, Failures: []Failure{}}
+	err := b.Update(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		return s.eachContainerInstance(cluster, in.ContainerInstances, out, func(ci *ContainerInstance) error {
+			if ci.Status != statusActive && ci.Status != statusDraining {
+				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: ci.Status})
+				return nil
+			}
+			if ci.Status != in.Status {
+				ci.Status = in.Status
+				if err := s.PutContainerInstance(ci); err != nil {
+					return err
+				}
+			}
+			out.ContainerInstances = append(out.ContainerInstances, ci)
+			return nil
+		})
+	})
+	return out, err
+}
+
+type deregisterContainerInstanceInput struct {
+	Cluster           string `json:"cluster"`
+	ContainerInstance string `json:"containerInstance"`
+	Force             *bool  `json:"force"`
+}
+
+type containerInstanceOutput struct {
+	ContainerInstance *ContainerInstance `json:"containerInstance"`
+}
+
+func (b *Backend) deregisterContainerInstance(ctx context.Context, in *deregisterContainerInstanceInput) (*containerInstanceOutput, error) {
+	if in.ContainerInstance == "" {
+		return nil, errMissing("containerInstance")
+	}
+	out := &containerInstanceOutput{}
+	err := b.Update(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		ci, err := s.ContainerInstance(cluster.ClusterArn, in.ContainerInstance)
+		if err != nil {
+			return err
+		}
+		if ci == nil || ci.Status == statusInactive {
+			return errInvalidParameter("The referenced container instance was not found.")
+		}
+		tasks, err := s.Tasks(cluster.ClusterArn)
+		if err != nil {
+			return err
+		}
+		var onInstance []*Task
+		for _, t := range tasks {
+			if t.ContainerInstanceArn == ci.ContainerInstanceArn && t.LastStatus != taskStopped {
+				onInstance = append(onInstance, t)
+			}
+		}
+		if len(onInstance) > 0 && !ptrValue(in.Force) {
+			return errInvalidParameter("Found running tasks on the instance.")
+		}
+		// Locally nothing could keep running unmanaged, so forced tasks stop;
+		// services start replacements elsewhere.
+		for _, t := range onInstance {
+			if t.DesiredStatus != taskStopped {
+				t.DesiredStatus = taskStopped
+				t.StopCode = "TerminationNotice"
+				t.StoppedReason = "Container instance deregistration forced by user."
+				if err := s.PutTask(t); err != nil {
+					return err
+				}
+			}
+		}
+		ci.Status = statusInactive
+		ci.AgentConnected = false
+		if err := s.PutContainerInstance(ci); err != nil {
+			return err
+		}
+		out.ContainerInstance = ci
+		return nil
+	})
+	return out, err
+}

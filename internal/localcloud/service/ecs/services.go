@@ -1,0 +1,806 @@
+package ecs
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"math/big"
+	"slices"
+
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// Deployment statuses and rollout states.
+const (
+	deploymentPrimary    = "PRIMARY"
+	deploymentActive     = "ACTIVE"
+	rolloutInProgress    = "IN_PROGRESS"
+	maxServiceEvents     = 100
+	tableServiceTokens   = "ecs/service-client-tokens" // by clientToken: the service ARN it created
+	defaultListServices  = 10
+	maxDescribedServices = 10
+)
+
+// Services returns a cluster's ACTIVE and DRAINING services.
+func (s *State) Services(clusterARN string) ([]*Service, error) {
+	all, err := s.allServices(nameFromRef(clusterARN, "cluster"))
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(svc *Service) bool { return svc.Status == statusInactive }), nil
+}
+
+// allServices returns a cluster's services, INACTIVE ones included.
+func (s *State) allServices(clusterName string) ([]*Service, error) {
+	all, err := store.List[Service](s.tx, tableServices)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(svc *Service) bool { return nameFromRef(svc.ClusterArn, "cluster") != clusterName }), nil
+}
+
+// service returns one service by cluster and service name or ARN.
+func (s *State) service(clusterName, nameOrARN string) (*Service, error) {
+	name := idFromRef(nameOrARN)
+	return store.Get[Service](s.tx, tableServices, childKey(nameFromRef(clusterName, "cluster"), name))
+}
+
+// Service returns a service of a cluster by name or ARN, nil when absent.
+func (s *State) Service(clusterARN, nameOrARN string) (*Service, error) {
+	return s.service(clusterARN, nameOrARN)
+}
+
+// PutService stores a service (its tags live apart).
+func (s *State) PutService(svc *Service) error {
+	stored := *svc
+	stored.Tags = nil
+	return s.tx.Put(tableServices, childKey(nameFromRef(svc.ClusterArn, "cluster"), svc.ServiceName), &stored)
+}
+
+// AddServiceEvent records an event on svc (newest first, at most 100); the
+// caller stores svc.
+func (s *State) AddServiceEvent(svc *Service, message string) {
+	event := ServiceEvent{Id: store.NewUUID(), CreatedAt: awsjsonTime(s.now), Message: message}
+	svc.Events = append([]ServiceEvent{event}, svc.Events...)
+	if len(svc.Events) > maxServiceEvents {
+		svc.Events = svc.Events[:maxServiceEvents]
+	}
+}
+
+// newDeploymentID returns "ecs-svc/" and 19 random digits.
+func newDeploymentID() string {
+	digits := make([]byte, 19)
+	for i := range digits {
+		n, _ := rand.Int(rand.Reader, big.NewInt(10)) // crypto/rand does not fail on Linux
+		digits[i] = byte('0' + n.Int64())
+	}
+	if digits[0] == '0' {
+		digits[0] = '1'
+	}
+	return "ecs-svc/" + string(digits)
+}
+
+// newDeployment starts a PRIMARY deployment of the service as it now is.
+func (s *State) newDeployment(svc *Service) Deployment {
+	id := newDeploymentID()
+	return Deployment{
+		Id:                       id,
+		Status:                   deploymentPrimary,
+		TaskDefinition:           svc.TaskDefinition,
+		DesiredCount:             svc.DesiredCount,
+		CreatedAt:                awsjsonTime(s.now),
+		UpdatedAt:                awsjsonTime(s.now),
+		CapacityProviderStrategy: svc.CapacityProviderStrategy,
+		LaunchType:               svc.LaunchType,
+		PlatformVersion:          svc.PlatformVersion,
+		NetworkConfiguration:     svc.NetworkConfiguration,
+		RolloutState:             rolloutInProgress,
+		RolloutStateReason:       "ECS deployment " + id + " in progress.",
+	}
+}
+
+// usableTaskDefinition resolves the task definition a service or task is to
+// run, which must exist and be ACTIVE.
+func (s *State) usableTaskDefinition(ref string) (*TaskDefinition, error) {
+	if ref == "" {
+		return nil, errMissing("taskDefinition")
+	}
+	def, err := s.TaskDefinition(ref)
+	if err != nil {
+		return nil, err
+	}
+	if def == nil || def.Status == definitionDeleteInProgress {
+		return nil, errInvalidParameter("TaskDefinition not found.")
+	}
+	if def.Status != definitionActive {
+		return nil, errInvalidParameter("TaskDefinition is inactive")
+	}
+	return def, nil
+}
+
+var launchTypes = []string{"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"}
+
+// resolveCapacity decides how a service's or task's capacity is chosen: an
+// explicit launch type, an explicit strategy, the cluster's default
+// strategy, or else EC2.
+func (s *State) resolveCapacity(cluster *Cluster, def *TaskDefinition, launchType string, strategy []CapacityProviderStrategyItem) (string, []CapacityProviderStrategyItem, error) {
+	if launchType != "" && len(strategy) > 0 {
+		return "", nil, errInvalidParameter("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
+	}
+	if launchType != "" {
+		if !slices.Contains(launchTypes, launchType) {
+			return "", nil, errInvalidParameter("Invalid launchType: %s.", launchType)
+		}
+		if launchType == "FARGATE" && !slices.Contains(def.Compatibilities, "FARGATE") {
+			return "", nil, errInvalidParameter("Task definition does not support launch_type FARGATE.")
+		}
+		return launchType, nil, nil
+	}
+	if len(strategy) == 0 {
+		strategy = cluster.DefaultCapacityProviderStrategy
+	}
+	if len(strategy) == 0 {
+		return "EC2", nil, nil
+	}
+	normalized := make([]CapacityProviderStrategyItem, len(strategy))
+	for i, item := range strategy {
+		item.CapacityProvider = nameFromRef(item.CapacityProvider, "capacity-provider")
+		normalized[i] = item
+	}
+	if err := s.validateStrategy(normalized, cluster.CapacityProviders); err != nil {
+		return "", nil, err
+	}
+	return "", normalized, nil
+}
+
+func validateNetwork(def *TaskDefinition, nc *NetworkConfiguration, launchType string) error {
+	if def.NetworkMode == "awsvpc" {
+		if nc == nil || nc.AwsvpcConfiguration == nil {
+			return errInvalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+		}
+	} else if nc != nil && nc.AwsvpcConfiguration != nil {
+		return errInvalidParameter("Network Configuration is not valid for the given networkMode of this task definition.")
+	}
+	if nc == nil || nc.AwsvpcConfiguration == nil {
+		return nil
+	}
+	vpc := nc.AwsvpcConfiguration
+	switch {
+	case len(vpc.Subnets) == 0:
+		return errInvalidParameter("subnets can not be empty.")
+	case len(vpc.Subnets) > 16:
+		return errInvalidParameter("subnets can have at most 16 items.")
+	case len(vpc.SecurityGroups) > 5:
+		return errInvalidParameter("securityGroups can have at most 5 items.")
+	case vpc.AssignPublicIp != "" && vpc.AssignPublicIp != "ENABLED" && vpc.AssignPublicIp != "DISABLED":
+		return errInvalidParameter("assignPublicIp must be ENABLED or DISABLED.")
+	case vpc.AssignPublicIp == "ENABLED" && launchType != "FARGATE":
+		return errInvalidParameter("Assign public IP is not supported for this launch type.")
+	}
+	return nil
+}
+
+func normalizeNetwork(nc *NetworkConfiguration) *NetworkConfiguration {
+	if nc == nil || nc.AwsvpcConfiguration == nil {
+		return nil
+	}
+	vpc := *nc.AwsvpcConfiguration
+	vpc.AssignPublicIp = cmp.Or(vpc.AssignPublicIp, "DISABLED")
+	vpc.SecurityGroups = orEmpty(vpc.SecurityGroups)
+	return &NetworkConfiguration{AwsvpcConfiguration: &vpc}
+}
+
+func validateLoadBalancers(def *TaskDefinition, lbs []LoadBalancer) error {
+	if len(lbs) > 5 {
+		return errInvalidParameter("loadBalancers can have at most 5 items.")
+	}
+	for _, lb := range lbs {
+		switch {
+		case lb.TargetGroupArn == "" && lb.LoadBalancerName == "":
+			return errInvalidParameter("Either targetGroupArn or loadBalancerName must be specified for a load balancer.")
+		case lb.ContainerName == "":
+			return errInvalidParameter("Container Name can not be blank.")
+		case lb.ContainerPort == 0:
+			return errInvalidParameter("Container Port can not be blank.")
+		}
+		i := slices.IndexFunc(def.ContainerDefinitions, func(c ContainerDefinition) bool { return c.Name == lb.ContainerName })
+		if i < 0 {
+			return errInvalidParameter("The container %s does not exist in the task definition.", lb.ContainerName)
+		}
+		if !slices.ContainsFunc(def.ContainerDefinitions[i].PortMappings, func(pm PortMapping) bool { return pm.ContainerPort == lb.ContainerPort }) {
+			return errInvalidParameter("The container %s did not have a container port %d defined.", lb.ContainerName, lb.ContainerPort)
+		}
+	}
+	return nil
+}
+
+func validatePlacement(constraints []PlacementConstraint, strategies []PlacementStrategy) error {
+	if len(constraints) > 10 {
+		return errInvalidParameter("placementConstraints can have at most 10 items.")
+	}
+	for _, c := range constraints {
+		switch c.Type {
+		case "distinctInstance":
+			if c.Expression != "" {
+				return errInvalidParameter("Expression is not supported for distinctInstance placement constraint.")
+			}
+		case "memberOf":
+			if c.Expression == "" {
+				return errInvalidParameter("Expression must be specified for memberOf placement constraint.")
+			}
+		default:
+			return errInvalidParameter("Invalid placement constraint type: %s.", c.Type)
+		}
+	}
+	if len(strategies) > 5 {
+		return errInvalidParameter("placementStrategy can have at most 5 items.")
+	}
+	for _, st := range strategies {
+		switch st.Type {
+		case "random":
+		case "spread":
+			if st.Field == "" {
+				return errInvalidParameter("Field must be specified for spread placement strategy.")
+			}
+		case "binpack":
+			if st.Field != "cpu" && st.Field != "memory" {
+				return errInvalidParameter("Invalid field for binpack placement strategy: %s. Use cpu or memory.", st.Field)
+			}
+		default:
+			return errInvalidParameter("Invalid placement strategy type: %s.", st.Type)
+		}
+	}
+	return nil
+}
+
+// deploymentDefaults fills a deployment configuration the way ECS does.
+func deploymentDefaults(requested *DeploymentConfiguration, current *DeploymentConfiguration, daemon bool) (*DeploymentConfiguration, error) {
+	out := &DeploymentConfiguration{}
+	if current != nil {
+		*out = *current
+	}
+	if requested != nil {
+		if requested.DeploymentCircuitBreaker != nil {
+			out.DeploymentCircuitBreaker = requested.DeploymentCircuitBreaker
+		}
+		if requested.MaximumPercent != nil {
+			out.MaximumPercent = requested.MaximumPercent
+		}
+		if requested.MinimumHealthyPercent != nil {
+			out.MinimumHealthyPercent = requested.MinimumHealthyPercent
+		}
+		if requested.Alarms != nil {
+			out.Alarms = requested.Alarms
+		}
+		if requested.Strategy != "" {
+			out.Strategy = requested.Strategy
+		}
+		if requested.BakeTimeInMinutes != nil {
+			out.BakeTimeInMinutes = requested.BakeTimeInMinutes
+		}
+	}
+	maxPercent, minPercent := int32(200), int32(100)
+	if daemon {
+		maxPercent, minPercent = 100, 0
+	}
+	if out.MaximumPercent == nil {
+		out.MaximumPercent = ptr(maxPercent)
+	}
+	if out.MinimumHealthyPercent == nil {
+		out.MinimumHealthyPercent = ptr(minPercent)
+	}
+	if out.DeploymentCircuitBreaker == nil {
+		out.DeploymentCircuitBreaker = &DeploymentCircuitBreaker{}
+	}
+	if out.Strategy == "" {
+		out.Strategy = "ROLLING"
+	}
+	switch {
+	case *out.MinimumHealthyPercent < 0 || *out.MinimumHealthyPercent > 100:
+		return nil, errInvalidParameter("minimumHealthyPercent must be between 0 and 100.")
+	case *out.MaximumPercent < 100 && !daemon:
+		return nil, errInvalidParameter("maximumPercent must be at least 100.")
+	case out.Strategy != "ROLLING" && out.Strategy != "BLUE_GREEN" && out.Strategy != "LINEAR" && out.Strategy != "CANARY":
+		return nil, errInvalidParameter("Invalid deployment strategy: %s.", out.Strategy)
+	}
+	return out, nil
+}
+
+type createServiceInput struct {
+	Cluster                       string                         `json:"cluster"`
+	ServiceName                   string                         `json:"serviceName"`
+	TaskDefinition                string                         `json:"taskDefinition"`
+	LoadBalancers                 []LoadBalancer                 `json:"loadBalancers"`
+	ServiceRegistries             []ServiceRegistry              `json:"serviceRegistries"`
+	DesiredCount                  *int32                         `json:"desiredCount"`
+	ClientToken                   string                         `json:"clientToken"`
+	LaunchType                    string                         `json:"launchType"`
+	CapacityProviderStrategy      []CapacityProviderStrategyItem `json:"capacityProviderStrategy"`
+	PlatformVersion               string                         `json:"platformVersion"`
+	Role                          string                         `json:"role"`
+	DeploymentConfiguration       *DeploymentConfiguration       `json:"deploymentConfiguration"`
+	PlacementConstraints          []PlacementConstraint          `json:"placementConstraints"`
+	PlacementStrategy             []PlacementStrategy            `json:"placementStrategy"`
+	NetworkConfiguration          *NetworkConfiguration          `json:"networkConfiguration"`
+	HealthCheckGracePeriodSeconds *int32                         `json:"healthCheckGracePeriodSeconds"`
+	SchedulingStrategy            string                         `json:"schedulingStrategy"`
+	DeploymentController          *DeploymentController          `json:"deploymentController"`
+	Tags                          []Tag                          `json:"tags"`
+	EnableECSManagedTags          bool                           `json:"enableECSManagedTags"`
+	PropagateTags                 string                         `json:"propagateTags"`
+	EnableExecuteCommand          bool                           `json:"enableExecuteCommand"`
+	AvailabilityZoneRebalancing   string                         `json:"availabilityZoneRebalancing"`
+}
+
+type serviceOutput struct {
+	Service *Service `json:"service"`
+}
+
+func (in *createServiceInput) validate() error {
+	switch {
+	case in.ServiceName == "":
+		return errMissing("serviceName")
+	case !namePattern.MatchString(in.ServiceName):
+		return errInvalidParameter("Service name must be 1-255 characters: letters (upper and lowercase), numbers, hyphens and underscores.")
+	case in.SchedulingStrategy != "" && in.SchedulingStrategy != "REPLICA" && in.SchedulingStrategy != "DAEMON":
+		return errInvalidParameter("Invalid schedulingStrategy: %s.", in.SchedulingStrategy)
+	case in.SchedulingStrategy != "DAEMON" && in.DesiredCount == nil:
+		return errInvalidParameter("Desired count can not be blank for the REPLICA scheduling strategy.")
+	case in.DesiredCount != nil && *in.DesiredCount < 0:
+		return errInvalidParameter("Desired count must be zero or more.")
+	case in.HealthCheckGracePeriodSeconds != nil && *in.HealthCheckGracePeriodSeconds < 0:
+		return errInvalidParameter("Health check grace period must be zero or more.")
+	case in.PropagateTags != "" && in.PropagateTags != "TASK_DEFINITION" && in.PropagateTags != "SERVICE" && in.PropagateTags != "NONE":
+		return errInvalidParameter("Invalid propagateTags: %s.", in.PropagateTags)
+	case in.DeploymentController != nil && in.DeploymentController.Type != "ECS" && in.DeploymentController.Type != "CODE_DEPLOY" && in.DeploymentController.Type != "EXTERNAL":
+		return errInvalidParameter("Invalid deploymentController type: %s.", in.DeploymentController.Type)
+	}
+	if err := validatePlacement(in.PlacementConstraints, in.PlacementStrategy); err != nil {
+		return err
+	}
+	return validateTags(in.Tags)
+}
+
+func (b *Backend) createService(ctx context.Context, in *createServiceInput) (*serviceOutput, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	var out *Service
+	err := b.Update(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		existing, err := s.service(cluster.ClusterName, in.ServiceName)
+		if err != nil {
+			return err
+		}
+		if existing != nil && existing.Status == statusActive {
+			if in.ClientToken != "" {
+				tokenARN, err := store.Get[string](s.tx, tableServiceTokens, in.ClientToken)
+				if err != nil {
+					return err
+				}
+				if tokenARN != nil && *tokenARN == existing.ServiceArn {
+					out, err = s.describedService(existing, true)
+					return err
+				}
+			}
+			return errInvalidParameter("Creation of service was not idempotent.")
+		}
+		if existing != nil && existing.Status == statusDraining {
+			return errInvalidParameter("Unable to Start a service that is still Draining.")
+		}
+		def, err := s.usableTaskDefinition(in.TaskDefinition)
+		if err != nil {
+			return err
+		}
+		launchType, strategy, err := s.resolveCapacity(cluster, def, in.LaunchType, in.CapacityProviderStrategy)
+		if err != nil {
+			return err
+		}
+		effectiveLaunch := launchType
+		if effectiveLaunch == "" && len(strategy) > 0 && isFargateProvider(strategy[0].CapacityProvider) {
+			effectiveLaunch = "FARGATE"
+		}
+		if err := validateNetwork(def, in.NetworkConfiguration, effectiveLaunch); err != nil {
+			return err
+		}
+		if err := validateLoadBalancers(def, in.LoadBalancers); err != nil {
+			return err
+		}
+		daemon := in.SchedulingStrategy == "DAEMON"
+		deployment, err := deploymentDefaults(in.DeploymentConfiguration, nil, daemon)
+		if err != nil {
+			return err
+		}
+		svc := &Service{
+			ServiceArn:                    s.arn("service/" + cluster.ClusterName + "/" + in.ServiceName),
+			ServiceName:                   in.ServiceName,
+			ClusterArn:                    cluster.ClusterArn,
+			LoadBalancers:                 orEmpty(in.LoadBalancers),
+			ServiceRegistries:             orEmpty(in.ServiceRegistries),
+			Status:                        statusActive,
+			DesiredCount:                  ptrValue(in.DesiredCount),
+			LaunchType:                    launchType,
+			CapacityProviderStrategy:      strategy,
+			PlatformVersion:               in.PlatformVersion,
+			TaskDefinition:                def.TaskDefinitionArn,
+			DeploymentConfiguration:       deployment,
+			RoleArn:                       in.Role,
+			Events:                        []ServiceEvent{},
+			CreatedAt:                     awsjsonTime(s.now),
+			PlacementConstraints:          orEmpty(in.PlacementConstraints),
+			PlacementStrategy:             orEmpty(in.PlacementStrategy),
+			NetworkConfiguration:          normalizeNetwork(in.NetworkConfiguration),
+			HealthCheckGracePeriodSeconds: in.HealthCheckGracePeriodSeconds,
+			SchedulingStrategy:            cmp.Or(in.SchedulingStrategy, "REPLICA"),
+			DeploymentController:          in.DeploymentController,
+			CreatedBy:                     "arn:aws:iam::" + s.account + ":root",
+			EnableECSManagedTags:          in.EnableECSManagedTags,
+			PropagateTags:                 cmp.Or(in.PropagateTags, "NONE"),
+			EnableExecuteCommand:          in.EnableExecuteCommand,
+			AvailabilityZoneRebalancing:   cmp.Or(in.AvailabilityZoneRebalancing, "DISABLED"),
+		}
+		if svc.DeploymentController == nil {
+			svc.DeploymentController = &DeploymentController{Type: "ECS"}
+		}
+		if len(svc.LoadBalancers) > 0 && svc.HealthCheckGracePeriodSeconds == nil {
+			svc.HealthCheckGracePeriodSeconds = ptr[int32](0)
+		}
+		svc.Deployments = []Deployment{s.newDeployment(svc)}
+		if err := s.PutService(svc); err != nil {
+			return err
+		}
+		if err := s.putTags(svc.ServiceArn, in.Tags); err != nil {
+			return err
+		}
+		if in.ClientToken != "" {
+			if err := s.tx.Put(tableServiceTokens, in.ClientToken, svc.ServiceArn); err != nil {
+				return err
+			}
+		}
+		out, err = s.describedService(svc, true)
+		return err
+	})
+	return &serviceOutput{Service: out}, err
+}
+
+// describedService is a service as Describe shows it, with its tags when
+// asked for.
+func (s *State) describedService(svc *Service, withTags bool) (*Service, error) {
+	out := *svc
+	out.Tags = nil
+	if withTags {
+		tags, err := s.tags(svc.ServiceArn)
+		if err != nil {
+			return nil, err
+		}
+		out.Tags = tags
+	}
+	return &out, nil
+}
+
+func ptrValue[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+type describeServicesInput struct {
+	Cluster  string   `json:"cluster"`
+	Services []string `json:"services"`
+	Include  []string `json:"include"`
+}
+
+type describeServicesOutput struct {
+	Services []*Service `json:"services"`
+	Failures []Failure  `json:"failures"`
+}
+
+func (b *Backend) describeServices(ctx context.Context, in *describeServicesInput) (*describeServicesOutput, error) {
+	if len(in.Services) == 0 {
+		return nil, errMissing("services")
+	}
+	if len(in.Services) > maxDescribedServices {
+		return nil, errInvalidParameter("services can have at most 10 items.")
+	}
+	if err := validateInclude(in.Include, "TAGS"); err != nil {
+		return nil, err
+	}
+	out := &describeServicesOutput{Services: []*Service{}, Failures: []Failure{}}
+	err := b.View(ctx, func(s *State) error {
+		cluster, err := s.Cluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		if cluster == nil {
+			return errClusterNotFound()
+		}
+		for _, ref := range in.Services {
+			svc, err := s.service(cluster.ClusterName, ref)
+			if err != nil {
+				return err
+			}
+			if svc == nil {
+				arn := ref
+				if !isARN(ref) {
+					arn = s.arn("service/" + cluster.ClusterName + "/" + ref)
+				}
+				out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
+				continue
+			}
+			described, err := s.describedService(svc, slices.Contains(in.Include, "TAGS"))
+			if err != nil {
+				return err
+			}
+			out.Services = append(out.Services, described)
+		}
+		return nil
+	})
+	return out, err
+}
+
+type listServicesInput struct {
+	Cluster            string `json:"cluster"`
+	LaunchType         string `json:"launchType"`
+	SchedulingStrategy string `json:"schedulingStrategy"`
+	NextToken          string `json:"nextToken"`
+	MaxResults         *int32 `json:"maxResults"`
+	ResourceManagement string `json:"resourceManagementType"`
+}
+
+type listServicesOutput struct {
+	ServiceArns []string `json:"serviceArns"`
+	NextToken   string   `json:"nextToken,omitempty"`
+}
+
+func (b *Backend) listServices(ctx context.Context, in *listServicesInput) (*listServicesOutput, error) {
+	var arns []string
+	err := b.View(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		services, err := s.Services(cluster.ClusterArn)
+		if err != nil {
+			return err
+		}
+		for _, svc := range services {
+			if in.LaunchType != "" && svc.LaunchType != in.LaunchType {
+				continue
+			}
+			if in.SchedulingStrategy != "" && svc.SchedulingStrategy != in.SchedulingStrategy {
+				continue
+			}
+			arns = append(arns, svc.ServiceArn)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(arns)
+	pageOf, next, err := page(arns, in.NextToken, in.MaxResults, defaultListServices)
+	if err != nil {
+		return nil, err
+	}
+	return &listServicesOutput{ServiceArns: pageOf, NextToken: next}, nil
+}
+
+type updateServiceInput struct {
+	Cluster                       string                         `json:"cluster"`
+	Service                       string                         `json:"service"`
+	DesiredCount                  *int32                         `json:"desiredCount"`
+	TaskDefinition                string                         `json:"taskDefinition"`
+	CapacityProviderStrategy      []CapacityProviderStrategyItem `json:"capacityProviderStrategy"`
+	DeploymentConfiguration       *DeploymentConfiguration       `json:"deploymentConfiguration"`
+	AvailabilityZoneRebalancing   string                         `json:"availabilityZoneRebalancing"`
+	NetworkConfiguration          *NetworkConfiguration          `json:"networkConfiguration"`
+	PlacementConstraints          []PlacementConstraint          `json:"placementConstraints"`
+	PlacementStrategy             []PlacementStrategy            `json:"placementStrategy"`
+	PlatformVersion               string                         `json:"platformVersion"`
+	ForceNewDeployment            bool                           `json:"forceNewDeployment"`
+	HealthCheckGracePeriodSeconds *int32                         `json:"healthCheckGracePeriodSeconds"`
+	EnableExecuteCommand          *bool                          `json:"enableExecuteCommand"`
+	EnableECSManagedTags          *bool                          `json:"enableECSManagedTags"`
+	LoadBalancers                 []LoadBalancer                 `json:"loadBalancers"`
+	PropagateTags                 string                         `json:"propagateTags"`
+	ServiceRegistries             []ServiceRegistry              `json:"serviceRegistries"`
+}
+
+// rollout is what a deployment fixes; a change to it starts a new one.
+type rollout struct {
+	TaskDefinition       string
+	LaunchType           string
+	Strategy             []CapacityProviderStrategyItem
+	PlatformVersion      string
+	Network              *NetworkConfiguration
+	LoadBalancers        []LoadBalancer
+	ServiceRegistries    []ServiceRegistry
+	EnableExecuteCommand bool
+}
+
+func rolloutOf(svc *Service) string {
+	data, _ := json.Marshal(rollout{
+		TaskDefinition: svc.TaskDefinition, LaunchType: svc.LaunchType, Strategy: svc.CapacityProviderStrategy,
+		PlatformVersion: svc.PlatformVersion, Network: svc.NetworkConfiguration, LoadBalancers: svc.LoadBalancers,
+		ServiceRegistries: svc.ServiceRegistries, EnableExecuteCommand: svc.EnableExecuteCommand,
+	})
+	return string(data)
+}
+
+func (b *Backend) updateService(ctx context.Context, in *updateServiceInput) (*serviceOutput, error) {
+	switch {
+	case in.Service == "":
+		return nil, errMissing("service")
+	case in.DesiredCount != nil && *in.DesiredCount < 0:
+		return nil, errInvalidParameter("Desired count must be zero or more.")
+	case in.HealthCheckGracePeriodSeconds != nil && *in.HealthCheckGracePeriodSeconds < 0:
+		return nil, errInvalidParameter("Health check grace period must be zero or more.")
+	}
+	if err := validatePlacement(in.PlacementConstraints, in.PlacementStrategy); err != nil {
+		return nil, err
+	}
+	var out *Service
+	err := b.Update(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		svc, err := s.service(cluster.ClusterName, in.Service)
+		if err != nil {
+			return err
+		}
+		if svc == nil {
+			return errServiceNotFound()
+		}
+		if svc.Status != statusActive {
+			return errServiceNotActive()
+		}
+		before := rolloutOf(svc)
+		def, err := s.usableTaskDefinitionOrCurrent(in.TaskDefinition, svc.TaskDefinition)
+		if err != nil {
+			return err
+		}
+		svc.TaskDefinition = def.TaskDefinitionArn
+		if in.DesiredCount != nil {
+			svc.DesiredCount = *in.DesiredCount
+		}
+		if in.CapacityProviderStrategy != nil {
+			launchType, strategy, err := s.resolveCapacity(cluster, def, "", in.CapacityProviderStrategy)
+			if err != nil {
+				return err
+			}
+			svc.LaunchType, svc.CapacityProviderStrategy = launchType, strategy
+		}
+		if in.NetworkConfiguration != nil {
+			svc.NetworkConfiguration = normalizeNetwork(in.NetworkConfiguration)
+		}
+		effectiveLaunch := svc.LaunchType
+		if effectiveLaunch == "" && len(svc.CapacityProviderStrategy) > 0 && isFargateProvider(svc.CapacityProviderStrategy[0].CapacityProvider) {
+			effectiveLaunch = "FARGATE"
+		}
+		if err := validateNetwork(def, svc.NetworkConfiguration, effectiveLaunch); err != nil {
+			return err
+		}
+		if in.LoadBalancers != nil {
+			svc.LoadBalancers = in.LoadBalancers
+		}
+		if err := validateLoadBalancers(def, svc.LoadBalancers); err != nil {
+			return err
+		}
+		if in.ServiceRegistries != nil {
+			svc.ServiceRegistries = in.ServiceRegistries
+		}
+		if in.PlacementConstraints != nil {
+			svc.PlacementConstraints = in.PlacementConstraints
+		}
+		if in.PlacementStrategy != nil {
+			svc.PlacementStrategy = in.PlacementStrategy
+		}
+		if in.PlatformVersion != "" {
+			svc.PlatformVersion = in.PlatformVersion
+		}
+		if in.HealthCheckGracePeriodSeconds != nil {
+			svc.HealthCheckGracePeriodSeconds = in.HealthCheckGracePeriodSeconds
+		}
+		if in.EnableExecuteCommand != nil {
+			svc.EnableExecuteCommand = *in.EnableExecuteCommand
+		}
+		if in.EnableECSManagedTags != nil {
+			svc.EnableECSManagedTags = *in.EnableECSManagedTags
+		}
+		if in.PropagateTags != "" {
+			svc.PropagateTags = in.PropagateTags
+		}
+		if in.AvailabilityZoneRebalancing != "" {
+			svc.AvailabilityZoneRebalancing = in.AvailabilityZoneRebalancing
+		}
+		svc.DeploymentConfiguration, err = deploymentDefaults(in.DeploymentConfiguration, svc.DeploymentConfiguration, svc.SchedulingStrategy == "DAEMON")
+		if err != nil {
+			return err
+		}
+		if in.ForceNewDeployment || rolloutOf(svc) != before || len(svc.Deployments) == 0 {
+			for i := range svc.Deployments {
+				if svc.Deployments[i].Status == deploymentPrimary {
+					svc.Deployments[i].Status = deploymentActive
+					svc.Deployments[i].UpdatedAt = awsjsonTime(s.now)
+				}
+			}
+			svc.Deployments = append([]Deployment{s.newDeployment(svc)}, svc.Deployments...)
+		} else {
+			for i := range svc.Deployments {
+				if svc.Deployments[i].Status == deploymentPrimary {
+					svc.Deployments[i].DesiredCount = svc.DesiredCount
+					svc.Deployments[i].UpdatedAt = awsjsonTime(s.now)
+				}
+			}
+		}
+		if err := s.PutService(svc); err != nil {
+			return err
+		}
+		out, err = s.describedService(svc, false)
+		return err
+	})
+	return &serviceOutput{Service: out}, err
+}
+
+// usableTaskDefinitionOrCurrent resolves an update's task definition; an
+// empty reference keeps the current one, whatever its status.
+func (s *State) usableTaskDefinitionOrCurrent(ref, current string) (*TaskDefinition, error) {
+	if ref == "" {
+		def, err := s.TaskDefinition(current)
+		if err != nil {
+			return nil, err
+		}
+		if def == nil {
+			return nil, errInvalidParameter("TaskDefinition not found.")
+		}
+		return def, nil
+	}
+	return s.usableTaskDefinition(ref)
+}
+
+type deleteServiceInput struct {
+	Cluster string `json:"cluster"`
+	Service string `json:"service"`
+	Force   *bool  `json:"force"`
+}
+
+func (b *Backend) deleteService(ctx context.Context, in *deleteServiceInput) (*serviceOutput, error) {
+	if in.Service == "" {
+		return nil, errMissing("service")
+	}
+	var out *Service
+	err := b.Update(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		svc, err := s.service(cluster.ClusterName, in.Service)
+		if err != nil {
+			return err
+		}
+		if svc == nil {
+			return errServiceNotFound()
+		}
+		if svc.Status != statusActive {
+			return errServiceNotActive()
+		}
+		if svc.DesiredCount > 0 && !ptrValue(in.Force) && svc.SchedulingStrategy != "DAEMON" {
+			return errInvalidParameter("The service cannot be stopped while it is scaled above 0.")
+		}
+		svc.Status = statusDraining
+		svc.DesiredCount = 0
+		if err := s.PutService(svc); err != nil {
+			return err
+		}
+		out, err = s.describedService(svc, false)
+		return err
+	})
+	return &serviceOutput{Service: out}, err
+}

@@ -1,0 +1,471 @@
+package ecs
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// Task states.
+const (
+	taskProvisioning = "PROVISIONING"
+	taskRunning      = "RUNNING"
+	taskStopped      = "STOPPED"
+)
+
+// expired reports whether a STOPPED task has outlived its visibility.
+func (s *State) expired(t *Task) bool {
+	return t.LastStatus == taskStopped && !t.StoppedAt.IsZero() && s.now.Sub(t.StoppedAt.Time()) > stoppedTaskRetention
+}
+
+// Tasks returns a cluster's tasks, STOPPED ones included while they are
+// still visible. In a write transaction it also forgets the expired ones.
+func (s *State) Tasks(clusterARN string) ([]*Task, error) {
+	clusterName := nameFromRef(clusterARN, "cluster")
+	all, err := store.List[Task](s.tx, tableTasks)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Task, 0, len(all))
+	for _, t := range all {
+		if nameFromRef(t.ClusterArn, "cluster") != clusterName {
+			continue
+		}
+		if s.expired(t) {
+			if s.writable {
+				if err := s.tx.Delete(tableTasks, childKey(clusterName, idFromRef(t.TaskArn))); err != nil {
+					return nil, err
+				}
+				if err := s.tx.Delete(tableTags, t.TaskArn); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Task returns one task of a cluster by id or ARN, nil when there is none
+// (or it stopped too long ago).
+func (s *State) Task(clusterARN, idOrARN string) (*Task, error) {
+	t, err := store.Get[Task](s.tx, tableTasks, childKey(nameFromRef(clusterARN, "cluster"), idFromRef(idOrARN)))
+	if err != nil || t == nil || s.expired(t) {
+		return nil, err
+	}
+	return t, nil
+}
+
+// PutTask stores a task, bumping its version and stamping the times of the
+// stop it records, so the scheduler only has to set the statuses.
+func (s *State) PutTask(t *Task) error {
+	t.Version++
+	if t.DesiredStatus == taskStopped && t.StoppingAt.IsZero() {
+		t.StoppingAt = awsjsonTime(s.now)
+	}
+	if t.LastStatus == taskStopped {
+		if t.StoppedAt.IsZero() {
+			t.StoppedAt = awsjsonTime(s.now)
+		}
+		if t.ExecutionStoppedAt.IsZero() {
+			t.ExecutionStoppedAt = t.StoppedAt
+		}
+	}
+	stored := *t
+	stored.Tags = nil
+	return s.tx.Put(tableTasks, childKey(nameFromRef(t.ClusterArn, "cluster"), idFromRef(t.TaskArn)), &stored)
+}
+
+// NewTask builds (without storing) a PROVISIONING task of def in cluster:
+// ids, one PENDING container per container definition, empty overrides, and
+// the capacity provider of the cluster's default strategy, if any.
+func (s *State) NewTask(cluster *Cluster, def *TaskDefinition, startedBy, group string) *Task {
+	id := store.RandomHex(32)
+	taskARN := s.arn("task/" + cluster.ClusterName + "/" + id)
+	t := &Task{
+		TaskArn:           taskARN,
+		ClusterArn:        cluster.ClusterArn,
+		TaskDefinitionArn: def.TaskDefinitionArn,
+		LastStatus:        taskProvisioning,
+		DesiredStatus:     taskRunning,
+		Cpu:               def.Cpu,
+		Memory:            def.Memory,
+		StartedBy:         startedBy,
+		CreatedAt:         awsjsonTime(s.now),
+		Group:             group,
+		LaunchType:        "EC2",
+		Attachments:       []Attachment{},
+		Attributes:        []Attribute{{Name: "ecs.cpu-architecture", Value: ptr("x86_64")}},
+		HealthStatus:      "UNKNOWN",
+		Overrides:         &TaskOverride{ContainerOverrides: []ContainerOverride{}, InferenceAcceleratorOverrides: []any{}},
+	}
+	if t.Group == "" {
+		t.Group = "family:" + def.Family
+	}
+	for _, item := range cluster.DefaultCapacityProviderStrategy {
+		if item.Weight > 0 || item.Base > 0 {
+			s.setCapacityProvider(t, item.CapacityProvider)
+			break
+		}
+	}
+	for _, cd := range def.ContainerDefinitions {
+		c := Container{
+			ContainerArn:      s.arn("container/" + cluster.ClusterName + "/" + id + "/" + store.NewUUID()),
+			TaskArn:           taskARN,
+			Name:              cd.Name,
+			Image:             cd.Image,
+			LastStatus:        "PENDING",
+			NetworkBindings:   []NetworkBinding{},
+			NetworkInterfaces: []NetworkInterface{},
+			HealthStatus:      "UNKNOWN",
+			Cpu:               strconv.Itoa(int(cd.Cpu)),
+		}
+		if cd.Memory != nil {
+			c.Memory = strconv.Itoa(int(*cd.Memory))
+		}
+		if cd.MemoryReservation != nil {
+			c.MemoryReservation = strconv.Itoa(int(*cd.MemoryReservation))
+		}
+		t.Containers = append(t.Containers, c)
+		t.Overrides.ContainerOverrides = append(t.Overrides.ContainerOverrides, ContainerOverride{Name: cd.Name})
+	}
+	return t
+}
+
+func (s *State) setCapacityProvider(t *Task, provider string) {
+	t.CapacityProviderName = provider
+	t.LaunchType = "EC2"
+	if isFargateProvider(provider) {
+		t.LaunchType = "FARGATE"
+	}
+}
+
+// describedTask is a task as DescribeTasks shows it.
+func (s *State) describedTask(t *Task, withTags bool) (*Task, error) {
+	out := *t
+	out.Tags = nil
+	if withTags {
+		tags, err := s.tags(t.TaskArn)
+		if err != nil {
+			return nil, err
+		}
+		out.Tags = tags
+	}
+	return &out, nil
+}
+
+type runTaskInput struct {
+	Cluster                  string                         `json:"cluster"`
+	TaskDefinition           string                         `json:"taskDefinition"`
+	Count                    *int32                         `json:"count"`
+	StartedBy                string                         `json:"startedBy"`
+	Group                    string                         `json:"group"`
+	LaunchType               string                         `json:"launchType"`
+	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy"`
+	NetworkConfiguration     *NetworkConfiguration          `json:"networkConfiguration"`
+	Overrides                *TaskOverride                  `json:"overrides"`
+	PlacementConstraints     []PlacementConstraint          `json:"placementConstraints"`
+	PlacementStrategy        []PlacementStrategy            `json:"placementStrategy"`
+	PlatformVersion          string                         `json:"platformVersion"`
+	Tags                     []Tag                          `json:"tags"`
+	EnableECSManagedTags     bool                           `json:"enableECSManagedTags"`
+	EnableExecuteCommand     bool                           `json:"enableExecuteCommand"`
+	PropagateTags            string                         `json:"propagateTags"`
+	ReferenceId              string                         `json:"referenceId"`
+	ClientToken              string                         `json:"clientToken"`
+}
+
+type tasksOutput struct {
+	Tasks    []*Task   `json:"tasks"`
+	Failures []Failure `json:"failures"`
+}
+
+func (in *runTaskInput) validate() error {
+	switch {
+	case in.TaskDefinition == "":
+		return errMissing("taskDefinition")
+	case in.Count != nil && (*in.Count < 1 || *in.Count > 10):
+		return errInvalidParameter("Count must be between 1 and 10.")
+	case len(in.StartedBy) > 128:
+		return errInvalidParameter("startedBy can be at most 128 characters.")
+	case len(in.Group) > 255:
+		return errInvalidParameter("group can be at most 255 characters.")
+	}
+	if err := validatePlacement(in.PlacementConstraints, in.PlacementStrategy); err != nil {
+		return err
+	}
+	return validateTags(in.Tags)
+}
+
+func (b *Backend) runTask(ctx context.Context, in *runTaskInput) (*tasksOutput, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	out := &tasksOutput{Tasks: []*Task{}, Failures: []Failure{}}
+	err := b.Update(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		def, err := s.usableTaskDefinition(in.TaskDefinition)
+		if err != nil {
+			return err
+		}
+		launchType, strategy, err := s.resolveCapacity(cluster, def, in.LaunchType, in.CapacityProviderStrategy)
+		if err != nil {
+			return err
+		}
+		if err := validateNetwork(def, in.NetworkConfiguration, launchType); err != nil {
+			return err
+		}
+		if in.Overrides != nil {
+			for _, o := range in.Overrides.ContainerOverrides {
+				if !slices.ContainsFunc(def.ContainerDefinitions, func(c ContainerDefinition) bool { return c.Name == o.Name }) {
+					return errInvalidParameter("Override for container named %s is not a container in the TaskDefinition.", o.Name)
+				}
+			}
+		}
+		if launchType == "EC2" {
+			// Without a capacity provider nothing can add instances, so ECS
+			// refuses at once when the cluster has none.
+			instances, err := s.ContainerInstances(cluster.ClusterArn)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(instances, func(ci *ContainerInstance) bool { return ci.Status == statusActive }) {
+				out.Failures = append(out.Failures, Failure{Reason: "No Container Instances were found in your cluster."})
+				return nil
+			}
+		}
+		count := int(cmp.Or(ptrValue(in.Count), 1))
+		for range count {
+			t := s.NewTask(cluster, def, in.StartedBy, in.Group)
+			switch {
+			case launchType != "":
+				t.LaunchType, t.CapacityProviderName = launchType, ""
+			case len(strategy) > 0:
+				s.setCapacityProvider(t, pickProvider(strategy))
+			}
+			t.PlatformVersion = in.PlatformVersion
+			t.EnableExecuteCommand = in.EnableExecuteCommand
+			if in.Overrides != nil {
+				t.Overrides = mergeOverrides(t.Overrides, in.Overrides)
+			}
+			if err := s.PutTask(t); err != nil {
+				return err
+			}
+			if err := s.putTags(t.TaskArn, in.Tags); err != nil {
+				return err
+			}
+			described, err := s.describedTask(t, true)
+			if err != nil {
+				return err
+			}
+			out.Tasks = append(out.Tasks, described)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// pickProvider chooses the provider a single task goes to: the one with a
+// base, else the heaviest weight.
+func pickProvider(strategy []CapacityProviderStrategyItem) string {
+	best := strategy[0]
+	for _, item := range strategy[1:] {
+		if item.Base > best.Base || (best.Base == 0 && item.Weight > best.Weight) {
+			best = item
+		}
+	}
+	return best.CapacityProvider
+}
+
+func mergeOverrides(base *TaskOverride, requested *TaskOverride) *TaskOverride {
+	out := *requested
+	out.InferenceAcceleratorOverrides = orEmpty(requested.InferenceAcceleratorOverrides)
+	out.ContainerOverrides = slices.Clone(base.ContainerOverrides)
+	for _, o := range requested.ContainerOverrides {
+		i := slices.IndexFunc(out.ContainerOverrides, func(c ContainerOverride) bool { return c.Name == o.Name })
+		if i >= 0 {
+			out.ContainerOverrides[i] = o
+		}
+	}
+	return &out
+}
+
+type stopTaskInput struct {
+	Cluster string `json:"cluster"`
+	Task    string `json:"task"`
+	Reason  string `json:"reason"`
+}
+
+type taskOutput struct {
+	Task *Task `json:"task"`
+}
+
+func (b *Backend) stopTask(ctx context.Context, in *stopTaskInput) (*taskOutput, error) {
+	if in.Task == "" {
+		return nil, errMissing("task")
+	}
+	if len(in.Reason) > 255 {
+		return nil, errInvalidParameter("reason can be at most 255 characters.")
+	}
+	out := &taskOutput{}
+	err := b.Update(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		t, err := s.Task(cluster.ClusterArn, in.Task)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			return errInvalidParameter("The referenced task was not found.")
+		}
+		if t.DesiredStatus != taskStopped {
+			t.DesiredStatus = taskStopped
+			t.StopCode = "UserInitiated"
+			t.StoppedReason = cmp.Or(in.Reason, "Task stopped by user")
+			if t.LastStatus == taskProvisioning && t.ContainerInstanceArn == "" {
+				// Never placed: nothing runs, so there is nothing to wait for.
+				t.LastStatus = taskStopped
+				for i := range t.Containers {
+					t.Containers[i].LastStatus = taskStopped
+				}
+			}
+			if err := s.PutTask(t); err != nil {
+				return err
+			}
+		}
+		out.Task, err = s.describedTask(t, false)
+		return err
+	})
+	return out, err
+}
+
+type describeTasksInput struct {
+	Cluster string   `json:"cluster"`
+	Tasks   []string `json:"tasks"`
+	Include []string `json:"include"`
+}
+
+func (b *Backend) describeTasks(ctx context.Context, in *describeTasksInput) (*tasksOutput, error) {
+	if len(in.Tasks) == 0 {
+		return nil, errMissing("tasks")
+	}
+	if len(in.Tasks) > 100 {
+		return nil, errInvalidParameter("tasks can have at most 100 items.")
+	}
+	if err := validateInclude(in.Include, "TAGS"); err != nil {
+		return nil, err
+	}
+	out := &tasksOutput{Tasks: []*Task{}, Failures: []Failure{}}
+	err := b.View(ctx, func(s *State) error {
+		cluster, err := s.Cluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		if cluster == nil {
+			return errClusterNotFound()
+		}
+		for _, ref := range in.Tasks {
+			t, err := s.Task(cluster.ClusterArn, ref)
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				arn := ref
+				if !isARN(ref) {
+					arn = s.arn("task/" + cluster.ClusterName + "/" + ref)
+				}
+				out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
+				continue
+			}
+			described, err := s.describedTask(t, slices.Contains(in.Include, "TAGS"))
+			if err != nil {
+				return err
+			}
+			out.Tasks = append(out.Tasks, described)
+		}
+		return nil
+	})
+	return out, err
+}
+
+type listTasksInput struct {
+	Cluster           string `json:"cluster"`
+	ContainerInstance string `json:"containerInstance"`
+	Family            string `json:"family"`
+	StartedBy         string `json:"startedBy"`
+	ServiceName       string `json:"serviceName"`
+	DesiredStatus     string `json:"desiredStatus"`
+	LaunchType        string `json:"launchType"`
+	NextToken         string `json:"nextToken"`
+	MaxResults        *int32 `json:"maxResults"`
+}
+
+type listTasksOutput struct {
+	TaskArns  []string `json:"taskArns"`
+	NextToken string   `json:"nextToken,omitempty"`
+}
+
+func (b *Backend) listTasks(ctx context.Context, in *listTasksInput) (*listTasksOutput, error) {
+	desired := cmp.Or(in.DesiredStatus, taskRunning)
+	if desired != taskRunning && desired != "PENDING" && desired != taskStopped {
+		return nil, errInvalidParameter("Invalid desiredStatus: %s.", in.DesiredStatus)
+	}
+	var arns []string
+	err := b.View(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		if in.ServiceName != "" {
+			svc, err := s.service(cluster.ClusterName, in.ServiceName)
+			if err != nil {
+				return err
+			}
+			if svc == nil {
+				return errServiceNotFound()
+			}
+		}
+		tasks, err := s.Tasks(cluster.ClusterArn)
+		if err != nil {
+			return err
+		}
+		for _, t := range tasks {
+			switch {
+			case t.DesiredStatus != desired:
+			case in.ContainerInstance != "" && idFromRef(t.ContainerInstanceArn) != idFromRef(in.ContainerInstance):
+			case in.Family != "" && familyOf(t.TaskDefinitionArn) != in.Family:
+			case in.StartedBy != "" && t.StartedBy != in.StartedBy:
+			case in.ServiceName != "" && t.Group != "service:"+idFromRef(in.ServiceName):
+			case in.LaunchType != "" && t.LaunchType != in.LaunchType:
+			default:
+				arns = append(arns, t.TaskArn)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(arns)
+	pageOf, next, err := page(arns, in.NextToken, in.MaxResults, 100)
+	if err != nil {
+		return nil, err
+	}
+	return &listTasksOutput{TaskArns: pageOf, NextToken: next}, nil
+}
+
+// familyOf returns the family of a task definition ARN.
+func familyOf(taskDefinitionARN string) string {
+	family, _, _ := strings.Cut(nameFromRef(taskDefinitionARN, "task-definition"), ":")
+	return family
+}
