@@ -1,0 +1,331 @@
+package logs
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// logGroup is a stored log group.
+type logGroup struct {
+	Region             string            `json:"region"`
+	Name               string            `json:"name"`
+	CreationTime       int64             `json:"creationTime"` // epoch milliseconds, as Logs reports it
+	RetentionInDays    int32             `json:"retentionInDays,omitempty"`
+	KmsKeyID           string            `json:"kmsKeyId,omitempty"`
+	Class              string            `json:"class"`
+	DeletionProtection bool              `json:"deletionProtection,omitempty"`
+	Tags               map[string]string `json:"tags,omitempty"`
+}
+
+// arn is the log group's ARN without the ":*" suffix (logGroupArn, tagging).
+func (g *logGroup) arn(account string) string {
+	return store.ARN("logs", g.Region, account, "log-group:"+g.Name)
+}
+
+func groupKey(region, name string) string { return region + "\x00" + name }
+
+var groupNamePattern = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]+$`)
+
+func validateGroupName(name string) error {
+	switch {
+	case name == "":
+		return errMissing("logGroupName")
+	case len(name) > 512:
+		return errConstraint(name, "logGroupName", "Member must have length less than or equal to 512")
+	case !groupNamePattern.MatchString(name):
+		return errConstraint(name, "logGroupName", `Member must satisfy regular expression pattern: [\.\-_/#A-Za-z0-9]+`)
+	}
+	return nil
+}
+
+// retentionDays are the only retention periods AWS accepts.
+var retentionDays = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// logGroupClasses are the classes CreateLogGroup accepts.
+var logGroupClasses = []string{"STANDARD", "INFREQUENT_ACCESS", "DELIVERY"}
+
+type createGroupOptions struct {
+	KmsKeyID           string
+	Class              string
+	DeletionProtection bool
+	Tags               map[string]string
+}
+
+func createGroup(tx *store.Tx, region, name string, opts createGroupOptions, now time.Time) error {
+	if err := validateGroupName(name); err != nil {
+		return err
+	}
+	class := opts.Class
+	if class == "" {
+		class = "STANDARD"
+	}
+	if !slices.Contains(logGroupClasses, class) {
+		return errConstraint(class, "logGroupClass", "Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]")
+	}
+	if err := validateTags(opts.Tags); err != nil {
+		return err
+	}
+	existing, err := store.Get[logGroup](tx, tableGroups, groupKey(region, name))
+	if err != nil {
+		return err
+	}
+	if existing != nil {
+		return errGroupExists()
+	}
+	return tx.Put(tableGroups, groupKey(region, name), &logGroup{
+		Region:             region,
+		Name:               name,
+		CreationTime:       now.UnixMilli(),
+		KmsKeyID:           opts.KmsKeyID,
+		Class:              class,
+		DeletionProtection: opts.DeletionProtection,
+		Tags:               opts.Tags,
+	})
+}
+
+func getGroup(tx *store.Tx, region, name string) (*logGroup, error) {
+	if name == "" {
+		return nil, errMissing("logGroupName")
+	}
+	g, err := store.Get[logGroup](tx, tableGroups, groupKey(region, name))
+	if err != nil {
+		return nil, err
+	}
+	if g == nil {
+		return nil, errGroupNotFound()
+	}
+	return g, nil
+}
+
+// groupNameFrom resolves logGroupName or logGroupIdentifier (a name or an
+// ARN, with or without ":*"); giving both is an error, as in AWS.
+func groupNameFrom(name, identifier string) (string, error) {
+	switch {
+	case name != "" && identifier != "":
+		return "", errInvalidParameter("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+	case identifier == "":
+		return name, nil
+	}
+	if !strings.HasPrefix(identifier, "arn:") {
+		return identifier, nil
+	}
+	_, rest, ok := strings.Cut(identifier, ":log-group:")
+	if !ok {
+		return "", errInvalidParameter("Invalid log group identifier %s", identifier)
+	}
+	return strings.TrimSuffix(rest, ":*"), nil
+}
+
+func (b *Backend) deleteGroup(tx *store.Tx, region, name string) error {
+	g, err := getGroup(tx, region, name)
+	if err != nil {
+		return err
+	}
+	if g.DeletionProtection {
+		return protocol.Errorf("OperationAbortedException", "Log group %s has deletion protection enabled", name)
+	}
+	streams, err := groupStreams(tx, region, name)
+	if err != nil {
+		return err
+	}
+	for _, s := range streams {
+		if err := deleteStreamData(tx, s); err != nil {
+			return err
+		}
+	}
+	return tx.Delete(tableGroups, groupKey(region, name))
+}
+
+// --- wire ---
+
+type createLogGroupInput struct {
+	LogGroupName              string            `json:"logGroupName"`
+	KmsKeyID                  string            `json:"kmsKeyId"`
+	LogGroupClass             string            `json:"logGroupClass"`
+	DeletionProtectionEnabled bool              `json:"deletionProtectionEnabled"`
+	Tags                      map[string]string `json:"tags"`
+}
+
+type empty struct{}
+
+func (b *Backend) createLogGroup(ctx context.Context, in *createLogGroupInput) (*empty, error) {
+	region := protocol.CallFrom(ctx).Region
+	opts := createGroupOptions{KmsKeyID: in.KmsKeyID, Class: in.LogGroupClass, DeletionProtection: in.DeletionProtectionEnabled, Tags: in.Tags}
+	return nil, b.store.Update(func(tx *store.Tx) error {
+		return createGroup(tx, region, in.LogGroupName, opts, b.now())
+	})
+}
+
+type deleteLogGroupInput struct {
+	LogGroupName string `json:"logGroupName"`
+}
+
+func (b *Backend) deleteLogGroup(ctx context.Context, in *deleteLogGroupInput) (*empty, error) {
+	region := protocol.CallFrom(ctx).Region
+	return nil, b.store.Update(func(tx *store.Tx) error { return b.deleteGroup(tx, region, in.LogGroupName) })
+}
+
+type describeLogGroupsInput struct {
+	LogGroupNamePrefix  string   `json:"logGroupNamePrefix"`
+	LogGroupNamePattern string   `json:"logGroupNamePattern"`
+	LogGroupIdentifiers []string `json:"logGroupIdentifiers"`
+	LogGroupClass       string   `json:"logGroupClass"`
+	NextToken           string   `json:"nextToken"`
+	Limit               *int32   `json:"limit"`
+}
+
+type logGroupShape struct {
+	LogGroupName              string `json:"logGroupName"`
+	CreationTime              int64  `json:"creationTime"`
+	RetentionInDays           *int32 `json:"retentionInDays,omitempty"`
+	MetricFilterCount         int32  `json:"metricFilterCount"`
+	Arn                       string `json:"arn"`
+	LogGroupArn               string `json:"logGroupArn"`
+	StoredBytes               int64  `json:"storedBytes"`
+	KmsKeyID                  string `json:"kmsKeyId,omitempty"`
+	LogGroupClass             string `json:"logGroupClass"`
+	DeletionProtectionEnabled bool   `json:"deletionProtectionEnabled"`
+}
+
+type describeLogGroupsOutput struct {
+	LogGroups []logGroupShape `json:"logGroups"`
+	NextToken string          `json:"nextToken,omitempty"`
+}
+
+func (b *Backend) describeLogGroups(ctx context.Context, in *describeLogGroupsInput) (*describeLogGroupsOutput, error) {
+	call := protocol.CallFrom(ctx)
+	if in.LogGroupNamePrefix != "" && in.LogGroupNamePattern != "" {
+		return nil, errInvalidParameter("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
+	}
+	if (in.LogGroupNamePrefix != "" || in.LogGroupNamePattern != "") && len(in.LogGroupIdentifiers) > 0 {
+		return nil, errInvalidParameter("LogGroup identifiers are mutually exclusive with LogGroup name prefix and pattern.")
+	}
+	limit, err := pageLimit(in.Limit, 50)
+	if err != nil {
+		return nil, err
+	}
+	wanted := map[string]bool{}
+	for _, id := range in.LogGroupIdentifiers {
+		name, err := groupNameFrom("", id)
+		if err != nil {
+			return nil, err
+		}
+		wanted[name] = true
+	}
+	out := &describeLogGroupsOutput{LogGroups: []logGroupShape{}}
+	err = b.store.View(func(tx *store.Tx) error {
+		groups, err := store.List[logGroup](tx, tableGroups)
+		if err != nil {
+			return err
+		}
+		streams, err := store.List[logStream](tx, tableStreams)
+		if err != nil {
+			return err
+		}
+		storedBytes := map[string]int64{}
+		for _, s := range streams {
+			if s.Region == call.Region {
+				storedBytes[s.Group] += s.StoredBytes
+			}
+		}
+		var matched []*logGroup
+		for _, g := range groups {
+			switch {
+			case g.Region != call.Region,
+				!strings.HasPrefix(g.Name, in.LogGroupNamePrefix),
+				in.LogGroupNamePattern != "" && !strings.Contains(strings.ToLower(g.Name), strings.ToLower(in.LogGroupNamePattern)),
+				len(wanted) > 0 && !wanted[g.Name],
+				in.LogGroupClass != "" && g.Class != in.LogGroupClass:
+				continue
+			}
+			matched = append(matched, g)
+		}
+		sort.Slice(matched, func(i, j int) bool { return matched[i].Name < matched[j].Name })
+		page, next := paginateByName(matched, func(g *logGroup) string { return g.Name }, in.NextToken, limit)
+		for _, g := range page {
+			shape := logGroupShape{
+				LogGroupName:              g.Name,
+				CreationTime:              g.CreationTime,
+				Arn:                       g.arn(call.AccountID) + ":*",
+				LogGroupArn:               g.arn(call.AccountID),
+				StoredBytes:               storedBytes[g.Name],
+				KmsKeyID:                  g.KmsKeyID,
+				LogGroupClass:             g.Class,
+				DeletionProtectionEnabled: g.DeletionProtection,
+			}
+			if g.RetentionInDays != 0 {
+				days := g.RetentionInDays
+				shape.RetentionInDays = &days
+			}
+			out.LogGroups = append(out.LogGroups, shape)
+		}
+		out.NextToken = next
+		return nil
+	})
+	return out, err
+}
+
+type putRetentionPolicyInput struct {
+	LogGroupName    string `json:"logGroupName"`
+	RetentionInDays *int32 `json:"retentionInDays"`
+}
+
+func (b *Backend) putRetentionPolicy(ctx context.Context, in *putRetentionPolicyInput) (*empty, error) {
+	region := protocol.CallFrom(ctx).Region
+	if in.RetentionInDays == nil {
+		return nil, errMissing("retentionInDays")
+	}
+	if !slices.Contains(retentionDays, *in.RetentionInDays) {
+		return nil, errConstraint(*in.RetentionInDays, "retentionInDays", "Member must satisfy enum value set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]")
+	}
+	return nil, b.updateGroup(region, in.LogGroupName, func(g *logGroup) error {
+		g.RetentionInDays = *in.RetentionInDays
+		return nil
+	})
+}
+
+type deleteRetentionPolicyInput struct {
+	LogGroupName string `json:"logGroupName"`
+}
+
+func (b *Backend) deleteRetentionPolicy(ctx context.Context, in *deleteRetentionPolicyInput) (*empty, error) {
+	region := protocol.CallFrom(ctx).Region
+	return nil, b.updateGroup(region, in.LogGroupName, func(g *logGroup) error {
+		g.RetentionInDays = 0
+		return nil
+	})
+}
+
+func (b *Backend) updateGroup(region, name string, change func(*logGroup) error) error {
+	return b.store.Update(func(tx *store.Tx) error {
+		g, err := getGroup(tx, region, name)
+		if err != nil {
+			return err
+		}
+		if err := change(g); err != nil {
+			return err
+		}
+		return tx.Put(tableGroups, groupKey(region, name), g)
+	})
+}
+
+// pageLimit checks a Logs "limit" member (1..max) and applies its default.
+func pageLimit(limit *int32, max int32) (int, error) {
+	if limit == nil {
+		return int(max), nil
+	}
+	if *limit < 1 {
+		return 0, errConstraint(*limit, "limit", "Member must have value greater than or equal to 1")
+	}
+	if *limit > max {
+		return 0, errConstraint(*limit, "limit", "Member must have value less than or equal to "+itoa(max))
+	}
+	return int(*limit), nil
+}

@@ -1,0 +1,259 @@
+package logs
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// logStream is a stored log stream; its events live in numbered chunks.
+type logStream struct {
+	Region              string `json:"region"`
+	Group               string `json:"group"`
+	Name                string `json:"name"`
+	CreationTime        int64  `json:"creationTime"`
+	FirstEventTimestamp int64  `json:"firstEventTimestamp,omitempty"`
+	LastEventTimestamp  int64  `json:"lastEventTimestamp,omitempty"`
+	LastIngestionTime   int64  `json:"lastIngestionTime,omitempty"`
+	StoredBytes         int64  `json:"storedBytes"`
+	Chunks              int    `json:"chunks"`
+	Events              int64  `json:"events"` // also the last sequence number given out
+}
+
+func newLogStream(region, group, name string, now time.Time) *logStream {
+	return &logStream{Region: region, Group: group, Name: name, CreationTime: now.UnixMilli()}
+}
+
+func (s *logStream) key() string { return streamKey(s.Region, s.Group, s.Name) }
+
+func (s *logStream) arn(account string) string {
+	return store.ARN("logs", s.Region, account, "log-group:"+s.Group+":log-stream:"+s.Name)
+}
+
+func streamKey(region, group, stream string) string {
+	return region + "\x00" + group + "\x00" + stream
+}
+
+func validateStreamName(name string) error {
+	switch {
+	case name == "":
+		return errMissing("logStreamName")
+	case len(name) > 512:
+		return errConstraint(name, "logStreamName", "Member must have length less than or equal to 512")
+	case strings.ContainsAny(name, ":*"):
+		return errConstraint(name, "logStreamName", "Member must satisfy regular expression pattern: [^:*]*")
+	}
+	return nil
+}
+
+func getStream(tx *store.Tx, region, group, name string) (*logStream, error) {
+	if _, err := getGroup(tx, region, group); err != nil {
+		return nil, err
+	}
+	if name == "" {
+		return nil, errMissing("logStreamName")
+	}
+	s, err := store.Get[logStream](tx, tableStreams, streamKey(region, group, name))
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, errStreamNotFound()
+	}
+	return s, nil
+}
+
+// groupStreams returns a group's streams sorted by name.
+func groupStreams(tx *store.Tx, region, group string) ([]*logStream, error) {
+	all, err := store.List[logStream](tx, tableStreams)
+	if err != nil {
+		return nil, err
+	}
+	var out []*logStream
+	for _, s := range all {
+		if s.Region == region && s.Group == group {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func deleteStreamData(tx *store.Tx, s *logStream) error {
+	for n := range s.Chunks {
+		if err := tx.Delete(tableChunks, chunkKey(s.key(), n)); err != nil {
+			return err
+		}
+	}
+	return tx.Delete(tableStreams, s.key())
+}
+
+// --- wire ---
+
+type createLogStreamInput struct {
+	LogGroupName  string `json:"logGroupName"`
+	LogStreamName string `json:"logStreamName"`
+}
+
+func (b *Backend) createLogStream(ctx context.Context, in *createLogStreamInput) (*empty, error) {
+	region := protocol.CallFrom(ctx).Region
+	if err := validateStreamName(in.LogStreamName); err != nil {
+		return nil, err
+	}
+	return nil, b.store.Update(func(tx *store.Tx) error {
+		if _, err := getGroup(tx, region, in.LogGroupName); err != nil {
+			return err
+		}
+		key := streamKey(region, in.LogGroupName, in.LogStreamName)
+		existing, err := store.Get[logStream](tx, tableStreams, key)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			return errStreamExists()
+		}
+		return tx.Put(tableStreams, key, newLogStream(region, in.LogGroupName, in.LogStreamName, b.now()))
+	})
+}
+
+type deleteLogStreamInput struct {
+	LogGroupName  string `json:"logGroupName"`
+	LogStreamName string `json:"logStreamName"`
+}
+
+func (b *Backend) deleteLogStream(ctx context.Context, in *deleteLogStreamInput) (*empty, error) {
+	region := protocol.CallFrom(ctx).Region
+	return nil, b.store.Update(func(tx *store.Tx) error {
+		s, err := getStream(tx, region, in.LogGroupName, in.LogStreamName)
+		if err != nil {
+			return err
+		}
+		return deleteStreamData(tx, s)
+	})
+}
+
+type describeLogStreamsInput struct {
+	LogGroupName        string `json:"logGroupName"`
+	LogGroupIdentifier  string `json:"logGroupIdentifier"`
+	LogStreamNamePrefix string `json:"logStreamNamePrefix"`
+	OrderBy             string `json:"orderBy"`
+	Descending          bool   `json:"descending"`
+	NextToken           string `json:"nextToken"`
+	Limit               *int32 `json:"limit"`
+}
+
+type logStreamShape struct {
+	LogStreamName       string `json:"logStreamName"`
+	CreationTime        int64  `json:"creationTime"`
+	FirstEventTimestamp *int64 `json:"firstEventTimestamp,omitempty"`
+	LastEventTimestamp  *int64 `json:"lastEventTimestamp,omitempty"`
+	LastIngestionTime   *int64 `json:"lastIngestionTime,omitempty"`
+	UploadSequenceToken string `json:"uploadSequenceToken"`
+	Arn                 string `json:"arn"`
+	StoredBytes         int64  `json:"storedBytes"`
+}
+
+type describeLogStreamsOutput struct {
+	LogStreams []logStreamShape `json:"logStreams"`
+	NextToken  string           `json:"nextToken,omitempty"`
+}
+
+func (b *Backend) describeLogStreams(ctx context.Context, in *describeLogStreamsInput) (*describeLogStreamsOutput, error) {
+	call := protocol.CallFrom(ctx)
+	group, err := groupNameFrom(in.LogGroupName, in.LogGroupIdentifier)
+	if err != nil {
+		return nil, err
+	}
+	orderBy := in.OrderBy
+	switch orderBy {
+	case "":
+		orderBy = "LogStreamName"
+	case "LogStreamName", "LastEventTime":
+	default:
+		return nil, errConstraint(orderBy, "orderBy", "Member must satisfy enum value set: [LogStreamName, LastEventTime]")
+	}
+	if orderBy == "LastEventTime" && in.LogStreamNamePrefix != "" {
+		return nil, errInvalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.")
+	}
+	limit, err := pageLimit(in.Limit, 50)
+	if err != nil {
+		return nil, err
+	}
+	out := &describeLogStreamsOutput{LogStreams: []logStreamShape{}}
+	err = b.store.View(func(tx *store.Tx) error {
+		if _, err := getGroup(tx, call.Region, group); err != nil {
+			return err
+		}
+		streams, err := groupStreams(tx, call.Region, group)
+		if err != nil {
+			return err
+		}
+		var matched []*logStream
+		for _, s := range streams {
+			if strings.HasPrefix(s.Name, in.LogStreamNamePrefix) {
+				matched = append(matched, s)
+			}
+		}
+		// The sort key doubles as the page token: it orders the streams, and a
+		// token is the last key returned.
+		sortKey := func(s *logStream) string { return s.Name }
+		if orderBy == "LastEventTime" {
+			sortKey = func(s *logStream) string { return lastEventSortKey(s, in.Descending) }
+		} else if in.Descending {
+			sortKey = func(s *logStream) string { return invert(s.Name) }
+		}
+		sort.Slice(matched, func(i, j int) bool { return sortKey(matched[i]) < sortKey(matched[j]) })
+		page, next := paginateByName(matched, sortKey, in.NextToken, limit)
+		for _, s := range page {
+			out.LogStreams = append(out.LogStreams, streamShape(s, call.AccountID))
+		}
+		out.NextToken = next
+		return nil
+	})
+	return out, err
+}
+
+func streamShape(s *logStream, account string) logStreamShape {
+	shape := logStreamShape{
+		LogStreamName:       s.Name,
+		CreationTime:        s.CreationTime,
+		UploadSequenceToken: sequenceToken(s),
+		Arn:                 s.arn(account),
+		StoredBytes:         s.StoredBytes,
+	}
+	if s.Events > 0 {
+		first, last, ingested := s.FirstEventTimestamp, s.LastEventTimestamp, s.LastIngestionTime
+		shape.FirstEventTimestamp, shape.LastEventTimestamp, shape.LastIngestionTime = &first, &last, &ingested
+	}
+	return shape
+}
+
+// lastEventSortKey orders streams by last event time (streams without events
+// first), then name; descending inverts the whole key.
+func lastEventSortKey(s *logStream, descending bool) string {
+	key := padded(s.LastEventTimestamp) + "\x00" + s.Name
+	if descending {
+		return invert(key)
+	}
+	return key
+}
+
+func padded(n int64) string {
+	const width = 20
+	digits := itoa(n)
+	return strings.Repeat("0", max(0, width-len(digits))) + digits
+}
+
+// invert maps a string to one that sorts in the reverse order for strings of
+// the same structure, so descending pages can reuse the ascending token logic.
+func invert(s string) string {
+	b := []byte(s)
+	for i := range b {
+		b[i] = 0xff - b[i]
+	}
+	return string(b) + "\xff"
+}
