@@ -84,7 +84,7 @@ func runSequence(ctx context.Context, client *awsecs.Client, subnet, securityGro
 
 	serviceInput := &awsecs.CreateServiceInput{
 		Cluster: aws.String("diff"), ServiceName: aws.String("web"), TaskDefinition: aws.String("diff-app:1"), DesiredCount: aws.Int32(1),
-		LaunchType: types.LaunchTypeEc2,
+		LaunchType:           types.LaunchTypeEc2,
 		NetworkConfiguration: &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{subnet}, SecurityGroups: []string{securityGroup}}},
 	}
 	service, err := client.CreateService(ctx, serviceInput)
