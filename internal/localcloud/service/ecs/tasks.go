@@ -62,7 +62,8 @@ func (s *State) Task(clusterARN, idOrARN string) (*Task, error) {
 }
 
 // PutTask stores a task, bumping its version and stamping the times of the
-// stop it records, so the scheduler only has to set the statuses.
+// stop it records, so the scheduler only has to set the statuses. Tags, when
+// the task carries any (NewTask propagates them), are stored too.
 func (s *State) PutTask(t *Task) error {
 	t.Version++
 	if t.DesiredStatus == taskStopped && t.StoppingAt.IsZero() {
@@ -76,6 +77,11 @@ func (s *State) PutTask(t *Task) error {
 			t.ExecutionStoppedAt = t.StoppedAt
 		}
 	}
+	if t.Tags != nil {
+		if err := s.putTags(t.TaskArn, t.Tags); err != nil {
+			return err
+		}
+	}
 	stored := *t
 	stored.Tags = nil
 	return s.tx.Put(tableTasks, childKey(nameFromRef(t.ClusterArn, "cluster"), idFromRef(t.TaskArn)), &stored)
@@ -83,7 +89,9 @@ func (s *State) PutTask(t *Task) error {
 
 // NewTask builds (without storing) a PROVISIONING task of def in cluster:
 // ids, one PENDING container per container definition, empty overrides, and
-// the capacity provider of the cluster's default strategy, if any.
+// the capacity provider of the cluster's default strategy, if any. A
+// service's task ("service:<name>" group) gets the service's capacity
+// provider and the tags the service propagates.
 func (s *State) NewTask(cluster *Cluster, def *TaskDefinition, startedBy, group string) *Task {
 	id := store.RandomHex(32)
 	taskARN := s.arn("task/" + cluster.ClusterName + "/" + id)
@@ -113,6 +121,9 @@ func (s *State) NewTask(cluster *Cluster, def *TaskDefinition, startedBy, group 
 			break
 		}
 	}
+	if name, ok := strings.CutPrefix(t.Group, "service:"); ok {
+		s.fromService(t, cluster, def, name)
+	}
 	for _, cd := range def.ContainerDefinitions {
 		c := Container{
 			ContainerArn:      s.arn("container/" + cluster.ClusterName + "/" + id + "/" + store.NewUUID()),
@@ -135,6 +146,37 @@ func (s *State) NewTask(cluster *Cluster, def *TaskDefinition, startedBy, group 
 		t.Overrides.ContainerOverrides = append(t.Overrides.ContainerOverrides, ContainerOverride{Name: cd.Name})
 	}
 	return t
+}
+
+// fromService applies a service's capacity choice and tag propagation to one
+// of its new tasks. Lookup failures leave the task as it is: the scheduler
+// must still be able to launch it.
+func (s *State) fromService(t *Task, cluster *Cluster, def *TaskDefinition, serviceName string) {
+	svc, err := s.service(cluster.ClusterName, serviceName)
+	if err != nil || svc == nil {
+		return
+	}
+	switch {
+	case svc.LaunchType != "":
+		t.LaunchType, t.CapacityProviderName = svc.LaunchType, ""
+	case len(svc.CapacityProviderStrategy) > 0:
+		s.setCapacityProvider(t, pickProvider(svc.CapacityProviderStrategy))
+	}
+	t.PlatformVersion = svc.PlatformVersion
+	t.EnableExecuteCommand = svc.EnableExecuteCommand
+	var tags []Tag
+	switch svc.PropagateTags {
+	case "SERVICE":
+		tags, _ = s.tags(svc.ServiceArn)
+	case "TASK_DEFINITION":
+		tags, _ = s.tags(def.TaskDefinitionArn)
+	}
+	if svc.EnableECSManagedTags {
+		tags = append(tags, Tag{Key: "aws:ecs:clusterName", Value: cluster.ClusterName}, Tag{Key: "aws:ecs:serviceName", Value: svc.ServiceName})
+	}
+	if len(tags) > 0 {
+		t.Tags = tags
+	}
 }
 
 func (s *State) setCapacityProvider(t *Task, provider string) {
@@ -256,10 +298,10 @@ func (b *Backend) runTask(ctx context.Context, in *runTaskInput) (*tasksOutput, 
 			if in.Overrides != nil {
 				t.Overrides = mergeOverrides(t.Overrides, in.Overrides)
 			}
-			if err := s.PutTask(t); err != nil {
+			if t.Tags, err = s.runTaskTags(cluster, def, in); err != nil {
 				return err
 			}
-			if err := s.putTags(t.TaskArn, in.Tags); err != nil {
+			if err := s.PutTask(t); err != nil {
 				return err
 			}
 			described, err := s.describedTask(t, true)
@@ -271,6 +313,22 @@ func (b *Backend) runTask(ctx context.Context, in *runTaskInput) (*tasksOutput, 
 		return nil
 	})
 	return out, err
+}
+
+// runTaskTags are a RunTask's own tags plus the ones it asks to propagate.
+func (s *State) runTaskTags(cluster *Cluster, def *TaskDefinition, in *runTaskInput) ([]Tag, error) {
+	tags := slices.Clone(in.Tags)
+	if in.PropagateTags == "TASK_DEFINITION" {
+		defTags, err := s.tags(def.TaskDefinitionArn)
+		if err != nil {
+			return nil, err
+		}
+		tags = mergeTags(defTags, tags)
+	}
+	if in.EnableECSManagedTags {
+		tags = append(tags, Tag{Key: "aws:ecs:clusterName", Value: cluster.ClusterName})
+	}
+	return orEmpty(tags), nil
 }
 
 // pickProvider chooses the provider a single task goes to: the one with a

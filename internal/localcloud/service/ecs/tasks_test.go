@@ -303,3 +303,49 @@ func TestStoppedTasksExpire(t *testing.T) {
 	_, err = f.client.DeleteCluster(f.ctx, &awsecs.DeleteClusterInput{Cluster: aws.String("web")})
 	wantCode(t, err, "")
 }
+
+func TestNewTaskOfAService(t *testing.T) {
+	f := start(t)
+	f.stack(t)
+	in := serviceInput("api")
+	in.PropagateTags = types.PropagateTagsService
+	in.EnableECSManagedTags = true
+	_, err := f.client.CreateService(f.ctx, in)
+	wantCode(t, err, "")
+
+	var taskARN string
+	err = f.backend.Update(f.ctx, func(s *State) error {
+		cluster, err := s.Cluster("web")
+		if err != nil {
+			return err
+		}
+		def, err := s.TaskDefinition("app:1")
+		if err != nil {
+			return err
+		}
+		task := s.NewTask(cluster, def, "ecs-svc/1234567890123456789", "service:api")
+		taskARN = task.TaskArn
+		return s.PutTask(task)
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	out, err := f.client.DescribeTasks(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("web"), Tasks: []string{taskARN}, Include: []types.TaskField{types.TaskFieldTags}})
+	wantCode(t, err, "")
+	task := out.Tasks[0]
+	tags := map[string]string{}
+	for _, tag := range task.Tags {
+		tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	if tags["app"] != "web" || tags["aws:ecs:serviceName"] != "api" || tags["aws:ecs:clusterName"] != "web" {
+		t.Errorf("tags = %v, want the service's and ECS managed ones", tags)
+	}
+	if aws.ToString(task.CapacityProviderName) != "web-cp" || aws.ToString(task.Group) != "service:api" || aws.ToString(task.StartedBy) != "ecs-svc/1234567890123456789" {
+		t.Errorf("task: provider %s group %s startedBy %s", aws.ToString(task.CapacityProviderName), aws.ToString(task.Group), aws.ToString(task.StartedBy))
+	}
+	listed, err := f.client.ListTasks(f.ctx, &awsecs.ListTasksInput{Cluster: aws.String("web"), ServiceName: aws.String("api")})
+	wantCode(t, err, "")
+	if len(listed.TaskArns) != 1 {
+		t.Errorf("ListTasks by service = %v", listed.TaskArns)
+	}
+}
