@@ -1,21 +1,210 @@
+// Package iam is the local cloud's Identity and Access Management: roles,
+// their inline and attached policies, customer managed policies, AWS
+// managed policies that exist without creation, and instance profiles.
+// IAM is global: its ARNs carry no region and its state is not per region.
+// Nothing is enforced: the local cloud authorizes every call, so policies
+// are stored, validated and returned, never evaluated.
 package iam
 
 import (
+	"context"
+	"encoding/base64"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-// Backend holds the service's state in the store and its domain rules.
+// Tables. Names are keyed in lower case: IAM names are unique regardless of
+// case.
+const (
+	tableRoles            = "iam/roles"             // lower(role name)
+	tablePolicies         = "iam/policies"          // policy ARN (customer managed)
+	tableInstanceProfiles = "iam/instance-profiles" // lower(profile name)
+)
+
+// Backend holds IAM's state in the store and its rules.
 type Backend struct {
 	store *store.Store
+	now   func() time.Time
 }
 
 // New returns the service's backend over st.
 func New(st *store.Store) *Backend {
-	return &Backend{store: st}
+	return &Backend{store: st, now: time.Now}
 }
 
-// Service returns the service's operation table for the router.
+// Service returns IAM's operation table for the router.
 func (b *Backend) Service() *protocol.Service {
-	return &protocol.Service{}
+	return &protocol.Service{
+		SigningName: "iam",
+		Version:     "2010-05-08",
+		Codec:       query.Codec{Namespace: "https://iam.amazonaws.com/doc/2010-05-08/"},
+		Operations: []protocol.Operation{
+			protocol.Op("CreateRole", b.createRole),
+			protocol.Op("GetRole", b.getRole),
+			protocol.Op("ListRoles", b.listRoles),
+			protocol.Op("UpdateRole", b.updateRole),
+			protocol.Op("UpdateRoleDescription", b.updateRoleDescription),
+			protocol.Op("UpdateAssumeRolePolicy", b.updateAssumeRolePolicy),
+			protocol.Op("DeleteRole", b.deleteRole),
+			protocol.Op("PutRolePermissionsBoundary", b.putRolePermissionsBoundary),
+			protocol.Op("DeleteRolePermissionsBoundary", b.deleteRolePermissionsBoundary),
+			protocol.Op("TagRole", b.tagRole),
+			protocol.Op("UntagRole", b.untagRole),
+			protocol.Op("ListRoleTags", b.listRoleTags),
+			protocol.Op("AttachRolePolicy", b.attachRolePolicy),
+			protocol.Op("DetachRolePolicy", b.detachRolePolicy),
+			protocol.Op("ListAttachedRolePolicies", b.listAttachedRolePolicies),
+			protocol.Op("PutRolePolicy", b.putRolePolicy),
+			protocol.Op("GetRolePolicy", b.getRolePolicy),
+			protocol.Op("ListRolePolicies", b.listRolePolicies),
+			protocol.Op("DeleteRolePolicy", b.deleteRolePolicy),
+			protocol.Op("CreatePolicy", b.createPolicy),
+			protocol.Op("GetPolicy", b.getPolicy),
+			protocol.Op("DeletePolicy", b.deletePolicy),
+			protocol.Op("ListPolicies", b.listPolicies),
+			protocol.Op("CreatePolicyVersion", b.createPolicyVersion),
+			protocol.Op("GetPolicyVersion", b.getPolicyVersion),
+			protocol.Op("ListPolicyVersions", b.listPolicyVersions),
+			protocol.Op("DeletePolicyVersion", b.deletePolicyVersion),
+			protocol.Op("SetDefaultPolicyVersion", b.setDefaultPolicyVersion),
+			protocol.Op("ListEntitiesForPolicy", b.listEntitiesForPolicy),
+			protocol.Op("TagPolicy", b.tagPolicy),
+			protocol.Op("UntagPolicy", b.untagPolicy),
+			protocol.Op("ListPolicyTags", b.listPolicyTags),
+			protocol.Op("CreateInstanceProfile", b.createInstanceProfile),
+			protocol.Op("GetInstanceProfile", b.getInstanceProfile),
+			protocol.Op("ListInstanceProfiles", b.listInstanceProfiles),
+			protocol.Op("ListInstanceProfilesForRole", b.listInstanceProfilesForRole),
+			protocol.Op("AddRoleToInstanceProfile", b.addRoleToInstanceProfile),
+			protocol.Op("RemoveRoleFromInstanceProfile", b.removeRoleFromInstanceProfile),
+			protocol.Op("DeleteInstanceProfile", b.deleteInstanceProfile),
+			protocol.Op("TagInstanceProfile", b.tagInstanceProfile),
+			protocol.Op("UntagInstanceProfile", b.untagInstanceProfile),
+			protocol.Op("ListInstanceProfileTags", b.listInstanceProfileTags),
+			protocol.Op("CreateServiceLinkedRole", b.createServiceLinkedRole),
+			protocol.Op("DeleteServiceLinkedRole", b.deleteServiceLinkedRole),
+			protocol.Op("GetServiceLinkedRoleDeletionStatus", b.getServiceLinkedRoleDeletionStatus),
+			protocol.Op("GetUser", b.getUser),
+		},
+	}
 }
+
+// Tag is an IAM tag.
+type Tag struct {
+	Key   string `json:"key" query:"Key" xml:"Key"`
+	Value string `json:"value" query:"Value" xml:"Value"`
+}
+
+const maxTags = 50
+
+func validateTags(tags []Tag) error {
+	if len(tags) > maxTags {
+		return errLimitExceeded("Cannot exceed quota for TagsPerEntity: %d", maxTags)
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		switch {
+		case t.Key == "" || len(t.Key) > 128:
+			return errValidation(t.Key, "tags.member.key", "Member must have length between 1 and 128")
+		case len(t.Value) > 256:
+			return errValidation(t.Value, "tags.member.value", "Member must have length less than or equal to 256")
+		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
+			return errInvalidInput("User-defined tag keys can't start with 'aws:'.")
+		case seen[strings.ToLower(t.Key)]:
+			return errInvalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		seen[strings.ToLower(t.Key)] = true
+	}
+	return nil
+}
+
+// mergeTags adds or replaces tags (keys match regardless of case, as in IAM)
+// and keeps the quota.
+func mergeTags(existing, add []Tag) ([]Tag, error) {
+	if err := validateTags(add); err != nil {
+		return nil, err
+	}
+	out := append([]Tag(nil), existing...)
+	for _, t := range add {
+		replaced := false
+		for i := range out {
+			if strings.EqualFold(out[i].Key, t.Key) {
+				out[i], replaced = t, true
+			}
+		}
+		if !replaced {
+			out = append(out, t)
+		}
+	}
+	if len(out) > maxTags {
+		return nil, errLimitExceeded("Cannot exceed quota for TagsPerEntity: %d", maxTags)
+	}
+	return out, nil
+}
+
+func removeTags(existing []Tag, keys []string) []Tag {
+	out := make([]Tag, 0, len(existing))
+	for _, t := range existing {
+		keep := true
+		for _, k := range keys {
+			if strings.EqualFold(t.Key, k) {
+				keep = false
+			}
+		}
+		if keep {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func accountOf(ctx context.Context) string { return protocol.CallFrom(ctx).AccountID }
+
+func iamARN(account, kind, path, name string) string {
+	return "arn:aws:iam::" + account + ":" + kind + path + name
+}
+
+// newUniqueID returns an IAM unique id: a four-letter prefix that names the
+// kind (AROA role, AIPA instance profile, ANPA policy) and 17 characters.
+func newUniqueID(prefix string) string {
+	return prefix + strings.ToUpper(store.RandomHex(17))
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// list is an XML list of <member> elements that is written even when empty,
+// as IAM writes required lists.
+type list[T any] struct {
+	Members []T `xml:"member"`
+}
+
+func listOf[T any](items []T) list[T] { return list[T]{Members: items} }
+
+// page cuts items, sorted by key, after the Marker. IAM's Marker is opaque;
+// here it carries the last key returned, so pages stay right when entities
+// come and go between calls.
+func page[T any](items []T, key func(T) string, marker string, limit int) (out []T, truncated bool, next string, err error) {
+	sort.SliceStable(items, func(i, j int) bool { return key(items[i]) < key(items[j]) })
+	start := 0
+	if marker != "" {
+		after, decodeErr := base64.RawURLEncoding.DecodeString(marker)
+		if decodeErr != nil {
+			return nil, false, "", errInvalidInput("Invalid Marker.")
+		}
+		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > string(after) })
+	}
+	end := min(start+limit, len(items))
+	out = items[start:end]
+	if end < len(items) && len(out) > 0 {
+		return out, true, base64.RawURLEncoding.EncodeToString([]byte(key(out[len(out)-1]))), nil
+	}
+	return out, false, "", nil
+}
+
+type empty struct{}

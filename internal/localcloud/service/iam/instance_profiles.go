@@ -1,0 +1,324 @@
+package iam
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// InstanceProfile is a stored instance profile. It holds at most one role.
+type InstanceProfile struct {
+	Name       string    `json:"name"`
+	Path       string    `json:"path"`
+	ID         string    `json:"id"`
+	CreateDate time.Time `json:"createDate"`
+	Roles      []string  `json:"roles,omitempty"` // role names
+	Tags       []Tag     `json:"tags,omitempty"`
+}
+
+// ARN returns the instance profile's ARN in account.
+func (p *InstanceProfile) ARN(account string) string {
+	return iamARN(account, "instance-profile", p.Path, p.Name)
+}
+
+// GetInstanceProfile returns the instance profile with the given name or
+// ARN, or IAM's NoSuchEntity error; EC2 uses it for RunInstances'
+// IamInstanceProfile.
+func (b *Backend) GetInstanceProfile(ctx context.Context, nameOrARN string) (*InstanceProfile, error) {
+	var profile *InstanceProfile
+	err := b.store.View(func(tx *store.Tx) error {
+		var err error
+		profile, err = getInstanceProfile(tx, nameFromARN(nameOrARN, ":instance-profile/"))
+		return err
+	})
+	return profile, err
+}
+
+func getInstanceProfile(tx *store.Tx, name string) (*InstanceProfile, error) {
+	if name == "" {
+		return nil, errMissing("instanceProfileName")
+	}
+	p, err := store.Get[InstanceProfile](tx, tableInstanceProfiles, strings.ToLower(name))
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, errInstanceProfileNotFound(name)
+	}
+	return p, nil
+}
+
+func putInstanceProfile(tx *store.Tx, p *InstanceProfile) error {
+	return tx.Put(tableInstanceProfiles, strings.ToLower(p.Name), p)
+}
+
+func (b *Backend) updateInstanceProfileTx(name string, change func(tx *store.Tx, p *InstanceProfile) error) error {
+	return b.store.Update(func(tx *store.Tx) error {
+		p, err := getInstanceProfile(tx, name)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, p); err != nil {
+			return err
+		}
+		return putInstanceProfile(tx, p)
+	})
+}
+
+// profilesOfRole returns the instance profiles that hold the role.
+func profilesOfRole(tx *store.Tx, roleName string) ([]*InstanceProfile, error) {
+	all, err := store.List[InstanceProfile](tx, tableInstanceProfiles)
+	if err != nil {
+		return nil, err
+	}
+	var out []*InstanceProfile
+	for _, p := range all {
+		if slices.ContainsFunc(p.Roles, func(r string) bool { return strings.EqualFold(r, roleName) }) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// --- wire shapes ---
+
+type instanceProfileShape struct {
+	Path                string           `xml:"Path"`
+	InstanceProfileName string           `xml:"InstanceProfileName"`
+	InstanceProfileID   string           `xml:"InstanceProfileId"`
+	Arn                 string           `xml:"Arn"`
+	CreateDate          protocol.XMLTime `xml:"CreateDate"`
+	Roles               list[roleShape]  `xml:"Roles"`
+	Tags                []Tag            `xml:"Tags>member,omitempty"`
+}
+
+func shapeOfInstanceProfile(tx *store.Tx, p *InstanceProfile, account string, withTags bool) (instanceProfileShape, error) {
+	shape := instanceProfileShape{
+		Path:                p.Path,
+		InstanceProfileName: p.Name,
+		InstanceProfileID:   p.ID,
+		Arn:                 p.ARN(account),
+		CreateDate:          protocol.XMLTime(p.CreateDate),
+		Roles:               listOf([]roleShape{}),
+	}
+	for _, name := range p.Roles {
+		role, err := getRole(tx, name)
+		if err != nil {
+			return instanceProfileShape{}, err
+		}
+		shape.Roles.Members = append(shape.Roles.Members, shapeOfRole(role, account, false))
+	}
+	if withTags {
+		shape.Tags = p.Tags
+	}
+	return shape, nil
+}
+
+type instanceProfileOutput struct {
+	InstanceProfile instanceProfileShape `xml:"InstanceProfile"`
+}
+
+type instanceProfilesOutput struct {
+	InstanceProfiles list[instanceProfileShape] `xml:"InstanceProfiles"`
+	IsTruncated      bool                       `xml:"IsTruncated"`
+	Marker           string                     `xml:"Marker,omitempty"`
+}
+
+// --- operations ---
+
+type createInstanceProfileInput struct {
+	InstanceProfileName string `query:"InstanceProfileName"`
+	Path                string `query:"Path"`
+	Tags                []Tag  `query:"Tags"`
+}
+
+func (b *Backend) createInstanceProfile(ctx context.Context, in *createInstanceProfileInput) (*instanceProfileOutput, error) {
+	if err := validateName("instanceProfileName", in.InstanceProfileName, 128); err != nil {
+		return nil, err
+	}
+	path, err := normalizePath("path", in.Path)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	profile := &InstanceProfile{
+		Name:       in.InstanceProfileName,
+		Path:       path,
+		ID:         newUniqueID("AIPA"),
+		CreateDate: b.now().UTC().Truncate(time.Second),
+		Tags:       in.Tags,
+	}
+	out := &instanceProfileOutput{}
+	err = b.store.Update(func(tx *store.Tx) error {
+		existing, err := store.Get[InstanceProfile](tx, tableInstanceProfiles, strings.ToLower(profile.Name))
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			return errAlreadyExists("Instance Profile %s already exists.", profile.Name)
+		}
+		if err := putInstanceProfile(tx, profile); err != nil {
+			return err
+		}
+		out.InstanceProfile, err = shapeOfInstanceProfile(tx, profile, accountOf(ctx), true)
+		return err
+	})
+	return out, err
+}
+
+type instanceProfileNameInput struct {
+	InstanceProfileName string `query:"InstanceProfileName"`
+}
+
+func (b *Backend) getInstanceProfile(ctx context.Context, in *instanceProfileNameInput) (*instanceProfileOutput, error) {
+	out := &instanceProfileOutput{}
+	err := b.store.View(func(tx *store.Tx) error {
+		p, err := getInstanceProfile(tx, in.InstanceProfileName)
+		if err != nil {
+			return err
+		}
+		out.InstanceProfile, err = shapeOfInstanceProfile(tx, p, accountOf(ctx), true)
+		return err
+	})
+	return out, err
+}
+
+type listInstanceProfilesInput struct {
+	PathPrefix string `query:"PathPrefix"`
+	RoleName   string `query:"RoleName"`
+	Marker     string `query:"Marker"`
+	MaxItems   *int32 `query:"MaxItems"`
+}
+
+func (b *Backend) listInstanceProfiles(ctx context.Context, in *listInstanceProfilesInput) (*instanceProfilesOutput, error) {
+	if err := validatePathPrefix(in.PathPrefix); err != nil {
+		return nil, err
+	}
+	return b.pageInstanceProfiles(ctx, in, func(tx *store.Tx) ([]*InstanceProfile, error) {
+		all, err := store.List[InstanceProfile](tx, tableInstanceProfiles)
+		return slices.DeleteFunc(all, func(p *InstanceProfile) bool { return !strings.HasPrefix(p.Path, in.PathPrefix) }), err
+	})
+}
+
+func (b *Backend) listInstanceProfilesForRole(ctx context.Context, in *listInstanceProfilesInput) (*instanceProfilesOutput, error) {
+	return b.pageInstanceProfiles(ctx, in, func(tx *store.Tx) ([]*InstanceProfile, error) {
+		role, err := getRole(tx, in.RoleName)
+		if err != nil {
+			return nil, err
+		}
+		return profilesOfRole(tx, role.Name)
+	})
+}
+
+func (b *Backend) pageInstanceProfiles(ctx context.Context, in *listInstanceProfilesInput, load func(*store.Tx) ([]*InstanceProfile, error)) (*instanceProfilesOutput, error) {
+	limit, err := maxItems(in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &instanceProfilesOutput{InstanceProfiles: listOf([]instanceProfileShape{})}
+	err = b.store.View(func(tx *store.Tx) error {
+		profiles, err := load(tx)
+		if err != nil {
+			return err
+		}
+		profiles, truncated, marker, err := page(profiles, func(p *InstanceProfile) string { return strings.ToLower(p.Name) }, in.Marker, limit)
+		if err != nil {
+			return err
+		}
+		for _, p := range profiles {
+			shape, err := shapeOfInstanceProfile(tx, p, accountOf(ctx), false)
+			if err != nil {
+				return err
+			}
+			out.InstanceProfiles.Members = append(out.InstanceProfiles.Members, shape)
+		}
+		out.IsTruncated, out.Marker = truncated, marker
+		return nil
+	})
+	return out, err
+}
+
+type instanceProfileRoleInput struct {
+	InstanceProfileName string `query:"InstanceProfileName"`
+	RoleName            string `query:"RoleName"`
+}
+
+func (b *Backend) addRoleToInstanceProfile(_ context.Context, in *instanceProfileRoleInput) (*empty, error) {
+	return nil, b.updateInstanceProfileTx(in.InstanceProfileName, func(tx *store.Tx, p *InstanceProfile) error {
+		role, err := getRole(tx, in.RoleName)
+		if err != nil {
+			return err
+		}
+		if len(p.Roles) >= 1 {
+			return errLimitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
+		}
+		p.Roles = append(p.Roles, role.Name)
+		return nil
+	})
+}
+
+func (b *Backend) removeRoleFromInstanceProfile(_ context.Context, in *instanceProfileRoleInput) (*empty, error) {
+	return nil, b.updateInstanceProfileTx(in.InstanceProfileName, func(tx *store.Tx, p *InstanceProfile) error {
+		if _, err := getRole(tx, in.RoleName); err != nil {
+			return err
+		}
+		before := len(p.Roles)
+		p.Roles = slices.DeleteFunc(p.Roles, func(r string) bool { return strings.EqualFold(r, in.RoleName) })
+		if len(p.Roles) == before {
+			return errNoSuchEntity("The role with name %s cannot be found in instance profile %s.", in.RoleName, p.Name)
+		}
+		return nil
+	})
+}
+
+func (b *Backend) deleteInstanceProfile(_ context.Context, in *instanceProfileNameInput) (*empty, error) {
+	return nil, b.store.Update(func(tx *store.Tx) error {
+		p, err := getInstanceProfile(tx, in.InstanceProfileName)
+		if err != nil {
+			return err
+		}
+		if len(p.Roles) > 0 {
+			return errDeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+		}
+		return tx.Delete(tableInstanceProfiles, strings.ToLower(p.Name))
+	})
+}
+
+type tagInstanceProfileInput struct {
+	InstanceProfileName string `query:"InstanceProfileName"`
+	Tags                []Tag  `query:"Tags"`
+}
+
+func (b *Backend) tagInstanceProfile(_ context.Context, in *tagInstanceProfileInput) (*empty, error) {
+	return nil, b.updateInstanceProfileTx(in.InstanceProfileName, func(_ *store.Tx, p *InstanceProfile) error {
+		tags, err := mergeTags(p.Tags, in.Tags)
+		p.Tags = tags
+		return err
+	})
+}
+
+type untagInstanceProfileInput struct {
+	InstanceProfileName string   `query:"InstanceProfileName"`
+	TagKeys             []string `query:"TagKeys"`
+}
+
+func (b *Backend) untagInstanceProfile(_ context.Context, in *untagInstanceProfileInput) (*empty, error) {
+	return nil, b.updateInstanceProfileTx(in.InstanceProfileName, func(_ *store.Tx, p *InstanceProfile) error {
+		p.Tags = removeTags(p.Tags, in.TagKeys)
+		return nil
+	})
+}
+
+func (b *Backend) listInstanceProfileTags(ctx context.Context, in *listTagsInput) (*listTagsOutput, error) {
+	p, err := b.GetInstanceProfile(ctx, in.InstanceProfileName)
+	if err != nil {
+		return nil, err
+	}
+	return pageTags(p.Tags, in)
+}

@@ -1,0 +1,220 @@
+package iam
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// --- managed policies attached to roles ---
+
+type rolePolicyARNInput struct {
+	RoleName  string `query:"RoleName"`
+	PolicyArn string `query:"PolicyArn"`
+}
+
+func (b *Backend) attachRolePolicy(_ context.Context, in *rolePolicyARNInput) (*empty, error) {
+	return nil, b.updateRoleTx(in.RoleName, func(tx *store.Tx, role *Role) error {
+		if err := refuseServiceLinked(role); err != nil {
+			return err
+		}
+		if _, err := getPolicy(tx, in.PolicyArn); err != nil {
+			return err
+		}
+		if slices.Contains(role.AttachedPolicies, in.PolicyArn) {
+			return nil // attaching twice is not an error in IAM
+		}
+		if len(role.AttachedPolicies) >= maxAttachedPolicies {
+			return errLimitExceeded("Cannot exceed quota for PoliciesPerRole: %d", maxAttachedPolicies)
+		}
+		role.AttachedPolicies = append(role.AttachedPolicies, in.PolicyArn)
+		return nil
+	})
+}
+
+func (b *Backend) detachRolePolicy(_ context.Context, in *rolePolicyARNInput) (*empty, error) {
+	if err := validatePolicyARN(in.PolicyArn); err != nil {
+		return nil, err
+	}
+	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+		if err := refuseServiceLinked(role); err != nil {
+			return err
+		}
+		if !slices.Contains(role.AttachedPolicies, in.PolicyArn) {
+			return errNoSuchEntity("Policy %s was not found.", in.PolicyArn)
+		}
+		role.AttachedPolicies = slices.DeleteFunc(role.AttachedPolicies, func(arn string) bool { return arn == in.PolicyArn })
+		return nil
+	})
+}
+
+type listAttachedRolePoliciesInput struct {
+	RoleName   string `query:"RoleName"`
+	PathPrefix string `query:"PathPrefix"`
+	Marker     string `query:"Marker"`
+	MaxItems   *int32 `query:"MaxItems"`
+}
+
+type attachedPolicyShape struct {
+	PolicyName string `xml:"PolicyName"`
+	PolicyArn  string `xml:"PolicyArn"`
+}
+
+type listAttachedRolePoliciesOutput struct {
+	AttachedPolicies list[attachedPolicyShape] `xml:"AttachedPolicies"`
+	IsTruncated      bool                      `xml:"IsTruncated"`
+	Marker           string                    `xml:"Marker,omitempty"`
+}
+
+func (b *Backend) listAttachedRolePolicies(_ context.Context, in *listAttachedRolePoliciesInput) (*listAttachedRolePoliciesOutput, error) {
+	if err := validatePathPrefix(in.PathPrefix); err != nil {
+		return nil, err
+	}
+	limit, err := maxItems(in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &listAttachedRolePoliciesOutput{AttachedPolicies: listOf([]attachedPolicyShape{})}
+	err = b.store.View(func(tx *store.Tx) error {
+		role, err := getRole(tx, in.RoleName)
+		if err != nil {
+			return err
+		}
+		var attached []attachedPolicyShape
+		for _, arn := range role.AttachedPolicies {
+			p, err := getPolicy(tx, arn)
+			if err != nil {
+				continue // a policy deleted under the role no longer shows
+			}
+			if strings.HasPrefix(p.Path, in.PathPrefix) {
+				attached = append(attached, attachedPolicyShape{PolicyName: p.Name, PolicyArn: p.ARN})
+			}
+		}
+		attached, truncated, marker, err := page(attached, func(a attachedPolicyShape) string { return a.PolicyArn }, in.Marker, limit)
+		if err != nil {
+			return err
+		}
+		out.AttachedPolicies.Members = append(out.AttachedPolicies.Members, attached...)
+		out.IsTruncated, out.Marker = truncated, marker
+		return nil
+	})
+	return out, err
+}
+
+// --- inline role policies ---
+
+type putRolePolicyInput struct {
+	RoleName       string `query:"RoleName"`
+	PolicyName     string `query:"PolicyName"`
+	PolicyDocument string `query:"PolicyDocument"`
+}
+
+func (b *Backend) putRolePolicy(_ context.Context, in *putRolePolicyInput) (*empty, error) {
+	if err := validateName("policyName", in.PolicyName, 128); err != nil {
+		return nil, err
+	}
+	if err := validatePolicyDocument("policyDocument", in.PolicyDocument, maxInlinePolicyChars); err != nil {
+		return nil, err
+	}
+	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+		if err := refuseServiceLinked(role); err != nil {
+			return err
+		}
+		total := nonWhitespace(in.PolicyDocument)
+		for name, doc := range role.InlinePolicies {
+			if name != in.PolicyName {
+				total += nonWhitespace(doc)
+			}
+		}
+		if total > maxInlinePolicyChars {
+			return errLimitExceeded("Maximum policy size of %d bytes exceeded for role %s", maxInlinePolicyChars, role.Name)
+		}
+		if role.InlinePolicies == nil {
+			role.InlinePolicies = map[string]string{}
+		}
+		role.InlinePolicies[in.PolicyName] = in.PolicyDocument
+		return nil
+	})
+}
+
+type rolePolicyNameInput struct {
+	RoleName   string `query:"RoleName"`
+	PolicyName string `query:"PolicyName"`
+}
+
+type getRolePolicyOutput struct {
+	RoleName       string `xml:"RoleName"`
+	PolicyName     string `xml:"PolicyName"`
+	PolicyDocument string `xml:"PolicyDocument"`
+}
+
+func errRolePolicyNotFound(role, policy string) error {
+	return errNoSuchEntity("The role policy with name %s cannot be found.", policy)
+}
+
+func (b *Backend) getRolePolicy(ctx context.Context, in *rolePolicyNameInput) (*getRolePolicyOutput, error) {
+	if in.PolicyName == "" {
+		return nil, errMissing("policyName")
+	}
+	role, err := b.GetRole(ctx, in.RoleName)
+	if err != nil {
+		return nil, err
+	}
+	doc, ok := role.InlinePolicies[in.PolicyName]
+	if !ok {
+		return nil, errRolePolicyNotFound(role.Name, in.PolicyName)
+	}
+	return &getRolePolicyOutput{RoleName: role.Name, PolicyName: in.PolicyName, PolicyDocument: encodeDocument(doc)}, nil
+}
+
+type listRolePoliciesInput struct {
+	RoleName string `query:"RoleName"`
+	Marker   string `query:"Marker"`
+	MaxItems *int32 `query:"MaxItems"`
+}
+
+type listRolePoliciesOutput struct {
+	PolicyNames list[string] `xml:"PolicyNames"`
+	IsTruncated bool         `xml:"IsTruncated"`
+	Marker      string       `xml:"Marker,omitempty"`
+}
+
+func (b *Backend) listRolePolicies(ctx context.Context, in *listRolePoliciesInput) (*listRolePoliciesOutput, error) {
+	limit, err := maxItems(in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	role, err := b.GetRole(ctx, in.RoleName)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(role.InlinePolicies))
+	for name := range role.InlinePolicies {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	names, truncated, marker, err := page(names, func(s string) string { return s }, in.Marker, limit)
+	if err != nil {
+		return nil, err
+	}
+	return &listRolePoliciesOutput{PolicyNames: listOf(append([]string{}, names...)), IsTruncated: truncated, Marker: marker}, nil
+}
+
+func (b *Backend) deleteRolePolicy(_ context.Context, in *rolePolicyNameInput) (*empty, error) {
+	if in.PolicyName == "" {
+		return nil, errMissing("policyName")
+	}
+	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+		if err := refuseServiceLinked(role); err != nil {
+			return err
+		}
+		if _, ok := role.InlinePolicies[in.PolicyName]; !ok {
+			return errRolePolicyNotFound(role.Name, in.PolicyName)
+		}
+		delete(role.InlinePolicies, in.PolicyName)
+		return nil
+	})
+}

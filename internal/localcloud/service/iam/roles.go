@@ -1,0 +1,486 @@
+package iam
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// Role is a stored IAM role with everything attached to it.
+type Role struct {
+	Name                     string            `json:"name"`
+	Path                     string            `json:"path"`
+	ID                       string            `json:"id"`
+	CreateDate               time.Time         `json:"createDate"`
+	AssumeRolePolicyDocument string            `json:"assumeRolePolicyDocument"`
+	Description              string            `json:"description,omitempty"`
+	MaxSessionDuration       int32             `json:"maxSessionDuration"`
+	PermissionsBoundary      string            `json:"permissionsBoundary,omitempty"`
+	Tags                     []Tag             `json:"tags,omitempty"`
+	AttachedPolicies         []string          `json:"attachedPolicies,omitempty"` // policy ARNs, in attach order
+	InlinePolicies           map[string]string `json:"inlinePolicies,omitempty"`   // name → document
+	// ServiceName is the service of a service-linked role, else "".
+	ServiceName string `json:"serviceName,omitempty"`
+}
+
+// ARN returns the role's ARN in account.
+func (r *Role) ARN(account string) string { return iamARN(account, "role", r.Path, r.Name) }
+
+const (
+	defaultMaxSessionDuration = 3600
+	maxMaxSessionDuration     = 43200
+	maxAssumeRolePolicyChars  = 2048
+	maxInlinePolicyChars      = 10240
+)
+
+// GetRole returns the role with the given name or ARN, or IAM's NoSuchEntity
+// error. Controllers use it to check the roles that tasks and instances name.
+func (b *Backend) GetRole(ctx context.Context, nameOrARN string) (*Role, error) {
+	var role *Role
+	err := b.store.View(func(tx *store.Tx) error {
+		var err error
+		role, err = getRole(tx, nameFromARN(nameOrARN, ":role/"))
+		return err
+	})
+	return role, err
+}
+
+// nameFromARN returns the last path segment of an ARN of the given kind
+// (":role/"), or s itself when it is not an ARN.
+func nameFromARN(s, kind string) string {
+	if !strings.HasPrefix(s, "arn:") || !strings.Contains(s, kind) {
+		return s
+	}
+	return s[strings.LastIndex(s, "/")+1:]
+}
+
+func getRole(tx *store.Tx, name string) (*Role, error) {
+	if name == "" {
+		return nil, errMissing("roleName")
+	}
+	role, err := store.Get[Role](tx, tableRoles, strings.ToLower(name))
+	if err != nil {
+		return nil, err
+	}
+	if role == nil {
+		return nil, errRoleNotFound(name)
+	}
+	return role, nil
+}
+
+func putRole(tx *store.Tx, role *Role) error {
+	return tx.Put(tableRoles, strings.ToLower(role.Name), role)
+}
+
+// updateRoleTx loads a role, applies change and stores it, in one transaction.
+func (b *Backend) updateRoleTx(name string, change func(tx *store.Tx, role *Role) error) error {
+	return b.store.Update(func(tx *store.Tx) error {
+		role, err := getRole(tx, name)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, role); err != nil {
+			return err
+		}
+		return putRole(tx, role)
+	})
+}
+
+func validateMaxSessionDuration(d *int32) (int32, error) {
+	if d == nil {
+		return defaultMaxSessionDuration, nil
+	}
+	if *d < defaultMaxSessionDuration || *d > maxMaxSessionDuration {
+		return 0, errValidation(*d, "maxSessionDuration", "Member must have value between 3600 and 43200")
+	}
+	return *d, nil
+}
+
+// --- wire shapes ---
+
+type roleShape struct {
+	Path                     string               `xml:"Path"`
+	RoleName                 string               `xml:"RoleName"`
+	RoleID                   string               `xml:"RoleId"`
+	Arn                      string               `xml:"Arn"`
+	CreateDate               protocol.XMLTime     `xml:"CreateDate"`
+	AssumeRolePolicyDocument string               `xml:"AssumeRolePolicyDocument,omitempty"`
+	Description              string               `xml:"Description,omitempty"`
+	MaxSessionDuration       int32                `xml:"MaxSessionDuration,omitempty"`
+	PermissionsBoundary      *permissionsBoundary `xml:"PermissionsBoundary,omitempty"`
+	Tags                     []Tag                `xml:"Tags>member,omitempty"`
+	RoleLastUsed             *struct{}            `xml:"RoleLastUsed,omitempty"`
+}
+
+type permissionsBoundary struct {
+	PermissionsBoundaryType string `xml:"PermissionsBoundaryType"`
+	PermissionsBoundaryArn  string `xml:"PermissionsBoundaryArn"`
+}
+
+// shapeOfRole renders a role. ListRoles leaves out tags and last use, as
+// IAM does; GetRole and CreateRole include them.
+func shapeOfRole(r *Role, account string, detailed bool) roleShape {
+	shape := roleShape{
+		Path:                     r.Path,
+		RoleName:                 r.Name,
+		RoleID:                   r.ID,
+		Arn:                      r.ARN(account),
+		CreateDate:               protocol.XMLTime(r.CreateDate),
+		AssumeRolePolicyDocument: encodeDocument(r.AssumeRolePolicyDocument),
+		Description:              r.Description,
+		MaxSessionDuration:       r.MaxSessionDuration,
+	}
+	if r.PermissionsBoundary != "" {
+		shape.PermissionsBoundary = &permissionsBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: r.PermissionsBoundary}
+	}
+	if detailed {
+		shape.Tags = r.Tags
+		shape.RoleLastUsed = &struct{}{}
+	}
+	return shape
+}
+
+type roleOutput struct {
+	Role roleShape `xml:"Role"`
+}
+
+// --- CreateRole ---
+
+type createRoleInput struct {
+	RoleName                 string `query:"RoleName"`
+	Path                     string `query:"Path"`
+	AssumeRolePolicyDocument string `query:"AssumeRolePolicyDocument"`
+	Description              string `query:"Description"`
+	MaxSessionDuration       *int32 `query:"MaxSessionDuration"`
+	PermissionsBoundary      string `query:"PermissionsBoundary"`
+	Tags                     []Tag  `query:"Tags"`
+}
+
+func (b *Backend) createRole(ctx context.Context, in *createRoleInput) (*roleOutput, error) {
+	if err := validateName("roleName", in.RoleName, 64); err != nil {
+		return nil, err
+	}
+	path, err := normalizePath("path", in.Path)
+	if err != nil {
+		return nil, err
+	}
+	if err := validatePolicyDocument("assumeRolePolicyDocument", in.AssumeRolePolicyDocument, maxAssumeRolePolicyChars); err != nil {
+		return nil, err
+	}
+	if err := validateDescription(in.Description); err != nil {
+		return nil, err
+	}
+	duration, err := validateMaxSessionDuration(in.MaxSessionDuration)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	role := &Role{
+		Name:                     in.RoleName,
+		Path:                     path,
+		ID:                       newUniqueID("AROA"),
+		CreateDate:               b.now().UTC().Truncate(time.Second),
+		AssumeRolePolicyDocument: in.AssumeRolePolicyDocument,
+		Description:              in.Description,
+		MaxSessionDuration:       duration,
+		Tags:                     in.Tags,
+	}
+	err = b.store.Update(func(tx *store.Tx) error {
+		if in.PermissionsBoundary != "" {
+			if _, err := getPolicy(tx, in.PermissionsBoundary); err != nil {
+				return err
+			}
+			role.PermissionsBoundary = in.PermissionsBoundary
+		}
+		return insertRole(tx, role)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &roleOutput{Role: shapeOfRole(role, accountOf(ctx), true)}, nil
+}
+
+func insertRole(tx *store.Tx, role *Role) error {
+	existing, err := store.Get[Role](tx, tableRoles, strings.ToLower(role.Name))
+	if err != nil {
+		return err
+	}
+	if existing != nil {
+		return errAlreadyExists("Role with name %s already exists.", role.Name)
+	}
+	return putRole(tx, role)
+}
+
+// --- GetRole ---
+
+type roleNameInput struct {
+	RoleName string `query:"RoleName"`
+}
+
+func (b *Backend) getRole(ctx context.Context, in *roleNameInput) (*roleOutput, error) {
+	var role *Role
+	err := b.store.View(func(tx *store.Tx) error {
+		var err error
+		role, err = getRole(tx, in.RoleName)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &roleOutput{Role: shapeOfRole(role, accountOf(ctx), true)}, nil
+}
+
+// --- ListRoles ---
+
+type listRolesInput struct {
+	PathPrefix string `query:"PathPrefix"`
+	Marker     string `query:"Marker"`
+	MaxItems   *int32 `query:"MaxItems"`
+}
+
+type listRolesOutput struct {
+	Roles       list[roleShape] `xml:"Roles"`
+	IsTruncated bool            `xml:"IsTruncated"`
+	Marker      string          `xml:"Marker,omitempty"`
+}
+
+func (b *Backend) listRoles(ctx context.Context, in *listRolesInput) (*listRolesOutput, error) {
+	if err := validatePathPrefix(in.PathPrefix); err != nil {
+		return nil, err
+	}
+	limit, err := maxItems(in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	var roles []*Role
+	err = b.store.View(func(tx *store.Tx) error {
+		all, err := store.List[Role](tx, tableRoles)
+		for _, r := range all {
+			if strings.HasPrefix(r.Path, in.PathPrefix) {
+				roles = append(roles, r)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	roles, truncated, marker, err := page(roles, func(r *Role) string { return strings.ToLower(r.Name) }, in.Marker, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &listRolesOutput{IsTruncated: truncated, Marker: marker}
+	out.Roles.Members = []roleShape{}
+	for _, r := range roles {
+		out.Roles.Members = append(out.Roles.Members, shapeOfRole(r, accountOf(ctx), false))
+	}
+	return out, nil
+}
+
+// --- UpdateRole, UpdateRoleDescription, UpdateAssumeRolePolicy ---
+
+type updateRoleInput struct {
+	RoleName           string  `query:"RoleName"`
+	Description        *string `query:"Description"`
+	MaxSessionDuration *int32  `query:"MaxSessionDuration"`
+}
+
+func (b *Backend) updateRole(_ context.Context, in *updateRoleInput) (*empty, error) {
+	if in.Description != nil {
+		if err := validateDescription(*in.Description); err != nil {
+			return nil, err
+		}
+	}
+	var duration int32
+	if in.MaxSessionDuration != nil {
+		var err error
+		if duration, err = validateMaxSessionDuration(in.MaxSessionDuration); err != nil {
+			return nil, err
+		}
+	}
+	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+		if err := refuseServiceLinked(role); err != nil {
+			return err
+		}
+		if in.Description != nil {
+			role.Description = *in.Description
+		}
+		if duration != 0 {
+			role.MaxSessionDuration = duration
+		}
+		return nil
+	})
+}
+
+type updateRoleDescriptionInput struct {
+	RoleName    string `query:"RoleName"`
+	Description string `query:"Description"`
+}
+
+func (b *Backend) updateRoleDescription(ctx context.Context, in *updateRoleDescriptionInput) (*roleOutput, error) {
+	if err := validateDescription(in.Description); err != nil {
+		return nil, err
+	}
+	var updated *Role
+	err := b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+		role.Description = in.Description
+		updated = role
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &roleOutput{Role: shapeOfRole(updated, accountOf(ctx), true)}, nil
+}
+
+type updateAssumeRolePolicyInput struct {
+	RoleName       string `query:"RoleName"`
+	PolicyDocument string `query:"PolicyDocument"`
+}
+
+func (b *Backend) updateAssumeRolePolicy(_ context.Context, in *updateAssumeRolePolicyInput) (*empty, error) {
+	if err := validatePolicyDocument("policyDocument", in.PolicyDocument, maxAssumeRolePolicyChars); err != nil {
+		return nil, err
+	}
+	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+		if err := refuseServiceLinked(role); err != nil {
+			return err
+		}
+		role.AssumeRolePolicyDocument = in.PolicyDocument
+		return nil
+	})
+}
+
+// refuseServiceLinked protects service-linked roles from edits, as IAM does.
+func refuseServiceLinked(role *Role) error {
+	if role.ServiceName != "" {
+		return protocol.Errorf("UnmodifiableEntity", "Cannot perform the operation on the protected role '%s' - this role is only modifiable by AWS", role.Name)
+	}
+	return nil
+}
+
+// --- DeleteRole ---
+
+func (b *Backend) deleteRole(_ context.Context, in *roleNameInput) (*empty, error) {
+	return nil, b.store.Update(func(tx *store.Tx) error {
+		role, err := getRole(tx, in.RoleName)
+		if err != nil {
+			return err
+		}
+		if err := refuseServiceLinked(role); err != nil {
+			return err
+		}
+		return deleteRoleTx(tx, role)
+	})
+}
+
+func deleteRoleTx(tx *store.Tx, role *Role) error {
+	if len(role.AttachedPolicies) > 0 {
+		return errDeleteConflict("Cannot delete entity, must detach all policies first.")
+	}
+	if len(role.InlinePolicies) > 0 {
+		return errDeleteConflict("Cannot delete entity, must delete policies first.")
+	}
+	profiles, err := profilesOfRole(tx, role.Name)
+	if err != nil {
+		return err
+	}
+	if len(profiles) > 0 {
+		return errDeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+	}
+	return tx.Delete(tableRoles, strings.ToLower(role.Name))
+}
+
+// --- permissions boundary ---
+
+type putRolePermissionsBoundaryInput struct {
+	RoleName            string `query:"RoleName"`
+	PermissionsBoundary string `query:"PermissionsBoundary"`
+}
+
+func (b *Backend) putRolePermissionsBoundary(_ context.Context, in *putRolePermissionsBoundaryInput) (*empty, error) {
+	return nil, b.updateRoleTx(in.RoleName, func(tx *store.Tx, role *Role) error {
+		if in.PermissionsBoundary == "" {
+			return errMissing("permissionsBoundary")
+		}
+		if _, err := getPolicy(tx, in.PermissionsBoundary); err != nil {
+			return err
+		}
+		role.PermissionsBoundary = in.PermissionsBoundary
+		return nil
+	})
+}
+
+func (b *Backend) deleteRolePermissionsBoundary(_ context.Context, in *roleNameInput) (*empty, error) {
+	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+		role.PermissionsBoundary = ""
+		return nil
+	})
+}
+
+// --- tags ---
+
+type tagRoleInput struct {
+	RoleName string `query:"RoleName"`
+	Tags     []Tag  `query:"Tags"`
+}
+
+func (b *Backend) tagRole(_ context.Context, in *tagRoleInput) (*empty, error) {
+	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+		tags, err := mergeTags(role.Tags, in.Tags)
+		role.Tags = tags
+		return err
+	})
+}
+
+type untagRoleInput struct {
+	RoleName string   `query:"RoleName"`
+	TagKeys  []string `query:"TagKeys"`
+}
+
+func (b *Backend) untagRole(_ context.Context, in *untagRoleInput) (*empty, error) {
+	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+		role.Tags = removeTags(role.Tags, in.TagKeys)
+		return nil
+	})
+}
+
+type listTagsInput struct {
+	RoleName            string `query:"RoleName"`
+	InstanceProfileName string `query:"InstanceProfileName"`
+	PolicyArn           string `query:"PolicyArn"`
+	Marker              string `query:"Marker"`
+	MaxItems            *int32 `query:"MaxItems"`
+}
+
+type listTagsOutput struct {
+	Tags        list[Tag] `xml:"Tags"`
+	IsTruncated bool      `xml:"IsTruncated"`
+	Marker      string    `xml:"Marker,omitempty"`
+}
+
+func pageTags(tags []Tag, in *listTagsInput) (*listTagsOutput, error) {
+	limit, err := maxItems(in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	tags = append([]Tag{}, tags...)
+	tags, truncated, marker, err := page(tags, func(t Tag) string { return t.Key }, in.Marker, limit)
+	if err != nil {
+		return nil, err
+	}
+	return &listTagsOutput{Tags: listOf(append([]Tag{}, tags...)), IsTruncated: truncated, Marker: marker}, nil
+}
+
+func (b *Backend) listRoleTags(ctx context.Context, in *listTagsInput) (*listTagsOutput, error) {
+	role, err := b.GetRole(ctx, in.RoleName)
+	if err != nil {
+		return nil, err
+	}
+	return pageTags(role.Tags, in)
+}

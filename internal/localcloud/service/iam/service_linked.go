@@ -1,0 +1,147 @@
+package iam
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// serviceLinkedRoles maps the services the local cloud has service-linked
+// roles for to their role name and permissions policy.
+var serviceLinkedRoles = map[string]struct{ roleName, policy, description string }{
+	"ecs.amazonaws.com": {"AWSServiceRoleForECS", "AmazonECSServiceRolePolicy",
+		"Role to enable Amazon ECS to manage your cluster."},
+	"autoscaling.amazonaws.com": {"AWSServiceRoleForAutoScaling", "AutoScalingServiceRolePolicy",
+		"Default Service-Linked Role enables access to AWS Services and Resources used or managed by Auto Scaling"},
+	"elasticloadbalancing.amazonaws.com": {"AWSServiceRoleForElasticLoadBalancing", "AWSElasticLoadBalancingServiceRolePolicy",
+		"Allows ELB to call AWS services on your behalf."},
+	"ecs.application-autoscaling.amazonaws.com": {"AWSServiceRoleForApplicationAutoScaling_ECSService", "",
+		""},
+}
+
+type createServiceLinkedRoleInput struct {
+	AWSServiceName string `query:"AWSServiceName"`
+	Description    string `query:"Description"`
+	CustomSuffix   string `query:"CustomSuffix"`
+}
+
+func (b *Backend) createServiceLinkedRole(ctx context.Context, in *createServiceLinkedRoleInput) (*roleOutput, error) {
+	if in.AWSServiceName == "" {
+		return nil, errMissing("aWSServiceName")
+	}
+	known, ok := serviceLinkedRoles[in.AWSServiceName]
+	if !ok {
+		return nil, errInvalidInput("Service role name for %s is not known to the local cloud.", in.AWSServiceName)
+	}
+	if in.CustomSuffix != "" {
+		return nil, errInvalidInput("Custom suffix is not allowed for %s", in.AWSServiceName)
+	}
+	if err := validateDescription(in.Description); err != nil {
+		return nil, err
+	}
+	description := in.Description
+	if description == "" {
+		description = known.description
+	}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"` + in.AWSServiceName + `"},"Action":"sts:AssumeRole"}]}`
+	role := &Role{
+		Name:                     known.roleName,
+		Path:                     "/aws-service-role/" + in.AWSServiceName + "/",
+		ID:                       newUniqueID("AROA"),
+		CreateDate:               b.now().UTC().Truncate(time.Second),
+		AssumeRolePolicyDocument: trust,
+		Description:              description,
+		MaxSessionDuration:       defaultMaxSessionDuration,
+		ServiceName:              in.AWSServiceName,
+	}
+	if known.policy != "" {
+		role.AttachedPolicies = []string{awsPolicyARNPrefix + "aws-service-role/" + known.policy}
+	}
+	err := b.store.Update(func(tx *store.Tx) error {
+		existing, err := store.Get[Role](tx, tableRoles, strings.ToLower(role.Name))
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			return errInvalidInput("Service role name %s has been taken in this account, please try a different suffix.", role.Name)
+		}
+		return putRole(tx, role)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &roleOutput{Role: shapeOfRole(role, accountOf(ctx), true)}, nil
+}
+
+type deleteServiceLinkedRoleOutput struct {
+	DeletionTaskID string `xml:"DeletionTaskId"`
+}
+
+// deleteServiceLinkedRole deletes at once; the task id names the role so
+// that GetServiceLinkedRoleDeletionStatus can answer without more state.
+func (b *Backend) deleteServiceLinkedRole(ctx context.Context, in *roleNameInput) (*deleteServiceLinkedRoleOutput, error) {
+	err := b.store.Update(func(tx *store.Tx) error {
+		role, err := getRole(tx, in.RoleName)
+		if err != nil {
+			return err
+		}
+		if role.ServiceName == "" {
+			return errInvalidInput("Role %s is not a service-linked role.", role.Name)
+		}
+		return tx.Delete(tableRoles, strings.ToLower(role.Name))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &deleteServiceLinkedRoleOutput{DeletionTaskID: "task/aws-service-role/" + in.RoleName + "/" + store.NewUUID()}, nil
+}
+
+type deletionStatusInput struct {
+	DeletionTaskID string `query:"DeletionTaskId"`
+}
+
+type deletionStatusOutput struct {
+	Status string `xml:"Status"`
+}
+
+func (b *Backend) getServiceLinkedRoleDeletionStatus(_ context.Context, in *deletionStatusInput) (*deletionStatusOutput, error) {
+	if !strings.HasPrefix(in.DeletionTaskID, "task/aws-service-role/") {
+		return nil, errNoSuchEntity("Deletion task %s cannot be found.", in.DeletionTaskID)
+	}
+	return &deletionStatusOutput{Status: "SUCCEEDED"}, nil
+}
+
+// --- GetUser ---
+
+type getUserInput struct {
+	UserName string `query:"UserName"`
+}
+
+type userShape struct {
+	Path       string           `xml:"Path,omitempty"`
+	UserName   string           `xml:"UserName,omitempty"`
+	UserID     string           `xml:"UserId"`
+	Arn        string           `xml:"Arn"`
+	CreateDate protocol.XMLTime `xml:"CreateDate"`
+}
+
+type getUserOutput struct {
+	User userShape `xml:"User"`
+}
+
+// getUser answers for the caller, who is always the account's root user in
+// the local cloud; IAM users are not modelled.
+func (b *Backend) getUser(ctx context.Context, in *getUserInput) (*getUserOutput, error) {
+	account := accountOf(ctx)
+	if in.UserName != "" {
+		return nil, errNoSuchEntity("The user with name %s cannot be found.", in.UserName)
+	}
+	return &getUserOutput{User: userShape{
+		UserID:     account,
+		Arn:        "arn:aws:iam::" + account + ":root",
+		CreateDate: protocol.XMLTime(awsPolicyCreateDate),
+	}}, nil
+}
