@@ -1,0 +1,356 @@
+package ssm
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// matchesFilters applies ParameterStringFilters to a parameter's current
+// version.
+func matchesFilters(p *Parameter, filters []stringFilter) (bool, error) {
+	current := p.Current()
+	for _, f := range filters {
+		option := f.Option
+		var ok bool
+		switch {
+		case f.Key == "Name":
+			if option == "" {
+				option = "Equals"
+			}
+			if option != "Equals" && option != "BeginsWith" && option != "Contains" {
+				return false, errInvalidFilterOption(f)
+			}
+			ok = slices.ContainsFunc(f.Values, func(v string) bool {
+				// AWS matches names with or without the leading slash.
+				name, value := strings.TrimPrefix(p.Name, "/"), strings.TrimPrefix(v, "/")
+				switch option {
+				case "BeginsWith":
+					return strings.HasPrefix(name, value)
+				case "Contains":
+					return strings.Contains(name, value)
+				}
+				return name == value
+			})
+		case f.Key == "Path":
+			if option == "" {
+				option = "OneLevel"
+			}
+			if option != "OneLevel" && option != "Recursive" {
+				return false, errInvalidFilterOption(f)
+			}
+			ok = slices.ContainsFunc(f.Values, func(path string) bool { return underPath(p.Name, path, option == "Recursive") })
+		case f.Key == "Type", f.Key == "KeyId", f.Key == "Tier", f.Key == "DataType":
+			if option != "" && option != "Equals" {
+				return false, errInvalidFilterOption(f)
+			}
+			field := map[string]string{"Type": current.Type, "KeyId": current.KeyID, "Tier": current.Tier, "DataType": current.DataType}[f.Key]
+			ok = slices.Contains(f.Values, field)
+		case f.Key == "Label":
+			ok = slices.ContainsFunc(p.Versions, func(v ParameterVersion) bool {
+				return slices.ContainsFunc(v.Labels, func(l string) bool { return slices.Contains(f.Values, l) })
+			})
+		case f.Key == "tag-key":
+			ok = slices.ContainsFunc(p.Tags, func(t Tag) bool { return slices.Contains(f.Values, t.Key) })
+		case strings.HasPrefix(f.Key, "tag:"):
+			key := strings.TrimPrefix(f.Key, "tag:")
+			ok = slices.ContainsFunc(p.Tags, func(t Tag) bool {
+				return t.Key == key && (len(f.Values) == 0 || slices.Contains(f.Values, t.Value))
+			})
+		default:
+			return false, protocol.Errorf("InvalidFilterKey", "The following filter key is not valid: %s.", f.Key)
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func errInvalidFilterOption(f stringFilter) error {
+	return protocol.Errorf("InvalidFilterOption", "The following filter option is not valid: %s. Valid options for the %s filter key are listed in the API reference.", f.Option, f.Key)
+}
+
+// --- DescribeParameters ---
+
+type legacyFilter struct {
+	Key    string   `json:"Key"`
+	Values []string `json:"Values"`
+}
+
+type describeParametersInput struct {
+	Filters          []legacyFilter `json:"Filters"`
+	ParameterFilters []stringFilter `json:"ParameterFilters"`
+	MaxResults       *int32         `json:"MaxResults"`
+	NextToken        string         `json:"NextToken"`
+	Shared           bool           `json:"Shared"`
+}
+
+type parameterMetadata struct {
+	Name             string       `json:"Name"`
+	ARN              string       `json:"ARN"`
+	Type             string       `json:"Type"`
+	KeyID            string       `json:"KeyId,omitempty"`
+	LastModifiedDate awsjson.Time `json:"LastModifiedDate"`
+	LastModifiedUser string       `json:"LastModifiedUser"`
+	Description      string       `json:"Description,omitempty"`
+	AllowedPattern   string       `json:"AllowedPattern,omitempty"`
+	Version          int64        `json:"Version"`
+	Tier             string       `json:"Tier"`
+	Policies         []struct{}   `json:"Policies"`
+	DataType         string       `json:"DataType"`
+}
+
+type describeParametersOutput struct {
+	Parameters []parameterMetadata `json:"Parameters"`
+	NextToken  string              `json:"NextToken,omitempty"`
+}
+
+func (b *Backend) describeParameters(ctx context.Context, in *describeParametersInput) (*describeParametersOutput, error) {
+	call := protocol.CallFrom(ctx)
+	if len(in.Filters) > 0 && len(in.ParameterFilters) > 0 {
+		return nil, errValidation("You can use either Filters or ParameterFilters in a single request.")
+	}
+	filters := in.ParameterFilters
+	for _, f := range in.Filters {
+		switch f.Key {
+		case "Name":
+			filters = append(filters, stringFilter{Key: "Name", Option: "BeginsWith", Values: f.Values})
+		case "Type", "KeyId":
+			filters = append(filters, stringFilter{Key: f.Key, Values: f.Values})
+		default:
+			return nil, errConstraint(f.Key, "filters.member.key", "Member must satisfy enum value set: [Type, KeyId, Name]")
+		}
+	}
+	limit, err := maxResults(in.MaxResults, 50)
+	if err != nil {
+		return nil, err
+	}
+	out := &describeParametersOutput{Parameters: []parameterMetadata{}}
+	err = b.store.View(func(tx *store.Tx) error {
+		params, err := regionParameters(tx, call.Region)
+		if err != nil {
+			return err
+		}
+		var matched []*Parameter
+		for _, p := range params {
+			ok, err := matchesFilters(p, filters)
+			if err != nil {
+				return err
+			}
+			if ok {
+				matched = append(matched, p)
+			}
+		}
+		page, next, err := paginate(matched, func(p *Parameter) string { return p.Name }, in.NextToken, limit)
+		if err != nil {
+			return err
+		}
+		for _, p := range page {
+			v := p.Current()
+			out.Parameters = append(out.Parameters, parameterMetadata{
+				Name:             p.Name,
+				ARN:              p.ARN(call.AccountID),
+				Type:             v.Type,
+				KeyID:            v.KeyID,
+				LastModifiedDate: awsjson.Time(v.LastModifiedDate),
+				LastModifiedUser: "arn:aws:iam::" + call.AccountID + ":root",
+				Description:      v.Description,
+				AllowedPattern:   v.AllowedPattern,
+				Version:          v.Version,
+				Tier:             v.Tier,
+				Policies:         []struct{}{},
+				DataType:         v.DataType,
+			})
+		}
+		out.NextToken = next
+		return nil
+	})
+	return out, err
+}
+
+// --- GetParameterHistory ---
+
+type getParameterHistoryInput struct {
+	Name           string `json:"Name"`
+	WithDecryption bool   `json:"WithDecryption"`
+	MaxResults     *int32 `json:"MaxResults"`
+	NextToken      string `json:"NextToken"`
+}
+
+type historyEntry struct {
+	Name             string       `json:"Name"`
+	Type             string       `json:"Type"`
+	KeyID            string       `json:"KeyId,omitempty"`
+	LastModifiedDate awsjson.Time `json:"LastModifiedDate"`
+	LastModifiedUser string       `json:"LastModifiedUser"`
+	Description      string       `json:"Description,omitempty"`
+	Value            string       `json:"Value"`
+	AllowedPattern   string       `json:"AllowedPattern,omitempty"`
+	Version          int64        `json:"Version"`
+	Labels           []string     `json:"Labels"`
+	Tier             string       `json:"Tier"`
+	Policies         []struct{}   `json:"Policies"`
+	DataType         string       `json:"DataType"`
+}
+
+type getParameterHistoryOutput struct {
+	Parameters []historyEntry `json:"Parameters"`
+	NextToken  string         `json:"NextToken,omitempty"`
+}
+
+func (b *Backend) getParameterHistory(ctx context.Context, in *getParameterHistoryInput) (*getParameterHistoryOutput, error) {
+	call := protocol.CallFrom(ctx)
+	if in.Name == "" {
+		return nil, errMissing("name")
+	}
+	limit, err := maxResults(in.MaxResults, 50)
+	if err != nil {
+		return nil, err
+	}
+	out := &getParameterHistoryOutput{Parameters: []historyEntry{}}
+	err = b.store.View(func(tx *store.Tx) error {
+		p, err := loadParameter(tx, call.Region, nameFromARN(in.Name))
+		if err != nil {
+			return err
+		}
+		// Versions sort as zero-padded numbers so the name-based paginator
+		// keeps their order.
+		page, next, err := paginate(p.Versions, func(v ParameterVersion) string { return padded(v.Version) }, in.NextToken, limit)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			v := &page[i]
+			labels := v.Labels
+			if labels == nil {
+				labels = []string{}
+			}
+			out.Parameters = append(out.Parameters, historyEntry{
+				Name:             p.Name,
+				Type:             v.Type,
+				KeyID:            v.KeyID,
+				LastModifiedDate: awsjson.Time(v.LastModifiedDate),
+				LastModifiedUser: "arn:aws:iam::" + call.AccountID + ":root",
+				Description:      v.Description,
+				Value:            displayValue(v, in.WithDecryption),
+				AllowedPattern:   v.AllowedPattern,
+				Version:          v.Version,
+				Labels:           labels,
+				Tier:             v.Tier,
+				Policies:         []struct{}{},
+				DataType:         v.DataType,
+			})
+		}
+		out.NextToken = next
+		return nil
+	})
+	return out, err
+}
+
+func padded(n int64) string {
+	s := itoa(n)
+	return strings.Repeat("0", max(0, 20-len(s))) + s
+}
+
+// --- labels ---
+
+type labelInput struct {
+	Name             string   `json:"Name"`
+	ParameterVersion *int64   `json:"ParameterVersion"`
+	Labels           []string `json:"Labels"`
+}
+
+type labelOutput struct {
+	InvalidLabels    []string `json:"InvalidLabels"`
+	ParameterVersion int64    `json:"ParameterVersion"`
+}
+
+const maxLabelsPerVersion = 10
+
+// validLabel follows AWS's label rules: up to 100 characters of letters,
+// digits, '.', '-' and '_', not starting with a digit, "aws" or "ssm".
+func validLabel(label string) bool {
+	lower := strings.ToLower(label)
+	if label == "" || len(label) > 100 || (label[0] >= '0' && label[0] <= '9') ||
+		strings.HasPrefix(lower, "aws") || strings.HasPrefix(lower, "ssm") {
+		return false
+	}
+	return strings.IndexFunc(label, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_')
+	}) < 0
+}
+
+func (b *Backend) labelParameterVersion(ctx context.Context, in *labelInput) (*labelOutput, error) {
+	return b.changeLabels(ctx, in, true)
+}
+
+type unlabelOutput struct {
+	RemovedLabels []string `json:"RemovedLabels"`
+	InvalidLabels []string `json:"InvalidLabels"`
+}
+
+func (b *Backend) unlabelParameterVersion(ctx context.Context, in *labelInput) (*unlabelOutput, error) {
+	if in.ParameterVersion == nil {
+		return nil, errMissing("parameterVersion")
+	}
+	out, err := b.changeLabels(ctx, in, false)
+	if err != nil {
+		return nil, err
+	}
+	removed := slices.DeleteFunc(slices.Clone(in.Labels), func(l string) bool { return slices.Contains(out.InvalidLabels, l) })
+	return &unlabelOutput{RemovedLabels: removed, InvalidLabels: out.InvalidLabels}, nil
+}
+
+func (b *Backend) changeLabels(ctx context.Context, in *labelInput, add bool) (*labelOutput, error) {
+	region := protocol.CallFrom(ctx).Region
+	if in.Name == "" {
+		return nil, errMissing("name")
+	}
+	if len(in.Labels) == 0 || len(in.Labels) > maxLabelsPerVersion {
+		return nil, errConstraint(in.Labels, "labels", "Member must have length between 1 and 10")
+	}
+	name := nameFromARN(in.Name)
+	out := &labelOutput{InvalidLabels: []string{}}
+	err := b.store.Update(func(tx *store.Tx) error {
+		if _, ok := publicParameter(region, name); ok {
+			return errPublicParameter(name)
+		}
+		p, err := loadParameter(tx, region, name)
+		if err != nil {
+			return err
+		}
+		target := p.Current()
+		if in.ParameterVersion != nil {
+			if target = p.version(*in.ParameterVersion); target == nil {
+				return errVersionNotFound(name, itoa(*in.ParameterVersion))
+			}
+		}
+		for _, label := range in.Labels {
+			switch {
+			case !validLabel(label):
+				out.InvalidLabels = append(out.InvalidLabels, label)
+			case add:
+				// A label names one version: moving it takes it off the other.
+				for i := range p.Versions {
+					p.Versions[i].Labels = slices.DeleteFunc(p.Versions[i].Labels, func(l string) bool { return l == label })
+				}
+				target.Labels = append(target.Labels, label)
+			case !slices.Contains(target.Labels, label):
+				out.InvalidLabels = append(out.InvalidLabels, label)
+			default:
+				target.Labels = slices.DeleteFunc(target.Labels, func(l string) bool { return l == label })
+			}
+		}
+		if len(target.Labels) > maxLabelsPerVersion {
+			return protocol.Errorf("ParameterVersionLabelLimitExceeded", "A parameter version can have a maximum of %d labels.", maxLabelsPerVersion)
+		}
+		out.ParameterVersion = target.Version
+		return tx.Put(tableParameters, parameterKey(region, name), p)
+	})
+	return out, err
+}

@@ -1,0 +1,134 @@
+package ssm
+
+import (
+	"context"
+	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+const maxTags = 50
+
+func validateTags(tags []Tag) error {
+	if len(tags) > maxTags {
+		return protocol.Errorf("TooManyTagsError", "The Parameter has too many tags. You can have a maximum of %d tags per resource.", maxTags)
+	}
+	for _, t := range tags {
+		switch {
+		case t.Key == "" || len(t.Key) > 128:
+			return errConstraint(t.Key, "tags.member.key", "Member must have length between 1 and 128")
+		case len(t.Value) > 256:
+			return errConstraint(t.Value, "tags.member.value", "Member must have length less than or equal to 256")
+		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
+			return errValidation("Tag keys beginning with aws: are reserved.")
+		}
+	}
+	return nil
+}
+
+type resourceInput struct {
+	ResourceType string   `json:"ResourceType"`
+	ResourceID   string   `json:"ResourceId"`
+	Tags         []Tag    `json:"Tags"`
+	TagKeys      []string `json:"TagKeys"`
+}
+
+// changeTags edits a parameter's tags; only parameters are taggable here.
+func (b *Backend) changeTags(ctx context.Context, in *resourceInput, change func(p *Parameter) error) error {
+	region := protocol.CallFrom(ctx).Region
+	if err := checkResource(in); err != nil {
+		return err
+	}
+	name := nameFromARN(in.ResourceID)
+	return b.store.Update(func(tx *store.Tx) error {
+		p, err := store.Get[Parameter](tx, tableParameters, parameterKey(region, name))
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return protocol.Errorf("InvalidResourceId", "The resource ID \"%s\" is not valid. Verify the ID and try again.", in.ResourceID)
+		}
+		if err := change(p); err != nil {
+			return err
+		}
+		return tx.Put(tableParameters, parameterKey(region, name), p)
+	})
+}
+
+func checkResource(in *resourceInput) error {
+	switch {
+	case in.ResourceType == "":
+		return errMissing("resourceType")
+	case in.ResourceID == "":
+		return errMissing("resourceId")
+	case in.ResourceType != "Parameter":
+		return protocol.Errorf("InvalidResourceType", "The resource type %s is not valid for the local cloud: only Parameter resources are taggable.", in.ResourceType)
+	}
+	return nil
+}
+
+func (b *Backend) addTagsToResource(ctx context.Context, in *resourceInput) (*struct{}, error) {
+	if len(in.Tags) == 0 {
+		return nil, errConstraint("[]", "tags", "Member must have length greater than or equal to 1")
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	return nil, b.changeTags(ctx, in, func(p *Parameter) error {
+		for _, t := range in.Tags {
+			replaced := false
+			for i := range p.Tags {
+				if p.Tags[i].Key == t.Key {
+					p.Tags[i].Value, replaced = t.Value, true
+				}
+			}
+			if !replaced {
+				p.Tags = append(p.Tags, t)
+			}
+		}
+		return validateTags(p.Tags)
+	})
+}
+
+func (b *Backend) removeTagsFromResource(ctx context.Context, in *resourceInput) (*struct{}, error) {
+	return nil, b.changeTags(ctx, in, func(p *Parameter) error {
+		kept := p.Tags[:0]
+		for _, t := range p.Tags {
+			remove := false
+			for _, k := range in.TagKeys {
+				remove = remove || k == t.Key
+			}
+			if !remove {
+				kept = append(kept, t)
+			}
+		}
+		p.Tags = kept
+		return nil
+	})
+}
+
+type listTagsOutput struct {
+	TagList []Tag `json:"TagList"`
+}
+
+func (b *Backend) listTagsForResource(ctx context.Context, in *resourceInput) (*listTagsOutput, error) {
+	region := protocol.CallFrom(ctx).Region
+	if err := checkResource(in); err != nil {
+		return nil, err
+	}
+	name := nameFromARN(in.ResourceID)
+	out := &listTagsOutput{TagList: []Tag{}}
+	err := b.store.View(func(tx *store.Tx) error {
+		p, err := store.Get[Parameter](tx, tableParameters, parameterKey(region, name))
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return protocol.Errorf("InvalidResourceId", "The resource ID \"%s\" is not valid. Verify the ID and try again.", in.ResourceID)
+		}
+		out.TagList = append(out.TagList, p.Tags...)
+		return nil
+	})
+	return out, err
+}
