@@ -111,12 +111,18 @@ func TestMatchesMoto(t *testing.T) {
 				_, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("r2"), PolicyArn: aws.String(ec2RolePolicy)})
 				return err
 			},
-			func() error { _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("r2")}); return err },
+			func() error {
+				_, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("r2")})
+				return err
+			},
 			func() error {
 				_, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("r2"), PolicyArn: aws.String(ec2RolePolicy)})
 				return err
 			},
-			func() error { _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("r2")}); return err },
+			func() error {
+				_, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("r2")})
+				return err
+			},
 			func() error {
 				_, err := c.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("p"), RoleName: aws.String("r")})
 				return err
