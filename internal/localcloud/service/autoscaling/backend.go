@@ -1,21 +1,134 @@
+// Package autoscaling is the local cloud's Auto Scaling control plane: groups
+// and their records of instances, scaling activities, tags and scaling
+// policies. It launches nothing itself: the controller reads the groups,
+// launches and terminates EC2 instances to match their desired capacity,
+// and records the instances back through UpdateGroup.
 package autoscaling
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"strconv"
+	"time"
+
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
 	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// Store tables.
+const (
+	tableGroups     = "autoscaling/groups"     // by group name
+	tableActivities = "autoscaling/activities" // by group name, start time, id
+	tablePolicies   = "autoscaling/policies"   // by group name and policy name
 )
 
 // Backend holds the service's state in the store and its domain rules.
 type Backend struct {
 	store *store.Store
+
+	// ResolveSubnetZone, when set, returns a subnet's Availability Zone (from
+	// EC2) so groups report their real zones. It is called outside any Auto
+	// Scaling transaction. Unset, zones are derived from the subnets' order.
+	ResolveSubnetZone func(ctx context.Context, subnetID string) (string, error)
+
+	now func() time.Time
 }
 
 // New returns the service's backend over st.
 func New(st *store.Store) *Backend {
-	return &Backend{store: st}
+	return &Backend{store: st, now: time.Now}
 }
 
 // Service returns the service's operation table for the router.
 func (b *Backend) Service() *protocol.Service {
-	return &protocol.Service{}
+	return &protocol.Service{
+		SigningName: "autoscaling",
+		Version:     "2011-01-01",
+		Codec:       query.Codec{Namespace: "http://autoscaling.amazonaws.com/doc/2011-01-01/"},
+		Operations: []protocol.Operation{
+			protocol.Op("CreateAutoScalingGroup", b.handleCreateAutoScalingGroup),
+			protocol.Op("DescribeAutoScalingGroups", b.handleDescribeAutoScalingGroups),
+			protocol.Op("UpdateAutoScalingGroup", b.handleUpdateAutoScalingGroup),
+			protocol.Op("DeleteAutoScalingGroup", b.handleDeleteAutoScalingGroup),
+			protocol.Op("SetDesiredCapacity", b.handleSetDesiredCapacity),
+			protocol.Op("DescribeAutoScalingInstances", b.handleDescribeAutoScalingInstances),
+			protocol.Op("TerminateInstanceInAutoScalingGroup", b.handleTerminateInstance),
+			protocol.Op("SetInstanceProtection", b.handleSetInstanceProtection),
+			protocol.Op("DescribeScalingActivities", b.handleDescribeScalingActivities),
+			protocol.Op("CreateOrUpdateTags", b.handleCreateOrUpdateTags),
+			protocol.Op("DeleteTags", b.handleDeleteTags),
+			protocol.Op("DescribeTags", b.handleDescribeTags),
+			protocol.Op("DescribeLifecycleHooks", b.handleDescribeLifecycleHooks),
+			protocol.Op("DescribeWarmPool", b.handleDescribeWarmPool),
+			protocol.Op("PutScalingPolicy", b.handlePutScalingPolicy),
+			protocol.Op("DescribePolicies", b.handleDescribePolicies),
+			protocol.Op("DeletePolicy", b.handleDeletePolicy),
+		},
+	}
+}
+
+// internalError keeps AWS errors and turns store failures into a retryable
+// InternalFailure.
+func internalError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*protocol.Error); ok {
+		return err
+	}
+	return protocol.InternalError(err)
+}
+
+// members is a list as the query protocol writes it: <Name><member>…</member></Name>,
+// and <Name/> when empty unless the field is omitempty.
+type members[T any] []T
+
+// MarshalXML writes the list's items as <member> elements.
+func (m members[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	for _, item := range m {
+		if err := e.EncodeElement(item, xml.StartElement{Name: xml.Name{Local: "member"}}); err != nil {
+			return err
+		}
+	}
+	return e.EncodeToken(start.End())
+}
+
+// paginate returns one page after token (an opaque offset); Auto Scaling
+// pages default to 50 records and allow 1–100.
+func paginate[T any](items []T, token string, maxRecords *int) ([]T, string, error) {
+	start := 0
+	if token != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(token)
+		if err == nil {
+			start, err = strconv.Atoi(string(raw))
+		}
+		if err != nil || start < 0 || start > len(items) {
+			return nil, "", invalidNextToken()
+		}
+	}
+	size := 50
+	if maxRecords != nil {
+		if *maxRecords < 1 || *maxRecords > 100 {
+			return nil, "", validationError("1 validation error detected: Value '%d' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100", *maxRecords)
+		}
+		size = *maxRecords
+	}
+	end := min(start+size, len(items))
+	next := ""
+	if end < len(items) {
+		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
+	}
+	return items[start:end], next, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func groupARN(call *protocol.Call, name string) string {
+	return fmt.Sprintf("arn:aws:autoscaling:%s:%s:autoScalingGroup:%s:autoScalingGroupName/%s", call.Region, call.AccountID, store.NewUUID(), name)
 }
