@@ -60,7 +60,10 @@ func TestGroupLifecycle(t *testing.T) {
 		code   string
 	}{
 		{"exists", func(in *asg.CreateAutoScalingGroupInput) {}, "AlreadyExists"},
-		{"min above max", func(in *asg.CreateAutoScalingGroupInput) { in.AutoScalingGroupName = aws.String("x"); in.MinSize = aws.Int32(5) }, "ValidationError"},
+		{"min above max", func(in *asg.CreateAutoScalingGroupInput) {
+			in.AutoScalingGroupName = aws.String("x")
+			in.MinSize = aws.Int32(5)
+		}, "ValidationError"},
 		{"desired above max", func(in *asg.CreateAutoScalingGroupInput) {
 			in.AutoScalingGroupName = aws.String("x")
 			in.DesiredCapacity = aws.Int32(5)
@@ -69,12 +72,18 @@ func TestGroupLifecycle(t *testing.T) {
 			in.AutoScalingGroupName = aws.String("x")
 			in.DesiredCapacity = aws.Int32(0)
 		}, "ValidationError"},
-		{"no launch template", func(in *asg.CreateAutoScalingGroupInput) { in.AutoScalingGroupName = aws.String("x"); in.LaunchTemplate = nil }, "ValidationError"},
+		{"no launch template", func(in *asg.CreateAutoScalingGroupInput) {
+			in.AutoScalingGroupName = aws.String("x")
+			in.LaunchTemplate = nil
+		}, "ValidationError"},
 		{"template id and name", func(in *asg.CreateAutoScalingGroupInput) {
 			in.AutoScalingGroupName = aws.String("x")
 			in.LaunchTemplate.LaunchTemplateId = aws.String("lt-1")
 		}, "ValidationError"},
-		{"no subnets", func(in *asg.CreateAutoScalingGroupInput) { in.AutoScalingGroupName = aws.String("x"); in.VPCZoneIdentifier = nil }, "ValidationError"},
+		{"no subnets", func(in *asg.CreateAutoScalingGroupInput) {
+			in.AutoScalingGroupName = aws.String("x")
+			in.VPCZoneIdentifier = nil
+		}, "ValidationError"},
 		{"bad health check type", func(in *asg.CreateAutoScalingGroupInput) {
 			in.AutoScalingGroupName = aws.String("x")
 			in.HealthCheckType = aws.String("HTTP")

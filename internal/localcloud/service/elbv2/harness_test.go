@@ -85,6 +85,13 @@ func wantCode(t *testing.T, err error, code string) {
 		}
 		return
 	}
+	var goErr *protocol.Error // from Go-level calls
+	if errors.As(err, &goErr) {
+		if goErr.Code != code {
+			t.Fatalf("want error %s, got %v", code, goErr)
+		}
+		return
+	}
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("want error %s, got %v", code, err)
