@@ -296,6 +296,26 @@ func TestTagsFiltersAndPagination(t *testing.T) {
 	}
 	_, err = f.client.DescribeWarmPool(ctx, &asg.DescribeWarmPoolInput{AutoScalingGroupName: aws.String("a")})
 	wantCode(t, err, "")
+
+	tgARN := "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef"
+	_, err = f.client.UpdateAutoScalingGroup(ctx, &asg.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String("a")})
+	wantCode(t, err, "")
+	withTG := createInput("d")
+	withTG.TargetGroupARNs = []string{tgARN}
+	_, err = f.client.CreateAutoScalingGroup(ctx, withTG)
+	wantCode(t, err, "")
+	sources, err := f.client.DescribeTrafficSources(ctx, &asg.DescribeTrafficSourcesInput{AutoScalingGroupName: aws.String("d")})
+	wantCode(t, err, "")
+	if len(sources.TrafficSources) != 1 || *sources.TrafficSources[0].Identifier != tgARN || *sources.TrafficSources[0].Type != "elbv2" {
+		t.Errorf("traffic sources %+v", sources.TrafficSources)
+	}
+	attached, err := f.client.DescribeLoadBalancerTargetGroups(ctx, &asg.DescribeLoadBalancerTargetGroupsInput{AutoScalingGroupName: aws.String("d")})
+	wantCode(t, err, "")
+	if len(attached.LoadBalancerTargetGroups) != 1 || *attached.LoadBalancerTargetGroups[0].LoadBalancerTargetGroupARN != tgARN {
+		t.Errorf("target groups %+v", attached.LoadBalancerTargetGroups)
+	}
+	_, err = f.client.DescribeTrafficSources(ctx, &asg.DescribeTrafficSourcesInput{AutoScalingGroupName: aws.String("nope")})
+	wantCode(t, err, "ValidationError")
 }
 
 func TestScalingPolicies(t *testing.T) {

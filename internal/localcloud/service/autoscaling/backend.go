@@ -66,6 +66,9 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("PutScalingPolicy", b.handlePutScalingPolicy),
 			protocol.Op("DescribePolicies", b.handleDescribePolicies),
 			protocol.Op("DeletePolicy", b.handleDeletePolicy),
+			protocol.Op("DescribeTrafficSources", b.handleDescribeTrafficSources),
+			protocol.Op("DescribeLoadBalancerTargetGroups", b.handleDescribeLoadBalancerTargetGroups),
+			protocol.Op("DescribeLoadBalancers", b.handleDescribeLoadBalancers),
 		},
 	}
 }
