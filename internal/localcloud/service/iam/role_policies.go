@@ -151,7 +151,7 @@ type getRolePolicyOutput struct {
 	PolicyDocument string `xml:"PolicyDocument"`
 }
 
-func errRolePolicyNotFound(role, policy string) error {
+func errRolePolicyNotFound(policy string) error {
 	return errNoSuchEntity("The role policy with name %s cannot be found.", policy)
 }
 
@@ -165,7 +165,7 @@ func (b *Backend) getRolePolicy(ctx context.Context, in *rolePolicyNameInput) (*
 	}
 	doc, ok := role.InlinePolicies[in.PolicyName]
 	if !ok {
-		return nil, errRolePolicyNotFound(role.Name, in.PolicyName)
+		return nil, errRolePolicyNotFound(in.PolicyName)
 	}
 	return &getRolePolicyOutput{RoleName: role.Name, PolicyName: in.PolicyName, PolicyDocument: encodeDocument(doc)}, nil
 }
@@ -212,7 +212,7 @@ func (b *Backend) deleteRolePolicy(_ context.Context, in *rolePolicyNameInput) (
 			return err
 		}
 		if _, ok := role.InlinePolicies[in.PolicyName]; !ok {
-			return errRolePolicyNotFound(role.Name, in.PolicyName)
+			return errRolePolicyNotFound(in.PolicyName)
 		}
 		delete(role.InlinePolicies, in.PolicyName)
 		return nil
