@@ -183,8 +183,8 @@ func buildCommand(spec TaskSpec) (*exec.Cmd, error) {
 		Path: path,
 		Args: argv,
 		// A non-nil empty slice: nil would inherit the host environment.
-		Env:         env,
-		Dir:         spec.Dir,
+		Env: env,
+		Dir: spec.Dir,
 		// Pdeathsig: a task must not outlive a local cloud that was killed
 		// with SIGKILL, or it would keep its address and port busy.
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},

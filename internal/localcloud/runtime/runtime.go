@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -129,4 +130,19 @@ func (img ProcessImage) TaskSpec(id string, command []string, env map[string]str
 		Env:     merged,
 		Output:  output,
 	}
+}
+
+// NormalizeImage gives an image reference its implicit ":latest" tag so that
+// "fastapi-dev" and "fastapi-dev:latest" name the same process image, as
+// they name the same container image.
+func NormalizeImage(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if strings.Contains(ref, "@") {
+		return ref
+	}
+	last := ref[strings.LastIndex(ref, "/")+1:]
+	if !strings.Contains(last, ":") {
+		return ref + ":latest"
+	}
+	return ref
 }
