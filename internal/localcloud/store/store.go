@@ -17,6 +17,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Store is an open state database.
@@ -35,7 +36,7 @@ func Open(dir string) (*Store, error) {
 	}
 	db, err := bolt.Open(filepath.Join(dir, "state.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("state in %s is locked by another local cloud", dir)
 		}
 		return nil, fmt.Errorf("opening state in %s: %w", dir, err)
@@ -185,6 +186,20 @@ func List[T any](tx *Tx, table string) ([]*T, error) {
 			return fmt.Errorf("store: decoding %s/%s: %w", table, k, err)
 		}
 		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
+
+// Keys lists the keys of table, in order.
+func Keys(tx *Tx, table string) ([]string, error) {
+	var out []string
+	b := tx.btx.Bucket([]byte(table))
+	if b == nil {
+		return out, nil
+	}
+	err := b.ForEach(func(k, _ []byte) error {
+		out = append(out, string(k))
 		return nil
 	})
 	return out, err
