@@ -1,21 +1,212 @@
+// Package ec2 is the local cloud's EC2 control plane: VPCs, subnets,
+// internet gateways, route tables, network ACLs, security groups, launch
+// templates, instances, instance types, images and tags, over the EC2 query
+// protocol. The data plane's controllers launch and terminate instances
+// through LaunchInstances and TerminateInstances, which run the same code as
+// RunInstances and the TerminateInstances operation.
 package ec2
 
 import (
+	"context"
+	"errors"
+	"time"
+
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
 	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// Store tables, keyed by resource id (launch template versions by
+// "<template id>/<zero-padded number>", client tokens by operation and token).
+const (
+	tableVpcs                   = "ec2/vpcs"
+	tableSubnets                = "ec2/subnets"
+	tableInternetGateways       = "ec2/internetgateways"
+	tableRouteTables            = "ec2/routetables"
+	tableNetworkACLs            = "ec2/networkacls"
+	tableSecurityGroups         = "ec2/securitygroups"
+	tableLaunchTemplates        = "ec2/launchtemplates"
+	tableLaunchTemplateVersions = "ec2/launchtemplateversions"
+	tableInstances              = "ec2/instances"
+	tableClientTokens           = "ec2/clienttokens"
 )
 
 // Backend holds the service's state in the store and its domain rules.
 type Backend struct {
 	store *store.Store
+	now   func() time.Time
 }
 
 // New returns the service's backend over st.
 func New(st *store.Store) *Backend {
-	return &Backend{store: st}
+	return &Backend{store: st, now: time.Now}
 }
+
+// SetClock replaces the backend's clock, so tests can age terminated
+// instances without waiting.
+func (b *Backend) SetClock(now func() time.Time) { b.now = now }
 
 // Service returns the service's operation table for the router.
 func (b *Backend) Service() *protocol.Service {
-	return &protocol.Service{}
+	return &protocol.Service{
+		SigningName: "ec2",
+		Version:     "2016-11-15",
+		Codec:       ec2query.Codec{},
+		Operations: []protocol.Operation{
+			protocol.Op("DescribeAvailabilityZones", b.handleDescribeAvailabilityZones),
+			protocol.Op("DescribeAccountAttributes", b.handleDescribeAccountAttributes),
+			protocol.Op("DescribeRegions", b.handleDescribeRegions),
+
+			protocol.Op("CreateVpc", b.handleCreateVpc),
+			protocol.Op("DescribeVpcs", b.handleDescribeVpcs),
+			protocol.Op("ModifyVpcAttribute", b.handleModifyVpcAttribute),
+			protocol.Op("DescribeVpcAttribute", b.handleDescribeVpcAttribute),
+			protocol.Op("DeleteVpc", b.handleDeleteVpc),
+
+			protocol.Op("CreateSubnet", b.handleCreateSubnet),
+			protocol.Op("DescribeSubnets", b.handleDescribeSubnets),
+			protocol.Op("ModifySubnetAttribute", b.handleModifySubnetAttribute),
+			protocol.Op("DeleteSubnet", b.handleDeleteSubnet),
+
+			protocol.Op("CreateInternetGateway", b.handleCreateInternetGateway),
+			protocol.Op("AttachInternetGateway", b.handleAttachInternetGateway),
+			protocol.Op("DetachInternetGateway", b.handleDetachInternetGateway),
+			protocol.Op("DeleteInternetGateway", b.handleDeleteInternetGateway),
+			protocol.Op("DescribeInternetGateways", b.handleDescribeInternetGateways),
+
+			protocol.Op("CreateRouteTable", b.handleCreateRouteTable),
+			protocol.Op("CreateRoute", b.handleCreateRoute),
+			protocol.Op("ReplaceRoute", b.handleReplaceRoute),
+			protocol.Op("DeleteRoute", b.handleDeleteRoute),
+			protocol.Op("AssociateRouteTable", b.handleAssociateRouteTable),
+			protocol.Op("DisassociateRouteTable", b.handleDisassociateRouteTable),
+			protocol.Op("ReplaceRouteTableAssociation", b.handleReplaceRouteTableAssociation),
+			protocol.Op("DescribeRouteTables", b.handleDescribeRouteTables),
+			protocol.Op("DeleteRouteTable", b.handleDeleteRouteTable),
+
+			protocol.Op("DescribeNetworkAcls", b.handleDescribeNetworkAcls),
+
+			protocol.Op("CreateSecurityGroup", b.handleCreateSecurityGroup),
+			protocol.Op("DescribeSecurityGroups", b.handleDescribeSecurityGroups),
+			protocol.Op("DescribeSecurityGroupRules", b.handleDescribeSecurityGroupRules),
+			protocol.Op("AuthorizeSecurityGroupIngress", b.handleAuthorizeSecurityGroupIngress),
+			protocol.Op("AuthorizeSecurityGroupEgress", b.handleAuthorizeSecurityGroupEgress),
+			protocol.Op("RevokeSecurityGroupIngress", b.handleRevokeSecurityGroupIngress),
+			protocol.Op("RevokeSecurityGroupEgress", b.handleRevokeSecurityGroupEgress),
+			protocol.Op("DeleteSecurityGroup", b.handleDeleteSecurityGroup),
+
+			protocol.Op("CreateLaunchTemplate", b.handleCreateLaunchTemplate),
+			protocol.Op("CreateLaunchTemplateVersion", b.handleCreateLaunchTemplateVersion),
+			protocol.Op("ModifyLaunchTemplate", b.handleModifyLaunchTemplate),
+			protocol.Op("DescribeLaunchTemplates", b.handleDescribeLaunchTemplates),
+			protocol.Op("DescribeLaunchTemplateVersions", b.handleDescribeLaunchTemplateVersions),
+			protocol.Op("DeleteLaunchTemplate", b.handleDeleteLaunchTemplate),
+			protocol.Op("DeleteLaunchTemplateVersions", b.handleDeleteLaunchTemplateVersions),
+
+			protocol.Op("RunInstances", b.handleRunInstances),
+			protocol.Op("DescribeInstances", b.handleDescribeInstances),
+			protocol.Op("TerminateInstances", b.handleTerminateInstances),
+			protocol.Op("DescribeInstanceTypes", b.handleDescribeInstanceTypes),
+			protocol.Op("DescribeImages", b.handleDescribeImages),
+
+			protocol.Op("CreateTags", b.handleCreateTags),
+			protocol.Op("DeleteTags", b.handleDeleteTags),
+			protocol.Op("DescribeTags", b.handleDescribeTags),
+		},
+	}
+}
+
+// errDryRunSucceeded rolls back a dry-run transaction that did all its
+// checks and writes; update turns it into DryRunOperation.
+var errDryRunSucceeded = errors.New("dry run succeeded")
+
+// update runs fn in one transaction. With dryRun it runs every check and
+// write fn would, then rolls all of them back and answers DryRunOperation, so
+// a dry run says exactly whether the call would succeed.
+func (b *Backend) update(dryRun bool, fn func(tx *store.Tx) error) error {
+	err := b.store.Update(func(tx *store.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if dryRun {
+			return errDryRunSucceeded
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRunSucceeded) {
+		return dryRunOperation()
+	}
+	return err
+}
+
+// view runs fn in a read-only transaction; with dryRun a successful read
+// answers DryRunOperation instead.
+func (b *Backend) view(dryRun bool, fn func(tx *store.Tx) error) error {
+	if err := b.store.View(fn); err != nil {
+		return err
+	}
+	if dryRun {
+		return dryRunOperation()
+	}
+	return nil
+}
+
+// owner returns the account that owns what the call creates.
+func owner(ctx context.Context) string { return protocol.CallFrom(ctx).AccountID }
+
+// region returns the call's region.
+func region(ctx context.Context) string { return protocol.CallFrom(ctx).Region }
+
+// getResource loads id of kind, or answers its NotFound (or Malformed) error.
+func getResource[T any](tx *store.Tx, kind resourceKind, id string) (*T, error) {
+	if !wellFormed(kind, id) {
+		if id == "" || kind.malformedCode == "" {
+			return nil, notFound(kind, id)
+		}
+		return nil, malformedID(kind, id)
+	}
+	v, err := store.Get[T](tx, kind.table, id)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, notFound(kind, id)
+	}
+	return v, nil
+}
+
+// selectByID keeps the items whose ids were asked for (all when ids is
+// empty) and fails with NotFound naming the ids that do not exist.
+func selectByID[T any](kind resourceKind, items []*T, idOf func(*T) string, ids []string) ([]*T, error) {
+	if len(ids) == 0 {
+		return items, nil
+	}
+	byID := make(map[string]*T, len(items))
+	for _, item := range items {
+		byID[idOf(item)] = item
+	}
+	var out []*T
+	var missing []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		item, ok := byID[id]
+		if !ok {
+			missing = append(missing, id)
+			continue
+		}
+		out = append(out, item)
+	}
+	if len(missing) > 0 {
+		for _, id := range missing {
+			if id != "" && kind.malformedCode != "" && !wellFormed(kind, id) {
+				return nil, malformedID(kind, id)
+			}
+		}
+		return nil, notFound(kind, missing...)
+	}
+	return out, nil
 }

@@ -1,0 +1,246 @@
+package ec2
+
+import (
+	"encoding/base64"
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// tagParam is one Tag.N of a request.
+type tagParam struct {
+	Key   *string `query:"Key"`
+	Value *string `query:"Value"`
+}
+
+// tagSpecParam is one TagSpecification.N of a request.
+type tagSpecParam struct {
+	ResourceType string     `query:"ResourceType"`
+	Tags         []tagParam `query:"Tag"`
+}
+
+// filterParam is one Filter.N of a Describe request.
+type filterParam struct {
+	Name   string   `query:"Name"`
+	Values []string `query:"Value"`
+}
+
+// tagItem is a tag in a tagSet.
+type tagItem struct {
+	Key   string `xml:"key"`
+	Value string `xml:"value"`
+}
+
+// tagSet renders tags sorted by key, as EC2 lists them.
+func tagSet(tags map[string]string) []tagItem {
+	out := make([]tagItem, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, tagItem{Key: k, Value: tags[k]})
+	}
+	return out
+}
+
+// maxTags is EC2's per-resource tag limit.
+const maxTags = 50
+
+// validateTags checks keys and values the way CreateTags does. Internal
+// callers (the Auto Scaling controller) may use the aws: prefix; API callers
+// may not.
+func validateTags(tags []tagParam, internal bool) (map[string]string, error) {
+	out := make(map[string]string, len(tags))
+	for _, t := range tags {
+		if t.Key == nil {
+			return nil, missingParameter("Tag.Key")
+		}
+		key, value := *t.Key, ""
+		if t.Value != nil {
+			value = *t.Value
+		}
+		switch {
+		case key == "":
+			return nil, invalidParameterValue("Tag key cannot be empty")
+		case utf8.RuneCountInString(key) > 127:
+			return nil, invalidParameterValue("Tag key exceeds the maximum length of 127 characters")
+		case utf8.RuneCountInString(value) > 255:
+			return nil, invalidParameterValue("Tag value exceeds the maximum length of 255 characters")
+		case !internal && strings.HasPrefix(strings.ToLower(key), "aws:"):
+			return nil, invalidParameterValue("Tag keys starting with 'aws:' are reserved for internal use")
+		}
+		out[key] = value
+	}
+	if len(out) > maxTags {
+		return nil, tagLimitExceeded()
+	}
+	return out, nil
+}
+
+func tagLimitExceeded() error {
+	return errorf(codeTagLimitExceeded, "The maximum number of tags per resource (%d) has been exceeded", maxTags)
+}
+
+// tagsFor collects the tags of the TagSpecifications aimed at resourceType,
+// refusing specifications for types the operation cannot tag.
+func tagsFor(specs []tagSpecParam, resourceType string, allowed ...string) (map[string]string, error) {
+	tags := map[string]string{}
+	for _, spec := range specs {
+		if spec.ResourceType == "" {
+			return nil, missingParameter("TagSpecification.ResourceType")
+		}
+		if spec.ResourceType != resourceType && !slices.Contains(allowed, spec.ResourceType) {
+			return nil, invalidParameterValue("'%s' is not a valid taggable resource type for this operation.", spec.ResourceType)
+		}
+		if spec.ResourceType != resourceType {
+			continue
+		}
+		parsed, err := validateTags(spec.Tags, false)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(tags, parsed)
+	}
+	if len(tags) > maxTags {
+		return nil, tagLimitExceeded()
+	}
+	return tags, nil
+}
+
+// fieldValues gives a resource's values for a filter name; ok is false for a
+// name the resource's Describe does not know.
+type fieldValues func(name string) (values []string, ok bool)
+
+// matchFilters reports whether a resource passes every filter: a filter
+// matches when any of its values (with * and ? wildcards) matches any of the
+// resource's values for that name. tag:<key>, tag-key and tag-value are
+// understood for every resource.
+func matchFilters(filters []filterParam, tags map[string]string, fields fieldValues) (bool, error) {
+	for _, f := range filters {
+		var have []string
+		switch {
+		case strings.HasPrefix(f.Name, "tag:"):
+			if v, ok := tags[strings.TrimPrefix(f.Name, "tag:")]; ok {
+				have = []string{v}
+			}
+		case f.Name == "tag-key":
+			have = slices.Collect(maps.Keys(tags))
+		case f.Name == "tag-value":
+			have = slices.Collect(maps.Values(tags))
+		default:
+			values, ok := fields(f.Name)
+			if !ok {
+				return false, invalidParameterValue("The filter '%s' is invalid", f.Name)
+			}
+			have = values
+		}
+		if !anyMatch(f.Values, have) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func anyMatch(patterns, values []string) bool {
+	for _, p := range patterns {
+		for _, v := range values {
+			if p == v {
+				return true
+			}
+			if strings.ContainsAny(p, "*?") && wildcardMatch(p, v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wildcardMatch matches EC2's filter wildcards: * is any run of characters
+// (slashes included), ? any one character; nothing else is special.
+func wildcardMatch(pattern, value string) bool {
+	p, v := []rune(pattern), []rune(value)
+	star, mark := -1, 0
+	i, j := 0, 0
+	for j < len(v) {
+		switch {
+		case i < len(p) && (p[i] == '?' || p[i] == v[j]):
+			i++
+			j++
+		case i < len(p) && p[i] == '*':
+			star, mark = i, j
+			i++
+		case star >= 0:
+			i = star + 1
+			mark++
+			j = mark
+		default:
+			return false
+		}
+	}
+	for i < len(p) && p[i] == '*' {
+		i++
+	}
+	return i == len(p)
+}
+
+// filterItems keeps the items that pass the filters.
+func filterItems[T any](items []*T, filters []filterParam, tagsOf func(*T) map[string]string, fields func(*T) fieldValues) ([]*T, error) {
+	var out []*T
+	for _, item := range items {
+		ok, err := matchFilters(filters, tagsOf(item), fields(item))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, item)
+		}
+	}
+	return out, nil
+}
+
+// paginate returns one page of items sorted by key: at most maxResults
+// (when set; EC2 allows 5 to 1000) after the item the token names, and the
+// token of the next page ("" on the last page).
+func paginate[T any](items []*T, keyOf func(*T) string, maxResults *int32, token *string, minResults int) ([]*T, string, error) {
+	sort.SliceStable(items, func(i, j int) bool { return keyOf(items[i]) < keyOf(items[j]) })
+	if token != nil && *token != "" {
+		after, err := base64.RawURLEncoding.DecodeString(*token)
+		if err != nil {
+			return nil, "", errorf(codeInvalidPaginationToken, "Invalid pagination token %q", *token)
+		}
+		start := sort.Search(len(items), func(i int) bool { return keyOf(items[i]) > string(after) })
+		items = items[start:]
+	}
+	if maxResults == nil {
+		return items, "", nil
+	}
+	if *maxResults < int32(minResults) || *maxResults > 1000 {
+		return nil, "", invalidParameterValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value between %d and 1000.", *maxResults, minResults)
+	}
+	if len(items) <= int(*maxResults) {
+		return items, "", nil
+	}
+	page := items[:*maxResults]
+	return page, base64.RawURLEncoding.EncodeToString([]byte(keyOf(page[len(page)-1]))), nil
+}
+
+func boolValue(b *bool) bool { return b != nil && *b }
+
+// attributeBool is the {Value} wrapper of Modify*Attribute booleans.
+type attributeBool struct {
+	Value *bool `query:"Value"`
+}
+
+// valueBool is the <x><value>…</value></x> wrapper of Describe*Attribute.
+type valueBool struct {
+	Value bool `xml:"value"`
+}
+
+// returnOutput is the <return>true</return> reply of many mutations.
+type returnOutput struct {
+	Return bool `xml:"return"`
+}
+
+var returnTrue = &returnOutput{Return: true}
+
+func itoa(n int) string { return strconv.Itoa(n) }
