@@ -1,0 +1,155 @@
+package ec2_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/berthdev/berth/internal/localcloud/service/ec2"
+)
+
+// awsCLI runs the real AWS CLI against endpoint and decodes its JSON.
+func awsCLI(t *testing.T, endpoint string, out any, args ...string) {
+	t.Helper()
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("aws CLI not installed")
+	}
+	cmd := exec.Command("aws", append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+	data, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if exitErr, ok := err.(*exec.ExitError); ok {
+			stderr = exitErr.Stderr
+		}
+		t.Fatalf("aws %v: %v\n%s", args, err, stderr)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		t.Fatalf("aws %v printed %s: %v", args, data, err)
+	}
+}
+
+func TestAWSCLI(t *testing.T) {
+	f := start(t)
+	c := f.client
+	vpc := must[*awsec2.CreateVpcOutput](t)(c.CreateVpc(ctx, &awsec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16"),
+		TagSpecifications: tagSpec(types.ResourceTypeVpc, "Name", "web")}))
+	vpcID := aws.ToString(vpc.Vpc.VpcId)
+	group := createGroup(t, c, vpcID, "alb")
+	must[*awsec2.AuthorizeSecurityGroupIngressOutput](t)(c.AuthorizeSecurityGroupIngress(ctx, &awsec2.AuthorizeSecurityGroupIngressInput{
+		GroupId: aws.String(group), IpPermissions: []types.IpPermission{tcp(80, "0.0.0.0/0")}}))
+
+	var vpcs struct {
+		Vpcs []struct {
+			VpcID     string `json:"VpcId"`
+			CidrBlock string
+			State     string
+			IsDefault bool
+			Tags      []struct{ Key, Value string }
+		}
+	}
+	awsCLI(t, f.endpoint, &vpcs, "ec2", "describe-vpcs", "--filters", "Name=tag:Name,Values=web")
+	if len(vpcs.Vpcs) != 1 || vpcs.Vpcs[0].VpcID != vpcID || vpcs.Vpcs[0].CidrBlock != "10.0.0.0/16" || vpcs.Vpcs[0].State != "available" ||
+		len(vpcs.Vpcs[0].Tags) != 1 || vpcs.Vpcs[0].Tags[0].Value != "web" {
+		t.Fatalf("describe-vpcs: %+v", vpcs)
+	}
+
+	var groups struct {
+		SecurityGroups []struct {
+			GroupID       string `json:"GroupId"`
+			GroupName     string
+			VpcID         string `json:"VpcId"`
+			IPPermissions []struct {
+				IPProtocol string `json:"IpProtocol"`
+				FromPort   int
+				ToPort     int
+				IPRanges   []struct {
+					CidrIP string `json:"CidrIp"`
+				} `json:"IpRanges"`
+			} `json:"IpPermissions"`
+			IPPermissionsEgress []struct {
+				IPProtocol string `json:"IpProtocol"`
+			} `json:"IpPermissionsEgress"`
+		}
+	}
+	awsCLI(t, f.endpoint, &groups, "ec2", "describe-security-groups", "--filters", "Name=vpc-id,Values="+vpcID, "Name=group-name,Values=alb")
+	if len(groups.SecurityGroups) != 1 {
+		t.Fatalf("describe-security-groups: %+v", groups)
+	}
+	g := groups.SecurityGroups[0]
+	if g.GroupID != group || g.VpcID != vpcID || len(g.IPPermissions) != 1 || g.IPPermissions[0].FromPort != 80 ||
+		g.IPPermissions[0].IPRanges[0].CidrIP != "0.0.0.0/0" || len(g.IPPermissionsEgress) != 1 || g.IPPermissionsEgress[0].IPProtocol != "-1" {
+		t.Fatalf("describe-security-groups: %+v", g)
+	}
+
+	var zones struct {
+		AvailabilityZones []struct{ ZoneName, State string }
+	}
+	awsCLI(t, f.endpoint, &zones, "ec2", "describe-availability-zones")
+	if len(zones.AvailabilityZones) != 3 || zones.AvailabilityZones[0].State != "available" {
+		t.Fatalf("describe-availability-zones: %+v", zones)
+	}
+
+	// The richest shapes: instances and launch template data.
+	subnet := must[*awsec2.CreateSubnetOutput](t)(c.CreateSubnet(ctx, &awsec2.CreateSubnetInput{VpcId: aws.String(vpcID), CidrBlock: aws.String("10.0.1.0/24")}))
+	must[*awsec2.CreateLaunchTemplateOutput](t)(c.CreateLaunchTemplate(ctx, &awsec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("nodes"),
+		LaunchTemplateData: &types.RequestLaunchTemplateData{ImageId: aws.String(ec2.ECSOptimizedImage("us-east-1").ID), InstanceType: types.InstanceTypeT3Medium,
+			MetadataOptions: &types.LaunchTemplateInstanceMetadataOptionsRequest{HttpTokens: types.LaunchTemplateHttpTokensStateRequired},
+			NetworkInterfaces: []types.LaunchTemplateInstanceNetworkInterfaceSpecificationRequest{{DeviceIndex: aws.Int32(0), Groups: []string{group},
+				SubnetId: subnet.Subnet.SubnetId, AssociatePublicIpAddress: aws.Bool(false)}},
+			BlockDeviceMappings: []types.LaunchTemplateBlockDeviceMappingRequest{{DeviceName: aws.String("/dev/xvda"),
+				Ebs: &types.LaunchTemplateEbsBlockDeviceRequest{VolumeSize: aws.Int32(30), VolumeType: types.VolumeTypeGp3}}}}}))
+	var versions struct {
+		LaunchTemplateVersions []struct {
+			VersionNumber      int
+			DefaultVersion     bool
+			LaunchTemplateData struct {
+				ImageID           string `json:"ImageId"`
+				NetworkInterfaces []struct {
+					Groups   []string
+					SubnetID string `json:"SubnetId"`
+				}
+				MetadataOptions struct {
+					HTTPTokens string `json:"HttpTokens"`
+				}
+			}
+		}
+	}
+	awsCLI(t, f.endpoint, &versions, "ec2", "describe-launch-template-versions", "--launch-template-name", "nodes", "--versions", "$Latest")
+	if len(versions.LaunchTemplateVersions) != 1 || !versions.LaunchTemplateVersions[0].DefaultVersion ||
+		versions.LaunchTemplateVersions[0].LaunchTemplateData.NetworkInterfaces[0].Groups[0] != group ||
+		versions.LaunchTemplateVersions[0].LaunchTemplateData.MetadataOptions.HTTPTokens != "required" {
+		t.Fatalf("describe-launch-template-versions: %+v", versions)
+	}
+
+	var run struct {
+		Instances []struct {
+			InstanceID string `json:"InstanceId"`
+			State      struct{ Name string }
+		}
+	}
+	awsCLI(t, f.endpoint, &run, "ec2", "run-instances", "--launch-template", "LaunchTemplateName=nodes", "--count", "1")
+	var instances struct {
+		Reservations []struct {
+			Instances []struct {
+				InstanceID       string `json:"InstanceId"`
+				PrivateIPAddress string `json:"PrivateIpAddress"`
+				SubnetID         string `json:"SubnetId"`
+				State            struct{ Name string }
+				LaunchTime       string
+			}
+		}
+	}
+	awsCLI(t, f.endpoint, &instances, "ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=running")
+	if len(run.Instances) != 1 || run.Instances[0].State.Name != "pending" || len(instances.Reservations) != 1 ||
+		instances.Reservations[0].Instances[0].InstanceID != run.Instances[0].InstanceID ||
+		instances.Reservations[0].Instances[0].SubnetID != aws.ToString(subnet.Subnet.SubnetId) {
+		t.Fatalf("run-instances %+v, describe-instances %+v", run, instances)
+	}
+}
