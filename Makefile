@@ -3,7 +3,7 @@
 GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 EXAMPLE_PKGS  := python3-fastapi python3-uvicorn
-TEST_PKGS     := $(EXAMPLE_PKGS)
+TEST_PKGS     := $(EXAMPLE_PKGS) python3-httpx
 
 .PHONY: up test lint build bench
 
@@ -17,6 +17,7 @@ up:
 test: lint
 	scripts/ensure-packages $(TEST_PKGS)
 	$(GO) test -race -timeout 30m ./...
+	cd examples/fastapi && /usr/bin/python3 -m unittest -v test_main
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

@@ -5,11 +5,21 @@
 package localcloud
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/controller"
+	"github.com/berthdev/berth/internal/localcloud/lb"
+	"github.com/berthdev/berth/internal/localcloud/runtime"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
@@ -45,6 +55,13 @@ type Cloud struct {
 	logger *slog.Logger
 	router *Router
 	mux    *http.ServeMux
+
+	runtime    *runtime.Process
+	balancer   *lb.Balancer
+	controller *controller.Controller
+
+	mu       sync.Mutex
+	endpoint string // where the API is served, once Serve or SetEndpoint says
 }
 
 // New opens the state and builds the services. Close releases them.
@@ -74,11 +91,37 @@ func New(opts Options) (*Cloud, error) {
 		AutoScaling: autoscaling.New(st),
 		ECS:         ecs.New(st),
 	}
+	c.wireServices()
+	c.runtime = runtime.NewProcess(runtime.ProcessOptions{Logf: logf(logger, "runtime")})
+	c.balancer = lb.New(lb.Options{
+		Logf: logf(logger, "lb"),
+		// Health verdicts flow to the controller, which records them in
+		// ELBv2 and acts on them; it exists before any listener opens.
+		OnTargetHealth: func(change lb.TargetHealthChange) { c.controller.OnTargetHealth(change) },
+	})
+	c.controller = controller.New(controller.Deps{
+		Store:       st,
+		EC2:         c.EC2,
+		AutoScaling: c.AutoScaling,
+		ECS:         c.ECS,
+		ELBv2:       c.ELBv2,
+		Logs:        c.Logs,
+		Runtime:     c.runtime,
+		Balancer:    c.balancer,
+		Images:      c.Image,
+		Endpoint:    c.Endpoint,
+		Logger:      logger,
+	})
 	c.router = NewRouter(logger, c.services()...)
 	c.mux = http.NewServeMux()
 	c.mux.HandleFunc("GET /_berth/health", c.handleHealth)
 	c.mux.HandleFunc("POST /_berth/reset", c.handleReset)
 	c.mux.HandleFunc("POST /moto-api/reset", c.handleReset)
+	c.mux.HandleFunc("POST /_berth/images", c.handlePutImage)
+	c.mux.HandleFunc("GET /_berth/images", c.handleListImages)
+	c.mux.HandleFunc("GET /_berth/listeners", c.handleListeners)
+	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}", c.handleTaskMetadata)
+	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}/task", c.handleTaskMetadata)
 	c.mux.Handle("/", c.router)
 	return c, nil
 }
@@ -96,14 +139,149 @@ func (c *Cloud) services() []*protocol.Service {
 	}
 }
 
-// ServeHTTP serves the endpoint: admin routes under /_berth/, AWS APIs on /.
+// wireServices lets services check what other services own, as AWS's do:
+// a load balancer's or group's subnets are EC2's.
+func (c *Cloud) wireServices() {
+	c.ELBv2.ResolveSubnet = func(ctx context.Context, id string) (*elbv2.SubnetInfo, error) {
+		subnet, err := c.EC2.Subnet(ctx, id)
+		if err != nil || subnet == nil {
+			return nil, err
+		}
+		return &elbv2.SubnetInfo{VpcID: subnet.VpcID, AvailabilityZone: subnet.AvailabilityZone}, nil
+	}
+	c.AutoScaling.ResolveSubnetZone = func(ctx context.Context, id string) (string, error) {
+		subnet, err := c.EC2.Subnet(ctx, id)
+		if err != nil || subnet == nil {
+			return "", err
+		}
+		return subnet.AvailabilityZone, nil
+	}
+}
+
+func logf(logger *slog.Logger, component string) func(string, ...any) {
+	return func(format string, args ...any) {
+		logger.Info(fmt.Sprintf(format, args...), "component", component)
+	}
+}
+
+// ServeHTTP serves the endpoint: a request whose Host is a load balancer's
+// DNS name goes to that load balancer; admin routes live under /_berth/;
+// everything else is an AWS API call.
 func (c *Cloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if strings.HasSuffix(host, ".elb.localhost") {
+		if handler, ok := c.balancer.HandlerForHost(host); ok {
+			handler.ServeHTTP(w, r)
+			return
+		}
+	}
 	c.mux.ServeHTTP(w, r)
 }
 
-// Close stops the data plane and closes the state.
+// SetEndpoint tells the cloud the URL its API is reachable at (tasks get
+// their metadata endpoint under it). Serve sets it itself.
+func (c *Cloud) SetEndpoint(url string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.endpoint = url
+}
+
+// Endpoint is the URL the API is served at, or "" before it is known.
+func (c *Cloud) Endpoint() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.endpoint
+}
+
+// Run runs the data plane (schedulers, health checks, load balancers) until
+// ctx ends, then stops every task it started.
+func (c *Cloud) Run(ctx context.Context) error {
+	return c.controller.Run(ctx)
+}
+
+// Serve serves the API on ln and runs the data plane until ctx ends.
+func (c *Cloud) Serve(ctx context.Context, ln net.Listener) error {
+	c.SetEndpoint("http://" + ln.Addr().String())
+	srv := &http.Server{Handler: c, ReadHeaderTimeout: 30 * time.Second}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	ran := make(chan error, 1)
+	go func() { ran <- c.Run(ctx) }()
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+		cancel()
+	}
+	shutdownCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer stop()
+	if shutdownErr := srv.Shutdown(shutdownCtx); shutdownErr != nil && err == nil {
+		err = shutdownErr
+	}
+	cancel()
+	if runErr := <-ran; runErr != nil && !errors.Is(runErr, context.Canceled) && err == nil {
+		err = runErr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close stops the data plane's processes and listeners and closes the state.
 func (c *Cloud) Close() error {
-	return c.store.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := errors.Join(c.runtime.Close(ctx), c.balancer.Close())
+	return errors.Join(err, c.store.Close())
+}
+
+// TaskPID returns the process id of a task's first container, for
+// operators and for tests that kill tasks from outside.
+func (c *Cloud) TaskPID(taskARN string) (int, bool) {
+	var container string
+	_ = c.ECS.View(context.Background(), func(s *ecs.State) error {
+		clusters, err := s.Clusters()
+		if err != nil {
+			return err
+		}
+		for _, cluster := range clusters {
+			if t, _ := s.Task(cluster.ClusterArn, taskARN); t != nil && len(t.Containers) > 0 {
+				container = t.Containers[0].Name
+			}
+		}
+		return nil
+	})
+	if container == "" {
+		return 0, false
+	}
+	return c.runtime.PID(controller.RuntimeID(taskARN, container))
+}
+
+func (c *Cloud) handleListeners(w http.ResponseWriter, r *http.Request) {
+	listeners, err := c.controller.Listeners(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"listeners": listeners})
+}
+
+// handleTaskMetadata serves the task metadata endpoint (v4) for the task
+// named in the path, so code that reads ECS_CONTAINER_METADATA_URI_V4 works.
+func (c *Cloud) handleTaskMetadata(w http.ResponseWriter, r *http.Request) {
+	meta, err := c.controller.TaskMetadata(r.Context(), r.PathValue("task"), strings.HasSuffix(r.URL.Path, "/task"))
+	if err != nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, meta)
 }
 
 func (c *Cloud) handleHealth(w http.ResponseWriter, _ *http.Request) {

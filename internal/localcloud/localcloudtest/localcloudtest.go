@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -22,7 +23,8 @@ type Cloud struct {
 	Config   aws.Config
 }
 
-// Start runs an ephemeral local cloud until the test ends.
+// Start runs an ephemeral local cloud, data plane included, until the test
+// ends.
 func Start(t testing.TB) *Cloud {
 	t.Helper()
 	c, err := localcloud.New(localcloud.Options{Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
@@ -30,7 +32,13 @@ func Start(t testing.TB) *Cloud {
 		t.Fatalf("starting local cloud: %v", err)
 	}
 	srv := httptest.NewServer(c)
+	c.SetEndpoint(srv.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- c.Run(ctx) }()
 	t.Cleanup(func() {
+		cancel()
+		<-ran
 		srv.Close()
 		if err := c.Close(); err != nil {
 			t.Errorf("closing local cloud: %v", err)
@@ -59,4 +67,17 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
+}
+
+// Eventually polls done until it reports true, failing the test after two
+// minutes. The deadline guards against a hang; it is not a timing assertion.
+func Eventually(t testing.TB, what string, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !done() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

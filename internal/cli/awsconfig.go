@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"github.com/berthdev/berth/internal/spec"
+)
+
+// localRegion is the region used against the local cloud when nothing else
+// names one: the local cloud answers in every region.
+const localRegion = "us-east-1"
+
+// loadAWSConfig builds the SDK configuration: the standard chain, then
+// berth.yaml's region, then the flags. Against a custom endpoint without
+// credentials (the local cloud) it uses dummy ones rather than failing.
+func loadAWSConfig(ctx context.Context, global *globalOptions, s *spec.Spec) (aws.Config, error) {
+	var loaders []func(*config.LoadOptions) error
+	if global.Profile != "" {
+		loaders = append(loaders, config.WithSharedConfigProfile(global.Profile))
+	}
+	region := global.Region
+	if region == "" && s != nil {
+		region = s.Region
+	}
+	if region != "" {
+		loaders = append(loaders, config.WithRegion(region))
+	}
+	endpoint := endpointURL(global)
+	if endpoint != "" {
+		// A custom endpoint is a local cloud or an emulator: credentials
+		// come from the environment or files if at all, never from the EC2
+		// instance metadata service, which must not be probed from here.
+		loaders = append(loaders, config.WithBaseEndpoint(endpoint), config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loaders...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if endpoint != "" {
+		if cfg.Region == "" {
+			cfg.Region = localRegion
+		}
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			cfg.Credentials = credentials.NewStaticCredentialsProvider("berth", "berth", "")
+		}
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, usageErrorf("no AWS region: set region in berth.yaml, --region, or AWS_REGION")
+	}
+	return cfg, nil
+}
+
+func endpointURL(global *globalOptions) string {
+	if global.EndpointURL != "" {
+		return global.EndpointURL
+	}
+	return os.Getenv("AWS_ENDPOINT_URL")
+}
+
+// isLocalCloud tells whether endpoint is a berth local cloud, by its health
+// route; a real AWS endpoint or anything else answers differently.
+func isLocalCloud(ctx context.Context, endpoint string) bool {
+	if endpoint == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(endpoint, "/")+"/_berth/health", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}

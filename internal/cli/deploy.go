@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/berthdev/berth/internal/engine"
+	"github.com/berthdev/berth/internal/spec"
+	"github.com/berthdev/berth/internal/stack"
+)
+
+type deployOptions struct {
+	global *globalOptions
+	io     IOStreams
+	File   string
+	Yes    bool
+	NoWait bool
+}
+
+// NewDeployCmd builds `berth deploy`: plan, confirm, apply, wait healthy.
+func NewDeployCmd(io IOStreams, global *globalOptions) *cobra.Command {
+	opts := &deployOptions{global: global, io: io}
+	cmd := &cobra.Command{
+		Use:   "deploy",
+		Short: "Create or update the stack so that it matches berth.yaml, then wait until it is healthy",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDeploy(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.File, "file", "f", spec.DefaultFileName, "the stack's berth.yaml")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "apply without asking for confirmation")
+	cmd.Flags().BoolVar(&opts.NoWait, "no-wait", false, "return once the resources exist, without waiting for healthy targets")
+	return cmd
+}
+
+func runDeploy(ctx context.Context, opts *deployOptions) error {
+	s, err := spec.Load(opts.File)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadAWSConfig(ctx, opts.global, s)
+	if err != nil {
+		return err
+	}
+	_, err = deploy(ctx, opts.io, cfg, s, opts.Yes, !opts.NoWait)
+	return err
+}
+
+// deploy is the deploy verb's work, shared with `berth up`.
+func deploy(ctx context.Context, io IOStreams, cfg aws.Config, s *spec.Spec, yes, wait bool) (*stack.Outputs, error) {
+	plan, err := stack.Plan(ctx, cfg, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := plan.Render(io.Out); err != nil {
+		return nil, err
+	}
+	var outputs *stack.Outputs
+	if !plan.Empty() {
+		if err := confirm(io, "Deploy these changes?", yes); err != nil {
+			return nil, err
+		}
+		outputs, err = stack.Apply(ctx, cfg, plan, engine.ApplyOptions{OnEvent: printEvent(io)})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if wait {
+		fmt.Fprintln(io.ErrOut, "Waiting for the service to be healthy behind its load balancer…")
+		outputs, err = stack.WaitHealthy(ctx, cfg, s, func(msg string) { fmt.Fprintln(io.ErrOut, "  "+msg) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	if outputs != nil && outputs.URL != "" {
+		fmt.Fprintf(io.Out, "\nService URL: %s\n", outputs.URL)
+	}
+	return outputs, nil
+}
+
+// confirm asks before a change unless yes is set; without a terminal to
+// answer, it refuses rather than guessing.
+func confirm(io IOStreams, question string, yes bool) error {
+	if yes {
+		return nil
+	}
+	fmt.Fprintf(io.ErrOut, "%s Type \"yes\" to go on: ", question)
+	line, err := bufio.NewReader(io.In).ReadString('\n')
+	if err != nil && line == "" {
+		return usageErrorf("no confirmation on standard input: pass --yes to run without asking")
+	}
+	if strings.TrimSpace(line) != "yes" {
+		return fmt.Errorf("cancelled: nothing was changed")
+	}
+	return nil
+}
+
+// printEvent reports apply progress one line per event.
+func printEvent(io IOStreams) func(engine.Event) {
+	return func(e engine.Event) {
+		switch e.Phase {
+		case engine.PhaseStart:
+			fmt.Fprintf(io.ErrOut, "%s %s: %s…\n", e.Action.Symbol(), e.Addr, e.Action)
+		case engine.PhaseProgress:
+			fmt.Fprintf(io.ErrOut, "  %s: %s\n", e.Addr, e.Message)
+		case engine.PhaseDone:
+			fmt.Fprintf(io.ErrOut, "%s %s: done in %s\n", e.Action.Symbol(), e.Addr, e.Elapsed.Round(100_000_000))
+		case engine.PhaseFailed:
+			fmt.Fprintf(io.ErrOut, "! %s: failed after %s: %s\n", e.Addr, e.Elapsed.Round(100_000_000), e.Message)
+		case engine.PhaseSkipped:
+			fmt.Fprintf(io.ErrOut, "  %s: skipped: %s\n", e.Addr, e.Message)
+		}
+	}
+}

@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthdev/berth/internal/spec"
+	"github.com/berthdev/berth/internal/stack"
+)
+
+type planOptions struct {
+	global *globalOptions
+	io     IOStreams
+	File   string
+	JSON   bool
+}
+
+// NewPlanCmd builds `berth plan`: what deploy would change, changing nothing.
+func NewPlanCmd(io IOStreams, global *globalOptions) *cobra.Command {
+	opts := &planOptions{global: global, io: io}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what deploy would change, without changing anything",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPlan(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.File, "file", "f", spec.DefaultFileName, "the stack's berth.yaml")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the plan as JSON")
+	return cmd
+}
+
+func runPlan(ctx context.Context, opts *planOptions) error {
+	s, err := spec.Load(opts.File)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadAWSConfig(ctx, opts.global, s)
+	if err != nil {
+		return err
+	}
+	plan, err := stack.Plan(ctx, cfg, s)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return plan.WriteJSON(opts.io.Out)
+	}
+	return plan.Render(opts.io.Out)
+}

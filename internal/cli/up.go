@@ -1,0 +1,241 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/spf13/cobra"
+
+	"github.com/berthdev/berth/internal/localcloud"
+	"github.com/berthdev/berth/internal/localcloud/runtime"
+	"github.com/berthdev/berth/internal/spec"
+	"github.com/berthdev/berth/internal/stack"
+)
+
+type upOptions struct {
+	global *globalOptions
+	io     IOStreams
+	File   string
+	NoLogs bool
+}
+
+// NewUpCmd builds `berth up`: the whole stack on the local cloud, in one go.
+func NewUpCmd(io IOStreams, global *globalOptions) *cobra.Command {
+	opts := &upOptions{global: global, io: io}
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Run the stack on the local cloud: start it, deploy, print the URL and stream the logs",
+		Long: `Run the stack on berth's local cloud. berth up uses the local cloud listening on
+127.0.0.1:4566 (or --endpoint-url) when there is one, and otherwise starts one
+in this process; registers the process image from berth.yaml's local: section;
+deploys; prints the service URL; and streams the tasks' logs. Ctrl-C stops
+the tasks and the local cloud it started.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runUp(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.File, "file", "f", spec.DefaultFileName, "the stack's berth.yaml")
+	cmd.Flags().BoolVar(&opts.NoLogs, "no-logs", false, "return after the deploy instead of streaming logs")
+	return cmd
+}
+
+func runUp(ctx context.Context, opts *upOptions) error {
+	s, err := spec.Load(opts.File)
+	if err != nil {
+		return err
+	}
+	if s.Local == nil {
+		return usageErrorf("%s has no local: section, so the local cloud cannot run %s without a container; add local.command (see examples/fastapi/berth.yaml)", s.File, s.Service.Image)
+	}
+
+	endpoint := endpointURL(opts.global)
+	var stopCloud func()
+	switch {
+	case endpoint != "":
+		if !isLocalCloud(ctx, endpoint) {
+			return fmt.Errorf("%s is not a berth local cloud: berth up runs stacks locally; use berth deploy for AWS", endpoint)
+		}
+	case isLocalCloud(ctx, "http://"+DefaultLocalAddr):
+		endpoint = "http://" + DefaultLocalAddr
+		fmt.Fprintf(opts.io.ErrOut, "Using the local cloud already running at %s\n", endpoint)
+	default:
+		endpoint, stopCloud, err = startLocalCloud(ctx, opts.io)
+		if err != nil {
+			return err
+		}
+		defer stopCloud()
+	}
+
+	img := runtime.ProcessImage{Name: s.Service.Image, Dir: s.Local.Dir, Command: s.Local.Command, Env: s.Local.Env}
+	if _, err := registerImage(ctx, endpoint, img); err != nil {
+		return err
+	}
+	global := *opts.global
+	global.EndpointURL = endpoint
+	cfg, err := loadAWSConfig(ctx, &global, s)
+	if err != nil {
+		return err
+	}
+	outputs, err := deploy(ctx, opts.io, cfg, s, true, true)
+	if err != nil {
+		return err
+	}
+	printLocalURLs(ctx, opts.io, endpoint, outputs)
+	if opts.NoLogs {
+		return nil
+	}
+	fmt.Fprintln(opts.io.ErrOut, "Streaming logs; Ctrl-C stops.")
+	err = streamLogs(ctx, opts.io, cfg, outputs.LogGroup)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// startLocalCloud serves an ephemeral local cloud on the default address
+// until the returned stop function is called.
+func startLocalCloud(ctx context.Context, io IOStreams) (string, func(), error) {
+	ln, err := net.Listen("tcp", DefaultLocalAddr)
+	if err != nil {
+		return "", nil, fmt.Errorf("starting the local cloud on %s: %w", DefaultLocalAddr, err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cloud, err := localcloud.New(localcloud.Options{Logger: logger})
+	if err != nil {
+		ln.Close()
+		return "", nil, err
+	}
+	serveCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- cloud.Serve(serveCtx, ln) }()
+	endpoint := "http://" + ln.Addr().String()
+	fmt.Fprintf(io.ErrOut, "Started a local cloud at %s (ephemeral: it stops with berth up)\n", endpoint)
+	stop := func() {
+		fmt.Fprintln(io.ErrOut, "Stopping the tasks and the local cloud…")
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Fprintf(io.ErrOut, "local cloud: %v\n", err)
+		}
+		if err := cloud.Close(); err != nil {
+			fmt.Fprintf(io.ErrOut, "local cloud: %v\n", err)
+		}
+	}
+	return endpoint, stop, nil
+}
+
+// printLocalURLs prints where the load balancer really listens: its own
+// port when it could bind it, else the port it was mapped to, plus the DNS
+// name, which browsers and curl resolve to loopback (*.localhost).
+func printLocalURLs(ctx context.Context, io IOStreams, endpoint string, outputs *stack.Outputs) {
+	listeners, err := fetchListeners(ctx, endpoint)
+	if err != nil {
+		fmt.Fprintf(io.ErrOut, "could not list the load balancer's listeners: %v\n", err)
+		return
+	}
+	for _, l := range listeners {
+		if l.DNSName != outputs.LoadBalancerDNS {
+			continue
+		}
+		url := "http://" + l.Address + "/"
+		fmt.Fprintf(io.Out, "\nThe service answers through its load balancer at:\n  %s\n  %sdocs  (the FastAPI docs, when the service is FastAPI)\n", url, url)
+		fmt.Fprintf(io.Out, "  http://%s/ also works from browsers and curl when port %d is bound\n", hostPort(l.DNSName, l.Port), l.Port)
+		return
+	}
+}
+
+func hostPort(host string, port int) string {
+	if port == 80 {
+		return host
+	}
+	return fmt.Sprintf("%s:%d", host, port)
+}
+
+type listenerInfo struct {
+	ListenerARN string `json:"listenerArn"`
+	DNSName     string `json:"dnsName"`
+	Port        int    `json:"port"`
+	Address     string `json:"address"`
+}
+
+func fetchListeners(ctx context.Context, endpoint string) ([]listenerInfo, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(endpoint, "/")+"/_berth/listeners", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var reply struct {
+		Listeners []listenerInfo `json:"listeners"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&reply); err != nil {
+		return nil, fmt.Errorf("decoding listeners: %w", err)
+	}
+	return reply.Listeners, nil
+}
+
+// streamLogs follows the log group like `aws logs tail --follow`, through
+// the Logs API, so it works the same against AWS.
+func streamLogs(ctx context.Context, io IOStreams, cfg aws.Config, group string) error {
+	client := cloudwatchlogs.NewFromConfig(cfg)
+	start := time.Now().Add(-time.Minute).UnixMilli()
+	seen := map[string]bool{}
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	for {
+		var token *string
+		for {
+			out, err := client.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: &group, StartTime: &start, NextToken: token})
+			if err != nil {
+				return fmt.Errorf("reading logs of %s: %w", group, err)
+			}
+			for _, e := range out.Events {
+				// The next poll starts at the newest timestamp seen, so only
+				// events of that very millisecond can come back twice.
+				id, ts := aws.ToString(e.EventId), aws.ToInt64(e.Timestamp)
+				if seen[id] {
+					continue
+				}
+				if ts > start {
+					start, seen = ts, map[string]bool{}
+				}
+				seen[id] = true
+				fmt.Fprintf(io.Out, "%s %s\n", shortStream(aws.ToString(e.LogStreamName)), strings.TrimRight(aws.ToString(e.Message), "\n"))
+			}
+			if out.NextToken == nil || *out.NextToken == "" {
+				break
+			}
+			token = out.NextToken
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ticker.C:
+		}
+	}
+}
+
+// shortStream turns "ecs/app/0123456789abcdef…" into "[app 01234567]".
+func shortStream(stream string) string {
+	parts := strings.Split(stream, "/")
+	if len(parts) < 3 {
+		return "[" + stream + "]"
+	}
+	id := parts[len(parts)-1]
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	return "[" + parts[len(parts)-2] + " " + id + "]"
+}

@@ -1,0 +1,179 @@
+// Package controller is the local cloud's data plane brain: level-triggered
+// loops that turn the control plane's records into running things. Auto
+// Scaling groups get EC2 instances, instances join ECS clusters, services get
+// tasks placed and started, tasks get load balancer targets, and the
+// balancer's health checks flow back into ELBv2 and the service scheduler.
+//
+// Every pass reads the whole state and corrects what differs, so a restart,
+// a reset or a missed event heals on the next pass. All passes run on one
+// goroutine; the runtime and the balancer report back through channels.
+package controller
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/lb"
+	"github.com/berthdev/berth/internal/localcloud/runtime"
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs"
+	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
+	"github.com/berthdev/berth/internal/localcloud/service/logs"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// Deps are the parts of the local cloud the controllers drive.
+type Deps struct {
+	Store       *store.Store
+	EC2         *ec2.Backend
+	AutoScaling *autoscaling.Backend
+	ECS         *ecs.Backend
+	ELBv2       *elbv2.Backend
+	Logs        *logs.Backend
+	Runtime     runtime.Runtime
+	Balancer    *lb.Balancer
+	// Images resolves an image reference to the process image that runs it.
+	Images func(ref string) (*runtime.ProcessImage, error)
+	// Endpoint is the local cloud's API URL (for task metadata), "" if unknown.
+	Endpoint func() string
+	Logger   *slog.Logger
+}
+
+// resyncInterval bounds how long a pass waits when nothing is written: time
+// itself moves state (draining deadlines, grace periods, retention).
+const resyncInterval = time.Second
+
+// minPassGap coalesces bursts of commits (every pass writes a little) so the
+// loop never spins.
+const minPassGap = 20 * time.Millisecond
+
+// Controller runs the reconcile loops.
+type Controller struct {
+	deps Deps
+	log  *slog.Logger
+
+	// Owned by the Run goroutine.
+	processes map[string]*taskProcess // by runtime id (task id/container)
+	addresses *addressPool
+	logs      *logShipper
+	backoff   map[string]launchBackoff // by service ARN
+	unplaced  map[string]unplaced      // by cluster ARN, from the last placement
+	snapshot  *elbv2.Snapshot          // the last routing state read
+	// lastFailure is each reconcile step's last error message.
+	lastFailure map[string]string
+
+	healthMu      sync.Mutex
+	pendingHealth []lb.TargetHealthChange
+	healthSignal  chan struct{}
+}
+
+// New builds the controller; Run starts it.
+func New(deps Deps) *Controller {
+	c := &Controller{
+		deps:         deps,
+		log:          deps.Logger.With("component", "controller"),
+		processes:    map[string]*taskProcess{},
+		addresses:    newAddressPool(),
+		backoff:      map[string]launchBackoff{},
+		unplaced:     map[string]unplaced{},
+		lastFailure:  map[string]string{},
+		healthSignal: make(chan struct{}, 1),
+	}
+	c.logs = newLogShipper(deps.Logs, c.log)
+	return c
+}
+
+// OnTargetHealth receives the balancer's health changes; it never blocks.
+func (c *Controller) OnTargetHealth(change lb.TargetHealthChange) {
+	c.healthMu.Lock()
+	c.pendingHealth = append(c.pendingHealth, change)
+	c.healthMu.Unlock()
+	select {
+	case c.healthSignal <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Controller) takeHealthChanges() []lb.TargetHealthChange {
+	c.healthMu.Lock()
+	defer c.healthMu.Unlock()
+	changes := c.pendingHealth
+	c.pendingHealth = nil
+	return changes
+}
+
+// Run reconciles until ctx ends, then stops every task it started.
+func (c *Controller) Run(ctx context.Context) error {
+	changes, unsubscribe := c.deps.Store.Subscribe()
+	defer unsubscribe()
+	shipperDone := make(chan struct{})
+	go func() {
+		defer close(shipperDone)
+		c.logs.run(ctx)
+	}()
+	defer func() { <-shipperDone }()
+
+	ticker := time.NewTicker(resyncInterval)
+	defer ticker.Stop()
+	events := c.deps.Runtime.Events()
+	for {
+		c.reconcile(ctx)
+		select {
+		case <-ctx.Done():
+			c.stopAll()
+			return ctx.Err()
+		case <-changes:
+		case <-ticker.C:
+		case <-c.healthSignal:
+			c.recordHealth(ctx, c.takeHealthChanges())
+		case ev, ok := <-events:
+			if !ok { // the runtime closed: nothing more will run
+				events = nil
+				continue
+			}
+			c.onProcessExit(ctx, ev)
+		}
+		select { // let a burst of commits land before the next pass
+		case <-ctx.Done():
+		case <-time.After(minPassGap):
+		}
+	}
+}
+
+// reconcile is one pass over everything, in dependency order.
+func (c *Controller) reconcile(ctx context.Context) {
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"auto scaling groups", c.reconcileGroups},
+		{"container instances", c.reconcileContainerInstances},
+		{"services", c.reconcileServices},
+		{"tasks", c.reconcileTasks},
+		{"capacity providers", c.reconcileManagedScaling},
+		{"load balancers", c.reconcileLoadBalancers},
+	}
+	for _, step := range steps {
+		if ctx.Err() != nil {
+			return
+		}
+		err := step.fn(ctx)
+		// A failure repeats every pass until its cause goes away: say it
+		// once, and say when it is over.
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		if msg != c.lastFailure[step.name] {
+			if err != nil {
+				c.log.Warn("reconcile failed", "step", step.name, "error", err)
+			} else {
+				c.log.Info("reconcile recovered", "step", step.name)
+			}
+			c.lastFailure[step.name] = msg
+		}
+	}
+}

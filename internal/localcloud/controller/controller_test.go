@@ -1,0 +1,151 @@
+package controller_test
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
+	"github.com/berthdev/berth/internal/localcloud/runtime"
+	localec2 "github.com/berthdev/berth/internal/localcloud/service/ec2"
+)
+
+// capacity creates an Auto Scaling group of t2.medium instances that join
+// cluster, and waits until one has registered as a container instance.
+func capacity(t *testing.T, cloud *localcloudtest.Cloud, cluster string) {
+	t.Helper()
+	ctx := context.Background()
+	ec2Client := ec2.NewFromConfig(cloud.Config)
+	vpc, err := ec2Client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil {
+		t.Fatalf("CreateVpc: %v", err)
+	}
+	subnet, err := ec2Client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.0.1.0/24"), AvailabilityZone: aws.String("us-east-1a")})
+	if err != nil {
+		t.Fatalf("CreateSubnet: %v", err)
+	}
+	userData := base64.StdEncoding.EncodeToString([]byte("#!/bin/bash\necho ECS_CLUSTER=" + cluster + " >> /etc/ecs/ecs.config\n"))
+	lt, err := ec2Client.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
+		LaunchTemplateName: aws.String(cluster + "-lt"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String(localec2.ECSOptimizedImage("us-east-1").ID), InstanceType: ec2types.InstanceTypeT2Medium, UserData: aws.String(userData)},
+	})
+	if err != nil {
+		t.Fatalf("CreateLaunchTemplate: %v", err)
+	}
+	if _, err := ecs.NewFromConfig(cloud.Config).CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(cluster)}); err != nil {
+		t.Fatalf("CreateCluster: %v", err)
+	}
+	_, err = autoscaling.NewFromConfig(cloud.Config).CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String(cluster + "-asg"),
+		MinSize:              aws.Int32(1), MaxSize: aws.Int32(1),
+		LaunchTemplate:    &astypes.LaunchTemplateSpecification{LaunchTemplateId: lt.LaunchTemplate.LaunchTemplateId, Version: aws.String("$Latest")},
+		VPCZoneIdentifier: subnet.Subnet.SubnetId,
+	})
+	if err != nil {
+		t.Fatalf("CreateAutoScalingGroup: %v", err)
+	}
+	localcloudtest.Eventually(t, "a container instance", func() bool {
+		out, err := ecs.NewFromConfig(cloud.Config).ListContainerInstances(ctx, &ecs.ListContainerInstancesInput{Cluster: aws.String(cluster)})
+		return err == nil && len(out.ContainerInstanceArns) == 1
+	})
+}
+
+// An image nobody registered stops the task the way a failed pull does,
+// with a reason that says how to register it.
+func TestUnknownImageStopsWithCannotPullContainerError(t *testing.T) {
+	cloud := localcloudtest.Start(t)
+	capacity(t, cloud, "pulls")
+	client := ecs.NewFromConfig(cloud.Config)
+	ctx := context.Background()
+	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family:               aws.String("ghost"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("registry.example/ghost:1"), Memory: aws.Int32(128)}},
+	})
+	if err != nil {
+		t.Fatalf("RegisterTaskDefinition: %v", err)
+	}
+	run, err := client.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("pulls"), TaskDefinition: def.TaskDefinition.TaskDefinitionArn})
+	if err != nil || len(run.Tasks) != 1 {
+		t.Fatalf("RunTask: %v %+v", err, run)
+	}
+	task := waitForTask(t, client, "pulls", aws.ToString(run.Tasks[0].TaskArn), "STOPPED")
+	if task.StopCode != ecstypes.TaskStopCodeTaskFailedToStart {
+		t.Errorf("stopCode = %q, want TaskFailedToStart", task.StopCode)
+	}
+	reason := aws.ToString(task.StoppedReason)
+	for _, want := range []string{"CannotPullContainerError", "registry.example/ghost:1", "berth local image add"} {
+		if !strings.Contains(reason, want) {
+			t.Errorf("stoppedReason %q lacks %q", reason, want)
+		}
+	}
+}
+
+// A registered process image runs: the task reaches RUNNING with its own
+// loopback address, and StopTask stops it with the user's reason.
+func TestProcessImageRunsAndStops(t *testing.T) {
+	cloud := localcloudtest.Start(t)
+	capacity(t, cloud, "runs")
+	if err := cloud.PutImage(runtime.ProcessImage{Name: "sleeper", Dir: t.TempDir(), Command: []string{"/bin/sh", "-c", "echo started on $HOST; exec sleep 300"}}); err != nil {
+		t.Fatal(err)
+	}
+	client := ecs.NewFromConfig(cloud.Config)
+	ctx := context.Background()
+	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family:               aws.String("sleeper"),
+		NetworkMode:          ecstypes.NetworkModeAwsvpc,
+		Cpu:                  aws.String("256"),
+		Memory:               aws.String("512"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("sleeper")}},
+	})
+	if err != nil {
+		t.Fatalf("RegisterTaskDefinition: %v", err)
+	}
+	run, err := client.RunTask(ctx, &ecs.RunTaskInput{
+		Cluster: aws.String("runs"), TaskDefinition: def.TaskDefinition.TaskDefinitionArn,
+		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: []string{"subnet-any"}}},
+	})
+	if err != nil || len(run.Tasks) != 1 {
+		t.Fatalf("RunTask: %v %+v", err, run)
+	}
+	arn := aws.ToString(run.Tasks[0].TaskArn)
+	task := waitForTask(t, client, "runs", arn, "RUNNING")
+	ip := ""
+	for _, d := range task.Attachments[0].Details {
+		if aws.ToString(d.Name) == "privateIPv4Address" {
+			ip = aws.ToString(d.Value)
+		}
+	}
+	if !strings.HasPrefix(ip, "127.") {
+		t.Errorf("task address = %q, want a loopback address", ip)
+	}
+	if _, err := client.StopTask(ctx, &ecs.StopTaskInput{Cluster: aws.String("runs"), Task: aws.String(arn), Reason: aws.String("enough")}); err != nil {
+		t.Fatalf("StopTask: %v", err)
+	}
+	task = waitForTask(t, client, "runs", arn, "STOPPED")
+	if aws.ToString(task.StoppedReason) != "enough" || task.StopCode != ecstypes.TaskStopCodeUserInitiated {
+		t.Errorf("stopped with %q/%q, want UserInitiated/enough", task.StopCode, aws.ToString(task.StoppedReason))
+	}
+}
+
+func waitForTask(t *testing.T, client *ecs.Client, cluster, arn, status string) ecstypes.Task {
+	t.Helper()
+	var task ecstypes.Task
+	localcloudtest.Eventually(t, "task "+status, func() bool {
+		out, err := client.DescribeTasks(context.Background(), &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: []string{arn}})
+		if err != nil || len(out.Tasks) != 1 {
+			return false
+		}
+		task = out.Tasks[0]
+		return aws.ToString(task.LastStatus) == status
+	})
+	return task
+}

@@ -1,0 +1,145 @@
+package controller
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/lb"
+	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
+)
+
+// reconcileLoadBalancers hands the balancer the routing state of ELBv2:
+// listeners to open or close, rules, target groups and their targets.
+func (c *Controller) reconcileLoadBalancers(ctx context.Context) error {
+	snap, err := c.deps.ELBv2.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	c.snapshot = snap
+	return c.deps.Balancer.Apply(balancerConfig(snap))
+}
+
+// balancerConfig translates ELBv2's records into the data plane's terms.
+func balancerConfig(snap *elbv2.Snapshot) lb.Config {
+	listenersByLB := map[string][]lb.Listener{}
+	rulesByListener := map[string][]lb.Rule{}
+	for _, r := range snap.Rules {
+		rule := lb.Rule{Priority: r.Priority, Actions: actions(r.Actions)}
+		for _, cond := range r.Conditions {
+			rule.Conditions = append(rule.Conditions, lb.Condition{Field: cond.Field, Values: cond.Values, HeaderName: cond.HeaderName})
+		}
+		rulesByListener[r.ListenerARN] = append(rulesByListener[r.ListenerARN], rule)
+	}
+	for _, l := range snap.Listeners {
+		listenersByLB[l.LoadBalancerARN] = append(listenersByLB[l.LoadBalancerARN], lb.Listener{
+			ARN:            l.ARN,
+			Port:           l.Port,
+			Protocol:       l.Protocol,
+			DefaultActions: actions(l.DefaultActions),
+			Rules:          rulesByListener[l.ARN],
+		})
+	}
+	var cfg lb.Config
+	for _, b := range snap.LoadBalancers {
+		cfg.LoadBalancers = append(cfg.LoadBalancers, lb.LoadBalancer{ARN: b.ARN, DNSName: b.DNSName, Listeners: listenersByLB[b.ARN]})
+	}
+	for _, tg := range snap.TargetGroups {
+		group := lb.TargetGroup{
+			ARN:      tg.ARN,
+			Protocol: tg.Protocol,
+			Port:     tg.Port,
+			HealthCheck: lb.HealthCheck{
+				Enabled:            tg.HealthCheck.Enabled,
+				Protocol:           tg.HealthCheck.Protocol,
+				Path:               tg.HealthCheck.Path,
+				Port:               tg.HealthCheck.Port,
+				Interval:           tg.HealthCheck.Interval,
+				Timeout:            tg.HealthCheck.Timeout,
+				HealthyThreshold:   tg.HealthCheck.HealthyThreshold,
+				UnhealthyThreshold: tg.HealthCheck.UnhealthyThreshold,
+				Matcher:            tg.HealthCheck.Matcher,
+			},
+			DeregistrationDelay: tg.DeregistrationDelay,
+		}
+		for _, t := range tg.Targets {
+			group.Targets = append(group.Targets, lb.Target{ID: t.ID, Port: t.Port})
+		}
+		cfg.TargetGroups = append(cfg.TargetGroups, group)
+	}
+	return cfg
+}
+
+func actions(in []elbv2.Action) []lb.Action {
+	out := make([]lb.Action, 0, len(in))
+	for _, a := range in {
+		action := lb.Action{Type: a.Type}
+		switch {
+		case a.ForwardConfig != nil:
+			for _, tg := range a.ForwardConfig.TargetGroups {
+				action.TargetGroups = append(action.TargetGroups, lb.WeightedTargetGroup{ARN: tg.TargetGroupArn, Weight: tg.WeightOrDefault()})
+			}
+		case a.TargetGroupArn != "":
+			action.TargetGroups = []lb.WeightedTargetGroup{{ARN: a.TargetGroupArn, Weight: 1}}
+		}
+		if f := a.FixedResponseConfig; f != nil {
+			code, _ := strconv.Atoi(f.StatusCode)
+			action.FixedResponse = &lb.FixedResponse{StatusCode: code, ContentType: f.ContentType, Body: f.MessageBody}
+		}
+		if r := a.RedirectConfig; r != nil {
+			action.Redirect = &lb.Redirect{Protocol: r.Protocol, Host: r.Host, Port: r.Port, Path: r.Path, Query: r.Query, StatusCode: r.HTTPStatus()}
+		}
+		out = append(out, action)
+	}
+	return out
+}
+
+// deregistrationDelay is a target group's drain time, from the last snapshot.
+func (c *Controller) deregistrationDelay(targetGroupARN string) time.Duration {
+	if c.snapshot == nil {
+		return 0
+	}
+	for _, tg := range c.snapshot.TargetGroups {
+		if tg.ARN == targetGroupARN {
+			return tg.DeregistrationDelay
+		}
+	}
+	return 0
+}
+
+// recordHealth writes the balancer's health verdicts into ELBv2, where
+// DescribeTargetHealth reads them.
+func (c *Controller) recordHealth(ctx context.Context, changes []lb.TargetHealthChange) {
+	for _, ch := range changes {
+		target := elbv2.Target{ID: ch.Target.ID, Port: ch.Target.Port}
+		if err := c.deps.ELBv2.SetTargetHealth(ctx, ch.TargetGroupARN, target, ch.State, ch.Reason, ch.Description); err != nil {
+			c.log.Warn("recording target health", "group", ch.TargetGroupARN, "target", ch.Target.ID, "error", err)
+		}
+	}
+}
+
+// ListenerInfo says where a load balancer's listener really listens.
+type ListenerInfo struct {
+	ListenerARN     string `json:"listenerArn"`
+	LoadBalancerARN string `json:"loadBalancerArn"`
+	DNSName         string `json:"dnsName"`
+	Port            int    `json:"port"`
+	Address         string `json:"address"`
+}
+
+// Listeners reports every open listener with its load balancer's DNS name.
+func (c *Controller) Listeners(ctx context.Context) ([]ListenerInfo, error) {
+	snap, err := c.deps.ELBv2.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dns := map[string]string{}
+	for _, b := range snap.LoadBalancers {
+		dns[b.ARN] = b.DNSName
+	}
+	out := []ListenerInfo{}
+	for _, l := range c.deps.Balancer.Listeners() {
+		out = append(out, ListenerInfo{ListenerARN: l.ListenerARN, LoadBalancerARN: l.LoadBalancerARN, DNSName: dns[l.LoadBalancerARN], Port: l.Port, Address: l.Address})
+	}
+	return out, nil
+}

@@ -1,0 +1,314 @@
+package controller
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/service/ec2"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// instanceUsage is what the active tasks on one container instance take.
+type instanceUsage struct {
+	instance   *ecs.ContainerInstance
+	cpu, mem   int
+	enis       int // awsvpc tasks: each takes an ENI
+	tasks      int
+	groups     map[string]int
+	zone       string
+	maxTaskENI int
+}
+
+// taskNeeds is the CPU units and MiB a task reserves on its instance.
+func taskNeeds(def *ecs.TaskDefinition) (cpu, mem int) {
+	cpu, _ = strconv.Atoi(def.Cpu)
+	mem, _ = strconv.Atoi(def.Memory)
+	if cpu == 0 || mem == 0 {
+		var containerCPU, containerMem int
+		for _, cd := range def.ContainerDefinitions {
+			containerCPU += int(cd.Cpu)
+			switch {
+			case cd.Memory != nil:
+				containerMem += int(*cd.Memory)
+			case cd.MemoryReservation != nil:
+				containerMem += int(*cd.MemoryReservation)
+			}
+		}
+		if cpu == 0 {
+			cpu = containerCPU
+		}
+		if mem == 0 {
+			mem = containerMem
+		}
+	}
+	return cpu, mem
+}
+
+func resourceInt(resources []ecs.Resource, name string) int {
+	for _, r := range resources {
+		if r.Name == name {
+			return int(r.IntegerValue)
+		}
+	}
+	return 0
+}
+
+func attribute(ci *ecs.ContainerInstance, name string) string {
+	for _, a := range ci.Attributes {
+		if a.Name == name && a.Value != nil {
+			return *a.Value
+		}
+	}
+	return ""
+}
+
+// unplaced records, per cluster, the tasks placement could not fit: the
+// managed scaling loop turns them into instances.
+type unplaced struct {
+	tasks    int
+	distinct int // of which need an instance of their own (distinctInstance)
+}
+
+// place puts PROVISIONING tasks on container instances that have room:
+// CPU, memory, an ENI for awsvpc tasks, and the service's constraints.
+// Among instances that fit, the one in the zone with the fewest tasks of the
+// same group wins, then the least loaded (ECS's default spread over zones).
+func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Service, tasks []*ecs.Task) error {
+	instances, err := s.ContainerInstances(clusterARN)
+	if err != nil {
+		return err
+	}
+	usage := map[string]*instanceUsage{}
+	var order []*instanceUsage
+	for _, ci := range instances {
+		if ci.Status != "ACTIVE" || !ci.AgentConnected {
+			continue
+		}
+		u := &instanceUsage{instance: ci, groups: map[string]int{}, zone: attribute(ci, "ecs.availability-zone"), maxTaskENI: 1}
+		if it, ok := ec2.LookupInstanceType(attribute(ci, "ecs.instance-type")); ok {
+			u.maxTaskENI = max(it.MaxENIs-1, 1)
+		}
+		usage[ci.ContainerInstanceArn] = u
+		order = append(order, u)
+	}
+	inUse := map[string]bool{}
+	for _, t := range tasks {
+		if !active(t) && t.LastStatus == statusStopped {
+			continue
+		}
+		if ip := taskAddress(t); ip != "" {
+			inUse[ip] = true
+		}
+		u := usage[t.ContainerInstanceArn]
+		if u == nil {
+			continue
+		}
+		def, err := s.TaskDefinition(t.TaskDefinitionArn)
+		if err != nil || def == nil {
+			continue
+		}
+		cpu, mem := taskNeeds(def)
+		u.cpu += cpu
+		u.mem += mem
+		u.tasks++
+		u.groups[t.Group]++
+		if def.NetworkMode == "awsvpc" {
+			u.enis++
+		}
+	}
+
+	servicesByGroup := map[string]*ecs.Service{}
+	for _, svc := range services {
+		servicesByGroup[serviceGroup(svc.ServiceName)] = svc
+	}
+	waiting := slices.Clone(tasks)
+	slices.SortStableFunc(waiting, func(a, b *ecs.Task) int { return a.CreatedAt.Time().Compare(b.CreatedAt.Time()) })
+	stuck := unplaced{}
+	for _, t := range waiting {
+		if t.LastStatus != statusProvisioning || t.DesiredStatus == statusStopped || t.ContainerInstanceArn != "" {
+			continue
+		}
+		def, err := s.TaskDefinition(t.TaskDefinitionArn)
+		if err != nil {
+			return err
+		}
+		if def == nil {
+			requestStop(t, "TaskFailedToStart", "ResourceInitializationError: the task definition "+t.TaskDefinitionArn+" is gone")
+			if err := s.PutTask(t); err != nil {
+				return err
+			}
+			continue
+		}
+		svc := servicesByGroup[t.Group]
+		distinct := svc != nil && hasConstraint(svc, "distinctInstance")
+		cpu, mem := taskNeeds(def)
+		awsvpc := def.NetworkMode == "awsvpc"
+		var best *instanceUsage
+		var closest string
+		for _, u := range order {
+			registeredCPU := resourceInt(u.instance.RegisteredResources, "CPU")
+			registeredMem := resourceInt(u.instance.RegisteredResources, "MEMORY")
+			switch {
+			case u.cpu+cpu > registeredCPU:
+				closest = fmt.Sprintf("The closest matching (container-instance %s) has insufficient CPU units available.", taskID(u.instance.ContainerInstanceArn))
+			case u.mem+mem > registeredMem:
+				closest = fmt.Sprintf("The closest matching (container-instance %s) has insufficient memory available.", taskID(u.instance.ContainerInstanceArn))
+			case awsvpc && u.enis >= u.maxTaskENI:
+				closest = fmt.Sprintf("The closest matching (container-instance %s) encountered error \"RESOURCE:ENI\".", taskID(u.instance.ContainerInstanceArn))
+			case distinct && u.groups[t.Group] > 0:
+				closest = fmt.Sprintf("The closest matching (container-instance %s) is already running a task of this service (distinctInstance).", taskID(u.instance.ContainerInstanceArn))
+			default:
+				if best == nil || better(u, best, t.Group, usage) {
+					best = u
+				}
+			}
+		}
+		if best == nil {
+			stuck.tasks++
+			if distinct {
+				stuck.distinct++
+			}
+			if svc != nil {
+				msg := fmt.Sprintf("(service %s) was unable to place a task because no container instance met all of its requirements.", svc.ServiceName)
+				if closest != "" {
+					msg += " " + closest
+				}
+				msg += " For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+				if len(svc.Events) == 0 || svc.Events[0].Message != msg {
+					s.AddServiceEvent(svc, msg)
+					if err := s.PutService(svc); err != nil {
+						return err
+					}
+				}
+			}
+			continue
+		}
+		ip, err := c.addresses.allocate(inUse)
+		if err != nil {
+			return err
+		}
+		inUse[ip] = true
+		assign(t, best, ip, svc)
+		best.cpu += cpu
+		best.mem += mem
+		best.tasks++
+		best.groups[t.Group]++
+		if awsvpc {
+			best.enis++
+		}
+		if err := s.PutTask(t); err != nil {
+			return err
+		}
+	}
+	c.unplaced[clusterARN] = stuck
+	return c.writeRemaining(s, order)
+}
+
+// better prefers the zone running fewer tasks of the group, then the
+// instance with fewer tasks.
+func better(candidate, current *instanceUsage, group string, usage map[string]*instanceUsage) bool {
+	zoneLoad := func(zone string) int {
+		n := 0
+		for _, u := range usage {
+			if u.zone == zone {
+				n += u.groups[group]
+			}
+		}
+		return n
+	}
+	if a, b := zoneLoad(candidate.zone), zoneLoad(current.zone); a != b {
+		return a < b
+	}
+	return candidate.tasks < current.tasks
+}
+
+func hasConstraint(svc *ecs.Service, kind string) bool {
+	for _, pc := range svc.PlacementConstraints {
+		if pc.Type == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// assign binds a task to an instance and gives it its network interface.
+func assign(t *ecs.Task, u *instanceUsage, ip string, svc *ecs.Service) {
+	t.ContainerInstanceArn = u.instance.ContainerInstanceArn
+	t.LastStatus = statusPending
+	t.AvailabilityZone = u.zone
+	subnet := ""
+	if svc != nil && svc.NetworkConfiguration != nil && svc.NetworkConfiguration.AwsvpcConfiguration != nil && len(svc.NetworkConfiguration.AwsvpcConfiguration.Subnets) > 0 {
+		subnet = svc.NetworkConfiguration.AwsvpcConfiguration.Subnets[0]
+	}
+	attachmentID := store.NewUUID()
+	eni := store.NewID("eni-", 17)
+	t.Attachments = []ecs.Attachment{{
+		Id:     attachmentID,
+		Type:   "ElasticNetworkInterface",
+		Status: "ATTACHED",
+		Details: []ecs.KeyValuePair{
+			{Name: "subnetId", Value: subnet},
+			{Name: "networkInterfaceId", Value: eni},
+			{Name: "macAddress", Value: macFor(ip)},
+			{Name: "privateDnsName", Value: "ip-" + strings.ReplaceAll(ip, ".", "-") + ".ec2.internal"},
+			{Name: "privateIPv4Address", Value: ip},
+		},
+	}}
+	for i := range t.Containers {
+		t.Containers[i].NetworkInterfaces = []ecs.NetworkInterface{{AttachmentId: attachmentID, PrivateIpv4Address: ip}}
+	}
+}
+
+// macFor derives a stable, locally administered MAC address from an IP.
+func macFor(ip string) string {
+	parts := strings.Split(ip, ".")
+	octets := []string{"0a", "be"}
+	for _, p := range parts {
+		n, _ := strconv.Atoi(p)
+		octets = append(octets, fmt.Sprintf("%02x", n))
+	}
+	return strings.Join(octets, ":")
+}
+
+// taskAddress is the task's private IPv4 address, "" before placement.
+func taskAddress(t *ecs.Task) string {
+	for _, a := range t.Attachments {
+		for _, d := range a.Details {
+			if d.Name == "privateIPv4Address" {
+				return d.Value
+			}
+		}
+	}
+	return ""
+}
+
+// writeRemaining keeps DescribeContainerInstances' remaining resources and
+// task counts true to what is placed.
+func (c *Controller) writeRemaining(s *ecs.State, instances []*instanceUsage) error {
+	for _, u := range instances {
+		ci := u.instance
+		remaining := []ecs.Resource{
+			{Name: "CPU", Type: "INTEGER", IntegerValue: int32(resourceInt(ci.RegisteredResources, "CPU") - u.cpu)},
+			{Name: "MEMORY", Type: "INTEGER", IntegerValue: int32(resourceInt(ci.RegisteredResources, "MEMORY") - u.mem)},
+		}
+		for _, r := range ci.RemainingResources {
+			if r.Name != "CPU" && r.Name != "MEMORY" {
+				remaining = append(remaining, r)
+			}
+		}
+		if resourceInt(ci.RemainingResources, "CPU") == int(remaining[0].IntegerValue) &&
+			resourceInt(ci.RemainingResources, "MEMORY") == int(remaining[1].IntegerValue) &&
+			int(ci.RunningTasksCount) == u.tasks {
+			continue
+		}
+		ci.RemainingResources = remaining
+		ci.RunningTasksCount = int32(u.tasks)
+		if err := s.PutContainerInstance(ci); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,545 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/runtime"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs"
+	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
+	"github.com/berthdev/berth/internal/localcloud/service/logs"
+)
+
+// defaultStopTimeout is ECS's grace between SIGTERM and SIGKILL.
+const defaultStopTimeout = 30 * time.Second
+
+// taskProcess is one container of a task that this controller started.
+type taskProcess struct {
+	taskARN   string
+	container string
+	essential bool
+	exited    bool
+}
+
+// RuntimeID names a task's container in the runtime: "<task id>/<container>".
+func RuntimeID(taskARN, container string) string { return taskID(taskARN) + "/" + container }
+
+// processesOf lists the live processes of a task.
+func (c *Controller) processesOf(taskARN string) []string {
+	var ids []string
+	for id, p := range c.processes {
+		if p.taskARN == taskARN && !p.exited {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// reconcileTasks moves every task through its lifecycle: start what was
+// placed, drain and stop what should stop, and notice tasks that lost their
+// processes (a local cloud restart) or processes that lost their task (a
+// reset).
+func (c *Controller) reconcileTasks(ctx context.Context) error {
+	var tasks []*ecs.Task
+	services := map[string]*ecs.Service{} // by cluster ARN + group
+	err := c.deps.ECS.View(ctx, func(s *ecs.State) error {
+		clusters, err := s.Clusters()
+		if err != nil {
+			return err
+		}
+		for _, cluster := range clusters {
+			ts, err := s.Tasks(cluster.ClusterArn)
+			if err != nil {
+				return err
+			}
+			tasks = append(tasks, ts...)
+			svcs, err := s.Services(cluster.ClusterArn)
+			if err != nil {
+				return err
+			}
+			for _, svc := range svcs {
+				services[cluster.ClusterArn+"|"+serviceGroup(svc.ServiceName)] = svc
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	now := time.Now()
+	var errs []error
+	for _, t := range tasks {
+		svc := services[t.ClusterArn+"|"+t.Group]
+		if t.LastStatus != statusStopped {
+			known[t.TaskArn] = true
+		}
+		if err := c.advanceTask(ctx, t, svc, now); err != nil {
+			errs = append(errs, fmt.Errorf("task %s: %w", taskID(t.TaskArn), err))
+		}
+	}
+	for id, p := range c.processes { // processes whose task is gone
+		if !known[p.taskARN] && !p.exited {
+			c.stopProcess(ctx, id, 0)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Controller) advanceTask(ctx context.Context, t *ecs.Task, svc *ecs.Service, now time.Time) error {
+	live := c.processesOf(t.TaskArn)
+	switch {
+	case t.LastStatus == statusStopped:
+		return nil
+	case t.DesiredStatus == statusStopped && len(live) == 0 && (t.LastStatus == statusProvisioning || t.LastStatus == statusPending):
+		return c.markStopped(ctx, t.ClusterArn, t.TaskArn, nil)
+	case t.LastStatus == statusPending && t.DesiredStatus != statusStopped:
+		return c.startTask(ctx, t, svc)
+	case t.LastStatus == statusRunning && t.DesiredStatus == statusStopped:
+		return c.deactivate(ctx, t, svc, now)
+	case t.LastStatus == statusDeactivating && !now.Before(t.StoppingAt.Time().Add(c.drainDelay(svc))):
+		return c.beginStopping(ctx, t)
+	case (t.LastStatus == statusActivating || t.LastStatus == statusRunning || t.LastStatus == statusDeactivating || t.LastStatus == statusStopping) && len(live) == 0 && !c.startedHere(t.TaskArn):
+		// Its processes died with a previous run of the local cloud.
+		return c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
+			requestStop(task, "TaskFailedToStart", "Task stopped because the local cloud restarted and its processes were gone")
+		})
+	case t.LastStatus == statusRunning && svc != nil:
+		c.checkTargetHealth(ctx, t, svc, now)
+	}
+	return nil
+}
+
+// startedHere reports whether this controller ever ran a process of the task.
+func (c *Controller) startedHere(taskARN string) bool {
+	for _, p := range c.processes {
+		if p.taskARN == taskARN {
+			return true
+		}
+	}
+	return false
+}
+
+// startTask resolves each container's image to a process image and starts
+// it; a missing image fails the task the way a failed pull does.
+func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Service) error {
+	var def *ecs.TaskDefinition
+	if err := c.deps.ECS.View(ctx, func(s *ecs.State) (err error) {
+		def, err = s.TaskDefinition(t.TaskDefinitionArn)
+		return err
+	}); err != nil || def == nil {
+		return fmt.Errorf("task definition %s: %w", t.TaskDefinitionArn, err)
+	}
+	now := time.Now()
+	specs := make([]runtime.TaskSpec, 0, len(def.ContainerDefinitions))
+	for _, cd := range def.ContainerDefinitions {
+		img, err := c.deps.Images(cd.Image)
+		if err != nil {
+			return err
+		}
+		if img == nil {
+			reason := fmt.Sprintf("CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref %s: not found. The local cloud runs images as processes: register this one with `berth local image add %s --dir DIR -- COMMAND...`", runtime.NormalizeImage(cd.Image), cd.Image)
+			return c.failStart(ctx, t, svc, cd.Name, reason)
+		}
+		env := c.containerEnv(t, cd)
+		specs = append(specs, img.TaskSpec(RuntimeID(t.TaskArn, cd.Name), cd.Command, env, c.outputTo(t, cd)))
+	}
+	if err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
+		task.LastStatus = statusActivating
+		task.PullStartedAt = awsjson.NewTime(now)
+		task.PullStoppedAt = awsjson.NewTime(now)
+	}); err != nil {
+		return err
+	}
+	for i, spec := range specs {
+		cd := def.ContainerDefinitions[i]
+		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential}
+		if err := c.deps.Runtime.Start(ctx, spec); err != nil {
+			// The runtime reports the failure as an exit event too; the
+			// task stops when that event is handled.
+			c.log.Info("container failed to start", "task", taskID(t.TaskArn), "container", cd.Name, "error", err)
+			return nil
+		}
+	}
+	err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
+		if task.LastStatus != statusActivating {
+			return // an exit event got there first
+		}
+		task.LastStatus = statusRunning
+		task.StartedAt = awsjson.NewTime(time.Now())
+		task.Connectivity = "CONNECTED"
+		task.ConnectivityAt = task.StartedAt
+		for i := range task.Containers {
+			if p := c.processes[RuntimeID(task.TaskArn, task.Containers[i].Name)]; p != nil && !p.exited {
+				task.Containers[i].LastStatus = statusRunning
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if svc != nil {
+		c.launchSucceeded(svc.ServiceArn)
+		return c.registerTargets(ctx, t, svc)
+	}
+	return nil
+}
+
+// containerEnv is what a container sees: a few host basics (the process
+// needs PATH to find its interpreter), what ECS injects, and the container
+// definition's own environment, which wins.
+func (c *Controller) containerEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[string]string {
+	env := map[string]string{}
+	for _, name := range []string{"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"} {
+		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+		}
+	}
+	region := regionOf(t.TaskArn)
+	env["AWS_REGION"] = region
+	env["AWS_DEFAULT_REGION"] = region
+	env["AWS_EXECUTION_ENV"] = "AWS_ECS_EC2"
+	env["HOST"] = taskAddress(t)
+	if env["HOST"] == "" {
+		env["HOST"] = "127.0.0.1"
+	}
+	if endpoint := c.deps.Endpoint(); endpoint != "" {
+		meta := endpoint + "/_berth/metadata/v4/" + taskID(t.TaskArn)
+		env["ECS_CONTAINER_METADATA_URI_V4"] = meta
+		env["ECS_CONTAINER_METADATA_URI"] = meta
+		// AWS calls from the task reach the local cloud, not AWS.
+		env["AWS_ENDPOINT_URL"] = endpoint
+	}
+	for _, kv := range cd.Environment {
+		env[kv.Name] = kv.Value
+	}
+	return env
+}
+
+func regionOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 5)
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[3]
+}
+
+// outputTo routes a container's output to its awslogs stream,
+// <prefix>/<container>/<task id>, as the awslogs driver names it.
+func (c *Controller) outputTo(t *ecs.Task, cd ecs.ContainerDefinition) func(runtime.OutputLine) {
+	lc := cd.LogConfiguration
+	if lc == nil || lc.LogDriver != "awslogs" || lc.Options["awslogs-group"] == "" {
+		return nil
+	}
+	group := lc.Options["awslogs-group"]
+	stream := taskID(t.TaskArn)
+	if prefix := lc.Options["awslogs-stream-prefix"]; prefix != "" {
+		stream = prefix + "/" + cd.Name + "/" + taskID(t.TaskArn)
+	}
+	if lc.Options["awslogs-create-group"] == "true" {
+		if err := c.deps.Logs.CreateGroupIfMissing(context.Background(), group); err != nil {
+			c.log.Warn("creating log group", "group", group, "error", err)
+		}
+	}
+	return func(line runtime.OutputLine) {
+		c.logs.add(group, stream, logs.Event{Time: line.Time, Message: line.Text})
+	}
+}
+
+// failStart stops a task that could not start, counting the failure toward
+// its deployment's circuit breaker.
+func (c *Controller) failStart(ctx context.Context, t *ecs.Task, svc *ecs.Service, container, reason string) error {
+	return c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
+		requestStop(task, "TaskFailedToStart", reason)
+		for i := range task.Containers {
+			if task.Containers[i].Name == container {
+				task.Containers[i].Reason = reason
+			}
+		}
+	}, withStop(c, svc))
+}
+
+// deactivate takes a stopping task out of its target groups; it keeps
+// running (draining) for the deregistration delay.
+func (c *Controller) deactivate(ctx context.Context, t *ecs.Task, svc *ecs.Service, now time.Time) error {
+	if err := c.deregisterTargets(ctx, t, svc); err != nil {
+		return err
+	}
+	return c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
+		task.LastStatus = statusDeactivating
+		task.StoppingAt = awsjson.NewTime(now)
+	})
+}
+
+// drainDelay is the longest deregistration delay of the task's groups.
+func (c *Controller) drainDelay(svc *ecs.Service) time.Duration {
+	if svc == nil {
+		return 0
+	}
+	var delay time.Duration
+	for _, binding := range svc.LoadBalancers {
+		delay = max(delay, c.deregistrationDelay(binding.TargetGroupArn))
+	}
+	return delay
+}
+
+// beginStopping sends SIGTERM to the task's processes (SIGKILL after the
+// stop timeout); their exit events finish the task.
+func (c *Controller) beginStopping(ctx context.Context, t *ecs.Task) error {
+	live := c.processesOf(t.TaskArn)
+	if len(live) == 0 {
+		return c.markStopped(ctx, t.ClusterArn, t.TaskArn, nil)
+	}
+	if err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) { task.LastStatus = statusStopping }); err != nil {
+		return err
+	}
+	for _, id := range live {
+		c.stopProcess(ctx, id, defaultStopTimeout)
+	}
+	return nil
+}
+
+// stopProcess stops one process without blocking the loop.
+func (c *Controller) stopProcess(ctx context.Context, id string, grace time.Duration) {
+	go func() {
+		if err := c.deps.Runtime.Stop(context.WithoutCancel(ctx), id, grace); err != nil && !errors.Is(err, runtime.ErrTaskNotFound) {
+			c.log.Warn("stopping a process", "id", id, "error", err)
+		}
+	}()
+}
+
+// stopAll stops every process at shutdown.
+func (c *Controller) stopAll() {
+	for id, p := range c.processes {
+		if !p.exited {
+			c.stopProcess(context.Background(), id, 5*time.Second)
+		}
+	}
+}
+
+// onProcessExit records a container's end; an essential container's end
+// stops its task, and a task with no process left is STOPPED.
+func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
+	p, ok := c.processes[ev.ID]
+	if !ok {
+		return
+	}
+	p.exited = true
+	var svc *ecs.Service
+	var task *ecs.Task
+	_ = c.deps.ECS.View(ctx, func(s *ecs.State) error {
+		task, _ = s.Task(clusterOfTask(p.taskARN), p.taskARN)
+		if task != nil {
+			svcs, _ := s.Services(task.ClusterArn)
+			for _, candidate := range svcs {
+				if serviceGroup(candidate.ServiceName) == task.Group {
+					svc = candidate
+				}
+			}
+		}
+		return nil
+	})
+	if task == nil {
+		delete(c.processes, ev.ID)
+		return
+	}
+	exitCode := int32(ev.ExitCode)
+	err := c.updateTask(ctx, task.ClusterArn, task.TaskArn, func(t *ecs.Task) {
+		for i := range t.Containers {
+			if t.Containers[i].Name != p.container {
+				continue
+			}
+			t.Containers[i].LastStatus = statusStopped
+			if ev.Err != nil {
+				t.Containers[i].Reason = ev.Err.Error()
+			} else {
+				t.Containers[i].ExitCode = &exitCode
+			}
+		}
+		if p.essential {
+			switch {
+			case ev.Err != nil:
+				requestStop(t, "TaskFailedToStart", ev.Err.Error())
+			default:
+				requestStop(t, "EssentialContainerExited", "Essential container in task exited")
+			}
+		}
+	}, withStop(c, svc))
+	if err != nil {
+		c.log.Warn("recording a container exit", "task", taskID(task.TaskArn), "error", err)
+	}
+	for _, id := range c.processesOf(task.TaskArn) { // the rest of a stopped task goes too
+		if p.essential {
+			c.stopProcess(ctx, id, defaultStopTimeout)
+		}
+	}
+	if len(c.processesOf(task.TaskArn)) == 0 {
+		if err := c.deregisterTargets(ctx, task, svc); err != nil {
+			c.log.Warn("deregistering targets", "task", taskID(task.TaskArn), "error", err)
+		}
+		if err := c.markStopped(ctx, task.ClusterArn, task.TaskArn, svc); err != nil {
+			c.log.Warn("stopping a task", "task", taskID(task.TaskArn), "error", err)
+		}
+		for id, proc := range c.processes {
+			if proc.taskARN == task.TaskArn {
+				delete(c.processes, id)
+			}
+		}
+	}
+}
+
+// markStopped finishes a task: STOPPED, with its times, its reason kept.
+func (c *Controller) markStopped(ctx context.Context, clusterARN, taskARN string, svc *ecs.Service) error {
+	now := awsjson.NewTime(time.Now())
+	return c.updateTask(ctx, clusterARN, taskARN, func(t *ecs.Task) {
+		requestStop(t, "TaskFailedToStart", "Task stopped before it started")
+		t.LastStatus = statusStopped
+		t.StoppedAt = now
+		t.ExecutionStoppedAt = now
+		if t.StoppingAt.IsZero() {
+			t.StoppingAt = now
+		}
+		for i := range t.Containers {
+			t.Containers[i].LastStatus = statusStopped
+		}
+	}, withStop(c, svc))
+}
+
+// updateOption runs extra work in a task update's transaction.
+type updateOption func(s *ecs.State, before, after *ecs.Task) error
+
+// withStop counts a failed start of a service task toward the deployment's
+// circuit breaker when the task stops without ever having run.
+func withStop(c *Controller, svc *ecs.Service) updateOption {
+	return func(s *ecs.State, before, after *ecs.Task) error {
+		if svc == nil || before.DesiredStatus == statusStopped || after.DesiredStatus != statusStopped {
+			return nil
+		}
+		if after.StopCode != "TaskFailedToStart" && !(after.StopCode == "EssentialContainerExited" && after.StartedAt.IsZero()) {
+			return nil
+		}
+		current, err := s.Service(svc.ClusterArn, svc.ServiceArn)
+		if err != nil || current == nil {
+			return err
+		}
+		c.launchFailed(current.ServiceArn, time.Now())
+		for i := range current.Deployments {
+			d := &current.Deployments[i]
+			if d.Id != after.StartedBy {
+				continue
+			}
+			d.FailedTasks++
+			breaker := current.DeploymentConfiguration != nil && current.DeploymentConfiguration.DeploymentCircuitBreaker != nil && current.DeploymentConfiguration.DeploymentCircuitBreaker.Enable
+			if breaker && d.RolloutState == "IN_PROGRESS" && int(d.FailedTasks) >= circuitBreakerThreshold(int(current.DesiredCount)) {
+				d.RolloutState = "FAILED"
+				d.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
+				s.AddServiceEvent(current, fmt.Sprintf("(service %s) (deployment %s) deployment failed: tasks failed to start.", current.ServiceName, d.Id))
+			}
+		}
+		s.AddServiceEvent(current, fmt.Sprintf("(service %s) is unable to consistently start tasks successfully. (task %s) %s", current.ServiceName, taskID(after.TaskArn), after.StoppedReason))
+		return s.PutService(current)
+	}
+}
+
+// updateTask applies change to the stored task in one transaction.
+func (c *Controller) updateTask(ctx context.Context, clusterARN, taskARN string, change func(*ecs.Task), opts ...updateOption) error {
+	return c.deps.ECS.Update(ctx, func(s *ecs.State) error {
+		task, err := s.Task(clusterARN, taskARN)
+		if err != nil {
+			return err
+		}
+		if task == nil {
+			return nil // reset or pruned: nothing to update
+		}
+		before := *task
+		change(task)
+		for _, opt := range opts {
+			if err := opt(s, &before, task); err != nil {
+				return err
+			}
+		}
+		return s.PutTask(task)
+	})
+}
+
+// clusterOfTask derives the cluster ARN from a long-format task ARN.
+func clusterOfTask(arn string) string {
+	prefix, rest, ok := strings.Cut(arn, ":task/")
+	if !ok {
+		return ""
+	}
+	cluster, _, _ := strings.Cut(rest, "/")
+	return prefix + ":cluster/" + cluster
+}
+
+// registerTargets puts a running service task into its target groups.
+func (c *Controller) registerTargets(ctx context.Context, t *ecs.Task, svc *ecs.Service) error {
+	ip := taskAddress(t)
+	for _, binding := range svc.LoadBalancers {
+		if binding.TargetGroupArn == "" || ip == "" {
+			continue
+		}
+		target := elbv2.Target{ID: ip, Port: int(binding.ContainerPort)}
+		if err := c.deps.ELBv2.RegisterTargets(ctx, binding.TargetGroupArn, []elbv2.Target{target}); err != nil {
+			return fmt.Errorf("registering %s:%d in %s: %w", ip, binding.ContainerPort, binding.TargetGroupArn, err)
+		}
+		_ = c.deps.ECS.Update(ctx, func(s *ecs.State) error {
+			current, err := s.Service(svc.ClusterArn, svc.ServiceArn)
+			if err != nil || current == nil {
+				return err
+			}
+			s.AddServiceEvent(current, fmt.Sprintf("(service %s) registered 1 targets in (target-group %s)", current.ServiceName, binding.TargetGroupArn))
+			return s.PutService(current)
+		})
+	}
+	return nil
+}
+
+// deregisterTargets takes a task out of its service's target groups.
+func (c *Controller) deregisterTargets(ctx context.Context, t *ecs.Task, svc *ecs.Service) error {
+	ip := taskAddress(t)
+	if svc == nil || ip == "" {
+		return nil
+	}
+	for _, binding := range svc.LoadBalancers {
+		target := elbv2.Target{ID: ip, Port: int(binding.ContainerPort)}
+		if err := c.deps.ELBv2.DeregisterTargets(ctx, binding.TargetGroupArn, []elbv2.Target{target}); err != nil {
+			c.log.Debug("deregistering a target", "target", ip, "group", binding.TargetGroupArn, "error", err)
+		}
+	}
+	return nil
+}
+
+// checkTargetHealth replaces a service task whose target failed its health
+// checks once the service's grace period is over, as the scheduler does.
+func (c *Controller) checkTargetHealth(ctx context.Context, t *ecs.Task, svc *ecs.Service, now time.Time) {
+	if t.DesiredStatus == statusStopped || len(svc.LoadBalancers) == 0 {
+		return
+	}
+	grace := time.Duration(0)
+	if svc.HealthCheckGracePeriodSeconds != nil {
+		grace = time.Duration(*svc.HealthCheckGracePeriodSeconds) * time.Second
+	}
+	if now.Before(t.StartedAt.Time().Add(grace)) {
+		return
+	}
+	ip := taskAddress(t)
+	for _, binding := range svc.LoadBalancers {
+		if c.targetState(binding.TargetGroupArn, ip, int(binding.ContainerPort)) != "unhealthy" {
+			continue
+		}
+		reason := fmt.Sprintf("Task failed ELB health checks in (target-group %s)", binding.TargetGroupArn)
+		err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
+			requestStop(task, "ServiceSchedulerInitiated", reason)
+		})
+		if err != nil {
+			c.log.Warn("stopping an unhealthy task", "task", taskID(t.TaskArn), "error", err)
+		}
+		return
+	}
+}
