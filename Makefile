@@ -2,8 +2,10 @@
 # .ci/run calls `make test`, so CI runs exactly what a developer runs.
 GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-EXAMPLE_PKGS  := python3-fastapi python3-uvicorn
-TEST_PKGS     := $(EXAMPLE_PKGS) python3-httpx
+# python3-flasgger ships Swagger UI's assets: the example serves /docs from
+# them, so the docs page loads on a machine without internet access.
+EXAMPLE_PKGS  := python3-fastapi python3-uvicorn python3-flasgger
+TEST_PKGS     := $(EXAMPLE_PKGS) python3-httpx chromium
 
 .PHONY: up test lint build bench
 

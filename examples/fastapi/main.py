@@ -13,7 +13,34 @@ from typing import Dict, List, Optional
 from fastapi import FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel
 
-app = FastAPI(title="berth FastAPI example", version="1.0.0")
+# FastAPI's /docs page loads Swagger UI from a CDN, which an offline machine
+# cannot reach. When a copy is installed locally (SWAGGER_UI_DIR, or the one
+# Debian's python3-flasgger ships), the app serves it itself.
+_SWAGGER_UI_CANDIDATES = [
+    os.environ.get("SWAGGER_UI_DIR", ""),
+    "/usr/lib/python3/dist-packages/flasgger/ui3/static",
+]
+_SWAGGER_UI_DIR = next(
+    (d for d in _SWAGGER_UI_CANDIDATES if d and os.path.isfile(os.path.join(d, "swagger-ui-bundle.js"))),
+    None,
+)
+
+app = FastAPI(title="berth FastAPI example", version="1.0.0", docs_url=None if _SWAGGER_UI_DIR else "/docs")
+
+if _SWAGGER_UI_DIR:
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/static/swagger-ui", StaticFiles(directory=_SWAGGER_UI_DIR), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title=app.title + " - Swagger UI",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+        )
 
 # ECS sets ECS_CONTAINER_METADATA_URI_V4 in every task; berth's local cloud
 # does the same, so the answer looks alike on AWS and on one machine.

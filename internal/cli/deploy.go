@@ -48,8 +48,14 @@ func runDeploy(ctx context.Context, opts *deployOptions) error {
 	if err != nil {
 		return err
 	}
-	_, err = deploy(ctx, opts.io, cfg, s, opts.Yes, !opts.NoWait)
-	return err
+	outputs, err := deploy(ctx, opts.io, cfg, s, opts.Yes, !opts.NoWait)
+	if err != nil {
+		return err
+	}
+	if outputs != nil && outputs.URL != "" {
+		fmt.Fprintf(opts.io.Out, "\nService URL: %s\n", outputs.URL)
+	}
+	return nil
 }
 
 // deploy is the deploy verb's work, shared with `berth up`.
@@ -77,9 +83,6 @@ func deploy(ctx context.Context, io IOStreams, cfg aws.Config, s *spec.Spec, yes
 		if err != nil {
 			return nil, err
 		}
-	}
-	if outputs != nil && outputs.URL != "" {
-		fmt.Fprintf(io.Out, "\nService URL: %s\n", outputs.URL)
 	}
 	return outputs, nil
 }

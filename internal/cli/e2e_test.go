@@ -105,6 +105,11 @@ func TestExampleStackEndToEnd(t *testing.T) {
 	if body := get(t, url+"docs"); !strings.Contains(body, "swagger") {
 		t.Errorf("/docs through the load balancer is not the Swagger UI:\n%.300s", body)
 	}
+	// A real browser renders the docs page: Swagger UI's script fetched the
+	// OpenAPI document through the load balancer and drew every route.
+	if dom := renderInBrowser(t, url+"docs"); !strings.Contains(dom, "/items/{item_id}") {
+		t.Errorf("the docs page rendered in Chromium does not list the API's routes:\n%.500s", dom)
+	}
 
 	// Kill one task's process: the scheduler replaces it.
 	victim := tasks[0]
@@ -177,6 +182,24 @@ func TestMalformedSpecNamesFileLineAndField(t *testing.T) {
 	if code := cli.ExitCode(err); code != 2 {
 		t.Errorf("exit code = %d, want 2", code)
 	}
+}
+
+// renderInBrowser loads url in headless Chromium and returns the DOM after
+// its scripts ran.
+func renderInBrowser(t *testing.T, url string) string {
+	t.Helper()
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium is needed for the browser check (make test installs it): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=10000", "--dump-dom", url).Output()
+	if err != nil {
+		t.Fatalf("chromium --dump-dom %s: %v", url, err)
+	}
+	return string(out)
 }
 
 func runningTasks(t *testing.T, client *ecs.Client, cluster, service string) []ecstypes.Task {

@@ -146,7 +146,7 @@ func printLocalURLs(ctx context.Context, io IOStreams, endpoint string, outputs 
 		if l.DNSName != outputs.LoadBalancerDNS {
 			continue
 		}
-		url := "http://" + l.Address + "/"
+		url := "http://" + strings.TrimSuffix(l.Address, ":80") + "/"
 		fmt.Fprintf(io.Out, "\nThe service answers through its load balancer at:\n  %s\n  %sdocs  (the FastAPI docs, when the service is FastAPI)\n", url, url)
 		fmt.Fprintf(io.Out, "  http://%s/ also works from browsers and curl when port %d is bound\n", hostPort(l.DNSName, l.Port), l.Port)
 		return

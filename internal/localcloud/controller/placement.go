@@ -186,7 +186,7 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 			}
 			continue
 		}
-		ip, err := c.addresses.allocate(inUse)
+		ip, err := c.addresses.allocate(inUse, containerPorts(def))
 		if err != nil {
 			return err
 		}
@@ -271,6 +271,19 @@ func macFor(ip string) string {
 		octets = append(octets, fmt.Sprintf("%02x", n))
 	}
 	return strings.Join(octets, ":")
+}
+
+// containerPorts are the ports a task's containers listen on.
+func containerPorts(def *ecs.TaskDefinition) []int {
+	var ports []int
+	for _, cd := range def.ContainerDefinitions {
+		for _, pm := range cd.PortMappings {
+			if pm.ContainerPort > 0 {
+				ports = append(ports, int(pm.ContainerPort))
+			}
+		}
+	}
+	return ports
 }
 
 // taskAddress is the task's private IPv4 address, "" before placement.
