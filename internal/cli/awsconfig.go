@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/internal/spec"
 )
@@ -58,6 +59,22 @@ func loadAWSConfig(ctx context.Context, global *globalOptions, s *spec.Spec) (aw
 		return aws.Config{}, usageErrorf("no AWS region: set region in berth.yaml, --region, or AWS_REGION")
 	}
 	return cfg, nil
+}
+
+// loadStack reads berth.yaml and the AWS configuration it deploys with: what
+// every verb that works on a stack starts with.
+func loadStack(ctx context.Context, global *globalOptions, file string) (*spec.Spec, aws.Config, error) {
+	s, err := spec.Load(file)
+	if err != nil {
+		return nil, aws.Config{}, err
+	}
+	cfg, err := loadAWSConfig(ctx, global, s)
+	return s, cfg, err
+}
+
+// addFileFlag gives a stack verb its -f flag.
+func addFileFlag(cmd *cobra.Command, file *string) {
+	cmd.Flags().StringVarP(file, "file", "f", spec.DefaultFileName, "the stack's berth.yaml")
 }
 
 func endpointURL(global *globalOptions) string {

@@ -33,18 +33,14 @@ func NewDeployCmd(io IOStreams, global *globalOptions) *cobra.Command {
 			return runDeploy(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.File, "file", "f", spec.DefaultFileName, "the stack's berth.yaml")
+	addFileFlag(cmd, &opts.File)
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "apply without asking for confirmation")
 	cmd.Flags().BoolVar(&opts.NoWait, "no-wait", false, "return once the resources exist, without waiting for healthy targets")
 	return cmd
 }
 
 func runDeploy(ctx context.Context, opts *deployOptions) error {
-	s, err := spec.Load(opts.File)
-	if err != nil {
-		return err
-	}
-	cfg, err := loadAWSConfig(ctx, opts.global, s)
+	s, cfg, err := loadStack(ctx, opts.global, opts.File)
 	if err != nil {
 		return err
 	}

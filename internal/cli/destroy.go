@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/internal/engine"
-	"github.com/berthdev/berth/internal/spec"
 	"github.com/berthdev/berth/internal/stack"
 )
 
@@ -29,17 +28,13 @@ func NewDestroyCmd(io IOStreams, global *globalOptions) *cobra.Command {
 			return runDestroy(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.File, "file", "f", spec.DefaultFileName, "the stack's berth.yaml")
+	addFileFlag(cmd, &opts.File)
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "destroy without asking for confirmation")
 	return cmd
 }
 
 func runDestroy(ctx context.Context, opts *destroyOptions) error {
-	s, err := spec.Load(opts.File)
-	if err != nil {
-		return err
-	}
-	cfg, err := loadAWSConfig(ctx, opts.global, s)
+	s, cfg, err := loadStack(ctx, opts.global, opts.File)
 	if err != nil {
 		return err
 	}

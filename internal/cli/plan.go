@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/berthdev/berth/internal/spec"
 	"github.com/berthdev/berth/internal/stack"
 )
 
@@ -27,17 +26,13 @@ func NewPlanCmd(io IOStreams, global *globalOptions) *cobra.Command {
 			return runPlan(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.File, "file", "f", spec.DefaultFileName, "the stack's berth.yaml")
+	addFileFlag(cmd, &opts.File)
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the plan as JSON")
 	return cmd
 }
 
 func runPlan(ctx context.Context, opts *planOptions) error {
-	s, err := spec.Load(opts.File)
-	if err != nil {
-		return err
-	}
-	cfg, err := loadAWSConfig(ctx, opts.global, s)
+	s, cfg, err := loadStack(ctx, opts.global, opts.File)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ the tasks and the local cloud it started.`,
 			return runUp(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.File, "file", "f", spec.DefaultFileName, "the stack's berth.yaml")
+	addFileFlag(cmd, &opts.File)
 	cmd.Flags().BoolVar(&opts.NoLogs, "no-logs", false, "return after the deploy instead of streaming logs")
 	return cmd
 }

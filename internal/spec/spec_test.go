@@ -228,6 +228,11 @@ func TestParseErrors(t *testing.T) {
 			want: []string{"b.yaml:2: invalid YAML: did not find expected ',' or ']'"},
 		},
 		{
+			name: "name AWS refuses for a load balancer",
+			src:  "name: internal-api\nservice:\n  image: app:1\n  port: 80\n",
+			want: []string{`b.yaml:1:7: name: must not start with "internal-" or end with a hyphen: AWS refuses such load balancer names, and the load balancer is named after the stack (got "internal-api")`},
+		},
+		{
 			name: "two documents",
 			src:  minimal + "---\nname: other\n",
 			want: []string{"b.yaml:5:1: only one YAML document is allowed per spec file"},

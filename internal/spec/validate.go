@@ -24,6 +24,8 @@ func (d *decoder) validate(s *Spec) {
 	v := validator{d}
 	if v.ok("name") && s.Name != "" && !namePattern.MatchString(s.Name) {
 		d.errorf("name", "must start with a lowercase letter and hold at most 23 lowercase letters, digits and hyphens, because it prefixes every AWS resource name (got %q)", s.Name)
+	} else if v.ok("name") && (strings.HasPrefix(s.Name, "internal-") || strings.HasSuffix(s.Name, "-")) {
+		d.errorf("name", "must not start with \"internal-\" or end with a hyphen: AWS refuses such load balancer names, and the load balancer is named after the stack (got %q)", s.Name)
 	}
 	if v.ok("region") && s.Region != "" && !regionPattern.MatchString(s.Region) {
 		d.errorf("region", "must be an AWS region such as eu-west-1, or be left out to let the AWS config decide (got %q)", s.Region)

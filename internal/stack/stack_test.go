@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,14 +17,29 @@ import (
 	"github.com/berthdev/berth/internal/awsres"
 	"github.com/berthdev/berth/internal/deploytest"
 	"github.com/berthdev/berth/internal/engine"
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/spec"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// endpoint is where the deployer tests run; swap in the local cloud's
-// starter once it exists.
-var endpoint = deploytest.FromEnv(deploytest.Moto)
+// endpoints are where the deployer tests run: moto_server, an independent
+// emulator of AWS, and berth's own local cloud with its data plane running,
+// so that every deployer test is also a test of the local cloud.
+var endpoints = []struct {
+	name  string
+	start deploytest.StartFunc
+}{
+	{"moto", deploytest.FromEnv(deploytest.Moto)},
+	{"localcloud", func(t testing.TB) string { return localcloudtest.Start(t).Endpoint }},
+}
+
+// eachEndpoint runs test against every endpoint.
+func eachEndpoint(t *testing.T, test func(t *testing.T, cfg aws.Config)) {
+	for _, e := range endpoints {
+		t.Run(e.name, func(t *testing.T) { test(t, newCloud(t, e.start)) })
+	}
+}
 
 func exampleSpec() *spec.Spec {
 	return &spec.Spec{
@@ -46,9 +62,9 @@ func exampleSpec() *spec.Spec {
 
 // newCloud starts an endpoint and publishes the ECS-optimized AMI
 // parameter, which moto does not have (AWS publishes it in every region).
-func newCloud(t *testing.T) aws.Config {
+func newCloud(t *testing.T, start deploytest.StartFunc) aws.Config {
 	t.Helper()
-	cfg := deploytest.Config(t, endpoint)
+	cfg := deploytest.Config(t, start)
 	client := ssm.NewFromConfig(cfg)
 	_, err := client.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(awsres.ECSOptimizedAMIParameter)})
 	if err != nil {
@@ -63,13 +79,17 @@ func newCloud(t *testing.T) aws.Config {
 	return cfg
 }
 
+// accountInARN matches the account field of an ARN; endpoints differ in
+// the account they simulate, the plans do not.
+var accountInARN = regexp.MustCompile(`(arn:aws:[a-z0-9-]+:[a-z0-9-]*:)[0-9]{12}:`)
+
 func renderPlan(t *testing.T, p *engine.Plan) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := p.Render(&b); err != nil {
 		t.Fatal(err)
 	}
-	return b.String()
+	return accountInARN.ReplaceAllString(b.String(), "${1}<account>:")
 }
 
 func golden(t *testing.T, name, got string) {
@@ -104,70 +124,71 @@ func apply(t *testing.T, cfg aws.Config, p *engine.Plan) *Outputs {
 }
 
 func TestDeployLifecycle(t *testing.T) {
-	ctx := context.Background()
-	cfg := newCloud(t)
-	s := exampleSpec()
+	eachEndpoint(t, func(t *testing.T, cfg aws.Config) {
+		ctx := context.Background()
+		s := exampleSpec()
 
-	first, err := Plan(ctx, cfg, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The AMI is whatever the endpoint publishes; the golden file should
-	// not depend on it.
-	ami, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(awsres.ECSOptimizedAMIParameter)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "plan-create.golden", strings.ReplaceAll(renderPlan(t, first), aws.ToString(ami.Parameter.Value), "<ecs-optimized-ami>"))
+		first, err := Plan(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The AMI is whatever the endpoint publishes; the golden file should
+		// not depend on it.
+		ami, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(awsres.ECSOptimizedAMIParameter)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "plan-create.golden", strings.ReplaceAll(renderPlan(t, first), aws.ToString(ami.Parameter.Value), "<ecs-optimized-ami>"))
 
-	out := apply(t, cfg, first)
-	if out.ClusterName != "fastapi-demo" || out.ServiceName != "fastapi-demo" || out.LogGroup != "/berth/fastapi-demo" ||
-		!strings.HasPrefix(out.URL, "http://") || out.LoadBalancerDNS == "" || !strings.Contains(out.TargetGroupARN, ":targetgroup/fastapi-demo-tg/") {
-		t.Fatalf("outputs = %+v", out)
-	}
+		out := apply(t, cfg, first)
+		if out.ClusterName != "fastapi-demo" || out.ServiceName != "fastapi-demo" || out.LogGroup != "/berth/fastapi-demo" ||
+			!strings.HasPrefix(out.URL, "http://") || out.LoadBalancerDNS == "" || !strings.Contains(out.TargetGroupARN, ":targetgroup/fastapi-demo-tg/") {
+			t.Fatalf("outputs = %+v", out)
+		}
 
-	second, err := Plan(ctx, cfg, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !second.Empty() {
-		t.Fatalf("second plan is not a no-op:\n%s", renderPlan(t, second))
-	}
-	if got := renderPlan(t, second); got != "No changes. The stack matches berth.yaml.\n" {
-		t.Fatalf("empty plan renders %q", got)
-	}
+		second, err := Plan(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !second.Empty() {
+			t.Fatalf("second plan is not a no-op:\n%s", renderPlan(t, second))
+		}
+		if got := renderPlan(t, second); got != "No changes. The stack matches berth.yaml.\n" {
+			t.Fatalf("empty plan renders %q", got)
+		}
 
-	s.Service.Count = 3
-	scale, err := Plan(ctx, cfg, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(scale.Changes) != 1 || scale.Changes[0].Addr != AddrService || scale.Changes[0].Action != engine.Update {
-		t.Fatalf("scaling 2→3 planned:\n%s", renderPlan(t, scale))
-	}
-	golden(t, "plan-scale.golden", renderPlan(t, scale))
-	apply(t, cfg, scale)
-	if after, err := Plan(ctx, cfg, s); err != nil || !after.Empty() {
-		t.Fatalf("plan after scaling: %v\n%s", err, renderPlan(t, after))
-	}
+		s.Service.Count = 3
+		scale, err := Plan(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(scale.Changes) != 1 || scale.Changes[0].Addr != AddrService || scale.Changes[0].Action != engine.Update {
+			t.Fatalf("scaling 2→3 planned:\n%s", renderPlan(t, scale))
+		}
+		golden(t, "plan-scale.golden", renderPlan(t, scale))
+		apply(t, cfg, scale)
+		if after, err := Plan(ctx, cfg, s); err != nil || !after.Empty() {
+			t.Fatalf("plan after scaling: %v\n%s", err, renderPlan(t, after))
+		}
 
-	destroy, err := PlanDestroy(ctx, cfg, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resources, _ := Build(s)
-	if len(destroy.Changes) != len(resources) {
-		t.Fatalf("destroy plans %d deletions for %d resources:\n%s", len(destroy.Changes), len(resources), renderPlan(t, destroy))
-	}
-	golden(t, "plan-destroy.golden", renderPlan(t, destroy))
-	apply(t, cfg, destroy)
+		destroy, err := PlanDestroy(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resources, _ := Build(s)
+		if len(destroy.Changes) != len(resources) {
+			t.Fatalf("destroy plans %d deletions for %d resources:\n%s", len(destroy.Changes), len(resources), renderPlan(t, destroy))
+		}
+		golden(t, "plan-destroy.golden", renderPlan(t, destroy))
+		apply(t, cfg, destroy)
 
-	assertNothingLeft(t, cfg, s.Name)
-	again, err := PlanDestroy(ctx, cfg, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !again.Empty() {
-		t.Fatalf("destroy left resources:\n%s", renderPlan(t, again))
-	}
+		assertNothingLeft(t, cfg, s.Name)
+		again, err := PlanDestroy(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !again.Empty() {
+			t.Fatalf("destroy left resources:\n%s", renderPlan(t, again))
+		}
+	})
 }

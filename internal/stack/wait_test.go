@@ -124,9 +124,10 @@ func TestAssess(t *testing.T) {
 }
 
 func TestWaitHealthyFailsFastWithoutStack(t *testing.T) {
-	cfg := newCloud(t)
-	_, err := WaitHealthy(context.Background(), cfg, exampleSpec(), nil)
-	if !errors.Is(err, ErrUnhealthy) || !strings.Contains(err.Error(), "deploy it first") {
-		t.Fatalf("err = %v", err)
-	}
+	eachEndpoint(t, func(t *testing.T, cfg aws.Config) {
+		_, err := WaitHealthy(context.Background(), cfg, exampleSpec(), nil)
+		if !errors.Is(err, ErrUnhealthy) || !strings.Contains(err.Error(), "deploy it first") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }
