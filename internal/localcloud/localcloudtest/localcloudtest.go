@@ -4,6 +4,7 @@ package localcloudtest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"testing"
@@ -12,8 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go"
 
 	"github.com/berthdev/berth/internal/localcloud"
+	"github.com/berthdev/berth/internal/localcloud/protocol"
 )
 
 // Cloud is a local cloud serving on a loopback port for one test.
@@ -27,18 +30,38 @@ type Cloud struct {
 // ends.
 func Start(t testing.TB) *Cloud {
 	t.Helper()
+	return start(t, true)
+}
+
+// StartControlPlane runs an ephemeral local cloud that only serves the API:
+// no data plane runs, so a test sees what the API calls do and nothing
+// else (no controller launches instances for an Auto Scaling group or
+// places tasks).
+func StartControlPlane(t testing.TB) *Cloud {
+	t.Helper()
+	return start(t, false)
+}
+
+func start(t testing.TB, dataPlane bool) *Cloud {
+	t.Helper()
 	c, err := localcloud.New(localcloud.Options{Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	if err != nil {
 		t.Fatalf("starting local cloud: %v", err)
 	}
 	srv := httptest.NewServer(c)
 	c.SetEndpoint(srv.URL)
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- c.Run(ctx) }()
+	stop := func() {}
+	if dataPlane {
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan error, 1)
+		go func() { ran <- c.Run(ctx) }()
+		stop = func() {
+			cancel()
+			<-ran
+		}
+	}
 	t.Cleanup(func() {
-		cancel()
-		<-ran
+		stop()
 		srv.Close()
 		if err := c.Close(); err != nil {
 			t.Errorf("closing local cloud: %v", err)
@@ -79,5 +102,32 @@ func Eventually(t testing.TB, what string, done func() bool) {
 			t.Fatalf("gave up waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// WantCode fails the test unless err is an AWS error with the given code, or
+// nil when code is "". It takes both the *protocol.Error a backend's Go
+// methods return and the smithy.APIError an SDK call returns.
+func WantCode(t testing.TB, err error, code string) {
+	t.Helper()
+	if code == "" {
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return
+	}
+	var goErr *protocol.Error
+	if errors.As(err, &goErr) {
+		if goErr.Code != code {
+			t.Fatalf("want error %s, got %v", code, goErr)
+		}
+		return
+	}
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("want error %s, got %v", code, err)
+	}
+	if apiErr.ErrorCode() != code {
+		t.Fatalf("want error %s, got %s: %s", code, apiErr.ErrorCode(), apiErr.ErrorMessage())
 	}
 }

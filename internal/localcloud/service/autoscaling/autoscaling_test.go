@@ -13,6 +13,7 @@ import (
 	asg "github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
 )
 
@@ -32,7 +33,7 @@ func createInput(name string) *asg.CreateAutoScalingGroupInput {
 func describeGroup(t *testing.T, f *fixture, name string) *types.AutoScalingGroup {
 	t.Helper()
 	out, err := f.client.DescribeAutoScalingGroups(ctx, &asg.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(out.AutoScalingGroups) == 0 {
 		return nil
 	}
@@ -42,7 +43,7 @@ func describeGroup(t *testing.T, f *fixture, name string) *types.AutoScalingGrou
 func TestGroupLifecycle(t *testing.T) {
 	f := start(t)
 	_, err := f.client.CreateAutoScalingGroup(ctx, createInput("web"))
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	g := describeGroup(t, f, "web")
 	if !regexp.MustCompile(`^arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:[0-9a-f-]{36}:autoScalingGroupName/web$`).MatchString(*g.AutoScalingGroupARN) {
 		t.Errorf("ARN %s", *g.AutoScalingGroupARN)
@@ -94,7 +95,7 @@ func TestGroupLifecycle(t *testing.T) {
 			in := createInput("web")
 			tt.mutate(in)
 			_, err := f.client.CreateAutoScalingGroup(ctx, in)
-			wantCode(t, err, tt.code)
+			localcloudtest.WantCode(t, err, tt.code)
 		})
 	}
 
@@ -105,9 +106,9 @@ func TestGroupLifecycle(t *testing.T) {
 		LaunchTemplateSpecification: &types.LaunchTemplateSpecification{LaunchTemplateId: aws.String("lt-0abc")},
 		Overrides:                   []types.LaunchTemplateOverrides{{InstanceType: aws.String("t3.medium")}}}}
 	_, err = f.client.CreateAutoScalingGroup(ctx, mixed)
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	group, err := f.backend.Group(ctx, "mixed")
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if group.LaunchTemplate != (autoscaling.LaunchTemplate{ID: "lt-0abc", Version: "$Default"}) {
 		t.Errorf("mixed template %+v", group.LaunchTemplate)
 	}
@@ -117,17 +118,17 @@ func TestGroupLifecycle(t *testing.T) {
 
 	// Updates: a minimum above the desired capacity carries it along.
 	_, err = f.client.UpdateAutoScalingGroup(ctx, &asg.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String("web"), MinSize: aws.Int32(2)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if g := describeGroup(t, f, "web"); *g.DesiredCapacity != 2 {
 		t.Errorf("desired after raising min: %d", *g.DesiredCapacity)
 	}
 	_, err = f.client.UpdateAutoScalingGroup(ctx, &asg.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String("web"), MaxSize: aws.Int32(1)})
-	wantCode(t, err, "ValidationError")
+	localcloudtest.WantCode(t, err, "ValidationError")
 	_, err = f.client.SetDesiredCapacity(ctx, &asg.SetDesiredCapacityInput{AutoScalingGroupName: aws.String("web"), DesiredCapacity: aws.Int32(3)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.SetDesiredCapacity(ctx, &asg.SetDesiredCapacityInput{AutoScalingGroupName: aws.String("web"), DesiredCapacity: aws.Int32(5)})
-	wantCode(t, err, "ValidationError")
-	wantCode(t, f.backend.SetDesiredCapacity(ctx, "web", 1), "ValidationError")
+	localcloudtest.WantCode(t, err, "ValidationError")
+	localcloudtest.WantCode(t, f.backend.SetDesiredCapacity(ctx, "web", 1), "ValidationError")
 
 	for _, call := range []func() error{
 		func() error {
@@ -143,14 +144,14 @@ func TestGroupLifecycle(t *testing.T) {
 			return err
 		},
 	} {
-		wantCode(t, call(), "ValidationError")
+		localcloudtest.WantCode(t, call(), "ValidationError")
 	}
 	if g := describeGroup(t, f, "nope"); g != nil {
 		t.Errorf("unknown group described: %+v", g)
 	}
 
 	_, err = f.client.DeleteAutoScalingGroup(ctx, &asg.DeleteAutoScalingGroupInput{AutoScalingGroupName: aws.String("mixed")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if g := describeGroup(t, f, "mixed"); g != nil {
 		t.Errorf("deleted group still described")
 	}
@@ -166,7 +167,7 @@ func addInstances(t *testing.T, f *fixture, group string, ids ...string) {
 		}
 		return nil
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 }
 
 func TestInstancesAndDeletion(t *testing.T) {
@@ -174,11 +175,11 @@ func TestInstancesAndDeletion(t *testing.T) {
 	in := createInput("web")
 	in.DesiredCapacity = aws.Int32(2)
 	_, err := f.client.CreateAutoScalingGroup(ctx, in)
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	addInstances(t, f, "web", "i-0000000000000000a", "i-0000000000000000b")
 
 	instances, err := f.client.DescribeAutoScalingInstances(ctx, &asg.DescribeAutoScalingInstancesInput{InstanceIds: []string{"i-0000000000000000a"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(instances.AutoScalingInstances) != 1 || *instances.AutoScalingInstances[0].HealthStatus != "HEALTHY" ||
 		*instances.AutoScalingInstances[0].AutoScalingGroupName != "web" || !*instances.AutoScalingInstances[0].ProtectedFromScaleIn {
 		t.Errorf("instances %+v", instances.AutoScalingInstances)
@@ -186,17 +187,17 @@ func TestInstancesAndDeletion(t *testing.T) {
 
 	_, err = f.client.SetInstanceProtection(ctx, &asg.SetInstanceProtectionInput{AutoScalingGroupName: aws.String("web"),
 		InstanceIds: []string{"i-0000000000000000a"}, ProtectedFromScaleIn: aws.Bool(false)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.SetInstanceProtection(ctx, &asg.SetInstanceProtectionInput{AutoScalingGroupName: aws.String("web"),
 		InstanceIds: []string{"i-0000000000000000z"}, ProtectedFromScaleIn: aws.Bool(false)})
-	wantCode(t, err, "ValidationError")
+	localcloudtest.WantCode(t, err, "ValidationError")
 
 	_, err = f.client.DeleteAutoScalingGroup(ctx, &asg.DeleteAutoScalingGroupInput{AutoScalingGroupName: aws.String("web")})
-	wantCode(t, err, "ResourceInUse")
+	localcloudtest.WantCode(t, err, "ResourceInUse")
 
 	term, err := f.client.TerminateInstanceInAutoScalingGroup(ctx, &asg.TerminateInstanceInAutoScalingGroupInput{
 		InstanceId: aws.String("i-0000000000000000a"), ShouldDecrementDesiredCapacity: aws.Bool(true)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if term.Activity.StatusCode != types.ScalingActivityStatusCodeSuccessful || !strings.Contains(*term.Activity.Description, "i-0000000000000000a") {
 		t.Errorf("activity %+v", term.Activity)
 	}
@@ -206,13 +207,13 @@ func TestInstancesAndDeletion(t *testing.T) {
 	}
 	_, err = f.client.TerminateInstanceInAutoScalingGroup(ctx, &asg.TerminateInstanceInAutoScalingGroupInput{
 		InstanceId: aws.String("i-0000000000000000b"), ShouldDecrementDesiredCapacity: aws.Bool(true)})
-	wantCode(t, err, "ValidationError") // would go below the minimum
+	localcloudtest.WantCode(t, err, "ValidationError") // would go below the minimum
 	_, err = f.client.DeleteAutoScalingGroup(ctx, &asg.DeleteAutoScalingGroupInput{AutoScalingGroupName: aws.String("web")})
-	wantCode(t, err, "ScalingActivityInProgress")
+	localcloudtest.WantCode(t, err, "ScalingActivityInProgress")
 
-	wantCode(t, f.backend.AddActivity(ctx, "web", "Launching a new EC2 instance: i-0000000000000000b", "an instance was started"), "")
+	localcloudtest.WantCode(t, f.backend.AddActivity(ctx, "web", "Launching a new EC2 instance: i-0000000000000000b", "an instance was started"), "")
 	activities, err := f.client.DescribeScalingActivities(ctx, &asg.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String("web")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(activities.Activities) != 2 {
 		t.Errorf("activities %+v", activities.Activities)
 	}
@@ -220,16 +221,16 @@ func TestInstancesAndDeletion(t *testing.T) {
 	// Force delete: the group empties, then disappears once the controller
 	// has terminated its instances.
 	_, err = f.client.DeleteAutoScalingGroup(ctx, &asg.DeleteAutoScalingGroupInput{AutoScalingGroupName: aws.String("web"), ForceDelete: aws.Bool(true)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	g = describeGroup(t, f, "web")
 	if g == nil || g.Status == nil || *g.Status != "Delete in progress" || *g.DesiredCapacity != 0 {
 		t.Fatalf("force-deleted group %+v", g)
 	}
 	_, err = f.client.SetDesiredCapacity(ctx, &asg.SetDesiredCapacityInput{AutoScalingGroupName: aws.String("web"), DesiredCapacity: aws.Int32(0)})
-	wantCode(t, err, "ScalingActivityInProgress")
-	wantCode(t, f.backend.FinishDelete(ctx, "web"), "ResourceInUse")
-	wantCode(t, f.backend.UpdateGroup(ctx, "web", func(g *autoscaling.Group) error { g.Instances = nil; return nil }), "")
-	wantCode(t, f.backend.FinishDelete(ctx, "web"), "")
+	localcloudtest.WantCode(t, err, "ScalingActivityInProgress")
+	localcloudtest.WantCode(t, f.backend.FinishDelete(ctx, "web"), "ResourceInUse")
+	localcloudtest.WantCode(t, f.backend.UpdateGroup(ctx, "web", func(g *autoscaling.Group) error { g.Instances = nil; return nil }), "")
+	localcloudtest.WantCode(t, f.backend.FinishDelete(ctx, "web"), "")
 	if g := describeGroup(t, f, "web"); g != nil {
 		t.Errorf("group left after FinishDelete: %+v", g)
 	}
@@ -239,24 +240,24 @@ func TestTagsFiltersAndPagination(t *testing.T) {
 	f := start(t)
 	for _, name := range []string{"a", "b", "c"} {
 		_, err := f.client.CreateAutoScalingGroup(ctx, createInput(name))
-		wantCode(t, err, "")
+		localcloudtest.WantCode(t, err, "")
 	}
 	_, err := f.client.CreateOrUpdateTags(ctx, &asg.CreateOrUpdateTagsInput{Tags: []types.Tag{
 		{ResourceId: aws.String("b"), ResourceType: aws.String("auto-scaling-group"), Key: aws.String("env"), Value: aws.String("prod"), PropagateAtLaunch: aws.Bool(false)},
 		{ResourceId: aws.String("c"), ResourceType: aws.String("auto-scaling-group"), Key: aws.String("env"), Value: aws.String("dev")},
 	}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.CreateOrUpdateTags(ctx, &asg.CreateOrUpdateTagsInput{Tags: []types.Tag{
 		{ResourceId: aws.String("zzz"), ResourceType: aws.String("auto-scaling-group"), Key: aws.String("env"), Value: aws.String("x")}}})
-	wantCode(t, err, "ValidationError")
+	localcloudtest.WantCode(t, err, "ValidationError")
 
 	byTag, err := f.client.DescribeAutoScalingGroups(ctx, &asg.DescribeAutoScalingGroupsInput{Filters: []types.Filter{{Name: aws.String("tag:env"), Values: []string{"prod"}}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(byTag.AutoScalingGroups) != 1 || *byTag.AutoScalingGroups[0].AutoScalingGroupName != "b" {
 		t.Errorf("tag:env=prod: %d groups", len(byTag.AutoScalingGroups))
 	}
 	byKey, err := f.client.DescribeAutoScalingGroups(ctx, &asg.DescribeAutoScalingGroupsInput{Filters: []types.Filter{{Name: aws.String("tag-key"), Values: []string{"env"}}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(byKey.AutoScalingGroups) != 2 {
 		t.Errorf("tag-key=env: %d groups", len(byKey.AutoScalingGroups))
 	}
@@ -265,7 +266,7 @@ func TestTagsFiltersAndPagination(t *testing.T) {
 	pager := asg.NewDescribeAutoScalingGroupsPaginator(f.client, &asg.DescribeAutoScalingGroupsInput{MaxRecords: aws.Int32(2)})
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
-		wantCode(t, err, "")
+		localcloudtest.WantCode(t, err, "")
 		for _, g := range page.AutoScalingGroups {
 			names = append(names, *g.AutoScalingGroupName)
 		}
@@ -274,54 +275,54 @@ func TestTagsFiltersAndPagination(t *testing.T) {
 		t.Errorf("paginated %v", names)
 	}
 	_, err = f.client.DescribeAutoScalingGroups(ctx, &asg.DescribeAutoScalingGroupsInput{NextToken: aws.String("garbage!")})
-	wantCode(t, err, "InvalidNextToken")
+	localcloudtest.WantCode(t, err, "InvalidNextToken")
 
 	tags, err := f.client.DescribeTags(ctx, &asg.DescribeTagsInput{Filters: []types.Filter{{Name: aws.String("key"), Values: []string{"env"}}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(tags.Tags) != 2 || *tags.Tags[0].ResourceType != "auto-scaling-group" {
 		t.Errorf("tags %+v", tags.Tags)
 	}
 	_, err = f.client.DeleteTags(ctx, &asg.DeleteTagsInput{Tags: []types.Tag{{ResourceId: aws.String("b"), ResourceType: aws.String("auto-scaling-group"), Key: aws.String("env")}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	tags, err = f.client.DescribeTags(ctx, &asg.DescribeTagsInput{Filters: []types.Filter{{Name: aws.String("auto-scaling-group"), Values: []string{"b"}}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(tags.Tags) != 2 { // the two from createInput remain
 		t.Errorf("tags of b after delete %+v", tags.Tags)
 	}
 
 	hooks, err := f.client.DescribeLifecycleHooks(ctx, &asg.DescribeLifecycleHooksInput{AutoScalingGroupName: aws.String("a")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if hooks.LifecycleHooks == nil || len(hooks.LifecycleHooks) != 0 {
 		t.Errorf("lifecycle hooks %+v", hooks.LifecycleHooks)
 	}
 	_, err = f.client.DescribeWarmPool(ctx, &asg.DescribeWarmPoolInput{AutoScalingGroupName: aws.String("a")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 
 	tgARN := "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef"
 	_, err = f.client.UpdateAutoScalingGroup(ctx, &asg.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String("a")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	withTG := createInput("d")
 	withTG.TargetGroupARNs = []string{tgARN}
 	_, err = f.client.CreateAutoScalingGroup(ctx, withTG)
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	sources, err := f.client.DescribeTrafficSources(ctx, &asg.DescribeTrafficSourcesInput{AutoScalingGroupName: aws.String("d")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(sources.TrafficSources) != 1 || *sources.TrafficSources[0].Identifier != tgARN || *sources.TrafficSources[0].Type != "elbv2" {
 		t.Errorf("traffic sources %+v", sources.TrafficSources)
 	}
 	attached, err := f.client.DescribeLoadBalancerTargetGroups(ctx, &asg.DescribeLoadBalancerTargetGroupsInput{AutoScalingGroupName: aws.String("d")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(attached.LoadBalancerTargetGroups) != 1 || *attached.LoadBalancerTargetGroups[0].LoadBalancerTargetGroupARN != tgARN {
 		t.Errorf("target groups %+v", attached.LoadBalancerTargetGroups)
 	}
 	_, err = f.client.DescribeTrafficSources(ctx, &asg.DescribeTrafficSourcesInput{AutoScalingGroupName: aws.String("nope")})
-	wantCode(t, err, "ValidationError")
+	localcloudtest.WantCode(t, err, "ValidationError")
 }
 
 func TestScalingPolicies(t *testing.T) {
 	f := start(t)
 	_, err := f.client.CreateAutoScalingGroup(ctx, createInput("web"))
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	// The policy ECS puts for managed scaling.
 	put, err := f.client.PutScalingPolicy(ctx, &asg.PutScalingPolicyInput{
 		AutoScalingGroupName: aws.String("web"), PolicyName: aws.String("ECSManagedAutoScalingPolicy-1"),
@@ -331,20 +332,20 @@ func TestScalingPolicies(t *testing.T) {
 				Namespace: aws.String("AWS/ECS/ManagedScaling"), Statistic: types.MetricStatisticAverage,
 				Dimensions: []types.MetricDimension{{Name: aws.String("ClusterName"), Value: aws.String("web")}}}},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if !strings.Contains(*put.PolicyARN, ":scalingPolicy:") || len(put.Alarms) != 2 {
 		t.Errorf("put %+v", put)
 	}
 	_, err = f.client.PutScalingPolicy(ctx, &asg.PutScalingPolicyInput{AutoScalingGroupName: aws.String("web"), PolicyName: aws.String("step"),
 		PolicyType: aws.String("StepScaling"), AdjustmentType: aws.String("ChangeInCapacity"),
 		StepAdjustments: []types.StepAdjustment{{MetricIntervalLowerBound: aws.Float64(0), ScalingAdjustment: aws.Int32(1)}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.PutScalingPolicy(ctx, &asg.PutScalingPolicyInput{AutoScalingGroupName: aws.String("nope"), PolicyName: aws.String("p"),
 		AdjustmentType: aws.String("ChangeInCapacity"), ScalingAdjustment: aws.Int32(1)})
-	wantCode(t, err, "ValidationError")
+	localcloudtest.WantCode(t, err, "ValidationError")
 
 	policies, err := f.client.DescribePolicies(ctx, &asg.DescribePoliciesInput{AutoScalingGroupName: aws.String("web"), PolicyTypes: []string{"TargetTrackingScaling"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(policies.ScalingPolicies) != 1 {
 		t.Fatalf("policies %+v", policies.ScalingPolicies)
 	}
@@ -354,11 +355,11 @@ func TestScalingPolicies(t *testing.T) {
 		t.Errorf("policy %+v", p)
 	}
 	_, err = f.client.DeletePolicy(ctx, &asg.DeletePolicyInput{AutoScalingGroupName: aws.String("web"), PolicyName: p.PolicyARN})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.DeletePolicy(ctx, &asg.DeletePolicyInput{AutoScalingGroupName: aws.String("web"), PolicyName: aws.String("ECSManagedAutoScalingPolicy-1")})
-	wantCode(t, err, "ValidationError")
+	localcloudtest.WantCode(t, err, "ValidationError")
 	left, err := f.client.DescribePolicies(ctx, &asg.DescribePoliciesInput{AutoScalingGroupName: aws.String("web")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(left.ScalingPolicies) != 1 || *left.ScalingPolicies[0].PolicyName != "step" || *left.ScalingPolicies[0].StepAdjustments[0].ScalingAdjustment != 1 {
 		t.Errorf("policies left %+v", left.ScalingPolicies)
 	}
@@ -370,7 +371,7 @@ func TestAWSCLI(t *testing.T) {
 	}
 	f := start(t)
 	_, err := f.client.CreateAutoScalingGroup(ctx, createInput("web"))
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	addInstances(t, f, "web", "i-0000000000000000a")
 
 	cmd := exec.Command("aws", "--endpoint-url", f.endpoint, "--output", "json", "autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", "web")

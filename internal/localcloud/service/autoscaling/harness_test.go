@@ -2,24 +2,16 @@ package autoscaling_test
 
 import (
 	"context"
-	"errors"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	asg "github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/smithy-go"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
-	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-// The service is served by a minimal query-protocol dispatcher rather than
-// localcloudtest, so that these tests do not depend on every other service
-// of the local cloud compiling; the codec and operations are the real ones.
+// fixture serves the service inside a local cloud without its data plane,
+// so the tests see what the API does and no controller acts on the groups.
 type fixture struct {
 	backend  *autoscaling.Backend
 	client   *asg.Client
@@ -28,77 +20,12 @@ type fixture struct {
 
 func start(t *testing.T) *fixture {
 	t.Helper()
-	st, err := store.OpenEphemeral()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	backend := autoscaling.New(st)
-	svc := backend.Service()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		call := &protocol.Call{Service: svc.SigningName, Operation: r.PostForm.Get("Action"), Region: "us-east-1",
-			AccountID: protocol.DefaultAccountID, RequestID: store.NewUUID()}
-		op, ok := svc.Lookup(call.Operation)
-		if !ok {
-			svc.Codec.EncodeError(w, call, svc.Codec.UnknownOperation(call.Operation))
-			return
-		}
-		input := op.NewInput()
-		if err := svc.Codec.Decode(r, nil, input); err != nil {
-			svc.Codec.EncodeError(w, call, asAWSError(err))
-			return
-		}
-		output, err := op.Invoke(protocol.WithCall(r.Context(), call), input)
-		if err != nil {
-			svc.Codec.EncodeError(w, call, asAWSError(err))
-			return
-		}
-		svc.Codec.Encode(w, call, output)
-	}))
-	t.Cleanup(srv.Close)
-	client := asg.New(asg.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-	})
-	return &fixture{backend: backend, client: client, endpoint: srv.URL}
-}
-
-func asAWSError(err error) *protocol.Error {
-	var aerr *protocol.Error
-	if errors.As(err, &aerr) {
-		return aerr
-	}
-	return protocol.InternalError(err)
-}
-
-// wantCode fails unless err is an AWS error with the given code ("" = no error).
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if code == "" {
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-		return
-	}
-	var goErr *protocol.Error // from Go-level calls
-	if errors.As(err, &goErr) {
-		if goErr.Code != code {
-			t.Fatalf("want error %s, got %v", code, goErr)
-		}
-		return
-	}
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("want error %s, got %v", code, err)
-	}
-	if apiErr.ErrorCode() != code {
-		t.Fatalf("want error %s, got %s: %s", code, apiErr.ErrorCode(), apiErr.ErrorMessage())
-	}
+	cloud := localcloudtest.StartControlPlane(t)
+	backend := cloud.Cloud.AutoScaling
+	// These tests exercise Auto Scaling alone with made-up subnet ids:
+	// unresolved, subnets are taken on trust and zones follow their order.
+	backend.ResolveSubnetZone = nil
+	return &fixture{backend: backend, client: asg.NewFromConfig(cloud.Config), endpoint: cloud.Endpoint}
 }
 
 var ctx = context.Background()

@@ -9,6 +9,7 @@ import (
 	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
 )
 
@@ -46,9 +47,9 @@ func TestSecurityGroupRules(t *testing.T) {
 	tasks := createGroup(t, c, vpcID, "tasks")
 
 	_, err := c.CreateSecurityGroup(ctx, &awsec2.CreateSecurityGroupInput{GroupName: aws.String("alb"), Description: aws.String("again"), VpcId: aws.String(vpcID)})
-	wantCode(t, err, "InvalidGroup.Duplicate")
+	localcloudtest.WantCode(t, err, "InvalidGroup.Duplicate")
 	_, err = c.CreateSecurityGroup(ctx, &awsec2.CreateSecurityGroupInput{GroupName: aws.String("x"), Description: aws.String("x"), VpcId: aws.String("vpc-0123456789abcdef0")})
-	wantCode(t, err, "InvalidVpcID.NotFound")
+	localcloudtest.WantCode(t, err, "InvalidVpcID.NotFound")
 
 	for _, tc := range []struct {
 		name   string
@@ -82,7 +83,7 @@ func TestSecurityGroupRules(t *testing.T) {
 					t.Fatalf("no rules in reply: %+v", out)
 				}
 			}
-			wantCode(t, err, tc.code)
+			localcloudtest.WantCode(t, err, tc.code)
 		})
 	}
 
@@ -111,9 +112,9 @@ func TestSecurityGroupRules(t *testing.T) {
 
 	// The alb group is referenced by tasks' rules: it cannot go until they do.
 	_, err = c.DeleteSecurityGroup(ctx, &awsec2.DeleteSecurityGroupInput{GroupId: aws.String(alb)})
-	wantCode(t, err, "DependencyViolation")
+	localcloudtest.WantCode(t, err, "DependencyViolation")
 	_, err = c.RevokeSecurityGroupIngress(ctx, &awsec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(tasks), IpPermissions: []types.IpPermission{fromGroup(9000, alb)}})
-	wantCode(t, err, "InvalidPermission.NotFound")
+	localcloudtest.WantCode(t, err, "InvalidPermission.NotFound")
 	must[*awsec2.RevokeSecurityGroupIngressOutput](t)(c.RevokeSecurityGroupIngress(ctx, &awsec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(tasks), IpPermissions: []types.IpPermission{fromGroup(8000, alb)}}))
 	must[*awsec2.RevokeSecurityGroupEgressOutput](t)(c.RevokeSecurityGroupEgress(ctx, &awsec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(tasks), IpPermissions: []types.IpPermission{fromGroup(443, alb)}}))
 	must[*awsec2.DeleteSecurityGroupOutput](t)(c.DeleteSecurityGroup(ctx, &awsec2.DeleteSecurityGroupInput{GroupId: aws.String(alb)}))
@@ -121,7 +122,7 @@ func TestSecurityGroupRules(t *testing.T) {
 	defaults := must[*awsec2.DescribeSecurityGroupsOutput](t)(c.DescribeSecurityGroups(ctx, &awsec2.DescribeSecurityGroupsInput{
 		Filters: []types.Filter{filter("group-name", "default")}}))
 	_, err = c.DeleteSecurityGroup(ctx, &awsec2.DeleteSecurityGroupInput{GroupId: defaults.SecurityGroups[0].GroupId})
-	wantCode(t, err, "CannotDelete")
+	localcloudtest.WantCode(t, err, "CannotDelete")
 }
 
 func TestLaunchTemplateVersions(t *testing.T) {
@@ -146,10 +147,10 @@ func TestLaunchTemplateVersions(t *testing.T) {
 	}
 	_, err := c.CreateLaunchTemplate(ctx, &awsec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("web-nodes"),
 		LaunchTemplateData: &types.RequestLaunchTemplateData{ImageId: aws.String(image)}})
-	wantCode(t, err, "InvalidLaunchTemplateName.AlreadyExistsException")
+	localcloudtest.WantCode(t, err, "InvalidLaunchTemplateName.AlreadyExistsException")
 	_, err = c.CreateLaunchTemplate(ctx, &awsec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("x"),
 		LaunchTemplateData: &types.RequestLaunchTemplateData{ImageId: aws.String(image)}})
-	wantCode(t, err, "InvalidLaunchTemplateName.MalformedException")
+	localcloudtest.WantCode(t, err, "InvalidLaunchTemplateName.MalformedException")
 
 	v2 := must[*awsec2.CreateLaunchTemplateVersionOutput](t)(c.CreateLaunchTemplateVersion(ctx, &awsec2.CreateLaunchTemplateVersionInput{
 		LaunchTemplateId: aws.String(id), SourceVersion: aws.String("1"), VersionDescription: aws.String("bigger"),
@@ -170,7 +171,7 @@ func TestLaunchTemplateVersions(t *testing.T) {
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			out, err := c.DescribeLaunchTemplateVersions(ctx, &awsec2.DescribeLaunchTemplateVersionsInput{LaunchTemplateName: aws.String("web-nodes"), Versions: []string{tc.version}})
-			wantCode(t, err, tc.code)
+			localcloudtest.WantCode(t, err, tc.code)
 			if err == nil && string(out.LaunchTemplateVersions[0].LaunchTemplateData.InstanceType) != tc.wantType {
 				t.Fatalf("version %s: %+v", tc.version, out.LaunchTemplateVersions[0].LaunchTemplateData)
 			}
@@ -193,7 +194,7 @@ func TestLaunchTemplateVersions(t *testing.T) {
 	}
 	must[*awsec2.DeleteLaunchTemplateOutput](t)(c.DeleteLaunchTemplate(ctx, &awsec2.DeleteLaunchTemplateInput{LaunchTemplateId: aws.String(id)}))
 	_, err = c.DescribeLaunchTemplates(ctx, &awsec2.DescribeLaunchTemplatesInput{LaunchTemplateIds: []string{id}})
-	wantCode(t, err, "InvalidLaunchTemplateId.NotFound")
+	localcloudtest.WantCode(t, err, "InvalidLaunchTemplateId.NotFound")
 }
 
 func TestRunInstancesFromTemplate(t *testing.T) {
@@ -227,7 +228,7 @@ func TestRunInstancesFromTemplate(t *testing.T) {
 	}
 	_, err := c.RunInstances(ctx, &awsec2.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1), ImageId: aws.String(ec2.ECSOptimizedImage("us-east-1").ID),
 		SubnetId: aws.String(subnetID), ClientToken: aws.String("token-1")})
-	wantCode(t, err, "IdempotentParameterMismatch")
+	localcloudtest.WantCode(t, err, "IdempotentParameterMismatch")
 
 	first := aws.ToString(run.Instances[0].InstanceId)
 	inst, err := f.backend.Instance(ctx, first)
@@ -264,9 +265,9 @@ func TestRunInstancesFromTemplate(t *testing.T) {
 
 	// A live instance holds its subnet and its group.
 	_, err = c.DeleteSubnet(ctx, &awsec2.DeleteSubnetInput{SubnetId: aws.String(subnetID)})
-	wantCode(t, err, "DependencyViolation")
+	localcloudtest.WantCode(t, err, "DependencyViolation")
 	_, err = c.DeleteSecurityGroup(ctx, &awsec2.DeleteSecurityGroupInput{GroupId: aws.String(group)})
-	wantCode(t, err, "DependencyViolation")
+	localcloudtest.WantCode(t, err, "DependencyViolation")
 
 	terminated := must[*awsec2.TerminateInstancesOutput](t)(c.TerminateInstances(ctx, &awsec2.TerminateInstancesInput{InstanceIds: []string{first}}))
 	if terminated.TerminatingInstances[0].PreviousState.Name != types.InstanceStateNameRunning ||
@@ -282,7 +283,7 @@ func TestRunInstancesFromTemplate(t *testing.T) {
 	// A /28 has 11 usable addresses; 2 are taken.
 	_, err = c.RunInstances(ctx, &awsec2.RunInstancesInput{MinCount: aws.Int32(10), MaxCount: aws.Int32(10),
 		LaunchTemplate: &types.LaunchTemplateSpecification{LaunchTemplateName: aws.String("nodes")}, SubnetId: aws.String(subnetID)})
-	wantCode(t, err, "InsufficientFreeAddressesInSubnet")
+	localcloudtest.WantCode(t, err, "InsufficientFreeAddressesInSubnet")
 
 	// Terminated instances show for an hour, then are gone.
 	f.backend.SetClock(func() time.Time { return time.Now().Add(2 * time.Hour) })
@@ -291,7 +292,7 @@ func TestRunInstancesFromTemplate(t *testing.T) {
 		t.Fatalf("an instance terminated two hours ago: %+v, %v", gone, err)
 	}
 	_, err = c.DescribeInstances(ctx, &awsec2.DescribeInstancesInput{InstanceIds: []string{first}})
-	wantCode(t, err, "InvalidInstanceID.NotFound")
+	localcloudtest.WantCode(t, err, "InvalidInstanceID.NotFound")
 	if err := f.backend.TerminateInstances(ctx, []string{aws.ToString(run.Instances[1].InstanceId), launched[0].ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +318,7 @@ func TestInstanceTypesImagesAndTags(t *testing.T) {
 		t.Fatalf("t2.medium has %d ENIs", t2.MaxENIs)
 	}
 	_, err := c.DescribeInstanceTypes(ctx, &awsec2.DescribeInstanceTypesInput{InstanceTypes: []types.InstanceType{"t9.huge"}})
-	wantCode(t, err, "InvalidInstanceType")
+	localcloudtest.WantCode(t, err, "InvalidInstanceType")
 
 	images := must[*awsec2.DescribeImagesOutput](t)(newClient(f.endpoint, "eu-west-1").DescribeImages(ctx, &awsec2.DescribeImagesInput{
 		Owners: []string{"amazon"}, Filters: []types.Filter{filter("name", "al2023-ami-ecs-hvm-*")}}))
@@ -329,9 +330,9 @@ func TestInstanceTypesImagesAndTags(t *testing.T) {
 	must[*awsec2.CreateTagsOutput](t)(c.CreateTags(ctx, &awsec2.CreateTagsInput{Resources: []string{vpcID, subnetID},
 		Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}, {Key: aws.String("team"), Value: aws.String("web")}}}))
 	_, err = c.CreateTags(ctx, &awsec2.CreateTagsInput{Resources: []string{"vpc-0123456789abcdef0"}, Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
-	wantCode(t, err, "InvalidVpcID.NotFound")
+	localcloudtest.WantCode(t, err, "InvalidVpcID.NotFound")
 	_, err = c.CreateTags(ctx, &awsec2.CreateTagsInput{Resources: []string{vpcID}, Tags: []types.Tag{{Key: aws.String("aws:x"), Value: aws.String("b")}}})
-	wantCode(t, err, "InvalidParameterValue")
+	localcloudtest.WantCode(t, err, "InvalidParameterValue")
 	must[*awsec2.DeleteTagsOutput](t)(c.DeleteTags(ctx, &awsec2.DeleteTagsInput{Resources: []string{subnetID}, Tags: []types.Tag{{Key: aws.String("team")}}}))
 	tags := must[*awsec2.DescribeTagsOutput](t)(c.DescribeTags(ctx, &awsec2.DescribeTagsInput{Filters: []types.Filter{filter("key", "env", "team")}}))
 	if len(tags.Tags) != 3 {

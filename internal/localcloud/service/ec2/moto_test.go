@@ -3,52 +3,16 @@ package ec2_test
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
-)
 
-// startMoto runs moto_server on a free port until the test ends.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("moto_server"); err != nil {
-		t.Skip("moto_server not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	cmd := exec.Command("moto_server", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	// Waiting for a server to accept connections is readiness polling, not
-	// a timing assertion: the deadline only bounds a broken start.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(endpoint + "/moto-api/")
-		if err == nil {
-			_ = resp.Body.Close()
-			return endpoint
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not start: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
+	"github.com/berthdev/berth/internal/deploytest"
+)
 
 // networkScenario runs one create/describe/delete sequence and records what
 // a client can observe: values and error codes, not ids. moto has a default
@@ -166,7 +130,7 @@ func networkScenario(t *testing.T, c *awsec2.Client) []string {
 }
 
 func TestAgainstMoto(t *testing.T) {
-	moto := startMoto(t)
+	moto := deploytest.Moto(t)
 	want := networkScenario(t, newClient(moto, "us-east-1"))
 	got := networkScenario(t, start(t).client)
 	if !reflect.DeepEqual(got, want) {

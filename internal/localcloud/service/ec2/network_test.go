@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
 func tagSpec(resourceType types.ResourceType, key, value string) []types.TagSpecification {
@@ -82,7 +84,7 @@ func TestVpcLifecycle(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := c.DescribeVpcs(ctx, &awsec2.DescribeVpcsInput{VpcIds: tc.ids, Filters: tc.filters})
-			wantCode(t, err, tc.code)
+			localcloudtest.WantCode(t, err, tc.code)
 			if err == nil && len(out.Vpcs) != tc.want {
 				t.Fatalf("got %d vpcs, want %d", len(out.Vpcs), tc.want)
 			}
@@ -99,7 +101,7 @@ func TestVpcLifecycle(t *testing.T) {
 	}
 	_, err := c.ModifyVpcAttribute(ctx, &awsec2.ModifyVpcAttributeInput{VpcId: aws.String(vpcID),
 		EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}, EnableDnsSupport: &types.AttributeBooleanValue{Value: aws.Bool(true)}})
-	wantCode(t, err, "InvalidParameterCombination")
+	localcloudtest.WantCode(t, err, "InvalidParameterCombination")
 
 	// Subnets: inside the VPC, no overlaps.
 	subnet := must[*awsec2.CreateSubnetOutput](t)(c.CreateSubnet(ctx, &awsec2.CreateSubnetInput{VpcId: aws.String(vpcID),
@@ -114,7 +116,7 @@ func TestVpcLifecycle(t *testing.T) {
 		{"10.0.2.1/24", "InvalidParameterValue"},
 	} {
 		_, err := c.CreateSubnet(ctx, &awsec2.CreateSubnetInput{VpcId: aws.String(vpcID), CidrBlock: aws.String(tc.cidr)})
-		wantCode(t, err, tc.code)
+		localcloudtest.WantCode(t, err, tc.code)
 	}
 	must[*awsec2.ModifySubnetAttributeOutput](t)(c.ModifySubnetAttribute(ctx, &awsec2.ModifySubnetAttributeInput{SubnetId: subnet.SubnetId,
 		MapPublicIpOnLaunch: &types.AttributeBooleanValue{Value: aws.Bool(true)}}))
@@ -128,10 +130,10 @@ func TestVpcLifecycle(t *testing.T) {
 	igw := aws.ToString(must[*awsec2.CreateInternetGatewayOutput](t)(c.CreateInternetGateway(ctx, &awsec2.CreateInternetGatewayInput{})).InternetGateway.InternetGatewayId)
 	rtb := aws.ToString(must[*awsec2.CreateRouteTableOutput](t)(c.CreateRouteTable(ctx, &awsec2.CreateRouteTableInput{VpcId: aws.String(vpcID)})).RouteTable.RouteTableId)
 	_, err = c.CreateRoute(ctx, &awsec2.CreateRouteInput{RouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igw)})
-	wantCode(t, err, "InvalidParameterValue") // not attached to this VPC yet
+	localcloudtest.WantCode(t, err, "InvalidParameterValue") // not attached to this VPC yet
 	must[*awsec2.AttachInternetGatewayOutput](t)(c.AttachInternetGateway(ctx, &awsec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(igw), VpcId: aws.String(vpcID)}))
 	_, err = c.AttachInternetGateway(ctx, &awsec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(igw), VpcId: aws.String(vpcID)})
-	wantCode(t, err, "Resource.AlreadyAssociated")
+	localcloudtest.WantCode(t, err, "Resource.AlreadyAssociated")
 	attached := must[*awsec2.DescribeInternetGatewaysOutput](t)(c.DescribeInternetGateways(ctx, &awsec2.DescribeInternetGatewaysInput{
 		Filters: []types.Filter{filter("attachment.vpc-id", vpcID)}}))
 	if len(attached.InternetGateways) != 1 || attached.InternetGateways[0].Attachments[0].State != types.AttachmentStatus("available") {
@@ -139,11 +141,11 @@ func TestVpcLifecycle(t *testing.T) {
 	}
 	must[*awsec2.CreateRouteOutput](t)(c.CreateRoute(ctx, &awsec2.CreateRouteInput{RouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igw)}))
 	_, err = c.CreateRoute(ctx, &awsec2.CreateRouteInput{RouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igw)})
-	wantCode(t, err, "RouteAlreadyExists")
+	localcloudtest.WantCode(t, err, "RouteAlreadyExists")
 	must[*awsec2.ReplaceRouteOutput](t)(c.ReplaceRoute(ctx, &awsec2.ReplaceRouteInput{RouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(igw)}))
 	assoc := aws.ToString(must[*awsec2.AssociateRouteTableOutput](t)(c.AssociateRouteTable(ctx, &awsec2.AssociateRouteTableInput{RouteTableId: aws.String(rtb), SubnetId: subnet.SubnetId})).AssociationId)
 	_, err = c.AssociateRouteTable(ctx, &awsec2.AssociateRouteTableInput{RouteTableId: aws.String(rtb), SubnetId: subnet.SubnetId})
-	wantCode(t, err, "Resource.AlreadyAssociated")
+	localcloudtest.WantCode(t, err, "Resource.AlreadyAssociated")
 	bySubnet := must[*awsec2.DescribeRouteTablesOutput](t)(c.DescribeRouteTables(ctx, &awsec2.DescribeRouteTablesInput{
 		Filters: []types.Filter{filter("association.subnet-id", aws.ToString(subnet.SubnetId))}}))
 	if len(bySubnet.RouteTables) != 1 || aws.ToString(bySubnet.RouteTables[0].RouteTableId) != rtb || len(bySubnet.RouteTables[0].Routes) != 2 {
@@ -154,27 +156,27 @@ func TestVpcLifecycle(t *testing.T) {
 	deleteVpc := func(code string) {
 		t.Helper()
 		_, err := c.DeleteVpc(ctx, &awsec2.DeleteVpcInput{VpcId: aws.String(vpcID)})
-		wantCode(t, err, code)
+		localcloudtest.WantCode(t, err, code)
 	}
 	_, err = c.DeleteRouteTable(ctx, &awsec2.DeleteRouteTableInput{RouteTableId: aws.String(rtb)})
-	wantCode(t, err, "DependencyViolation")
+	localcloudtest.WantCode(t, err, "DependencyViolation")
 	_, err = c.DeleteInternetGateway(ctx, &awsec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(igw)})
-	wantCode(t, err, "DependencyViolation")
+	localcloudtest.WantCode(t, err, "DependencyViolation")
 	deleteVpc("DependencyViolation")
 	must[*awsec2.DeleteSubnetOutput](t)(c.DeleteSubnet(ctx, &awsec2.DeleteSubnetInput{SubnetId: subnet.SubnetId}))
 	_, err = c.DisassociateRouteTable(ctx, &awsec2.DisassociateRouteTableInput{AssociationId: aws.String(assoc)})
-	wantCode(t, err, "InvalidAssociationID.NotFound") // the subnet's deletion took its association
+	localcloudtest.WantCode(t, err, "InvalidAssociationID.NotFound") // the subnet's deletion took its association
 	deleteVpc("DependencyViolation")
 	must[*awsec2.DeleteRouteOutput](t)(c.DeleteRoute(ctx, &awsec2.DeleteRouteInput{RouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String("0.0.0.0/0")}))
 	_, err = c.DeleteRoute(ctx, &awsec2.DeleteRouteInput{RouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String("0.0.0.0/0")})
-	wantCode(t, err, "InvalidRoute.NotFound")
+	localcloudtest.WantCode(t, err, "InvalidRoute.NotFound")
 	must[*awsec2.DeleteRouteTableOutput](t)(c.DeleteRouteTable(ctx, &awsec2.DeleteRouteTableInput{RouteTableId: aws.String(rtb)}))
 	deleteVpc("DependencyViolation")
 	_, err = c.DetachInternetGateway(ctx, &awsec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(igw), VpcId: aws.String("vpc-0123456789abcdef0")})
-	wantCode(t, err, "InvalidVpcID.NotFound")
+	localcloudtest.WantCode(t, err, "InvalidVpcID.NotFound")
 	must[*awsec2.DetachInternetGatewayOutput](t)(c.DetachInternetGateway(ctx, &awsec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(igw), VpcId: aws.String(vpcID)}))
 	_, err = c.DetachInternetGateway(ctx, &awsec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(igw), VpcId: aws.String(vpcID)})
-	wantCode(t, err, "Gateway.NotAttached")
+	localcloudtest.WantCode(t, err, "Gateway.NotAttached")
 	must[*awsec2.DeleteInternetGatewayOutput](t)(c.DeleteInternetGateway(ctx, &awsec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(igw)}))
 	deleteVpc("")
 	deleteVpc("InvalidVpcID.NotFound")
@@ -243,7 +245,7 @@ func TestUnknownIDsAndDryRun(t *testing.T) {
 			return err
 		}, "InvalidVpc.Range"},
 	} {
-		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.call(), tc.code) })
+		t.Run(tc.name, func(t *testing.T) { localcloudtest.WantCode(t, tc.call(), tc.code) })
 	}
 	vpcs := must[*awsec2.DescribeVpcsOutput](t)(c.DescribeVpcs(ctx, &awsec2.DescribeVpcsInput{}))
 	if len(vpcs.Vpcs) != 0 {
@@ -255,7 +257,7 @@ func TestDescribePagination(t *testing.T) {
 	f := start(t)
 	for i := range 7 {
 		_, err := f.client.CreateVpc(ctx, &awsec2.CreateVpcInput{CidrBlock: aws.String("10." + string(rune('0'+i)) + ".0.0/16")})
-		wantCode(t, err, "")
+		localcloudtest.WantCode(t, err, "")
 	}
 	paginator := awsec2.NewDescribeVpcsPaginator(f.client, &awsec2.DescribeVpcsInput{MaxResults: aws.Int32(5)})
 	seen := map[string]bool{}
@@ -271,5 +273,5 @@ func TestDescribePagination(t *testing.T) {
 		t.Fatalf("got %d pages and %d vpcs, want 2 and 7", pages, len(seen))
 	}
 	_, err := f.client.DescribeVpcs(ctx, &awsec2.DescribeVpcsInput{MaxResults: aws.Int32(2)})
-	wantCode(t, err, "InvalidParameterValue")
+	localcloudtest.WantCode(t, err, "InvalidParameterValue")
 }

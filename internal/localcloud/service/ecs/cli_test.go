@@ -1,4 +1,4 @@
-package ecs
+package ecs_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
 // awsCLI runs the real AWS CLI against endpoint and decodes its JSON output.
@@ -41,7 +43,7 @@ func TestAWSCLIDescribes(t *testing.T) {
 	f := start(t)
 	f.stack(t)
 	_, err := f.client.CreateService(f.ctx, serviceInput("api"))
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	f.registerInstance(t, "i-0aaa")
 
 	var clusters struct {

@@ -1,4 +1,4 @@
-package ecs
+package ecs_test
 
 import (
 	"testing"
@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
 const asgARN = "arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:0b8e7a52-1111-2222-3333-444455556666:autoScalingGroupName/web-asg"
@@ -19,7 +21,7 @@ func (f *fixture) createProvider(t *testing.T, name, asg string) {
 			ManagedScaling:      &types.ManagedScaling{Status: types.ManagedScalingStatusEnabled, TargetCapacity: aws.Int32(90)},
 		},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 }
 
 func TestClusterLifecycle(t *testing.T) {
@@ -28,7 +30,7 @@ func TestClusterLifecycle(t *testing.T) {
 		ClusterName: aws.String("web"),
 		Tags:        []types.Tag{{Key: aws.String("team"), Value: aws.String("a")}},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	c := created.Cluster
 	if aws.ToString(c.ClusterArn) != "arn:aws:ecs:us-east-1:000000000000:cluster/web" || aws.ToString(c.Status) != "ACTIVE" {
 		t.Fatalf("created %s %s", aws.ToString(c.ClusterArn), aws.ToString(c.Status))
@@ -38,7 +40,7 @@ func TestClusterLifecycle(t *testing.T) {
 	}
 
 	again, err := f.client.CreateCluster(f.ctx, &awsecs.CreateClusterInput{ClusterName: aws.String("web")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if aws.ToString(again.Cluster.ClusterArn) != aws.ToString(c.ClusterArn) {
 		t.Errorf("CreateCluster of an existing name is not idempotent")
 	}
@@ -47,7 +49,7 @@ func TestClusterLifecycle(t *testing.T) {
 		Clusters: []string{"web", "arn:aws:ecs:us-east-1:000000000000:cluster/nope"},
 		Include:  []types.ClusterField{types.ClusterFieldTags, types.ClusterFieldStatistics},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(described.Clusters) != 1 || len(described.Failures) != 1 || aws.ToString(described.Failures[0].Reason) != "MISSING" {
 		t.Fatalf("describe = %+v / %+v", described.Clusters, described.Failures)
 	}
@@ -62,21 +64,21 @@ func TestClusterLifecycle(t *testing.T) {
 		Cluster:  aws.String("web"),
 		Settings: []types.ClusterSetting{{Name: types.ClusterSettingNameContainerInsights, Value: aws.String("enabled")}},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if aws.ToString(updated.Cluster.Settings[0].Value) != "enabled" {
 		t.Errorf("settings after update = %+v", updated.Cluster.Settings)
 	}
 
 	deleted, err := f.client.DeleteCluster(f.ctx, &awsecs.DeleteClusterInput{Cluster: aws.String("web")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if aws.ToString(deleted.Cluster.Status) != "INACTIVE" {
 		t.Errorf("deleted cluster status = %s", aws.ToString(deleted.Cluster.Status))
 	}
 	_, err = f.client.DeleteCluster(f.ctx, &awsecs.DeleteClusterInput{Cluster: aws.String("web")})
-	wantCode(t, err, "ClusterNotFoundException")
+	localcloudtest.WantCode(t, err, "ClusterNotFoundException")
 
 	list, err := f.client.ListClusters(f.ctx, &awsecs.ListClustersInput{})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(list.ClusterArns) != 0 {
 		t.Errorf("INACTIVE cluster listed: %v", list.ClusterArns)
 	}
@@ -106,10 +108,10 @@ func TestClusterValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.client.CreateCluster(f.ctx, tt.in)
-			wantCode(t, err, tt.code)
+			localcloudtest.WantCode(t, err, tt.code)
 			if tt.code != "" {
 				out, err := f.client.DescribeClusters(f.ctx, &awsecs.DescribeClustersInput{Clusters: []string{aws.ToString(tt.in.ClusterName)}})
-				wantCode(t, err, "")
+				localcloudtest.WantCode(t, err, "")
 				if len(out.Clusters) != 0 {
 					t.Errorf("a failed CreateCluster left a cluster behind")
 				}
@@ -118,7 +120,7 @@ func TestClusterValidation(t *testing.T) {
 	}
 
 	described, err := f.client.DescribeClusters(f.ctx, &awsecs.DescribeClustersInput{Clusters: []string{"f"}, Include: []types.ClusterField{types.ClusterFieldAttachments}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	c := described.Clusters[0]
 	if len(c.CapacityProviders) != 1 || len(c.DefaultCapacityProviderStrategy) != 1 || c.DefaultCapacityProviderStrategy[0].Base != 1 {
 		t.Errorf("providers %v, strategy %+v", c.CapacityProviders, c.DefaultCapacityProviderStrategy)
@@ -132,14 +134,14 @@ func TestListClustersPagination(t *testing.T) {
 	f := start(t)
 	for _, name := range []string{"a", "b", "c", "d", "e"} {
 		_, err := f.client.CreateCluster(f.ctx, &awsecs.CreateClusterInput{ClusterName: aws.String(name)})
-		wantCode(t, err, "")
+		localcloudtest.WantCode(t, err, "")
 	}
 	var all []string
 	pages := 0
 	paginator := awsecs.NewListClustersPaginator(f.client, &awsecs.ListClustersInput{MaxResults: aws.Int32(2)})
 	for paginator.HasMorePages() {
 		out, err := paginator.NextPage(f.ctx)
-		wantCode(t, err, "")
+		localcloudtest.WantCode(t, err, "")
 		all = append(all, out.ClusterArns...)
 		pages++
 	}
@@ -147,9 +149,9 @@ func TestListClustersPagination(t *testing.T) {
 		t.Errorf("got %d clusters in %d pages, want 5 in 3", len(all), pages)
 	}
 	_, err := f.client.ListClusters(f.ctx, &awsecs.ListClustersInput{NextToken: aws.String("garbage")})
-	wantCode(t, err, "InvalidParameterException")
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
 	_, err = f.client.ListClusters(f.ctx, &awsecs.ListClustersInput{MaxResults: aws.Int32(101)})
-	wantCode(t, err, "InvalidParameterException")
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
 }
 
 func TestCapacityProviderLifecycle(t *testing.T) {
@@ -157,7 +159,7 @@ func TestCapacityProviderLifecycle(t *testing.T) {
 	f.createProvider(t, "web-cp", asgARN)
 
 	out, err := f.client.DescribeCapacityProviders(f.ctx, &awsecs.DescribeCapacityProvidersInput{})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	names := map[string]types.CapacityProvider{}
 	for _, cp := range out.CapacityProviders {
 		names[aws.ToString(cp.Name)] = cp
@@ -194,7 +196,7 @@ func TestCapacityProviderLifecycle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.client.CreateCapacityProvider(f.ctx, tt.in)
-			wantCode(t, err, tt.code)
+			localcloudtest.WantCode(t, err, tt.code)
 		})
 	}
 
@@ -202,7 +204,7 @@ func TestCapacityProviderLifecycle(t *testing.T) {
 		Name:                     aws.String("web-cp"),
 		AutoScalingGroupProvider: &types.AutoScalingGroupProviderUpdate{ManagedScaling: &types.ManagedScaling{TargetCapacity: aws.Int32(75)}},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if got := updated.CapacityProvider.AutoScalingGroupProvider.ManagedScaling; aws.ToInt32(got.TargetCapacity) != 75 || got.Status != types.ManagedScalingStatusEnabled {
 		t.Errorf("after update: %+v", got)
 	}
@@ -211,21 +213,21 @@ func TestCapacityProviderLifecycle(t *testing.T) {
 	}
 
 	_, err = f.client.CreateCluster(f.ctx, &awsecs.CreateClusterInput{ClusterName: aws.String("web"), CapacityProviders: []string{"web-cp"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.DeleteCapacityProvider(f.ctx, &awsecs.DeleteCapacityProviderInput{CapacityProvider: aws.String("web-cp")})
-	wantCode(t, err, "ResourceInUseException")
+	localcloudtest.WantCode(t, err, "ResourceInUseException")
 
 	_, err = f.client.PutClusterCapacityProviders(f.ctx, &awsecs.PutClusterCapacityProvidersInput{
 		Cluster: aws.String("web"), CapacityProviders: []string{}, DefaultCapacityProviderStrategy: []types.CapacityProviderStrategyItem{},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	deleted, err := f.client.DeleteCapacityProvider(f.ctx, &awsecs.DeleteCapacityProviderInput{CapacityProvider: aws.String("web-cp")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if deleted.CapacityProvider.Status != types.CapacityProviderStatusInactive {
 		t.Errorf("deleted provider status = %s", deleted.CapacityProvider.Status)
 	}
 	_, err = f.client.DeleteCapacityProvider(f.ctx, &awsecs.DeleteCapacityProviderInput{CapacityProvider: aws.String("web-cp")})
-	wantCode(t, err, "ClientException")
+	localcloudtest.WantCode(t, err, "ClientException")
 
 	// The ASG is free again once its provider is gone.
 	f.createProvider(t, "web-cp2", asgARN)

@@ -1,4 +1,4 @@
-package ecs
+package ecs_test
 
 import (
 	"regexp"
@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
 const targetGroupARN = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef"
@@ -20,7 +22,7 @@ func (f *fixture) stack(t *testing.T) {
 		ClusterName: aws.String("web"), CapacityProviders: []string{"web-cp"},
 		DefaultCapacityProviderStrategy: []types.CapacityProviderStrategyItem{{CapacityProvider: aws.String("web-cp"), Weight: 1}},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	f.register(t, appDefinition("app"))
 }
 
@@ -45,7 +47,7 @@ func TestServiceLifecycle(t *testing.T) {
 	f.stack(t)
 
 	created, err := f.client.CreateService(f.ctx, serviceInput("api"))
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	svc := created.Service
 	if aws.ToString(svc.ServiceArn) != "arn:aws:ecs:us-east-1:000000000000:service/web/api" || aws.ToString(svc.Status) != "ACTIVE" {
 		t.Fatalf("created %s %s", aws.ToString(svc.ServiceArn), aws.ToString(svc.Status))
@@ -74,12 +76,12 @@ func TestServiceLifecycle(t *testing.T) {
 	}
 
 	_, err = f.client.CreateService(f.ctx, serviceInput("api"))
-	wantCode(t, err, "InvalidParameterException")
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
 
 	described, err := f.client.DescribeServices(f.ctx, &awsecs.DescribeServicesInput{
 		Cluster: aws.String("web"), Services: []string{"api", "ghost"}, Include: []types.ServiceField{types.ServiceFieldTags},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(described.Services) != 1 || len(described.Failures) != 1 || aws.ToString(described.Failures[0].Reason) != "MISSING" ||
 		aws.ToString(described.Failures[0].Arn) != "arn:aws:ecs:us-east-1:000000000000:service/web/ghost" {
 		t.Fatalf("describe: %d services, failures %+v", len(described.Services), described.Failures)
@@ -90,13 +92,13 @@ func TestServiceLifecycle(t *testing.T) {
 
 	// Scaling alone keeps the deployment; a new revision starts another.
 	scaled, err := f.client.UpdateService(f.ctx, &awsecs.UpdateServiceInput{Cluster: aws.String("web"), Service: aws.String("api"), DesiredCount: aws.Int32(3)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(scaled.Service.Deployments) != 1 || scaled.Service.Deployments[0].DesiredCount != 3 {
 		t.Errorf("after scaling: %+v", scaled.Service.Deployments)
 	}
 	f.register(t, appDefinition("app"))
 	redeployed, err := f.client.UpdateService(f.ctx, &awsecs.UpdateServiceInput{Cluster: aws.String("web"), Service: aws.String("api"), TaskDefinition: aws.String("app")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	deps := redeployed.Service.Deployments
 	if len(deps) != 2 || aws.ToString(deps[0].Status) != "PRIMARY" || aws.ToString(deps[1].Status) != "ACTIVE" || aws.ToString(deps[1].Id) != id {
 		t.Errorf("after a new revision: %+v", deps)
@@ -105,33 +107,33 @@ func TestServiceLifecycle(t *testing.T) {
 		t.Errorf("service runs %s", aws.ToString(redeployed.Service.TaskDefinition))
 	}
 	forced, err := f.client.UpdateService(f.ctx, &awsecs.UpdateServiceInput{Cluster: aws.String("web"), Service: aws.String("api"), ForceNewDeployment: true})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(forced.Service.Deployments) != 3 {
 		t.Errorf("forceNewDeployment: %d deployments, want 3", len(forced.Service.Deployments))
 	}
 
 	_, err = f.client.DeleteCluster(f.ctx, &awsecs.DeleteClusterInput{Cluster: aws.String("web")})
-	wantCode(t, err, "ClusterContainsServicesException")
+	localcloudtest.WantCode(t, err, "ClusterContainsServicesException")
 	_, err = f.client.PutClusterCapacityProviders(f.ctx, &awsecs.PutClusterCapacityProvidersInput{
 		Cluster: aws.String("web"), CapacityProviders: []string{}, DefaultCapacityProviderStrategy: []types.CapacityProviderStrategyItem{},
 	})
-	wantCode(t, err, "ResourceInUseException")
+	localcloudtest.WantCode(t, err, "ResourceInUseException")
 
 	_, err = f.client.DeleteService(f.ctx, &awsecs.DeleteServiceInput{Cluster: aws.String("web"), Service: aws.String("api")})
-	wantCode(t, err, "InvalidParameterException")
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
 	deleted, err := f.client.DeleteService(f.ctx, &awsecs.DeleteServiceInput{Cluster: aws.String("web"), Service: aws.String("api"), Force: aws.Bool(true)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if aws.ToString(deleted.Service.Status) != "DRAINING" || deleted.Service.DesiredCount != 0 {
 		t.Errorf("deleted service: %s desired %d", aws.ToString(deleted.Service.Status), deleted.Service.DesiredCount)
 	}
 	_, err = f.client.UpdateService(f.ctx, &awsecs.UpdateServiceInput{Cluster: aws.String("web"), Service: aws.String("api"), DesiredCount: aws.Int32(1)})
-	wantCode(t, err, "ServiceNotActiveException")
+	localcloudtest.WantCode(t, err, "ServiceNotActiveException")
 	_, err = f.client.DeleteService(f.ctx, &awsecs.DeleteServiceInput{Cluster: aws.String("web"), Service: aws.String("api")})
-	wantCode(t, err, "ServiceNotActiveException")
+	localcloudtest.WantCode(t, err, "ServiceNotActiveException")
 	_, err = f.client.CreateService(f.ctx, serviceInput("api"))
-	wantCode(t, err, "InvalidParameterException")
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
 	_, err = f.client.UpdateService(f.ctx, &awsecs.UpdateServiceInput{Cluster: aws.String("web"), Service: aws.String("ghost")})
-	wantCode(t, err, "ServiceNotFoundException")
+	localcloudtest.WantCode(t, err, "ServiceNotFoundException")
 }
 
 func TestCreateServiceValidation(t *testing.T) {
@@ -183,15 +185,15 @@ func TestCreateServiceValidation(t *testing.T) {
 			in := serviceInput("svc")
 			tt.change(in)
 			out, err := f.client.CreateService(f.ctx, in)
-			wantCode(t, err, tt.code)
+			localcloudtest.WantCode(t, err, tt.code)
 			if err == nil {
 				_, err = f.client.DeleteService(f.ctx, &awsecs.DeleteServiceInput{Cluster: aws.String("web"), Service: out.Service.ServiceName, Force: aws.Bool(true)})
-				wantCode(t, err, "")
+				localcloudtest.WantCode(t, err, "")
 			}
 		})
 	}
 	list, err := f.client.ListServices(f.ctx, &awsecs.ListServicesInput{Cluster: aws.String("web")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(list.ServiceArns) != 1 { // the DRAINING one from the valid case
 		t.Errorf("services = %v", list.ServiceArns)
 	}
@@ -202,18 +204,18 @@ func TestListServicesPagination(t *testing.T) {
 	f.stack(t)
 	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"} {
 		_, err := f.client.CreateService(f.ctx, serviceInput(name))
-		wantCode(t, err, "")
+		localcloudtest.WantCode(t, err, "")
 	}
 	first, err := f.client.ListServices(f.ctx, &awsecs.ListServicesInput{Cluster: aws.String("web")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(first.ServiceArns) != 10 || first.NextToken == nil {
 		t.Fatalf("first page: %d services, token %v (default page size is 10)", len(first.ServiceArns), first.NextToken)
 	}
 	second, err := f.client.ListServices(f.ctx, &awsecs.ListServicesInput{Cluster: aws.String("web"), NextToken: first.NextToken})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(second.ServiceArns) != 2 || second.NextToken != nil {
 		t.Errorf("second page: %d services, token %v", len(second.ServiceArns), second.NextToken)
 	}
 	_, err = f.client.ListServices(f.ctx, &awsecs.ListServicesInput{Cluster: aws.String("nope")})
-	wantCode(t, err, "ClusterNotFoundException")
+	localcloudtest.WantCode(t, err, "ClusterNotFoundException")
 }

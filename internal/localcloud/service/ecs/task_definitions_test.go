@@ -1,4 +1,4 @@
-package ecs
+package ecs_test
 
 import (
 	"testing"
@@ -6,6 +6,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
 // appDefinition is berth's shape of task definition: awsvpc on EC2, one
@@ -33,7 +35,7 @@ func appDefinition(family string) *awsecs.RegisterTaskDefinitionInput {
 func (f *fixture) register(t *testing.T, in *awsecs.RegisterTaskDefinitionInput) *types.TaskDefinition {
 	t.Helper()
 	out, err := f.client.RegisterTaskDefinition(f.ctx, in)
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	return out.TaskDefinition
 }
 
@@ -65,13 +67,13 @@ func TestRegisterTaskDefinitionNormalizes(t *testing.T) {
 
 	for _, ref := range []string{"app", "app:2", aws.ToString(second.TaskDefinitionArn)} {
 		out, err := f.client.DescribeTaskDefinition(f.ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(ref), Include: []types.TaskDefinitionField{types.TaskDefinitionFieldTags}})
-		wantCode(t, err, "")
+		localcloudtest.WantCode(t, err, "")
 		if out.TaskDefinition.Revision != 2 || len(out.Tags) != 1 {
 			t.Errorf("describe %s: revision %d tags %v", ref, out.TaskDefinition.Revision, out.Tags)
 		}
 	}
 	_, err := f.client.DescribeTaskDefinition(f.ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("nope")})
-	wantCode(t, err, "ClientException")
+	localcloudtest.WantCode(t, err, "ClientException")
 
 	// vCPU and GB units become CPU units and MiB.
 	units := appDefinition("units")
@@ -119,11 +121,11 @@ func TestRegisterTaskDefinitionValidation(t *testing.T) {
 			in := appDefinition("bad")
 			tt.change(in)
 			_, err := f.client.RegisterTaskDefinition(f.ctx, in)
-			wantCode(t, err, "ClientException")
+			localcloudtest.WantCode(t, err, "ClientException")
 		})
 	}
 	families, err := f.client.ListTaskDefinitionFamilies(f.ctx, &awsecs.ListTaskDefinitionFamiliesInput{Status: types.TaskDefinitionFamilyStatusAll})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(families.Families) != 0 {
 		t.Errorf("failed registrations left families %v", families.Families)
 	}
@@ -137,7 +139,7 @@ func TestTaskDefinitionListingAndRetirement(t *testing.T) {
 	f.register(t, appDefinition("worker"))
 
 	list, err := f.client.ListTaskDefinitions(f.ctx, &awsecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String("app"), Sort: types.SortOrderDesc})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	want := []string{"app:3", "app:2", "app:1"}
 	if len(list.TaskDefinitionArns) != 3 {
 		t.Fatalf("list = %v", list.TaskDefinitionArns)
@@ -152,7 +154,7 @@ func TestTaskDefinitionListingAndRetirement(t *testing.T) {
 	paginator := awsecs.NewListTaskDefinitionsPaginator(f.client, &awsecs.ListTaskDefinitionsInput{MaxResults: aws.Int32(3)})
 	for paginator.HasMorePages() {
 		out, err := paginator.NextPage(f.ctx)
-		wantCode(t, err, "")
+		localcloudtest.WantCode(t, err, "")
 		paged = append(paged, out.TaskDefinitionArns...)
 	}
 	if len(paged) != 4 {
@@ -160,20 +162,20 @@ func TestTaskDefinitionListingAndRetirement(t *testing.T) {
 	}
 
 	_, err = f.client.DeregisterTaskDefinition(f.ctx, &awsecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String("app:3")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	latest, err := f.client.DescribeTaskDefinition(f.ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("app")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if latest.TaskDefinition.Revision != 2 {
 		t.Errorf("family resolves to revision %d after deregistering 3, want 2", latest.TaskDefinition.Revision)
 	}
 	inactive, err := f.client.ListTaskDefinitions(f.ctx, &awsecs.ListTaskDefinitionsInput{Status: types.TaskDefinitionStatusInactive})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(inactive.TaskDefinitionArns) != 1 {
 		t.Errorf("inactive = %v", inactive.TaskDefinitionArns)
 	}
 
 	deleted, err := f.client.DeleteTaskDefinitions(f.ctx, &awsecs.DeleteTaskDefinitionsInput{TaskDefinitions: []string{"app:3", "app:1", "app:9"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(deleted.TaskDefinitions) != 1 || deleted.TaskDefinitions[0].Status != types.TaskDefinitionStatusDeleteInProgress || len(deleted.Failures) != 2 {
 		t.Errorf("delete: %d deleted, %d failures", len(deleted.TaskDefinitions), len(deleted.Failures))
 	}
@@ -183,7 +185,7 @@ func TestTaskDefinitionListingAndRetirement(t *testing.T) {
 		t.Errorf("next revision = %d, want 4", def.Revision)
 	}
 	families, err := f.client.ListTaskDefinitionFamilies(f.ctx, &awsecs.ListTaskDefinitionFamiliesInput{FamilyPrefix: aws.String("wor")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(families.Families) != 1 || families.Families[0] != "worker" {
 		t.Errorf("families = %v", families.Families)
 	}

@@ -1,8 +1,8 @@
-package ecs
+package ecs_test
 
 import (
 	"context"
-	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -10,12 +10,13 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 )
 
-func (f *fixture) registerInstance(t *testing.T, ec2ID string) *ContainerInstance {
+func (f *fixture) registerInstance(t *testing.T, ec2ID string) *ecs.ContainerInstance {
 	t.Helper()
-	ci, err := f.backend.RegisterContainerInstance(f.ctx, RegisterInstanceInput{
+	ci, err := f.backend.RegisterContainerInstance(f.ctx, ecs.RegisterInstanceInput{
 		Cluster: "web", EC2InstanceID: ec2ID, InstanceType: "t3.medium", AvailabilityZone: "us-east-1a",
 		ImageID: "ami-0123", CPU: 2048, MemoryMiB: 3891, Attributes: map[string]string{"berth.asg-arn": asgARN, "team": "a"},
 	})
@@ -32,16 +33,13 @@ func TestRegisterContainerInstance(t *testing.T) {
 	if again := f.registerInstance(t, "i-0aaa"); again.ContainerInstanceArn != ci.ContainerInstanceArn {
 		t.Errorf("registering the same EC2 instance twice made a second container instance")
 	}
-	_, err := f.backend.RegisterContainerInstance(f.ctx, RegisterInstanceInput{Cluster: "nope", EC2InstanceID: "i-0bbb"})
-	var aerr *protocol.Error
-	if !errors.As(err, &aerr) || aerr.Code != "ClusterNotFoundException" {
-		t.Fatalf("unknown cluster: %v, want ClusterNotFoundException", err)
-	}
+	_, err := f.backend.RegisterContainerInstance(f.ctx, ecs.RegisterInstanceInput{Cluster: "nope", EC2InstanceID: "i-0bbb"})
+	localcloudtest.WantCode(t, err, "ClusterNotFoundException")
 
 	out, err := f.client.DescribeContainerInstances(f.ctx, &awsecs.DescribeContainerInstancesInput{
 		Cluster: aws.String("web"), ContainerInstances: []string{ci.ContainerInstanceArn, "0123456789abcdef0123456789abcdef"},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(out.ContainerInstances) != 1 || len(out.Failures) != 1 || aws.ToString(out.Failures[0].Reason) != "MISSING" {
 		t.Fatalf("describe: %d instances, failures %+v", len(out.ContainerInstances), out.Failures)
 	}
@@ -76,38 +74,38 @@ func TestRegisterContainerInstance(t *testing.T) {
 	}
 
 	clusters, err := f.client.DescribeClusters(f.ctx, &awsecs.DescribeClustersInput{Clusters: []string{"web"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if clusters.Clusters[0].RegisteredContainerInstancesCount != 1 {
 		t.Errorf("registeredContainerInstancesCount = %d", clusters.Clusters[0].RegisteredContainerInstancesCount)
 	}
 	_, err = f.client.DeleteCluster(f.ctx, &awsecs.DeleteClusterInput{Cluster: aws.String("web")})
-	wantCode(t, err, "ClusterContainsContainerInstancesException")
+	localcloudtest.WantCode(t, err, "ClusterContainsContainerInstancesException")
 
 	drained, err := f.client.UpdateContainerInstancesState(f.ctx, &awsecs.UpdateContainerInstancesStateInput{
 		Cluster: aws.String("web"), ContainerInstances: []string{ci.ContainerInstanceArn}, Status: types.ContainerInstanceStatusDraining,
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if aws.ToString(drained.ContainerInstances[0].Status) != "DRAINING" {
 		t.Errorf("status after drain = %s", aws.ToString(drained.ContainerInstances[0].Status))
 	}
 	list, err := f.client.ListContainerInstances(f.ctx, &awsecs.ListContainerInstancesInput{Cluster: aws.String("web"), Status: types.ContainerInstanceStatusActive})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(list.ContainerInstanceArns) != 0 {
 		t.Errorf("ACTIVE filter listed a DRAINING instance")
 	}
 	list, err = f.client.ListContainerInstances(f.ctx, &awsecs.ListContainerInstancesInput{Cluster: aws.String("web")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(list.ContainerInstanceArns) != 1 {
 		t.Errorf("unfiltered list = %v", list.ContainerInstanceArns)
 	}
 
 	dereg, err := f.client.DeregisterContainerInstance(f.ctx, &awsecs.DeregisterContainerInstanceInput{Cluster: aws.String("web"), ContainerInstance: aws.String(ci.ContainerInstanceArn)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if aws.ToString(dereg.ContainerInstance.Status) != "INACTIVE" {
 		t.Errorf("status after deregistration = %s", aws.ToString(dereg.ContainerInstance.Status))
 	}
 	_, err = f.client.DeleteCluster(f.ctx, &awsecs.DeleteClusterInput{Cluster: aws.String("web")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 }
 
 func TestRunAndStopTask(t *testing.T) {
@@ -119,7 +117,7 @@ func TestRunAndStopTask(t *testing.T) {
 		Cluster: aws.String("web"), TaskDefinition: aws.String("app"), Count: aws.Int32(2), StartedBy: aws.String("me"),
 		NetworkConfiguration: network,
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(out.Tasks) != 2 || out.Failures == nil || len(out.Failures) != 0 {
 		t.Fatalf("run: %d tasks, failures %v", len(out.Tasks), out.Failures)
 	}
@@ -148,19 +146,19 @@ func TestRunAndStopTask(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.client.RunTask(f.ctx, tt.in)
-			wantCode(t, err, tt.code)
+			localcloudtest.WantCode(t, err, tt.code)
 		})
 	}
 
 	// An EC2 launch with no instances fails the way ECS reports it.
 	noCapacity, err := f.client.RunTask(f.ctx, &awsecs.RunTaskInput{Cluster: aws.String("web"), TaskDefinition: aws.String("app"), LaunchType: types.LaunchTypeEc2, NetworkConfiguration: network})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(noCapacity.Tasks) != 0 || len(noCapacity.Failures) != 1 {
 		t.Errorf("EC2 launch without instances: %d tasks, failures %+v", len(noCapacity.Tasks), noCapacity.Failures)
 	}
 
 	stopped, err := f.client.StopTask(f.ctx, &awsecs.StopTaskInput{Cluster: aws.String("web"), Task: task.TaskArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	st := stopped.Task
 	if aws.ToString(st.DesiredStatus) != "STOPPED" || st.StopCode != types.TaskStopCodeUserInitiated || aws.ToString(st.StoppedReason) != "Task stopped by user" || st.StoppingAt == nil {
 		t.Errorf("stopped: desired %s code %s reason %q stoppingAt %v", aws.ToString(st.DesiredStatus), st.StopCode, aws.ToString(st.StoppedReason), st.StoppingAt)
@@ -169,24 +167,24 @@ func TestRunAndStopTask(t *testing.T) {
 		t.Errorf("a never placed task did not stop at once: %s", aws.ToString(st.LastStatus))
 	}
 	_, err = f.client.StopTask(f.ctx, &awsecs.StopTaskInput{Cluster: aws.String("web"), Task: aws.String("0123456789abcdef0123456789abcdef")})
-	wantCode(t, err, "InvalidParameterException")
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
 
 	other := out.Tasks[1]
 	reasoned, err := f.client.StopTask(f.ctx, &awsecs.StopTaskInput{Cluster: aws.String("web"), Task: other.TaskArn, Reason: aws.String("deploy")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if aws.ToString(reasoned.Task.StoppedReason) != "deploy" {
 		t.Errorf("stoppedReason = %q", aws.ToString(reasoned.Task.StoppedReason))
 	}
 
 	described, err := f.client.DescribeTasks(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("web"), Tasks: []string{aws.ToString(task.TaskArn), "ffffffffffffffffffffffffffffffff"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(described.Tasks) != 1 || len(described.Failures) != 1 || aws.ToString(described.Failures[0].Reason) != "MISSING" {
 		t.Errorf("describe: %d tasks, failures %+v", len(described.Tasks), described.Failures)
 	}
 	running, err := f.client.ListTasks(f.ctx, &awsecs.ListTasksInput{Cluster: aws.String("web")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	stoppedList, err := f.client.ListTasks(f.ctx, &awsecs.ListTasksInput{Cluster: aws.String("web"), DesiredStatus: types.DesiredStatusStopped, Family: aws.String("app"), StartedBy: aws.String("me")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(running.TaskArns) != 0 || len(stoppedList.TaskArns) != 2 {
 		t.Errorf("running %v, stopped %v", running.TaskArns, stoppedList.TaskArns)
 	}
@@ -199,7 +197,7 @@ func TestStateAPI(t *testing.T) {
 	ci := f.registerInstance(t, "i-0aaa")
 
 	var taskARN string
-	err := f.backend.Update(ctx, func(s *State) error {
+	err := f.backend.Update(ctx, func(s *ecs.State) error {
 		cluster, err := s.Cluster("web")
 		if err != nil {
 			return err
@@ -218,23 +216,23 @@ func TestStateAPI(t *testing.T) {
 		t.Fatalf("Update: %v", err)
 	}
 	out, err := f.client.DescribeTasks(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("web"), Tasks: []string{taskARN}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(out.Tasks) != 1 || aws.ToString(out.Tasks[0].LastStatus) != "RUNNING" || aws.ToString(out.Tasks[0].ContainerInstanceArn) != ci.ContainerInstanceArn {
 		t.Fatalf("the scheduler's task is not described: %+v", out.Tasks)
 	}
 	clusters, err := f.client.DescribeClusters(f.ctx, &awsecs.DescribeClustersInput{Clusters: []string{"web"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if clusters.Clusters[0].RunningTasksCount != 1 {
 		t.Errorf("runningTasksCount = %d", clusters.Clusters[0].RunningTasksCount)
 	}
 	_, err = f.client.DeleteCluster(f.ctx, &awsecs.DeleteClusterInput{Cluster: aws.String("web")})
-	wantCode(t, err, "ClusterContainsContainerInstancesException")
+	localcloudtest.WantCode(t, err, "ClusterContainsContainerInstancesException")
 	_, err = f.client.DeregisterContainerInstance(f.ctx, &awsecs.DeregisterContainerInstanceInput{Cluster: aws.String("web"), ContainerInstance: aws.String(ci.ContainerInstanceArn)})
-	wantCode(t, err, "InvalidParameterException")
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
 
 	// A failing transaction writes nothing.
 	errBoom := context.Canceled
-	err = f.backend.Update(ctx, func(s *State) error {
+	err = f.backend.Update(ctx, func(s *ecs.State) error {
 		task, err := s.Task("web", taskARN)
 		if err != nil {
 			return err
@@ -250,10 +248,10 @@ func TestStateAPI(t *testing.T) {
 	}
 
 	// Events are newest first and capped.
-	err = f.backend.Update(ctx, func(s *State) error {
-		svc := &Service{ServiceArn: "arn:aws:ecs:us-east-1:000000000000:service/web/api", ServiceName: "api", ClusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/web", Status: "ACTIVE"}
+	err = f.backend.Update(ctx, func(s *ecs.State) error {
+		svc := &ecs.Service{ServiceArn: "arn:aws:ecs:us-east-1:000000000000:service/web/api", ServiceName: "api", ClusterArn: "arn:aws:ecs:us-east-1:000000000000:cluster/web", Status: "ACTIVE"}
 		for i := range 120 {
-			s.AddServiceEvent(svc, "event "+itoa(i))
+			s.AddServiceEvent(svc, "event "+strconv.Itoa(i))
 		}
 		if len(svc.Events) != 100 || svc.Events[0].Message != "event 119" {
 			t.Errorf("events: %d, newest %q", len(svc.Events), svc.Events[0].Message)
@@ -263,7 +261,7 @@ func TestStateAPI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-	_ = f.backend.View(ctx, func(s *State) error {
+	_ = f.backend.View(ctx, func(s *ecs.State) error {
 		task, err := s.Task("arn:aws:ecs:us-east-1:000000000000:cluster/web", taskARN)
 		if err != nil || task == nil || task.LastStatus != "RUNNING" {
 			t.Errorf("an aborted transaction changed the task: %+v, %v", task, err)
@@ -280,28 +278,28 @@ func TestStoppedTasksExpire(t *testing.T) {
 	f := start(t)
 	f.stack(t)
 	now := time.Now()
-	f.backend.now = func() time.Time { return now }
+	f.backend.SetClock(func() time.Time { return now })
 	network := &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}}
 	out, err := f.client.RunTask(f.ctx, &awsecs.RunTaskInput{Cluster: aws.String("web"), TaskDefinition: aws.String("app"), NetworkConfiguration: network})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.StopTask(f.ctx, &awsecs.StopTaskInput{Cluster: aws.String("web"), Task: out.Tasks[0].TaskArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 
 	now = now.Add(59 * time.Minute)
 	described, err := f.client.DescribeTasks(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("web"), Tasks: []string{aws.ToString(out.Tasks[0].TaskArn)}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(described.Tasks) != 1 {
 		t.Errorf("a task stopped 59 minutes ago is gone")
 	}
 	now = now.Add(2 * time.Minute)
 	described, err = f.client.DescribeTasks(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("web"), Tasks: []string{aws.ToString(out.Tasks[0].TaskArn)}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(described.Tasks) != 0 || len(described.Failures) != 1 {
 		t.Errorf("a task stopped 61 minutes ago is still visible")
 	}
 	// The next write forgets it for good.
 	_, err = f.client.DeleteCluster(f.ctx, &awsecs.DeleteClusterInput{Cluster: aws.String("web")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 }
 
 func TestNewTaskOfAService(t *testing.T) {
@@ -311,10 +309,10 @@ func TestNewTaskOfAService(t *testing.T) {
 	in.PropagateTags = types.PropagateTagsService
 	in.EnableECSManagedTags = true
 	_, err := f.client.CreateService(f.ctx, in)
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 
 	var taskARN string
-	err = f.backend.Update(f.ctx, func(s *State) error {
+	err = f.backend.Update(f.ctx, func(s *ecs.State) error {
 		cluster, err := s.Cluster("web")
 		if err != nil {
 			return err
@@ -331,7 +329,7 @@ func TestNewTaskOfAService(t *testing.T) {
 		t.Fatalf("Update: %v", err)
 	}
 	out, err := f.client.DescribeTasks(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("web"), Tasks: []string{taskARN}, Include: []types.TaskField{types.TaskFieldTags}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	task := out.Tasks[0]
 	tags := map[string]string{}
 	for _, tag := range task.Tags {
@@ -344,7 +342,7 @@ func TestNewTaskOfAService(t *testing.T) {
 		t.Errorf("task: provider %s group %s startedBy %s", aws.ToString(task.CapacityProviderName), aws.ToString(task.Group), aws.ToString(task.StartedBy))
 	}
 	listed, err := f.client.ListTasks(f.ctx, &awsecs.ListTasksInput{Cluster: aws.String("web"), ServiceName: aws.String("api")})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(listed.TaskArns) != 1 {
 		t.Errorf("ListTasks by service = %v", listed.TaskArns)
 	}

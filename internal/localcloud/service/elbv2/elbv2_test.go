@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
 func createLB(t *testing.T, f *fixture, name string) types.LoadBalancer {
@@ -17,7 +19,7 @@ func createLB(t *testing.T, f *fixture, name string) types.LoadBalancer {
 		Name: aws.String(name), Subnets: []string{"subnet-a", "subnet-b"}, SecurityGroups: []string{"sg-1"},
 		Tags: []types.Tag{{Key: aws.String("app"), Value: aws.String("web")}},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	return out.LoadBalancers[0]
 }
 
@@ -27,7 +29,7 @@ func createTG(t *testing.T, f *fixture, name string) types.TargetGroup {
 		Name: aws.String(name), Protocol: types.ProtocolEnumHttp, Port: aws.Int32(8000), VpcId: aws.String("vpc-1"),
 		TargetType: types.TargetTypeEnumIp,
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	return out.TargetGroups[0]
 }
 
@@ -53,7 +55,7 @@ func TestLoadBalancerLifecycle(t *testing.T) {
 	internal, err := f.client.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{
 		Name: aws.String("api"), Scheme: types.LoadBalancerSchemeEnumInternal, Subnets: []string{"subnet-a", "subnet-b"},
 	})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if !strings.HasPrefix(*internal.LoadBalancers[0].DNSName, "internal-api-") {
 		t.Errorf("internal DNS name %s", *internal.LoadBalancers[0].DNSName)
 	}
@@ -82,24 +84,24 @@ func TestLoadBalancerLifecycle(t *testing.T) {
 	for _, tt := range errors {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.client.CreateLoadBalancer(ctx, &tt.in)
-			wantCode(t, err, tt.code)
+			localcloudtest.WantCode(t, err, tt.code)
 		})
 	}
 
 	byName, err := f.client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{"web"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(byName.LoadBalancers) != 1 || *byName.LoadBalancers[0].LoadBalancerArn != *lb.LoadBalancerArn {
 		t.Errorf("describe by name: %+v", byName.LoadBalancers)
 	}
 	_, err = f.client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{Names: []string{"web", "missing"}})
-	wantCode(t, err, "LoadBalancerNotFound")
+	localcloudtest.WantCode(t, err, "LoadBalancerNotFound")
 
 	// Pagination walks every load balancer once.
 	var names []string
 	pager := elb.NewDescribeLoadBalancersPaginator(f.client, &elb.DescribeLoadBalancersInput{PageSize: aws.Int32(1)})
 	for pager.HasMorePages() {
 		page, err := pager.NextPage(ctx)
-		wantCode(t, err, "")
+		localcloudtest.WantCode(t, err, "")
 		for _, l := range page.LoadBalancers {
 			names = append(names, *l.LoadBalancerName)
 		}
@@ -109,41 +111,41 @@ func TestLoadBalancerLifecycle(t *testing.T) {
 	}
 
 	attrs, err := f.client.DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: lb.LoadBalancerArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if got := attribute(attrs.Attributes, "idle_timeout.timeout_seconds"); got != "60" {
 		t.Errorf("idle timeout default %q", got)
 	}
 	_, err = f.client.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: lb.LoadBalancerArn,
 		Attributes: []types.LoadBalancerAttribute{{Key: aws.String("idle_timeout.timeout_seconds"), Value: aws.String("0")}}})
-	wantCode(t, err, "ValidationError")
+	localcloudtest.WantCode(t, err, "ValidationError")
 	_, err = f.client.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: lb.LoadBalancerArn,
 		Attributes: []types.LoadBalancerAttribute{{Key: aws.String("deletion_protection.enabled"), Value: aws.String("true")}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancerArn})
-	wantCode(t, err, "OperationNotPermitted")
+	localcloudtest.WantCode(t, err, "OperationNotPermitted")
 	_, err = f.client.ModifyLoadBalancerAttributes(ctx, &elb.ModifyLoadBalancerAttributesInput{LoadBalancerArn: lb.LoadBalancerArn,
 		Attributes: []types.LoadBalancerAttribute{{Key: aws.String("deletion_protection.enabled"), Value: aws.String("false")}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 
 	sgs, err := f.client.SetSecurityGroups(ctx, &elb.SetSecurityGroupsInput{LoadBalancerArn: lb.LoadBalancerArn, SecurityGroups: []string{"sg-2", "sg-3"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if !slices.Equal(sgs.SecurityGroupIds, []string{"sg-2", "sg-3"}) {
 		t.Errorf("security groups %v", sgs.SecurityGroupIds)
 	}
 	subnets, err := f.client.SetSubnets(ctx, &elb.SetSubnetsInput{LoadBalancerArn: lb.LoadBalancerArn, Subnets: []string{"subnet-c", "subnet-d", "subnet-e"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(subnets.AvailabilityZones) != 3 {
 		t.Errorf("zones %+v", subnets.AvailabilityZones)
 	}
 	_, err = f.client.SetSubnets(ctx, &elb.SetSubnetsInput{LoadBalancerArn: aws.String(strings.Replace(*lb.LoadBalancerArn, "/web/", "/gone/", 1)), Subnets: []string{"subnet-c", "subnet-d"}})
-	wantCode(t, err, "LoadBalancerNotFound")
+	localcloudtest.WantCode(t, err, "LoadBalancerNotFound")
 
 	_, err = f.client.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancerArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancerArn})
-	wantCode(t, err, "") // idempotent
+	localcloudtest.WantCode(t, err, "") // idempotent
 	_, err = f.client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{*lb.LoadBalancerArn}})
-	wantCode(t, err, "LoadBalancerNotFound")
+	localcloudtest.WantCode(t, err, "LoadBalancerNotFound")
 }
 
 func attribute[T interface {
@@ -194,20 +196,20 @@ func TestTargetGroupLifecycle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.client.CreateTargetGroup(ctx, &tt.in)
-			wantCode(t, err, tt.code)
+			localcloudtest.WantCode(t, err, tt.code)
 		})
 	}
 
 	modified, err := f.client.ModifyTargetGroup(ctx, &elb.ModifyTargetGroupInput{TargetGroupArn: tg.TargetGroupArn,
 		HealthCheckIntervalSeconds: aws.Int32(5), HealthCheckTimeoutSeconds: aws.Int32(2), HealthyThresholdCount: aws.Int32(2),
 		HealthCheckPath: aws.String("/health"), Matcher: &types.Matcher{HttpCode: aws.String("200-299")}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if m := modified.TargetGroups[0]; *m.HealthCheckIntervalSeconds != 5 || *m.HealthCheckPath != "/health" || *m.Matcher.HttpCode != "200-299" {
 		t.Errorf("modified %+v", m)
 	}
 
 	attrs, err := f.client.DescribeTargetGroupAttributes(ctx, &elb.DescribeTargetGroupAttributesInput{TargetGroupArn: tg.TargetGroupArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	for key, want := range map[string]string{"deregistration_delay.timeout_seconds": "300", "stickiness.enabled": "false",
 		"stickiness.type": "lb_cookie", "load_balancing.algorithm.type": "round_robin", "slow_start.duration_seconds": "0"} {
 		if got := attribute(attrs.Attributes, key); got != want {
@@ -223,15 +225,15 @@ func TestTargetGroupLifecycle(t *testing.T) {
 	} {
 		_, err := f.client.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: tg.TargetGroupArn,
 			Attributes: []types.TargetGroupAttribute{{Key: aws.String(tt.key), Value: aws.String(tt.value)}}})
-		wantCode(t, err, tt.code)
+		localcloudtest.WantCode(t, err, tt.code)
 	}
 
 	_, err = f.client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{"missing"}})
-	wantCode(t, err, "TargetGroupNotFound")
+	localcloudtest.WantCode(t, err, "TargetGroupNotFound")
 	_, err = f.client.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: tg.TargetGroupArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{*tg.TargetGroupArn}})
-	wantCode(t, err, "TargetGroupNotFound")
+	localcloudtest.WantCode(t, err, "TargetGroupNotFound")
 }
 
 func TestListenersAndRules(t *testing.T) {
@@ -243,7 +245,7 @@ func TestListenersAndRules(t *testing.T) {
 
 	listener, err := f.client.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancerArn,
 		Protocol: types.ProtocolEnumHttp, Port: aws.Int32(80), DefaultActions: forward(*tg.TargetGroupArn)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	l := listener.Listeners[0]
 	action := l.DefaultActions[0]
 	if action.ForwardConfig == nil || len(action.ForwardConfig.TargetGroups) != 1 || *action.ForwardConfig.TargetGroups[0].Weight != 1 || *action.Order != 1 {
@@ -251,7 +253,7 @@ func TestListenersAndRules(t *testing.T) {
 	}
 
 	groups, err := f.client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{LoadBalancerArn: lb.LoadBalancerArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(groups.TargetGroups) != 1 || !slices.Equal(groups.TargetGroups[0].LoadBalancerArns, []string{*lb.LoadBalancerArn}) {
 		t.Errorf("target groups of the load balancer: %+v", groups.TargetGroups)
 	}
@@ -271,13 +273,13 @@ func TestListenersAndRules(t *testing.T) {
 	for _, tt := range listenerErrors {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.client.CreateListener(ctx, &tt.in)
-			wantCode(t, err, tt.code)
+			localcloudtest.WantCode(t, err, tt.code)
 		})
 	}
 
 	redirect, err := f.client.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancerArn, Protocol: types.ProtocolEnumHttp, Port: aws.Int32(8080),
 		DefaultActions: []types.Action{{Type: types.ActionTypeEnumRedirect, RedirectConfig: &types.RedirectActionConfig{Port: aws.String("80"), StatusCode: types.RedirectActionStatusCodeEnumHttp301}}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if rc := redirect.Listeners[0].DefaultActions[0].RedirectConfig; *rc.Host != "#{host}" || *rc.Port != "80" || *rc.Path != "/#{path}" {
 		t.Errorf("redirect %+v", rc)
 	}
@@ -285,24 +287,24 @@ func TestListenersAndRules(t *testing.T) {
 	rule, err := f.client.CreateRule(ctx, &elb.CreateRuleInput{ListenerArn: l.ListenerArn, Priority: aws.Int32(10),
 		Conditions: []types.RuleCondition{{Field: aws.String("path-pattern"), Values: []string{"/api/*"}}},
 		Actions:    forward(*spare.TargetGroupArn)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	r := rule.Rules[0]
 	if *r.Priority != "10" || *r.IsDefault || r.Conditions[0].PathPatternConfig == nil || r.Conditions[0].PathPatternConfig.Values[0] != "/api/*" {
 		t.Errorf("rule %+v", r)
 	}
 	_, err = f.client.CreateRule(ctx, &elb.CreateRuleInput{ListenerArn: l.ListenerArn, Priority: aws.Int32(10),
 		Conditions: []types.RuleCondition{{Field: aws.String("host-header"), Values: []string{"a.example"}}}, Actions: forward(*spare.TargetGroupArn)})
-	wantCode(t, err, "PriorityInUse")
+	localcloudtest.WantCode(t, err, "PriorityInUse")
 	_, err = f.client.CreateRule(ctx, &elb.CreateRuleInput{ListenerArn: l.ListenerArn, Priority: aws.Int32(11),
 		Conditions: []types.RuleCondition{{Field: aws.String("cookie"), Values: []string{"x"}}}, Actions: forward(*spare.TargetGroupArn)})
-	wantCode(t, err, "ValidationError")
+	localcloudtest.WantCode(t, err, "ValidationError")
 	second, err := f.client.CreateRule(ctx, &elb.CreateRuleInput{ListenerArn: l.ListenerArn, Priority: aws.Int32(20),
 		Conditions: []types.RuleCondition{{Field: aws.String("http-header"), HttpHeaderConfig: &types.HttpHeaderConditionConfig{HttpHeaderName: aws.String("X-Env"), Values: []string{"dev"}}}},
 		Actions:    []types.Action{{Type: types.ActionTypeEnumFixedResponse, FixedResponseConfig: &types.FixedResponseActionConfig{StatusCode: aws.String("404"), ContentType: aws.String("text/plain"), MessageBody: aws.String("no")}}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 
 	rules, err := f.client.DescribeRules(ctx, &elb.DescribeRulesInput{ListenerArn: l.ListenerArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	var priorities []string
 	for _, r := range rules.Rules {
 		priorities = append(priorities, *r.Priority)
@@ -313,30 +315,30 @@ func TestListenersAndRules(t *testing.T) {
 	defaultRule := rules.Rules[2]
 
 	_, err = f.client.SetRulePriorities(ctx, &elb.SetRulePrioritiesInput{RulePriorities: []types.RulePriorityPair{{RuleArn: r.RuleArn, Priority: aws.Int32(20)}}})
-	wantCode(t, err, "PriorityInUse")
+	localcloudtest.WantCode(t, err, "PriorityInUse")
 	swapped, err := f.client.SetRulePriorities(ctx, &elb.SetRulePrioritiesInput{RulePriorities: []types.RulePriorityPair{
 		{RuleArn: r.RuleArn, Priority: aws.Int32(20)}, {RuleArn: second.Rules[0].RuleArn, Priority: aws.Int32(10)}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(swapped.Rules) != 2 || *swapped.Rules[0].RuleArn != *second.Rules[0].RuleArn {
 		t.Errorf("swapped %+v", swapped.Rules)
 	}
 	_, err = f.client.DeleteRule(ctx, &elb.DeleteRuleInput{RuleArn: defaultRule.RuleArn})
-	wantCode(t, err, "OperationNotPermitted")
+	localcloudtest.WantCode(t, err, "OperationNotPermitted")
 
 	// The spare group is in use by a rule; the main one by the listener.
 	_, err = f.client.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: spare.TargetGroupArn})
-	wantCode(t, err, "ResourceInUse")
+	localcloudtest.WantCode(t, err, "ResourceInUse")
 	_, err = f.client.ModifyRule(ctx, &elb.ModifyRuleInput{RuleArn: r.RuleArn, Actions: forward(*tg.TargetGroupArn)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: spare.TargetGroupArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 
 	// Tags across every kind of resource.
 	arns := []string{*lb.LoadBalancerArn, *tg.TargetGroupArn, *l.ListenerArn, *r.RuleArn, *defaultRule.RuleArn}
 	_, err = f.client.AddTags(ctx, &elb.AddTagsInput{ResourceArns: arns, Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("edge")}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	tags, err := f.client.DescribeTags(ctx, &elb.DescribeTagsInput{ResourceArns: arns})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(tags.TagDescriptions) != len(arns) {
 		t.Fatalf("tag descriptions %+v", tags.TagDescriptions)
 	}
@@ -346,32 +348,32 @@ func TestListenersAndRules(t *testing.T) {
 		}
 	}
 	_, err = f.client.RemoveTags(ctx, &elb.RemoveTagsInput{ResourceArns: []string{*lb.LoadBalancerArn}, TagKeys: []string{"team", "app"}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	tags, err = f.client.DescribeTags(ctx, &elb.DescribeTagsInput{ResourceArns: []string{*lb.LoadBalancerArn}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(tags.TagDescriptions[0].Tags) != 0 {
 		t.Errorf("tags left %+v", tags.TagDescriptions[0].Tags)
 	}
 	_, err = f.client.DescribeTags(ctx, &elb.DescribeTagsInput{ResourceArns: []string{strings.Replace(*tg.TargetGroupArn, "/web/", "/nope/", 1)}})
-	wantCode(t, err, "TargetGroupNotFound")
+	localcloudtest.WantCode(t, err, "TargetGroupNotFound")
 
 	modified, err := f.client.ModifyListener(ctx, &elb.ModifyListenerInput{ListenerArn: l.ListenerArn, Port: aws.Int32(8080)})
-	wantCode(t, err, "DuplicateListener")
+	localcloudtest.WantCode(t, err, "DuplicateListener")
 	_ = modified
 	moved, err := f.client.ModifyListener(ctx, &elb.ModifyListenerInput{ListenerArn: l.ListenerArn, Port: aws.Int32(81),
 		DefaultActions: []types.Action{{Type: types.ActionTypeEnumFixedResponse, FixedResponseConfig: &types.FixedResponseActionConfig{StatusCode: aws.String("503")}}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if *moved.Listeners[0].Port != 81 || moved.Listeners[0].DefaultActions[0].Type != types.ActionTypeEnumFixedResponse {
 		t.Errorf("modified listener %+v", moved.Listeners[0])
 	}
 
 	// Deleting the load balancer takes its listeners and rules with it.
 	_, err = f.client.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: lb.LoadBalancerArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.DescribeListeners(ctx, &elb.DescribeListenersInput{ListenerArns: []string{*l.ListenerArn}})
-	wantCode(t, err, "ListenerNotFound")
+	localcloudtest.WantCode(t, err, "ListenerNotFound")
 	_, err = f.client.DescribeRules(ctx, &elb.DescribeRulesInput{RuleArns: []string{*r.RuleArn}})
-	wantCode(t, err, "RuleNotFound")
+	localcloudtest.WantCode(t, err, "RuleNotFound")
 	_, err = f.client.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: tg.TargetGroupArn})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 }

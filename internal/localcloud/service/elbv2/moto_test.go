@@ -3,59 +3,17 @@ package elbv2_test
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/berthdev/berth/internal/deploytest"
 )
-
-// startMoto runs moto_server on a free port until the test ends.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("moto_server"); err != nil {
-		t.Skip("moto_server not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	cmd := exec.Command("moto_server", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	// Waiting for a server to accept connections is readiness polling, not
-	// a timing assertion: the deadline only bounds a broken start.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(endpoint + "/moto-api/")
-		if err == nil {
-			_ = resp.Body.Close()
-			return endpoint
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not start: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func elbClient(endpoint string) *elb.Client {
-	return elb.New(elb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
-}
 
 // scenario runs one create/describe/delete sequence and records what a
 // client can observe: values and error codes, not ids.
@@ -127,9 +85,8 @@ func scenario(t *testing.T, client *elb.Client, subnets []string, vpcID string) 
 }
 
 func TestAgainstMoto(t *testing.T) {
-	motoEndpoint := startMoto(t)
-	ec2Client := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: aws.String(motoEndpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	moto := deploytest.ConfigFor(deploytest.Moto(t))
+	ec2Client := ec2.NewFromConfig(moto)
 	vpc, err := ec2Client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +100,7 @@ func TestAgainstMoto(t *testing.T) {
 		subnets = append(subnets, *s.Subnet.SubnetId)
 	}
 
-	want := scenario(t, elbClient(motoEndpoint), subnets, *vpc.Vpc.VpcId)
+	want := scenario(t, elb.NewFromConfig(moto), subnets, *vpc.Vpc.VpcId)
 	got := scenario(t, start(t).client, subnets, *vpc.Vpc.VpcId)
 	if !reflect.DeepEqual(got, want) {
 		for i := range max(len(got), len(want)) {

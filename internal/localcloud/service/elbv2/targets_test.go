@@ -11,6 +11,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
 )
 
@@ -19,7 +20,7 @@ type healthRow struct{ id, state, reason string }
 func describeHealth(t *testing.T, f *fixture, tgARN string) []healthRow {
 	t.Helper()
 	out, err := f.client.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgARN)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	var rows []healthRow
 	for _, d := range out.TargetHealthDescriptions {
 		rows = append(rows, healthRow{*d.Target.Id, string(d.TargetHealth.State), string(d.TargetHealth.Reason)})
@@ -34,41 +35,41 @@ func TestTargetHealthTransitions(t *testing.T) {
 	arn := *tg.TargetGroupArn
 	target := elbv2.Target{ID: "10.0.0.5"}
 
-	wantCode(t, f.backend.RegisterTargets(ctx, arn, []elbv2.Target{target}), "")
+	localcloudtest.WantCode(t, f.backend.RegisterTargets(ctx, arn, []elbv2.Target{target}), "")
 	if got := describeHealth(t, f, arn); len(got) != 1 || got[0] != (healthRow{"10.0.0.5", "unused", "Target.NotInUse"}) {
 		t.Fatalf("before any listener: %v", got)
 	}
 
 	_, err := f.client.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancerArn,
 		Protocol: types.ProtocolEnumHttp, Port: aws.Int32(80), DefaultActions: forward(arn)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if got := describeHealth(t, f, arn); got[0] != (healthRow{"10.0.0.5", "initial", "Elb.RegistrationInProgress"}) {
 		t.Fatalf("registered: %v", got)
 	}
 	out, err := f.client.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(arn)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if d := out.TargetHealthDescriptions[0]; *d.Target.Port != 8000 || *d.HealthCheckPort != "8000" {
 		t.Errorf("port defaults to the group's: %+v", d)
 	}
 
-	wantCode(t, f.backend.SetTargetHealth(ctx, arn, target, "healthy", "", ""), "")
-	wantCode(t, f.backend.SetTargetHealth(ctx, arn, elbv2.Target{ID: "10.9.9.9"}, "healthy", "", ""), "") // unknown: ignored
+	localcloudtest.WantCode(t, f.backend.SetTargetHealth(ctx, arn, target, "healthy", "", ""), "")
+	localcloudtest.WantCode(t, f.backend.SetTargetHealth(ctx, arn, elbv2.Target{ID: "10.9.9.9"}, "healthy", "", ""), "") // unknown: ignored
 	if got := describeHealth(t, f, arn); len(got) != 1 || got[0] != (healthRow{"10.0.0.5", "healthy", ""}) {
 		t.Fatalf("after a passing check: %v", got)
 	}
 
 	// Draining lasts the deregistration delay (300 s by default) and
 	// re-registering brings the target back with its health.
-	wantCode(t, f.backend.DeregisterTargets(ctx, arn, []elbv2.Target{target}), "")
+	localcloudtest.WantCode(t, f.backend.DeregisterTargets(ctx, arn, []elbv2.Target{target}), "")
 	if got := describeHealth(t, f, arn); got[0] != (healthRow{"10.0.0.5", "draining", "Target.DeregistrationInProgress"}) {
 		t.Fatalf("deregistered: %v", got)
 	}
 	snap, err := f.backend.Snapshot(ctx)
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(snap.TargetGroups[0].Targets) != 0 {
 		t.Errorf("a draining target still receives traffic: %+v", snap.TargetGroups[0].Targets)
 	}
-	wantCode(t, f.backend.RegisterTargets(ctx, arn, []elbv2.Target{target}), "")
+	localcloudtest.WantCode(t, f.backend.RegisterTargets(ctx, arn, []elbv2.Target{target}), "")
 	if got := describeHealth(t, f, arn); got[0] != (healthRow{"10.0.0.5", "healthy", ""}) {
 		t.Fatalf("re-registered while draining: %v", got)
 	}
@@ -76,22 +77,22 @@ func TestTargetHealthTransitions(t *testing.T) {
 	// With no delay, a deregistered target is gone at once.
 	_, err = f.client.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(arn),
 		Attributes: []types.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("0")}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: aws.String(arn), Targets: []types.TargetDescription{{Id: aws.String("10.0.0.5")}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if got := describeHealth(t, f, arn); len(got) != 0 {
 		t.Fatalf("after draining with no delay: %v", got)
 	}
 	named, err := f.client.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(arn), Targets: []types.TargetDescription{{Id: aws.String("10.0.0.5")}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if h := named.TargetHealthDescriptions[0].TargetHealth; h.State != types.TargetHealthStateEnumUnused || h.Reason != types.TargetHealthReasonEnumNotRegistered {
 		t.Errorf("named unregistered target: %+v", h)
 	}
 
 	_, err = f.client.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(arn), Targets: []types.TargetDescription{{Id: aws.String("i-0123456789abcdef0")}}})
-	wantCode(t, err, "InvalidTarget")
+	localcloudtest.WantCode(t, err, "InvalidTarget")
 	_, err = f.client.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(arn + "0"), Targets: []types.TargetDescription{{Id: aws.String("10.0.0.6")}}})
-	wantCode(t, err, "TargetGroupNotFound")
+	localcloudtest.WantCode(t, err, "TargetGroupNotFound")
 }
 
 func TestSnapshot(t *testing.T) {
@@ -100,19 +101,19 @@ func TestSnapshot(t *testing.T) {
 	tg := createTG(t, f, "web")
 	_, err := f.client.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: tg.TargetGroupArn,
 		Attributes: []types.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("15")}}})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	listener, err := f.client.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancerArn,
 		Protocol: types.ProtocolEnumHttp, Port: aws.Int32(8080), DefaultActions: forward(*tg.TargetGroupArn)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	_, err = f.client.CreateRule(ctx, &elb.CreateRuleInput{ListenerArn: listener.Listeners[0].ListenerArn, Priority: aws.Int32(5),
 		Conditions: []types.RuleCondition{{Field: aws.String("query-string"), QueryStringConfig: &types.QueryStringConditionConfig{
 			Values: []types.QueryStringKeyValuePair{{Key: aws.String("v"), Value: aws.String("2")}}}}},
 		Actions: []types.Action{{Type: types.ActionTypeEnumFixedResponse, FixedResponseConfig: &types.FixedResponseActionConfig{StatusCode: aws.String("200")}}}})
-	wantCode(t, err, "")
-	wantCode(t, f.backend.RegisterTargets(ctx, *tg.TargetGroupArn, []elbv2.Target{{ID: "127.0.0.1", Port: 9001}, {ID: "127.0.0.2"}}), "")
+	localcloudtest.WantCode(t, err, "")
+	localcloudtest.WantCode(t, f.backend.RegisterTargets(ctx, *tg.TargetGroupArn, []elbv2.Target{{ID: "127.0.0.1", Port: 9001}, {ID: "127.0.0.2"}}), "")
 
 	snap, err := f.backend.Snapshot(ctx)
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 	if len(snap.LoadBalancers) != 1 || snap.LoadBalancers[0].DNSName != *lb.DNSName || snap.LoadBalancers[0].Scheme != "internet-facing" {
 		t.Errorf("load balancers %+v", snap.LoadBalancers)
 	}
@@ -145,7 +146,7 @@ func TestAWSCLI(t *testing.T) {
 	tg := createTG(t, f, "web")
 	_, err := f.client.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancerArn,
 		Protocol: types.ProtocolEnumHttp, Port: aws.Int32(80), DefaultActions: forward(*tg.TargetGroupArn)})
-	wantCode(t, err, "")
+	localcloudtest.WantCode(t, err, "")
 
 	run := func(args ...string) map[string]any {
 		t.Helper()

@@ -3,14 +3,12 @@ package iam_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
@@ -27,18 +25,6 @@ const (
 func newClient(t *testing.T) *iam.Client {
 	t.Helper()
 	return iam.NewFromConfig(localcloudtest.Start(t).Config)
-}
-
-// wantCode fails the test unless err is an AWS API error with the code.
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("want %s, got %v", code, err)
-	}
-	if apiErr.ErrorCode() != code {
-		t.Fatalf("want %s, got %s: %s", code, apiErr.ErrorCode(), apiErr.ErrorMessage())
-	}
 }
 
 // must returns v, failing the test on err: must(c.Op(ctx, in))(t).
@@ -84,10 +70,10 @@ func TestRoleAndInstanceProfileLifecycle(t *testing.T) {
 	}
 
 	_, err = c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Web-Exec"), AssumeRolePolicyDocument: aws.String(trustECSTasks)})
-	wantCode(t, err, "EntityAlreadyExists")
+	localcloudtest.WantCode(t, err, "EntityAlreadyExists")
 
 	_, err = c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("web-exec"), PolicyArn: aws.String("arn:aws:iam::aws:policy/NoSuchPolicy")})
-	wantCode(t, err, "NoSuchEntity")
+	localcloudtest.WantCode(t, err, "NoSuchEntity")
 	must(c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("web-exec"), PolicyArn: aws.String(executionPolicy)}))(t)
 	must(c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("web-exec"), PolicyArn: aws.String(executionPolicy)}))(t) // idempotent
 	attached := must(c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("web-exec")}))(t)
@@ -100,7 +86,7 @@ func TestRoleAndInstanceProfileLifecycle(t *testing.T) {
 	}
 
 	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("web-exec")})
-	wantCode(t, err, "DeleteConflict")
+	localcloudtest.WantCode(t, err, "DeleteConflict")
 
 	must(c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("web-exec"), PolicyName: aws.String("logs"), PolicyDocument: aws.String(allowLogs)}))(t)
 	inline := must(c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("web-exec"), PolicyName: aws.String("logs")}))(t)
@@ -113,9 +99,9 @@ func TestRoleAndInstanceProfileLifecycle(t *testing.T) {
 	}
 	must(c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("web-exec"), PolicyArn: aws.String(executionPolicy)}))(t)
 	_, err = c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("web-exec"), PolicyArn: aws.String(executionPolicy)})
-	wantCode(t, err, "NoSuchEntity")
+	localcloudtest.WantCode(t, err, "NoSuchEntity")
 	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("web-exec")})
-	wantCode(t, err, "DeleteConflict") // the inline policy still holds it
+	localcloudtest.WantCode(t, err, "DeleteConflict") // the inline policy still holds it
 	must(c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("web-exec"), PolicyName: aws.String("logs")}))(t)
 
 	profile := must(c.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web-ec2")}))(t)
@@ -125,23 +111,23 @@ func TestRoleAndInstanceProfileLifecycle(t *testing.T) {
 	must(c.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web-ec2"), RoleName: aws.String("web-exec")}))(t)
 	must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("other"), AssumeRolePolicyDocument: aws.String(trustECSTasks)}))(t)
 	_, err = c.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web-ec2"), RoleName: aws.String("other")})
-	wantCode(t, err, "LimitExceeded")
+	localcloudtest.WantCode(t, err, "LimitExceeded")
 	forRole := must(c.ListInstanceProfilesForRole(ctx, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String("web-exec")}))(t)
 	if len(forRole.InstanceProfiles) != 1 || len(forRole.InstanceProfiles[0].Roles) != 1 {
 		t.Errorf("ListInstanceProfilesForRole = %+v", forRole.InstanceProfiles)
 	}
 	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("web-exec")})
-	wantCode(t, err, "DeleteConflict")
+	localcloudtest.WantCode(t, err, "DeleteConflict")
 	_, err = c.DeleteInstanceProfile(ctx, &iam.DeleteInstanceProfileInput{InstanceProfileName: aws.String("web-ec2")})
-	wantCode(t, err, "DeleteConflict")
+	localcloudtest.WantCode(t, err, "DeleteConflict")
 
 	must(c.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("web-ec2"), RoleName: aws.String("web-exec")}))(t)
 	must(c.DeleteInstanceProfile(ctx, &iam.DeleteInstanceProfileInput{InstanceProfileName: aws.String("web-ec2")}))(t)
 	must(c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("web-exec")}))(t)
 	_, err = c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("web-exec")})
-	wantCode(t, err, "NoSuchEntity")
+	localcloudtest.WantCode(t, err, "NoSuchEntity")
 	_, err = c.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("web-ec2")})
-	wantCode(t, err, "NoSuchEntity")
+	localcloudtest.WantCode(t, err, "NoSuchEntity")
 }
 
 func TestCreateRoleValidation(t *testing.T) {
@@ -165,7 +151,7 @@ func TestCreateRoleValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := c.CreateRole(ctx, &tt.in)
-			wantCode(t, err, tt.code)
+			localcloudtest.WantCode(t, err, tt.code)
 		})
 	}
 	roles := must(c.ListRoles(ctx, &iam.ListRolesInput{}))(t)
@@ -202,7 +188,7 @@ func TestManagedPolicyVersions(t *testing.T) {
 		t.Fatalf("Policy = %+v", created.Policy)
 	}
 	_, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("LOGS"), PolicyDocument: aws.String(allowLogs)})
-	wantCode(t, err, "EntityAlreadyExists")
+	localcloudtest.WantCode(t, err, "EntityAlreadyExists")
 
 	v2 := must(c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, PolicyDocument: aws.String(allowLogs), SetAsDefault: true}))(t)
 	if aws.ToString(v2.PolicyVersion.VersionId) != "v2" || !v2.PolicyVersion.IsDefaultVersion {
@@ -217,15 +203,15 @@ func TestManagedPolicyVersions(t *testing.T) {
 		t.Errorf("versions = %+v", versions.Versions)
 	}
 	_, err = c.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: arn, VersionId: aws.String("v2")})
-	wantCode(t, err, "DeleteConflict") // the default version
+	localcloudtest.WantCode(t, err, "DeleteConflict") // the default version
 	_, err = c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn})
-	wantCode(t, err, "DeleteConflict") // a non-default version remains
+	localcloudtest.WantCode(t, err, "DeleteConflict") // a non-default version remains
 
 	must(c.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: arn, VersionId: aws.String("v1")}))(t)
 	must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trustECSTasks)}))(t)
 	must(c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("r"), PolicyArn: arn}))(t)
 	_, err = c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn})
-	wantCode(t, err, "DeleteConflict") // attached
+	localcloudtest.WantCode(t, err, "DeleteConflict") // attached
 
 	local := must(c.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal}))(t)
 	if len(local.Policies) != 1 || aws.ToInt32(local.Policies[0].AttachmentCount) != 1 {
@@ -246,7 +232,7 @@ func TestManagedPolicyVersions(t *testing.T) {
 	must(c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("r"), PolicyArn: arn}))(t)
 	must(c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn}))(t)
 	_, err = c.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: arn})
-	wantCode(t, err, "NoSuchEntity")
+	localcloudtest.WantCode(t, err, "NoSuchEntity")
 }
 
 func TestServiceLinkedRoles(t *testing.T) {
@@ -265,9 +251,9 @@ func TestServiceLinkedRoles(t *testing.T) {
 				t.Errorf("Arn = %s, want %s", aws.ToString(out.Role.Arn), want)
 			}
 			_, err := c.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String(tt.service)})
-			wantCode(t, err, "InvalidInput")
+			localcloudtest.WantCode(t, err, "InvalidInput")
 			_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(tt.role)})
-			wantCode(t, err, "UnmodifiableEntity")
+			localcloudtest.WantCode(t, err, "UnmodifiableEntity")
 		})
 	}
 }
@@ -294,7 +280,7 @@ func TestTagsAndGetUser(t *testing.T) {
 		t.Errorf("updated role = %+v", role.Role)
 	}
 	_, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("r"), PolicyDocument: aws.String("[")})
-	wantCode(t, err, "MalformedPolicyDocument")
+	localcloudtest.WantCode(t, err, "MalformedPolicyDocument")
 
 	user := must(c.GetUser(ctx, &iam.GetUserInput{}))(t)
 	if aws.ToString(user.User.Arn) != "arn:aws:iam::000000000000:root" {

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/localcloud/protocol"
@@ -24,17 +23,6 @@ func newClient(t *testing.T) (*cloudwatchlogs.Client, *localcloudtest.Cloud) {
 	t.Helper()
 	cloud := localcloudtest.Start(t)
 	return cloudwatchlogs.NewFromConfig(cloud.Config), cloud
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("want %s, got %v", code, err)
-	}
-	if apiErr.ErrorCode() != code {
-		t.Fatalf("want %s, got %s: %s", code, apiErr.ErrorCode(), apiErr.ErrorMessage())
-	}
 }
 
 // must returns v, failing the test on err: must(c.Op(ctx, in))(t).
@@ -67,10 +55,10 @@ func TestGroupsAndStreams(t *testing.T) {
 	c, _ := newClient(t)
 	must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/web"), Tags: map[string]string{"app": "web"}}))(t)
 	_, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/web")})
-	wantCode(t, err, "ResourceAlreadyExistsException")
+	localcloudtest.WantCode(t, err, "ResourceAlreadyExistsException")
 	for _, bad := range []string{"has space", "colon:name", strings.Repeat("a", 513)} {
 		_, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(bad)})
-		wantCode(t, err, "InvalidParameterException")
+		localcloudtest.WantCode(t, err, "InvalidParameterException")
 	}
 	must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/api")}))(t)
 	must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/other")}))(t)
@@ -99,7 +87,7 @@ func TestGroupsAndStreams(t *testing.T) {
 	}
 
 	_, err = c.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("/ecs/web"), RetentionInDays: aws.Int32(2)})
-	wantCode(t, err, "InvalidParameterException")
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
 	must(c.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("/ecs/web"), RetentionInDays: aws.Int32(7)}))(t)
 	groups = must(c.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/ecs/web")}))(t)
 	if aws.ToInt32(groups.LogGroups[0].RetentionInDays) != 7 {
@@ -115,9 +103,9 @@ func TestGroupsAndStreams(t *testing.T) {
 		must(c.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String("/ecs/web"), LogStreamName: aws.String(name), LogEvents: []types.InputLogEvent{event(at, name)}}))(t)
 	}
 	_, err = c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("/ecs/web"), LogStreamName: aws.String("web/a")})
-	wantCode(t, err, "ResourceAlreadyExistsException")
+	localcloudtest.WantCode(t, err, "ResourceAlreadyExistsException")
 	_, err = c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("/nope"), LogStreamName: aws.String("x")})
-	wantCode(t, err, "ResourceNotFoundException")
+	localcloudtest.WantCode(t, err, "ResourceNotFoundException")
 
 	streamNames := func(in *cloudwatchlogs.DescribeLogStreamsInput) string {
 		var names []string
@@ -149,16 +137,16 @@ func TestGroupsAndStreams(t *testing.T) {
 		})
 	}
 	_, err = c.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("/ecs/web"), OrderBy: types.OrderByLastEventTime, LogStreamNamePrefix: aws.String("w")})
-	wantCode(t, err, "InvalidParameterException")
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
 
 	must(c.DeleteLogStream(ctx, &cloudwatchlogs.DeleteLogStreamInput{LogGroupName: aws.String("/ecs/web"), LogStreamName: aws.String("web/a")}))(t)
 	_, err = c.DeleteLogStream(ctx, &cloudwatchlogs.DeleteLogStreamInput{LogGroupName: aws.String("/ecs/web"), LogStreamName: aws.String("web/a")})
-	wantCode(t, err, "ResourceNotFoundException")
+	localcloudtest.WantCode(t, err, "ResourceNotFoundException")
 	must(c.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("/ecs/web")}))(t)
 	_, err = c.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("/ecs/web")})
-	wantCode(t, err, "ResourceNotFoundException")
+	localcloudtest.WantCode(t, err, "ResourceNotFoundException")
 	_, err = c.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("/ecs/web"), LogStreamName: aws.String("web/b")})
-	wantCode(t, err, "ResourceNotFoundException")
+	localcloudtest.WantCode(t, err, "ResourceNotFoundException")
 }
 
 func TestPutAndGetLogEvents(t *testing.T) {
@@ -167,17 +155,17 @@ func TestPutAndGetLogEvents(t *testing.T) {
 	group, stream := aws.String("/ecs/web"), aws.String("s")
 	must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: group}))(t)
 	_, err := c.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: group, LogStreamName: stream, LogEvents: []types.InputLogEvent{event(time.Now(), "x")}})
-	wantCode(t, err, "ResourceNotFoundException") // the stream does not exist yet
+	localcloudtest.WantCode(t, err, "ResourceNotFoundException") // the stream does not exist yet
 	must(c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: group, LogStreamName: stream}))(t)
 
 	base := time.Now().Add(-time.Hour)
 	_, err = c.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: group, LogStreamName: stream,
 		LogEvents: []types.InputLogEvent{event(base.Add(time.Second), "late"), event(base, "early")}})
-	wantCode(t, err, "InvalidParameterException") // not chronological
+	localcloudtest.WantCode(t, err, "InvalidParameterException") // not chronological
 
 	_, err = c.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: group, LogStreamName: stream,
 		LogEvents: []types.InputLogEvent{event(base.Add(-25*time.Hour), "a"), event(base, "b")}})
-	wantCode(t, err, "InvalidParameterException") // spans more than 24 hours
+	localcloudtest.WantCode(t, err, "InvalidParameterException") // spans more than 24 hours
 
 	old := must(c.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: group, LogStreamName: stream,
 		LogEvents: []types.InputLogEvent{event(time.Now().Add(-15*24*time.Hour), "too old"), event(time.Now().Add(-15*24*time.Hour+time.Minute), "too old")}}))(t)
@@ -293,7 +281,7 @@ func TestFilterLogEvents(t *testing.T) {
 		})
 	}
 	_, err := c.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: group, LogStreamNames: []string{"a"}, LogStreamNamePrefix: aws.String("b")})
-	wantCode(t, err, "InvalidParameterException")
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
 }
 
 func TestTags(t *testing.T) {
@@ -315,7 +303,7 @@ func TestTags(t *testing.T) {
 		t.Errorf("ListTagsLogGroup = %v", old.Tags)
 	}
 	_, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:logs:us-east-1:000000000000:log-group:none")})
-	wantCode(t, err, "ResourceNotFoundException")
+	localcloudtest.WantCode(t, err, "ResourceNotFoundException")
 }
 
 // The data plane's entry points share PutLogEvents' code path.

@@ -3,7 +3,6 @@ package ssm_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"sort"
@@ -13,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
@@ -25,17 +23,6 @@ func newClient(t *testing.T) (*ssm.Client, *localcloudtest.Cloud) {
 	t.Helper()
 	cloud := localcloudtest.Start(t)
 	return ssm.NewFromConfig(cloud.Config), cloud
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("want %s, got %v", code, err)
-	}
-	if apiErr.ErrorCode() != code {
-		t.Fatalf("want %s, got %s: %s", code, apiErr.ErrorCode(), apiErr.ErrorMessage())
-	}
 }
 
 // must returns v, failing the test on err: must(c.Op(ctx, in))(t).
@@ -94,11 +81,11 @@ func TestPublicECSOptimizedAMI(t *testing.T) {
 	}
 
 	_, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(recommended), Value: aws.String("x"), Type: types.ParameterTypeString, Overwrite: aws.Bool(true)})
-	wantCode(t, err, "AccessDeniedException")
+	localcloudtest.WantCode(t, err, "AccessDeniedException")
 	_, err = c.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(recommended)})
-	wantCode(t, err, "AccessDeniedException")
+	localcloudtest.WantCode(t, err, "AccessDeniedException")
 	_, err = c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/aws/mine"), Value: aws.String("x"), Type: types.ParameterTypeString})
-	wantCode(t, err, "ValidationException")
+	localcloudtest.WantCode(t, err, "ValidationException")
 	again := must(c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(recommended + "/image_id")}))(t)
 	if aws.ToString(again.Parameter.Value) != image.ID {
 		t.Errorf("public parameter changed to %s", aws.ToString(again.Parameter.Value))
@@ -116,7 +103,7 @@ func TestPutParameterVersions(t *testing.T) {
 		t.Errorf("first put = %+v", first)
 	}
 	_, err := put("v2", false)
-	wantCode(t, err, "ParameterAlreadyExists")
+	localcloudtest.WantCode(t, err, "ParameterAlreadyExists")
 	if second := must(put("v2", true))(t); second.Version != 2 {
 		t.Errorf("second version = %d", second.Version)
 	}
@@ -129,7 +116,7 @@ func TestPutParameterVersions(t *testing.T) {
 		t.Errorf("version 1 = %+v", old.Parameter)
 	}
 	_, err = c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/web/db/url:9")})
-	wantCode(t, err, "ParameterVersionNotFound")
+	localcloudtest.WantCode(t, err, "ParameterVersionNotFound")
 	history := must(c.GetParameterHistory(ctx, &ssm.GetParameterHistoryInput{Name: aws.String("/web/db/url")}))(t)
 	if len(history.Parameters) != 2 || aws.ToString(history.Parameters[0].Value) != "v1" || history.Parameters[1].Version != 2 {
 		t.Errorf("history = %+v", history.Parameters)
@@ -151,10 +138,10 @@ func TestPutParameterVersions(t *testing.T) {
 	}
 
 	_, err = c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/web/missing")})
-	wantCode(t, err, "ParameterNotFound")
+	localcloudtest.WantCode(t, err, "ParameterNotFound")
 	must(c.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String("/web/db/url")}))(t)
 	_, err = c.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String("/web/db/url")})
-	wantCode(t, err, "ParameterNotFound")
+	localcloudtest.WantCode(t, err, "ParameterNotFound")
 	deleted := must(c.DeleteParameters(ctx, &ssm.DeleteParametersInput{Names: []string{"/web/secret", "/web/missing"}}))(t)
 	if len(deleted.DeletedParameters) != 1 || len(deleted.InvalidParameters) != 1 {
 		t.Errorf("DeleteParameters = %+v", deleted)
@@ -182,7 +169,7 @@ func TestPutParameterValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := c.PutParameter(ctx, &tt.in)
-			wantCode(t, err, tt.code)
+			localcloudtest.WantCode(t, err, tt.code)
 		})
 	}
 	described := must(c.DescribeParameters(ctx, &ssm.DescribeParametersInput{}))(t)
@@ -234,7 +221,7 @@ func TestDescribeTagsAndLabels(t *testing.T) {
 		t.Errorf("tags = %+v", tags.TagList)
 	}
 	_, err := c.ListTagsForResource(ctx, &ssm.ListTagsForResourceInput{ResourceType: kind, ResourceId: aws.String("/nope")})
-	wantCode(t, err, "InvalidResourceId")
+	localcloudtest.WantCode(t, err, "InvalidResourceId")
 
 	must(c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/app/a"), Value: aws.String("v2"), Overwrite: aws.Bool(true)}))(t)
 	must(c.LabelParameterVersion(ctx, &ssm.LabelParameterVersionInput{Name: aws.String("/app/a"), ParameterVersion: aws.Int64(1), Labels: []string{"stable"}}))(t)
