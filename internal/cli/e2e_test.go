@@ -30,7 +30,7 @@ import (
 var exampleSpec = filepath.Join("..", "..", "examples", "fastapi", "berth.yaml")
 
 // berth runs the berth command line in-process against endpoint.
-func berth(t *testing.T, endpoint string, args ...string) (stdout, stderr string, err error) {
+func berth(t testing.TB, endpoint string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	root := cli.NewRootCmd(cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})

@@ -27,8 +27,13 @@ const DefaultHealthTimeout = 15 * time.Minute
 // cause, and ECS would keep retrying for a long time.
 const failedTaskLimit = 2
 
-// healthPollInterval paces the checks; the first happens at once.
-var healthPollInterval = 3 * time.Second
+// The checks start fast and slow down to healthPollInterval: a local cloud
+// is healthy within seconds, AWS within minutes, and both should be seen
+// soon after it happens without polling AWS more than every few seconds.
+const (
+	firstHealthPoll    = 250 * time.Millisecond
+	healthPollInterval = 3 * time.Second
+)
 
 // ErrUnhealthy is wrapped by every error saying the service failed, as
 // opposed to the wait being interrupted or AWS being unreachable.
@@ -55,6 +60,7 @@ func WaitHealthy(ctx context.Context, cfg aws.Config, s *spec.Spec, progress fun
 		return nil, err
 	}
 	var last string
+	pause := firstHealthPoll
 	for {
 		h, err := observeHealth(ctx, c, names.Cluster, names.Service, outputs.TargetGroupARN)
 		if err != nil {
@@ -72,7 +78,8 @@ func WaitHealthy(ctx context.Context, cfg aws.Config, s *spec.Spec, progress fun
 			progress(status)
 			last = status
 		}
-		timer := time.NewTimer(healthPollInterval)
+		timer := time.NewTimer(pause)
+		pause = min(2*pause, healthPollInterval)
 		select {
 		case <-ctx.Done():
 			timer.Stop()

@@ -215,8 +215,9 @@ func (c *Controller) reconcileContainerInstances(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	registered := map[string]bool{} // EC2 instance ids with an ACTIVE container instance
-	var stale []*ecs.ContainerInstance
+	// Read ECS first and ask EC2 afterwards: one store transaction must not
+	// be opened inside another (bbolt can deadlock when a writer waits).
+	var current []*ecs.ContainerInstance
 	err = c.deps.ECS.View(ctx, func(s *ecs.State) error {
 		clusters, err := s.Clusters()
 		if err != nil {
@@ -228,24 +229,28 @@ func (c *Controller) reconcileContainerInstances(ctx context.Context) error {
 				return err
 			}
 			for _, ci := range cis {
-				if ci.Status == "INACTIVE" {
-					continue
+				if ci.Status != "INACTIVE" {
+					current = append(current, ci)
 				}
-				inst, err := c.deps.EC2.Instance(ctx, ci.Ec2InstanceId)
-				if err != nil {
-					return err
-				}
-				if inst == nil || inst.State == "terminated" || inst.State == "shutting-down" {
-					stale = append(stale, ci)
-					continue
-				}
-				registered[ci.Ec2InstanceId] = true
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	registered := map[string]bool{} // EC2 instance ids with a live container instance
+	var stale []*ecs.ContainerInstance
+	for _, ci := range current {
+		inst, err := c.deps.EC2.Instance(ctx, ci.Ec2InstanceId)
+		if err != nil {
+			return err
+		}
+		if inst == nil || inst.State == "terminated" || inst.State == "shutting-down" {
+			stale = append(stale, ci)
+			continue
+		}
+		registered[ci.Ec2InstanceId] = true
 	}
 	for _, ci := range stale {
 		if err := c.deregisterContainerInstance(ctx, ci); err != nil {

@@ -33,8 +33,22 @@ func (c *Controller) reconcileManagedScaling(ctx context.Context) error {
 		target  int
 		cluster string
 	}
+	// Which instances each group holds, read before the ECS transaction (a
+	// container instance registered before its capacity provider existed
+	// carries no provider name, so membership is the group's word).
+	groups, err := c.deps.AutoScaling.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	members := map[string]map[string]bool{} // group ARN → instance ids
+	for _, g := range groups {
+		members[g.ARN] = map[string]bool{}
+		for _, inst := range g.Instances {
+			members[g.ARN][inst.InstanceID] = true
+		}
+	}
 	var plans []plan
-	err := c.deps.ECS.View(ctx, func(s *ecs.State) error {
+	err = c.deps.ECS.View(ctx, func(s *ecs.State) error {
 		clusters, err := s.Clusters()
 		if err != nil {
 			return err
@@ -53,7 +67,7 @@ func (c *Controller) reconcileManagedScaling(ctx context.Context) error {
 					continue
 				}
 				asgARN := cp.AutoScalingGroupProvider.AutoScalingGroupArn
-				busy, perInstance, err := busyInstances(s, cluster.ClusterArn, cp.Name)
+				busy, perInstance, err := busyInstances(s, cluster.ClusterArn, members[asgARN])
 				if err != nil {
 					return err
 				}
@@ -93,16 +107,16 @@ func (c *Controller) reconcileManagedScaling(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// busyInstances counts the provider's container instances that run tasks,
-// and how many awsvpc tasks one of its instances can hold.
-func busyInstances(s *ecs.State, clusterARN, provider string) (busy, perInstance int, err error) {
+// busyInstances counts the group's container instances that run tasks, and
+// how many awsvpc tasks one of its instances can hold.
+func busyInstances(s *ecs.State, clusterARN string, group map[string]bool) (busy, perInstance int, err error) {
 	instances, err := s.ContainerInstances(clusterARN)
 	if err != nil {
 		return 0, 0, err
 	}
 	perInstance = 1
 	for _, ci := range instances {
-		if ci.Status != "ACTIVE" || ci.CapacityProviderName != provider {
+		if ci.Status != "ACTIVE" || !group[ci.Ec2InstanceId] {
 			continue
 		}
 		if ci.RunningTasksCount+ci.PendingTasksCount > 0 {
