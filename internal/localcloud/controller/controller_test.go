@@ -3,7 +3,9 @@ package controller_test
 import (
 	"context"
 	"encoding/base64"
+	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -148,4 +150,41 @@ func waitForTask(t *testing.T, client *ecs.Client, cluster, arn, status string) 
 		return aws.ToString(task.LastStatus) == status
 	})
 	return task
+}
+
+// After POST /_berth/reset the state is empty, and the data plane follows:
+// the processes of the forgotten tasks are stopped.
+func TestResetStopsTheProcessesOfForgottenTasks(t *testing.T) {
+	cloud := localcloudtest.Start(t)
+	capacity(t, cloud, "resets")
+	if err := cloud.PutImage(runtime.ProcessImage{Name: "sleeper", Dir: t.TempDir(), Command: []string{"/bin/sh", "-c", "exec sleep 300"}}); err != nil {
+		t.Fatal(err)
+	}
+	client := ecs.NewFromConfig(cloud.Config)
+	ctx := context.Background()
+	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family:               aws.String("sleeper"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("sleeper"), Memory: aws.Int32(128)}},
+	})
+	if err != nil {
+		t.Fatalf("RegisterTaskDefinition: %v", err)
+	}
+	run, err := client.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("resets"), TaskDefinition: def.TaskDefinition.TaskDefinitionArn})
+	if err != nil || len(run.Tasks) != 1 {
+		t.Fatalf("RunTask: %v %+v", err, run)
+	}
+	arn := aws.ToString(run.Tasks[0].TaskArn)
+	waitForTask(t, client, "resets", arn, "RUNNING")
+	pid, ok := cloud.TaskPID(arn)
+	if !ok {
+		t.Fatal("no process for the running task")
+	}
+	resp, err := http.Post(cloud.Endpoint+"/_berth/reset", "application/json", nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("reset: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	localcloudtest.Eventually(t, "the task's process to end", func() bool {
+		return syscall.Kill(pid, 0) != nil
+	})
 }
