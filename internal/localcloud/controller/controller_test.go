@@ -188,3 +188,59 @@ func TestResetStopsTheProcessesOfForgottenTasks(t *testing.T) {
 		return syscall.Kill(pid, 0) != nil
 	})
 }
+
+// A deployment whose tasks keep failing trips the circuit breaker, which
+// rolls the service back to the task definition that worked.
+func TestCircuitBreakerRollsBack(t *testing.T) {
+	cloud := localcloudtest.Start(t)
+	capacity(t, cloud, "breaker")
+	if err := cloud.PutImage(runtime.ProcessImage{Name: "sleeper", Dir: t.TempDir(), Command: []string{"/bin/sh", "-c", "exec sleep 300"}}); err != nil {
+		t.Fatal(err)
+	}
+	client := ecs.NewFromConfig(cloud.Config)
+	ctx := context.Background()
+	register := func(image string) string {
+		def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+			Family:               aws.String("breaker"),
+			ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String(image), Memory: aws.Int32(128)}},
+		})
+		if err != nil {
+			t.Fatalf("RegisterTaskDefinition: %v", err)
+		}
+		return aws.ToString(def.TaskDefinition.TaskDefinitionArn)
+	}
+	good, broken := register("sleeper"), register("not-registered:1")
+	_, err := client.CreateService(ctx, &ecs.CreateServiceInput{
+		Cluster: aws.String("breaker"), ServiceName: aws.String("svc"), TaskDefinition: aws.String(good), DesiredCount: aws.Int32(1),
+		DeploymentConfiguration: &ecstypes.DeploymentConfiguration{DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: true}},
+	})
+	if err != nil {
+		t.Fatalf("CreateService: %v", err)
+	}
+	steady := func(taskDefinition string) func() bool {
+		return func() bool {
+			out, err := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("breaker"), Services: []string{"svc"}})
+			if err != nil || len(out.Services) != 1 {
+				return false
+			}
+			d := out.Services[0].Deployments
+			return len(d) == 1 && aws.ToString(d[0].TaskDefinition) == taskDefinition && d[0].RolloutState == ecstypes.DeploymentRolloutStateCompleted && d[0].RunningCount == 1
+		}
+	}
+	localcloudtest.Eventually(t, "the first deployment to complete", steady(good))
+	if _, err := client.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("breaker"), Service: aws.String("svc"), TaskDefinition: aws.String(broken)}); err != nil {
+		t.Fatalf("UpdateService: %v", err)
+	}
+	localcloudtest.Eventually(t, "the rollback to the working task definition", steady(good))
+	out, err := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("breaker"), Services: []string{"svc"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range out.Services[0].Events {
+		found = found || strings.Contains(aws.ToString(e.Message), "circuit breaker") || strings.Contains(aws.ToString(e.Message), "deployment failed")
+	}
+	if !found {
+		t.Error("no service event tells that the deployment failed")
+	}
+}

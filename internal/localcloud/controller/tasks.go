@@ -439,6 +439,10 @@ func withStop(c *Controller, svc *ecs.Service) updateOption {
 				d.RolloutState = "FAILED"
 				d.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
 				s.AddServiceEvent(current, fmt.Sprintf("(service %s) (deployment %s) deployment failed: tasks failed to start.", current.ServiceName, d.Id))
+				if current.DeploymentConfiguration.DeploymentCircuitBreaker.Rollback && s.RollBack(current, d.Id) {
+					s.AddServiceEvent(current, fmt.Sprintf("(service %s) rolling back to deployment %s.", current.ServiceName, current.Deployments[0].Id))
+				}
+				break // RollBack may have moved the deployments
 			}
 		}
 		s.AddServiceEvent(current, fmt.Sprintf("(service %s) is unable to consistently start tasks successfully. (task %s) %s", current.ServiceName, taskID(after.TaskArn), after.StoppedReason))
