@@ -239,20 +239,12 @@ func (b *Backend) describeCapacityProviders(ctx context.Context, in *describeCap
 				}
 			}
 		}
-		for _, ref := range in.CapacityProviders {
-			cp, err := s.CapacityProvider(ref)
-			if err != nil {
-				return err
-			}
-			if cp == nil {
-				arn := ref
-				if !isARN(ref) {
-					arn = s.arn("capacity-provider/" + ref)
-				}
-				out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
-				continue
-			}
+		err := eachRef(s, in.CapacityProviders, "capacity-provider/", &out.Failures, s.CapacityProvider, func(cp *CapacityProvider) error {
 			found = append(found, cp)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		for _, cp := range found {
 			cp.Tags = []Tag{}

@@ -388,26 +388,14 @@ func (b *Backend) describeClusters(ctx context.Context, in *describeClustersInpu
 	}
 	out := &describeClustersOutput{Clusters: []*Cluster{}, Failures: []Failure{}}
 	err := b.View(ctx, func(s *State) error {
-		for _, ref := range refs {
-			c, err := s.Cluster(ref)
-			if err != nil {
-				return err
-			}
-			if c == nil {
-				arn := ref
-				if !isARN(ref) {
-					arn = s.arn("cluster/" + ref)
-				}
-				out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
-				continue
-			}
+		return eachRef(s, refs, "cluster/", &out.Failures, s.Cluster, func(c *Cluster) error {
 			described, err := s.withCounts(c, in.Include)
 			if err != nil {
 				return err
 			}
 			out.Clusters = append(out.Clusters, described)
-		}
-		return nil
+			return nil
+		})
 	})
 	return out, err
 }
@@ -423,24 +411,18 @@ type listClustersOutput struct {
 }
 
 func (b *Backend) listClusters(ctx context.Context, in *listInput) (*listClustersOutput, error) {
-	var arns []string
-	err := b.View(ctx, func(s *State) error {
+	pageOf, next, err := b.listARNs(ctx, in.NextToken, in.MaxResults, 100, func(s *State, add func(arn string)) error {
 		clusters, err := s.Clusters()
 		if err != nil {
 			return err
 		}
 		for _, c := range clusters {
 			if c.Status == statusActive {
-				arns = append(arns, c.ClusterArn)
+				add(c.ClusterArn)
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(arns)
-	pageOf, next, err := page(arns, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
 	}

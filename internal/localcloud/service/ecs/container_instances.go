@@ -184,8 +184,7 @@ func (b *Backend) listContainerInstances(ctx context.Context, in *listContainerI
 	if in.Status != "" && !slices.Contains(containerInstanceStatuses, in.Status) {
 		return nil, errInvalidParameter("Invalid status: %s.", in.Status)
 	}
-	var arns []string
-	err := b.View(ctx, func(s *State) error {
+	pageOf, next, err := b.listARNs(ctx, in.NextToken, in.MaxResults, 100, func(s *State, add func(arn string)) error {
 		cluster, err := s.activeCluster(in.Cluster)
 		if err != nil {
 			return err
@@ -201,15 +200,10 @@ func (b *Backend) listContainerInstances(ctx context.Context, in *listContainerI
 			if in.Filter != "" && !matchesFilter(ci, in.Filter) {
 				continue
 			}
-			arns = append(arns, ci.ContainerInstanceArn)
+			add(ci.ContainerInstanceArn)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(arns)
-	pageOf, next, err := page(arns, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -248,59 +242,35 @@ type containerInstancesOutput struct {
 }
 
 func (b *Backend) describeContainerInstances(ctx context.Context, in *describeContainerInstancesInput) (*containerInstancesOutput, error) {
-	if len(in.ContainerInstances) == 0 {
-		return nil, errMissing("containerInstances")
-	}
-	if len(in.ContainerInstances) > 100 {
-		return nil, errInvalidParameter("containerInstances can have at most 100 items.")
-	}
-	if err := validateInclude(in.Include, "TAGS", "CONTAINER_INSTANCE_HEALTH"); err != nil {
+	if err := validateDescribe("containerInstances", in.ContainerInstances, 100, in.Include, "TAGS", "CONTAINER_INSTANCE_HEALTH"); err != nil {
 		return nil, err
 	}
+	withTags := slices.Contains(in.Include, "TAGS")
 	out := &containerInstancesOutput{ContainerInstances: []*ContainerInstance{}, Failures: []Failure{}}
 	err := b.View(ctx, func(s *State) error {
-		cluster, err := s.Cluster(in.Cluster)
-		if err != nil {
-			return err
-		}
-		if cluster == nil {
-			return errClusterNotFound()
-		}
-		return s.eachContainerInstance(cluster, in.ContainerInstances, out, func(ci *ContainerInstance) error {
-			if slices.Contains(in.Include, "TAGS") {
-				tags, err := s.tags(ci.ContainerInstanceArn)
-				if err != nil {
-					return err
+		return describeInCluster(s, in.Cluster, in.ContainerInstances, "container-instance", &out.ContainerInstances, &out.Failures,
+			func(c *Cluster, ref string) (*ContainerInstance, error) {
+				return s.ContainerInstance(c.ClusterArn, ref)
+			},
+			func(ci *ContainerInstance) (*ContainerInstance, error) {
+				if withTags {
+					tags, err := s.tags(ci.ContainerInstanceArn)
+					if err != nil {
+						return nil, err
+					}
+					ci.Tags = tags
 				}
-				ci.Tags = tags
-			}
-			out.ContainerInstances = append(out.ContainerInstances, ci)
-			return nil
-		})
+				return ci, nil
+			})
 	})
 	return out, err
 }
 
-// eachContainerInstance resolves references, recording MISSING failures.
+// eachContainerInstance resolves references to container instances of
+// cluster, recording MISSING failures.
 func (s *State) eachContainerInstance(cluster *Cluster, refs []string, out *containerInstancesOutput, fn func(ci *ContainerInstance) error) error {
-	for _, ref := range refs {
-		ci, err := s.ContainerInstance(cluster.ClusterArn, ref)
-		if err != nil {
-			return err
-		}
-		if ci == nil {
-			arn := ref
-			if !isARN(ref) {
-				arn = s.arn("container-instance/" + cluster.ClusterName + "/" + ref)
-			}
-			out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
-			continue
-		}
-		if err := fn(ci); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachRef(s, refs, "container-instance/"+cluster.ClusterName+"/", &out.Failures,
+		func(ref string) (*ContainerInstance, error) { return s.ContainerInstance(cluster.ClusterArn, ref) }, fn)
 }
 
 type updateContainerInstancesStateInput struct {

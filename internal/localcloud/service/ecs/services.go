@@ -502,44 +502,15 @@ type describeServicesOutput struct {
 }
 
 func (b *Backend) describeServices(ctx context.Context, in *describeServicesInput) (*describeServicesOutput, error) {
-	if len(in.Services) == 0 {
-		return nil, errMissing("services")
-	}
-	if len(in.Services) > maxDescribedServices {
-		return nil, errInvalidParameter("services can have at most 10 items.")
-	}
-	if err := validateInclude(in.Include, "TAGS"); err != nil {
+	if err := validateDescribe("services", in.Services, maxDescribedServices, in.Include, "TAGS"); err != nil {
 		return nil, err
 	}
+	withTags := slices.Contains(in.Include, "TAGS")
 	out := &describeServicesOutput{Services: []*Service{}, Failures: []Failure{}}
 	err := b.View(ctx, func(s *State) error {
-		cluster, err := s.Cluster(in.Cluster)
-		if err != nil {
-			return err
-		}
-		if cluster == nil {
-			return errClusterNotFound()
-		}
-		for _, ref := range in.Services {
-			svc, err := s.service(cluster.ClusterName, ref)
-			if err != nil {
-				return err
-			}
-			if svc == nil {
-				arn := ref
-				if !isARN(ref) {
-					arn = s.arn("service/" + cluster.ClusterName + "/" + ref)
-				}
-				out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
-				continue
-			}
-			described, err := s.describedService(svc, slices.Contains(in.Include, "TAGS"))
-			if err != nil {
-				return err
-			}
-			out.Services = append(out.Services, described)
-		}
-		return nil
+		return describeInCluster(s, in.Cluster, in.Services, "service", &out.Services, &out.Failures,
+			func(c *Cluster, ref string) (*Service, error) { return s.service(c.ClusterName, ref) },
+			func(svc *Service) (*Service, error) { return s.describedService(svc, withTags) })
 	})
 	return out, err
 }
@@ -559,8 +530,7 @@ type listServicesOutput struct {
 }
 
 func (b *Backend) listServices(ctx context.Context, in *listServicesInput) (*listServicesOutput, error) {
-	var arns []string
-	err := b.View(ctx, func(s *State) error {
+	pageOf, next, err := b.listARNs(ctx, in.NextToken, in.MaxResults, defaultListServices, func(s *State, add func(arn string)) error {
 		cluster, err := s.activeCluster(in.Cluster)
 		if err != nil {
 			return err
@@ -576,15 +546,10 @@ func (b *Backend) listServices(ctx context.Context, in *listServicesInput) (*lis
 			if in.SchedulingStrategy != "" && svc.SchedulingStrategy != in.SchedulingStrategy {
 				continue
 			}
-			arns = append(arns, svc.ServiceArn)
+			add(svc.ServiceArn)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(arns)
-	pageOf, next, err := page(arns, in.NextToken, in.MaxResults, defaultListServices)
 	if err != nil {
 		return nil, err
 	}

@@ -414,44 +414,15 @@ type describeTasksInput struct {
 }
 
 func (b *Backend) describeTasks(ctx context.Context, in *describeTasksInput) (*tasksOutput, error) {
-	if len(in.Tasks) == 0 {
-		return nil, errMissing("tasks")
-	}
-	if len(in.Tasks) > 100 {
-		return nil, errInvalidParameter("tasks can have at most 100 items.")
-	}
-	if err := validateInclude(in.Include, "TAGS"); err != nil {
+	if err := validateDescribe("tasks", in.Tasks, 100, in.Include, "TAGS"); err != nil {
 		return nil, err
 	}
+	withTags := slices.Contains(in.Include, "TAGS")
 	out := &tasksOutput{Tasks: []*Task{}, Failures: []Failure{}}
 	err := b.View(ctx, func(s *State) error {
-		cluster, err := s.Cluster(in.Cluster)
-		if err != nil {
-			return err
-		}
-		if cluster == nil {
-			return errClusterNotFound()
-		}
-		for _, ref := range in.Tasks {
-			t, err := s.Task(cluster.ClusterArn, ref)
-			if err != nil {
-				return err
-			}
-			if t == nil {
-				arn := ref
-				if !isARN(ref) {
-					arn = s.arn("task/" + cluster.ClusterName + "/" + ref)
-				}
-				out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
-				continue
-			}
-			described, err := s.describedTask(t, slices.Contains(in.Include, "TAGS"))
-			if err != nil {
-				return err
-			}
-			out.Tasks = append(out.Tasks, described)
-		}
-		return nil
+		return describeInCluster(s, in.Cluster, in.Tasks, "task", &out.Tasks, &out.Failures,
+			func(c *Cluster, ref string) (*Task, error) { return s.Task(c.ClusterArn, ref) },
+			func(t *Task) (*Task, error) { return s.describedTask(t, withTags) })
 	})
 	return out, err
 }
@@ -478,8 +449,7 @@ func (b *Backend) listTasks(ctx context.Context, in *listTasksInput) (*listTasks
 	if desired != taskRunning && desired != "PENDING" && desired != taskStopped {
 		return nil, errInvalidParameter("Invalid desiredStatus: %s.", in.DesiredStatus)
 	}
-	var arns []string
-	err := b.View(ctx, func(s *State) error {
+	pageOf, next, err := b.listARNs(ctx, in.NextToken, in.MaxResults, 100, func(s *State, add func(arn string)) error {
 		cluster, err := s.activeCluster(in.Cluster)
 		if err != nil {
 			return err
@@ -506,16 +476,11 @@ func (b *Backend) listTasks(ctx context.Context, in *listTasksInput) (*listTasks
 			case in.ServiceName != "" && t.Group != "service:"+idFromRef(in.ServiceName):
 			case in.LaunchType != "" && t.LaunchType != in.LaunchType:
 			default:
-				arns = append(arns, t.TaskArn)
+				add(t.TaskArn)
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(arns)
-	pageOf, next, err := page(arns, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,26 @@ func (m members[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return e.EncodeToken(start.End())
 }
 
+// membersOf converts each item for the wire; no items make an empty list,
+// never a missing one.
+func membersOf[T, X any](items []T, conv func(T) X) members[X] {
+	out := members[X]{}
+	for _, item := range items {
+		out = append(out, conv(item))
+	}
+	return out
+}
+
+// pageOf cuts the page marker and pageSize ask for out of items and
+// converts it for the wire, returning the marker of the next page.
+func pageOf[T, X any](items []T, marker string, pageSize *int, conv func(T) X) (members[X], string, error) {
+	page, next, err := paginate(items, marker, pageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	return membersOf(page, conv), next, nil
+}
+
 type attribute struct {
 	Key   string `query:"Key" xml:"Key"`
 	Value string `query:"Value" xml:"Value"`
@@ -149,15 +169,11 @@ func (b *Backend) handleDescribeLoadBalancers(ctx context.Context, in *describeL
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := paginate(lbs, in.Marker, in.PageSize)
+	page, next, err := pageOf(lbs, in.Marker, in.PageSize, loadBalancerOut)
 	if err != nil {
 		return nil, err
 	}
-	out := &loadBalancersOutput{LoadBalancers: members[loadBalancerXML]{}, NextMarker: next}
-	for _, lb := range page {
-		out.LoadBalancers = append(out.LoadBalancers, loadBalancerOut(lb))
-	}
-	return out, nil
+	return &loadBalancersOutput{LoadBalancers: page, NextMarker: next}, nil
 }
 
 type loadBalancerARNInput struct {
@@ -188,27 +204,34 @@ func (b *Backend) handleDescribeLoadBalancerAttributes(ctx context.Context, in *
 	return &attributesOutput{Attributes: attributesOut(lbs[0].Attributes)}, nil
 }
 
+// modifyAttributes serves the Modify*Attributes calls: it checks the
+// request for the resource the member arnMember names, sets in on it with
+// modify and answers with all the resource's attributes.
+func modifyAttributes(ctx context.Context, arnMember, arn string, in []attribute, modify func(ctx context.Context, arn string, attrs map[string]string) (map[string]string, error)) (*attributesOutput, error) {
+	if err := required(arnMember, arn != ""); err != nil {
+		return nil, err
+	}
+	if err := required("attributes", in != nil); err != nil {
+		return nil, err
+	}
+	attrs, err := attributesFrom(in)
+	if err != nil {
+		return nil, err
+	}
+	all, err := modify(ctx, arn, attrs)
+	if err != nil {
+		return nil, err
+	}
+	return &attributesOutput{Attributes: attributesOut(all)}, nil
+}
+
 type modifyLoadBalancerAttributesInput struct {
 	LoadBalancerArn string
 	Attributes      []attribute
 }
 
 func (b *Backend) handleModifyLoadBalancerAttributes(ctx context.Context, in *modifyLoadBalancerAttributesInput) (*attributesOutput, error) {
-	if err := required("loadBalancerArn", in.LoadBalancerArn != ""); err != nil {
-		return nil, err
-	}
-	if err := required("attributes", in.Attributes != nil); err != nil {
-		return nil, err
-	}
-	attrs, err := attributesFrom(in.Attributes)
-	if err != nil {
-		return nil, err
-	}
-	all, err := b.ModifyLoadBalancerAttributes(ctx, in.LoadBalancerArn, attrs)
-	if err != nil {
-		return nil, err
-	}
-	return &attributesOutput{Attributes: attributesOut(all)}, nil
+	return modifyAttributes(ctx, "loadBalancerArn", in.LoadBalancerArn, in.Attributes, b.ModifyLoadBalancerAttributes)
 }
 
 type setSecurityGroupsInput struct {
@@ -373,16 +396,22 @@ type targetGroupsOutput struct {
 	NextMarker   string                  `xml:"NextMarker,omitempty"`
 }
 
-func (b *Backend) handleCreateTargetGroup(ctx context.Context, in *targetGroupInput) (*targetGroupsOutput, error) {
-	tg, err := b.CreateTargetGroup(ctx, in.request())
-	if err != nil {
-		return nil, err
-	}
+// targetGroupOutput answers a create or modify with the one target group,
+// and the load balancers that use it.
+func (b *Backend) targetGroupOutput(ctx context.Context, tg *TargetGroup) (*targetGroupsOutput, error) {
 	_, users, err := b.TargetGroups(ctx, "", []string{tg.ARN}, nil)
 	if err != nil {
 		return nil, err
 	}
 	return &targetGroupsOutput{TargetGroups: members[targetGroupXML]{targetGroupOut(tg, users[tg.ARN])}}, nil
+}
+
+func (b *Backend) handleCreateTargetGroup(ctx context.Context, in *targetGroupInput) (*targetGroupsOutput, error) {
+	tg, err := b.CreateTargetGroup(ctx, in.request())
+	if err != nil {
+		return nil, err
+	}
+	return b.targetGroupOutput(ctx, tg)
 }
 
 type describeTargetGroupsInput struct {
@@ -398,15 +427,13 @@ func (b *Backend) handleDescribeTargetGroups(ctx context.Context, in *describeTa
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := paginate(groups, in.Marker, in.PageSize)
+	page, next, err := pageOf(groups, in.Marker, in.PageSize, func(tg *TargetGroup) targetGroupXML {
+		return targetGroupOut(tg, users[tg.ARN])
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := &targetGroupsOutput{TargetGroups: members[targetGroupXML]{}, NextMarker: next}
-	for _, tg := range page {
-		out.TargetGroups = append(out.TargetGroups, targetGroupOut(tg, users[tg.ARN]))
-	}
-	return out, nil
+	return &targetGroupsOutput{TargetGroups: page, NextMarker: next}, nil
 }
 
 func (b *Backend) handleModifyTargetGroup(ctx context.Context, in *targetGroupInput) (*targetGroupsOutput, error) {
@@ -417,11 +444,7 @@ func (b *Backend) handleModifyTargetGroup(ctx context.Context, in *targetGroupIn
 	if err != nil {
 		return nil, err
 	}
-	_, users, err := b.TargetGroups(ctx, "", []string{tg.ARN}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &targetGroupsOutput{TargetGroups: members[targetGroupXML]{targetGroupOut(tg, users[tg.ARN])}}, nil
+	return b.targetGroupOutput(ctx, tg)
 }
 
 type targetGroupARNInput struct {
@@ -452,21 +475,7 @@ type modifyTargetGroupAttributesInput struct {
 }
 
 func (b *Backend) handleModifyTargetGroupAttributes(ctx context.Context, in *modifyTargetGroupAttributesInput) (*attributesOutput, error) {
-	if err := required("targetGroupArn", in.TargetGroupArn != ""); err != nil {
-		return nil, err
-	}
-	if err := required("attributes", in.Attributes != nil); err != nil {
-		return nil, err
-	}
-	attrs, err := attributesFrom(in.Attributes)
-	if err != nil {
-		return nil, err
-	}
-	all, err := b.ModifyTargetGroupAttributes(ctx, in.TargetGroupArn, attrs)
-	if err != nil {
-		return nil, err
-	}
-	return &attributesOutput{Attributes: attributesOut(all)}, nil
+	return modifyAttributes(ctx, "targetGroupArn", in.TargetGroupArn, in.Attributes, b.ModifyTargetGroupAttributes)
 }
 
 // ---- targets ----
@@ -609,15 +618,11 @@ func (b *Backend) handleDescribeListeners(ctx context.Context, in *describeListe
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := paginate(listeners, in.Marker, in.PageSize)
+	page, next, err := pageOf(listeners, in.Marker, in.PageSize, listenerOut)
 	if err != nil {
 		return nil, err
 	}
-	out := &listenersOutput{Listeners: members[listenerXML]{}, NextMarker: next}
-	for _, l := range page {
-		out.Listeners = append(out.Listeners, listenerOut(l))
-	}
-	return out, nil
+	return &listenersOutput{Listeners: page, NextMarker: next}, nil
 }
 
 func (b *Backend) handleModifyListener(ctx context.Context, in *listenerInput) (*listenersOutput, error) {
@@ -708,14 +713,6 @@ type rulesOutput struct {
 	NextMarker string           `xml:"NextMarker,omitempty"`
 }
 
-func rulesOut(rules []*Rule) members[ruleXML] {
-	out := members[ruleXML]{}
-	for _, r := range rules {
-		out = append(out, ruleOut(r))
-	}
-	return out
-}
-
 func (b *Backend) handleCreateRule(ctx context.Context, in *ruleInput) (*rulesOutput, error) {
 	if err := required("actions", in.Actions != nil); err != nil {
 		return nil, err
@@ -724,7 +721,7 @@ func (b *Backend) handleCreateRule(ctx context.Context, in *ruleInput) (*rulesOu
 	if err != nil {
 		return nil, err
 	}
-	return &rulesOutput{Rules: rulesOut([]*Rule{r})}, nil
+	return &rulesOutput{Rules: membersOf([]*Rule{r}, ruleOut)}, nil
 }
 
 type describeRulesInput struct {
@@ -739,11 +736,11 @@ func (b *Backend) handleDescribeRules(ctx context.Context, in *describeRulesInpu
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := paginate(rules, in.Marker, in.PageSize)
+	page, next, err := pageOf(rules, in.Marker, in.PageSize, ruleOut)
 	if err != nil {
 		return nil, err
 	}
-	return &rulesOutput{Rules: rulesOut(page), NextMarker: next}, nil
+	return &rulesOutput{Rules: page, NextMarker: next}, nil
 }
 
 func (b *Backend) handleModifyRule(ctx context.Context, in *ruleInput) (*rulesOutput, error) {
@@ -754,7 +751,7 @@ func (b *Backend) handleModifyRule(ctx context.Context, in *ruleInput) (*rulesOu
 	if err != nil {
 		return nil, err
 	}
-	return &rulesOutput{Rules: rulesOut([]*Rule{r})}, nil
+	return &rulesOutput{Rules: membersOf([]*Rule{r}, ruleOut)}, nil
 }
 
 func (b *Backend) handleDeleteRule(ctx context.Context, in *ruleInput) (*emptyOutput, error) {
@@ -785,7 +782,7 @@ func (b *Backend) handleSetRulePriorities(ctx context.Context, in *setRulePriori
 	if err != nil {
 		return nil, err
 	}
-	return &rulesOutput{Rules: rulesOut(rules)}, nil
+	return &rulesOutput{Rules: membersOf(rules, ruleOut)}, nil
 }
 
 // ---- tags ----
