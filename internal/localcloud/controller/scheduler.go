@@ -92,6 +92,16 @@ func (c *Controller) scheduleCluster(s *ecs.State, clusterARN string) error {
 	return c.place(s, clusterARN, services, tasks)
 }
 
+// primaryDeployment is the service's PRIMARY deployment, nil if it has none.
+func primaryDeployment(svc *ecs.Service) *ecs.Deployment {
+	for i := range svc.Deployments {
+		if svc.Deployments[i].Status == "PRIMARY" {
+			return &svc.Deployments[i]
+		}
+	}
+	return nil
+}
+
 // deploymentLimits are the bounds a rolling deployment keeps to.
 func deploymentLimits(svc *ecs.Service) (maxActive, minHealthy int) {
 	maxPercent, minPercent := 200, 100
@@ -120,14 +130,9 @@ func circuitBreakerThreshold(desired int) int {
 // scheduleService launches, stops and counts the tasks of one service, and
 // moves its deployments along. It returns the tasks it created.
 func (c *Controller) scheduleService(s *ecs.State, svc *ecs.Service, tasks []*ecs.Task, now time.Time) ([]*ecs.Task, error) {
-	if len(svc.Deployments) == 0 {
+	primary := primaryDeployment(svc)
+	if primary == nil {
 		return nil, nil
-	}
-	primary := &svc.Deployments[0]
-	for i := range svc.Deployments {
-		if svc.Deployments[i].Status == "PRIMARY" {
-			primary = &svc.Deployments[i]
-		}
 	}
 
 	var launched []*ecs.Task
@@ -235,12 +240,7 @@ func (c *Controller) scheduleService(s *ecs.State, svc *ecs.Service, tasks []*ec
 func (c *Controller) updateCounts(s *ecs.State, svc *ecs.Service, tasks []*ecs.Task, now time.Time) {
 	running, pending := map[string]int32{}, map[string]int32{}
 	healthyPrimary, anyActive := 0, false
-	var primary *ecs.Deployment
-	for i := range svc.Deployments {
-		if svc.Deployments[i].Status == "PRIMARY" {
-			primary = &svc.Deployments[i]
-		}
-	}
+	primary := primaryDeployment(svc)
 	for _, t := range tasks {
 		if !active(t) {
 			continue
@@ -275,13 +275,7 @@ func (c *Controller) updateCounts(s *ecs.State, svc *ecs.Service, tasks []*ecs.T
 		}
 		return
 	}
-	if primary = nil; len(svc.Deployments) > 0 {
-		for i := range svc.Deployments {
-			if svc.Deployments[i].Status == "PRIMARY" {
-				primary = &svc.Deployments[i]
-			}
-		}
-	}
+	primary = primaryDeployment(svc) // the list was rebuilt above
 	if primary == nil || primary.RolloutState != "IN_PROGRESS" {
 		return
 	}
