@@ -69,10 +69,9 @@ func ExitCode(err error) int {
 	if err == nil {
 		return 0
 	}
-	var specErrs spec.Errors
-	var specErr *spec.Error
+	var specErr *spec.Error // spec.Errors unwraps to its *spec.Error items
 	var usage *UsageError
-	if errors.As(err, &specErrs) || errors.As(err, &specErr) || errors.As(err, &usage) {
+	if errors.As(err, &specErr) || errors.As(err, &usage) {
 		return 2
 	}
 	return 1

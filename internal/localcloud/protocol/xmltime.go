@@ -6,9 +6,6 @@ import "time"
 // ISO 8601 in UTC with milliseconds, e.g. 2026-01-15T12:00:00.000Z.
 type XMLTime time.Time
 
-// NowXML returns the current time as an XMLTime.
-func NowXML() XMLTime { return XMLTime(time.Now().UTC().Truncate(time.Millisecond)) }
-
 // Time returns t as a time.Time.
 func (t XMLTime) Time() time.Time { return time.Time(t) }
 

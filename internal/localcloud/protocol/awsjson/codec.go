@@ -78,10 +78,6 @@ func writeHeaders(w http.ResponseWriter, call *protocol.Call) {
 // number (the Go SDK rejects strings).
 type Time time.Time
 
-// Now returns the current time truncated to milliseconds, the precision AWS
-// reports.
-func Now() Time { return Time(time.Now().UTC().Truncate(time.Millisecond)) }
-
 // NewTime converts t; a zero t stays zero.
 func NewTime(t time.Time) Time { return Time(t) }
 
