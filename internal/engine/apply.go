@@ -75,10 +75,7 @@ func Apply(ctx context.Context, c *Clients, p *Plan, opts ApplyOptions) (map[Add
 	}
 	// Outputs of unchanged resources are known from the plan; a fresh copy
 	// keeps the plan reusable for rendering after Apply.
-	inputs := NewInputs()
-	for addr, out := range p.inputs.Outputs() {
-		inputs.Set(addr, out)
-	}
+	inputs := p.inputs.Clone()
 	started := time.Now()
 
 	visit := func(ctx context.Context, addr Addr) error {

@@ -27,6 +27,11 @@ func NewInputs() *Inputs {
 	return &Inputs{values: map[Addr]Outputs{}}
 }
 
+// Clone returns independent inputs holding the same outputs.
+func (in *Inputs) Clone() *Inputs {
+	return &Inputs{values: in.Outputs()}
+}
+
 // Set records the outputs of addr.
 func (in *Inputs) Set(addr Addr, out Outputs) {
 	in.mu.Lock()

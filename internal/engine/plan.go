@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/berthdev/berth/internal/graph"
@@ -81,10 +82,7 @@ func NewPlan(ctx context.Context, c *Clients, resources []Resource) (*Plan, erro
 	}
 	// Diffs see what the stack will look like after apply: outputs a change
 	// will replace are unknown, so dependents plan to pick them up.
-	planned := NewInputs()
-	for addr, out := range p.inputs.Outputs() {
-		planned.Set(addr, out)
-	}
+	planned := p.inputs.Clone()
 	for _, addr := range order {
 		r := p.resources[addr]
 		fields, action := r.Diff(planned, p.observed[addr])
@@ -97,10 +95,7 @@ func NewPlan(ctx context.Context, c *Clients, resources []Resource) (*Plan, erro
 			planned.Set(addr, nil)
 		case Update:
 			if changing, ok := r.(OutputsChangedByUpdate); ok {
-				out := Outputs{}
-				for k, v := range p.inputs.Outputs()[addr] {
-					out[k] = v
-				}
+				out := maps.Clone(p.observed[addr].Outputs)
 				for _, k := range changing.OutputsChangedByUpdate() {
 					delete(out, k)
 				}
