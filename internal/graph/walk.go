@@ -63,7 +63,7 @@ func (g *Graph[K]) Walk(ctx context.Context, parallelism int, visit func(context
 	if err := g.Validate(); err != nil {
 		return err
 	}
-	return g.walk(ctx, parallelism, g.deps, g.dependents(), visit)
+	return g.walk(ctx, parallelism, visit)
 }
 
 // ReverseWalk visits every node after all of its dependents, the order in
@@ -73,8 +73,7 @@ func (g *Graph[K]) ReverseWalk(ctx context.Context, parallelism int, visit func(
 	if err := g.Validate(); err != nil {
 		return err
 	}
-	r := g.Reverse()
-	return r.walk(ctx, parallelism, r.deps, r.dependents(), visit)
+	return g.Reverse().walk(ctx, parallelism, visit)
 }
 
 type walkResult[K cmp.Ordered] struct {
@@ -82,14 +81,15 @@ type walkResult[K cmp.Ordered] struct {
 	err  error
 }
 
-func (g *Graph[K]) walk(ctx context.Context, parallelism int, deps map[K]map[K]struct{}, dependents map[K][]K, visit func(context.Context, K) error) error {
+func (g *Graph[K]) walk(ctx context.Context, parallelism int, visit func(context.Context, K) error) error {
 	if parallelism < 1 {
 		parallelism = 1
 	}
+	dependents := g.dependents()
 	waiting := map[K]int{}
 	var ready []K
 	for _, n := range g.Nodes() {
-		waiting[n] = len(deps[n])
+		waiting[n] = len(g.deps[n])
 		if waiting[n] == 0 {
 			ready = append(ready, n)
 		}
