@@ -244,3 +244,59 @@ func TestCircuitBreakerRollsBack(t *testing.T) {
 		t.Error("no service event tells that the deployment failed")
 	}
 }
+
+// A local cloud started again on the same state finds its tasks' processes
+// gone: it stops those tasks, and the scheduler replaces them.
+func TestRestartReplacesTasksWhoseProcessesAreGone(t *testing.T) {
+	dir := t.TempDir()
+	first := localcloudtest.StartInDir(t, dir)
+	capacity(t, first, "restarts")
+	if err := first.PutImage(runtime.ProcessImage{Name: "sleeper", Dir: t.TempDir(), Command: []string{"/bin/sh", "-c", "exec sleep 300"}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	client := ecs.NewFromConfig(first.Config)
+	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family:               aws.String("sleeper"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("sleeper"), Memory: aws.Int32(128)}},
+	})
+	if err != nil {
+		t.Fatalf("RegisterTaskDefinition: %v", err)
+	}
+	if _, err := client.CreateService(ctx, &ecs.CreateServiceInput{
+		Cluster: aws.String("restarts"), ServiceName: aws.String("svc"), TaskDefinition: def.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(1),
+	}); err != nil {
+		t.Fatalf("CreateService: %v", err)
+	}
+	running := func(client *ecs.Client) []string {
+		list, err := client.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("restarts"), DesiredStatus: ecstypes.DesiredStatusRunning})
+		if err != nil || len(list.TaskArns) == 0 {
+			return nil
+		}
+		out, err := client.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("restarts"), Tasks: list.TaskArns})
+		if err != nil {
+			return nil
+		}
+		var arns []string
+		for _, task := range out.Tasks {
+			if aws.ToString(task.LastStatus) == "RUNNING" {
+				arns = append(arns, aws.ToString(task.TaskArn))
+			}
+		}
+		return arns
+	}
+	var before []string
+	localcloudtest.Eventually(t, "the service's task to run", func() bool { before = running(client); return len(before) == 1 })
+	first.Stop()
+
+	second := localcloudtest.StartInDir(t, dir)
+	client = ecs.NewFromConfig(second.Config)
+	localcloudtest.Eventually(t, "a replacement task after the restart", func() bool {
+		after := running(client)
+		return len(after) == 1 && after[0] != before[0]
+	})
+	old := waitForTask(t, client, "restarts", before[0], "STOPPED")
+	if !strings.Contains(aws.ToString(old.StoppedReason), "restarted") {
+		t.Errorf("the lost task stopped with %q, want a reason that names the restart", aws.ToString(old.StoppedReason))
+	}
+}

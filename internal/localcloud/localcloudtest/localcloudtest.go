@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,13 +25,28 @@ type Cloud struct {
 	*localcloud.Cloud
 	Endpoint string
 	Config   aws.Config
+
+	stop sync.Once
+	halt func()
 }
+
+// Stop stops the cloud before the test ends (it stops by itself at the end
+// otherwise), as a crash or an operator would; its state stays on disk when
+// it has a state directory.
+func (c *Cloud) Stop() { c.stop.Do(c.halt) }
 
 // Start runs an ephemeral local cloud, data plane included, until the test
 // ends.
 func Start(t testing.TB) *Cloud {
 	t.Helper()
-	return start(t, true)
+	return start(t, localcloud.Options{}, true)
+}
+
+// StartInDir runs a local cloud, data plane included, whose state lives in
+// dir, so that a second cloud started on the same dir finds it.
+func StartInDir(t testing.TB, dir string) *Cloud {
+	t.Helper()
+	return start(t, localcloud.Options{StateDir: dir}, true)
 }
 
 // StartControlPlane runs an ephemeral local cloud that only serves the API:
@@ -39,12 +55,13 @@ func Start(t testing.TB) *Cloud {
 // places tasks).
 func StartControlPlane(t testing.TB) *Cloud {
 	t.Helper()
-	return start(t, false)
+	return start(t, localcloud.Options{}, false)
 }
 
-func start(t testing.TB, dataPlane bool) *Cloud {
+func start(t testing.TB, opts localcloud.Options, dataPlane bool) *Cloud {
 	t.Helper()
-	c, err := localcloud.New(localcloud.Options{Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	opts.Logger = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	c, err := localcloud.New(opts)
 	if err != nil {
 		t.Fatalf("starting local cloud: %v", err)
 	}
@@ -60,14 +77,16 @@ func start(t testing.TB, dataPlane bool) *Cloud {
 			<-ran
 		}
 	}
-	t.Cleanup(func() {
+	cloud := &Cloud{Cloud: c, Endpoint: srv.URL, Config: SDKConfig(t, srv.URL)}
+	cloud.halt = func() {
 		stop()
 		srv.Close()
 		if err := c.Close(); err != nil {
 			t.Errorf("closing local cloud: %v", err)
 		}
-	})
-	return &Cloud{Cloud: c, Endpoint: srv.URL, Config: SDKConfig(t, srv.URL)}
+	}
+	t.Cleanup(cloud.Stop)
+	return cloud
 }
 
 // SDKConfig returns an SDK configuration for endpoint with test credentials.
