@@ -24,12 +24,9 @@ func (b *Backend) putActivity(tx *store.Tx, g *Group, description, cause string)
 // AddActivity records a (finished) scaling activity of a group.
 func (b *Backend) AddActivity(_ context.Context, name, description, cause string) error {
 	return internalError(b.store.Update(func(tx *store.Tx) error {
-		g, err := store.Get[Group](tx, tableGroups, name)
+		g, err := getGroup(tx, name)
 		if err != nil {
 			return err
-		}
-		if g == nil {
-			return groupNotFound(name)
 		}
 		_, err = b.putActivity(tx, g, description, "At "+b.now().UTC().Format("2006-01-02T15:04:05Z")+" "+cause)
 		return err

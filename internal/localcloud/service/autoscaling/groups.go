@@ -267,16 +267,25 @@ func (b *Backend) Group(_ context.Context, name string) (*Group, error) {
 	return out, internalError(err)
 }
 
+// getGroup reads the named group; an unknown one is groupNotFound.
+func getGroup(tx *store.Tx, name string) (*Group, error) {
+	g, err := store.Get[Group](tx, tableGroups, name)
+	if err != nil {
+		return nil, err
+	}
+	if g == nil {
+		return nil, groupNotFound(name)
+	}
+	return g, nil
+}
+
 // UpdateGroup is an atomic read-modify-write of a group for the controller;
 // fn's error aborts it. An unknown group is a ValidationError.
 func (b *Backend) UpdateGroup(_ context.Context, name string, fn func(g *Group) error) error {
 	return internalError(b.store.Update(func(tx *store.Tx) error {
-		g, err := store.Get[Group](tx, tableGroups, name)
+		g, err := getGroup(tx, name)
 		if err != nil {
 			return err
-		}
-		if g == nil {
-			return groupNotFound(name)
 		}
 		if err := fn(g); err != nil {
 			return err
@@ -404,12 +413,9 @@ func (b *Backend) DeleteGroup(ctx context.Context, name string, force bool) erro
 		return err
 	}
 	return internalError(b.store.Update(func(tx *store.Tx) error {
-		g, err := store.Get[Group](tx, tableGroups, name)
+		g, err := getGroup(tx, name)
 		if err != nil {
 			return err
-		}
-		if g == nil {
-			return groupNotFound(name)
 		}
 		if len(g.Instances) == 0 {
 			return deleteGroup(tx, name)
