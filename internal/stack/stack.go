@@ -52,11 +52,7 @@ func PlanDestroy(ctx context.Context, cfg aws.Config, s *spec.Spec) (*engine.Pla
 // not wait for the service to be healthy: that is WaitHealthy's job.
 func Apply(ctx context.Context, cfg aws.Config, p *engine.Plan, opts engine.ApplyOptions) (*Outputs, error) {
 	values, err := engine.Apply(ctx, engine.NewClients(cfg), p, opts)
-	outputs := outputsFrom(values)
-	if err != nil {
-		return outputs, err
-	}
-	return outputs, nil
+	return outputsFrom(values), err
 }
 
 func outputsFrom(values map[engine.Addr]engine.Outputs) *Outputs {
