@@ -68,14 +68,8 @@ func TestUnknownImageStopsWithCannotPullContainerError(t *testing.T) {
 	capacity(t, cloud, "pulls")
 	client := ecs.NewFromConfig(cloud.Config)
 	ctx := context.Background()
-	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
-		Family:               aws.String("ghost"),
-		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("registry.example/ghost:1"), Memory: aws.Int32(128)}},
-	})
-	if err != nil {
-		t.Fatalf("RegisterTaskDefinition: %v", err)
-	}
-	run, err := client.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("pulls"), TaskDefinition: def.TaskDefinition.TaskDefinitionArn})
+	defARN := registerTaskDefinition(t, client, "ghost", "registry.example/ghost:1")
+	run, err := client.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("pulls"), TaskDefinition: aws.String(defARN)})
 	if err != nil || len(run.Tasks) != 1 {
 		t.Fatalf("RunTask: %v %+v", err, run)
 	}
@@ -138,6 +132,29 @@ func TestProcessImageRunsAndStops(t *testing.T) {
 	}
 }
 
+// sleeperImage registers the process image "sleeper": a task that runs
+// until it is stopped.
+func sleeperImage(t *testing.T, cloud *localcloudtest.Cloud) {
+	t.Helper()
+	if err := cloud.PutImage(runtime.ProcessImage{Name: "sleeper", Dir: t.TempDir(), Command: []string{"/bin/sh", "-c", "exec sleep 300"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// registerTaskDefinition registers a one-container task definition of image
+// and returns its ARN.
+func registerTaskDefinition(t *testing.T, client *ecs.Client, family, image string) string {
+	t.Helper()
+	def, err := client.RegisterTaskDefinition(context.Background(), &ecs.RegisterTaskDefinitionInput{
+		Family:               aws.String(family),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String(image), Memory: aws.Int32(128)}},
+	})
+	if err != nil {
+		t.Fatalf("RegisterTaskDefinition: %v", err)
+	}
+	return aws.ToString(def.TaskDefinition.TaskDefinitionArn)
+}
+
 func waitForTask(t *testing.T, client *ecs.Client, cluster, arn, status string) ecstypes.Task {
 	t.Helper()
 	var task ecstypes.Task
@@ -157,19 +174,11 @@ func waitForTask(t *testing.T, client *ecs.Client, cluster, arn, status string) 
 func TestResetStopsTheProcessesOfForgottenTasks(t *testing.T) {
 	cloud := localcloudtest.Start(t)
 	capacity(t, cloud, "resets")
-	if err := cloud.PutImage(runtime.ProcessImage{Name: "sleeper", Dir: t.TempDir(), Command: []string{"/bin/sh", "-c", "exec sleep 300"}}); err != nil {
-		t.Fatal(err)
-	}
+	sleeperImage(t, cloud)
 	client := ecs.NewFromConfig(cloud.Config)
 	ctx := context.Background()
-	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
-		Family:               aws.String("sleeper"),
-		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("sleeper"), Memory: aws.Int32(128)}},
-	})
-	if err != nil {
-		t.Fatalf("RegisterTaskDefinition: %v", err)
-	}
-	run, err := client.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("resets"), TaskDefinition: def.TaskDefinition.TaskDefinitionArn})
+	defARN := registerTaskDefinition(t, client, "sleeper", "sleeper")
+	run, err := client.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("resets"), TaskDefinition: aws.String(defARN)})
 	if err != nil || len(run.Tasks) != 1 {
 		t.Fatalf("RunTask: %v %+v", err, run)
 	}
@@ -194,22 +203,10 @@ func TestResetStopsTheProcessesOfForgottenTasks(t *testing.T) {
 func TestCircuitBreakerRollsBack(t *testing.T) {
 	cloud := localcloudtest.Start(t)
 	capacity(t, cloud, "breaker")
-	if err := cloud.PutImage(runtime.ProcessImage{Name: "sleeper", Dir: t.TempDir(), Command: []string{"/bin/sh", "-c", "exec sleep 300"}}); err != nil {
-		t.Fatal(err)
-	}
+	sleeperImage(t, cloud)
 	client := ecs.NewFromConfig(cloud.Config)
 	ctx := context.Background()
-	register := func(image string) string {
-		def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
-			Family:               aws.String("breaker"),
-			ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String(image), Memory: aws.Int32(128)}},
-		})
-		if err != nil {
-			t.Fatalf("RegisterTaskDefinition: %v", err)
-		}
-		return aws.ToString(def.TaskDefinition.TaskDefinitionArn)
-	}
-	good, broken := register("sleeper"), register("not-registered:1")
+	good, broken := registerTaskDefinition(t, client, "breaker", "sleeper"), registerTaskDefinition(t, client, "breaker", "not-registered:1")
 	_, err := client.CreateService(ctx, &ecs.CreateServiceInput{
 		Cluster: aws.String("breaker"), ServiceName: aws.String("svc"), TaskDefinition: aws.String(good), DesiredCount: aws.Int32(1),
 		DeploymentConfiguration: &ecstypes.DeploymentConfiguration{DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: true}},
@@ -251,20 +248,12 @@ func TestRestartReplacesTasksWhoseProcessesAreGone(t *testing.T) {
 	dir := t.TempDir()
 	first := localcloudtest.StartInDir(t, dir)
 	capacity(t, first, "restarts")
-	if err := first.PutImage(runtime.ProcessImage{Name: "sleeper", Dir: t.TempDir(), Command: []string{"/bin/sh", "-c", "exec sleep 300"}}); err != nil {
-		t.Fatal(err)
-	}
+	sleeperImage(t, first)
 	ctx := context.Background()
 	client := ecs.NewFromConfig(first.Config)
-	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
-		Family:               aws.String("sleeper"),
-		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("sleeper"), Memory: aws.Int32(128)}},
-	})
-	if err != nil {
-		t.Fatalf("RegisterTaskDefinition: %v", err)
-	}
+	defARN := registerTaskDefinition(t, client, "sleeper", "sleeper")
 	if _, err := client.CreateService(ctx, &ecs.CreateServiceInput{
-		Cluster: aws.String("restarts"), ServiceName: aws.String("svc"), TaskDefinition: def.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(1),
+		Cluster: aws.String("restarts"), ServiceName: aws.String("svc"), TaskDefinition: aws.String(defARN), DesiredCount: aws.Int32(1),
 	}); err != nil {
 		t.Fatalf("CreateService: %v", err)
 	}
