@@ -97,23 +97,28 @@ func (b *Backend) Append(ctx context.Context, group, stream string, events []Eve
 	sort.SliceStable(input, func(i, j int) bool { return input[i].Timestamp < input[j].Timestamp })
 	for _, batch := range splitBatches(input) {
 		err := b.store.Update(func(tx *store.Tx) error {
-			if _, err := getGroup(tx, region, group); err != nil {
-				return err
-			}
-			key := streamKey(region, group, stream)
-			existing, err := store.Get[logStream](tx, tableStreams, key)
+			g, err := getGroup(tx, region, group)
 			if err != nil {
 				return err
 			}
-			if existing == nil {
+			s, err := store.Get[logStream](tx, tableStreams, streamKey(region, group, stream))
+			if err != nil {
+				return err
+			}
+			if s == nil {
 				if err := validateStreamName(stream); err != nil {
 					return err
 				}
-				if err := tx.Put(tableStreams, key, newLogStream(region, group, stream, b.now())); err != nil {
+				s = newLogStream(region, group, stream, b.now())
+				// Stored now: the stream exists even when every event is rejected.
+				if err := tx.Put(tableStreams, s.key(), s); err != nil {
 					return err
 				}
 			}
-			_, err = b.putEvents(tx, region, group, stream, batch)
+			if err := validateBatch(batch); err != nil {
+				return err
+			}
+			_, err = b.putEvents(tx, g, s, batch)
 			return err
 		})
 		if err != nil {

@@ -77,20 +77,9 @@ func validateBatch(events []inputEvent) error {
 	return nil
 }
 
-// putEvents stores a batch in an existing stream with PutLogEvents' rules and
-// reports the events it rejected for their age.
-func (b *Backend) putEvents(tx *store.Tx, region, groupName, streamName string, events []inputEvent) (*rejectedInfo, error) {
-	if err := validateBatch(events); err != nil {
-		return nil, err
-	}
-	group, err := getGroup(tx, region, groupName)
-	if err != nil {
-		return nil, err
-	}
-	stream, err := getStream(tx, region, groupName, streamName)
-	if err != nil {
-		return nil, err
-	}
+// putEvents stores a validated batch in stream, of group, with PutLogEvents'
+// rules, updating stream, and reports the events it rejected for their age.
+func (b *Backend) putEvents(tx *store.Tx, group *logGroup, stream *logStream, events []inputEvent) (*rejectedInfo, error) {
 	now := b.now()
 	rejected := &rejectedInfo{}
 	// Events are sorted, so the rejected ones are a prefix (too old or
@@ -235,16 +224,23 @@ func (b *Backend) putLogEvents(ctx context.Context, in *putLogEventsInput) (*put
 		if in.LogStreamName == "" {
 			return errMissing("logStreamName")
 		}
-		rejected, err := b.putEvents(tx, region, in.LogGroupName, in.LogStreamName, in.LogEvents)
+		if err := validateBatch(in.LogEvents); err != nil {
+			return err
+		}
+		group, err := getGroup(tx, region, in.LogGroupName)
+		if err != nil {
+			return err
+		}
+		stream, err := groupStream(tx, group, in.LogStreamName)
+		if err != nil {
+			return err
+		}
+		rejected, err := b.putEvents(tx, group, stream, in.LogEvents)
 		if err != nil {
 			return err
 		}
 		if !rejected.empty() {
 			out.RejectedLogEventsInfo = rejected
-		}
-		stream, err := getStream(tx, region, in.LogGroupName, in.LogStreamName)
-		if err != nil {
-			return err
 		}
 		out.NextSequenceToken = sequenceToken(stream)
 		return nil
@@ -331,7 +327,7 @@ func (b *Backend) getLogEvents(ctx context.Context, in *getLogEventsInput) (*get
 		if err != nil {
 			return err
 		}
-		stream, err := getStream(tx, region, groupName, in.LogStreamName)
+		stream, err := groupStream(tx, group, in.LogStreamName)
 		if err != nil {
 			return err
 		}

@@ -51,13 +51,19 @@ func validateStreamName(name string) error {
 }
 
 func getStream(tx *store.Tx, region, group, name string) (*logStream, error) {
-	if _, err := getGroup(tx, region, group); err != nil {
+	g, err := getGroup(tx, region, group)
+	if err != nil {
 		return nil, err
 	}
+	return groupStream(tx, g, name)
+}
+
+// groupStream is getStream for a group already loaded.
+func groupStream(tx *store.Tx, group *logGroup, name string) (*logStream, error) {
 	if name == "" {
 		return nil, errMissing("logStreamName")
 	}
-	s, err := store.Get[logStream](tx, tableStreams, streamKey(region, group, name))
+	s, err := store.Get[logStream](tx, tableStreams, streamKey(group.Region, group.Name, name))
 	if err != nil {
 		return nil, err
 	}
