@@ -40,15 +40,11 @@ func (s *State) allServices(clusterName string) ([]*Service, error) {
 	return slices.DeleteFunc(all, func(svc *Service) bool { return nameFromRef(svc.ClusterArn, "cluster") != clusterName }), nil
 }
 
-// service returns one service by cluster and service name or ARN.
-func (s *State) service(clusterName, nameOrARN string) (*Service, error) {
+// Service returns a service of a cluster (by name or ARN) by its name or
+// ARN, nil when absent.
+func (s *State) Service(cluster, nameOrARN string) (*Service, error) {
 	name := idFromRef(nameOrARN)
-	return store.Get[Service](s.tx, tableServices, childKey(nameFromRef(clusterName, "cluster"), name))
-}
-
-// Service returns a service of a cluster by name or ARN, nil when absent.
-func (s *State) Service(clusterARN, nameOrARN string) (*Service, error) {
-	return s.service(clusterARN, nameOrARN)
+	return store.Get[Service](s.tx, tableServices, childKey(nameFromRef(cluster, "cluster"), name))
 }
 
 // PutService stores a service (its tags live apart).
@@ -372,7 +368,7 @@ func (b *Backend) createService(ctx context.Context, in *createServiceInput) (*s
 		if err != nil {
 			return err
 		}
-		existing, err := s.service(cluster.ClusterName, in.ServiceName)
+		existing, err := s.Service(cluster.ClusterName, in.ServiceName)
 		if err != nil {
 			return err
 		}
@@ -509,7 +505,7 @@ func (b *Backend) describeServices(ctx context.Context, in *describeServicesInpu
 	out := &describeServicesOutput{Services: []*Service{}, Failures: []Failure{}}
 	err := b.View(ctx, func(s *State) error {
 		return describeInCluster(s, in.Cluster, in.Services, "service", &out.Services, &out.Failures,
-			func(c *Cluster, ref string) (*Service, error) { return s.service(c.ClusterName, ref) },
+			func(c *Cluster, ref string) (*Service, error) { return s.Service(c.ClusterName, ref) },
 			func(svc *Service) (*Service, error) { return s.describedService(svc, withTags) })
 	})
 	return out, err
@@ -616,7 +612,7 @@ func (b *Backend) updateService(ctx context.Context, in *updateServiceInput) (*s
 		if err != nil {
 			return err
 		}
-		svc, err := s.service(cluster.ClusterName, in.Service)
+		svc, err := s.Service(cluster.ClusterName, in.Service)
 		if err != nil {
 			return err
 		}
@@ -746,7 +742,7 @@ func (b *Backend) deleteService(ctx context.Context, in *deleteServiceInput) (*s
 		if err != nil {
 			return err
 		}
-		svc, err := s.service(cluster.ClusterName, in.Service)
+		svc, err := s.Service(cluster.ClusterName, in.Service)
 		if err != nil {
 			return err
 		}

@@ -72,7 +72,7 @@ func (s *State) taggable(arn string) error {
 		exists = def != nil
 	case "service":
 		cluster, name, _ := strings.Cut(rest, "/")
-		svc, err := s.service(cluster, name)
+		svc, err := s.Service(cluster, name)
 		if err != nil {
 			return err
 		}

@@ -152,7 +152,7 @@ func (s *State) NewTask(cluster *Cluster, def *TaskDefinition, startedBy, group 
 // of its new tasks. Lookup failures leave the task as it is: the scheduler
 // must still be able to launch it.
 func (s *State) fromService(t *Task, cluster *Cluster, def *TaskDefinition, serviceName string) {
-	svc, err := s.service(cluster.ClusterName, serviceName)
+	svc, err := s.Service(cluster.ClusterName, serviceName)
 	if err != nil || svc == nil {
 		return
 	}
@@ -455,7 +455,7 @@ func (b *Backend) listTasks(ctx context.Context, in *listTasksInput) (*listTasks
 			return err
 		}
 		if in.ServiceName != "" {
-			svc, err := s.service(cluster.ClusterName, in.ServiceName)
+			svc, err := s.Service(cluster.ClusterName, in.ServiceName)
 			if err != nil {
 				return err
 			}
