@@ -42,10 +42,6 @@ func New(st *store.Store) *Backend {
 	return &Backend{store: st, now: time.Now}
 }
 
-// SetClock replaces the backend's clock, so tests can age terminated
-// instances without waiting.
-func (b *Backend) SetClock(now func() time.Time) { b.now = now }
-
 // Service returns the service's operation table for the router.
 func (b *Backend) Service() *protocol.Service {
 	return &protocol.Service{
