@@ -43,6 +43,7 @@ const (
 	instanceRolePolicy                        = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
 	executionRolePolicy                       = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 	healthCheckGracePeriodSeconds             = 60
+	vpcCIDR                                   = "10.0.0.0/16"
 	// AWS caps load balancer and target group names at 32 characters.
 	elbNameLimit = 32
 	// IAM caps role and instance profile names at 64 characters.
@@ -95,7 +96,7 @@ func Build(s *spec.Spec) ([]engine.Resource, error) {
 	hc := s.Service.HealthCheck
 
 	resources := []engine.Resource{
-		&awsres.VPC{Meta: meta(AddrVPC), CIDR: "10.0.0.0/16"},
+		&awsres.VPC{Meta: meta(AddrVPC), CIDR: vpcCIDR},
 		&awsres.Subnet{Meta: meta(AddrSubnetA, AddrVPC), VPC: vpcID, CIDR: "10.0.0.0/24", ZoneIndex: 0},
 		&awsres.Subnet{Meta: meta(AddrSubnetB, AddrVPC), VPC: vpcID, CIDR: "10.0.1.0/24", ZoneIndex: 1},
 		&awsres.InternetGateway{Meta: meta(AddrInternetGateway, AddrVPC), VPC: vpcID},
@@ -189,17 +190,14 @@ func Build(s *spec.Spec) ([]engine.Resource, error) {
 			Placement: s.Service.Placement, HealthCheckGracePeriod: healthCheckGracePeriodSeconds,
 		},
 	}
-	if s.LoadBalancer.Public {
-		resources = append(resources, &awsres.SecurityGroupRule{
-			Meta: meta(AddrALBIngress, AddrALBGroup), Group: albGroup,
-			Direction: awsres.Ingress, Port: s.LoadBalancer.Port, CIDR: "0.0.0.0/0",
-		})
-	} else {
+	listenerPeer := "0.0.0.0/0"
+	if !s.LoadBalancer.Public {
 		// An internal load balancer takes traffic from inside the VPC only.
-		resources = append(resources, &awsres.SecurityGroupRule{
-			Meta: meta(AddrALBIngress, AddrALBGroup), Group: albGroup,
-			Direction: awsres.Ingress, Port: s.LoadBalancer.Port, CIDR: "10.0.0.0/16",
-		})
+		listenerPeer = vpcCIDR
 	}
+	resources = append(resources, &awsres.SecurityGroupRule{
+		Meta: meta(AddrALBIngress, AddrALBGroup), Group: albGroup,
+		Direction: awsres.Ingress, Port: s.LoadBalancer.Port, CIDR: listenerPeer,
+	})
 	return resources, nil
 }
