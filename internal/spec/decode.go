@@ -111,6 +111,8 @@ func newDecoder(file string) *decoder {
 	}
 }
 
+const emptyFile = "file is empty: a spec needs at least name and service (see examples/fastapi/berth.yaml)"
+
 var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // document parses data and returns its top-level mapping, or nil after
@@ -120,7 +122,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 	var doc yaml.Node
 	err := dec.Decode(&doc)
 	if errors.Is(err, io.EOF) {
-		d.add(&Error{File: d.file, Line: 1, Column: 1, Message: "file is empty: a spec needs at least name and service (see examples/fastapi/berth.yaml)"})
+		d.add(&Error{File: d.file, Line: 1, Column: 1, Message: emptyFile})
 		return nil
 	}
 	if err != nil {
@@ -134,7 +136,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 		d.syntaxError(err)
 	}
 	if len(doc.Content) == 0 || resolve(doc.Content[0]).Tag == "!!null" {
-		d.add(&Error{File: d.file, Line: 1, Column: 1, Message: "file is empty: a spec needs at least name and service (see examples/fastapi/berth.yaml)"})
+		d.add(&Error{File: d.file, Line: 1, Column: 1, Message: emptyFile})
 		return nil
 	}
 	d.root = resolve(doc.Content[0])
