@@ -40,20 +40,29 @@ func (b *Backend) changeTags(ctx context.Context, in *resourceInput, change func
 	if err := checkResource(in); err != nil {
 		return err
 	}
-	name := nameFromARN(in.ResourceID)
 	return b.store.Update(func(tx *store.Tx) error {
-		p, err := store.Get[Parameter](tx, tableParameters, parameterKey(region, name))
+		p, err := taggedParameter(tx, region, in)
 		if err != nil {
 			return err
-		}
-		if p == nil {
-			return protocol.Errorf("InvalidResourceId", "The resource ID \"%s\" is not valid. Verify the ID and try again.", in.ResourceID)
 		}
 		if err := change(p); err != nil {
 			return err
 		}
-		return tx.Put(tableParameters, parameterKey(region, name), p)
+		return tx.Put(tableParameters, parameterKey(region, p.Name), p)
 	})
+}
+
+// taggedParameter loads the stored parameter in.ResourceID names, or fails
+// with InvalidResourceId.
+func taggedParameter(tx *store.Tx, region string, in *resourceInput) (*Parameter, error) {
+	p, err := store.Get[Parameter](tx, tableParameters, parameterKey(region, nameFromARN(in.ResourceID)))
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, protocol.Errorf("InvalidResourceId", "The resource ID \"%s\" is not valid. Verify the ID and try again.", in.ResourceID)
+	}
+	return p, nil
 }
 
 func checkResource(in *resourceInput) error {
@@ -117,15 +126,11 @@ func (b *Backend) listTagsForResource(ctx context.Context, in *resourceInput) (*
 	if err := checkResource(in); err != nil {
 		return nil, err
 	}
-	name := nameFromARN(in.ResourceID)
 	out := &listTagsOutput{TagList: []Tag{}}
 	err := b.store.View(func(tx *store.Tx) error {
-		p, err := store.Get[Parameter](tx, tableParameters, parameterKey(region, name))
+		p, err := taggedParameter(tx, region, in)
 		if err != nil {
 			return err
-		}
-		if p == nil {
-			return protocol.Errorf("InvalidResourceId", "The resource ID \"%s\" is not valid. Verify the ID and try again.", in.ResourceID)
 		}
 		out.TagList = append(out.TagList, p.Tags...)
 		return nil
