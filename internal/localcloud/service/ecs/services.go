@@ -47,6 +47,26 @@ func (s *State) Service(cluster, nameOrARN string) (*Service, error) {
 	return store.Get[Service](s.tx, tableServices, childKey(nameFromRef(cluster, "cluster"), name))
 }
 
+// activeService returns an ACTIVE service with its active cluster, which
+// UpdateService and DeleteService need.
+func (s *State) activeService(clusterRef, serviceRef string) (*Cluster, *Service, error) {
+	cluster, err := s.activeCluster(clusterRef)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := s.Service(cluster.ClusterName, serviceRef)
+	if err != nil {
+		return nil, nil, err
+	}
+	if svc == nil {
+		return nil, nil, errServiceNotFound()
+	}
+	if svc.Status != statusActive {
+		return nil, nil, errServiceNotActive()
+	}
+	return cluster, svc, nil
+}
+
 // PutService stores a service (its tags live apart).
 func (s *State) PutService(svc *Service) error {
 	stored := *svc
@@ -608,19 +628,9 @@ func (b *Backend) updateService(ctx context.Context, in *updateServiceInput) (*s
 	}
 	var out *Service
 	err := b.Update(ctx, func(s *State) error {
-		cluster, err := s.activeCluster(in.Cluster)
+		cluster, svc, err := s.activeService(in.Cluster, in.Service)
 		if err != nil {
 			return err
-		}
-		svc, err := s.Service(cluster.ClusterName, in.Service)
-		if err != nil {
-			return err
-		}
-		if svc == nil {
-			return errServiceNotFound()
-		}
-		if svc.Status != statusActive {
-			return errServiceNotActive()
 		}
 		before := rolloutOf(svc)
 		def, err := s.usableTaskDefinitionOrCurrent(in.TaskDefinition, svc.TaskDefinition)
@@ -738,19 +748,9 @@ func (b *Backend) deleteService(ctx context.Context, in *deleteServiceInput) (*s
 	}
 	var out *Service
 	err := b.Update(ctx, func(s *State) error {
-		cluster, err := s.activeCluster(in.Cluster)
+		_, svc, err := s.activeService(in.Cluster, in.Service)
 		if err != nil {
 			return err
-		}
-		svc, err := s.Service(cluster.ClusterName, in.Service)
-		if err != nil {
-			return err
-		}
-		if svc == nil {
-			return errServiceNotFound()
-		}
-		if svc.Status != statusActive {
-			return errServiceNotActive()
 		}
 		if svc.DesiredCount > 0 && !ptrValue(in.Force) && svc.SchedulingStrategy != "DAEMON" {
 			return errInvalidParameter("The service cannot be stopped while it is scaled above 0.")
