@@ -128,46 +128,32 @@ func (b *Backend) deleteTags(resourceIDs []string, tags []tagParam, dryRun bool)
 
 // allTagged lists every visible taggable resource with its tags.
 func (b *Backend) allTagged(tx *store.Tx) ([]taggedResource, error) {
+	now := b.now()
 	var out []taggedResource
-	collect := func(kind resourceKind, items []taggedResource) {
-		for _, it := range items {
-			it.ResourceType = kind.resourceType
-			out = append(out, it)
-		}
-	}
-	add := func(kind resourceKind, list func() ([]taggedResource, error)) error {
+	for _, list := range []func() ([]taggedResource, error){
+		tagsIn(tx, kindVpc, func(v *Vpc) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindSubnet, func(v *Subnet) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindInternetGateway, func(v *InternetGateway) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindRouteTable, func(v *RouteTable) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindNetworkACL, func(v *NetworkACL) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindSecurityGroup, func(v *SecurityGroup) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindLaunchTemplate, func(v *LaunchTemplate) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindInstance, func(v *Instance) (string, map[string]string, bool) { return v.ID, v.Tags, v.visible(now) }),
+	} {
 		items, err := list()
 		if err != nil {
-			return err
-		}
-		collect(kind, items)
-		return nil
-	}
-	now := b.now()
-	lists := []struct {
-		kind resourceKind
-		list func() ([]taggedResource, error)
-	}{
-		{kindVpc, tagsIn[Vpc](tx, tableVpcs, func(v *Vpc) (string, map[string]string, bool) { return v.ID, v.Tags, true })},
-		{kindSubnet, tagsIn[Subnet](tx, tableSubnets, func(v *Subnet) (string, map[string]string, bool) { return v.ID, v.Tags, true })},
-		{kindInternetGateway, tagsIn[InternetGateway](tx, tableInternetGateways, func(v *InternetGateway) (string, map[string]string, bool) { return v.ID, v.Tags, true })},
-		{kindRouteTable, tagsIn[RouteTable](tx, tableRouteTables, func(v *RouteTable) (string, map[string]string, bool) { return v.ID, v.Tags, true })},
-		{kindNetworkACL, tagsIn[NetworkACL](tx, tableNetworkACLs, func(v *NetworkACL) (string, map[string]string, bool) { return v.ID, v.Tags, true })},
-		{kindSecurityGroup, tagsIn[SecurityGroup](tx, tableSecurityGroups, func(v *SecurityGroup) (string, map[string]string, bool) { return v.ID, v.Tags, true })},
-		{kindLaunchTemplate, tagsIn[LaunchTemplate](tx, tableLaunchTemplates, func(v *LaunchTemplate) (string, map[string]string, bool) { return v.ID, v.Tags, true })},
-		{kindInstance, tagsIn[Instance](tx, tableInstances, func(v *Instance) (string, map[string]string, bool) { return v.ID, v.Tags, v.visible(now) })},
-	}
-	for _, l := range lists {
-		if err := add(l.kind, l.list); err != nil {
 			return nil, err
 		}
+		out = append(out, items...)
 	}
 	return out, nil
 }
 
-func tagsIn[T any](tx *store.Tx, table string, of func(*T) (string, map[string]string, bool)) func() ([]taggedResource, error) {
+// tagsIn lists the tagged resources of kind's table; of gives a resource's
+// id, its tags and whether it is visible.
+func tagsIn[T any](tx *store.Tx, kind resourceKind, of func(*T) (string, map[string]string, bool)) func() ([]taggedResource, error) {
 	return func() ([]taggedResource, error) {
-		items, err := store.List[T](tx, table)
+		items, err := store.List[T](tx, kind.table)
 		if err != nil {
 			return nil, err
 		}
@@ -175,7 +161,7 @@ func tagsIn[T any](tx *store.Tx, table string, of func(*T) (string, map[string]s
 		for _, item := range items {
 			id, tags, ok := of(item)
 			if ok && len(tags) > 0 {
-				out = append(out, taggedResource{ID: id, Tags: tags})
+				out = append(out, taggedResource{ID: id, ResourceType: kind.resourceType, Tags: tags})
 			}
 		}
 		return out, nil
