@@ -407,12 +407,13 @@ func (b *Backend) getParametersByPath(ctx context.Context, in *getParametersByPa
 	}
 	out := &getParametersByPathOutput{Parameters: []parameterShape{}}
 	err = b.store.View(func(tx *store.Tx) error {
-		candidates := publicParametersSorted(call.Region)
-		stored, err := regionParameters(tx, call.Region)
+		candidates, err := regionParameters(tx, call.Region)
 		if err != nil {
 			return err
 		}
-		candidates = append(candidates, stored...)
+		for _, p := range publicParameters(call.Region) {
+			candidates = append(candidates, p) // matched is sorted below
+		}
 		var matched []*Parameter
 		for _, p := range candidates {
 			if !underPath(p.Name, in.Path, in.Recursive) {

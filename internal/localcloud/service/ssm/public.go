@@ -2,7 +2,6 @@ package ssm
 
 import (
 	"encoding/json"
-	"sort"
 	"strings"
 	"time"
 
@@ -60,17 +59,6 @@ func publicParameter(region, name string) (*Parameter, bool) {
 	}
 	p, ok := publicParameters(region)[name]
 	return p, ok
-}
-
-// publicParametersSorted returns the region's public parameters in name order.
-func publicParametersSorted(region string) []*Parameter {
-	params := publicParameters(region)
-	out := make([]*Parameter, 0, len(params))
-	for _, p := range params {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
 }
 
 // isReserved reports whether a name lies in AWS's namespaces, which accounts
