@@ -66,10 +66,8 @@ func (b *Balancer) reconcileGroups(valid *config) {
 				group.targets[registration] = existing
 				group.ordered = append(group.ordered, existing)
 				b.register(arn, group, existing)
-			case existing.state == StateDraining:
-				b.stopTarget(existing)
-				b.register(arn, group, existing)
-			case checksToggled:
+			case existing.state == StateDraining, checksToggled:
+				// Registered again, or checked differently: start over.
 				b.stopTarget(existing)
 				b.register(arn, group, existing)
 			}
