@@ -5,6 +5,7 @@ package graph
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -164,33 +165,16 @@ func (g *Graph[K]) Validate() error {
 }
 
 // TopologicalOrder returns every node after all of its dependencies; among
-// nodes that are ready at the same time the smaller key comes first.
+// nodes that are ready at the same time the smaller key comes first. It is
+// the order of a walk one visit at a time.
 func (g *Graph[K]) TopologicalOrder() ([]K, error) {
-	if err := g.Validate(); err != nil {
-		return nil, err
-	}
-	remaining := map[K]int{}
-	for _, n := range g.Nodes() {
-		remaining[n] = len(g.deps[n])
-	}
-	dependents := g.dependents()
-	var ready, order []K
-	for _, n := range g.Nodes() {
-		if remaining[n] == 0 {
-			ready = append(ready, n)
-		}
-	}
-	for len(ready) > 0 {
-		slices.Sort(ready)
-		n := ready[0]
-		ready = ready[1:]
+	var order []K
+	err := g.Walk(context.Background(), 1, func(_ context.Context, n K) error {
 		order = append(order, n)
-		for _, d := range dependents[n] {
-			remaining[d]--
-			if remaining[d] == 0 {
-				ready = append(ready, d)
-			}
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return order, nil
 }
