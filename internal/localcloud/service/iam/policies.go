@@ -135,17 +135,14 @@ type policyShape struct {
 	Tags                          []Tag            `xml:"Tags>member,omitempty"`
 }
 
-func shapeOfPolicy(tx *store.Tx, p *ManagedPolicy, withTags bool) (policyShape, error) {
-	attached, err := rolesAttachedTo(tx, p.ARN)
-	if err != nil {
-		return policyShape{}, err
-	}
-	roles, err := store.List[Role](tx, tableRoles)
-	if err != nil {
-		return policyShape{}, err
-	}
-	boundaries := 0
+// shapeOfPolicy renders p; roles (all of them) give its attachment and
+// permissions boundary counts.
+func shapeOfPolicy(p *ManagedPolicy, roles []*Role, withTags bool) policyShape {
+	attached, boundaries := 0, 0
 	for _, r := range roles {
+		if slices.Contains(r.AttachedPolicies, p.ARN) {
+			attached++
+		}
 		if r.PermissionsBoundary == p.ARN {
 			boundaries++
 		}
@@ -156,7 +153,7 @@ func shapeOfPolicy(tx *store.Tx, p *ManagedPolicy, withTags bool) (policyShape, 
 		Arn:                           p.ARN,
 		Path:                          p.Path,
 		DefaultVersionID:              p.DefaultVersionID,
-		AttachmentCount:               len(attached),
+		AttachmentCount:               attached,
 		PermissionsBoundaryUsageCount: boundaries,
 		IsAttachable:                  true,
 		Description:                   p.Description,
@@ -166,7 +163,7 @@ func shapeOfPolicy(tx *store.Tx, p *ManagedPolicy, withTags bool) (policyShape, 
 	if withTags {
 		shape.Tags = p.Tags
 	}
-	return shape, nil
+	return shape
 }
 
 type policyOutput struct {
@@ -243,8 +240,12 @@ func (b *Backend) createPolicy(ctx context.Context, in *createPolicyInput) (*pol
 		if err := tx.Put(tablePolicies, policy.ARN, policy); err != nil {
 			return err
 		}
-		out.Policy, err = shapeOfPolicy(tx, policy, true)
-		return err
+		roles, err := store.List[Role](tx, tableRoles)
+		if err != nil {
+			return err
+		}
+		out.Policy = shapeOfPolicy(policy, roles, true)
+		return nil
 	})
 	return out, err
 }
@@ -260,8 +261,12 @@ func (b *Backend) getPolicy(_ context.Context, in *policyARNInput) (*policyOutpu
 		if err != nil {
 			return err
 		}
-		out.Policy, err = shapeOfPolicy(tx, p, true)
-		return err
+		roles, err := store.List[Role](tx, tableRoles)
+		if err != nil {
+			return err
+		}
+		out.Policy = shapeOfPolicy(p, roles, true)
+		return nil
 	})
 	return out, err
 }
@@ -332,15 +337,16 @@ func (b *Backend) listPolicies(_ context.Context, in *listPoliciesInput) (*listP
 			}
 			candidates = append(candidates, local...)
 		}
+		roles, err := store.List[Role](tx, tableRoles)
+		if err != nil {
+			return err
+		}
 		var shapes []policyShape
 		for _, p := range candidates {
 			if !strings.HasPrefix(p.Path, in.PathPrefix) {
 				continue
 			}
-			shape, err := shapeOfPolicy(tx, p, false)
-			if err != nil {
-				return err
-			}
+			shape := shapeOfPolicy(p, roles, false)
 			if in.OnlyAttached && shape.AttachmentCount == 0 && shape.PermissionsBoundaryUsageCount == 0 {
 				continue
 			}
