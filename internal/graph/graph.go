@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -48,22 +49,12 @@ func (g *Graph[K]) Has(node K) bool {
 
 // Nodes returns every node in ascending key order.
 func (g *Graph[K]) Nodes() []K {
-	nodes := make([]K, 0, len(g.nodes))
-	for n := range g.nodes {
-		nodes = append(nodes, n)
-	}
-	slices.Sort(nodes)
-	return nodes
+	return slices.Sorted(maps.Keys(g.nodes))
 }
 
 // DependenciesOf returns the nodes that node depends on, sorted.
 func (g *Graph[K]) DependenciesOf(node K) []K {
-	deps := make([]K, 0, len(g.deps[node]))
-	for d := range g.deps[node] {
-		deps = append(deps, d)
-	}
-	slices.Sort(deps)
-	return deps
+	return slices.Sorted(maps.Keys(g.deps[node]))
 }
 
 // DependentsOf returns the nodes that depend on node, sorted.
@@ -85,13 +76,8 @@ type MissingError[K cmp.Ordered] struct {
 }
 
 func (e *MissingError[K]) Error() string {
-	nodes := make([]K, 0, len(e.Edges))
-	for n := range e.Edges {
-		nodes = append(nodes, n)
-	}
-	slices.Sort(nodes)
-	parts := make([]string, 0, len(nodes))
-	for _, n := range nodes {
+	var parts []string
+	for _, n := range slices.Sorted(maps.Keys(e.Edges)) {
 		parts = append(parts, fmt.Sprintf("%v depends on missing %v", n, joinKeys(e.Edges[n], ", ")))
 	}
 	return "graph: " + strings.Join(parts, "; ")

@@ -23,13 +23,8 @@ type WalkError[K cmp.Ordered] struct {
 }
 
 func (e *WalkError[K]) Error() string {
-	failed := make([]K, 0, len(e.Failed))
-	for n := range e.Failed {
-		failed = append(failed, n)
-	}
-	slices.Sort(failed)
 	var parts []string
-	for _, n := range failed {
+	for _, n := range slices.Sorted(maps.Keys(e.Failed)) {
 		parts = append(parts, fmt.Sprintf("%v: %v", n, e.Failed[n]))
 	}
 	if e.Canceled != nil {
