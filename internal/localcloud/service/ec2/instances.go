@@ -280,7 +280,7 @@ func (b *Backend) runInstances(ctx context.Context, spec runSpec, dryRun bool) (
 			}
 		}
 
-		free, err := freeAddresses(tx, subnet, call.now)
+		free, err := freeAddresses(tx, subnet)
 		if err != nil {
 			return err
 		}
@@ -384,14 +384,14 @@ func resolveInstanceGroups(tx *store.Tx, subnet *Subnet, ids, names []string) ([
 
 // freeAddresses lists the subnet's assignable addresses that no live
 // instance holds, lowest first (AWS keeps the first four and the last).
-func freeAddresses(tx *store.Tx, subnet *Subnet, now time.Time) ([]netip.Addr, error) {
+func freeAddresses(tx *store.Tx, subnet *Subnet) ([]netip.Addr, error) {
 	instances, err := store.List[Instance](tx, tableInstances)
 	if err != nil {
 		return nil, err
 	}
 	used := map[string]bool{}
 	for _, inst := range instances {
-		if inst.SubnetID == subnet.ID && inst.State != stateTerminated && inst.visible(now) {
+		if inst.SubnetID == subnet.ID && inst.State != stateTerminated {
 			used[inst.PrivateIP] = true
 		}
 	}
