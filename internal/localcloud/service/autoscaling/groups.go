@@ -197,9 +197,7 @@ func (b *Backend) CreateGroup(ctx context.Context, req GroupRequest) (*Group, er
 		Name: req.Name, ARN: groupARN(call, req.Name), LaunchTemplate: *lt, MixedInstancesPolicy: req.MixedInstancesPolicy,
 		MinSize: *req.MinSize, MaxSize: *req.MaxSize, DesiredCapacity: *req.MinSize, DefaultCooldown: 300,
 		AvailabilityZones: zones, SubnetIDs: subnets, TargetGroupARNs: req.TargetGroupARNs, LoadBalancerNames: req.LoadBalancerNames,
-		HealthCheckType: req.HealthCheckType, TerminationPolicies: []string{"Default"},
-		MaxInstanceLifetime: req.MaxInstanceLifetime, DefaultInstanceWarmup: req.DefaultInstanceWarmup,
-		DesiredCapacityType: req.DesiredCapacityType, Context: req.Context,
+		TerminationPolicies:  []string{"Default"},
 		ServiceLinkedRoleARN: req.ServiceLinkedRoleARN, Instances: []GroupInstance{}, Tags: req.Tags, CreatedTime: b.now().UTC(),
 	}
 	if g.ServiceLinkedRoleARN == "" {
@@ -208,21 +206,7 @@ func (b *Backend) CreateGroup(ctx context.Context, req GroupRequest) (*Group, er
 	if req.DesiredCapacity != nil {
 		g.DesiredCapacity = *req.DesiredCapacity
 	}
-	if req.DefaultCooldown != nil {
-		g.DefaultCooldown = *req.DefaultCooldown
-	}
-	if req.HealthCheckGracePeriod != nil {
-		g.HealthCheckGracePeriod = *req.HealthCheckGracePeriod
-	}
-	if len(req.TerminationPolicies) > 0 {
-		g.TerminationPolicies = req.TerminationPolicies
-	}
-	if req.NewInstancesProtectedFromScaleIn != nil {
-		g.NewInstancesProtectedFromScaleIn = *req.NewInstancesProtectedFromScaleIn
-	}
-	if req.CapacityRebalance != nil {
-		g.CapacityRebalance = *req.CapacityRebalance
-	}
+	applySettings(g, req)
 	if g.Tags == nil {
 		g.Tags = []Tag{}
 	}
@@ -357,38 +341,44 @@ func (b *Backend) UpdateAutoScalingGroup(ctx context.Context, req GroupRequest) 
 		} else if len(req.AvailabilityZones) > 0 {
 			g.AvailabilityZones = req.AvailabilityZones
 		}
-		if req.DefaultCooldown != nil {
-			g.DefaultCooldown = *req.DefaultCooldown
-		}
-		if req.HealthCheckType != "" {
-			g.HealthCheckType = req.HealthCheckType
-		}
-		if req.HealthCheckGracePeriod != nil {
-			g.HealthCheckGracePeriod = *req.HealthCheckGracePeriod
-		}
-		if len(req.TerminationPolicies) > 0 {
-			g.TerminationPolicies = req.TerminationPolicies
-		}
-		if req.NewInstancesProtectedFromScaleIn != nil {
-			g.NewInstancesProtectedFromScaleIn = *req.NewInstancesProtectedFromScaleIn
-		}
-		if req.CapacityRebalance != nil {
-			g.CapacityRebalance = *req.CapacityRebalance
-		}
-		if req.MaxInstanceLifetime != nil {
-			g.MaxInstanceLifetime = req.MaxInstanceLifetime
-		}
-		if req.DefaultInstanceWarmup != nil {
-			g.DefaultInstanceWarmup = req.DefaultInstanceWarmup
-		}
-		if req.DesiredCapacityType != "" {
-			g.DesiredCapacityType = req.DesiredCapacityType
-		}
-		if req.Context != "" {
-			g.Context = req.Context
-		}
+		applySettings(g, req)
 		return nil
 	})
+}
+
+// applySettings sets the settings a create or update request gives; what
+// it leaves out keeps its value (on create, the default).
+func applySettings(g *Group, req GroupRequest) {
+	if req.DefaultCooldown != nil {
+		g.DefaultCooldown = *req.DefaultCooldown
+	}
+	if req.HealthCheckType != "" {
+		g.HealthCheckType = req.HealthCheckType
+	}
+	if req.HealthCheckGracePeriod != nil {
+		g.HealthCheckGracePeriod = *req.HealthCheckGracePeriod
+	}
+	if len(req.TerminationPolicies) > 0 {
+		g.TerminationPolicies = req.TerminationPolicies
+	}
+	if req.NewInstancesProtectedFromScaleIn != nil {
+		g.NewInstancesProtectedFromScaleIn = *req.NewInstancesProtectedFromScaleIn
+	}
+	if req.CapacityRebalance != nil {
+		g.CapacityRebalance = *req.CapacityRebalance
+	}
+	if req.MaxInstanceLifetime != nil {
+		g.MaxInstanceLifetime = req.MaxInstanceLifetime
+	}
+	if req.DefaultInstanceWarmup != nil {
+		g.DefaultInstanceWarmup = req.DefaultInstanceWarmup
+	}
+	if req.DesiredCapacityType != "" {
+		g.DesiredCapacityType = req.DesiredCapacityType
+	}
+	if req.Context != "" {
+		g.Context = req.Context
+	}
 }
 
 // SetDesiredCapacity sets a group's desired capacity within its bounds.
