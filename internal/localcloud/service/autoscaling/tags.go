@@ -22,37 +22,28 @@ type Filter struct {
 
 // PutTags creates or overwrites tags on groups, all or none.
 func (b *Backend) PutTags(_ context.Context, tags []GroupTag) error {
-	if len(tags) == 0 {
-		return required("tags", false)
-	}
-	return internalError(b.store.Update(func(tx *store.Tx) error {
-		changed := map[string]*Group{}
-		for _, t := range tags {
-			g, err := taggedGroup(tx, changed, t.GroupName)
-			if err != nil {
-				return err
-			}
-			i := slices.IndexFunc(g.Tags, func(existing Tag) bool { return existing.Key == t.Key })
-			if i >= 0 {
-				g.Tags[i] = t.Tag
-			} else {
-				g.Tags = append(g.Tags, t.Tag)
-			}
-			if err := checkTags(g.Tags); err != nil {
-				return err
-			}
+	return b.editTags(tags, func(g *Group, t GroupTag) error {
+		i := slices.IndexFunc(g.Tags, func(existing Tag) bool { return existing.Key == t.Key })
+		if i >= 0 {
+			g.Tags[i] = t.Tag
+		} else {
+			g.Tags = append(g.Tags, t.Tag)
 		}
-		for name, g := range changed {
-			if err := tx.Put(tableGroups, name, g); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+		return checkTags(g.Tags)
+	})
 }
 
 // DeleteTags removes tags (by key) from groups.
 func (b *Backend) DeleteTags(_ context.Context, tags []GroupTag) error {
+	return b.editTags(tags, func(g *Group, t GroupTag) error {
+		g.Tags = slices.DeleteFunc(g.Tags, func(existing Tag) bool { return existing.Key == t.Key })
+		return nil
+	})
+}
+
+// editTags applies edit to the group of each tag, in one transaction, and
+// stores the groups it changed; edit's error aborts them all.
+func (b *Backend) editTags(tags []GroupTag, edit func(g *Group, t GroupTag) error) error {
 	if len(tags) == 0 {
 		return required("tags", false)
 	}
@@ -63,7 +54,9 @@ func (b *Backend) DeleteTags(_ context.Context, tags []GroupTag) error {
 			if err != nil {
 				return err
 			}
-			g.Tags = slices.DeleteFunc(g.Tags, func(existing Tag) bool { return existing.Key == t.Key })
+			if err := edit(g, t); err != nil {
+				return err
+			}
 		}
 		for name, g := range changed {
 			if err := tx.Put(tableGroups, name, g); err != nil {
