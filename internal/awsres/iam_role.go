@@ -29,9 +29,10 @@ type iamRoleState struct {
 	policies                  []string
 }
 
-func (r *IAMRole) iamTags() []iamtypes.Tag {
+// iamTags are the berth tags for roles and instance profiles.
+func (m Meta) iamTags() []iamtypes.Tag {
 	var tags []iamtypes.Tag
-	for _, kv := range r.tags() {
+	for _, kv := range m.tags() {
 		tags = append(tags, iamtypes.Tag{Key: aws.String(kv.Key), Value: aws.String(kv.Value)})
 	}
 	return tags

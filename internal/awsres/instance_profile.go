@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/berthdev/berth/internal/engine"
 )
@@ -56,11 +55,7 @@ func (r *InstanceProfile) Apply(ctx context.Context, c *engine.Clients, in *engi
 	}
 	state := &instanceProfileState{name: r.Name}
 	if actual == nil {
-		var tags []iamtypes.Tag
-		for _, kv := range r.tags() {
-			tags = append(tags, iamtypes.Tag{Key: aws.String(kv.Key), Value: aws.String(kv.Value)})
-		}
-		out, err := c.IAM.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String(r.Name), Tags: tags})
+		out, err := c.IAM.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String(r.Name), Tags: r.iamTags()})
 		if err != nil {
 			return nil, fmt.Errorf("create instance profile %s: %w", r.Name, err)
 		}
