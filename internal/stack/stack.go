@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -64,10 +65,16 @@ func outputsFrom(values map[engine.Addr]engine.Outputs) *Outputs {
 		LogGroup:        values[AddrLogGroup]["name"],
 	}
 	if out.LoadBalancerDNS != "" {
-		out.URL = "http://" + out.LoadBalancerDNS
-		if port := values[AddrListener]["port"]; port != "" && port != "80" {
-			out.URL += ":" + port
-		}
+		port, _ := strconv.Atoi(values[AddrListener]["port"])
+		out.URL = serviceURL(out.LoadBalancerDNS, port)
 	}
 	return out
+}
+
+// serviceURL is the address users open; port 0 means the default, 80.
+func serviceURL(dns string, port int) string {
+	if port == 0 || port == 80 {
+		return "http://" + dns
+	}
+	return fmt.Sprintf("http://%s:%d", dns, port)
 }

@@ -102,10 +102,7 @@ func locate(ctx context.Context, c *engine.Clients, s *spec.Spec, names Names) (
 		return nil, fmt.Errorf("load balancer %s of stack %s not found (deploy it first): %w", names.LoadBalancer, s.Name, errors.Join(ErrUnhealthy, err))
 	}
 	outputs.LoadBalancerDNS = aws.ToString(lbs.LoadBalancers[0].DNSName)
-	outputs.URL = "http://" + outputs.LoadBalancerDNS
-	if port := s.LoadBalancer.Port; port != 0 && port != 80 {
-		outputs.URL += fmt.Sprintf(":%d", port)
-	}
+	outputs.URL = serviceURL(outputs.LoadBalancerDNS, s.LoadBalancer.Port)
 	return outputs, nil
 }
 
