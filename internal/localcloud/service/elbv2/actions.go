@@ -145,12 +145,8 @@ func normalizeForward(tx *store.Tx, a *Action, loadBalancerARN string, users map
 				return invalidAction("Target group '%s' is specified more than once", t.TargetGroupArn)
 			}
 		}
-		tg, err := store.Get[TargetGroup](tx, tableTargetGroups, t.TargetGroupArn)
-		if err != nil {
+		if _, err := getFound[TargetGroup](tx, tableTargetGroups, t.TargetGroupArn, targetGroupNotFound); err != nil {
 			return err
-		}
-		if tg == nil {
-			return targetGroupNotFound()
 		}
 		for _, user := range users[t.TargetGroupArn] {
 			if user != loadBalancerARN {

@@ -205,6 +205,18 @@ func removeTags(current []Tag, keys []string) []Tag {
 	return out
 }
 
+// getFound reads one record; a missing one is the error notFound makes.
+func getFound[T any](tx *store.Tx, table, key string, notFound func() error) (*T, error) {
+	v, err := store.Get[T](tx, table, key)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, notFound()
+	}
+	return v, nil
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // name rules shared by load balancers and target groups.

@@ -63,12 +63,9 @@ func (b *Backend) CreateListener(_ context.Context, req ListenerRequest) (*Liste
 	}
 	var out *Listener
 	err := b.store.Update(func(tx *store.Tx) error {
-		lb, err := store.Get[LoadBalancer](tx, tableLoadBalancers, req.LoadBalancerARN)
+		lb, err := getFound[LoadBalancer](tx, tableLoadBalancers, req.LoadBalancerARN, loadBalancerNotFound)
 		if err != nil {
 			return err
-		}
-		if lb == nil {
-			return loadBalancerNotFound()
 		}
 		l := &Listener{
 			LoadBalancerARN: lb.ARN,
@@ -139,12 +136,8 @@ func (b *Backend) Listeners(_ context.Context, loadBalancerARN string, arns []st
 			return err
 		}
 		if loadBalancerARN != "" {
-			lb, err := store.Get[LoadBalancer](tx, tableLoadBalancers, loadBalancerARN)
-			if err != nil {
+			if _, err := getFound[LoadBalancer](tx, tableLoadBalancers, loadBalancerARN, loadBalancerNotFound); err != nil {
 				return err
-			}
-			if lb == nil {
-				return loadBalancerNotFound()
 			}
 			for _, l := range all {
 				if l.LoadBalancerARN == loadBalancerARN {
@@ -176,12 +169,9 @@ func (b *Backend) ModifyListener(_ context.Context, arn string, req ListenerRequ
 	}
 	var out *Listener
 	err := b.store.Update(func(tx *store.Tx) error {
-		l, err := store.Get[Listener](tx, tableListeners, arn)
+		l, err := getFound[Listener](tx, tableListeners, arn, listenerNotFound)
 		if err != nil {
 			return err
-		}
-		if l == nil {
-			return listenerNotFound()
 		}
 		if req.Port != nil && *req.Port != l.Port {
 			listeners, err := store.List[Listener](tx, tableListeners)
@@ -232,12 +222,8 @@ func (b *Backend) ModifyListener(_ context.Context, arn string, req ListenerRequ
 // DeleteListener deletes a listener and its rules.
 func (b *Backend) DeleteListener(_ context.Context, arn string) error {
 	return internalError(b.store.Update(func(tx *store.Tx) error {
-		l, err := store.Get[Listener](tx, tableListeners, arn)
-		if err != nil {
+		if _, err := getFound[Listener](tx, tableListeners, arn, listenerNotFound); err != nil {
 			return err
-		}
-		if l == nil {
-			return listenerNotFound()
 		}
 		return deleteListener(tx, arn)
 	}))

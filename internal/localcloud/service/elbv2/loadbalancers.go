@@ -311,12 +311,9 @@ func (b *Backend) DeleteLoadBalancer(_ context.Context, arn string) error {
 func (b *Backend) updateLoadBalancer(arn string, fn func(lb *LoadBalancer) error) (*LoadBalancer, error) {
 	var out *LoadBalancer
 	err := b.store.Update(func(tx *store.Tx) error {
-		lb, err := store.Get[LoadBalancer](tx, tableLoadBalancers, arn)
+		lb, err := getFound[LoadBalancer](tx, tableLoadBalancers, arn, loadBalancerNotFound)
 		if err != nil {
 			return err
-		}
-		if lb == nil {
-			return loadBalancerNotFound()
 		}
 		if err := fn(lb); err != nil {
 			return err

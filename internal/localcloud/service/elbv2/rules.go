@@ -56,12 +56,9 @@ func (b *Backend) CreateRule(_ context.Context, req RuleRequest) (*Rule, error) 
 	}
 	var out *Rule
 	err = b.store.Update(func(tx *store.Tx) error {
-		l, err := store.Get[Listener](tx, tableListeners, req.ListenerARN)
+		l, err := getFound[Listener](tx, tableListeners, req.ListenerARN, listenerNotFound)
 		if err != nil {
 			return err
-		}
-		if l == nil {
-			return listenerNotFound()
 		}
 		rules, err := store.List[Rule](tx, tableRules)
 		if err != nil {
@@ -104,12 +101,9 @@ func (b *Backend) Rules(_ context.Context, listenerARN string, arns []string) ([
 			return err
 		}
 		if listenerARN != "" {
-			l, err := store.Get[Listener](tx, tableListeners, listenerARN)
+			l, err := getFound[Listener](tx, tableListeners, listenerARN, listenerNotFound)
 			if err != nil {
 				return err
-			}
-			if l == nil {
-				return listenerNotFound()
 			}
 			for _, r := range all {
 				if r.ListenerARN == listenerARN {
@@ -159,12 +153,9 @@ func (b *Backend) ModifyRule(_ context.Context, arn string, req RuleRequest) (*R
 		if err != nil {
 			return err
 		}
-		l, err := store.Get[Listener](tx, tableListeners, r.ListenerARN)
+		l, err := getFound[Listener](tx, tableListeners, r.ListenerARN, listenerNotFound)
 		if err != nil {
 			return err
-		}
-		if l == nil {
-			return listenerNotFound()
 		}
 		if r.IsDefault {
 			if req.Conditions != nil {

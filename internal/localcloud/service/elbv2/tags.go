@@ -11,30 +11,21 @@ import (
 func taggedResource(tx *store.Tx, arn string) ([]Tag, func([]Tag) error, error) {
 	switch arnKind(arn) {
 	case "loadbalancer":
-		lb, err := store.Get[LoadBalancer](tx, tableLoadBalancers, arn)
+		lb, err := getFound[LoadBalancer](tx, tableLoadBalancers, arn, loadBalancerNotFound)
 		if err != nil {
 			return nil, nil, err
-		}
-		if lb == nil {
-			return nil, nil, loadBalancerNotFound()
 		}
 		return lb.Tags, func(tags []Tag) error { lb.Tags = tags; return tx.Put(tableLoadBalancers, arn, lb) }, nil
 	case "targetgroup":
-		tg, err := store.Get[TargetGroup](tx, tableTargetGroups, arn)
+		tg, err := getFound[TargetGroup](tx, tableTargetGroups, arn, targetGroupNotFound)
 		if err != nil {
 			return nil, nil, err
-		}
-		if tg == nil {
-			return nil, nil, targetGroupNotFound()
 		}
 		return tg.Tags, func(tags []Tag) error { tg.Tags = tags; return tx.Put(tableTargetGroups, arn, tg) }, nil
 	case "listener":
-		l, err := store.Get[Listener](tx, tableListeners, arn)
+		l, err := getFound[Listener](tx, tableListeners, arn, listenerNotFound)
 		if err != nil {
 			return nil, nil, err
-		}
-		if l == nil {
-			return nil, nil, listenerNotFound()
 		}
 		return l.Tags, func(tags []Tag) error { l.Tags = tags; return tx.Put(tableListeners, arn, l) }, nil
 	case "listener-rule":

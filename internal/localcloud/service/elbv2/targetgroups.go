@@ -287,12 +287,8 @@ func (b *Backend) TargetGroups(_ context.Context, loadBalancerARN string, arns, 
 		}
 		switch {
 		case loadBalancerARN != "":
-			lb, err := store.Get[LoadBalancer](tx, tableLoadBalancers, loadBalancerARN)
-			if err != nil {
+			if _, err := getFound[LoadBalancer](tx, tableLoadBalancers, loadBalancerARN, loadBalancerNotFound); err != nil {
 				return err
-			}
-			if lb == nil {
-				return loadBalancerNotFound()
 			}
 			for _, tg := range all {
 				if slices.Contains(users[tg.ARN], loadBalancerARN) {
@@ -383,12 +379,9 @@ func forwardTargets(actions []Action) []string {
 func (b *Backend) updateTargetGroup(arn string, fn func(tx *store.Tx, tg *TargetGroup) error) (*TargetGroup, error) {
 	var out *TargetGroup
 	err := b.store.Update(func(tx *store.Tx) error {
-		tg, err := store.Get[TargetGroup](tx, tableTargetGroups, arn)
+		tg, err := getFound[TargetGroup](tx, tableTargetGroups, arn, targetGroupNotFound)
 		if err != nil {
 			return err
-		}
-		if tg == nil {
-			return targetGroupNotFound()
 		}
 		if err := fn(tx, tg); err != nil {
 			return err

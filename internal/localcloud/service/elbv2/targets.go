@@ -159,12 +159,9 @@ func (b *Backend) TargetHealth(_ context.Context, targetGroupARN string, targets
 	now := b.now()
 	var out []TargetHealth
 	err := b.store.View(func(tx *store.Tx) error {
-		tg, err := store.Get[TargetGroup](tx, tableTargetGroups, targetGroupARN)
+		tg, err := getFound[TargetGroup](tx, tableTargetGroups, targetGroupARN, targetGroupNotFound)
 		if err != nil {
 			return err
-		}
-		if tg == nil {
-			return targetGroupNotFound()
 		}
 		users, err := targetGroupUsers(tx)
 		if err != nil {
