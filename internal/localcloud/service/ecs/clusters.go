@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strconv"
 
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -106,7 +107,7 @@ func (s *State) withCounts(c *Cluster, include []string) (*Cluster, error) {
 	}
 	out.Statistics = []KeyValuePair{}
 	if slices.Contains(include, "STATISTICS") {
-		stat := func(name string, n int) KeyValuePair { return KeyValuePair{Name: name, Value: itoa(n)} }
+		stat := func(name string, n int) KeyValuePair { return KeyValuePair{Name: name, Value: strconv.Itoa(n)} }
 		out.Statistics = []KeyValuePair{
 			stat("runningEC2TasksCount", int(out.RunningTasksCount)-runningFargate),
 			stat("runningFargateTasksCount", runningFargate),

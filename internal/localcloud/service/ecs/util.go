@@ -1,14 +1,11 @@
 package ecs
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
 )
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func isARN(ref string) bool { return strings.HasPrefix(ref, "arn:") }
 

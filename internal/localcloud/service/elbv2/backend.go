@@ -250,5 +250,3 @@ func required(name string, present bool) error {
 	}
 	return nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/store"
@@ -197,7 +198,7 @@ func (b *Backend) TargetHealth(_ context.Context, targetGroupARN string, targets
 
 func healthCheckPort(tg *TargetGroup, port int) string {
 	if tg.HealthCheck.Port == "traffic-port" || tg.HealthCheck.Port == "" {
-		return itoa(port)
+		return strconv.Itoa(port)
 	}
 	return tg.HealthCheck.Port
 }
