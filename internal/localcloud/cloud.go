@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/service/logs"
 	"github.com/berthdev/berth/internal/localcloud/service/ssm"
 	"github.com/berthdev/berth/internal/localcloud/service/sts"
+	"github.com/berthdev/berth/internal/localcloud/sigv4"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -38,6 +40,21 @@ type Options struct {
 	// StateDir keeps the state across restarts; empty means ephemeral.
 	StateDir string
 	Logger   *slog.Logger
+	// LogCalls logs one line per control-plane request (berth local -v).
+	LogCalls bool
+
+	// Endpoint security (see guard.go). CORSOrigins are the origins whose
+	// web pages may call the endpoint; Hostnames are Host names accepted
+	// besides loopback addresses, localhost and *.localhost.
+	CORSOrigins []string
+	Hostnames   []string
+	// AllowRemote serves clients on other machines: IP-literal Hosts are
+	// accepted. It needs SigV4Keys.
+	AllowRemote bool
+	// SigV4Keys (access key id → secret access key), when not empty, make
+	// every control-plane request need a valid SigV4 signature by one of
+	// them.
+	SigV4Keys map[string]string
 }
 
 // Cloud is one running local cloud: its store, services and data plane.
@@ -52,9 +69,14 @@ type Cloud struct {
 	AutoScaling *autoscaling.Backend
 	ECS         *ecs.Backend
 
-	logger *slog.Logger
-	router *Router
-	mux    *http.ServeMux
+	logger  *slog.Logger
+	router  *Router
+	mux     *http.ServeMux
+	guard   *guard
+	control http.Handler // the guarded API and admin routes
+
+	adminToken string
+	tempDir    string // holds the admin token of an ephemeral cloud
 
 	runtime    *runtime.Process
 	balancer   *lb.Balancer
@@ -80,7 +102,29 @@ func New(opts Options) (*Cloud, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.AllowRemote && len(opts.SigV4Keys) == 0 {
+		st.Close()
+		return nil, errors.New("serving remote clients needs SigV4 key pairs to check their requests against")
+	}
+	tokenDir, tempDir := opts.StateDir, ""
+	if tokenDir == "" {
+		if tempDir, err = os.MkdirTemp("", "berth-local-"); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("creating a directory for the admin token: %w", err)
+		}
+		tokenDir = tempDir
+	}
+	token, tokenFile, err := writeAdminToken(tokenDir)
+	if err != nil {
+		st.Close()
+		if tempDir != "" {
+			os.RemoveAll(tempDir)
+		}
+		return nil, err
+	}
 	c := &Cloud{
+		adminToken:  token,
+		tempDir:     tempDir,
 		store:       st,
 		logger:      logger,
 		EC2:         ec2.New(st),
@@ -123,8 +167,39 @@ func New(opts Options) (*Cloud, error) {
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}", c.handleTaskMetadata)
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}/task", c.handleTaskMetadata)
 	c.mux.Handle("/", c.router)
+	c.guard = &guard{
+		origins:     lowerSet(opts.CORSOrigins),
+		hostnames:   lowerSet(opts.Hostnames),
+		allowRemote: opts.AllowRemote,
+		token:       token,
+		tokenFile:   tokenFile,
+		codecFor:    c.router.codecFor,
+		next:        c.mux,
+	}
+	if len(opts.SigV4Keys) > 0 {
+		c.guard.verifier = sigv4.New(opts.SigV4Keys)
+	}
+	c.control = c.guard
+	if opts.LogCalls {
+		c.control = &callLogger{logger: logger, next: c.guard}
+	}
 	return c, nil
 }
+
+func lowerSet(values []string) map[string]bool {
+	set := make(map[string]bool, len(values))
+	for _, v := range values {
+		set[strings.TrimSuffix(strings.ToLower(v), "/")] = true
+	}
+	return set
+}
+
+// AdminToken is the secret that writing process images needs; it changes at
+// every start.
+func (c *Cloud) AdminToken() string { return c.adminToken }
+
+// AdminTokenPath is the file the admin token was written to (mode 0600).
+func (c *Cloud) AdminTokenPath() string { return c.guard.tokenFile }
 
 func (c *Cloud) services() []*protocol.Service {
 	return []*protocol.Service{
@@ -166,7 +241,10 @@ func logf(logger *slog.Logger, component string) func(string, ...any) {
 
 // ServeHTTP serves the endpoint: a request whose Host is a load balancer's
 // DNS name goes to that load balancer; admin routes live under /_berth/;
-// everything else is an AWS API call.
+// everything else is an AWS API call. Only the control plane is guarded:
+// load-balancer traffic is the user's application, which browsers load and
+// call from its own pages (with an Origin), as they would through an ALB;
+// it is reached only under a *.elb.localhost name, which cannot be rebound.
 func (c *Cloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -178,7 +256,7 @@ func (c *Cloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	c.mux.ServeHTTP(w, r)
+	c.control.ServeHTTP(w, r)
 }
 
 // SetEndpoint tells the cloud the URL its API is reachable at (tasks get
@@ -239,7 +317,11 @@ func (c *Cloud) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err := errors.Join(c.runtime.Close(ctx), c.balancer.Close())
-	return errors.Join(err, c.store.Close())
+	err = errors.Join(err, c.store.Close())
+	if c.tempDir != "" {
+		err = errors.Join(err, os.RemoveAll(c.tempDir))
+	}
+	return err
 }
 
 // TaskPID returns the process id of a task's first container, for

@@ -49,6 +49,9 @@ func (c *Cloud) Images() ([]*runtime.ProcessImage, error) {
 }
 
 func (c *Cloud) handlePutImage(w http.ResponseWriter, r *http.Request) {
+	if !c.guard.requireToken(w, r) {
+		return
+	}
 	var img runtime.ProcessImage
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&img); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "body must be a JSON process image: " + err.Error()})

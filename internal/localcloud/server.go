@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
@@ -69,6 +70,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		region = protocol.DefaultRegion
 	}
 	call := &protocol.Call{Region: region, AccountID: protocol.DefaultAccountID, RequestID: store.NewUUID(), Service: signingName}
+	if rec := callRecordFrom(r.Context()); rec != nil {
+		defer rec.fill(call)
+	}
 
 	body, err := readBody(r)
 	if err != nil {
@@ -85,18 +89,18 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	call.Operation = opName
 	op, ok := svc.Lookup(opName)
 	if !ok {
-		svc.Codec.EncodeError(w, call, svc.Codec.UnknownOperation(opName))
+		encodeError(w, r, svc.Codec, call, svc.Codec.UnknownOperation(opName))
 		return
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			rt.logger.Error("handler panicked", "service", call.Service, "operation", opName, "panic", p, "stack", string(debug.Stack()))
-			svc.Codec.EncodeError(w, call, protocol.InternalError(fmt.Errorf("%v", p)))
+			encodeError(w, r, svc.Codec, call, protocol.InternalError(fmt.Errorf("%v", p)))
 		}
 	}()
 	input := op.NewInput()
 	if err := svc.Codec.Decode(r, body, input); err != nil {
-		svc.Codec.EncodeError(w, call, asAWSError(err))
+		encodeError(w, r, svc.Codec, call, asAWSError(err))
 		return
 	}
 	output, err := op.Invoke(protocol.WithCall(r.Context(), call), input)
@@ -105,10 +109,23 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if aerr.Fault {
 			rt.logger.Error("operation failed", "service", call.Service, "operation", opName, "error", err)
 		}
-		svc.Codec.EncodeError(w, call, aerr)
+		encodeError(w, r, svc.Codec, call, aerr)
 		return
 	}
 	svc.Codec.Encode(w, call, output)
+}
+
+// codecFor is the codec a request's errors are written in, whether or not
+// it routes to a service: the guard answers refused calls with it.
+func (rt *Router) codecFor(r *http.Request, body []byte) protocol.Codec {
+	_, signingName := signingScope(r)
+	if svc, _, err := rt.route(r, body, signingName); err == nil {
+		return svc.Codec
+	}
+	if r.Header.Get("X-Amz-Target") != "" || strings.Contains(r.Header.Get("Content-Type"), "json") {
+		return awsjson.Codec{}
+	}
+	return query.Codec{}
 }
 
 // route finds the service and operation: X-Amz-Target first, then the
@@ -171,10 +188,16 @@ func readBody(r *http.Request) ([]byte, error) {
 // protocol the client evidently speaks.
 func writeRouteError(w http.ResponseWriter, r *http.Request, call *protocol.Call, e *protocol.Error) {
 	if r.Header.Get("X-Amz-Target") != "" || strings.Contains(r.Header.Get("Content-Type"), "json") {
-		awsjson.Codec{}.EncodeError(w, call, e)
+		encodeError(w, r, awsjson.Codec{}, call, e)
 		return
 	}
-	query.Codec{}.EncodeError(w, call, e)
+	encodeError(w, r, query.Codec{}, call, e)
+}
+
+// encodeError writes e with codec and notes its code for the call log.
+func encodeError(w http.ResponseWriter, r *http.Request, codec protocol.Codec, call *protocol.Call, e *protocol.Error) {
+	noteCode(r, e.Code)
+	codec.EncodeError(w, call, e)
 }
 
 // asAWSError turns any handler error into the AWS error the client sees;
@@ -189,3 +212,85 @@ func asAWSError(err error) *protocol.Error {
 	}
 	return protocol.InternalError(err)
 }
+
+// The call log (berth local -v): one line per request to the control
+// plane. callLogger wraps the endpoint's control plane only when logging is
+// on; the router and the guard fill in the request's callRecord as they
+// learn what the call was, so a request that is never logged costs nothing.
+// No credential, signature, token or body is ever part of a record.
+type callRecord struct {
+	account, region, service, operation, code string
+}
+
+type callRecordKey struct{}
+
+func callRecordFrom(ctx context.Context) *callRecord {
+	rec, _ := ctx.Value(callRecordKey{}).(*callRecord)
+	return rec
+}
+
+func (rec *callRecord) fill(call *protocol.Call) {
+	rec.account, rec.region, rec.service, rec.operation = call.AccountID, call.Region, call.Service, call.Operation
+}
+
+// noteCode records the AWS (or admin) error code a request was answered
+// with, when the call log is on.
+func noteCode(r *http.Request, code string) {
+	if rec := callRecordFrom(r.Context()); rec != nil {
+		rec.code = code
+	}
+}
+
+type callLogger struct {
+	logger *slog.Logger
+	next   http.Handler
+}
+
+func (l *callLogger) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &callRecord{}
+	sw := &statusWriter{ResponseWriter: w}
+	l.next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), callRecordKey{}, rec)))
+	if rec.operation == "" { // an admin route, or a call refused before routing
+		rec.service = "berth"
+		if !isAdminPath(r.URL.Path) {
+			rec.service = "-"
+		}
+		rec.operation = r.Method + " " + r.URL.Path // the path only: a presigned URL's query holds its signature
+		if rec.region == "" {
+			rec.region, _ = signingScope(r)
+		}
+	}
+	l.logger.Info("call", "account", rec.account, "region", rec.region, "service", rec.service, "operation", rec.operation,
+		"status", sw.status(), "code", rec.code, "duration", time.Since(start).Round(time.Microsecond))
+}
+
+// statusWriter remembers the status a handler sent.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
