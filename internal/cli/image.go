@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/berthdev/berth/internal/localcloud"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 )
 
@@ -29,6 +33,7 @@ func NewImageCmd(io IOStreams) *cobra.Command {
 type imageAddOptions struct {
 	io          IOStreams
 	EndpointURL string
+	StateDir    string
 	Dir         string
 	Env         []string
 }
@@ -40,7 +45,11 @@ func newImageAddCmd(io IOStreams) *cobra.Command {
 		Short: "Register how to run IMAGE as a local process",
 		Long: `Register how to run IMAGE as a local process. Tasks whose container uses IMAGE
 then run COMMAND in DIR. $HOST in COMMAND is the task's own address, and the
-container definition's environment is set as it would be in the container.`,
+container definition's environment is set as it would be in the container.
+
+Writing a process image needs the local cloud's admin token, which it writes
+to its state directory at every start: pass the same --state-dir as to
+berth local (for berth local --ephemeral, the directory it prints).`,
 		Example: `  berth local image add fastapi-dev:latest --dir examples/fastapi -- \
       /usr/bin/python3 -m uvicorn main:app --host '$HOST' --port 9000`,
 		Args: cobra.MinimumNArgs(2),
@@ -52,6 +61,7 @@ container definition's environment is set as it would be in the container.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.EndpointURL, "endpoint-url", "http://"+DefaultLocalAddr, "the local cloud's endpoint")
+	cmd.Flags().StringVar(&opts.StateDir, "state-dir", defaultStateDir(), "the local cloud's state directory, where its admin token is")
 	cmd.Flags().StringVar(&opts.Dir, "dir", ".", "directory the command runs in")
 	cmd.Flags().StringArrayVar(&opts.Env, "env", nil, "environment variable NAME=VALUE for the process (repeatable)")
 	return cmd
@@ -70,8 +80,12 @@ func runImageAdd(ctx context.Context, opts *imageAddOptions, image string, comma
 		}
 		env[name] = value
 	}
+	token, err := readAdminToken(opts.StateDir)
+	if err != nil {
+		return err
+	}
 	img := runtime.ProcessImage{Name: image, Dir: dir, Command: command, Env: env}
-	name, err := registerImage(ctx, opts.EndpointURL, img)
+	name, err := registerImage(ctx, opts.EndpointURL, token, img)
 	if err != nil {
 		return err
 	}
@@ -79,9 +93,24 @@ func runImageAdd(ctx context.Context, opts *imageAddOptions, image string, comma
 	return nil
 }
 
-// registerImage stores img in the local cloud at endpoint and returns the
+// readAdminToken reads the admin token a local cloud with state in stateDir
+// wrote at its start. No file is no token: the local cloud's refusal then
+// says where its token is.
+func readAdminToken(stateDir string) (string, error) {
+	data, err := os.ReadFile(localcloud.AdminTokenPath(stateDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the local cloud's admin token: %w", err)
+	}
+	return strings.TrimSpace(string(data)), nil
+}
+
+// registerImage stores img in the local cloud at endpoint, proving with the
+// admin token that the caller may choose what it runs, and returns the
 // normalised image name.
-func registerImage(ctx context.Context, endpoint string, img runtime.ProcessImage) (string, error) {
+func registerImage(ctx context.Context, endpoint, token string, img runtime.ProcessImage) (string, error) {
 	body, err := json.Marshal(img)
 	if err != nil {
 		return "", err
@@ -93,6 +122,9 @@ func registerImage(ctx context.Context, endpoint string, img runtime.ProcessImag
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("registering image with the local cloud at %s: %w (is `berth local` running?)", endpoint, err)

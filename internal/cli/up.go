@@ -22,10 +22,11 @@ import (
 )
 
 type upOptions struct {
-	global *globalOptions
-	io     IOStreams
-	File   string
-	NoLogs bool
+	global   *globalOptions
+	io       IOStreams
+	File     string
+	NoLogs   bool
+	StateDir string
 }
 
 // NewUpCmd builds `berth up`: the whole stack on the local cloud, in one go.
@@ -46,6 +47,7 @@ the tasks and the local cloud it started.`,
 	}
 	addFileFlag(cmd, &opts.File)
 	cmd.Flags().BoolVar(&opts.NoLogs, "no-logs", false, "return after the deploy instead of streaming logs")
+	cmd.Flags().StringVar(&opts.StateDir, "state-dir", defaultStateDir(), "state directory of the running local cloud, where its admin token is")
 	return cmd
 }
 
@@ -60,6 +62,7 @@ func runUp(ctx context.Context, opts *upOptions) error {
 
 	endpoint := endpointURL(opts.global)
 	var stopCloud func()
+	var token string // the admin token, which registering the process image needs
 	switch {
 	case endpoint != "":
 		if !isLocalCloud(ctx, endpoint) {
@@ -69,15 +72,20 @@ func runUp(ctx context.Context, opts *upOptions) error {
 		endpoint = "http://" + DefaultLocalAddr
 		fmt.Fprintf(opts.io.ErrOut, "Using the local cloud already running at %s\n", endpoint)
 	default:
-		endpoint, stopCloud, err = startLocalCloud(ctx, opts.io)
+		endpoint, token, stopCloud, err = startLocalCloud(ctx, opts.io)
 		if err != nil {
 			return err
 		}
 		defer stopCloud()
 	}
+	if token == "" {
+		if token, err = readAdminToken(opts.StateDir); err != nil {
+			return err
+		}
+	}
 
 	img := runtime.ProcessImage{Name: s.Service.Image, Dir: s.Local.Dir, Command: s.Local.Command, Env: s.Local.Env}
-	if _, err := registerImage(ctx, endpoint, img); err != nil {
+	if _, err := registerImage(ctx, endpoint, token, img); err != nil {
 		return err
 	}
 	global := *opts.global
@@ -90,7 +98,7 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	if err != nil {
 		return err
 	}
-	printLocalURLs(ctx, opts.io, endpoint, outputs)
+	printLocalURLs(ctx, opts.io, endpoint, token, outputs)
 	if opts.NoLogs {
 		return nil
 	}
@@ -103,24 +111,25 @@ func runUp(ctx context.Context, opts *upOptions) error {
 }
 
 // startLocalCloud serves an ephemeral local cloud on the default address
-// until the returned stop function is called.
-func startLocalCloud(ctx context.Context, io IOStreams) (string, func(), error) {
+// until the returned stop function is called; it hands back the cloud's
+// admin token directly.
+func startLocalCloud(ctx context.Context, io IOStreams) (endpoint, token string, stop func(), err error) {
 	ln, err := net.Listen("tcp", DefaultLocalAddr)
 	if err != nil {
-		return "", nil, fmt.Errorf("starting the local cloud on %s: %w", DefaultLocalAddr, err)
+		return "", "", nil, fmt.Errorf("starting the local cloud on %s: %w", DefaultLocalAddr, err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cloud, err := localcloud.New(localcloud.Options{Logger: logger})
 	if err != nil {
 		ln.Close()
-		return "", nil, err
+		return "", "", nil, err
 	}
 	serveCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan error, 1)
 	go func() { done <- cloud.Serve(serveCtx, ln) }()
-	endpoint := "http://" + ln.Addr().String()
+	endpoint = "http://" + ln.Addr().String()
 	fmt.Fprintf(io.ErrOut, "Started a local cloud at %s (ephemeral: it stops with berth up)\n", endpoint)
-	stop := func() {
+	stop = func() {
 		fmt.Fprintln(io.ErrOut, "Stopping the tasks and the local cloud…")
 		cancel()
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
@@ -130,14 +139,14 @@ func startLocalCloud(ctx context.Context, io IOStreams) (string, func(), error) 
 			fmt.Fprintf(io.ErrOut, "local cloud: %v\n", err)
 		}
 	}
-	return endpoint, stop, nil
+	return endpoint, cloud.AdminToken(), stop, nil
 }
 
 // printLocalURLs prints where the load balancer really listens: its own
 // port when it could bind it, else the port it was mapped to, plus the DNS
 // name, which browsers and curl resolve to loopback (*.localhost).
-func printLocalURLs(ctx context.Context, io IOStreams, endpoint string, outputs *stack.Outputs) {
-	listeners, err := fetchListeners(ctx, endpoint)
+func printLocalURLs(ctx context.Context, io IOStreams, endpoint, token string, outputs *stack.Outputs) {
+	listeners, err := fetchListeners(ctx, endpoint, token)
 	if err != nil {
 		fmt.Fprintf(io.ErrOut, "could not list the load balancer's listeners: %v\n", err)
 		return
@@ -167,10 +176,15 @@ type listenerInfo struct {
 	Address     string `json:"address"`
 }
 
-func fetchListeners(ctx context.Context, endpoint string) ([]listenerInfo, error) {
+// fetchListeners reads the listeners; the admin token lets it through a
+// local cloud that requires signed requests.
+func fetchListeners(ctx context.Context, endpoint, token string) ([]listenerInfo, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(endpoint, "/")+"/_berth/listeners", nil)
 	if err != nil {
 		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
