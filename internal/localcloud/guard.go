@@ -168,14 +168,18 @@ func peekBody(r *http.Request) ([]byte, error) {
 // refuse answers in the protocol of the call: the AWS error its client
 // parses for API calls, a JSON error for admin routes.
 func (g *guard) refuse(w http.ResponseWriter, r *http.Request, e *protocol.Error) {
-	noteCode(r, e.Code)
 	if isAdminPath(r.URL.Path) {
+		noteCode(r, e.Code)
 		writeJSON(w, e.HTTPStatus(), map[string]string{"code": e.Code, "error": e.Message})
 		return
 	}
 	body, _ := peekBody(r) // only to tell query from EC2 query; nothing runs
-	call := &protocol.Call{RequestID: store.NewUUID()}
-	g.codecFor(r, body).EncodeError(w, call, e)
+	codec := g.codecFor(r, body)
+	if _, isJSON := codec.(awsjson.Codec); isJSON && e.Code == "AccessDenied" {
+		e = &protocol.Error{Code: "AccessDeniedException", Message: e.Message, Status: e.Status} // awsJson services' name for it
+	}
+	noteCode(r, e.Code)
+	codec.EncodeError(w, &protocol.Call{RequestID: store.NewUUID()}, e)
 }
 
 func accessDenied(format string, args ...any) *protocol.Error {
