@@ -173,7 +173,7 @@ func New(opts Options) (*Cloud, error) {
 		allowRemote: opts.AllowRemote,
 		token:       token,
 		tokenFile:   tokenFile,
-		codecFor:    c.router.codecFor,
+		describe:    c.router.describe,
 		next:        c.mux,
 	}
 	if len(opts.SigV4Keys) > 0 {

@@ -44,8 +44,9 @@ type guard struct {
 	verifier    *sigv4.Verifier // nil: signatures are not required
 	token       string
 	tokenFile   string
-	// codecFor names the protocol a refused API call is answered in.
-	codecFor func(r *http.Request, body []byte) protocol.Codec
+	// describe names what a refused API call would have called and the
+	// protocol it is answered in.
+	describe func(r *http.Request, body []byte) (codec protocol.Codec, service, operation string)
 	next     http.Handler
 }
 
@@ -173,8 +174,11 @@ func (g *guard) refuse(w http.ResponseWriter, r *http.Request, e *protocol.Error
 		writeJSON(w, e.HTTPStatus(), map[string]string{"code": e.Code, "error": e.Message})
 		return
 	}
-	body, _ := peekBody(r) // only to tell query from EC2 query; nothing runs
-	codec := g.codecFor(r, body)
+	body, _ := peekBody(r) // only to tell the protocol and the operation; nothing runs
+	codec, service, operation := g.describe(r, body)
+	if rec := callRecordFrom(r.Context()); rec != nil && operation != "" {
+		rec.service, rec.operation = service, operation
+	}
 	if _, isJSON := codec.(awsjson.Codec); isJSON && e.Code == "AccessDenied" {
 		e = &protocol.Error{Code: "AccessDeniedException", Message: e.Message, Status: e.Status} // awsJson services' name for it
 	}
@@ -198,7 +202,8 @@ func (g *guard) signatureError(r *http.Request, body []byte, e *sigv4.Error) *pr
 		status int
 	}
 	var table map[sigv4.Kind]answer
-	switch g.codecFor(r, body).(type) {
+	codec, _, _ := g.describe(r, body)
+	switch codec.(type) {
 	case awsjson.Codec:
 		table = map[sigv4.Kind]answer{
 			sigv4.Missing:    {"MissingAuthenticationTokenException", 400},

@@ -115,17 +115,18 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	svc.Codec.Encode(w, call, output)
 }
 
-// codecFor is the codec a request's errors are written in, whether or not
-// it routes to a service: the guard answers refused calls with it.
-func (rt *Router) codecFor(r *http.Request, body []byte) protocol.Codec {
+// describe tells what a request would call (service and operation, when it
+// routes) and the codec its errors are written in: the guard answers and
+// logs refused calls with it.
+func (rt *Router) describe(r *http.Request, body []byte) (codec protocol.Codec, service, operation string) {
 	_, signingName := signingScope(r)
-	if svc, _, err := rt.route(r, body, signingName); err == nil {
-		return svc.Codec
+	if svc, op, err := rt.route(r, body, signingName); err == nil {
+		return svc.Codec, svc.SigningName, op
 	}
 	if r.Header.Get("X-Amz-Target") != "" || strings.Contains(r.Header.Get("Content-Type"), "json") {
-		return awsjson.Codec{}
+		return awsjson.Codec{}, "", ""
 	}
-	return query.Codec{}
+	return query.Codec{}, "", ""
 }
 
 // route finds the service and operation: X-Amz-Target first, then the
