@@ -258,9 +258,9 @@ func (l *callLogger) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.service = "-"
 		}
 		rec.operation = r.Method + " " + r.URL.Path // the path only: a presigned URL's query holds its signature
-		if rec.region == "" {
-			rec.region, _ = signingScope(r)
-		}
+	}
+	if rec.region == "" { // refused before the router: the region it was signed for, if any
+		rec.region, _ = signingScope(r)
 	}
 	l.logger.Info("call", "account", rec.account, "region", rec.region, "service", rec.service, "operation", rec.operation,
 		"status", sw.status(), "code", rec.code, "duration", time.Since(start).Round(time.Microsecond))
