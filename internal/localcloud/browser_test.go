@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,21 +63,29 @@ func chromiumDOM(t *testing.T, url string, extraFlags ...string) string {
 // the script's source, which holds the same word).
 var settled = regexp.MustCompile(`<pre id="done">SETTLED [^<]*</pre>`)
 
-// servePage serves the page html returns on another loopback port: another
-// origin. It is asked for at each load, so the page can name an endpoint
-// started after the page's origin is known.
-func servePage(t *testing.T, html func() string) string {
+// servePage serves a page on another loopback port: another origin. The
+// page is set after the server starts, so it can name an endpoint that was
+// started knowing the page's origin.
+func servePage(t *testing.T) (origin string, setHTML func(string)) {
 	t.Helper()
+	var mu sync.Mutex
+	var html string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprint(w, html())
+		fmt.Fprint(w, html)
 	}))
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv.URL, func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		html = s
+	}
 }
 
 // A page the developer merely visits cannot drive the local cloud: its
@@ -88,7 +97,8 @@ func TestBrowserPageCannotDriveTheCloud(t *testing.T) {
 	cloud := startGuarded(t, localcloud.Options{})
 	cfg := sdkConfig(t, cloud.endpoint, "test", "test")
 	vpc := createVPC(t, cfg)
-	page := servePage(t, func() string { return fmt.Sprintf(attackPage, cloud.endpoint, vpc) })
+	page, setPage := servePage(t)
+	setPage(fmt.Sprintf(attackPage, cloud.endpoint, vpc))
 
 	dom := chromiumDOM(t, page)
 	marker := settled.FindString(dom)
@@ -112,12 +122,10 @@ func TestBrowserPageCannotDriveTheCloud(t *testing.T) {
 
 	// Control: the page's origin allowed, the same page succeeds in what
 	// needs no token and is still refused the image write.
-	var allowed *guarded
-	var allowedVPC string
-	allowedPage := servePage(t, func() string { return fmt.Sprintf(attackPage, allowed.endpoint, allowedVPC) })
-	allowed = startGuarded(t, localcloud.Options{CORSOrigins: []string{allowedPage}})
+	allowedPage, setAllowedPage := servePage(t)
+	allowed := startGuarded(t, localcloud.Options{CORSOrigins: []string{allowedPage}})
 	allowedCfg := sdkConfig(t, allowed.endpoint, "test", "test")
-	allowedVPC = createVPC(t, allowedCfg)
+	setAllowedPage(fmt.Sprintf(attackPage, allowed.endpoint, createVPC(t, allowedCfg)))
 	if marker := settled.FindString(chromiumDOM(t, allowedPage)); marker == "" {
 		t.Fatal("the page from the allowed origin never finished its requests")
 	}
