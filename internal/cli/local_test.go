@@ -3,6 +3,9 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -215,5 +218,48 @@ func TestUpUsesTheAdminToken(t *testing.T) {
 	img, err := cloud.Image("fastapi-dev:latest")
 	if err != nil || img == nil {
 		t.Errorf("berth up registered no process image: %v", err)
+	}
+
+	// The application behind the load balancer is not the control plane:
+	// on the endpoint port, under its *.elb.localhost name, a browser's
+	// cross-origin request reaches it.
+	var reply struct {
+		Listeners []struct {
+			DNSName string `json:"dnsName"`
+		} `json:"listeners"`
+	}
+	if err := json.Unmarshal([]byte(get(t, cloud.Endpoint+"/_berth/listeners")), &reply); err != nil || len(reply.Listeners) != 1 {
+		t.Fatalf("listeners: %v %+v", err, reply)
+	}
+	req, err := http.NewRequest(http.MethodGet, cloud.Endpoint+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = reply.Listeners[0].DNSName
+	req.Header.Set("Origin", "http://some-page.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "task_id") {
+		t.Errorf("the app through %s with an Origin: %s %s", req.Host, resp.Status, body)
+	}
+}
+
+// berth local --ephemeral says where its admin token is, and image add
+// finds it there.
+func TestEphemeralLocalPrintsTheTokenDir(t *testing.T) {
+	endpoint, errOut := runLocal(t, "--ephemeral")
+	m := regexp.MustCompile(`image add --state-dir (\S+)`).FindStringSubmatch(errOut.String())
+	if m == nil {
+		t.Fatalf("berth local --ephemeral does not say where its token is:\n%s", errOut.String())
+	}
+	var out bytes.Buffer
+	root := cli.NewRootCmd(cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out})
+	root.SetArgs([]string{"local", "image", "add", "app:1", "--endpoint-url", endpoint, "--state-dir", m[1], "--dir", t.TempDir(), "--", "/bin/true"})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("image add with the printed --state-dir: %v\n%s", err, out.String())
 	}
 }
