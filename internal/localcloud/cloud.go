@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -31,7 +30,6 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/service/logs"
 	"github.com/berthdev/berth/internal/localcloud/service/ssm"
 	"github.com/berthdev/berth/internal/localcloud/service/sts"
-	"github.com/berthdev/berth/internal/localcloud/sigv4"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -75,9 +73,6 @@ type Cloud struct {
 	guard   *guard
 	control http.Handler // the guarded API and admin routes
 
-	adminToken string
-	tempDir    string // holds the admin token of an ephemeral cloud
-
 	runtime    *runtime.Process
 	balancer   *lb.Balancer
 	controller *controller.Controller
@@ -102,29 +97,15 @@ func New(opts Options) (*Cloud, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.AllowRemote && len(opts.SigV4Keys) == 0 {
-		st.Close()
-		return nil, errors.New("serving remote clients needs SigV4 key pairs to check their requests against")
-	}
-	tokenDir, tempDir := opts.StateDir, ""
-	if tokenDir == "" {
-		if tempDir, err = os.MkdirTemp("", "berth-local-"); err != nil {
-			st.Close()
-			return nil, fmt.Errorf("creating a directory for the admin token: %w", err)
-		}
-		tokenDir = tempDir
-	}
-	token, tokenFile, err := writeAdminToken(tokenDir)
+	// Only once the state is ours (not locked by a running cloud) may a
+	// new admin token replace the one in its directory.
+	security, err := newGuard(opts)
 	if err != nil {
 		st.Close()
-		if tempDir != "" {
-			os.RemoveAll(tempDir)
-		}
 		return nil, err
 	}
 	c := &Cloud{
-		adminToken:  token,
-		tempDir:     tempDir,
+		guard:       security,
 		store:       st,
 		logger:      logger,
 		EC2:         ec2.New(st),
@@ -167,18 +148,7 @@ func New(opts Options) (*Cloud, error) {
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}", c.handleTaskMetadata)
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}/task", c.handleTaskMetadata)
 	c.mux.Handle("/", c.router)
-	c.guard = &guard{
-		origins:     lowerSet(opts.CORSOrigins),
-		hostnames:   lowerSet(opts.Hostnames),
-		allowRemote: opts.AllowRemote,
-		token:       token,
-		tokenFile:   tokenFile,
-		describe:    c.router.describe,
-		next:        c.mux,
-	}
-	if len(opts.SigV4Keys) > 0 {
-		c.guard.verifier = sigv4.New(opts.SigV4Keys)
-	}
+	c.guard.describe, c.guard.next = c.router.describe, c.mux
 	c.control = c.guard
 	if opts.LogCalls {
 		c.control = &callLogger{logger: logger, next: c.guard}
@@ -186,17 +156,9 @@ func New(opts Options) (*Cloud, error) {
 	return c, nil
 }
 
-func lowerSet(values []string) map[string]bool {
-	set := make(map[string]bool, len(values))
-	for _, v := range values {
-		set[strings.TrimSuffix(strings.ToLower(v), "/")] = true
-	}
-	return set
-}
-
 // AdminToken is the secret that writing process images needs; it changes at
 // every start.
-func (c *Cloud) AdminToken() string { return c.adminToken }
+func (c *Cloud) AdminToken() string { return c.guard.token }
 
 // AdminTokenPath is the file the admin token was written to (mode 0600).
 func (c *Cloud) AdminTokenPath() string { return c.guard.tokenFile }
@@ -317,11 +279,7 @@ func (c *Cloud) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err := errors.Join(c.runtime.Close(ctx), c.balancer.Close())
-	err = errors.Join(err, c.store.Close())
-	if c.tempDir != "" {
-		err = errors.Join(err, os.RemoveAll(c.tempDir))
-	}
-	return err
+	return errors.Join(err, c.store.Close(), c.guard.close())
 }
 
 // TaskPID returns the process id of a task's first container, for

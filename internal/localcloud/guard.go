@@ -44,10 +44,51 @@ type guard struct {
 	verifier    *sigv4.Verifier // nil: signatures are not required
 	token       string
 	tokenFile   string
+	tempDir     string // holds an ephemeral cloud's token; removed by close
 	// describe names what a refused API call would have called and the
 	// protocol it is answered in.
 	describe func(r *http.Request, body []byte) (codec protocol.Codec, service, operation string)
 	next     http.Handler
+}
+
+// newGuard checks the security options and writes a new admin token, into
+// the state directory or, for an ephemeral cloud, a private temporary one.
+func newGuard(opts Options) (*guard, error) {
+	if opts.AllowRemote && len(opts.SigV4Keys) == 0 {
+		return nil, errors.New("serving remote clients needs SigV4 key pairs to check their requests against")
+	}
+	g := &guard{origins: lowerSet(opts.CORSOrigins), hostnames: lowerSet(opts.Hostnames), allowRemote: opts.AllowRemote}
+	if len(opts.SigV4Keys) > 0 {
+		g.verifier = sigv4.New(opts.SigV4Keys)
+	}
+	dir := opts.StateDir
+	if dir == "" {
+		var err error
+		if g.tempDir, err = os.MkdirTemp("", "berth-local-"); err != nil {
+			return nil, fmt.Errorf("creating a directory for the admin token: %w", err)
+		}
+		dir = g.tempDir
+	}
+	var err error
+	if g.token, g.tokenFile, err = writeAdminToken(dir); err != nil {
+		return nil, errors.Join(err, g.close())
+	}
+	return g, nil
+}
+
+func (g *guard) close() error {
+	if g.tempDir == "" {
+		return nil
+	}
+	return os.RemoveAll(g.tempDir)
+}
+
+func lowerSet(values []string) map[string]bool {
+	set := make(map[string]bool, len(values))
+	for _, v := range values {
+		set[strings.TrimSuffix(strings.ToLower(v), "/")] = true
+	}
+	return set
 }
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
