@@ -428,3 +428,23 @@ func assertNothingCreated(t *testing.T, cloud *guarded, cfg aws.Config) {
 		t.Errorf("the page created security groups %v", names)
 	}
 }
+
+// Serving remote clients needs keys; then the machine's addresses are valid
+// Hosts (rebinding always comes under a name), names still are not, and
+// every call must be signed.
+func TestAllowRemote(t *testing.T) {
+	if _, err := localcloud.New(localcloud.Options{AllowRemote: true}); err == nil {
+		t.Fatal("AllowRemote without SigV4 keys was accepted")
+	}
+	cloud := startGuarded(t, localcloud.Options{AllowRemote: true, SigV4Keys: map[string]string{"AKIDREMOTE": "remote-secret"}})
+	for host, want := range map[string]int{"192.168.1.10:4566": 200, "[fd00::1]:4566": 200, "evil.example:4566": 403} {
+		if reply := send(t, cloud.endpoint, rawRequest{method: http.MethodGet, path: "/_berth/health", host: host}); reply.status != want {
+			t.Errorf("Host %s: status %d, want %d", host, reply.status, want)
+		}
+	}
+	reply := send(t, cloud.endpoint, rawRequest{path: "/", body: "Action=GetCallerIdentity&Version=2011-06-15", host: "192.168.1.10:4566",
+		headers: map[string]string{"Content-Type": formType}})
+	if reply.status != http.StatusForbidden || replyCode(t, reply.body) != "MissingAuthenticationToken" {
+		t.Errorf("unsigned remote call: %d %s", reply.status, reply.body)
+	}
+}

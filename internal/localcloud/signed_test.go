@@ -224,6 +224,9 @@ func TestAdminRoutesNeedSignatureOrToken(t *testing.T) {
 	if reply := send(t, cloud.endpoint, rawRequest{method: http.MethodGet, path: "/_berth/health"}); reply.status != 200 {
 		t.Errorf("health: %d", reply.status)
 	}
+	if reply := send(t, cloud.endpoint, rawRequest{method: http.MethodGet, path: "/_berth/metadata/v4/no-such-task"}); reply.status != 404 {
+		t.Errorf("task metadata from loopback: %d %s, want the handler's 404, not a refusal", reply.status, reply.body)
+	}
 	if reply := send(t, cloud.endpoint, rawRequest{method: http.MethodGet, path: "/_berth/images"}); reply.status != 403 {
 		t.Errorf("unsigned image list: %d %s", reply.status, reply.body)
 	}
