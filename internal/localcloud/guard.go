@@ -23,7 +23,7 @@ import (
 
 // The local cloud obeys local tools only. The guard stands in front of the
 // control plane (the AWS API and the admin routes, never the load
-// balancers' own traffic) and refuses, before anything is decoded or done:
+// balancers' own traffic) and refuses, before any operation runs:
 //
 //   - a Host that is not loopback, localhost, *.localhost or allowed with
 //     --hostname: a DNS-rebinding page reaches 127.0.0.1 under its own name;
