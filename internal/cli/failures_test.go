@@ -115,6 +115,35 @@ func TestCrashLoopingDeployShowsTheCause(t *testing.T) {
 	}
 }
 
+// A deploy of a crashing image over a healthy service fails as soon as the
+// circuit breaker fails it, and says that the service was rolled back.
+func TestRolledBackDeploySaysSo(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatalf("this test serves HTTP with python3: %v", err)
+	}
+	cloud := localcloudtest.Start(t)
+	good := writeSpec(t, "rollback", "good:1", []string{python, "-m", "http.server", "--bind", "$HOST", "9000"}, t.TempDir())
+	if out, errOut, err := berth(t, cloud.Endpoint, "up", "--no-logs", "-f", good); err != nil {
+		t.Fatalf("berth up of a working image: %v\n%s\n%s", err, out, errOut)
+	}
+	bad := writeSpec(t, "rollback", "crashy:1", []string{"/bin/sh", "-c", crashingApp}, t.TempDir())
+	out, errOut, err := berth(t, cloud.Endpoint, "up", "--no-logs", "-f", bad)
+	if err == nil {
+		t.Fatalf("berth up of a crashing image succeeded:\n%s\n%s", out, errOut)
+	}
+	t.Logf("berth up said:\n%s", err)
+	for _, want := range []string{
+		"service is not healthy: deployment ecs-svc/",
+		"The circuit breaker rolled the service back to rollback:1 (deployment ecs-svc/",
+		"| ModuleNotFoundError: No module named 'fastapi'",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not show %q:\n%s", want, err)
+		}
+	}
+}
+
 func assertShowsCause(t *testing.T, msg string) {
 	t.Helper()
 	for _, want := range []string{

@@ -277,12 +277,12 @@ func (w *waiter) assess(h *health) (verdict, error) {
 		// vanished with its tasks before a snapshot saw it FAILED was rolled
 		// back; any other was superseded by a newer deploy, which the wait
 		// follows instead.
-		if primary.RolloutState == ecstypes.DeploymentRolloutStateInProgress && len(failedTasks) > 0 &&
-			(watched == nil || aws.ToString(watched.Status) != "ACTIVE") && aws.ToString(primary.TaskDefinition) != w.taskDefinition {
+		if watched == nil && len(failedTasks) > 0 && aws.ToString(primary.TaskDefinition) != w.taskDefinition {
 			return verdict{failed: &failure{
 				service: aws.ToString(svc.ServiceName), deployment: w.deployment, tasks: failedTasks,
-				reason:   fmt.Sprintf("its tasks failed %d times and it was replaced by deployment %s", len(failedTasks), aws.ToString(primary.Id)),
-				rollback: fmt.Sprintf("The service went back to %s: the circuit breaker's rollback.", shortTaskDefinition(aws.ToString(primary.TaskDefinition))),
+				reason: fmt.Sprintf("%d of its tasks failed (the circuit breaker's threshold is %d) and it was replaced by deployment %s",
+					len(failedTasks), circuitBreakerThreshold(int(svc.DesiredCount)), aws.ToString(primary.Id)),
+				rollback: fmt.Sprintf("The circuit breaker rolled the service back to %s (deployment %s).", shortTaskDefinition(aws.ToString(primary.TaskDefinition)), aws.ToString(primary.Id)),
 			}}, nil
 		}
 		w.deployment, w.taskDefinition = aws.ToString(primary.Id), aws.ToString(primary.TaskDefinition)
