@@ -97,21 +97,26 @@ func TestCrashLoopingDeployShowsTheCause(t *testing.T) {
 	}
 	attempts := tasksOf(t, ecsClient, "crashy", aws.ToString(d.Id))
 
-	// A deploy of the same stack changes nothing and reports the same
-	// failed deployment at once, with no further attempt.
+	// A deploy of the same stack retries: a failed deployment launches
+	// nothing more, and the image may have been fixed under the same name.
+	// It fails the same way, and once more as soon as the breaker trips.
 	out, errOut, err = berth(t, cloud.Endpoint, "deploy", "--yes", "-f", specFile)
 	if err == nil {
-		t.Fatalf("berth deploy of a failed deployment succeeded:\n%s\n%s", out, errOut)
+		t.Fatalf("berth deploy of a crashing image succeeded:\n%s\n%s", out, errOut)
 	}
 	if code := cli.ExitCode(err); code != 1 {
 		t.Errorf("exit code = %d, want 1", code)
 	}
-	if !strings.Contains(out, "No changes") {
-		t.Errorf("the second deploy changed something:\n%s", out)
+	if !strings.Contains(out, "deployment "+aws.ToString(d.Id)+" FAILED → a new deployment") {
+		t.Errorf("the second deploy does not plan a new deployment:\n%s", out)
 	}
 	assertShowsCause(t, err.Error())
 	if again := tasksOf(t, ecsClient, "crashy", aws.ToString(d.Id)); again != attempts {
 		t.Errorf("the failed deployment launched %d tasks, then %d", attempts, again)
+	}
+	retry := onlyDeployment(t, ecsClient, "crashy")
+	if aws.ToString(retry.Id) == aws.ToString(d.Id) || retry.RolloutState != ecstypes.DeploymentRolloutStateFailed {
+		t.Errorf("after the retry the deployment is %s (%s), want a new one that FAILED", aws.ToString(retry.Id), retry.RolloutState)
 	}
 }
 

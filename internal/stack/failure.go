@@ -186,7 +186,7 @@ func tail(ctx context.Context, c *engine.Clients, definitions map[string]*ecstyp
 	ft.LogStream = prefix + "/" + container + "/" + ft.ID
 	deadline := time.Now().Add(logDeliveryWait)
 	for {
-		lines, err := lastLines(ctx, c.Logs, ft.LogGroup, ft.LogStream)
+		lines, err := lastLines(ctx, c.Logs, logConfig.Options["awslogs-region"], ft.LogGroup, ft.LogStream)
 		switch {
 		case err != nil:
 			ft.LogProblem = fmt.Sprintf("(its output in log stream %s of %s could not be read: %v)", ft.LogStream, ft.LogGroup, err)
@@ -225,12 +225,17 @@ func culprit(t ecstypes.Task) (string, bool) {
 	return name, ran
 }
 
-// lastLines reads a stream's last logTailLines events; a stream that does
-// not exist (yet) has none.
-func lastLines(ctx context.Context, client *cloudwatchlogs.Client, group, stream string) ([]string, error) {
+// lastLines reads a stream's last logTailLines events, in the region the
+// awslogs driver writes to when it names one; a stream that does not exist
+// (yet) has none.
+func lastLines(ctx context.Context, client *cloudwatchlogs.Client, region, group, stream string) ([]string, error) {
 	out, err := client.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{
 		LogGroupName: aws.String(group), LogStreamName: aws.String(stream),
 		Limit: aws.Int32(logTailLines), StartFromHead: aws.Bool(false),
+	}, func(o *cloudwatchlogs.Options) {
+		if region != "" {
+			o.Region = region
+		}
 	})
 	if err != nil {
 		var notFound interface{ ErrorCode() string }
