@@ -46,6 +46,11 @@ type serviceState struct {
 	subnets, securityGroups, placement                                string
 	count, gracePeriod, minHealthy, maxPercent                        int
 	circuitBreaker                                                    bool
+	// failedDeployment is the PRIMARY deployment when the circuit breaker
+	// failed it: the service launches nothing more until a new deployment,
+	// so a deploy starts one even when nothing else changed (the image may
+	// have been fixed under the same tag).
+	failedDeployment string
 	// detailed is false when the endpoint omits the deployment
 	// configuration, which AWS always returns; such endpoints (moto) do not
 	// keep placement, strategy or grace period either, so those fields
@@ -99,6 +104,11 @@ func (r *Service) Observe(ctx context.Context, c *engine.Clients, in *engine.Inp
 	} else if len(s.PlacementStrategy) > 0 && s.PlacementStrategy[0].Type == ecstypes.PlacementStrategyTypeSpread {
 		state.placement = PlacementSpread
 	}
+	for _, d := range s.Deployments {
+		if aws.ToString(d.Status) == "PRIMARY" && d.RolloutState == ecstypes.DeploymentRolloutStateFailed {
+			state.failedDeployment = aws.ToString(d.Id)
+		}
+	}
 	if dc := s.DeploymentConfiguration; dc != nil {
 		state.detailed = true
 		state.minHealthy = int(aws.ToInt32(dc.MinimumHealthyPercent))
@@ -121,6 +131,9 @@ func (r *Service) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.Fie
 	changes.Field("load_balancer", state.targetGroup, fmt.Sprintf("%s (%s:%d)", in.Show(r.TargetGroup), ContainerName, r.ContainerPort))
 	changes.Field("subnets", state.subnets, sortedJoin(showAll(in, r.Subnets)))
 	changes.Field("security_groups", state.securityGroups, in.Show(r.SecurityGroup))
+	if state.failedDeployment != "" {
+		changes.Field("rollout", "deployment "+state.failedDeployment+" FAILED", "a new deployment")
+	}
 	if actual != nil && !state.detailed {
 		return changes.Result()
 	}
@@ -178,8 +191,9 @@ func (r *Service) Apply(ctx context.Context, c *engine.Clients, in *engine.Input
 			DesiredCount: aws.Int32(int32(r.Count)), NetworkConfiguration: network, CapacityProviderStrategy: strategy,
 			LoadBalancers: loadBalancers, PlacementConstraints: constraints, PlacementStrategy: strategies,
 			HealthCheckGracePeriodSeconds: aws.Int32(int32(r.HealthCheckGracePeriod)), DeploymentConfiguration: r.deployment(),
-			// Changing the capacity provider strategy needs a new deployment.
-			ForceNewDeployment: state.capacityProvider != provider,
+			// Changing the capacity provider strategy needs a new deployment,
+			// and so does retrying a failed one.
+			ForceNewDeployment: state.capacityProvider != provider || state.failedDeployment != "",
 		})
 		if err != nil {
 			return nil, fmt.Errorf("update service %s: %w", r.Name, err)

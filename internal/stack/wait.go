@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -22,11 +23,6 @@ import (
 // rolling deploy takes 1–2 minutes, an untuned one 6–7.
 const DefaultHealthTimeout = 15 * time.Minute
 
-// failedTaskLimit is how many failed tasks of the current deployment make
-// WaitHealthy give up: one can be bad luck, two with the same cause are the
-// cause, and ECS would keep retrying for a long time.
-const failedTaskLimit = 2
-
 // The checks start fast and slow down to healthPollInterval: a local cloud
 // is healthy within seconds, AWS within minutes, and both should be seen
 // soon after it happens without polling AWS more than every few seconds.
@@ -35,15 +31,21 @@ const (
 	healthPollInterval = 3 * time.Second
 )
 
+// maxStoppedPages bounds how many pages of stopped tasks one poll reads: a
+// crash loop leaves many, and the newest few are what explains it.
+const maxStoppedPages = 3
+
 // ErrUnhealthy is wrapped by every error saying the service failed, as
 // opposed to the wait being interrupted or AWS being unreachable.
 var ErrUnhealthy = errors.New("service is not healthy")
 
 // WaitHealthy returns once the service is steady (runningCount equals the
 // desired count and its only deployment is COMPLETED) and every target in
-// its target group is healthy. It fails fast with the cause, the stopped
-// tasks' reasons or the deployment's failure reason, instead of waiting for
-// the timeout.
+// its target group is healthy. It follows the deployment it finds, as ECS's
+// own waiters do: its rolloutState and the deployment circuit breaker decide
+// failure, and only tasks that failed count (see isFailure). When the
+// deployment failed it returns at once a *DeploymentFailedError that shows
+// why its tasks stopped and the last lines they printed.
 func WaitHealthy(ctx context.Context, cfg aws.Config, s *spec.Spec, progress func(string)) (*Outputs, error) {
 	if progress == nil {
 		progress = func(string) {}
@@ -59,6 +61,7 @@ func WaitHealthy(ctx context.Context, cfg aws.Config, s *spec.Spec, progress fun
 	if err != nil {
 		return nil, err
 	}
+	w := &waiter{}
 	var last string
 	pause := firstHealthPoll
 	for {
@@ -66,17 +69,20 @@ func WaitHealthy(ctx context.Context, cfg aws.Config, s *spec.Spec, progress fun
 		if err != nil {
 			return nil, err
 		}
-		ready, status, err := h.assess()
+		v, err := w.assess(h)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", names.Service, err)
 		}
-		if ready {
-			progress(status)
+		if v.failed != nil {
+			return nil, fmt.Errorf("%s: %w", names.Service, explain(ctx, c, names.Cluster, v.failed))
+		}
+		if v.ready {
+			progress(v.status)
 			return outputs, nil
 		}
-		if status != last {
-			progress(status)
-			last = status
+		if v.status != last {
+			progress(v.status)
+			last = v.status
 		}
 		timer := time.NewTimer(pause)
 		pause = min(2*pause, healthPollInterval)
@@ -109,7 +115,7 @@ func locate(ctx context.Context, c *engine.Clients, s *spec.Spec, names Names) (
 // health is one snapshot of everything that decides readiness.
 type health struct {
 	service *ecstypes.Service
-	// stopped are tasks of the service that stopped, newest first.
+	// stopped are the service's tasks that were told to stop, newest first.
 	stopped []ecstypes.Task
 	targets []elbtypes.TargetHealthDescription
 }
@@ -128,18 +134,8 @@ func observeHealth(ctx context.Context, c *engine.Clients, cluster, service, tar
 	if h.service == nil {
 		return h, nil
 	}
-	stopped, err := c.ECS.ListTasks(ctx, &ecs.ListTasksInput{
-		Cluster: aws.String(cluster), ServiceName: aws.String(service), DesiredStatus: ecstypes.DesiredStatusStopped,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list stopped tasks: %w", err)
-	}
-	if len(stopped.TaskArns) > 0 {
-		tasks, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: stopped.TaskArns})
-		if err != nil {
-			return nil, fmt.Errorf("describe stopped tasks: %w", err)
-		}
-		h.stopped = tasks.Tasks
+	if h.stopped, err = stoppedTasks(ctx, c, cluster, service); err != nil {
+		return nil, err
 	}
 	targets, err := c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(targetGroupARN)})
 	if err != nil {
@@ -149,26 +145,151 @@ func observeHealth(ctx context.Context, c *engine.Clients, cluster, service, tar
 	return h, nil
 }
 
-// assess decides from one snapshot: ready, still converging (status says
-// why), or failed (the error says why).
-func (h *health) assess() (bool, string, error) {
+// stoppedTasks lists the service's tasks whose desired status is STOPPED,
+// newest first.
+func stoppedTasks(ctx context.Context, c *engine.Clients, cluster, service string) ([]ecstypes.Task, error) {
+	var tasks []ecstypes.Task
+	var token *string
+	for range maxStoppedPages {
+		list, err := c.ECS.ListTasks(ctx, &ecs.ListTasksInput{
+			Cluster: aws.String(cluster), ServiceName: aws.String(service), DesiredStatus: ecstypes.DesiredStatusStopped, NextToken: token,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list stopped tasks: %w", err)
+		}
+		if len(list.TaskArns) > 0 {
+			out, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: list.TaskArns})
+			if err != nil {
+				return nil, fmt.Errorf("describe stopped tasks: %w", err)
+			}
+			tasks = append(tasks, out.Tasks...)
+		}
+		if token = list.NextToken; aws.ToString(token) == "" {
+			break
+		}
+	}
+	slices.SortStableFunc(tasks, func(a, b ecstypes.Task) int { return stopTime(b).Compare(stopTime(a)) })
+	return tasks, nil
+}
+
+// stopTime is when a task stopped, or was told to, or was created.
+func stopTime(t ecstypes.Task) time.Time {
+	for _, at := range []*time.Time{t.StoppedAt, t.StoppingAt, t.CreatedAt} {
+		if at != nil {
+			return *at
+		}
+	}
+	return time.Time{}
+}
+
+// isFailure tells a task that failed from one stopped from outside its
+// deployment: scaled in or replaced by the scheduler, stopped with StopTask,
+// interrupted (Spot), or lost with its host (InfrastructureHealth; the local
+// cloud's restart). Only failures count, as in ECS's circuit breaker.
+func isFailure(t ecstypes.Task) bool {
+	switch t.StopCode {
+	case ecstypes.TaskStopCodeTaskFailedToStart, ecstypes.TaskStopCodeEssentialContainerExited:
+		return true
+	case ecstypes.TaskStopCodeServiceSchedulerInitiated:
+		reason := aws.ToString(t.StoppedReason)
+		return strings.Contains(reason, "failed ELB health checks") || strings.Contains(reason, "failed container health checks")
+	}
+	return false
+}
+
+// circuitBreakerThreshold is how many failed tasks fail a deployment:
+// half the desired count, at least 3 and at most 200.
+func circuitBreakerThreshold(desired int) int {
+	return min(200, max(3, int(math.Ceil(0.5*float64(desired)))))
+}
+
+// waiter is what a wait remembers between snapshots.
+type waiter struct {
+	// deployment is the one this wait follows: the PRIMARY deployment at
+	// the first snapshot (the one a deploy just started), then whichever
+	// deployment replaced it.
+	deployment     string
+	taskDefinition string
+	// history are the stopped tasks of the first snapshot. The local rule
+	// (see localRule) never counts them: they stopped before this wait.
+	history map[string]bool
+}
+
+// verdict is what one snapshot says.
+type verdict struct {
+	ready  bool
+	status string // what the wait is waiting for
+	failed *failure
+}
+
+// failure is a failed deployment, before its tasks' logs are read.
+type failure struct {
+	service    string
+	deployment string
+	reason     string
+	// rollback says what became of the service: rolled back, or why not.
+	rollback string
+	tasks    []ecstypes.Task // the deployment's failed tasks, newest first
+}
+
+// assess decides from one snapshot: ready, still converging (the status
+// says why), or failed.
+func (w *waiter) assess(h *health) (verdict, error) {
 	svc := h.service
 	if svc == nil {
-		return false, "", fmt.Errorf("%w: the service does not exist or is being deleted", ErrUnhealthy)
+		return verdict{}, fmt.Errorf("%w: the service does not exist or is being deleted", ErrUnhealthy)
 	}
-	var primary *ecstypes.Deployment
-	for i, d := range svc.Deployments {
-		if aws.ToString(d.Status) == "PRIMARY" {
-			primary = &svc.Deployments[i]
+	if w.history == nil {
+		w.history = map[string]bool{}
+		for _, t := range h.stopped {
+			w.history[aws.ToString(t.TaskArn)] = true
 		}
 	}
-	if primary != nil && primary.RolloutState == ecstypes.DeploymentRolloutStateFailed {
-		return false, "", fmt.Errorf("%w: deployment failed: %s%s", ErrUnhealthy, aws.ToString(primary.RolloutStateReason), h.stoppedReasons(""))
+	primary := findDeployment(svc, func(d ecstypes.Deployment) bool { return aws.ToString(d.Status) == "PRIMARY" })
+	if primary == nil {
+		return verdict{status: "the service has no deployment yet"}, nil
 	}
-	if primary != nil {
-		if failed := h.failedTasks(aws.ToString(primary.Id)); len(failed) >= failedTaskLimit {
-			return false, "", fmt.Errorf("%w: %d tasks of the new deployment stopped%s", ErrUnhealthy, len(failed), h.stoppedReasons(aws.ToString(primary.Id)))
+	if w.deployment == "" {
+		w.deployment, w.taskDefinition = aws.ToString(primary.Id), aws.ToString(primary.TaskDefinition)
+	}
+	watched := findDeployment(svc, func(d ecstypes.Deployment) bool { return aws.ToString(d.Id) == w.deployment })
+	failedTasks := h.failedTasks(w.deployment)
+
+	switch {
+	case watched != nil && watched.RolloutState == ecstypes.DeploymentRolloutStateFailed:
+		f := &failure{service: aws.ToString(svc.ServiceName), deployment: w.deployment, reason: aws.ToString(watched.RolloutStateReason), tasks: failedTasks}
+		if f.reason == "" {
+			f.reason = "rollout FAILED"
 		}
+		f.reason += fmt.Sprintf(" (%d failed tasks; the circuit breaker's threshold is %d)",
+			max(int(watched.FailedTasks), len(failedTasks)), circuitBreakerThreshold(int(svc.DesiredCount)))
+		switch {
+		case watched != primary:
+			f.rollback = fmt.Sprintf("The circuit breaker rolled the service back to %s (deployment %s).", shortTaskDefinition(aws.ToString(primary.TaskDefinition)), aws.ToString(primary.Id))
+		case breaker(svc) != nil && breaker(svc).Rollback:
+			f.rollback = "There is no completed deployment to roll back to, so the service launches no more tasks."
+		default:
+			f.rollback = "Rollback is off, so the service stays on this deployment and launches no more tasks."
+		}
+		return verdict{failed: f}, nil
+	case watched != primary:
+		// The followed deployment was replaced. A deployment that failed and
+		// vanished with its tasks before a snapshot saw it FAILED was rolled
+		// back; any other was superseded by a newer deploy, which the wait
+		// follows instead.
+		if watched == nil && len(failedTasks) > 0 && aws.ToString(primary.TaskDefinition) != w.taskDefinition {
+			return verdict{failed: &failure{
+				service: aws.ToString(svc.ServiceName), deployment: w.deployment, tasks: failedTasks,
+				reason: fmt.Sprintf("%d of its tasks failed (the circuit breaker's threshold is %d) and it was replaced by deployment %s",
+					len(failedTasks), circuitBreakerThreshold(int(svc.DesiredCount)), aws.ToString(primary.Id)),
+				rollback: fmt.Sprintf("The circuit breaker rolled the service back to %s (deployment %s).", shortTaskDefinition(aws.ToString(primary.TaskDefinition)), aws.ToString(primary.Id)),
+			}}, nil
+		}
+		w.deployment, w.taskDefinition = aws.ToString(primary.Id), aws.ToString(primary.TaskDefinition)
+		failedTasks = h.failedTasks(w.deployment)
+	}
+	if f := w.localRule(svc, primary, failedTasks); f != nil {
+		return verdict{failed: f}, nil
 	}
 
 	healthy, registered := 0, 0
@@ -189,76 +310,105 @@ func (h *health) assess() (bool, string, error) {
 		registered++
 	}
 	desired := int(svc.DesiredCount)
-	rollout := "no deployment"
-	if primary != nil {
-		rollout = string(primary.RolloutState)
-	}
 	status := fmt.Sprintf("tasks running %d/%d, deployments %d (%s), targets healthy %d/%d",
-		svc.RunningCount, desired, len(svc.Deployments), strings.ToLower(rollout), healthy, desired)
+		svc.RunningCount, desired, len(svc.Deployments), strings.ToLower(string(primary.RolloutState)), healthy, desired)
+	if n := max(int(primary.FailedTasks), len(failedTasks)); n > 0 {
+		status += fmt.Sprintf(", failed tasks %d (the deployment fails at %d)", n, circuitBreakerThreshold(desired))
+	}
 	if len(unhealthy) > 0 {
 		slices.Sort(unhealthy)
 		status += "; unhealthy: " + strings.Join(unhealthy, ", ")
 	}
-	if event := latestPlacementProblem(svc); event != "" {
+	if event := latestPlacementProblem(svc, primary); event != "" {
 		status += "; " + event
 	}
-	ready := int(svc.RunningCount) == desired && len(svc.Deployments) == 1 && primary != nil &&
+	ready := int(svc.RunningCount) == desired && len(svc.Deployments) == 1 &&
 		primary.RolloutState == ecstypes.DeploymentRolloutStateCompleted &&
 		healthy == registered && healthy >= desired
-	return ready, status, nil
+	return verdict{ready: ready, status: status}, nil
 }
 
-// failedTasks are the stopped tasks of deployment that did not stop on
-// purpose (scale-in and user stops do not count).
+// localRule is berth's own circuit breaker where ECS's does not judge: a
+// service without one, or a deployment that already COMPLETED (ECS stops
+// evaluating then, and tasks that crash after a restart would be replaced
+// for ever). It fails the wait once as many tasks failed during this wait
+// as ECS's threshold, so the same rule decides on every endpoint.
+func (w *waiter) localRule(svc *ecstypes.Service, d *ecstypes.Deployment, failedTasks []ecstypes.Task) *failure {
+	b := breaker(svc)
+	if b != nil && b.Enable && d.RolloutState == ecstypes.DeploymentRolloutStateInProgress {
+		return nil // ECS decides, and says so in rolloutState
+	}
+	var recent []ecstypes.Task
+	for _, t := range failedTasks {
+		if !w.history[aws.ToString(t.TaskArn)] {
+			recent = append(recent, t)
+		}
+	}
+	threshold := circuitBreakerThreshold(int(svc.DesiredCount))
+	if len(recent) < threshold {
+		return nil
+	}
+	why := "the service has no deployment circuit breaker"
+	if b != nil && b.Enable {
+		why = "its deployment already completed, so ECS's circuit breaker no longer judges it"
+	}
+	return &failure{
+		service: aws.ToString(svc.ServiceName), deployment: aws.ToString(d.Id), tasks: failedTasks,
+		reason: fmt.Sprintf("%d of its tasks failed while berth waited; %s, so berth gives up at the breaker's threshold of %d",
+			len(recent), why, threshold),
+		rollback: "Nothing was rolled back.",
+	}
+}
+
+func breaker(svc *ecstypes.Service) *ecstypes.DeploymentCircuitBreaker {
+	if svc.DeploymentConfiguration == nil {
+		return nil
+	}
+	return svc.DeploymentConfiguration.DeploymentCircuitBreaker
+}
+
+func findDeployment(svc *ecstypes.Service, match func(ecstypes.Deployment) bool) *ecstypes.Deployment {
+	for i, d := range svc.Deployments {
+		if match(d) {
+			return &svc.Deployments[i]
+		}
+	}
+	return nil
+}
+
+// failedTasks are the stopped tasks of deployment that failed, newest first.
 func (h *health) failedTasks(deployment string) []ecstypes.Task {
 	var failed []ecstypes.Task
 	for _, t := range h.stopped {
-		if deployment != "" && aws.ToString(t.StartedBy) != deployment {
-			continue
+		if aws.ToString(t.StartedBy) == deployment && isFailure(t) {
+			failed = append(failed, t)
 		}
-		if t.StopCode == ecstypes.TaskStopCodeUserInitiated || strings.HasPrefix(aws.ToString(t.StoppedReason), "Scaling activity") {
-			continue
-		}
-		failed = append(failed, t)
 	}
 	return failed
 }
 
-// stoppedReasons lists each distinct stop reason once, with container exit
-// codes, because those are what a user acts on.
-func (h *health) stoppedReasons(deployment string) string {
-	seen := map[string]bool{}
-	var reasons []string
-	for _, t := range h.failedTasks(deployment) {
-		reason := aws.ToString(t.StoppedReason)
-		for _, ct := range t.Containers {
-			if r := aws.ToString(ct.Reason); r != "" {
-				reason += ": " + r
-			}
-			if ct.ExitCode != nil {
-				reason += fmt.Sprintf(" (container %s exited with %d)", aws.ToString(ct.Name), aws.ToInt32(ct.ExitCode))
-			}
-		}
-		if reason != "" && !seen[reason] {
-			seen[reason] = true
-			reasons = append(reasons, reason)
-		}
-	}
-	if len(reasons) == 0 {
-		return ""
-	}
-	return "; stopped tasks: " + strings.Join(reasons, "; ")
-}
-
 // latestPlacementProblem surfaces the scheduler's newest complaint about
-// capacity, which explains tasks stuck in PROVISIONING.
-func latestPlacementProblem(svc *ecstypes.Service) string {
+// capacity, which explains tasks stuck in PROVISIONING, unless it predates
+// the deployment (a stale event explains nothing).
+func latestPlacementProblem(svc *ecstypes.Service, d *ecstypes.Deployment) string {
 	if len(svc.Events) == 0 {
 		return ""
 	}
-	msg := aws.ToString(svc.Events[0].Message)
-	if strings.Contains(msg, "unable to place a task") || strings.Contains(msg, "unable to consistently start tasks") {
+	event := svc.Events[0]
+	if event.CreatedAt != nil && d.CreatedAt != nil && event.CreatedAt.Before(*d.CreatedAt) {
+		return ""
+	}
+	msg := aws.ToString(event.Message)
+	if strings.Contains(msg, "unable to place a task") {
 		return msg
 	}
 	return ""
+}
+
+// shortTaskDefinition turns a task definition ARN into "family:revision".
+func shortTaskDefinition(arn string) string {
+	if _, name, ok := strings.Cut(arn, ":task-definition/"); ok {
+		return name
+	}
+	return arn
 }

@@ -27,6 +27,9 @@ type logShipper struct {
 	mu      sync.Mutex
 	pending map[streamKey][]logs.Event
 	wake    chan struct{}
+	// flushing keeps concurrent flushes (the ticker's, a stopping task's)
+	// from appending a stream's batches out of order.
+	flushing sync.Mutex
 }
 
 func newLogShipper(backend *logs.Backend, log *slog.Logger) *logShipper {
@@ -63,6 +66,8 @@ func (s *logShipper) run(ctx context.Context) {
 }
 
 func (s *logShipper) flush(ctx context.Context) {
+	s.flushing.Lock()
+	defer s.flushing.Unlock()
 	s.mu.Lock()
 	batches := s.pending
 	s.pending = map[streamKey][]logs.Event{}

@@ -105,10 +105,21 @@ func (c *Controller) advanceTask(ctx context.Context, t *ecs.Task, svc *ecs.Serv
 	case t.LastStatus == statusDeactivating && !now.Before(t.StoppingAt.Time().Add(c.drainDelay(svc))):
 		return c.beginStopping(ctx, t)
 	case (t.LastStatus == statusActivating || t.LastStatus == statusRunning || t.LastStatus == statusDeactivating || t.LastStatus == statusStopping) && len(live) == 0 && !c.startedHere(t.TaskArn):
-		// Its processes died with a previous run of the local cloud.
-		return c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
-			requestStop(task, "TaskFailedToStart", "Task stopped because the local cloud restarted and its processes were gone")
-		})
+		// Its processes died with a previous run of the local cloud: the
+		// host failed, not the task, so it is no deployment failure.
+		if err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
+			requestStop(task, "InfrastructureHealth", "Task stopped because the local cloud restarted and its processes were gone")
+		}); err != nil {
+			return err
+		}
+		if t.LastStatus == statusActivating || t.LastStatus == statusStopping {
+			// No process exit will move these on: finish them here.
+			if err := c.deregisterTargets(ctx, t, svc); err != nil {
+				return err
+			}
+			return c.markStopped(ctx, t.ClusterArn, t.TaskArn, nil)
+		}
+		return nil
 	case t.LastStatus == statusRunning && svc != nil:
 		c.checkTargetHealth(ctx, t, svc, now)
 	}
@@ -379,6 +390,9 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 		}
 	}
 	if len(c.processesOf(task.TaskArn)) == 0 {
+		// Its last lines are in its log stream before it is STOPPED, so
+		// whoever reads why it stopped can read what it printed.
+		c.logs.flush(ctx)
 		if err := c.deregisterTargets(ctx, task, svc); err != nil {
 			c.log.Warn("deregistering targets", "task", taskID(task.TaskArn), "error", err)
 		}
@@ -413,19 +427,29 @@ func (c *Controller) markStopped(ctx context.Context, clusterARN, taskARN string
 // updateOption runs extra work in a task update's transaction.
 type updateOption func(s *ecs.State, before, after *ecs.Task) error
 
-// withStop counts a failed start of a service task toward the deployment's
-// circuit breaker when the task stops without ever having run.
+// withStop counts a failed service task toward its deployment's circuit
+// breaker: one that failed to start, or, while its deployment is rolling
+// out, one whose essential container exited or that failed its load
+// balancer health checks (ECS's two stages). Stops from outside the
+// deployment (scale-in, a newer deployment, StopTask, a restart of the
+// local cloud) are no failures, and neither is a crash of a task that
+// served after its deployment completed.
 func withStop(c *Controller, svc *ecs.Service) updateOption {
 	return func(s *ecs.State, before, after *ecs.Task) error {
 		if svc == nil || before.DesiredStatus == statusStopped || after.DesiredStatus != statusStopped {
 			return nil
 		}
-		if after.StopCode != "TaskFailedToStart" && !(after.StopCode == "EssentialContainerExited" && after.StartedAt.IsZero()) {
+		failed := after.StopCode == "TaskFailedToStart" || after.StopCode == "EssentialContainerExited" ||
+			(after.StopCode == "ServiceSchedulerInitiated" && strings.HasPrefix(after.StoppedReason, "Task failed ELB health checks"))
+		if !failed {
 			return nil
 		}
 		current, err := s.Service(svc.ClusterArn, svc.ServiceArn)
 		if err != nil || current == nil {
 			return err
+		}
+		if !after.StartedAt.IsZero() && !rollingOut(current, after.StartedBy) {
+			return nil
 		}
 		c.launchFailed(current.ServiceArn, time.Now())
 		for i := range current.Deployments {
@@ -448,6 +472,16 @@ func withStop(c *Controller, svc *ecs.Service) updateOption {
 		s.AddServiceEvent(current, fmt.Sprintf("(service %s) is unable to consistently start tasks successfully. (task %s) %s", current.ServiceName, taskID(after.TaskArn), after.StoppedReason))
 		return s.PutService(current)
 	}
+}
+
+// rollingOut reports whether the deployment is still IN_PROGRESS.
+func rollingOut(svc *ecs.Service, deployment string) bool {
+	for _, d := range svc.Deployments {
+		if d.Id == deployment {
+			return d.RolloutState == "IN_PROGRESS"
+		}
+	}
+	return false
 }
 
 // updateTask applies change to the stored task in one transaction.
@@ -540,7 +574,7 @@ func (c *Controller) checkTargetHealth(ctx context.Context, t *ecs.Task, svc *ec
 		reason := fmt.Sprintf("Task failed ELB health checks in (target-group %s)", binding.TargetGroupArn)
 		err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
 			requestStop(task, "ServiceSchedulerInitiated", reason)
-		})
+		}, withStop(c, svc))
 		if err != nil {
 			c.log.Warn("stopping an unhealthy task", "task", taskID(t.TaskArn), "error", err)
 		}

@@ -3,13 +3,14 @@ package ecs
 // RollBack is the deployment circuit breaker's rollback: the failed PRIMARY
 // deployment becomes ACTIVE (its tasks are replaced like any older
 // deployment's) and a new PRIMARY deployment runs the task definition of the
-// newest other deployment. It reports false, changing nothing, when there is
-// nothing to roll back to (the service's first deployment failed). The
-// caller stores svc.
+// newest other deployment that COMPLETED, as ECS does. It reports false,
+// changing nothing, when there is none to roll back to (the service's first
+// deployment failed, or every earlier one failed too). The caller stores
+// svc.
 func (s *State) RollBack(svc *Service, failedID string) bool {
 	var previous string
 	for _, d := range svc.Deployments {
-		if d.Id != failedID && d.TaskDefinition != "" {
+		if d.Id != failedID && d.TaskDefinition != "" && d.RolloutState == rolloutCompleted {
 			previous = d.TaskDefinition
 			break // newest first
 		}
@@ -26,3 +27,7 @@ func (s *State) RollBack(svc *Service, failedID string) bool {
 	svc.Deployments = append([]Deployment{s.newDeployment(svc)}, svc.Deployments...)
 	return true
 }
+
+// rolloutCompleted marks a deployment that reached steady state, the only
+// kind a rollback returns to.
+const rolloutCompleted = "COMPLETED"
