@@ -72,7 +72,7 @@ func TestCrashLoopingDeployShowsTheCause(t *testing.T) {
 	specFile := writeSpec(t, "crashy", "crashy:1", []string{"/bin/sh", "-c", crashingApp}, t.TempDir())
 
 	// berth up registers the process image from local: and deploys.
-	out, errOut, err := berth(t, cloud.Endpoint, "up", "--no-logs", "-f", specFile)
+	out, errOut, err := berth(t, cloud.Endpoint, "up", "--no-logs", "--state-dir", filepath.Dir(cloud.AdminTokenPath()), "-f", specFile)
 	if err == nil {
 		t.Fatalf("berth up of a crashing image succeeded:\n%s\n%s", out, errOut)
 	}
@@ -129,11 +129,11 @@ func TestRolledBackDeploySaysSo(t *testing.T) {
 	}
 	cloud := localcloudtest.Start(t)
 	good := writeSpec(t, "rollback", "good:1", []string{python, "-m", "http.server", "--bind", "$HOST", "9000"}, t.TempDir())
-	if out, errOut, err := berth(t, cloud.Endpoint, "up", "--no-logs", "-f", good); err != nil {
+	if out, errOut, err := berth(t, cloud.Endpoint, "up", "--no-logs", "--state-dir", filepath.Dir(cloud.AdminTokenPath()), "-f", good); err != nil {
 		t.Fatalf("berth up of a working image: %v\n%s\n%s", err, out, errOut)
 	}
 	bad := writeSpec(t, "rollback", "crashy:1", []string{"/bin/sh", "-c", crashingApp}, t.TempDir())
-	out, errOut, err := berth(t, cloud.Endpoint, "up", "--no-logs", "-f", bad)
+	out, errOut, err := berth(t, cloud.Endpoint, "up", "--no-logs", "--state-dir", filepath.Dir(cloud.AdminTokenPath()), "-f", bad)
 	if err == nil {
 		t.Fatalf("berth up of a crashing image succeeded:\n%s\n%s", out, errOut)
 	}
