@@ -128,13 +128,18 @@ func run(ctx context.Context, opts options) error {
 	}
 
 	var backends []int
+	var firstBackend *child
 	for _, name := range []string{"backend 1", "backend 2"} {
 		port, err := freePort()
 		if err != nil {
 			return err
 		}
-		if _, err := startAndWait(name, "http://"+loopback(port)+"/", http.StatusOK, self, "backend", loopback(port)); err != nil {
+		backend, err := startAndWait(name, "http://"+loopback(port)+"/", http.StatusOK, self, "backend", loopback(port))
+		if err != nil {
 			return err
+		}
+		if firstBackend == nil {
+			firstBackend = backend
 		}
 		backends = append(backends, port)
 	}
@@ -144,10 +149,15 @@ func run(ctx context.Context, opts options) error {
 		return err
 	}
 	berthEndpoint := "http://" + loopback(berthPort)
-	if _, err := startAndWait("berth local", berthEndpoint+"/_berth/health", http.StatusOK,
-		berthBinary, "local", "--ephemeral", "--addr", loopback(berthPort)); err != nil {
+	if v := os.Getenv("BENCH_BERTH_GOMAXPROCS"); v != "" {
+		os.Setenv("GOMAXPROCS", v)
+	}
+	berth, err := startAndWait("berth local", berthEndpoint+"/_berth/health", http.StatusOK,
+		berthBinary, "local", "--ephemeral", "--addr", loopback(berthPort))
+	if err != nil {
 		return err
 	}
+	os.Unsetenv("GOMAXPROCS")
 	berthClients, err := newClients(ctx, berthEndpoint)
 	if err != nil {
 		return err
@@ -176,14 +186,20 @@ func run(ctx context.Context, opts options) error {
 	if err := os.WriteFile(haproxyConfig, []byte(haproxyConfigFor(haproxyPort, backends)), 0o600); err != nil {
 		return err
 	}
-	if _, err := startAndWait("haproxy", "http://"+loopback(haproxyPort)+"/", http.StatusOK, "haproxy", "-db", "-f", haproxyConfig); err != nil {
+	haproxy, err := startAndWait("haproxy", "http://"+loopback(haproxyPort)+"/", http.StatusOK, "haproxy", "-db", "-f", haproxyConfig)
+	if err != nil {
 		return err
 	}
 
-	targets := []struct{ name, url string }{
-		{"berth", "http://" + berthListener + "/"},
-		{"haproxy", "http://" + loopback(haproxyPort) + "/"},
-		{"direct", "http://" + loopback(backends[0]) + "/"},
+	// measured is the process whose CPU time per request is reported: the
+	// proxy, or the backend when wrk goes straight to it.
+	targets := []struct {
+		name, url string
+		measured  *child
+	}{
+		{"berth", "http://" + berthListener + "/", berth},
+		{"haproxy", "http://" + loopback(haproxyPort) + "/", haproxy},
+		{"direct", "http://" + loopback(backends[0]) + "/", firstBackend},
 	}
 	fmt.Printf("\ndata plane: wrk -t%d -c%d -d%s --latency, two Go backends on loopback, %d rounds alternating\n",
 		opts.threads, opts.connections, opts.duration, opts.rounds)
@@ -191,21 +207,25 @@ func run(ctx context.Context, opts options) error {
 	for round := 1; round <= opts.rounds; round++ {
 		for _, target := range targets {
 			load := loadAverage()
+			cpuBefore := target.measured.cpuTime()
 			measured, err := runWrk(ctx, target.url, opts.threads, opts.connections, opts.duration)
 			if err != nil {
 				return err
 			}
+			measured.cpuPerRequest = (target.measured.cpuTime() - cpuBefore) / time.Duration(max(1, measured.requests))
 			results[target.name] = append(results[target.name], measured)
-			fmt.Printf("  round %d  %-8s %9.0f req/s  p50 %7s  p99 %7s  failures %d  (load before %s)\n",
-				round, target.name, measured.requestsPerSecond, ms(measured.p50), ms(measured.p99), measured.failures, load)
+			fmt.Printf("  round %d  %-8s %9.0f req/s  p50 %7s  p99 %7s  %5.1f µs CPU/req  failures %d  (load before %s)\n",
+				round, target.name, measured.requestsPerSecond, ms(measured.p50), ms(measured.p99),
+				float64(measured.cpuPerRequest)/float64(time.Microsecond), measured.failures, load)
 		}
 	}
-	fmt.Printf("\n  mean of %d runs   req/s      p50      p99\n", opts.rounds)
+	fmt.Printf("\n  mean of %d runs   req/s      p50      p99   CPU/req (of the proxy; of the backend for direct)\n", opts.rounds)
 	means := map[string]loadRun{}
 	for _, target := range targets {
 		mean := meanRun(results[target.name])
 		means[target.name] = mean
-		fmt.Printf("  %-14s %9.0f  %7s  %7s\n", target.name, mean.requestsPerSecond, ms(mean.p50), ms(mean.p99))
+		fmt.Printf("  %-14s %9.0f  %7s  %7s  %5.1f µs\n", target.name, mean.requestsPerSecond, ms(mean.p50), ms(mean.p99),
+			float64(mean.cpuPerRequest)/float64(time.Microsecond))
 	}
 	fmt.Printf("  berth/HAProxy: throughput %.2f×, p50 %.2f×, p99 %.2f×   (goal: throughput ≥ 0.80×, p99 ≤ 1.50×)\n",
 		means["berth"].requestsPerSecond/means["haproxy"].requestsPerSecond,
@@ -297,6 +317,7 @@ func meanRun(runs []loadRun) loadRun {
 		mean.requestsPerSecond += r.requestsPerSecond / float64(len(runs))
 		mean.p50 += r.p50 / time.Duration(len(runs))
 		mean.p99 += r.p99 / time.Duration(len(runs))
+		mean.cpuPerRequest += r.cpuPerRequest / time.Duration(len(runs))
 		mean.failures += r.failures
 	}
 	return mean

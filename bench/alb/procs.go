@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -169,4 +170,23 @@ func buildBerth(ctx context.Context, root, dir string) (string, error) {
 		return "", fmt.Errorf("go build ./cmd/berth: %w", err)
 	}
 	return binary, nil
+}
+
+// cpuTime is the CPU time (user and system) the process has used so far,
+// from /proc/<pid>/stat, or 0 when it cannot be read.
+func (c *child) cpuTime() time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces; fields count from after it.
+	text := string(raw)
+	fields := strings.Fields(text[strings.LastIndexByte(text, ')')+1:])
+	if len(fields) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseInt(fields[11], 10, 64)
+	system, _ := strconv.ParseInt(fields[12], 10, 64)
+	const ticksPerSecond = 100 // USER_HZ, fixed at 100 on Linux
+	return time.Duration(user+system) * time.Second / ticksPerSecond
 }

@@ -15,6 +15,9 @@ import (
 type loadRun struct {
 	requestsPerSecond float64
 	p50, p99          time.Duration
+	requests          int
+	// cpuPerRequest is the CPU time the measured process spent per request.
+	cpuPerRequest time.Duration
 	// failures counts non-2xx/3xx responses and socket errors: a run with
 	// failures measured something else than proxying.
 	failures int
@@ -40,6 +43,7 @@ func runWrk(ctx context.Context, url string, threads, connections int, duration 
 var (
 	wrkPercentile = regexp.MustCompile(`^\s*(50|99)%\s+([0-9.]+)(us|ms|s|m)\s*$`)
 	wrkRate       = regexp.MustCompile(`^Requests/sec:\s+([0-9.]+)`)
+	wrkRequests   = regexp.MustCompile(`^\s*(\d+) requests in`)
 	wrkNon2xx     = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
 	wrkSocket     = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
 )
@@ -63,6 +67,9 @@ func parseWrk(out string) (loadRun, error) {
 		if m := wrkRate.FindStringSubmatch(line); m != nil {
 			run.requestsPerSecond, _ = strconv.ParseFloat(m[1], 64)
 			sawRate = true
+		}
+		if m := wrkRequests.FindStringSubmatch(line); m != nil {
+			run.requests, _ = strconv.Atoi(m[1])
 		}
 		if m := wrkNon2xx.FindStringSubmatch(line); m != nil {
 			n, _ := strconv.Atoi(m[1])

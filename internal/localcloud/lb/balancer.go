@@ -56,7 +56,7 @@ var ErrClosed = errors.New("load balancer closed")
 type Balancer struct {
 	opts         Options
 	proxy        *httputil.ReverseProxy
-	transport    *http.Transport
+	upstream     *upstream
 	healthClient *http.Client
 	notifier     *notifier
 	routes       atomic.Pointer[routingTable]
@@ -100,14 +100,8 @@ func New(opts Options) *Balancer {
 	background, stop := context.WithCancel(context.Background())
 	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	b := &Balancer{
-		opts: opts,
-		transport: &http.Transport{
-			DialContext:           dialer.DialContext,
-			MaxIdleConns:          1024,
-			MaxIdleConnsPerHost:   256,
-			IdleConnTimeout:       opts.IdleTimeout,
-			ResponseHeaderTimeout: opts.IdleTimeout,
-		},
+		opts:     opts,
+		upstream: newUpstream(dialer, opts.IdleTimeout, opts.IdleTimeout),
 		healthClient: &http.Client{
 			// A fresh connection per check, as ELB does, so a check proves
 			// the target still accepts connections.
@@ -124,12 +118,61 @@ func New(opts Options) *Balancer {
 	}
 	b.proxy = &httputil.ReverseProxy{
 		Rewrite:      b.rewrite,
-		Transport:    b.transport,
+		Transport:    b.upstream,
 		ErrorHandler: b.proxyError,
 		ErrorLog:     log.New(logfWriter(opts.Logf), "lb: ", 0),
+		BufferPool:   newBufferPool(32<<10, 256),
 	}
 	b.routes.Store(&routingTable{})
+	b.workers.Add(1)
+	go func() {
+		defer b.workers.Done()
+		b.closeIdleConnections(opts.IdleTimeout)
+	}()
 	return b
+}
+
+// closeIdleConnections closes connections to targets that stayed unused
+// for the idle timeout, until Close.
+func (b *Balancer) closeIdleConnections(idleTimeout time.Duration) {
+	tick := time.NewTicker(idleTimeout / 2)
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.background.Done():
+			return
+		case <-tick.C:
+			b.upstream.closeExpired()
+		}
+	}
+}
+
+// bufferPool lends the proxy its body copy buffers, which it otherwise
+// allocates (32 KiB) for every request. A bounded free list rather than a
+// sync.Pool: Put takes a slice, which a sync.Pool would box in an allocation.
+type bufferPool struct {
+	size int
+	free chan []byte
+}
+
+func newBufferPool(size, keep int) *bufferPool {
+	return &bufferPool{size: size, free: make(chan []byte, keep)}
+}
+
+func (p *bufferPool) Get() []byte {
+	select {
+	case buf := <-p.free:
+		return buf
+	default:
+		return make([]byte, p.size)
+	}
+}
+
+func (p *bufferPool) Put(buf []byte) {
+	select {
+	case p.free <- buf[:cap(buf)]:
+	default:
+	}
 }
 
 type logfWriter func(format string, args ...any)
@@ -349,7 +392,7 @@ func (b *Balancer) Close() error {
 	}
 	b.workers.Wait()
 	b.notifier.close()
-	b.transport.CloseIdleConnections()
+	b.upstream.close()
 	b.healthClient.CloseIdleConnections()
 	return errors.Join(errs...)
 }

@@ -3,12 +3,10 @@ package lb
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -21,9 +19,9 @@ type forwardingKey struct{}
 
 // forwarding is what the proxy's Rewrite needs to know about a request.
 type forwarding struct {
-	target   Target
-	port     int
-	protocol string
+	// address is the chosen target's host:port.
+	address string
+	routes  *listenerRoutes
 }
 
 func (b *Balancer) forward(w http.ResponseWriter, r *http.Request, groups []WeightedTargetGroup, routes *listenerRoutes) {
@@ -37,12 +35,12 @@ func (b *Balancer) forward(w http.ResponseWriter, r *http.Request, groups []Weig
 		writeALBError(w, http.StatusServiceUnavailable)
 		return
 	}
-	target, ok := b.pick(groupARN)
+	address, ok := b.pick(groupARN)
 	if !ok {
 		writeALBError(w, http.StatusServiceUnavailable)
 		return
 	}
-	ctx := context.WithValue(r.Context(), forwardingKey{}, &forwarding{target: target, port: routes.port, protocol: strings.ToLower(routes.protocol)})
+	ctx := context.WithValue(r.Context(), forwardingKey{}, &forwarding{address: address, routes: routes})
 	b.proxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
@@ -77,7 +75,7 @@ func (b *Balancer) rewrite(proxyRequest *httputil.ProxyRequest) {
 	}
 	out, in := proxyRequest.Out, proxyRequest.In
 	out.URL.Scheme = "http"
-	out.URL.Host = net.JoinHostPort(fw.target.ID, strconv.Itoa(fw.target.Port))
+	out.URL.Host = fw.address
 	out.Host = in.Host
 
 	if client, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
@@ -87,19 +85,36 @@ func (b *Balancer) rewrite(proxyRequest *httputil.ProxyRequest) {
 		}
 		out.Header.Set("X-Forwarded-For", forwardedFor)
 	}
-	out.Header.Set("X-Forwarded-Proto", fw.protocol)
-	out.Header.Set("X-Forwarded-Port", strconv.Itoa(fw.port))
+	out.Header.Set("X-Forwarded-Proto", fw.routes.forwardedProto)
+	out.Header.Set("X-Forwarded-Port", fw.routes.forwardedPort)
 	out.Header.Set("X-Amzn-Trace-Id", traceID(in.Header.Get("X-Amzn-Trace-Id")))
 }
 
-// traceID makes a new trace id, or prepends a Self entry when the client
-// already sent a Root, as an ALB does.
+// traceID makes a new trace id ("1-" 8 hex digits of the time "-" 24 random
+// hex digits), or prepends a Self entry when the client already sent a Root,
+// as an ALB does. It is built by hand: it runs for every request.
 func traceID(incoming string) string {
-	id := fmt.Sprintf("1-%08x-%08x%08x%08x", uint32(time.Now().Unix()), rand.Uint32(), rand.Uint32(), rand.Uint32())
+	var buf [len("1-") + 8 + len("-") + 24]byte
+	id := append(buf[:0], "1-"...)
+	id = appendHex32(id, uint32(time.Now().Unix()))
+	id = append(id, '-')
+	random := rand.Uint64()
+	id = appendHex32(id, uint32(random>>32))
+	id = appendHex32(id, uint32(random))
+	id = appendHex32(id, rand.Uint32())
 	if strings.Contains(incoming, "Root=") {
-		return "Self=" + id + ";" + incoming
+		return "Self=" + string(id) + ";" + incoming
 	}
-	return "Root=" + id
+	return "Root=" + string(id)
+}
+
+// appendHex32 appends v as eight lower-case hex digits.
+func appendHex32(buf []byte, v uint32) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 28; shift >= 0; shift -= 4 {
+		buf = append(buf, digits[(v>>uint(shift))&0xf])
+	}
+	return buf
 }
 
 // proxyError maps a failed exchange with a target to the ALB's status.
@@ -114,7 +129,7 @@ func (b *Balancer) proxyError(w http.ResponseWriter, r *http.Request, err error)
 	}
 	target := "?"
 	if fw, ok := r.Context().Value(forwardingKey{}).(*forwarding); ok {
-		target = net.JoinHostPort(fw.target.ID, strconv.Itoa(fw.target.Port))
+		target = fw.address
 	}
 	b.opts.Logf("lb: %s %s to target %s: %v (answered %d)", r.Method, r.URL.Path, target, err, status)
 	writeALBError(w, status)

@@ -1,0 +1,320 @@
+package lb
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"sync"
+	"time"
+)
+
+// upstream is the proxy's HTTP/1.1 client to targets. It keeps idle
+// connections per target address and runs each exchange on the goroutine of
+// the request: write the request, read the response, hand the body to the
+// proxy, and put the connection back once the body is read to its end.
+//
+// net/http's Transport runs a read and a write goroutine per connection and
+// passes every request and response between them over channels; profiled on
+// a 2-core machine behind wrk, those hand-offs and wake-ups cost more than
+// the proxying itself. Requests that need the Transport's machinery take it
+// instead (see needsTransport).
+type upstream struct {
+	dialer *net.Dialer
+	// responseHeaderTimeout bounds the wait for a target's response headers,
+	// as an ALB's idle timeout does; idleTimeout is how long an unused
+	// connection is kept.
+	responseHeaderTimeout time.Duration
+	idleTimeout           time.Duration
+	maxIdlePerTarget      int
+	transport             *http.Transport
+
+	mu     sync.Mutex
+	idle   map[string][]*upstreamConn // by target host:port, most recently used last
+	closed bool
+}
+
+type upstreamConn struct {
+	conn     net.Conn
+	reader   *bufio.Reader
+	writer   *bufio.Writer
+	lastUsed time.Time
+}
+
+func newUpstream(dialer *net.Dialer, responseHeaderTimeout, idleTimeout time.Duration) *upstream {
+	const maxIdlePerTarget = 256
+	return &upstream{
+		dialer:                dialer,
+		responseHeaderTimeout: responseHeaderTimeout,
+		idleTimeout:           idleTimeout,
+		maxIdlePerTarget:      maxIdlePerTarget,
+		transport: &http.Transport{
+			DialContext:           dialer.DialContext,
+			MaxIdleConns:          1024,
+			MaxIdleConnsPerHost:   maxIdlePerTarget,
+			IdleConnTimeout:       idleTimeout,
+			ResponseHeaderTimeout: responseHeaderTimeout,
+			// A proxy passes the client's Accept-Encoding through and the
+			// target's encoding back; it neither asks for gzip nor unpacks it.
+			DisableCompression: true,
+		},
+		idle: map[string][]*upstreamConn{},
+	}
+}
+
+// needsTransport says which requests take net/http's Transport: protocol
+// upgrades (the proxy needs a read-write body for them), and requests with
+// a body, which the Transport writes while it already reads the response,
+// so a target that answers before reading the whole body does not leave
+// both sides writing.
+func needsTransport(request *http.Request) bool {
+	return request.Body != nil || request.Header.Get("Upgrade") != "" || request.URL.Scheme != "http"
+}
+
+// RoundTrip sends request to request.URL.Host and returns its response,
+// whose body gives the connection back to the pool when read to its end.
+func (u *upstream) RoundTrip(request *http.Request) (*http.Response, error) {
+	if needsTransport(request) {
+		return u.transport.RoundTrip(request)
+	}
+	ctx, address := request.Context(), request.URL.Host
+	for {
+		conn, reused, err := u.get(ctx, address)
+		if err != nil {
+			return nil, err
+		}
+		response, err := u.exchange(ctx, conn, request)
+		if err == nil {
+			return response, nil
+		}
+		_ = conn.conn.Close()
+		// A kept-alive connection the target closed while it sat idle
+		// fails before any byte of the answer arrives; the request never
+		// reached the target, so it goes again on a fresh connection.
+		var stale staleConnError
+		if reused && errors.As(err, &stale) && ctx.Err() == nil {
+			continue
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		return nil, err
+	}
+}
+
+// staleConnError is a failure before the target sent anything back.
+type staleConnError struct{ err error }
+
+func (e staleConnError) Error() string { return e.err.Error() }
+func (e staleConnError) Unwrap() error { return e.err }
+
+func (u *upstream) exchange(ctx context.Context, conn *upstreamConn, request *http.Request) (*http.Response, error) {
+	// A client that goes away interrupts the exchange, as the Transport
+	// does, by failing the connection's pending reads and writes.
+	stopWatching := context.AfterFunc(ctx, func() { _ = conn.conn.SetDeadline(time.Unix(1, 0)) })
+	fail := func(err error) (*http.Response, error) {
+		stopWatching()
+		return nil, err
+	}
+	if err := request.Write(conn.writer); err != nil {
+		return fail(staleConnError{err})
+	}
+	if err := conn.writer.Flush(); err != nil {
+		return fail(staleConnError{err})
+	}
+	if u.responseHeaderTimeout > 0 {
+		_ = conn.conn.SetReadDeadline(time.Now().Add(u.responseHeaderTimeout))
+	}
+	if _, err := conn.reader.Peek(1); err != nil {
+		var netErr net.Error
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			return fail(err)
+		}
+		return fail(staleConnError{err})
+	}
+	response, err := u.readResponse(conn.reader, request)
+	if err != nil {
+		return fail(err)
+	}
+	if u.responseHeaderTimeout > 0 {
+		_ = conn.conn.SetReadDeadline(time.Time{})
+		// Clearing the deadline may have undone the interruption of a
+		// client that went away meanwhile.
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+	}
+	response.Body = &pooledBody{
+		body:      response.Body,
+		upstream:  u,
+		address:   request.URL.Host,
+		conn:      conn,
+		reusable:  !response.Close && !request.Close,
+		stopWatch: stopWatching,
+	}
+	return response, nil
+}
+
+// readResponse reads the final response, passing informational (1xx)
+// responses to the request's trace, which the reverse proxy forwards.
+func (u *upstream) readResponse(reader *bufio.Reader, request *http.Request) (*http.Response, error) {
+	trace := httptrace.ContextClientTrace(request.Context())
+	for {
+		response, err := http.ReadResponse(reader, request)
+		if err != nil {
+			return nil, err
+		}
+		code := response.StatusCode
+		if code < 100 || code >= 200 {
+			return response, nil
+		}
+		if code == http.StatusSwitchingProtocols {
+			return nil, fmt.Errorf("target switched protocols on a request that asked for no upgrade")
+		}
+		if trace != nil && trace.Got1xxResponse != nil {
+			if err := trace.Got1xxResponse(code, textproto.MIMEHeader(response.Header)); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// get takes the most recently used idle connection to address, or dials
+// one. reused says the connection served a request before.
+func (u *upstream) get(ctx context.Context, address string) (*upstreamConn, bool, error) {
+	now := time.Now()
+	u.mu.Lock()
+	if u.closed {
+		u.mu.Unlock()
+		return nil, false, ErrClosed
+	}
+	var expired []*upstreamConn
+	var found *upstreamConn
+	for conns := u.idle[address]; len(conns) > 0; conns = u.idle[address] {
+		last := conns[len(conns)-1]
+		conns[len(conns)-1] = nil
+		u.idle[address] = conns[:len(conns)-1]
+		if now.Sub(last.lastUsed) < u.idleTimeout {
+			found = last
+			break
+		}
+		expired = append(expired, last)
+	}
+	u.mu.Unlock()
+	for _, conn := range expired {
+		_ = conn.conn.Close()
+	}
+	if found != nil {
+		return found, true, nil
+	}
+	conn, err := u.dialer.DialContext(ctx, "tcp", address)
+	if err != nil {
+		return nil, false, err
+	}
+	return &upstreamConn{conn: conn, reader: bufio.NewReaderSize(conn, 4096), writer: bufio.NewWriterSize(conn, 4096)}, false, nil
+}
+
+// put keeps a connection whose exchange ended cleanly for the next request.
+func (u *upstream) put(address string, conn *upstreamConn) {
+	conn.lastUsed = time.Now()
+	u.mu.Lock()
+	if u.closed || len(u.idle[address]) >= u.maxIdlePerTarget {
+		u.mu.Unlock()
+		_ = conn.conn.Close()
+		return
+	}
+	u.idle[address] = append(u.idle[address], conn)
+	u.mu.Unlock()
+}
+
+// closeExpired closes the connections idle for longer than the idle
+// timeout, so connections to targets that went away do not stay open.
+func (u *upstream) closeExpired() {
+	now := time.Now()
+	var expired []*upstreamConn
+	u.mu.Lock()
+	for address, conns := range u.idle {
+		kept := conns[:0]
+		for _, conn := range conns {
+			if now.Sub(conn.lastUsed) < u.idleTimeout {
+				kept = append(kept, conn)
+			} else {
+				expired = append(expired, conn)
+			}
+		}
+		clear(conns[len(kept):])
+		if len(kept) == 0 {
+			delete(u.idle, address)
+		} else {
+			u.idle[address] = kept
+		}
+	}
+	u.mu.Unlock()
+	for _, conn := range expired {
+		_ = conn.conn.Close()
+	}
+	u.transport.CloseIdleConnections()
+}
+
+// close closes every idle connection and makes later requests fail.
+func (u *upstream) close() {
+	u.mu.Lock()
+	u.closed = true
+	idle := u.idle
+	u.idle = map[string][]*upstreamConn{}
+	u.mu.Unlock()
+	for _, conns := range idle {
+		for _, conn := range conns {
+			_ = conn.conn.Close()
+		}
+	}
+	u.transport.CloseIdleConnections()
+}
+
+// pooledBody is a response body that returns its connection to the pool
+// once read to the end, and closes it when abandoned before that.
+type pooledBody struct {
+	body      io.ReadCloser
+	upstream  *upstream
+	address   string
+	conn      *upstreamConn
+	reusable  bool
+	stopWatch func() bool
+	done      bool
+}
+
+func (b *pooledBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.body.Read(p)
+	if err != nil {
+		b.release(err == io.EOF)
+	}
+	return n, err
+}
+
+func (b *pooledBody) Close() error {
+	if !b.done {
+		b.release(false)
+	}
+	return nil
+}
+
+// release ends the exchange: the connection goes back to the pool only when
+// the whole response was read, nothing asked to close it and the client's
+// context did not interrupt it.
+func (b *pooledBody) release(complete bool) {
+	b.done = true
+	if b.stopWatch() && complete && b.reusable {
+		b.upstream.put(b.address, b.conn)
+		return
+	}
+	// Not the body's Close: it would read the rest of the response first.
+	_ = b.conn.conn.Close()
+}
