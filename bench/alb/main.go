@@ -149,15 +149,11 @@ func run(ctx context.Context, opts options) error {
 		return err
 	}
 	berthEndpoint := "http://" + loopback(berthPort)
-	if v := os.Getenv("BENCH_BERTH_GOMAXPROCS"); v != "" {
-		os.Setenv("GOMAXPROCS", v)
-	}
 	berth, err := startAndWait("berth local", berthEndpoint+"/_berth/health", http.StatusOK,
 		berthBinary, "local", "--ephemeral", "--addr", loopback(berthPort))
 	if err != nil {
 		return err
 	}
-	os.Unsetenv("GOMAXPROCS")
 	berthClients, err := newClients(ctx, berthEndpoint)
 	if err != nil {
 		return err
