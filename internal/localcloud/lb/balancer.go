@@ -49,14 +49,21 @@ type ListenerAddress struct {
 	Address string
 }
 
+// maxIdlePerTarget bounds the kept-alive connections to one target.
+const maxIdlePerTarget = 256
+
 // ErrClosed is returned by Apply after Close.
 var ErrClosed = errors.New("load balancer closed")
 
 // Balancer runs every load balancer of the local cloud.
 type Balancer struct {
-	opts         Options
-	proxy        *httputil.ReverseProxy
+	opts Options
+	// upstream carries the direct path's requests (see direct); proxy and
+	// transport carry the others.
 	upstream     *upstream
+	proxy        *httputil.ReverseProxy
+	transport    *http.Transport
+	buffers      *bufferPool
 	healthClient *http.Client
 	notifier     *notifier
 	routes       atomic.Pointer[routingTable]
@@ -101,7 +108,19 @@ func New(opts Options) *Balancer {
 	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	b := &Balancer{
 		opts:     opts,
-		upstream: newUpstream(dialer, opts.IdleTimeout, opts.IdleTimeout),
+		upstream: newUpstream(dialer, opts.IdleTimeout, opts.IdleTimeout, maxIdlePerTarget),
+		transport: &http.Transport{
+			DialContext:           dialer.DialContext,
+			MaxIdleConns:          1024,
+			MaxIdleConnsPerHost:   maxIdlePerTarget,
+			IdleConnTimeout:       opts.IdleTimeout,
+			ResponseHeaderTimeout: opts.IdleTimeout,
+			// A load balancer passes the client's Accept-Encoding through
+			// and the target's encoding back; it neither asks for gzip nor
+			// unpacks it.
+			DisableCompression: true,
+		},
+		buffers: newBufferPool(32<<10, 256),
 		healthClient: &http.Client{
 			// A fresh connection per check, as ELB does, so a check proves
 			// the target still accepts connections.
@@ -118,10 +137,10 @@ func New(opts Options) *Balancer {
 	}
 	b.proxy = &httputil.ReverseProxy{
 		Rewrite:      b.rewrite,
-		Transport:    b.upstream,
+		Transport:    b.transport,
 		ErrorHandler: b.proxyError,
 		ErrorLog:     log.New(logfWriter(opts.Logf), "lb: ", 0),
-		BufferPool:   newBufferPool(32<<10, 256),
+		BufferPool:   b.buffers,
 	}
 	b.routes.Store(&routingTable{})
 	b.workers.Add(1)
@@ -393,6 +412,7 @@ func (b *Balancer) Close() error {
 	b.workers.Wait()
 	b.notifier.close()
 	b.upstream.close()
+	b.transport.CloseIdleConnections()
 	b.healthClient.CloseIdleConnections()
 	return errors.Join(errs...)
 }

@@ -40,6 +40,10 @@ func (b *Balancer) forward(w http.ResponseWriter, r *http.Request, groups []Weig
 		writeALBError(w, http.StatusServiceUnavailable)
 		return
 	}
+	if direct(r) {
+		b.forwardDirect(w, r, address, routes)
+		return
+	}
 	ctx := context.WithValue(r.Context(), forwardingKey{}, &forwarding{address: address, routes: routes})
 	b.proxy.ServeHTTP(w, r.WithContext(ctx))
 }
@@ -77,17 +81,31 @@ func (b *Balancer) rewrite(proxyRequest *httputil.ProxyRequest) {
 	out.URL.Scheme = "http"
 	out.URL.Host = fw.address
 	out.Host = in.Host
-
-	if client, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
-		forwardedFor := client
-		if prior := in.Header.Values("X-Forwarded-For"); len(prior) > 0 {
-			forwardedFor = strings.Join(prior, ", ") + ", " + client
-		}
-		out.Header.Set("X-Forwarded-For", forwardedFor)
+	added := albHeadersFor(in, fw.routes)
+	if added.forwardedFor != "" {
+		out.Header.Set("X-Forwarded-For", added.forwardedFor)
 	}
-	out.Header.Set("X-Forwarded-Proto", fw.routes.forwardedProto)
-	out.Header.Set("X-Forwarded-Port", fw.routes.forwardedPort)
-	out.Header.Set("X-Amzn-Trace-Id", traceID(in.Header.Get("X-Amzn-Trace-Id")))
+	out.Header.Set("X-Forwarded-Proto", added.proto)
+	out.Header.Set("X-Forwarded-Port", added.port)
+	out.Header.Set("X-Amzn-Trace-Id", added.traceID)
+}
+
+// albHeaders are the values of the headers an ALB adds to a request it
+// forwards; both ways of forwarding take them from here.
+type albHeaders struct {
+	// forwardedFor is empty when the client's address is unknown.
+	forwardedFor, proto, port, traceID string
+}
+
+func albHeadersFor(in *http.Request, routes *listenerRoutes) albHeaders {
+	added := albHeaders{proto: routes.forwardedProto, port: routes.forwardedPort, traceID: traceID(in.Header.Get("X-Amzn-Trace-Id"))}
+	if client, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
+		added.forwardedFor = client
+		if prior := in.Header.Values("X-Forwarded-For"); len(prior) > 0 {
+			added.forwardedFor = strings.Join(prior, ", ") + ", " + client
+		}
+	}
+	return added
 }
 
 // traceID makes a new trace id ("1-" 8 hex digits of the time "-" 24 random
@@ -117,8 +135,18 @@ func appendHex32(buf []byte, v uint32) []byte {
 	return buf
 }
 
-// proxyError maps a failed exchange with a target to the ALB's status.
+// proxyError is the reverse proxy's ErrorHandler.
 func (b *Balancer) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	target := "?"
+	if fw, ok := r.Context().Value(forwardingKey{}).(*forwarding); ok {
+		target = fw.address
+	}
+	b.targetFailed(w, r, target, err)
+}
+
+// targetFailed answers with the ALB's status for a failed exchange with a
+// target, before any of its response reached the client.
+func (b *Balancer) targetFailed(w http.ResponseWriter, r *http.Request, target string, err error) {
 	status := http.StatusBadGateway
 	var netErr net.Error
 	switch {
@@ -126,10 +154,6 @@ func (b *Balancer) proxyError(w http.ResponseWriter, r *http.Request, err error)
 		status = 460
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		status = http.StatusGatewayTimeout
-	}
-	target := "?"
-	if fw, ok := r.Context().Value(forwardingKey{}).(*forwarding); ok {
-		target = fw.address
 	}
 	b.opts.Logf("lb: %s %s to target %s: %v (answered %d)", r.Method, r.URL.Path, target, err, status)
 	writeALBError(w, status)

@@ -8,31 +8,27 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
-	"net/textproto"
 	"sync"
 	"time"
 )
 
-// upstream is the proxy's HTTP/1.1 client to targets. It keeps idle
-// connections per target address and runs each exchange on the goroutine of
-// the request: write the request, read the response, hand the body to the
-// proxy, and put the connection back once the body is read to its end.
+// upstream keeps idle HTTP/1.1 connections to targets and runs exchanges on
+// them from the goroutine of the request being proxied: write the request
+// head, read the response head, hand back the body, and return the
+// connection to the pool once the body is read to its end.
 //
 // net/http's Transport runs a read and a write goroutine per connection and
 // passes every request and response between them over channels; profiled on
 // a 2-core machine behind wrk, those hand-offs and wake-ups cost more than
-// the proxying itself. Requests that need the Transport's machinery take it
-// instead (see needsTransport).
+// the proxying itself.
 type upstream struct {
 	dialer *net.Dialer
-	// responseHeaderTimeout bounds the wait for a target's response headers,
+	// responseHeaderTimeout bounds the wait for a target's response head,
 	// as an ALB's idle timeout does; idleTimeout is how long an unused
 	// connection is kept.
 	responseHeaderTimeout time.Duration
 	idleTimeout           time.Duration
 	maxIdlePerTarget      int
-	transport             *http.Transport
 
 	mu     sync.Mutex
 	idle   map[string][]*upstreamConn // by target host:port, most recently used last
@@ -46,62 +42,43 @@ type upstreamConn struct {
 	lastUsed time.Time
 }
 
-func newUpstream(dialer *net.Dialer, responseHeaderTimeout, idleTimeout time.Duration) *upstream {
-	const maxIdlePerTarget = 256
+func newUpstream(dialer *net.Dialer, responseHeaderTimeout, idleTimeout time.Duration, maxIdlePerTarget int) *upstream {
 	return &upstream{
 		dialer:                dialer,
 		responseHeaderTimeout: responseHeaderTimeout,
 		idleTimeout:           idleTimeout,
 		maxIdlePerTarget:      maxIdlePerTarget,
-		transport: &http.Transport{
-			DialContext:           dialer.DialContext,
-			MaxIdleConns:          1024,
-			MaxIdleConnsPerHost:   maxIdlePerTarget,
-			IdleConnTimeout:       idleTimeout,
-			ResponseHeaderTimeout: responseHeaderTimeout,
-			// A proxy passes the client's Accept-Encoding through and the
-			// target's encoding back; it neither asks for gzip nor unpacks it.
-			DisableCompression: true,
-		},
-		idle: map[string][]*upstreamConn{},
+		idle:                  map[string][]*upstreamConn{},
 	}
 }
 
-// needsTransport says which requests take net/http's Transport: protocol
-// upgrades (the proxy needs a read-write body for them), and requests with
-// a body, which the Transport writes while it already reads the response,
-// so a target that answers before reading the whole body does not leave
-// both sides writing.
-func needsTransport(request *http.Request) bool {
-	return request.Body != nil || request.Header.Get("Upgrade") != "" || request.URL.Scheme != "http"
-}
-
-// RoundTrip sends request to request.URL.Host and returns its response,
-// whose body gives the connection back to the pool when read to its end.
-func (u *upstream) RoundTrip(request *http.Request) (*http.Response, error) {
-	if needsTransport(request) {
-		return u.transport.RoundTrip(request)
-	}
-	ctx, address := request.Context(), request.URL.Host
+// exchange sends a request without a body to address — writeHead writes its
+// head — and returns the final response. Informational (1xx) responses go
+// to informational first. The body of the response gives the connection
+// back to the pool when read to its end; Close abandons it.
+//
+// The request must be replayable (GET, HEAD, OPTIONS, TRACE): a kept-alive
+// connection that the target closed while it sat idle fails before any byte
+// of the answer arrives, and the request then goes again on a fresh
+// connection, as net/http's Transport does for such requests.
+func (u *upstream) exchange(ctx context.Context, address string, request *http.Request,
+	writeHead func(*bufio.Writer) error, informational func(code int, header http.Header)) (*http.Response, error) {
 	for {
 		conn, reused, err := u.get(ctx, address)
 		if err != nil {
 			return nil, err
 		}
-		response, err := u.exchange(ctx, conn, request)
+		response, err := u.exchangeOn(ctx, conn, address, request, writeHead, informational)
 		if err == nil {
 			return response, nil
 		}
 		_ = conn.conn.Close()
-		// A kept-alive connection the target closed while it sat idle
-		// fails before any byte of the answer arrives; the request never
-		// reached the target, so it goes again on a fresh connection.
-		var stale staleConnError
-		if reused && errors.As(err, &stale) && ctx.Err() == nil {
-			continue
-		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
+		}
+		var stale staleConnError
+		if reused && errors.As(err, &stale) {
+			continue
 		}
 		return nil, err
 	}
@@ -113,7 +90,8 @@ type staleConnError struct{ err error }
 func (e staleConnError) Error() string { return e.err.Error() }
 func (e staleConnError) Unwrap() error { return e.err }
 
-func (u *upstream) exchange(ctx context.Context, conn *upstreamConn, request *http.Request) (*http.Response, error) {
+func (u *upstream) exchangeOn(ctx context.Context, conn *upstreamConn, address string, request *http.Request,
+	writeHead func(*bufio.Writer) error, informational func(code int, header http.Header)) (*http.Response, error) {
 	// A client that goes away interrupts the exchange, as the Transport
 	// does, by failing the connection's pending reads and writes.
 	stopWatching := context.AfterFunc(ctx, func() { _ = conn.conn.SetDeadline(time.Unix(1, 0)) })
@@ -121,7 +99,7 @@ func (u *upstream) exchange(ctx context.Context, conn *upstreamConn, request *ht
 		stopWatching()
 		return nil, err
 	}
-	if err := request.Write(conn.writer); err != nil {
+	if err := writeHead(conn.writer); err != nil {
 		return fail(staleConnError{err})
 	}
 	if err := conn.writer.Flush(); err != nil {
@@ -137,7 +115,7 @@ func (u *upstream) exchange(ctx context.Context, conn *upstreamConn, request *ht
 		}
 		return fail(staleConnError{err})
 	}
-	response, err := u.readResponse(conn.reader, request)
+	response, err := readFinalResponse(conn.reader, request, informational)
 	if err != nil {
 		return fail(err)
 	}
@@ -152,18 +130,16 @@ func (u *upstream) exchange(ctx context.Context, conn *upstreamConn, request *ht
 	response.Body = &pooledBody{
 		body:      response.Body,
 		upstream:  u,
-		address:   request.URL.Host,
+		address:   address,
 		conn:      conn,
-		reusable:  !response.Close && !request.Close,
+		reusable:  !response.Close,
 		stopWatch: stopWatching,
 	}
 	return response, nil
 }
 
-// readResponse reads the final response, passing informational (1xx)
-// responses to the request's trace, which the reverse proxy forwards.
-func (u *upstream) readResponse(reader *bufio.Reader, request *http.Request) (*http.Response, error) {
-	trace := httptrace.ContextClientTrace(request.Context())
+// readFinalResponse reads responses until one that is not informational.
+func readFinalResponse(reader *bufio.Reader, request *http.Request, informational func(code int, header http.Header)) (*http.Response, error) {
 	for {
 		response, err := http.ReadResponse(reader, request)
 		if err != nil {
@@ -176,11 +152,7 @@ func (u *upstream) readResponse(reader *bufio.Reader, request *http.Request) (*h
 		if code == http.StatusSwitchingProtocols {
 			return nil, fmt.Errorf("target switched protocols on a request that asked for no upgrade")
 		}
-		if trace != nil && trace.Got1xxResponse != nil {
-			if err := trace.Got1xxResponse(code, textproto.MIMEHeader(response.Header)); err != nil {
-				return nil, err
-			}
-		}
+		informational(code, response.Header)
 	}
 }
 
@@ -258,10 +230,9 @@ func (u *upstream) closeExpired() {
 	for _, conn := range expired {
 		_ = conn.conn.Close()
 	}
-	u.transport.CloseIdleConnections()
 }
 
-// close closes every idle connection and makes later requests fail.
+// close closes every idle connection and makes later exchanges fail.
 func (u *upstream) close() {
 	u.mu.Lock()
 	u.closed = true
@@ -273,7 +244,6 @@ func (u *upstream) close() {
 			_ = conn.conn.Close()
 		}
 	}
-	u.transport.CloseIdleConnections()
 }
 
 // pooledBody is a response body that returns its connection to the pool
