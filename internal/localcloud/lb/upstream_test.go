@@ -190,3 +190,103 @@ func TestInformationalAndHeadResponses(t *testing.T) {
 		}
 	}
 }
+
+// Hop-by-hop headers stay on their connection both ways, the client's
+// forwarding headers are replaced, and trailers pass through when the
+// client accepts them.
+func TestHopByHopHeadersAndTrailers(t *testing.T) {
+	seen := make(chan http.Header, 1)
+	target := startHandlerTarget(t, "127.0.0.34", func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+		w.Header().Set("Connection", "X-Hop")
+		w.Header().Set("X-Hop", "target's, for the proxy only")
+		w.Header().Set("Keep-Alive", "timeout=5")
+		w.Header().Set("Trailer", "X-Checksum")
+		w.Header().Set("X-Kept", "yes")
+		_, _ = io.WriteString(w, "body")
+		w.Header().Set("X-Checksum", "c0ffee")
+	})
+	balancer := newBalancer(t, Options{})
+	url := apply(t, balancer, simpleConfig(HealthCheck{}, 0, target))
+	request, err := http.NewRequest(http.MethodGet, url+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	request.Header.Set("Connection", "X-Client-Hop")
+	request.Header.Set("X-Client-Hop", "client's, for the proxy only")
+	request.Header.Set("Proxy-Authorization", "Basic c2VjcmV0")
+	request.Header.Set("Te", "trailers")
+	request.Header.Set("Forwarded", "for=198.51.100.9")
+	request.Header.Set("X-Forwarded-Host", "spoofed.example")
+	request.Header.Set("X-Forwarded-Proto", "https")
+	request.Header.Set("X-Forwarded-Port", "1")
+	request.Header.Set("X-Passed", "yes")
+	response, err := noRedirects.Do(request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(response.Body)
+	_ = response.Body.Close()
+	if err != nil || string(body) != "body" {
+		t.Fatalf("body %q, %v", body, err)
+	}
+	got := <-seen
+	for _, name := range []string{"X-Client-Hop", "Proxy-Authorization", "Forwarded", "X-Forwarded-Host"} {
+		if value := got.Get(name); value != "" {
+			t.Errorf("target got %s: %q, want it dropped", name, value)
+		}
+	}
+	if got.Get("X-Passed") != "yes" || got.Get("Te") != "trailers" || got.Get("X-Forwarded-Proto") != "http" || got.Get("X-Forwarded-Port") == "1" {
+		t.Errorf("target got X-Passed %q, Te %q, X-Forwarded-Proto %q, X-Forwarded-Port %q; want yes, trailers and the ALB's own forwarding values",
+			got.Get("X-Passed"), got.Get("Te"), got.Get("X-Forwarded-Proto"), got.Get("X-Forwarded-Port"))
+	}
+	for _, name := range []string{"X-Hop", "Keep-Alive"} {
+		if value := response.Header.Get(name); value != "" {
+			t.Errorf("client got %s: %q, want it dropped", name, value)
+		}
+	}
+	if response.Header.Get("X-Kept") != "yes" || response.Trailer.Get("X-Checksum") != "c0ffee" {
+		t.Errorf("client got X-Kept %q, trailer X-Checksum %q; want yes and c0ffee", response.Header.Get("X-Kept"), response.Trailer.Get("X-Checksum"))
+	}
+}
+
+// A target that dies in the middle of its body must not look like a
+// complete answer to the client.
+func TestTargetCutOffMidBodyCutsTheClientOff(t *testing.T) {
+	netListener, err := net.Listen("tcp", "127.0.0.35:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = netListener.Close() })
+	go func() {
+		for {
+			conn, err := netListener.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(conn)); err != nil {
+					return
+				}
+				// Chunked, so only the missing last chunk says the body is
+				// incomplete, and the proxy must not add one.
+				_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nf\r\nonly part of it\r\n")
+			}()
+		}
+	}()
+	target := &testTarget{target: Target{ID: "127.0.0.35", Port: netListener.Addr().(*net.TCPAddr).Port}}
+	balancer := newBalancer(t, Options{})
+	url := apply(t, balancer, simpleConfig(HealthCheck{}, 0, target))
+	// The head may or may not have left the proxy before the body broke;
+	// either way the client must see a failure.
+	response, err := noRedirects.Get(url + "/")
+	if err != nil {
+		return
+	}
+	body, err := io.ReadAll(response.Body)
+	_ = response.Body.Close()
+	if err == nil {
+		t.Errorf("client read %q (status %d) as a complete answer, want an error", body, response.StatusCode)
+	}
+}
