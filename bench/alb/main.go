@@ -197,6 +197,13 @@ func run(ctx context.Context, opts options) error {
 		{"haproxy", "http://" + loopback(haproxyPort) + "/", haproxy},
 		{"direct", "http://" + loopback(backends[0]) + "/", firstBackend},
 	}
+	// What berth local spends with no request at all: its background loops
+	// share the cores with everything measured below.
+	idleBefore, idleFrom := berth.cpuTime(), time.Now()
+	time.Sleep(3 * time.Second)
+	fmt.Printf("\nberth local at rest with the stack: %.1f%% of a core\n",
+		100*float64(berth.cpuTime()-idleBefore)/float64(time.Since(idleFrom)))
+
 	fmt.Printf("\ndata plane: wrk -t%d -c%d -d%s --latency, two Go backends on loopback, %d rounds alternating\n",
 		opts.threads, opts.connections, opts.duration, opts.rounds)
 	results := map[string][]loadRun{}

@@ -154,7 +154,7 @@ func New(opts Options) *Balancer {
 // closeIdleConnections closes connections to targets that stayed unused
 // for the idle timeout, until Close.
 func (b *Balancer) closeIdleConnections(idleTimeout time.Duration) {
-	tick := time.NewTicker(idleTimeout / 2)
+	tick := time.NewTicker(max(idleTimeout/2, 10*time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {
