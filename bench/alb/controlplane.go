@@ -51,6 +51,8 @@ type mixRun struct {
 	elapsed time.Duration
 	errors  int
 	first   error
+	// serverCPU is the CPU time the server spent per call.
+	serverCPU time.Duration
 }
 
 type latencies []time.Duration

@@ -38,6 +38,7 @@ type options struct {
 	mixDuration time.Duration
 	mixWorkers  int
 	skipMix     bool
+	skipALB     bool
 }
 
 func main() {
@@ -53,11 +54,12 @@ func main() {
 	flag.DurationVar(&opts.mixDuration, "mix-duration", 5*time.Second, "length of each control-plane read-mix run")
 	flag.IntVar(&opts.mixWorkers, "mix-workers", 4, "concurrent callers of the read mix")
 	flag.BoolVar(&opts.skipMix, "skip-mix", false, "measure the data plane only")
+	flag.BoolVar(&opts.skipALB, "skip-alb", false, "measure the control plane only")
 	flag.Parse()
 	if opts.duration < time.Second || opts.duration > 5*time.Minute || opts.connections < 1 || opts.connections > 1024 ||
 		opts.threads < 1 || opts.threads > opts.connections || opts.rounds < 1 || opts.rounds > 10 ||
-		opts.mixDuration < time.Second || opts.mixDuration > 5*time.Minute || opts.mixWorkers < 1 || opts.mixWorkers > 64 {
-		fmt.Fprintln(os.Stderr, "alb: -duration and -mix-duration must be within 1s..5m, -connections 1..1024, -threads 1..connections, -rounds 1..10, -mix-workers 1..64")
+		opts.mixDuration < time.Second || opts.mixDuration > 5*time.Minute || opts.mixWorkers < 1 || opts.mixWorkers > 64 || (opts.skipALB && opts.skipMix) {
+		fmt.Fprintln(os.Stderr, "alb: -duration and -mix-duration must be within 1s..5m, -connections 1..1024, -threads 1..connections, -rounds 1..10, -mix-workers 1..64, and not both -skip-alb and -skip-mix")
 		os.Exit(2)
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -174,6 +176,31 @@ func run(ctx context.Context, opts options) error {
 		return err
 	}
 
+	// What berth local spends with no request at all: its background loops
+	// share the cores with everything measured below.
+	idleBefore, idleFrom := berth.cpuTime(), time.Now()
+	time.Sleep(3 * time.Second)
+	fmt.Printf("\nberth local at rest with the stack: %.1f%% of a core\n",
+		100*float64(berth.cpuTime()-idleBefore)/float64(time.Since(idleFrom)))
+
+	if !opts.skipALB {
+		if err := benchDataPlane(ctx, opts, dir, berth, berthListener, backends, firstBackend, startAndWait); err != nil {
+			return err
+		}
+	}
+	if opts.skipMix {
+		return nil
+	}
+	return benchControlPlane(ctx, opts, motoPath, backends, berth, berthClients, berthStack, startAndWait)
+}
+
+// starter starts a child process and waits until url answers with want.
+type starter func(name, url string, want int, path string, args ...string) (*child, error)
+
+// benchDataPlane runs wrk through berth's listener, through HAProxy and
+// straight to the first backend, alternating.
+func benchDataPlane(ctx context.Context, opts options, dir string, berth *child, berthListener string,
+	backends []int, firstBackend *child, startAndWait starter) error {
 	haproxyPort, err := freePort()
 	if err != nil {
 		return err
@@ -197,13 +224,6 @@ func run(ctx context.Context, opts options) error {
 		{"haproxy", "http://" + loopback(haproxyPort) + "/", haproxy},
 		{"direct", "http://" + loopback(backends[0]) + "/", firstBackend},
 	}
-	// What berth local spends with no request at all: its background loops
-	// share the cores with everything measured below.
-	idleBefore, idleFrom := berth.cpuTime(), time.Now()
-	time.Sleep(3 * time.Second)
-	fmt.Printf("\nberth local at rest with the stack: %.1f%% of a core\n",
-		100*float64(berth.cpuTime()-idleBefore)/float64(time.Since(idleFrom)))
-
 	fmt.Printf("\ndata plane: wrk -t%d -c%d -d%s --latency, two Go backends on loopback, %d rounds alternating\n",
 		opts.threads, opts.connections, opts.duration, opts.rounds)
 	results := map[string][]loadRun{}
@@ -234,16 +254,20 @@ func run(ctx context.Context, opts options) error {
 		means["berth"].requestsPerSecond/means["haproxy"].requestsPerSecond,
 		float64(means["berth"].p50)/float64(means["haproxy"].p50),
 		float64(means["berth"].p99)/float64(means["haproxy"].p99))
+	return nil
+}
 
-	if opts.skipMix {
-		return nil
-	}
+// benchControlPlane creates the stack in moto_server too and runs the read
+// mix against both.
+func benchControlPlane(ctx context.Context, opts options, motoPath string, backends []int,
+	berth *child, berthClients *clients, berthStack *stack, startAndWait starter) error {
 	motoPort, err := freePort()
 	if err != nil {
 		return err
 	}
 	motoEndpoint := "http://" + loopback(motoPort)
-	if _, err := startAndWait("moto_server", motoEndpoint+"/moto-api/", http.StatusOK, motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(motoPort)); err != nil {
+	moto, err := startAndWait("moto_server", motoEndpoint+"/moto-api/", http.StatusOK, motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(motoPort))
+	if err != nil {
 		return err
 	}
 	motoClients, err := newClients(ctx, motoEndpoint)
@@ -262,28 +286,35 @@ func run(ctx context.Context, opts options) error {
 	mixes := map[string]mixRun{}
 	for _, endpoint := range []struct {
 		name    string
+		server  *child
 		clients *clients
 		stack   *stack
-	}{{"berth local", berthClients, berthStack}, {"moto_server", motoClients, motoStack}} {
+	}{{"berth local", berth, berthClients, berthStack}, {"moto_server", moto, motoClients, motoStack}} {
 		if err := warmUp(ctx, endpoint.clients, endpoint.stack); err != nil {
 			return fmt.Errorf("%s: %w", endpoint.name, err)
 		}
 		load := loadAverage()
+		serverBefore, clientBefore := endpoint.server.cpuTime(), processCPU(os.Getpid())
 		measured := runReadMix(ctx, endpoint.clients, endpoint.stack, opts.mixWorkers, opts.mixDuration)
 		if measured.first != nil {
 			return fmt.Errorf("%s: %d calls failed, first: %w", endpoint.name, measured.errors, measured.first)
 		}
+		calls := time.Duration(max(1, len(measured.all)))
+		measured.serverCPU = (endpoint.server.cpuTime() - serverBefore) / calls
+		clientCPU := (processCPU(os.Getpid()) - clientBefore) / calls
 		mixes[endpoint.name] = measured
-		fmt.Printf("  %-12s %8.0f req/s  p50 %7s  p99 %7s  (load before %s)\n", endpoint.name,
-			measured.rate(measured.all), ms(measured.all.percentile(0.50)), ms(measured.all.percentile(0.99)), load)
+		fmt.Printf("  %-12s %8.0f req/s  p50 %7s  p99 %7s  CPU/call: server %s, SDK client %s  (load before %s)\n", endpoint.name,
+			measured.rate(measured.all), ms(measured.all.percentile(0.50)), ms(measured.all.percentile(0.99)),
+			micros(measured.serverCPU), micros(clientCPU), load)
 		for _, call := range readMix {
 			calls := measured.perCall[call.name]
 			fmt.Printf("      %-28s %8.0f req/s  p50 %7s  p99 %7s\n", call.name, measured.rate(calls), ms(calls.percentile(0.50)), ms(calls.percentile(0.99)))
 		}
 	}
 	berthMix, motoMix := mixes["berth local"], mixes["moto_server"]
-	fmt.Printf("  berth/moto: throughput %.1f×; berth p99 %s   (goal: ≥ 30×, p99 < 5 ms)\n",
-		berthMix.rate(berthMix.all)/motoMix.rate(motoMix.all), ms(berthMix.all.percentile(0.99)))
+	fmt.Printf("  berth/moto: throughput %.1f×, server CPU per call %.1f×; berth p99 %s   (goal: ≥ 30×, p99 < 5 ms)\n",
+		berthMix.rate(berthMix.all)/motoMix.rate(motoMix.all), float64(motoMix.serverCPU)/float64(max(1, berthMix.serverCPU)),
+		ms(berthMix.all.percentile(0.99)))
 	return nil
 }
 
@@ -327,6 +358,10 @@ func meanRun(runs []loadRun) loadRun {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
+
+func micros(d time.Duration) string {
+	return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+}
 
 func loadAverage() string {
 	raw, err := os.ReadFile("/proc/loadavg")

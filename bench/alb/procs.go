@@ -172,10 +172,13 @@ func buildBerth(ctx context.Context, root, dir string) (string, error) {
 	return binary, nil
 }
 
-// cpuTime is the CPU time (user and system) the process has used so far,
-// from /proc/<pid>/stat, or 0 when it cannot be read.
-func (c *child) cpuTime() time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+// cpuTime is the CPU time (user and system) the process has used so far.
+func (c *child) cpuTime() time.Duration { return processCPU(c.cmd.Process.Pid) }
+
+// processCPU reads a process's CPU time from /proc/<pid>/stat; 0 when it
+// cannot be read.
+func processCPU(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
