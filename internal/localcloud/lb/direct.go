@@ -38,7 +38,13 @@ var replacedHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host
 
 func (b *Balancer) forwardDirect(w http.ResponseWriter, in *http.Request, address string, routes *listenerRoutes) {
 	added := albHeadersFor(in, routes)
-	writeHead := func(out *bufio.Writer) error { return writeRequestHead(out, in, added) }
+	host := in.Host
+	if host == "" {
+		// An HTTP/1.0 client may send no Host; HTTP/1.1 requires one, and
+		// the reverse proxy sends the target's address then too.
+		host = address
+	}
+	writeHead := func(out *bufio.Writer) error { return writeRequestHead(out, in, host, added) }
 	informational := func(code int, header http.Header) {
 		forwardedHeader := w.Header()
 		for key, values := range header {
@@ -93,12 +99,12 @@ func (b *Balancer) forwardDirect(w http.ResponseWriter, in *http.Request, addres
 // writeRequestHead writes the head of the request a target gets: the
 // client's request line and headers, less the hop-by-hop and forwarding
 // ones, plus the ALB's.
-func writeRequestHead(out *bufio.Writer, in *http.Request, added albHeaders) error {
+func writeRequestHead(out *bufio.Writer, in *http.Request, host string, added albHeaders) error {
 	out.WriteString(in.Method)
 	out.WriteByte(' ')
 	out.WriteString(in.URL.RequestURI())
 	out.WriteString(" HTTP/1.1\r\nHost: ")
-	out.WriteString(in.Host)
+	out.WriteString(host)
 	out.WriteString("\r\n")
 	connectionTokens := in.Header["Connection"]
 	for key, values := range in.Header {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -288,5 +289,37 @@ func TestTargetCutOffMidBodyCutsTheClientOff(t *testing.T) {
 	_ = response.Body.Close()
 	if err == nil {
 		t.Errorf("client read %q (status %d) as a complete answer, want an error", body, response.StatusCode)
+	}
+}
+
+// An HTTP/1.0 request without Host reaches the target with one: HTTP/1.1
+// servers refuse a request without it.
+func TestHTTP10RequestWithoutHost(t *testing.T) {
+	seenHost := make(chan string, 1)
+	target := startHandlerTarget(t, "127.0.0.36", func(w http.ResponseWriter, r *http.Request) {
+		seenHost <- r.Host
+		_, _ = io.WriteString(w, "ok")
+	})
+	balancer := newBalancer(t, Options{})
+	url := apply(t, balancer, simpleConfig(HealthCheck{}, 0, target))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /old HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	response, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(response.Body)
+	_ = response.Body.Close()
+	if response.StatusCode != http.StatusOK || string(body) != "ok" {
+		t.Fatalf("status %d body %q, want 200 ok", response.StatusCode, body)
+	}
+	if host := <-seenHost; host != net.JoinHostPort(target.target.ID, strconv.Itoa(target.target.Port)) {
+		t.Errorf("target saw Host %q, want its own address", host)
 	}
 }
