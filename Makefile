@@ -7,7 +7,7 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 EXAMPLE_PKGS  := python3-fastapi python3-uvicorn python3-flasgger
 TEST_PKGS     := $(EXAMPLE_PKGS) python3-httpx chromium
 
-.PHONY: up test lint build bench
+.PHONY: up test lint build bench bench-alb
 
 # Run the FastAPI example on the local cloud: the OS packages the example
 # needs are installed first when they are missing.
@@ -32,3 +32,8 @@ build:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# berth's load balancer beside HAProxy and straight to a backend (wrk), and
+# its control plane beside moto_server; installs haproxy and wrk if missing.
+bench-alb:
+	$(GO) run ./bench/alb

@@ -49,14 +49,21 @@ type ListenerAddress struct {
 	Address string
 }
 
+// maxIdlePerTarget bounds the kept-alive connections to one target.
+const maxIdlePerTarget = 256
+
 // ErrClosed is returned by Apply after Close.
 var ErrClosed = errors.New("load balancer closed")
 
 // Balancer runs every load balancer of the local cloud.
 type Balancer struct {
-	opts         Options
+	opts Options
+	// upstream carries the direct path's requests (see direct); proxy and
+	// transport carry the others.
+	upstream     *upstream
 	proxy        *httputil.ReverseProxy
 	transport    *http.Transport
+	buffers      *bufferPool
 	healthClient *http.Client
 	notifier     *notifier
 	routes       atomic.Pointer[routingTable]
@@ -100,14 +107,20 @@ func New(opts Options) *Balancer {
 	background, stop := context.WithCancel(context.Background())
 	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	b := &Balancer{
-		opts: opts,
+		opts:     opts,
+		upstream: newUpstream(dialer, opts.IdleTimeout, opts.IdleTimeout, maxIdlePerTarget),
 		transport: &http.Transport{
 			DialContext:           dialer.DialContext,
 			MaxIdleConns:          1024,
-			MaxIdleConnsPerHost:   256,
+			MaxIdleConnsPerHost:   maxIdlePerTarget,
 			IdleConnTimeout:       opts.IdleTimeout,
 			ResponseHeaderTimeout: opts.IdleTimeout,
+			// A load balancer passes the client's Accept-Encoding through
+			// and the target's encoding back; it neither asks for gzip nor
+			// unpacks it.
+			DisableCompression: true,
 		},
+		buffers: newBufferPool(32<<10, 256),
 		healthClient: &http.Client{
 			// A fresh connection per check, as ELB does, so a check proves
 			// the target still accepts connections.
@@ -127,9 +140,58 @@ func New(opts Options) *Balancer {
 		Transport:    b.transport,
 		ErrorHandler: b.proxyError,
 		ErrorLog:     log.New(logfWriter(opts.Logf), "lb: ", 0),
+		BufferPool:   b.buffers,
 	}
 	b.routes.Store(&routingTable{})
+	b.workers.Add(1)
+	go func() {
+		defer b.workers.Done()
+		b.closeIdleConnections(opts.IdleTimeout)
+	}()
 	return b
+}
+
+// closeIdleConnections closes connections to targets that stayed unused
+// for the idle timeout, until Close.
+func (b *Balancer) closeIdleConnections(idleTimeout time.Duration) {
+	tick := time.NewTicker(max(idleTimeout/2, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.background.Done():
+			return
+		case <-tick.C:
+			b.upstream.closeExpired()
+		}
+	}
+}
+
+// bufferPool lends the proxy its body copy buffers, which it otherwise
+// allocates (32 KiB) for every request. A bounded free list rather than a
+// sync.Pool: Put takes a slice, which a sync.Pool would box in an allocation.
+type bufferPool struct {
+	size int
+	free chan []byte
+}
+
+func newBufferPool(size, keep int) *bufferPool {
+	return &bufferPool{size: size, free: make(chan []byte, keep)}
+}
+
+func (p *bufferPool) Get() []byte {
+	select {
+	case buf := <-p.free:
+		return buf
+	default:
+		return make([]byte, p.size)
+	}
+}
+
+func (p *bufferPool) Put(buf []byte) {
+	select {
+	case p.free <- buf[:cap(buf)]:
+	default:
+	}
 }
 
 type logfWriter func(format string, args ...any)
@@ -349,6 +411,7 @@ func (b *Balancer) Close() error {
 	}
 	b.workers.Wait()
 	b.notifier.close()
+	b.upstream.close()
 	b.transport.CloseIdleConnections()
 	b.healthClient.CloseIdleConnections()
 	return errors.Join(errs...)

@@ -3,12 +3,10 @@ package lb
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -21,9 +19,9 @@ type forwardingKey struct{}
 
 // forwarding is what the proxy's Rewrite needs to know about a request.
 type forwarding struct {
-	target   Target
-	port     int
-	protocol string
+	// address is the chosen target's host:port.
+	address string
+	routes  *listenerRoutes
 }
 
 func (b *Balancer) forward(w http.ResponseWriter, r *http.Request, groups []WeightedTargetGroup, routes *listenerRoutes) {
@@ -37,12 +35,16 @@ func (b *Balancer) forward(w http.ResponseWriter, r *http.Request, groups []Weig
 		writeALBError(w, http.StatusServiceUnavailable)
 		return
 	}
-	target, ok := b.pick(groupARN)
+	address, ok := b.pick(groupARN)
 	if !ok {
 		writeALBError(w, http.StatusServiceUnavailable)
 		return
 	}
-	ctx := context.WithValue(r.Context(), forwardingKey{}, &forwarding{target: target, port: routes.port, protocol: strings.ToLower(routes.protocol)})
+	if direct(r) {
+		b.forwardDirect(w, r, address, routes)
+		return
+	}
+	ctx := context.WithValue(r.Context(), forwardingKey{}, &forwarding{address: address, routes: routes})
 	b.proxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
@@ -77,33 +79,74 @@ func (b *Balancer) rewrite(proxyRequest *httputil.ProxyRequest) {
 	}
 	out, in := proxyRequest.Out, proxyRequest.In
 	out.URL.Scheme = "http"
-	out.URL.Host = net.JoinHostPort(fw.target.ID, strconv.Itoa(fw.target.Port))
+	out.URL.Host = fw.address
 	out.Host = in.Host
+	added := albHeadersFor(in, fw.routes)
+	if added.forwardedFor != "" {
+		out.Header.Set("X-Forwarded-For", added.forwardedFor)
+	}
+	out.Header.Set("X-Forwarded-Proto", added.proto)
+	out.Header.Set("X-Forwarded-Port", added.port)
+	out.Header.Set("X-Amzn-Trace-Id", added.traceID)
+}
 
+// albHeaders are the values of the headers an ALB adds to a request it
+// forwards; both ways of forwarding take them from here.
+type albHeaders struct {
+	// forwardedFor is empty when the client's address is unknown.
+	forwardedFor, proto, port, traceID string
+}
+
+func albHeadersFor(in *http.Request, routes *listenerRoutes) albHeaders {
+	added := albHeaders{proto: routes.forwardedProto, port: routes.forwardedPort, traceID: traceID(in.Header.Get("X-Amzn-Trace-Id"))}
 	if client, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
-		forwardedFor := client
+		added.forwardedFor = client
 		if prior := in.Header.Values("X-Forwarded-For"); len(prior) > 0 {
-			forwardedFor = strings.Join(prior, ", ") + ", " + client
+			added.forwardedFor = strings.Join(prior, ", ") + ", " + client
 		}
-		out.Header.Set("X-Forwarded-For", forwardedFor)
 	}
-	out.Header.Set("X-Forwarded-Proto", fw.protocol)
-	out.Header.Set("X-Forwarded-Port", strconv.Itoa(fw.port))
-	out.Header.Set("X-Amzn-Trace-Id", traceID(in.Header.Get("X-Amzn-Trace-Id")))
+	return added
 }
 
-// traceID makes a new trace id, or prepends a Self entry when the client
-// already sent a Root, as an ALB does.
+// traceID makes a new trace id ("1-" 8 hex digits of the time "-" 24 random
+// hex digits), or prepends a Self entry when the client already sent a Root,
+// as an ALB does. It is built by hand: it runs for every request.
 func traceID(incoming string) string {
-	id := fmt.Sprintf("1-%08x-%08x%08x%08x", uint32(time.Now().Unix()), rand.Uint32(), rand.Uint32(), rand.Uint32())
+	var buf [len("1-") + 8 + len("-") + 24]byte
+	id := append(buf[:0], "1-"...)
+	id = appendHex32(id, uint32(time.Now().Unix()))
+	id = append(id, '-')
+	random := rand.Uint64()
+	id = appendHex32(id, uint32(random>>32))
+	id = appendHex32(id, uint32(random))
+	id = appendHex32(id, rand.Uint32())
 	if strings.Contains(incoming, "Root=") {
-		return "Self=" + id + ";" + incoming
+		return "Self=" + string(id) + ";" + incoming
 	}
-	return "Root=" + id
+	return "Root=" + string(id)
 }
 
-// proxyError maps a failed exchange with a target to the ALB's status.
+// appendHex32 appends v as eight lower-case hex digits.
+func appendHex32(buf []byte, v uint32) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 28; shift >= 0; shift -= 4 {
+		buf = append(buf, digits[(v>>uint(shift))&0xf])
+	}
+	return buf
+}
+
+// proxyError is the reverse proxy's ErrorHandler.
 func (b *Balancer) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	target := "?"
+	if fw, ok := r.Context().Value(forwardingKey{}).(*forwarding); ok {
+		target = fw.address
+	}
+	b.targetFailed(w, r, target, err)
+}
+
+// targetFailed answers with the ALB's status for a failed exchange with a
+// target, before any of its response reached the client.
+func (b *Balancer) targetFailed(w http.ResponseWriter, r *http.Request, target string, err error) {
 	status := http.StatusBadGateway
 	var netErr net.Error
 	switch {
@@ -111,10 +154,6 @@ func (b *Balancer) proxyError(w http.ResponseWriter, r *http.Request, err error)
 		status = 460
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		status = http.StatusGatewayTimeout
-	}
-	target := "?"
-	if fw, ok := r.Context().Value(forwardingKey{}).(*forwarding); ok {
-		target = net.JoinHostPort(fw.target.ID, strconv.Itoa(fw.target.Port))
 	}
 	b.opts.Logf("lb: %s %s to target %s: %v (answered %d)", r.Method, r.URL.Path, target, err, status)
 	writeALBError(w, status)

@@ -20,6 +20,9 @@ type routingTable struct {
 type listenerRoutes struct {
 	port     int
 	protocol string
+	// forwardedPort and forwardedProto are the X-Forwarded-Port and
+	// X-Forwarded-Proto values, made once rather than per request.
+	forwardedPort, forwardedProto string
 	// rules are sorted by priority and end with the default actions.
 	rules []compiledRule
 }
@@ -32,7 +35,8 @@ type compiledRule struct {
 func buildRoutes(listener Listener) *listenerRoutes {
 	rules := append([]Rule(nil), listener.Rules...)
 	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Priority < rules[j].Priority })
-	routes := &listenerRoutes{port: listener.Port, protocol: listener.Protocol}
+	routes := &listenerRoutes{port: listener.Port, protocol: listener.Protocol,
+		forwardedPort: strconv.Itoa(listener.Port), forwardedProto: strings.ToLower(listener.Protocol)}
 	for _, rule := range rules {
 		routes.rules = append(routes.rules, compiledRule{conditions: rule.Conditions, action: terminalAction(rule.Actions)})
 	}

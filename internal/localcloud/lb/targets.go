@@ -2,7 +2,9 @@ package lb
 
 import (
 	"context"
+	"net"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,7 +20,9 @@ type targetGroup struct {
 }
 
 type target struct {
-	target      Target
+	target Target
+	// address is the target's host:port, made once rather than per request.
+	address     string
 	state       string
 	reason      string
 	description string
@@ -62,7 +66,7 @@ func (b *Balancer) reconcileGroups(valid *config) {
 			existing := group.targets[registration]
 			switch {
 			case existing == nil:
-				existing = &target{target: registration}
+				existing = &target{target: registration, address: net.JoinHostPort(registration.ID, strconv.Itoa(registration.Port))}
 				group.targets[registration] = existing
 				group.ordered = append(group.ordered, existing)
 				b.register(arn, group, existing)
@@ -185,13 +189,14 @@ func (b *Balancer) TargetHealth(targetGroupARN string) []TargetHealth {
 
 // pick chooses a target round robin among the healthy ones (or those whose
 // group does not check health); with none, it fails open to every target
-// that is not draining, as an ALB does. ok is false when there is none.
-func (b *Balancer) pick(groupARN string) (Target, bool) {
+// that is not draining, as an ALB does. It returns the target's host:port;
+// ok is false when there is none.
+func (b *Balancer) pick(groupARN string) (address string, ok bool) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	group := b.groups[groupARN]
 	if group == nil {
-		return Target{}, false
+		return "", false
 	}
 	routable := func(candidate *target) bool {
 		return candidate.state == StateHealthy || candidate.state == StateUnavailable
@@ -211,7 +216,7 @@ func (b *Balancer) pick(groupARN string) (Target, bool) {
 		}
 	}
 	if count == 0 {
-		return Target{}, false
+		return "", false
 	}
 	chosen := int((group.next.Add(1) - 1) % uint64(count))
 	for _, candidate := range group.ordered {
@@ -219,11 +224,11 @@ func (b *Balancer) pick(groupARN string) (Target, bool) {
 			continue
 		}
 		if chosen == 0 {
-			return candidate.target, true
+			return candidate.address, true
 		}
 		chosen--
 	}
-	return Target{}, false
+	return "", false
 }
 
 // notifier delivers health changes to OnTargetHealth from its own
