@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -207,6 +208,14 @@ func (c *Controller) containerEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[s
 	env["HOST"] = taskAddress(t)
 	if env["HOST"] == "" {
 		env["HOST"] = "127.0.0.1"
+	}
+	// PORT, like HOST, is one of the names a process image's command may
+	// use as a whole argument (runtime.SubstitutedNames).
+	for _, pm := range cd.PortMappings {
+		if pm.ContainerPort > 0 {
+			env["PORT"] = strconv.Itoa(int(pm.ContainerPort))
+			break
+		}
 	}
 	if endpoint := c.deps.Endpoint(); endpoint != "" {
 		meta := endpoint + "/_berth/metadata/v4/" + taskID(t.TaskArn)

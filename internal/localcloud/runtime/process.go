@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -168,7 +169,7 @@ func buildCommand(spec TaskSpec) (*exec.Cmd, error) {
 	}
 	argv := make([]string, len(spec.Command))
 	for i, arg := range spec.Command {
-		argv[i] = expand(arg, spec.Env)
+		argv[i] = substitute(arg, spec.Env)
 	}
 	path, err := resolveExecutable(argv[0], spec.Dir, spec.Env)
 	if err != nil {
@@ -192,15 +193,34 @@ func buildCommand(spec TaskSpec) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-// expand replaces $VAR and ${VAR} with values from env. "$$" stands for a
-// literal "$", as in Compose files, so that shell scripts can still use $$,
-// $? or a variable the shell sets itself.
-func expand(arg string, env map[string]string) string {
-	pieces := strings.Split(arg, "$$")
-	for i, piece := range pieces {
-		pieces[i] = os.Expand(piece, func(name string) string { return env[name] })
+// SubstitutedNames are the only variables berth replaces in a command, and
+// only in an argument that is exactly "$NAME" or "${NAME}": HOST is the
+// task's own address, PORT its first container port. A container runtime
+// substitutes nothing, so everything else reaches the program as written
+// (a shell in the command expands "${HOST:-0.0.0.0}", "$$" or "$?" itself,
+// from the same environment).
+var SubstitutedNames = []string{"HOST", "PORT"}
+
+// substitute returns the value of a whole-argument $HOST, ${HOST}, $PORT or
+// ${PORT} from env; any other argument, and a name env does not set, passes
+// through untouched.
+func substitute(arg string, env map[string]string) string {
+	name, ok := strings.CutPrefix(arg, "$")
+	if !ok {
+		return arg
 	}
-	return strings.Join(pieces, "$")
+	if inner, braced := strings.CutPrefix(name, "{"); braced {
+		if name, ok = strings.CutSuffix(inner, "}"); !ok {
+			return arg
+		}
+	}
+	if !slices.Contains(SubstitutedNames, name) {
+		return arg
+	}
+	if value, set := env[name]; set {
+		return value
+	}
+	return arg
 }
 
 func resolveExecutable(name, dir string, env map[string]string) (string, error) {

@@ -32,9 +32,11 @@ type TaskSpec struct {
 	ID string
 	// Image is only used in messages; ProcessImage maps images to commands.
 	Image string
-	// Command is the argv. $VAR and ${VAR} are expanded from Env, never from
-	// the host environment, as a container would see them; "$$" is a literal
-	// "$" (for shell scripts: "sh -c 'echo $$$$'" prints the shell's pid).
+	// Command is the argv, run as given but for one convenience: an
+	// argument that is exactly $HOST, ${HOST}, $PORT or ${PORT} (see
+	// SubstitutedNames) becomes that variable's value in Env. Nothing else
+	// is expanded, so "sh -c" scripts see their own ${VAR:-default}, $$ and
+	// quoting, and expand variables from Env themselves.
 	Command []string
 	Dir     string
 	// Env is the whole environment of the process: nothing is inherited from
