@@ -148,7 +148,9 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 			return c.failStart(ctx, t, svc, cd.Name, reason)
 		}
 		env := c.containerEnv(t, cd)
-		specs = append(specs, img.TaskSpec(RuntimeID(t.TaskArn, cd.Name), cd.Command, env, c.outputTo(t, cd)))
+		spec := img.TaskSpec(RuntimeID(t.TaskArn, cd.Name), cd.Command, env, c.outputTo(t, cd))
+		spec.Address = taskAddress(t)
+		specs = append(specs, spec)
 	}
 	if err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
 		task.LastStatus = statusActivating
