@@ -297,19 +297,16 @@ func (p *Process) acquireNetwork(address string) (*taskNetwork, error) {
 	return n, nil
 }
 
-// releaseNetwork drops one container's use of its namespace and destroys
-// it after the last.
-func (p *Process) releaseNetwork(n *taskNetwork) {
-	p.mu.Lock()
+// unrefNetwork drops one container's use of its namespace and reports
+// whether it was the last; the caller then destroys it. Called with p.mu
+// held.
+func (p *Process) unrefNetwork(n *taskNetwork) bool {
 	n.users--
-	last := n.users == 0
-	if last {
-		delete(p.networks, n.addr)
+	if n.users > 0 {
+		return false
 	}
-	p.mu.Unlock()
-	if last {
-		p.destroyNetwork(n)
-	}
+	delete(p.networks, n.addr)
+	return true
 }
 
 // processStart is the start time of a process in clock ticks since boot,

@@ -262,10 +262,14 @@ func (p *Process) Start(ctx context.Context, spec TaskSpec) error {
 	closeAll(stdoutWrite, stderrWrite)
 	if startErr != nil {
 		closeAll(stdoutRead, stderrRead)
-		if network != nil {
-			p.mu.Unlock() // releaseNetwork locks; Start holds mu
-			p.releaseNetwork(network)
-			p.mu.Lock()
+		if cmd.Process != nil {
+			// Started, but its thread could not leave the namespace and is
+			// gone, so Pdeathsig is on its way: reap it.
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		if network != nil && p.unrefNetwork(network) {
+			p.destroyNetwork(network)
 		}
 		return p.failStart(spec, startErr)
 	}
@@ -440,7 +444,12 @@ func (p *Process) supervise(task *processTask, cmd *exec.Cmd, stdout, stderr *os
 	closeAll(stdout, stderr)
 
 	if task.network != nil {
-		p.releaseNetwork(task.network)
+		p.mu.Lock()
+		last := p.unrefNetwork(task.network)
+		p.mu.Unlock()
+		if last {
+			p.destroyNetwork(task.network)
+		}
 	}
 
 	event := TaskEvent{ID: task.spec.ID, ExitCode: -1, Time: time.Now()}
