@@ -3,6 +3,7 @@ package controller_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
@@ -115,8 +116,11 @@ func webService(t *testing.T, cloud *localcloudtest.Cloud, cluster string, count
 	}
 	if _, err := client.CreateService(ctx, &ecs.CreateServiceInput{
 		Cluster: aws.String(cluster), ServiceName: aws.String("web"), TaskDefinition: def.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(count),
-		LoadBalancers:        []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(tgARN), ContainerName: aws.String("app"), ContainerPort: aws.Int32(9000)}},
-		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: subnetIDs[:1]}},
+		LoadBalancers: []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(tgARN), ContainerName: aws.String("app"), ContainerPort: aws.Int32(9000)}},
+		// A loaded machine may start python slowly; failing health checks
+		// meanwhile must not replace the tasks this test watches.
+		HealthCheckGracePeriodSeconds: aws.Int32(120),
+		NetworkConfiguration:          &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: subnetIDs[:1]}},
 	}); err != nil {
 		t.Fatalf("CreateService: %v", err)
 	}
@@ -187,7 +191,7 @@ func TestWildcardTasksRunSideBySideBehindTheALB(t *testing.T) {
 	elbClient := elb.NewFromConfig(cloud.Config)
 	ctx := context.Background()
 	var targets []string
-	localcloudtest.Eventually(t, "two healthy targets", func() bool {
+	healthy := func() bool {
 		out, err := elbClient.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgARN)})
 		if err != nil {
 			return false
@@ -199,7 +203,12 @@ func TestWildcardTasksRunSideBySideBehindTheALB(t *testing.T) {
 			}
 		}
 		return len(targets) == 2
-	})
+	}
+	for deadline := time.Now().Add(2 * time.Minute); !healthy(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for two healthy targets:\n%s", serviceReport(t, cloud, "wild", tgARN))
+		}
+	}
 	for _, target := range targets {
 		addr, err := netip.ParseAddr(target)
 		if err != nil || !runtime.NamespacePool.Contains(addr) {
@@ -260,7 +269,7 @@ func TestSharedNetworkStopsWildcardTask(t *testing.T) {
 			return false
 		}
 		for _, task := range out.Tasks {
-			if aws.ToString(task.LastStatus) == "STOPPED" {
+			if aws.ToString(task.LastStatus) == "STOPPED" && strings.Contains(aws.ToString(task.StoppedReason), "0.0.0.0") {
 				stopped = task
 				return true
 			}
@@ -288,4 +297,43 @@ func TestSharedNetworkStopsWildcardTask(t *testing.T) {
 	if !found {
 		t.Errorf("no service event names the port and the fix: %+v", out.Services[0].Events)
 	}
+}
+
+// serviceReport says what a service's tasks, targets and events are, for a
+// test that gave up waiting on them.
+func serviceReport(t *testing.T, cloud *localcloudtest.Cloud, cluster, tgARN string) string {
+	ctx := context.Background()
+	var b strings.Builder
+	client := ecs.NewFromConfig(cloud.Config)
+	for _, status := range []ecstypes.DesiredStatus{ecstypes.DesiredStatusRunning, ecstypes.DesiredStatusStopped} {
+		list, err := client.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(cluster), DesiredStatus: status})
+		if err != nil || len(list.TaskArns) == 0 {
+			continue
+		}
+		out, err := client.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: list.TaskArns})
+		if err != nil {
+			continue
+		}
+		for _, task := range out.Tasks {
+			fmt.Fprintf(&b, "task %s %s/%s %q", aws.ToString(task.TaskArn), aws.ToString(task.LastStatus), aws.ToString(task.DesiredStatus), aws.ToString(task.StoppedReason))
+			for _, c := range task.Containers {
+				fmt.Fprintf(&b, " container exit %v reason %q", aws.ToInt32(c.ExitCode), aws.ToString(c.Reason))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if out, err := elb.NewFromConfig(cloud.Config).DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tgARN)}); err == nil {
+		for _, d := range out.TargetHealthDescriptions {
+			fmt.Fprintf(&b, "target %s:%d %s %s\n", aws.ToString(d.Target.Id), aws.ToInt32(d.Target.Port), d.TargetHealth.State, aws.ToString(d.TargetHealth.Description))
+		}
+	}
+	if out, err := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{"web"}}); err == nil && len(out.Services) == 1 {
+		for _, e := range out.Services[0].Events {
+			fmt.Fprintf(&b, "event %s\n", aws.ToString(e.Message))
+		}
+	}
+	if logs, err := filepath.Glob("/sys/class/net/berth-*"); err == nil {
+		fmt.Fprintf(&b, "links %v\n", logs)
+	}
+	return b.String()
 }
