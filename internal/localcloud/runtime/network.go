@@ -48,9 +48,10 @@ import (
 // deleting the host end of the veth deletes the task end. A local cloud
 // killed with SIGKILL takes its task leaders with it (Pdeathsig), so the
 // kernel frees the namespaces and links by itself; only a task child that
-// escaped its group can keep one alive. The host end's alias names the
-// owning process (pid and start time), and a runtime starting up deletes
-// the berth- links whose owner is gone.
+// left its group (a shell's background job, a daemon) can keep one alive.
+// The host end's alias names the owning process (pid and start time); a
+// runtime starting up kills what still runs in the namespace of each
+// berth- link whose owner is gone, and deletes the link.
 
 // NamespacePool is the range per-task namespace addresses come from.
 var NamespacePool = netip.MustParsePrefix("198.18.0.0/16")
@@ -348,11 +349,68 @@ func (p *Process) removeLeftoverLinks() {
 		if got, err := processStart(pid); err == nil && got == start {
 			continue // its local cloud still runs
 		}
-		if err := p.host.deleteLink(l.index); err != nil {
+		// Strays first: the namespace shows its address only while the
+		// link is there.
+		if addr, ok := linkAddress(l.name); ok {
+			p.killStrays(addr)
+		}
+		if err := p.host.deleteLink(l.index); err != nil && !errors.Is(err, unix.ENODEV) {
 			p.opts.Logf("runtime: deleting leftover task link %s: %v", l.name, err)
 			continue
 		}
 		p.opts.Logf("runtime: deleted task link %s left by a local cloud that is gone (pid %d)", l.name, pid)
+	}
+}
+
+// linkAddress is the task address a host link is named after.
+func linkAddress(name string) (netip.Addr, bool) {
+	raw, err := hex.DecodeString(strings.TrimPrefix(name, hostLinkPrefix))
+	if err != nil || len(raw) != 2 {
+		return netip.Addr{}, false
+	}
+	b := NamespacePool.Addr().As4()
+	b[2], b[3] = raw[0], raw[1]
+	return netip.AddrFrom4(b), true
+}
+
+// killStrays kills what still runs in the namespace of a task whose local
+// cloud is gone: children that left the task's process group, which
+// Pdeathsig did not reach and which kept the namespace (and its link)
+// alive. That namespace is the one whose own address is addr.
+func (p *Process) killStrays(addr netip.Addr) {
+	self, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		return
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	byNamespace := map[string][]int{}
+	for _, entry := range entries {
+		pid, err := strconv.Atoi(entry.Name())
+		if err != nil {
+			continue
+		}
+		if ns, err := os.Readlink("/proc/" + entry.Name() + "/ns/net"); err == nil && ns != self {
+			byNamespace[ns] = append(byNamespace[ns], pid)
+		}
+	}
+	for _, pids := range byNamespace {
+		// fib_trie lists a namespace's local addresses as "addr" followed
+		// by "/32 host LOCAL".
+		trie, err := os.ReadFile("/proc/" + strconv.Itoa(pids[0]) + "/net/fib_trie")
+		if err != nil {
+			continue
+		}
+		_, entry, found := strings.Cut(string(trie), "-- "+addr.String()+"\n")
+		if !found || !strings.HasPrefix(strings.TrimLeft(entry, " "), "/32 host LOCAL") {
+			continue
+		}
+		for _, pid := range pids {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+		p.opts.Logf("runtime: killed %d processes left in the namespace of %s", len(pids), addr)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -207,36 +208,50 @@ func TestNamespacedTasksBindWildcardSidebySide(t *testing.T) {
 	}
 }
 
-// A link whose owning local cloud is gone is deleted by the next runtime.
-func TestLeftoverLinksAreRemovedAtStart(t *testing.T) {
+// A task namespace whose local cloud is gone, kept alive by a child that
+// escaped its task's process group, loses its link and that child when the
+// next runtime starts.
+func TestLeftoversOfAGoneCloudAreRemovedAtStart(t *testing.T) {
 	rt := newNamespaceRuntime(t)
 	defer rt.Close(context.Background())
 	addr := netip.MustParseAddr(freeTaskAddresses(t, rt, 1)[0])
-	ns, err := newNamespace(func(*netlinkConn) error { return nil })
+	rt.mu.Lock()
+	n, err := rt.createNetwork(addr)
+	rt.mu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unix.Close(ns)
-	name := hostLinkName(addr)
-	if err := rt.host.addVeth(name, taskLinkName, ns); err != nil {
+	stray := exec.Command("/bin/sleep", "300")
+	if err := inNetns(n.ns, stray.Start); err != nil {
 		t.Fatal(err)
 	}
-	index, err := rt.host.linkIndex(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// pid 1 runs, but did not start then: this owner is gone.
+	exited := make(chan error, 1)
+	go func() { exited <- stray.Wait() }()
+	// pid 1 runs, but did not start then: this owner is gone. Its runtime
+	// would have held no fd of the namespace any more.
 	initStart, err := processStart(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rt.host.setLink(index, fmt.Sprintf(ownerAliasForm, 1, initStart+1)); err != nil {
+	if err := rt.host.setLink(n.link, fmt.Sprintf(ownerAliasForm, 1, initStart+1)); err != nil {
 		t.Fatal(err)
 	}
+	unix.Close(n.ns)
+
 	second := newNamespaceRuntime(t)
 	defer second.Close(context.Background())
-	if _, err := rt.host.linkIndex(name); err == nil {
-		t.Errorf("leftover link %s still there after a new runtime started", name)
+	if _, err := rt.host.linkIndex(hostLinkName(addr)); err == nil {
+		t.Errorf("leftover link %s still there after a new runtime started", hostLinkName(addr))
+	}
+	select {
+	case err := <-exited:
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) || exitErr.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Errorf("stray ended with %v, want SIGKILL", err)
+		}
+	case <-time.After(waitLimit):
+		_ = stray.Process.Kill()
+		t.Error("the stray process in the leftover namespace still runs")
 	}
 }
 
