@@ -87,6 +87,7 @@ type taskNetwork struct {
 	inode     uint64
 	link      int // index of the host end of the veth pair
 	listeners []net.Listener
+	serves    []func(net.Listener) // serves[i] serves listeners[i]
 	serving   sync.WaitGroup
 	users     int
 }
@@ -199,11 +200,19 @@ func (p *Process) createNetwork(addr netip.Addr) (_ *taskNetwork, err error) {
 	var inner *netlinkConn
 	n.ns, err = newNamespace(func(nl *netlinkConn) error {
 		for _, svc := range services {
-			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(svc.Port)))
+			port := strconv.Itoa(svc.Port)
+			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
 			if err != nil {
 				return fmt.Errorf("listen on the task's 127.0.0.1:%d: %w", svc.Port, err)
 			}
 			n.listeners = append(n.listeners, ln)
+			n.serves = append(n.serves, svc.Serve)
+			// "localhost" may resolve to ::1 first; without IPv6 there is
+			// none, and 127.0.0.1 does.
+			if ln, err := net.Listen("tcp", net.JoinHostPort("::1", port)); err == nil {
+				n.listeners = append(n.listeners, ln)
+				n.serves = append(n.serves, svc.Serve)
+			}
 		}
 		var err error
 		inner, err = openNetlink() // stays in the namespace once the thread leaves
@@ -254,7 +263,7 @@ func (p *Process) createNetwork(addr netip.Addr) (_ *taskNetwork, err error) {
 		go func(serve func(net.Listener)) {
 			defer n.serving.Done()
 			serve(ln)
-		}(services[i].Serve)
+		}(n.serves[i])
 	}
 	return n, nil
 }

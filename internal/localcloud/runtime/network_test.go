@@ -169,14 +169,14 @@ func TestNamespacedTasksBindWildcardSidebySide(t *testing.T) {
 
 	recorder := newLineRecorder()
 	caller := TaskSpec{ID: "caller", Address: addrs[2], Env: env, Output: recorder.record,
-		Command: []string{py, "-c", fmt.Sprintf("import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:%d/ping').read().decode())", servicePort)}}
+		Command: []string{py, "-c", fmt.Sprintf("import urllib.request\nfor host in ('127.0.0.1', 'localhost'):\n    print(urllib.request.urlopen('http://%%s:%d/ping' %% host).read().decode())", servicePort)}}
 	if err := rt.Start(context.Background(), caller); err != nil {
 		t.Fatalf("start caller: %v", err)
 	}
 	if event := waitEvent(t, rt, "caller"); event.ExitCode != 0 {
 		t.Fatalf("caller = %+v, stderr %q", event, recorder.stream(StreamStderr))
 	}
-	if got, want := strings.Join(recorder.stream(StreamStdout), "\n"), fmt.Sprintf("pong from 127.0.0.1:%d", servicePort); got != want {
+	if got, want := strings.Join(recorder.stream(StreamStdout), "\n"), fmt.Sprintf("pong from 127.0.0.1:%d\npong from localhost:%d", servicePort, servicePort); got != want {
 		t.Errorf("caller printed %q, want %q", got, want)
 	}
 
