@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +55,10 @@ type Options struct {
 	// every control-plane request need a valid SigV4 signature by one of
 	// them.
 	SigV4Keys map[string]string
+
+	// SharedNetwork runs tasks in the host's network namespace even where
+	// per-task namespaces are possible (runtime.ProcessOptions).
+	SharedNetwork bool
 }
 
 // Cloud is one running local cloud: its store, services and data plane.
@@ -117,7 +123,11 @@ func New(opts Options) (*Cloud, error) {
 		ECS:         ecs.New(st),
 	}
 	c.wireServices()
-	c.runtime = runtime.NewProcess(runtime.ProcessOptions{Logf: logf(logger, "runtime")})
+	c.runtime = runtime.NewProcess(runtime.ProcessOptions{
+		Logf:             logf(logger, "runtime"),
+		SharedNetwork:    opts.SharedNetwork,
+		LoopbackServices: c.loopbackServices,
+	})
 	c.balancer = lb.New(lb.Options{
 		Logf: logf(logger, "lb"),
 		// Health verdicts flow to the controller, which records them in
@@ -227,6 +237,25 @@ func (c *Cloud) SetEndpoint(url string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.endpoint = url
+}
+
+// loopbackServices puts the endpoint on the loopback of each task that has
+// its own network namespace, at the endpoint's port, so the task's
+// AWS_ENDPOINT_URL and metadata URI work inside as they do on the host.
+func (c *Cloud) loopbackServices() []runtime.LoopbackService {
+	u, err := url.Parse(c.Endpoint())
+	if err != nil || u.Port() == "" {
+		return nil
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return nil
+	}
+	return []runtime.LoopbackService{{Port: port, Serve: func(ln net.Listener) {
+		srv := &http.Server{Handler: c, ReadHeaderTimeout: 30 * time.Second}
+		_ = srv.Serve(ln) // until the runtime closes ln at the task's end
+		_ = srv.Close()
+	}}}
 }
 
 // Endpoint is the URL the API is served at, or "" before it is known.

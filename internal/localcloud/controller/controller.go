@@ -76,7 +76,7 @@ func New(deps Deps) *Controller {
 		deps:         deps,
 		log:          deps.Logger.With("component", "controller"),
 		processes:    map[string]*taskProcess{},
-		addresses:    newAddressPool(),
+		addresses:    newAddressPool(deps.Runtime),
 		backoff:      map[string]launchBackoff{},
 		unplaced:     map[string]unplaced{},
 		lastFailure:  map[string]string{},

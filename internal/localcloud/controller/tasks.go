@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -158,7 +159,9 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 			return c.failStart(ctx, t, svc, cd.Name, reason)
 		}
 		env := c.containerEnv(t, cd)
-		specs = append(specs, img.TaskSpec(RuntimeID(t.TaskArn, cd.Name), cd.Command, env, c.outputTo(t, cd)))
+		spec := img.TaskSpec(RuntimeID(t.TaskArn, cd.Name), cd.Command, env, c.outputTo(t, cd))
+		spec.Address = taskAddress(t)
+		specs = append(specs, spec)
 	}
 	if err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
 		task.LastStatus = statusActivating
@@ -218,6 +221,14 @@ func (c *Controller) containerEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[s
 	env["HOST"] = taskAddress(t)
 	if env["HOST"] == "" {
 		env["HOST"] = "127.0.0.1"
+	}
+	// PORT, like HOST, is one of the names a process image's command may
+	// use as a whole argument (runtime.SubstitutedNames).
+	for _, pm := range cd.PortMappings {
+		if pm.ContainerPort > 0 {
+			env["PORT"] = strconv.Itoa(int(pm.ContainerPort))
+			break
+		}
 	}
 	if endpoint := c.deps.Endpoint(); endpoint != "" {
 		meta := endpoint + "/_berth/metadata/v4/" + taskID(t.TaskArn)

@@ -49,6 +49,13 @@ func StartInDir(t testing.TB, dir string) *Cloud {
 	return start(t, localcloud.Options{StateDir: dir}, true)
 }
 
+// StartWithOptions runs a local cloud, data plane included, with opts (its
+// Logger is the test's).
+func StartWithOptions(t testing.TB, opts localcloud.Options) *Cloud {
+	t.Helper()
+	return start(t, opts, true)
+}
+
 // StartControlPlane runs an ephemeral local cloud that only serves the API:
 // no data plane runs, so a test sees what the API calls do and nothing
 // else (no controller launches instances for an Auto Scaling group or

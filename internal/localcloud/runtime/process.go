@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,6 +39,15 @@ type ProcessOptions struct {
 	OutputDrainTimeout time.Duration
 	// Logf receives diagnostics; nil discards them.
 	Logf func(format string, args ...any)
+	// SharedNetwork runs every task in the host's network namespace even
+	// where per-task namespaces are possible (see network.go). Tasks then
+	// get addresses from LoopbackPool, and a task that listens on a
+	// wildcard address is stopped with a WildcardListenError.
+	SharedNetwork bool
+	// LoopbackServices lists what a task in its own namespace finds on its
+	// own 127.0.0.1 (the local cloud's endpoint); it is asked at each new
+	// namespace.
+	LoopbackServices func() []LoopbackService
 }
 
 // Process runs each task as a local process in its own process group, so
@@ -43,9 +56,17 @@ type Process struct {
 	opts   ProcessOptions
 	events *eventQueue
 
-	mu     sync.Mutex
-	tasks  map[string]*processTask
-	closed bool
+	// host is the netlink socket of the host's namespace; nil when tasks
+	// share the host's network.
+	host       *netlinkConn
+	ownerAlias string
+	stopWatch  chan struct{}
+	watching   sync.WaitGroup
+
+	mu       sync.Mutex
+	tasks    map[string]*processTask
+	networks map[netip.Addr]*taskNetwork
+	closed   bool
 }
 
 var _ Runtime = (*Process)(nil)
@@ -58,6 +79,10 @@ type processTask struct {
 	leaderExited bool
 	// done is closed once the task is gone and its event is queued.
 	done chan struct{}
+	// network is the task's own namespace, nil in the host's.
+	network *taskNetwork
+	// stopErr is why the runtime itself stopped the task, if it did.
+	stopErr error
 }
 
 // NewProcess returns a runtime that runs tasks as local processes.
@@ -78,12 +103,95 @@ func NewProcess(opts ProcessOptions) *Process {
 		opts.Logf = func(string, ...any) {}
 	}
 	p := &Process{
-		opts:   opts,
-		events: newEventQueue(opts.EventBuffer, opts.Logf),
-		tasks:  make(map[string]*processTask),
+		opts:      opts,
+		events:    newEventQueue(opts.EventBuffer, opts.Logf),
+		tasks:     make(map[string]*processTask),
+		networks:  make(map[netip.Addr]*taskNetwork),
+		stopWatch: make(chan struct{}),
+	}
+	if !opts.SharedNetwork {
+		if err := p.enableNamespaces(); err != nil {
+			opts.Logf("runtime: tasks share the host's network (per-task network namespaces need root): %v", err)
+		}
+	}
+	if p.host == nil {
+		p.watching.Add(1)
+		go func() {
+			defer p.watching.Done()
+			p.watchWildcards(p.stopWatch)
+		}()
 	}
 	go p.events.run()
 	return p
+}
+
+// enableNamespaces turns on per-task network namespaces when this process
+// may create them, and clears what killed local clouds left behind.
+func (p *Process) enableNamespaces() error {
+	host, err := openNetlink()
+	if err != nil {
+		return err
+	}
+	if err := probeNamespaces(host); err != nil {
+		host.Close()
+		return err
+	}
+	start, err := processStart(os.Getpid())
+	if err != nil {
+		host.Close()
+		return err
+	}
+	p.host = host
+	p.ownerAlias = fmt.Sprintf(ownerAliasForm, os.Getpid(), start)
+	p.removeLeftoverLinks()
+	return nil
+}
+
+// Isolated reports whether each task with an address runs in its own
+// network namespace.
+func (p *Process) Isolated() bool { return p.host != nil }
+
+// TaskAddresses is the range task addresses come from.
+func (p *Process) TaskAddresses() netip.Prefix {
+	if p.Isolated() {
+		return NamespacePool
+	}
+	return LoopbackPool
+}
+
+// CheckAddress says whether a new task can take addr and listen on ports
+// there. In its own namespace every port is free, so only an address some
+// other local cloud on this machine routes is refused; on the host's
+// network each port must be free on addr, and a *WildcardListenError says
+// that one of them is taken on every address.
+func (p *Process) CheckAddress(addr netip.Addr, ports []int) error {
+	if !p.TaskAddresses().Contains(addr) {
+		return fmt.Errorf("%s is not in the task address range %s", addr, p.TaskAddresses())
+	}
+	if p.Isolated() {
+		if addr == NamespaceGateway {
+			return fmt.Errorf("%s is the host's end of every task link", addr)
+		}
+		routed, err := routedAddresses()
+		if err != nil {
+			return fmt.Errorf("reading the routing table: %w", err)
+		}
+		if routed[addr] {
+			return fmt.Errorf("%s is in use by another local cloud on this machine", addr)
+		}
+		return nil
+	}
+	for _, port := range ports {
+		ln, err := net.Listen("tcp", net.JoinHostPort(addr.String(), strconv.Itoa(port)))
+		if err != nil {
+			if holder := p.wildcardHolder(port); holder != nil {
+				return holder
+			}
+			return fmt.Errorf("port %d on %s: %w", port, addr, err)
+		}
+		ln.Close()
+	}
+	return nil
 }
 
 // PID returns the process id of a running task, like a container's PID on
@@ -135,14 +243,38 @@ func (p *Process) Start(ctx context.Context, spec TaskSpec) error {
 	// writing after the leader exits, and Wait must not cut them off.
 	cmd.Stdout = stdoutWrite
 	cmd.Stderr = stderrWrite
-	startErr := cmd.Start()
+	var network *taskNetwork
+	if p.Isolated() && spec.Address != "" {
+		network, err = p.acquireNetwork(spec.Address)
+		if err != nil {
+			closeAll(stdoutRead, stdoutWrite, stderrRead, stderrWrite)
+			return p.failStart(spec, err)
+		}
+	}
+	var startErr error
+	if network != nil {
+		// The child is forked from a thread in the task's namespace, so it
+		// starts there: exec cannot enter an existing namespace by itself.
+		startErr = inNetns(network.ns, cmd.Start)
+	} else {
+		startErr = cmd.Start()
+	}
 	closeAll(stdoutWrite, stderrWrite)
 	if startErr != nil {
 		closeAll(stdoutRead, stderrRead)
+		if cmd.Process != nil {
+			// Started, but its thread could not leave the namespace and is
+			// gone, so Pdeathsig is on its way: reap it.
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		if network != nil && p.unrefNetwork(network) {
+			p.destroyNetwork(network)
+		}
 		return p.failStart(spec, startErr)
 	}
 
-	task := &processTask{spec: spec, pid: cmd.Process.Pid, done: make(chan struct{})}
+	task := &processTask{spec: spec, pid: cmd.Process.Pid, done: make(chan struct{}), network: network}
 	p.tasks[spec.ID] = task
 	go p.supervise(task, cmd, stdoutRead, stderrRead)
 	return nil
@@ -168,7 +300,7 @@ func buildCommand(spec TaskSpec) (*exec.Cmd, error) {
 	}
 	argv := make([]string, len(spec.Command))
 	for i, arg := range spec.Command {
-		argv[i] = expand(arg, spec.Env)
+		argv[i] = substitute(arg, spec.Env)
 	}
 	path, err := resolveExecutable(argv[0], spec.Dir, spec.Env)
 	if err != nil {
@@ -192,15 +324,34 @@ func buildCommand(spec TaskSpec) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-// expand replaces $VAR and ${VAR} with values from env. "$$" stands for a
-// literal "$", as in Compose files, so that shell scripts can still use $$,
-// $? or a variable the shell sets itself.
-func expand(arg string, env map[string]string) string {
-	pieces := strings.Split(arg, "$$")
-	for i, piece := range pieces {
-		pieces[i] = os.Expand(piece, func(name string) string { return env[name] })
+// SubstitutedNames are the only variables berth replaces in a command, and
+// only in an argument that is exactly "$NAME" or "${NAME}": HOST is the
+// task's own address, PORT its first container port. A container runtime
+// substitutes nothing, so everything else reaches the program as written
+// (a shell in the command expands "${HOST:-0.0.0.0}", "$$" or "$?" itself,
+// from the same environment).
+var SubstitutedNames = []string{"HOST", "PORT"}
+
+// substitute returns the value of a whole-argument $HOST, ${HOST}, $PORT or
+// ${PORT} from env; any other argument, and a name env does not set, passes
+// through untouched.
+func substitute(arg string, env map[string]string) string {
+	name, ok := strings.CutPrefix(arg, "$")
+	if !ok {
+		return arg
 	}
-	return strings.Join(pieces, "$")
+	if inner, braced := strings.CutPrefix(name, "{"); braced {
+		if name, ok = strings.CutSuffix(inner, "}"); !ok {
+			return arg
+		}
+	}
+	if !slices.Contains(SubstitutedNames, name) {
+		return arg
+	}
+	if value, set := env[name]; set {
+		return value
+	}
+	return arg
 }
 
 func resolveExecutable(name, dir string, env map[string]string) (string, error) {
@@ -292,6 +443,15 @@ func (p *Process) supervise(task *processTask, cmd *exec.Cmd, stdout, stderr *os
 	drainTimer.Stop()
 	closeAll(stdout, stderr)
 
+	if task.network != nil {
+		p.mu.Lock()
+		last := p.unrefNetwork(task.network)
+		p.mu.Unlock()
+		if last {
+			p.destroyNetwork(task.network)
+		}
+	}
+
 	event := TaskEvent{ID: task.spec.ID, ExitCode: -1, Time: time.Now()}
 	var exitErr *exec.ExitError
 	switch {
@@ -308,6 +468,9 @@ func (p *Process) supervise(task *processTask, cmd *exec.Cmd, stdout, stderr *os
 	}
 
 	p.mu.Lock()
+	if task.stopErr != nil {
+		event.Err = task.stopErr
+	}
 	if p.tasks[task.spec.ID] == task {
 		delete(p.tasks, task.spec.ID)
 	}
@@ -419,6 +582,11 @@ func (p *Process) Close(ctx context.Context) error {
 		}
 		// SIGKILL cannot be ignored, so waiting here is bounded.
 		<-task.done
+	}
+	close(p.stopWatch)
+	p.watching.Wait()
+	if p.host != nil {
+		_ = p.host.Close()
 	}
 	p.events.close()
 	return nil

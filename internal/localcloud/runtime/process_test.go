@@ -176,15 +176,21 @@ func TestOutputLinesArriveInOrderPerStream(t *testing.T) {
 	}
 }
 
-func TestCommandExpandsOnlyTaskEnvironment(t *testing.T) {
+// Only whole $HOST/${HOST}/$PORT/${PORT} arguments are substituted, from
+// the task's environment; the shell of an "sh -c" image gets its script as
+// registered and expands ${VAR:-default}, $$ and quoting itself.
+func TestCommandReachesProgramAsRegistered(t *testing.T) {
 	t.Setenv("BERTH_HOST_ONLY", "leaked")
 	rt := newTestRuntime(t)
 	recorder := newLineRecorder()
+	script := `printf '%s|%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "${HOST:-0.0.0.0}" "${UNSET_NAME:-fallback}"; ` +
+		`[ "$$" -gt 1 ] && echo "pid ok"; echo "quoted 'single' \"double\" \$HOST"; env | sort`
 	spec := TaskSpec{
-		ID:      "env",
-		Command: []string{"/bin/sh", "-c", "echo \"$$1|$$2|$$3|$$BERTH_ENV_CHECK\"; env | sort", "sh", "$GREETING", "${NAME}!", "[$BERTH_HOST_ONLY]"},
-		Env:     map[string]string{"GREETING": "hello", "NAME": "world", "BERTH_ENV_CHECK": "set"},
-		Output:  recorder.record,
+		ID: "env",
+		Command: []string{"/bin/sh", "-c", script, "sh",
+			"$HOST", "${PORT}", "--host=$HOST", "$GREETING"},
+		Env:    map[string]string{"HOST": "127.1.2.3", "PORT": "9000", "GREETING": "hello"},
+		Output: recorder.record,
 	}
 	if err := rt.Start(context.Background(), spec); err != nil {
 		t.Fatalf("start: %v", err)
@@ -193,16 +199,53 @@ func TestCommandExpandsOnlyTaskEnvironment(t *testing.T) {
 		t.Fatalf("exit event = %+v", event)
 	}
 	stdout := recorder.stream(StreamStdout)
-	if len(stdout) == 0 || stdout[0] != "hello|world!|[]|set" {
-		t.Fatalf("first line = %q, want %q", stdout, "hello|world!|[]|set")
+	want := []string{
+		"127.1.2.3|9000|--host=$HOST|$GREETING|127.1.2.3|fallback",
+		"pid ok",
+		`quoted 'single' "double" $HOST`,
 	}
-	for _, line := range stdout[1:] {
+	if len(stdout) < len(want) {
+		t.Fatalf("stdout = %q, want it to start with %q", stdout, want)
+	}
+	for i, line := range want {
+		if stdout[i] != line {
+			t.Errorf("line %d = %q, want %q", i, stdout[i], line)
+		}
+	}
+	for _, line := range stdout[len(want):] {
 		if strings.HasPrefix(line, "BERTH_HOST_ONLY=") {
 			t.Errorf("host variable visible to the task: %q", line)
 		}
 	}
-	if !contains(stdout[1:], "GREETING=hello") {
-		t.Errorf("task environment %q lacks GREETING=hello", stdout[1:])
+	if !contains(stdout[len(want):], "GREETING=hello") {
+		t.Errorf("task environment %q lacks GREETING=hello", stdout[len(want):])
+	}
+}
+
+func TestSubstitute(t *testing.T) {
+	env := map[string]string{"HOST": "127.1.0.9", "PORT": "8080", "OTHER": "x"}
+	for arg, want := range map[string]string{
+		"$HOST":            "127.1.0.9",
+		"${HOST}":          "127.1.0.9",
+		"$PORT":            "8080",
+		"${PORT}":          "8080",
+		"$OTHER":           "$OTHER",
+		"${HOST:-0.0.0.0}": "${HOST:-0.0.0.0}",
+		"${HOST":           "${HOST",
+		"$HOST:9000":       "$HOST:9000",
+		"$$":               "$$",
+		"$?":               "$?",
+		"echo $HOST":       "echo $HOST",
+		"plain":            "plain",
+		"$":                "$",
+		"${}":              "${}",
+	} {
+		if got := substitute(arg, env); got != want {
+			t.Errorf("substitute(%q) = %q, want %q", arg, got, want)
+		}
+	}
+	if got := substitute("$PORT", map[string]string{}); got != "$PORT" {
+		t.Errorf("substitute($PORT) without PORT = %q, want it untouched", got)
 	}
 }
 
@@ -229,7 +272,7 @@ func TestExitCodeIsReported(t *testing.T) {
 func TestKilledTaskReportsSignalAndDockerExitCode(t *testing.T) {
 	rt := newTestRuntime(t)
 	recorder := newLineRecorder()
-	if err := rt.Start(context.Background(), shellSpec("victim", "echo $$$$; exec sleep 60", recorder.record)); err != nil {
+	if err := rt.Start(context.Background(), shellSpec("victim", "echo $$; exec sleep 60", recorder.record)); err != nil {
 		t.Fatalf("start: %v", err)
 	}
 	pid, err := strconv.Atoi(recorder.firstStdoutLine(t))
@@ -250,7 +293,7 @@ func TestStopTerminatesWholeProcessGroup(t *testing.T) {
 	recorder := newLineRecorder()
 	// The child ignores nothing, but the leader waits on it: a stop that only
 	// signalled the leader would leave the child behind.
-	if err := rt.Start(context.Background(), shellSpec("group", "sleep 60 & echo $$$$; wait", recorder.record)); err != nil {
+	if err := rt.Start(context.Background(), shellSpec("group", "sleep 60 & echo $$; wait", recorder.record)); err != nil {
 		t.Fatalf("start: %v", err)
 	}
 	pgid, err := strconv.Atoi(recorder.firstStdoutLine(t))
@@ -329,8 +372,8 @@ func TestCloseLeavesNoProcess(t *testing.T) {
 	rt := NewProcess(ProcessOptions{Logf: t.Logf, CloseGrace: 100 * time.Millisecond})
 	var groups []int
 	scripts := map[string]string{
-		"polite":   "sleep 60 & echo $$$$; wait",
-		"stubborn": `trap "" TERM; sleep 60 & echo $$$$; while :; do sleep 1; done`,
+		"polite":   "sleep 60 & echo $$; wait",
+		"stubborn": `trap "" TERM; sleep 60 & echo $$; while :; do sleep 1; done`,
 	}
 	for id, script := range scripts {
 		recorder := newLineRecorder()

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -24,6 +25,12 @@ type Runtime interface {
 	// Events reports every task end. It is buffered and the runtime never
 	// blocks on a slow reader.
 	Events() <-chan TaskEvent
+	// TaskAddresses is the range the caller gives tasks their Address from.
+	TaskAddresses() netip.Prefix
+	// CheckAddress says whether a new task can take addr and listen on
+	// ports there: nil when it can. A *WildcardListenError means a port is
+	// taken on every address, so no other address will do either.
+	CheckAddress(addr netip.Addr, ports []int) error
 }
 
 // TaskSpec describes one container of one task.
@@ -32,11 +39,20 @@ type TaskSpec struct {
 	ID string
 	// Image is only used in messages; ProcessImage maps images to commands.
 	Image string
-	// Command is the argv. $VAR and ${VAR} are expanded from Env, never from
-	// the host environment, as a container would see them; "$$" is a literal
-	// "$" (for shell scripts: "sh -c 'echo $$$$'" prints the shell's pid).
+	// Command is the argv, run as given but for one convenience: an
+	// argument that is exactly $HOST, ${HOST}, $PORT or ${PORT} (see
+	// SubstitutedNames) becomes that variable's value in Env. Nothing else
+	// is expanded, so "sh -c" scripts see their own ${VAR:-default}, $$ and
+	// quoting, and expand variables from Env themselves.
 	Command []string
 	Dir     string
+	// Address is the task's own IPv4 address, from TaskAddresses: the
+	// address it is reachable at. The containers of one task share it.
+	// Where the runtime isolates tasks' networks, the task runs in its own
+	// network namespace with this address on its eth0; otherwise it shares
+	// the host's network and is expected to listen on this address only.
+	// Empty: the host's network.
+	Address string
 	// Env is the whole environment of the process: nothing is inherited from
 	// the host, so the caller adds PATH, HOME and the like when it wants them.
 	// A bare command name is looked up in Env's PATH, or in the host's PATH
@@ -67,7 +83,8 @@ type OutputLine struct {
 // ExitCode follows the Docker convention ECS reports: a process killed by a
 // signal exits with 128+signal (137 for SIGKILL, 143 for SIGTERM) and Signal
 // holds the signal's name as Go prints it ("killed", "terminated"). When the
-// task could not start, Err is a *StartError and ExitCode is -1.
+// task could not start, Err is a *StartError and ExitCode is -1. When the
+// runtime stopped the task itself, Err says why (a *WildcardListenError).
 type TaskEvent struct {
 	ID       string
 	ExitCode int
