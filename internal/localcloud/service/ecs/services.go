@@ -453,7 +453,7 @@ func (b *Backend) createService(ctx context.Context, in *createServiceInput) (*s
 			HealthCheckGracePeriodSeconds: in.HealthCheckGracePeriodSeconds,
 			SchedulingStrategy:            cmp.Or(in.SchedulingStrategy, "REPLICA"),
 			DeploymentController:          in.DeploymentController,
-			CreatedBy:                     "arn:aws:iam::" + s.account + ":root",
+			CreatedBy:                     s.rootARN(),
 			EnableECSManagedTags:          in.EnableECSManagedTags,
 			PropagateTags:                 cmp.Or(in.PropagateTags, "NONE"),
 			EnableExecuteCommand:          in.EnableExecuteCommand,

@@ -375,7 +375,7 @@ func (b *Backend) registerTaskDefinition(ctx context.Context, in *registerTaskDe
 		def.Revision = family.LastRevision
 		def.TaskDefinitionArn = s.arn("task-definition/" + in.Family + ":" + strconv.Itoa(int(def.Revision)))
 		def.RegisteredAt = awsjsonTime(s.now)
-		def.RegisteredBy = "arn:aws:iam::" + s.account + ":root"
+		def.RegisteredBy = s.rootARN()
 		if err := s.tx.Put(tableFamilies, in.Family, family); err != nil {
 			return err
 		}
