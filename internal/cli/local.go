@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/internal/localcloud"
+	"github.com/berthdev/berth/internal/localcloud/protocol"
 )
 
 // DefaultLocalAddr is where the local cloud listens, the port AWS tools'
@@ -24,6 +25,7 @@ type localOptions struct {
 	StateDir  string
 	Ephemeral bool
 	Verbose   bool
+	Account   string
 }
 
 // NewLocalCmd builds `berth local`: run the local cloud in the foreground.
@@ -47,6 +49,7 @@ AWS_ENDPOINT_URL). Listeners bind to 127.0.0.1 only.`,
 	cmd.Flags().StringVar(&opts.StateDir, "state-dir", defaultStateDir(), "directory that keeps the state across restarts")
 	cmd.Flags().BoolVar(&opts.Ephemeral, "ephemeral", false, "keep state in a temporary directory, removed on exit")
 	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "log every API call")
+	cmd.Flags().StringVar(&opts.Account, "account", protocol.DefaultAccountID, "12-digit AWS account id the local cloud acts as")
 	cmd.AddCommand(NewImageCmd(io))
 	return cmd
 }
@@ -75,7 +78,7 @@ func runLocal(ctx context.Context, opts *localOptions) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w (is another local cloud running? `berth up` uses it when it is)", opts.Addr, err)
 	}
-	cloud, err := localcloud.New(localcloud.Options{StateDir: stateDir, Logger: logger})
+	cloud, err := localcloud.New(localcloud.Options{StateDir: stateDir, Account: opts.Account, Logger: logger})
 	if err != nil {
 		ln.Close()
 		return err
