@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -60,5 +61,31 @@ func TestParametersAndLogGroupsBelongToTheirRegion(t *testing.T) {
 	localcloudtest.WantCode(t, err, "")
 	if len(groups.LogGroups) != 1 {
 		t.Errorf("us-east-1's log groups after eu-west-1's was deleted: %+v", groups.LogGroups)
+	}
+}
+
+// An ARN names its region's resource only: asked in us-east-1 for the ARN
+// of eu-west-1's cluster, ECS answers MISSING even though us-east-1 has a
+// cluster of the same name.
+func TestAnARNOfAnotherRegionNamesNothingHere(t *testing.T) {
+	cloud := localcloudtest.StartControlPlane(t)
+	ctx := context.Background()
+	arns := map[string]string{}
+	for _, region := range []string{"eu-west-1", "us-east-1"} {
+		out, err := ecs.NewFromConfig(cloud.ConfigIn(region)).CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("FASTAPI-DEV")})
+		localcloudtest.WantCode(t, err, "")
+		arns[region] = aws.ToString(out.Cluster.ClusterArn)
+	}
+	if arns["eu-west-1"] == arns["us-east-1"] || !strings.Contains(arns["eu-west-1"], ":eu-west-1:") {
+		t.Fatalf("cluster ARNs %v", arns)
+	}
+	us := ecs.NewFromConfig(cloud.ConfigIn("us-east-1"))
+	out, err := us.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{arns["eu-west-1"], arns["us-east-1"]}})
+	localcloudtest.WantCode(t, err, "")
+	if len(out.Clusters) != 1 || aws.ToString(out.Clusters[0].ClusterArn) != arns["us-east-1"] {
+		t.Errorf("clusters described in us-east-1: %+v", out.Clusters)
+	}
+	if len(out.Failures) != 1 || aws.ToString(out.Failures[0].Arn) != arns["eu-west-1"] || aws.ToString(out.Failures[0].Reason) != "MISSING" {
+		t.Errorf("failures in us-east-1: %+v", out.Failures)
 	}
 }

@@ -72,6 +72,18 @@ func (s *State) arn(resource string) string { return s.tx.ARN("ecs", resource) }
 // Scope is the account and region this state belongs to.
 func (s *State) Scope() store.Scope { return s.tx.Scope() }
 
+// foreign reports whether any of refs is an ARN of another account or
+// region: it names nothing in this state, even when a resource here has
+// the same name.
+func (s *State) foreign(refs ...string) bool {
+	for _, ref := range refs {
+		if scope, ok := store.ScopeOfARN(ref); ok && scope != s.tx.Scope() {
+			return true
+		}
+	}
+	return false
+}
+
 // nameFromRef returns the name a reference means: the part after
 // "<kind>/" in an ARN, or the reference itself.
 func nameFromRef(ref, kind string) string {

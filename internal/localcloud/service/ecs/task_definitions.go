@@ -26,6 +26,9 @@ type familyRecord struct {
 // "family:revision" names one revision (whatever its status); a bare family
 // means its latest ACTIVE revision. nil when there is none.
 func (s *State) TaskDefinition(ref string) (*TaskDefinition, error) {
+	if s.foreign(ref) {
+		return nil, nil
+	}
 	ref = nameFromRef(ref, "task-definition")
 	family, revText, hasRevision := strings.Cut(ref, ":")
 	if hasRevision {
