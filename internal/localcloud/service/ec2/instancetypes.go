@@ -172,7 +172,7 @@ func instanceTypeWire(t InstanceType) instanceTypeItem {
 	return item
 }
 
-func (b *Backend) handleDescribeInstanceTypes(ctx context.Context, in *describeInstanceTypesInput) (*describeInstanceTypesOutput, error) {
+func (b *Backend) handleDescribeInstanceTypes(_ context.Context, in *describeInstanceTypesInput) (*describeInstanceTypesOutput, error) {
 	var selected []*InstanceType
 	for _, name := range in.InstanceTypes {
 		if _, ok := LookupInstanceType(name); !ok {

@@ -162,7 +162,7 @@ type describeRegionsOutput struct {
 	Regions []regionItem `xml:"regionInfo>item"`
 }
 
-func (b *Backend) handleDescribeRegions(ctx context.Context, in *describeRegionsInput) (*describeRegionsOutput, error) {
+func (b *Backend) handleDescribeRegions(_ context.Context, in *describeRegionsInput) (*describeRegionsOutput, error) {
 	out := &describeRegionsOutput{Regions: []regionItem{}}
 	for _, r := range regions {
 		if len(in.RegionNames) > 0 && !slices.Contains(in.RegionNames, r) {
@@ -221,7 +221,7 @@ var accountAttributes = []accountAttributeItem{
 	{Name: "vpc-max-elastic-ips", Values: []accountAttributeValue{{Value: "5"}}},
 }
 
-func (b *Backend) handleDescribeAccountAttributes(ctx context.Context, in *describeAccountAttributesInput) (*describeAccountAttributesOutput, error) {
+func (b *Backend) handleDescribeAccountAttributes(_ context.Context, in *describeAccountAttributesInput) (*describeAccountAttributesOutput, error) {
 	out := &describeAccountAttributesOutput{Attributes: []accountAttributeItem{}}
 	for _, name := range in.AttributeNames {
 		if !slices.ContainsFunc(accountAttributes, func(a accountAttributeItem) bool { return a.Name == name }) {

@@ -107,7 +107,7 @@ type deletionStatusOutput struct {
 	Status string `xml:"Status"`
 }
 
-func (b *Backend) getServiceLinkedRoleDeletionStatus(ctx context.Context, in *deletionStatusInput) (*deletionStatusOutput, error) {
+func (b *Backend) getServiceLinkedRoleDeletionStatus(_ context.Context, in *deletionStatusInput) (*deletionStatusOutput, error) {
 	if !strings.HasPrefix(in.DeletionTaskID, "task/aws-service-role/") {
 		return nil, errNoSuchEntity("Deletion task %s cannot be found.", in.DeletionTaskID)
 	}
