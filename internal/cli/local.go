@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/internal/localcloud"
+	"github.com/berthdev/berth/internal/localcloud/protocol"
 )
 
 // DefaultLocalAddr is where the local cloud listens, the port AWS tools'
@@ -30,6 +31,7 @@ type localOptions struct {
 	Hostnames    []string
 	AllowRemote  bool
 	RequireSigV4 []string
+	Account      string
 }
 
 // NewLocalCmd builds `berth local`: run the local cloud in the foreground.
@@ -63,6 +65,7 @@ directory at every start. --addr on a non-loopback address needs
 	cmd.Flags().StringArrayVar(&opts.Hostnames, "hostname", nil, "accept this Host name besides loopback addresses, localhost and *.localhost (repeatable)")
 	cmd.Flags().BoolVar(&opts.AllowRemote, "allow-remote", false, "allow --addr on a non-loopback address (needs --require-sigv4)")
 	cmd.Flags().StringArrayVar(&opts.RequireSigV4, "require-sigv4", nil, "require every request to be SigV4-signed with this key pair, KEYID:SECRET (repeatable)")
+	cmd.Flags().StringVar(&opts.Account, "account", protocol.DefaultAccountID, "12-digit AWS account id the local cloud acts as")
 	cmd.AddCommand(NewImageCmd(io))
 	return cmd
 }
@@ -96,7 +99,7 @@ func runLocal(ctx context.Context, opts *localOptions) error {
 		return fmt.Errorf("listening on %s: %w (is another local cloud running? `berth up` uses it when it is)", opts.Addr, err)
 	}
 	cloudOpts := security
-	cloudOpts.StateDir, cloudOpts.Logger, cloudOpts.LogCalls = stateDir, logger, opts.Verbose
+	cloudOpts.StateDir, cloudOpts.Account, cloudOpts.Logger, cloudOpts.LogCalls = stateDir, opts.Account, logger, opts.Verbose
 	cloud, err := localcloud.New(cloudOpts)
 	if err != nil {
 		ln.Close()

@@ -39,7 +39,10 @@ import (
 type Options struct {
 	// StateDir keeps the state across restarts; empty means ephemeral.
 	StateDir string
-	Logger   *slog.Logger
+	// Account is the 12-digit account id every call acts in (and every
+	// ARN carries); empty means protocol.DefaultAccountID.
+	Account string
+	Logger  *slog.Logger
 	// LogCalls logs one line per control-plane request (berth local -v).
 	LogCalls bool
 
@@ -89,6 +92,13 @@ type Cloud struct {
 
 // New opens the state and builds the services. Close releases them.
 func New(opts Options) (*Cloud, error) {
+	account := opts.Account
+	if account == "" {
+		account = protocol.DefaultAccountID
+	}
+	if !store.ValidAccount(account) {
+		return nil, fmt.Errorf("account %q is not an AWS account id (12 digits)", account)
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -148,6 +158,7 @@ func New(opts Options) (*Cloud, error) {
 		Logger:      logger,
 	})
 	c.router = NewRouter(logger, c.services()...)
+	c.router.Account = account
 	c.mux = http.NewServeMux()
 	c.mux.HandleFunc("GET /_berth/health", c.handleHealth)
 	c.mux.HandleFunc("POST /_berth/reset", c.handleReset)
@@ -315,7 +326,11 @@ func (c *Cloud) Close() error {
 // operators and for tests that kill tasks from outside.
 func (c *Cloud) TaskPID(taskARN string) (int, bool) {
 	var container string
-	_ = c.ECS.View(context.Background(), func(s *ecs.State) error {
+	scope, ok := store.ScopeOfARN(taskARN)
+	if !ok {
+		return 0, false
+	}
+	_ = c.ECS.View(store.WithScope(context.Background(), scope), func(s *ecs.State) error {
 		clusters, err := s.Clusters()
 		if err != nil {
 			return err

@@ -12,6 +12,8 @@ import (
 
 // imagesTable holds the process images: how to run an image name as a local
 // process when there is no container runtime (or no registry to pull from).
+// They are a property of this machine, not of an account or a region, so
+// they live in the store's unscoped partition.
 const imagesTable = "berth/images"
 
 // PutImage registers (or replaces) a process image.
@@ -23,13 +25,13 @@ func (c *Cloud) PutImage(img runtime.ProcessImage) error {
 		return fmt.Errorf("process image %s: directory %q must be an absolute path", img.Name, img.Dir)
 	}
 	img.Name = runtime.NormalizeImage(img.Name)
-	return c.store.Update(func(tx *store.Tx) error { return tx.Put(imagesTable, img.Name, img) })
+	return c.store.UpdateUnscoped(func(tx *store.Tx) error { return tx.Put(imagesTable, img.Name, img) })
 }
 
 // Image returns the process image registered for ref, or nil.
 func (c *Cloud) Image(ref string) (*runtime.ProcessImage, error) {
 	var img *runtime.ProcessImage
-	err := c.store.View(func(tx *store.Tx) error {
+	err := c.store.ViewUnscoped(func(tx *store.Tx) error {
 		var err error
 		img, err = store.Get[runtime.ProcessImage](tx, imagesTable, runtime.NormalizeImage(ref))
 		return err
@@ -40,7 +42,7 @@ func (c *Cloud) Image(ref string) (*runtime.ProcessImage, error) {
 // Images lists the registered process images.
 func (c *Cloud) Images() ([]*runtime.ProcessImage, error) {
 	var imgs []*runtime.ProcessImage
-	err := c.store.View(func(tx *store.Tx) error {
+	err := c.store.ViewUnscoped(func(tx *store.Tx) error {
 		var err error
 		imgs, err = store.List[runtime.ProcessImage](tx, imagesTable)
 		return err

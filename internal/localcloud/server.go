@@ -31,6 +31,9 @@ type Router struct {
 	byTarget  map[string]*protocol.Service // awsJson target prefix
 	byVersion map[string][]*protocol.Service
 	logger    *slog.Logger
+	// Account is the account every call acts in (protocol.DefaultAccountID
+	// when empty).
+	Account string
 }
 
 // NewRouter routes to the given services.
@@ -69,7 +72,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if region == "" {
 		region = protocol.DefaultRegion
 	}
-	call := &protocol.Call{Region: region, AccountID: protocol.DefaultAccountID, RequestID: store.NewUUID(), Service: signingName}
+	account := rt.Account
+	if account == "" {
+		account = protocol.DefaultAccountID
+	}
+	call := &protocol.Call{Region: region, AccountID: account, RequestID: store.NewUUID(), Service: signingName}
 	if rec := callRecordFrom(r.Context()); rec != nil {
 		defer rec.fill(call)
 	}

@@ -143,9 +143,11 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 }
 
-// reconcile is one pass over everything, in dependency order.
+// reconcile is one pass over everything: each region's steps in dependency
+// order, in that region's scope, then what spans regions (the machine's
+// processes and its one balancer).
 func (c *Controller) reconcile(ctx context.Context) {
-	steps := []struct {
+	regional := []struct {
 		name string
 		fn   func(context.Context) error
 	}{
@@ -154,26 +156,39 @@ func (c *Controller) reconcile(ctx context.Context) {
 		{"services", c.reconcileServices},
 		{"tasks", c.reconcileTasks},
 		{"capacity providers", c.reconcileManagedScaling},
-		{"load balancers", c.reconcileLoadBalancers},
 	}
-	for _, step := range steps {
-		if ctx.Err() != nil {
-			return
-		}
-		err := step.fn(ctx)
-		// A failure repeats every pass until its cause goes away: say it
-		// once, and say when it is over.
-		msg := ""
-		if err != nil {
-			msg = err.Error()
-		}
-		if msg != c.lastFailure[step.name] {
-			if err != nil {
-				c.log.Warn("reconcile failed", "step", step.name, "error", err)
-			} else {
-				c.log.Info("reconcile recovered", "step", step.name)
+	scopes, err := c.regionalScopes()
+	c.note("regions", err)
+	for _, scope := range scopes {
+		scoped := store.WithScope(ctx, scope)
+		for _, step := range regional {
+			if ctx.Err() != nil {
+				return
 			}
-			c.lastFailure[step.name] = msg
+			c.note(scope.String()+" "+step.name, step.fn(scoped))
 		}
 	}
+	if ctx.Err() != nil {
+		return
+	}
+	c.note("orphaned processes", c.stopOrphans(ctx))
+	c.note("load balancers", c.reconcileLoadBalancers(ctx))
+}
+
+// note logs a step's failure. A failure repeats every pass until its cause
+// goes away: say it once, and say when it is over.
+func (c *Controller) note(step string, err error) {
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	if msg == c.lastFailure[step] {
+		return
+	}
+	if err != nil {
+		c.log.Warn("reconcile failed", "step", step, "error", err)
+	} else {
+		c.log.Info("reconcile recovered", "step", step)
+	}
+	c.lastFailure[step] = msg
 }

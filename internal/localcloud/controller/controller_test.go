@@ -26,7 +26,7 @@ import (
 // cluster, and waits until one has registered as a container instance.
 func capacity(t *testing.T, cloud *localcloudtest.Cloud, cluster string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	ec2Client := ec2.NewFromConfig(cloud.Config)
 	vpc, err := ec2Client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 	if err != nil {
@@ -68,7 +68,7 @@ func TestUnknownImageStopsWithCannotPullContainerError(t *testing.T) {
 	cloud := localcloudtest.Start(t)
 	capacity(t, cloud, "pulls")
 	client := ecs.NewFromConfig(cloud.Config)
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	defARN := registerTaskDefinition(t, client, "ghost", "registry.example/ghost:1")
 	run, err := client.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("pulls"), TaskDefinition: aws.String(defARN)})
 	if err != nil || len(run.Tasks) != 1 {
@@ -95,7 +95,7 @@ func TestProcessImageRunsAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := ecs.NewFromConfig(cloud.Config)
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
 		Family:               aws.String("sleeper"),
 		NetworkMode:          ecstypes.NetworkModeAwsvpc,
@@ -177,7 +177,7 @@ func TestResetStopsTheProcessesOfForgottenTasks(t *testing.T) {
 	capacity(t, cloud, "resets")
 	sleeperImage(t, cloud)
 	client := ecs.NewFromConfig(cloud.Config)
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	defARN := registerTaskDefinition(t, client, "sleeper", "sleeper")
 	run, err := client.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("resets"), TaskDefinition: aws.String(defARN)})
 	if err != nil || len(run.Tasks) != 1 {
@@ -206,7 +206,7 @@ func TestCircuitBreakerRollsBack(t *testing.T) {
 	capacity(t, cloud, "breaker")
 	sleeperImage(t, cloud)
 	client := ecs.NewFromConfig(cloud.Config)
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	good, broken := registerTaskDefinition(t, client, "breaker", "sleeper"), registerTaskDefinition(t, client, "breaker", "not-registered:1")
 	_, err := client.CreateService(ctx, &ecs.CreateServiceInput{
 		Cluster: aws.String("breaker"), ServiceName: aws.String("svc"), TaskDefinition: aws.String(good), DesiredCount: aws.Int32(1),
@@ -250,7 +250,7 @@ func TestRestartReplacesTasksWhoseProcessesAreGone(t *testing.T) {
 	first := localcloudtest.StartInDir(t, dir)
 	capacity(t, first, "restarts")
 	sleeperImage(t, first)
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	client := ecs.NewFromConfig(first.Config)
 	defARN := registerTaskDefinition(t, client, "sleeper", "sleeper")
 	if _, err := client.CreateService(ctx, &ecs.CreateServiceInput{

@@ -9,10 +9,11 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
 )
 
-// reconcileLoadBalancers hands the balancer the routing state of ELBv2:
-// listeners to open or close, rules, target groups and their targets.
+// reconcileLoadBalancers hands the balancer the routing state of ELBv2 in
+// every region: listeners to open or close, rules, target groups and their
+// targets.
 func (c *Controller) reconcileLoadBalancers(ctx context.Context) error {
-	snap, err := c.deps.ELBv2.Snapshot(ctx)
+	snap, err := c.routingSnapshot(ctx)
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,11 @@ func (c *Controller) deregistrationDelay(targetGroupARN string) time.Duration {
 func (c *Controller) recordHealth(ctx context.Context, changes []lb.TargetHealthChange) {
 	for _, ch := range changes {
 		target := elbv2.Target{ID: ch.Target.ID, Port: ch.Target.Port}
-		if err := c.deps.ELBv2.SetTargetHealth(ctx, ch.TargetGroupARN, target, ch.State, ch.Reason, ch.Description); err != nil {
+		scoped, err := inScopeOf(ctx, ch.TargetGroupARN)
+		if err == nil {
+			err = c.deps.ELBv2.SetTargetHealth(scoped, ch.TargetGroupARN, target, ch.State, ch.Reason, ch.Description)
+		}
+		if err != nil {
 			c.log.Warn("recording target health", "group", ch.TargetGroupARN, "target", ch.Target.ID, "error", err)
 		}
 	}
@@ -127,9 +132,10 @@ type ListenerInfo struct {
 	Address         string `json:"address"`
 }
 
-// Listeners reports every open listener with its load balancer's DNS name.
+// Listeners reports every open listener, of every region, with its load
+// balancer's DNS name.
 func (c *Controller) Listeners(ctx context.Context) ([]ListenerInfo, error) {
-	snap, err := c.deps.ELBv2.Snapshot(ctx)
+	snap, err := c.routingSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}

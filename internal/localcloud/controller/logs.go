@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/service/logs"
+	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // flushInterval batches task output into few store commits, the way the
@@ -16,7 +17,12 @@ const flushInterval = 250 * time.Millisecond
 // maxBatch caps one PutLogEvents-sized batch per stream.
 const maxBatch = 1000
 
-type streamKey struct{ group, stream string }
+// streamKey names a log stream: its group lives in the task's account and
+// region.
+type streamKey struct {
+	scope         store.Scope
+	group, stream string
+}
 
 // logShipper forwards task output lines to CloudWatch Logs in batches. It
 // never blocks a task's output: lines wait in memory until the next flush.
@@ -36,9 +42,8 @@ func newLogShipper(backend *logs.Backend, log *slog.Logger) *logShipper {
 	return &logShipper{backend: backend, log: log, pending: map[streamKey][]logs.Event{}, wake: make(chan struct{}, 1)}
 }
 
-func (s *logShipper) add(group, stream string, event logs.Event) {
+func (s *logShipper) add(key streamKey, event logs.Event) {
 	s.mu.Lock()
-	key := streamKey{group, stream}
 	s.pending[key] = append(s.pending[key], event)
 	full := len(s.pending[key]) >= maxBatch
 	s.mu.Unlock()
@@ -75,8 +80,8 @@ func (s *logShipper) flush(ctx context.Context) {
 	for key, events := range batches {
 		for len(events) > 0 {
 			n := min(len(events), maxBatch)
-			if err := s.backend.Append(ctx, key.group, key.stream, events[:n]); err != nil {
-				s.log.Warn("dropping task output: log group not writable", "group", key.group, "stream", key.stream, "lines", n, "error", err)
+			if err := s.backend.Append(store.WithScope(ctx, key.scope), key.group, key.stream, events[:n]); err != nil {
+				s.log.Warn("dropping task output: log group not writable", "scope", key.scope.String(), "group", key.group, "stream", key.stream, "lines", n, "error", err)
 			}
 			events = events[n:]
 		}

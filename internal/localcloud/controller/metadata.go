@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
+	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // TaskMetadata answers the task metadata endpoint (v4) for a task id: the
@@ -14,28 +15,39 @@ import (
 func (c *Controller) TaskMetadata(ctx context.Context, id string, wholeTask bool) (any, error) {
 	var task *ecs.Task
 	var def *ecs.TaskDefinition
-	err := c.deps.ECS.View(ctx, func(s *ecs.State) error {
-		clusters, err := s.Clusters()
-		if err != nil {
-			return err
+	// A task id is unique across regions; the task is looked up in each
+	// region with state until it is found.
+	scopes, err := c.regionalScopes()
+	if err != nil {
+		return nil, err
+	}
+	for _, scope := range scopes {
+		if task != nil {
+			break
 		}
-		for _, cluster := range clusters {
-			tasks, err := s.Tasks(cluster.ClusterArn)
+		err = c.deps.ECS.View(store.WithScope(ctx, scope), func(s *ecs.State) error {
+			clusters, err := s.Clusters()
 			if err != nil {
 				return err
 			}
-			for _, t := range tasks {
-				if taskID(t.TaskArn) == id {
-					task = t
-					def, err = s.TaskDefinition(t.TaskDefinitionArn)
+			for _, cluster := range clusters {
+				tasks, err := s.Tasks(cluster.ClusterArn)
+				if err != nil {
 					return err
 				}
+				for _, t := range tasks {
+					if taskID(t.TaskArn) == id {
+						task = t
+						def, err = s.TaskDefinition(t.TaskDefinitionArn)
+						return err
+					}
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	if task == nil {
 		return nil, fmt.Errorf("no task %s", id)

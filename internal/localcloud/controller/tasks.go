@@ -14,6 +14,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
 	"github.com/berthdev/berth/internal/localcloud/service/logs"
+	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // defaultStopTimeout is ECS's grace between SIGTERM and SIGKILL.
@@ -72,20 +73,41 @@ func (c *Controller) reconcileTasks(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	known := map[string]bool{}
 	now := time.Now()
 	var errs []error
 	for _, t := range tasks {
 		svc := services[t.ClusterArn+"|"+t.Group]
-		if t.LastStatus != statusStopped {
-			known[t.TaskArn] = true
-		}
 		if err := c.advanceTask(ctx, t, svc, now); err != nil {
 			errs = append(errs, fmt.Errorf("task %s: %w", taskID(t.TaskArn), err))
 		}
 	}
-	for id, p := range c.processes { // processes whose task is gone
-		if !known[p.taskARN] && !p.exited {
+	return errors.Join(errs...)
+}
+
+// stopOrphans stops the processes whose task is gone or stopped (a reset, a
+// deleted cluster), each looked up in its own task's account and region.
+func (c *Controller) stopOrphans(ctx context.Context) error {
+	var errs []error
+	for id, p := range c.processes {
+		if p.exited {
+			continue
+		}
+		scoped, err := inScopeOf(ctx, p.taskARN)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		live := false
+		err = c.deps.ECS.View(scoped, func(s *ecs.State) error {
+			t, err := s.Task(clusterOfTask(p.taskARN), p.taskARN)
+			live = t != nil && t.LastStatus != statusStopped
+			return err
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("task %s: %w", taskID(p.taskARN), err))
+			continue
+		}
+		if !live {
 			c.stopProcess(ctx, id, 0)
 		}
 	}
@@ -159,7 +181,7 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 			return c.failStart(ctx, t, svc, cd.Name, reason)
 		}
 		env := c.containerEnv(t, cd)
-		spec := img.TaskSpec(RuntimeID(t.TaskArn, cd.Name), cd.Command, env, c.outputTo(t, cd))
+		spec := img.TaskSpec(RuntimeID(t.TaskArn, cd.Name), cd.Command, env, c.outputTo(ctx, t, cd))
 		spec.Address = taskAddress(t)
 		specs = append(specs, spec)
 	}
@@ -214,9 +236,9 @@ func (c *Controller) containerEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[s
 			env[name] = v
 		}
 	}
-	region := regionOf(t.TaskArn)
-	env["AWS_REGION"] = region
-	env["AWS_DEFAULT_REGION"] = region
+	scope, _ := store.ScopeOfARN(t.TaskArn) // the task's own region
+	env["AWS_REGION"] = scope.Region
+	env["AWS_DEFAULT_REGION"] = scope.Region
 	env["AWS_EXECUTION_ENV"] = "AWS_ECS_EC2"
 	env["HOST"] = taskAddress(t)
 	if env["HOST"] == "" {
@@ -243,19 +265,17 @@ func (c *Controller) containerEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[s
 	return env
 }
 
-func regionOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 5)
-	if len(parts) < 4 {
-		return ""
-	}
-	return parts[3]
-}
-
 // outputTo routes a container's output to its awslogs stream,
-// <prefix>/<container>/<task id>, as the awslogs driver names it.
-func (c *Controller) outputTo(t *ecs.Task, cd ecs.ContainerDefinition) func(runtime.OutputLine) {
+// <prefix>/<container>/<task id>, as the awslogs driver names it, in the
+// log group of the task's account and region (ctx's scope).
+func (c *Controller) outputTo(ctx context.Context, t *ecs.Task, cd ecs.ContainerDefinition) func(runtime.OutputLine) {
 	lc := cd.LogConfiguration
 	if lc == nil || lc.LogDriver != "awslogs" || lc.Options["awslogs-group"] == "" {
+		return nil
+	}
+	scope, ok := store.ScopeFrom(ctx)
+	if !ok {
+		c.log.Warn("task output has no region to go to", "task", taskID(t.TaskArn), "error", store.ErrNoScope)
 		return nil
 	}
 	group := lc.Options["awslogs-group"]
@@ -264,12 +284,12 @@ func (c *Controller) outputTo(t *ecs.Task, cd ecs.ContainerDefinition) func(runt
 		stream = prefix + "/" + cd.Name + "/" + taskID(t.TaskArn)
 	}
 	if lc.Options["awslogs-create-group"] == "true" {
-		if err := c.deps.Logs.CreateGroupIfMissing(context.Background(), group); err != nil {
+		if err := c.deps.Logs.CreateGroupIfMissing(ctx, group); err != nil {
 			c.log.Warn("creating log group", "group", group, "error", err)
 		}
 	}
 	return func(line runtime.OutputLine) {
-		c.logs.add(group, stream, logs.Event{Time: line.Time, Message: line.Text})
+		c.logs.add(streamKey{scope: scope, group: group, stream: stream}, logs.Event{Time: line.Time, Message: line.Text})
 	}
 }
 
@@ -352,6 +372,12 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 		return
 	}
 	p.exited = true
+	ctx, err := inScopeOf(ctx, p.taskARN)
+	if err != nil {
+		c.log.Warn("recording a container exit", "task", p.taskARN, "error", err)
+		delete(c.processes, ev.ID)
+		return
+	}
 	var svc *ecs.Service
 	var task *ecs.Task
 	_ = c.deps.ECS.View(ctx, func(s *ecs.State) error {
@@ -371,7 +397,7 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 		return
 	}
 	exitCode := int32(ev.ExitCode)
-	err := c.updateTask(ctx, task.ClusterArn, task.TaskArn, func(t *ecs.Task) {
+	err = c.updateTask(ctx, task.ClusterArn, task.TaskArn, func(t *ecs.Task) {
 		for i := range t.Containers {
 			if t.Containers[i].Name != p.container {
 				continue

@@ -18,6 +18,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud"
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // Cloud is a local cloud serving on a loopback port for one test.
@@ -40,6 +41,13 @@ func (c *Cloud) Stop() { c.stop.Do(c.halt) }
 func Start(t testing.TB) *Cloud {
 	t.Helper()
 	return start(t, localcloud.Options{}, true)
+}
+
+// StartWith runs an ephemeral local cloud, data plane included, with opts
+// (an account other than the default, say); its logger is the test's.
+func StartWith(t testing.TB, opts localcloud.Options) *Cloud {
+	t.Helper()
+	return start(t, opts, true)
 }
 
 // StartInDir runs a local cloud, data plane included, whose state lives in
@@ -96,11 +104,28 @@ func start(t testing.TB, opts localcloud.Options, dataPlane bool) *Cloud {
 	return cloud
 }
 
-// SDKConfig returns an SDK configuration for endpoint with test credentials.
+// ConfigIn returns an SDK configuration for the cloud in another region:
+// clients made from it sign for that region, so what they create lives
+// there.
+func (c *Cloud) ConfigIn(region string) aws.Config {
+	cfg := c.Config.Copy()
+	cfg.Region = region
+	return cfg
+}
+
+// InRegion returns ctx scoped to region of the default account, as an API
+// call signed for that region is: for tests that call a backend's Go
+// methods directly, which act in the scope their context carries.
+func InRegion(ctx context.Context, region string) context.Context {
+	return store.WithScope(ctx, store.Scope{Account: protocol.DefaultAccountID, Region: region})
+}
+
+// SDKConfig returns an SDK configuration for endpoint with test credentials,
+// in us-east-1 (see Cloud.ConfigIn for another region).
 func SDKConfig(t testing.TB, endpoint string) aws.Config {
 	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithRegion("us-east-1"),
+		config.WithRegion(protocol.DefaultRegion),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
 		config.WithBaseEndpoint(endpoint),
 		config.WithSharedConfigFiles(nil), config.WithSharedCredentialsFiles(nil),

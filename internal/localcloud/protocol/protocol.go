@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+
+	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // Error is an AWS error as a client sees it: a code the SDKs match on, a
@@ -64,21 +66,25 @@ type Call struct {
 
 type callKey struct{}
 
-// WithCall returns ctx carrying c.
+// Scope is the account and region the call acts in: every store
+// transaction the call's handlers make sees that scope's state only.
+func (c *Call) Scope() store.Scope { return store.Scope{Account: c.AccountID, Region: c.Region} }
+
+// WithCall returns ctx carrying c and c's scope for the store.
 func WithCall(ctx context.Context, c *Call) context.Context {
-	return context.WithValue(ctx, callKey{}, c)
+	return context.WithValue(store.WithScope(ctx, c.Scope()), callKey{}, c)
 }
 
-// CallFrom returns the call in ctx, or one for the default region and account
-// when ctx carries none (calls made by the local cloud's own controllers).
+// CallFrom returns the API call ctx serves, or nil when it serves none (the
+// local cloud's own controllers act in a store.Scope without a call).
 func CallFrom(ctx context.Context) *Call {
-	if c, ok := ctx.Value(callKey{}).(*Call); ok {
-		return c
-	}
-	return &Call{Region: DefaultRegion, AccountID: DefaultAccountID}
+	c, _ := ctx.Value(callKey{}).(*Call)
+	return c
 }
 
-// The identity of the local cloud: one account, answering in any region.
+// DefaultRegion is the region of a request signed for none (unsigned
+// requests); DefaultAccountID is the account the local cloud answers for
+// unless told another.
 const (
 	DefaultRegion    = "us-east-1"
 	DefaultAccountID = "000000000000"

@@ -28,8 +28,3 @@ func NewUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
-
-// ARN builds arn:aws:<service>:<region>:<account>:<resource>.
-func ARN(service, region, account, resource string) string {
-	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, region, account, resource)
-}

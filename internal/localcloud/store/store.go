@@ -1,6 +1,7 @@
 // Package store keeps the local cloud's state: crash-safe (bbolt commits are
 // atomic and fsynced, so `kill -9` loses at most the call in flight), JSON
-// values in named tables, and a change signal for the controllers.
+// values in named tables partitioned by account and region (see Scope), and
+// a change signal for the controllers.
 //
 // The store is the only source of truth: backends read and write it inside a
 // transaction for every call, so there is no cache to fall out of step after
@@ -8,6 +9,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,8 +22,16 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// Store is an open state database.
+// Store is an open state database, seen through one of its two kinds of
+// scoped handle: regional (what Open returns; a transaction sees the tables
+// of its context's account and region) or global (Global; it sees its
+// context's account only, for services such as IAM that have no region).
 type Store struct {
+	*database
+	global bool
+}
+
+type database struct {
 	db        *bolt.DB
 	ephemeral string // directory to remove on Close, when ephemeral
 
@@ -41,7 +51,7 @@ func Open(dir string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("opening state in %s: %w", dir, err)
 	}
-	return &Store{db: db, subscribers: map[chan struct{}]struct{}{}}, nil
+	return &Store{database: &database{db: db, subscribers: map[chan struct{}]struct{}{}}}, nil
 }
 
 // OpenEphemeral opens a throwaway store that Close removes. It skips fsync:
@@ -61,6 +71,11 @@ func OpenEphemeral() (*Store, error) {
 	return s, nil
 }
 
+// Global returns a handle on the same state whose transactions run in the
+// account of their context with no region: a global service's resources
+// are the same whichever regional endpoint a call was signed for.
+func (s *Store) Global() *Store { return &Store{database: s.database, global: true} }
+
 // Close closes the database (and removes it when ephemeral).
 func (s *Store) Close() error {
 	err := s.db.Close()
@@ -72,24 +87,89 @@ func (s *Store) Close() error {
 	return err
 }
 
-// View runs fn in a read-only transaction.
-func (s *Store) View(fn func(tx *Tx) error) error {
-	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx}) })
+// scopeOf is the scope a transaction made with ctx runs in: the context's,
+// without its region for a global handle. No scope is an error, never a
+// default.
+func (s *Store) scopeOf(ctx context.Context) (Scope, error) {
+	scope, ok := ScopeFrom(ctx)
+	if !ok {
+		return Scope{}, ErrNoScope
+	}
+	if s.global {
+		scope.Region = ""
+	}
+	if err := scope.validate(s.global); err != nil {
+		return Scope{}, err
+	}
+	return scope, nil
 }
 
-// Update runs fn in a read-write transaction: all of its writes land, or
-// none do when fn returns an error. Subscribers hear of every commit.
-func (s *Store) Update(fn func(tx *Tx) error) error {
-	if err := s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx}) }); err != nil {
+// View runs fn in a read-only transaction in ctx's scope.
+func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
+	scope, err := s.scopeOf(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.View(func(btx *bolt.Tx) error {
+		return fn(&Tx{btx: btx, partition: scope.partition(), scope: scope})
+	})
+}
+
+// Update runs fn in a read-write transaction in ctx's scope: all of its
+// writes land, or none do when fn returns an error. Subscribers hear of
+// every commit.
+func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	scope, err := s.scopeOf(ctx)
+	if err != nil {
+		return err
+	}
+	return s.update(scope.partition(), scope, fn)
+}
+
+// ViewUnscoped runs fn in a read-only transaction on the unscoped
+// partition: what belongs to the machine the local cloud runs on (process
+// images), not to an account or a region. Tx.Scope is zero there.
+func (s *Store) ViewUnscoped(fn func(tx *Tx) error) error {
+	return s.db.View(func(btx *bolt.Tx) error {
+		return fn(&Tx{btx: btx, partition: []byte(unscopedPartition)})
+	})
+}
+
+// UpdateUnscoped is Update on the unscoped partition (see ViewUnscoped).
+func (s *Store) UpdateUnscoped(fn func(tx *Tx) error) error {
+	return s.update([]byte(unscopedPartition), Scope{}, fn)
+}
+
+func (s *Store) update(partition []byte, scope Scope, fn func(tx *Tx) error) error {
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		return fn(&Tx{btx: btx, partition: partition, scope: scope})
+	})
+	if err != nil {
 		return err
 	}
 	s.notify()
 	return nil
 }
 
-// Reset empties every table.
+// Scopes lists the scopes that hold state, in order: the controllers act
+// in each of them. State written by versions of the local cloud that did
+// not scope it sits outside every scope and is never read.
+func (s *Store) Scopes() ([]Scope, error) {
+	var out []Scope
+	err := s.db.View(func(btx *bolt.Tx) error {
+		return btx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if scope, ok := scopeOfPartition(string(name)); ok && holdsState(b) {
+				out = append(out, scope)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Reset empties every table of every scope and the unscoped partition.
 func (s *Store) Reset() error {
-	return s.Update(func(tx *Tx) error {
+	return s.update([]byte(unscopedPartition), Scope{}, func(tx *Tx) error {
 		var names [][]byte
 		if err := tx.btx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			names = append(names, append([]byte(nil), name...))
@@ -131,8 +211,38 @@ func (s *Store) notify() {
 	}
 }
 
-// Tx is one transaction. Tables are created on first write.
-type Tx struct{ btx *bolt.Tx }
+// Tx is one transaction in one scope (or in the unscoped partition). Its
+// tables are the scope's own; tables are created on first write.
+type Tx struct {
+	btx       *bolt.Tx
+	partition []byte
+	scope     Scope
+}
+
+// Scope is the account and region the transaction runs in; resources it
+// creates take their ARNs from it.
+func (tx *Tx) Scope() Scope { return tx.scope }
+
+// ARN builds the ARN of resource in the transaction's scope.
+func (tx *Tx) ARN(service, resource string) string { return tx.scope.ARN(service, resource) }
+
+// table returns the named table of the transaction's partition, or nil
+// when it does not exist yet.
+func (tx *Tx) table(name string) *bolt.Bucket {
+	p := tx.btx.Bucket(tx.partition)
+	if p == nil {
+		return nil
+	}
+	return p.Bucket([]byte(name))
+}
+
+func (tx *Tx) createTable(name string) (*bolt.Bucket, error) {
+	p, err := tx.btx.CreateBucketIfNotExists(tx.partition)
+	if err != nil {
+		return nil, err
+	}
+	return p.CreateBucketIfNotExists([]byte(name))
+}
 
 // Put stores v (as JSON) under key in table.
 func (tx *Tx) Put(table, key string, v any) error {
@@ -140,7 +250,7 @@ func (tx *Tx) Put(table, key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("store: encoding %s/%s: %w", table, key, err)
 	}
-	b, err := tx.btx.CreateBucketIfNotExists([]byte(table))
+	b, err := tx.createTable(table)
 	if err != nil {
 		return fmt.Errorf("store: table %s: %w", table, err)
 	}
@@ -149,7 +259,7 @@ func (tx *Tx) Put(table, key string, v any) error {
 
 // Delete removes key from table; a missing key is not an error.
 func (tx *Tx) Delete(table, key string) error {
-	b := tx.btx.Bucket([]byte(table))
+	b := tx.table(table)
 	if b == nil {
 		return nil
 	}
@@ -158,7 +268,7 @@ func (tx *Tx) Delete(table, key string) error {
 
 // Get loads the value under key in table, or nil when there is none.
 func Get[T any](tx *Tx, table, key string) (*T, error) {
-	b := tx.btx.Bucket([]byte(table))
+	b := tx.table(table)
 	if b == nil {
 		return nil, nil
 	}
@@ -176,11 +286,14 @@ func Get[T any](tx *Tx, table, key string) (*T, error) {
 // List loads every value in table, in key order.
 func List[T any](tx *Tx, table string) ([]*T, error) {
 	var out []*T
-	b := tx.btx.Bucket([]byte(table))
+	b := tx.table(table)
 	if b == nil {
 		return out, nil
 	}
 	err := b.ForEach(func(k, data []byte) error {
+		if data == nil { // a nested bucket, never written by Put
+			return nil
+		}
 		v := new(T)
 		if err := json.Unmarshal(data, v); err != nil {
 			return fmt.Errorf("store: decoding %s/%s: %w", table, k, err)
@@ -194,7 +307,7 @@ func List[T any](tx *Tx, table string) ([]*T, error) {
 // Keys lists the keys of table, in order.
 func Keys(tx *Tx, table string) ([]string, error) {
 	var out []string
-	b := tx.btx.Bucket([]byte(table))
+	b := tx.table(table)
 	if b == nil {
 		return out, nil
 	}
@@ -203,4 +316,21 @@ func Keys(tx *Tx, table string) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// holdsState reports whether a partition has a table with a record in it
+// (a table emptied by deletes stays behind, but holds nothing).
+func holdsState(partition *bolt.Bucket) bool {
+	c := partition.Cursor()
+	for name, v := c.First(); name != nil; name, v = c.Next() {
+		if v != nil {
+			continue
+		}
+		if t := partition.Bucket(name); t != nil {
+			if k, _ := t.Cursor().First(); k != nil {
+				return true
+			}
+		}
+	}
+	return false
 }

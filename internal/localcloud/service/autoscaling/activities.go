@@ -22,8 +22,8 @@ func (b *Backend) putActivity(tx *store.Tx, g *Group, description, cause string)
 }
 
 // AddActivity records a (finished) scaling activity of a group.
-func (b *Backend) AddActivity(_ context.Context, name, description, cause string) error {
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) AddActivity(ctx context.Context, name, description, cause string) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		g, err := getGroup(tx, name)
 		if err != nil {
 			return err
@@ -35,9 +35,9 @@ func (b *Backend) AddActivity(_ context.Context, name, description, cause string
 
 // Activities returns activities newest first: of one group (an unknown
 // group has none), by id, and of deleted groups only when asked.
-func (b *Backend) Activities(_ context.Context, group string, ids []string, includeDeleted bool) ([]*Activity, error) {
+func (b *Backend) Activities(ctx context.Context, group string, ids []string, includeDeleted bool) ([]*Activity, error) {
 	var out []*Activity
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		all, err := store.List[Activity](tx, tableActivities)
 		if err != nil {
 			return err

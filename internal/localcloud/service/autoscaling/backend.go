@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/xml"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -132,6 +131,13 @@ func paginate[T any](items []T, token string, maxRecords *int) ([]T, string, err
 
 func ptr[T any](v T) *T { return &v }
 
-func groupARN(call *protocol.Call, name string) string {
-	return fmt.Sprintf("arn:aws:autoscaling:%s:%s:autoScalingGroup:%s:autoScalingGroupName/%s", call.Region, call.AccountID, store.NewUUID(), name)
+func groupARN(scope store.Scope, name string) string {
+	return scope.ARN("autoscaling", "autoScalingGroup:"+store.NewUUID()+":autoScalingGroupName/"+name)
+}
+
+// scopeOf is the account and region the call acts in (a call without one
+// fails at its first transaction).
+func scopeOf(ctx context.Context) store.Scope {
+	scope, _ := store.ScopeFrom(ctx)
+	return scope
 }

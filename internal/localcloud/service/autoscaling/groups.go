@@ -83,7 +83,7 @@ func splitSubnets(identifier string) []string {
 // zonesOf returns the Availability Zones of subnets, through EC2 when a
 // resolver is wired.
 func (b *Backend) zonesOf(ctx context.Context, subnets []string) ([]string, error) {
-	region := protocol.CallFrom(ctx).Region
+	region := scopeOf(ctx).Region
 	var zones []string
 	for i, subnet := range subnets {
 		zone := fmt.Sprintf("%s%c", region, 'a'+rune(i%6))
@@ -192,16 +192,16 @@ func (b *Backend) CreateGroup(ctx context.Context, req GroupRequest) (*Group, er
 	if err := checkTags(req.Tags); err != nil {
 		return nil, err
 	}
-	call := protocol.CallFrom(ctx)
+	scope := scopeOf(ctx)
 	g := &Group{
-		Name: req.Name, ARN: groupARN(call, req.Name), LaunchTemplate: *lt, MixedInstancesPolicy: req.MixedInstancesPolicy,
+		Name: req.Name, ARN: groupARN(scope, req.Name), LaunchTemplate: *lt, MixedInstancesPolicy: req.MixedInstancesPolicy,
 		MinSize: *req.MinSize, MaxSize: *req.MaxSize, DesiredCapacity: *req.MinSize, DefaultCooldown: 300,
 		AvailabilityZones: zones, SubnetIDs: subnets, TargetGroupARNs: req.TargetGroupARNs, LoadBalancerNames: req.LoadBalancerNames,
 		TerminationPolicies:  []string{"Default"},
 		ServiceLinkedRoleARN: req.ServiceLinkedRoleARN, Instances: []GroupInstance{}, Tags: req.Tags, CreatedTime: b.now().UTC(),
 	}
 	if g.ServiceLinkedRoleARN == "" {
-		g.ServiceLinkedRoleARN = "arn:aws:iam::" + call.AccountID + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+		g.ServiceLinkedRoleARN = scope.Global().ARN("iam", "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
 	}
 	if req.DesiredCapacity != nil {
 		g.DesiredCapacity = *req.DesiredCapacity
@@ -213,7 +213,7 @@ func (b *Backend) CreateGroup(ctx context.Context, req GroupRequest) (*Group, er
 	if err := checkSizes(g); err != nil {
 		return nil, err
 	}
-	err = b.store.Update(func(tx *store.Tx) error {
+	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		existing, err := store.Get[Group](tx, tableGroups, g.Name)
 		if err != nil {
 			return err
@@ -230,9 +230,9 @@ func (b *Backend) CreateGroup(ctx context.Context, req GroupRequest) (*Group, er
 }
 
 // Groups returns every group, by name.
-func (b *Backend) Groups(_ context.Context) ([]*Group, error) {
+func (b *Backend) Groups(ctx context.Context) ([]*Group, error) {
 	var out []*Group
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		out, err = store.List[Group](tx, tableGroups)
 		return err
@@ -241,9 +241,9 @@ func (b *Backend) Groups(_ context.Context) ([]*Group, error) {
 }
 
 // Group returns the named group, or nil when there is none.
-func (b *Backend) Group(_ context.Context, name string) (*Group, error) {
+func (b *Backend) Group(ctx context.Context, name string) (*Group, error) {
 	var out *Group
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		out, err = store.Get[Group](tx, tableGroups, name)
 		return err
@@ -265,8 +265,8 @@ func getGroup(tx *store.Tx, name string) (*Group, error) {
 
 // UpdateGroup is an atomic read-modify-write of a group for the controller;
 // fn's error aborts it. An unknown group is a ValidationError.
-func (b *Backend) UpdateGroup(_ context.Context, name string, fn func(g *Group) error) error {
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) UpdateGroup(ctx context.Context, name string, fn func(g *Group) error) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		g, err := getGroup(tx, name)
 		if err != nil {
 			return err
@@ -402,7 +402,7 @@ func (b *Backend) DeleteGroup(ctx context.Context, name string, force bool) erro
 	if err := required("autoScalingGroupName", name != ""); err != nil {
 		return err
 	}
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		g, err := getGroup(tx, name)
 		if err != nil {
 			return err
@@ -424,8 +424,8 @@ func (b *Backend) DeleteGroup(ctx context.Context, name string, force bool) erro
 }
 
 // FinishDelete removes a force-deleted group once it has no instances.
-func (b *Backend) FinishDelete(_ context.Context, name string) error {
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) FinishDelete(ctx context.Context, name string) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		g, err := store.Get[Group](tx, tableGroups, name)
 		if err != nil || g == nil {
 			return err
@@ -502,7 +502,7 @@ func (b *Backend) SetInstanceProtection(ctx context.Context, name string, ids []
 // launches a replacement). It records the activity and returns it.
 func (b *Backend) TerminateInstance(ctx context.Context, instanceID string, decrement bool) (*Activity, error) {
 	var activity *Activity
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		groups, err := store.List[Group](tx, tableGroups)
 		if err != nil {
 			return err

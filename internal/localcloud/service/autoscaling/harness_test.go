@@ -28,4 +28,4 @@ func start(t *testing.T) *fixture {
 	return &fixture{backend: backend, client: asg.NewFromConfig(cloud.Config), endpoint: cloud.Endpoint}
 }
 
-var ctx = context.Background()
+var ctx = localcloudtest.InRegion(context.Background(), "us-east-1")

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -60,9 +59,8 @@ func (b *Backend) PutPolicy(ctx context.Context, group, name string, spec Policy
 	if spec.AdjustmentType != "" && !slices.Contains([]string{"ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"}, spec.AdjustmentType) {
 		return nil, validationError("Adjustment type '%s' must be ChangeInCapacity, ExactCapacity or PercentChangeInCapacity", spec.AdjustmentType)
 	}
-	call := protocol.CallFrom(ctx)
 	var out *Policy
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		g, err := store.Get[Group](tx, tableGroups, group)
 		if err != nil {
 			return err
@@ -76,14 +74,14 @@ func (b *Backend) PutPolicy(ctx context.Context, group, name string, spec Policy
 		}
 		if p == nil {
 			p = &Policy{GroupName: group, Name: name,
-				ARN: fmt.Sprintf("arn:aws:autoscaling:%s:%s:scalingPolicy:%s:autoScalingGroupName/%s:policyName/%s", call.Region, call.AccountID, store.NewUUID(), group, name)}
+				ARN: tx.ARN("autoscaling", "scalingPolicy:"+store.NewUUID()+":autoScalingGroupName/"+group+":policyName/"+name)}
 		}
 		p.Spec = spec
 		p.Alarms = nil
 		if spec.PolicyType == "TargetTrackingScaling" {
 			for _, kind := range []string{"AlarmHigh", "AlarmLow"} {
 				alarm := fmt.Sprintf("TargetTracking-%s-%s-%s", group, kind, store.NewUUID())
-				p.Alarms = append(p.Alarms, Alarm{AlarmName: alarm, AlarmARN: fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", call.Region, call.AccountID, alarm)})
+				p.Alarms = append(p.Alarms, Alarm{AlarmName: alarm, AlarmARN: tx.ARN("cloudwatch", "alarm:"+alarm)})
 			}
 		}
 		out = p
@@ -97,9 +95,9 @@ func (b *Backend) PutPolicy(ctx context.Context, group, name string, spec Policy
 
 // Policies returns policies, optionally of one group, by name or ARN, and of
 // some types.
-func (b *Backend) Policies(_ context.Context, group string, names, types []string) ([]*Policy, error) {
+func (b *Backend) Policies(ctx context.Context, group string, names, types []string) ([]*Policy, error) {
 	var out []*Policy
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		all, err := store.List[Policy](tx, tablePolicies)
 		if err != nil {
 			return err
@@ -122,11 +120,11 @@ func (b *Backend) Policies(_ context.Context, group string, names, types []strin
 }
 
 // DeletePolicy deletes a policy named by name (with its group) or ARN.
-func (b *Backend) DeletePolicy(_ context.Context, group, nameOrARN string) error {
+func (b *Backend) DeletePolicy(ctx context.Context, group, nameOrARN string) error {
 	if err := required("policyName", nameOrARN != ""); err != nil {
 		return err
 	}
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		all, err := store.List[Policy](tx, tablePolicies)
 		if err != nil {
 			return err

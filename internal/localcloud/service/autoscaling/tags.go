@@ -21,8 +21,8 @@ type Filter struct {
 }
 
 // PutTags creates or overwrites tags on groups, all or none.
-func (b *Backend) PutTags(_ context.Context, tags []GroupTag) error {
-	return b.editTags(tags, func(g *Group, t GroupTag) error {
+func (b *Backend) PutTags(ctx context.Context, tags []GroupTag) error {
+	return b.editTags(ctx, tags, func(g *Group, t GroupTag) error {
 		i := slices.IndexFunc(g.Tags, func(existing Tag) bool { return existing.Key == t.Key })
 		if i >= 0 {
 			g.Tags[i] = t.Tag
@@ -34,8 +34,8 @@ func (b *Backend) PutTags(_ context.Context, tags []GroupTag) error {
 }
 
 // DeleteTags removes tags (by key) from groups.
-func (b *Backend) DeleteTags(_ context.Context, tags []GroupTag) error {
-	return b.editTags(tags, func(g *Group, t GroupTag) error {
+func (b *Backend) DeleteTags(ctx context.Context, tags []GroupTag) error {
+	return b.editTags(ctx, tags, func(g *Group, t GroupTag) error {
 		g.Tags = slices.DeleteFunc(g.Tags, func(existing Tag) bool { return existing.Key == t.Key })
 		return nil
 	})
@@ -43,11 +43,11 @@ func (b *Backend) DeleteTags(_ context.Context, tags []GroupTag) error {
 
 // editTags applies edit to the group of each tag, in one transaction, and
 // stores the groups it changed; edit's error aborts them all.
-func (b *Backend) editTags(tags []GroupTag, edit func(g *Group, t GroupTag) error) error {
+func (b *Backend) editTags(ctx context.Context, tags []GroupTag, edit func(g *Group, t GroupTag) error) error {
 	if len(tags) == 0 {
 		return required("tags", false)
 	}
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		changed := map[string]*Group{}
 		for _, t := range tags {
 			g, err := taggedGroup(tx, changed, t.GroupName)

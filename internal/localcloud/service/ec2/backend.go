@@ -119,8 +119,8 @@ var errDryRunSucceeded = errors.New("dry run succeeded")
 // update runs fn in one transaction. With dryRun it runs every check and
 // write fn would, then rolls all of them back and answers DryRunOperation, so
 // a dry run says exactly whether the call would succeed.
-func (b *Backend) update(dryRun bool, fn func(tx *store.Tx) error) error {
-	err := b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) update(ctx context.Context, dryRun bool, fn func(tx *store.Tx) error) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -137,8 +137,8 @@ func (b *Backend) update(dryRun bool, fn func(tx *store.Tx) error) error {
 
 // view runs fn in a read-only transaction; with dryRun a successful read
 // answers DryRunOperation instead.
-func (b *Backend) view(dryRun bool, fn func(tx *store.Tx) error) error {
-	if err := b.store.View(fn); err != nil {
+func (b *Backend) view(ctx context.Context, dryRun bool, fn func(tx *store.Tx) error) error {
+	if err := b.store.View(ctx, fn); err != nil {
 		return err
 	}
 	if dryRun {
@@ -147,11 +147,19 @@ func (b *Backend) view(dryRun bool, fn func(tx *store.Tx) error) error {
 	return nil
 }
 
+// scopeOf is the account and region the call acts in. Every call reads or
+// writes the store, which refuses a context without a scope, so a zero
+// scope never reaches a stored resource.
+func scopeOf(ctx context.Context) store.Scope {
+	scope, _ := store.ScopeFrom(ctx)
+	return scope
+}
+
 // owner returns the account that owns what the call creates.
-func owner(ctx context.Context) string { return protocol.CallFrom(ctx).AccountID }
+func owner(ctx context.Context) string { return scopeOf(ctx).Account }
 
 // region returns the call's region.
-func region(ctx context.Context) string { return protocol.CallFrom(ctx).Region }
+func region(ctx context.Context) string { return scopeOf(ctx).Region }
 
 // getResource loads id of kind, or answers its NotFound (or Malformed) error.
 func getResource[T any](tx *store.Tx, kind resourceKind, id string) (*T, error) {

@@ -17,15 +17,15 @@ type InternetGateway struct {
 
 func (b *Backend) createInternetGateway(ctx context.Context, tags map[string]string, dryRun bool) (*InternetGateway, error) {
 	gateway := &InternetGateway{ID: store.NewID("igw-", 17), OwnerID: owner(ctx), Tags: tags}
-	err := b.update(dryRun, func(tx *store.Tx) error { return tx.Put(tableInternetGateways, gateway.ID, gateway) })
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error { return tx.Put(tableInternetGateways, gateway.ID, gateway) })
 	if err != nil {
 		return nil, err
 	}
 	return gateway, nil
 }
 
-func (b *Backend) attachInternetGateway(gatewayID, vpcID string, dryRun bool) error {
-	return b.update(dryRun, func(tx *store.Tx) error {
+func (b *Backend) attachInternetGateway(ctx context.Context, gatewayID, vpcID string, dryRun bool) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		gateway, err := getResource[InternetGateway](tx, kindInternetGateway, gatewayID)
 		if err != nil {
 			return err
@@ -51,8 +51,8 @@ func (b *Backend) attachInternetGateway(gatewayID, vpcID string, dryRun bool) er
 	})
 }
 
-func (b *Backend) detachInternetGateway(gatewayID, vpcID string, dryRun bool) error {
-	return b.update(dryRun, func(tx *store.Tx) error {
+func (b *Backend) detachInternetGateway(ctx context.Context, gatewayID, vpcID string, dryRun bool) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		gateway, err := getResource[InternetGateway](tx, kindInternetGateway, gatewayID)
 		if err != nil {
 			return err
@@ -68,8 +68,8 @@ func (b *Backend) detachInternetGateway(gatewayID, vpcID string, dryRun bool) er
 	})
 }
 
-func (b *Backend) deleteInternetGateway(gatewayID string, dryRun bool) error {
-	return b.update(dryRun, func(tx *store.Tx) error {
+func (b *Backend) deleteInternetGateway(ctx context.Context, gatewayID string, dryRun bool) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		gateway, err := getResource[InternetGateway](tx, kindInternetGateway, gatewayID)
 		if err != nil {
 			return err

@@ -288,7 +288,7 @@ func (b *Backend) handleRunInstances(ctx context.Context, in *runInstancesInput)
 		return nil, err
 	}
 	var names groupNames
-	if err := b.store.View(func(tx *store.Tx) error {
+	if err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		names, err = loadGroupNames(tx)
 		return err
@@ -319,13 +319,13 @@ type describeInstancesOutput struct {
 	NextToken    string            `xml:"nextToken,omitempty"`
 }
 
-func (b *Backend) handleDescribeInstances(_ context.Context, in *describeInstancesInput) (*describeInstancesOutput, error) {
+func (b *Backend) handleDescribeInstances(ctx context.Context, in *describeInstancesInput) (*describeInstancesOutput, error) {
 	if in.MaxResults != nil && len(in.InstanceIDs) > 0 {
 		return nil, invalidParameterCombination("The parameter instancesSet cannot be used with the parameter maxResults")
 	}
 	now := b.now()
 	out := &describeInstancesOutput{Reservations: []reservationItem{}}
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		all, err := store.List[Instance](tx, tableInstances)
 		if err != nil {
 			return err
@@ -383,8 +383,8 @@ type terminateInstancesOutput struct {
 	Instances []instanceStateChangeItem `xml:"instancesSet>item"`
 }
 
-func (b *Backend) handleTerminateInstances(_ context.Context, in *terminateInstancesInput) (*terminateInstancesOutput, error) {
-	changes, err := b.terminateInstances(in.InstanceIDs, in.DryRun)
+func (b *Backend) handleTerminateInstances(ctx context.Context, in *terminateInstancesInput) (*terminateInstancesOutput, error) {
+	changes, err := b.terminateInstances(ctx, in.InstanceIDs, in.DryRun)
 	if err != nil {
 		return nil, err
 	}

@@ -259,8 +259,8 @@ type launchTemplateOutput struct {
 	LaunchTemplate launchTemplateItem `xml:"launchTemplate"`
 }
 
-func (b *Backend) handleModifyLaunchTemplate(_ context.Context, in *modifyLaunchTemplateInput) (*launchTemplateOutput, error) {
-	template, err := b.setDefaultVersion(templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName}, in.DefaultVersion, in.DryRun)
+func (b *Backend) handleModifyLaunchTemplate(ctx context.Context, in *modifyLaunchTemplateInput) (*launchTemplateOutput, error) {
+	template, err := b.setDefaultVersion(ctx, templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName}, in.DefaultVersion, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -273,8 +273,8 @@ type deleteLaunchTemplateInput struct {
 	DryRun             bool   `query:"DryRun"`
 }
 
-func (b *Backend) handleDeleteLaunchTemplate(_ context.Context, in *deleteLaunchTemplateInput) (*launchTemplateOutput, error) {
-	template, err := b.deleteLaunchTemplate(templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName}, in.DryRun)
+func (b *Backend) handleDeleteLaunchTemplate(ctx context.Context, in *deleteLaunchTemplateInput) (*launchTemplateOutput, error) {
+	template, err := b.deleteLaunchTemplate(ctx, templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName}, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -311,8 +311,8 @@ type deleteLaunchTemplateVersionsOutput struct {
 	Unsuccessful []unsuccessfulVersionItem `xml:"unsuccessfullyDeletedLaunchTemplateVersionSet>item"`
 }
 
-func (b *Backend) handleDeleteLaunchTemplateVersions(_ context.Context, in *deleteLaunchTemplateVersionsInput) (*deleteLaunchTemplateVersionsOutput, error) {
-	template, result, err := b.deleteLaunchTemplateVersions(templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName}, in.Versions, in.DryRun)
+func (b *Backend) handleDeleteLaunchTemplateVersions(ctx context.Context, in *deleteLaunchTemplateVersionsInput) (*deleteLaunchTemplateVersionsOutput, error) {
+	template, result, err := b.deleteLaunchTemplateVersions(ctx, templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName}, in.Versions, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -346,9 +346,9 @@ type describeLaunchTemplatesOutput struct {
 	NextToken       string               `xml:"nextToken,omitempty"`
 }
 
-func (b *Backend) handleDescribeLaunchTemplates(_ context.Context, in *describeLaunchTemplatesInput) (*describeLaunchTemplatesOutput, error) {
+func (b *Backend) handleDescribeLaunchTemplates(ctx context.Context, in *describeLaunchTemplatesInput) (*describeLaunchTemplatesOutput, error) {
 	out := &describeLaunchTemplatesOutput{LaunchTemplates: []launchTemplateItem{}}
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		all, err := store.List[LaunchTemplate](tx, tableLaunchTemplates)
 		if err != nil {
 			return err
@@ -407,14 +407,14 @@ type describeLaunchTemplateVersionsOutput struct {
 	NextToken string                      `xml:"nextToken,omitempty"`
 }
 
-func (b *Backend) handleDescribeLaunchTemplateVersions(_ context.Context, in *describeLaunchTemplateVersionsInput) (*describeLaunchTemplateVersionsOutput, error) {
+func (b *Backend) handleDescribeLaunchTemplateVersions(ctx context.Context, in *describeLaunchTemplateVersionsInput) (*describeLaunchTemplateVersionsOutput, error) {
 	if in.LaunchTemplateID == "" && in.LaunchTemplateName == "" {
 		// Without a template, EC2 lists $Latest/$Default across templates
 		// only when asked for those aliases; a bare call is refused.
 		return nil, missingParameter("LaunchTemplateId or LaunchTemplateName")
 	}
 	out := &describeLaunchTemplateVersionsOutput{Versions: []launchTemplateVersionItem{}}
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		template, err := findTemplate(tx, templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName})
 		if err != nil {
 			return err

@@ -82,10 +82,10 @@ type describeVpcsOutput struct {
 	NextToken string    `xml:"nextToken,omitempty"`
 }
 
-func (b *Backend) handleDescribeVpcs(_ context.Context, in *describeVpcsInput) (*describeVpcsOutput, error) {
+func (b *Backend) handleDescribeVpcs(ctx context.Context, in *describeVpcsInput) (*describeVpcsOutput, error) {
 	var page []*Vpc
 	var next string
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		all, err := store.List[Vpc](tx, tableVpcs)
 		if err != nil {
 			return err
@@ -119,7 +119,7 @@ type modifyVpcAttributeInput struct {
 	DryRun                           bool           `query:"DryRun"`
 }
 
-func (b *Backend) handleModifyVpcAttribute(_ context.Context, in *modifyVpcAttributeInput) (*returnOutput, error) {
+func (b *Backend) handleModifyVpcAttribute(ctx context.Context, in *modifyVpcAttributeInput) (*returnOutput, error) {
 	if in.VpcID == "" {
 		return nil, missingParameter("VpcId")
 	}
@@ -141,7 +141,7 @@ func (b *Backend) handleModifyVpcAttribute(_ context.Context, in *modifyVpcAttri
 	case value.Value == nil:
 		return nil, missingParameter(attribute + ".Value")
 	}
-	if err := b.modifyVpcAttribute(in.VpcID, attribute, *value.Value, in.DryRun); err != nil {
+	if err := b.modifyVpcAttribute(ctx, in.VpcID, attribute, *value.Value, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
@@ -160,7 +160,7 @@ type describeVpcAttributeOutput struct {
 	EnableNetworkAddressUsageMetrics *valueBool `xml:"enableNetworkAddressUsageMetrics,omitempty"`
 }
 
-func (b *Backend) handleDescribeVpcAttribute(_ context.Context, in *describeVpcAttributeInput) (*describeVpcAttributeOutput, error) {
+func (b *Backend) handleDescribeVpcAttribute(ctx context.Context, in *describeVpcAttributeInput) (*describeVpcAttributeOutput, error) {
 	if in.VpcID == "" {
 		return nil, missingParameter("VpcId")
 	}
@@ -168,7 +168,7 @@ func (b *Backend) handleDescribeVpcAttribute(_ context.Context, in *describeVpcA
 		return nil, missingParameter("Attribute")
 	}
 	out := &describeVpcAttributeOutput{VpcID: in.VpcID}
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		vpc, err := getResource[Vpc](tx, kindVpc, in.VpcID)
 		if err != nil {
 			return err
@@ -196,11 +196,11 @@ type deleteVpcInput struct {
 	DryRun bool   `query:"DryRun"`
 }
 
-func (b *Backend) handleDeleteVpc(_ context.Context, in *deleteVpcInput) (*returnOutput, error) {
+func (b *Backend) handleDeleteVpc(ctx context.Context, in *deleteVpcInput) (*returnOutput, error) {
 	if in.VpcID == "" {
 		return nil, missingParameter("VpcId")
 	}
-	if err := b.deleteVpc(in.VpcID, in.DryRun); err != nil {
+	if err := b.deleteVpc(ctx, in.VpcID, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
@@ -291,9 +291,9 @@ type describeSubnetsOutput struct {
 	NextToken string       `xml:"nextToken,omitempty"`
 }
 
-func (b *Backend) handleDescribeSubnets(_ context.Context, in *describeSubnetsInput) (*describeSubnetsOutput, error) {
+func (b *Backend) handleDescribeSubnets(ctx context.Context, in *describeSubnetsInput) (*describeSubnetsOutput, error) {
 	out := &describeSubnetsOutput{Subnets: []subnetItem{}}
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		all, err := store.List[Subnet](tx, tableSubnets)
 		if err != nil {
 			return err
@@ -335,7 +335,7 @@ type modifySubnetAttributeInput struct {
 	DryRun                      bool           `query:"DryRun"`
 }
 
-func (b *Backend) handleModifySubnetAttribute(_ context.Context, in *modifySubnetAttributeInput) (*returnOutput, error) {
+func (b *Backend) handleModifySubnetAttribute(ctx context.Context, in *modifySubnetAttributeInput) (*returnOutput, error) {
 	if in.SubnetID == "" {
 		return nil, missingParameter("SubnetId")
 	}
@@ -357,7 +357,7 @@ func (b *Backend) handleModifySubnetAttribute(_ context.Context, in *modifySubne
 	case value.Value == nil:
 		return nil, missingParameter(attribute + ".Value")
 	}
-	if err := b.modifySubnetAttribute(in.SubnetID, attribute, *value.Value, in.DryRun); err != nil {
+	if err := b.modifySubnetAttribute(ctx, in.SubnetID, attribute, *value.Value, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
@@ -368,11 +368,11 @@ type deleteSubnetInput struct {
 	DryRun   bool   `query:"DryRun"`
 }
 
-func (b *Backend) handleDeleteSubnet(_ context.Context, in *deleteSubnetInput) (*returnOutput, error) {
+func (b *Backend) handleDeleteSubnet(ctx context.Context, in *deleteSubnetInput) (*returnOutput, error) {
 	if in.SubnetID == "" {
 		return nil, missingParameter("SubnetId")
 	}
-	if err := b.deleteSubnet(in.SubnetID, in.DryRun); err != nil {
+	if err := b.deleteSubnet(ctx, in.SubnetID, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
@@ -437,21 +437,21 @@ func (in *internetGatewayVpcInput) check() error {
 	return nil
 }
 
-func (b *Backend) handleAttachInternetGateway(_ context.Context, in *internetGatewayVpcInput) (*returnOutput, error) {
+func (b *Backend) handleAttachInternetGateway(ctx context.Context, in *internetGatewayVpcInput) (*returnOutput, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	if err := b.attachInternetGateway(in.InternetGatewayID, in.VpcID, in.DryRun); err != nil {
+	if err := b.attachInternetGateway(ctx, in.InternetGatewayID, in.VpcID, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
 }
 
-func (b *Backend) handleDetachInternetGateway(_ context.Context, in *internetGatewayVpcInput) (*returnOutput, error) {
+func (b *Backend) handleDetachInternetGateway(ctx context.Context, in *internetGatewayVpcInput) (*returnOutput, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	if err := b.detachInternetGateway(in.InternetGatewayID, in.VpcID, in.DryRun); err != nil {
+	if err := b.detachInternetGateway(ctx, in.InternetGatewayID, in.VpcID, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
@@ -462,11 +462,11 @@ type deleteInternetGatewayInput struct {
 	DryRun            bool   `query:"DryRun"`
 }
 
-func (b *Backend) handleDeleteInternetGateway(_ context.Context, in *deleteInternetGatewayInput) (*returnOutput, error) {
+func (b *Backend) handleDeleteInternetGateway(ctx context.Context, in *deleteInternetGatewayInput) (*returnOutput, error) {
 	if in.InternetGatewayID == "" {
 		return nil, missingParameter("InternetGatewayId")
 	}
-	if err := b.deleteInternetGateway(in.InternetGatewayID, in.DryRun); err != nil {
+	if err := b.deleteInternetGateway(ctx, in.InternetGatewayID, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
@@ -485,9 +485,9 @@ type describeInternetGatewaysOutput struct {
 	NextToken        string                `xml:"nextToken,omitempty"`
 }
 
-func (b *Backend) handleDescribeInternetGateways(_ context.Context, in *describeInternetGatewaysInput) (*describeInternetGatewaysOutput, error) {
+func (b *Backend) handleDescribeInternetGateways(ctx context.Context, in *describeInternetGatewaysInput) (*describeInternetGatewaysOutput, error) {
 	out := &describeInternetGatewaysOutput{InternetGateways: []internetGatewayItem{}}
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		all, err := store.List[InternetGateway](tx, tableInternetGateways)
 		if err != nil {
 			return err
@@ -639,34 +639,34 @@ func (in *routeInput) request() (routeRequest, error) {
 	}, nil
 }
 
-func (b *Backend) handleCreateRoute(_ context.Context, in *routeInput) (*returnOutput, error) {
+func (b *Backend) handleCreateRoute(ctx context.Context, in *routeInput) (*returnOutput, error) {
 	req, err := in.request()
 	if err != nil {
 		return nil, err
 	}
-	if err := b.createRoute(req, in.DryRun); err != nil {
+	if err := b.createRoute(ctx, req, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
 }
 
-func (b *Backend) handleReplaceRoute(_ context.Context, in *routeInput) (*returnOutput, error) {
+func (b *Backend) handleReplaceRoute(ctx context.Context, in *routeInput) (*returnOutput, error) {
 	req, err := in.request()
 	if err != nil {
 		return nil, err
 	}
-	if err := b.replaceRoute(req, in.DryRun); err != nil {
+	if err := b.replaceRoute(ctx, req, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
 }
 
-func (b *Backend) handleDeleteRoute(_ context.Context, in *routeInput) (*returnOutput, error) {
+func (b *Backend) handleDeleteRoute(ctx context.Context, in *routeInput) (*returnOutput, error) {
 	req, err := in.request()
 	if err != nil {
 		return nil, err
 	}
-	if err := b.deleteRoute(req, in.DryRun); err != nil {
+	if err := b.deleteRoute(ctx, req, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
@@ -684,11 +684,11 @@ type associateRouteTableOutput struct {
 	AssociationState associationStateItem `xml:"associationState"`
 }
 
-func (b *Backend) handleAssociateRouteTable(_ context.Context, in *associateRouteTableInput) (*associateRouteTableOutput, error) {
+func (b *Backend) handleAssociateRouteTable(ctx context.Context, in *associateRouteTableInput) (*associateRouteTableOutput, error) {
 	if in.RouteTableID == "" {
 		return nil, missingParameter("RouteTableId")
 	}
-	id, err := b.associateRouteTable(in.RouteTableID, in.SubnetID, in.GatewayID, in.DryRun)
+	id, err := b.associateRouteTable(ctx, in.RouteTableID, in.SubnetID, in.GatewayID, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -700,8 +700,8 @@ type disassociateRouteTableInput struct {
 	DryRun        bool   `query:"DryRun"`
 }
 
-func (b *Backend) handleDisassociateRouteTable(_ context.Context, in *disassociateRouteTableInput) (*returnOutput, error) {
-	if err := b.disassociateRouteTable(in.AssociationID, in.DryRun); err != nil {
+func (b *Backend) handleDisassociateRouteTable(ctx context.Context, in *disassociateRouteTableInput) (*returnOutput, error) {
+	if err := b.disassociateRouteTable(ctx, in.AssociationID, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
@@ -718,11 +718,11 @@ type replaceRouteTableAssociationOutput struct {
 	AssociationState associationStateItem `xml:"associationState"`
 }
 
-func (b *Backend) handleReplaceRouteTableAssociation(_ context.Context, in *replaceRouteTableAssociationInput) (*replaceRouteTableAssociationOutput, error) {
+func (b *Backend) handleReplaceRouteTableAssociation(ctx context.Context, in *replaceRouteTableAssociationInput) (*replaceRouteTableAssociationOutput, error) {
 	if in.RouteTableID == "" {
 		return nil, missingParameter("RouteTableId")
 	}
-	id, err := b.replaceRouteTableAssociation(in.AssociationID, in.RouteTableID, in.DryRun)
+	id, err := b.replaceRouteTableAssociation(ctx, in.AssociationID, in.RouteTableID, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -742,9 +742,9 @@ type describeRouteTablesOutput struct {
 	NextToken   string           `xml:"nextToken,omitempty"`
 }
 
-func (b *Backend) handleDescribeRouteTables(_ context.Context, in *describeRouteTablesInput) (*describeRouteTablesOutput, error) {
+func (b *Backend) handleDescribeRouteTables(ctx context.Context, in *describeRouteTablesInput) (*describeRouteTablesOutput, error) {
 	out := &describeRouteTablesOutput{RouteTables: []routeTableItem{}}
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		all, err := store.List[RouteTable](tx, tableRouteTables)
 		if err != nil {
 			return err
@@ -779,11 +779,11 @@ type deleteRouteTableInput struct {
 	DryRun       bool   `query:"DryRun"`
 }
 
-func (b *Backend) handleDeleteRouteTable(_ context.Context, in *deleteRouteTableInput) (*returnOutput, error) {
+func (b *Backend) handleDeleteRouteTable(ctx context.Context, in *deleteRouteTableInput) (*returnOutput, error) {
 	if in.RouteTableID == "" {
 		return nil, missingParameter("RouteTableId")
 	}
-	if err := b.deleteRouteTable(in.RouteTableID, in.DryRun); err != nil {
+	if err := b.deleteRouteTable(ctx, in.RouteTableID, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
@@ -828,9 +828,9 @@ type describeNetworkAclsOutput struct {
 	NextToken   string           `xml:"nextToken,omitempty"`
 }
 
-func (b *Backend) handleDescribeNetworkAcls(_ context.Context, in *describeNetworkAclsInput) (*describeNetworkAclsOutput, error) {
+func (b *Backend) handleDescribeNetworkAcls(ctx context.Context, in *describeNetworkAclsInput) (*describeNetworkAclsOutput, error) {
 	out := &describeNetworkAclsOutput{NetworkAcls: []networkACLItem{}}
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		all, err := store.List[NetworkACL](tx, tableNetworkACLs)
 		if err != nil {
 			return err

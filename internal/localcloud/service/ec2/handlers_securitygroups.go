@@ -280,9 +280,9 @@ type describeSecurityGroupsOutput struct {
 	NextToken      string              `xml:"nextToken,omitempty"`
 }
 
-func (b *Backend) handleDescribeSecurityGroups(_ context.Context, in *describeSecurityGroupsInput) (*describeSecurityGroupsOutput, error) {
+func (b *Backend) handleDescribeSecurityGroups(ctx context.Context, in *describeSecurityGroupsInput) (*describeSecurityGroupsOutput, error) {
 	out := &describeSecurityGroupsOutput{SecurityGroups: []securityGroupItem{}}
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		all, err := store.List[SecurityGroup](tx, tableSecurityGroups)
 		if err != nil {
 			return err
@@ -347,9 +347,9 @@ type ruleOfGroup struct {
 	rule  SecurityGroupRule
 }
 
-func (b *Backend) handleDescribeSecurityGroupRules(_ context.Context, in *describeSecurityGroupRulesInput) (*describeSecurityGroupRulesOutput, error) {
+func (b *Backend) handleDescribeSecurityGroupRules(ctx context.Context, in *describeSecurityGroupRulesInput) (*describeSecurityGroupRulesOutput, error) {
 	out := &describeSecurityGroupRulesOutput{SecurityGroupRules: []securityGroupRuleItem{}}
-	err := b.view(in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
 		groups, err := store.List[SecurityGroup](tx, tableSecurityGroups)
 		if err != nil {
 			return err
@@ -400,7 +400,7 @@ type authorizeOutput struct {
 	SecurityGroupRules []securityGroupRuleItem `xml:"securityGroupRuleSet>item"`
 }
 
-func (b *Backend) authorizeHandler(in *ruleChangeInput, egress bool) (*authorizeOutput, error) {
+func (b *Backend) authorizeHandler(ctx context.Context, in *ruleChangeInput, egress bool) (*authorizeOutput, error) {
 	ref, err := in.group()
 	if err != nil {
 		return nil, err
@@ -416,7 +416,7 @@ func (b *Backend) authorizeHandler(in *ruleChangeInput, egress bool) (*authorize
 	if err != nil {
 		return nil, err
 	}
-	rules, group, err := b.authorize(ref, egress, permissions, tags, in.DryRun)
+	rules, group, err := b.authorize(ctx, ref, egress, permissions, tags, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -427,12 +427,12 @@ func (b *Backend) authorizeHandler(in *ruleChangeInput, egress bool) (*authorize
 	return out, nil
 }
 
-func (b *Backend) handleAuthorizeSecurityGroupIngress(_ context.Context, in *ruleChangeInput) (*authorizeOutput, error) {
-	return b.authorizeHandler(in, false)
+func (b *Backend) handleAuthorizeSecurityGroupIngress(ctx context.Context, in *ruleChangeInput) (*authorizeOutput, error) {
+	return b.authorizeHandler(ctx, in, false)
 }
 
-func (b *Backend) handleAuthorizeSecurityGroupEgress(_ context.Context, in *ruleChangeInput) (*authorizeOutput, error) {
-	return b.authorizeHandler(in, true)
+func (b *Backend) handleAuthorizeSecurityGroupEgress(ctx context.Context, in *ruleChangeInput) (*authorizeOutput, error) {
+	return b.authorizeHandler(ctx, in, true)
 }
 
 type revokeOutput struct {
@@ -440,7 +440,7 @@ type revokeOutput struct {
 	UnknownIPPermissionSet []ipPermissionItem `xml:"unknownIpPermissionSet>item"`
 }
 
-func (b *Backend) revokeHandler(in *ruleChangeInput, egress bool) (*revokeOutput, error) {
+func (b *Backend) revokeHandler(ctx context.Context, in *ruleChangeInput, egress bool) (*revokeOutput, error) {
 	ref, err := in.group()
 	if err != nil {
 		return nil, err
@@ -451,18 +451,18 @@ func (b *Backend) revokeHandler(in *ruleChangeInput, egress bool) (*revokeOutput
 			return nil, err
 		}
 	}
-	if err := b.revoke(ref, egress, permissions, in.SecurityGroupRuleIDs, in.DryRun); err != nil {
+	if err := b.revoke(ctx, ref, egress, permissions, in.SecurityGroupRuleIDs, in.DryRun); err != nil {
 		return nil, err
 	}
 	return &revokeOutput{Return: true, UnknownIPPermissionSet: []ipPermissionItem{}}, nil
 }
 
-func (b *Backend) handleRevokeSecurityGroupIngress(_ context.Context, in *ruleChangeInput) (*revokeOutput, error) {
-	return b.revokeHandler(in, false)
+func (b *Backend) handleRevokeSecurityGroupIngress(ctx context.Context, in *ruleChangeInput) (*revokeOutput, error) {
+	return b.revokeHandler(ctx, in, false)
 }
 
-func (b *Backend) handleRevokeSecurityGroupEgress(_ context.Context, in *ruleChangeInput) (*revokeOutput, error) {
-	return b.revokeHandler(in, true)
+func (b *Backend) handleRevokeSecurityGroupEgress(ctx context.Context, in *ruleChangeInput) (*revokeOutput, error) {
+	return b.revokeHandler(ctx, in, true)
 }
 
 type deleteSecurityGroupInput struct {
@@ -476,11 +476,11 @@ type deleteSecurityGroupOutput struct {
 	GroupID string `xml:"groupId"`
 }
 
-func (b *Backend) handleDeleteSecurityGroup(_ context.Context, in *deleteSecurityGroupInput) (*deleteSecurityGroupOutput, error) {
+func (b *Backend) handleDeleteSecurityGroup(ctx context.Context, in *deleteSecurityGroupInput) (*deleteSecurityGroupOutput, error) {
 	if in.GroupID == "" && in.GroupName == "" {
 		return nil, missingParameter("GroupId")
 	}
-	id, err := b.deleteSecurityGroup(groupRef{ID: in.GroupID, Name: in.GroupName}, in.DryRun)
+	id, err := b.deleteSecurityGroup(ctx, groupRef{ID: in.GroupID, Name: in.GroupName}, in.DryRun)
 	if err != nil {
 		return nil, err
 	}

@@ -8,15 +8,15 @@ type createTagsInput struct {
 	DryRun      bool       `query:"DryRun"`
 }
 
-func (b *Backend) handleCreateTags(_ context.Context, in *createTagsInput) (*returnOutput, error) {
-	if err := b.createTags(in.ResourceIDs, in.Tags, in.DryRun); err != nil {
+func (b *Backend) handleCreateTags(ctx context.Context, in *createTagsInput) (*returnOutput, error) {
+	if err := b.createTags(ctx, in.ResourceIDs, in.Tags, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
 }
 
-func (b *Backend) handleDeleteTags(_ context.Context, in *createTagsInput) (*returnOutput, error) {
-	if err := b.deleteTags(in.ResourceIDs, in.Tags, in.DryRun); err != nil {
+func (b *Backend) handleDeleteTags(ctx context.Context, in *createTagsInput) (*returnOutput, error) {
+	if err := b.deleteTags(ctx, in.ResourceIDs, in.Tags, in.DryRun); err != nil {
 		return nil, err
 	}
 	return returnTrue, nil
@@ -41,8 +41,8 @@ type describeTagsOutput struct {
 	NextToken string               `xml:"nextToken,omitempty"`
 }
 
-func (b *Backend) handleDescribeTags(_ context.Context, in *describeTagsInput) (*describeTagsOutput, error) {
-	rows, next, err := b.describeTags(in.Filters, in.MaxResults, in.NextToken, in.DryRun)
+func (b *Backend) handleDescribeTags(ctx context.Context, in *describeTagsInput) (*describeTagsOutput, error) {
+	rows, next, err := b.describeTags(ctx, in.Filters, in.MaxResults, in.NextToken, in.DryRun)
 	if err != nil {
 		return nil, err
 	}

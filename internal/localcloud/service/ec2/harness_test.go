@@ -31,7 +31,7 @@ func newClient(endpoint, region string) *awsec2.Client {
 	return awsec2.NewFromConfig(deploytest.ConfigFor(endpoint), func(o *awsec2.Options) { o.Region = region })
 }
 
-var ctx = context.Background()
+var ctx = localcloudtest.InRegion(context.Background(), "us-east-1")
 
 func must[T any](t *testing.T) func(T, error) T {
 	return func(v T, err error) T {

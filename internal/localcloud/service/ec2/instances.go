@@ -74,9 +74,9 @@ func (i *Instance) visible(now time.Time) bool {
 
 // Instance returns the instance with id, or nil when there is none (or it
 // was terminated over an hour ago).
-func (b *Backend) Instance(_ context.Context, id string) (*Instance, error) {
+func (b *Backend) Instance(ctx context.Context, id string) (*Instance, error) {
 	var inst *Instance
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		inst, err = store.Get[Instance](tx, tableInstances, id)
 		return err
@@ -113,8 +113,8 @@ func (b *Backend) LaunchInstances(ctx context.Context, req LaunchRequest) ([]*In
 
 // TerminateInstances terminates instances at once; unknown ids fail the
 // call and change nothing.
-func (b *Backend) TerminateInstances(_ context.Context, ids []string) error {
-	_, err := b.terminateInstances(ids, false)
+func (b *Backend) TerminateInstances(ctx context.Context, ids []string) error {
+	_, err := b.terminateInstances(ctx, ids, false)
 	return err
 }
 
@@ -181,7 +181,7 @@ func (b *Backend) runInstances(ctx context.Context, spec runSpec, dryRun bool) (
 		now           time.Time
 	}{owner(ctx), region(ctx), b.now().UTC().Truncate(time.Second)}
 	var res *reservation
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		if prior, err := b.replay(tx, "RunInstances", spec.ClientToken, spec); err != nil || prior != "" {
 			if err == nil {
 				res, err = loadReservation(tx, prior)
@@ -452,13 +452,13 @@ type stateChange struct {
 
 // terminateInstances terminates every listed instance or, when one is
 // unknown, none.
-func (b *Backend) terminateInstances(ids []string, dryRun bool) ([]stateChange, error) {
+func (b *Backend) terminateInstances(ctx context.Context, ids []string, dryRun bool) ([]stateChange, error) {
 	if len(ids) == 0 {
 		return nil, missingParameter("InstanceId")
 	}
 	now := b.now().UTC()
 	var changes []stateChange
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		changes = nil
 		var missing []string
 		var targets []*Instance

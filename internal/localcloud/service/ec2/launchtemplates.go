@@ -257,7 +257,7 @@ type createLaunchTemplateRequest struct {
 	ClientToken        string
 }
 
-func createdBy(ctx context.Context) string { return "arn:aws:iam::" + owner(ctx) + ":root" }
+func createdBy(ctx context.Context) string { return scopeOf(ctx).Global().ARN("iam", "root") }
 
 func (b *Backend) createLaunchTemplate(ctx context.Context, req createLaunchTemplateRequest, dryRun bool) (*LaunchTemplate, error) {
 	if req.Name == "" {
@@ -275,7 +275,7 @@ func (b *Backend) createLaunchTemplate(ctx context.Context, req createLaunchTemp
 	now := b.now().UTC().Truncate(time.Second)
 	template := &LaunchTemplate{ID: store.NewID("lt-", 17), Name: req.Name, OwnerID: owner(ctx), CreatedBy: createdBy(ctx),
 		CreateTime: now, DefaultVersion: 1, LatestVersion: 1, Tags: req.Tags}
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		params := []any{req.Name, req.VersionDescription, req.Data, req.Tags}
 		if prior, err := b.replay(tx, "CreateLaunchTemplate", req.ClientToken, params); err != nil || prior != "" {
 			if err == nil {
@@ -324,7 +324,7 @@ func (b *Backend) createLaunchTemplateVersion(ctx context.Context, req createLau
 	}
 	var template *LaunchTemplate
 	var version *LaunchTemplateVersion
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		var err error
 		if template, err = findTemplate(tx, req.Template); err != nil {
 			return err
@@ -428,9 +428,9 @@ func mergeLaunchTemplateData(base, top LaunchTemplateData) LaunchTemplateData {
 	return out
 }
 
-func (b *Backend) setDefaultVersion(ref templateRef, version string, dryRun bool) (*LaunchTemplate, error) {
+func (b *Backend) setDefaultVersion(ctx context.Context, ref templateRef, version string, dryRun bool) (*LaunchTemplate, error) {
 	var template *LaunchTemplate
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		var err error
 		if template, err = findTemplate(tx, ref); err != nil {
 			return err
@@ -451,9 +451,9 @@ func (b *Backend) setDefaultVersion(ref templateRef, version string, dryRun bool
 	return template, nil
 }
 
-func (b *Backend) deleteLaunchTemplate(ref templateRef, dryRun bool) (*LaunchTemplate, error) {
+func (b *Backend) deleteLaunchTemplate(ctx context.Context, ref templateRef, dryRun bool) (*LaunchTemplate, error) {
 	var template *LaunchTemplate
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		var err error
 		if template, err = findTemplate(tx, ref); err != nil {
 			return err
@@ -477,13 +477,13 @@ type deleteVersionsResult struct {
 	Unsuccesful map[string]string // version → error code
 }
 
-func (b *Backend) deleteLaunchTemplateVersions(ref templateRef, versions []string, dryRun bool) (*LaunchTemplate, deleteVersionsResult, error) {
+func (b *Backend) deleteLaunchTemplateVersions(ctx context.Context, ref templateRef, versions []string, dryRun bool) (*LaunchTemplate, deleteVersionsResult, error) {
 	result := deleteVersionsResult{Unsuccesful: map[string]string{}}
 	if len(versions) == 0 {
 		return nil, result, missingParameter("LaunchTemplateVersion")
 	}
 	var template *LaunchTemplate
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		var err error
 		if template, err = findTemplate(tx, ref); err != nil {
 			return err

@@ -87,7 +87,7 @@ func (b *Backend) createRouteTable(ctx context.Context, vpcID string, tags map[s
 		return nil, missingParameter("VpcId")
 	}
 	var table *RouteTable
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		vpc, err := getResource[Vpc](tx, kindVpc, vpcID)
 		if err != nil {
 			return err
@@ -181,8 +181,8 @@ func checkRoute(tx *store.Tx, table *RouteTable, req routeRequest) (Route, error
 	return route, nil
 }
 
-func (b *Backend) createRoute(req routeRequest, dryRun bool) error {
-	return b.update(dryRun, func(tx *store.Tx) error {
+func (b *Backend) createRoute(ctx context.Context, req routeRequest, dryRun bool) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		table, err := getResource[RouteTable](tx, kindRouteTable, req.RouteTableID)
 		if err != nil {
 			return err
@@ -201,8 +201,8 @@ func (b *Backend) createRoute(req routeRequest, dryRun bool) error {
 	})
 }
 
-func (b *Backend) replaceRoute(req routeRequest, dryRun bool) error {
-	return b.update(dryRun, func(tx *store.Tx) error {
+func (b *Backend) replaceRoute(ctx context.Context, req routeRequest, dryRun bool) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		table, err := getResource[RouteTable](tx, kindRouteTable, req.RouteTableID)
 		if err != nil {
 			return err
@@ -220,8 +220,8 @@ func (b *Backend) replaceRoute(req routeRequest, dryRun bool) error {
 	})
 }
 
-func (b *Backend) deleteRoute(req routeRequest, dryRun bool) error {
-	return b.update(dryRun, func(tx *store.Tx) error {
+func (b *Backend) deleteRoute(ctx context.Context, req routeRequest, dryRun bool) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		table, err := getResource[RouteTable](tx, kindRouteTable, req.RouteTableID)
 		if err != nil {
 			return err
@@ -254,7 +254,7 @@ func findRoute(table *RouteTable, destination string) (int, error) {
 	return 0, errorf(codeInvalidRouteNotFound, "no route with destination-cidr-block %s in route table %s", destination, table.ID)
 }
 
-func (b *Backend) associateRouteTable(tableID, subnetID, gatewayID string, dryRun bool) (string, error) {
+func (b *Backend) associateRouteTable(ctx context.Context, tableID, subnetID, gatewayID string, dryRun bool) (string, error) {
 	if subnetID == "" && gatewayID == "" {
 		return "", missingParameter("subnetId")
 	}
@@ -262,7 +262,7 @@ func (b *Backend) associateRouteTable(tableID, subnetID, gatewayID string, dryRu
 		return "", invalidParameterCombination("Only one of subnetId or gatewayId may be given")
 	}
 	associationID := store.NewID("rtbassoc-", 17)
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		table, err := getResource[RouteTable](tx, kindRouteTable, tableID)
 		if err != nil {
 			return err
@@ -320,11 +320,11 @@ func findAssociation(tx *store.Tx, associationID string) (*RouteTable, int, erro
 	return nil, 0, errorf(codeInvalidAssociationID, "The association ID '%s' does not exist", associationID)
 }
 
-func (b *Backend) disassociateRouteTable(associationID string, dryRun bool) error {
+func (b *Backend) disassociateRouteTable(ctx context.Context, associationID string, dryRun bool) error {
 	if associationID == "" {
 		return missingParameter("associationId")
 	}
-	return b.update(dryRun, func(tx *store.Tx) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		table, i, err := findAssociation(tx, associationID)
 		if err != nil {
 			return err
@@ -339,12 +339,12 @@ func (b *Backend) disassociateRouteTable(associationID string, dryRun bool) erro
 
 // replaceRouteTableAssociation moves an association (the main one included)
 // to another table of the same VPC under a new id.
-func (b *Backend) replaceRouteTableAssociation(associationID, tableID string, dryRun bool) (string, error) {
+func (b *Backend) replaceRouteTableAssociation(ctx context.Context, associationID, tableID string, dryRun bool) (string, error) {
 	if associationID == "" {
 		return "", missingParameter("associationId")
 	}
 	newID := store.NewID("rtbassoc-", 17)
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		target, err := getResource[RouteTable](tx, kindRouteTable, tableID)
 		if err != nil {
 			return err
@@ -385,8 +385,8 @@ func (b *Backend) replaceRouteTableAssociation(associationID, tableID string, dr
 	return newID, nil
 }
 
-func (b *Backend) deleteRouteTable(tableID string, dryRun bool) error {
-	return b.update(dryRun, func(tx *store.Tx) error {
+func (b *Backend) deleteRouteTable(ctx context.Context, tableID string, dryRun bool) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		table, err := getResource[RouteTable](tx, kindRouteTable, tableID)
 		if err != nil {
 			return err

@@ -56,7 +56,7 @@ func (r SecurityGroupRule) describe() string {
 func newSecurityGroup(ctx context.Context, vpcID, name, description string) *SecurityGroup {
 	id := store.NewID("sg-", 17)
 	return &SecurityGroup{
-		ID: id, ARN: store.ARN("ec2", region(ctx), owner(ctx), "security-group/"+id), Name: name, Description: description,
+		ID: id, ARN: scopeOf(ctx).ARN("ec2", "security-group/"+id), Name: name, Description: description,
 		VpcID: vpcID, OwnerID: owner(ctx), Tags: map[string]string{},
 		// Every new group may send anything anywhere until told otherwise.
 		Rules: []SecurityGroupRule{{ID: store.NewID("sgr-", 17), Egress: true, Protocol: "-1", FromPort: -1, ToPort: -1, CidrIPv4: "0.0.0.0/0"}},
@@ -101,7 +101,7 @@ func (b *Backend) createSecurityGroup(ctx context.Context, req createSecurityGro
 	}
 	group := newSecurityGroup(ctx, req.VpcID, req.Name, req.Description)
 	group.Tags = req.Tags
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		if _, err := getResource[Vpc](tx, kindVpc, req.VpcID); err != nil {
 			return err
 		}
@@ -301,10 +301,10 @@ func findGroup(tx *store.Tx, ref groupRef) (*SecurityGroup, error) {
 
 // authorize adds rules; one that exists already (or twice in the request)
 // fails the whole call.
-func (b *Backend) authorize(ref groupRef, egress bool, permissions []Permission, tags map[string]string, dryRun bool) ([]SecurityGroupRule, *SecurityGroup, error) {
+func (b *Backend) authorize(ctx context.Context, ref groupRef, egress bool, permissions []Permission, tags map[string]string, dryRun bool) ([]SecurityGroupRule, *SecurityGroup, error) {
 	var added []SecurityGroupRule
 	var group *SecurityGroup
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		var err error
 		if group, err = findGroup(tx, ref); err != nil {
 			return err
@@ -335,11 +335,11 @@ func (b *Backend) authorize(ref groupRef, egress bool, permissions []Permission,
 
 // revoke removes rules, given as permissions or by rule id; every one must
 // exist.
-func (b *Backend) revoke(ref groupRef, egress bool, permissions []Permission, ruleIDs []string, dryRun bool) error {
+func (b *Backend) revoke(ctx context.Context, ref groupRef, egress bool, permissions []Permission, ruleIDs []string, dryRun bool) error {
 	if len(permissions) > 0 && len(ruleIDs) > 0 {
 		return invalidParameterCombination("IpPermissions and SecurityGroupRuleIds cannot both be given")
 	}
-	return b.update(dryRun, func(tx *store.Tx) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		group, err := findGroup(tx, ref)
 		if err != nil {
 			return err
@@ -377,10 +377,10 @@ func (b *Backend) revoke(ref groupRef, egress bool, permissions []Permission, ru
 	})
 }
 
-func (b *Backend) deleteSecurityGroup(ref groupRef, dryRun bool) (string, error) {
+func (b *Backend) deleteSecurityGroup(ctx context.Context, ref groupRef, dryRun bool) (string, error) {
 	var deleted string
 	now := b.now()
-	err := b.update(dryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		group, err := findGroup(tx, ref)
 		if err != nil {
 			return err

@@ -27,9 +27,9 @@ type Subnet struct {
 }
 
 // Subnet returns the subnet with id, or nil when there is none.
-func (b *Backend) Subnet(_ context.Context, id string) (*Subnet, error) {
+func (b *Backend) Subnet(ctx context.Context, id string) (*Subnet, error) {
 	var subnet *Subnet
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		subnet, err = store.Get[Subnet](tx, tableSubnets, id)
 		return err
@@ -68,7 +68,7 @@ func (b *Backend) createSubnet(ctx context.Context, req createSubnetRequest, dry
 	}
 	reg := region(ctx)
 	var subnet *Subnet
-	err = b.update(dryRun, func(tx *store.Tx) error {
+	err = b.update(ctx, dryRun, func(tx *store.Tx) error {
 		vpc, err := getResource[Vpc](tx, kindVpc, req.VpcID)
 		if err != nil {
 			return err
@@ -110,7 +110,7 @@ func (b *Backend) createSubnet(ctx context.Context, req createSubnetRequest, dry
 		}
 		id := store.NewID("subnet-", 17)
 		subnet = &Subnet{
-			ID: id, ARN: store.ARN("ec2", reg, owner(ctx), "subnet/"+id), VpcID: vpc.ID, OwnerID: owner(ctx), Region: reg,
+			ID: id, ARN: scopeOf(ctx).ARN("ec2", "subnet/"+id), VpcID: vpc.ID, OwnerID: owner(ctx), Region: reg,
 			CidrBlock: prefix.String(), AvailabilityZone: zone.Name, AvailabilityZoneID: zone.ID, State: "available", Tags: req.Tags,
 		}
 		acl, err := aclOfVpc(tx, vpc)
@@ -131,9 +131,9 @@ func (b *Backend) createSubnet(ctx context.Context, req createSubnetRequest, dry
 
 // deleteSubnet deletes a subnet no live instance uses, with its route table
 // and network ACL associations.
-func (b *Backend) deleteSubnet(subnetID string, dryRun bool) error {
+func (b *Backend) deleteSubnet(ctx context.Context, subnetID string, dryRun bool) error {
 	now := b.now()
-	return b.update(dryRun, func(tx *store.Tx) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		subnet, err := getResource[Subnet](tx, kindSubnet, subnetID)
 		if err != nil {
 			return err
@@ -193,8 +193,8 @@ var subnetAttributes = map[string]func(*Subnet, bool) error{
 	"EnableDns64": func(s *Subnet, v bool) error { s.EnableDNS64 = v; return nil },
 }
 
-func (b *Backend) modifySubnetAttribute(subnetID, attribute string, value bool, dryRun bool) error {
-	return b.update(dryRun, func(tx *store.Tx) error {
+func (b *Backend) modifySubnetAttribute(ctx context.Context, subnetID, attribute string, value bool, dryRun bool) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		subnet, err := getResource[Subnet](tx, kindSubnet, subnetID)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package ec2
 
 import (
+	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -58,7 +59,7 @@ func editTagsOf[T any](tx *store.Tx, kind resourceKind, id string, tagsOf func(*
 	return tx.Put(kind.table, id, v)
 }
 
-func (b *Backend) createTags(resourceIDs []string, tags []tagParam, dryRun bool) error {
+func (b *Backend) createTags(ctx context.Context, resourceIDs []string, tags []tagParam, dryRun bool) error {
 	if len(resourceIDs) == 0 {
 		return missingParameter("ResourceId")
 	}
@@ -69,7 +70,7 @@ func (b *Backend) createTags(resourceIDs []string, tags []tagParam, dryRun bool)
 	if err != nil {
 		return err
 	}
-	return b.update(dryRun, func(tx *store.Tx) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		for _, id := range resourceIDs {
 			err := editTags(tx, id, func(current map[string]string) error {
 				maps.Copy(current, parsed)
@@ -88,7 +89,7 @@ func (b *Backend) createTags(resourceIDs []string, tags []tagParam, dryRun bool)
 
 // deleteTags removes the given keys (only where the value matches, when a
 // value is given), or every tag when no tag is given.
-func (b *Backend) deleteTags(resourceIDs []string, tags []tagParam, dryRun bool) error {
+func (b *Backend) deleteTags(ctx context.Context, resourceIDs []string, tags []tagParam, dryRun bool) error {
 	if len(resourceIDs) == 0 {
 		return missingParameter("ResourceId")
 	}
@@ -97,7 +98,7 @@ func (b *Backend) deleteTags(resourceIDs []string, tags []tagParam, dryRun bool)
 			return invalidParameterValue("Tag keys starting with 'aws:' are reserved for internal use")
 		}
 	}
-	return b.update(dryRun, func(tx *store.Tx) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		for _, id := range resourceIDs {
 			err := editTags(tx, id, func(current map[string]string) error {
 				if len(tags) == 0 {
@@ -189,9 +190,9 @@ func (r *tagRow) filterValues(name string) ([]string, bool) {
 	return nil, false
 }
 
-func (b *Backend) describeTags(filters []filterParam, maxResults *int32, token *string, dryRun bool) ([]*tagRow, string, error) {
+func (b *Backend) describeTags(ctx context.Context, filters []filterParam, maxResults *int32, token *string, dryRun bool) ([]*tagRow, string, error) {
 	var rows []*tagRow
-	err := b.view(dryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, dryRun, func(tx *store.Tx) error {
 		resources, err := b.allTagged(tx)
 		if err != nil {
 			return err

@@ -87,7 +87,7 @@ func (b *Backend) createVpc(ctx context.Context, req createVpcRequest, dryRun bo
 	acl := newDefaultNetworkACL(ctx, vpc.ID)
 	vpc.MainRouteTableID, vpc.DefaultSecurityGroupID, vpc.DefaultNetworkACLID = mainTable.ID, group.ID, acl.ID
 
-	err = b.update(dryRun, func(tx *store.Tx) error {
+	err = b.update(ctx, dryRun, func(tx *store.Tx) error {
 		if err := tx.Put(tableVpcs, vpc.ID, vpc); err != nil {
 			return err
 		}
@@ -106,8 +106,8 @@ func (b *Backend) createVpc(ctx context.Context, req createVpcRequest, dryRun bo
 }
 
 // deleteVpc deletes a VPC that holds nothing but what CreateVpc made.
-func (b *Backend) deleteVpc(vpcID string, dryRun bool) error {
-	return b.update(dryRun, func(tx *store.Tx) error {
+func (b *Backend) deleteVpc(ctx context.Context, vpcID string, dryRun bool) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		vpc, err := getResource[Vpc](tx, kindVpc, vpcID)
 		if err != nil {
 			return err
@@ -171,8 +171,8 @@ func (b *Backend) deleteVpc(vpcID string, dryRun bool) error {
 }
 
 // modifyVpcAttribute sets one attribute, as AWS allows one per call.
-func (b *Backend) modifyVpcAttribute(vpcID, attribute string, value bool, dryRun bool) error {
-	return b.update(dryRun, func(tx *store.Tx) error {
+func (b *Backend) modifyVpcAttribute(ctx context.Context, vpcID, attribute string, value bool, dryRun bool) error {
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		vpc, err := getResource[Vpc](tx, kindVpc, vpcID)
 		if err != nil {
 			return err

@@ -25,7 +25,7 @@ var accountSettingDefaults = map[string]string{
 	"fargateEventWindows":             "disabled",
 }
 
-func (s *State) rootARN() string { return "arn:aws:iam::" + s.account + ":root" }
+func (s *State) rootARN() string { return s.tx.Scope().Global().ARN("iam", "root") }
 
 func validateSettingName(name string) error {
 	if name == "" {

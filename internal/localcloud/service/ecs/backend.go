@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -49,30 +48,40 @@ func New(st *store.Store) *Backend {
 // plane's controllers both go through it, so the rules live in one place.
 type State struct {
 	tx       *store.Tx
-	region   string
-	account  string
 	now      time.Time
 	writable bool
 }
 
 func (b *Backend) newState(ctx context.Context, tx *store.Tx, writable bool) *State {
-	call := protocol.CallFrom(ctx)
-	return &State{tx: tx, region: call.Region, account: call.AccountID, now: b.now().UTC().Truncate(time.Millisecond), writable: writable}
+	return &State{tx: tx, now: b.now().UTC().Truncate(time.Millisecond), writable: writable}
 }
 
 // View runs fn in one read transaction.
 func (b *Backend) View(ctx context.Context, fn func(s *State) error) error {
-	return b.store.View(func(tx *store.Tx) error { return fn(b.newState(ctx, tx, false)) })
+	return b.store.View(ctx, func(tx *store.Tx) error { return fn(b.newState(ctx, tx, false)) })
 }
 
 // Update runs fn in one write transaction; fn's error aborts every write.
 func (b *Backend) Update(ctx context.Context, fn func(s *State) error) error {
-	return b.store.Update(func(tx *store.Tx) error { return fn(b.newState(ctx, tx, true)) })
+	return b.store.Update(ctx, func(tx *store.Tx) error { return fn(b.newState(ctx, tx, true)) })
 }
 
-// arn builds an ECS ARN in the caller's region and account.
-func (s *State) arn(resource string) string {
-	return store.ARN("ecs", s.region, s.account, resource)
+// arn builds an ECS ARN in the transaction's region and account.
+func (s *State) arn(resource string) string { return s.tx.ARN("ecs", resource) }
+
+// Scope is the account and region this state belongs to.
+func (s *State) Scope() store.Scope { return s.tx.Scope() }
+
+// foreign reports whether any of refs is an ARN of another account or
+// region: it names nothing in this state, even when a resource here has
+// the same name.
+func (s *State) foreign(refs ...string) bool {
+	for _, ref := range refs {
+		if scope, ok := store.ScopeOfARN(ref); ok && scope != s.tx.Scope() {
+			return true
+		}
+	}
+	return false
 }
 
 // nameFromRef returns the name a reference means: the part after

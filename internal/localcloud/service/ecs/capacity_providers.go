@@ -29,6 +29,9 @@ func (s *State) builtinProvider(name string) *CapacityProvider {
 // CapacityProvider returns the provider a name or ARN means (the built-in
 // FARGATE ones included), nil when there is none.
 func (s *State) CapacityProvider(nameOrARN string) (*CapacityProvider, error) {
+	if s.foreign(nameOrARN) {
+		return nil, nil
+	}
 	name := nameFromRef(nameOrARN, "capacity-provider")
 	if isFargateProvider(name) {
 		return s.builtinProvider(name), nil

@@ -28,6 +28,9 @@ func (s *State) Cluster(nameOrARN string) (*Cluster, error) {
 	if nameOrARN == "" {
 		nameOrARN = "default"
 	}
+	if s.foreign(nameOrARN) {
+		return nil, nil
+	}
 	return store.Get[Cluster](s.tx, tableClusters, nameFromRef(nameOrARN, "cluster"))
 }
 

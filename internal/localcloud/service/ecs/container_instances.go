@@ -33,6 +33,9 @@ func (s *State) ContainerInstances(clusterARN string) ([]*ContainerInstance, err
 // ContainerInstance returns one container instance of a cluster by id or
 // ARN, nil when there is none.
 func (s *State) ContainerInstance(clusterARN, idOrARN string) (*ContainerInstance, error) {
+	if s.foreign(clusterARN, idOrARN) {
+		return nil, nil
+	}
 	return store.Get[ContainerInstance](s.tx, tableContainerInstances, childKey(nameFromRef(clusterARN, "cluster"), idFromRef(idOrARN)))
 }
 

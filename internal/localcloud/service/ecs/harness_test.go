@@ -25,5 +25,5 @@ func start(t *testing.T) *fixture {
 	t.Helper()
 	cloud := localcloudtest.StartControlPlane(t)
 	client := awsecs.NewFromConfig(cloud.Config, func(o *awsecs.Options) { o.RetryMaxAttempts = 1 })
-	return &fixture{backend: cloud.Cloud.ECS, client: client, ctx: context.Background()}
+	return &fixture{backend: cloud.Cloud.ECS, client: client, ctx: localcloudtest.InRegion(context.Background(), "us-east-1")}
 }

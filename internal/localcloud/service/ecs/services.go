@@ -43,6 +43,9 @@ func (s *State) allServices(clusterName string) ([]*Service, error) {
 // Service returns a service of a cluster (by name or ARN) by its name or
 // ARN, nil when absent.
 func (s *State) Service(cluster, nameOrARN string) (*Service, error) {
+	if s.foreign(cluster, nameOrARN) {
+		return nil, nil
+	}
 	name := idFromRef(nameOrARN)
 	return store.Get[Service](s.tx, tableServices, childKey(nameFromRef(cluster, "cluster"), name))
 }
@@ -453,7 +456,7 @@ func (b *Backend) createService(ctx context.Context, in *createServiceInput) (*s
 			HealthCheckGracePeriodSeconds: in.HealthCheckGracePeriodSeconds,
 			SchedulingStrategy:            cmp.Or(in.SchedulingStrategy, "REPLICA"),
 			DeploymentController:          in.DeploymentController,
-			CreatedBy:                     "arn:aws:iam::" + s.account + ":root",
+			CreatedBy:                     s.rootARN(),
 			EnableECSManagedTags:          in.EnableECSManagedTags,
 			PropagateTags:                 cmp.Or(in.PropagateTags, "NONE"),
 			EnableExecuteCommand:          in.EnableExecuteCommand,

@@ -26,6 +26,9 @@ type familyRecord struct {
 // "family:revision" names one revision (whatever its status); a bare family
 // means its latest ACTIVE revision. nil when there is none.
 func (s *State) TaskDefinition(ref string) (*TaskDefinition, error) {
+	if s.foreign(ref) {
+		return nil, nil
+	}
 	ref = nameFromRef(ref, "task-definition")
 	family, revText, hasRevision := strings.Cut(ref, ":")
 	if hasRevision {
@@ -375,7 +378,7 @@ func (b *Backend) registerTaskDefinition(ctx context.Context, in *registerTaskDe
 		def.Revision = family.LastRevision
 		def.TaskDefinitionArn = s.arn("task-definition/" + in.Family + ":" + strconv.Itoa(int(def.Revision)))
 		def.RegisteredAt = awsjsonTime(s.now)
-		def.RegisteredBy = "arn:aws:iam::" + s.account + ":root"
+		def.RegisteredBy = s.rootARN()
 		if err := s.tx.Put(tableFamilies, in.Family, family); err != nil {
 			return err
 		}

@@ -54,6 +54,9 @@ func (s *State) Tasks(clusterARN string) ([]*Task, error) {
 // Task returns one task of a cluster by id or ARN, nil when there is none
 // (or it stopped too long ago).
 func (s *State) Task(clusterARN, idOrARN string) (*Task, error) {
+	if s.foreign(clusterARN, idOrARN) {
+		return nil, nil
+	}
 	t, err := store.Get[Task](s.tx, tableTasks, childKey(nameFromRef(clusterARN, "cluster"), idFromRef(idOrARN)))
 	if err != nil || t == nil || s.expired(t) {
 		return nil, err

@@ -193,7 +193,7 @@ func TestRunAndStopTask(t *testing.T) {
 func TestStateAPI(t *testing.T) {
 	f := start(t)
 	f.stack(t)
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	ci := f.registerInstance(t, "i-0aaa")
 
 	var taskARN string

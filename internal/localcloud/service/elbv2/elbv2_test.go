@@ -43,7 +43,7 @@ func TestLoadBalancerLifecycle(t *testing.T) {
 	if !regexp.MustCompile(`^arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/web/[0-9a-f]{16}$`).MatchString(*lb.LoadBalancerArn) {
 		t.Errorf("ARN %s", *lb.LoadBalancerArn)
 	}
-	if !regexp.MustCompile(`^web-\d{10}\.elb\.localhost$`).MatchString(*lb.DNSName) {
+	if !regexp.MustCompile(`^web-\d{10}\.us-east-1\.elb\.localhost$`).MatchString(*lb.DNSName) {
 		t.Errorf("DNS name %s", *lb.DNSName)
 	}
 	if lb.State.Code != types.LoadBalancerStateEnumActive || lb.Scheme != types.LoadBalancerSchemeEnumInternetFacing ||

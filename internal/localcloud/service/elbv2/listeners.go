@@ -45,7 +45,7 @@ func checkListenerProtocol(l *Listener) error {
 
 // CreateListener adds a listener to a load balancer; the same call repeated
 // with identical settings returns the existing listener.
-func (b *Backend) CreateListener(_ context.Context, req ListenerRequest) (*Listener, error) {
+func (b *Backend) CreateListener(ctx context.Context, req ListenerRequest) (*Listener, error) {
 	if err := required("loadBalancerArn", req.LoadBalancerARN != ""); err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func (b *Backend) CreateListener(_ context.Context, req ListenerRequest) (*Liste
 		return nil, err
 	}
 	var out *Listener
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		lb, err := getFound[LoadBalancer](tx, tableLoadBalancers, req.LoadBalancerARN, loadBalancerNotFound)
 		if err != nil {
 			return err
@@ -122,9 +122,9 @@ func ruleARN(listenerARN string) string {
 }
 
 // Listeners returns the listeners of a load balancer, or those named.
-func (b *Backend) Listeners(_ context.Context, loadBalancerARN string, arns []string) ([]*Listener, error) {
+func (b *Backend) Listeners(ctx context.Context, loadBalancerARN string, arns []string) ([]*Listener, error) {
 	var out []*Listener
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		if loadBalancerARN != "" && len(arns) > 0 {
 			return validationError("Listener ARNs and a load balancer ARN cannot be specified at the same time")
 		}
@@ -161,14 +161,14 @@ func (b *Backend) Listeners(_ context.Context, loadBalancerARN string, arns []st
 
 // ModifyListener changes a listener's port, protocol, certificates or
 // default actions.
-func (b *Backend) ModifyListener(_ context.Context, arn string, req ListenerRequest) (*Listener, error) {
+func (b *Backend) ModifyListener(ctx context.Context, arn string, req ListenerRequest) (*Listener, error) {
 	if req.Port != nil {
 		if err := checkPort(*req.Port); err != nil {
 			return nil, err
 		}
 	}
 	var out *Listener
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		l, err := getFound[Listener](tx, tableListeners, arn, listenerNotFound)
 		if err != nil {
 			return err
@@ -220,8 +220,8 @@ func (b *Backend) ModifyListener(_ context.Context, arn string, req ListenerRequ
 }
 
 // DeleteListener deletes a listener and its rules.
-func (b *Backend) DeleteListener(_ context.Context, arn string) error {
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) DeleteListener(ctx context.Context, arn string) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		if _, err := getFound[Listener](tx, tableListeners, arn, listenerNotFound); err != nil {
 			return err
 		}

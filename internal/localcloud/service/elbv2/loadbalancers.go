@@ -107,7 +107,8 @@ type CreateLoadBalancerRequest struct {
 // resolveZones maps subnets to zones: through EC2 when a resolver is wired,
 // else in listed order. An ALB needs two subnets in distinct zones.
 func (b *Backend) resolveZones(ctx context.Context, subnets []string) ([]ZoneMapping, string, error) {
-	region := protocol.CallFrom(ctx).Region
+	scope, _ := store.ScopeFrom(ctx)
+	region := scope.Region
 	if len(subnets) == 0 {
 		return nil, "", validationError("At least two subnets in two different Availability Zones must be specified")
 	}
@@ -183,12 +184,9 @@ func (b *Backend) CreateLoadBalancer(ctx context.Context, req CreateLoadBalancer
 	if err != nil {
 		return nil, err
 	}
-	call := protocol.CallFrom(ctx)
 	id := store.RandomHex(16)
 	lb := &LoadBalancer{
-		ARN:                   store.ARN("elasticloadbalancing", call.Region, call.AccountID, "loadbalancer/app/"+req.Name+"/"+id),
 		Name:                  req.Name,
-		DNSName:               dnsName(req.Name, req.Scheme),
 		CanonicalHostedZoneID: canonicalHostedZoneID,
 		Scheme:                req.Scheme,
 		Type:                  req.Type,
@@ -201,7 +199,7 @@ func (b *Backend) CreateLoadBalancer(ctx context.Context, req CreateLoadBalancer
 		Attributes:            defaultLoadBalancerAttributes(),
 		Tags:                  append([]Tag{}, req.Tags...),
 	}
-	err = b.store.Update(func(tx *store.Tx) error {
+	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		all, err := store.List[LoadBalancer](tx, tableLoadBalancers)
 		if err != nil {
 			return err
@@ -217,6 +215,8 @@ func (b *Backend) CreateLoadBalancer(ctx context.Context, req CreateLoadBalancer
 			}
 			return protocol.Errorf(codeDuplicateLoadBalancerName, "A load balancer with the same name '%s' exists, but with different settings", req.Name)
 		}
+		lb.ARN = tx.ARN("elasticloadbalancing", "loadbalancer/app/"+req.Name+"/"+id)
+		lb.DNSName = dnsName(req.Name, req.Scheme, tx.Scope().Region)
 		return tx.Put(tableLoadBalancers, lb.ARN, lb)
 	})
 	if err != nil {
@@ -233,11 +233,12 @@ func subnetIDs(zones []ZoneMapping) []string {
 	return ids
 }
 
-// dnsName is "<name>-<10 digits>.elb.localhost", prefixed "internal-" for
-// internal load balancers, the shape of AWS's names under a loopback domain.
-func dnsName(name, scheme string) string {
+// dnsName is "<name>-<10 digits>.<region>.elb.localhost", prefixed
+// "internal-" for internal load balancers, the shape of AWS's names under a
+// loopback domain.
+func dnsName(name, scheme, region string) string {
 	n, _ := rand.Int(rand.Reader, big.NewInt(9_000_000_000))
-	host := fmt.Sprintf("%s-%d%s", name, n.Int64()+1_000_000_000, dnsSuffix)
+	host := fmt.Sprintf("%s-%d.%s%s", name, n.Int64()+1_000_000_000, region, dnsSuffix)
 	if scheme == "internal" {
 		host = "internal-" + host
 	}
@@ -246,9 +247,9 @@ func dnsName(name, scheme string) string {
 
 // LoadBalancers returns load balancers by ARN or name, or all of them; any
 // unknown one fails the call with LoadBalancerNotFound.
-func (b *Backend) LoadBalancers(_ context.Context, arns, names []string) ([]*LoadBalancer, error) {
+func (b *Backend) LoadBalancers(ctx context.Context, arns, names []string) ([]*LoadBalancer, error) {
 	var out []*LoadBalancer
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		all, err := store.List[LoadBalancer](tx, tableLoadBalancers)
 		if err != nil {
 			return err
@@ -283,8 +284,8 @@ func (b *Backend) LoadBalancers(_ context.Context, arns, names []string) ([]*Loa
 
 // DeleteLoadBalancer deletes a load balancer with its listeners and rules.
 // Deleting one that is already gone succeeds, as in AWS.
-func (b *Backend) DeleteLoadBalancer(_ context.Context, arn string) error {
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) DeleteLoadBalancer(ctx context.Context, arn string) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		lb, err := store.Get[LoadBalancer](tx, tableLoadBalancers, arn)
 		if err != nil || lb == nil {
 			return err
@@ -308,9 +309,9 @@ func (b *Backend) DeleteLoadBalancer(_ context.Context, arn string) error {
 }
 
 // updateLoadBalancer is an atomic read-modify-write of one load balancer.
-func (b *Backend) updateLoadBalancer(arn string, fn func(lb *LoadBalancer) error) (*LoadBalancer, error) {
+func (b *Backend) updateLoadBalancer(ctx context.Context, arn string, fn func(lb *LoadBalancer) error) (*LoadBalancer, error) {
 	var out *LoadBalancer
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		lb, err := getFound[LoadBalancer](tx, tableLoadBalancers, arn, loadBalancerNotFound)
 		if err != nil {
 			return err
@@ -325,13 +326,13 @@ func (b *Backend) updateLoadBalancer(arn string, fn func(lb *LoadBalancer) error
 }
 
 // ModifyLoadBalancerAttributes validates and sets attributes, returning all.
-func (b *Backend) ModifyLoadBalancerAttributes(_ context.Context, arn string, attrs map[string]string) (map[string]string, error) {
+func (b *Backend) ModifyLoadBalancerAttributes(ctx context.Context, arn string, attrs map[string]string) (map[string]string, error) {
 	for key, value := range attrs {
 		if err := checkLoadBalancerAttribute(key, value); err != nil {
 			return nil, err
 		}
 	}
-	lb, err := b.updateLoadBalancer(arn, func(lb *LoadBalancer) error {
+	lb, err := b.updateLoadBalancer(ctx, arn, func(lb *LoadBalancer) error {
 		maps.Copy(lb.Attributes, attrs)
 		return nil
 	})
@@ -342,13 +343,13 @@ func (b *Backend) ModifyLoadBalancerAttributes(_ context.Context, arn string, at
 }
 
 // SetSecurityGroups replaces a load balancer's security groups.
-func (b *Backend) SetSecurityGroups(_ context.Context, arn string, groups []string) (*LoadBalancer, error) {
+func (b *Backend) SetSecurityGroups(ctx context.Context, arn string, groups []string) (*LoadBalancer, error) {
 	for i, g := range groups {
 		if slices.Contains(groups[:i], g) {
 			return nil, protocol.Errorf("InvalidSecurityGroup", "Security group '%s' is specified more than once", g)
 		}
 	}
-	return b.updateLoadBalancer(arn, func(lb *LoadBalancer) error {
+	return b.updateLoadBalancer(ctx, arn, func(lb *LoadBalancer) error {
 		lb.SecurityGroups = append([]string{}, groups...)
 		return nil
 	})
@@ -360,7 +361,7 @@ func (b *Backend) SetSubnets(ctx context.Context, arn string, subnets []string) 
 	if err != nil {
 		return nil, err
 	}
-	return b.updateLoadBalancer(arn, func(lb *LoadBalancer) error {
+	return b.updateLoadBalancer(ctx, arn, func(lb *LoadBalancer) error {
 		if vpcID != "" && lb.VpcID != "" && vpcID != lb.VpcID {
 			return protocol.Errorf(codeInvalidSubnet, "The subnets must belong to the load balancer's VPC '%s'", lb.VpcID)
 		}
@@ -370,11 +371,11 @@ func (b *Backend) SetSubnets(ctx context.Context, arn string, subnets []string) 
 }
 
 // SetIPAddressType changes the address family a load balancer serves.
-func (b *Backend) SetIPAddressType(_ context.Context, arn, ipAddressType string) (*LoadBalancer, error) {
+func (b *Backend) SetIPAddressType(ctx context.Context, arn, ipAddressType string) (*LoadBalancer, error) {
 	if !slices.Contains([]string{"ipv4", "dualstack", "dualstack-without-public-ipv4"}, ipAddressType) {
 		return nil, validationError("1 validation error detected: Value '%s' at 'ipAddressType' failed to satisfy constraint: Member must satisfy enum value set: [ipv4, dualstack, dualstack-without-public-ipv4]", ipAddressType)
 	}
-	return b.updateLoadBalancer(arn, func(lb *LoadBalancer) error {
+	return b.updateLoadBalancer(ctx, arn, func(lb *LoadBalancer) error {
 		lb.IPAddressType = ipAddressType
 		return nil
 	})

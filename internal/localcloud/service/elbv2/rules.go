@@ -34,7 +34,7 @@ func defaultRule(l *Listener) *Rule {
 }
 
 // CreateRule adds a rule to a listener.
-func (b *Backend) CreateRule(_ context.Context, req RuleRequest) (*Rule, error) {
+func (b *Backend) CreateRule(ctx context.Context, req RuleRequest) (*Rule, error) {
 	if err := required("listenerArn", req.ListenerARN != ""); err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (b *Backend) CreateRule(_ context.Context, req RuleRequest) (*Rule, error) 
 		return nil, err
 	}
 	var out *Rule
-	err = b.store.Update(func(tx *store.Tx) error {
+	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		l, err := getFound[Listener](tx, tableListeners, req.ListenerARN, listenerNotFound)
 		if err != nil {
 			return err
@@ -87,9 +87,9 @@ func (b *Backend) CreateRule(_ context.Context, req RuleRequest) (*Rule, error) 
 
 // Rules returns a listener's rules by priority, its default rule last, or
 // the rules named (default rules included).
-func (b *Backend) Rules(_ context.Context, listenerARN string, arns []string) ([]*Rule, error) {
+func (b *Backend) Rules(ctx context.Context, listenerARN string, arns []string) ([]*Rule, error) {
 	var out []*Rule
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		if listenerARN != "" && len(arns) > 0 {
 			return validationError("Rule ARNs and a listener ARN cannot be specified at the same time")
 		}
@@ -146,9 +146,9 @@ func findRule(tx *store.Tx, arn string) (*Rule, error) {
 
 // ModifyRule replaces a rule's conditions or actions. The default rule's
 // actions are its listener's default actions.
-func (b *Backend) ModifyRule(_ context.Context, arn string, req RuleRequest) (*Rule, error) {
+func (b *Backend) ModifyRule(ctx context.Context, arn string, req RuleRequest) (*Rule, error) {
 	var out *Rule
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		r, err := findRule(tx, arn)
 		if err != nil {
 			return err
@@ -198,8 +198,8 @@ func (b *Backend) ModifyRule(_ context.Context, arn string, req RuleRequest) (*R
 }
 
 // DeleteRule deletes a rule; the default rule cannot be deleted.
-func (b *Backend) DeleteRule(_ context.Context, arn string) error {
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) DeleteRule(ctx context.Context, arn string) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		r, err := findRule(tx, arn)
 		if err != nil {
 			return err
@@ -213,7 +213,7 @@ func (b *Backend) DeleteRule(_ context.Context, arn string) error {
 
 // SetRulePriorities renumbers rules at once: the result must leave every
 // listener's priorities unique.
-func (b *Backend) SetRulePriorities(_ context.Context, priorities map[string]int) ([]*Rule, error) {
+func (b *Backend) SetRulePriorities(ctx context.Context, priorities map[string]int) ([]*Rule, error) {
 	if len(priorities) == 0 {
 		return nil, validationError("1 validation error detected: Value null at 'rulePriorities' failed to satisfy constraint: Member must not be null")
 	}
@@ -223,7 +223,7 @@ func (b *Backend) SetRulePriorities(_ context.Context, priorities map[string]int
 		}
 	}
 	var out []*Rule
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		all, err := store.List[Rule](tx, tableRules)
 		if err != nil {
 			return err

@@ -81,9 +81,9 @@ type HealthCheck struct {
 }
 
 // Snapshot reads the routing state in one transaction.
-func (b *Backend) Snapshot(_ context.Context) (*Snapshot, error) {
+func (b *Backend) Snapshot(ctx context.Context) (*Snapshot, error) {
 	snap := &Snapshot{}
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		lbs, err := store.List[LoadBalancer](tx, tableLoadBalancers)
 		if err != nil {
 			return err

@@ -46,14 +46,14 @@ func taggedResource(tx *store.Tx, arn string) ([]Tag, func([]Tag) error, error) 
 }
 
 // AddTags adds or overwrites tags on each resource, all or none.
-func (b *Backend) AddTags(_ context.Context, arns []string, tags []Tag) error {
+func (b *Backend) AddTags(ctx context.Context, arns []string, tags []Tag) error {
 	if len(arns) == 0 || len(tags) == 0 {
 		return validationError("Resource ARNs and tags must be specified")
 	}
 	if err := validateTags(tags); err != nil {
 		return err
 	}
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		for _, arn := range arns {
 			current, put, err := taggedResource(tx, arn)
 			if err != nil {
@@ -72,11 +72,11 @@ func (b *Backend) AddTags(_ context.Context, arns []string, tags []Tag) error {
 }
 
 // RemoveTags removes tag keys from each resource.
-func (b *Backend) RemoveTags(_ context.Context, arns []string, keys []string) error {
+func (b *Backend) RemoveTags(ctx context.Context, arns []string, keys []string) error {
 	if len(arns) == 0 || len(keys) == 0 {
 		return validationError("Resource ARNs and tag keys must be specified")
 	}
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		for _, arn := range arns {
 			current, put, err := taggedResource(tx, arn)
 			if err != nil {
@@ -91,7 +91,7 @@ func (b *Backend) RemoveTags(_ context.Context, arns []string, keys []string) er
 }
 
 // Tags returns each resource's tags, in the order asked.
-func (b *Backend) Tags(_ context.Context, arns []string) (map[string][]Tag, error) {
+func (b *Backend) Tags(ctx context.Context, arns []string) (map[string][]Tag, error) {
 	if len(arns) == 0 {
 		return nil, validationError("1 validation error detected: Value null at 'resourceArns' failed to satisfy constraint: Member must not be null")
 	}
@@ -99,7 +99,7 @@ func (b *Backend) Tags(_ context.Context, arns []string) (map[string][]Tag, erro
 		return nil, validationError("At most 20 resource ARNs can be specified")
 	}
 	out := map[string][]Tag{}
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		for _, arn := range arns {
 			tags, _, err := taggedResource(tx, arn)
 			if err != nil {

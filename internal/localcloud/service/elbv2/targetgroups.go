@@ -228,9 +228,7 @@ func (b *Backend) CreateTargetGroup(ctx context.Context, req TargetGroupRequest)
 	if err := applyHealthCheck(&hc, req); err != nil {
 		return nil, err
 	}
-	call := protocol.CallFrom(ctx)
 	tg := &TargetGroup{
-		ARN:             store.ARN("elasticloadbalancing", call.Region, call.AccountID, "targetgroup/"+req.Name+"/"+store.RandomHex(16)),
 		Name:            req.Name,
 		Protocol:        req.Protocol,
 		ProtocolVersion: req.ProtocolVersion,
@@ -244,7 +242,7 @@ func (b *Backend) CreateTargetGroup(ctx context.Context, req TargetGroupRequest)
 		Tags:            append([]Tag{}, req.Tags...),
 		Targets:         []Registration{},
 	}
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		all, err := store.List[TargetGroup](tx, tableTargetGroups)
 		if err != nil {
 			return err
@@ -260,6 +258,7 @@ func (b *Backend) CreateTargetGroup(ctx context.Context, req TargetGroupRequest)
 			}
 			return protocol.Errorf(codeDuplicateTargetGroupName, "A target group with the same name '%s' exists, but with different settings", req.Name)
 		}
+		tg.ARN = tx.ARN("elasticloadbalancing", "targetgroup/"+req.Name+"/"+store.RandomHex(16))
 		return tx.Put(tableTargetGroups, tg.ARN, tg)
 	})
 	if err != nil {
@@ -270,10 +269,10 @@ func (b *Backend) CreateTargetGroup(ctx context.Context, req TargetGroupRequest)
 
 // TargetGroups returns target groups by ARN, by name, or of a load balancer
 // (those its listeners and rules forward to), or all of them.
-func (b *Backend) TargetGroups(_ context.Context, loadBalancerARN string, arns, names []string) ([]*TargetGroup, map[string][]string, error) {
+func (b *Backend) TargetGroups(ctx context.Context, loadBalancerARN string, arns, names []string) ([]*TargetGroup, map[string][]string, error) {
 	var out []*TargetGroup
 	var users map[string][]string
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		if (loadBalancerARN != "" && (len(arns) > 0 || len(names) > 0)) || (len(arns) > 0 && len(names) > 0) {
 			return validationError("Target group ARNs, names and a load balancer ARN cannot be specified at the same time")
 		}
@@ -376,9 +375,9 @@ func forwardTargets(actions []Action) []string {
 }
 
 // updateTargetGroup is an atomic read-modify-write of one target group.
-func (b *Backend) updateTargetGroup(arn string, fn func(tx *store.Tx, tg *TargetGroup) error) (*TargetGroup, error) {
+func (b *Backend) updateTargetGroup(ctx context.Context, arn string, fn func(tx *store.Tx, tg *TargetGroup) error) (*TargetGroup, error) {
 	var out *TargetGroup
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		tg, err := getFound[TargetGroup](tx, tableTargetGroups, arn, targetGroupNotFound)
 		if err != nil {
 			return err
@@ -393,16 +392,16 @@ func (b *Backend) updateTargetGroup(arn string, fn func(tx *store.Tx, tg *Target
 }
 
 // ModifyTargetGroup changes a target group's health check.
-func (b *Backend) ModifyTargetGroup(_ context.Context, arn string, req TargetGroupRequest) (*TargetGroup, error) {
-	return b.updateTargetGroup(arn, func(_ *store.Tx, tg *TargetGroup) error {
+func (b *Backend) ModifyTargetGroup(ctx context.Context, arn string, req TargetGroupRequest) (*TargetGroup, error) {
+	return b.updateTargetGroup(ctx, arn, func(_ *store.Tx, tg *TargetGroup) error {
 		return applyHealthCheck(&tg.HealthCheck, req)
 	})
 }
 
 // DeleteTargetGroup deletes a target group no listener or rule forwards to.
 // Deleting one that is already gone succeeds.
-func (b *Backend) DeleteTargetGroup(_ context.Context, arn string) error {
-	return internalError(b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) DeleteTargetGroup(ctx context.Context, arn string) error {
+	return internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		tg, err := store.Get[TargetGroup](tx, tableTargetGroups, arn)
 		if err != nil || tg == nil {
 			return err
@@ -419,8 +418,8 @@ func (b *Backend) DeleteTargetGroup(_ context.Context, arn string) error {
 }
 
 // ModifyTargetGroupAttributes validates and sets attributes, returning all.
-func (b *Backend) ModifyTargetGroupAttributes(_ context.Context, arn string, attrs map[string]string) (map[string]string, error) {
-	tg, err := b.updateTargetGroup(arn, func(_ *store.Tx, tg *TargetGroup) error {
+func (b *Backend) ModifyTargetGroupAttributes(ctx context.Context, arn string, attrs map[string]string) (map[string]string, error) {
+	tg, err := b.updateTargetGroup(ctx, arn, func(_ *store.Tx, tg *TargetGroup) error {
 		merged := maps.Clone(tg.Attributes)
 		maps.Copy(merged, attrs)
 		for key, value := range attrs {

@@ -77,12 +77,12 @@ func pruneDrained(tg *TargetGroup, now time.Time) {
 
 // RegisterTargets registers targets with a group. Registering a target that
 // is draining brings it back with its last known health.
-func (b *Backend) RegisterTargets(_ context.Context, targetGroupARN string, targets []Target) error {
+func (b *Backend) RegisterTargets(ctx context.Context, targetGroupARN string, targets []Target) error {
 	if len(targets) == 0 {
 		return validationError("1 validation error detected: Value null at 'targets' failed to satisfy constraint: Member must not be null")
 	}
 	now := b.now()
-	_, err := b.updateTargetGroup(targetGroupARN, func(_ *store.Tx, tg *TargetGroup) error {
+	_, err := b.updateTargetGroup(ctx, targetGroupARN, func(_ *store.Tx, tg *TargetGroup) error {
 		pruneDrained(tg, now)
 		for _, t := range targets {
 			t, err := resolveTarget(tg, t)
@@ -103,12 +103,12 @@ func (b *Backend) RegisterTargets(_ context.Context, targetGroupARN string, targ
 
 // DeregisterTargets starts draining targets; they are gone once the group's
 // deregistration delay has passed. Unknown targets are ignored.
-func (b *Backend) DeregisterTargets(_ context.Context, targetGroupARN string, targets []Target) error {
+func (b *Backend) DeregisterTargets(ctx context.Context, targetGroupARN string, targets []Target) error {
 	if len(targets) == 0 {
 		return validationError("1 validation error detected: Value null at 'targets' failed to satisfy constraint: Member must not be null")
 	}
 	now := b.now().UTC()
-	_, err := b.updateTargetGroup(targetGroupARN, func(_ *store.Tx, tg *TargetGroup) error {
+	_, err := b.updateTargetGroup(ctx, targetGroupARN, func(_ *store.Tx, tg *TargetGroup) error {
 		pruneDrained(tg, now)
 		for _, t := range targets {
 			t, err := resolveTarget(tg, t)
@@ -130,8 +130,8 @@ func (b *Backend) DeregisterTargets(_ context.Context, targetGroupARN string, ta
 
 // SetTargetHealth records the health the data plane observed for a target.
 // A target that is not registered (any more) is ignored.
-func (b *Backend) SetTargetHealth(_ context.Context, targetGroupARN string, target Target, state, reason, description string) error {
-	err := b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) SetTargetHealth(ctx context.Context, targetGroupARN string, target Target, state, reason, description string) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		tg, err := store.Get[TargetGroup](tx, tableTargetGroups, targetGroupARN)
 		if err != nil || tg == nil {
 			return err
@@ -156,10 +156,10 @@ func (b *Backend) SetTargetHealth(_ context.Context, targetGroupARN string, targ
 
 // TargetHealth describes the health of a group's targets, or of the named
 // ones (unregistered ones as unused / Target.NotRegistered).
-func (b *Backend) TargetHealth(_ context.Context, targetGroupARN string, targets []Target) ([]TargetHealth, error) {
+func (b *Backend) TargetHealth(ctx context.Context, targetGroupARN string, targets []Target) ([]TargetHealth, error) {
 	now := b.now()
 	var out []TargetHealth
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		tg, err := getFound[TargetGroup](tx, tableTargetGroups, targetGroupARN, targetGroupNotFound)
 		if err != nil {
 			return err

@@ -35,7 +35,9 @@ type Backend struct {
 
 // New returns the service's backend over st.
 func New(st *store.Store) *Backend {
-	return &Backend{store: st, now: time.Now}
+	// IAM is global: its users, roles and policies are the account's, the
+	// same whichever region a call was signed for.
+	return &Backend{store: st.Global(), now: time.Now}
 }
 
 // Service returns IAM's operation table for the router.
@@ -164,10 +166,15 @@ func removeTags(existing []Tag, keys []string) []Tag {
 	return out
 }
 
-func accountOf(ctx context.Context) string { return protocol.CallFrom(ctx).AccountID }
+// accountOf is the account of the call's scope (the transactions that
+// precede it have failed already when there is none).
+func accountOf(ctx context.Context) string {
+	scope, _ := store.ScopeFrom(ctx)
+	return scope.Account
+}
 
 func iamARN(account, kind, path, name string) string {
-	return "arn:aws:iam::" + account + ":" + kind + path + name
+	return store.Scope{Account: account}.ARN("iam", kind+path+name)
 }
 
 // newUniqueID returns an IAM unique id: a four-letter prefix that names the

@@ -70,7 +70,7 @@ func TestAWSCLIGetRole(t *testing.T) {
 // moto_server and the local cloud and compares the outcome of every step.
 func TestMatchesMoto(t *testing.T) {
 	lifecycle := func(t *testing.T, c *iam.Client) []string {
-		ctx := context.Background()
+		ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 		trust := aws.String(trustECSTasks)
 		steps := []func() error{
 			func() error {

@@ -39,7 +39,7 @@ func must[T any](v T, err error) func(*testing.T) T {
 }
 
 func TestRoleAndInstanceProfileLifecycle(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c := newClient(t)
 
 	created := must(c.CreateRole(ctx, &iam.CreateRoleInput{
@@ -131,7 +131,7 @@ func TestRoleAndInstanceProfileLifecycle(t *testing.T) {
 }
 
 func TestCreateRoleValidation(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c := newClient(t)
 	tests := []struct {
 		name string
@@ -161,7 +161,7 @@ func TestCreateRoleValidation(t *testing.T) {
 }
 
 func TestListRolesPaginates(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c := newClient(t)
 	for _, name := range []string{"e", "a", "d", "c", "b"} {
 		must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trustECSTasks)}))(t)
@@ -180,7 +180,7 @@ func TestListRolesPaginates(t *testing.T) {
 }
 
 func TestManagedPolicyVersions(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c := newClient(t)
 	created := must(c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("logs"), PolicyDocument: aws.String(allowLogs)}))(t)
 	arn := created.Policy.Arn
@@ -236,7 +236,7 @@ func TestManagedPolicyVersions(t *testing.T) {
 }
 
 func TestServiceLinkedRoles(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c := newClient(t)
 	tests := []struct{ service, role string }{
 		{"ecs.amazonaws.com", "AWSServiceRoleForECS"},
@@ -259,7 +259,7 @@ func TestServiceLinkedRoles(t *testing.T) {
 }
 
 func TestTagsAndGetUser(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c := newClient(t)
 	must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trustECSTasks)}))(t)
 	must(c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("r"), Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("1")}, {Key: aws.String("b"), Value: aws.String("2")}}}))(t)

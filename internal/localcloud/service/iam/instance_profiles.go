@@ -30,7 +30,7 @@ func (p *InstanceProfile) ARN(account string) string {
 // IamInstanceProfile.
 func (b *Backend) GetInstanceProfile(ctx context.Context, nameOrARN string) (*InstanceProfile, error) {
 	var profile *InstanceProfile
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		profile, err = getInstanceProfile(tx, nameFromARN(nameOrARN, ":instance-profile/"))
 		return err
@@ -56,8 +56,8 @@ func putInstanceProfile(tx *store.Tx, p *InstanceProfile) error {
 	return tx.Put(tableInstanceProfiles, strings.ToLower(p.Name), p)
 }
 
-func (b *Backend) updateInstanceProfileTx(name string, change func(tx *store.Tx, p *InstanceProfile) error) error {
-	return b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) updateInstanceProfileTx(ctx context.Context, name string, change func(tx *store.Tx, p *InstanceProfile) error) error {
+	return b.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := getInstanceProfile(tx, name)
 		if err != nil {
 			return err
@@ -155,7 +155,7 @@ func (b *Backend) createInstanceProfile(ctx context.Context, in *createInstanceP
 		Tags:       in.Tags,
 	}
 	out := &instanceProfileOutput{}
-	err = b.store.Update(func(tx *store.Tx) error {
+	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		existing, err := store.Get[InstanceProfile](tx, tableInstanceProfiles, strings.ToLower(profile.Name))
 		if err != nil {
 			return err
@@ -178,7 +178,7 @@ type instanceProfileNameInput struct {
 
 func (b *Backend) getInstanceProfile(ctx context.Context, in *instanceProfileNameInput) (*instanceProfileOutput, error) {
 	out := &instanceProfileOutput{}
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := getInstanceProfile(tx, in.InstanceProfileName)
 		if err != nil {
 			return err
@@ -222,7 +222,7 @@ func (b *Backend) pageInstanceProfiles(ctx context.Context, in *listInstanceProf
 		return nil, err
 	}
 	out := &instanceProfilesOutput{InstanceProfiles: listOf([]instanceProfileShape{})}
-	err = b.store.View(func(tx *store.Tx) error {
+	err = b.store.View(ctx, func(tx *store.Tx) error {
 		profiles, err := load(tx)
 		if err != nil {
 			return err
@@ -249,8 +249,8 @@ type instanceProfileRoleInput struct {
 	RoleName            string `query:"RoleName"`
 }
 
-func (b *Backend) addRoleToInstanceProfile(_ context.Context, in *instanceProfileRoleInput) (*empty, error) {
-	return nil, b.updateInstanceProfileTx(in.InstanceProfileName, func(tx *store.Tx, p *InstanceProfile) error {
+func (b *Backend) addRoleToInstanceProfile(ctx context.Context, in *instanceProfileRoleInput) (*empty, error) {
+	return nil, b.updateInstanceProfileTx(ctx, in.InstanceProfileName, func(tx *store.Tx, p *InstanceProfile) error {
 		role, err := getRole(tx, in.RoleName)
 		if err != nil {
 			return err
@@ -263,8 +263,8 @@ func (b *Backend) addRoleToInstanceProfile(_ context.Context, in *instanceProfil
 	})
 }
 
-func (b *Backend) removeRoleFromInstanceProfile(_ context.Context, in *instanceProfileRoleInput) (*empty, error) {
-	return nil, b.updateInstanceProfileTx(in.InstanceProfileName, func(tx *store.Tx, p *InstanceProfile) error {
+func (b *Backend) removeRoleFromInstanceProfile(ctx context.Context, in *instanceProfileRoleInput) (*empty, error) {
+	return nil, b.updateInstanceProfileTx(ctx, in.InstanceProfileName, func(tx *store.Tx, p *InstanceProfile) error {
 		if _, err := getRole(tx, in.RoleName); err != nil {
 			return err
 		}
@@ -277,8 +277,8 @@ func (b *Backend) removeRoleFromInstanceProfile(_ context.Context, in *instanceP
 	})
 }
 
-func (b *Backend) deleteInstanceProfile(_ context.Context, in *instanceProfileNameInput) (*empty, error) {
-	return nil, b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) deleteInstanceProfile(ctx context.Context, in *instanceProfileNameInput) (*empty, error) {
+	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := getInstanceProfile(tx, in.InstanceProfileName)
 		if err != nil {
 			return err
@@ -295,8 +295,8 @@ type tagInstanceProfileInput struct {
 	Tags                []Tag  `query:"Tags"`
 }
 
-func (b *Backend) tagInstanceProfile(_ context.Context, in *tagInstanceProfileInput) (*empty, error) {
-	return nil, b.updateInstanceProfileTx(in.InstanceProfileName, func(_ *store.Tx, p *InstanceProfile) error {
+func (b *Backend) tagInstanceProfile(ctx context.Context, in *tagInstanceProfileInput) (*empty, error) {
+	return nil, b.updateInstanceProfileTx(ctx, in.InstanceProfileName, func(_ *store.Tx, p *InstanceProfile) error {
 		tags, err := mergeTags(p.Tags, in.Tags)
 		p.Tags = tags
 		return err
@@ -308,8 +308,8 @@ type untagInstanceProfileInput struct {
 	TagKeys             []string `query:"TagKeys"`
 }
 
-func (b *Backend) untagInstanceProfile(_ context.Context, in *untagInstanceProfileInput) (*empty, error) {
-	return nil, b.updateInstanceProfileTx(in.InstanceProfileName, func(_ *store.Tx, p *InstanceProfile) error {
+func (b *Backend) untagInstanceProfile(ctx context.Context, in *untagInstanceProfileInput) (*empty, error) {
+	return nil, b.updateInstanceProfileTx(ctx, in.InstanceProfileName, func(_ *store.Tx, p *InstanceProfile) error {
 		p.Tags = removeTags(p.Tags, in.TagKeys)
 		return nil
 	})

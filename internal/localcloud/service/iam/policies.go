@@ -105,8 +105,8 @@ func rolesAttachedTo(tx *store.Tx, arn string) ([]*Role, error) {
 	return out, nil
 }
 
-func (b *Backend) updatePolicyTx(arn string, change func(p *ManagedPolicy) error) error {
-	return b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) updatePolicyTx(ctx context.Context, arn string, change func(p *ManagedPolicy) error) error {
+	return b.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := getCustomerPolicy(tx, arn)
 		if err != nil {
 			return err
@@ -227,7 +227,7 @@ func (b *Backend) createPolicy(ctx context.Context, in *createPolicyInput) (*pol
 		Tags:             in.Tags,
 	}
 	out := &policyOutput{}
-	err = b.store.Update(func(tx *store.Tx) error {
+	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		existing, err := store.List[ManagedPolicy](tx, tablePolicies)
 		if err != nil {
 			return err
@@ -254,9 +254,9 @@ type policyARNInput struct {
 	PolicyArn string `query:"PolicyArn"`
 }
 
-func (b *Backend) getPolicy(_ context.Context, in *policyARNInput) (*policyOutput, error) {
+func (b *Backend) getPolicy(ctx context.Context, in *policyARNInput) (*policyOutput, error) {
 	out := &policyOutput{}
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := getPolicy(tx, in.PolicyArn)
 		if err != nil {
 			return err
@@ -271,8 +271,8 @@ func (b *Backend) getPolicy(_ context.Context, in *policyARNInput) (*policyOutpu
 	return out, err
 }
 
-func (b *Backend) deletePolicy(_ context.Context, in *policyARNInput) (*empty, error) {
-	return nil, b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) deletePolicy(ctx context.Context, in *policyARNInput) (*empty, error) {
+	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := getCustomerPolicy(tx, in.PolicyArn)
 		if err != nil {
 			return err
@@ -306,7 +306,7 @@ type listPoliciesOutput struct {
 	Marker      string            `xml:"Marker,omitempty"`
 }
 
-func (b *Backend) listPolicies(_ context.Context, in *listPoliciesInput) (*listPoliciesOutput, error) {
+func (b *Backend) listPolicies(ctx context.Context, in *listPoliciesInput) (*listPoliciesOutput, error) {
 	switch in.Scope {
 	case "", "All", "AWS", "Local":
 	default:
@@ -325,7 +325,7 @@ func (b *Backend) listPolicies(_ context.Context, in *listPoliciesInput) (*listP
 		return nil, err
 	}
 	out := &listPoliciesOutput{Policies: listOf([]policyShape{})}
-	err = b.store.View(func(tx *store.Tx) error {
+	err = b.store.View(ctx, func(tx *store.Tx) error {
 		var candidates []*ManagedPolicy
 		if in.Scope != "Local" {
 			candidates = append(candidates, allAWSManagedPolicies()...)
@@ -375,12 +375,12 @@ type policyVersionOutput struct {
 	PolicyVersion policyVersionShape `xml:"PolicyVersion"`
 }
 
-func (b *Backend) createPolicyVersion(_ context.Context, in *createPolicyVersionInput) (*policyVersionOutput, error) {
+func (b *Backend) createPolicyVersion(ctx context.Context, in *createPolicyVersionInput) (*policyVersionOutput, error) {
 	if err := validatePolicyDocument("policyDocument", in.PolicyDocument, maxManagedPolicyChars); err != nil {
 		return nil, err
 	}
 	out := &policyVersionOutput{}
-	err := b.updatePolicyTx(in.PolicyArn, func(p *ManagedPolicy) error {
+	err := b.updatePolicyTx(ctx, in.PolicyArn, func(p *ManagedPolicy) error {
 		if len(p.Versions) >= maxPolicyVersions {
 			return errLimitExceeded("A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", maxPolicyVersions)
 		}
@@ -407,12 +407,12 @@ func errVersionNotFound(arn, version string) error {
 	return errNoSuchEntity("Policy %s version %s does not exist or is not attachable.", arn, version)
 }
 
-func (b *Backend) getPolicyVersion(_ context.Context, in *policyVersionInput) (*policyVersionOutput, error) {
+func (b *Backend) getPolicyVersion(ctx context.Context, in *policyVersionInput) (*policyVersionOutput, error) {
 	if in.VersionID == "" {
 		return nil, errMissing("versionId")
 	}
 	out := &policyVersionOutput{}
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := getPolicy(tx, in.PolicyArn)
 		if err != nil {
 			return err
@@ -439,13 +439,13 @@ type listPolicyVersionsOutput struct {
 	Marker      string                   `xml:"Marker,omitempty"`
 }
 
-func (b *Backend) listPolicyVersions(_ context.Context, in *listPolicyVersionsInput) (*listPolicyVersionsOutput, error) {
+func (b *Backend) listPolicyVersions(ctx context.Context, in *listPolicyVersionsInput) (*listPolicyVersionsOutput, error) {
 	limit, err := maxItems(in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	out := &listPolicyVersionsOutput{Versions: listOf([]policyVersionShape{})}
-	err = b.store.View(func(tx *store.Tx) error {
+	err = b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := getPolicy(tx, in.PolicyArn)
 		if err != nil {
 			return err
@@ -469,8 +469,8 @@ func (b *Backend) listPolicyVersions(_ context.Context, in *listPolicyVersionsIn
 	return out, err
 }
 
-func (b *Backend) deletePolicyVersion(_ context.Context, in *policyVersionInput) (*empty, error) {
-	return nil, b.updatePolicyTx(in.PolicyArn, func(p *ManagedPolicy) error {
+func (b *Backend) deletePolicyVersion(ctx context.Context, in *policyVersionInput) (*empty, error) {
+	return nil, b.updatePolicyTx(ctx, in.PolicyArn, func(p *ManagedPolicy) error {
 		if _, ok := p.version(in.VersionID); !ok {
 			return errVersionNotFound(in.PolicyArn, in.VersionID)
 		}
@@ -482,8 +482,8 @@ func (b *Backend) deletePolicyVersion(_ context.Context, in *policyVersionInput)
 	})
 }
 
-func (b *Backend) setDefaultPolicyVersion(_ context.Context, in *policyVersionInput) (*empty, error) {
-	return nil, b.updatePolicyTx(in.PolicyArn, func(p *ManagedPolicy) error {
+func (b *Backend) setDefaultPolicyVersion(ctx context.Context, in *policyVersionInput) (*empty, error) {
+	return nil, b.updatePolicyTx(ctx, in.PolicyArn, func(p *ManagedPolicy) error {
 		if _, ok := p.version(in.VersionID); !ok {
 			return errVersionNotFound(in.PolicyArn, in.VersionID)
 		}
@@ -516,7 +516,7 @@ type listEntitiesForPolicyOutput struct {
 	Marker       string                `xml:"Marker,omitempty"`
 }
 
-func (b *Backend) listEntitiesForPolicy(_ context.Context, in *listEntitiesForPolicyInput) (*listEntitiesForPolicyOutput, error) {
+func (b *Backend) listEntitiesForPolicy(ctx context.Context, in *listEntitiesForPolicyInput) (*listEntitiesForPolicyOutput, error) {
 	limit, err := maxItems(in.MaxItems)
 	if err != nil {
 		return nil, err
@@ -526,7 +526,7 @@ func (b *Backend) listEntitiesForPolicy(_ context.Context, in *listEntitiesForPo
 		// Users and groups are not modelled: they never hold policies here.
 		return out, nil
 	}
-	err = b.store.View(func(tx *store.Tx) error {
+	err = b.store.View(ctx, func(tx *store.Tx) error {
 		if _, err := getPolicy(tx, in.PolicyArn); err != nil {
 			return err
 		}
@@ -555,8 +555,8 @@ type tagPolicyInput struct {
 	Tags      []Tag  `query:"Tags"`
 }
 
-func (b *Backend) tagPolicy(_ context.Context, in *tagPolicyInput) (*empty, error) {
-	return nil, b.updatePolicyTx(in.PolicyArn, func(p *ManagedPolicy) error {
+func (b *Backend) tagPolicy(ctx context.Context, in *tagPolicyInput) (*empty, error) {
+	return nil, b.updatePolicyTx(ctx, in.PolicyArn, func(p *ManagedPolicy) error {
 		tags, err := mergeTags(p.Tags, in.Tags)
 		p.Tags = tags
 		return err
@@ -568,16 +568,16 @@ type untagPolicyInput struct {
 	TagKeys   []string `query:"TagKeys"`
 }
 
-func (b *Backend) untagPolicy(_ context.Context, in *untagPolicyInput) (*empty, error) {
-	return nil, b.updatePolicyTx(in.PolicyArn, func(p *ManagedPolicy) error {
+func (b *Backend) untagPolicy(ctx context.Context, in *untagPolicyInput) (*empty, error) {
+	return nil, b.updatePolicyTx(ctx, in.PolicyArn, func(p *ManagedPolicy) error {
 		p.Tags = removeTags(p.Tags, in.TagKeys)
 		return nil
 	})
 }
 
-func (b *Backend) listPolicyTags(_ context.Context, in *listTagsInput) (*listTagsOutput, error) {
+func (b *Backend) listPolicyTags(ctx context.Context, in *listTagsInput) (*listTagsOutput, error) {
 	var tags []Tag
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := getPolicy(tx, in.PolicyArn)
 		if err == nil {
 			tags = p.Tags

@@ -16,8 +16,8 @@ type rolePolicyARNInput struct {
 	PolicyArn string `query:"PolicyArn"`
 }
 
-func (b *Backend) attachRolePolicy(_ context.Context, in *rolePolicyARNInput) (*empty, error) {
-	return nil, b.updateRoleTx(in.RoleName, func(tx *store.Tx, role *Role) error {
+func (b *Backend) attachRolePolicy(ctx context.Context, in *rolePolicyARNInput) (*empty, error) {
+	return nil, b.updateRoleTx(ctx, in.RoleName, func(tx *store.Tx, role *Role) error {
 		if err := refuseServiceLinked(role); err != nil {
 			return err
 		}
@@ -35,11 +35,11 @@ func (b *Backend) attachRolePolicy(_ context.Context, in *rolePolicyARNInput) (*
 	})
 }
 
-func (b *Backend) detachRolePolicy(_ context.Context, in *rolePolicyARNInput) (*empty, error) {
+func (b *Backend) detachRolePolicy(ctx context.Context, in *rolePolicyARNInput) (*empty, error) {
 	if err := validatePolicyARN(in.PolicyArn); err != nil {
 		return nil, err
 	}
-	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		if err := refuseServiceLinked(role); err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ type listAttachedRolePoliciesOutput struct {
 	Marker           string                    `xml:"Marker,omitempty"`
 }
 
-func (b *Backend) listAttachedRolePolicies(_ context.Context, in *listAttachedRolePoliciesInput) (*listAttachedRolePoliciesOutput, error) {
+func (b *Backend) listAttachedRolePolicies(ctx context.Context, in *listAttachedRolePoliciesInput) (*listAttachedRolePoliciesOutput, error) {
 	if err := validatePathPrefix(in.PathPrefix); err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (b *Backend) listAttachedRolePolicies(_ context.Context, in *listAttachedRo
 		return nil, err
 	}
 	out := &listAttachedRolePoliciesOutput{AttachedPolicies: listOf([]attachedPolicyShape{})}
-	err = b.store.View(func(tx *store.Tx) error {
+	err = b.store.View(ctx, func(tx *store.Tx) error {
 		role, err := getRole(tx, in.RoleName)
 		if err != nil {
 			return err
@@ -112,14 +112,14 @@ type putRolePolicyInput struct {
 	PolicyDocument string `query:"PolicyDocument"`
 }
 
-func (b *Backend) putRolePolicy(_ context.Context, in *putRolePolicyInput) (*empty, error) {
+func (b *Backend) putRolePolicy(ctx context.Context, in *putRolePolicyInput) (*empty, error) {
 	if err := validateName("policyName", in.PolicyName, 128); err != nil {
 		return nil, err
 	}
 	if err := validatePolicyDocument("policyDocument", in.PolicyDocument, maxInlinePolicyChars); err != nil {
 		return nil, err
 	}
-	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		if err := refuseServiceLinked(role); err != nil {
 			return err
 		}
@@ -203,11 +203,11 @@ func (b *Backend) listRolePolicies(ctx context.Context, in *listRolePoliciesInpu
 	return &listRolePoliciesOutput{PolicyNames: listOf(append([]string{}, names...)), IsTruncated: truncated, Marker: marker}, nil
 }
 
-func (b *Backend) deleteRolePolicy(_ context.Context, in *rolePolicyNameInput) (*empty, error) {
+func (b *Backend) deleteRolePolicy(ctx context.Context, in *rolePolicyNameInput) (*empty, error) {
 	if in.PolicyName == "" {
 		return nil, errMissing("policyName")
 	}
-	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		if err := refuseServiceLinked(role); err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ const (
 // error. Controllers use it to check the roles that tasks and instances name.
 func (b *Backend) GetRole(ctx context.Context, nameOrARN string) (*Role, error) {
 	var role *Role
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		role, err = getRole(tx, nameFromARN(nameOrARN, ":role/"))
 		return err
@@ -76,8 +76,8 @@ func putRole(tx *store.Tx, role *Role) error {
 }
 
 // updateRoleTx loads a role, applies change and stores it, in one transaction.
-func (b *Backend) updateRoleTx(name string, change func(tx *store.Tx, role *Role) error) error {
-	return b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) updateRoleTx(ctx context.Context, name string, change func(tx *store.Tx, role *Role) error) error {
+	return b.store.Update(ctx, func(tx *store.Tx) error {
 		role, err := getRole(tx, name)
 		if err != nil {
 			return err
@@ -190,7 +190,7 @@ func (b *Backend) createRole(ctx context.Context, in *createRoleInput) (*roleOut
 		MaxSessionDuration:       duration,
 		Tags:                     in.Tags,
 	}
-	err = b.store.Update(func(tx *store.Tx) error {
+	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		if in.PermissionsBoundary != "" {
 			if _, err := getPolicy(tx, in.PermissionsBoundary); err != nil {
 				return err
@@ -224,7 +224,7 @@ type roleNameInput struct {
 
 func (b *Backend) getRole(ctx context.Context, in *roleNameInput) (*roleOutput, error) {
 	var role *Role
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		role, err = getRole(tx, in.RoleName)
 		return err
@@ -258,7 +258,7 @@ func (b *Backend) listRoles(ctx context.Context, in *listRolesInput) (*listRoles
 		return nil, err
 	}
 	var roles []*Role
-	err = b.store.View(func(tx *store.Tx) error {
+	err = b.store.View(ctx, func(tx *store.Tx) error {
 		all, err := store.List[Role](tx, tableRoles)
 		for _, r := range all {
 			if strings.HasPrefix(r.Path, in.PathPrefix) {
@@ -290,7 +290,7 @@ type updateRoleInput struct {
 	MaxSessionDuration *int32  `query:"MaxSessionDuration"`
 }
 
-func (b *Backend) updateRole(_ context.Context, in *updateRoleInput) (*empty, error) {
+func (b *Backend) updateRole(ctx context.Context, in *updateRoleInput) (*empty, error) {
 	if in.Description != nil {
 		if err := validateDescription(*in.Description); err != nil {
 			return nil, err
@@ -303,7 +303,7 @@ func (b *Backend) updateRole(_ context.Context, in *updateRoleInput) (*empty, er
 			return nil, err
 		}
 	}
-	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		if err := refuseServiceLinked(role); err != nil {
 			return err
 		}
@@ -327,7 +327,7 @@ func (b *Backend) updateRoleDescription(ctx context.Context, in *updateRoleDescr
 		return nil, err
 	}
 	var updated *Role
-	err := b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+	err := b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		role.Description = in.Description
 		updated = role
 		return nil
@@ -343,11 +343,11 @@ type updateAssumeRolePolicyInput struct {
 	PolicyDocument string `query:"PolicyDocument"`
 }
 
-func (b *Backend) updateAssumeRolePolicy(_ context.Context, in *updateAssumeRolePolicyInput) (*empty, error) {
+func (b *Backend) updateAssumeRolePolicy(ctx context.Context, in *updateAssumeRolePolicyInput) (*empty, error) {
 	if err := validatePolicyDocument("policyDocument", in.PolicyDocument, maxAssumeRolePolicyChars); err != nil {
 		return nil, err
 	}
-	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		if err := refuseServiceLinked(role); err != nil {
 			return err
 		}
@@ -366,8 +366,8 @@ func refuseServiceLinked(role *Role) error {
 
 // --- DeleteRole ---
 
-func (b *Backend) deleteRole(_ context.Context, in *roleNameInput) (*empty, error) {
-	return nil, b.store.Update(func(tx *store.Tx) error {
+func (b *Backend) deleteRole(ctx context.Context, in *roleNameInput) (*empty, error) {
+	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		role, err := getRole(tx, in.RoleName)
 		if err != nil {
 			return err
@@ -403,8 +403,8 @@ type putRolePermissionsBoundaryInput struct {
 	PermissionsBoundary string `query:"PermissionsBoundary"`
 }
 
-func (b *Backend) putRolePermissionsBoundary(_ context.Context, in *putRolePermissionsBoundaryInput) (*empty, error) {
-	return nil, b.updateRoleTx(in.RoleName, func(tx *store.Tx, role *Role) error {
+func (b *Backend) putRolePermissionsBoundary(ctx context.Context, in *putRolePermissionsBoundaryInput) (*empty, error) {
+	return nil, b.updateRoleTx(ctx, in.RoleName, func(tx *store.Tx, role *Role) error {
 		if in.PermissionsBoundary == "" {
 			return errMissing("permissionsBoundary")
 		}
@@ -416,8 +416,8 @@ func (b *Backend) putRolePermissionsBoundary(_ context.Context, in *putRolePermi
 	})
 }
 
-func (b *Backend) deleteRolePermissionsBoundary(_ context.Context, in *roleNameInput) (*empty, error) {
-	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+func (b *Backend) deleteRolePermissionsBoundary(ctx context.Context, in *roleNameInput) (*empty, error) {
+	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		role.PermissionsBoundary = ""
 		return nil
 	})
@@ -430,8 +430,8 @@ type tagRoleInput struct {
 	Tags     []Tag  `query:"Tags"`
 }
 
-func (b *Backend) tagRole(_ context.Context, in *tagRoleInput) (*empty, error) {
-	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+func (b *Backend) tagRole(ctx context.Context, in *tagRoleInput) (*empty, error) {
+	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		tags, err := mergeTags(role.Tags, in.Tags)
 		role.Tags = tags
 		return err
@@ -443,8 +443,8 @@ type untagRoleInput struct {
 	TagKeys  []string `query:"TagKeys"`
 }
 
-func (b *Backend) untagRole(_ context.Context, in *untagRoleInput) (*empty, error) {
-	return nil, b.updateRoleTx(in.RoleName, func(_ *store.Tx, role *Role) error {
+func (b *Backend) untagRole(ctx context.Context, in *untagRoleInput) (*empty, error) {
+	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		role.Tags = removeTags(role.Tags, in.TagKeys)
 		return nil
 	})

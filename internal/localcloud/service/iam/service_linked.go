@@ -60,7 +60,7 @@ func (b *Backend) createServiceLinkedRole(ctx context.Context, in *createService
 	if known.policy != "" {
 		role.AttachedPolicies = []string{awsPolicyARNPrefix + "aws-service-role/" + known.policy}
 	}
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		existing, err := store.Get[Role](tx, tableRoles, strings.ToLower(role.Name))
 		if err != nil {
 			return err
@@ -83,7 +83,7 @@ type deleteServiceLinkedRoleOutput struct {
 // deleteServiceLinkedRole deletes at once; the task id names the role so
 // that GetServiceLinkedRoleDeletionStatus can answer without more state.
 func (b *Backend) deleteServiceLinkedRole(ctx context.Context, in *roleNameInput) (*deleteServiceLinkedRoleOutput, error) {
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		role, err := getRole(tx, in.RoleName)
 		if err != nil {
 			return err
@@ -141,7 +141,7 @@ func (b *Backend) getUser(ctx context.Context, in *getUserInput) (*getUserOutput
 	}
 	return &getUserOutput{User: userShape{
 		UserID:     account,
-		Arn:        "arn:aws:iam::" + account + ":root",
+		Arn:        iamARN(account, "root", "", ""),
 		CreateDate: protocol.XMLTime(awsPolicyCreateDate),
 	}}, nil
 }

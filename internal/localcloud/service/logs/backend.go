@@ -15,10 +15,10 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-// Tables. Keys start with the region: log groups are regional.
+// Tables (of the call's account and region, as every table is).
 const (
-	tableGroups  = "logs/groups"  // region \x00 group
-	tableStreams = "logs/streams" // region \x00 group \x00 stream
+	tableGroups  = "logs/groups"  // group
+	tableStreams = "logs/streams" // group \x00 stream
 	tableChunks  = "logs/chunks"  // stream key \x00 chunk number: events in arrival order
 )
 
@@ -75,12 +75,11 @@ type Event struct {
 // missing, with PutLogEvents' rules: events outside the accepted time window
 // are dropped the way PutLogEvents reports them rejected. A missing group is
 // the AWS ResourceNotFoundException, as the awslogs driver sees it. The
-// region is the one in ctx's call (the default region when there is none).
+// group is the one in ctx's account and region.
 func (b *Backend) Append(ctx context.Context, group, stream string, events []Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	region := protocol.CallFrom(ctx).Region
 	input := make([]inputEvent, 0, len(events))
 	for _, e := range events {
 		msg := e.Message
@@ -96,12 +95,12 @@ func (b *Backend) Append(ctx context.Context, group, stream string, events []Eve
 	// PutLogEvents requirement, and stable sorting keeps equal stamps in order.
 	sort.SliceStable(input, func(i, j int) bool { return input[i].Timestamp < input[j].Timestamp })
 	for _, batch := range splitBatches(input) {
-		err := b.store.Update(func(tx *store.Tx) error {
-			g, err := getGroup(tx, region, group)
+		err := b.store.Update(ctx, func(tx *store.Tx) error {
+			g, err := getGroup(tx, group)
 			if err != nil {
 				return err
 			}
-			s, err := store.Get[logStream](tx, tableStreams, streamKey(region, group, stream))
+			s, err := store.Get[logStream](tx, tableStreams, streamKey(group, stream))
 			if err != nil {
 				return err
 			}
@@ -109,7 +108,7 @@ func (b *Backend) Append(ctx context.Context, group, stream string, events []Eve
 				if err := validateStreamName(stream); err != nil {
 					return err
 				}
-				s = newLogStream(region, group, stream, b.now())
+				s = newLogStream(group, stream, b.now())
 				// Stored now: the stream exists even when every event is rejected.
 				if err := tx.Put(tableStreams, s.key(), s); err != nil {
 					return err
@@ -131,9 +130,8 @@ func (b *Backend) Append(ctx context.Context, group, stream string, events []Eve
 // CreateGroupIfMissing creates the log group unless it exists, for tasks whose
 // log configuration sets awslogs-create-group=true.
 func (b *Backend) CreateGroupIfMissing(ctx context.Context, group string) error {
-	region := protocol.CallFrom(ctx).Region
-	err := b.store.Update(func(tx *store.Tx) error {
-		return createGroup(tx, region, group, createGroupOptions{}, b.now())
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
+		return createGroup(tx, group, createGroupOptions{}, b.now())
 	})
 	var apiErr *protocol.Error
 	if errors.As(err, &apiErr) && apiErr.Code == "ResourceAlreadyExistsException" {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -218,16 +217,15 @@ type putLogEventsOutput struct {
 }
 
 func (b *Backend) putLogEvents(ctx context.Context, in *putLogEventsInput) (*putLogEventsOutput, error) {
-	region := protocol.CallFrom(ctx).Region
 	out := &putLogEventsOutput{}
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		if in.LogStreamName == "" {
 			return errMissing("logStreamName")
 		}
 		if err := validateBatch(in.LogEvents); err != nil {
 			return err
 		}
-		group, err := getGroup(tx, region, in.LogGroupName)
+		group, err := getGroup(tx, in.LogGroupName)
 		if err != nil {
 			return err
 		}
@@ -306,7 +304,6 @@ func (p position) before(e storedEvent) bool {
 }
 
 func (b *Backend) getLogEvents(ctx context.Context, in *getLogEventsInput) (*getLogEventsOutput, error) {
-	region := protocol.CallFrom(ctx).Region
 	groupName, err := groupNameFrom(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -322,8 +319,8 @@ func (b *Backend) getLogEvents(ctx context.Context, in *getLogEventsInput) (*get
 		}
 	}
 	var events []storedEvent
-	err = b.store.View(func(tx *store.Tx) error {
-		group, err := getGroup(tx, region, groupName)
+	err = b.store.View(ctx, func(tx *store.Tx) error {
+		group, err := getGroup(tx, groupName)
 		if err != nil {
 			return err
 		}
@@ -453,7 +450,6 @@ func (c filterCursor) before(e streamEvent) bool {
 }
 
 func (b *Backend) filterLogEvents(ctx context.Context, in *filterLogEventsInput) (*filterLogEventsOutput, error) {
-	region := protocol.CallFrom(ctx).Region
 	groupName, err := groupNameFrom(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -479,12 +475,12 @@ func (b *Backend) filterLogEvents(ctx context.Context, in *filterLogEventsInput)
 	}
 	out := &filterLogEventsOutput{Events: []filteredEvent{}, SearchedLogStreams: []searchedStream{}}
 	var all []streamEvent
-	err = b.store.View(func(tx *store.Tx) error {
-		group, err := getGroup(tx, region, groupName)
+	err = b.store.View(ctx, func(tx *store.Tx) error {
+		group, err := getGroup(tx, groupName)
 		if err != nil {
 			return err
 		}
-		streams, err := groupStreams(tx, region, groupName)
+		streams, err := groupStreams(tx, groupName)
 		if err != nil {
 			return err
 		}

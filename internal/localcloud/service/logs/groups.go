@@ -14,7 +14,6 @@ import (
 
 // logGroup is a stored log group.
 type logGroup struct {
-	Region             string            `json:"region"`
 	Name               string            `json:"name"`
 	CreationTime       int64             `json:"creationTime"` // epoch milliseconds, as Logs reports it
 	RetentionInDays    int32             `json:"retentionInDays,omitempty"`
@@ -25,11 +24,9 @@ type logGroup struct {
 }
 
 // arn is the log group's ARN without the ":*" suffix (logGroupArn, tagging).
-func (g *logGroup) arn(account string) string {
-	return store.ARN("logs", g.Region, account, "log-group:"+g.Name)
+func (g *logGroup) arn(scope store.Scope) string {
+	return scope.ARN("logs", "log-group:"+g.Name)
 }
-
-func groupKey(region, name string) string { return region + "\x00" + name }
 
 var groupNamePattern = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]+$`)
 
@@ -58,7 +55,7 @@ type createGroupOptions struct {
 	Tags               map[string]string
 }
 
-func createGroup(tx *store.Tx, region, name string, opts createGroupOptions, now time.Time) error {
+func createGroup(tx *store.Tx, name string, opts createGroupOptions, now time.Time) error {
 	if err := validateGroupName(name); err != nil {
 		return err
 	}
@@ -72,15 +69,14 @@ func createGroup(tx *store.Tx, region, name string, opts createGroupOptions, now
 	if err := validateTags(opts.Tags); err != nil {
 		return err
 	}
-	existing, err := store.Get[logGroup](tx, tableGroups, groupKey(region, name))
+	existing, err := store.Get[logGroup](tx, tableGroups, name)
 	if err != nil {
 		return err
 	}
 	if existing != nil {
 		return errGroupExists()
 	}
-	return tx.Put(tableGroups, groupKey(region, name), &logGroup{
-		Region:             region,
+	return tx.Put(tableGroups, name, &logGroup{
 		Name:               name,
 		CreationTime:       now.UnixMilli(),
 		KmsKeyID:           opts.KmsKeyID,
@@ -90,11 +86,11 @@ func createGroup(tx *store.Tx, region, name string, opts createGroupOptions, now
 	})
 }
 
-func getGroup(tx *store.Tx, region, name string) (*logGroup, error) {
+func getGroup(tx *store.Tx, name string) (*logGroup, error) {
 	if name == "" {
 		return nil, errMissing("logGroupName")
 	}
-	g, err := store.Get[logGroup](tx, tableGroups, groupKey(region, name))
+	g, err := store.Get[logGroup](tx, tableGroups, name)
 	if err != nil {
 		return nil, err
 	}
@@ -123,15 +119,15 @@ func groupNameFrom(name, identifier string) (string, error) {
 	return strings.TrimSuffix(rest, ":*"), nil
 }
 
-func (b *Backend) deleteGroup(tx *store.Tx, region, name string) error {
-	g, err := getGroup(tx, region, name)
+func (b *Backend) deleteGroup(tx *store.Tx, name string) error {
+	g, err := getGroup(tx, name)
 	if err != nil {
 		return err
 	}
 	if g.DeletionProtection {
 		return protocol.Errorf("OperationAbortedException", "Log group %s has deletion protection enabled", name)
 	}
-	streams, err := groupStreams(tx, region, name)
+	streams, err := groupStreams(tx, name)
 	if err != nil {
 		return err
 	}
@@ -140,7 +136,7 @@ func (b *Backend) deleteGroup(tx *store.Tx, region, name string) error {
 			return err
 		}
 	}
-	return tx.Delete(tableGroups, groupKey(region, name))
+	return tx.Delete(tableGroups, name)
 }
 
 // --- wire ---
@@ -156,10 +152,9 @@ type createLogGroupInput struct {
 type empty struct{}
 
 func (b *Backend) createLogGroup(ctx context.Context, in *createLogGroupInput) (*empty, error) {
-	region := protocol.CallFrom(ctx).Region
 	opts := createGroupOptions{KmsKeyID: in.KmsKeyID, Class: in.LogGroupClass, DeletionProtection: in.DeletionProtectionEnabled, Tags: in.Tags}
-	return nil, b.store.Update(func(tx *store.Tx) error {
-		return createGroup(tx, region, in.LogGroupName, opts, b.now())
+	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
+		return createGroup(tx, in.LogGroupName, opts, b.now())
 	})
 }
 
@@ -168,8 +163,7 @@ type deleteLogGroupInput struct {
 }
 
 func (b *Backend) deleteLogGroup(ctx context.Context, in *deleteLogGroupInput) (*empty, error) {
-	region := protocol.CallFrom(ctx).Region
-	return nil, b.store.Update(func(tx *store.Tx) error { return b.deleteGroup(tx, region, in.LogGroupName) })
+	return nil, b.store.Update(ctx, func(tx *store.Tx) error { return b.deleteGroup(tx, in.LogGroupName) })
 }
 
 type describeLogGroupsInput struct {
@@ -200,7 +194,6 @@ type describeLogGroupsOutput struct {
 }
 
 func (b *Backend) describeLogGroups(ctx context.Context, in *describeLogGroupsInput) (*describeLogGroupsOutput, error) {
-	call := protocol.CallFrom(ctx)
 	if in.LogGroupNamePrefix != "" && in.LogGroupNamePattern != "" {
 		return nil, errInvalidParameter("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
 	}
@@ -220,7 +213,7 @@ func (b *Backend) describeLogGroups(ctx context.Context, in *describeLogGroupsIn
 		wanted[name] = true
 	}
 	out := &describeLogGroupsOutput{LogGroups: []logGroupShape{}}
-	err = b.store.View(func(tx *store.Tx) error {
+	err = b.store.View(ctx, func(tx *store.Tx) error {
 		groups, err := store.List[logGroup](tx, tableGroups)
 		if err != nil {
 			return err
@@ -231,15 +224,12 @@ func (b *Backend) describeLogGroups(ctx context.Context, in *describeLogGroupsIn
 		}
 		storedBytes := map[string]int64{}
 		for _, s := range streams {
-			if s.Region == call.Region {
-				storedBytes[s.Group] += s.StoredBytes
-			}
+			storedBytes[s.Group] += s.StoredBytes
 		}
 		var matched []*logGroup
 		for _, g := range groups {
 			switch {
-			case g.Region != call.Region,
-				!strings.HasPrefix(g.Name, in.LogGroupNamePrefix),
+			case !strings.HasPrefix(g.Name, in.LogGroupNamePrefix),
 				in.LogGroupNamePattern != "" && !strings.Contains(strings.ToLower(g.Name), strings.ToLower(in.LogGroupNamePattern)),
 				len(wanted) > 0 && !wanted[g.Name],
 				in.LogGroupClass != "" && g.Class != in.LogGroupClass:
@@ -253,8 +243,8 @@ func (b *Backend) describeLogGroups(ctx context.Context, in *describeLogGroupsIn
 			shape := logGroupShape{
 				LogGroupName:              g.Name,
 				CreationTime:              g.CreationTime,
-				Arn:                       g.arn(call.AccountID) + ":*",
-				LogGroupArn:               g.arn(call.AccountID),
+				Arn:                       g.arn(tx.Scope()) + ":*",
+				LogGroupArn:               g.arn(tx.Scope()),
 				StoredBytes:               storedBytes[g.Name],
 				KmsKeyID:                  g.KmsKeyID,
 				LogGroupClass:             g.Class,
@@ -278,14 +268,13 @@ type putRetentionPolicyInput struct {
 }
 
 func (b *Backend) putRetentionPolicy(ctx context.Context, in *putRetentionPolicyInput) (*empty, error) {
-	region := protocol.CallFrom(ctx).Region
 	if in.RetentionInDays == nil {
 		return nil, errMissing("retentionInDays")
 	}
 	if !slices.Contains(retentionDays, *in.RetentionInDays) {
 		return nil, errConstraint(*in.RetentionInDays, "retentionInDays", "Member must satisfy enum value set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]")
 	}
-	return nil, b.updateGroup(region, in.LogGroupName, func(g *logGroup) error {
+	return nil, b.updateGroup(ctx, in.LogGroupName, func(g *logGroup) error {
 		g.RetentionInDays = *in.RetentionInDays
 		return nil
 	})
@@ -296,23 +285,22 @@ type deleteRetentionPolicyInput struct {
 }
 
 func (b *Backend) deleteRetentionPolicy(ctx context.Context, in *deleteRetentionPolicyInput) (*empty, error) {
-	region := protocol.CallFrom(ctx).Region
-	return nil, b.updateGroup(region, in.LogGroupName, func(g *logGroup) error {
+	return nil, b.updateGroup(ctx, in.LogGroupName, func(g *logGroup) error {
 		g.RetentionInDays = 0
 		return nil
 	})
 }
 
-func (b *Backend) updateGroup(region, name string, change func(*logGroup) error) error {
-	return b.store.Update(func(tx *store.Tx) error {
-		g, err := getGroup(tx, region, name)
+func (b *Backend) updateGroup(ctx context.Context, name string, change func(*logGroup) error) error {
+	return b.store.Update(ctx, func(tx *store.Tx) error {
+		g, err := getGroup(tx, name)
 		if err != nil {
 			return err
 		}
 		if err := change(g); err != nil {
 			return err
 		}
-		return tx.Put(tableGroups, groupKey(region, name), g)
+		return tx.Put(tableGroups, name, g)
 	})
 }
 

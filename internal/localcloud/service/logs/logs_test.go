@@ -51,7 +51,7 @@ func messages[E any](events []E, message func(E) *string) string {
 func outputMessage(e types.OutputLogEvent) *string { return e.Message }
 
 func TestGroupsAndStreams(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, _ := newClient(t)
 	must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/web"), Tags: map[string]string{"app": "web"}}))(t)
 	_, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/web")})
@@ -150,7 +150,7 @@ func TestGroupsAndStreams(t *testing.T) {
 }
 
 func TestPutAndGetLogEvents(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, _ := newClient(t)
 	group, stream := aws.String("/ecs/web"), aws.String("s")
 	must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: group}))(t)
@@ -231,7 +231,7 @@ func TestPutAndGetLogEvents(t *testing.T) {
 }
 
 func TestFilterLogEvents(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, _ := newClient(t)
 	group := aws.String("/ecs/web")
 	must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: group}))(t)
@@ -285,7 +285,7 @@ func TestFilterLogEvents(t *testing.T) {
 }
 
 func TestTags(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, _ := newClient(t)
 	must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("g"), Tags: map[string]string{"a": "1"}}))(t)
 	arn := aws.String("arn:aws:logs:us-east-1:000000000000:log-group:g")
@@ -308,7 +308,7 @@ func TestTags(t *testing.T) {
 
 // The data plane's entry points share PutLogEvents' code path.
 func TestAppendFromTheDataPlane(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, cloud := newClient(t)
 	backend := cloud.Cloud.Logs
 	err := backend.Append(ctx, "/ecs/missing", "s", []logs.Event{{Time: time.Now(), Message: "x"}})
@@ -348,7 +348,7 @@ func TestAWSCLILogsTail(t *testing.T) {
 	if err != nil {
 		t.Skip("aws CLI not on PATH")
 	}
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, cloud := newClient(t)
 	must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/web")}))(t)
 	must(c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("/ecs/web"), LogStreamName: aws.String("web/1")}))(t)

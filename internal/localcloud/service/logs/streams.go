@@ -6,13 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // logStream is a stored log stream; its events live in numbered chunks.
 type logStream struct {
-	Region              string `json:"region"`
 	Group               string `json:"group"`
 	Name                string `json:"name"`
 	CreationTime        int64  `json:"creationTime"`
@@ -24,18 +22,18 @@ type logStream struct {
 	Events              int64  `json:"events"` // also the last sequence number given out
 }
 
-func newLogStream(region, group, name string, now time.Time) *logStream {
-	return &logStream{Region: region, Group: group, Name: name, CreationTime: now.UnixMilli()}
+func newLogStream(group, name string, now time.Time) *logStream {
+	return &logStream{Group: group, Name: name, CreationTime: now.UnixMilli()}
 }
 
-func (s *logStream) key() string { return streamKey(s.Region, s.Group, s.Name) }
+func (s *logStream) key() string { return streamKey(s.Group, s.Name) }
 
-func (s *logStream) arn(account string) string {
-	return store.ARN("logs", s.Region, account, "log-group:"+s.Group+":log-stream:"+s.Name)
+func (s *logStream) arn(scope store.Scope) string {
+	return scope.ARN("logs", "log-group:"+s.Group+":log-stream:"+s.Name)
 }
 
-func streamKey(region, group, stream string) string {
-	return region + "\x00" + group + "\x00" + stream
+func streamKey(group, stream string) string {
+	return group + "\x00" + stream
 }
 
 func validateStreamName(name string) error {
@@ -50,8 +48,8 @@ func validateStreamName(name string) error {
 	return nil
 }
 
-func getStream(tx *store.Tx, region, group, name string) (*logStream, error) {
-	g, err := getGroup(tx, region, group)
+func getStream(tx *store.Tx, group, name string) (*logStream, error) {
+	g, err := getGroup(tx, group)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +61,7 @@ func groupStream(tx *store.Tx, group *logGroup, name string) (*logStream, error)
 	if name == "" {
 		return nil, errMissing("logStreamName")
 	}
-	s, err := store.Get[logStream](tx, tableStreams, streamKey(group.Region, group.Name, name))
+	s, err := store.Get[logStream](tx, tableStreams, streamKey(group.Name, name))
 	if err != nil {
 		return nil, err
 	}
@@ -74,14 +72,14 @@ func groupStream(tx *store.Tx, group *logGroup, name string) (*logStream, error)
 }
 
 // groupStreams returns a group's streams sorted by name.
-func groupStreams(tx *store.Tx, region, group string) ([]*logStream, error) {
+func groupStreams(tx *store.Tx, group string) ([]*logStream, error) {
 	all, err := store.List[logStream](tx, tableStreams)
 	if err != nil {
 		return nil, err
 	}
 	var out []*logStream
 	for _, s := range all {
-		if s.Region == region && s.Group == group {
+		if s.Group == group {
 			out = append(out, s)
 		}
 	}
@@ -106,15 +104,14 @@ type createLogStreamInput struct {
 }
 
 func (b *Backend) createLogStream(ctx context.Context, in *createLogStreamInput) (*empty, error) {
-	region := protocol.CallFrom(ctx).Region
 	if err := validateStreamName(in.LogStreamName); err != nil {
 		return nil, err
 	}
-	return nil, b.store.Update(func(tx *store.Tx) error {
-		if _, err := getGroup(tx, region, in.LogGroupName); err != nil {
+	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
+		if _, err := getGroup(tx, in.LogGroupName); err != nil {
 			return err
 		}
-		key := streamKey(region, in.LogGroupName, in.LogStreamName)
+		key := streamKey(in.LogGroupName, in.LogStreamName)
 		existing, err := store.Get[logStream](tx, tableStreams, key)
 		if err != nil {
 			return err
@@ -122,7 +119,7 @@ func (b *Backend) createLogStream(ctx context.Context, in *createLogStreamInput)
 		if existing != nil {
 			return errStreamExists()
 		}
-		return tx.Put(tableStreams, key, newLogStream(region, in.LogGroupName, in.LogStreamName, b.now()))
+		return tx.Put(tableStreams, key, newLogStream(in.LogGroupName, in.LogStreamName, b.now()))
 	})
 }
 
@@ -132,9 +129,8 @@ type deleteLogStreamInput struct {
 }
 
 func (b *Backend) deleteLogStream(ctx context.Context, in *deleteLogStreamInput) (*empty, error) {
-	region := protocol.CallFrom(ctx).Region
-	return nil, b.store.Update(func(tx *store.Tx) error {
-		s, err := getStream(tx, region, in.LogGroupName, in.LogStreamName)
+	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
+		s, err := getStream(tx, in.LogGroupName, in.LogStreamName)
 		if err != nil {
 			return err
 		}
@@ -169,7 +165,6 @@ type describeLogStreamsOutput struct {
 }
 
 func (b *Backend) describeLogStreams(ctx context.Context, in *describeLogStreamsInput) (*describeLogStreamsOutput, error) {
-	call := protocol.CallFrom(ctx)
 	group, err := groupNameFrom(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -190,11 +185,11 @@ func (b *Backend) describeLogStreams(ctx context.Context, in *describeLogStreams
 		return nil, err
 	}
 	out := &describeLogStreamsOutput{LogStreams: []logStreamShape{}}
-	err = b.store.View(func(tx *store.Tx) error {
-		if _, err := getGroup(tx, call.Region, group); err != nil {
+	err = b.store.View(ctx, func(tx *store.Tx) error {
+		if _, err := getGroup(tx, group); err != nil {
 			return err
 		}
-		streams, err := groupStreams(tx, call.Region, group)
+		streams, err := groupStreams(tx, group)
 		if err != nil {
 			return err
 		}
@@ -215,7 +210,7 @@ func (b *Backend) describeLogStreams(ctx context.Context, in *describeLogStreams
 		sort.Slice(matched, func(i, j int) bool { return sortKey(matched[i]) < sortKey(matched[j]) })
 		page, next := paginateByName(matched, sortKey, in.NextToken, limit)
 		for _, s := range page {
-			out.LogStreams = append(out.LogStreams, streamShape(s, call.AccountID))
+			out.LogStreams = append(out.LogStreams, streamShape(s, tx.Scope()))
 		}
 		out.NextToken = next
 		return nil
@@ -223,12 +218,12 @@ func (b *Backend) describeLogStreams(ctx context.Context, in *describeLogStreams
 	return out, err
 }
 
-func streamShape(s *logStream, account string) logStreamShape {
+func streamShape(s *logStream, scope store.Scope) logStreamShape {
 	shape := logStreamShape{
 		LogStreamName:       s.Name,
 		CreationTime:        s.CreationTime,
 		UploadSequenceToken: sequenceToken(s),
-		Arn:                 s.arn(account),
+		Arn:                 s.arn(scope),
 		StoredBytes:         s.StoredBytes,
 	}
 	if s.Events > 0 {

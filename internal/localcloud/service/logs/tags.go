@@ -41,8 +41,7 @@ func groupFromARN(arn string) (string, error) {
 }
 
 func (b *Backend) changeTags(ctx context.Context, group string, add map[string]string, remove []string) error {
-	region := protocol.CallFrom(ctx).Region
-	return b.updateGroup(region, group, func(g *logGroup) error {
+	return b.updateGroup(ctx, group, func(g *logGroup) error {
 		tags := map[string]string{}
 		for k, v := range g.Tags {
 			tags[k] = v
@@ -65,10 +64,9 @@ func (b *Backend) changeTags(ctx context.Context, group string, add map[string]s
 }
 
 func (b *Backend) groupTags(ctx context.Context, group string) (map[string]string, error) {
-	region := protocol.CallFrom(ctx).Region
 	tags := map[string]string{}
-	err := b.store.View(func(tx *store.Tx) error {
-		g, err := getGroup(tx, region, group)
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		g, err := getGroup(tx, group)
 		if err != nil {
 			return err
 		}

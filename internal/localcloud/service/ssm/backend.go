@@ -1,5 +1,6 @@
 // Package ssm is the local cloud's Systems Manager Parameter Store:
-// parameters with versions, labels and tags, kept per region in the store,
+// parameters with versions, labels and tags, kept in the store (per account
+// and region, as all state),
 // and the public parameters AWS publishes in every region (the
 // ECS-optimized AMI), which exist without creation and cannot be changed.
 package ssm
@@ -16,7 +17,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-const tableParameters = "ssm/parameters" // region \x00 name
+const tableParameters = "ssm/parameters" // by name
 
 // Backend holds Parameter Store's state in the store and its rules.
 type Backend struct {
@@ -56,7 +57,6 @@ func (b *Backend) Service() *protocol.Service {
 // Parameter is a stored parameter: its history, newest last, is the whole
 // state; the current value is the last version.
 type Parameter struct {
-	Region   string             `json:"region"`
 	Name     string             `json:"name"`
 	Tags     []Tag              `json:"tags,omitempty"`
 	Versions []ParameterVersion `json:"versions"`
@@ -96,22 +96,22 @@ func (p *Parameter) version(n int64) *ParameterVersion {
 	return nil
 }
 
-// ARN returns the parameter's ARN; public parameters carry no account.
-func (p *Parameter) ARN(account string) string {
+// ARN returns the parameter's ARN in scope; public parameters carry no
+// account.
+func (p *Parameter) ARN(scope store.Scope) string {
 	if p.Public {
-		account = ""
+		scope.Account = ""
 	}
-	return store.ARN("ssm", p.Region, account, "parameter/"+strings.TrimPrefix(p.Name, "/"))
+	return scope.ARN("ssm", "parameter/"+strings.TrimPrefix(p.Name, "/"))
 }
 
 // ParameterValue returns the decrypted current value of a parameter (a
 // name or an ARN, public parameters included), for controllers that resolve
 // task secrets; a missing parameter is SSM's ParameterNotFound error.
 func (b *Backend) ParameterValue(ctx context.Context, nameOrARN string) (string, error) {
-	region := protocol.CallFrom(ctx).Region
 	var value string
-	err := b.store.View(func(tx *store.Tx) error {
-		p, err := loadParameter(tx, region, nameFromARN(nameOrARN))
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		p, err := loadParameter(tx, nameFromARN(nameOrARN))
 		if err != nil {
 			return err
 		}
@@ -121,14 +121,12 @@ func (b *Backend) ParameterValue(ctx context.Context, nameOrARN string) (string,
 	return value, err
 }
 
-func parameterKey(region, name string) string { return region + "\x00" + name }
-
 // loadParameter returns a public or stored parameter, or ParameterNotFound.
-func loadParameter(tx *store.Tx, region, name string) (*Parameter, error) {
-	if p, ok := publicParameter(region, name); ok {
+func loadParameter(tx *store.Tx, name string) (*Parameter, error) {
+	if p, ok := publicParameter(tx.Scope().Region, name); ok {
 		return p, nil
 	}
-	p, err := store.Get[Parameter](tx, tableParameters, parameterKey(region, name))
+	p, err := store.Get[Parameter](tx, tableParameters, name)
 	if err != nil {
 		return nil, err
 	}
@@ -138,19 +136,10 @@ func loadParameter(tx *store.Tx, region, name string) (*Parameter, error) {
 	return p, nil
 }
 
-// regionParameters returns the region's stored parameters, sorted by name.
-func regionParameters(tx *store.Tx, region string) ([]*Parameter, error) {
-	all, err := store.List[Parameter](tx, tableParameters)
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, p := range all {
-		if p.Region == region {
-			out = append(out, p)
-		}
-	}
-	return out, nil // keys start with the region, so List's order is name order
+// storedParameters returns the stored parameters, sorted by name (their
+// key).
+func storedParameters(tx *store.Tx) ([]*Parameter, error) {
+	return store.List[Parameter](tx, tableParameters)
 }
 
 // nameFromARN accepts a parameter name or its ARN.

@@ -111,7 +111,6 @@ type describeParametersOutput struct {
 }
 
 func (b *Backend) describeParameters(ctx context.Context, in *describeParametersInput) (*describeParametersOutput, error) {
-	call := protocol.CallFrom(ctx)
 	if len(in.Filters) > 0 && len(in.ParameterFilters) > 0 {
 		return nil, errValidation("You can use either Filters or ParameterFilters in a single request.")
 	}
@@ -131,8 +130,8 @@ func (b *Backend) describeParameters(ctx context.Context, in *describeParameters
 		return nil, err
 	}
 	out := &describeParametersOutput{Parameters: []parameterMetadata{}}
-	err = b.store.View(func(tx *store.Tx) error {
-		params, err := regionParameters(tx, call.Region)
+	err = b.store.View(ctx, func(tx *store.Tx) error {
+		params, err := storedParameters(tx)
 		if err != nil {
 			return err
 		}
@@ -154,11 +153,11 @@ func (b *Backend) describeParameters(ctx context.Context, in *describeParameters
 			v := p.Current()
 			out.Parameters = append(out.Parameters, parameterMetadata{
 				Name:             p.Name,
-				ARN:              p.ARN(call.AccountID),
+				ARN:              p.ARN(tx.Scope()),
 				Type:             v.Type,
 				KeyID:            v.KeyID,
 				LastModifiedDate: awsjson.Time(v.LastModifiedDate),
-				LastModifiedUser: "arn:aws:iam::" + call.AccountID + ":root",
+				LastModifiedUser: tx.Scope().Global().ARN("iam", "root"),
 				Description:      v.Description,
 				AllowedPattern:   v.AllowedPattern,
 				Version:          v.Version,
@@ -204,7 +203,6 @@ type getParameterHistoryOutput struct {
 }
 
 func (b *Backend) getParameterHistory(ctx context.Context, in *getParameterHistoryInput) (*getParameterHistoryOutput, error) {
-	call := protocol.CallFrom(ctx)
 	if in.Name == "" {
 		return nil, errMissing("name")
 	}
@@ -213,8 +211,8 @@ func (b *Backend) getParameterHistory(ctx context.Context, in *getParameterHisto
 		return nil, err
 	}
 	out := &getParameterHistoryOutput{Parameters: []historyEntry{}}
-	err = b.store.View(func(tx *store.Tx) error {
-		p, err := loadParameter(tx, call.Region, nameFromARN(in.Name))
+	err = b.store.View(ctx, func(tx *store.Tx) error {
+		p, err := loadParameter(tx, nameFromARN(in.Name))
 		if err != nil {
 			return err
 		}
@@ -235,7 +233,7 @@ func (b *Backend) getParameterHistory(ctx context.Context, in *getParameterHisto
 				Type:             v.Type,
 				KeyID:            v.KeyID,
 				LastModifiedDate: awsjson.Time(v.LastModifiedDate),
-				LastModifiedUser: "arn:aws:iam::" + call.AccountID + ":root",
+				LastModifiedUser: tx.Scope().Global().ARN("iam", "root"),
 				Description:      v.Description,
 				Value:            displayValue(v, in.WithDecryption),
 				AllowedPattern:   v.AllowedPattern,
@@ -307,7 +305,6 @@ func (b *Backend) unlabelParameterVersion(ctx context.Context, in *labelInput) (
 }
 
 func (b *Backend) changeLabels(ctx context.Context, in *labelInput, add bool) (*labelOutput, error) {
-	region := protocol.CallFrom(ctx).Region
 	if in.Name == "" {
 		return nil, errMissing("name")
 	}
@@ -316,11 +313,11 @@ func (b *Backend) changeLabels(ctx context.Context, in *labelInput, add bool) (*
 	}
 	name := nameFromARN(in.Name)
 	out := &labelOutput{InvalidLabels: []string{}}
-	err := b.store.Update(func(tx *store.Tx) error {
-		if _, ok := publicParameter(region, name); ok {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
+		if _, ok := publicParameter(tx.Scope().Region, name); ok {
 			return errPublicParameter(name)
 		}
-		p, err := loadParameter(tx, region, name)
+		p, err := loadParameter(tx, name)
 		if err != nil {
 			return err
 		}
@@ -350,7 +347,7 @@ func (b *Backend) changeLabels(ctx context.Context, in *labelInput, add bool) (*
 			return protocol.Errorf("ParameterVersionLabelLimitExceeded", "A parameter version can have a maximum of %d labels.", maxLabelsPerVersion)
 		}
 		out.ParameterVersion = target.Version
-		return tx.Put(tableParameters, parameterKey(region, name), p)
+		return tx.Put(tableParameters, name, p)
 	})
 	return out, err
 }

@@ -68,7 +68,7 @@ type parameterShape struct {
 	DataType         string       `json:"DataType"`
 }
 
-func shapeOfParameter(p *Parameter, v *ParameterVersion, account, selector string, withDecryption bool) parameterShape {
+func shapeOfParameter(p *Parameter, v *ParameterVersion, scope store.Scope, selector string, withDecryption bool) parameterShape {
 	return parameterShape{
 		Name:             p.Name,
 		Type:             v.Type,
@@ -76,7 +76,7 @@ func shapeOfParameter(p *Parameter, v *ParameterVersion, account, selector strin
 		Version:          v.Version,
 		Selector:         selector,
 		LastModifiedDate: awsjson.Time(v.LastModifiedDate),
-		ARN:              p.ARN(account),
+		ARN:              p.ARN(scope),
 		DataType:         v.DataType,
 	}
 }
@@ -103,12 +103,13 @@ type putParameterOutput struct {
 }
 
 func (b *Backend) putParameter(ctx context.Context, in *putParameterInput) (*putParameterOutput, error) {
-	region := protocol.CallFrom(ctx).Region
 	if err := validateName(in.Name); err != nil {
 		return nil, err
 	}
 	if isReserved(in.Name) {
-		if _, ok := publicParameter(region, in.Name); ok {
+		// The public names are the same in every region; only values differ.
+		scope, _ := store.ScopeFrom(ctx)
+		if _, ok := publicParameter(scope.Region, in.Name); ok {
 			return nil, errPublicParameter(in.Name)
 		}
 		return nil, errValidation(`Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_`)
@@ -150,8 +151,8 @@ func (b *Backend) putParameter(ctx context.Context, in *putParameterInput) (*put
 		return nil, protocol.Errorf("InvalidPolicyTypeException", "Parameter policies are not supported by the local cloud.")
 	}
 	out := &putParameterOutput{}
-	err := b.store.Update(func(tx *store.Tx) error {
-		key := parameterKey(region, in.Name)
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
+		key := in.Name
 		existing, err := store.Get[Parameter](tx, tableParameters, key)
 		if err != nil {
 			return err
@@ -168,7 +169,7 @@ func (b *Backend) putParameter(ctx context.Context, in *putParameterInput) (*put
 		}
 		param := existing
 		if param == nil {
-			param = &Parameter{Region: region, Name: in.Name, Tags: in.Tags}
+			param = &Parameter{Name: in.Name, Tags: in.Tags}
 		}
 		param.Versions = append(param.Versions, *next)
 		if len(param.Versions) > maxVersions {
@@ -270,9 +271,9 @@ func splitSelector(nameOrARN string) (name, selector string) {
 }
 
 // resolve finds the parameter version a (possibly selected) name refers to.
-func resolve(tx *store.Tx, region, nameOrARN string) (*Parameter, *ParameterVersion, string, error) {
+func resolve(tx *store.Tx, nameOrARN string) (*Parameter, *ParameterVersion, string, error) {
 	name, selector := splitSelector(nameOrARN)
-	p, err := loadParameter(tx, region, name)
+	p, err := loadParameter(tx, name)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -296,17 +297,16 @@ func resolve(tx *store.Tx, region, nameOrARN string) (*Parameter, *ParameterVers
 }
 
 func (b *Backend) getParameter(ctx context.Context, in *getParameterInput) (*getParameterOutput, error) {
-	call := protocol.CallFrom(ctx)
 	if in.Name == "" {
 		return nil, errMissing("name")
 	}
 	out := &getParameterOutput{}
-	err := b.store.View(func(tx *store.Tx) error {
-		p, v, selector, err := resolve(tx, call.Region, in.Name)
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		p, v, selector, err := resolve(tx, in.Name)
 		if err != nil {
 			return err
 		}
-		out.Parameter = shapeOfParameter(p, v, call.AccountID, selector, in.WithDecryption)
+		out.Parameter = shapeOfParameter(p, v, tx.Scope(), selector, in.WithDecryption)
 		return nil
 	})
 	return out, err
@@ -323,7 +323,6 @@ type getParametersOutput struct {
 }
 
 func (b *Backend) getParameters(ctx context.Context, in *getParametersInput) (*getParametersOutput, error) {
-	call := protocol.CallFrom(ctx)
 	if len(in.Names) == 0 {
 		return nil, errConstraint("[]", "names", "Member must have length greater than or equal to 1")
 	}
@@ -331,14 +330,14 @@ func (b *Backend) getParameters(ctx context.Context, in *getParametersInput) (*g
 		return nil, errConstraint(in.Names, "names", "Member must have length less than or equal to 10")
 	}
 	out := &getParametersOutput{Parameters: []parameterShape{}, InvalidParameters: []string{}}
-	err := b.store.View(func(tx *store.Tx) error {
+	err := b.store.View(ctx, func(tx *store.Tx) error {
 		seen := map[string]bool{}
 		for _, name := range in.Names {
 			if seen[name] {
 				continue
 			}
 			seen[name] = true
-			p, v, selector, err := resolve(tx, call.Region, name)
+			p, v, selector, err := resolve(tx, name)
 			if code := errorCode(err); code == "ParameterNotFound" || code == "ParameterVersionNotFound" {
 				out.InvalidParameters = append(out.InvalidParameters, name)
 				continue
@@ -346,7 +345,7 @@ func (b *Backend) getParameters(ctx context.Context, in *getParametersInput) (*g
 			if err != nil {
 				return err
 			}
-			out.Parameters = append(out.Parameters, shapeOfParameter(p, v, call.AccountID, selector, in.WithDecryption))
+			out.Parameters = append(out.Parameters, shapeOfParameter(p, v, tx.Scope(), selector, in.WithDecryption))
 		}
 		return nil
 	})
@@ -387,7 +386,6 @@ func underPath(name, path string, recursive bool) bool {
 }
 
 func (b *Backend) getParametersByPath(ctx context.Context, in *getParametersByPathInput) (*getParametersByPathOutput, error) {
-	call := protocol.CallFrom(ctx)
 	switch {
 	case in.Path == "":
 		return nil, errMissing("path")
@@ -406,12 +404,12 @@ func (b *Backend) getParametersByPath(ctx context.Context, in *getParametersByPa
 		return nil, err
 	}
 	out := &getParametersByPathOutput{Parameters: []parameterShape{}}
-	err = b.store.View(func(tx *store.Tx) error {
-		candidates, err := regionParameters(tx, call.Region)
+	err = b.store.View(ctx, func(tx *store.Tx) error {
+		candidates, err := storedParameters(tx)
 		if err != nil {
 			return err
 		}
-		for _, p := range publicParameters(call.Region) {
+		for _, p := range publicParameters(tx.Scope().Region) {
 			candidates = append(candidates, p) // matched is sorted below
 		}
 		var matched []*Parameter
@@ -433,7 +431,7 @@ func (b *Backend) getParametersByPath(ctx context.Context, in *getParametersByPa
 			return err
 		}
 		for _, p := range page {
-			out.Parameters = append(out.Parameters, shapeOfParameter(p, p.Current(), call.AccountID, "", in.WithDecryption))
+			out.Parameters = append(out.Parameters, shapeOfParameter(p, p.Current(), tx.Scope(), "", in.WithDecryption))
 		}
 		out.NextToken = next
 		return nil
@@ -448,25 +446,24 @@ type deleteParameterInput struct {
 }
 
 func (b *Backend) deleteParameter(ctx context.Context, in *deleteParameterInput) (*struct{}, error) {
-	region := protocol.CallFrom(ctx).Region
 	if in.Name == "" {
 		return nil, errMissing("name")
 	}
-	return nil, b.store.Update(func(tx *store.Tx) error { return deleteOne(tx, region, nameFromARN(in.Name)) })
+	return nil, b.store.Update(ctx, func(tx *store.Tx) error { return deleteOne(tx, nameFromARN(in.Name)) })
 }
 
-func deleteOne(tx *store.Tx, region, name string) error {
-	if _, ok := publicParameter(region, name); ok {
+func deleteOne(tx *store.Tx, name string) error {
+	if _, ok := publicParameter(tx.Scope().Region, name); ok {
 		return errPublicParameter(name)
 	}
-	p, err := store.Get[Parameter](tx, tableParameters, parameterKey(region, name))
+	p, err := store.Get[Parameter](tx, tableParameters, name)
 	if err != nil {
 		return err
 	}
 	if p == nil {
 		return errParameterNotFound(name)
 	}
-	return tx.Delete(tableParameters, parameterKey(region, name))
+	return tx.Delete(tableParameters, name)
 }
 
 type deleteParametersInput struct {
@@ -479,7 +476,6 @@ type deleteParametersOutput struct {
 }
 
 func (b *Backend) deleteParameters(ctx context.Context, in *deleteParametersInput) (*deleteParametersOutput, error) {
-	region := protocol.CallFrom(ctx).Region
 	if len(in.Names) == 0 {
 		return nil, errConstraint("[]", "names", "Member must have length greater than or equal to 1")
 	}
@@ -487,9 +483,9 @@ func (b *Backend) deleteParameters(ctx context.Context, in *deleteParametersInpu
 		return nil, errConstraint(in.Names, "names", "Member must have length less than or equal to 10")
 	}
 	out := &deleteParametersOutput{DeletedParameters: []string{}, InvalidParameters: []string{}}
-	err := b.store.Update(func(tx *store.Tx) error {
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		for _, name := range in.Names {
-			err := deleteOne(tx, region, nameFromARN(name))
+			err := deleteOne(tx, nameFromARN(name))
 			if errorCode(err) == "ParameterNotFound" {
 				out.InvalidParameters = append(out.InvalidParameters, name)
 				continue

@@ -33,7 +33,6 @@ func publicParameters(region string) map[string]*Parameter {
 	params := map[string]*Parameter{}
 	add := func(name, value string) {
 		params[name] = &Parameter{
-			Region: region,
 			Name:   name,
 			Public: true,
 			Versions: []ParameterVersion{{

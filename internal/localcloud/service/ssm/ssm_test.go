@@ -37,7 +37,7 @@ func must[T any](v T, err error) func(*testing.T) T {
 }
 
 func TestPublicECSOptimizedAMI(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, cloud := newClient(t)
 	image := ec2.ECSOptimizedImage("us-east-1")
 
@@ -93,7 +93,7 @@ func TestPublicECSOptimizedAMI(t *testing.T) {
 }
 
 func TestPutParameterVersions(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, _ := newClient(t)
 	put := func(value string, overwrite bool) (*ssm.PutParameterOutput, error) {
 		return c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/web/db/url"), Value: aws.String(value), Type: types.ParameterTypeString, Overwrite: aws.Bool(overwrite)})
@@ -149,7 +149,7 @@ func TestPutParameterVersions(t *testing.T) {
 }
 
 func TestPutParameterValidation(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, _ := newClient(t)
 	tests := []struct {
 		name string
@@ -179,7 +179,7 @@ func TestPutParameterValidation(t *testing.T) {
 }
 
 func TestDescribeTagsAndLabels(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, _ := newClient(t)
 	for _, name := range []string{"/app/a", "/app/b", "/app/deep/c", "/other/d"} {
 		must(c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String("v"), Type: types.ParameterTypeString,

@@ -36,26 +36,25 @@ type resourceInput struct {
 
 // changeTags edits a parameter's tags; only parameters are taggable here.
 func (b *Backend) changeTags(ctx context.Context, in *resourceInput, change func(p *Parameter) error) error {
-	region := protocol.CallFrom(ctx).Region
 	if err := checkResource(in); err != nil {
 		return err
 	}
-	return b.store.Update(func(tx *store.Tx) error {
-		p, err := taggedParameter(tx, region, in)
+	return b.store.Update(ctx, func(tx *store.Tx) error {
+		p, err := taggedParameter(tx, in)
 		if err != nil {
 			return err
 		}
 		if err := change(p); err != nil {
 			return err
 		}
-		return tx.Put(tableParameters, parameterKey(region, p.Name), p)
+		return tx.Put(tableParameters, p.Name, p)
 	})
 }
 
 // taggedParameter loads the stored parameter in.ResourceID names, or fails
 // with InvalidResourceId.
-func taggedParameter(tx *store.Tx, region string, in *resourceInput) (*Parameter, error) {
-	p, err := store.Get[Parameter](tx, tableParameters, parameterKey(region, nameFromARN(in.ResourceID)))
+func taggedParameter(tx *store.Tx, in *resourceInput) (*Parameter, error) {
+	p, err := store.Get[Parameter](tx, tableParameters, nameFromARN(in.ResourceID))
 	if err != nil {
 		return nil, err
 	}
@@ -122,13 +121,12 @@ type listTagsOutput struct {
 }
 
 func (b *Backend) listTagsForResource(ctx context.Context, in *resourceInput) (*listTagsOutput, error) {
-	region := protocol.CallFrom(ctx).Region
 	if err := checkResource(in); err != nil {
 		return nil, err
 	}
 	out := &listTagsOutput{TagList: []Tag{}}
-	err := b.store.View(func(tx *store.Tx) error {
-		p, err := taggedParameter(tx, region, in)
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		p, err := taggedParameter(tx, in)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // Service returns STS's operation table.
@@ -32,10 +33,13 @@ type getCallerIdentityOutput struct {
 }
 
 func getCallerIdentity(ctx context.Context, _ *getCallerIdentityInput) (*getCallerIdentityOutput, error) {
-	call := protocol.CallFrom(ctx)
+	scope, ok := store.ScopeFrom(ctx)
+	if !ok {
+		return nil, protocol.InternalError(store.ErrNoScope)
+	}
 	return &getCallerIdentityOutput{
-		UserID:  call.AccountID,
-		Account: call.AccountID,
-		Arn:     "arn:aws:iam::" + call.AccountID + ":root",
+		UserID:  scope.Account,
+		Account: scope.Account,
+		Arn:     scope.Global().ARN("iam", "root"),
 	}, nil
 }

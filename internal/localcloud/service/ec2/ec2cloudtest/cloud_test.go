@@ -13,7 +13,7 @@ import (
 )
 
 func TestThroughTheLocalCloud(t *testing.T) {
-	ctx := context.Background()
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	cloud := localcloudtest.Start(t)
 	client := awsec2.NewFromConfig(cloud.Config)
 
