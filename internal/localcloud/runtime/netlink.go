@@ -237,21 +237,3 @@ func (c *netlinkConn) addPointToPoint(index int, local, peer netip.Addr) error {
 	}
 	return nil
 }
-
-func (c *netlinkConn) addDefaultRoute(index int, gateway netip.Addr) error {
-	msg := unix.RtMsg{
-		Family:   unix.AF_INET,
-		Table:    unix.RT_TABLE_MAIN,
-		Protocol: unix.RTPROT_BOOT,
-		Scope:    unix.RT_SCOPE_UNIVERSE,
-		Type:     unix.RTN_UNICAST,
-	}
-	gw := gateway.As4()
-	body := concat(asBytes(&msg),
-		netlinkAttr(unix.RTA_GATEWAY, gw[:]),
-		netlinkAttr(unix.RTA_OIF, netlinkUint32(uint32(index))))
-	if _, err := c.request(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_EXCL, body); err != nil {
-		return fmt.Errorf("add default route via %s: %w", gateway, err)
-	}
-	return nil
-}

@@ -34,10 +34,16 @@ import (
 // address's last two bytes, carries NamespaceGateway point-to-point to the
 // task's address, which routes the task's /32 through it; the task end is
 // eth0 in the task's namespace, with the task's address point-to-point to
-// the gateway and a default route through it. The load balancer, in the
-// host's namespace, reaches targets at their own address, which is also the
-// task's privateIPv4Address. A task reaches the host's other addresses
-// through its default route, but not the host's 127.0.0.1: that is its own.
+// the gateway. The load balancer, in the host's namespace, reaches targets
+// at their own address, which is also the task's privateIPv4Address. A task
+// reaches the host at the gateway's address, but not the host's 127.0.0.1
+// (that is its own), and nothing beyond the host: there is deliberately no
+// default route. With one, packets to other networks (the resolver in
+// /etc/resolv.conf above all) would leave through the host unanswered,
+// since nothing translates 198.18.0.0/16, and every name lookup would hang
+// until its time-out (python's http.server looks up its bind address at
+// start, and so failed its first health checks); without one they fail at
+// once with "network unreachable", as in a private subnet with no NAT.
 // The local cloud's endpoint is therefore served on the task's loopback as
 // well: the runtime opens a listener on 127.0.0.1:<port> inside the
 // namespace for each LoopbackService and hands it to the service, so
@@ -253,9 +259,6 @@ func (p *Process) createNetwork(addr netip.Addr) (_ *taskNetwork, err error) {
 		return n, err
 	}
 	if err := inner.addPointToPoint(eth0, addr, NamespaceGateway); err != nil {
-		return n, err
-	}
-	if err := inner.addDefaultRoute(eth0, NamespaceGateway); err != nil {
 		return n, err
 	}
 	for i, ln := range n.listeners {
