@@ -276,6 +276,10 @@ func (c *Cloud) Endpoint() string {
 	return c.endpoint
 }
 
+// Commits subscribes to the state's commits (see store.Store.Subscribe):
+// a test can tell that the local cloud at rest writes nothing.
+func (c *Cloud) Commits() (<-chan struct{}, func()) { return c.store.Subscribe() }
+
 // Run runs the data plane (schedulers, health checks, load balancers) until
 // ctx ends, then stops every task it started.
 func (c *Cloud) Run(ctx context.Context) error {

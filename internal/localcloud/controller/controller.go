@@ -11,8 +11,10 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/lb"
@@ -46,9 +48,14 @@ type Deps struct {
 // itself moves state (draining deadlines, grace periods, retention).
 const resyncInterval = time.Second
 
-// minPassGap coalesces bursts of commits (every pass writes a little) so the
-// loop never spins.
+// minPassGap coalesces bursts of commits (an API call, a pass that changed
+// something) into one pass. A pass that changes nothing commits nothing, so
+// at rest the loop runs at the resync rate only.
 const minPassGap = 20 * time.Millisecond
+
+// passes counts the reconcile passes of every controller in the process,
+// so that a test can wait for passes to happen instead of sleeping.
+var passes atomic.Uint64
 
 // Controller runs the reconcile loops.
 type Controller struct {
@@ -147,6 +154,7 @@ func (c *Controller) Run(ctx context.Context) error {
 // order, in that region's scope, then what spans regions (the machine's
 // processes and its one balancer).
 func (c *Controller) reconcile(ctx context.Context) {
+	defer passes.Add(1)
 	regional := []struct {
 		name string
 		fn   func(context.Context) error
@@ -173,6 +181,28 @@ func (c *Controller) reconcile(ctx context.Context) {
 	}
 	c.note("orphaned processes", c.stopOrphans(ctx))
 	c.note("load balancers", c.reconcileLoadBalancers(ctx))
+}
+
+// errUnchanged rolls back a step's transaction that wrote nothing.
+var errUnchanged = errors.New("nothing changed")
+
+// updateECS runs fn in an ECS write transaction that commits only if fn
+// changed something. Every commit wakes the next pass: a pass at rest that
+// committed anyway would keep the loop busy forever.
+func (c *Controller) updateECS(ctx context.Context, fn func(s *ecs.State) error) error {
+	err := c.deps.ECS.Update(ctx, func(s *ecs.State) error {
+		if err := fn(s); err != nil {
+			return err
+		}
+		if !s.Wrote() {
+			return errUnchanged
+		}
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	return err
 }
 
 // note logs a step's failure. A failure repeats every pass until its cause

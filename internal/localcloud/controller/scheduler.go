@@ -1,7 +1,9 @@
 package controller
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -57,7 +59,7 @@ func (c *Controller) reconcileServices(ctx context.Context) error {
 		if cluster.Status != "ACTIVE" {
 			continue
 		}
-		if err := c.deps.ECS.Update(ctx, func(s *ecs.State) error { return c.scheduleCluster(s, cluster.ClusterArn) }); err != nil {
+		if err := c.updateECS(ctx, func(s *ecs.State) error { return c.scheduleCluster(s, cluster.ClusterArn) }); err != nil {
 			errs = append(errs, fmt.Errorf("cluster %s: %w", cluster.ClusterName, err))
 		}
 	}
@@ -133,6 +135,12 @@ func (c *Controller) scheduleService(s *ecs.State, svc *ecs.Service, tasks []*ec
 	primary := primaryDeployment(svc)
 	if primary == nil {
 		return nil, nil
+	}
+	// What follows edits svc in place (its deployments' slice included):
+	// keep its encoding to store it only when it changed.
+	before, err := json.Marshal(svc)
+	if err != nil {
+		return nil, err
 	}
 
 	var launched []*ecs.Task
@@ -232,6 +240,10 @@ func (c *Controller) scheduleService(s *ecs.State, svc *ecs.Service, tasks []*ec
 	}
 
 	c.updateCounts(s, svc, append(tasks, launched...), now)
+	after, err := json.Marshal(svc)
+	if err != nil || bytes.Equal(before, after) {
+		return launched, err
+	}
 	return launched, s.PutService(svc)
 }
 

@@ -217,6 +217,7 @@ type Tx struct {
 	btx       *bolt.Tx
 	partition []byte
 	scope     Scope
+	wrote     bool
 }
 
 // Scope is the account and region the transaction runs in; resources it
@@ -254,6 +255,7 @@ func (tx *Tx) Put(table, key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("store: table %s: %w", table, err)
 	}
+	tx.wrote = true
 	return b.Put([]byte(key), data)
 }
 
@@ -263,8 +265,14 @@ func (tx *Tx) Delete(table, key string) error {
 	if b == nil {
 		return nil
 	}
+	tx.wrote = true
 	return b.Delete([]byte(key))
 }
+
+// Wrote reports whether the transaction has put or deleted anything: a
+// reconcile step that finds nothing to change rolls its transaction back,
+// so that its pass does not signal a commit that wakes the next one.
+func (tx *Tx) Wrote() bool { return tx.wrote }
 
 // Get loads the value under key in table, or nil when there is none.
 func Get[T any](tx *Tx, table, key string) (*T, error) {
