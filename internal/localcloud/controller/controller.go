@@ -11,7 +11,6 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -181,28 +180,6 @@ func (c *Controller) reconcile(ctx context.Context) {
 	}
 	c.note("orphaned processes", c.stopOrphans(ctx))
 	c.note("load balancers", c.reconcileLoadBalancers(ctx))
-}
-
-// errUnchanged rolls back a step's transaction that wrote nothing.
-var errUnchanged = errors.New("nothing changed")
-
-// updateECS runs fn in an ECS write transaction that commits only if fn
-// changed something. Every commit wakes the next pass: a pass at rest that
-// committed anyway would keep the loop busy forever.
-func (c *Controller) updateECS(ctx context.Context, fn func(s *ecs.State) error) error {
-	err := c.deps.ECS.Update(ctx, func(s *ecs.State) error {
-		if err := fn(s); err != nil {
-			return err
-		}
-		if !s.Wrote() {
-			return errUnchanged
-		}
-		return nil
-	})
-	if errors.Is(err, errUnchanged) {
-		return nil
-	}
-	return err
 }
 
 // note logs a step's failure. A failure repeats every pass until its cause

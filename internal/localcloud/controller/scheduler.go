@@ -59,7 +59,7 @@ func (c *Controller) reconcileServices(ctx context.Context) error {
 		if cluster.Status != "ACTIVE" {
 			continue
 		}
-		if err := c.updateECS(ctx, func(s *ecs.State) error { return c.scheduleCluster(s, cluster.ClusterArn) }); err != nil {
+		if err := c.deps.ECS.Update(ctx, func(s *ecs.State) error { return c.scheduleCluster(s, cluster.ClusterArn) }); err != nil {
 			errs = append(errs, fmt.Errorf("cluster %s: %w", cluster.ClusterName, err))
 		}
 	}

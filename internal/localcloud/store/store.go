@@ -140,11 +140,28 @@ func (s *Store) UpdateUnscoped(fn func(tx *Tx) error) error {
 	return s.update([]byte(unscopedPartition), Scope{}, fn)
 }
 
+// errNothingWritten rolls back a write transaction that changed nothing.
+var errNothingWritten = errors.New("store: nothing written")
+
+// update runs fn in a write transaction. One that put or deleted nothing is
+// rolled back and signals no commit: the controllers run a pass after every
+// commit, so a pass at rest that committed anyway would wake the next one
+// forever.
 func (s *Store) update(partition []byte, scope Scope, fn func(tx *Tx) error) error {
 	err := s.db.Update(func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, partition: partition, scope: scope})
+		tx := &Tx{btx: btx, partition: partition, scope: scope}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if !tx.wrote {
+			return errNothingWritten
+		}
+		return nil
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errNothingWritten):
+		return nil
+	case err != nil:
 		return err
 	}
 	s.notify()
@@ -182,6 +199,7 @@ func (s *Store) Reset() error {
 				return err
 			}
 		}
+		tx.wrote = true // an empty store's reset still tells the controllers
 		return nil
 	})
 }
@@ -268,11 +286,6 @@ func (tx *Tx) Delete(table, key string) error {
 	tx.wrote = true
 	return b.Delete([]byte(key))
 }
-
-// Wrote reports whether the transaction has put or deleted anything: a
-// reconcile step that finds nothing to change rolls its transaction back,
-// so that its pass does not signal a commit that wakes the next one.
-func (tx *Tx) Wrote() bool { return tx.wrote }
 
 // Get loads the value under key in table, or nil when there is none.
 func Get[T any](tx *Tx, table, key string) (*T, error) {

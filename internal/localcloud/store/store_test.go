@@ -104,6 +104,39 @@ func TestResetEmptiesEveryTableAndSubscribersHear(t *testing.T) {
 	}
 }
 
+// A write transaction that puts or deletes nothing signals no commit: the
+// controllers run a pass after each one, so a pass at rest would otherwise
+// wake the next forever. A write after it still signals.
+func TestAnUpdateThatWritesNothingSignalsNothing(t *testing.T) {
+	st, err := OpenEphemeral()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	changes, stop := st.Subscribe()
+	defer stop()
+	read := func(tx *Tx) error { _, err := Get[record](tx, "x/y", "k"); return err }
+	if err := st.Update(ctx, read); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Update(ctx, func(tx *Tx) error { return tx.Delete("x/y", "absent") }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-changes:
+		t.Fatal("an update that wrote nothing signalled a commit")
+	default:
+	}
+	if err := st.Update(ctx, func(tx *Tx) error { return tx.Put("x/y", "k", record{"v"}) }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-changes:
+	default:
+		t.Fatal("a write signalled no commit")
+	}
+}
+
 // A transaction whose context names no account and region fails loudly:
 // nothing is read from or written to a default.
 func TestATransactionWithoutAScopeFails(t *testing.T) {

@@ -66,9 +66,6 @@ func (b *Backend) Update(ctx context.Context, fn func(s *State) error) error {
 	return b.store.Update(ctx, func(tx *store.Tx) error { return fn(b.newState(ctx, tx, true)) })
 }
 
-// Wrote reports whether this write transaction has changed anything so far.
-func (s *State) Wrote() bool { return s.tx.Wrote() }
-
 // arn builds an ECS ARN in the transaction's region and account.
 func (s *State) arn(resource string) string { return s.tx.ARN("ecs", resource) }
 
