@@ -108,6 +108,18 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.refuse(w, r, accessDenied("requests from web pages are refused: the browser says this one is %s (Sec-Fetch-Site)", site))
 		return
 	}
+	if region, _ := signingScope(r); region != "" && !store.ValidRegion(region) && !isAdminPath(r.URL.Path) {
+		// State is kept per region, so a region that is not a region name
+		// is refused here, with the error AWS sends for a credential scoped
+		// to an unknown region, rather than failing in the store.
+		body, err := peekBody(r)
+		if err != nil {
+			g.refuse(w, r, protocol.Errorf("SerializationException", "reading request body: %v", err))
+			return
+		}
+		g.refuse(w, r, g.signatureError(r, body, &sigv4.Error{Kind: sigv4.Mismatch, Message: fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", region)}))
+		return
+	}
 	if g.verifier != nil && !g.signatureExempt(r) {
 		body, err := peekBody(r)
 		if err != nil {

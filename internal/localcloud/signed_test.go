@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/berthdev/berth/internal/localcloud"
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
 const (
@@ -285,5 +286,27 @@ func TestAWSCLISignatures(t *testing.T) {
 		if err == nil || !strings.Contains(out, c.wrongCode) {
 			t.Errorf("aws %v with a wrong secret: err %v, want %s in:\n%s", c.args, err, c.wrongCode, out)
 		}
+	}
+}
+
+// State is kept per region, so a call signed for something that is not a
+// region name (here with capitals, which the SDK sends as it is) gets the
+// error AWS sends for a credential scoped to an unknown region, in each
+// protocol's own code: a client error, not an internal failure the SDK
+// retries.
+func TestCallsScopedToAMalformedRegionAreRefused(t *testing.T) {
+	cloud := localcloudtest.Start(t)
+	cfg := cloud.ConfigIn("EU-West-1")
+	cfg.RetryMaxAttempts = 1
+	for _, c := range apiCalls {
+		t.Run(c.protocol, func(t *testing.T) {
+			err := c.call(cfg)
+			if got := errorCodeOf(err); got != c.wrongSecret {
+				t.Fatalf("error code = %q, want %q (%v)", got, c.wrongSecret, err)
+			}
+			if !strings.Contains(err.Error(), "Credential should be scoped to a valid region, not 'EU-West-1'") {
+				t.Errorf("error %q does not name the region", err)
+			}
+		})
 	}
 }

@@ -48,9 +48,9 @@ func ValidAccount(id string) bool {
 	return true
 }
 
-// validRegion accepts the shape of region names (letters, digits, dashes):
+// ValidRegion accepts the shape of region names (letters, digits, dashes):
 // a region is part of a table path, so "/" must never reach it.
-func validRegion(region string) bool {
+func ValidRegion(region string) bool {
 	if region == "" {
 		return false
 	}
@@ -69,7 +69,7 @@ func (s Scope) validate(global bool) error {
 	if global {
 		return nil
 	}
-	if !validRegion(s.Region) {
+	if !ValidRegion(s.Region) {
 		return fmt.Errorf("store: scope region %q is not a region name", s.Region)
 	}
 	return nil
