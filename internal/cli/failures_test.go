@@ -249,7 +249,10 @@ func TestDeployAfterLocalCloudKilledMidDeploy(t *testing.T) {
 	go func() { upDone <- up.Wait() }()
 	var lost []string
 	localcloudtest.Eventually(t, "a task of the service to run", func() bool {
-		lost = runningTaskARNs(client, "restart")
+		lost = nil
+		for _, task := range runningTasks(t, client, "restart", "") {
+			lost = append(lost, aws.ToString(task.TaskArn))
+		}
 		return len(lost) > 0
 	})
 	first.kill(t)
@@ -269,7 +272,7 @@ func TestDeployAfterLocalCloudKilledMidDeploy(t *testing.T) {
 	}
 
 	cfg := localcloudtest.SDKConfig(t, endpoint)
-	if running := runningTaskARNs(client, "restart"); len(running) != 2 {
+	if running := runningTasks(t, client, "restart", ""); len(running) != 2 {
 		t.Errorf("running tasks = %d, want 2", len(running))
 	}
 	assertTargetsHealthy(t, cfg, 2)
@@ -366,25 +369,6 @@ func (p *localProcess) kill(t *testing.T) {
 		t.Errorf("killing berth local: %v", err)
 	}
 	<-p.done
-}
-
-func runningTaskARNs(client *ecs.Client, cluster string) []string {
-	ctx := context.Background()
-	list, err := client.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(cluster), DesiredStatus: ecstypes.DesiredStatusRunning})
-	if err != nil || len(list.TaskArns) == 0 {
-		return nil
-	}
-	out, err := client.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: list.TaskArns})
-	if err != nil {
-		return nil
-	}
-	var arns []string
-	for _, task := range out.Tasks {
-		if aws.ToString(task.LastStatus) == "RUNNING" {
-			arns = append(arns, aws.ToString(task.TaskArn))
-		}
-	}
-	return arns
 }
 
 // syncBuffer is a bytes.Buffer that a child's output and the test may use
