@@ -80,11 +80,7 @@ func TestSecondOpenOfTheSameStateIsRefused(t *testing.T) {
 }
 
 func TestResetEmptiesEveryTableAndSubscribersHear(t *testing.T) {
-	st, err := OpenEphemeral()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openEphemeral(t)
 	changes, stop := st.Subscribe()
 	defer stop()
 	if err := st.Update(ctx, func(tx *Tx) error { return tx.Put("x/y", "k", record{"v"}) }); err != nil {
@@ -108,11 +104,7 @@ func TestResetEmptiesEveryTableAndSubscribersHear(t *testing.T) {
 // controllers run a pass after each one, so a pass at rest would otherwise
 // wake the next forever. A write after it still signals.
 func TestAnUpdateThatWritesNothingSignalsNothing(t *testing.T) {
-	st, err := OpenEphemeral()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openEphemeral(t)
 	changes, stop := st.Subscribe()
 	defer stop()
 	read := func(tx *Tx) error { _, err := Get[record](tx, "x/y", "k"); return err }
@@ -140,11 +132,7 @@ func TestAnUpdateThatWritesNothingSignalsNothing(t *testing.T) {
 // A transaction whose context names no account and region fails loudly:
 // nothing is read from or written to a default.
 func TestATransactionWithoutAScopeFails(t *testing.T) {
-	st, err := OpenEphemeral()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openEphemeral(t)
 	ran := false
 	for name, run := range map[string]func(context.Context, func(*Tx) error) error{
 		"View": st.View, "Update": st.Update, "global View": st.Global().View, "global Update": st.Global().Update,
@@ -167,11 +155,7 @@ func TestATransactionWithoutAScopeFails(t *testing.T) {
 }
 
 func TestMalformedScopesAreRefused(t *testing.T) {
-	st, err := OpenEphemeral()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openEphemeral(t)
 	for _, scope := range []Scope{
 		{Account: "", Region: "us-east-1"},
 		{Account: "12345", Region: "us-east-1"},
@@ -190,11 +174,7 @@ func TestMalformedScopesAreRefused(t *testing.T) {
 // regions (or two accounts) are two records; a global handle sees the
 // account's regionless tables whichever region the context names.
 func TestScopesPartitionTheState(t *testing.T) {
-	st, err := OpenEphemeral()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openEphemeral(t)
 	otherAccount := Scope{Account: "123456789012", Region: "us-east-1"}
 	put := func(s *Store, scope Scope, name string) {
 		t.Helper()
@@ -256,11 +236,7 @@ func TestScopesPartitionTheState(t *testing.T) {
 // The unscoped partition holds what belongs to the machine; no scope sees
 // it, and it sees no scope's tables.
 func TestTheUnscopedPartitionIsSeparate(t *testing.T) {
-	st, err := OpenEphemeral()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openEphemeral(t)
 	if err := st.UpdateUnscoped(func(tx *Tx) error { return tx.Put("berth/images", "app", record{"machine"}) }); err != nil {
 		t.Fatal(err)
 	}
@@ -318,4 +294,15 @@ func TestStateOfEarlierVersionsIsIgnored(t *testing.T) {
 	if err := st.Reset(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openEphemeral opens a throwaway store that closes when the test ends.
+func openEphemeral(t *testing.T) *Store {
+	t.Helper()
+	st, err := OpenEphemeral()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
