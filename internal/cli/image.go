@@ -44,8 +44,12 @@ func newImageAddCmd(io IOStreams) *cobra.Command {
 		Use:   "add IMAGE --dir DIR [--env K=V]... -- COMMAND [ARG...]",
 		Short: "Register how to run IMAGE as a local process",
 		Long: `Register how to run IMAGE as a local process. Tasks whose container uses IMAGE
-then run COMMAND in DIR. $HOST in COMMAND is the task's own address, and the
-container definition's environment is set as it would be in the container.
+then run COMMAND in DIR. An argument that is exactly $HOST or ${HOST} becomes
+the task's own address, and one that is exactly $PORT or ${PORT} its first
+container port; everything else reaches COMMAND as written (a shell given
+'sh -c' expands ${HOST:-0.0.0.0}, $$ and the like itself, from the task's
+environment). The container definition's environment is set as it would be
+in the container.
 
 Writing a process image needs the local cloud's admin token, which it writes
 to its state directory at every start: pass the same --state-dir as to
