@@ -7,7 +7,15 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 EXAMPLE_PKGS  := python3-fastapi python3-uvicorn python3-flasgger
 TEST_PKGS     := $(EXAMPLE_PKGS) python3-httpx chromium
 
-.PHONY: up test lint build bench bench-alb
+# Every protocol decoder and the whole API path are fuzzed briefly on each
+# test run (go test -fuzz takes one target per run): package:target.
+FUZZ_TARGETS  := ./internal/localcloud/protocol/awsjson:FuzzDecode \
+                 ./internal/localcloud/protocol/query:FuzzDecodeForm \
+                 ./internal/localcloud/model:FuzzValidate \
+                 ./internal/localcloud/apifuzz:FuzzAPI
+FUZZTIME      ?= 10s
+
+.PHONY: up test lint fuzz build bench bench-alb
 
 # Run the FastAPI example on the local cloud: the OS packages the example
 # needs are installed first when they are missing.
@@ -20,6 +28,13 @@ test: lint
 	scripts/ensure-packages $(TEST_PKGS)
 	$(GO) test -race -timeout 30m ./...
 	cd examples/fastapi && /usr/bin/python3 -m unittest -v test_main
+	$(MAKE) fuzz
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $$t for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) $${t%%:*} || exit 1; \
+	done
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

@@ -26,6 +26,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
+	"github.com/berthdev/berth/internal/localcloud/service/elb"
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
 	"github.com/berthdev/berth/internal/localcloud/service/iam"
@@ -194,8 +195,13 @@ func (c *Cloud) services() []*protocol.Service {
 		c.ELBv2.Service(),
 		c.AutoScaling.Service(),
 		c.ECS.Service(),
+		elb.Service(),
 	}
 }
+
+// Models are the AWS API models of the services this cloud answers for,
+// by botocore name (ec2, elbv2, …): every operation of each is known.
+func (c *Cloud) Models() []string { return c.router.Models() }
 
 // wireServices lets services check what other services own, as AWS's do:
 // a load balancer's or group's subnets are EC2's.

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ type Router struct {
 func NewRouter(logger *slog.Logger, services ...*protocol.Service) *Router {
 	r := &Router{byTarget: map[string]*protocol.Service{}, byVersion: map[string][]*protocol.Service{}, logger: logger}
 	for _, s := range services {
+		attachModel(s)
 		if s.TargetPrefix != "" {
 			r.byTarget[s.TargetPrefix] = s
 		}
@@ -48,6 +50,28 @@ func NewRouter(logger *slog.Logger, services ...*protocol.Service) *Router {
 		}
 	}
 	return r
+}
+
+// Models are the botocore names of the models of the routed services.
+func (rt *Router) Models() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s *protocol.Service) {
+		if s.Model != nil && !seen[s.Model.Name] {
+			seen[s.Model.Name] = true
+			out = append(out, s.Model.Name)
+		}
+	}
+	for _, s := range rt.byTarget {
+		add(s)
+	}
+	for _, list := range rt.byVersion {
+		for _, s := range list {
+			add(s)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // credentialScope matches the SigV4 scope "AKID/date/region/service/aws4_request".
@@ -96,7 +120,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	call.Operation = opName
 	op, ok := svc.Lookup(opName)
 	if !ok {
-		encodeError(w, r, svc.Codec, call, svc.Codec.UnknownOperation(opName))
+		encodeError(w, r, svc.Codec, call, unimplemented(svc, opName))
+		return
+	}
+	if verr := validateRequest(svc, opName, r, body); verr != nil {
+		encodeError(w, r, svc.Codec, call, verr)
 		return
 	}
 	defer func() {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/berthdev/berth/internal/localcloud/model"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -126,6 +127,9 @@ type Codec interface {
 	EncodeError(w http.ResponseWriter, call *Call, err *Error)
 	// UnknownOperation is the error for an action the service does not have.
 	UnknownOperation(name string) *Error
+	// Protocol names the wire protocol as AWS's models do: "json",
+	// "query", "ec2" or "smithy-rpc-v2-cbor".
+	Protocol() string
 }
 
 // Service is one AWS service of the local cloud as the router sees it.
@@ -138,6 +142,17 @@ type Service struct {
 	Version    string
 	Codec      Codec
 	Operations []Operation
+
+	// Model is AWS's published model of the service; the router attaches
+	// it, and validates every request against it before its handler runs.
+	Model *model.Service
+	// ValidationCode is the error code an awsJson service answers a
+	// request that breaks the model's constraints with ("" means
+	// ValidationException, what most of them send).
+	ValidationCode string
+	// NotServed, when set, is why none of the service's operations is
+	// served here (Classic Load Balancing): every call is answered with it.
+	NotServed string
 }
 
 // Lookup returns the named operation.

@@ -119,3 +119,6 @@ func (t *Time) UnmarshalJSON(data []byte) error {
 	*t = Time(time.UnixMilli(int64(secs * 1000)).UTC())
 	return nil
 }
+
+// Protocol is the protocol's name in AWS's models.
+func (Codec) Protocol() string { return "json" }

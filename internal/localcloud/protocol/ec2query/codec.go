@@ -67,3 +67,6 @@ func (Codec) EncodeError(w http.ResponseWriter, call *protocol.Call, e *protocol
 func (Codec) UnknownOperation(name string) *protocol.Error {
 	return protocol.Errorf("InvalidAction", "The action %s is not valid for this web service.", name)
 }
+
+// Protocol is the protocol's name in AWS's models.
+func (Codec) Protocol() string { return "ec2" }

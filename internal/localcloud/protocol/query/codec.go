@@ -91,3 +91,6 @@ func WriteXML(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write([]byte(xml.Header))
 	_, _ = w.Write(body)
 }
+
+// Protocol is the protocol's name in AWS's models.
+func (Codec) Protocol() string { return "query" }

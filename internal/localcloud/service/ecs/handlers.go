@@ -15,6 +15,9 @@ func (b *Backend) Service() *protocol.Service {
 		SigningName:  "ecs",
 		TargetPrefix: "AmazonEC2ContainerServiceV20141113",
 		Codec:        awsjson.Codec{},
+		// ECS answers malformed parameters with its own code, not
+		// ValidationException.
+		ValidationCode: "InvalidParameterException",
 		Operations: []protocol.Operation{
 			op("CreateCluster", b.createCluster),
 			op("DescribeClusters", b.describeClusters),

@@ -43,6 +43,9 @@ func (b *Backend) Service() *protocol.Service {
 		SigningName:  "logs",
 		TargetPrefix: "Logs_20140328",
 		Codec:        awsjson.Codec{},
+		// CloudWatch Logs reports "1 validation error detected: …" as
+		// InvalidParameterException.
+		ValidationCode: "InvalidParameterException",
 		Operations: []protocol.Operation{
 			protocol.Op("CreateLogGroup", b.createLogGroup),
 			protocol.Op("DeleteLogGroup", b.deleteLogGroup),
