@@ -46,7 +46,7 @@ type Metadata struct {
 	// XMLNamespace is a string in some models and {"uri": …} in others;
 	// the query codecs name their namespaces themselves.
 	XMLNamespace json.RawMessage `json:"xmlNamespace"`
-	ServiceID string `json:"serviceId"`
+	ServiceID    string          `json:"serviceId"`
 }
 
 // Signing is the SigV4 signing name: the model's, else its endpoint prefix.

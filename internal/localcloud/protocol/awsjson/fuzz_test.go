@@ -8,11 +8,11 @@ import (
 
 // fuzzInput has the kinds of members awsJson requests carry.
 type fuzzInput struct {
-	Name    *string           `json:"name"`
-	Count   *int32            `json:"count"`
-	Ratio   float64           `json:"ratio"`
-	Enabled *bool             `json:"enabled"`
-	At      Time              `json:"at"`
+	Name    *string `json:"name"`
+	Count   *int32  `json:"count"`
+	Ratio   float64 `json:"ratio"`
+	Enabled *bool   `json:"enabled"`
+	At      Time    `json:"at"`
 	Tags    []struct{ Key, Value string }
 	Attrs   map[string]string `json:"attrs"`
 	Nested  *struct {
