@@ -5,7 +5,7 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # python3-flasgger ships Swagger UI's assets: the example serves /docs from
 # them, so the docs page loads on a machine without internet access.
 EXAMPLE_PKGS  := python3-fastapi python3-uvicorn python3-flasgger
-TEST_PKGS     := $(EXAMPLE_PKGS) python3-httpx chromium
+TEST_PKGS     := $(EXAMPLE_PKGS) python3-httpx python3-boto3 chromium
 
 # Every protocol decoder and the whole API path are fuzzed briefly on each
 # test run (go test -fuzz takes one target per run): package:target.

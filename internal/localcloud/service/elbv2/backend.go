@@ -82,6 +82,10 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("DeleteListener", b.handleDeleteListener),
 			protocol.Op("DescribeListenerAttributes", b.handleDescribeListenerAttributes),
 			protocol.Op("DescribeListenerCertificates", b.handleDescribeListenerCertificates),
+			protocol.Op("AddListenerCertificates", b.handleAddListenerCertificates),
+			protocol.Op("RemoveListenerCertificates", b.handleRemoveListenerCertificates),
+			protocol.Op("DescribeSSLPolicies", b.handleDescribeSSLPolicies),
+			protocol.Op("DescribeAccountLimits", b.handleDescribeAccountLimits),
 
 			protocol.Op("CreateRule", b.handleCreateRule),
 			protocol.Op("DescribeRules", b.handleDescribeRules),

@@ -23,6 +23,9 @@ const (
 	codePriorityInUse               = "PriorityInUse"
 	codeOperationNotPermitted       = "OperationNotPermitted"
 	codeUnsupportedProtocol         = "UnsupportedProtocol"
+	codeSSLPolicyNotFound           = "SSLPolicyNotFound"
+	codeCertificateNotFound         = "CertificateNotFound"
+	codeTooManyCertificates         = "TooManyCertificates"
 )
 
 func validationError(format string, args ...any) error {

@@ -681,6 +681,31 @@ func (b *Backend) handleDescribeListenerCertificates(ctx context.Context, in *li
 	return out, nil
 }
 
+type listenerCertificatesInput struct {
+	ListenerArn  string
+	Certificates []Certificate
+}
+
+type addListenerCertificatesOutput struct {
+	Certificates members[Certificate] `xml:"Certificates"`
+}
+
+func (b *Backend) handleAddListenerCertificates(ctx context.Context, in *listenerCertificatesInput) (*addListenerCertificatesOutput, error) {
+	certs, err := b.AddListenerCertificates(ctx, in.ListenerArn, in.Certificates)
+	if err != nil {
+		return nil, err
+	}
+	out := &addListenerCertificatesOutput{Certificates: members[Certificate]{}}
+	for _, c := range certs[1:] { // AWS lists the added (non-default) certificates
+		out.Certificates = append(out.Certificates, Certificate{CertificateArn: c.CertificateArn, IsDefault: ptr(false)})
+	}
+	return out, nil
+}
+
+func (b *Backend) handleRemoveListenerCertificates(ctx context.Context, in *listenerCertificatesInput) (*emptyOutput, error) {
+	return nil, b.RemoveListenerCertificates(ctx, in.ListenerArn, in.Certificates)
+}
+
 // ---- rules ----
 
 type ruleInput struct {

@@ -37,6 +37,9 @@ func checkListenerProtocol(l *Listener) error {
 		if l.SslPolicy == "" {
 			l.SslPolicy = defaultSslPolicy
 		}
+		if err := checkSSLPolicy(l.SslPolicy); err != nil {
+			return err
+		}
 	default:
 		return protocol.Errorf(codeUnsupportedProtocol, "Protocol '%s' is not supported by application load balancers; use HTTP or HTTPS", l.Protocol)
 	}
@@ -242,4 +245,70 @@ func deleteListener(tx *store.Tx, arn string) error {
 		}
 	}
 	return tx.Delete(tableListeners, arn)
+}
+
+// maxListenerCertificates is AWS's certificates-per-application-load-balancer
+// quota, counted here per listener (the default certificate included).
+const maxListenerCertificates = 25
+
+// AddListenerCertificates adds certificates to an HTTPS listener's list
+// for SNI; the listener's default certificate stays first. Adding one it
+// has is a no-op, as on AWS.
+func (b *Backend) AddListenerCertificates(ctx context.Context, arn string, certs []Certificate) ([]Certificate, error) {
+	return b.editListenerCertificates(ctx, arn, func(l *Listener) error {
+		for _, c := range certs {
+			if c.IsDefault != nil && *c.IsDefault {
+				return validationError("The default certificate of a listener is set with ModifyListener, not AddListenerCertificates")
+			}
+			if !slices.ContainsFunc(l.Certificates, func(o Certificate) bool { return o.CertificateArn == c.CertificateArn }) {
+				l.Certificates = append(l.Certificates, Certificate{CertificateArn: c.CertificateArn})
+			}
+		}
+		if len(l.Certificates) > maxListenerCertificates {
+			return protocol.Errorf(codeTooManyCertificates, "A listener can have at most %d certificates", maxListenerCertificates)
+		}
+		return nil
+	}, certs)
+}
+
+// RemoveListenerCertificates removes certificates added for SNI; the
+// default certificate cannot be removed this way.
+func (b *Backend) RemoveListenerCertificates(ctx context.Context, arn string, certs []Certificate) error {
+	_, err := b.editListenerCertificates(ctx, arn, func(l *Listener) error {
+		for _, c := range certs {
+			if len(l.Certificates) > 0 && l.Certificates[0].CertificateArn == c.CertificateArn {
+				return protocol.Errorf(codeOperationNotPermitted, "The default certificate of a listener cannot be removed; replace it with ModifyListener")
+			}
+			l.Certificates = slices.DeleteFunc(l.Certificates, func(o Certificate) bool { return o.CertificateArn == c.CertificateArn })
+		}
+		return nil
+	}, certs)
+	return err
+}
+
+func (b *Backend) editListenerCertificates(ctx context.Context, arn string, edit func(*Listener) error, certs []Certificate) ([]Certificate, error) {
+	if err := required("listenerArn", arn != ""); err != nil {
+		return nil, err
+	}
+	for _, c := range certs {
+		if c.CertificateArn == "" {
+			return nil, validationError("A certificate ARN must be specified")
+		}
+	}
+	var out []Certificate
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
+		l, err := getFound[Listener](tx, tableListeners, arn, listenerNotFound)
+		if err != nil {
+			return err
+		}
+		if l.Protocol != "HTTPS" {
+			return protocol.Errorf(codeInvalidConfigurationRequest, "Certificates can only be added to HTTPS listeners")
+		}
+		if err := edit(l); err != nil {
+			return err
+		}
+		out = l.Certificates
+		return tx.Put(tableListeners, arn, l)
+	})
+	return out, internalError(err)
 }
