@@ -25,6 +25,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
@@ -75,6 +76,7 @@ type Cloud struct {
 	ELBv2       *elbv2.Backend
 	AutoScaling *autoscaling.Backend
 	ECS         *ecs.Backend
+	CloudWatch  *cloudwatch.Backend
 
 	logger  *slog.Logger
 	router  *Router
@@ -131,6 +133,7 @@ func New(opts Options) (*Cloud, error) {
 		ELBv2:       elbv2.New(st),
 		AutoScaling: autoscaling.New(st),
 		ECS:         ecs.New(st),
+		CloudWatch:  cloudwatch.New(st),
 	}
 	c.wireServices()
 	c.runtime = runtime.NewProcess(runtime.ProcessOptions{
@@ -151,6 +154,7 @@ func New(opts Options) (*Cloud, error) {
 		ECS:         c.ECS,
 		ELBv2:       c.ELBv2,
 		Logs:        c.Logs,
+		CloudWatch:  c.CloudWatch,
 		Runtime:     c.runtime,
 		Balancer:    c.balancer,
 		Images:      c.Image,
@@ -185,7 +189,7 @@ func (c *Cloud) AdminToken() string { return c.guard.token }
 func (c *Cloud) AdminTokenPath() string { return c.guard.tokenFile }
 
 func (c *Cloud) services() []*protocol.Service {
-	return []*protocol.Service{
+	return append([]*protocol.Service{
 		sts.Service(),
 		c.EC2.Service(),
 		c.IAM.Service(),
@@ -194,7 +198,7 @@ func (c *Cloud) services() []*protocol.Service {
 		c.ELBv2.Service(),
 		c.AutoScaling.Service(),
 		c.ECS.Service(),
-	}
+	}, c.CloudWatch.Services()...) // one per protocol CloudWatch speaks
 }
 
 // wireServices lets services check what other services own, as AWS's do:
@@ -381,6 +385,7 @@ func (c *Cloud) handleReset(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 		return
 	}
+	c.CloudWatch.Reset() // metric data is in memory, not in the store
 	writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 }
 
