@@ -120,7 +120,7 @@ func datumSample(d MetricDatum, member string, now time.Time) (sample, error) {
 	}
 	switch {
 	case d.Value != nil:
-		v := *d.Value
+		v := float64(*d.Value)
 		if err := finite(v, "Value"); err != nil {
 			return sample{}, err
 		}
@@ -130,12 +130,12 @@ func datumSample(d MetricDatum, member string, now time.Time) (sample, error) {
 		sv := d.StatisticValues
 		for _, f := range []struct {
 			name string
-			v    *float64
+			v    *Double
 		}{{"SampleCount", sv.SampleCount}, {"Sum", sv.Sum}, {"Minimum", sv.Minimum}, {"Maximum", sv.Maximum}} {
 			if f.v == nil {
 				return sample{}, errMissing("The parameter %s.StatisticValues.%s is required.", member, f.name)
 			}
-			if err := finite(*f.v, "StatisticValues."+f.name); err != nil {
+			if err := finite(float64(*f.v), "StatisticValues."+f.name); err != nil {
 				return sample{}, err
 			}
 		}
@@ -145,7 +145,7 @@ func datumSample(d MetricDatum, member string, now time.Time) (sample, error) {
 		if *sv.Minimum > *sv.Maximum {
 			return sample{}, errInvalidValue("The parameter %[1]s.StatisticValues.Minimum must not be greater than %[1]s.StatisticValues.Maximum.", member)
 		}
-		s.count, s.sum, s.min, s.max = *sv.SampleCount, *sv.Sum, *sv.Minimum, *sv.Maximum
+		s.count, s.sum, s.min, s.max = float64(*sv.SampleCount), float64(*sv.Sum), float64(*sv.Minimum), float64(*sv.Maximum)
 	default:
 		if len(d.Values) > maxValues {
 			return sample{}, errInvalidValue("The collection %s.Values must not have a size greater than %d.", member, maxValues)
@@ -157,13 +157,14 @@ func datumSample(d MetricDatum, member string, now time.Time) (sample, error) {
 			return sample{}, errMissing("The parameter %s.Values must not be empty.", member)
 		}
 		s.min, s.max = math.Inf(1), math.Inf(-1)
-		for j, v := range d.Values {
+		for j, dv := range d.Values {
+			v := float64(dv)
 			if err := finite(v, fmt.Sprintf("Values.member.%d", j+1)); err != nil {
 				return sample{}, err
 			}
 			c := 1.0
 			if d.Counts != nil {
-				c = d.Counts[j]
+				c = float64(d.Counts[j])
 				if err := finite(c, fmt.Sprintf("Counts.member.%d", j+1)); err != nil {
 					return sample{}, err
 				}

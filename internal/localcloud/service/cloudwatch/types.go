@@ -1,6 +1,8 @@
 package cloudwatch
 
 import (
+	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
@@ -60,12 +62,36 @@ type DimensionFilter struct {
 	Value *string `json:",omitempty"`
 }
 
+// Double is a request's double: JSON and CBOR (through JSON) carry NaN and
+// the infinities as the strings Smithy's JSON protocols use, so that they
+// reach the handler and get CloudWatch's InvalidParameterValue.
+type Double float64
+
+// UnmarshalJSON reads a number or "NaN", "Infinity", "-Infinity".
+func (d *Double) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case `"NaN"`:
+		*d = Double(math.NaN())
+	case `"Infinity"`:
+		*d = Double(math.Inf(1))
+	case `"-Infinity"`:
+		*d = Double(math.Inf(-1))
+	default:
+		var f float64
+		if err := json.Unmarshal(b, &f); err != nil {
+			return err
+		}
+		*d = Double(f)
+	}
+	return nil
+}
+
 // StatisticSet is a datum given as its aggregate.
 type StatisticSet struct {
-	SampleCount *float64
-	Sum         *float64
-	Minimum     *float64
-	Maximum     *float64
+	SampleCount *Double
+	Sum         *Double
+	Minimum     *Double
+	Maximum     *Double
 }
 
 // MetricDatum is one PutMetricData entry.
@@ -73,10 +99,10 @@ type MetricDatum struct {
 	MetricName        string
 	Dimensions        []Dimension
 	Timestamp         *Time
-	Value             *float64
+	Value             *Double
 	StatisticValues   *StatisticSet
-	Values            []float64
-	Counts            []float64
+	Values            []Double
+	Counts            []Double
 	Unit              string
 	StorageResolution *int32
 }
