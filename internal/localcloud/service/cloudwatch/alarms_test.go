@@ -112,9 +112,13 @@ func TestAlarmEvaluation(t *testing.T) {
 		{"no data, breaching", func(in *cloudwatch.PutMetricAlarmInput) { in.TreatMissingData = aws.String("breaching") }, nil, 5, types.StateValueAlarm, ""},
 		{"no data, notBreaching", func(in *cloudwatch.PutMetricAlarmInput) { in.TreatMissingData = aws.String("notBreaching") }, nil, 5, types.StateValueOk, ""},
 		{"no data, ignore keeps the state", func(in *cloudwatch.PutMetricAlarmInput) { in.TreatMissingData = aws.String("ignore") }, nil, 5, types.StateValueAlarm, types.StateValueAlarm},
-		{"2 of 3 breach", func(in *cloudwatch.PutMetricAlarmInput) { in.EvaluationPeriods, in.DatapointsToAlarm = aws.Int32(3), aws.Int32(2) },
+		{"2 of 3 breach", func(in *cloudwatch.PutMetricAlarmInput) {
+			in.EvaluationPeriods, in.DatapointsToAlarm = aws.Int32(3), aws.Int32(2)
+		},
 			map[int]float64{0: 90, 1: 10, 2: 85}, 2, types.StateValueAlarm, ""},
-		{"1 of 3 breach, 2 needed", func(in *cloudwatch.PutMetricAlarmInput) { in.EvaluationPeriods, in.DatapointsToAlarm = aws.Int32(3), aws.Int32(2) },
+		{"1 of 3 breach, 2 needed", func(in *cloudwatch.PutMetricAlarmInput) {
+			in.EvaluationPeriods, in.DatapointsToAlarm = aws.Int32(3), aws.Int32(2)
+		},
 			map[int]float64{0: 90, 1: 10, 2: 15}, 2, types.StateValueOk, ""},
 		{"3 of 3 needed, one missing", func(in *cloudwatch.PutMetricAlarmInput) { in.EvaluationPeriods = aws.Int32(3) },
 			map[int]float64{0: 90, 2: 85}, 2, types.StateValueOk, ""},
@@ -122,7 +126,9 @@ func TestAlarmEvaluation(t *testing.T) {
 			in.EvaluationPeriods, in.TreatMissingData = aws.Int32(3), aws.String("breaching")
 		}, map[int]float64{0: 90, 2: 85}, 2, types.StateValueAlarm, ""},
 		{"old data is outside the window", nil, map[int]float64{0: 90}, 3, types.StateValueInsufficientData, ""},
-		{"less than", func(in *cloudwatch.PutMetricAlarmInput) { in.ComparisonOperator = types.ComparisonOperatorLessThanThreshold },
+		{"less than", func(in *cloudwatch.PutMetricAlarmInput) {
+			in.ComparisonOperator = types.ComparisonOperatorLessThanThreshold
+		},
 			map[int]float64{0: 5}, 0, types.StateValueAlarm, ""},
 		{"p90", func(in *cloudwatch.PutMetricAlarmInput) { in.Statistic, in.ExtendedStatistic = "", aws.String("p90") },
 			map[int]float64{0: 100}, 0, types.StateValueAlarm, ""},

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
-	cw "github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
+	cw "github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 )
 
 func dims(kv ...string) []types.Dimension {
