@@ -1,6 +1,7 @@
 package cloudwatch_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -334,5 +335,23 @@ func TestAlarmOperations(t *testing.T) {
 	localcloudtest.WantCode(t, err, "")
 	if got := strings.Join(names(out), " "); got != "api-cpu" {
 		t.Fatalf("after delete: %q", got)
+	}
+}
+
+// With the data plane running, its passes evaluate alarms by themselves:
+// the SDK's AlarmExists waiter, asked for alarms in ALARM, sees it get there.
+func TestDataPlaneEvaluatesAlarms(t *testing.T) {
+	cloud := localcloudtest.Start(t)
+	client := cloudwatch.NewFromConfig(cloud.Config)
+	ctx := context.Background()
+	_, err := client.PutMetricAlarm(ctx, alarmInput("cpu-high"))
+	localcloudtest.WantCode(t, err, "")
+	_, err = client.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("App"),
+		MetricData: []types.MetricDatum{{MetricName: aws.String("CPU"), Dimensions: dims("Service", "web"), Value: aws.Float64(99)}}})
+	localcloudtest.WantCode(t, err, "")
+	waiter := cloudwatch.NewAlarmExistsWaiter(client, func(o *cloudwatch.AlarmExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, time.Second })
+	in := &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"cpu-high"}, StateValue: types.StateValueAlarm}
+	if err := waiter.Wait(ctx, in, 2*time.Minute); err != nil {
+		t.Fatalf("waiting for ALARM: %v", err)
 	}
 }
