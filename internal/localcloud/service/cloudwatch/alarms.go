@@ -219,13 +219,7 @@ func (b *Backend) putMetricAlarm(ctx context.Context, in *putMetricAlarmInput) (
 				State: StateInsufficientData, Reason: "Unchecked: Initial alarm creation",
 				StateUpdated: now, Transitioned: now, Tags: tags,
 			}
-		} else if len(tags) > 0 { // tags given on update are merged, as TagResource would
-			merged := tagging.Merge(alarm.Tags, tags)
-			if err := tagging.Common.Check(nil, merged); err != nil {
-				return errInvalidValue("%v", err)
-			}
-			alarm.Tags = merged
-		}
+		} // an update ignores Tags, as AWS's does: tags change through TagResource
 		alarm.Config, alarm.ConfigUpdated = config, now
 		if err := tx.Put(tableAlarms, in.AlarmName, alarm); err != nil {
 			return err

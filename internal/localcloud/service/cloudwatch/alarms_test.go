@@ -349,7 +349,9 @@ func TestDataPlaneEvaluatesAlarms(t *testing.T) {
 	_, err = client.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("App"),
 		MetricData: []types.MetricDatum{{MetricName: aws.String("CPU"), Dimensions: dims("Service", "web"), Value: aws.Float64(99)}}})
 	localcloudtest.WantCode(t, err, "")
-	waiter := cloudwatch.NewAlarmExistsWaiter(client, func(o *cloudwatch.AlarmExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, time.Second })
+	waiter := cloudwatch.NewAlarmExistsWaiter(client, func(o *cloudwatch.AlarmExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, time.Second
+	})
 	in := &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"cpu-high"}, StateValue: types.StateValueAlarm}
 	if err := waiter.Wait(ctx, in, 2*time.Minute); err != nil {
 		t.Fatalf("waiting for ALARM: %v", err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -341,7 +340,5 @@ func sameDimensions(a, b []Dimension) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	as, bs := sortedDims(a), sortedDims(b)
-	sort.Slice(as, func(i, j int) bool { return as[i].Name < as[j].Name })
-	return slices.Equal(as, bs)
+	return slices.Equal(sortedDims(a), sortedDims(b))
 }

@@ -16,9 +16,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/berthdev/berth/internal/localcloud"
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
@@ -248,5 +250,30 @@ func TestCBORRouting(t *testing.T) {
 		if resp.StatusCode != want || resp.Header.Get("Smithy-Protocol") != "rpc-v2-cbor" || resp.Header.Get("Content-Type") != "application/cbor" {
 			t.Errorf("%s: %d %q %q, want %s with the CBOR headers", path, resp.StatusCode, resp.Header.Get("Smithy-Protocol"), resp.Header.Get("Content-Type"), strconv.Itoa(want))
 		}
+	}
+}
+
+// With --require-sigv4 the CBOR calls are verified like any other, and a
+// refused one is answered in CBOR.
+func TestCBORSignatures(t *testing.T) {
+	cloud := localcloudtest.StartWithOptions(t, localcloud.Options{SigV4Keys: map[string]string{"AKIDCW": "right-secret"}})
+	for _, tt := range []struct {
+		secret string
+		code   string
+	}{{"right-secret", ""}, {"wrong-secret", "SignatureDoesNotMatch"}} {
+		t.Run(tt.secret, func(t *testing.T) {
+			cfg := cloud.Config.Copy()
+			cfg.Credentials = credentials.NewStaticCredentialsProvider("AKIDCW", tt.secret, "")
+			wire := &recorder{inner: http.DefaultTransport}
+			client := cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) {
+				o.HTTPClient = &http.Client{Transport: wire}
+				o.RetryMaxAttempts = 1
+			})
+			_, err := client.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{})
+			localcloudtest.WantCode(t, err, tt.code) // CloudWatch is query-compatible: the query protocol's code
+			if got := wire.last(t); got.replyProtocol != "rpc-v2-cbor" || got.replyType != "application/cbor" {
+				t.Fatalf("reply headers %+v, want CBOR's", got)
+			}
+		})
 	}
 }

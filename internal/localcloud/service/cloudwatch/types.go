@@ -280,7 +280,7 @@ type MetricAlarm struct {
 	ComparisonOperator                 string
 	TreatMissingData                   string            `json:",omitempty" xml:",omitempty"`
 	EvaluateLowSampleCountPercentile   string            `json:",omitempty" xml:",omitempty"`
-	Metrics                            []MetricDataQuery `xml:"Metrics>member"`
+	Metrics                            []MetricDataQuery `json:",omitempty" xml:"Metrics>member"`
 	ThresholdMetricId                  string            `json:",omitempty" xml:",omitempty"`
 	EvaluationState                    string            `json:",omitempty" xml:",omitempty"`
 }
@@ -299,7 +299,7 @@ type describeAlarmsInput struct {
 
 type describeAlarmsOutput struct {
 	MetricAlarms    []MetricAlarm `xml:"MetricAlarms>member"`
-	CompositeAlarms []struct{}    `xml:"CompositeAlarms>member"`
+	CompositeAlarms []struct{}    `json:",omitempty" xml:"CompositeAlarms>member"`
 	NextToken       string        `json:",omitempty" xml:",omitempty"`
 }
 
