@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -269,4 +270,30 @@ func sameValue(a, b any) bool {
 		return true
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// Nested arrays that each claim the rest of the body must not make the
+// decoder allocate for the claims: it fails on the data, cheaply.
+func TestDecodeNestedClaimsAllocateLittle(t *testing.T) {
+	var data []byte
+	for range MaxDepth {
+		data = append(data, 0x9a, 0x00, 0x0f, 0x00, 0x00) // an array of 983,040 items
+	}
+	data = append(data, make([]byte, 1<<20)...)
+	if _, err := Decode(data); err == nil {
+		t.Fatal("decoded a body whose arrays claim more items than it holds")
+	}
+	var stats runtime.MemStats
+	runtime.ReadMemStats(&stats)
+	before := stats.TotalAlloc
+	_, _ = Decode(data)
+	runtime.ReadMemStats(&stats)
+	if grew := stats.TotalAlloc - before; grew > 128<<20 { // a million items in a growing slice, not 64 claims of one
+		t.Fatalf("decoding a 1 MB body allocated %d MB", grew>>20)
+	}
+	// Past MaxItems, a body is refused whatever its size.
+	many := append([]byte{0x9f}, make([]byte, MaxItems+1)...)
+	if _, err := Decode(append(many, 0xff)); err == nil || !strings.Contains(err.Error(), "data items") {
+		t.Fatalf("Decode of %d items: %v, want the item limit", MaxItems+1, err)
+	}
 }

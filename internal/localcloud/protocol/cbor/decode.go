@@ -26,6 +26,13 @@ import (
 // stack.
 const MaxDepth = 64
 
+// MaxItems bounds the data items of one body. Each becomes a Go value of
+// 16 bytes or more, so a body of a million one-byte integers would cost
+// far more memory than its size; CloudWatch's largest request
+// (PutMetricData: 1,000 datums of 150 values and counts and 30 dimensions)
+// is well under this.
+const MaxItems = 1 << 20
+
 // Epoch is a tag 1 timestamp: seconds since the Unix epoch.
 type Epoch float64
 
@@ -57,8 +64,9 @@ func Decode(data []byte) (any, error) {
 }
 
 type decoder struct {
-	data []byte
-	off  int
+	data  []byte
+	off   int
+	items int
 }
 
 func (d *decoder) remaining() int { return len(d.data) - d.off }
@@ -107,6 +115,9 @@ func (d *decoder) head() (major byte, info byte, arg uint64, indefinite bool, er
 func (d *decoder) item(depth int) (any, error) {
 	if depth > MaxDepth {
 		return nil, d.errorf("nested deeper than %d", MaxDepth)
+	}
+	if d.items++; d.items > MaxItems {
+		return nil, d.errorf("more than %d data items", MaxItems)
 	}
 	major, info, arg, indefinite, err := d.head()
 	if err != nil {
@@ -218,11 +229,13 @@ func (d *decoder) array(n uint64, indefinite bool, depth int) (any, error) {
 		}
 	}
 	// Every item takes at least one byte: a count beyond the data left is
-	// a lie, and must not size an allocation.
+	// a lie. Nor does a plausible count size the allocation (nested
+	// arrays could each claim the rest of the body): the slice grows with
+	// the items actually read.
 	if n > uint64(d.remaining()) {
 		return nil, d.errorf("array of %d items runs past the end of the data", n)
 	}
-	out := make([]any, 0, n)
+	out := make([]any, 0, min(n, 64))
 	for range n {
 		v, err := d.item(depth + 1)
 		if err != nil {
