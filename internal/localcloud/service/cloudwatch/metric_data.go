@@ -80,41 +80,59 @@ func (b *Backend) runQueries(scope store.Scope, queries []MetricDataQuery, start
 	}
 	slices.Sort(times)
 	times = slices.Compact(times)
-	for _, q := range queries {
-		if q.Expression == "" {
-			continue
+	// Expressions may reference MetricStat queries and other expressions;
+	// each is evaluated once, and a cycle is an error.
+	visiting := map[string]bool{}
+	var resolve func(id string) (evaluated, error)
+	resolve = func(id string) (evaluated, error) {
+		if s, ok := results[id]; ok {
+			return evaluated{series: s}, nil
 		}
-		p := exprParser{src: q.Expression, ids: byID, stats: stats, self: q.Id}
+		q := byID[id]
+		if visiting[id] {
+			return evaluated{}, fmt.Errorf("query %s references itself", id)
+		}
+		visiting[id] = true
+		defer delete(visiting, id)
+		p := exprParser{src: q.Expression, ids: byID, stats: stats, resolve: resolve}
 		v, err := p.parse()
 		if err != nil {
-			return nil, errInvalidValue("The expression %q of query %s is not supported here: %v. Supported: query ids, numbers, + - * / and parentheses, and SUM, AVG, MIN, MAX over ids, [id, …] or METRICS(), ABS.", q.Expression, q.Id, err)
+			return v, err
 		}
 		switch {
 		case v.series != nil:
-			results[q.Id] = v.series
+			results[id] = v.series
 		case v.scalar != nil:
 			s := seriesValues{}
 			for _, t := range times {
 				s[t] = *v.scalar
 			}
-			results[q.Id] = s
+			results[id] = s
 		default:
-			return nil, errInvalidValue("The expression %q of query %s gives several time series; wrap it in SUM, AVG, MIN or MAX.", q.Expression, q.Id)
+			return v, fmt.Errorf("the expression of %s gives several time series; wrap it in SUM, AVG, MIN or MAX", id)
+		}
+		return evaluated{series: results[id]}, nil
+	}
+	for _, q := range queries {
+		if q.Expression == "" {
+			continue
+		}
+		if _, err := resolve(q.Id); err != nil {
+			return nil, errInvalidValue("The expression %q of query %s is not supported here: %v. Supported: query ids, numbers, + - * / and parentheses, and SUM, AVG, MIN, MAX over ids, [id, …] or METRICS(), ABS.", q.Expression, q.Id, err)
 		}
 	}
 	return results, nil
 }
 
 // exprParser is a recursive-descent parser and evaluator of the metric
-// math subset the local cloud supports; expressions reference MetricStat
-// queries only (not other expressions), which keeps evaluation acyclic.
+// math subset the local cloud supports.
 type exprParser struct {
-	src   string
-	pos   int
-	depth int
-	ids   map[string]*MetricDataQuery
-	stats map[string]seriesValues
-	self  string
+	src     string
+	pos     int
+	depth   int
+	ids     map[string]*MetricDataQuery
+	stats   map[string]seriesValues // the MetricStat queries' series
+	resolve func(id string) (evaluated, error)
 }
 
 func (p *exprParser) parse() (evaluated, error) {
@@ -249,17 +267,10 @@ func (p *exprParser) primary() (evaluated, error) {
 		if p.peek() == '(' {
 			return p.call(word)
 		}
-		if word == p.self {
-			return evaluated{}, fmt.Errorf("query %s references itself", word)
-		}
-		q, ok := p.ids[word]
-		if !ok {
+		if _, ok := p.ids[word]; !ok {
 			return evaluated{}, fmt.Errorf("no query has the id %s", word)
 		}
-		if q.MetricStat == nil {
-			return evaluated{}, fmt.Errorf("%s is an expression; expressions may reference MetricStat queries only", word)
-		}
-		return evaluated{series: p.stats[word]}, nil
+		return p.resolve(word)
 	case c == 0:
 		return evaluated{}, fmt.Errorf("unexpected end of expression")
 	default:
@@ -274,10 +285,8 @@ func (p *exprParser) call(name string) (evaluated, error) {
 		if p.peek() != ')' {
 			return arg, fmt.Errorf("METRICS() with a filter is not supported")
 		}
-		for id, q := range p.ids {
-			if q.MetricStat != nil && id != p.self {
-				arg.many = append(arg.many, p.stats[id])
-			}
+		for _, s := range p.stats { // METRICS() is every MetricStat query's series
+			arg.many = append(arg.many, s)
 		}
 	} else {
 		var err error

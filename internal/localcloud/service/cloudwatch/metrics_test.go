@@ -171,6 +171,11 @@ func TestMetricErrors(t *testing.T) {
 				MetricDataQueries: []types.MetricDataQuery{{Id: aws.String("e1"), Expression: aws.String("ANOMALY_DETECTION_BAND(m1)")}}})
 			return err
 		}, "InvalidParameterValue"},
+		{"expressions in a cycle", func() error {
+			_, err := f.client.GetMetricData(f.ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(now),
+				MetricDataQueries: []types.MetricDataQuery{{Id: aws.String("e1"), Expression: aws.String("e2 + 1")}, {Id: aws.String("e2"), Expression: aws.String("e1 * 2")}}})
+			return err
+		}, "InvalidParameterValue"},
 		{"foreign token", func() error {
 			_, err := f.client.ListMetrics(f.ctx, &cloudwatch.ListMetricsInput{NextToken: aws.String("not-ours")})
 			return err
@@ -278,18 +283,20 @@ func TestGetMetricData(t *testing.T) {
 		stat("requests", "Requests"), stat("errors", "Errors"),
 		{Id: aws.String("rate"), Expression: aws.String("100 * errors / requests"), Label: aws.String("Error rate")},
 		{Id: aws.String("total"), Expression: aws.String("SUM([requests, errors])")},
+		{Id: aws.String("ratio"), Expression: aws.String("rate / 100"), ReturnData: aws.Bool(false)}, // an expression of an expression
+		{Id: aws.String("check"), Expression: aws.String("(ratio - 0.1) * 1000 + MAX(requests)")},
 	}
 	in := &cloudwatch.GetMetricDataInput{StartTime: aws.Time(base), EndTime: aws.Time(base.Add(10 * time.Minute)), MetricDataQueries: queries,
 		ScanBy: types.ScanByTimestampAscending, MaxDatapoints: aws.Int32(4)}
-	var rate, total []float64
+	var rate, total, check []float64
 	var pages int
 	paginator := cloudwatch.NewGetMetricDataPaginator(f.client, in)
 	for paginator.HasMorePages() {
 		page, err := paginator.NextPage(f.ctx)
 		localcloudtest.WantCode(t, err, "")
 		pages++
-		if len(page.MetricDataResults) != 2 {
-			t.Fatalf("got %d results, want the 2 with ReturnData", len(page.MetricDataResults))
+		if len(page.MetricDataResults) != 3 {
+			t.Fatalf("got %d results, want the 3 with ReturnData", len(page.MetricDataResults))
 		}
 		for _, r := range page.MetricDataResults {
 			switch *r.Id {
@@ -300,6 +307,8 @@ func TestGetMetricData(t *testing.T) {
 				}
 			case "total":
 				total = append(total, r.Values...)
+			case "check":
+				check = append(check, r.Values...)
 			}
 			if len(r.Timestamps) > 1 && r.Timestamps[0].After(r.Timestamps[1]) {
 				t.Errorf("ScanBy TimestampAscending gave %v", r.Timestamps)
@@ -312,8 +321,12 @@ func TestGetMetricData(t *testing.T) {
 	if want := []float64{11, 22, 33, 44, 55}; !slices.Equal(total, want) {
 		t.Errorf("total = %v, want %v", total, want)
 	}
-	if pages != 3 {
-		t.Errorf("%d pages, want 3 (2 timestamps × 2 results fit 4 datapoints)", pages)
+	// MAX of one series is a scalar (50), shown at every period.
+	if want := []float64{50, 50, 50, 50, 50}; !slices.Equal(check, want) {
+		t.Errorf("check = %v, want %v", check, want)
+	}
+	if pages != 5 {
+		t.Errorf("%d pages, want 5 (1 timestamp × 3 results fits 4 datapoints)", pages)
 	}
 }
 
