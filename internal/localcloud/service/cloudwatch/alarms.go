@@ -147,6 +147,11 @@ func checkAlarm(in *putMetricAlarmInput) error {
 	default:
 		return errInvalidValue("The value %s for parameter TreatMissingData is invalid: it must be breaching, notBreaching, ignore or missing.", in.TreatMissingData)
 	}
+	switch in.EvaluateLowSampleCountPercentile {
+	case "", "evaluate", "ignore":
+	default:
+		return errInvalidValue("The value %s for parameter EvaluateLowSampleCountPercentile is invalid: it must be evaluate or ignore.", in.EvaluateLowSampleCountPercentile)
+	}
 	if len(in.Metrics) > 0 {
 		if in.MetricName != "" || in.Namespace != "" || in.Statistic != "" || in.ExtendedStatistic != "" || len(in.Dimensions) > 0 || in.Period != nil {
 			return errCombination("The parameters Metrics and MetricName (Namespace, Statistic, ExtendedStatistic, Dimensions, Period) are mutually exclusive.")

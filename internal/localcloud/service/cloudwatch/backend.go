@@ -89,6 +89,8 @@ func scopeOf(ctx context.Context) (store.Scope, error) {
 // Put records one value of a metric in the scope ctx carries, as
 // PutMetricData with Value would: for the local cloud's own producers
 // (load balancers, tasks, Auto Scaling) that report metrics in-process.
+// Unlike PutMetricData it may write the AWS/ namespaces, as AWS's own
+// services do; unit "" is None and a zero time is now.
 func (b *Backend) Put(ctx context.Context, namespace, name string, dims []Dimension, value float64, unit string, at time.Time) error {
 	scope, err := scopeOf(ctx)
 	if err != nil {

@@ -166,8 +166,9 @@ func (b *bucket) merge(s sample) {
 	}
 }
 
-// addValue keeps the bucket's value distribution; past maxBucketValues
-// distinct values a new one counts towards its nearest kept value, so
+// addValue keeps the bucket's value distribution. Up to maxBucketValues
+// distinct values are kept exactly; past that the two closest kept values
+// merge into their weighted mean to make room (a streaming histogram), so
 // percentiles stay approximately right in bounded space.
 func (b *bucket) addValue(v valueCount) {
 	i := sort.Search(len(b.values), func(i int) bool { return b.values[i].value >= v.value })
@@ -175,15 +176,20 @@ func (b *bucket) addValue(v valueCount) {
 		b.values[i].count += v.count
 		return
 	}
-	if len(b.values) < maxBucketValues {
-		b.values = slices.Insert(b.values, i, v)
+	b.values = slices.Insert(b.values, i, v)
+	if len(b.values) <= maxBucketValues {
 		return
 	}
-	nearest := i
-	if i == len(b.values) || (i > 0 && v.value-b.values[i-1].value < b.values[i].value-v.value) {
-		nearest = i - 1
+	closest := 0
+	for j := 1; j+1 < len(b.values); j++ {
+		if b.values[j+1].value-b.values[j].value < b.values[closest+1].value-b.values[closest].value {
+			closest = j
+		}
 	}
-	b.values[nearest].count += v.count
+	lo, hi := b.values[closest], b.values[closest+1]
+	count := lo.count + hi.count
+	b.values[closest] = valueCount{value: (lo.value*lo.count + hi.value*hi.count) / count, count: count}
+	b.values = slices.Delete(b.values, closest+1, closest+2)
 }
 
 func (sr *series) prune(now time.Time) {
