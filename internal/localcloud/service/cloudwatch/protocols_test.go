@@ -164,6 +164,29 @@ func TestQueryProtocol(t *testing.T) {
 		t.Fatalf("the query put gave %+v, want sum 11 over 3 samples", out.Datapoints)
 	}
 
+	status, body = queryCall(t, f.cloud.Endpoint, url.Values{"Action": {"GetMetricStatistics"}, "Namespace": {"Legacy"}, "MetricName": {"Queue"},
+		"Dimensions.member.1.Name": {"Name"}, "Dimensions.member.1.Value": {"jobs"},
+		"StartTime": {at.Format(time.RFC3339)}, "EndTime": {at.Add(time.Minute).Format(time.RFC3339)}, "Period": {"60"},
+		"ExtendedStatistics.member.1": {"p50"}})
+	var stats struct {
+		Label      string `xml:"GetMetricStatisticsResult>Label"`
+		Datapoints []struct {
+			Timestamp string
+			Unit      string
+			Entries   []struct {
+				Key   string  `xml:"key"`
+				Value float64 `xml:"value"`
+			} `xml:"ExtendedStatistics>entry"`
+		} `xml:"GetMetricStatisticsResult>Datapoints>member"`
+	}
+	if err := xml.Unmarshal(body, &stats); err != nil || status != 200 || stats.Label != "Queue" || len(stats.Datapoints) != 1 {
+		t.Fatalf("GetMetricStatistics over query: %d %v\n%s", status, err, body)
+	}
+	dp := stats.Datapoints[0]
+	if dp.Timestamp != at.Format("2006-01-02T15:04:05.000Z") || dp.Unit != "Count" || len(dp.Entries) != 1 || dp.Entries[0].Key != "p50" || dp.Entries[0].Value != 4 {
+		t.Fatalf("datapoint over query = %+v\n%s", dp, body)
+	}
+
 	_, err = f.client.PutMetricAlarm(f.ctx, alarmInput("legacy-alarm"))
 	localcloudtest.WantCode(t, err, "")
 	status, body = queryCall(t, f.cloud.Endpoint, url.Values{"Action": {"DescribeAlarms"}, "AlarmNames.member.1": {"legacy-alarm"}})
@@ -271,6 +294,17 @@ func TestCBORSignatures(t *testing.T) {
 			})
 			_, err := client.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{})
 			localcloudtest.WantCode(t, err, tt.code) // CloudWatch is query-compatible: the query protocol's code
+			if tt.code == "" { // a gzip body is signed as sent, compressed
+				var data []types.MetricDatum
+				for i := range 400 {
+					data = append(data, types.MetricDatum{MetricName: aws.String("M" + strconv.Itoa(i)), Value: aws.Float64(1)})
+				}
+				_, err := client.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{Namespace: aws.String("Signed"), MetricData: data})
+				localcloudtest.WantCode(t, err, "")
+				if got := wire.last(t); got.contentEncoding != "gzip" {
+					t.Fatalf("Content-Encoding %q, want gzip", got.contentEncoding)
+				}
+			}
 			if got := wire.last(t); got.replyProtocol != "rpc-v2-cbor" || got.replyType != "application/cbor" {
 				t.Fatalf("reply headers %+v, want CBOR's", got)
 			}
