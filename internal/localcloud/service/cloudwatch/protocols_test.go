@@ -294,7 +294,7 @@ func TestCBORSignatures(t *testing.T) {
 			})
 			_, err := client.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{})
 			localcloudtest.WantCode(t, err, tt.code) // CloudWatch is query-compatible: the query protocol's code
-			if tt.code == "" { // a gzip body is signed as sent, compressed
+			if tt.code == "" {                       // a gzip body is signed as sent, compressed
 				var data []types.MetricDatum
 				for i := range 400 {
 					data = append(data, types.MetricDatum{MetricName: aws.String("M" + strconv.Itoa(i)), Value: aws.Float64(1)})
