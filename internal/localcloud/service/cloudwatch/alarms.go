@@ -165,7 +165,8 @@ func checkAlarm(in *putMetricAlarmInput) error {
 		if returned != 1 {
 			return errInvalidValue("Exactly one element of the Metrics array must have ReturnData set to true; %d do.", returned)
 		}
-		return nil
+		_, err := checkQueries(in.Metrics, "Metrics")
+		return err
 	}
 	if in.MetricName == "" || in.Namespace == "" {
 		return errMissing("The parameters MetricName and Namespace are required unless Metrics is given.")
@@ -195,6 +196,16 @@ func checkAlarm(in *putMetricAlarmInput) error {
 func (b *Backend) putMetricAlarm(ctx context.Context, in *putMetricAlarmInput) (*empty, error) {
 	if err := checkAlarm(in); err != nil {
 		return nil, err
+	}
+	if len(in.Metrics) > 0 { // an expression that cannot be evaluated is refused now, not at every pass
+		scope, err := scopeOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		now := b.now()
+		if _, err := b.runQueries(scope, in.Metrics, now.Add(-time.Minute), now, "Metrics"); err != nil {
+			return nil, err
+		}
 	}
 	tags := toTags(in.Tags)
 	if err := tagging.Common.Check(nil, tags); err != nil {

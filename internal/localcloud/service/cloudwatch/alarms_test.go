@@ -306,6 +306,13 @@ func TestAlarmOperations(t *testing.T) {
 			_, err := f.client.PutMetricAlarm(f.ctx, in)
 			return err
 		}, "InvalidParameterValue"},
+		{"unsupported expression", func() error {
+			in := alarmInput("bad")
+			in.Namespace, in.MetricName, in.Statistic, in.Period, in.Dimensions = nil, nil, "", nil, nil
+			in.Metrics = []types.MetricDataQuery{{Id: aws.String("e1"), Expression: aws.String("FILL(m1, 0)")}}
+			_, err := f.client.PutMetricAlarm(f.ctx, in)
+			return err
+		}, "InvalidParameterValue"},
 		{"anomaly band operator", func() error {
 			in := alarmInput("bad")
 			in.ComparisonOperator = types.ComparisonOperatorLessThanLowerOrGreaterThanUpperThreshold

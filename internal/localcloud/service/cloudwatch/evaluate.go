@@ -148,25 +148,31 @@ func (b *Backend) alarmSeries(scope store.Scope, c putMetricAlarmInput, now time
 		}
 		return values, period, stat
 	}
+	// The period is the returned query's: its MetricStat's, else its own
+	// Period, else that of the first metric it can be reading.
 	var returned *MetricDataQuery
-	period := time.Duration(0)
+	var firstStat time.Duration
 	for i := range c.Metrics {
 		q := &c.Metrics[i]
 		if q.ReturnData == nil || *q.ReturnData {
 			returned = q
 		}
-		if q.MetricStat != nil && period == 0 {
-			period = time.Duration(q.MetricStat.Period) * time.Second
-		}
-		if q.Period != nil && q == returned {
-			period = time.Duration(*q.Period) * time.Second
+		if q.MetricStat != nil && firstStat == 0 {
+			firstStat = time.Duration(q.MetricStat.Period) * time.Second
 		}
 	}
-	if returned == nil || period <= 0 {
+	if returned == nil {
 		return nil, 0, ""
 	}
-	if returned.MetricStat != nil {
+	period := firstStat
+	switch {
+	case returned.MetricStat != nil:
 		period = time.Duration(returned.MetricStat.Period) * time.Second
+	case returned.Period != nil:
+		period = time.Duration(*returned.Period) * time.Second
+	}
+	if period <= 0 {
+		return nil, 0, ""
 	}
 	start, end := window(now, period, n)
 	series, err := b.runQueries(scope, c.Metrics, start, end, "Metrics")

@@ -31,30 +31,9 @@ type evaluated struct {
 // queries read the metrics, expressions combine them. It returns each
 // query's series by id.
 func (b *Backend) runQueries(scope store.Scope, queries []MetricDataQuery, start, end time.Time, member string) (map[string]seriesValues, error) {
-	byID := map[string]*MetricDataQuery{}
-	for i := range queries {
-		q := &queries[i]
-		name := fmt.Sprintf("%s.member.%d", member, i+1)
-		if !queryID.MatchString(q.Id) {
-			return nil, errInvalidValue("The value %s for parameter %s.Id is invalid: it must start with a lowercase letter and hold only letters, numbers and underscores.", q.Id, name)
-		}
-		if byID[q.Id] != nil {
-			return nil, errInvalidValue("The value %s for parameter %s.Id is not unique.", q.Id, name)
-		}
-		byID[q.Id] = q
-		switch {
-		case q.MetricStat != nil && q.Expression != "":
-			return nil, errCombination("The parameters %[1]s.MetricStat and %[1]s.Expression are mutually exclusive and you have specified both.", name)
-		case q.MetricStat == nil && q.Expression == "":
-			return nil, errMissing("One of the parameters %[1]s.MetricStat or %[1]s.Expression must be specified.", name)
-		case q.MetricStat != nil:
-			if _, err := checkPeriod(&q.MetricStat.Period, name+".MetricStat.Period"); err != nil {
-				return nil, err
-			}
-			if err := checkStat(q.MetricStat.Stat, name+".MetricStat.Stat"); err != nil {
-				return nil, err
-			}
-		}
+	byID, err := checkQueries(queries, member)
+	if err != nil {
+		return nil, err
 	}
 	results := map[string]seriesValues{}
 	stats := map[string]seriesValues{}
@@ -122,6 +101,37 @@ func (b *Backend) runQueries(scope store.Scope, queries []MetricDataQuery, start
 		}
 	}
 	return results, nil
+}
+
+// checkQueries applies the rules of MetricDataQueries (ids, one of
+// MetricStat or Expression, periods and statistics) and indexes them by id.
+func checkQueries(queries []MetricDataQuery, member string) (map[string]*MetricDataQuery, error) {
+	byID := map[string]*MetricDataQuery{}
+	for i := range queries {
+		q := &queries[i]
+		name := fmt.Sprintf("%s.member.%d", member, i+1)
+		if !queryID.MatchString(q.Id) {
+			return nil, errInvalidValue("The value %s for parameter %s.Id is invalid: it must start with a lowercase letter and hold only letters, numbers and underscores.", q.Id, name)
+		}
+		if byID[q.Id] != nil {
+			return nil, errInvalidValue("The value %s for parameter %s.Id is not unique.", q.Id, name)
+		}
+		byID[q.Id] = q
+		switch {
+		case q.MetricStat != nil && q.Expression != "":
+			return nil, errCombination("The parameters %[1]s.MetricStat and %[1]s.Expression are mutually exclusive and you have specified both.", name)
+		case q.MetricStat == nil && q.Expression == "":
+			return nil, errMissing("One of the parameters %[1]s.MetricStat or %[1]s.Expression must be specified.", name)
+		case q.MetricStat != nil:
+			if _, err := checkPeriod(&q.MetricStat.Period, name+".MetricStat.Period"); err != nil {
+				return nil, err
+			}
+			if err := checkStat(q.MetricStat.Stat, name+".MetricStat.Stat"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return byID, nil
 }
 
 // exprParser is a recursive-descent parser and evaluator of the metric
