@@ -43,8 +43,9 @@ func (b *Backend) runQueries(scope store.Scope, queries []MetricDataQuery, start
 		}
 		ms := q.MetricStat
 		values := seriesValues{}
+		period := time.Duration(ms.Period) * time.Second
 		for _, a := range b.metrics.aggregates(scope, ms.Metric.Namespace, ms.Metric.MetricName, ms.Metric.Dimensions, ms.Unit,
-			start, end, time.Duration(ms.Period)*time.Second) {
+			start.Truncate(min(period, time.Minute)), end, period) { // periods on whole minutes, as GetMetricStatistics
 			if v, ok := a.statistic(ms.Stat); ok {
 				values[a.start.Unix()] = v
 			}
@@ -451,7 +452,7 @@ func (b *Backend) getMetricData(ctx context.Context, in *getMetricDataInput) (*g
 		}
 		maxPoints = int(*in.MaxDatapoints)
 	}
-	series, err := b.runQueries(scope, in.MetricDataQueries, in.StartTime.Truncate(time.Second), in.EndTime.Time, "MetricDataQueries")
+	series, err := b.runQueries(scope, in.MetricDataQueries, in.StartTime.Time, in.EndTime.Time, "MetricDataQueries")
 	if err != nil {
 		return nil, err
 	}

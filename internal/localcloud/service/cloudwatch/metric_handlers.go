@@ -250,7 +250,10 @@ func (b *Backend) getMetricStatistics(ctx context.Context, in *getMetricStatisti
 		return nil, errCombination("You have requested up to %d datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.", n)
 	}
 	out := &getMetricStatisticsOutput{Label: in.MetricName, Datapoints: []Datapoint{}}
-	start := in.StartTime.Truncate(time.Second)
+	// As AWS does, a start within a minute rounds down to it (to the
+	// period for high-resolution periods), so periods fall on whole
+	// minutes.
+	start := in.StartTime.Truncate(min(period, time.Minute))
 	for _, a := range b.metrics.aggregates(scope, in.Namespace, in.MetricName, in.Dimensions, in.Unit, start, in.EndTime.Time, period) {
 		dp := Datapoint{Timestamp: newTime(a.start), Unit: a.unit}
 		for _, s := range in.Statistics {

@@ -81,6 +81,17 @@ func TestPutAndGetStatisticsOverCBOR(t *testing.T) {
 		t.Fatalf("percentiles = %+v, want p50 20 and p99 30", pct.Datapoints)
 	}
 
+	// A start within a minute rounds down to it, as AWS's does.
+	rounded, err := f.client.GetMetricStatistics(f.ctx, &cloudwatch.GetMetricStatisticsInput{
+		Namespace: aws.String("App"), MetricName: aws.String("Latency"), Dimensions: dims("Service", "web"),
+		StartTime: aws.Time(base.Add(20 * time.Second)), EndTime: aws.Time(base.Add(time.Minute)), Period: aws.Int32(60),
+		Statistics: []types.Statistic{types.StatisticSampleCount},
+	})
+	localcloudtest.WantCode(t, err, "")
+	if len(rounded.Datapoints) != 1 || !rounded.Datapoints[0].Timestamp.Equal(base) || *rounded.Datapoints[0].SampleCount != 4 {
+		t.Fatalf("start at :20 gave %+v, want the whole minute at %s", rounded.Datapoints, base)
+	}
+
 	// A unit that no datum has matches nothing; dimensions match exactly.
 	for name, in := range map[string]*cloudwatch.GetMetricStatisticsInput{
 		"other unit":       {Unit: types.StandardUnitBytes, Dimensions: dims("Service", "web")},
