@@ -25,6 +25,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 	"github.com/berthdev/berth/internal/localcloud/service/elb"
@@ -76,6 +77,7 @@ type Cloud struct {
 	ELBv2       *elbv2.Backend
 	AutoScaling *autoscaling.Backend
 	ECS         *ecs.Backend
+	CloudWatch  *cloudwatch.Backend
 
 	logger  *slog.Logger
 	router  *Router
@@ -132,6 +134,7 @@ func New(opts Options) (*Cloud, error) {
 		ELBv2:       elbv2.New(st),
 		AutoScaling: autoscaling.New(st),
 		ECS:         ecs.New(st),
+		CloudWatch:  cloudwatch.New(st),
 	}
 	c.wireServices()
 	c.runtime = runtime.NewProcess(runtime.ProcessOptions{
@@ -152,6 +155,7 @@ func New(opts Options) (*Cloud, error) {
 		ECS:         c.ECS,
 		ELBv2:       c.ELBv2,
 		Logs:        c.Logs,
+		CloudWatch:  c.CloudWatch,
 		Runtime:     c.runtime,
 		Balancer:    c.balancer,
 		Images:      c.Image,
@@ -186,7 +190,7 @@ func (c *Cloud) AdminToken() string { return c.guard.token }
 func (c *Cloud) AdminTokenPath() string { return c.guard.tokenFile }
 
 func (c *Cloud) services() []*protocol.Service {
-	return []*protocol.Service{
+	return append([]*protocol.Service{
 		sts.Service(),
 		c.EC2.Service(),
 		c.IAM.Service(),
@@ -196,7 +200,7 @@ func (c *Cloud) services() []*protocol.Service {
 		c.AutoScaling.Service(),
 		c.ECS.Service(),
 		elb.Service(),
-	}
+	}, c.CloudWatch.Services()...) // one per protocol CloudWatch speaks
 }
 
 // Models are the AWS API models of the services this cloud answers for,
@@ -387,6 +391,7 @@ func (c *Cloud) handleReset(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 		return
 	}
+	c.CloudWatch.Reset() // metric data is in memory, not in the store
 	writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/model"
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/cbor"
 )
 
 // What the router does with AWS's models: it knows every operation a
@@ -65,6 +66,12 @@ func validateRequest(s *protocol.Service, opName string, r *http.Request, body [
 		}
 	case "query", "ec2":
 		tree = s.Model.FromForm(r.PostForm, op.Input, proto == "ec2")
+	case "smithy-rpc-v2-cbor":
+		v, err := cbor.Decode(body)
+		if err != nil {
+			return nil
+		}
+		tree, _ = v.(map[string]any)
 	default:
 		return nil
 	}
@@ -81,6 +88,9 @@ func validateRequest(s *protocol.Service, opName string, r *http.Request, body [
 		}
 		return protocol.Errorf("InvalidParameterValue", "Value (%s) for parameter %s is invalid. %s", v.Value, v.WireName, v.Constraint)
 	case "query":
+		return protocol.Errorf("ValidationError", "%s", model.Message(violations))
+	case "smithy-rpc-v2-cbor":
+		// A query-compatible service (CloudWatch) sends its query code.
 		return protocol.Errorf("ValidationError", "%s", model.Message(violations))
 	default:
 		code := s.ValidationCode

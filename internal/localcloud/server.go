@@ -17,6 +17,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/protocol/cbor"
 	"github.com/berthdev/berth/internal/localcloud/protocol/query"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -31,6 +32,7 @@ const maxBodyBytes = 16 << 20
 type Router struct {
 	byTarget  map[string]*protocol.Service // awsJson target prefix
 	byVersion map[string][]*protocol.Service
+	byRPCv2   map[string]*protocol.Service // Smithy RPC v2 CBOR, by service shape name
 	logger    *slog.Logger
 	// Account is the account every call acts in (protocol.DefaultAccountID
 	// when empty).
@@ -42,6 +44,9 @@ func NewRouter(logger *slog.Logger, services ...*protocol.Service) *Router {
 	r := &Router{byTarget: map[string]*protocol.Service{}, byVersion: map[string][]*protocol.Service{}, logger: logger}
 	for _, s := range services {
 		attachModel(s)
+		if r.registerRPCv2(s) {
+			continue
+		}
 		if s.TargetPrefix != "" {
 			r.byTarget[s.TargetPrefix] = s
 		}
@@ -158,6 +163,9 @@ func (rt *Router) describe(r *http.Request, body []byte) (codec protocol.Codec, 
 	if svc, op, err := rt.route(r, body, signingName); err == nil {
 		return svc.Codec, svc.SigningName, op
 	}
+	if isRPCv2(r) {
+		return cbor.Codec{}, "", ""
+	}
 	if r.Header.Get("X-Amz-Target") != "" || strings.Contains(r.Header.Get("Content-Type"), "json") {
 		return awsjson.Codec{}, "", ""
 	}
@@ -168,6 +176,9 @@ func (rt *Router) describe(r *http.Request, body []byte) (codec protocol.Codec, 
 // form's Version (disambiguated by the signing name when two services share
 // a version).
 func (rt *Router) route(r *http.Request, body []byte, signingName string) (*protocol.Service, string, *protocol.Error) {
+	if svc, op, ok, err := rt.routeRPCv2(r); ok {
+		return svc, op, err
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		dot := strings.LastIndex(target, ".")
 		if dot < 0 {
@@ -207,6 +218,54 @@ func (rt *Router) route(r *http.Request, body []byte, signingName string) (*prot
 	return nil, "", protocol.Errorf("InvalidAction", "no service here serves Action %s at Version %q", action, version)
 }
 
+// Smithy RPC v2 CBOR (CloudWatch's first protocol, the only one current Go
+// SDK clients send) names the service and operation in the path,
+// {prefix}/service/{ServiceShape}/operation/{Operation}, and the protocol in
+// the Smithy-Protocol header; it is routed before X-Amz-Target and forms.
+
+// registerRPCv2 files a CBOR service under its service shape name; it
+// reports whether s is one.
+func (rt *Router) registerRPCv2(s *protocol.Service) bool {
+	c, ok := s.Codec.(cbor.Codec)
+	if !ok {
+		return false
+	}
+	if rt.byRPCv2 == nil {
+		rt.byRPCv2 = map[string]*protocol.Service{}
+	}
+	rt.byRPCv2[c.ServiceName] = s
+	return true
+}
+
+func isRPCv2(r *http.Request) bool {
+	return r.Header.Get(cbor.ProtocolHeader) == cbor.ProtocolID
+}
+
+// routeRPCv2 finds a CBOR request's service and operation; ok is false for
+// a request of another protocol.
+func (rt *Router) routeRPCv2(r *http.Request) (svc *protocol.Service, op string, ok bool, err *protocol.Error) {
+	if !isRPCv2(r) {
+		return nil, "", false, nil
+	}
+	path := r.URL.Path
+	i := strings.LastIndex(path, "/service/")
+	if i < 0 {
+		return nil, "", true, protocol.Errorf("UnknownOperationException", "path %q is not /service/{Service}/operation/{Operation}", path)
+	}
+	service, op, found := strings.Cut(path[i+len("/service/"):], "/operation/")
+	if !found || service == "" || op == "" || strings.Contains(op, "/") {
+		return nil, "", true, protocol.Errorf("UnknownOperationException", "path %q is not /service/{Service}/operation/{Operation}", path)
+	}
+	if r.Method != http.MethodPost {
+		return nil, "", true, protocol.Errorf("UnknownOperationException", "Smithy RPC v2 requests are POSTs, not %s", r.Method).WithStatus(http.StatusMethodNotAllowed)
+	}
+	svc, known := rt.byRPCv2[service]
+	if !known {
+		return nil, "", true, protocol.Errorf("UnknownOperationException", "no service %q speaks Smithy RPC v2 CBOR here", service)
+	}
+	return svc, op, true, nil
+}
+
 func readBody(r *http.Request) ([]byte, error) {
 	var reader io.Reader = http.MaxBytesReader(nil, r.Body, maxBodyBytes)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
@@ -223,6 +282,10 @@ func readBody(r *http.Request) ([]byte, error) {
 // writeRouteError answers a request that reached no service, in the
 // protocol the client evidently speaks.
 func writeRouteError(w http.ResponseWriter, r *http.Request, call *protocol.Call, e *protocol.Error) {
+	if isRPCv2(r) {
+		encodeError(w, r, cbor.Codec{}, call, e)
+		return
+	}
 	if r.Header.Get("X-Amz-Target") != "" || strings.Contains(r.Header.Get("Content-Type"), "json") {
 		encodeError(w, r, awsjson.Codec{}, call, e)
 		return

@@ -19,6 +19,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/lb"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
@@ -34,6 +35,7 @@ type Deps struct {
 	ECS         *ecs.Backend
 	ELBv2       *elbv2.Backend
 	Logs        *logs.Backend
+	CloudWatch  *cloudwatch.Backend
 	Runtime     runtime.Runtime
 	Balancer    *lb.Balancer
 	// Images resolves an image reference to the process image that runs it.
@@ -163,6 +165,7 @@ func (c *Controller) reconcile(ctx context.Context) {
 		{"services", c.reconcileServices},
 		{"tasks", c.reconcileTasks},
 		{"capacity providers", c.reconcileManagedScaling},
+		{"alarms", c.evaluateAlarms},
 	}
 	scopes, err := c.regionalScopes()
 	c.note("regions", err)

@@ -138,7 +138,8 @@ func All() (map[string]*Service, error) {
 
 // Lookup returns the model for a service as the router knows it: by its
 // SigV4 signing name and either its awsJson target prefix or its query
-// API version.
+// API version; with neither (a Smithy RPC v2 service, routed by path), by
+// its signing name when only one model has it.
 func Lookup(signingName, targetPrefix, apiVersion string) *Service {
 	all, err := All()
 	if err != nil {
@@ -160,6 +161,18 @@ func Lookup(signingName, targetPrefix, apiVersion string) *Service {
 		if apiVersion != "" && s.Metadata.APIVersion == apiVersion {
 			return s
 		}
+	}
+	if targetPrefix == "" && apiVersion == "" {
+		var only *Service
+		for _, n := range names {
+			if all[n].Metadata.Signing() == signingName {
+				if only != nil {
+					return nil
+				}
+				only = all[n]
+			}
+		}
+		return only
 	}
 	return nil
 }

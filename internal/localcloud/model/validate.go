@@ -248,6 +248,8 @@ func number(v any) (float64, bool) {
 		return n, true
 	case int64:
 		return float64(n), true
+	case uint64:
+		return float64(n), true
 	}
 	return 0, false
 }

@@ -1,6 +1,7 @@
 // Package awsjson is the awsJson 1.1 protocol (ECS, ECR, SSM, CloudWatch
-// Logs, ACM, Application Auto Scaling): a JSON body in, a JSON body out, the
-// operation named by the X-Amz-Target header.
+// Logs, ACM, Application Auto Scaling) and its 1.0 variant (CloudWatch): a
+// JSON body in, a JSON body out, the operation named by the X-Amz-Target
+// header.
 package awsjson
 
 import (
@@ -16,10 +17,28 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 )
 
-const contentType = "application/x-amz-json-1.1"
+// Codec implements protocol.Codec for awsJson 1.1; its zero value is 1.1.
+type Codec struct {
+	// Version "1.0" selects awsJson 1.0: its Content-Type, and error
+	// __type values that are full shape ids (Namespace#Shape).
+	Version string
+	// Namespace is the Smithy namespace 1.0 error types are qualified
+	// with, e.g. com.amazonaws.cloudwatch.
+	Namespace string
+	// QueryErrors marks an awsQueryCompatible service (CloudWatch): its
+	// errors' codes are the query protocol's codes, which travel in the
+	// x-amzn-query-error header (both SDKs report that code), while
+	// __type names the error shape this map gives for the code (the code
+	// itself when absent).
+	QueryErrors map[string]string
+}
 
-// Codec implements protocol.Codec for awsJson 1.1.
-type Codec struct{}
+func (c Codec) contentType() string {
+	if c.Version == "1.0" {
+		return "application/x-amz-json-1.0"
+	}
+	return "application/x-amz-json-1.1"
+}
 
 // Decode unmarshals the JSON body into input. An empty body counts as {}.
 func (Codec) Decode(_ *http.Request, body []byte, input any) error {
@@ -38,26 +57,36 @@ func (Codec) Decode(_ *http.Request, body []byte, input any) error {
 }
 
 // Encode writes output as the JSON response body.
-func (Codec) Encode(w http.ResponseWriter, call *protocol.Call, output any) {
+func (c Codec) Encode(w http.ResponseWriter, call *protocol.Call, output any) {
 	body, err := json.Marshal(output)
 	if err != nil {
-		Codec{}.EncodeError(w, call, protocol.InternalError(fmt.Errorf("encoding response: %w", err)))
+		c.EncodeError(w, call, protocol.InternalError(fmt.Errorf("encoding response: %w", err)))
 		return
 	}
-	writeHeaders(w, call)
+	c.writeHeaders(w, call)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }
 
 // EncodeError writes the error both ways clients read it: the Go SDK takes
 // the X-Amzn-ErrorType header, botocore the __type member.
-func (Codec) EncodeError(w http.ResponseWriter, call *protocol.Call, e *protocol.Error) {
+func (c Codec) EncodeError(w http.ResponseWriter, call *protocol.Call, e *protocol.Error) {
+	errType := e.Code
+	if c.QueryErrors != nil {
+		if shape, ok := c.QueryErrors[e.Code]; ok {
+			errType = shape
+		}
+		w.Header().Set("X-Amzn-Query-Error", QueryErrorHeader(e))
+	}
+	if c.Version == "1.0" && c.Namespace != "" {
+		errType = c.Namespace + "#" + errType
+	}
 	body, _ := json.Marshal(struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
-	}{e.Code, e.Message})
-	writeHeaders(w, call)
-	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	}{errType, e.Message})
+	c.writeHeaders(w, call)
+	w.Header().Set("X-Amzn-ErrorType", errType)
 	w.WriteHeader(e.HTTPStatus())
 	_, _ = w.Write(body)
 }
@@ -67,8 +96,17 @@ func (Codec) UnknownOperation(name string) *protocol.Error {
 	return protocol.Errorf("UnknownOperationException", "operation %s is not supported by this endpoint", name)
 }
 
-func writeHeaders(w http.ResponseWriter, call *protocol.Call) {
-	w.Header().Set("Content-Type", contentType)
+// QueryErrorHeader is the x-amzn-query-error value of an
+// awsQueryCompatible service's error: the query code and who is at fault.
+func QueryErrorHeader(e *protocol.Error) string {
+	if e.Fault {
+		return e.Code + ";Receiver"
+	}
+	return e.Code + ";Sender"
+}
+
+func (c Codec) writeHeaders(w http.ResponseWriter, call *protocol.Call) {
+	w.Header().Set("Content-Type", c.contentType())
 	if call != nil {
 		w.Header().Set("X-Amzn-RequestId", call.RequestID)
 	}

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"encoding"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -24,6 +25,7 @@ const (
 // DecodeForm fills the struct that v points to from form values. A field's
 // key is its `query:"Name"` tag, else its Go name; `query:"-"` skips it.
 // Supported: strings, bools, integers, floats, time.Time (ISO 8601),
+// encoding.TextUnmarshaler implementations,
 // pointers to those, structs, slices and map[string]string.
 func DecodeForm(values url.Values, v any, style ListStyle) error {
 	rv := reflect.ValueOf(v)
@@ -92,6 +94,15 @@ func (d *formDecoder) decodeStruct(prefix string, rv reflect.Value) error {
 func (d *formDecoder) decode(key string, rv reflect.Value) error {
 	if !d.has(key) {
 		return nil
+	}
+	if rv.Kind() != reflect.Pointer && rv.CanAddr() && rv.Type() != reflect.TypeFor[time.Time]() {
+		if u, ok := rv.Addr().Interface().(encoding.TextUnmarshaler); ok { // a service's own timestamp type, say
+			raw := d.values.Get(key)
+			if err := u.UnmarshalText([]byte(raw)); err != nil {
+				return &FieldError{Key: key, Value: raw, Err: err}
+			}
+			return nil
+		}
 	}
 	switch rv.Kind() {
 	case reflect.Pointer:
