@@ -126,14 +126,3 @@ func nonWhitespace(s string) int {
 func encodeDocument(document string) string {
 	return strings.ReplaceAll(url.QueryEscape(document), "+", "%20")
 }
-
-// maxItems checks an IAM MaxItems (1..1000) and applies the default of 100.
-func maxItems(n *int32) (int, error) {
-	if n == nil {
-		return 100, nil
-	}
-	if *n < 1 || *n > 1000 {
-		return 0, errValidation(*n, "maxItems", "Member must have value between 1 and 1000")
-	}
-	return int(*n), nil
-}
