@@ -1,6 +1,8 @@
-// Package iam is the local cloud's Identity and Access Management: roles,
-// their inline and attached policies, customer managed policies, AWS
-// managed policies that exist without creation, and instance profiles.
+// Package iam is the local cloud's Identity and Access Management: users,
+// groups and access keys, roles, their inline and attached policies,
+// customer managed policies, AWS managed policies that exist without
+// creation, and instance profiles; and who holds an access key, for STS's
+// temporary credentials too.
 // IAM is global: its ARNs carry no region and its state is not per region.
 // Nothing is enforced: the local cloud authorizes every call, so policies
 // are stored, validated and returned, never evaluated.
@@ -92,7 +94,45 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("CreateServiceLinkedRole", b.createServiceLinkedRole),
 			protocol.Op("DeleteServiceLinkedRole", b.deleteServiceLinkedRole),
 			protocol.Op("GetServiceLinkedRoleDeletionStatus", b.getServiceLinkedRoleDeletionStatus),
+			protocol.Op("CreateUser", b.createUser),
 			protocol.Op("GetUser", b.getUser),
+			protocol.Op("ListUsers", b.listUsers),
+			protocol.Op("UpdateUser", b.updateUser),
+			protocol.Op("DeleteUser", b.deleteUser),
+			protocol.Op("PutUserPermissionsBoundary", b.putUserPermissionsBoundary),
+			protocol.Op("DeleteUserPermissionsBoundary", b.deleteUserPermissionsBoundary),
+			protocol.Op("TagUser", b.tagUser),
+			protocol.Op("UntagUser", b.untagUser),
+			protocol.Op("ListUserTags", b.listUserTags),
+			protocol.Op("AttachUserPolicy", b.attachUserPolicy),
+			protocol.Op("DetachUserPolicy", b.detachUserPolicy),
+			protocol.Op("ListAttachedUserPolicies", b.listAttachedUserPolicies),
+			protocol.Op("PutUserPolicy", b.putUserPolicy),
+			protocol.Op("GetUserPolicy", b.getUserPolicy),
+			protocol.Op("DeleteUserPolicy", b.deleteUserPolicy),
+			protocol.Op("ListUserPolicies", b.listUserPolicies),
+			protocol.Op("CreateLoginProfile", b.createLoginProfile),
+			protocol.Op("GetLoginProfile", b.getLoginProfile),
+			protocol.Op("DeleteLoginProfile", b.deleteLoginProfile),
+			protocol.Op("CreateAccessKey", b.createAccessKey),
+			protocol.Op("ListAccessKeys", b.listAccessKeys),
+			protocol.Op("UpdateAccessKey", b.updateAccessKey),
+			protocol.Op("DeleteAccessKey", b.deleteAccessKey),
+			protocol.Op("GetAccessKeyLastUsed", b.getAccessKeyLastUsed),
+			protocol.Op("CreateGroup", b.createGroup),
+			protocol.Op("GetGroup", b.getGroup),
+			protocol.Op("ListGroups", b.listGroups),
+			protocol.Op("DeleteGroup", b.deleteGroup),
+			protocol.Op("AddUserToGroup", b.addUserToGroup),
+			protocol.Op("RemoveUserFromGroup", b.removeUserFromGroup),
+			protocol.Op("ListGroupsForUser", b.listGroupsForUser),
+			protocol.Op("AttachGroupPolicy", b.attachGroupPolicy),
+			protocol.Op("DetachGroupPolicy", b.detachGroupPolicy),
+			protocol.Op("ListAttachedGroupPolicies", b.listAttachedGroupPolicies),
+			protocol.Op("PutGroupPolicy", b.putGroupPolicy),
+			protocol.Op("GetGroupPolicy", b.getGroupPolicy),
+			protocol.Op("DeleteGroupPolicy", b.deleteGroupPolicy),
+			protocol.Op("ListGroupPolicies", b.listGroupPolicies),
 		},
 	}
 }
