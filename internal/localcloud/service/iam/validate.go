@@ -57,6 +57,13 @@ func validateDescription(description string) error {
 	return nil
 }
 
+// ValidatePolicyDocument checks a session policy (STS's AssumeRole*) as
+// IAM checks its own policy documents.
+func ValidatePolicyDocument(document string) error {
+	// Its size is bounded by STS's packed policy size, not by IAM's quotas.
+	return validatePolicyDocument("policy", document, 1<<20)
+}
+
 // validatePolicyDocument checks what IAM checks before it looks at
 // semantics: well-formed JSON, a Statement, and each statement's Effect.
 func validatePolicyDocument(member, document string, maxChars int) error {
