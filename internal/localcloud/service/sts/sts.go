@@ -229,6 +229,20 @@ type assumeRoleOutput struct {
 	AssumedRoleUser  assumedRoleUserShape `xml:"AssumedRoleUser"`
 	PackedPolicySize *int32               `xml:"PackedPolicySize,omitempty"`
 	SourceIdentity   string               `xml:"SourceIdentity,omitempty"`
+	tokenSize
+}
+
+// tokenSize is what newer SDKs read in place of PackedPolicySize: the
+// session token's length and the share of the token's room it uses, which
+// on AWS grows with the session policies and tags packed into it; the
+// local cloud's tokens are of one size, so the share is the packed size.
+type tokenSize struct {
+	SessionTokenSize        int    `xml:"SessionTokenSize"`
+	SessionTokenUtilization *int32 `xml:"SessionTokenUtilization,omitempty"`
+}
+
+func sizeOfToken(s *iam.Session, packed *int32) tokenSize {
+	return tokenSize{SessionTokenSize: len(s.SessionToken), SessionTokenUtilization: packed}
 }
 
 const maxSessionTags = 50
@@ -295,6 +309,7 @@ func (b *Backend) assumeRole(ctx context.Context, in *assumeRoleInput) (*assumeR
 	if in.Policy != "" || len(in.PolicyArns) > 0 || len(in.Tags) > 0 {
 		out.PackedPolicySize = &packed
 	}
+	out.tokenSize = sizeOfToken(session, out.PackedPolicySize)
 	return out, nil
 }
 
@@ -318,6 +333,7 @@ type assumeRoleWithWebIdentityOutput struct {
 	Provider                    string               `xml:"Provider,omitempty"`
 	Audience                    string               `xml:"Audience,omitempty"`
 	SourceIdentity              string               `xml:"SourceIdentity,omitempty"`
+	tokenSize
 }
 
 // assumeRoleWithWebIdentity needs no signature, as on AWS: the token is the
@@ -377,6 +393,7 @@ func (b *Backend) assumeRoleWithWebIdentity(ctx context.Context, in *assumeRoleW
 	if in.Policy != "" || len(in.PolicyArns) > 0 {
 		out.PackedPolicySize = &packed
 	}
+	out.tokenSize = sizeOfToken(session, out.PackedPolicySize)
 	return out, nil
 }
 

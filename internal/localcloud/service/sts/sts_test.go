@@ -93,8 +93,12 @@ func TestAssumeRole(t *testing.T) {
 	if aws.ToString(out.AssumedRoleUser.Arn) != wantARN || aws.ToString(out.AssumedRoleUser.AssumedRoleId) != wantID {
 		t.Errorf("AssumedRoleUser = %s %s, want %s %s", aws.ToString(out.AssumedRoleUser.Arn), aws.ToString(out.AssumedRoleUser.AssumedRoleId), wantARN, wantID)
 	}
+	//lint:ignore SA1019 AWS still sends PackedPolicySize, and older SDKs read only it
 	if out.PackedPolicySize != nil {
-		t.Errorf("PackedPolicySize = %d without session policies or tags", aws.ToInt32(out.PackedPolicySize))
+		t.Errorf("PackedPolicySize = %d without session policies or tags", aws.ToInt32(out.PackedPolicySize)) //lint:ignore SA1019 as above
+	}
+	if int(aws.ToInt32(out.SessionTokenSize)) != len(aws.ToString(creds.SessionToken)) {
+		t.Errorf("SessionTokenSize = %d, the token has %d characters", aws.ToInt32(out.SessionTokenSize), len(aws.ToString(creds.SessionToken)))
 	}
 
 	session := withCredentials(cloud, creds)
@@ -109,8 +113,9 @@ func TestAssumeRole(t *testing.T) {
 		Tags: []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("web")}}, TransitiveTagKeys: []string{"team"},
 		ExternalId: aws.String("ext-123"), SourceIdentity: aws.String("alice"),
 	}))(t)
-	if size := aws.ToInt32(full.PackedPolicySize); size < 1 || size > 100 {
-		t.Errorf("PackedPolicySize = %d, want a percentage", size)
+	//lint:ignore SA1019 AWS still sends PackedPolicySize, and older SDKs read only it
+	if size := aws.ToInt32(full.PackedPolicySize); size < 1 || size > 100 || aws.ToInt32(full.SessionTokenUtilization) != size {
+		t.Errorf("PackedPolicySize = %d, SessionTokenUtilization = %d, want one percentage", size, aws.ToInt32(full.SessionTokenUtilization))
 	}
 	if aws.ToString(full.SourceIdentity) != "alice" {
 		t.Errorf("SourceIdentity = %q", aws.ToString(full.SourceIdentity))
