@@ -38,15 +38,6 @@ func accessKeysOf(tx *store.Tx, user string) ([]*AccessKey, error) {
 	return out, nil
 }
 
-// accessKeyUser tells whose long-term key id is, if it is one.
-func accessKeyUser(tx *store.Tx, id string) (user string, ok bool, err error) {
-	k, err := store.Get[AccessKey](tx, tableAccessKeys, id)
-	if err != nil || k == nil {
-		return "", false, err
-	}
-	return k.UserName, true, nil
-}
-
 // SecretOf returns the secret of an access key the local cloud issued, a
 // user's long-term key or STS's temporary one, for signature checks.
 func (b *Backend) SecretOf(ctx context.Context, id string) (secret string, ok bool, err error) {

@@ -112,8 +112,9 @@ func (b *Backend) callerTx(ctx context.Context, tx *store.Tx) (*Caller, error) {
 	if call := protocol.CallFrom(ctx); call != nil {
 		key = call.AccessKeyID
 	}
+	root := rootCaller(account)
 	if key == "" {
-		return b.keyHolder(tx, account, "")
+		return root, nil
 	}
 	session, err := store.Get[Session](tx, tableSessions, key)
 	if err != nil {
@@ -133,11 +134,15 @@ func (b *Backend) callerTx(ctx context.Context, tx *store.Tx) (*Caller, error) {
 		caller.Session = session
 		return caller, nil
 	}
-	userName, _, err := accessKeyUser(tx, key)
-	if err != nil {
-		return nil, err
+	k, err := store.Get[AccessKey](tx, tableAccessKeys, key)
+	if err != nil || k == nil {
+		return root, err
 	}
-	return b.keyHolder(tx, account, userName)
+	if k.Status == "Inactive" {
+		// What AWS answers for a deactivated key, before any operation runs.
+		return nil, protocol.Errorf("InvalidClientTokenId", "The security token included in the request is invalid.").WithStatus(http.StatusForbidden)
+	}
+	return b.keyHolder(tx, account, k.UserName)
 }
 
 // callerUserName is the user an operation whose UserName was left out acts
@@ -162,19 +167,24 @@ func (b *Backend) callerUserNameTx(ctx context.Context, tx *store.Tx) (string, e
 	return caller.UserName, nil
 }
 
+// rootCaller is the account's root user: its ARN is the account's, its
+// user id the account id.
+func rootCaller(account string) *Caller {
+	return &Caller{Account: account, ARN: iamARN(account, "root", "", ""), UserID: account, Root: true}
+}
+
 // keyHolder is the principal of a long-term key: the IAM user it belongs
 // to, or the root user for "" (or for a user deleted since).
 func (b *Backend) keyHolder(tx *store.Tx, account, userName string) (*Caller, error) {
-	root := &Caller{Account: account, ARN: iamARN(account, "root", "", ""), UserID: account, Root: true}
 	if userName == "" {
-		return root, nil
+		return rootCaller(account), nil
 	}
 	user, err := store.Get[User](tx, tableUsers, strings.ToLower(userName))
 	if err != nil {
 		return nil, err
 	}
 	if user == nil {
-		return root, nil
+		return rootCaller(account), nil
 	}
 	return &Caller{Account: account, ARN: user.ARN(account), UserID: user.ID, UserName: user.Name}, nil
 }

@@ -371,9 +371,10 @@ func TestGroups(t *testing.T) {
 
 func TestAccessKeys(t *testing.T) {
 	ctx := context.Background()
-	c := newClient(t)
+	cloud := localcloudtest.Start(t)
+	c := iam.NewFromConfig(cloud.Config)
 	must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ci")}))(t)
-	var ids []string
+	var ids, secrets []string
 	for range 2 {
 		key := must(c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("ci")}))(t).AccessKey
 		if id := aws.ToString(key.AccessKeyId); len(id) != 20 || !strings.HasPrefix(id, "AKIA") {
@@ -383,6 +384,7 @@ func TestAccessKeys(t *testing.T) {
 			t.Errorf("key = %+v", key)
 		}
 		ids = append(ids, aws.ToString(key.AccessKeyId))
+		secrets = append(secrets, aws.ToString(key.SecretAccessKey))
 	}
 	_, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("ci")})
 	wantError(t, err, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
@@ -398,6 +400,16 @@ func TestAccessKeys(t *testing.T) {
 		if want := map[bool]types.StatusType{true: types.StatusTypeInactive, false: types.StatusTypeActive}[aws.ToString(k.AccessKeyId) == ids[0]]; k.Status != want {
 			t.Errorf("key %s status %s, want %s", aws.ToString(k.AccessKeyId), k.Status, want)
 		}
+	}
+	signedWith := func(i int) *iam.Client {
+		cfg := cloud.Config.Copy()
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(ids[i], secrets[i], "")
+		return iam.NewFromConfig(cfg)
+	}
+	_, err = signedWith(0).GetUser(ctx, &iam.GetUserInput{})
+	wantError(t, err, "InvalidClientTokenId", "The security token included in the request is invalid.") // deactivated
+	if me := must(signedWith(1).GetUser(ctx, &iam.GetUserInput{}))(t).User; aws.ToString(me.UserName) != "ci" {
+		t.Errorf("GetUser with ci's active key = %+v", me)
 	}
 	used := must(c.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(ids[1])}))(t)
 	if aws.ToString(used.UserName) != "ci" || aws.ToString(used.AccessKeyLastUsed.ServiceName) != "N/A" {

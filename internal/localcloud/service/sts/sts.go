@@ -18,6 +18,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/query"
 	"github.com/berthdev/berth/internal/localcloud/service/iam"
+	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // Backend answers STS's calls over IAM's state.
@@ -397,11 +398,13 @@ func (b *Backend) assumeRoleWithWebIdentity(ctx context.Context, in *assumeRoleW
 	return out, nil
 }
 
+// accountOf is the account the call acts in (the router always sets one).
 func accountOf(ctx context.Context) string {
 	if call := protocol.CallFrom(ctx); call != nil {
 		return call.AccountID
 	}
-	return protocol.DefaultAccountID
+	scope, _ := store.ScopeFrom(ctx)
+	return scope.Account
 }
 
 // --- GetSessionToken ---
