@@ -191,7 +191,7 @@ func (c *Cloud) AdminTokenPath() string { return c.guard.tokenFile }
 
 func (c *Cloud) services() []*protocol.Service {
 	return append([]*protocol.Service{
-		sts.Service(),
+		sts.New(c.IAM).Service(),
 		c.EC2.Service(),
 		c.IAM.Service(),
 		c.SSM.Service(),

@@ -94,6 +94,17 @@ func signingScope(r *http.Request) (region, service string) {
 	return "", ""
 }
 
+// signingKey returns the access key id a request was signed with, from the
+// Authorization header or a presigned URL's X-Amz-Credential.
+func signingKey(r *http.Request) string {
+	if _, after, ok := strings.Cut(r.Header.Get("Authorization"), "Credential="); ok {
+		key, _, _ := strings.Cut(after, "/")
+		return key
+	}
+	key, _, _ := strings.Cut(r.URL.Query().Get("X-Amz-Credential"), "/")
+	return key
+}
+
 // ServeHTTP serves one AWS API call. A panic in a handler becomes an
 // InternalFailure reply, never a dropped connection or a dead endpoint.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -105,7 +116,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if account == "" {
 		account = protocol.DefaultAccountID
 	}
-	call := &protocol.Call{Region: region, AccountID: account, RequestID: store.NewUUID(), Service: signingName}
+	call := &protocol.Call{Region: region, AccountID: account, RequestID: store.NewUUID(), Service: signingName, AccessKeyID: signingKey(r)}
 	if rec := callRecordFrom(r.Context()); rec != nil {
 		defer rec.fill(call)
 	}

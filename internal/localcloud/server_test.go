@@ -98,7 +98,7 @@ func errorCode(t *testing.T, body []byte, isJSON bool) string {
 func TestSDKSeesAPIErrorCode(t *testing.T) {
 	cloud := localcloudtest.Start(t)
 	client := sts.NewFromConfig(cloud.Config)
-	_, err := client.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: new("arn:aws:iam::000000000000:role/x"), RoleSessionName: new("s")})
+	_, err := client.GetFederationToken(context.Background(), &sts.GetFederationTokenInput{Name: new("someone")}) // an operation the local cloud does not serve
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("want an API error, got %v", err)

@@ -63,6 +63,9 @@ type Call struct {
 	Region    string
 	AccountID string
 	RequestID string
+	// AccessKeyID is the access key the request was signed with, "" for an
+	// unsigned one: STS and IAM tell from it who the caller is.
+	AccessKeyID string
 }
 
 type callKey struct{}

@@ -1,6 +1,8 @@
-// Package iam is the local cloud's Identity and Access Management: roles,
-// their inline and attached policies, customer managed policies, AWS
-// managed policies that exist without creation, and instance profiles.
+// Package iam is the local cloud's Identity and Access Management: users,
+// groups and access keys, roles, their inline and attached policies,
+// customer managed policies, AWS managed policies that exist without
+// creation, and instance profiles; and who holds an access key, for STS's
+// temporary credentials too.
 // IAM is global: its ARNs carry no region and its state is not per region.
 // Nothing is enforced: the local cloud authorizes every call, so policies
 // are stored, validated and returned, never evaluated.
@@ -8,14 +10,14 @@ package iam
 
 import (
 	"context"
-	"encoding/base64"
-	"sort"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -92,78 +94,47 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("CreateServiceLinkedRole", b.createServiceLinkedRole),
 			protocol.Op("DeleteServiceLinkedRole", b.deleteServiceLinkedRole),
 			protocol.Op("GetServiceLinkedRoleDeletionStatus", b.getServiceLinkedRoleDeletionStatus),
+			protocol.Op("CreateUser", b.createUser),
 			protocol.Op("GetUser", b.getUser),
+			protocol.Op("ListUsers", b.listUsers),
+			protocol.Op("UpdateUser", b.updateUser),
+			protocol.Op("DeleteUser", b.deleteUser),
+			protocol.Op("PutUserPermissionsBoundary", b.putUserPermissionsBoundary),
+			protocol.Op("DeleteUserPermissionsBoundary", b.deleteUserPermissionsBoundary),
+			protocol.Op("TagUser", b.tagUser),
+			protocol.Op("UntagUser", b.untagUser),
+			protocol.Op("ListUserTags", b.listUserTags),
+			protocol.Op("AttachUserPolicy", b.attachUserPolicy),
+			protocol.Op("DetachUserPolicy", b.detachUserPolicy),
+			protocol.Op("ListAttachedUserPolicies", b.listAttachedUserPolicies),
+			protocol.Op("PutUserPolicy", b.putUserPolicy),
+			protocol.Op("GetUserPolicy", b.getUserPolicy),
+			protocol.Op("DeleteUserPolicy", b.deleteUserPolicy),
+			protocol.Op("ListUserPolicies", b.listUserPolicies),
+			protocol.Op("CreateLoginProfile", b.createLoginProfile),
+			protocol.Op("GetLoginProfile", b.getLoginProfile),
+			protocol.Op("DeleteLoginProfile", b.deleteLoginProfile),
+			protocol.Op("CreateAccessKey", b.createAccessKey),
+			protocol.Op("ListAccessKeys", b.listAccessKeys),
+			protocol.Op("UpdateAccessKey", b.updateAccessKey),
+			protocol.Op("DeleteAccessKey", b.deleteAccessKey),
+			protocol.Op("GetAccessKeyLastUsed", b.getAccessKeyLastUsed),
+			protocol.Op("CreateGroup", b.createGroup),
+			protocol.Op("GetGroup", b.getGroup),
+			protocol.Op("ListGroups", b.listGroups),
+			protocol.Op("DeleteGroup", b.deleteGroup),
+			protocol.Op("AddUserToGroup", b.addUserToGroup),
+			protocol.Op("RemoveUserFromGroup", b.removeUserFromGroup),
+			protocol.Op("ListGroupsForUser", b.listGroupsForUser),
+			protocol.Op("AttachGroupPolicy", b.attachGroupPolicy),
+			protocol.Op("DetachGroupPolicy", b.detachGroupPolicy),
+			protocol.Op("ListAttachedGroupPolicies", b.listAttachedGroupPolicies),
+			protocol.Op("PutGroupPolicy", b.putGroupPolicy),
+			protocol.Op("GetGroupPolicy", b.getGroupPolicy),
+			protocol.Op("DeleteGroupPolicy", b.deleteGroupPolicy),
+			protocol.Op("ListGroupPolicies", b.listGroupPolicies),
 		},
 	}
-}
-
-// Tag is an IAM tag.
-type Tag struct {
-	Key   string `json:"key" query:"Key" xml:"Key"`
-	Value string `json:"value" query:"Value" xml:"Value"`
-}
-
-const maxTags = 50
-
-func validateTags(tags []Tag) error {
-	if len(tags) > maxTags {
-		return errLimitExceeded("Cannot exceed quota for TagsPerEntity: %d", maxTags)
-	}
-	seen := map[string]bool{}
-	for _, t := range tags {
-		switch {
-		case t.Key == "" || len(t.Key) > 128:
-			return errValidation(t.Key, "tags.member.key", "Member must have length between 1 and 128")
-		case len(t.Value) > 256:
-			return errValidation(t.Value, "tags.member.value", "Member must have length less than or equal to 256")
-		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
-			return errInvalidInput("User-defined tag keys can't start with 'aws:'.")
-		case seen[strings.ToLower(t.Key)]:
-			return errInvalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
-		}
-		seen[strings.ToLower(t.Key)] = true
-	}
-	return nil
-}
-
-// mergeTags adds or replaces tags (keys match regardless of case, as in IAM)
-// and keeps the quota.
-func mergeTags(existing, add []Tag) ([]Tag, error) {
-	if err := validateTags(add); err != nil {
-		return nil, err
-	}
-	out := append([]Tag(nil), existing...)
-	for _, t := range add {
-		replaced := false
-		for i := range out {
-			if strings.EqualFold(out[i].Key, t.Key) {
-				out[i], replaced = t, true
-			}
-		}
-		if !replaced {
-			out = append(out, t)
-		}
-	}
-	if len(out) > maxTags {
-		return nil, errLimitExceeded("Cannot exceed quota for TagsPerEntity: %d", maxTags)
-	}
-	return out, nil
-}
-
-func removeTags(existing []Tag, keys []string) []Tag {
-	out := make([]Tag, 0, len(existing))
-	for _, t := range existing {
-		keep := true
-		for _, k := range keys {
-			if strings.EqualFold(t.Key, k) {
-				keep = false
-			}
-		}
-		if keep {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // accountOf is the account of the call's scope (the transactions that
@@ -193,25 +164,24 @@ type list[T any] struct {
 
 func listOf[T any](items []T) list[T] { return list[T]{Members: items} }
 
-// page cuts items, sorted by key, after the Marker. IAM's Marker is opaque;
-// here it carries the last key returned, so pages stay right when entities
-// come and go between calls.
+// page cuts items, sorted by key, after the Marker, with the local cloud's
+// one pagination; IAM answers a Marker it did not hand out with
+// InvalidInput. IAM's pages say IsTruncated and carry the next Marker.
 func page[T any](items []T, key func(T) string, marker string, limit int) (out []T, truncated bool, next string, err error) {
-	sort.SliceStable(items, func(i, j int) bool { return key(items[i]) < key(items[j]) })
-	start := 0
-	if marker != "" {
-		after, decodeErr := base64.RawURLEncoding.DecodeString(marker)
-		if decodeErr != nil {
-			return nil, false, "", errInvalidInput("Invalid Marker.")
-		}
-		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > string(after) })
+	out, next, err = paging.Page(items, key, marker, limit)
+	if errors.Is(err, paging.ErrBadToken) {
+		return nil, false, "", errInvalidInput("Invalid Marker.")
 	}
-	end := min(start+limit, len(items))
-	out = items[start:end]
-	if end < len(items) && len(out) > 0 {
-		return out, true, base64.RawURLEncoding.EncodeToString([]byte(key(out[len(out)-1]))), nil
+	return out, next != "", next, err
+}
+
+// maxItems checks an IAM MaxItems (1..1000) and applies the default of 100.
+func maxItems(n *int32) (int, error) {
+	limit, err := paging.Size(n, 100, 1, 1000)
+	if err != nil {
+		return 0, errValidation(*n, "maxItems", "Member must have value between 1 and 1000")
 	}
-	return out, false, "", nil
+	return limit, nil
 }
 
 type empty struct{}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,20 +14,29 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/berthdev/berth/internal/deploytest"
+	"github.com/berthdev/berth/internal/localcloud"
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
-// runAWSCLI runs the real AWS CLI against endpoint and returns its JSON
-// output; the test is skipped where the CLI is not installed.
+// runAWSCLI runs the real AWS CLI against endpoint, with the test keys,
+// and returns its JSON output.
 func runAWSCLI(t *testing.T, endpoint string, args ...string) map[string]any {
+	t.Helper()
+	return runAWSCLIWith(t, endpoint, nil, args...)
+}
+
+// runAWSCLIWith is runAWSCLI with env set over the test keys (other
+// credentials, say). The test fails where the CLI is not installed.
+func runAWSCLIWith(t *testing.T, endpoint string, env []string, args ...string) map[string]any {
 	t.Helper()
 	path, err := exec.LookPath("aws")
 	if err != nil {
-		t.Skip("aws CLI not on PATH")
+		t.Fatalf("the aws CLI is needed (pip install awscli): %v", err)
 	}
 	cmd := exec.Command(path, append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
+	cmd.Env = append(cmd.Env, env...) // later entries win
 	out, err := cmd.Output()
 	if err != nil {
 		var exitErr *exec.ExitError
@@ -36,10 +46,54 @@ func runAWSCLI(t *testing.T, endpoint string, args ...string) map[string]any {
 		t.Fatalf("aws %v: %v", args, err)
 	}
 	var doc map[string]any
+	if len(out) == 0 {
+		return doc
+	}
 	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatalf("aws %v printed non-JSON %q: %v", args, out, err)
 	}
 	return doc
+}
+
+// A walkthrough as a person would do it with the AWS CLI: a user and its
+// key, a role that user assumes, and a call made with the role session's
+// credentials through the environment, which sees the assumed role.
+func TestAWSCLIAssumeRoleWalkthrough(t *testing.T) {
+	cloud := localcloudtest.StartWith(t, localcloud.Options{Account: otherAccount})
+	user := runAWSCLI(t, cloud.Endpoint, "iam", "create-user", "--user-name", "deployer")
+	if arn := user["User"].(map[string]any)["Arn"]; arn != "arn:aws:iam::"+otherAccount+":user/deployer" {
+		t.Fatalf("create-user Arn = %v", arn)
+	}
+	key := runAWSCLI(t, cloud.Endpoint, "iam", "create-access-key", "--user-name", "deployer")["AccessKey"].(map[string]any)
+	userEnv := []string{"AWS_ACCESS_KEY_ID=" + key["AccessKeyId"].(string), "AWS_SECRET_ACCESS_KEY=" + key["SecretAccessKey"].(string)}
+	me := runAWSCLIWith(t, cloud.Endpoint, userEnv, "sts", "get-caller-identity")
+	if me["Arn"] != "arn:aws:iam::"+otherAccount+":user/deployer" {
+		t.Errorf("get-caller-identity with the user's key = %v", me)
+	}
+
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + otherAccount + `:user/deployer"},"Action":"sts:AssumeRole"}]}`
+	runAWSCLI(t, cloud.Endpoint, "iam", "create-role", "--role-name", "web-deploy", "--assume-role-policy-document", trust)
+	assumed := runAWSCLIWith(t, cloud.Endpoint, userEnv, "sts", "assume-role",
+		"--role-arn", "arn:aws:iam::"+otherAccount+":role/web-deploy", "--role-session-name", "release-42", "--duration-seconds", "900")
+	creds := assumed["Credentials"].(map[string]any)
+	wantARN := "arn:aws:sts::" + otherAccount + ":assumed-role/web-deploy/release-42"
+	if assumed["AssumedRoleUser"].(map[string]any)["Arn"] != wantARN {
+		t.Errorf("assume-role AssumedRoleUser = %v", assumed["AssumedRoleUser"])
+	}
+	sessionEnv := []string{
+		"AWS_ACCESS_KEY_ID=" + creds["AccessKeyId"].(string),
+		"AWS_SECRET_ACCESS_KEY=" + creds["SecretAccessKey"].(string),
+		"AWS_SESSION_TOKEN=" + creds["SessionToken"].(string),
+	}
+	who := runAWSCLIWith(t, cloud.Endpoint, sessionEnv, "sts", "get-caller-identity")
+	if who["Arn"] != wantARN || who["Account"] != otherAccount || !strings.HasSuffix(who["UserId"].(string), ":release-42") {
+		t.Errorf("get-caller-identity with the session's credentials = %v, want %s", who, wantARN)
+	}
+	// The session acts in the account too: the role it is lists itself.
+	role := runAWSCLIWith(t, cloud.Endpoint, sessionEnv, "iam", "get-role", "--role-name", "web-deploy")
+	if role["Role"].(map[string]any)["Arn"] != "arn:aws:iam::"+otherAccount+":role/web-deploy" {
+		t.Errorf("get-role with the session's credentials = %v", role)
+	}
 }
 
 // The AWS CLI decodes the URL-encoded trust policy into a document, which

@@ -90,21 +90,6 @@ func getCustomerPolicy(tx *store.Tx, arn string) (*ManagedPolicy, error) {
 	return p, nil
 }
 
-// rolesAttachedTo returns the roles that have the policy attached.
-func rolesAttachedTo(tx *store.Tx, arn string) ([]*Role, error) {
-	roles, err := store.List[Role](tx, tableRoles)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Role
-	for _, r := range roles {
-		if slices.Contains(r.AttachedPolicies, arn) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
 func (b *Backend) updatePolicyTx(ctx context.Context, arn string, change func(p *ManagedPolicy) error) error {
 	return b.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := getCustomerPolicy(tx, arn)
@@ -135,18 +120,10 @@ type policyShape struct {
 	Tags                          []Tag            `xml:"Tags>member,omitempty"`
 }
 
-// shapeOfPolicy renders p; roles (all of them) give its attachment and
+// shapeOfPolicy renders p; the census gives its attachment and
 // permissions boundary counts.
-func shapeOfPolicy(p *ManagedPolicy, roles []*Role, withTags bool) policyShape {
-	attached, boundaries := 0, 0
-	for _, r := range roles {
-		if slices.Contains(r.AttachedPolicies, p.ARN) {
-			attached++
-		}
-		if r.PermissionsBoundary == p.ARN {
-			boundaries++
-		}
-	}
+func shapeOfPolicy(p *ManagedPolicy, c *census, withTags bool) policyShape {
+	attached, boundaries := c.usage(p.ARN)
 	shape := policyShape{
 		PolicyName:                    p.Name,
 		PolicyID:                      p.ID,
@@ -240,11 +217,11 @@ func (b *Backend) createPolicy(ctx context.Context, in *createPolicyInput) (*pol
 		if err := tx.Put(tablePolicies, policy.ARN, policy); err != nil {
 			return err
 		}
-		roles, err := store.List[Role](tx, tableRoles)
+		c, err := loadCensus(tx)
 		if err != nil {
 			return err
 		}
-		out.Policy = shapeOfPolicy(policy, roles, true)
+		out.Policy = shapeOfPolicy(policy, c, true)
 		return nil
 	})
 	return out, err
@@ -261,11 +238,11 @@ func (b *Backend) getPolicy(ctx context.Context, in *policyARNInput) (*policyOut
 		if err != nil {
 			return err
 		}
-		roles, err := store.List[Role](tx, tableRoles)
+		c, err := loadCensus(tx)
 		if err != nil {
 			return err
 		}
-		out.Policy = shapeOfPolicy(p, roles, true)
+		out.Policy = shapeOfPolicy(p, c, true)
 		return nil
 	})
 	return out, err
@@ -277,11 +254,11 @@ func (b *Backend) deletePolicy(ctx context.Context, in *policyARNInput) (*empty,
 		if err != nil {
 			return err
 		}
-		attached, err := rolesAttachedTo(tx, p.ARN)
+		c, err := loadCensus(tx)
 		if err != nil {
 			return err
 		}
-		if len(attached) > 0 {
+		if attached, _ := c.usage(p.ARN); attached > 0 {
 			return errDeleteConflict("Cannot delete a policy attached to entities.")
 		}
 		if len(p.Versions) > 1 {
@@ -337,7 +314,7 @@ func (b *Backend) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 			}
 			candidates = append(candidates, local...)
 		}
-		roles, err := store.List[Role](tx, tableRoles)
+		c, err := loadCensus(tx)
 		if err != nil {
 			return err
 		}
@@ -346,7 +323,7 @@ func (b *Backend) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 			if !strings.HasPrefix(p.Path, in.PathPrefix) {
 				continue
 			}
-			shape := shapeOfPolicy(p, roles, false)
+			shape := shapeOfPolicy(p, c, false)
 			if in.OnlyAttached && shape.AttachmentCount == 0 && shape.PermissionsBoundaryUsageCount == 0 {
 				continue
 			}
@@ -496,11 +473,12 @@ func (b *Backend) setDefaultPolicyVersion(ctx context.Context, in *policyVersion
 // --- ListEntitiesForPolicy ---
 
 type listEntitiesForPolicyInput struct {
-	PolicyArn    string `query:"PolicyArn"`
-	EntityFilter string `query:"EntityFilter"`
-	PathPrefix   string `query:"PathPrefix"`
-	Marker       string `query:"Marker"`
-	MaxItems     *int32 `query:"MaxItems"`
+	PolicyArn         string `query:"PolicyArn"`
+	EntityFilter      string `query:"EntityFilter"`
+	PathPrefix        string `query:"PathPrefix"`
+	PolicyUsageFilter string `query:"PolicyUsageFilter"`
+	Marker            string `query:"Marker"`
+	MaxItems          *int32 `query:"MaxItems"`
 }
 
 type policyRoleShape struct {
@@ -508,12 +486,28 @@ type policyRoleShape struct {
 	RoleID   string `xml:"RoleId"`
 }
 
+type policyUserShape struct {
+	UserName string `xml:"UserName"`
+	UserID   string `xml:"UserId"`
+}
+
+type policyGroupShape struct {
+	GroupName string `xml:"GroupName"`
+	GroupID   string `xml:"GroupId"`
+}
+
 type listEntitiesForPolicyOutput struct {
-	PolicyGroups list[struct{}]        `xml:"PolicyGroups"`
-	PolicyUsers  list[struct{}]        `xml:"PolicyUsers"`
-	PolicyRoles  list[policyRoleShape] `xml:"PolicyRoles"`
-	IsTruncated  bool                  `xml:"IsTruncated"`
-	Marker       string                `xml:"Marker,omitempty"`
+	PolicyGroups list[policyGroupShape] `xml:"PolicyGroups"`
+	PolicyUsers  list[policyUserShape]  `xml:"PolicyUsers"`
+	PolicyRoles  list[policyRoleShape]  `xml:"PolicyRoles"`
+	IsTruncated  bool                   `xml:"IsTruncated"`
+	Marker       string                 `xml:"Marker,omitempty"`
+}
+
+// policyEntity is one entity a policy is attached to, whatever its kind,
+// so that one page can hold groups, users and roles.
+type policyEntity struct {
+	kind, name, id, path string
 }
 
 func (b *Backend) listEntitiesForPolicy(ctx context.Context, in *listEntitiesForPolicyInput) (*listEntitiesForPolicyOutput, error) {
@@ -521,26 +515,59 @@ func (b *Backend) listEntitiesForPolicy(ctx context.Context, in *listEntitiesFor
 	if err != nil {
 		return nil, err
 	}
-	out := &listEntitiesForPolicyOutput{PolicyRoles: listOf([]policyRoleShape{})}
-	if in.EntityFilter != "" && in.EntityFilter != "Role" && in.EntityFilter != "LocalManagedPolicy" && in.EntityFilter != "AWSManagedPolicy" {
-		// Users and groups are not modelled: they never hold policies here.
-		return out, nil
+	wanted := func(kind string) bool {
+		switch in.EntityFilter {
+		case "", "LocalManagedPolicy", "AWSManagedPolicy":
+			return true
+		}
+		return in.EntityFilter == kind
 	}
+	boundary := in.PolicyUsageFilter == "PermissionsBoundary"
+	out := &listEntitiesForPolicyOutput{PolicyGroups: listOf([]policyGroupShape{}), PolicyUsers: listOf([]policyUserShape{}), PolicyRoles: listOf([]policyRoleShape{})}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		if _, err := getPolicy(tx, in.PolicyArn); err != nil {
 			return err
 		}
-		roles, err := rolesAttachedTo(tx, in.PolicyArn)
+		c, err := loadCensus(tx)
 		if err != nil {
 			return err
 		}
-		roles = slices.DeleteFunc(roles, func(r *Role) bool { return !strings.HasPrefix(r.Path, in.PathPrefix) })
-		roles, truncated, marker, err := page(roles, func(r *Role) string { return strings.ToLower(r.Name) }, in.Marker, limit)
+		holds := func(set *policySet, bound string) bool {
+			if boundary {
+				return bound == in.PolicyArn
+			}
+			return slices.Contains(set.AttachedPolicies, in.PolicyArn)
+		}
+		var entities []policyEntity
+		for _, g := range c.groups {
+			if wanted("Group") && holds(&g.policySet, "") {
+				entities = append(entities, policyEntity{"Group", g.Name, g.ID, g.Path})
+			}
+		}
+		for _, u := range c.users {
+			if wanted("User") && holds(&u.policySet, u.PermissionsBoundary) {
+				entities = append(entities, policyEntity{"User", u.Name, u.ID, u.Path})
+			}
+		}
+		for _, r := range c.roles {
+			if wanted("Role") && holds(&r.policySet, r.PermissionsBoundary) {
+				entities = append(entities, policyEntity{"Role", r.Name, r.ID, r.Path})
+			}
+		}
+		entities = slices.DeleteFunc(entities, func(e policyEntity) bool { return !strings.HasPrefix(e.path, in.PathPrefix) })
+		entities, truncated, marker, err := page(entities, func(e policyEntity) string { return e.kind + "/" + strings.ToLower(e.name) }, in.Marker, limit)
 		if err != nil {
 			return err
 		}
-		for _, r := range roles {
-			out.PolicyRoles.Members = append(out.PolicyRoles.Members, policyRoleShape{RoleName: r.Name, RoleID: r.ID})
+		for _, e := range entities {
+			switch e.kind {
+			case "Group":
+				out.PolicyGroups.Members = append(out.PolicyGroups.Members, policyGroupShape{GroupName: e.name, GroupID: e.id})
+			case "User":
+				out.PolicyUsers.Members = append(out.PolicyUsers.Members, policyUserShape{UserName: e.name, UserID: e.id})
+			default:
+				out.PolicyRoles.Members = append(out.PolicyRoles.Members, policyRoleShape{RoleName: e.name, RoleID: e.id})
+			}
 		}
 		out.IsTruncated, out.Marker = truncated, marker
 		return nil

@@ -2,9 +2,6 @@ package iam
 
 import (
 	"context"
-	"slices"
-	"sort"
-	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -21,17 +18,7 @@ func (b *Backend) attachRolePolicy(ctx context.Context, in *rolePolicyARNInput) 
 		if err := refuseServiceLinked(role); err != nil {
 			return err
 		}
-		if _, err := getPolicy(tx, in.PolicyArn); err != nil {
-			return err
-		}
-		if slices.Contains(role.AttachedPolicies, in.PolicyArn) {
-			return nil // attaching twice is not an error in IAM
-		}
-		if len(role.AttachedPolicies) >= maxAttachedPolicies {
-			return errLimitExceeded("Cannot exceed quota for PoliciesPerRole: %d", maxAttachedPolicies)
-		}
-		role.AttachedPolicies = append(role.AttachedPolicies, in.PolicyArn)
-		return nil
+		return role.attach(tx, in.PolicyArn, "PoliciesPerRole")
 	})
 }
 
@@ -43,11 +30,7 @@ func (b *Backend) detachRolePolicy(ctx context.Context, in *rolePolicyARNInput) 
 		if err := refuseServiceLinked(role); err != nil {
 			return err
 		}
-		if !slices.Contains(role.AttachedPolicies, in.PolicyArn) {
-			return errNoSuchEntity("Policy %s was not found.", in.PolicyArn)
-		}
-		role.AttachedPolicies = slices.DeleteFunc(role.AttachedPolicies, func(arn string) bool { return arn == in.PolicyArn })
-		return nil
+		return role.detach(in.PolicyArn)
 	})
 }
 
@@ -83,17 +66,7 @@ func (b *Backend) listAttachedRolePolicies(ctx context.Context, in *listAttached
 		if err != nil {
 			return err
 		}
-		var attached []attachedPolicyShape
-		for _, arn := range role.AttachedPolicies {
-			p, err := getPolicy(tx, arn)
-			if err != nil {
-				continue // a policy deleted under the role no longer shows
-			}
-			if strings.HasPrefix(p.Path, in.PathPrefix) {
-				attached = append(attached, attachedPolicyShape{PolicyName: p.Name, PolicyArn: p.ARN})
-			}
-		}
-		attached, truncated, marker, err := page(attached, func(a attachedPolicyShape) string { return a.PolicyArn }, in.Marker, limit)
+		attached, truncated, marker, err := role.attached(tx, in.PathPrefix, in.Marker, limit)
 		if err != nil {
 			return err
 		}
@@ -123,20 +96,7 @@ func (b *Backend) putRolePolicy(ctx context.Context, in *putRolePolicyInput) (*e
 		if err := refuseServiceLinked(role); err != nil {
 			return err
 		}
-		total := nonWhitespace(in.PolicyDocument)
-		for name, doc := range role.InlinePolicies {
-			if name != in.PolicyName {
-				total += nonWhitespace(doc)
-			}
-		}
-		if total > maxInlinePolicyChars {
-			return errLimitExceeded("Maximum policy size of %d bytes exceeded for role %s", maxInlinePolicyChars, role.Name)
-		}
-		if role.InlinePolicies == nil {
-			role.InlinePolicies = map[string]string{}
-		}
-		role.InlinePolicies[in.PolicyName] = in.PolicyDocument
-		return nil
+		return role.putInline(in.PolicyName, in.PolicyDocument, maxInlinePolicyChars, "role", role.Name)
 	})
 }
 
@@ -191,16 +151,11 @@ func (b *Backend) listRolePolicies(ctx context.Context, in *listRolePoliciesInpu
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(role.InlinePolicies))
-	for name := range role.InlinePolicies {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	names, truncated, marker, err := page(names, func(s string) string { return s }, in.Marker, limit)
+	names, truncated, marker, err := role.inlineNames(in.Marker, limit)
 	if err != nil {
 		return nil, err
 	}
-	return &listRolePoliciesOutput{PolicyNames: listOf(append([]string{}, names...)), IsTruncated: truncated, Marker: marker}, nil
+	return &listRolePoliciesOutput{PolicyNames: listOf(names), IsTruncated: truncated, Marker: marker}, nil
 }
 
 func (b *Backend) deleteRolePolicy(ctx context.Context, in *rolePolicyNameInput) (*empty, error) {

@@ -11,17 +11,16 @@ import (
 
 // Role is a stored IAM role with everything attached to it.
 type Role struct {
-	Name                     string            `json:"name"`
-	Path                     string            `json:"path"`
-	ID                       string            `json:"id"`
-	CreateDate               time.Time         `json:"createDate"`
-	AssumeRolePolicyDocument string            `json:"assumeRolePolicyDocument"`
-	Description              string            `json:"description,omitempty"`
-	MaxSessionDuration       int32             `json:"maxSessionDuration"`
-	PermissionsBoundary      string            `json:"permissionsBoundary,omitempty"`
-	Tags                     []Tag             `json:"tags,omitempty"`
-	AttachedPolicies         []string          `json:"attachedPolicies,omitempty"` // policy ARNs, in attach order
-	InlinePolicies           map[string]string `json:"inlinePolicies,omitempty"`   // name → document
+	Name                     string    `json:"name"`
+	Path                     string    `json:"path"`
+	ID                       string    `json:"id"`
+	CreateDate               time.Time `json:"createDate"`
+	AssumeRolePolicyDocument string    `json:"assumeRolePolicyDocument"`
+	Description              string    `json:"description,omitempty"`
+	MaxSessionDuration       int32     `json:"maxSessionDuration"`
+	PermissionsBoundary      string    `json:"permissionsBoundary,omitempty"`
+	Tags                     []Tag     `json:"tags,omitempty"`
+	policySet
 	// ServiceName is the service of a service-linked role, else "".
 	ServiceName string `json:"serviceName,omitempty"`
 }
@@ -380,11 +379,8 @@ func (b *Backend) deleteRole(ctx context.Context, in *roleNameInput) (*empty, er
 }
 
 func deleteRoleTx(tx *store.Tx, role *Role) error {
-	if len(role.AttachedPolicies) > 0 {
-		return errDeleteConflict("Cannot delete entity, must detach all policies first.")
-	}
-	if len(role.InlinePolicies) > 0 {
-		return errDeleteConflict("Cannot delete entity, must delete policies first.")
+	if err := role.deleteConflict(); err != nil {
+		return err
 	}
 	profiles, err := profilesOfRole(tx, role.Name)
 	if err != nil {
@@ -452,6 +448,7 @@ func (b *Backend) untagRole(ctx context.Context, in *untagRoleInput) (*empty, er
 
 type listTagsInput struct {
 	RoleName            string `query:"RoleName"`
+	UserName            string `query:"UserName"`
 	InstanceProfileName string `query:"InstanceProfileName"`
 	PolicyArn           string `query:"PolicyArn"`
 	Marker              string `query:"Marker"`

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -18,7 +17,7 @@ var serviceLinkedRoles = map[string]struct{ roleName, policy, description string
 		"Default Service-Linked Role enables access to AWS Services and Resources used or managed by Auto Scaling"},
 	"elasticloadbalancing.amazonaws.com": {"AWSServiceRoleForElasticLoadBalancing", "AWSElasticLoadBalancingServiceRolePolicy",
 		"Allows ELB to call AWS services on your behalf."},
-	"ecs.application-autoscaling.amazonaws.com": {"AWSServiceRoleForApplicationAutoScaling_ECSService", "",
+	"ecs.application-autoscaling.amazonaws.com": {"AWSServiceRoleForApplicationAutoScaling_ECSService", "AWSApplicationAutoscalingECSServicePolicy",
 		""},
 }
 
@@ -112,36 +111,4 @@ func (b *Backend) getServiceLinkedRoleDeletionStatus(_ context.Context, in *dele
 		return nil, errNoSuchEntity("Deletion task %s cannot be found.", in.DeletionTaskID)
 	}
 	return &deletionStatusOutput{Status: "SUCCEEDED"}, nil
-}
-
-// --- GetUser ---
-
-type getUserInput struct {
-	UserName string `query:"UserName"`
-}
-
-type userShape struct {
-	Path       string           `xml:"Path,omitempty"`
-	UserName   string           `xml:"UserName,omitempty"`
-	UserID     string           `xml:"UserId"`
-	Arn        string           `xml:"Arn"`
-	CreateDate protocol.XMLTime `xml:"CreateDate"`
-}
-
-type getUserOutput struct {
-	User userShape `xml:"User"`
-}
-
-// getUser answers for the caller, who is always the account's root user in
-// the local cloud; IAM users are not modelled.
-func (b *Backend) getUser(ctx context.Context, in *getUserInput) (*getUserOutput, error) {
-	account := accountOf(ctx)
-	if in.UserName != "" {
-		return nil, errNoSuchEntity("The user with name %s cannot be found.", in.UserName)
-	}
-	return &getUserOutput{User: userShape{
-		UserID:     account,
-		Arn:        iamARN(account, "root", "", ""),
-		CreateDate: protocol.XMLTime(awsPolicyCreateDate),
-	}}, nil
 }

@@ -57,6 +57,13 @@ func validateDescription(description string) error {
 	return nil
 }
 
+// ValidatePolicyDocument checks a session policy (STS's AssumeRole*) as
+// IAM checks its own policy documents.
+func ValidatePolicyDocument(document string) error {
+	// Its size is bounded by STS's packed policy size, not by IAM's quotas.
+	return validatePolicyDocument("policy", document, 1<<20)
+}
+
 // validatePolicyDocument checks what IAM checks before it looks at
 // semantics: well-formed JSON, a Statement, and each statement's Effect.
 func validatePolicyDocument(member, document string, maxChars int) error {
@@ -125,15 +132,4 @@ func nonWhitespace(s string) int {
 // leaves "+" alone.
 func encodeDocument(document string) string {
 	return strings.ReplaceAll(url.QueryEscape(document), "+", "%20")
-}
-
-// maxItems checks an IAM MaxItems (1..1000) and applies the default of 100.
-func maxItems(n *int32) (int, error) {
-	if n == nil {
-		return 100, nil
-	}
-	if *n < 1 || *n > 1000 {
-		return 0, errValidation(*n, "maxItems", "Member must have value between 1 and 1000")
-	}
-	return int(*n), nil
 }
