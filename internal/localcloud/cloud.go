@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/service/acm"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
@@ -75,6 +77,7 @@ type Cloud struct {
 	ELBv2       *elbv2.Backend
 	AutoScaling *autoscaling.Backend
 	ECS         *ecs.Backend
+	ACM         *acm.Backend
 
 	logger  *slog.Logger
 	router  *Router
@@ -120,6 +123,18 @@ func New(opts Options) (*Cloud, error) {
 		st.Close()
 		return nil, err
 	}
+	// The local CA lives beside the state, so a restart keeps the root
+	// that clients were told to trust; an ephemeral cloud's is in memory.
+	caDir := ""
+	if opts.StateDir != "" {
+		caDir = filepath.Join(opts.StateDir, "ca")
+	}
+	certificates, err := acm.New(st, acm.Options{CADir: caDir})
+	if err != nil {
+		st.Close()
+		security.close()
+		return nil, err
+	}
 	c := &Cloud{
 		guard:       security,
 		store:       st,
@@ -131,6 +146,7 @@ func New(opts Options) (*Cloud, error) {
 		ELBv2:       elbv2.New(st),
 		AutoScaling: autoscaling.New(st),
 		ECS:         ecs.New(st),
+		ACM:         certificates,
 	}
 	c.wireServices()
 	c.runtime = runtime.NewProcess(runtime.ProcessOptions{
@@ -194,6 +210,7 @@ func (c *Cloud) services() []*protocol.Service {
 		c.ELBv2.Service(),
 		c.AutoScaling.Service(),
 		c.ECS.Service(),
+		c.ACM.Service(),
 	}
 }
 
