@@ -199,7 +199,9 @@ func TestIssuedCertificateServesTLS(t *testing.T) {
 	if days := d.NotAfter.Sub(*d.NotBefore).Hours() / 24; days < 198 || days >= 200 {
 		t.Errorf("validity of %.1f days, want ACM's 198", days)
 	}
-	if !slices.ContainsFunc(d.ExtendedKeyUsages, func(u types.ExtendedKeyUsage) bool { return u.Name == types.ExtendedKeyUsageNameTlsWebServerAuthentication }) {
+	if !slices.ContainsFunc(d.ExtendedKeyUsages, func(u types.ExtendedKeyUsage) bool {
+		return u.Name == types.ExtendedKeyUsageNameTlsWebServerAuthentication
+	}) {
 		t.Errorf("extended key usages %+v", d.ExtendedKeyUsages)
 	}
 

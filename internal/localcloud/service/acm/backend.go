@@ -123,19 +123,19 @@ type Certificate struct {
 	ValidationMethod string `json:"validationMethod,omitempty"`
 	// ValidationDomains maps each name to the domain its approval emails
 	// go to (EMAIL validation).
-	ValidationDomains map[string]string `json:"validationDomains,omitempty"`
-	KeyAlgorithm      string            `json:"keyAlgorithm"` // RSA_2048, EC_prime256v1, …
-	Options           CertificateOptions          `json:"options"`
-	Tags              []tagging.Tag     `json:"tags,omitempty"`
-	CreatedAt         time.Time         `json:"createdAt"`
-	ValidatedAt       time.Time         `json:"validatedAt,omitzero"`
-	ImportedAt        time.Time         `json:"importedAt,omitzero"`
-	RenewedAt         time.Time         `json:"renewedAt,omitzero"`
-	CertPEM           string            `json:"certPEM"`
-	ChainPEM          string            `json:"chainPEM,omitempty"`
-	KeyPEM            string            `json:"keyPEM"`
-	InUseBy           []string          `json:"inUseBy,omitempty"`
-	Exported          bool              `json:"exported,omitempty"`
+	ValidationDomains map[string]string  `json:"validationDomains,omitempty"`
+	KeyAlgorithm      string             `json:"keyAlgorithm"` // RSA_2048, EC_prime256v1, …
+	Options           CertificateOptions `json:"options"`
+	Tags              []tagging.Tag      `json:"tags,omitempty"`
+	CreatedAt         time.Time          `json:"createdAt"`
+	ValidatedAt       time.Time          `json:"validatedAt,omitzero"`
+	ImportedAt        time.Time          `json:"importedAt,omitzero"`
+	RenewedAt         time.Time          `json:"renewedAt,omitzero"`
+	CertPEM           string             `json:"certPEM"`
+	ChainPEM          string             `json:"chainPEM,omitempty"`
+	KeyPEM            string             `json:"keyPEM"`
+	InUseBy           []string           `json:"inUseBy,omitempty"`
+	Exported          bool               `json:"exported,omitempty"`
 }
 
 // CertificateOptions are a certificate's options (CertificateOptions on the wire).

@@ -35,16 +35,16 @@ var publicKeyAlgorithms = []string{"RSA_2048", "EC_prime256v1", "EC_secp384r1"}
 // --- RequestCertificate ---
 
 type requestCertificateInput struct {
-	DomainName              string             `json:"DomainName"`
-	ValidationMethod        string             `json:"ValidationMethod"`
-	SubjectAlternativeNames []string           `json:"SubjectAlternativeNames"`
-	IdempotencyToken        string             `json:"IdempotencyToken"`
-	DomainValidationOptions []validationOption `json:"DomainValidationOptions"`
+	DomainName              string              `json:"DomainName"`
+	ValidationMethod        string              `json:"ValidationMethod"`
+	SubjectAlternativeNames []string            `json:"SubjectAlternativeNames"`
+	IdempotencyToken        string              `json:"IdempotencyToken"`
+	DomainValidationOptions []validationOption  `json:"DomainValidationOptions"`
 	Options                 *CertificateOptions `json:"Options"`
-	CertificateAuthorityArn string             `json:"CertificateAuthorityArn"`
-	Tags                    []Tag              `json:"Tags"`
-	KeyAlgorithm            string             `json:"KeyAlgorithm"`
-	ManagedBy               string             `json:"ManagedBy"`
+	CertificateAuthorityArn string              `json:"CertificateAuthorityArn"`
+	Tags                    []Tag               `json:"Tags"`
+	KeyAlgorithm            string              `json:"KeyAlgorithm"`
+	ManagedBy               string              `json:"ManagedBy"`
 }
 
 type validationOption struct {

@@ -333,4 +333,3 @@ func encryptPKCS8(der, passphrase []byte) ([]byte, error) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: info}), nil
 }
-
