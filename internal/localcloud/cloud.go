@@ -32,6 +32,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
 	"github.com/berthdev/berth/internal/localcloud/service/iam"
 	"github.com/berthdev/berth/internal/localcloud/service/logs"
+	"github.com/berthdev/berth/internal/localcloud/service/secretsmanager"
 	"github.com/berthdev/berth/internal/localcloud/service/ssm"
 	"github.com/berthdev/berth/internal/localcloud/service/sts"
 	"github.com/berthdev/berth/internal/localcloud/store"
@@ -78,6 +79,7 @@ type Cloud struct {
 	AutoScaling *autoscaling.Backend
 	ECS         *ecs.Backend
 	ACM         *acm.Backend
+	Secrets     *secretsmanager.Backend
 
 	logger  *slog.Logger
 	router  *Router
@@ -147,6 +149,7 @@ func New(opts Options) (*Cloud, error) {
 		AutoScaling: autoscaling.New(st),
 		ECS:         ecs.New(st),
 		ACM:         certificates,
+		Secrets:     secretsmanager.New(st),
 	}
 	c.wireServices()
 	c.runtime = runtime.NewProcess(runtime.ProcessOptions{
@@ -211,6 +214,7 @@ func (c *Cloud) services() []*protocol.Service {
 		c.AutoScaling.Service(),
 		c.ECS.Service(),
 		c.ACM.Service(),
+		c.Secrets.Service(),
 	}
 }
 
