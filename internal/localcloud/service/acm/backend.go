@@ -10,7 +10,6 @@ package acm
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -239,13 +238,4 @@ func (b *Backend) SetInUse(ctx context.Context, arn string, users []string) erro
 		}
 		return tx.Put(tableCertificates, c.ARN, c)
 	})
-}
-
-// errorCode returns the AWS error code err carries, or "".
-func errorCode(err error) string {
-	var apiErr *protocol.Error
-	if errors.As(err, &apiErr) {
-		return apiErr.Code
-	}
-	return ""
 }

@@ -20,11 +20,6 @@ type policyOutput struct {
 	ResourcePolicy string `json:"ResourcePolicy,omitempty"`
 }
 
-type policyDocument struct {
-	Version   string            `json:"Version"`
-	Statement []json.RawMessage `json:"Statement"`
-}
-
 type policyStatement struct {
 	Effect    string          `json:"Effect"`
 	Principal json.RawMessage `json:"Principal"`
