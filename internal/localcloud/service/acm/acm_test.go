@@ -310,10 +310,28 @@ func TestRootCAInStateDir(t *testing.T) {
 	if err != nil || !ca.IsCA {
 		t.Fatalf("root: %v, CA %v", err, ca != nil && ca.IsCA)
 	}
+	// A certificate requested before a restart is issued after it, by the
+	// same root.
+	arn := must(acm.NewFromConfig(cloud.Config).RequestCertificate(context.Background(), &acm.RequestCertificateInput{
+		DomainName: aws.String("kept.berth.localhost"), ValidationMethod: types.ValidationMethodDns, KeyAlgorithm: types.KeyAlgorithmEcPrime256v1,
+	}))(t).CertificateArn
 	cloud.Stop()
 	again := localcloudtest.StartInDir(t, dir)
 	if !bytes.Equal(again.ACM.RootCAPEM(), root) {
 		t.Error("a restart made a new root CA")
+	}
+	c := acm.NewFromConfig(again.Config)
+	waitIssued(t, c, aws.ToString(arn))
+	got := must(c.GetCertificate(context.Background(), &acm.GetCertificateInput{CertificateArn: arn}))(t)
+	leafBlock, _ := pem.Decode([]byte(aws.ToString(got.Certificate)))
+	leaf, err := x509.ParseCertificate(leafBlock.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, DNSName: "kept.berth.localhost"}); err != nil {
+		t.Errorf("after a restart: %v", err)
 	}
 }
 

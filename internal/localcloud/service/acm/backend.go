@@ -31,6 +31,11 @@ const (
 // PENDING_VALIDATION. AWS validates once the DNS record (or the approval
 // email) exists; the local cloud has no DNS, so it validates on its own,
 // shortly, and callers still see the pending state AWS shows first.
+//
+// The transition is evaluated lazily, from the clock, by whoever reads the
+// certificate, rather than by a controller pass: it then happens the same
+// with or without a data plane running (a control-plane-only cloud, a
+// test), survives restarts without a write, and keeps reads read-only.
 const defaultValidationDelay = time.Second
 
 // Options configure the backend.
