@@ -10,6 +10,7 @@ package secretsmanager
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"slices"
 	"strings"
@@ -254,28 +255,63 @@ func (b *Backend) loadLive(tx *store.Tx, id string) (*Secret, error) {
 	return s, nil
 }
 
-// SecretValue returns the AWSCURRENT value of a secret (a name or an ARN)
-// in ctx's scope, for controllers that resolve task secrets. A secret with
-// a binary value returns its bytes as the string.
-func (b *Backend) SecretValue(ctx context.Context, id string) (string, error) {
+// SecretValue returns a secret's value in ctx's scope for controllers that
+// resolve ECS task secrets: valueFrom is a name, an ARN, or ECS's extended
+// ARN arn:…:secret:NAME-XXXXXX:json-key:version-stage:version-id (each of
+// the last three may be empty), which picks one key of a JSON secret and
+// a version other than AWSCURRENT. A binary value is returned as its bytes.
+func (b *Backend) SecretValue(ctx context.Context, valueFrom string) (string, error) {
+	id, jsonKey, stage, versionID := splitValueFrom(valueFrom)
 	var value string
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		s, err := b.loadLive(tx, id)
 		if err != nil {
 			return err
 		}
-		v := s.staged(stageCurrent)
-		if v == nil {
-			return errNoValue("staging label", stageCurrent)
+		v, err := selectVersion(s, versionID, stage)
+		if err != nil {
+			return err
 		}
 		if v.String != nil {
 			value = *v.String
 		} else {
 			value = string(v.Binary)
 		}
+		if jsonKey == "" {
+			return nil
+		}
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(value), &fields); err != nil {
+			return errInvalidRequest("The value of secret %s is not a JSON object, so its key %s cannot be read.", s.Name, jsonKey)
+		}
+		field, ok := fields[jsonKey]
+		if !ok {
+			return errInvalidRequest("The JSON value of secret %s has no key %s.", s.Name, jsonKey)
+		}
+		var str string
+		if json.Unmarshal(field, &str) == nil {
+			value = str
+		} else {
+			value = string(field) // a number, boolean or object, as JSON
+		}
 		return nil
 	})
-	return value, err
+	if err != nil {
+		return "", err
+	}
+	return value, nil
+}
+
+// splitValueFrom separates ECS's json-key:version-stage:version-id suffix
+// from a secret ARN (arn:aws:secretsmanager:region:account:secret:name has
+// seven fields).
+func splitValueFrom(valueFrom string) (id, jsonKey, stage, versionID string) {
+	parts := strings.Split(valueFrom, ":")
+	if len(parts) <= 7 || parts[0] != "arn" {
+		return valueFrom, "", "", ""
+	}
+	rest := append(parts[7:], "", "", "")
+	return strings.Join(parts[:7], ":"), rest[0], rest[1], rest[2]
 }
 
 // --- errors (all 400s, as Secrets Manager sends them) ---

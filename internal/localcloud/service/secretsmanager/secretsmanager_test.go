@@ -431,8 +431,32 @@ func TestRegionAndBackendValue(t *testing.T) {
 	}
 	_, err := sm.NewFromConfig(cloud.Config).GetSecretValue(ctx, &sm.GetSecretValueInput{SecretId: aws.String("regional")})
 	localcloudtest.WantCode(t, err, "ResourceNotFoundException")
-	got, err := cloud.Secrets.SecretValue(localcloudtest.InRegion(ctx, "eu-west-1"), arn)
+	scoped := localcloudtest.InRegion(ctx, "eu-west-1")
+	got, err := cloud.Secrets.SecretValue(scoped, arn)
 	if err != nil || got != "eu value" {
 		t.Errorf("SecretValue = %q, %v", got, err)
+	}
+
+	// ECS's valueFrom picks a key of a JSON secret and, optionally, a
+	// version by stage or id.
+	db := must(eu.CreateSecret(ctx, &sm.CreateSecretInput{Name: aws.String("db"), SecretString: aws.String(`{"username":"app","port":5432}`)}))(t)
+	first := aws.ToString(db.VersionId)
+	must(eu.PutSecretValue(ctx, &sm.PutSecretValueInput{SecretId: db.ARN, SecretString: aws.String(`{"username":"app2","port":5433}`)}))(t)
+	dbARN := aws.ToString(db.ARN)
+	for _, tc := range []struct{ valueFrom, want, code string }{
+		{dbARN + ":username::", "app2", ""},
+		{dbARN + ":port::", "5433", ""},
+		{dbARN + ":username:AWSPREVIOUS:", "app", ""},
+		{dbARN + ":username::" + first, "app", ""},
+		{dbARN, `{"username":"app2","port":5433}`, ""},
+		{dbARN + ":password::", "", "InvalidRequestException"},
+		{arn + ":key::", "", "InvalidRequestException"},
+		{dbARN + "::AWSPENDING:", "", "ResourceNotFoundException"},
+	} {
+		got, err := cloud.Secrets.SecretValue(scoped, tc.valueFrom)
+		localcloudtest.WantCode(t, err, tc.code)
+		if got != tc.want {
+			t.Errorf("SecretValue(%s) = %q, want %q", tc.valueFrom, got, tc.want)
+		}
 	}
 }
