@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/service/acm"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
@@ -32,6 +34,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
 	"github.com/berthdev/berth/internal/localcloud/service/iam"
 	"github.com/berthdev/berth/internal/localcloud/service/logs"
+	"github.com/berthdev/berth/internal/localcloud/service/secretsmanager"
 	"github.com/berthdev/berth/internal/localcloud/service/ssm"
 	"github.com/berthdev/berth/internal/localcloud/service/sts"
 	"github.com/berthdev/berth/internal/localcloud/store"
@@ -78,6 +81,8 @@ type Cloud struct {
 	AutoScaling *autoscaling.Backend
 	ECS         *ecs.Backend
 	CloudWatch  *cloudwatch.Backend
+	ACM         *acm.Backend
+	Secrets     *secretsmanager.Backend
 
 	logger  *slog.Logger
 	router  *Router
@@ -123,6 +128,18 @@ func New(opts Options) (*Cloud, error) {
 		st.Close()
 		return nil, err
 	}
+	// The local CA lives beside the state, so a restart keeps the root
+	// that clients were told to trust; an ephemeral cloud's is in memory.
+	caDir := ""
+	if opts.StateDir != "" {
+		caDir = filepath.Join(opts.StateDir, "ca")
+	}
+	certificates, err := acm.New(st, acm.Options{CADir: caDir})
+	if err != nil {
+		st.Close()
+		security.close()
+		return nil, err
+	}
 	c := &Cloud{
 		guard:       security,
 		store:       st,
@@ -135,6 +152,8 @@ func New(opts Options) (*Cloud, error) {
 		AutoScaling: autoscaling.New(st),
 		ECS:         ecs.New(st),
 		CloudWatch:  cloudwatch.New(st),
+		ACM:         certificates,
+		Secrets:     secretsmanager.New(st),
 	}
 	c.wireServices()
 	c.runtime = runtime.NewProcess(runtime.ProcessOptions{
@@ -199,6 +218,8 @@ func (c *Cloud) services() []*protocol.Service {
 		c.ELBv2.Service(),
 		c.AutoScaling.Service(),
 		c.ECS.Service(),
+		c.ACM.Service(),
+		c.Secrets.Service(),
 		elb.Service(),
 	}, c.CloudWatch.Services()...) // one per protocol CloudWatch speaks
 }

@@ -1,0 +1,100 @@
+package acm
+
+import (
+	"context"
+	"slices"
+
+	"github.com/berthdev/berth/internal/localcloud/service/tagging"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// acmTagRules are AWS's common limits: 50 tags, aws: reserved.
+var acmTagRules = tagging.Common
+
+// fromWire converts wire tags; an absent value is an empty one, which is
+// how ACM lists it back (without a Value).
+func fromWire(tags []Tag) []tagging.Tag {
+	out := make([]tagging.Tag, 0, len(tags))
+	for _, t := range tags {
+		v := ""
+		if t.Value != nil {
+			v = *t.Value
+		}
+		out = append(out, tagging.Tag{Key: t.Key, Value: v})
+	}
+	return out
+}
+
+func toWire(tags []tagging.Tag) []Tag {
+	out := make([]Tag, 0, len(tags))
+	for _, t := range tags {
+		w := Tag{Key: t.Key}
+		if t.Value != "" {
+			v := t.Value
+			w.Value = &v
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+type tagsInput struct {
+	CertificateArn string `json:"CertificateArn"`
+	Tags           []Tag  `json:"Tags"`
+}
+
+func (b *Backend) addTagsToCertificate(ctx context.Context, in *tagsInput) (*struct{}, error) {
+	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
+		c, err := loadCertificate(tx, in.CertificateArn)
+		if err != nil {
+			return err
+		}
+		if c.Tags, err = checkTags(c.Tags, in.Tags); err != nil {
+			return err
+		}
+		return tx.Put(tableCertificates, c.ARN, c)
+	})
+}
+
+// removeTagsFromCertificate drops each named tag; one given with a value
+// goes only if its value is that, as ACM does.
+func (b *Backend) removeTagsFromCertificate(ctx context.Context, in *tagsInput) (*struct{}, error) {
+	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
+		c, err := loadCertificate(tx, in.CertificateArn)
+		if err != nil {
+			return err
+		}
+		if err := acmTagRules.Check(nil, fromWire(in.Tags)); err != nil {
+			return errInvalidTag(err.Error())
+		}
+		var keys []string
+		for _, t := range in.Tags {
+			i := slices.IndexFunc(c.Tags, func(have tagging.Tag) bool { return have.Key == t.Key })
+			if i >= 0 && (t.Value == nil || *t.Value == c.Tags[i].Value) {
+				keys = append(keys, t.Key)
+			}
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		c.Tags = tagging.Remove(c.Tags, keys)
+		return tx.Put(tableCertificates, c.ARN, c)
+	})
+}
+
+type listTagsOutput struct {
+	Tags []Tag `json:"Tags"`
+}
+
+func (b *Backend) listTagsForCertificate(ctx context.Context, in *arnInput) (*listTagsOutput, error) {
+	out := &listTagsOutput{}
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		c, err := loadCertificate(tx, in.CertificateArn)
+		if err != nil {
+			return err
+		}
+		out.Tags = toWire(c.Tags)
+		return nil
+	})
+	return out, err
+}
