@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,8 +25,10 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
+	"github.com/berthdev/berth/internal/localcloud/service/ecr"
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
 	"github.com/berthdev/berth/internal/localcloud/service/iam"
@@ -75,6 +78,10 @@ type Cloud struct {
 	ELBv2       *elbv2.Backend
 	AutoScaling *autoscaling.Backend
 	ECS         *ecs.Backend
+	// AppAutoScaling is Application Auto Scaling; ECR the registry's
+	// control plane.
+	AppAutoScaling *applicationautoscaling.Backend
+	ECR            *ecr.Backend
 
 	logger  *slog.Logger
 	router  *Router
@@ -131,6 +138,9 @@ func New(opts Options) (*Cloud, error) {
 		ELBv2:       elbv2.New(st),
 		AutoScaling: autoscaling.New(st),
 		ECS:         ecs.New(st),
+
+		AppAutoScaling: applicationautoscaling.New(st),
+		ECR:            ecr.New(st),
 	}
 	c.wireServices()
 	c.runtime = runtime.NewProcess(runtime.ProcessOptions{
@@ -194,6 +204,8 @@ func (c *Cloud) services() []*protocol.Service {
 		c.ELBv2.Service(),
 		c.AutoScaling.Service(),
 		c.ECS.Service(),
+		c.AppAutoScaling.Service(),
+		c.ECR.Service(),
 	}
 }
 
@@ -213,6 +225,26 @@ func (c *Cloud) wireServices() {
 			return "", err
 		}
 		return subnet.AvailabilityZone, nil
+	}
+	c.AppAutoScaling.ECSServiceExists = func(ctx context.Context, ref applicationautoscaling.ECSService) (bool, error) {
+		exists := false
+		err := c.ECS.View(ctx, func(s *ecs.State) error {
+			svc, err := s.Service(ref.Cluster, ref.Service)
+			exists = svc != nil && svc.Status == "ACTIVE"
+			return err
+		})
+		return exists, err
+	}
+	c.AppAutoScaling.TargetGroupOfLoadBalancer = func(ctx context.Context, loadBalancerARN, targetGroupARN string) (bool, error) {
+		groups, users, err := c.ELBv2.TargetGroups(ctx, "", []string{targetGroupARN}, nil)
+		var apiErr *protocol.Error
+		if errors.As(err, &apiErr) && apiErr.Code == "TargetGroupNotFound" {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return len(groups) == 1 && slices.Contains(users[targetGroupARN], loadBalancerARN), nil
 	}
 }
 
