@@ -178,6 +178,7 @@ func New(opts Options) (*Cloud, error) {
 	c.mux.HandleFunc("GET /_berth/listeners", c.handleListeners)
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}", c.handleTaskMetadata)
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}/task", c.handleTaskMetadata)
+	c.mux.Handle("GET "+ecr.LayerPath, c.ECR.LayerHandler())
 	c.mux.Handle("/", c.router)
 	c.guard.describe, c.guard.next = c.router.describe, c.mux
 	c.control = c.guard
@@ -226,6 +227,7 @@ func (c *Cloud) wireServices() {
 		}
 		return subnet.AvailabilityZone, nil
 	}
+	c.ECR.Endpoint = c.Endpoint
 	c.AppAutoScaling.ECSServiceExists = func(ctx context.Context, ref applicationautoscaling.ECSService) (bool, error) {
 		exists := false
 		err := c.ECS.View(ctx, func(s *ecs.State) error {
