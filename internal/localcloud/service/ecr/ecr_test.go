@@ -503,11 +503,11 @@ func TestAWSCLI(t *testing.T) {
 		ImageDetails []struct {
 			ImageDigest   string   `json:"imageDigest"`
 			ImageTags     []string `json:"imageTags"`
-			ImagePushedAt string   `json:"imagePushedAt"`
+			ImagePushedAt float64  `json:"imagePushedAt"`
 		} `json:"imageDetails"`
 	}
 	awsCLI(t, endpoint, &described, "ecr", "describe-images", "--repository-name", "web")
-	if len(described.ImageDetails) != 1 || described.ImageDetails[0].ImageDigest != digest([]byte(manifest)) || described.ImageDetails[0].ImagePushedAt == "" {
+	if len(described.ImageDetails) != 1 || described.ImageDetails[0].ImageDigest != digest([]byte(manifest)) || described.ImageDetails[0].ImagePushedAt == 0 {
 		t.Errorf("describe-images = %+v", described)
 	}
 	var images struct {

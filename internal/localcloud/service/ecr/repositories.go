@@ -15,15 +15,15 @@ import (
 // Repository is a stored repository; Policy, Lifecycle and Tags are
 // served by their own operations only.
 type Repository struct {
-	RepositoryArn                      string                             `json:"repositoryArn"`
-	RegistryID                         string                             `json:"registryId"`
-	RepositoryName                     string                             `json:"repositoryName"`
-	RepositoryURI                      string                             `json:"repositoryUri"`
-	CreatedAt                          awsjson.Time                       `json:"createdAt"`
-	ImageTagMutability                 string                             `json:"imageTagMutability"`
+	RepositoryArn                      string                              `json:"repositoryArn"`
+	RegistryID                         string                              `json:"registryId"`
+	RepositoryName                     string                              `json:"repositoryName"`
+	RepositoryURI                      string                              `json:"repositoryUri"`
+	CreatedAt                          awsjson.Time                        `json:"createdAt"`
+	ImageTagMutability                 string                              `json:"imageTagMutability"`
 	ImageTagMutabilityExclusionFilters []ImageTagMutabilityExclusionFilter `json:"imageTagMutabilityExclusionFilters,omitempty"`
-	ImageScanningConfiguration         ImageScanningConfiguration         `json:"imageScanningConfiguration"`
-	EncryptionConfiguration            EncryptionConfiguration            `json:"encryptionConfiguration"`
+	ImageScanningConfiguration         ImageScanningConfiguration          `json:"imageScanningConfiguration"`
+	EncryptionConfiguration            EncryptionConfiguration             `json:"encryptionConfiguration"`
 
 	Policy    string `json:"berthPolicy,omitempty"`
 	Lifecycle string `json:"berthLifecycle,omitempty"`
