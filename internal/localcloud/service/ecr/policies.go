@@ -49,7 +49,7 @@ func checkRepositoryPolicy(text string) error {
 	if err := json.Unmarshal(doc.Statement, &statements); err != nil {
 		var one map[string]json.RawMessage
 		if err := json.Unmarshal(doc.Statement, &one); err != nil || one == nil {
-			return fmt.Errorf("Statement must be an object or a list of objects")
+			return fmt.Errorf("the Statement member must be an object or a list of objects")
 		}
 		statements = []map[string]json.RawMessage{one}
 	}
