@@ -276,6 +276,25 @@ func (b *Backend) getDownloadURLForLayer(ctx context.Context, in *getDownloadURL
 	return out, err
 }
 
+// Blob returns the bytes of a layer (or config) uploaded to a repository
+// of the scope ctx carries, nil when the repository has no such blob: for
+// the local registry's blob downloads and the runtime's image pulls.
+func (b *Backend) Blob(ctx context.Context, repository, digest string) ([]byte, error) {
+	var data []byte
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		layer, err := store.Get[Layer](tx, tableLayers, repository+"|"+digest)
+		if err != nil || layer == nil {
+			return err
+		}
+		stored, err := store.Get[blob](tx, tableBlobs, digest)
+		if stored != nil {
+			data = stored.Data
+		}
+		return err
+	})
+	return data, err
+}
+
 // LayerPath is where LayerHandler serves layers:
 // LayerPath<account>/<region>/<digest>?repository=<name>.
 const LayerPath = "/_berth/ecr/layers/"
@@ -289,19 +308,8 @@ func (b *Backend) LayerHandler() http.Handler {
 			return
 		}
 		ctx := store.WithScope(r.Context(), store.Scope{Account: parts[0], Region: parts[1]})
-		repository, digest := r.URL.Query().Get("repository"), parts[2]
-		var data []byte
-		err := b.store.View(ctx, func(tx *store.Tx) error {
-			layer, err := store.Get[Layer](tx, tableLayers, repository+"|"+digest)
-			if err != nil || layer == nil {
-				return err
-			}
-			stored, err := store.Get[blob](tx, tableBlobs, digest)
-			if stored != nil {
-				data = stored.Data
-			}
-			return err
-		})
+		digest := parts[2]
+		data, err := b.Blob(ctx, r.URL.Query().Get("repository"), digest)
 		switch {
 		case err != nil:
 			http.Error(w, err.Error(), http.StatusInternalServerError)
