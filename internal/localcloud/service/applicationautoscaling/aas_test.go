@@ -188,6 +188,10 @@ func TestRegisterErrors(t *testing.T) {
 	if len(target) != 1 || aws.ToInt32(target[0].MinCapacity) != 2 || aws.ToInt32(target[0].MaxCapacity) != 3 {
 		t.Errorf("after the updates: %+v", target)
 	}
+	// The service is us-east-1's: in another region there is none to scale.
+	other := aas.NewFromConfig(f.cloud.ConfigIn("eu-west-1"), func(o *aas.Options) { o.RetryMaxAttempts = 1 })
+	_, err := other.RegisterScalableTarget(f.ctx, register(resource, 1, 2))
+	localcloudtest.WantCode(t, err, "ValidationException")
 	dynamo := must(f.aas.DescribeScalableTargets(f.ctx, &aas.DescribeScalableTargetsInput{ServiceNamespace: types.ServiceNamespaceDynamodb}))(t).ScalableTargets
 	if len(dynamo) != 1 || !strings.HasSuffix(aws.ToString(dynamo[0].RoleARN), "/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable") {
 		t.Errorf("dynamodb targets = %+v", dynamo)
