@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,9 +27,11 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/service/acm"
+	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
+	"github.com/berthdev/berth/internal/localcloud/service/ecr"
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 	"github.com/berthdev/berth/internal/localcloud/service/elb"
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
@@ -83,6 +86,10 @@ type Cloud struct {
 	CloudWatch  *cloudwatch.Backend
 	ACM         *acm.Backend
 	Secrets     *secretsmanager.Backend
+	// AppAutoScaling is Application Auto Scaling; ECR the registry's
+	// control plane.
+	AppAutoScaling *applicationautoscaling.Backend
+	ECR            *ecr.Backend
 
 	logger  *slog.Logger
 	router  *Router
@@ -154,6 +161,9 @@ func New(opts Options) (*Cloud, error) {
 		CloudWatch:  cloudwatch.New(st),
 		ACM:         certificates,
 		Secrets:     secretsmanager.New(st),
+
+		AppAutoScaling: applicationautoscaling.New(st),
+		ECR:            ecr.New(st),
 	}
 	c.wireServices()
 	c.runtime = runtime.NewProcess(runtime.ProcessOptions{
@@ -192,6 +202,7 @@ func New(opts Options) (*Cloud, error) {
 	c.mux.HandleFunc("GET /_berth/listeners", c.handleListeners)
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}", c.handleTaskMetadata)
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}/task", c.handleTaskMetadata)
+	c.mux.Handle("GET "+ecr.LayerPath, c.ECR.LayerHandler())
 	c.mux.Handle("/", c.router)
 	c.guard.describe, c.guard.next = c.router.describe, c.mux
 	c.control = c.guard
@@ -220,6 +231,8 @@ func (c *Cloud) services() []*protocol.Service {
 		c.ECS.Service(),
 		c.ACM.Service(),
 		c.Secrets.Service(),
+		c.AppAutoScaling.Service(),
+		c.ECR.Service(),
 		elb.Service(),
 	}, c.CloudWatch.Services()...) // one per protocol CloudWatch speaks
 }
@@ -244,6 +257,27 @@ func (c *Cloud) wireServices() {
 			return "", err
 		}
 		return subnet.AvailabilityZone, nil
+	}
+	c.ECR.Endpoint = c.Endpoint
+	c.AppAutoScaling.ECSServiceExists = func(ctx context.Context, ref applicationautoscaling.ECSService) (bool, error) {
+		exists := false
+		err := c.ECS.View(ctx, func(s *ecs.State) error {
+			svc, err := s.Service(ref.Cluster, ref.Service)
+			exists = svc != nil && svc.Status == "ACTIVE"
+			return err
+		})
+		return exists, err
+	}
+	c.AppAutoScaling.TargetGroupOfLoadBalancer = func(ctx context.Context, loadBalancerARN, targetGroupARN string) (bool, error) {
+		groups, users, err := c.ELBv2.TargetGroups(ctx, "", []string{targetGroupARN}, nil)
+		var apiErr *protocol.Error
+		if errors.As(err, &apiErr) && apiErr.Code == "TargetGroupNotFound" {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return len(groups) == 1 && slices.Contains(users[targetGroupARN], loadBalancerARN), nil
 	}
 }
 

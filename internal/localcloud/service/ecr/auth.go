@@ -1,0 +1,97 @@
+package ecr
+
+import (
+	"context"
+	"encoding/base64"
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// tokenLifetime is how long an authorization token is valid: 12 hours, as
+// AWS's are.
+const tokenLifetime = 12 * time.Hour
+
+type token struct {
+	ExpiresAt awsjson.Time `json:"expiresAt"`
+}
+
+type getAuthorizationTokenInput struct {
+	RegistryIDs []string `json:"registryIds"`
+}
+
+type authorizationData struct {
+	AuthorizationToken string       `json:"authorizationToken"`
+	ExpiresAt          awsjson.Time `json:"expiresAt"`
+	ProxyEndpoint      string       `json:"proxyEndpoint"`
+}
+
+type getAuthorizationTokenOutput struct {
+	AuthorizationData []authorizationData `json:"authorizationData"`
+}
+
+// getAuthorizationToken issues a Docker login, base64("AWS:<password>"),
+// for each registry asked for (the caller's by default). The password is
+// random and remembered until it expires, so the local registry can check
+// it (ValidToken).
+func (b *Backend) getAuthorizationToken(ctx context.Context, in *getAuthorizationTokenInput) (*getAuthorizationTokenOutput, error) {
+	out := &getAuthorizationTokenOutput{AuthorizationData: []authorizationData{}}
+	now := b.clock()
+	expires := awsjson.NewTime(now.Add(tokenLifetime))
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
+		if err := dropExpiredTokens(tx, now); err != nil {
+			return err
+		}
+		scope := tx.Scope()
+		registries := in.RegistryIDs
+		if len(registries) == 0 {
+			registries = []string{scope.Account}
+		}
+		for _, registry := range registries {
+			password := store.RandomHex(64)
+			if err := tx.Put(tableTokens, password, token{ExpiresAt: expires}); err != nil {
+				return err
+			}
+			registryScope := store.Scope{Account: registry, Region: scope.Region}
+			out.AuthorizationData = append(out.AuthorizationData, authorizationData{
+				AuthorizationToken: base64.StdEncoding.EncodeToString([]byte("AWS:" + password)),
+				ExpiresAt:          expires,
+				ProxyEndpoint:      "https://" + b.host(registryScope),
+			})
+		}
+		return nil
+	})
+	return out, err
+}
+
+func dropExpiredTokens(tx *store.Tx, now time.Time) error {
+	tokens, err := store.Keys(tx, tableTokens)
+	if err != nil {
+		return err
+	}
+	for _, k := range tokens {
+		t, err := store.Get[token](tx, tableTokens, k)
+		if err != nil {
+			return err
+		}
+		if !t.ExpiresAt.Time().After(now) {
+			if err := tx.Delete(tableTokens, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ValidToken reports whether password was issued by GetAuthorizationToken
+// in the scope ctx carries and has not expired.
+func (b *Backend) ValidToken(ctx context.Context, password string) (bool, error) {
+	valid := false
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		t, err := store.Get[token](tx, tableTokens, password)
+		valid = t != nil && t.ExpiresAt.Time().After(b.now())
+		return err
+	})
+	return valid, err
+}
