@@ -205,6 +205,15 @@ func New(opts Options) (*Cloud, error) {
 	c.mux.Handle("GET "+ecr.LayerPath, c.ECR.LayerHandler())
 	c.mux.Handle("/", c.router)
 	c.guard.describe, c.guard.next = c.router.describe, c.mux
+	if c.guard.verifier != nil {
+		// Keys IAM and STS issued sign requests as well as the configured
+		// ones do, as on AWS.
+		iamScope := store.WithScope(context.Background(), store.Scope{Account: account, Region: protocol.DefaultRegion})
+		c.guard.verifier.Issued = func(id string) (string, bool) {
+			secret, ok, err := c.IAM.SecretOf(iamScope, id)
+			return secret, ok && err == nil
+		}
+	}
 	c.control = c.guard
 	if opts.LogCalls {
 		c.control = &callLogger{logger: logger, next: c.guard}

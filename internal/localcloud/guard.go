@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,10 +121,14 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.refuse(w, r, g.signatureError(r, body, &sigv4.Error{Kind: sigv4.Mismatch, Message: fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", region)}))
 		return
 	}
-	if g.verifier != nil && !g.signatureExempt(r) {
+	if g.verifier != nil {
 		body, err := peekBody(r)
 		if err != nil {
 			g.refuse(w, r, protocol.Errorf("SerializationException", "reading request body: %v", err))
+			return
+		}
+		if g.signatureExempt(r, body) {
+			g.next.ServeHTTP(w, r)
 			return
 		}
 		if isAdminPath(r.URL.Path) && g.tokenMatches(r) {
@@ -187,14 +192,30 @@ func (g *guard) corsHeaders(w http.ResponseWriter, r *http.Request, origin strin
 // the health check berth up probes before it knows anything, and the task
 // metadata endpoint, which tasks (local processes) read without keys, as
 // ECS's own is read without credentials.
-func (g *guard) signatureExempt(r *http.Request) bool {
+func (g *guard) signatureExempt(r *http.Request, body []byte) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return false
+		// STS's web-identity call is unsigned by design: the token it
+		// carries is the credential.
+		return r.Header.Get("Authorization") == "" && isUnsignedSTSCall(body)
 	}
 	if r.URL.Path == "/_berth/health" {
 		return true
 	}
 	return strings.HasPrefix(r.URL.Path, "/_berth/metadata/") && isLoopbackPeer(r.RemoteAddr)
+}
+
+// isUnsignedSTSCall reports whether a form body is one of the STS calls
+// AWS accepts without a signature.
+func isUnsignedSTSCall(body []byte) bool {
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("Version") != "2011-06-15" {
+		return false
+	}
+	switch form.Get("Action") {
+	case "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML":
+		return true
+	}
+	return false
 }
 
 func isLoopbackPeer(remoteAddr string) bool {

@@ -17,6 +17,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
@@ -308,5 +309,44 @@ func TestCallsScopedToAMalformedRegionAreRefused(t *testing.T) {
 				t.Errorf("error %q does not name the region", err)
 			}
 		})
+	}
+}
+
+// With --require-sigv4, keys the local cloud itself issues (an IAM user's
+// access key, an STS session) sign requests too, and STS's web-identity
+// call needs no signature, as on AWS.
+func TestIssuedKeysSignRequests(t *testing.T) {
+	cloud := startSigned(t)
+	admin := sdkConfig(t, cloud.endpoint, signKeyID, signSecret)
+	ctx := context.Background()
+	if _, err := iam.NewFromConfig(admin).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("deployer")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := iam.NewFromConfig(admin).CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("deployer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := sdkConfig(t, cloud.endpoint, *key.AccessKey.AccessKeyId, *key.AccessKey.SecretAccessKey)
+	who, err := sts.NewFromConfig(user).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatalf("signed with the user's key: %v", err)
+	}
+	if !strings.HasSuffix(*who.Arn, ":user/deployer") {
+		t.Errorf("caller %s, want the user", *who.Arn)
+	}
+	forged := sdkConfig(t, cloud.endpoint, *key.AccessKey.AccessKeyId, "not-its-secret")
+	if got := errorCodeOf(func() error {
+		_, err := sts.NewFromConfig(forged).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		return err
+	}()); got != "SignatureDoesNotMatch" {
+		t.Errorf("the user's key with another secret: %q", got)
+	}
+
+	anonymous := sdkConfig(t, cloud.endpoint, "x", "x")
+	anonymous.Credentials = aws.AnonymousCredentials{}
+	_, err = sts.NewFromConfig(anonymous).AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
+		RoleArn: aws.String("arn:aws:iam::000000000000:role/none"), RoleSessionName: aws.String("s"), WebIdentityToken: aws.String("not-a-jwt")})
+	if got := errorCodeOf(err); got == "MissingAuthenticationToken" || got == "" {
+		t.Errorf("unsigned AssumeRoleWithWebIdentity: %q, want STS's own answer, not a signature error", got)
 	}
 }

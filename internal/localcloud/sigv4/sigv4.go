@@ -69,10 +69,13 @@ type Identity struct {
 	Service     string
 }
 
-// Verifier checks signatures against a fixed set of key pairs.
+// Verifier checks signatures against a fixed set of key pairs and, when
+// set, the keys Issued knows (IAM users' access keys, STS sessions).
 type Verifier struct {
 	secrets map[string]string // access key id → secret access key
 	now     func() time.Time
+	// Issued returns the secret of a key the local cloud itself issued.
+	Issued func(accessKeyID string) (secret string, ok bool)
 }
 
 // New returns a verifier for the given access key id → secret pairs.
@@ -102,6 +105,9 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Identity, error) {
 		return nil, err
 	}
 	secret, ok := v.secrets[sig.accessKeyID]
+	if !ok && v.Issued != nil {
+		secret, ok = v.Issued(sig.accessKeyID)
+	}
 	if !ok {
 		return nil, fail(UnknownKey, "The security token included in the request is invalid.")
 	}
