@@ -300,8 +300,12 @@ func TestLayerUploadErrors(t *testing.T) {
 	localcloudtest.WantCode(t, part(0, 2, "abc"), "")
 	localcloudtest.WantCode(t, part(3, 5, "def"), "")
 	localcloudtest.WantCode(t, complete(digest([]byte("abc"))), "InvalidLayerException")
-	_, err := f.ecr.UploadLayerPart(f.ctx, &ecr.UploadLayerPartInput{RepositoryName: repo, UploadId: aws.String("nope"), PartFirstByte: aws.Int64(0), PartLastByte: aws.Int64(0), LayerPartBlob: []byte("x")})
+	_, err := f.ecr.UploadLayerPart(f.ctx, &ecr.UploadLayerPartInput{RepositoryName: repo, UploadId: aws.String("00000000-0000-0000-0000-000000000000"), PartFirstByte: aws.Int64(0), PartLastByte: aws.Int64(0), LayerPartBlob: []byte("x")})
 	localcloudtest.WantCode(t, err, "UploadNotFoundException")
+	// An upload id that is not a UUID breaks the model's pattern: the front
+	// end refuses it before ECR looks for the upload.
+	_, err = f.ecr.UploadLayerPart(f.ctx, &ecr.UploadLayerPartInput{RepositoryName: repo, UploadId: aws.String("nope"), PartFirstByte: aws.Int64(0), PartLastByte: aws.Int64(0), LayerPartBlob: []byte("x")})
+	localcloudtest.WantCode(t, err, "ValidationException")
 
 	again := must(f.ecr.InitiateLayerUpload(f.ctx, &ecr.InitiateLayerUploadInput{RepositoryName: repo}))(t).UploadId
 	f.pushBlob(t, "web", []byte("abcdef"), 4)
@@ -388,7 +392,8 @@ func TestPolicies(t *testing.T) {
 		{"count of zero", lifecycle(rule(1, `{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":0}`)), "InvalidParameterException"},
 		{"any before others", lifecycle(rule(1, anyStatus), rule(2, untagged)), "InvalidParameterException"},
 		{"unknown member", `{"rules":[],"extra":true,"padding":"` + strings.Repeat("x", 100) + `"}`, "InvalidParameterException"},
-		{"no rules", `{"rules":[]}`, "InvalidParameterException"},
+		{"no rules", `{"rules":[],"padding":"` + strings.Repeat("x", 100) + `"}`, "InvalidParameterException"},
+		{"shorter than the model allows", `{"rules":[]}`, "ValidationException"},
 	}
 	for _, tt := range lifecycles {
 		t.Run("lifecycle "+tt.name, func(t *testing.T) {
