@@ -30,8 +30,6 @@ const ec2Errors = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors
 const (
 	// moto leaves out members AWS's response syntax has.
 	motoOmits = "moto omits members AWS returns (see the response elements)"
-	// moto accepts what the operation's documented constraints refuse.
-	motoAccepts = "moto accepts a request AWS refuses (see the parameter's constraints or the errors)"
 	// moto answers with an HTTP 500 the SDK cannot parse.
 	motoCrashes = "moto fails with an HTTP 500 where AWS answers a client error"
 	// An earlier call moto wrongly accepted left its state different.

@@ -1067,7 +1067,10 @@ func sequence() []step {
 			return c.ecs.DeleteCapacityProvider(ctx, &ecs.DeleteCapacityProviderInput{CapacityProvider: aws.String("conf-cp")})
 		}),
 		ok("ecs wait services inactive", func(ctx context.Context, c *clients) (any, error) {
-			w := ecs.NewServicesInactiveWaiter(c.ecs, func(o *ecs.ServicesInactiveWaiterOptions) { o.MinDelay = 100 * time.Millisecond; o.MaxDelay = time.Second })
+			w := ecs.NewServicesInactiveWaiter(c.ecs, func(o *ecs.ServicesInactiveWaiterOptions) {
+				o.MinDelay = 100 * time.Millisecond
+				o.MaxDelay = time.Second
+			})
 			err := w.Wait(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("conf"), Services: []string{"web"}}, 60*time.Second)
 			if err == nil {
 				err = w.Wait(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("conf-busy"), Services: []string{"idle"}}, 60*time.Second)

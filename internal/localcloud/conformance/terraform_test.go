@@ -448,7 +448,10 @@ func TestTerraformCallSequences(t *testing.T) {
 		if _, err := c.iam.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("tf-ecs-instance")}); err != nil {
 			return err
 		}
-		if err := iam.NewInstanceProfileExistsWaiter(c.iam, func(o *iam.InstanceProfileExistsWaiterOptions) { o.MinDelay = 100 * time.Millisecond; o.MaxDelay = time.Second }).
+		if err := iam.NewInstanceProfileExistsWaiter(c.iam, func(o *iam.InstanceProfileExistsWaiterOptions) {
+			o.MinDelay = 100 * time.Millisecond
+			o.MaxDelay = time.Second
+		}).
 			Wait(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("tf-ecs-instance")}, time.Minute); err != nil {
 			return err
 		}
@@ -670,7 +673,10 @@ func TestTerraformCallSequences(t *testing.T) {
 			return err
 		}
 		lbARN = aws.ToString(out.LoadBalancers[0].LoadBalancerArn)
-		if err := elbv2.NewLoadBalancerAvailableWaiter(c.elb, func(o *elbv2.LoadBalancerAvailableWaiterOptions) { o.MinDelay = 100 * time.Millisecond; o.MaxDelay = time.Second }).
+		if err := elbv2.NewLoadBalancerAvailableWaiter(c.elb, func(o *elbv2.LoadBalancerAvailableWaiterOptions) {
+			o.MinDelay = 100 * time.Millisecond
+			o.MaxDelay = time.Second
+		}).
 			Wait(ctx, &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{lbARN}}, time.Minute); err != nil {
 			return err
 		}
@@ -1037,7 +1043,10 @@ func terraformECS(r *tfRun, c *clients, asgARN, tgARN string, onDelete func(func
 			DeploymentConfiguration:  &ecstypes.DeploymentConfiguration{MaximumPercent: aws.Int32(200), MinimumHealthyPercent: aws.Int32(50)}}); err != nil {
 			return err
 		}
-		if err := ecs.NewServicesStableWaiter(c.ecs, func(o *ecs.ServicesStableWaiterOptions) { o.MinDelay = 100 * time.Millisecond; o.MaxDelay = time.Second }).
+		if err := ecs.NewServicesStableWaiter(c.ecs, func(o *ecs.ServicesStableWaiterOptions) {
+			o.MinDelay = 100 * time.Millisecond
+			o.MaxDelay = time.Second
+		}).
 			Wait(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("tf-fastapi"), Services: []string{"fastapi"}}, time.Minute); err != nil {
 			return err
 		}
@@ -1068,7 +1077,10 @@ func terraformECS(r *tfRun, c *clients, asgARN, tgARN string, onDelete func(func
 			if _, err := c.ecs.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String("tf-fastapi"), Service: aws.String("fastapi"), Force: aws.Bool(true)}); err != nil {
 				return err
 			}
-			if err := ecs.NewServicesInactiveWaiter(c.ecs, func(o *ecs.ServicesInactiveWaiterOptions) { o.MinDelay = 100 * time.Millisecond; o.MaxDelay = time.Second }).
+			if err := ecs.NewServicesInactiveWaiter(c.ecs, func(o *ecs.ServicesInactiveWaiterOptions) {
+				o.MinDelay = 100 * time.Millisecond
+				o.MaxDelay = time.Second
+			}).
 				Wait(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("tf-fastapi"), Services: []string{"fastapi"}}, time.Minute); err != nil {
 				return err
 			}
