@@ -40,6 +40,8 @@ type Backend struct {
 	// is called outside any ELBv2 transaction. Unset, subnets are taken on
 	// trust and given zones in the order listed.
 	ResolveSubnet func(ctx context.Context, subnetID string) (*SubnetInfo, error)
+	// VPCExists, when set, checks the VPC a target group names (in EC2).
+	VPCExists func(ctx context.Context, vpcID string) (bool, error)
 
 	now func() time.Time
 }

@@ -24,8 +24,9 @@ func start(t *testing.T) *fixture {
 	cloud := localcloudtest.StartControlPlane(t)
 	backend := cloud.Cloud.ELBv2
 	// These tests exercise ELBv2 alone with made-up subnet ids: unresolved,
-	// subnets are taken on trust and given zones in the order listed.
-	backend.ResolveSubnet = nil
+	// subnets (and VPCs) are taken on trust, subnets given zones in the order
+	// listed.
+	backend.ResolveSubnet, backend.VPCExists = nil, nil
 	return &fixture{backend: backend, client: elb.NewFromConfig(cloud.Config), endpoint: cloud.Endpoint}
 }
 

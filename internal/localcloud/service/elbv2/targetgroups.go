@@ -203,6 +203,15 @@ func (b *Backend) CreateTargetGroup(ctx context.Context, req TargetGroupRequest)
 	if req.VpcID == "" {
 		return nil, validationError("A VPC ID must be specified for target groups with the target type '%s'", req.TargetType)
 	}
+	if b.VPCExists != nil {
+		exists, err := b.VPCExists(ctx, req.VpcID)
+		if err != nil {
+			return nil, internalError(err)
+		}
+		if !exists {
+			return nil, validationError("The VPC ID '%s' is not found", req.VpcID)
+		}
+	}
 	if req.ProtocolVersion == "" {
 		req.ProtocolVersion = "HTTP1"
 	}

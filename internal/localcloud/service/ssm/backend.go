@@ -14,6 +14,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -167,24 +168,14 @@ func displayValue(v *ParameterVersion, withDecryption bool) string {
 	return "AQICAH" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// paginate pages items sorted by name; the token is the last name returned.
+// paginate pages items by name (or version) with the shared paging; a
+// token this cloud did not hand out is InvalidNextToken, as on AWS.
 func paginate[T any](items []T, name func(T) string, token string, limit int) ([]T, string, error) {
-	start := 0
-	if token != "" {
-		after, err := base64.RawURLEncoding.DecodeString(token)
-		if err != nil {
-			return nil, "", errInvalidNextToken()
-		}
-		for start < len(items) && name(items[start]) <= string(after) {
-			start++
-		}
+	page, next, err := paging.Page(items, name, token, limit)
+	if err != nil {
+		return nil, "", errInvalidNextToken()
 	}
-	end := min(start+limit, len(items))
-	page := items[start:end]
-	if end < len(items) && len(page) > 0 {
-		return page, base64.RawURLEncoding.EncodeToString([]byte(name(page[len(page)-1]))), nil
-	}
-	return page, "", nil
+	return page, next, nil
 }
 
 func maxResults(n *int32, max int32) (int, error) {
