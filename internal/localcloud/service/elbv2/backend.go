@@ -7,13 +7,13 @@ package elbv2
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -124,31 +124,27 @@ func arnKind(arn string) string {
 	return kind // loadbalancer | targetgroup | listener | listener-rule
 }
 
-// paginate returns one page of items after marker (an opaque offset).
+// paginate returns one page of items after marker, in the order given
+// (rules by priority, load balancers as asked), with the shared paging:
+// each item's key is its position. ELBv2 pages hold 1 to 400 items.
 func paginate[T any](items []T, marker string, pageSize *int) ([]T, string, error) {
-	start := 0
-	if marker != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(marker)
-		if err == nil {
-			start, err = strconv.Atoi(string(raw))
-		}
-		if err != nil || start < 0 || start > len(items) {
-			return nil, "", validationError("Invalid value for Marker: %s", marker)
-		}
+	size, err := paging.Size(pageSize, 400, 1, 400)
+	if err != nil {
+		return nil, "", validationError("1 validation error detected: Value '%d' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400", *pageSize)
 	}
-	size := 400
-	if pageSize != nil {
-		if *pageSize < 1 || *pageSize > 400 {
-			return nil, "", validationError("1 validation error detected: Value '%d' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400", *pageSize)
-		}
-		size = *pageSize
+	positions := make([]int, len(items))
+	for i := range positions {
+		positions[i] = i
 	}
-	end := min(start+size, len(items))
-	next := ""
-	if end < len(items) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
+	page, next, err := paging.Page(positions, func(i int) string { return fmt.Sprintf("%09d", i) }, marker, size)
+	if err != nil {
+		return nil, "", validationError("Invalid value for Marker: %s", marker)
 	}
-	return items[start:end], next, nil
+	out := make([]T, len(page))
+	for i, p := range page {
+		out[i] = items[p]
+	}
+	return out, next, nil
 }
 
 // validateTags checks a request's tags the way AddTags and the Create calls do.
