@@ -44,7 +44,7 @@ func New(st *store.Store) *Backend {
 
 // Service returns the service's operation table for the router.
 func (b *Backend) Service() *protocol.Service {
-	return &protocol.Service{
+	service := &protocol.Service{
 		SigningName: "ec2",
 		Version:     "2016-11-15",
 		Codec:       ec2query.Codec{},
@@ -54,6 +54,7 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("DescribeRegions", b.handleDescribeRegions),
 
 			protocol.Op("CreateVpc", b.handleCreateVpc),
+			protocol.Op("CreateDefaultVpc", b.handleCreateDefaultVpc),
 			protocol.Op("DescribeVpcs", b.handleDescribeVpcs),
 			protocol.Op("ModifyVpcAttribute", b.handleModifyVpcAttribute),
 			protocol.Op("DescribeVpcAttribute", b.handleDescribeVpcAttribute),
@@ -110,6 +111,10 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("DescribeTags", b.handleDescribeTags),
 		},
 	}
+	for i, op := range service.Operations {
+		service.Operations[i] = b.withDefaults(op)
+	}
+	return service
 }
 
 // errDryRunSucceeded rolls back a dry-run transaction that did all its

@@ -44,6 +44,8 @@ const (
 	codeLaunchTemplateVersion   = "InvalidLaunchTemplateId.VersionNotFound"
 	codeLaunchTemplateIDBad     = "InvalidLaunchTemplateId.Malformed"
 	codeInvalidZone             = "InvalidAvailabilityZone"
+	codeDefaultVpcExists        = "DefaultVpcAlreadyExists"
+	codeMissingInput            = "MissingInput"
 )
 
 func invalidParameterValue(format string, args ...any) error {

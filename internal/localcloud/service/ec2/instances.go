@@ -258,11 +258,17 @@ func (b *Backend) runInstances(ctx context.Context, spec runSpec, dryRun bool) (
 				privateIP = primary.PrivateIPAddress
 			}
 		}
+		var subnet *Subnet
+		var err error
 		if subnetID == "" {
-			return errorf(codeVPCIDNotSpecified, "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
-		}
-		subnet, err := getResource[Subnet](tx, kindSubnet, subnetID)
-		if err != nil {
+			zone := ""
+			if p := data.Placement; p != nil {
+				zone = p.AvailabilityZone
+			}
+			if subnet, err = launchSubnet(tx, zone); err != nil {
+				return err
+			}
+		} else if subnet, err = getResource[Subnet](tx, kindSubnet, subnetID); err != nil {
 			return err
 		}
 		if p := data.Placement; p != nil && p.AvailabilityZone != "" && p.AvailabilityZone != subnet.AvailabilityZone {
@@ -339,6 +345,26 @@ func (b *Backend) runInstances(ctx context.Context, spec runSpec, dryRun bool) (
 		return nil, nil, err
 	}
 	return res, res.Instances, nil
+}
+
+// launchSubnet is where an instance launched without a subnet goes: the
+// default subnet of the zone asked for, else of the first zone.
+func launchSubnet(tx *store.Tx, zone string) (*Subnet, error) {
+	vpc, err := defaultVpc(tx)
+	if err != nil {
+		return nil, err
+	}
+	if vpc == nil {
+		return nil, errorf(codeVPCIDNotSpecified, "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
+	}
+	subnet, err := defaultSubnet(tx, zone)
+	if err != nil {
+		return nil, err
+	}
+	if subnet == nil || subnet.VpcID != vpc.ID {
+		return nil, errorf(codeMissingInput, "No subnets found for the default VPC '%s'. Please specify a subnet.", vpc.ID)
+	}
+	return subnet, nil
 }
 
 // resolveInstanceGroups checks that the groups (by id or name) exist in the

@@ -90,8 +90,6 @@ func (b *Backend) createSecurityGroup(ctx context.Context, req createSecurityGro
 		return nil, errorf(codeInvalidGroupReserved, "The security group 'default' is reserved")
 	case strings.HasPrefix(req.Name, "sg-"):
 		return nil, invalidParameterValue("Group names may not be in the format sg-*")
-	case req.VpcID == "":
-		return nil, errorf(codeVPCIDNotSpecified, "No default VPC for this user")
 	}
 	if err := validateGroupText("GroupName", req.Name); err != nil {
 		return nil, err
@@ -99,12 +97,23 @@ func (b *Backend) createSecurityGroup(ctx context.Context, req createSecurityGro
 	if err := validateGroupText("GroupDescription", req.Description); err != nil {
 		return nil, err
 	}
-	group := newSecurityGroup(ctx, req.VpcID, req.Name, req.Description)
-	group.Tags = req.Tags
+	var group *SecurityGroup
 	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
+		if req.VpcID == "" { // the default VPC's, as on AWS
+			vpc, err := defaultVpc(tx)
+			if err != nil {
+				return err
+			}
+			if vpc == nil {
+				return errorf(codeVPCIDNotSpecified, "No default VPC for this user")
+			}
+			req.VpcID = vpc.ID
+		}
 		if _, err := getResource[Vpc](tx, kindVpc, req.VpcID); err != nil {
 			return err
 		}
+		group = newSecurityGroup(ctx, req.VpcID, req.Name, req.Description)
+		group.Tags = req.Tags
 		groups, err := store.List[SecurityGroup](tx, tableSecurityGroups)
 		if err != nil {
 			return err

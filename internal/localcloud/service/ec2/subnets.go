@@ -113,20 +113,26 @@ func (b *Backend) createSubnet(ctx context.Context, req createSubnetRequest, dry
 			ID: id, ARN: scopeOf(ctx).ARN("ec2", "subnet/"+id), VpcID: vpc.ID, OwnerID: owner(ctx), Region: reg,
 			CidrBlock: prefix.String(), AvailabilityZone: zone.Name, AvailabilityZoneID: zone.ID, State: "available", Tags: req.Tags,
 		}
-		acl, err := aclOfVpc(tx, vpc)
-		if err != nil {
-			return err
-		}
-		acl.Associations = append(acl.Associations, NetworkACLAssociation{ID: store.NewID("aclassoc-", 17), SubnetID: id})
-		if err := tx.Put(tableNetworkACLs, acl.ID, acl); err != nil {
-			return err
-		}
-		return tx.Put(tableSubnets, id, subnet)
+		return putSubnet(tx, vpc, subnet)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return subnet, nil
+}
+
+// putSubnet stores a new subnet of vpc, associated with the VPC's default
+// network ACL as every new subnet is.
+func putSubnet(tx *store.Tx, vpc *Vpc, subnet *Subnet) error {
+	acl, err := aclOfVpc(tx, vpc)
+	if err != nil {
+		return err
+	}
+	acl.Associations = append(acl.Associations, NetworkACLAssociation{ID: store.NewID("aclassoc-", 17), SubnetID: subnet.ID})
+	if err := tx.Put(tableNetworkACLs, acl.ID, acl); err != nil {
+		return err
+	}
+	return tx.Put(tableSubnets, subnet.ID, subnet)
 }
 
 // deleteSubnet deletes a subnet no live instance uses, with its route table

@@ -78,6 +78,28 @@ func (b *Backend) createVpc(ctx context.Context, req createVpcRequest, dryRun bo
 		State: "available", InstanceTenancy: req.InstanceTenancy, DhcpOptionsID: "default",
 		EnableDNSSupport: true, Tags: req.Tags,
 	}
+	err = b.update(ctx, dryRun, func(tx *store.Tx) error {
+		_, err := putVpc(ctx, tx, vpc)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return vpc, nil
+}
+
+// vpcParts is what a VPC comes with: its main route table, default security
+// group and default network ACL.
+type vpcParts struct {
+	mainTable *RouteTable
+	group     *SecurityGroup
+	acl       *NetworkACL
+}
+
+// putVpc stores vpc with what AWS creates alongside it: the main route
+// table (with its local route), the default security group (all traffic
+// from its own members in, everything out) and the default network ACL.
+func putVpc(ctx context.Context, tx *store.Tx, vpc *Vpc) (vpcParts, error) {
 	mainTable := newRouteTable(ctx, vpc)
 	mainTable.Associations = []RouteTableAssociation{{ID: store.NewID("rtbassoc-", 17), Main: true}}
 	group := newSecurityGroup(ctx, vpc.ID, "default", "default VPC security group")
@@ -86,23 +108,19 @@ func (b *Backend) createVpc(ctx context.Context, req createVpcRequest, dryRun bo
 	})
 	acl := newDefaultNetworkACL(ctx, vpc.ID)
 	vpc.MainRouteTableID, vpc.DefaultSecurityGroupID, vpc.DefaultNetworkACLID = mainTable.ID, group.ID, acl.ID
-
-	err = b.update(ctx, dryRun, func(tx *store.Tx) error {
-		if err := tx.Put(tableVpcs, vpc.ID, vpc); err != nil {
-			return err
-		}
-		if err := tx.Put(tableRouteTables, mainTable.ID, mainTable); err != nil {
-			return err
-		}
-		if err := tx.Put(tableSecurityGroups, group.ID, group); err != nil {
-			return err
-		}
-		return tx.Put(tableNetworkACLs, acl.ID, acl)
-	})
-	if err != nil {
-		return nil, err
+	if err := tx.Put(tableVpcs, vpc.ID, vpc); err != nil {
+		return vpcParts{}, err
 	}
-	return vpc, nil
+	if err := tx.Put(tableRouteTables, mainTable.ID, mainTable); err != nil {
+		return vpcParts{}, err
+	}
+	if err := tx.Put(tableSecurityGroups, group.ID, group); err != nil {
+		return vpcParts{}, err
+	}
+	if err := tx.Put(tableNetworkACLs, acl.ID, acl); err != nil {
+		return vpcParts{}, err
+	}
+	return vpcParts{mainTable: mainTable, group: group, acl: acl}, nil
 }
 
 // deleteVpc deletes a VPC that holds nothing but what CreateVpc made.
