@@ -111,6 +111,9 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("DescribeTags", b.handleDescribeTags),
 		},
 	}
+	for _, name := range retiredOperations {
+		service.Operations = append(service.Operations, retiredOperation(name))
+	}
 	for i, op := range service.Operations {
 		service.Operations[i] = b.withDefaults(op)
 	}

@@ -46,6 +46,7 @@ const (
 	codeInvalidZone             = "InvalidAvailabilityZone"
 	codeDefaultVpcExists        = "DefaultVpcAlreadyExists"
 	codeMissingInput            = "MissingInput"
+	codeUnsupportedOperation    = "UnsupportedOperation"
 )
 
 func invalidParameterValue(format string, args ...any) error {
