@@ -29,6 +29,12 @@ const (
 	tableLaunchTemplateVersions = "ec2/launchtemplateversions"
 	tableInstances              = "ec2/instances"
 	tableClientTokens           = "ec2/clienttokens"
+	tableAddresses              = "ec2/addresses"
+	tableNatGateways            = "ec2/natgateways"
+	tableNetworkInterfaces      = "ec2/networkinterfaces"
+	tableEgressOnlyGateways     = "ec2/egressonlyinternetgateways"
+	tableVpcEndpoints           = "ec2/vpcendpoints"
+	tableDhcpOptions            = "ec2/dhcpoptions"
 )
 
 // Backend holds the service's state in the store and its domain rules.
@@ -105,6 +111,43 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("TerminateInstances", b.handleTerminateInstances),
 			protocol.Op("DescribeInstanceTypes", b.handleDescribeInstanceTypes),
 			protocol.Op("DescribeImages", b.handleDescribeImages),
+
+			protocol.Op("AssociateVpcCidrBlock", b.handleAssociateVpcCidrBlock),
+			protocol.Op("DisassociateVpcCidrBlock", b.handleDisassociateVpcCidrBlock),
+
+			protocol.Op("AllocateAddress", b.handleAllocateAddress),
+			protocol.Op("AssociateAddress", b.handleAssociateAddress),
+			protocol.Op("DisassociateAddress", b.handleDisassociateAddress),
+			protocol.Op("ReleaseAddress", b.handleReleaseAddress),
+			protocol.Op("DescribeAddresses", b.handleDescribeAddresses),
+
+			protocol.Op("CreateNatGateway", b.handleCreateNatGateway),
+			protocol.Op("DescribeNatGateways", b.handleDescribeNatGateways),
+			protocol.Op("DeleteNatGateway", b.handleDeleteNatGateway),
+
+			protocol.Op("CreateEgressOnlyInternetGateway", b.handleCreateEgressOnlyInternetGateway),
+			protocol.Op("DescribeEgressOnlyInternetGateways", b.handleDescribeEgressOnlyInternetGateways),
+			protocol.Op("DeleteEgressOnlyInternetGateway", b.handleDeleteEgressOnlyInternetGateway),
+
+			protocol.Op("CreateDhcpOptions", b.handleCreateDhcpOptions),
+			protocol.Op("AssociateDhcpOptions", b.handleAssociateDhcpOptions),
+			protocol.Op("DescribeDhcpOptions", b.handleDescribeDhcpOptions),
+			protocol.Op("DeleteDhcpOptions", b.handleDeleteDhcpOptions),
+
+			protocol.Op("DescribePrefixLists", b.handleDescribePrefixLists),
+			protocol.Op("DescribeManagedPrefixLists", b.handleDescribeManagedPrefixLists),
+
+			protocol.Op("CreateVpcEndpoint", b.handleCreateVpcEndpoint),
+			protocol.Op("DescribeVpcEndpoints", b.handleDescribeVpcEndpoints),
+			protocol.Op("ModifyVpcEndpoint", b.handleModifyVpcEndpoint),
+			protocol.Op("DeleteVpcEndpoints", b.handleDeleteVpcEndpoints),
+
+			protocol.Op("CreateNetworkInterface", b.handleCreateNetworkInterface),
+			protocol.Op("DescribeNetworkInterfaces", b.handleDescribeNetworkInterfaces),
+			protocol.Op("DeleteNetworkInterface", b.handleDeleteNetworkInterface),
+			protocol.Op("AttachNetworkInterface", b.handleAttachNetworkInterface),
+			protocol.Op("DetachNetworkInterface", b.handleDetachNetworkInterface),
+			protocol.Op("ModifyNetworkInterfaceAttribute", b.handleModifyNetworkInterfaceAttribute),
 
 			protocol.Op("CreateTags", b.handleCreateTags),
 			protocol.Op("DeleteTags", b.handleDeleteTags),

@@ -26,7 +26,12 @@ const (
 // its first /20s, one per availability zone.
 const defaultVpcCIDR = "172.31.0.0/16"
 
-type defaultsMarker struct{ Made bool }
+// defaultsMarker records that a scope's defaults were made, and the DHCP
+// options set AWS makes for a region, which new VPCs get.
+type defaultsMarker struct {
+	Made          bool
+	DhcpOptionsID string
+}
 
 // withDefaults wraps an operation so that the call's scope has its defaults
 // before the operation runs.
@@ -60,10 +65,15 @@ func (b *Backend) ensureDefaults(ctx context.Context) error {
 		if err != nil || marker != nil {
 			return err
 		}
-		if _, err := putDefaultVpc(ctx, tx); err != nil {
+		options := regionDhcpOptions(ctx)
+		if err := tx.Put(tableDhcpOptions, options.ID, options); err != nil {
 			return err
 		}
-		return tx.Put(tableDefaults, defaultsMade, defaultsMarker{Made: true})
+		if err := tx.Put(tableDefaults, defaultsMade, defaultsMarker{Made: true, DhcpOptionsID: options.ID}); err != nil {
+			return err
+		}
+		_, err = putDefaultVpc(ctx, tx)
+		return err
 	})
 }
 
@@ -75,7 +85,7 @@ func putDefaultVpc(ctx context.Context, tx *store.Tx) (*Vpc, error) {
 	vpc := &Vpc{
 		ID: store.NewID("vpc-", 17), OwnerID: owner(ctx), Region: region(ctx),
 		CidrBlock: defaultVpcCIDR, CidrAssociationID: store.NewID("vpc-cidr-assoc-", 17),
-		State: "available", InstanceTenancy: "default", DhcpOptionsID: "default", IsDefault: true,
+		State: "available", InstanceTenancy: "default", IsDefault: true,
 		EnableDNSSupport: true, EnableDNSHostnames: true, Tags: map[string]string{},
 	}
 	parts, err := putVpc(ctx, tx, vpc)
@@ -111,6 +121,20 @@ func putDefaultSubnet(ctx context.Context, tx *store.Tx, vpc *Vpc, zone Availabi
 		MapPublicIPOnLaunch: true, DefaultForAz: true, Tags: map[string]string{},
 	}
 	return putSubnet(tx, vpc, subnet)
+}
+
+// regionDhcpOptionsID is the DHCP options set a new VPC gets: the one AWS
+// made for the region, or none ("default") once it was deleted.
+func regionDhcpOptionsID(tx *store.Tx) (string, error) {
+	marker, err := store.Get[defaultsMarker](tx, tableDefaults, defaultsMade)
+	if err != nil || marker == nil || marker.DhcpOptionsID == "" {
+		return "default", err
+	}
+	options, err := store.Get[DhcpOptions](tx, tableDhcpOptions, marker.DhcpOptionsID)
+	if err != nil || options == nil {
+		return "default", err
+	}
+	return options.ID, nil
 }
 
 // defaultVpc returns the scope's default VPC, or nil when it has none.

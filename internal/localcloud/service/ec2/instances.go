@@ -411,15 +411,9 @@ func resolveInstanceGroups(tx *store.Tx, subnet *Subnet, ids, names []string) ([
 // freeAddresses lists the subnet's assignable addresses that no live
 // instance holds, lowest first (AWS keeps the first four and the last).
 func freeAddresses(tx *store.Tx, subnet *Subnet) ([]netip.Addr, error) {
-	instances, err := store.List[Instance](tx, tableInstances)
+	used, err := takenAddresses(tx, subnet.ID)
 	if err != nil {
 		return nil, err
-	}
-	used := map[string]bool{}
-	for _, inst := range instances {
-		if inst.SubnetID == subnet.ID && inst.State != stateTerminated {
-			used[inst.PrivateIP] = true
-		}
 	}
 	prefix := netip.MustParsePrefix(subnet.CidrBlock)
 	size := subnetSize(prefix)
@@ -508,6 +502,18 @@ func (b *Backend) terminateInstances(ctx context.Context, ids []string, dryRun b
 		for _, inst := range targets {
 			change := stateChange{ID: inst.ID, Previous: inst.State, Current: stateTerminated}
 			if inst.State != stateTerminated {
+				// The instance lets go of its Elastic IPs and its other
+				// interfaces (deleting those made to go with it).
+				if err := dropInstanceAddresses(tx, b, inst.ID); err != nil {
+					return err
+				}
+				if err := releaseInterfaces(tx, inst.ID); err != nil {
+					return err
+				}
+				inst, err := getResource[Instance](tx, kindInstance, inst.ID)
+				if err != nil {
+					return err
+				}
 				inst.State = stateTerminated
 				inst.TerminatedAt = now
 				inst.StateReason = "Client.UserInitiatedShutdown"

@@ -420,6 +420,15 @@ func (b *Backend) deleteSecurityGroup(ctx context.Context, ref groupRef, dryRun 
 				return dependencyViolation("resource %s has a dependent object", group.ID)
 			}
 		}
+		interfaces, err := store.List[NetworkInterface](tx, tableNetworkInterfaces)
+		if err != nil {
+			return err
+		}
+		for _, eni := range interfaces {
+			if slices.Contains(eni.SecurityGroupIDs, group.ID) {
+				return dependencyViolation("resource %s has a dependent object", group.ID)
+			}
+		}
 		deleted = group.ID
 		return tx.Delete(tableSecurityGroups, group.ID)
 	})

@@ -73,8 +73,7 @@ func (b *Backend) createSubnet(ctx context.Context, req createSubnetRequest, dry
 		if err != nil {
 			return err
 		}
-		vpcPrefix := netip.MustParsePrefix(vpc.CidrBlock)
-		if prefix.Bits() < 16 || prefix.Bits() > 28 || !vpcPrefix.Contains(prefix.Addr()) || prefix.Bits() < vpcPrefix.Bits() {
+		if prefix.Bits() < 16 || prefix.Bits() > 28 || !vpc.containsSubnet(prefix) {
 			return errorf(codeInvalidSubnetRange, "The CIDR '%s' is invalid.", req.CidrBlock)
 		}
 		subnets, err := store.List[Subnet](tx, tableSubnets)
@@ -153,6 +152,15 @@ func (b *Backend) deleteSubnet(ctx context.Context, subnetID string, dryRun bool
 				return dependencyViolation("The subnet '%s' has dependencies and cannot be deleted.", subnet.ID)
 			}
 		}
+		interfaces, err := store.List[NetworkInterface](tx, tableNetworkInterfaces)
+		if err != nil {
+			return err
+		}
+		for _, eni := range interfaces {
+			if eni.SubnetID == subnet.ID {
+				return dependencyViolation("The subnet '%s' has dependencies and cannot be deleted.", subnet.ID)
+			}
+		}
 		tables, err := store.List[RouteTable](tx, tableRouteTables)
 		if err != nil {
 			return err
@@ -223,6 +231,13 @@ func usedAddresses(tx *store.Tx) (map[string]int, error) {
 		if inst.State != stateTerminated {
 			used[inst.SubnetID]++
 		}
+	}
+	interfaces, err := store.List[NetworkInterface](tx, tableNetworkInterfaces)
+	if err != nil {
+		return nil, err
+	}
+	for _, eni := range interfaces {
+		used[eni.SubnetID]++
 	}
 	return used, nil
 }

@@ -40,6 +40,18 @@ func editTags(tx *store.Tx, id string, edit func(map[string]string) error) error
 		return editTagsOf[LaunchTemplate](tx, kind, id, func(v *LaunchTemplate) *map[string]string { return &v.Tags }, edit)
 	case tableInstances:
 		return editTagsOf[Instance](tx, kind, id, func(v *Instance) *map[string]string { return &v.Tags }, edit)
+	case tableAddresses:
+		return editTagsOf[Address](tx, kind, id, func(v *Address) *map[string]string { return &v.Tags }, edit)
+	case tableNatGateways:
+		return editTagsOf[NatGateway](tx, kind, id, func(v *NatGateway) *map[string]string { return &v.Tags }, edit)
+	case tableNetworkInterfaces:
+		return editTagsOf[NetworkInterface](tx, kind, id, func(v *NetworkInterface) *map[string]string { return &v.Tags }, edit)
+	case tableEgressOnlyGateways:
+		return editTagsOf[EgressOnlyInternetGateway](tx, kind, id, func(v *EgressOnlyInternetGateway) *map[string]string { return &v.Tags }, edit)
+	case tableVpcEndpoints:
+		return editTagsOf[VpcEndpoint](tx, kind, id, func(v *VpcEndpoint) *map[string]string { return &v.Tags }, edit)
+	case tableDhcpOptions:
+		return editTagsOf[DhcpOptions](tx, kind, id, func(v *DhcpOptions) *map[string]string { return &v.Tags }, edit)
 	}
 	return errorf(codeInvalidID, "The ID '%s' is not valid", id)
 }
@@ -140,6 +152,12 @@ func (b *Backend) allTagged(tx *store.Tx) ([]taggedResource, error) {
 		tagsIn(tx, kindSecurityGroup, func(v *SecurityGroup) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 		tagsIn(tx, kindLaunchTemplate, func(v *LaunchTemplate) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 		tagsIn(tx, kindInstance, func(v *Instance) (string, map[string]string, bool) { return v.ID, v.Tags, v.visible(now) }),
+		tagsIn(tx, kindAddress, func(v *Address) (string, map[string]string, bool) { return v.AllocationID, v.Tags, true }),
+		tagsIn(tx, kindNatGateway, func(v *NatGateway) (string, map[string]string, bool) { return v.ID, v.Tags, v.visible(now) }),
+		tagsIn(tx, kindNetworkInterface, func(v *NetworkInterface) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindEgressOnlyGateway, func(v *EgressOnlyInternetGateway) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindVpcEndpoint, func(v *VpcEndpoint) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindDhcpOptions, func(v *DhcpOptions) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 	} {
 		items, err := list()
 		if err != nil {

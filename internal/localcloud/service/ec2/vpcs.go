@@ -16,6 +16,7 @@ type Vpc struct {
 	Region            string
 	CidrBlock         string
 	CidrAssociationID string
+	SecondaryCidrs    []VpcCidr
 	State             string
 	InstanceTenancy   string
 	DhcpOptionsID     string
@@ -75,7 +76,7 @@ func (b *Backend) createVpc(ctx context.Context, req createVpcRequest, dryRun bo
 	vpc := &Vpc{
 		ID: store.NewID("vpc-", 17), OwnerID: owner(ctx), Region: region(ctx),
 		CidrBlock: prefix.String(), CidrAssociationID: store.NewID("vpc-cidr-assoc-", 17),
-		State: "available", InstanceTenancy: req.InstanceTenancy, DhcpOptionsID: "default",
+		State: "available", InstanceTenancy: req.InstanceTenancy,
 		EnableDNSSupport: true, Tags: req.Tags,
 	}
 	err = b.update(ctx, dryRun, func(tx *store.Tx) error {
@@ -100,6 +101,11 @@ type vpcParts struct {
 // table (with its local route), the default security group (all traffic
 // from its own members in, everything out) and the default network ACL.
 func putVpc(ctx context.Context, tx *store.Tx, vpc *Vpc) (vpcParts, error) {
+	options, err := regionDhcpOptionsID(tx)
+	if err != nil {
+		return vpcParts{}, err
+	}
+	vpc.DhcpOptionsID = options
 	mainTable := newRouteTable(ctx, vpc)
 	mainTable.Associations = []RouteTableAssociation{{ID: store.NewID("rtbassoc-", 17), Main: true}}
 	group := newSecurityGroup(ctx, vpc.ID, "default", "default VPC security group")
@@ -178,6 +184,24 @@ func (b *Backend) deleteVpc(ctx context.Context, vpcID string, dryRun bool) erro
 				return inUse()
 			}
 		}
+		endpoints, err := store.List[VpcEndpoint](tx, tableVpcEndpoints)
+		if err != nil {
+			return err
+		}
+		for _, e := range endpoints {
+			if e.VpcID == vpcID {
+				return inUse()
+			}
+		}
+		egress, err := store.List[EgressOnlyInternetGateway](tx, tableEgressOnlyGateways)
+		if err != nil {
+			return err
+		}
+		for _, g := range egress {
+			if g.VpcID == vpcID {
+				return inUse()
+			}
+		}
 		for table, id := range map[string]string{tableRouteTables: vpc.MainRouteTableID, tableSecurityGroups: vpc.DefaultSecurityGroupID,
 			tableNetworkACLs: vpc.DefaultNetworkACLID, tableVpcs: vpc.ID} {
 			if err := tx.Delete(table, id); err != nil {
@@ -211,10 +235,20 @@ func (v *Vpc) filterValues(name string) ([]string, bool) {
 	switch name {
 	case "vpc-id":
 		return []string{v.ID}, true
-	case "cidr", "cidrBlock", "cidr-block-association.cidr-block":
+	case "cidr", "cidrBlock":
 		return []string{v.CidrBlock}, true
+	case "cidr-block-association.cidr-block":
+		var out []string
+		for _, c := range v.cidrs() {
+			out = append(out, c.CidrBlock)
+		}
+		return out, true
 	case "cidr-block-association.association-id":
-		return []string{v.CidrAssociationID}, true
+		var out []string
+		for _, c := range v.cidrs() {
+			out = append(out, c.AssociationID)
+		}
+		return out, true
 	case "cidr-block-association.state":
 		return []string{"associated"}, true
 	case "state":
