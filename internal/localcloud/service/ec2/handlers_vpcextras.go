@@ -111,7 +111,9 @@ func (b *Backend) handleDescribeEgressOnlyInternetGateways(ctx context.Context, 
 		}
 		// The model documents only the tag filters for this call.
 		selected, err = filterItems(selected, in.Filters, func(g *EgressOnlyInternetGateway) map[string]string { return g.Tags },
-			func(*EgressOnlyInternetGateway) fieldValues { return func(string) ([]string, bool) { return nil, false } })
+			func(*EgressOnlyInternetGateway) fieldValues {
+				return func(string) ([]string, bool) { return nil, false }
+			})
 		if err != nil {
 			return err
 		}
@@ -455,9 +457,8 @@ func vpcEndpointWire(e *VpcEndpoint, names groupNames) vpcEndpointItem {
 		NetworkInterfaceIDs: valueItems(e.NetworkInterfaceIDs), DNSEntries: []dnsEntryItem{},
 		CreationTimestamp: protocol.XMLTime(e.CreationTime), OwnerID: e.OwnerID, TagSet: tagSet(e.Tags)}
 	if e.Type == "Interface" {
-		parts := strings.Split(e.ServiceName, ".")
-		if len(parts) == 4 {
-			item.DNSEntries = append(item.DNSEntries, dnsEntryItem{DNSName: e.ID + "-" + stableSuffix(e.ID)[:8] + "." + parts[3] + "." + parts[2] + ".vpce.amazonaws.com",
+		if reg, service, ok := splitServiceName(e.ServiceName); ok {
+			item.DNSEntries = append(item.DNSEntries, dnsEntryItem{DNSName: e.ID + "-" + stableSuffix(e.ID)[:8] + "." + service + "." + reg + ".vpce.amazonaws.com",
 				HostedZoneID: "Z7HUB22UULQXV"})
 		}
 	}

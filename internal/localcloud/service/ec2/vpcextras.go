@@ -394,6 +394,16 @@ func endpointService(ctx context.Context, name string) (string, error) {
 	return service, nil
 }
 
+// splitServiceName reads com.amazonaws.<region>.<service>.
+func splitServiceName(name string) (reg, service string, ok bool) {
+	rest, ok := strings.CutPrefix(name, "com.amazonaws.")
+	if !ok {
+		return "", "", false
+	}
+	reg, service, ok = strings.Cut(rest, ".")
+	return reg, service, ok && reg != "" && service != ""
+}
+
 func (b *Backend) createVpcEndpoint(ctx context.Context, req createVpcEndpointRequest, dryRun bool) (*VpcEndpoint, error) {
 	switch {
 	case req.VpcID == "":
@@ -681,8 +691,8 @@ func (e *VpcEndpoint) filterValues(name string) ([]string, bool) {
 	case "ip-address-type":
 		return []string{"ipv4"}, true
 	case "service-region":
-		if parts := strings.Split(e.ServiceName, "."); len(parts) == 4 {
-			return []string{parts[2]}, true
+		if reg, _, ok := splitServiceName(e.ServiceName); ok {
+			return []string{reg}, true
 		}
 		return nil, true
 	}
