@@ -96,6 +96,7 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("AuthorizeSecurityGroupEgress", b.handleAuthorizeSecurityGroupEgress),
 			protocol.Op("RevokeSecurityGroupIngress", b.handleRevokeSecurityGroupIngress),
 			protocol.Op("RevokeSecurityGroupEgress", b.handleRevokeSecurityGroupEgress),
+			protocol.Op("ModifySecurityGroupRules", b.handleModifySecurityGroupRules),
 			protocol.Op("DeleteSecurityGroup", b.handleDeleteSecurityGroup),
 
 			protocol.Op("CreateLaunchTemplate", b.handleCreateLaunchTemplate),

@@ -19,6 +19,19 @@ type taggedResource struct {
 // editTags loads the tags of a taggable resource, lets edit change them and
 // stores the resource again.
 func editTags(tx *store.Tx, id string, edit func(map[string]string) error) error {
+	if strings.HasPrefix(id, kindSecurityGroupRule.prefix) { // a rule's tags live in its group
+		group, i, err := ruleGroup(tx, id)
+		if err != nil {
+			return err
+		}
+		if group.Rules[i].Tags == nil {
+			group.Rules[i].Tags = map[string]string{}
+		}
+		if err := edit(group.Rules[i].Tags); err != nil {
+			return err
+		}
+		return tx.Put(tableSecurityGroups, group.ID, group)
+	}
 	kind, ok := kindOf(id)
 	if !ok {
 		return errorf(codeInvalidID, "The ID '%s' is not valid", id)
@@ -143,6 +156,17 @@ func (b *Backend) deleteTags(ctx context.Context, resourceIDs []string, tags []t
 func (b *Backend) allTagged(tx *store.Tx) ([]taggedResource, error) {
 	now := b.now()
 	var out []taggedResource
+	groups, err := store.List[SecurityGroup](tx, tableSecurityGroups)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		for _, r := range g.Rules {
+			if len(r.Tags) > 0 {
+				out = append(out, taggedResource{ID: r.ID, ResourceType: kindSecurityGroupRule.resourceType, Tags: r.Tags})
+			}
+		}
+	}
 	for _, list := range []func() ([]taggedResource, error){
 		tagsIn(tx, kindVpc, func(v *Vpc) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 		tagsIn(tx, kindSubnet, func(v *Subnet) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
