@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -98,10 +99,10 @@ func (b *Backend) createTags(ctx context.Context, resourceIDs []string, tags []t
 	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		for _, id := range resourceIDs {
 			err := editTags(tx, id, func(current map[string]string) error {
-				maps.Copy(current, parsed)
-				if len(current) > maxTags {
-					return tagLimitExceeded()
+				if err := checkTags(current, tagging.FromMap(parsed), false); err != nil {
+					return err
 				}
+				maps.Copy(current, parsed)
 				return nil
 			})
 			if err != nil {
