@@ -1,7 +1,10 @@
-// Package ec2 is the local cloud's EC2 control plane: VPCs, subnets,
-// internet gateways, route tables, network ACLs, security groups, launch
-// templates, instances, instance types, images and tags, over the EC2 query
-// protocol. The data plane's controllers launch and terminate instances
+// Package ec2 is the local cloud's EC2 control plane: VPCs (a default one
+// in every account and region), subnets, internet and egress-only gateways,
+// NAT gateways, Elastic IPs, network interfaces, route tables, network
+// ACLs, security groups and their rules, DHCP options, prefix lists, VPC
+// endpoints, launch templates, instances, instance types, images and tags,
+// over the EC2 query protocol; the retired EC2-Classic operations answer as
+// AWS does today. The data plane's controllers launch and terminate instances
 // through LaunchInstances and TerminateInstances, which run the same code as
 // RunInstances and the TerminateInstances operation.
 package ec2
