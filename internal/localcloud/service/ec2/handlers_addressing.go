@@ -381,7 +381,8 @@ func networkInterfaceWire(v *interfaceView, names groupNames) networkInterfaceIt
 			Status: "attached", AttachTime: protocol.XMLTime(a.AttachTime), DeleteOnTermination: a.DeleteOnTermination}
 	}
 	if a := v.address; a != nil {
-		item.Association = &eniAssociationItem{AllocationID: a.AllocationID, AssociationID: a.AssociationID, IPOwnerID: a.OwnerID, PublicIP: a.PublicIP}
+		item.Association = &eniAssociationItem{AllocationID: a.AllocationID, AssociationID: a.AssociationID, IPOwnerID: a.OwnerID, PublicIP: a.PublicIP,
+			PublicDNSName: publicDNSName(a.PublicIP, reg)}
 	}
 	item.PrivateIPAddresses = []eniPrivateIPItem{{PrivateIPAddress: v.PrivateIP, PrivateDNSName: item.PrivateDNSName, Primary: true, Association: item.Association}}
 	return item

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/store"
@@ -396,6 +397,21 @@ func (v *interfaceView) filterValues(name string) ([]string, bool) {
 		return association(func(a *Address) string { return a.PublicIP })
 	case "association.ip-owner-id", "addresses.association.owner-id":
 		return association(func(a *Address) string { return a.OwnerID })
+	case "association.public-dns-name":
+		return association(func(a *Address) string { return publicDNSName(a.PublicIP, zoneRegion(v.AvailabilityZone)) })
+	case "attachment.attach-time":
+		return attachment(func(a *InterfaceAttachment) string { return a.AttachTime.UTC().Format("2006-01-02T15:04:05.000Z") })
+	case "ipv6-addresses.ipv6-address":
+		return nil, true // the local cloud's interfaces have no IPv6 addresses
+	case "requester-id":
+		if v.RequesterManaged {
+			return one("amazon")
+		}
+		return nil, true
+	case "operator.managed":
+		return one("false")
+	case "operator.principal":
+		return nil, true
 	}
 	return nil, false
 }
@@ -431,4 +447,13 @@ func releaseInterfaces(tx *store.Tx, instanceID string) error {
 		}
 	}
 	return nil
+}
+
+// publicDNSName is EC2's public hostname of a public address.
+func publicDNSName(ip, region string) string {
+	host := "ec2-" + strings.ReplaceAll(ip, ".", "-")
+	if region == "us-east-1" {
+		return host + ".compute-1.amazonaws.com"
+	}
+	return host + "." + region + ".compute.amazonaws.com"
 }
