@@ -64,6 +64,7 @@ func (b *Backend) Service() *protocol.Service {
 
 			protocol.Op("CreateVpc", b.handleCreateVpc),
 			protocol.Op("CreateDefaultVpc", b.handleCreateDefaultVpc),
+			protocol.Op("CreateDefaultSubnet", b.handleCreateDefaultSubnet),
 			protocol.Op("DescribeVpcs", b.handleDescribeVpcs),
 			protocol.Op("ModifyVpcAttribute", b.handleModifyVpcAttribute),
 			protocol.Op("DescribeVpcAttribute", b.handleDescribeVpcAttribute),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/store"
@@ -201,4 +202,73 @@ func (b *Backend) handleCreateDefaultVpc(ctx context.Context, in *createDefaultV
 	out := &createVpcOutput{Vpc: vpcWire(vpc)}
 	out.Vpc.State = "pending" // as AWS answers; it is available at once
 	return out, nil
+}
+
+// createDefaultSubnet makes the default subnet of a zone of the default VPC,
+// in the VPC's first free /20.
+func (b *Backend) createDefaultSubnet(ctx context.Context, zoneName, zoneID string, dryRun bool) (*Subnet, error) {
+	if zoneName == "" && zoneID == "" {
+		return nil, missingParameter("AvailabilityZone")
+	}
+	zone, ok := zoneNamed(region(ctx), zoneName, zoneID)
+	if !ok {
+		return nil, invalidParameterValue("Value (%s) for parameter availabilityZone is invalid.", zoneName+zoneID)
+	}
+	var subnet *Subnet
+	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
+		vpc, err := defaultVpc(tx)
+		if err != nil {
+			return err
+		}
+		if vpc == nil {
+			return errorf("DefaultVpcDoesNotExist", "No default VPC for this user")
+		}
+		subnets, err := store.List[Subnet](tx, tableSubnets)
+		if err != nil {
+			return err
+		}
+		var taken []netip.Prefix
+		for _, s := range subnets {
+			if s.VpcID != vpc.ID {
+				continue
+			}
+			if s.DefaultForAz && s.AvailabilityZone == zone.Name {
+				return errorf("DefaultSubnetAlreadyExistsInAvailabilityZone", "%s already has a default subnet %s.", zone.Name, s.ID)
+			}
+			taken = append(taken, netip.MustParsePrefix(s.CidrBlock))
+		}
+		for n := range 16 {
+			base := netip.MustParsePrefix(defaultVpcCIDR).Addr().As4()
+			base[2] = byte(16 * n)
+			cidr := netip.PrefixFrom(netip.AddrFrom4(base), 20)
+			if slices.ContainsFunc(taken, cidr.Overlaps) {
+				continue
+			}
+			if err := putDefaultSubnet(ctx, tx, vpc, zone, n); err != nil {
+				return err
+			}
+			subnet, err = defaultSubnet(tx, zone.Name)
+			return err
+		}
+		return errorf("InsufficientFreeAddressesInVpc", "The default VPC %s has no free /20 block for a default subnet.", vpc.ID)
+	})
+	return subnet, err
+}
+
+type createDefaultSubnetInput struct {
+	AvailabilityZone   string `query:"AvailabilityZone"`
+	AvailabilityZoneID string `query:"AvailabilityZoneId"`
+	Ipv6Native         bool   `query:"Ipv6Native"`
+	DryRun             bool   `query:"DryRun"`
+}
+
+func (b *Backend) handleCreateDefaultSubnet(ctx context.Context, in *createDefaultSubnetInput) (*createSubnetOutput, error) {
+	if in.Ipv6Native {
+		return nil, invalidParameterValue("IPv6 subnets are not supported by the local cloud")
+	}
+	subnet, err := b.createDefaultSubnet(ctx, in.AvailabilityZone, in.AvailabilityZoneID, in.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	return &createSubnetOutput{Subnet: subnetWire(subnet, 0)}, nil
 }

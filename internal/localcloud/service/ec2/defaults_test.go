@@ -177,6 +177,19 @@ func TestDefaultVpcUse(t *testing.T) {
 	// A default VPC without default subnets launches nothing by itself.
 	_, err = c.RunInstances(ctx, &awsec2.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1), ImageId: image})
 	localcloudtest.WantCode(t, err, "MissingInput")
+	// CreateDefaultSubnet brings one back, in the first free /20.
+	made := must[*awsec2.CreateDefaultSubnetOutput](t)(c.CreateDefaultSubnet(ctx, &awsec2.CreateDefaultSubnetInput{AvailabilityZone: aws.String("us-east-1b")}))
+	if aws.ToString(made.Subnet.CidrBlock) != "172.31.0.0/20" || !aws.ToBool(made.Subnet.DefaultForAz) || aws.ToString(made.Subnet.VpcId) != vpcID {
+		t.Fatalf("CreateDefaultSubnet: %+v", made.Subnet)
+	}
+	_, err = c.CreateDefaultSubnet(ctx, &awsec2.CreateDefaultSubnetInput{AvailabilityZone: aws.String("us-east-1b")})
+	localcloudtest.WantCode(t, err, "DefaultSubnetAlreadyExistsInAvailabilityZone")
+	launched := must[*awsec2.RunInstancesOutput](t)(c.RunInstances(ctx, &awsec2.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1), ImageId: image}))
+	if aws.ToString(launched.Instances[0].SubnetId) != aws.ToString(made.Subnet.SubnetId) {
+		t.Fatalf("launched into %s, want the new default subnet", aws.ToString(launched.Instances[0].SubnetId))
+	}
+	must[*awsec2.TerminateInstancesOutput](t)(c.TerminateInstances(ctx, &awsec2.TerminateInstancesInput{InstanceIds: []string{aws.ToString(launched.Instances[0].InstanceId)}}))
+	must[*awsec2.DeleteSubnetOutput](t)(c.DeleteSubnet(ctx, &awsec2.DeleteSubnetInput{SubnetId: made.Subnet.SubnetId}))
 	gateways := must[*awsec2.DescribeInternetGatewaysOutput](t)(c.DescribeInternetGateways(ctx, &awsec2.DescribeInternetGatewaysInput{
 		Filters: []types.Filter{filter("attachment.vpc-id", vpcID)}}))
 	igw := gateways.InternetGateways[0].InternetGatewayId
@@ -198,6 +211,8 @@ func TestDefaultVpcUse(t *testing.T) {
 	localcloudtest.WantCode(t, err, "VPCIdNotSpecified")
 	_, err = c.RunInstances(ctx, &awsec2.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1), ImageId: image})
 	localcloudtest.WantCode(t, err, "VPCIdNotSpecified")
+	_, err = c.CreateDefaultSubnet(ctx, &awsec2.CreateDefaultSubnetInput{AvailabilityZone: aws.String("us-east-1a")})
+	localcloudtest.WantCode(t, err, "DefaultVpcDoesNotExist")
 
 	// CreateDefaultVpc brings a new one, subnets and all.
 	_, err = c.CreateDefaultVpc(ctx, &awsec2.CreateDefaultVpcInput{DryRun: aws.Bool(true)})
