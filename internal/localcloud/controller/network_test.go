@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -70,7 +71,8 @@ func webService(t *testing.T, cloud *localcloudtest.Cloud, cluster string, count
 	ctx := context.Background()
 	capacity(t, cloud, cluster)
 	ec2Client := ec2.NewFromConfig(cloud.Config)
-	subnets, err := ec2Client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{})
+	// The subnet capacity made, not one of the default VPC's.
+	subnets, err := ec2Client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("default-for-az"), Values: []string{"false"}}}})
 	if err != nil || len(subnets.Subnets) == 0 {
 		t.Fatalf("DescribeSubnets: %v %+v", err, subnets)
 	}

@@ -1,7 +1,10 @@
-// Package ec2 is the local cloud's EC2 control plane: VPCs, subnets,
-// internet gateways, route tables, network ACLs, security groups, launch
-// templates, instances, instance types, images and tags, over the EC2 query
-// protocol. The data plane's controllers launch and terminate instances
+// Package ec2 is the local cloud's EC2 control plane: VPCs (a default one
+// in every account and region), subnets, internet and egress-only gateways,
+// NAT gateways, Elastic IPs, network interfaces, route tables, network
+// ACLs, security groups and their rules, DHCP options, prefix lists, VPC
+// endpoints, launch templates, instances, instance types, images and tags,
+// over the EC2 query protocol; the retired EC2-Classic operations answer as
+// AWS does today. The data plane's controllers launch and terminate instances
 // through LaunchInstances and TerminateInstances, which run the same code as
 // RunInstances and the TerminateInstances operation.
 package ec2
@@ -29,6 +32,12 @@ const (
 	tableLaunchTemplateVersions = "ec2/launchtemplateversions"
 	tableInstances              = "ec2/instances"
 	tableClientTokens           = "ec2/clienttokens"
+	tableAddresses              = "ec2/addresses"
+	tableNatGateways            = "ec2/natgateways"
+	tableNetworkInterfaces      = "ec2/networkinterfaces"
+	tableEgressOnlyGateways     = "ec2/egressonlyinternetgateways"
+	tableVpcEndpoints           = "ec2/vpcendpoints"
+	tableDhcpOptions            = "ec2/dhcpoptions"
 )
 
 // Backend holds the service's state in the store and its domain rules.
@@ -44,7 +53,7 @@ func New(st *store.Store) *Backend {
 
 // Service returns the service's operation table for the router.
 func (b *Backend) Service() *protocol.Service {
-	return &protocol.Service{
+	service := &protocol.Service{
 		SigningName: "ec2",
 		Version:     "2016-11-15",
 		Codec:       ec2query.Codec{},
@@ -54,6 +63,8 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("DescribeRegions", b.handleDescribeRegions),
 
 			protocol.Op("CreateVpc", b.handleCreateVpc),
+			protocol.Op("CreateDefaultVpc", b.handleCreateDefaultVpc),
+			protocol.Op("CreateDefaultSubnet", b.handleCreateDefaultSubnet),
 			protocol.Op("DescribeVpcs", b.handleDescribeVpcs),
 			protocol.Op("ModifyVpcAttribute", b.handleModifyVpcAttribute),
 			protocol.Op("DescribeVpcAttribute", b.handleDescribeVpcAttribute),
@@ -89,6 +100,7 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("AuthorizeSecurityGroupEgress", b.handleAuthorizeSecurityGroupEgress),
 			protocol.Op("RevokeSecurityGroupIngress", b.handleRevokeSecurityGroupIngress),
 			protocol.Op("RevokeSecurityGroupEgress", b.handleRevokeSecurityGroupEgress),
+			protocol.Op("ModifySecurityGroupRules", b.handleModifySecurityGroupRules),
 			protocol.Op("DeleteSecurityGroup", b.handleDeleteSecurityGroup),
 
 			protocol.Op("CreateLaunchTemplate", b.handleCreateLaunchTemplate),
@@ -105,11 +117,55 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("DescribeInstanceTypes", b.handleDescribeInstanceTypes),
 			protocol.Op("DescribeImages", b.handleDescribeImages),
 
+			protocol.Op("AssociateVpcCidrBlock", b.handleAssociateVpcCidrBlock),
+			protocol.Op("DisassociateVpcCidrBlock", b.handleDisassociateVpcCidrBlock),
+
+			protocol.Op("AllocateAddress", b.handleAllocateAddress),
+			protocol.Op("AssociateAddress", b.handleAssociateAddress),
+			protocol.Op("DisassociateAddress", b.handleDisassociateAddress),
+			protocol.Op("ReleaseAddress", b.handleReleaseAddress),
+			protocol.Op("DescribeAddresses", b.handleDescribeAddresses),
+
+			protocol.Op("CreateNatGateway", b.handleCreateNatGateway),
+			protocol.Op("DescribeNatGateways", b.handleDescribeNatGateways),
+			protocol.Op("DeleteNatGateway", b.handleDeleteNatGateway),
+
+			protocol.Op("CreateEgressOnlyInternetGateway", b.handleCreateEgressOnlyInternetGateway),
+			protocol.Op("DescribeEgressOnlyInternetGateways", b.handleDescribeEgressOnlyInternetGateways),
+			protocol.Op("DeleteEgressOnlyInternetGateway", b.handleDeleteEgressOnlyInternetGateway),
+
+			protocol.Op("CreateDhcpOptions", b.handleCreateDhcpOptions),
+			protocol.Op("AssociateDhcpOptions", b.handleAssociateDhcpOptions),
+			protocol.Op("DescribeDhcpOptions", b.handleDescribeDhcpOptions),
+			protocol.Op("DeleteDhcpOptions", b.handleDeleteDhcpOptions),
+
+			protocol.Op("DescribePrefixLists", b.handleDescribePrefixLists),
+			protocol.Op("DescribeManagedPrefixLists", b.handleDescribeManagedPrefixLists),
+
+			protocol.Op("CreateVpcEndpoint", b.handleCreateVpcEndpoint),
+			protocol.Op("DescribeVpcEndpoints", b.handleDescribeVpcEndpoints),
+			protocol.Op("ModifyVpcEndpoint", b.handleModifyVpcEndpoint),
+			protocol.Op("DeleteVpcEndpoints", b.handleDeleteVpcEndpoints),
+
+			protocol.Op("CreateNetworkInterface", b.handleCreateNetworkInterface),
+			protocol.Op("DescribeNetworkInterfaces", b.handleDescribeNetworkInterfaces),
+			protocol.Op("DeleteNetworkInterface", b.handleDeleteNetworkInterface),
+			protocol.Op("AttachNetworkInterface", b.handleAttachNetworkInterface),
+			protocol.Op("DetachNetworkInterface", b.handleDetachNetworkInterface),
+			protocol.Op("ModifyNetworkInterfaceAttribute", b.handleModifyNetworkInterfaceAttribute),
+
 			protocol.Op("CreateTags", b.handleCreateTags),
 			protocol.Op("DeleteTags", b.handleDeleteTags),
 			protocol.Op("DescribeTags", b.handleDescribeTags),
 		},
 	}
+	for _, name := range retiredOperations {
+		service.Operations = append(service.Operations, retiredOperation(name))
+	}
+	for i, op := range service.Operations {
+		service.Operations[i] = b.withDefaults(op)
+	}
+	return service
 }
 
 // errDryRunSucceeded rolls back a dry-run transaction that did all its

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,23 +17,30 @@ import (
 // awsCLI runs the real AWS CLI against endpoint and decodes its JSON.
 func awsCLI(t *testing.T, endpoint string, out any, args ...string) {
 	t.Helper()
+	data, err := runAWSCLI(t, endpoint, args...)
+	if err != nil {
+		t.Fatalf("aws %v: %v\n%s", args, err, data)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		t.Fatalf("aws %v printed %s: %v", args, data, err)
+	}
+}
+
+// runAWSCLI runs the real AWS CLI against endpoint: its output on success,
+// its error output (and the error) on failure.
+func runAWSCLI(t *testing.T, endpoint string, args ...string) ([]byte, error) {
+	t.Helper()
 	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("aws CLI not installed")
+		t.Fatal("the aws CLI is not installed: these tests need it") // a missing tool fails, never skips
 	}
 	cmd := exec.Command("aws", append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
 	data, err := cmd.Output()
-	if err != nil {
-		var stderr []byte
-		if exitErr, ok := err.(*exec.ExitError); ok {
-			stderr = exitErr.Stderr
-		}
-		t.Fatalf("aws %v: %v\n%s", args, err, stderr)
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		return exitErr.Stderr, err
 	}
-	if err := json.Unmarshal(data, out); err != nil {
-		t.Fatalf("aws %v printed %s: %v", args, data, err)
-	}
+	return data, err
 }
 
 func TestAWSCLI(t *testing.T) {
@@ -151,5 +159,124 @@ func TestAWSCLI(t *testing.T) {
 		instances.Reservations[0].Instances[0].InstanceID != run.Instances[0].InstanceID ||
 		instances.Reservations[0].Instances[0].SubnetID != aws.ToString(subnet.Subnet.SubnetId) {
 		t.Fatalf("run-instances %+v, describe-instances %+v", run, instances)
+	}
+}
+
+// TestAWSCLIDefaultVpcWalkthrough is a session in eu-west-1 with the real
+// CLI: the default VPC and its subnets are there, ClassicLink is retired,
+// a group without --vpc-id lands in the default VPC, an Elastic IP comes and
+// goes, and a NAT gateway becomes available.
+func TestAWSCLIDefaultVpcWalkthrough(t *testing.T) {
+	f := start(t)
+	cli := func(out any, args ...string) {
+		t.Helper()
+		awsCLI(t, f.endpoint, out, append([]string{"--region", "eu-west-1"}, args...)...)
+	}
+	var vpcs struct {
+		Vpcs []struct {
+			VpcID     string `json:"VpcId"`
+			CidrBlock string
+			IsDefault bool
+		}
+	}
+	cli(&vpcs, "ec2", "describe-vpcs", "--filters", "Name=is-default,Values=true")
+	if len(vpcs.Vpcs) != 1 || vpcs.Vpcs[0].CidrBlock != "172.31.0.0/16" || !vpcs.Vpcs[0].IsDefault {
+		t.Fatalf("describe-vpcs: %+v", vpcs)
+	}
+	vpcID := vpcs.Vpcs[0].VpcID
+
+	var subnets struct {
+		Subnets []struct {
+			SubnetID            string `json:"SubnetId"`
+			AvailabilityZone    string
+			CidrBlock           string
+			DefaultForAz        bool
+			MapPublicIPOnLaunch bool `json:"MapPublicIpOnLaunch"`
+		}
+	}
+	cli(&subnets, "ec2", "describe-subnets", "--filters", "Name=vpc-id,Values="+vpcID)
+	zones := map[string]string{}
+	for _, s := range subnets.Subnets {
+		if !s.DefaultForAz || !s.MapPublicIPOnLaunch {
+			t.Fatalf("not a default subnet: %+v", s)
+		}
+		zones[s.AvailabilityZone] = s.CidrBlock
+	}
+	if len(zones) != 3 || zones["eu-west-1a"] != "172.31.0.0/20" || zones["eu-west-1b"] != "172.31.16.0/20" || zones["eu-west-1c"] != "172.31.32.0/20" {
+		t.Fatalf("default subnets by zone: %v", zones)
+	}
+
+	// ClassicLink answers as AWS does today; the CLI exits non-zero.
+	output, err := runAWSCLI(t, f.endpoint, "--region", "eu-west-1", "ec2", "describe-vpc-classic-link", "--vpc-ids", vpcID)
+	if err == nil || !strings.Contains(string(output), "(UnsupportedOperation)") ||
+		!strings.Contains(string(output), "The functionality you requested is not available in this region.") {
+		t.Fatalf("describe-vpc-classic-link: %v\n%s", err, output)
+	}
+
+	var group struct {
+		GroupID string `json:"GroupId"`
+	}
+	cli(&group, "ec2", "create-security-group", "--group-name", "web", "--description", "web servers")
+	var groups struct {
+		SecurityGroups []struct {
+			VpcID string `json:"VpcId"`
+		}
+	}
+	cli(&groups, "ec2", "describe-security-groups", "--group-ids", group.GroupID)
+	if len(groups.SecurityGroups) != 1 || groups.SecurityGroups[0].VpcID != vpcID {
+		t.Fatalf("a group without --vpc-id: %+v, want it in %s", groups, vpcID)
+	}
+
+	var address struct {
+		AllocationID string `json:"AllocationId"`
+		PublicIP     string `json:"PublicIp"`
+		Domain       string
+	}
+	cli(&address, "ec2", "allocate-address", "--domain", "vpc")
+	var addresses struct {
+		Addresses []struct {
+			AllocationID string `json:"AllocationId"`
+			PublicIP     string `json:"PublicIp"`
+		}
+	}
+	cli(&addresses, "ec2", "describe-addresses", "--filters", "Name=public-ip,Values="+address.PublicIP)
+	if address.Domain != "vpc" || len(addresses.Addresses) != 1 || addresses.Addresses[0].AllocationID != address.AllocationID {
+		t.Fatalf("allocate-address %+v, describe-addresses %+v", address, addresses)
+	}
+
+	var nat struct {
+		NatGateway struct {
+			NatGatewayID string `json:"NatGatewayId"`
+			State        string
+		}
+	}
+	cli(&nat, "ec2", "create-nat-gateway", "--subnet-id", subnets.Subnets[0].SubnetID, "--allocation-id", address.AllocationID)
+	var described struct {
+		NatGateways []struct {
+			State               string
+			NatGatewayAddresses []struct {
+				PublicIP string `json:"PublicIp"`
+			}
+		}
+	}
+	// pending when made, pending at the first look, available at the next.
+	states := []string{nat.NatGateway.State}
+	for range 2 {
+		cli(&described, "ec2", "describe-nat-gateways", "--nat-gateway-ids", nat.NatGateway.NatGatewayID)
+		states = append(states, described.NatGateways[0].State)
+	}
+	if strings.Join(states, " ") != "pending pending available" || described.NatGateways[0].NatGatewayAddresses[0].PublicIP != address.PublicIP {
+		t.Fatalf("NAT gateway states %v, %+v", states, described)
+	}
+	var deleted struct {
+		NatGatewayID string `json:"NatGatewayId"`
+	}
+	cli(&deleted, "ec2", "delete-nat-gateway", "--nat-gateway-id", nat.NatGateway.NatGatewayID)
+	if output, err := runAWSCLI(t, f.endpoint, "--region", "eu-west-1", "ec2", "release-address", "--allocation-id", address.AllocationID); err != nil {
+		t.Fatalf("release-address: %v\n%s", err, output)
+	}
+	cli(&addresses, "ec2", "describe-addresses")
+	if len(addresses.Addresses) != 0 {
+		t.Fatalf("addresses after release-address: %+v", addresses)
 	}
 }

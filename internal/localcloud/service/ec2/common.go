@@ -1,13 +1,14 @@
 package ec2
 
 import (
-	"encoding/base64"
+	"errors"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/berthdev/berth/internal/localcloud/service/paging"
+	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 )
 
 // tagParam is one Tag.N of a request.
@@ -46,34 +47,44 @@ func tagSet(tags map[string]string) []tagItem {
 // maxTags is EC2's per-resource tag limit.
 const maxTags = 50
 
-// validateTags checks keys and values the way CreateTags does. Internal
-// callers (the Auto Scaling controller) may use the aws: prefix; API callers
-// may not.
+// ec2TagRules are EC2's tag limits: keys of 127 and values of 255
+// characters, 50 tags, aws: reserved for AWS (callers of the local cloud's
+// own controllers, Auto Scaling's, may use it).
+var ec2TagRules = tagging.Rules{MaxTags: maxTags, MaxKeyLength: 127, MaxValueLength: 255, ReservedPrefix: "aws:"}
+
+// checkTags applies EC2's tag rules to tags added to existing ones, in
+// EC2's error codes.
+func checkTags(existing map[string]string, added []tagging.Tag, internal bool) error {
+	rules := ec2TagRules
+	if internal {
+		rules.ReservedPrefix = ""
+	}
+	err := rules.Check(tagging.FromMap(existing), added)
+	var violation *tagging.Violation
+	if errors.As(err, &violation) {
+		if violation.TooMany {
+			return tagLimitExceeded()
+		}
+		return invalidParameterValue("%s", violation.Message)
+	}
+	return err
+}
+
+// validateTags reads the tags of a request and checks them the way
+// CreateTags does.
 func validateTags(tags []tagParam, internal bool) (map[string]string, error) {
-	out := make(map[string]string, len(tags))
+	added := make([]tagging.Tag, 0, len(tags))
 	for _, t := range tags {
 		if t.Key == nil {
 			return nil, missingParameter("Tag.Key")
 		}
-		key, value := *t.Key, ""
-		if t.Value != nil {
-			value = *t.Value
-		}
-		switch {
-		case key == "":
-			return nil, invalidParameterValue("Tag key cannot be empty")
-		case utf8.RuneCountInString(key) > 127:
-			return nil, invalidParameterValue("Tag key exceeds the maximum length of 127 characters")
-		case utf8.RuneCountInString(value) > 255:
-			return nil, invalidParameterValue("Tag value exceeds the maximum length of 255 characters")
-		case !internal && strings.HasPrefix(strings.ToLower(key), "aws:"):
-			return nil, invalidParameterValue("Tag keys starting with 'aws:' are reserved for internal use")
-		}
-		out[key] = value
+		added = append(added, tagging.Tag{Key: *t.Key, Value: stringValue(t.Value)})
 	}
-	if len(out) > maxTags {
-		return nil, tagLimitExceeded()
+	if err := checkTags(nil, added, internal); err != nil {
+		return nil, err
 	}
+	out := map[string]string{}
+	maps.Copy(out, tagging.ToMap(tagging.Merge(nil, added)))
 	return out, nil
 }
 
@@ -198,30 +209,27 @@ func filterItems[T any](items []*T, filters []filterParam, tagsOf func(*T) map[s
 	return out, nil
 }
 
-// paginate returns one page of items sorted by key: at most maxResults
-// (when set; EC2 allows 5 to 1000) after the item the token names, and the
-// token of the next page ("" on the last page).
+// paginate returns one page of items sorted by key, through the local
+// cloud's one pagination: at most maxResults (when set; EC2 allows
+// minResults to 1000) after the item the token names, and the token of the
+// next page ("" on the last page).
 func paginate[T any](items []*T, keyOf func(*T) string, maxResults *int32, token *string, minResults int) ([]*T, string, error) {
-	sort.SliceStable(items, func(i, j int) bool { return keyOf(items[i]) < keyOf(items[j]) })
-	if token != nil && *token != "" {
-		after, err := base64.RawURLEncoding.DecodeString(*token)
-		if err != nil {
-			return nil, "", errorf(codeInvalidPaginationToken, "Invalid pagination token %q", *token)
-		}
-		start := sort.Search(len(items), func(i int) bool { return keyOf(items[i]) > string(after) })
-		items = items[start:]
-	}
-	if maxResults == nil {
-		return items, "", nil
-	}
-	if *maxResults < int32(minResults) || *maxResults > 1000 {
+	limit, err := paging.Size(maxResults, 0, minResults, 1000)
+	if err != nil {
 		return nil, "", invalidParameterValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value between %d and 1000.", *maxResults, minResults)
 	}
-	if len(items) <= int(*maxResults) {
-		return items, "", nil
+	page, next, err := paging.Page(items, keyOf, stringValue(token), limit)
+	if errors.Is(err, paging.ErrBadToken) {
+		return nil, "", errorf(codeInvalidPaginationToken, "Invalid pagination token %q", stringValue(token))
 	}
-	page := items[:*maxResults]
-	return page, base64.RawURLEncoding.EncodeToString([]byte(keyOf(page[len(page)-1]))), nil
+	return page, next, err
+}
+
+func stringValue(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func boolValue(b *bool) bool { return b != nil && *b }

@@ -44,6 +44,9 @@ const (
 	codeLaunchTemplateVersion   = "InvalidLaunchTemplateId.VersionNotFound"
 	codeLaunchTemplateIDBad     = "InvalidLaunchTemplateId.Malformed"
 	codeInvalidZone             = "InvalidAvailabilityZone"
+	codeDefaultVpcExists        = "DefaultVpcAlreadyExists"
+	codeMissingInput            = "MissingInput"
+	codeUnsupportedOperation    = "UnsupportedOperation"
 )
 
 func invalidParameterValue(format string, args ...any) error {
@@ -132,11 +135,26 @@ var (
 		malformedCode: codeInvalidAMIMalformed, resourceType: "image"}
 	kindSecurityGroupRule = resourceKind{prefix: "sgr-", noun: "security group rule", notFoundCode: "InvalidSecurityGroupRuleId.NotFound",
 		malformedCode: "InvalidSecurityGroupRuleId.Malformed", resourceType: "security-group-rule"}
+	kindAddress = resourceKind{prefix: "eipalloc-", noun: "allocation", notFoundCode: "InvalidAllocationID.NotFound",
+		malformedCode: "InvalidAllocationID.Malformed", resourceType: "elastic-ip", table: tableAddresses}
+	kindNatGateway = resourceKind{prefix: "nat-", noun: "natGateway", notFoundCode: "NatGatewayNotFound",
+		malformedCode: "InvalidNatGatewayID.Malformed", resourceType: "natgateway", table: tableNatGateways}
+	kindNetworkInterface = resourceKind{prefix: "eni-", noun: "networkInterface", notFoundCode: "InvalidNetworkInterfaceID.NotFound",
+		malformedCode: "InvalidNetworkInterfaceID.Malformed", resourceType: "network-interface", table: tableNetworkInterfaces}
+	kindEgressOnlyGateway = resourceKind{prefix: "eigw-", noun: "egressOnlyInternetGateway", notFoundCode: "InvalidGatewayID.NotFound",
+		malformedCode: "InvalidEgressOnlyInternetGatewayId.Malformed", resourceType: "egress-only-internet-gateway", table: tableEgressOnlyGateways}
+	kindVpcEndpoint = resourceKind{prefix: "vpce-", noun: "Vpc Endpoint", notFoundCode: "InvalidVpcEndpointId.NotFound",
+		malformedCode: "InvalidVpcEndpointId.Malformed", resourceType: "vpc-endpoint", table: tableVpcEndpoints}
+	kindDhcpOptions = resourceKind{prefix: "dopt-", noun: "dhcpOption", notFoundCode: "InvalidDhcpOptionID.NotFound",
+		malformedCode: "InvalidDhcpOptionsId.Malformed", resourceType: "dhcp-options", table: tableDhcpOptions}
+	kindPrefixList = resourceKind{prefix: "pl-", noun: "prefix list", notFoundCode: "InvalidPrefixListID.NotFound",
+		malformedCode: "InvalidPrefixListID.Malformed", resourceType: "prefix-list"}
 )
 
 // taggableKinds are the kinds CreateTags/DeleteTags/DescribeTags reach.
 var taggableKinds = []resourceKind{kindVpc, kindSubnet, kindInternetGateway, kindRouteTable, kindSecurityGroup,
-	kindNetworkACL, kindLaunchTemplate, kindInstance}
+	kindNetworkACL, kindLaunchTemplate, kindInstance, kindAddress, kindNatGateway, kindNetworkInterface, kindEgressOnlyGateway,
+	kindVpcEndpoint, kindDhcpOptions}
 
 // kindOf returns the kind whose prefix id carries.
 func kindOf(id string) (resourceKind, bool) {

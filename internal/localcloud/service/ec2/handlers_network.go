@@ -42,9 +42,17 @@ type vpcItem struct {
 func vpcWire(v *Vpc) vpcItem {
 	return vpcItem{
 		VpcID: v.ID, OwnerID: v.OwnerID, State: v.State, CidrBlock: v.CidrBlock,
-		CidrBlockAssociationSet: []cidrAssociationItem{{AssociationID: v.CidrAssociationID, CidrBlock: v.CidrBlock, CidrBlockState: cidrBlockState{State: "associated"}}},
+		CidrBlockAssociationSet: cidrAssociations(v),
 		DhcpOptionsID:           v.DhcpOptionsID, InstanceTenancy: v.InstanceTenancy, IsDefault: v.IsDefault, TagSet: tagSet(v.Tags),
 	}
+}
+
+func cidrAssociations(v *Vpc) []cidrAssociationItem {
+	var out []cidrAssociationItem
+	for _, c := range v.cidrs() {
+		out = append(out, cidrAssociationItem{AssociationID: c.AssociationID, CidrBlock: c.CidrBlock, CidrBlockState: cidrBlockState{State: "associated"}})
+	}
+	return out
 }
 
 type createVpcOutput struct {

@@ -486,3 +486,44 @@ func (b *Backend) handleDeleteSecurityGroup(ctx context.Context, in *deleteSecur
 	}
 	return &deleteSecurityGroupOutput{Return: true, GroupID: id}, nil
 }
+
+type securityGroupRuleRequestParam struct {
+	IPProtocol        string `query:"IpProtocol"`
+	FromPort          *int   `query:"FromPort"`
+	ToPort            *int   `query:"ToPort"`
+	CidrIpv4          string `query:"CidrIpv4"`
+	CidrIpv6          string `query:"CidrIpv6"`
+	PrefixListID      string `query:"PrefixListId"`
+	ReferencedGroupID string `query:"ReferencedGroupId"`
+	Description       string `query:"Description"`
+}
+
+type securityGroupRuleUpdateParam struct {
+	SecurityGroupRuleID string                         `query:"SecurityGroupRuleId"`
+	SecurityGroupRule   *securityGroupRuleRequestParam `query:"SecurityGroupRule"`
+}
+
+type modifySecurityGroupRulesInput struct {
+	GroupID            string                         `query:"GroupId"`
+	SecurityGroupRules []securityGroupRuleUpdateParam `query:"SecurityGroupRule"`
+	DryRun             bool                           `query:"DryRun"`
+}
+
+func (b *Backend) handleModifySecurityGroupRules(ctx context.Context, in *modifySecurityGroupRulesInput) (*returnOutput, error) {
+	var updates []RuleUpdate
+	for _, r := range in.SecurityGroupRules {
+		if r.SecurityGroupRuleID == "" {
+			return nil, missingParameter("SecurityGroupRule.SecurityGroupRuleId")
+		}
+		if r.SecurityGroupRule == nil {
+			return nil, missingParameter("SecurityGroupRule.SecurityGroupRule")
+		}
+		s := r.SecurityGroupRule
+		updates = append(updates, RuleUpdate{RuleID: r.SecurityGroupRuleID, Protocol: s.IPProtocol, FromPort: s.FromPort, ToPort: s.ToPort,
+			CidrIPv4: s.CidrIpv4, CidrIPv6: s.CidrIpv6, PrefixListID: s.PrefixListID, ReferencedGroupID: s.ReferencedGroupID, Description: s.Description})
+	}
+	if err := b.modifySecurityGroupRules(ctx, in.GroupID, updates, in.DryRun); err != nil {
+		return nil, err
+	}
+	return returnTrue, nil
+}

@@ -258,11 +258,17 @@ func (b *Backend) runInstances(ctx context.Context, spec runSpec, dryRun bool) (
 				privateIP = primary.PrivateIPAddress
 			}
 		}
+		var subnet *Subnet
+		var err error
 		if subnetID == "" {
-			return errorf(codeVPCIDNotSpecified, "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
-		}
-		subnet, err := getResource[Subnet](tx, kindSubnet, subnetID)
-		if err != nil {
+			zone := ""
+			if p := data.Placement; p != nil {
+				zone = p.AvailabilityZone
+			}
+			if subnet, err = launchSubnet(tx, zone); err != nil {
+				return err
+			}
+		} else if subnet, err = getResource[Subnet](tx, kindSubnet, subnetID); err != nil {
 			return err
 		}
 		if p := data.Placement; p != nil && p.AvailabilityZone != "" && p.AvailabilityZone != subnet.AvailabilityZone {
@@ -341,6 +347,26 @@ func (b *Backend) runInstances(ctx context.Context, spec runSpec, dryRun bool) (
 	return res, res.Instances, nil
 }
 
+// launchSubnet is where an instance launched without a subnet goes: the
+// default subnet of the zone asked for, else of the first zone.
+func launchSubnet(tx *store.Tx, zone string) (*Subnet, error) {
+	vpc, err := defaultVpc(tx)
+	if err != nil {
+		return nil, err
+	}
+	if vpc == nil {
+		return nil, errorf(codeVPCIDNotSpecified, "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
+	}
+	subnet, err := defaultSubnet(tx, zone)
+	if err != nil {
+		return nil, err
+	}
+	if subnet == nil || subnet.VpcID != vpc.ID {
+		return nil, errorf(codeMissingInput, "No subnets found for the default VPC '%s'. Please specify a subnet.", vpc.ID)
+	}
+	return subnet, nil
+}
+
 // resolveInstanceGroups checks that the groups (by id or name) exist in the
 // subnet's VPC; none means the VPC's default group.
 func resolveInstanceGroups(tx *store.Tx, subnet *Subnet, ids, names []string) ([]string, error) {
@@ -385,15 +411,9 @@ func resolveInstanceGroups(tx *store.Tx, subnet *Subnet, ids, names []string) ([
 // freeAddresses lists the subnet's assignable addresses that no live
 // instance holds, lowest first (AWS keeps the first four and the last).
 func freeAddresses(tx *store.Tx, subnet *Subnet) ([]netip.Addr, error) {
-	instances, err := store.List[Instance](tx, tableInstances)
+	used, err := takenAddresses(tx, subnet.ID)
 	if err != nil {
 		return nil, err
-	}
-	used := map[string]bool{}
-	for _, inst := range instances {
-		if inst.SubnetID == subnet.ID && inst.State != stateTerminated {
-			used[inst.PrivateIP] = true
-		}
 	}
 	prefix := netip.MustParsePrefix(subnet.CidrBlock)
 	size := subnetSize(prefix)
@@ -482,6 +502,18 @@ func (b *Backend) terminateInstances(ctx context.Context, ids []string, dryRun b
 		for _, inst := range targets {
 			change := stateChange{ID: inst.ID, Previous: inst.State, Current: stateTerminated}
 			if inst.State != stateTerminated {
+				// The instance lets go of its Elastic IPs and its other
+				// interfaces (deleting those made to go with it).
+				if err := dropInstanceAddresses(tx, b, inst.ID); err != nil {
+					return err
+				}
+				if err := releaseInterfaces(tx, inst.ID); err != nil {
+					return err
+				}
+				inst, err := getResource[Instance](tx, kindInstance, inst.ID)
+				if err != nil {
+					return err
+				}
 				inst.State = stateTerminated
 				inst.TerminatedAt = now
 				inst.StateReason = "Client.UserInitiatedShutdown"

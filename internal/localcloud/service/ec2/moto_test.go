@@ -15,9 +15,9 @@ import (
 )
 
 // networkScenario runs one create/describe/delete sequence and records what
-// a client can observe: values and error codes, not ids. moto has a default
-// VPC and the local cloud has none, so every describe is scoped to the VPC
-// the scenario made.
+// a client can observe: values and error codes, not ids. Every describe is
+// scoped to the VPC the scenario made (both have a default VPC besides, with
+// ids of their own).
 func networkScenario(t *testing.T, c *awsec2.Client) []string {
 	t.Helper()
 	var seen []string

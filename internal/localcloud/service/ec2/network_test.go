@@ -76,7 +76,10 @@ func TestVpcLifecycle(t *testing.T) {
 		{name: "tag wildcard", filters: []types.Filter{filter("tag:Name", "w*")}, want: 1},
 		{name: "tag-key", filters: []types.Filter{filter("tag-key", "Name")}, want: 1},
 		{name: "cidr", filters: []types.Filter{filter("cidr", "10.0.0.0/16")}, want: 1},
-		{name: "is-default", filters: []types.Filter{filter("is-default", "true")}, want: 0},
+		// The region's default VPC is the other one.
+		{name: "is-default", filters: []types.Filter{filter("is-default", "true")}, want: 1},
+		{name: "not default", filters: []types.Filter{filter("is-default", "false")}, want: 1},
+		{name: "default by tag", filters: []types.Filter{filter("is-default", "true"), filter("tag:Name", "web")}, want: 0},
 		{name: "no match", filters: []types.Filter{filter("tag:Name", "api")}, want: 0},
 		{name: "unknown id", ids: []string{"vpc-0123456789abcdef0"}, code: "InvalidVpcID.NotFound"},
 		{name: "malformed id", ids: []string{"vpc-x"}, code: "InvalidVpcID.Malformed"},
@@ -180,10 +183,12 @@ func TestVpcLifecycle(t *testing.T) {
 	must[*awsec2.DeleteInternetGatewayOutput](t)(c.DeleteInternetGateway(ctx, &awsec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(igw)}))
 	deleteVpc("")
 	deleteVpc("InvalidVpcID.NotFound")
-	left := must[*awsec2.DescribeRouteTablesOutput](t)(c.DescribeRouteTables(ctx, &awsec2.DescribeRouteTablesInput{}))
-	leftGroups := must[*awsec2.DescribeSecurityGroupsOutput](t)(c.DescribeSecurityGroups(ctx, &awsec2.DescribeSecurityGroupsInput{}))
-	if len(left.RouteTables) != 0 || len(leftGroups.SecurityGroups) != 0 {
-		t.Fatalf("DeleteVpc left %d route tables and %d groups", len(left.RouteTables), len(leftGroups.SecurityGroups))
+	byVpc := []types.Filter{filter("vpc-id", vpcID)}
+	left := must[*awsec2.DescribeRouteTablesOutput](t)(c.DescribeRouteTables(ctx, &awsec2.DescribeRouteTablesInput{Filters: byVpc}))
+	leftGroups := must[*awsec2.DescribeSecurityGroupsOutput](t)(c.DescribeSecurityGroups(ctx, &awsec2.DescribeSecurityGroupsInput{Filters: byVpc}))
+	leftACLs := must[*awsec2.DescribeNetworkAclsOutput](t)(c.DescribeNetworkAcls(ctx, &awsec2.DescribeNetworkAclsInput{Filters: byVpc}))
+	if len(left.RouteTables) != 0 || len(leftGroups.SecurityGroups) != 0 || len(leftACLs.NetworkAcls) != 0 {
+		t.Fatalf("DeleteVpc left %d route tables, %d groups and %d ACLs", len(left.RouteTables), len(leftGroups.SecurityGroups), len(leftACLs.NetworkAcls))
 	}
 }
 
@@ -247,7 +252,7 @@ func TestUnknownIDsAndDryRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { localcloudtest.WantCode(t, tc.call(), tc.code) })
 	}
-	vpcs := must[*awsec2.DescribeVpcsOutput](t)(c.DescribeVpcs(ctx, &awsec2.DescribeVpcsInput{}))
+	vpcs := must[*awsec2.DescribeVpcsOutput](t)(c.DescribeVpcs(ctx, &awsec2.DescribeVpcsInput{Filters: []types.Filter{filter("is-default", "false")}}))
 	if len(vpcs.Vpcs) != 0 {
 		t.Fatalf("a dry run created %d VPCs", len(vpcs.Vpcs))
 	}
@@ -269,8 +274,8 @@ func TestDescribePagination(t *testing.T) {
 			seen[aws.ToString(v.VpcId)] = true
 		}
 	}
-	if pages != 2 || len(seen) != 7 {
-		t.Fatalf("got %d pages and %d vpcs, want 2 and 7", pages, len(seen))
+	if pages != 2 || len(seen) != 8 { // the seven and the default VPC
+		t.Fatalf("got %d pages and %d vpcs, want 2 and 8", pages, len(seen))
 	}
 	_, err := f.client.DescribeVpcs(ctx, &awsec2.DescribeVpcsInput{MaxResults: aws.Int32(2)})
 	localcloudtest.WantCode(t, err, "InvalidParameterValue")

@@ -169,6 +169,22 @@ func checkRoute(tx *store.Tx, table *RouteTable, req routeRequest) (Route, error
 		}
 	case target.GatewayID != "" && !strings.HasPrefix(target.GatewayID, "vgw-"):
 		return Route{}, errorf("InvalidGatewayID.NotFound", "The gateway ID '%s' does not exist", target.GatewayID)
+	case target.NatGatewayID != "":
+		gateway, err := getResource[NatGateway](tx, kindNatGateway, target.NatGatewayID)
+		if err != nil {
+			return Route{}, err
+		}
+		if gateway.VpcID != table.VpcID {
+			return Route{}, invalidParameterValue("route table %s and network gateway %s belong to different networks", table.ID, gateway.ID)
+		}
+	case target.EgressOnlyInternetGatewayID != "":
+		gateway, err := getResource[EgressOnlyInternetGateway](tx, kindEgressOnlyGateway, target.EgressOnlyInternetGatewayID)
+		if err != nil {
+			return Route{}, err
+		}
+		if gateway.VpcID != table.VpcID {
+			return Route{}, invalidParameterValue("route table %s and network gateway %s belong to different networks", table.ID, gateway.ID)
+		}
 	case target.InstanceID != "":
 		inst, err := getResource[Instance](tx, kindInstance, target.InstanceID)
 		if err != nil {

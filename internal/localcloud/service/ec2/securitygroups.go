@@ -90,8 +90,6 @@ func (b *Backend) createSecurityGroup(ctx context.Context, req createSecurityGro
 		return nil, errorf(codeInvalidGroupReserved, "The security group 'default' is reserved")
 	case strings.HasPrefix(req.Name, "sg-"):
 		return nil, invalidParameterValue("Group names may not be in the format sg-*")
-	case req.VpcID == "":
-		return nil, errorf(codeVPCIDNotSpecified, "No default VPC for this user")
 	}
 	if err := validateGroupText("GroupName", req.Name); err != nil {
 		return nil, err
@@ -99,12 +97,23 @@ func (b *Backend) createSecurityGroup(ctx context.Context, req createSecurityGro
 	if err := validateGroupText("GroupDescription", req.Description); err != nil {
 		return nil, err
 	}
-	group := newSecurityGroup(ctx, req.VpcID, req.Name, req.Description)
-	group.Tags = req.Tags
+	var group *SecurityGroup
 	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
+		if req.VpcID == "" { // the default VPC's, as on AWS
+			vpc, err := defaultVpc(tx)
+			if err != nil {
+				return err
+			}
+			if vpc == nil {
+				return errorf(codeVPCIDNotSpecified, "No default VPC for this user")
+			}
+			req.VpcID = vpc.ID
+		}
 		if _, err := getResource[Vpc](tx, kindVpc, req.VpcID); err != nil {
 			return err
 		}
+		group = newSecurityGroup(ctx, req.VpcID, req.Name, req.Description)
+		group.Tags = req.Tags
 		groups, err := store.List[SecurityGroup](tx, tableSecurityGroups)
 		if err != nil {
 			return err
@@ -411,6 +420,15 @@ func (b *Backend) deleteSecurityGroup(ctx context.Context, ref groupRef, dryRun 
 				return dependencyViolation("resource %s has a dependent object", group.ID)
 			}
 		}
+		interfaces, err := store.List[NetworkInterface](tx, tableNetworkInterfaces)
+		if err != nil {
+			return err
+		}
+		for _, eni := range interfaces {
+			if slices.Contains(eni.SecurityGroupIDs, group.ID) {
+				return dependencyViolation("resource %s has a dependent object", group.ID)
+			}
+		}
 		deleted = group.ID
 		return tx.Delete(tableSecurityGroups, group.ID)
 	})
@@ -459,4 +477,85 @@ func (g *SecurityGroup) filterValues(name string) ([]string, bool) {
 		return ruleValues(egress, func(r SecurityGroupRule) string { return r.ReferencedUserID }), true
 	}
 	return nil, false
+}
+
+// RuleUpdate is one rule of ModifySecurityGroupRules: the rule's id and
+// what it allows from now on.
+type RuleUpdate struct {
+	RuleID            string
+	Protocol          string
+	FromPort, ToPort  *int
+	CidrIPv4          string
+	CidrIPv6          string
+	PrefixListID      string
+	ReferencedGroupID string
+	Description       string
+}
+
+// modifySecurityGroupRules rewrites rules in place: each keeps its id, its
+// direction and its tags.
+func (b *Backend) modifySecurityGroupRules(ctx context.Context, groupID string, updates []RuleUpdate, dryRun bool) error {
+	if groupID == "" {
+		return missingParameter("GroupId")
+	}
+	if len(updates) == 0 {
+		return missingParameter("SecurityGroupRule")
+	}
+	return b.update(ctx, dryRun, func(tx *store.Tx) error {
+		group, err := getResource[SecurityGroup](tx, kindSecurityGroup, groupID)
+		if err != nil {
+			return err
+		}
+		for _, u := range updates {
+			i := slices.IndexFunc(group.Rules, func(r SecurityGroupRule) bool { return r.ID == u.RuleID })
+			if i < 0 {
+				return errorf(kindSecurityGroupRule.notFoundCode, "The security group rule ID '%s' does not exist", u.RuleID)
+			}
+			old := group.Rules[i]
+			p := Permission{Protocol: u.Protocol, FromPort: u.FromPort, ToPort: u.ToPort}
+			switch {
+			case u.CidrIPv4 != "":
+				p.IPv4Ranges = []PermissionSource{{Value: u.CidrIPv4, Description: u.Description}}
+			case u.CidrIPv6 != "":
+				p.IPv6Ranges = []PermissionSource{{Value: u.CidrIPv6, Description: u.Description}}
+			case u.PrefixListID != "":
+				p.PrefixListIDs = []PermissionSource{{Value: u.PrefixListID, Description: u.Description}}
+			case u.ReferencedGroupID != "":
+				p.Groups = []PermissionGroup{{GroupID: u.ReferencedGroupID, Description: u.Description}}
+			}
+			rules, err := expandPermissions(tx, group, old.Egress, []Permission{p})
+			if err != nil {
+				return err
+			}
+			if len(rules) != 1 {
+				return invalidParameterCombination("A security group rule names exactly one of CidrIpv4, CidrIpv6, PrefixListId and ReferencedGroupId")
+			}
+			rule := rules[0]
+			rule.ID, rule.Tags = old.ID, old.Tags
+			for j, other := range group.Rules {
+				if j != i && other.sameRule(rule) {
+					return errorf(codePermissionDuplicate, "the specified rule \"%s\" already exists", rule.describe())
+				}
+			}
+			group.Rules[i] = rule
+		}
+		return tx.Put(tableSecurityGroups, group.ID, group)
+	})
+}
+
+// ruleGroup finds the group that holds a rule.
+func ruleGroup(tx *store.Tx, ruleID string) (*SecurityGroup, int, error) {
+	if !wellFormed(kindSecurityGroupRule, ruleID) {
+		return nil, 0, malformedID(kindSecurityGroupRule, ruleID)
+	}
+	groups, err := store.List[SecurityGroup](tx, tableSecurityGroups)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, g := range groups {
+		if i := slices.IndexFunc(g.Rules, func(r SecurityGroupRule) bool { return r.ID == ruleID }); i >= 0 {
+			return g, i, nil
+		}
+	}
+	return nil, 0, errorf(kindSecurityGroupRule.notFoundCode, "The security group rule ID '%s' does not exist", ruleID)
 }

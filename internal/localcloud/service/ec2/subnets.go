@@ -73,8 +73,7 @@ func (b *Backend) createSubnet(ctx context.Context, req createSubnetRequest, dry
 		if err != nil {
 			return err
 		}
-		vpcPrefix := netip.MustParsePrefix(vpc.CidrBlock)
-		if prefix.Bits() < 16 || prefix.Bits() > 28 || !vpcPrefix.Contains(prefix.Addr()) || prefix.Bits() < vpcPrefix.Bits() {
+		if prefix.Bits() < 16 || prefix.Bits() > 28 || !vpc.containsSubnet(prefix) {
 			return errorf(codeInvalidSubnetRange, "The CIDR '%s' is invalid.", req.CidrBlock)
 		}
 		subnets, err := store.List[Subnet](tx, tableSubnets)
@@ -113,20 +112,26 @@ func (b *Backend) createSubnet(ctx context.Context, req createSubnetRequest, dry
 			ID: id, ARN: scopeOf(ctx).ARN("ec2", "subnet/"+id), VpcID: vpc.ID, OwnerID: owner(ctx), Region: reg,
 			CidrBlock: prefix.String(), AvailabilityZone: zone.Name, AvailabilityZoneID: zone.ID, State: "available", Tags: req.Tags,
 		}
-		acl, err := aclOfVpc(tx, vpc)
-		if err != nil {
-			return err
-		}
-		acl.Associations = append(acl.Associations, NetworkACLAssociation{ID: store.NewID("aclassoc-", 17), SubnetID: id})
-		if err := tx.Put(tableNetworkACLs, acl.ID, acl); err != nil {
-			return err
-		}
-		return tx.Put(tableSubnets, id, subnet)
+		return putSubnet(tx, vpc, subnet)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return subnet, nil
+}
+
+// putSubnet stores a new subnet of vpc, associated with the VPC's default
+// network ACL as every new subnet is.
+func putSubnet(tx *store.Tx, vpc *Vpc, subnet *Subnet) error {
+	acl, err := aclOfVpc(tx, vpc)
+	if err != nil {
+		return err
+	}
+	acl.Associations = append(acl.Associations, NetworkACLAssociation{ID: store.NewID("aclassoc-", 17), SubnetID: subnet.ID})
+	if err := tx.Put(tableNetworkACLs, acl.ID, acl); err != nil {
+		return err
+	}
+	return tx.Put(tableSubnets, subnet.ID, subnet)
 }
 
 // deleteSubnet deletes a subnet no live instance uses, with its route table
@@ -144,6 +149,15 @@ func (b *Backend) deleteSubnet(ctx context.Context, subnetID string, dryRun bool
 		}
 		for _, inst := range instances {
 			if inst.SubnetID == subnet.ID && inst.State != stateTerminated && inst.visible(now) {
+				return dependencyViolation("The subnet '%s' has dependencies and cannot be deleted.", subnet.ID)
+			}
+		}
+		interfaces, err := store.List[NetworkInterface](tx, tableNetworkInterfaces)
+		if err != nil {
+			return err
+		}
+		for _, eni := range interfaces {
+			if eni.SubnetID == subnet.ID {
 				return dependencyViolation("The subnet '%s' has dependencies and cannot be deleted.", subnet.ID)
 			}
 		}
@@ -217,6 +231,13 @@ func usedAddresses(tx *store.Tx) (map[string]int, error) {
 		if inst.State != stateTerminated {
 			used[inst.SubnetID]++
 		}
+	}
+	interfaces, err := store.List[NetworkInterface](tx, tableNetworkInterfaces)
+	if err != nil {
+		return nil, err
+	}
+	for _, eni := range interfaces {
+		used[eni.SubnetID]++
 	}
 	return used, nil
 }

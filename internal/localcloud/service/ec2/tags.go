@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -19,6 +20,19 @@ type taggedResource struct {
 // editTags loads the tags of a taggable resource, lets edit change them and
 // stores the resource again.
 func editTags(tx *store.Tx, id string, edit func(map[string]string) error) error {
+	if strings.HasPrefix(id, kindSecurityGroupRule.prefix) { // a rule's tags live in its group
+		group, i, err := ruleGroup(tx, id)
+		if err != nil {
+			return err
+		}
+		if group.Rules[i].Tags == nil {
+			group.Rules[i].Tags = map[string]string{}
+		}
+		if err := edit(group.Rules[i].Tags); err != nil {
+			return err
+		}
+		return tx.Put(tableSecurityGroups, group.ID, group)
+	}
 	kind, ok := kindOf(id)
 	if !ok {
 		return errorf(codeInvalidID, "The ID '%s' is not valid", id)
@@ -40,6 +54,18 @@ func editTags(tx *store.Tx, id string, edit func(map[string]string) error) error
 		return editTagsOf[LaunchTemplate](tx, kind, id, func(v *LaunchTemplate) *map[string]string { return &v.Tags }, edit)
 	case tableInstances:
 		return editTagsOf[Instance](tx, kind, id, func(v *Instance) *map[string]string { return &v.Tags }, edit)
+	case tableAddresses:
+		return editTagsOf[Address](tx, kind, id, func(v *Address) *map[string]string { return &v.Tags }, edit)
+	case tableNatGateways:
+		return editTagsOf[NatGateway](tx, kind, id, func(v *NatGateway) *map[string]string { return &v.Tags }, edit)
+	case tableNetworkInterfaces:
+		return editTagsOf[NetworkInterface](tx, kind, id, func(v *NetworkInterface) *map[string]string { return &v.Tags }, edit)
+	case tableEgressOnlyGateways:
+		return editTagsOf[EgressOnlyInternetGateway](tx, kind, id, func(v *EgressOnlyInternetGateway) *map[string]string { return &v.Tags }, edit)
+	case tableVpcEndpoints:
+		return editTagsOf[VpcEndpoint](tx, kind, id, func(v *VpcEndpoint) *map[string]string { return &v.Tags }, edit)
+	case tableDhcpOptions:
+		return editTagsOf[DhcpOptions](tx, kind, id, func(v *DhcpOptions) *map[string]string { return &v.Tags }, edit)
 	}
 	return errorf(codeInvalidID, "The ID '%s' is not valid", id)
 }
@@ -73,10 +99,10 @@ func (b *Backend) createTags(ctx context.Context, resourceIDs []string, tags []t
 	return b.update(ctx, dryRun, func(tx *store.Tx) error {
 		for _, id := range resourceIDs {
 			err := editTags(tx, id, func(current map[string]string) error {
-				maps.Copy(current, parsed)
-				if len(current) > maxTags {
-					return tagLimitExceeded()
+				if err := checkTags(current, tagging.FromMap(parsed), false); err != nil {
+					return err
 				}
+				maps.Copy(current, parsed)
 				return nil
 			})
 			if err != nil {
@@ -131,6 +157,17 @@ func (b *Backend) deleteTags(ctx context.Context, resourceIDs []string, tags []t
 func (b *Backend) allTagged(tx *store.Tx) ([]taggedResource, error) {
 	now := b.now()
 	var out []taggedResource
+	groups, err := store.List[SecurityGroup](tx, tableSecurityGroups)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		for _, r := range g.Rules {
+			if len(r.Tags) > 0 {
+				out = append(out, taggedResource{ID: r.ID, ResourceType: kindSecurityGroupRule.resourceType, Tags: r.Tags})
+			}
+		}
+	}
 	for _, list := range []func() ([]taggedResource, error){
 		tagsIn(tx, kindVpc, func(v *Vpc) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 		tagsIn(tx, kindSubnet, func(v *Subnet) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
@@ -140,6 +177,12 @@ func (b *Backend) allTagged(tx *store.Tx) ([]taggedResource, error) {
 		tagsIn(tx, kindSecurityGroup, func(v *SecurityGroup) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 		tagsIn(tx, kindLaunchTemplate, func(v *LaunchTemplate) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 		tagsIn(tx, kindInstance, func(v *Instance) (string, map[string]string, bool) { return v.ID, v.Tags, v.visible(now) }),
+		tagsIn(tx, kindAddress, func(v *Address) (string, map[string]string, bool) { return v.AllocationID, v.Tags, true }),
+		tagsIn(tx, kindNatGateway, func(v *NatGateway) (string, map[string]string, bool) { return v.ID, v.Tags, v.visible(now) }),
+		tagsIn(tx, kindNetworkInterface, func(v *NetworkInterface) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindEgressOnlyGateway, func(v *EgressOnlyInternetGateway) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindVpcEndpoint, func(v *VpcEndpoint) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindDhcpOptions, func(v *DhcpOptions) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 	} {
 		items, err := list()
 		if err != nil {

@@ -16,6 +16,7 @@ type Vpc struct {
 	Region            string
 	CidrBlock         string
 	CidrAssociationID string
+	SecondaryCidrs    []VpcCidr
 	State             string
 	InstanceTenancy   string
 	DhcpOptionsID     string
@@ -75,9 +76,36 @@ func (b *Backend) createVpc(ctx context.Context, req createVpcRequest, dryRun bo
 	vpc := &Vpc{
 		ID: store.NewID("vpc-", 17), OwnerID: owner(ctx), Region: region(ctx),
 		CidrBlock: prefix.String(), CidrAssociationID: store.NewID("vpc-cidr-assoc-", 17),
-		State: "available", InstanceTenancy: req.InstanceTenancy, DhcpOptionsID: "default",
+		State: "available", InstanceTenancy: req.InstanceTenancy,
 		EnableDNSSupport: true, Tags: req.Tags,
 	}
+	err = b.update(ctx, dryRun, func(tx *store.Tx) error {
+		_, err := putVpc(ctx, tx, vpc)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return vpc, nil
+}
+
+// vpcParts is what a VPC comes with: its main route table, default security
+// group and default network ACL.
+type vpcParts struct {
+	mainTable *RouteTable
+	group     *SecurityGroup
+	acl       *NetworkACL
+}
+
+// putVpc stores vpc with what AWS creates alongside it: the main route
+// table (with its local route), the default security group (all traffic
+// from its own members in, everything out) and the default network ACL.
+func putVpc(ctx context.Context, tx *store.Tx, vpc *Vpc) (vpcParts, error) {
+	options, err := regionDhcpOptionsID(tx)
+	if err != nil {
+		return vpcParts{}, err
+	}
+	vpc.DhcpOptionsID = options
 	mainTable := newRouteTable(ctx, vpc)
 	mainTable.Associations = []RouteTableAssociation{{ID: store.NewID("rtbassoc-", 17), Main: true}}
 	group := newSecurityGroup(ctx, vpc.ID, "default", "default VPC security group")
@@ -86,23 +114,19 @@ func (b *Backend) createVpc(ctx context.Context, req createVpcRequest, dryRun bo
 	})
 	acl := newDefaultNetworkACL(ctx, vpc.ID)
 	vpc.MainRouteTableID, vpc.DefaultSecurityGroupID, vpc.DefaultNetworkACLID = mainTable.ID, group.ID, acl.ID
-
-	err = b.update(ctx, dryRun, func(tx *store.Tx) error {
-		if err := tx.Put(tableVpcs, vpc.ID, vpc); err != nil {
-			return err
-		}
-		if err := tx.Put(tableRouteTables, mainTable.ID, mainTable); err != nil {
-			return err
-		}
-		if err := tx.Put(tableSecurityGroups, group.ID, group); err != nil {
-			return err
-		}
-		return tx.Put(tableNetworkACLs, acl.ID, acl)
-	})
-	if err != nil {
-		return nil, err
+	if err := tx.Put(tableVpcs, vpc.ID, vpc); err != nil {
+		return vpcParts{}, err
 	}
-	return vpc, nil
+	if err := tx.Put(tableRouteTables, mainTable.ID, mainTable); err != nil {
+		return vpcParts{}, err
+	}
+	if err := tx.Put(tableSecurityGroups, group.ID, group); err != nil {
+		return vpcParts{}, err
+	}
+	if err := tx.Put(tableNetworkACLs, acl.ID, acl); err != nil {
+		return vpcParts{}, err
+	}
+	return vpcParts{mainTable: mainTable, group: group, acl: acl}, nil
 }
 
 // deleteVpc deletes a VPC that holds nothing but what CreateVpc made.
@@ -160,6 +184,24 @@ func (b *Backend) deleteVpc(ctx context.Context, vpcID string, dryRun bool) erro
 				return inUse()
 			}
 		}
+		endpoints, err := store.List[VpcEndpoint](tx, tableVpcEndpoints)
+		if err != nil {
+			return err
+		}
+		for _, e := range endpoints {
+			if e.VpcID == vpcID {
+				return inUse()
+			}
+		}
+		egress, err := store.List[EgressOnlyInternetGateway](tx, tableEgressOnlyGateways)
+		if err != nil {
+			return err
+		}
+		for _, g := range egress {
+			if g.VpcID == vpcID {
+				return inUse()
+			}
+		}
 		for table, id := range map[string]string{tableRouteTables: vpc.MainRouteTableID, tableSecurityGroups: vpc.DefaultSecurityGroupID,
 			tableNetworkACLs: vpc.DefaultNetworkACLID, tableVpcs: vpc.ID} {
 			if err := tx.Delete(table, id); err != nil {
@@ -193,10 +235,20 @@ func (v *Vpc) filterValues(name string) ([]string, bool) {
 	switch name {
 	case "vpc-id":
 		return []string{v.ID}, true
-	case "cidr", "cidrBlock", "cidr-block-association.cidr-block":
+	case "cidr", "cidrBlock":
 		return []string{v.CidrBlock}, true
+	case "cidr-block-association.cidr-block":
+		var out []string
+		for _, c := range v.cidrs() {
+			out = append(out, c.CidrBlock)
+		}
+		return out, true
 	case "cidr-block-association.association-id":
-		return []string{v.CidrAssociationID}, true
+		var out []string
+		for _, c := range v.cidrs() {
+			out = append(out, c.AssociationID)
+		}
+		return out, true
 	case "cidr-block-association.state":
 		return []string{"associated"}, true
 	case "state":

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // regions are the regions DescribeRegions lists; every region answers, but
@@ -210,25 +212,39 @@ type describeAccountAttributesOutput struct {
 	Attributes []accountAttributeItem `xml:"accountAttributeSet>item"`
 }
 
-// accountAttributes are an account without EC2-Classic and without a
-// default VPC (the local cloud makes none), with AWS's default limits.
-var accountAttributes = []accountAttributeItem{
-	{Name: "supported-platforms", Values: []accountAttributeValue{{Value: "VPC"}}},
-	{Name: "default-vpc", Values: []accountAttributeValue{{Value: "none"}}},
-	{Name: "max-instances", Values: []accountAttributeValue{{Value: "20"}}},
-	{Name: "vpc-max-security-groups-per-interface", Values: []accountAttributeValue{{Value: "5"}}},
-	{Name: "max-elastic-ips", Values: []accountAttributeValue{{Value: "5"}}},
-	{Name: "vpc-max-elastic-ips", Values: []accountAttributeValue{{Value: "5"}}},
+// accountAttributes are an account without EC2-Classic, with AWS's default
+// limits; default-vpc names the scope's default VPC ("none" once deleted).
+func accountAttributes(defaultVpcID string) []accountAttributeItem {
+	return []accountAttributeItem{
+		{Name: "supported-platforms", Values: []accountAttributeValue{{Value: "VPC"}}},
+		{Name: "default-vpc", Values: []accountAttributeValue{{Value: defaultVpcID}}},
+		{Name: "max-instances", Values: []accountAttributeValue{{Value: "20"}}},
+		{Name: "vpc-max-security-groups-per-interface", Values: []accountAttributeValue{{Value: "5"}}},
+		{Name: "max-elastic-ips", Values: []accountAttributeValue{{Value: "5"}}},
+		{Name: "vpc-max-elastic-ips", Values: []accountAttributeValue{{Value: "5"}}},
+	}
 }
 
-func (b *Backend) handleDescribeAccountAttributes(_ context.Context, in *describeAccountAttributesInput) (*describeAccountAttributesOutput, error) {
+func (b *Backend) handleDescribeAccountAttributes(ctx context.Context, in *describeAccountAttributesInput) (*describeAccountAttributesOutput, error) {
+	defaultVpcID := "none"
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		vpc, err := defaultVpc(tx)
+		if vpc != nil {
+			defaultVpcID = vpc.ID
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	attributes := accountAttributes(defaultVpcID)
 	out := &describeAccountAttributesOutput{Attributes: []accountAttributeItem{}}
 	for _, name := range in.AttributeNames {
-		if !slices.ContainsFunc(accountAttributes, func(a accountAttributeItem) bool { return a.Name == name }) {
+		if !slices.ContainsFunc(attributes, func(a accountAttributeItem) bool { return a.Name == name }) {
 			return nil, invalidParameterValue("Value (%s) for parameter attributeName is invalid. Unknown attribute.", name)
 		}
 	}
-	for _, a := range accountAttributes {
+	for _, a := range attributes {
 		if len(in.AttributeNames) == 0 || slices.Contains(in.AttributeNames, a.Name) {
 			out.Attributes = append(out.Attributes, a)
 		}

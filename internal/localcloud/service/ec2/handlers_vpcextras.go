@@ -1,0 +1,605 @@
+package ec2
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/store"
+)
+
+// ---- Secondary CIDR blocks ----
+
+type associateVpcCidrBlockInput struct {
+	VpcID                       string `query:"VpcId"`
+	CidrBlock                   string `query:"CidrBlock"`
+	AmazonProvidedIpv6CidrBlock bool   `query:"AmazonProvidedIpv6CidrBlock"`
+	Ipv6CidrBlock               string `query:"Ipv6CidrBlock"`
+	Ipv4IpamPoolID              string `query:"Ipv4IpamPoolId"`
+}
+
+type vpcCidrAssociationOutput struct {
+	VpcID                string              `xml:"vpcId"`
+	CidrBlockAssociation cidrAssociationItem `xml:"cidrBlockAssociation"`
+}
+
+func (b *Backend) handleAssociateVpcCidrBlock(ctx context.Context, in *associateVpcCidrBlockInput) (*vpcCidrAssociationOutput, error) {
+	if in.AmazonProvidedIpv6CidrBlock || in.Ipv6CidrBlock != "" || in.Ipv4IpamPoolID != "" {
+		return nil, invalidParameterValue("IPv6 and IPAM blocks are not supported by the local cloud")
+	}
+	vpc, added, err := b.associateVpcCidrBlock(ctx, in.VpcID, in.CidrBlock)
+	if err != nil {
+		return nil, err
+	}
+	return &vpcCidrAssociationOutput{VpcID: vpc.ID, CidrBlockAssociation: cidrAssociationItem{AssociationID: added.AssociationID,
+		CidrBlock: added.CidrBlock, CidrBlockState: cidrBlockState{State: "associating"}}}, nil
+}
+
+type disassociateVpcCidrBlockInput struct {
+	AssociationID string `query:"AssociationId"`
+}
+
+func (b *Backend) handleDisassociateVpcCidrBlock(ctx context.Context, in *disassociateVpcCidrBlockInput) (*vpcCidrAssociationOutput, error) {
+	vpc, removed, err := b.disassociateVpcCidrBlock(ctx, in.AssociationID)
+	if err != nil {
+		return nil, err
+	}
+	return &vpcCidrAssociationOutput{VpcID: vpc.ID, CidrBlockAssociation: cidrAssociationItem{AssociationID: removed.AssociationID,
+		CidrBlock: removed.CidrBlock, CidrBlockState: cidrBlockState{State: "disassociating"}}}, nil
+}
+
+// ---- Egress-only internet gateways ----
+
+type createEgressOnlyInternetGatewayInput struct {
+	VpcID             string         `query:"VpcId"`
+	ClientToken       string         `query:"ClientToken"`
+	TagSpecifications []tagSpecParam `query:"TagSpecification"`
+	DryRun            bool           `query:"DryRun"`
+}
+
+type egressOnlyInternetGatewayItem struct {
+	ID          string                  `xml:"egressOnlyInternetGatewayId"`
+	Attachments []gatewayAttachmentItem `xml:"attachmentSet>item"`
+	TagSet      []tagItem               `xml:"tagSet>item,omitempty"`
+}
+
+func egressOnlyWire(g *EgressOnlyInternetGateway) egressOnlyInternetGatewayItem {
+	return egressOnlyInternetGatewayItem{ID: g.ID, Attachments: []gatewayAttachmentItem{{VpcID: g.VpcID, State: "attached"}}, TagSet: tagSet(g.Tags)}
+}
+
+type createEgressOnlyInternetGatewayOutput struct {
+	ClientToken string                        `xml:"clientToken,omitempty"`
+	Gateway     egressOnlyInternetGatewayItem `xml:"egressOnlyInternetGateway"`
+}
+
+func (b *Backend) handleCreateEgressOnlyInternetGateway(ctx context.Context, in *createEgressOnlyInternetGatewayInput) (*createEgressOnlyInternetGatewayOutput, error) {
+	tags, err := tagsFor(in.TagSpecifications, "egress-only-internet-gateway")
+	if err != nil {
+		return nil, err
+	}
+	g, err := b.createEgressOnlyInternetGateway(ctx, in.VpcID, in.ClientToken, tags, in.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	return &createEgressOnlyInternetGatewayOutput{ClientToken: in.ClientToken, Gateway: egressOnlyWire(g)}, nil
+}
+
+type describeEgressOnlyInternetGatewaysInput struct {
+	IDs        []string      `query:"EgressOnlyInternetGatewayId"`
+	Filters    []filterParam `query:"Filter"`
+	MaxResults *int32        `query:"MaxResults"`
+	NextToken  *string       `query:"NextToken"`
+	DryRun     bool          `query:"DryRun"`
+}
+
+type describeEgressOnlyInternetGatewaysOutput struct {
+	Gateways  []egressOnlyInternetGatewayItem `xml:"egressOnlyInternetGatewaySet>item"`
+	NextToken string                          `xml:"nextToken,omitempty"`
+}
+
+func (b *Backend) handleDescribeEgressOnlyInternetGateways(ctx context.Context, in *describeEgressOnlyInternetGatewaysInput) (*describeEgressOnlyInternetGatewaysOutput, error) {
+	out := &describeEgressOnlyInternetGatewaysOutput{Gateways: []egressOnlyInternetGatewayItem{}}
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+		all, err := store.List[EgressOnlyInternetGateway](tx, tableEgressOnlyGateways)
+		if err != nil {
+			return err
+		}
+		selected, err := selectByID(kindEgressOnlyGateway, all, func(g *EgressOnlyInternetGateway) string { return g.ID }, in.IDs)
+		if err != nil {
+			return err
+		}
+		// The model documents only the tag filters for this call.
+		selected, err = filterItems(selected, in.Filters, func(g *EgressOnlyInternetGateway) map[string]string { return g.Tags },
+			func(*EgressOnlyInternetGateway) fieldValues {
+				return func(string) ([]string, bool) { return nil, false }
+			})
+		if err != nil {
+			return err
+		}
+		page, next, err := paginate(selected, func(g *EgressOnlyInternetGateway) string { return g.ID }, in.MaxResults, in.NextToken, 5)
+		if err != nil {
+			return err
+		}
+		for _, g := range page {
+			out.Gateways = append(out.Gateways, egressOnlyWire(g))
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type deleteEgressOnlyInternetGatewayInput struct {
+	ID     string `query:"EgressOnlyInternetGatewayId"`
+	DryRun bool   `query:"DryRun"`
+}
+
+type deleteEgressOnlyInternetGatewayOutput struct {
+	ReturnCode bool `xml:"returnCode"`
+}
+
+func (b *Backend) handleDeleteEgressOnlyInternetGateway(ctx context.Context, in *deleteEgressOnlyInternetGatewayInput) (*deleteEgressOnlyInternetGatewayOutput, error) {
+	if err := b.deleteEgressOnlyInternetGateway(ctx, in.ID, in.DryRun); err != nil {
+		return nil, err
+	}
+	return &deleteEgressOnlyInternetGatewayOutput{ReturnCode: true}, nil
+}
+
+// ---- DHCP options ----
+
+type dhcpConfigurationParam struct {
+	Key    string   `query:"Key"`
+	Values []string `query:"Value"`
+}
+
+type createDhcpOptionsInput struct {
+	Configurations    []dhcpConfigurationParam `query:"DhcpConfiguration"`
+	TagSpecifications []tagSpecParam           `query:"TagSpecification"`
+	DryRun            bool                     `query:"DryRun"`
+}
+
+type dhcpValueItem struct {
+	Value string `xml:"value"`
+}
+
+type dhcpConfigurationItem struct {
+	Key    string          `xml:"key"`
+	Values []dhcpValueItem `xml:"valueSet>item"`
+}
+
+type dhcpOptionsItem struct {
+	ID             string                  `xml:"dhcpOptionsId"`
+	OwnerID        string                  `xml:"ownerId"`
+	Configurations []dhcpConfigurationItem `xml:"dhcpConfigurationSet>item"`
+	TagSet         []tagItem               `xml:"tagSet>item"`
+}
+
+func dhcpOptionsWire(o *DhcpOptions) dhcpOptionsItem {
+	item := dhcpOptionsItem{ID: o.ID, OwnerID: o.OwnerID, Configurations: []dhcpConfigurationItem{}, TagSet: tagSet(o.Tags)}
+	for _, c := range o.Configurations {
+		config := dhcpConfigurationItem{Key: c.Key, Values: []dhcpValueItem{}}
+		for _, v := range c.Values {
+			config.Values = append(config.Values, dhcpValueItem{Value: v})
+		}
+		item.Configurations = append(item.Configurations, config)
+	}
+	return item
+}
+
+type createDhcpOptionsOutput struct {
+	DhcpOptions dhcpOptionsItem `xml:"dhcpOptions"`
+}
+
+func (b *Backend) handleCreateDhcpOptions(ctx context.Context, in *createDhcpOptionsInput) (*createDhcpOptionsOutput, error) {
+	tags, err := tagsFor(in.TagSpecifications, "dhcp-options")
+	if err != nil {
+		return nil, err
+	}
+	var configs []DhcpConfiguration
+	for _, c := range in.Configurations {
+		values := c.Values
+		if c.Key == "domain-name-servers" || c.Key == "ntp-servers" || c.Key == "netbios-name-servers" {
+			// A comma-separated value is a list (the CLI's shorthand sends one).
+			values = nil
+			for _, v := range c.Values {
+				for _, part := range strings.Split(v, ",") {
+					if part = strings.TrimSpace(part); part != "" {
+						values = append(values, part)
+					}
+				}
+			}
+		}
+		configs = append(configs, DhcpConfiguration{Key: c.Key, Values: values})
+	}
+	options, err := b.createDhcpOptions(ctx, configs, tags, in.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	return &createDhcpOptionsOutput{DhcpOptions: dhcpOptionsWire(options)}, nil
+}
+
+type associateDhcpOptionsInput struct {
+	DhcpOptionsID string `query:"DhcpOptionsId"`
+	VpcID         string `query:"VpcId"`
+	DryRun        bool   `query:"DryRun"`
+}
+
+func (b *Backend) handleAssociateDhcpOptions(ctx context.Context, in *associateDhcpOptionsInput) (*returnOutput, error) {
+	if in.VpcID == "" {
+		return nil, missingParameter("VpcId")
+	}
+	if err := b.associateDhcpOptions(ctx, in.DhcpOptionsID, in.VpcID, in.DryRun); err != nil {
+		return nil, err
+	}
+	return returnTrue, nil
+}
+
+type describeDhcpOptionsInput struct {
+	IDs        []string      `query:"DhcpOptionsId"`
+	Filters    []filterParam `query:"Filter"`
+	MaxResults *int32        `query:"MaxResults"`
+	NextToken  *string       `query:"NextToken"`
+	DryRun     bool          `query:"DryRun"`
+}
+
+type describeDhcpOptionsOutput struct {
+	DhcpOptions []dhcpOptionsItem `xml:"dhcpOptionsSet>item"`
+	NextToken   string            `xml:"nextToken,omitempty"`
+}
+
+func (b *Backend) handleDescribeDhcpOptions(ctx context.Context, in *describeDhcpOptionsInput) (*describeDhcpOptionsOutput, error) {
+	out := &describeDhcpOptionsOutput{DhcpOptions: []dhcpOptionsItem{}}
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+		all, err := store.List[DhcpOptions](tx, tableDhcpOptions)
+		if err != nil {
+			return err
+		}
+		selected, err := selectByID(kindDhcpOptions, all, func(o *DhcpOptions) string { return o.ID }, in.IDs)
+		if err != nil {
+			return err
+		}
+		selected, err = filterItems(selected, in.Filters, func(o *DhcpOptions) map[string]string { return o.Tags },
+			func(o *DhcpOptions) fieldValues { return o.filterValues })
+		if err != nil {
+			return err
+		}
+		page, next, err := paginate(selected, func(o *DhcpOptions) string { return o.ID }, in.MaxResults, in.NextToken, 5)
+		if err != nil {
+			return err
+		}
+		for _, o := range page {
+			out.DhcpOptions = append(out.DhcpOptions, dhcpOptionsWire(o))
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type deleteDhcpOptionsInput struct {
+	DhcpOptionsID string `query:"DhcpOptionsId"`
+	DryRun        bool   `query:"DryRun"`
+}
+
+func (b *Backend) handleDeleteDhcpOptions(ctx context.Context, in *deleteDhcpOptionsInput) (*returnOutput, error) {
+	if in.DhcpOptionsID == "" {
+		return nil, missingParameter("DhcpOptionsId")
+	}
+	if err := b.deleteDhcpOptions(ctx, in.DhcpOptionsID, in.DryRun); err != nil {
+		return nil, err
+	}
+	return returnTrue, nil
+}
+
+// ---- Prefix lists ----
+
+type describePrefixListsInput struct {
+	PrefixListIDs []string      `query:"PrefixListId"`
+	Filters       []filterParam `query:"Filter"`
+	MaxResults    *int32        `query:"MaxResults"`
+	NextToken     *string       `query:"NextToken"`
+	DryRun        bool          `query:"DryRun"`
+}
+
+// selectPrefixLists is what DescribePrefixLists and
+// DescribeManagedPrefixLists share: the region's AWS-managed lists, by id
+// and filter, one page of them.
+func selectPrefixLists(ctx context.Context, in *describePrefixListsInput, filterNames []string) ([]*prefixList, string, error) {
+	for _, f := range in.Filters {
+		if !slices.Contains(filterNames, f.Name) && !strings.HasPrefix(f.Name, "tag") {
+			return nil, "", invalidParameterValue("The filter '%s' is invalid", f.Name)
+		}
+	}
+	selected, err := selectByID(kindPrefixList, prefixListsOf(region(ctx)), func(p *prefixList) string { return p.ID }, in.PrefixListIDs)
+	if err != nil {
+		return nil, "", err
+	}
+	selected, err = filterItems(selected, in.Filters, func(*prefixList) map[string]string { return nil },
+		func(p *prefixList) fieldValues { return p.filterValues })
+	if err != nil {
+		return nil, "", err
+	}
+	return paginate(selected, func(p *prefixList) string { return p.ID }, in.MaxResults, in.NextToken, 5)
+}
+
+type cidrItem struct {
+	Value string `xml:",chardata"`
+}
+
+type prefixListItem2 struct {
+	PrefixListID   string     `xml:"prefixListId"`
+	PrefixListName string     `xml:"prefixListName"`
+	Cidrs          []cidrItem `xml:"cidrSet>item"`
+}
+
+type describePrefixListsOutput struct {
+	PrefixLists []prefixListItem2 `xml:"prefixListSet>item"`
+	NextToken   string            `xml:"nextToken,omitempty"`
+}
+
+func (b *Backend) handleDescribePrefixLists(ctx context.Context, in *describePrefixListsInput) (*describePrefixListsOutput, error) {
+	page, next, err := selectPrefixLists(ctx, in, []string{"prefix-list-id", "prefix-list-name"})
+	if err != nil {
+		return nil, err
+	}
+	out := &describePrefixListsOutput{PrefixLists: []prefixListItem2{}, NextToken: next}
+	for _, p := range page {
+		item := prefixListItem2{PrefixListID: p.ID, PrefixListName: p.Name, Cidrs: []cidrItem{}}
+		for _, c := range p.Cidrs {
+			item.Cidrs = append(item.Cidrs, cidrItem{Value: c})
+		}
+		out.PrefixLists = append(out.PrefixLists, item)
+	}
+	if in.DryRun {
+		return nil, dryRunOperation()
+	}
+	return out, nil
+}
+
+type managedPrefixListItem struct {
+	PrefixListID   string    `xml:"prefixListId"`
+	AddressFamily  string    `xml:"addressFamily"`
+	State          string    `xml:"state"`
+	PrefixListArn  string    `xml:"prefixListArn"`
+	PrefixListName string    `xml:"prefixListName"`
+	MaxEntries     int       `xml:"maxEntries"`
+	Version        int64     `xml:"version"`
+	OwnerID        string    `xml:"ownerId"`
+	TagSet         []tagItem `xml:"tagSet>item"`
+}
+
+type describeManagedPrefixListsOutput struct {
+	PrefixLists []managedPrefixListItem `xml:"prefixListSet>item"`
+	NextToken   string                  `xml:"nextToken,omitempty"`
+}
+
+func (b *Backend) handleDescribeManagedPrefixLists(ctx context.Context, in *describePrefixListsInput) (*describeManagedPrefixListsOutput, error) {
+	page, next, err := selectPrefixLists(ctx, in, []string{"owner-id", "prefix-list-id", "prefix-list-name"})
+	if err != nil {
+		return nil, err
+	}
+	out := &describeManagedPrefixListsOutput{PrefixLists: []managedPrefixListItem{}, NextToken: next}
+	for _, p := range page {
+		out.PrefixLists = append(out.PrefixLists, managedPrefixListItem{PrefixListID: p.ID, AddressFamily: "IPv4", State: "create-complete",
+			PrefixListArn: "arn:aws:ec2:" + p.Region + ":aws:prefix-list/" + p.ID, PrefixListName: p.Name, MaxEntries: len(p.Cidrs),
+			Version: 1, OwnerID: "AWS", TagSet: []tagItem{}})
+	}
+	if in.DryRun {
+		return nil, dryRunOperation()
+	}
+	return out, nil
+}
+
+// ---- VPC endpoints ----
+
+type createVpcEndpointInput struct {
+	VpcEndpointType   string         `query:"VpcEndpointType"`
+	VpcID             string         `query:"VpcId"`
+	ServiceName       string         `query:"ServiceName"`
+	PolicyDocument    string         `query:"PolicyDocument"`
+	RouteTableIDs     []string       `query:"RouteTableId"`
+	SubnetIDs         []string       `query:"SubnetId"`
+	SecurityGroupIDs  []string       `query:"SecurityGroupId"`
+	PrivateDNSEnabled *bool          `query:"PrivateDnsEnabled"`
+	ClientToken       string         `query:"ClientToken"`
+	TagSpecifications []tagSpecParam `query:"TagSpecification"`
+	DryRun            bool           `query:"DryRun"`
+}
+
+type valueItem struct {
+	Value string `xml:",chardata"`
+}
+
+func valueItems(values []string) []valueItem {
+	out := []valueItem{}
+	for _, v := range values {
+		out = append(out, valueItem{Value: v})
+	}
+	return out
+}
+
+type dnsEntryItem struct {
+	DNSName      string `xml:"dnsName"`
+	HostedZoneID string `xml:"hostedZoneId"`
+}
+
+type vpcEndpointItem struct {
+	VpcEndpointID       string                `xml:"vpcEndpointId"`
+	VpcEndpointType     string                `xml:"vpcEndpointType"`
+	VpcID               string                `xml:"vpcId"`
+	ServiceName         string                `xml:"serviceName"`
+	State               string                `xml:"state"`
+	PolicyDocument      string                `xml:"policyDocument"`
+	RouteTableIDs       []valueItem           `xml:"routeTableIdSet>item"`
+	SubnetIDs           []valueItem           `xml:"subnetIdSet>item"`
+	Groups              []groupIdentifierItem `xml:"groupSet>item"`
+	IPAddressType       string                `xml:"ipAddressType"`
+	PrivateDNSEnabled   bool                  `xml:"privateDnsEnabled"`
+	RequesterManaged    bool                  `xml:"requesterManaged"`
+	NetworkInterfaceIDs []valueItem           `xml:"networkInterfaceIdSet>item"`
+	DNSEntries          []dnsEntryItem        `xml:"dnsEntrySet>item"`
+	CreationTimestamp   protocol.XMLTime      `xml:"creationTimestamp"`
+	OwnerID             string                `xml:"ownerId"`
+	TagSet              []tagItem             `xml:"tagSet>item"`
+}
+
+func vpcEndpointWire(e *VpcEndpoint, names groupNames) vpcEndpointItem {
+	item := vpcEndpointItem{VpcEndpointID: e.ID, VpcEndpointType: e.Type, VpcID: e.VpcID, ServiceName: e.ServiceName, State: e.State,
+		PolicyDocument: e.PolicyDocument, RouteTableIDs: valueItems(e.RouteTableIDs), SubnetIDs: valueItems(e.SubnetIDs),
+		Groups: names.items(e.SecurityGroupIDs), IPAddressType: "ipv4", PrivateDNSEnabled: e.PrivateDNSEnabled,
+		NetworkInterfaceIDs: valueItems(e.NetworkInterfaceIDs), DNSEntries: []dnsEntryItem{},
+		CreationTimestamp: protocol.XMLTime(e.CreationTime), OwnerID: e.OwnerID, TagSet: tagSet(e.Tags)}
+	if e.Type == "Interface" {
+		if reg, service, ok := splitServiceName(e.ServiceName); ok {
+			item.DNSEntries = append(item.DNSEntries, dnsEntryItem{DNSName: e.ID + "-" + stableSuffix(e.ID)[:8] + "." + service + "." + reg + ".vpce.amazonaws.com",
+				HostedZoneID: "Z7HUB22UULQXV"})
+		}
+	}
+	return item
+}
+
+type createVpcEndpointOutput struct {
+	VpcEndpoint vpcEndpointItem `xml:"vpcEndpoint"`
+	ClientToken string          `xml:"clientToken,omitempty"`
+}
+
+func (b *Backend) endpointGroupNames(ctx context.Context) (groupNames, error) {
+	var names groupNames
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		names, err = loadGroupNames(tx)
+		return err
+	})
+	return names, err
+}
+
+func (b *Backend) handleCreateVpcEndpoint(ctx context.Context, in *createVpcEndpointInput) (*createVpcEndpointOutput, error) {
+	tags, err := tagsFor(in.TagSpecifications, "vpc-endpoint")
+	if err != nil {
+		return nil, err
+	}
+	e, err := b.createVpcEndpoint(ctx, createVpcEndpointRequest{Type: in.VpcEndpointType, VpcID: in.VpcID, ServiceName: in.ServiceName,
+		PolicyDocument: in.PolicyDocument, ClientToken: in.ClientToken, RouteTableIDs: in.RouteTableIDs, SubnetIDs: in.SubnetIDs,
+		SecurityGroupIDs: in.SecurityGroupIDs, PrivateDNSEnabled: in.PrivateDNSEnabled, Tags: tags}, in.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	names, err := b.endpointGroupNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &createVpcEndpointOutput{VpcEndpoint: vpcEndpointWire(e, names), ClientToken: in.ClientToken}, nil
+}
+
+type describeVpcEndpointsInput struct {
+	VpcEndpointIDs []string      `query:"VpcEndpointId"`
+	Filters        []filterParam `query:"Filter"`
+	MaxResults     *int32        `query:"MaxResults"`
+	NextToken      *string       `query:"NextToken"`
+	DryRun         bool          `query:"DryRun"`
+}
+
+type describeVpcEndpointsOutput struct {
+	VpcEndpoints []vpcEndpointItem `xml:"vpcEndpointSet>item"`
+	NextToken    string            `xml:"nextToken,omitempty"`
+}
+
+func (b *Backend) handleDescribeVpcEndpoints(ctx context.Context, in *describeVpcEndpointsInput) (*describeVpcEndpointsOutput, error) {
+	out := &describeVpcEndpointsOutput{VpcEndpoints: []vpcEndpointItem{}}
+	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+		all, err := store.List[VpcEndpoint](tx, tableVpcEndpoints)
+		if err != nil {
+			return err
+		}
+		selected, err := selectByID(kindVpcEndpoint, all, func(e *VpcEndpoint) string { return e.ID }, in.VpcEndpointIDs)
+		if err != nil {
+			return err
+		}
+		selected, err = filterItems(selected, in.Filters, func(e *VpcEndpoint) map[string]string { return e.Tags },
+			func(e *VpcEndpoint) fieldValues { return e.filterValues })
+		if err != nil {
+			return err
+		}
+		page, next, err := paginate(selected, func(e *VpcEndpoint) string { return e.ID }, in.MaxResults, in.NextToken, 5)
+		if err != nil {
+			return err
+		}
+		names, err := loadGroupNames(tx)
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			out.VpcEndpoints = append(out.VpcEndpoints, vpcEndpointWire(e, names))
+		}
+		out.NextToken = next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type modifyVpcEndpointInput struct {
+	VpcEndpointID          string   `query:"VpcEndpointId"`
+	ResetPolicy            bool     `query:"ResetPolicy"`
+	PolicyDocument         string   `query:"PolicyDocument"`
+	AddRouteTableIDs       []string `query:"AddRouteTableId"`
+	RemoveRouteTableIDs    []string `query:"RemoveRouteTableId"`
+	AddSubnetIDs           []string `query:"AddSubnetId"`
+	RemoveSubnetIDs        []string `query:"RemoveSubnetId"`
+	AddSecurityGroupIDs    []string `query:"AddSecurityGroupId"`
+	RemoveSecurityGroupIDs []string `query:"RemoveSecurityGroupId"`
+	PrivateDNSEnabled      *bool    `query:"PrivateDnsEnabled"`
+	DryRun                 bool     `query:"DryRun"`
+}
+
+func (b *Backend) handleModifyVpcEndpoint(ctx context.Context, in *modifyVpcEndpointInput) (*returnOutput, error) {
+	err := b.modifyVpcEndpoint(ctx, modifyVpcEndpointRequest{ID: in.VpcEndpointID, PolicyDocument: in.PolicyDocument, ResetPolicy: in.ResetPolicy,
+		PrivateDNSEnabled: in.PrivateDNSEnabled, change: endpointChange{addTables: in.AddRouteTableIDs, removeTables: in.RemoveRouteTableIDs,
+			addSubnets: in.AddSubnetIDs, removeSubnets: in.RemoveSubnetIDs, addGroups: in.AddSecurityGroupIDs, removeGroups: in.RemoveSecurityGroupIDs}}, in.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	return returnTrue, nil
+}
+
+type deleteVpcEndpointsInput struct {
+	VpcEndpointIDs []string `query:"VpcEndpointId"`
+	DryRun         bool     `query:"DryRun"`
+}
+
+type unsuccessfulErrorItem struct {
+	Code    string `xml:"code"`
+	Message string `xml:"message"`
+}
+
+type unsuccessfulItem struct {
+	ResourceID string                `xml:"resourceId"`
+	Error      unsuccessfulErrorItem `xml:"error"`
+}
+
+type deleteVpcEndpointsOutput struct {
+	Unsuccessful []unsuccessfulItem `xml:"unsuccessful>item"`
+}
+
+func (b *Backend) handleDeleteVpcEndpoints(ctx context.Context, in *deleteVpcEndpointsInput) (*deleteVpcEndpointsOutput, error) {
+	failed, err := b.deleteVpcEndpoints(ctx, in.VpcEndpointIDs, in.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	out := &deleteVpcEndpointsOutput{Unsuccessful: []unsuccessfulItem{}}
+	for _, id := range in.VpcEndpointIDs {
+		if pe, ok := failed[id]; ok {
+			out.Unsuccessful = append(out.Unsuccessful, unsuccessfulItem{ResourceID: id, Error: unsuccessfulErrorItem{Code: pe.Code, Message: pe.Message}})
+		}
+	}
+	return out, nil
+}
