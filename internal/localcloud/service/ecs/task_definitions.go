@@ -473,7 +473,7 @@ func (b *Backend) listTaskDefinitions(ctx context.Context, in *listTaskDefinitio
 	for i, def := range matching {
 		arns[i] = def.TaskDefinitionArn
 	}
-	pageOf, next, err := page(arns, in.NextToken, in.MaxResults, 100)
+	pageOf, next, err := page(arns, nil, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -530,7 +530,7 @@ func (b *Backend) listTaskDefinitionFamilies(ctx context.Context, in *listTaskDe
 		return false
 	})
 	slices.Sort(families)
-	pageOf, next, err := page(families, in.NextToken, in.MaxResults, 100)
+	pageOf, next, err := page(families, identity, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
 	}
