@@ -218,6 +218,7 @@ func (c *Controller) reconcileContainerInstances(ctx context.Context) error {
 	// Read ECS first and ask EC2 afterwards: one store transaction must not
 	// be opened inside another (bbolt can deadlock when a writer waits).
 	var current []*ecs.ContainerInstance
+	viaAPI := map[string]bool{} // container instances an agent registered itself
 	err = c.deps.ECS.View(ctx, func(s *ecs.State) error {
 		clusters, err := s.Clusters()
 		if err != nil {
@@ -229,8 +230,12 @@ func (c *Controller) reconcileContainerInstances(ctx context.Context) error {
 				return err
 			}
 			for _, ci := range cis {
-				if ci.Status != "INACTIVE" {
-					current = append(current, ci)
+				if ci.Status == "INACTIVE" {
+					continue
+				}
+				current = append(current, ci)
+				if viaAPI[ci.ContainerInstanceArn], err = s.RegisteredThroughAPI(ci.ContainerInstanceArn); err != nil {
+					return err
 				}
 			}
 		}
@@ -242,9 +247,16 @@ func (c *Controller) reconcileContainerInstances(ctx context.Context) error {
 	registered := map[string]bool{} // EC2 instance ids with a live container instance
 	var stale []*ecs.ContainerInstance
 	for _, ci := range current {
+		if ci.Ec2InstanceId == "" {
+			continue // an agent outside EC2: only it can deregister
+		}
 		inst, err := c.deps.EC2.Instance(ctx, ci.Ec2InstanceId)
 		if err != nil {
 			return err
+		}
+		if inst == nil && viaAPI[ci.ContainerInstanceArn] {
+			registered[ci.Ec2InstanceId] = true
+			continue // its agent names an instance EC2 here never had
 		}
 		if inst == nil || inst.State == "terminated" || inst.State == "shutting-down" {
 			stale = append(stale, ci)

@@ -51,6 +51,11 @@ func (b *Backend) Service() *protocol.Service {
 			op("DescribeContainerInstances", b.describeContainerInstances),
 			op("UpdateContainerInstancesState", b.updateContainerInstancesState),
 			op("DeregisterContainerInstance", b.deregisterContainerInstance),
+			op("RegisterContainerInstance", b.registerContainerInstance),
+			op("StartTask", b.startTask),
+			op("PutAttributes", b.putAttributes),
+			op("ListAttributes", b.listAttributes),
+			op("DeleteAttributes", b.deleteAttributes),
 
 			op("TagResource", b.tagResource),
 			op("UntagResource", b.untagResource),

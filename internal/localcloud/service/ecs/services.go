@@ -248,6 +248,9 @@ func validatePlacement(constraints []PlacementConstraint, strategies []Placement
 			if c.Expression == "" {
 				return errInvalidParameter("Expression must be specified for memberOf placement constraint.")
 			}
+			if _, err := ParseInstanceQuery(c.Expression); err != nil {
+				return err
+			}
 		default:
 			return errInvalidParameter("Invalid placement constraint type: %s.", c.Type)
 		}
