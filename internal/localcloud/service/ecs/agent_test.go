@@ -138,7 +138,9 @@ func TestRegisterContainerInstanceAsAnAgent(t *testing.T) {
 	if len(started.Tasks) != 1 {
 		t.Fatalf("StartTask: %+v", started.Failures)
 	}
-	running := awsecs.NewTasksRunningWaiter(f.client, func(o *awsecs.TasksRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond })
+	running := awsecs.NewTasksRunningWaiter(f.client, func(o *awsecs.TasksRunningWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	})
 	if err := running.Wait(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("agents"), Tasks: []string{aws.ToString(started.Tasks[0].TaskArn)}}, 2*time.Minute); err != nil {
 		t.Fatalf("StartTask's task never ran: %v", err)
 	}
@@ -158,7 +160,9 @@ func TestRegisterContainerInstanceAsAnAgent(t *testing.T) {
 	if aws.ToString(dereg.ContainerInstance.Status) != "INACTIVE" {
 		t.Errorf("forced deregistration left it %s", aws.ToString(dereg.ContainerInstance.Status))
 	}
-	stopped := awsecs.NewTasksStoppedWaiter(f.client, func(o *awsecs.TasksStoppedWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond })
+	stopped := awsecs.NewTasksStoppedWaiter(f.client, func(o *awsecs.TasksStoppedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	})
 	if err := stopped.Wait(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("agents"), Tasks: []string{aws.ToString(started.Tasks[0].TaskArn)}}, 2*time.Minute); err != nil {
 		t.Errorf("the task on the deregistered instance did not stop: %v", err)
 	}
@@ -197,7 +201,9 @@ func TestStartTaskRunsOnTheNamedInstance(t *testing.T) {
 	for _, task := range out.Tasks {
 		arns = append(arns, aws.ToString(task.TaskArn))
 	}
-	running := awsecs.NewTasksRunningWaiter(f.client, func(o *awsecs.TasksRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond })
+	running := awsecs.NewTasksRunningWaiter(f.client, func(o *awsecs.TasksRunningWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	})
 	if err := running.Wait(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("agents"), Tasks: arns}, 2*time.Minute); err != nil {
 		t.Fatalf("StartTask's tasks never ran: %v", err)
 	}

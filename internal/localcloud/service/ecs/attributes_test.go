@@ -71,6 +71,7 @@ func TestAttributes(t *testing.T) {
 		{"nothing", "stack", "red", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			slices.Sort(tc.want)
 			if got := list(tc.filterName, tc.filterValue); !slices.Equal(got, tc.want) {
 				t.Errorf("ListAttributes(%s, %s) = %v, want %v", tc.filterName, tc.filterValue, got, tc.want)
 			}
@@ -87,7 +88,9 @@ func TestAttributes(t *testing.T) {
 		PlacementConstraints: []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:stack == green and attribute:gpu exists")}},
 	})
 	localcloudtest.WantCode(t, err, "")
-	stable := awsecs.NewServicesStableWaiter(f.client, func(o *awsecs.ServicesStableWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond })
+	stable := awsecs.NewServicesStableWaiter(f.client, func(o *awsecs.ServicesStableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	})
 	if err := stable.Wait(f.ctx, &awsecs.DescribeServicesInput{Cluster: aws.String("agents"), Services: []string{"picky"}}, 2*time.Minute); err != nil {
 		t.Fatalf("the constrained service never became stable: %v", err)
 	}

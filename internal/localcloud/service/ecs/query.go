@@ -45,7 +45,9 @@ func ParseInstanceQuery(expr string) (*InstanceQuery, error) {
 // Matches evaluates the query against one container instance.
 func (q *InstanceQuery) Matches(ci *ContainerInstance) bool { return q.root.eval(ci) }
 
-type queryNode interface{ eval(ci *ContainerInstance) bool }
+type queryNode interface {
+	eval(ci *ContainerInstance) bool
+}
 
 type orNode []queryNode
 type andNode []queryNode
