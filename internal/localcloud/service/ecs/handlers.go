@@ -41,6 +41,9 @@ func (b *Backend) Service() *protocol.Service {
 			op("ListServices", b.listServices),
 			op("UpdateService", b.updateService),
 			op("DeleteService", b.deleteService),
+			op("ListServiceDeployments", b.listServiceDeployments),
+			op("DescribeServiceDeployments", b.describeServiceDeployments),
+			op("DescribeServiceRevisions", b.describeServiceRevisions),
 
 			op("RunTask", b.runTask),
 			op("StopTask", b.stopTask),
