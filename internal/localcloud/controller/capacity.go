@@ -33,8 +33,13 @@ func (c *Controller) reconcileGroups(ctx context.Context) error {
 func (c *Controller) reconcileGroup(ctx context.Context, g *autoscaling.Group) error {
 	// Instances that died outside the group's control (terminated through
 	// EC2, or lost in a restart) leave the group, as ASG health checks do.
+	// With HealthCheck suspended nobody looks; with ReplaceUnhealthy
+	// suspended they are marked Unhealthy and stay.
 	var gone []string
 	for _, inst := range g.Instances {
+		if g.Suspended("HealthCheck") {
+			break
+		}
 		ec2Inst, err := c.deps.EC2.Instance(ctx, inst.InstanceID)
 		if err != nil {
 			return err
@@ -42,6 +47,9 @@ func (c *Controller) reconcileGroup(ctx context.Context, g *autoscaling.Group) e
 		if ec2Inst == nil || ec2Inst.State == "terminated" || ec2Inst.State == "shutting-down" {
 			gone = append(gone, inst.InstanceID)
 		}
+	}
+	if len(gone) > 0 && g.Suspended("ReplaceUnhealthy") {
+		return c.markUnhealthy(ctx, g, gone)
 	}
 	if len(gone) > 0 {
 		if err := c.removeFromGroup(ctx, g.Name, gone); err != nil {
@@ -74,12 +82,33 @@ func (c *Controller) reconcileGroup(ctx context.Context, g *autoscaling.Group) e
 
 	live := len(g.Instances)
 	switch {
-	case live < g.DesiredCapacity:
+	case live < g.DesiredCapacity && !g.Suspended("Launch"):
 		return c.launch(ctx, g, g.DesiredCapacity-live)
-	case live > g.DesiredCapacity:
+	case live > g.DesiredCapacity && !g.Suspended("Terminate"):
 		return c.terminate(ctx, g, pickForScaleIn(g, live-g.DesiredCapacity), fmt.Sprintf("the desired capacity is %d", g.DesiredCapacity))
 	}
 	return nil
+}
+
+// markUnhealthy records instances as Unhealthy without replacing them.
+func (c *Controller) markUnhealthy(ctx context.Context, g *autoscaling.Group, ids []string) error {
+	changed := false
+	for _, inst := range g.Instances {
+		if slices.Contains(ids, inst.InstanceID) && inst.HealthStatus != "Unhealthy" {
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return c.deps.AutoScaling.UpdateGroup(ctx, g.Name, func(group *autoscaling.Group) error {
+		for i := range group.Instances {
+			if slices.Contains(ids, group.Instances[i].InstanceID) {
+				group.Instances[i].HealthStatus = "Unhealthy"
+			}
+		}
+		return nil
+	})
 }
 
 func instanceIDs(instances []autoscaling.GroupInstance) []string {

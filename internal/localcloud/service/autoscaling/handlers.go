@@ -105,7 +105,7 @@ func (b *Backend) handleSetDesiredCapacity(ctx context.Context, in *setDesiredCa
 	if err := required("desiredCapacity", in.DesiredCapacity != nil); err != nil {
 		return nil, err
 	}
-	return nil, b.SetDesiredCapacity(ctx, in.AutoScalingGroupName, *in.DesiredCapacity)
+	return nil, b.SetDesiredCapacityHonoring(ctx, in.AutoScalingGroupName, *in.DesiredCapacity, in.HonorCooldown)
 }
 
 type instanceXML struct {
@@ -169,7 +169,7 @@ type groupXML struct {
 	HealthCheckGracePeriod           int                          `xml:"HealthCheckGracePeriod"`
 	Instances                        members[instanceXML]         `xml:"Instances"`
 	CreatedTime                      protocol.XMLTime             `xml:"CreatedTime"`
-	SuspendedProcesses               members[string]              `xml:"SuspendedProcesses"`
+	SuspendedProcesses               members[SuspendedProcess]    `xml:"SuspendedProcesses"`
 	VPCZoneIdentifier                string                       `xml:"VPCZoneIdentifier,omitempty"`
 	EnabledMetrics                   members[string]              `xml:"EnabledMetrics"`
 	Status                           string                       `xml:"Status,omitempty"`
@@ -192,7 +192,7 @@ func groupOut(g *Group) groupXML {
 		AvailabilityZones: append(members[string]{}, g.AvailabilityZones...), LoadBalancerNames: append(members[string]{}, g.LoadBalancerNames...),
 		TargetGroupARNs: append(members[string]{}, g.TargetGroupARNs...), HealthCheckType: g.HealthCheckType,
 		HealthCheckGracePeriod: g.HealthCheckGracePeriod, Instances: members[instanceXML]{}, CreatedTime: protocol.XMLTime(g.CreatedTime),
-		SuspendedProcesses: members[string]{}, VPCZoneIdentifier: strings.Join(g.SubnetIDs, ","), EnabledMetrics: members[string]{},
+		SuspendedProcesses: append(members[SuspendedProcess]{}, g.SuspendedProcesses...), VPCZoneIdentifier: strings.Join(g.SubnetIDs, ","), EnabledMetrics: members[string]{},
 		Tags: members[tagDescriptionXML]{}, TerminationPolicies: append(members[string]{}, g.TerminationPolicies...),
 		NewInstancesProtectedFromScaleIn: g.NewInstancesProtectedFromScaleIn, ServiceLinkedRoleARN: g.ServiceLinkedRoleARN,
 		MaxInstanceLifetime: g.MaxInstanceLifetime, CapacityRebalance: g.CapacityRebalance, Context: g.Context,

@@ -33,6 +33,18 @@ type Group struct {
 	// terminated; FinishDelete removes it.
 	Deleting    bool
 	CreatedTime time.Time
+	// SuspendedProcesses are the scaling processes SuspendProcesses
+	// stopped, with the reason.
+	SuspendedProcesses []SuspendedProcess `json:",omitempty"`
+	// CooldownUntil is when the cooldown of the last scaling change through
+	// the API (SetDesiredCapacity, ExecutePolicy) ends.
+	CooldownUntil time.Time `json:",omitzero"`
+}
+
+// SuspendedProcess is one suspended scaling process.
+type SuspendedProcess struct {
+	ProcessName      string `xml:"ProcessName"`
+	SuspensionReason string `xml:"SuspensionReason"`
 }
 
 // LaunchTemplate names the template (by id or name) and version instances
