@@ -150,7 +150,9 @@ func TestAWSCLIAgentWalkthrough(t *testing.T) {
 	}
 	// (the CLI's tasks-running waiter polls every 6 s; the SDK's is the same
 	// waiter on a shorter delay)
-	running := awsecs.NewTasksRunningWaiter(f.client, func(o *awsecs.TasksRunningWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond })
+	running := awsecs.NewTasksRunningWaiter(f.client, func(o *awsecs.TasksRunningWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	})
 	if err := running.Wait(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("agents"), Tasks: []string{started.Tasks[0].TaskArn}}, 2*time.Minute); err != nil {
 		t.Fatalf("the task never ran: %v", err)
 	}

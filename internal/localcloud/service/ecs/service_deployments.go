@@ -21,8 +21,8 @@ import (
 // else to call, and they outlive the deployments the service forgets.
 
 const (
-	tableServiceDeployments = "ecs/service-deployments" // by "<cluster>/<service>/<id>"
-	tableServiceRevisions   = "ecs/service-revisions"   // by "<cluster>/<service>/<id>"
+	tableServiceDeployments = "ecs/service-deployments"  // by "<cluster>/<service>/<id>"
+	tableServiceRevisions   = "ecs/service-revisions"    // by "<cluster>/<service>/<id>"
 	tableRollbacks          = "ecs/deployment-rollbacks" // by the rollback's deployment id: the failed one's
 )
 

@@ -13,7 +13,9 @@ import (
 
 func (f *agentFixture) waitStable(t *testing.T, service string) {
 	t.Helper()
-	stable := awsecs.NewServicesStableWaiter(f.client, func(o *awsecs.ServicesStableWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond })
+	stable := awsecs.NewServicesStableWaiter(f.client, func(o *awsecs.ServicesStableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	})
 	if err := stable.Wait(f.ctx, &awsecs.DescribeServicesInput{Cluster: aws.String("agents"), Services: []string{service}}, 2*time.Minute); err != nil {
 		t.Fatalf("service %s never became stable: %v", service, err)
 	}
@@ -94,7 +96,9 @@ func TestServiceDeploymentsAndInactiveServices(t *testing.T) {
 	// Deleted, the service drains to INACTIVE and stays describable.
 	_, err = f.client.DeleteService(f.ctx, &awsecs.DeleteServiceInput{Cluster: aws.String("agents"), Service: aws.String("web"), Force: aws.Bool(true)})
 	localcloudtest.WantCode(t, err, "")
-	inactive := awsecs.NewServicesInactiveWaiter(f.client, func(o *awsecs.ServicesInactiveWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond })
+	inactive := awsecs.NewServicesInactiveWaiter(f.client, func(o *awsecs.ServicesInactiveWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	})
 	if err := inactive.Wait(f.ctx, &awsecs.DescribeServicesInput{Cluster: aws.String("agents"), Services: []string{"web"}}, 2*time.Minute); err != nil {
 		t.Fatalf("the deleted service never became INACTIVE: %v", err)
 	}
