@@ -155,6 +155,10 @@ func (c *Controller) launch(ctx context.Context, g *autoscaling.Group, count int
 	for _, inst := range g.Instances {
 		perSubnet[inst.SubnetID]++
 	}
+	data, err := c.launchData(ctx, g)
+	if err != nil {
+		return err
+	}
 	for range count {
 		subnet := g.SubnetIDs[0]
 		for _, s := range g.SubnetIDs { // balance across subnets (and so AZs)
@@ -169,6 +173,7 @@ func (c *Controller) launch(ctx context.Context, g *autoscaling.Group, count int
 			SubnetID:           subnet,
 			Count:              1,
 			Tags:               tags,
+			Data:               data,
 		})
 		if err != nil {
 			_ = c.deps.AutoScaling.AddActivity(ctx, g.Name, "Launching a new EC2 instance. Status Reason: "+err.Error(), "an instance was started in response to a difference between desired and actual capacity")
@@ -198,6 +203,42 @@ func (c *Controller) launch(ctx context.Context, g *autoscaling.Group, count int
 		}
 	}
 	return nil
+}
+
+// launchData is what a group launches with beyond its launch template: a
+// launch configuration's settings, or the instance type of a mixed
+// instances policy's first override (its highest priority).
+func (c *Controller) launchData(ctx context.Context, g *autoscaling.Group) (ec2.LaunchTemplateData, error) {
+	var data ec2.LaunchTemplateData
+	if g.LaunchConfigurationName != "" {
+		lc, err := c.deps.AutoScaling.LaunchConfiguration(ctx, g.LaunchConfigurationName)
+		if err != nil {
+			return data, err
+		}
+		if lc == nil {
+			return data, fmt.Errorf("launch configuration %s is gone", g.LaunchConfigurationName)
+		}
+		data = ec2.LaunchTemplateData{ImageID: lc.ImageID, InstanceType: lc.InstanceType, KeyName: lc.KeyName, UserData: lc.UserData}
+		for _, sg := range lc.SecurityGroups { // ids or (EC2-Classic style) names
+			if strings.HasPrefix(sg, "sg-") {
+				data.SecurityGroupIDs = append(data.SecurityGroupIDs, sg)
+			} else {
+				data.SecurityGroups = append(data.SecurityGroups, sg)
+			}
+		}
+		if lc.IamInstanceProfile != "" {
+			profile := &ec2.IamInstanceProfileSpec{Name: lc.IamInstanceProfile}
+			if strings.HasPrefix(lc.IamInstanceProfile, "arn:") {
+				profile = &ec2.IamInstanceProfileSpec{Arn: lc.IamInstanceProfile}
+			}
+			data.IamInstanceProfile = profile
+		}
+		return data, nil
+	}
+	if mip := g.MixedInstancesPolicy; mip != nil && mip.LaunchTemplate != nil && len(mip.LaunchTemplate.Overrides) > 0 {
+		data.InstanceType = mip.LaunchTemplate.Overrides[0].InstanceType
+	}
+	return data, nil
 }
 
 func (c *Controller) terminate(ctx context.Context, g *autoscaling.Group, ids []string, why string) error {

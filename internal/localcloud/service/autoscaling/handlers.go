@@ -120,6 +120,9 @@ type instanceXML struct {
 }
 
 func templateOut(lt LaunchTemplate) *LaunchTemplateSpecification {
+	if lt == (LaunchTemplate{}) {
+		return nil // launched from a launch configuration
+	}
 	return &LaunchTemplateSpecification{LaunchTemplateId: lt.ID, LaunchTemplateName: lt.Name, Version: lt.Version}
 }
 
@@ -156,6 +159,7 @@ type trafficSourceXML struct {
 type groupXML struct {
 	AutoScalingGroupName             string                       `xml:"AutoScalingGroupName"`
 	AutoScalingGroupARN              string                       `xml:"AutoScalingGroupARN"`
+	LaunchConfigurationName          string                       `xml:"LaunchConfigurationName,omitempty"`
 	LaunchTemplate                   *LaunchTemplateSpecification `xml:"LaunchTemplate,omitempty"`
 	MixedInstancesPolicy             *MixedInstancesPolicy        `xml:"MixedInstancesPolicy,omitempty"`
 	MinSize                          int                          `xml:"MinSize"`
@@ -198,7 +202,10 @@ func groupOut(g *Group) groupXML {
 		MaxInstanceLifetime: g.MaxInstanceLifetime, CapacityRebalance: g.CapacityRebalance, Context: g.Context,
 		DesiredCapacityType: g.DesiredCapacityType, DefaultInstanceWarmup: g.DefaultInstanceWarmup, TrafficSources: members[trafficSourceXML]{},
 	}
-	if g.MixedInstancesPolicy == nil {
+	switch {
+	case g.LaunchConfigurationName != "":
+		out.LaunchConfigurationName = g.LaunchConfigurationName
+	case g.MixedInstancesPolicy == nil:
 		out.LaunchTemplate = templateOut(g.LaunchTemplate)
 	}
 	if g.Deleting {

@@ -5,9 +5,12 @@ import "time"
 // Group is an Auto Scaling group as the store keeps it. The controller
 // launches and terminates the EC2 instances and records them here.
 type Group struct {
-	Name                             string
-	ARN                              string
-	LaunchTemplate                   LaunchTemplate
+	Name           string
+	ARN            string
+	LaunchTemplate LaunchTemplate
+	// LaunchConfigurationName is set instead of LaunchTemplate for a group
+	// launched from a launch configuration.
+	LaunchConfigurationName          string                `json:",omitempty"`
 	MixedInstancesPolicy             *MixedInstancesPolicy `json:",omitempty"`
 	MinSize                          int
 	MaxSize                          int
