@@ -23,6 +23,16 @@ func (c *Controller) reconcileGroups(ctx context.Context) error {
 	}
 	var errs []error
 	for _, g := range groups {
+		// Lifecycle waits whose timeout passed end first, so this pass acts
+		// on the states they end in.
+		if err := c.deps.AutoScaling.ExpireLifecycleActions(ctx, g.Name); err != nil {
+			errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
+			continue
+		}
+		if g, err = c.deps.AutoScaling.Group(ctx, g.Name); err != nil || g == nil {
+			errs = append(errs, err)
+			continue
+		}
 		if err := c.reconcileGroup(ctx, g); err != nil {
 			errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
 		}
@@ -80,12 +90,23 @@ func (c *Controller) reconcileGroup(ctx context.Context, g *autoscaling.Group) e
 		return c.terminate(ctx, g, terminating, "it was asked to terminate")
 	}
 
-	live := len(g.Instances)
+	// Instances waiting to terminate (a lifecycle hook holds them) are no
+	// longer capacity.
+	live := 0
+	for _, inst := range g.Instances {
+		if inst.LifecycleState != autoscaling.StateTerminatingWait {
+			live++
+		}
+	}
 	switch {
 	case live < g.DesiredCapacity && !g.Suspended("Launch"):
 		return c.launch(ctx, g, g.DesiredCapacity-live)
 	case live > g.DesiredCapacity && !g.Suspended("Terminate"):
-		return c.terminate(ctx, g, pickForScaleIn(g, live-g.DesiredCapacity), fmt.Sprintf("the desired capacity is %d", g.DesiredCapacity))
+		now, err := c.deps.AutoScaling.BeginTermination(ctx, g.Name, pickForScaleIn(g, live-g.DesiredCapacity))
+		if err != nil {
+			return err
+		}
+		return c.terminate(ctx, g, now, fmt.Sprintf("the desired capacity is %d", g.DesiredCapacity))
 	}
 	return nil
 }
@@ -134,7 +155,7 @@ func pickForScaleIn(g *autoscaling.Group, n int) []string {
 	})
 	var ids []string
 	for i := len(candidates) - 1; i >= 0 && len(ids) < n; i-- {
-		if !candidates[i].ProtectedFromScaleIn {
+		if !candidates[i].ProtectedFromScaleIn && candidates[i].LifecycleState != autoscaling.StateTerminatingWait {
 			ids = append(ids, candidates[i].InstanceID)
 		}
 	}
@@ -180,17 +201,24 @@ func (c *Controller) launch(ctx context.Context, g *autoscaling.Group, count int
 			return fmt.Errorf("launching an instance: %w", err)
 		}
 		perSubnet[subnet]++
+		var members []autoscaling.GroupInstance
+		for _, inst := range instances {
+			member := autoscaling.GroupInstance{
+				InstanceID:       inst.ID,
+				AvailabilityZone: inst.AvailabilityZone,
+				SubnetID:         inst.SubnetID,
+				InstanceType:     inst.InstanceType,
+				HealthStatus:     "Healthy",
+			}
+			if err := c.deps.AutoScaling.LaunchState(ctx, &member, g.Name); err != nil {
+				return err
+			}
+			members = append(members, member)
+		}
 		err = c.deps.AutoScaling.UpdateGroup(ctx, g.Name, func(group *autoscaling.Group) error {
-			for _, inst := range instances {
-				group.Instances = append(group.Instances, autoscaling.GroupInstance{
-					InstanceID:           inst.ID,
-					AvailabilityZone:     inst.AvailabilityZone,
-					SubnetID:             inst.SubnetID,
-					InstanceType:         inst.InstanceType,
-					LifecycleState:       autoscaling.StateInService,
-					HealthStatus:         "Healthy",
-					ProtectedFromScaleIn: group.NewInstancesProtectedFromScaleIn,
-				})
+			for _, member := range members {
+				member.ProtectedFromScaleIn = group.NewInstancesProtectedFromScaleIn
+				group.Instances = append(group.Instances, member)
 			}
 			return nil
 		})

@@ -474,6 +474,15 @@ func deleteGroup(tx *store.Tx, name string) error {
 			}
 		}
 	}
+	hooks, err := groupHooks(tx, name, "")
+	if err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		if err := tx.Delete(tableLifecycleHooks, hookKey(name, h.Name)); err != nil {
+			return err
+		}
+	}
 	return tx.Delete(tableGroups, name)
 }
 
@@ -541,7 +550,13 @@ func (b *Backend) TerminateInstance(ctx context.Context, instanceID string, decr
 				}
 				g.DesiredCapacity--
 			}
-			g.Instances[i].LifecycleState = StateTerminating
+			hooks, err := groupHooks(tx, g.Name, transitionTerminating)
+			if err != nil {
+				return err
+			}
+			if !startWait(&g.Instances[i], hooks, StateTerminatingWait, b.now().UTC()) {
+				g.Instances[i].LifecycleState = StateTerminating
+			}
 			if err := tx.Put(tableGroups, g.Name, g); err != nil {
 				return err
 			}

@@ -456,10 +456,6 @@ type groupNameInput struct {
 	NextToken            string
 }
 
-type describeLifecycleHooksOutput struct {
-	LifecycleHooks members[string] `xml:"LifecycleHooks"`
-}
-
 func (b *Backend) existingGroup(ctx context.Context, name string) error {
 	if err := required("autoScalingGroupName", name != ""); err != nil {
 		return err
@@ -472,13 +468,6 @@ func (b *Backend) existingGroup(ctx context.Context, name string) error {
 		return groupNotFound(name)
 	}
 	return nil
-}
-
-func (b *Backend) handleDescribeLifecycleHooks(ctx context.Context, in *groupNameInput) (*describeLifecycleHooksOutput, error) {
-	if err := b.existingGroup(ctx, in.AutoScalingGroupName); err != nil {
-		return nil, err
-	}
-	return &describeLifecycleHooksOutput{LifecycleHooks: members[string]{}}, nil
 }
 
 type describeWarmPoolOutput struct {

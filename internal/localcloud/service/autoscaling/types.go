@@ -68,6 +68,12 @@ type GroupInstance struct {
 	LifecycleState       string
 	HealthStatus         string // Healthy | Unhealthy
 	ProtectedFromScaleIn bool
+	// While it waits in Pending:Wait or Terminating:Wait: the deadline of
+	// each lifecycle hook not yet completed, the action's token, and when
+	// the wait began (the global timeout counts from it).
+	LifecycleWaits map[string]time.Time `json:",omitempty"`
+	LifecycleToken string               `json:",omitempty"`
+	LifecycleSince time.Time            `json:",omitzero"`
 }
 
 // Tag is a group tag.
