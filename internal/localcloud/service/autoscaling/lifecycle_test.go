@@ -106,7 +106,9 @@ func TestLifecycleHooks(t *testing.T) {
 		t.Errorf("the heartbeat did not keep the instance waiting: %s", got)
 	}
 	advance(20 * time.Second)
-	inService := asg.NewGroupInServiceWaiter(client, func(o *asg.GroupInServiceWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond })
+	inService := asg.NewGroupInServiceWaiter(client, func(o *asg.GroupInServiceWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	})
 	if err := inService.Wait(ctx, &asg.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"hooked"}}, 2*time.Minute); err != nil {
 		t.Fatalf("the timed out launch never went InService: %v", err)
 	}
