@@ -23,8 +23,12 @@ func (c *Controller) reconcileGroups(ctx context.Context) error {
 	}
 	var errs []error
 	for _, g := range groups {
-		// Lifecycle waits whose timeout passed end first, so this pass acts
-		// on the states they end in.
+		// Scheduled actions that are due run, and lifecycle waits whose
+		// timeout passed end, first, so this pass acts on what they leave.
+		if err := c.deps.AutoScaling.RunScheduledActions(ctx, g.Name); err != nil {
+			errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
+			continue
+		}
 		if err := c.deps.AutoScaling.ExpireLifecycleActions(ctx, g.Name); err != nil {
 			errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
 			continue

@@ -33,6 +33,9 @@ type Backend struct {
 	// EC2) so groups report their real zones. It is called outside any Auto
 	// Scaling transaction. Unset, zones are derived from the subnets' order.
 	ResolveSubnetZone func(ctx context.Context, subnetID string) (string, error)
+	// LookupInstance, when set, describes an EC2 instance for
+	// AttachInstances: nil when there is none.
+	LookupInstance func(ctx context.Context, instanceID string) (*InstanceFacts, error)
 
 	now func() time.Time
 }
@@ -67,6 +70,16 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("DescribePolicies", b.handleDescribePolicies),
 			protocol.Op("DeletePolicy", b.handleDeletePolicy),
 			protocol.Op("ExecutePolicy", b.handleExecutePolicy),
+			protocol.Op("PutScheduledUpdateGroupAction", b.handlePutScheduledUpdateGroupAction),
+			protocol.Op("BatchPutScheduledUpdateGroupAction", b.handleBatchPutScheduledUpdateGroupAction),
+			protocol.Op("DescribeScheduledActions", b.handleDescribeScheduledActions),
+			protocol.Op("DeleteScheduledAction", b.handleDeleteScheduledAction),
+			protocol.Op("PutWarmPool", b.handlePutWarmPool),
+			protocol.Op("DeleteWarmPool", b.handleDeleteWarmPool),
+			protocol.Op("AttachInstances", b.handleAttachInstances),
+			protocol.Op("DetachInstances", b.handleDetachInstances),
+			protocol.Op("AttachLoadBalancerTargetGroups", b.handleAttachLoadBalancerTargetGroups),
+			protocol.Op("DetachLoadBalancerTargetGroups", b.handleDetachLoadBalancerTargetGroups),
 			protocol.Op("PutLifecycleHook", b.handlePutLifecycleHook),
 			protocol.Op("DeleteLifecycleHook", b.handleDeleteLifecycleHook),
 			protocol.Op("CompleteLifecycleAction", b.handleCompleteLifecycleAction),

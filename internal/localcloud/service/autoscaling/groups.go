@@ -474,6 +474,20 @@ func deleteGroup(tx *store.Tx, name string) error {
 			}
 		}
 	}
+	if err := tx.Delete(tableWarmPools, name); err != nil {
+		return err
+	}
+	actions, err := store.List[ScheduledAction](tx, tableScheduledActions)
+	if err != nil {
+		return err
+	}
+	for _, a := range actions {
+		if a.GroupName == name {
+			if err := tx.Delete(tableScheduledActions, actionKey(a.GroupName, a.Name)); err != nil {
+				return err
+			}
+		}
+	}
 	hooks, err := groupHooks(tx, name, "")
 	if err != nil {
 		return err

@@ -470,17 +470,6 @@ func (b *Backend) existingGroup(ctx context.Context, name string) error {
 	return nil
 }
 
-type describeWarmPoolOutput struct {
-	Instances members[instanceXML] `xml:"Instances"`
-}
-
-func (b *Backend) handleDescribeWarmPool(ctx context.Context, in *groupNameInput) (*describeWarmPoolOutput, error) {
-	if err := b.existingGroup(ctx, in.AutoScalingGroupName); err != nil {
-		return nil, err
-	}
-	return &describeWarmPoolOutput{Instances: members[instanceXML]{}}, nil
-}
-
 // ---- scaling policies ----
 
 // putPolicyInput lists PolicySpec's members flat: the form decoder does
