@@ -187,3 +187,35 @@ func TestAWSCLIScalingPolicy(t *testing.T) {
 		t.Errorf("desired capacity after execute-policy: %d, want 3", got)
 	}
 }
+
+func TestTargetTrackingMetrics(t *testing.T) {
+	f := start(t)
+	_, err := f.client.CreateAutoScalingGroup(ctx, createInput("web"))
+	localcloudtest.WantCode(t, err, "")
+	const label = "app/web/0123456789abcdef/targetgroup/web/0123456789abcdef"
+	for _, tc := range []struct {
+		metric types.MetricType
+		label  string
+		code   string
+	}{
+		{types.MetricTypeASGAverageCPUUtilization, "", ""},
+		{types.MetricTypeASGAverageNetworkIn, "", ""},
+		{types.MetricTypeASGAverageNetworkOut, "", ""},
+		{types.MetricTypeALBRequestCountPerTarget, label, ""},
+		{types.MetricTypeALBRequestCountPerTarget, "", "ValidationError"},
+		{types.MetricTypeASGAverageCPUUtilization, label, "ValidationError"},
+	} {
+		t.Run(string(tc.metric)+"/"+tc.label, func(t *testing.T) {
+			spec := &types.PredefinedMetricSpecification{PredefinedMetricType: tc.metric}
+			if tc.label != "" {
+				spec.ResourceLabel = aws.String(tc.label)
+			}
+			out, err := f.client.PutScalingPolicy(ctx, &asg.PutScalingPolicyInput{AutoScalingGroupName: aws.String("web"), PolicyName: aws.String("tt-" + string(tc.metric)),
+				PolicyType: aws.String("TargetTrackingScaling"), TargetTrackingConfiguration: &types.TargetTrackingConfiguration{TargetValue: aws.Float64(50), PredefinedMetricSpecification: spec}})
+			localcloudtest.WantCode(t, err, tc.code)
+			if tc.code == "" && len(out.Alarms) != 2 {
+				t.Errorf("a target tracking policy has %d alarms", len(out.Alarms))
+			}
+		})
+	}
+}
