@@ -447,15 +447,8 @@ func (b *Backend) handleDescribeTags(ctx context.Context, in *describeTagsInput)
 	return out, nil
 }
 
-// ---- lifecycle hooks and warm pools (none in the local cloud) ----
-
-type groupNameInput struct {
-	AutoScalingGroupName string
-	LifecycleHookNames   []string
-	MaxRecords           *int
-	NextToken            string
-}
-
+// existingGroup checks that a named group exists, for the calls that
+// answer about one.
 func (b *Backend) existingGroup(ctx context.Context, name string) error {
 	if err := required("autoScalingGroupName", name != ""); err != nil {
 		return err
