@@ -289,6 +289,13 @@ func (c *Cloud) wireServices() {
 		}
 		return len(groups) == 1 && slices.Contains(users[targetGroupARN], loadBalancerARN), nil
 	}
+	c.AutoScaling.LookupInstance = func(ctx context.Context, id string) (*autoscaling.InstanceFacts, error) {
+		inst, err := c.EC2.Instance(ctx, id)
+		if err != nil || inst == nil {
+			return nil, err
+		}
+		return &autoscaling.InstanceFacts{State: inst.State, AvailabilityZone: inst.AvailabilityZone, SubnetID: inst.SubnetID, InstanceType: inst.InstanceType}, nil
+	}
 }
 
 func logf(logger *slog.Logger, component string) func(string, ...any) {

@@ -23,6 +23,20 @@ func (c *Controller) reconcileGroups(ctx context.Context) error {
 	}
 	var errs []error
 	for _, g := range groups {
+		// Scheduled actions that are due run, and lifecycle waits whose
+		// timeout passed end, first, so this pass acts on what they leave.
+		if err := c.deps.AutoScaling.RunScheduledActions(ctx, g.Name); err != nil {
+			errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
+			continue
+		}
+		if err := c.deps.AutoScaling.ExpireLifecycleActions(ctx, g.Name); err != nil {
+			errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
+			continue
+		}
+		if g, err = c.deps.AutoScaling.Group(ctx, g.Name); err != nil || g == nil {
+			errs = append(errs, err)
+			continue
+		}
 		if err := c.reconcileGroup(ctx, g); err != nil {
 			errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
 		}
@@ -33,8 +47,13 @@ func (c *Controller) reconcileGroups(ctx context.Context) error {
 func (c *Controller) reconcileGroup(ctx context.Context, g *autoscaling.Group) error {
 	// Instances that died outside the group's control (terminated through
 	// EC2, or lost in a restart) leave the group, as ASG health checks do.
+	// With HealthCheck suspended nobody looks; with ReplaceUnhealthy
+	// suspended they are marked Unhealthy and stay.
 	var gone []string
 	for _, inst := range g.Instances {
+		if g.Suspended("HealthCheck") {
+			break
+		}
 		ec2Inst, err := c.deps.EC2.Instance(ctx, inst.InstanceID)
 		if err != nil {
 			return err
@@ -42,6 +61,9 @@ func (c *Controller) reconcileGroup(ctx context.Context, g *autoscaling.Group) e
 		if ec2Inst == nil || ec2Inst.State == "terminated" || ec2Inst.State == "shutting-down" {
 			gone = append(gone, inst.InstanceID)
 		}
+	}
+	if len(gone) > 0 && g.Suspended("ReplaceUnhealthy") {
+		return c.markUnhealthy(ctx, g, gone)
 	}
 	if len(gone) > 0 {
 		if err := c.removeFromGroup(ctx, g.Name, gone); err != nil {
@@ -72,14 +94,46 @@ func (c *Controller) reconcileGroup(ctx context.Context, g *autoscaling.Group) e
 		return c.terminate(ctx, g, terminating, "it was asked to terminate")
 	}
 
-	live := len(g.Instances)
+	// Instances waiting to terminate (a lifecycle hook holds them) are no
+	// longer capacity.
+	live := 0
+	for _, inst := range g.Instances {
+		if inst.LifecycleState != autoscaling.StateTerminatingWait {
+			live++
+		}
+	}
 	switch {
-	case live < g.DesiredCapacity:
+	case live < g.DesiredCapacity && !g.Suspended("Launch"):
 		return c.launch(ctx, g, g.DesiredCapacity-live)
-	case live > g.DesiredCapacity:
-		return c.terminate(ctx, g, pickForScaleIn(g, live-g.DesiredCapacity), fmt.Sprintf("the desired capacity is %d", g.DesiredCapacity))
+	case live > g.DesiredCapacity && !g.Suspended("Terminate"):
+		now, err := c.deps.AutoScaling.BeginTermination(ctx, g.Name, pickForScaleIn(g, live-g.DesiredCapacity))
+		if err != nil {
+			return err
+		}
+		return c.terminate(ctx, g, now, fmt.Sprintf("the desired capacity is %d", g.DesiredCapacity))
 	}
 	return nil
+}
+
+// markUnhealthy records instances as Unhealthy without replacing them.
+func (c *Controller) markUnhealthy(ctx context.Context, g *autoscaling.Group, ids []string) error {
+	changed := false
+	for _, inst := range g.Instances {
+		if slices.Contains(ids, inst.InstanceID) && inst.HealthStatus != "Unhealthy" {
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return c.deps.AutoScaling.UpdateGroup(ctx, g.Name, func(group *autoscaling.Group) error {
+		for i := range group.Instances {
+			if slices.Contains(ids, group.Instances[i].InstanceID) {
+				group.Instances[i].HealthStatus = "Unhealthy"
+			}
+		}
+		return nil
+	})
 }
 
 func instanceIDs(instances []autoscaling.GroupInstance) []string {
@@ -105,7 +159,7 @@ func pickForScaleIn(g *autoscaling.Group, n int) []string {
 	})
 	var ids []string
 	for i := len(candidates) - 1; i >= 0 && len(ids) < n; i-- {
-		if !candidates[i].ProtectedFromScaleIn {
+		if !candidates[i].ProtectedFromScaleIn && candidates[i].LifecycleState != autoscaling.StateTerminatingWait {
 			ids = append(ids, candidates[i].InstanceID)
 		}
 	}
@@ -126,6 +180,10 @@ func (c *Controller) launch(ctx context.Context, g *autoscaling.Group, count int
 	for _, inst := range g.Instances {
 		perSubnet[inst.SubnetID]++
 	}
+	data, err := c.launchData(ctx, g)
+	if err != nil {
+		return err
+	}
 	for range count {
 		subnet := g.SubnetIDs[0]
 		for _, s := range g.SubnetIDs { // balance across subnets (and so AZs)
@@ -140,23 +198,31 @@ func (c *Controller) launch(ctx context.Context, g *autoscaling.Group, count int
 			SubnetID:           subnet,
 			Count:              1,
 			Tags:               tags,
+			Data:               data,
 		})
 		if err != nil {
 			_ = c.deps.AutoScaling.AddActivity(ctx, g.Name, "Launching a new EC2 instance. Status Reason: "+err.Error(), "an instance was started in response to a difference between desired and actual capacity")
 			return fmt.Errorf("launching an instance: %w", err)
 		}
 		perSubnet[subnet]++
+		var members []autoscaling.GroupInstance
+		for _, inst := range instances {
+			member := autoscaling.GroupInstance{
+				InstanceID:       inst.ID,
+				AvailabilityZone: inst.AvailabilityZone,
+				SubnetID:         inst.SubnetID,
+				InstanceType:     inst.InstanceType,
+				HealthStatus:     "Healthy",
+			}
+			if err := c.deps.AutoScaling.LaunchState(ctx, &member, g.Name); err != nil {
+				return err
+			}
+			members = append(members, member)
+		}
 		err = c.deps.AutoScaling.UpdateGroup(ctx, g.Name, func(group *autoscaling.Group) error {
-			for _, inst := range instances {
-				group.Instances = append(group.Instances, autoscaling.GroupInstance{
-					InstanceID:           inst.ID,
-					AvailabilityZone:     inst.AvailabilityZone,
-					SubnetID:             inst.SubnetID,
-					InstanceType:         inst.InstanceType,
-					LifecycleState:       autoscaling.StateInService,
-					HealthStatus:         "Healthy",
-					ProtectedFromScaleIn: group.NewInstancesProtectedFromScaleIn,
-				})
+			for _, member := range members {
+				member.ProtectedFromScaleIn = group.NewInstancesProtectedFromScaleIn
+				group.Instances = append(group.Instances, member)
 			}
 			return nil
 		})
@@ -169,6 +235,42 @@ func (c *Controller) launch(ctx context.Context, g *autoscaling.Group, count int
 		}
 	}
 	return nil
+}
+
+// launchData is what a group launches with beyond its launch template: a
+// launch configuration's settings, or the instance type of a mixed
+// instances policy's first override (its highest priority).
+func (c *Controller) launchData(ctx context.Context, g *autoscaling.Group) (ec2.LaunchTemplateData, error) {
+	var data ec2.LaunchTemplateData
+	if g.LaunchConfigurationName != "" {
+		lc, err := c.deps.AutoScaling.LaunchConfiguration(ctx, g.LaunchConfigurationName)
+		if err != nil {
+			return data, err
+		}
+		if lc == nil {
+			return data, fmt.Errorf("launch configuration %s is gone", g.LaunchConfigurationName)
+		}
+		data = ec2.LaunchTemplateData{ImageID: lc.ImageID, InstanceType: lc.InstanceType, KeyName: lc.KeyName, UserData: lc.UserData}
+		for _, sg := range lc.SecurityGroups { // ids or (EC2-Classic style) names
+			if strings.HasPrefix(sg, "sg-") {
+				data.SecurityGroupIDs = append(data.SecurityGroupIDs, sg)
+			} else {
+				data.SecurityGroups = append(data.SecurityGroups, sg)
+			}
+		}
+		if lc.IamInstanceProfile != "" {
+			profile := &ec2.IamInstanceProfileSpec{Name: lc.IamInstanceProfile}
+			if strings.HasPrefix(lc.IamInstanceProfile, "arn:") {
+				profile = &ec2.IamInstanceProfileSpec{Arn: lc.IamInstanceProfile}
+			}
+			data.IamInstanceProfile = profile
+		}
+		return data, nil
+	}
+	if mip := g.MixedInstancesPolicy; mip != nil && mip.LaunchTemplate != nil && len(mip.LaunchTemplate.Overrides) > 0 {
+		data.InstanceType = mip.LaunchTemplate.Overrides[0].InstanceType
+	}
+	return data, nil
 }
 
 func (c *Controller) terminate(ctx context.Context, g *autoscaling.Group, ids []string, why string) error {
@@ -218,6 +320,7 @@ func (c *Controller) reconcileContainerInstances(ctx context.Context) error {
 	// Read ECS first and ask EC2 afterwards: one store transaction must not
 	// be opened inside another (bbolt can deadlock when a writer waits).
 	var current []*ecs.ContainerInstance
+	viaAPI := map[string]bool{} // container instances an agent registered itself
 	err = c.deps.ECS.View(ctx, func(s *ecs.State) error {
 		clusters, err := s.Clusters()
 		if err != nil {
@@ -229,8 +332,12 @@ func (c *Controller) reconcileContainerInstances(ctx context.Context) error {
 				return err
 			}
 			for _, ci := range cis {
-				if ci.Status != "INACTIVE" {
-					current = append(current, ci)
+				if ci.Status == "INACTIVE" {
+					continue
+				}
+				current = append(current, ci)
+				if viaAPI[ci.ContainerInstanceArn], err = s.RegisteredThroughAPI(ci.ContainerInstanceArn); err != nil {
+					return err
 				}
 			}
 		}
@@ -242,9 +349,16 @@ func (c *Controller) reconcileContainerInstances(ctx context.Context) error {
 	registered := map[string]bool{} // EC2 instance ids with a live container instance
 	var stale []*ecs.ContainerInstance
 	for _, ci := range current {
+		if ci.Ec2InstanceId == "" {
+			continue // an agent outside EC2: only it can deregister
+		}
 		inst, err := c.deps.EC2.Instance(ctx, ci.Ec2InstanceId)
 		if err != nil {
 			return err
+		}
+		if inst == nil && viaAPI[ci.ContainerInstanceArn] {
+			registered[ci.Ec2InstanceId] = true
+			continue // its agent names an instance EC2 here never had
 		}
 		if inst == nil || inst.State == "terminated" || inst.State == "shutting-down" {
 			stale = append(stale, ci)

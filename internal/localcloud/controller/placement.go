@@ -23,29 +23,7 @@ type instanceUsage struct {
 }
 
 // taskNeeds is the CPU units and MiB a task reserves on its instance.
-func taskNeeds(def *ecs.TaskDefinition) (cpu, mem int) {
-	cpu, _ = strconv.Atoi(def.Cpu)
-	mem, _ = strconv.Atoi(def.Memory)
-	if cpu == 0 || mem == 0 {
-		var containerCPU, containerMem int
-		for _, cd := range def.ContainerDefinitions {
-			containerCPU += int(cd.Cpu)
-			switch {
-			case cd.Memory != nil:
-				containerMem += int(*cd.Memory)
-			case cd.MemoryReservation != nil:
-				containerMem += int(*cd.MemoryReservation)
-			}
-		}
-		if cpu == 0 {
-			cpu = containerCPU
-		}
-		if mem == 0 {
-			mem = containerMem
-		}
-	}
-	return cpu, mem
-}
+func taskNeeds(def *ecs.TaskDefinition) (cpu, mem int) { return def.Reservation() }
 
 func resourceInt(resources []ecs.Resource, name string) int {
 	for _, r := range resources {
@@ -128,7 +106,15 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 	slices.SortStableFunc(waiting, func(a, b *ecs.Task) int { return a.CreatedAt.Time().Compare(b.CreatedAt.Time()) })
 	stuck := unplaced{}
 	for _, t := range waiting {
-		if t.LastStatus != statusProvisioning || t.DesiredStatus == statusStopped || t.ContainerInstanceArn != "" {
+		if t.LastStatus != statusProvisioning || t.DesiredStatus == statusStopped {
+			continue
+		}
+		if t.ContainerInstanceArn != "" {
+			// StartTask named the instance; its resources were counted
+			// above with the instance's other tasks.
+			if err := c.placeOnNamedInstance(s, t, usage[t.ContainerInstanceArn], inUse); err != nil {
+				return err
+			}
 			continue
 		}
 		def, err := s.TaskDefinition(t.TaskDefinitionArn)
@@ -146,9 +132,14 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 		distinct := svc != nil && hasConstraint(svc, "distinctInstance")
 		cpu, mem := taskNeeds(def)
 		awsvpc := def.NetworkMode == "awsvpc"
+		memberOf := memberOfQueries(svc, def)
 		var best *instanceUsage
 		var closest string
 		for _, u := range order {
+			if slices.ContainsFunc(memberOf, func(q *ecs.InstanceQuery) bool { return !q.Matches(u.instance) }) {
+				closest = fmt.Sprintf("The closest matching (container-instance %s) doesn't match the memberOf placement constraint.", taskID(u.instance.ContainerInstanceArn))
+				continue
+			}
 			registeredCPU := resourceInt(u.instance.RegisteredResources, "CPU")
 			registeredMem := resourceInt(u.instance.RegisteredResources, "MEMORY")
 			switch {
@@ -207,6 +198,30 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 	return c.writeRemaining(s, order)
 }
 
+// placeOnNamedInstance binds a StartTask task to the instance it names,
+// without a placement decision, or stops it when that instance is gone.
+func (c *Controller) placeOnNamedInstance(s *ecs.State, t *ecs.Task, u *instanceUsage, inUse map[string]bool) error {
+	if u == nil {
+		requestStop(t, "TaskFailedToStart", "ResourceInitializationError: container instance "+taskID(t.ContainerInstanceArn)+" is no longer available")
+		return s.PutTask(t)
+	}
+	def, err := s.TaskDefinition(t.TaskDefinitionArn)
+	if err != nil {
+		return err
+	}
+	var ports []int
+	if def != nil {
+		ports = containerPorts(def)
+	}
+	ip, err := c.addresses.allocate(inUse, ports)
+	if err != nil {
+		return err
+	}
+	inUse[ip] = true
+	assign(t, u, ip, nil)
+	return s.PutTask(t)
+}
+
 // better prefers the zone running fewer tasks of the group, then the
 // instance with fewer tasks.
 func better(candidate, current *instanceUsage, group string, usage map[string]*instanceUsage) bool {
@@ -223,6 +238,32 @@ func better(candidate, current *instanceUsage, group string, usage map[string]*i
 		return a < b
 	}
 	return candidate.tasks < current.tasks
+}
+
+// memberOfQueries are the memberOf expressions a task must satisfy: its
+// service's and its task definition's. They were checked when stored, so
+// one that no longer parses is skipped rather than blocking the task.
+func memberOfQueries(svc *ecs.Service, def *ecs.TaskDefinition) []*ecs.InstanceQuery {
+	var exprs []string
+	if svc != nil {
+		for _, pc := range svc.PlacementConstraints {
+			if pc.Type == "memberOf" {
+				exprs = append(exprs, pc.Expression)
+			}
+		}
+	}
+	for _, pc := range def.PlacementConstraints {
+		if pc.Type == "memberOf" {
+			exprs = append(exprs, pc.Expression)
+		}
+	}
+	var queries []*ecs.InstanceQuery
+	for _, expr := range exprs {
+		if q, err := ecs.ParseInstanceQuery(expr); err == nil {
+			queries = append(queries, q)
+		}
+	}
+	return queries
 }
 
 func hasConstraint(svc *ecs.Service, kind string) bool {

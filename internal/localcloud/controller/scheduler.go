@@ -125,9 +125,7 @@ func deploymentLimits(svc *ecs.Service) (maxActive, minHealthy int) {
 }
 
 // circuitBreakerThreshold is how many failed tasks fail a deployment.
-func circuitBreakerThreshold(desired int) int {
-	return min(200, max(3, int(math.Ceil(0.5*float64(desired)))))
-}
+func circuitBreakerThreshold(desired int) int { return ecs.CircuitBreakerThreshold(desired) }
 
 // scheduleService launches, stops and counts the tasks of one service, and
 // moves its deployments along. It returns the tasks it created.

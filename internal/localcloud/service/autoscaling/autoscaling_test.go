@@ -367,7 +367,7 @@ func TestScalingPolicies(t *testing.T) {
 
 func TestAWSCLI(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("aws CLI not installed")
+		t.Fatal("the aws CLI is not installed; this test needs it")
 	}
 	f := start(t)
 	_, err := f.client.CreateAutoScalingGroup(ctx, createInput("web"))

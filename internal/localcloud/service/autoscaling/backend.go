@@ -7,13 +7,14 @@ package autoscaling
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/xml"
-	"strconv"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -32,6 +33,9 @@ type Backend struct {
 	// EC2) so groups report their real zones. It is called outside any Auto
 	// Scaling transaction. Unset, zones are derived from the subnets' order.
 	ResolveSubnetZone func(ctx context.Context, subnetID string) (string, error)
+	// LookupInstance, when set, describes an EC2 instance for
+	// AttachInstances: nil when there is none.
+	LookupInstance func(ctx context.Context, instanceID string) (*InstanceFacts, error)
 
 	now func() time.Time
 }
@@ -65,6 +69,27 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("PutScalingPolicy", b.handlePutScalingPolicy),
 			protocol.Op("DescribePolicies", b.handleDescribePolicies),
 			protocol.Op("DeletePolicy", b.handleDeletePolicy),
+			protocol.Op("ExecutePolicy", b.handleExecutePolicy),
+			protocol.Op("PutScheduledUpdateGroupAction", b.handlePutScheduledUpdateGroupAction),
+			protocol.Op("BatchPutScheduledUpdateGroupAction", b.handleBatchPutScheduledUpdateGroupAction),
+			protocol.Op("DescribeScheduledActions", b.handleDescribeScheduledActions),
+			protocol.Op("DeleteScheduledAction", b.handleDeleteScheduledAction),
+			protocol.Op("PutWarmPool", b.handlePutWarmPool),
+			protocol.Op("DeleteWarmPool", b.handleDeleteWarmPool),
+			protocol.Op("AttachInstances", b.handleAttachInstances),
+			protocol.Op("DetachInstances", b.handleDetachInstances),
+			protocol.Op("AttachLoadBalancerTargetGroups", b.handleAttachLoadBalancerTargetGroups),
+			protocol.Op("DetachLoadBalancerTargetGroups", b.handleDetachLoadBalancerTargetGroups),
+			protocol.Op("PutLifecycleHook", b.handlePutLifecycleHook),
+			protocol.Op("DeleteLifecycleHook", b.handleDeleteLifecycleHook),
+			protocol.Op("CompleteLifecycleAction", b.handleCompleteLifecycleAction),
+			protocol.Op("RecordLifecycleActionHeartbeat", b.handleRecordLifecycleActionHeartbeat),
+			protocol.Op("CreateLaunchConfiguration", b.handleCreateLaunchConfiguration),
+			protocol.Op("DescribeLaunchConfigurations", b.handleDescribeLaunchConfigurations),
+			protocol.Op("DeleteLaunchConfiguration", b.handleDeleteLaunchConfiguration),
+			protocol.Op("SuspendProcesses", b.handleSuspendProcesses),
+			protocol.Op("ResumeProcesses", b.handleResumeProcesses),
+			protocol.Op("DescribeScalingProcessTypes", b.handleDescribeScalingProcessTypes),
 			protocol.Op("DescribeTrafficSources", b.handleDescribeTrafficSources),
 			protocol.Op("DescribeLoadBalancerTargetGroups", b.handleDescribeLoadBalancerTargetGroups),
 			protocol.Op("DescribeLoadBalancers", b.handleDescribeLoadBalancers),
@@ -101,32 +126,34 @@ func (m members[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return e.EncodeToken(start.End())
 }
 
-// paginate returns one page after token (an opaque offset); Auto Scaling
-// pages default to 50 records and allow 1–100.
+// paginate returns one page of items (in their final order) after token
+// with the local cloud's one paginator; Auto Scaling pages default to 50
+// records and allow 1–100.
 func paginate[T any](items []T, token string, maxRecords *int) ([]T, string, error) {
-	start := 0
-	if token != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(token)
-		if err == nil {
-			start, err = strconv.Atoi(string(raw))
-		}
-		if err != nil || start < 0 || start > len(items) {
-			return nil, "", invalidNextToken()
-		}
+	size, err := paging.Size(maxRecords, 50, 1, 100)
+	if err != nil {
+		return nil, "", validationError("1 validation error detected: Value '%d' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100", *maxRecords)
 	}
-	size := 50
-	if maxRecords != nil {
-		if *maxRecords < 1 || *maxRecords > 100 {
-			return nil, "", validationError("1 validation error detected: Value '%d' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100", *maxRecords)
-		}
-		size = *maxRecords
+	type positioned struct {
+		at   int
+		item T
 	}
-	end := min(start+size, len(items))
-	next := ""
-	if end < len(items) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
+	wrapped := make([]positioned, len(items))
+	for i, item := range items {
+		wrapped[i] = positioned{i, item}
 	}
-	return items[start:end], next, nil
+	cut, next, err := paging.Page(wrapped, func(p positioned) string { return fmt.Sprintf("%010d", p.at) }, token, size)
+	if errors.Is(err, paging.ErrBadToken) {
+		return nil, "", invalidNextToken()
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]T, len(cut))
+	for i, p := range cut {
+		out[i] = p.item
+	}
+	return out, next, nil
 }
 
 func ptr[T any](v T) *T { return &v }

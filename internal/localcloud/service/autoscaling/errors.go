@@ -49,3 +49,7 @@ func required(name string, present bool) error {
 	}
 	return nil
 }
+
+func limitExceeded(format string, args ...any) error {
+	return protocol.Errorf(codeLimitExceeded, format, args...)
+}

@@ -161,11 +161,20 @@ func (b *Backend) CreateGroup(ctx context.Context, req GroupRequest) (*Group, er
 	if err != nil {
 		return nil, err
 	}
-	if lt == nil {
-		if req.LaunchConfigurationName != "" || req.InstanceID != "" {
-			return nil, validationError("Launch configurations and instance ids are not supported by the local cloud; use a launch template")
-		}
+	if lt != nil && req.LaunchConfigurationName != "" {
 		return nil, validationError("Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.")
+	}
+	if lt == nil {
+		switch {
+		case req.InstanceID != "":
+			return nil, validationError("Groups created from an instance id are not supported by the local cloud; use a launch template or a launch configuration")
+		case req.LaunchConfigurationName == "":
+			return nil, validationError("Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.")
+		}
+		if err := b.launchConfigurationExists(ctx, req.LaunchConfigurationName); err != nil {
+			return nil, err
+		}
+		lt = &LaunchTemplate{}
 	}
 	var subnets []string
 	if req.VPCZoneIdentifier != nil {
@@ -195,7 +204,8 @@ func (b *Backend) CreateGroup(ctx context.Context, req GroupRequest) (*Group, er
 	scope := scopeOf(ctx)
 	g := &Group{
 		Name: req.Name, ARN: groupARN(scope, req.Name), LaunchTemplate: *lt, MixedInstancesPolicy: req.MixedInstancesPolicy,
-		MinSize: *req.MinSize, MaxSize: *req.MaxSize, DesiredCapacity: *req.MinSize, DefaultCooldown: 300,
+		LaunchConfigurationName: req.LaunchConfigurationName,
+		MinSize:                 *req.MinSize, MaxSize: *req.MaxSize, DesiredCapacity: *req.MinSize, DefaultCooldown: 300,
 		AvailabilityZones: zones, SubnetIDs: subnets, TargetGroupARNs: req.TargetGroupARNs, LoadBalancerNames: req.LoadBalancerNames,
 		TerminationPolicies:  []string{"Default"},
 		ServiceLinkedRoleARN: req.ServiceLinkedRoleARN, Instances: []GroupInstance{}, Tags: req.Tags, CreatedTime: b.now().UTC(),
@@ -313,10 +323,23 @@ func (b *Backend) UpdateAutoScalingGroup(ctx context.Context, req GroupRequest) 
 	if req.HealthCheckType != "" && !slices.Contains(healthCheckTypes, req.HealthCheckType) {
 		return validationError("Health check type '%s' must be one of %v", req.HealthCheckType, healthCheckTypes)
 	}
+	if req.LaunchConfigurationName != "" {
+		if lt != nil {
+			return validationError("Valid requests must contain either LaunchTemplate, LaunchConfigurationName or MixedInstancesPolicy parameter.")
+		}
+		if err := b.launchConfigurationExists(ctx, req.LaunchConfigurationName); err != nil {
+			return err
+		}
+	}
 	return b.updateLiveGroup(ctx, req.Name, func(g *Group) error {
 		if lt != nil {
 			g.LaunchTemplate = *lt
 			g.MixedInstancesPolicy = req.MixedInstancesPolicy
+			g.LaunchConfigurationName = ""
+		}
+		if req.LaunchConfigurationName != "" {
+			g.LaunchTemplate, g.MixedInstancesPolicy = LaunchTemplate{}, nil
+			g.LaunchConfigurationName = req.LaunchConfigurationName
 		}
 		if req.MinSize != nil {
 			g.MinSize = *req.MinSize
@@ -451,6 +474,29 @@ func deleteGroup(tx *store.Tx, name string) error {
 			}
 		}
 	}
+	if err := tx.Delete(tableWarmPools, name); err != nil {
+		return err
+	}
+	actions, err := store.List[ScheduledAction](tx, tableScheduledActions)
+	if err != nil {
+		return err
+	}
+	for _, a := range actions {
+		if a.GroupName == name {
+			if err := tx.Delete(tableScheduledActions, actionKey(a.GroupName, a.Name)); err != nil {
+				return err
+			}
+		}
+	}
+	hooks, err := groupHooks(tx, name, "")
+	if err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		if err := tx.Delete(tableLifecycleHooks, hookKey(name, h.Name)); err != nil {
+			return err
+		}
+	}
 	return tx.Delete(tableGroups, name)
 }
 
@@ -518,7 +564,13 @@ func (b *Backend) TerminateInstance(ctx context.Context, instanceID string, decr
 				}
 				g.DesiredCapacity--
 			}
-			g.Instances[i].LifecycleState = StateTerminating
+			hooks, err := groupHooks(tx, g.Name, transitionTerminating)
+			if err != nil {
+				return err
+			}
+			if !startWait(&g.Instances[i], hooks, StateTerminatingWait, b.now().UTC()) {
+				g.Instances[i].LifecycleState = StateTerminating
+			}
 			if err := tx.Put(tableGroups, g.Name, g); err != nil {
 				return err
 			}

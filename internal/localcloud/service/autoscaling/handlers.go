@@ -105,7 +105,7 @@ func (b *Backend) handleSetDesiredCapacity(ctx context.Context, in *setDesiredCa
 	if err := required("desiredCapacity", in.DesiredCapacity != nil); err != nil {
 		return nil, err
 	}
-	return nil, b.SetDesiredCapacity(ctx, in.AutoScalingGroupName, *in.DesiredCapacity)
+	return nil, b.SetDesiredCapacityHonoring(ctx, in.AutoScalingGroupName, *in.DesiredCapacity, in.HonorCooldown)
 }
 
 type instanceXML struct {
@@ -120,6 +120,9 @@ type instanceXML struct {
 }
 
 func templateOut(lt LaunchTemplate) *LaunchTemplateSpecification {
+	if lt == (LaunchTemplate{}) {
+		return nil // launched from a launch configuration
+	}
 	return &LaunchTemplateSpecification{LaunchTemplateId: lt.ID, LaunchTemplateName: lt.Name, Version: lt.Version}
 }
 
@@ -156,6 +159,7 @@ type trafficSourceXML struct {
 type groupXML struct {
 	AutoScalingGroupName             string                       `xml:"AutoScalingGroupName"`
 	AutoScalingGroupARN              string                       `xml:"AutoScalingGroupARN"`
+	LaunchConfigurationName          string                       `xml:"LaunchConfigurationName,omitempty"`
 	LaunchTemplate                   *LaunchTemplateSpecification `xml:"LaunchTemplate,omitempty"`
 	MixedInstancesPolicy             *MixedInstancesPolicy        `xml:"MixedInstancesPolicy,omitempty"`
 	MinSize                          int                          `xml:"MinSize"`
@@ -169,7 +173,7 @@ type groupXML struct {
 	HealthCheckGracePeriod           int                          `xml:"HealthCheckGracePeriod"`
 	Instances                        members[instanceXML]         `xml:"Instances"`
 	CreatedTime                      protocol.XMLTime             `xml:"CreatedTime"`
-	SuspendedProcesses               members[string]              `xml:"SuspendedProcesses"`
+	SuspendedProcesses               members[SuspendedProcess]    `xml:"SuspendedProcesses"`
 	VPCZoneIdentifier                string                       `xml:"VPCZoneIdentifier,omitempty"`
 	EnabledMetrics                   members[string]              `xml:"EnabledMetrics"`
 	Status                           string                       `xml:"Status,omitempty"`
@@ -192,13 +196,16 @@ func groupOut(g *Group) groupXML {
 		AvailabilityZones: append(members[string]{}, g.AvailabilityZones...), LoadBalancerNames: append(members[string]{}, g.LoadBalancerNames...),
 		TargetGroupARNs: append(members[string]{}, g.TargetGroupARNs...), HealthCheckType: g.HealthCheckType,
 		HealthCheckGracePeriod: g.HealthCheckGracePeriod, Instances: members[instanceXML]{}, CreatedTime: protocol.XMLTime(g.CreatedTime),
-		SuspendedProcesses: members[string]{}, VPCZoneIdentifier: strings.Join(g.SubnetIDs, ","), EnabledMetrics: members[string]{},
+		SuspendedProcesses: append(members[SuspendedProcess]{}, g.SuspendedProcesses...), VPCZoneIdentifier: strings.Join(g.SubnetIDs, ","), EnabledMetrics: members[string]{},
 		Tags: members[tagDescriptionXML]{}, TerminationPolicies: append(members[string]{}, g.TerminationPolicies...),
 		NewInstancesProtectedFromScaleIn: g.NewInstancesProtectedFromScaleIn, ServiceLinkedRoleARN: g.ServiceLinkedRoleARN,
 		MaxInstanceLifetime: g.MaxInstanceLifetime, CapacityRebalance: g.CapacityRebalance, Context: g.Context,
 		DesiredCapacityType: g.DesiredCapacityType, DefaultInstanceWarmup: g.DefaultInstanceWarmup, TrafficSources: members[trafficSourceXML]{},
 	}
-	if g.MixedInstancesPolicy == nil {
+	switch {
+	case g.LaunchConfigurationName != "":
+		out.LaunchConfigurationName = g.LaunchConfigurationName
+	case g.MixedInstancesPolicy == nil:
 		out.LaunchTemplate = templateOut(g.LaunchTemplate)
 	}
 	if g.Deleting {
@@ -440,19 +447,8 @@ func (b *Backend) handleDescribeTags(ctx context.Context, in *describeTagsInput)
 	return out, nil
 }
 
-// ---- lifecycle hooks and warm pools (none in the local cloud) ----
-
-type groupNameInput struct {
-	AutoScalingGroupName string
-	LifecycleHookNames   []string
-	MaxRecords           *int
-	NextToken            string
-}
-
-type describeLifecycleHooksOutput struct {
-	LifecycleHooks members[string] `xml:"LifecycleHooks"`
-}
-
+// existingGroup checks that a named group exists, for the calls that
+// answer about one.
 func (b *Backend) existingGroup(ctx context.Context, name string) error {
 	if err := required("autoScalingGroupName", name != ""); err != nil {
 		return err
@@ -465,24 +461,6 @@ func (b *Backend) existingGroup(ctx context.Context, name string) error {
 		return groupNotFound(name)
 	}
 	return nil
-}
-
-func (b *Backend) handleDescribeLifecycleHooks(ctx context.Context, in *groupNameInput) (*describeLifecycleHooksOutput, error) {
-	if err := b.existingGroup(ctx, in.AutoScalingGroupName); err != nil {
-		return nil, err
-	}
-	return &describeLifecycleHooksOutput{LifecycleHooks: members[string]{}}, nil
-}
-
-type describeWarmPoolOutput struct {
-	Instances members[instanceXML] `xml:"Instances"`
-}
-
-func (b *Backend) handleDescribeWarmPool(ctx context.Context, in *groupNameInput) (*describeWarmPoolOutput, error) {
-	if err := b.existingGroup(ctx, in.AutoScalingGroupName); err != nil {
-		return nil, err
-	}
-	return &describeWarmPoolOutput{Instances: members[instanceXML]{}}, nil
 }
 
 // ---- scaling policies ----

@@ -55,6 +55,16 @@ func (b *Backend) PutPolicy(ctx context.Context, group, name string, spec Policy
 		if (tt.PredefinedMetricSpecification == nil) == (tt.CustomizedMetricSpecification == nil) {
 			return nil, validationError("Exactly one of PredefinedMetricSpecification and CustomizedMetricSpecification must be specified")
 		}
+		// The request count per target is counted for one target group,
+		// which the resource label names; the other metrics take none.
+		if pm := tt.PredefinedMetricSpecification; pm != nil {
+			switch {
+			case pm.PredefinedMetricType == "ALBRequestCountPerTarget" && pm.ResourceLabel == "":
+				return nil, validationError("ResourceLabel is required for the predefined metric type ALBRequestCountPerTarget")
+			case pm.PredefinedMetricType != "ALBRequestCountPerTarget" && pm.ResourceLabel != "":
+				return nil, validationError("ResourceLabel can only be specified for the predefined metric type ALBRequestCountPerTarget")
+			}
+		}
 	}
 	if spec.AdjustmentType != "" && !slices.Contains([]string{"ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"}, spec.AdjustmentType) {
 		return nil, validationError("Adjustment type '%s' must be ChangeInCapacity, ExactCapacity or PercentChangeInCapacity", spec.AdjustmentType)

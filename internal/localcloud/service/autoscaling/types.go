@@ -5,9 +5,12 @@ import "time"
 // Group is an Auto Scaling group as the store keeps it. The controller
 // launches and terminates the EC2 instances and records them here.
 type Group struct {
-	Name                             string
-	ARN                              string
-	LaunchTemplate                   LaunchTemplate
+	Name           string
+	ARN            string
+	LaunchTemplate LaunchTemplate
+	// LaunchConfigurationName is set instead of LaunchTemplate for a group
+	// launched from a launch configuration.
+	LaunchConfigurationName          string                `json:",omitempty"`
 	MixedInstancesPolicy             *MixedInstancesPolicy `json:",omitempty"`
 	MinSize                          int
 	MaxSize                          int
@@ -33,6 +36,18 @@ type Group struct {
 	// terminated; FinishDelete removes it.
 	Deleting    bool
 	CreatedTime time.Time
+	// SuspendedProcesses are the scaling processes SuspendProcesses
+	// stopped, with the reason.
+	SuspendedProcesses []SuspendedProcess `json:",omitempty"`
+	// CooldownUntil is when the cooldown of the last scaling change through
+	// the API (SetDesiredCapacity, ExecutePolicy) ends.
+	CooldownUntil time.Time `json:",omitzero"`
+}
+
+// SuspendedProcess is one suspended scaling process.
+type SuspendedProcess struct {
+	ProcessName      string `xml:"ProcessName"`
+	SuspensionReason string `xml:"SuspensionReason"`
 }
 
 // LaunchTemplate names the template (by id or name) and version instances
@@ -53,6 +68,12 @@ type GroupInstance struct {
 	LifecycleState       string
 	HealthStatus         string // Healthy | Unhealthy
 	ProtectedFromScaleIn bool
+	// While it waits in Pending:Wait or Terminating:Wait: the deadline of
+	// each lifecycle hook not yet completed, the action's token, and when
+	// the wait began (the global timeout counts from it).
+	LifecycleWaits map[string]time.Time `json:",omitempty"`
+	LifecycleToken string               `json:",omitempty"`
+	LifecycleSince time.Time            `json:",omitzero"`
 }
 
 // Tag is a group tag.

@@ -93,6 +93,10 @@ type LaunchRequest struct {
 	SubnetID                                      string
 	Count                                         int
 	Tags                                          map[string]string
+	// Data are direct parameters over the template's (an Auto Scaling
+	// override's instance type), or all of them without a template (a
+	// launch configuration).
+	Data LaunchTemplateData
 }
 
 // LaunchInstances runs Count instances from a launch template, as
@@ -103,9 +107,12 @@ func (b *Backend) LaunchInstances(ctx context.Context, req LaunchRequest) ([]*In
 		req.Count = 1
 	}
 	spec := runSpec{
-		LaunchTemplate: &launchTemplateSpec{ID: req.LaunchTemplateID, Name: req.LaunchTemplateName, Version: req.Version},
-		SubnetID:       req.SubnetID, MinCount: req.Count, MaxCount: req.Count,
+		Data:     req.Data,
+		SubnetID: req.SubnetID, MinCount: req.Count, MaxCount: req.Count,
 		InstanceTags: req.Tags,
+	}
+	if req.LaunchTemplateID != "" || req.LaunchTemplateName != "" {
+		spec.LaunchTemplate = &launchTemplateSpec{ID: req.LaunchTemplateID, Name: req.LaunchTemplateName, Version: req.Version}
 	}
 	_, instances, err := b.runInstances(ctx, spec, false)
 	return instances, err

@@ -146,7 +146,7 @@ func (b *Backend) listAccountSettings(ctx context.Context, in *listAccountSettin
 		return nil, err
 	}
 	slices.SortFunc(settings, func(a, b Setting) int { return cmp.Compare(a.Name, b.Name) })
-	pageOf, next, err := page(settings, in.NextToken, in.MaxResults, 10)
+	pageOf, next, err := page(settings, func(st Setting) string { return st.Name + "\x00" + st.PrincipalArn }, in.NextToken, in.MaxResults, 10)
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,9 @@ type State struct {
 	tx       *store.Tx
 	now      time.Time
 	writable bool
+	// deferred is a write failure of a method that cannot return one;
+	// the next PutService returns it.
+	deferred error
 }
 
 func (b *Backend) newState(ctx context.Context, tx *store.Tx, writable bool) *State {

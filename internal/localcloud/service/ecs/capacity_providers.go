@@ -264,7 +264,7 @@ func (b *Backend) describeCapacityProviders(ctx context.Context, in *describeCap
 	if err != nil {
 		return nil, err
 	}
-	pageOf, next, err := page(found, in.NextToken, in.MaxResults, 100)
+	pageOf, next, err := page(found, nil, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
@@ -19,7 +21,7 @@ func awsCLI(t *testing.T, endpoint string, out any, args ...string) {
 	t.Helper()
 	path, err := exec.LookPath("aws")
 	if err != nil {
-		t.Skip("aws CLI not on PATH")
+		t.Fatal("the aws CLI is not on PATH; these tests need it")
 	}
 	cmd := exec.CommandContext(context.Background(), path, append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
 	cmd.Env = append(os.Environ(),
@@ -112,4 +114,84 @@ func TestAWSCLIDescribes(t *testing.T) {
 func (f *fixture) endpoint(t *testing.T) string {
 	t.Helper()
 	return aws.ToString(f.client.Options().BaseEndpoint)
+}
+
+// An agent's day through the AWS CLI: register a container instance, start
+// a task on it, put and list an attribute, deregister.
+func TestAWSCLIAgentWalkthrough(t *testing.T) {
+	f := startAgents(t)
+	endpoint := f.cloud.Endpoint
+	var registered struct {
+		ContainerInstance struct {
+			ContainerInstanceArn string `json:"containerInstanceArn"`
+			Ec2InstanceId        string `json:"ec2InstanceId"`
+			Status               string `json:"status"`
+		} `json:"containerInstance"`
+	}
+	awsCLI(t, endpoint, &registered, "ecs", "register-container-instance", "--cluster", "agents",
+		"--instance-identity-document", identityDocument(t, "i-0cli000000000001", "t3.large"),
+		"--total-resources", "name=CPU,type=INTEGER,integerValue=2048", "name=MEMORY,type=INTEGER,integerValue=4000",
+		"--attributes", "name=stack,value=cli")
+	ci := registered.ContainerInstance
+	if ci.Ec2InstanceId != "i-0cli000000000001" || ci.Status != "ACTIVE" {
+		t.Fatalf("registered %+v", ci)
+	}
+
+	var started struct {
+		Tasks []struct {
+			TaskArn              string `json:"taskArn"`
+			ContainerInstanceArn string `json:"containerInstanceArn"`
+		} `json:"tasks"`
+		Failures []any `json:"failures"`
+	}
+	awsCLI(t, endpoint, &started, "ecs", "start-task", "--cluster", "agents", "--task-definition", "sleeper", "--container-instances", ci.ContainerInstanceArn)
+	if len(started.Tasks) != 1 || started.Tasks[0].ContainerInstanceArn != ci.ContainerInstanceArn {
+		t.Fatalf("start-task: %+v", started)
+	}
+	// (the CLI's tasks-running waiter polls every 6 s; the SDK's is the same
+	// waiter on a shorter delay)
+	running := awsecs.NewTasksRunningWaiter(f.client, func(o *awsecs.TasksRunningWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	})
+	if err := running.Wait(f.ctx, &awsecs.DescribeTasksInput{Cluster: aws.String("agents"), Tasks: []string{started.Tasks[0].TaskArn}}, 2*time.Minute); err != nil {
+		t.Fatalf("the task never ran: %v", err)
+	}
+	var described struct {
+		Tasks []struct {
+			LastStatus string `json:"lastStatus"`
+		} `json:"tasks"`
+	}
+	awsCLI(t, endpoint, &described, "ecs", "describe-tasks", "--cluster", "agents", "--tasks", started.Tasks[0].TaskArn)
+	if len(described.Tasks) != 1 || described.Tasks[0].LastStatus != "RUNNING" {
+		t.Errorf("describe-tasks: %+v", described)
+	}
+
+	var put struct {
+		Attributes []struct{ Name, Value, TargetId string } `json:"attributes"`
+	}
+	awsCLI(t, endpoint, &put, "ecs", "put-attributes", "--cluster", "agents",
+		"--attributes", "name=rack,value=r7,targetId="+ci.ContainerInstanceArn)
+	if len(put.Attributes) != 1 || put.Attributes[0].TargetId != ci.ContainerInstanceArn {
+		t.Errorf("put-attributes: %+v", put)
+	}
+	var listed struct {
+		Attributes []struct {
+			Name     string `json:"name"`
+			Value    string `json:"value"`
+			TargetId string `json:"targetId"`
+		} `json:"attributes"`
+	}
+	awsCLI(t, endpoint, &listed, "ecs", "list-attributes", "--cluster", "agents", "--target-type", "container-instance", "--attribute-name", "rack")
+	if len(listed.Attributes) != 1 || listed.Attributes[0].Value != "r7" {
+		t.Errorf("list-attributes: %+v", listed)
+	}
+	var deregistered struct {
+		ContainerInstance struct {
+			Status string `json:"status"`
+		} `json:"containerInstance"`
+	}
+	awsCLI(t, endpoint, &deregistered, "ecs", "deregister-container-instance", "--cluster", "agents", "--container-instance", ci.ContainerInstanceArn, "--force")
+	if deregistered.ContainerInstance.Status != "INACTIVE" {
+		t.Errorf("deregister-container-instance left it %s", deregistered.ContainerInstance.Status)
+	}
 }

@@ -61,14 +61,40 @@ type RegisterInstanceInput struct {
 	// Scaling group the instance belongs to, which picks its capacity
 	// provider, and is not published.
 	Attributes map[string]string
+
+	// What an agent calling RegisterContainerInstance itself adds: the
+	// resources it counted (replacing CPU and MemoryMiB), its versions, the
+	// container instance it re-registers, tags, and whether it came through
+	// the API (such an instance is not an EC2 instance the local cloud
+	// launched, so it is not deregistered when EC2 does not know it).
+	Resources            []Resource
+	VersionInfo          *VersionInfo
+	ContainerInstanceARN string
+	Tags                 []Tag
+	ViaAPI               bool
+}
+
+// tableAgentRegistrations marks the container instances an agent
+// registered through the API (by container instance ARN).
+const tableAgentRegistrations = "ecs/agent-registrations"
+
+// RegisteredThroughAPI reports whether an agent registered the container
+// instance itself (RegisterContainerInstance) rather than the local cloud
+// for an instance it launched.
+func (s *State) RegisteredThroughAPI(containerInstanceARN string) (bool, error) {
+	mark, err := store.Get[bool](s.tx, tableAgentRegistrations, containerInstanceARN)
+	return mark != nil && *mark, err
 }
 
 // RegisterContainerInstance joins an EC2 instance to a cluster, as the ECS
 // agent does at boot. It is idempotent per EC2 instance: an instance already
 // registered (and not INACTIVE) gets its existing record back, reconnected.
 func (b *Backend) RegisterContainerInstance(ctx context.Context, in RegisterInstanceInput) (*ContainerInstance, error) {
-	if in.EC2InstanceID == "" {
+	if in.EC2InstanceID == "" && !in.ViaAPI {
 		return nil, errMissing("ec2InstanceId")
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
 	}
 	var out *ContainerInstance
 	err := b.Update(ctx, func(s *State) error {
@@ -81,23 +107,40 @@ func (b *Backend) RegisterContainerInstance(ctx context.Context, in RegisterInst
 			return err
 		}
 		for _, ci := range instances {
-			if ci.Ec2InstanceId == in.EC2InstanceID && ci.Status != statusInactive {
-				if !ci.AgentConnected {
-					ci.AgentConnected = true
-					if err := s.PutContainerInstance(ci); err != nil {
-						return err
-					}
-				}
-				out = ci
-				return nil
+			same := (in.EC2InstanceID != "" && ci.Ec2InstanceId == in.EC2InstanceID) ||
+				(in.ContainerInstanceARN != "" && idFromRef(ci.ContainerInstanceArn) == idFromRef(in.ContainerInstanceARN))
+			if !same || ci.Status == statusInactive {
+				continue
 			}
+			// A reconnecting agent reports its resources and versions
+			// anew; what it does not report stays as it was.
+			if len(in.Resources) > 0 {
+				ci.RegisteredResources = registeredResources(in)
+			}
+			if in.VersionInfo != nil {
+				ci.VersionInfo = in.VersionInfo
+			}
+			ci.AgentConnected = true
+			if err := s.PutContainerInstance(ci); err != nil {
+				return err
+			}
+			out, err = s.describedContainerInstance(ci, true)
+			return err
 		}
+		if in.ContainerInstanceARN != "" {
+			return errInvalidParameter("The referenced container instance was not found.")
+		}
+		versions := &VersionInfo{AgentVersion: "1.89.0", AgentHash: "berth", DockerVersion: "DockerVersion: 25.0.8"}
+		if in.VersionInfo != nil {
+			versions = in.VersionInfo
+		}
+		resources := registeredResources(in)
 		ci := &ContainerInstance{
 			ContainerInstanceArn: s.arn("container-instance/" + cluster.ClusterName + "/" + store.RandomHex(32)),
 			Ec2InstanceId:        in.EC2InstanceID,
-			VersionInfo:          &VersionInfo{AgentVersion: "1.89.0", AgentHash: "berth", DockerVersion: "DockerVersion: 25.0.8"},
-			RegisteredResources:  instanceResources(in.CPU, in.MemoryMiB),
-			RemainingResources:   instanceResources(in.CPU, in.MemoryMiB),
+			VersionInfo:          versions,
+			RegisteredResources:  resources,
+			RemainingResources:   slices.Clone(resources),
 			Status:               statusActive,
 			AgentConnected:       true,
 			Attributes:           instanceAttributes(in),
@@ -118,10 +161,55 @@ func (b *Backend) RegisterContainerInstance(ctx context.Context, in RegisterInst
 		if err := s.PutContainerInstance(ci); err != nil {
 			return err
 		}
-		out = ci
-		return nil
+		if err := s.putTags(ci.ContainerInstanceArn, in.Tags); err != nil {
+			return err
+		}
+		if in.ViaAPI {
+			if err := s.tx.Put(tableAgentRegistrations, ci.ContainerInstanceArn, true); err != nil {
+				return err
+			}
+		}
+		out, err = s.describedContainerInstance(ci, true)
+		return err
 	})
 	return out, err
+}
+
+// registeredResources are the resources an agent reported, completed with
+// the ones it left out (CPU and memory from the instance's size, the
+// agent's reserved ports).
+func registeredResources(in RegisterInstanceInput) []Resource {
+	defaults := instanceResources(in.CPU, in.MemoryMiB)
+	if len(in.Resources) == 0 {
+		return defaults
+	}
+	out := slices.Clone(in.Resources)
+	for _, r := range defaults {
+		if !slices.ContainsFunc(out, func(o Resource) bool { return o.Name == r.Name }) {
+			out = append(out, r)
+		}
+	}
+	for i := range out {
+		if out[i].StringSetValue == nil && out[i].Type == "STRINGSET" {
+			out[i].StringSetValue = []string{}
+		}
+	}
+	return out
+}
+
+// describedContainerInstance is a container instance as the API shows it,
+// with its tags when asked for.
+func (s *State) describedContainerInstance(ci *ContainerInstance, withTags bool) (*ContainerInstance, error) {
+	out := *ci
+	out.Tags = nil
+	if withTags {
+		tags, err := s.tags(ci.ContainerInstanceArn)
+		if err != nil {
+			return nil, err
+		}
+		out.Tags = tags
+	}
+	return &out, nil
 }
 
 func instanceResources(cpu, memoryMiB int) []Resource {
@@ -137,13 +225,19 @@ func instanceResources(cpu, memoryMiB int) []Resource {
 // then the custom ones.
 func instanceAttributes(in RegisterInstanceInput) []Attribute {
 	valued := func(name, value string) Attribute { return Attribute{Name: name, Value: ptr(value)} }
-	attrs := []Attribute{
+	var attrs []Attribute
+	for _, a := range []Attribute{
 		valued("ecs.availability-zone", in.AvailabilityZone),
 		valued("ecs.instance-type", in.InstanceType),
 		valued("ecs.os-type", "linux"),
 		valued("ecs.os-family", "LINUX"),
 		valued("ecs.cpu-architecture", "x86_64"),
 		valued("ecs.ami-id", in.ImageID),
+	} {
+		// An agent outside EC2 has no zone, type or image to report.
+		if *a.Value != "" && !(in.ViaAPI && in.Attributes[a.Name] != "") {
+			attrs = append(attrs, a)
+		}
 	}
 	for _, capability := range []string{
 		"com.amazonaws.ecs.capability.docker-remote-api.1.17",
@@ -161,8 +255,17 @@ func instanceAttributes(in RegisterInstanceInput) []Attribute {
 		attrs = append(attrs, Attribute{Name: capability})
 	}
 	for _, name := range slices.Sorted(maps.Keys(in.Attributes)) {
-		if !strings.HasPrefix(name, internalAttributePrefix) {
-			attrs = append(attrs, valued(name, in.Attributes[name]))
+		if strings.HasPrefix(name, internalAttributePrefix) {
+			continue
+		}
+		a := Attribute{Name: name} // no value: a capability
+		if in.Attributes[name] != "" {
+			a = valued(name, in.Attributes[name])
+		}
+		if i := slices.IndexFunc(attrs, func(o Attribute) bool { return o.Name == name }); i >= 0 {
+			attrs[i] = a
+		} else {
+			attrs = append(attrs, a)
 		}
 	}
 	return attrs
@@ -187,6 +290,13 @@ func (b *Backend) listContainerInstances(ctx context.Context, in *listContainerI
 	if in.Status != "" && !slices.Contains(containerInstanceStatuses, in.Status) {
 		return nil, errInvalidParameter("Invalid status: %s.", in.Status)
 	}
+	var query *InstanceQuery
+	if strings.TrimSpace(in.Filter) != "" {
+		var err error
+		if query, err = ParseInstanceQuery(in.Filter); err != nil {
+			return nil, err
+		}
+	}
 	pageOf, next, err := b.listARNs(ctx, in.NextToken, in.MaxResults, 100, func(s *State, add func(arn string)) error {
 		cluster, err := s.activeCluster(in.Cluster)
 		if err != nil {
@@ -200,7 +310,7 @@ func (b *Backend) listContainerInstances(ctx context.Context, in *listContainerI
 			if ci.Status == statusInactive || (in.Status != "" && ci.Status != in.Status) {
 				continue
 			}
-			if in.Filter != "" && !matchesFilter(ci, in.Filter) {
+			if query != nil && !query.Matches(ci) {
 				continue
 			}
 			add(ci.ContainerInstanceArn)
@@ -211,26 +321,6 @@ func (b *Backend) listContainerInstances(ctx context.Context, in *listContainerI
 		return nil, err
 	}
 	return &listContainerInstancesOutput{ContainerInstanceArns: pageOf, NextToken: next}, nil
-}
-
-// matchesFilter evaluates the simplest cluster query language expressions:
-// "attribute:<name> == <value>" (and "attribute:<name>" for presence).
-// Anything richer matches every instance rather than none.
-func matchesFilter(ci *ContainerInstance, filter string) bool {
-	expr := strings.TrimSpace(filter)
-	name, value, hasValue := strings.Cut(expr, "==")
-	name = strings.TrimSpace(name)
-	if !strings.HasPrefix(name, "attribute:") || strings.ContainsAny(name, " ()") {
-		return true
-	}
-	name = strings.TrimPrefix(name, "attribute:")
-	for _, a := range ci.Attributes {
-		if a.Name != name {
-			continue
-		}
-		return !hasValue || (a.Value != nil && *a.Value == strings.TrimSpace(value))
-	}
-	return false
 }
 
 type describeContainerInstancesInput struct {

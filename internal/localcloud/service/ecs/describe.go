@@ -17,7 +17,7 @@ func (b *Backend) listARNs(ctx context.Context, nextToken string, maxResults *in
 		return nil, "", err
 	}
 	slices.Sort(arns)
-	return page(arns, nextToken, maxResults, defaultMax)
+	return page(arns, identity, nextToken, maxResults, defaultMax)
 }
 
 // validateDescribe checks a Describe call for what lives in a cluster: the

@@ -70,3 +70,7 @@ func asECSError(err error) error {
 func errMissing(member string) *protocol.Error {
 	return errInvalidParameter("%s can not be blank.", member)
 }
+
+func errorf(code, format string, args ...any) *protocol.Error {
+	return protocol.Errorf(code, format, args...)
+}

@@ -44,6 +44,9 @@ func (b *Backend) Service() *protocol.Service {
 			op("ListServices", b.listServices),
 			op("UpdateService", b.updateService),
 			op("DeleteService", b.deleteService),
+			op("ListServiceDeployments", b.listServiceDeployments),
+			op("DescribeServiceDeployments", b.describeServiceDeployments),
+			op("DescribeServiceRevisions", b.describeServiceRevisions),
 
 			op("RunTask", b.runTask),
 			op("StopTask", b.stopTask),
@@ -54,6 +57,11 @@ func (b *Backend) Service() *protocol.Service {
 			op("DescribeContainerInstances", b.describeContainerInstances),
 			op("UpdateContainerInstancesState", b.updateContainerInstancesState),
 			op("DeregisterContainerInstance", b.deregisterContainerInstance),
+			op("RegisterContainerInstance", b.registerContainerInstance),
+			op("StartTask", b.startTask),
+			op("PutAttributes", b.putAttributes),
+			op("ListAttributes", b.listAttributes),
+			op("DeleteAttributes", b.deleteAttributes),
 
 			op("TagResource", b.tagResource),
 			op("UntagResource", b.untagResource),

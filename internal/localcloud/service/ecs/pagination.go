@@ -1,44 +1,46 @@
 package ecs
 
 import (
-	"encoding/base64"
-	"strconv"
-	"strings"
+	"errors"
+	"fmt"
+
+	"github.com/berthdev/berth/internal/localcloud/service/paging"
 )
 
-// tokenPrefix marks our page tokens so a token from elsewhere is rejected
-// instead of silently restarting the listing.
-const tokenPrefix = "berth-ecs:"
-
-// page cuts one page out of items (already in their final order). maxResults
-// nil means defaultMax; ECS accepts 1–100.
-func page[T any](items []T, nextToken string, maxResults *int32, defaultMax int) ([]T, string, error) {
-	limit := defaultMax
-	if maxResults != nil {
-		if *maxResults < 1 || *maxResults > 100 {
-			return nil, "", errInvalidParameter("maxResults must be between 1 and 100.")
-		}
-		limit = int(*maxResults)
+// page cuts one page out of items with the local cloud's one paginator,
+// answering its errors as ECS does. key orders the items and is what a token
+// remembers; nil keeps items in the order given (a listing sorted some other
+// way than by a unique string, such as task definitions newest first).
+// maxResults nil means defaultMax; ECS accepts 1–100.
+func page[T any](items []T, key func(T) string, nextToken string, maxResults *int32, defaultMax int) ([]T, string, error) {
+	limit, err := paging.Size(maxResults, defaultMax, 1, 100)
+	if err != nil {
+		return nil, "", errInvalidParameter("maxResults must be between 1 and 100.")
 	}
-	start := 0
-	if nextToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(nextToken)
-		if err != nil || !strings.HasPrefix(string(raw), tokenPrefix) {
-			return nil, "", errInvalidParameter("Invalid nextToken.")
-		}
-		n, err := strconv.Atoi(strings.TrimPrefix(string(raw), tokenPrefix))
-		if err != nil || n < 0 {
-			return nil, "", errInvalidParameter("Invalid nextToken.")
-		}
-		start = min(n, len(items))
+	type positioned struct {
+		at   int
+		item T
 	}
-	end := min(start+limit, len(items))
-	out := items[start:end]
-	if out == nil {
-		out = []T{}
+	wrapped := make([]positioned, len(items))
+	for i, item := range items {
+		wrapped[i] = positioned{i, item}
 	}
-	if end >= len(items) {
-		return out, "", nil
+	keyOf := func(p positioned) string { return fmt.Sprintf("%010d", p.at) }
+	if key != nil {
+		keyOf = func(p positioned) string { return key(p.item) }
 	}
-	return out, base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + strconv.Itoa(end))), nil
+	cut, next, err := paging.Page(wrapped, keyOf, nextToken, limit)
+	if errors.Is(err, paging.ErrBadToken) {
+		return nil, "", errInvalidParameter("Invalid nextToken.")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]T, len(cut))
+	for i, p := range cut {
+		out[i] = p.item
+	}
+	return out, next, nil
 }
+
+func identity(s string) string { return s }

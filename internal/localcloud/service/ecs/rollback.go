@@ -24,7 +24,14 @@ func (s *State) RollBack(svc *Service, failedID string) bool {
 		}
 	}
 	svc.TaskDefinition = previous
-	svc.Deployments = append([]Deployment{s.newDeployment(svc)}, svc.Deployments...)
+	rollback := s.newDeployment(svc)
+	svc.Deployments = append([]Deployment{rollback}, svc.Deployments...)
+	// The rollback belongs to the failed service deployment, not a new one.
+	// A write failure here surfaces when the caller stores svc in the
+	// same transaction.
+	if err := s.tx.Put(tableRollbacks, rollback.Id, failedID); err != nil {
+		s.deferred = err
+	}
 	return true
 }
 

@@ -72,9 +72,15 @@ func (s *State) activeService(clusterRef, serviceRef string) (*Cluster, *Service
 
 // PutService stores a service (its tags live apart).
 func (s *State) PutService(svc *Service) error {
+	if err := s.deferred; err != nil {
+		return err
+	}
 	stored := *svc
 	stored.Tags = nil
-	return s.tx.Put(tableServices, childKey(nameFromRef(svc.ClusterArn, "cluster"), svc.ServiceName), &stored)
+	if err := s.tx.Put(tableServices, childKey(nameFromRef(svc.ClusterArn, "cluster"), svc.ServiceName), &stored); err != nil {
+		return err
+	}
+	return s.syncHistory(svc)
 }
 
 // AddServiceEvent records an event on svc (newest first, at most 100); the
@@ -248,6 +254,9 @@ func validatePlacement(constraints []PlacementConstraint, strategies []Placement
 			if c.Expression == "" {
 				return errInvalidParameter("Expression must be specified for memberOf placement constraint.")
 			}
+			if _, err := ParseInstanceQuery(c.Expression); err != nil {
+				return err
+			}
 		default:
 			return errInvalidParameter("Invalid placement constraint type: %s.", c.Type)
 		}
@@ -350,6 +359,45 @@ type createServiceInput struct {
 	PropagateTags                 string                         `json:"propagateTags"`
 	EnableExecuteCommand          bool                           `json:"enableExecuteCommand"`
 	AvailabilityZoneRebalancing   string                         `json:"availabilityZoneRebalancing"`
+	ServiceConnectConfiguration   *serviceConnectConfiguration   `json:"serviceConnectConfiguration"`
+	VolumeConfigurations          []any                          `json:"volumeConfigurations"`
+	VpcLatticeConfigurations      []any                          `json:"vpcLatticeConfigurations"`
+}
+
+// serviceConnectConfiguration is the part of Service Connect's settings
+// that says whether it is on.
+type serviceConnectConfiguration struct {
+	Enabled bool `json:"enabled"`
+}
+
+// unsupportedFeatures refuses, with a clear InvalidParameterException,
+// what a service could ask for that the local cloud cannot do, instead of
+// accepting it and behaving otherwise: service discovery (no Cloud Map),
+// Service Connect and VPC Lattice, EBS volumes, deployments run by
+// CodeDeploy or an external controller, the blue/green, linear and canary
+// strategies, CloudWatch alarms watching a deployment, and the daemon
+// scheduler.
+func unsupportedFeatures(registries []ServiceRegistry, connect *serviceConnectConfiguration, volumes, lattice []any, controller *DeploymentController, deployment *DeploymentConfiguration, scheduling string) error {
+	const suffix = " is not supported by the local cloud."
+	switch {
+	case len(registries) > 0:
+		return errInvalidParameter("serviceRegistries (AWS Cloud Map service discovery)" + suffix)
+	case connect != nil && connect.Enabled:
+		return errInvalidParameter("serviceConnectConfiguration (Service Connect)" + suffix)
+	case len(volumes) > 0:
+		return errInvalidParameter("volumeConfigurations (Amazon EBS volumes)" + suffix)
+	case len(lattice) > 0:
+		return errInvalidParameter("vpcLatticeConfigurations (VPC Lattice)" + suffix)
+	case controller != nil && controller.Type != "" && controller.Type != "ECS":
+		return errInvalidParameter("deploymentController type %s%s Use ECS.", controller.Type, suffix)
+	case deployment != nil && deployment.Strategy != "" && deployment.Strategy != "ROLLING":
+		return errInvalidParameter("deploymentConfiguration.strategy %s%s Use ROLLING.", deployment.Strategy, suffix)
+	case deployment != nil && deployment.Alarms != nil && deployment.Alarms.Enable:
+		return errInvalidParameter("deploymentConfiguration.alarms (CloudWatch alarms)" + suffix)
+	case scheduling == "DAEMON":
+		return errInvalidParameter("schedulingStrategy DAEMON" + suffix + " Use REPLICA.")
+	}
+	return nil
 }
 
 type serviceOutput struct {
@@ -376,6 +424,9 @@ func (in *createServiceInput) validate() error {
 		return errInvalidParameter("Invalid deploymentController type: %s.", in.DeploymentController.Type)
 	}
 	if err := validatePlacement(in.PlacementConstraints, in.PlacementStrategy); err != nil {
+		return err
+	}
+	if err := unsupportedFeatures(in.ServiceRegistries, in.ServiceConnectConfiguration, in.VolumeConfigurations, in.VpcLatticeConfigurations, in.DeploymentController, in.DeploymentConfiguration, in.SchedulingStrategy); err != nil {
 		return err
 	}
 	return validateTags(in.Tags)
@@ -594,6 +645,9 @@ type updateServiceInput struct {
 	LoadBalancers                 []LoadBalancer                 `json:"loadBalancers"`
 	PropagateTags                 string                         `json:"propagateTags"`
 	ServiceRegistries             []ServiceRegistry              `json:"serviceRegistries"`
+	ServiceConnectConfiguration   *serviceConnectConfiguration   `json:"serviceConnectConfiguration"`
+	VolumeConfigurations          []any                          `json:"volumeConfigurations"`
+	VpcLatticeConfigurations      []any                          `json:"vpcLatticeConfigurations"`
 }
 
 // rollout is what a deployment fixes; a change to it starts a new one.
@@ -627,6 +681,9 @@ func (b *Backend) updateService(ctx context.Context, in *updateServiceInput) (*s
 		return nil, errInvalidParameter("Health check grace period must be zero or more.")
 	}
 	if err := validatePlacement(in.PlacementConstraints, in.PlacementStrategy); err != nil {
+		return nil, err
+	}
+	if err := unsupportedFeatures(in.ServiceRegistries, in.ServiceConnectConfiguration, in.VolumeConfigurations, in.VpcLatticeConfigurations, nil, in.DeploymentConfiguration, ""); err != nil {
 		return nil, err
 	}
 	var out *Service

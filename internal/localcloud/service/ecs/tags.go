@@ -2,25 +2,22 @@ package ecs
 
 import (
 	"context"
-	"slices"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 )
 
-func validateTags(tags []Tag) error {
-	if len(tags) > 50 {
-		return errInvalidParameter("Too many tags: a resource can have at most 50.")
-	}
-	for _, t := range tags {
-		if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 {
-			return errInvalidParameter("Tag keys must be between 1 and 128 characters.")
-		}
-		if utf8.RuneCountInString(t.Value) > 256 {
-			return errInvalidParameter("Tag values can be at most 256 characters.")
-		}
-		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return errInvalidParameter("Tag keys cannot start with the reserved prefix 'aws:'.")
-		}
+// tagRules are ECS's tag limits (AWS's common ones: 50 tags, keys of 128
+// and values of 256 characters, "aws:" reserved).
+var tagRules = tagging.Common
+
+// validateTags checks tags about to be set on a resource that has none.
+func validateTags(tags []Tag) error { return checkTags(nil, tags) }
+
+// checkTags checks tags added to a resource's existing ones.
+func checkTags(existing, added []Tag) error {
+	if err := tagRules.Check(toTagging(existing), toTagging(added)); err != nil {
+		return errInvalidParameter("%s", err.Error())
 	}
 	return nil
 }
@@ -28,14 +25,21 @@ func validateTags(tags []Tag) error {
 // mergeTags sets each new tag over the old ones, keeping the order of first
 // appearance.
 func mergeTags(old, added []Tag) []Tag {
-	out := slices.Clone(old)
-	for _, t := range added {
-		i := slices.IndexFunc(out, func(o Tag) bool { return o.Key == t.Key })
-		if i >= 0 {
-			out[i].Value = t.Value
-		} else {
-			out = append(out, t)
-		}
+	return fromTagging(tagging.Merge(toTagging(old), toTagging(added)))
+}
+
+func toTagging(tags []Tag) []tagging.Tag {
+	out := make([]tagging.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = tagging.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+func fromTagging(tags []tagging.Tag) []Tag {
+	out := make([]Tag, len(tags))
+	for i, t := range tags {
+		out[i] = Tag{Key: t.Key, Value: t.Value}
 	}
 	return out
 }
@@ -122,11 +126,10 @@ func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*empty
 		if err != nil {
 			return err
 		}
-		merged := mergeTags(old, in.Tags)
-		if err := validateTags(merged); err != nil {
+		if err := checkTags(old, in.Tags); err != nil {
 			return err
 		}
-		return s.putTags(in.ResourceArn, merged)
+		return s.putTags(in.ResourceArn, mergeTags(old, in.Tags))
 	})
 	return &empty{}, err
 }
@@ -151,8 +154,7 @@ func (b *Backend) untagResource(ctx context.Context, in *untagResourceInput) (*e
 		if err != nil {
 			return err
 		}
-		kept := slices.DeleteFunc(old, func(t Tag) bool { return slices.Contains(in.TagKeys, t.Key) })
-		return s.putTags(in.ResourceArn, kept)
+		return s.putTags(in.ResourceArn, fromTagging(tagging.Remove(toTagging(old), in.TagKeys)))
 	})
 	return &empty{}, err
 }

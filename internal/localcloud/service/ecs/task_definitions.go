@@ -365,6 +365,14 @@ func (b *Backend) registerTaskDefinition(ctx context.Context, in *registerTaskDe
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
+	for _, c := range in.PlacementConstraints {
+		if c.Type != "memberOf" {
+			continue
+		}
+		if _, err := ParseInstanceQuery(c.Expression); err != nil {
+			return nil, err
+		}
+	}
 	err = b.Update(ctx, func(s *State) error {
 		family, err := store.Get[familyRecord](s.tx, tableFamilies, in.Family)
 		if err != nil {
@@ -473,7 +481,7 @@ func (b *Backend) listTaskDefinitions(ctx context.Context, in *listTaskDefinitio
 	for i, def := range matching {
 		arns[i] = def.TaskDefinitionArn
 	}
-	pageOf, next, err := page(arns, in.NextToken, in.MaxResults, 100)
+	pageOf, next, err := page(arns, nil, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -530,7 +538,7 @@ func (b *Backend) listTaskDefinitionFamilies(ctx context.Context, in *listTaskDe
 		return false
 	})
 	slices.Sort(families)
-	pageOf, next, err := page(families, in.NextToken, in.MaxResults, 100)
+	pageOf, next, err := page(families, identity, in.NextToken, in.MaxResults, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -621,4 +629,30 @@ func (b *Backend) deleteTaskDefinitions(ctx context.Context, in *deleteTaskDefin
 		return nil
 	})
 	return out, err
+}
+
+// Reservation is the CPU units and MiB a task of def reserves on its
+// instance: the task-level sizes, else the sum of its containers'.
+func (def *TaskDefinition) Reservation() (cpu, mem int) {
+	cpu, _ = strconv.Atoi(def.Cpu)
+	mem, _ = strconv.Atoi(def.Memory)
+	if cpu == 0 || mem == 0 {
+		var containerCPU, containerMem int
+		for _, cd := range def.ContainerDefinitions {
+			containerCPU += int(cd.Cpu)
+			switch {
+			case cd.Memory != nil:
+				containerMem += int(*cd.Memory)
+			case cd.MemoryReservation != nil:
+				containerMem += int(*cd.MemoryReservation)
+			}
+		}
+		if cpu == 0 {
+			cpu = containerCPU
+		}
+		if mem == 0 {
+			mem = containerMem
+		}
+	}
+	return cpu, mem
 }

@@ -1,0 +1,135 @@
+package ecs
+
+import (
+	"context"
+	"slices"
+)
+
+type startTaskInput struct {
+	Cluster              string                `json:"cluster"`
+	ContainerInstances   []string              `json:"containerInstances"`
+	TaskDefinition       string                `json:"taskDefinition"`
+	StartedBy            string                `json:"startedBy"`
+	Group                string                `json:"group"`
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration"`
+	Overrides            *TaskOverride         `json:"overrides"`
+	Tags                 []Tag                 `json:"tags"`
+	EnableECSManagedTags bool                  `json:"enableECSManagedTags"`
+	EnableExecuteCommand bool                  `json:"enableExecuteCommand"`
+	PropagateTags        string                `json:"propagateTags"`
+	ReferenceId          string                `json:"referenceId"`
+	VolumeConfigurations []any                 `json:"volumeConfigurations"`
+}
+
+// startTask runs one task of the definition on each named container
+// instance, with no placement decision: an instance that is missing, not
+// ACTIVE or too small for the task gets a failure, as on ECS. The
+// controller starts the tasks on the instances they name.
+func (b *Backend) startTask(ctx context.Context, in *startTaskInput) (*tasksOutput, error) {
+	switch {
+	case in.TaskDefinition == "":
+		return nil, errMissing("taskDefinition")
+	case len(in.ContainerInstances) == 0:
+		return nil, errMissing("containerInstances")
+	case len(in.ContainerInstances) > 10:
+		return nil, errInvalidParameter("containerInstances can have at most 10 items.")
+	case len(in.StartedBy) > 128:
+		return nil, errInvalidParameter("startedBy can be at most 128 characters.")
+	case len(in.Group) > 255:
+		return nil, errInvalidParameter("group can be at most 255 characters.")
+	case len(in.VolumeConfigurations) > 0:
+		return nil, errInvalidParameter("volumeConfigurations (Amazon EBS volumes) are not supported by the local cloud.")
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	out := &tasksOutput{Tasks: []*Task{}, Failures: []Failure{}}
+	err := b.Update(ctx, func(s *State) error {
+		cluster, err := s.activeCluster(in.Cluster)
+		if err != nil {
+			return err
+		}
+		def, err := s.usableTaskDefinition(in.TaskDefinition)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(def.Compatibilities, "EC2") && !slices.Contains(def.Compatibilities, "EXTERNAL") {
+			return errInvalidParameter("Task definition does not support launch_type EC2.")
+		}
+		if err := validateNetwork(def, in.NetworkConfiguration, "EC2"); err != nil {
+			return err
+		}
+		if in.Overrides != nil {
+			for _, o := range in.Overrides.ContainerOverrides {
+				if !slices.ContainsFunc(def.ContainerDefinitions, func(c ContainerDefinition) bool { return c.Name == o.Name }) {
+					return errInvalidParameter("Override for container named %s is not a container in the TaskDefinition.", o.Name)
+				}
+			}
+		}
+		tags, err := s.runTaskTags(cluster, def, &runTaskInput{Tags: in.Tags, PropagateTags: in.PropagateTags, EnableECSManagedTags: in.EnableECSManagedTags})
+		if err != nil {
+			return err
+		}
+		cpu, mem := def.Reservation()
+		taken := map[string][2]int{} // by instance: what this call already put there
+		for _, ref := range in.ContainerInstances {
+			ci, err := s.ContainerInstance(cluster.ClusterArn, ref)
+			if err != nil {
+				return err
+			}
+			arn := ref
+			if !isARN(ref) {
+				arn = s.arn("container-instance/" + cluster.ClusterName + "/" + ref)
+			}
+			switch {
+			case ci == nil || ci.Status == statusInactive:
+				out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
+				continue
+			case ci.Status != statusActive:
+				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: ci.Status})
+				continue
+			case !ci.AgentConnected:
+				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: "AGENT"})
+				continue
+			}
+			used := taken[ci.ContainerInstanceArn]
+			if resourceInt(ci.RemainingResources, "CPU")-used[0] < cpu {
+				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: "RESOURCE:CPU"})
+				continue
+			}
+			if resourceInt(ci.RemainingResources, "MEMORY")-used[1] < mem {
+				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: "RESOURCE:MEMORY"})
+				continue
+			}
+			taken[ci.ContainerInstanceArn] = [2]int{used[0] + cpu, used[1] + mem}
+
+			t := s.NewTask(cluster, def, in.StartedBy, in.Group)
+			t.LaunchType, t.CapacityProviderName = "EC2", ci.CapacityProviderName
+			t.ContainerInstanceArn = ci.ContainerInstanceArn
+			t.EnableExecuteCommand = in.EnableExecuteCommand
+			if in.Overrides != nil {
+				t.Overrides = mergeOverrides(t.Overrides, in.Overrides)
+			}
+			t.Tags = slices.Clone(tags)
+			if err := s.PutTask(t); err != nil {
+				return err
+			}
+			described, err := s.describedTask(t, true)
+			if err != nil {
+				return err
+			}
+			out.Tasks = append(out.Tasks, described)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func resourceInt(resources []Resource, name string) int {
+	for _, r := range resources {
+		if r.Name == name {
+			return int(r.IntegerValue)
+		}
+	}
+	return 0
+}
