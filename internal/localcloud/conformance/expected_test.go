@@ -145,8 +145,6 @@ func init() {
 		"ecs DescribeServices":                        right(motoOmits, ecsAPI("Service")),
 		"ecs UpdateService desired count":             right(motoOmits, ecsAPI("Service")),
 		"ecs DeleteService":                           right(motoOmits, ecsAPI("Service")),
-		"ecs CreateService unknown task definition": {Reason: "AWS answers ClientException (TaskDefinition not found.), as moto does", URL: ecsAPI("CreateService"),
-			BerthWrong: "CreateService with a task definition that does not exist answers InvalidParameterException; AWS answers ClientException \"TaskDefinition not found.\""},
 		"ecs CreateService bad launch type": right("launchType outside its enum is refused before the handler (InvalidParameterException)", ecsAPI("CreateService")),
 		"ecs DescribeTasks unknown":         right("an unknown task is reported in failures with reason MISSING", ecsAPI("DescribeTasks")),
 		"ecs StopTask unknown":              right(motoCrashes+"; an unknown task is InvalidParameterException", ecsAPI("StopTask")),

@@ -36,10 +36,6 @@ var knownGaps = map[string]string{
 	"aws_ecs_service bridge mode with an instance target group": "the controller registers the task's IP address in an instance-type target group " +
 		"(InvalidTarget: The following targets are not valid instances), so the target never appears; ECS registers the container instance's " +
 		"instance id and the task's host port (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/nlb.html)",
-	"aws_vpc_security_group_ingress_rule update": "ModifySecurityGroupRules is not implemented (NotImplemented); AWS changes a rule in place " +
-		"(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifySecurityGroupRules.html)",
-	"aws_lb delete": "DescribeNetworkInterfaces is not implemented, and the provider waits on it for the ALB's network interfaces to go " +
-		"(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html)",
 }
 
 // tfRun drives the sequence: each step either passes, is a listed gap

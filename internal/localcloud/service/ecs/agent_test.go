@@ -233,7 +233,7 @@ func TestStartTaskRunsOnTheNamedInstance(t *testing.T) {
 		code string
 	}{
 		{"unknown cluster", &awsecs.StartTaskInput{Cluster: aws.String("nope"), TaskDefinition: aws.String("sleeper"), ContainerInstances: []string{"x"}}, "ClusterNotFoundException"},
-		{"unknown task definition", &awsecs.StartTaskInput{Cluster: aws.String("agents"), TaskDefinition: aws.String("nope"), ContainerInstances: []string{"x"}}, "InvalidParameterException"},
+		{"unknown task definition", &awsecs.StartTaskInput{Cluster: aws.String("agents"), TaskDefinition: aws.String("nope"), ContainerInstances: []string{"x"}}, "ClientException"},
 		{"eleven instances", &awsecs.StartTaskInput{Cluster: aws.String("agents"), TaskDefinition: aws.String("sleeper"), ContainerInstances: strings.Split("a,b,c,d,e,f,g,h,i,j,k", ",")}, "InvalidParameterException"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

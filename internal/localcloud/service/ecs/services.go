@@ -136,7 +136,7 @@ func (s *State) usableTaskDefinition(ref string) (*TaskDefinition, error) {
 		return nil, err
 	}
 	if def == nil || def.Status == definitionDeleteInProgress {
-		return nil, errInvalidParameter("TaskDefinition not found.")
+		return nil, errClient("TaskDefinition not found.")
 	}
 	if def.Status != definitionActive {
 		return nil, errInvalidParameter("TaskDefinition is inactive")
@@ -789,7 +789,7 @@ func (s *State) usableTaskDefinitionOrCurrent(ref, current string) (*TaskDefinit
 			return nil, err
 		}
 		if def == nil {
-			return nil, errInvalidParameter("TaskDefinition not found.")
+			return nil, errClient("TaskDefinition not found.")
 		}
 		return def, nil
 	}

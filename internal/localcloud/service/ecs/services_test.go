@@ -148,7 +148,7 @@ func TestCreateServiceValidation(t *testing.T) {
 		code   string
 	}{
 		{"unknown cluster", func(in *awsecs.CreateServiceInput) { in.Cluster = aws.String("nope") }, "ClusterNotFoundException"},
-		{"unknown task definition", func(in *awsecs.CreateServiceInput) { in.TaskDefinition = aws.String("nope:1") }, "InvalidParameterException"},
+		{"unknown task definition", func(in *awsecs.CreateServiceInput) { in.TaskDefinition = aws.String("nope:1") }, "ClientException"},
 		{"awsvpc without network configuration", func(in *awsecs.CreateServiceInput) { in.NetworkConfiguration = nil }, "InvalidParameterException"},
 		{"network configuration outside awsvpc", func(in *awsecs.CreateServiceInput) {
 			in.TaskDefinition = aws.String("bridge")

@@ -137,7 +137,7 @@ func TestRunAndStopTask(t *testing.T) {
 		code string
 	}{
 		{"unknown cluster", &awsecs.RunTaskInput{Cluster: aws.String("nope"), TaskDefinition: aws.String("app")}, "ClusterNotFoundException"},
-		{"unknown definition", &awsecs.RunTaskInput{Cluster: aws.String("web"), TaskDefinition: aws.String("nope")}, "InvalidParameterException"},
+		{"unknown definition", &awsecs.RunTaskInput{Cluster: aws.String("web"), TaskDefinition: aws.String("nope")}, "ClientException"},
 		{"awsvpc without network", &awsecs.RunTaskInput{Cluster: aws.String("web"), TaskDefinition: aws.String("app")}, "InvalidParameterException"},
 		{"count above 10", &awsecs.RunTaskInput{Cluster: aws.String("web"), TaskDefinition: aws.String("app"), Count: aws.Int32(11), NetworkConfiguration: network}, "InvalidParameterException"},
 		{"override of an unknown container", &awsecs.RunTaskInput{Cluster: aws.String("web"), TaskDefinition: aws.String("app"), NetworkConfiguration: network,
