@@ -199,6 +199,15 @@ type handedOverConn struct {
 
 func (c *handedOverConn) Read(p []byte) (int, error) { return c.reader.Read(p) }
 
+// CloseWrite lets net/http half-close before it closes after an error
+// answer, so the client reads the answer before a reset.
+func (c *handedOverConn) CloseWrite() error {
+	if closer, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return closer.CloseWrite()
+	}
+	return nil
+}
+
 // leanConn is one client connection on the lean path.
 type leanConn struct {
 	server *leanServer
