@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -331,6 +332,12 @@ func (c *leanConn) serve() {
 	}()
 	b := c.server.balancer
 	for {
+		if c.reader.Buffered() == 0 {
+			// The client has not had time to send its next request yet:
+			// let the other connections run before trying to read it, so
+			// the read finds it rather than failing and waiting.
+			runtime.Gosched()
+		}
 		head, err := peekHead(c.reader)
 		if err != nil {
 			if errors.Is(err, errHeadTooLarge) {
@@ -411,6 +418,7 @@ func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address
 		}
 		if err == nil {
 			c.armWatch()
+			runtime.Gosched() // the target answers meanwhile, as above
 			_, err = up.reader.Peek(1)
 			c.stopWatch()
 		}
