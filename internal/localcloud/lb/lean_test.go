@@ -296,7 +296,9 @@ func TestHeaderSizeLimits(t *testing.T) {
 
 	client = dialListener(t, url)
 	// The rest of the head stays unread: writing it may fail.
-	go func() { _, _ = io.WriteString(client.conn, "GET / HTTP/1.1\r\nHost: web\r\nX-Big: "+strings.Repeat("b", 2<<20)+"\r\n\r\n") }()
+	go func() {
+		_, _ = io.WriteString(client.conn, "GET / HTTP/1.1\r\nHost: web\r\nX-Big: "+strings.Repeat("b", 2<<20)+"\r\n\r\n")
+	}()
 	if response, err := http.ReadResponse(client.reader, nil); err != nil || response.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("2 MiB header: answer %v (%v), want 431", response, err)
 	}
