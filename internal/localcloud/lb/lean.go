@@ -140,7 +140,7 @@ func (s *leanServer) Close() error {
 		return nil
 	}
 	s.closed = true
-	netListener := s.netListener
+	netListener, handoff := s.netListener, s.handoff
 	conns := make([]*leanConn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
@@ -149,6 +149,11 @@ func (s *leanServer) Close() error {
 	var err error
 	if netListener != nil {
 		err = netListener.Close()
+	}
+	if handoff != nil {
+		// Also when net/http never got to accept from it: a connection
+		// being handed over must not wait for it.
+		_ = handoff.Close()
 	}
 	for _, c := range conns {
 		c.abort()
