@@ -411,3 +411,49 @@ func BenchmarkProxyPipelined(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
+
+// Rules match on the lean path's own view of a request: every request
+// here is forwarded, each on a fresh connection, so the lean path (not
+// net/http) decides where it goes.
+func TestRulesMatchOnTheLeanPath(t *testing.T) {
+	names := []string{"by-path", "by-host", "by-header", "by-query", "by-method", "by-source", "default"}
+	cfg := Config{LoadBalancers: []LoadBalancer{{ARN: lbARN, Listeners: []Listener{{ARN: listenerARN, Protocol: "HTTP"}}}}}
+	groupFor := map[string]string{}
+	for i, name := range names {
+		target := startTarget(t, fmt.Sprintf("127.0.0.%d", 60+i), name)
+		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/%s/%016d", name, i)
+		groupFor[name] = arn
+		cfg.TargetGroups = append(cfg.TargetGroups, TargetGroup{ARN: arn, Protocol: "HTTP", Port: 80, Targets: []Target{target.target}})
+	}
+	listener := &cfg.LoadBalancers[0].Listeners[0]
+	listener.DefaultActions = forwardTo(groupFor["default"])
+	rule := func(priority int, name string, conditions ...Condition) Rule {
+		return Rule{Priority: priority, Conditions: conditions, Actions: forwardTo(groupFor[name])}
+	}
+	listener.Rules = []Rule{
+		rule(10, "by-path", Condition{Field: FieldPathPattern, Values: []string{"/a b/*"}}),
+		rule(20, "by-host", Condition{Field: FieldHostHeader, Values: []string{"*.example.com"}}),
+		rule(30, "by-header", Condition{Field: FieldHTTPHeader, HeaderName: "x-team", Values: []string{"ops*"}}),
+		rule(40, "by-query", Condition{Field: FieldQueryString, Values: []string{"debug=tr?e"}}),
+		rule(50, "by-method", Condition{Field: FieldHTTPRequestMethod, Values: []string{"OPTIONS"}}),
+		rule(60, "by-source", Condition{Field: FieldSourceIP, Values: []string{"127.0.0.0/8"}}, Condition{Field: FieldPathPattern, Values: []string{"/local"}}),
+	}
+	balancer := newBalancer(t, Options{})
+	url := apply(t, balancer, cfg)
+	for _, tc := range []struct{ request, want string }{
+		{"GET /a%20b/c HTTP/1.1\r\nHost: web\r\n\r\n", "by-path"},
+		{"GET / HTTP/1.1\r\nHost: shop.EXAMPLE.com:8080\r\n\r\n", "by-host"},
+		{"GET / HTTP/1.1\r\nHost: web\r\nX-Team: OPS-east\r\n\r\n", "by-header"},
+		{"GET /?debug=TRUE HTTP/1.1\r\nHost: web\r\n\r\n", "by-query"},
+		{"OPTIONS / HTTP/1.1\r\nHost: web\r\n\r\n", "by-method"},
+		{"GET /local HTTP/1.1\r\nHost: web\r\n\r\n", "by-source"},
+		{"GET /A%20B/c HTTP/1.1\r\nHost: example.com\r\nX-Team: dev\r\n\r\n", "default"},
+	} {
+		client := dialListener(t, url)
+		client.send(tc.request)
+		method, _, _ := strings.Cut(tc.request, " ")
+		if response, body := client.read(method); response.StatusCode != http.StatusOK || body != tc.want {
+			t.Errorf("%q: status %d body %q, want 200 from %s", tc.request, response.StatusCode, body, tc.want)
+		}
+	}
+}
