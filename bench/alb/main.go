@@ -39,6 +39,9 @@ type options struct {
 	mixWorkers  int
 	skipMix     bool
 	skipALB     bool
+	// proxyThreads is HAProxy's nbthread and berth's GOMAXPROCS; 0 leaves
+	// each at its default (both: one per CPU).
+	proxyThreads int
 }
 
 func main() {
@@ -55,11 +58,13 @@ func main() {
 	flag.IntVar(&opts.mixWorkers, "mix-workers", 4, "concurrent callers of the read mix")
 	flag.BoolVar(&opts.skipMix, "skip-mix", false, "measure the data plane only")
 	flag.BoolVar(&opts.skipALB, "skip-alb", false, "measure the control plane only")
+	flag.IntVar(&opts.proxyThreads, "proxy-threads", 0, "HAProxy's nbthread and berth local's GOMAXPROCS (0: each one's default, a thread per CPU)")
 	flag.Parse()
 	if opts.duration < time.Second || opts.duration > 5*time.Minute || opts.connections < 1 || opts.connections > 1024 ||
 		opts.threads < 1 || opts.threads > opts.connections || opts.rounds < 1 || opts.rounds > 10 ||
-		opts.mixDuration < time.Second || opts.mixDuration > 5*time.Minute || opts.mixWorkers < 1 || opts.mixWorkers > 64 || (opts.skipALB && opts.skipMix) {
-		fmt.Fprintln(os.Stderr, "alb: -duration and -mix-duration must be within 1s..5m, -connections 1..1024, -threads 1..connections, -rounds 1..10, -mix-workers 1..64, and not both -skip-alb and -skip-mix")
+		opts.mixDuration < time.Second || opts.mixDuration > 5*time.Minute || opts.mixWorkers < 1 || opts.mixWorkers > 64 || (opts.skipALB && opts.skipMix) ||
+		opts.proxyThreads < 0 || opts.proxyThreads > 64 {
+		fmt.Fprintln(os.Stderr, "alb: -duration and -mix-duration must be within 1s..5m, -connections 1..1024, -threads 1..connections, -rounds 1..10, -mix-workers 1..64, -proxy-threads 0..64, and not both -skip-alb and -skip-mix")
 		os.Exit(2)
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -120,8 +125,8 @@ func run(ctx context.Context, opts options) error {
 			children[i].stop()
 		}
 	}()
-	startAndWait := func(name, url string, want int, path string, args ...string) (*child, error) {
-		c, err := startChild(name, path, args...)
+	startAndWait := func(name, url string, want int, env []string, path string, args ...string) (*child, error) {
+		c, err := startChild(name, env, path, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +141,7 @@ func run(ctx context.Context, opts options) error {
 		if err != nil {
 			return err
 		}
-		backend, err := startAndWait(name, "http://"+loopback(port)+"/", http.StatusOK, self, "backend", loopback(port))
+		backend, err := startAndWait(name, "http://"+loopback(port)+"/", http.StatusOK, nil, self, "backend", loopback(port))
 		if err != nil {
 			return err
 		}
@@ -151,8 +156,12 @@ func run(ctx context.Context, opts options) error {
 		return err
 	}
 	berthEndpoint := "http://" + loopback(berthPort)
+	var berthEnv []string
+	if opts.proxyThreads > 0 {
+		berthEnv = []string{fmt.Sprintf("GOMAXPROCS=%d", opts.proxyThreads)}
+	}
 	berth, err := startAndWait("berth local", berthEndpoint+"/_berth/health", http.StatusOK,
-		berthBinary, "local", "--ephemeral", "--addr", loopback(berthPort))
+		berthEnv, berthBinary, "local", "--ephemeral", "--addr", loopback(berthPort))
 	if err != nil {
 		return err
 	}
@@ -195,7 +204,7 @@ func run(ctx context.Context, opts options) error {
 }
 
 // starter starts a child process and waits until url answers with want.
-type starter func(name, url string, want int, path string, args ...string) (*child, error)
+type starter func(name, url string, want int, env []string, path string, args ...string) (*child, error)
 
 // benchDataPlane runs wrk through berth's listener, through HAProxy and
 // straight to the first backend, alternating.
@@ -206,10 +215,10 @@ func benchDataPlane(ctx context.Context, opts options, dir string, berth *child,
 		return err
 	}
 	haproxyConfig := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(haproxyConfig, []byte(haproxyConfigFor(haproxyPort, backends)), 0o600); err != nil {
+	if err := os.WriteFile(haproxyConfig, []byte(haproxyConfigFor(haproxyPort, backends, opts.proxyThreads)), 0o600); err != nil {
 		return err
 	}
-	haproxy, err := startAndWait("haproxy", "http://"+loopback(haproxyPort)+"/", http.StatusOK, "haproxy", "-db", "-f", haproxyConfig)
+	haproxy, err := startAndWait("haproxy", "http://"+loopback(haproxyPort)+"/", http.StatusOK, nil, "haproxy", "-db", "-f", haproxyConfig)
 	if err != nil {
 		return err
 	}
@@ -226,6 +235,8 @@ func benchDataPlane(ctx context.Context, opts options, dir string, berth *child,
 	}
 	fmt.Printf("\ndata plane: wrk -t%d -c%d -d%s --latency, two Go backends on loopback, %d rounds alternating\n",
 		opts.threads, opts.connections, opts.duration, opts.rounds)
+	fmt.Printf("proxy threads: HAProxy %d (nbthread %s), berth local GOMAXPROCS %s, %d OS threads\n",
+		haproxy.threads(), orDefault(opts.proxyThreads), orDefault(opts.proxyThreads), berth.threads())
 	results := map[string][]loadRun{}
 	for round := 1; round <= opts.rounds; round++ {
 		for _, target := range targets {
@@ -266,7 +277,7 @@ func benchControlPlane(ctx context.Context, opts options, motoPath string, backe
 		return err
 	}
 	motoEndpoint := "http://" + loopback(motoPort)
-	moto, err := startAndWait("moto_server", motoEndpoint+"/moto-api/", http.StatusOK, motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(motoPort))
+	moto, err := startAndWait("moto_server", motoEndpoint+"/moto-api/", http.StatusOK, nil, motoPath, "-H", "127.0.0.1", "-p", fmt.Sprint(motoPort))
 	if err != nil {
 		return err
 	}
@@ -321,14 +332,18 @@ func benchControlPlane(ctx context.Context, opts options, motoPath string, backe
 // haproxyConfigFor is the HAProxy equivalent of the berth stack: one
 // frontend, round robin over the two backends with health checks, kept-alive
 // and reused connections to them, X-Forwarded-For added.
-func haproxyConfigFor(port int, backends []int) string {
+func haproxyConfigFor(port int, backends []int, threads int) string {
 	var servers strings.Builder
 	for i, backend := range backends {
 		fmt.Fprintf(&servers, "    server target%d %s check inter 5s\n", i+1, loopback(backend))
 	}
+	nbthread := ""
+	if threads > 0 {
+		nbthread = fmt.Sprintf("    nbthread %d\n", threads)
+	}
 	return fmt.Sprintf(`global
     maxconn 4096
-defaults
+%sdefaults
     mode http
     timeout connect 10s
     timeout client 60s
@@ -342,7 +357,14 @@ frontend bench
     default_backend targets
 backend targets
     balance roundrobin
-%s`, loopback(port), servers.String())
+%s`, nbthread, loopback(port), servers.String())
+}
+
+func orDefault(threads int) string {
+	if threads == 0 {
+		return "default"
+	}
+	return fmt.Sprint(threads)
 }
 
 func meanRun(runs []loadRun) loadRun {

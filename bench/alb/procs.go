@@ -26,10 +26,14 @@ type child struct {
 	output *tailBuffer
 }
 
-// startChild starts a process whose output is kept (its tail) for the
+// startChild starts a process, with env added to the bench's environment,
+// whose output is kept (its tail) for the
 // message when it fails to come up.
-func startChild(name string, path string, args ...string) (*child, error) {
+func startChild(name string, env []string, path string, args ...string) (*child, error) {
 	cmd := exec.Command(path, args...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	output := &tailBuffer{limit: 16 << 10}
 	cmd.Stdout, cmd.Stderr = output, output
 	// Its own process group, so a terminal's Ctrl-C reaches the bench
@@ -192,4 +196,19 @@ func processCPU(pid int) time.Duration {
 	system, _ := strconv.ParseInt(fields[12], 10, 64)
 	const ticksPerSecond = 100 // USER_HZ, fixed at 100 on Linux
 	return time.Duration(user+system) * time.Second / ticksPerSecond
+}
+
+// threads is how many OS threads the process runs now; 0 when unknown.
+func (c *child) threads() int {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if value, ok := strings.CutPrefix(line, "Threads:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(value))
+			return n
+		}
+	}
+	return 0
 }

@@ -87,7 +87,7 @@ type listener struct {
 	arn, loadBalancerARN string
 	requestedPort        int
 	address              string
-	server               *http.Server
+	server               *leanServer
 }
 
 // New returns a Balancer with no load balancers; Apply gives it some.
@@ -269,12 +269,12 @@ func (b *Balancer) Apply(cfg Config) error {
 				loadBalancerARN: balancer.ARN,
 				requestedPort:   wantedListener.Port,
 				address:         netListener.Addr().String(),
-				server: &http.Server{
+				server: newLeanServer(b, wantedListener.ARN, &http.Server{
 					Handler:           &listenerHandler{balancer: b, listenerARN: wantedListener.ARN},
 					ReadHeaderTimeout: b.opts.IdleTimeout,
 					IdleTimeout:       b.opts.IdleTimeout,
 					ErrorLog:          log.New(logfWriter(b.opts.Logf), "lb: ", 0),
-				},
+				}),
 			})
 			netListeners = append(netListeners, netListener)
 		}
@@ -445,17 +445,24 @@ func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // writeALBError answers as the load balancer itself does when it cannot
 // get a response from a target.
 func writeALBError(w http.ResponseWriter, status int) {
-	text := http.StatusText(status)
+	_, body := albErrorPage(status)
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Header().Set("Server", "awselb/2.0")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// albErrorPage is the reason phrase and the HTML body of the load
+// balancer's own error answers.
+func albErrorPage(status int) (text, body string) {
+	text = http.StatusText(status)
 	switch status {
 	case 460:
 		text = "Client Closed Request"
 	case 463:
 		text = "Too Many X-Forwarded-For Addresses"
 	}
-	body := fmt.Sprintf("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n</body>\r\n</html>\r\n", status, text, status, text)
-	w.Header().Set("Content-Type", "text/html")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.Header().Set("Server", "awselb/2.0")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(body))
+	body = fmt.Sprintf("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n</body>\r\n</html>\r\n", status, text, status, text)
+	return text, body
 }

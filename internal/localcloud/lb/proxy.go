@@ -112,18 +112,40 @@ func albHeadersFor(in *http.Request, routes *listenerRoutes) albHeaders {
 // hex digits), or prepends a Self entry when the client already sent a Root,
 // as an ALB does. It is built by hand: it runs for every request.
 func traceID(incoming string) string {
-	var buf [len("1-") + 8 + len("-") + 24]byte
-	id := append(buf[:0], "1-"...)
-	id = appendHex32(id, uint32(time.Now().Unix()))
-	id = append(id, '-')
-	random := rand.Uint64()
-	id = appendHex32(id, uint32(random>>32))
-	id = appendHex32(id, uint32(random))
-	id = appendHex32(id, rand.Uint32())
-	if strings.Contains(incoming, "Root=") {
-		return "Self=" + string(id) + ";" + incoming
+	var buf [128]byte
+	return string(appendTraceID(buf[:0], incoming))
+}
+
+// appendTraceID appends the X-Amzn-Trace-Id value traceID makes; the lean
+// path writes it straight into the target's request.
+func appendTraceID[T string | []byte](dst []byte, incoming T) []byte {
+	if containsRoot(incoming) {
+		dst = append(dst, "Self="...)
+	} else {
+		dst = append(dst, "Root="...)
 	}
-	return "Root=" + string(id)
+	dst = append(dst, "1-"...)
+	dst = appendHex32(dst, uint32(time.Now().Unix()))
+	dst = append(dst, '-')
+	random := rand.Uint64()
+	dst = appendHex32(dst, uint32(random>>32))
+	dst = appendHex32(dst, uint32(random))
+	dst = appendHex32(dst, rand.Uint32())
+	if containsRoot(incoming) {
+		dst = append(dst, ';')
+		dst = append(dst, incoming...)
+	}
+	return dst
+}
+
+func containsRoot[T string | []byte](value T) bool {
+	const root = "Root="
+	for i := 0; i+len(root) <= len(value); i++ {
+		if string(value[i:i+len(root)]) == root {
+			return true
+		}
+	}
+	return false
 }
 
 // appendHex32 appends v as eight lower-case hex digits.

@@ -56,7 +56,35 @@ func terminalAction(actions []Action) Action {
 	return Action{}
 }
 
+// requestFacts is what rule conditions look at, so that rules match both a
+// request net/http parsed and one the lean path (lean.go) keeps as bytes;
+// the lean path computes a fact only when a condition asks for it.
+type requestFacts interface {
+	method() string
+	// host is the Host header as sent.
+	host() string
+	// path is the decoded URL path.
+	path() string
+	query() url.Values
+	headerValues(name string) []string
+	remoteAddr() string
+}
+
+// httpFacts are the facts of a request net/http parsed.
+type httpFacts struct{ r *http.Request }
+
+func (f httpFacts) method() string                    { return f.r.Method }
+func (f httpFacts) host() string                      { return f.r.Host }
+func (f httpFacts) path() string                      { return f.r.URL.Path }
+func (f httpFacts) query() url.Values                 { return f.r.URL.Query() }
+func (f httpFacts) headerValues(name string) []string { return f.r.Header.Values(name) }
+func (f httpFacts) remoteAddr() string                { return f.r.RemoteAddr }
+
 func (routes *listenerRoutes) match(r *http.Request) Action {
+	return routes.matchFacts(httpFacts{r})
+}
+
+func (routes *listenerRoutes) matchFacts(r requestFacts) Action {
 	for _, rule := range routes.rules {
 		if ruleMatches(rule.conditions, r) {
 			return rule.action
@@ -65,7 +93,7 @@ func (routes *listenerRoutes) match(r *http.Request) Action {
 	return Action{} // unreachable: the default rule has no conditions
 }
 
-func ruleMatches(conditions []Condition, r *http.Request) bool {
+func ruleMatches(conditions []Condition, r requestFacts) bool {
 	for _, condition := range conditions {
 		if !conditionMatches(condition, r) {
 			return false
@@ -74,15 +102,16 @@ func ruleMatches(conditions []Condition, r *http.Request) bool {
 	return true
 }
 
-func conditionMatches(condition Condition, r *http.Request) bool {
+func conditionMatches(condition Condition, r requestFacts) bool {
 	switch condition.Field {
 	case FieldPathPattern:
-		return anyValue(condition.Values, func(pattern string) bool { return wildcardMatch(pattern, r.URL.Path) })
+		path := r.path()
+		return anyValue(condition.Values, func(pattern string) bool { return wildcardMatch(pattern, path) })
 	case FieldHostHeader:
-		host := strings.ToLower(hostWithoutPort(r.Host))
+		host := strings.ToLower(hostWithoutPort(r.host()))
 		return anyValue(condition.Values, func(pattern string) bool { return wildcardMatch(strings.ToLower(pattern), host) })
 	case FieldHTTPHeader:
-		headerValues := r.Header.Values(condition.HeaderName)
+		headerValues := r.headerValues(condition.HeaderName)
 		return anyValue(condition.Values, func(pattern string) bool {
 			for _, value := range headerValues {
 				if wildcardMatch(strings.ToLower(pattern), strings.ToLower(value)) {
@@ -92,11 +121,12 @@ func conditionMatches(condition Condition, r *http.Request) bool {
 			return false
 		})
 	case FieldHTTPRequestMethod:
-		return anyValue(condition.Values, func(method string) bool { return method == r.Method })
+		method := r.method()
+		return anyValue(condition.Values, func(want string) bool { return want == method })
 	case FieldQueryString:
-		return queryMatches(condition.Values, r.URL.Query())
+		return queryMatches(condition.Values, r.query())
 	case FieldSourceIP:
-		client, ok := clientAddr(r)
+		client, ok := clientAddr(r.remoteAddr())
 		if !ok {
 			return false
 		}
@@ -171,8 +201,8 @@ func hostWithoutPort(hostport string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
 }
 
-func clientAddr(r *http.Request) (netip.Addr, bool) {
-	addrPort, err := netip.ParseAddrPort(r.RemoteAddr)
+func clientAddr(remoteAddr string) (netip.Addr, bool) {
+	addrPort, err := netip.ParseAddrPort(remoteAddr)
 	if err != nil {
 		return netip.Addr{}, false
 	}

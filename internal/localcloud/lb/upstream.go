@@ -37,9 +37,32 @@ type upstream struct {
 
 type upstreamConn struct {
 	conn     net.Conn
-	reader   *bufio.Reader
+	reader   *bufio.Reader // reads through source
 	writer   *bufio.Writer
+	source   hookedReader
 	lastUsed time.Time
+}
+
+// maxResponseHead is the largest response head a target may send, as for an
+// ALB, which answers 502 above it; the lean path peeks whole heads out of
+// the connection's read buffer, which is this large.
+const maxResponseHead = 32 << 10
+
+// hookedReader reads from a target's connection after calling beforeRead,
+// when set: the lean path sends the client what it has so far before the
+// proxy waits on the target, and renews the idle deadline.
+type hookedReader struct {
+	conn       net.Conn
+	beforeRead func() error
+}
+
+func (r *hookedReader) Read(p []byte) (int, error) {
+	if r.beforeRead != nil {
+		if err := r.beforeRead(); err != nil {
+			return 0, err
+		}
+	}
+	return r.conn.Read(p)
 }
 
 func newUpstream(dialer *net.Dialer, responseHeaderTimeout, idleTimeout time.Duration, maxIdlePerTarget int) *upstream {
@@ -188,11 +211,14 @@ func (u *upstream) get(ctx context.Context, address string) (*upstreamConn, bool
 	if err != nil {
 		return nil, false, err
 	}
-	return &upstreamConn{conn: conn, reader: bufio.NewReaderSize(conn, 4096), writer: bufio.NewWriterSize(conn, 4096)}, false, nil
+	up := &upstreamConn{conn: conn, writer: bufio.NewWriterSize(conn, 4096), source: hookedReader{conn: conn}}
+	up.reader = bufio.NewReaderSize(&up.source, maxResponseHead)
+	return up, false, nil
 }
 
 // put keeps a connection whose exchange ended cleanly for the next request.
 func (u *upstream) put(address string, conn *upstreamConn) {
+	conn.source.beforeRead = nil
 	conn.lastUsed = time.Now()
 	u.mu.Lock()
 	if u.closed || len(u.idle[address]) >= u.maxIdlePerTarget {
