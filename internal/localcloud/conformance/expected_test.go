@@ -145,10 +145,10 @@ func init() {
 		"ecs DescribeServices":                        right(motoOmits, ecsAPI("Service")),
 		"ecs UpdateService desired count":             right(motoOmits, ecsAPI("Service")),
 		"ecs DeleteService":                           right(motoOmits, ecsAPI("Service")),
-		"ecs CreateService bad launch type": right("launchType outside its enum is refused before the handler (InvalidParameterException)", ecsAPI("CreateService")),
-		"ecs DescribeTasks unknown":         right("an unknown task is reported in failures with reason MISSING", ecsAPI("DescribeTasks")),
-		"ecs StopTask unknown":              right(motoCrashes+"; an unknown task is InvalidParameterException", ecsAPI("StopTask")),
-		"ecs DeleteCluster with service":    right("a cluster with an active service cannot be deleted: ClusterContainsServicesException", ecsAPI("DeleteCluster")),
+		"ecs CreateService bad launch type":           right("launchType outside its enum is refused before the handler (InvalidParameterException)", ecsAPI("CreateService")),
+		"ecs DescribeTasks unknown":                   right("an unknown task is reported in failures with reason MISSING", ecsAPI("DescribeTasks")),
+		"ecs StopTask unknown":                        right(motoCrashes+"; an unknown task is InvalidParameterException", ecsAPI("StopTask")),
+		"ecs DeleteCluster with service":              right("a cluster with an active service cannot be deleted: ClusterContainsServicesException", ecsAPI("DeleteCluster")),
 	} {
 		expectedDifferences[name] = e
 	}
