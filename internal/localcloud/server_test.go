@@ -98,12 +98,24 @@ func errorCode(t *testing.T, body []byte, isJSON bool) string {
 func TestSDKSeesAPIErrorCode(t *testing.T) {
 	cloud := localcloudtest.Start(t)
 	client := sts.NewFromConfig(cloud.Config)
-	_, err := client.GetFederationToken(context.Background(), &sts.GetFederationTokenInput{Name: new("someone")}) // an operation the local cloud does not serve
+	// An operation AWS has but the local cloud does not serve is known
+	// from AWS's model: NotImplemented, naming it, never InvalidAction.
+	_, err := client.GetFederationToken(context.Background(), &sts.GetFederationTokenInput{Name: new("someone")})
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("want an API error, got %v", err)
 	}
-	if apiErr.ErrorCode() != "InvalidAction" {
-		t.Errorf("code = %q, want InvalidAction", apiErr.ErrorCode())
+	if apiErr.ErrorCode() != "NotImplemented" || !strings.Contains(apiErr.ErrorMessage(), "GetFederationToken") {
+		t.Errorf("code = %q (%s), want NotImplemented naming the operation", apiErr.ErrorCode(), apiErr.ErrorMessage())
+	}
+	// An action AWS does not have is InvalidAction, as AWS answers.
+	resp, err := http.Post(cloud.Endpoint, "application/x-www-form-urlencoded", strings.NewReader("Action=MakeCoffee&Version=2011-06-15"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<Code>InvalidAction</Code>") {
+		t.Errorf("an unknown action: %d %s", resp.StatusCode, body)
 	}
 }
