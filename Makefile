@@ -10,6 +10,7 @@ TEST_PKGS     := $(EXAMPLE_PKGS) python3-httpx python3-boto3 chromium
 # Every protocol decoder and the whole API path are fuzzed briefly on each
 # test run (go test -fuzz takes one target per run): package:target.
 FUZZ_TARGETS  := ./internal/localcloud/protocol/awsjson:FuzzDecode \
+                 ./internal/localcloud/protocol/cbor:FuzzDecode \
                  ./internal/localcloud/protocol/query:FuzzDecodeForm \
                  ./internal/localcloud/model:FuzzValidate \
                  ./internal/localcloud/apifuzz:FuzzAPI
