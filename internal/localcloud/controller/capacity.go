@@ -191,9 +191,15 @@ func (c *Controller) launch(ctx context.Context, g *autoscaling.Group, count int
 				subnet = s
 			}
 		}
+		// A group names its template by id and name, as AWS describes it;
+		// EC2 takes one of the two.
+		templateName := g.LaunchTemplate.Name
+		if g.LaunchTemplate.ID != "" {
+			templateName = ""
+		}
 		instances, err := c.deps.EC2.LaunchInstances(ctx, ec2.LaunchRequest{
 			LaunchTemplateID:   g.LaunchTemplate.ID,
-			LaunchTemplateName: g.LaunchTemplate.Name,
+			LaunchTemplateName: templateName,
 			Version:            g.LaunchTemplate.Version,
 			SubnetID:           subnet,
 			Count:              1,

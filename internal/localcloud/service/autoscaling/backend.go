@@ -33,6 +33,10 @@ type Backend struct {
 	// EC2) so groups report their real zones. It is called outside any Auto
 	// Scaling transaction. Unset, zones are derived from the subnets' order.
 	ResolveSubnetZone func(ctx context.Context, subnetID string) (string, error)
+	// ResolveLaunchTemplate, when set, finds a launch template (in EC2) by
+	// id or name and returns both; found is false when there is none.
+	// Unset, templates are taken on trust.
+	ResolveLaunchTemplate func(ctx context.Context, id, name string) (gotID, gotName string, found bool, err error)
 	// LookupInstance, when set, describes an EC2 instance for
 	// AttachInstances: nil when there is none.
 	LookupInstance func(ctx context.Context, instanceID string) (*InstanceFacts, error)

@@ -70,6 +70,27 @@ func launchTemplateOf(req GroupRequest) (*LaunchTemplate, error) {
 	return &LaunchTemplate{ID: spec.LaunchTemplateId, Name: spec.LaunchTemplateName, Version: version}, nil
 }
 
+// resolveLaunchTemplate checks that the group's launch template exists and
+// completes its reference with both id and name, as AWS describes it.
+func (b *Backend) resolveLaunchTemplate(ctx context.Context, lt *LaunchTemplate) error {
+	if lt == nil || b.ResolveLaunchTemplate == nil || (lt.ID == "" && lt.Name == "") {
+		return nil
+	}
+	id, name, found, err := b.ResolveLaunchTemplate(ctx, lt.ID, lt.Name)
+	if err != nil {
+		return err
+	}
+	if !found {
+		which := "id " + lt.ID
+		if lt.ID == "" {
+			which = "name " + lt.Name
+		}
+		return validationError("You must use a valid fully-formed launch template. The launch template with %s does not exist.", which)
+	}
+	lt.ID, lt.Name = id, name
+	return nil
+}
+
 func splitSubnets(identifier string) []string {
 	var out []string
 	for _, s := range strings.Split(identifier, ",") {
@@ -159,6 +180,9 @@ func (b *Backend) CreateGroup(ctx context.Context, req GroupRequest) (*Group, er
 	}
 	lt, err := launchTemplateOf(req)
 	if err != nil {
+		return nil, err
+	}
+	if err := b.resolveLaunchTemplate(ctx, lt); err != nil {
 		return nil, err
 	}
 	if lt != nil && req.LaunchConfigurationName != "" {
@@ -308,6 +332,9 @@ func (b *Backend) updateLiveGroup(ctx context.Context, name string, fn func(g *G
 func (b *Backend) UpdateAutoScalingGroup(ctx context.Context, req GroupRequest) error {
 	lt, err := launchTemplateOf(req)
 	if err != nil {
+		return err
+	}
+	if err := b.resolveLaunchTemplate(ctx, lt); err != nil {
 		return err
 	}
 	var subnets, zones []string

@@ -22,9 +22,10 @@ func start(t *testing.T) *fixture {
 	t.Helper()
 	cloud := localcloudtest.StartControlPlane(t)
 	backend := cloud.Cloud.AutoScaling
-	// These tests exercise Auto Scaling alone with made-up subnet ids:
-	// unresolved, subnets are taken on trust and zones follow their order.
-	backend.ResolveSubnetZone = nil
+	// These tests exercise Auto Scaling alone with made-up subnet ids and
+	// launch templates: unresolved, both are taken on trust and zones follow
+	// the subnets' order.
+	backend.ResolveSubnetZone, backend.ResolveLaunchTemplate = nil, nil
 	return &fixture{backend: backend, client: asg.NewFromConfig(cloud.Config), endpoint: cloud.Endpoint}
 }
 

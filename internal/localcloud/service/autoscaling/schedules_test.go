@@ -122,6 +122,9 @@ func TestWarmPoolsAndAttachments(t *testing.T) {
 		t.Fatalf("instance never ran: %v", err)
 	}
 
+	_, err = ec2Client.CreateLaunchTemplate(c, &awsec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("any"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String(ec2.ECSOptimizedImage("us-east-1").ID)}})
+	localcloudtest.WantCode(t, err, "")
 	_, err = client.CreateAutoScalingGroup(c, &asg.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String("web"), MinSize: aws.Int32(0), MaxSize: aws.Int32(1),
 		VPCZoneIdentifier: subnet.Subnet.SubnetId, LaunchTemplate: &types.LaunchTemplateSpecification{LaunchTemplateName: aws.String("any")}})
 	localcloudtest.WantCode(t, err, "")

@@ -2,7 +2,9 @@ package ec2
 
 import (
 	"context"
+	"errors"
 
+	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -17,4 +19,23 @@ func (b *Backend) VPCExists(ctx context.Context, id string) (bool, error) {
 		return err
 	})
 	return found, err
+}
+
+// LaunchTemplateRef finds a launch template by id or name in the scope
+// ctx carries and returns both; found is false when there is none (Auto
+// Scaling checks the templates its groups name).
+func (b *Backend) LaunchTemplateRef(ctx context.Context, id, name string) (gotID, gotName string, found bool, err error) {
+	err = b.store.View(ctx, func(tx *store.Tx) error {
+		t, err := findTemplate(tx, templateRef{ID: id, Name: name})
+		var apiErr *protocol.Error
+		if errors.As(err, &apiErr) {
+			return nil // not found, or a malformed reference: no such template
+		}
+		if err != nil || t == nil {
+			return err
+		}
+		gotID, gotName, found = t.ID, t.Name, true
+		return nil
+	})
+	return gotID, gotName, found, err
 }
