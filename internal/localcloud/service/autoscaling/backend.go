@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
@@ -138,26 +137,11 @@ func paginate[T any](items []T, token string, maxRecords *int) ([]T, string, err
 	if err != nil {
 		return nil, "", validationError("1 validation error detected: Value '%d' at 'maxRecords' failed to satisfy constraint: Member must have value between 1 and 100", *maxRecords)
 	}
-	type positioned struct {
-		at   int
-		item T
-	}
-	wrapped := make([]positioned, len(items))
-	for i, item := range items {
-		wrapped[i] = positioned{i, item}
-	}
-	cut, next, err := paging.Page(wrapped, func(p positioned) string { return fmt.Sprintf("%010d", p.at) }, token, size)
+	page, next, err := paging.PageInOrder(items, token, size)
 	if errors.Is(err, paging.ErrBadToken) {
 		return nil, "", invalidNextToken()
 	}
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]T, len(cut))
-	for i, p := range cut {
-		out[i] = p.item
-	}
-	return out, next, nil
+	return page, next, err
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -2,7 +2,6 @@ package ecs
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/berthdev/berth/internal/localcloud/service/paging"
 )
@@ -17,30 +16,17 @@ func page[T any](items []T, key func(T) string, nextToken string, maxResults *in
 	if err != nil {
 		return nil, "", errInvalidParameter("maxResults must be between 1 and 100.")
 	}
-	type positioned struct {
-		at   int
-		item T
-	}
-	wrapped := make([]positioned, len(items))
-	for i, item := range items {
-		wrapped[i] = positioned{i, item}
-	}
-	keyOf := func(p positioned) string { return fmt.Sprintf("%010d", p.at) }
+	var cut []T
+	var next string
 	if key != nil {
-		keyOf = func(p positioned) string { return key(p.item) }
+		cut, next, err = paging.Page(items, key, nextToken, limit)
+	} else {
+		cut, next, err = paging.PageInOrder(items, nextToken, limit)
 	}
-	cut, next, err := paging.Page(wrapped, keyOf, nextToken, limit)
 	if errors.Is(err, paging.ErrBadToken) {
 		return nil, "", errInvalidParameter("Invalid nextToken.")
 	}
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]T, len(cut))
-	for i, p := range cut {
-		out[i] = p.item
-	}
-	return out, next, nil
+	return cut, next, err
 }
 
 func identity(s string) string { return s }

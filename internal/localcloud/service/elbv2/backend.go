@@ -7,7 +7,6 @@ package elbv2
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -125,26 +124,18 @@ func arnKind(arn string) string {
 }
 
 // paginate returns one page of items after marker, in the order given
-// (rules by priority, load balancers as asked), with the shared paging:
-// each item's key is its position. ELBv2 pages hold 1 to 400 items.
+// (rules by priority, load balancers as asked). ELBv2 pages hold 1 to 400
+// items.
 func paginate[T any](items []T, marker string, pageSize *int) ([]T, string, error) {
 	size, err := paging.Size(pageSize, 400, 1, 400)
 	if err != nil {
 		return nil, "", validationError("1 validation error detected: Value '%d' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400", *pageSize)
 	}
-	positions := make([]int, len(items))
-	for i := range positions {
-		positions[i] = i
-	}
-	page, next, err := paging.Page(positions, func(i int) string { return fmt.Sprintf("%09d", i) }, marker, size)
+	page, next, err := paging.PageInOrder(items, marker, size)
 	if err != nil {
 		return nil, "", validationError("Invalid value for Marker: %s", marker)
 	}
-	out := make([]T, len(page))
-	for i, p := range page {
-		out[i] = items[p]
-	}
-	return out, next, nil
+	return page, next, nil
 }
 
 // validateTags checks a request's tags the way AddTags and the Create calls do.

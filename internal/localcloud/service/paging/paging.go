@@ -14,6 +14,7 @@ package paging
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +54,25 @@ func Page[T any](items []T, key func(T) string, token string, limit int) (page [
 	}
 	if end < len(items) && len(page) > 0 {
 		next = encode(key(page[len(page)-1]))
+	}
+	return page, next, nil
+}
+
+// PageInOrder is Page for items already in their final order (rules by
+// priority, task definitions newest first): each item's key is its
+// position, so the order given is kept across pages.
+func PageInOrder[T any](items []T, token string, limit int) (page []T, next string, err error) {
+	positions := make([]int, len(items))
+	for i := range positions {
+		positions[i] = i
+	}
+	cut, next, err := Page(positions, func(i int) string { return fmt.Sprintf("%010d", i) }, token, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	page = make([]T, len(cut))
+	for i, at := range cut {
+		page[i] = items[at]
 	}
 	return page, next, nil
 }

@@ -70,3 +70,29 @@ func TestSize(t *testing.T) {
 		t.Errorf("Size(1000) err %v", err)
 	}
 }
+
+func TestPageInOrderKeepsTheOrderGiven(t *testing.T) {
+	items := []string{"c", "a", "b", "d", "e"}
+	var seen []string
+	token := ""
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("paging did not end")
+		}
+		page, next, err := PageInOrder(items, token, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, page...)
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	if !slices.Equal(seen, items) {
+		t.Fatalf("pages gave %v, want %v in the order given", seen, items)
+	}
+	if _, _, err := PageInOrder(items, "bogus!", 2); !errors.Is(err, ErrBadToken) {
+		t.Errorf("a foreign token: %v", err)
+	}
+}
