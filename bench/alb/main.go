@@ -42,6 +42,10 @@ type options struct {
 	// proxyThreads is HAProxy's nbthread and berth's GOMAXPROCS; 0 leaves
 	// each at its default (both: one per CPU).
 	proxyThreads int
+	// warmUp is an unmeasured wrk run against each target before the
+	// first round: connection pools fill and the Go runtime sizes its heap
+	// and threads, which otherwise makes berth's first round its slowest.
+	warmUp time.Duration
 }
 
 func main() {
@@ -58,13 +62,14 @@ func main() {
 	flag.IntVar(&opts.mixWorkers, "mix-workers", 4, "concurrent callers of the read mix")
 	flag.BoolVar(&opts.skipMix, "skip-mix", false, "measure the data plane only")
 	flag.BoolVar(&opts.skipALB, "skip-alb", false, "measure the control plane only")
+	flag.DurationVar(&opts.warmUp, "warmup", 3*time.Second, "unmeasured wrk run against each target before the first round (0: none)")
 	flag.IntVar(&opts.proxyThreads, "proxy-threads", 0, "HAProxy's nbthread and berth local's GOMAXPROCS (0: each one's default, a thread per CPU)")
 	flag.Parse()
 	if opts.duration < time.Second || opts.duration > 5*time.Minute || opts.connections < 1 || opts.connections > 1024 ||
 		opts.threads < 1 || opts.threads > opts.connections || opts.rounds < 1 || opts.rounds > 10 ||
 		opts.mixDuration < time.Second || opts.mixDuration > 5*time.Minute || opts.mixWorkers < 1 || opts.mixWorkers > 64 || (opts.skipALB && opts.skipMix) ||
-		opts.proxyThreads < 0 || opts.proxyThreads > 64 {
-		fmt.Fprintln(os.Stderr, "alb: -duration and -mix-duration must be within 1s..5m, -connections 1..1024, -threads 1..connections, -rounds 1..10, -mix-workers 1..64, -proxy-threads 0..64, and not both -skip-alb and -skip-mix")
+		opts.proxyThreads < 0 || opts.proxyThreads > 64 || (opts.warmUp != 0 && (opts.warmUp < time.Second || opts.warmUp > time.Minute)) {
+		fmt.Fprintln(os.Stderr, "alb: -duration and -mix-duration must be within 1s..5m, -connections 1..1024, -threads 1..connections, -rounds 1..10, -mix-workers 1..64, -proxy-threads 0..64, -warmup 0 or 1s..1m, and not both -skip-alb and -skip-mix")
 		os.Exit(2)
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -237,6 +242,14 @@ func benchDataPlane(ctx context.Context, opts options, dir string, berth *child,
 		opts.threads, opts.connections, opts.duration, opts.rounds)
 	fmt.Printf("proxy threads: HAProxy %d (nbthread %s), berth local GOMAXPROCS %s, %d OS threads\n",
 		haproxy.threads(), orDefault(opts.proxyThreads), orDefault(opts.proxyThreads), berth.threads())
+	if opts.warmUp > 0 {
+		fmt.Printf("warm-up: wrk for %s against each, not measured\n", opts.warmUp)
+		for _, target := range targets {
+			if _, err := runWrk(ctx, target.url, opts.threads, opts.connections, opts.warmUp); err != nil {
+				return err
+			}
+		}
+	}
 	results := map[string][]loadRun{}
 	for round := 1; round <= opts.rounds; round++ {
 		for _, target := range targets {
