@@ -475,3 +475,34 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		fmt.Fprintln(w) // the status is out; nothing better to send
 	}
 }
+
+// Implements reports whether the service of the named model (botocore's
+// name: ec2, elbv2, …) has a handler for the operation, rather than
+// answering it NotImplemented.
+func (c *Cloud) Implements(modelName, operation string) bool {
+	implements := func(s *protocol.Service) bool {
+		if s.Model == nil || s.Model.Name != modelName {
+			return false
+		}
+		_, ok := s.Lookup(operation)
+		return ok
+	}
+	for _, s := range c.router.byTarget {
+		if implements(s) {
+			return true
+		}
+	}
+	for _, list := range c.router.byVersion {
+		for _, s := range list {
+			if implements(s) {
+				return true
+			}
+		}
+	}
+	for _, s := range c.router.byRPCv2 {
+		if implements(s) {
+			return true
+		}
+	}
+	return false
+}
