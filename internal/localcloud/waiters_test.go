@@ -37,7 +37,6 @@ import (
 // cannot outlive its reason.
 var waitersNeedingMore = map[string][2]string{
 	"cloudwatch CompositeAlarmExists": {"cloudwatch", "PutCompositeAlarm"},
-	"ec2 InstanceStopped":             {"ec2", "StopInstances"},
 }
 
 // botocoreWaiters lists, per served model, each waiter AWS's waiter models
@@ -238,6 +237,25 @@ func TestEveryWaiterOfTheServedModelsReachesItsSuccessState(t *testing.T) {
 	wait("ec2 InstanceRunning", func() error {
 		return ec2.NewInstanceRunningWaiter(ec2c, quickly).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: standalone}, patience)
 	})
+	wait("ec2 InstanceStatusOk", func() error {
+		return ec2.NewInstanceStatusOkWaiter(ec2c, quickly).Wait(ctx, &ec2.DescribeInstanceStatusInput{InstanceIds: standalone}, patience)
+	})
+	wait("ec2 SystemStatusOk", func() error {
+		return ec2.NewSystemStatusOkWaiter(ec2c, quickly).Wait(ctx, &ec2.DescribeInstanceStatusInput{InstanceIds: standalone}, patience)
+	})
+	stopped, err := ec2c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: standalone})
+	check(err)
+	if change := stopped.StoppingInstances[0]; change.CurrentState.Name != ec2types.InstanceStateNameStopping || change.PreviousState.Name != ec2types.InstanceStateNameRunning {
+		t.Errorf("StopInstances answered %s → %s, want running → stopping", change.PreviousState.Name, change.CurrentState.Name)
+	}
+	wait("ec2 InstanceStopped", func() error {
+		return ec2.NewInstanceStoppedWaiter(ec2c, quickly).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: standalone}, patience)
+	})
+	_, err = ec2c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: standalone})
+	check(err)
+	if err := ec2.NewInstanceRunningWaiter(ec2c, quickly).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: standalone}, patience); err != nil {
+		t.Fatalf("started again: %v", err)
+	}
 	_, err = ec2c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: standalone})
 	check(err)
 	wait("ec2 InstanceTerminated", func() error {

@@ -114,6 +114,9 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("RunInstances", b.handleRunInstances),
 			protocol.Op("DescribeInstances", b.handleDescribeInstances),
 			protocol.Op("TerminateInstances", b.handleTerminateInstances),
+			protocol.Op("StopInstances", b.handleStopInstances),
+			protocol.Op("StartInstances", b.handleStartInstances),
+			protocol.Op("DescribeInstanceStatus", b.handleDescribeInstanceStatus),
 			protocol.Op("DescribeInstanceTypes", b.handleDescribeInstanceTypes),
 			protocol.Op("DescribeImages", b.handleDescribeImages),
 

@@ -229,6 +229,9 @@ func instanceWire(i *Instance, names groupNames) instanceItem {
 		item.Reason = "User initiated (" + i.TerminatedAt.UTC().Format("2006-01-02 15:04:05 MST") + ")"
 		return item // a terminated instance has left its network
 	}
+	if i.State == stateStopped && i.StateReason != "" {
+		item.StateReason = &stateReasonItem{Code: i.StateReason, Message: "Client.UserInitiatedShutdown: User initiated shutdown"}
+	}
 	item.SubnetID, item.VpcID, item.PrivateIPAddress, item.IPAddress = i.SubnetID, i.VpcID, i.PrivateIP, i.PublicIP
 	item.PrivateDNSName = privateDNSName(i.PrivateIP, i.Region)
 	volume := instanceBlockDeviceItem{DeviceName: "/dev/xvda"}
@@ -388,10 +391,5 @@ func (b *Backend) handleTerminateInstances(ctx context.Context, in *terminateIns
 	if err != nil {
 		return nil, err
 	}
-	out := &terminateInstancesOutput{Instances: []instanceStateChangeItem{}}
-	for _, c := range changes {
-		out.Instances = append(out.Instances, instanceStateChangeItem{InstanceID: c.ID,
-			CurrentState: instanceState(c.Current), PreviousState: instanceState(c.Previous)})
-	}
-	return out, nil
+	return &terminateInstancesOutput{Instances: stateChangeItems(changes)}, nil
 }

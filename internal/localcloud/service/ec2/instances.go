@@ -487,24 +487,9 @@ func (b *Backend) terminateInstances(ctx context.Context, ids []string, dryRun b
 	var changes []stateChange
 	err := b.update(ctx, dryRun, func(tx *store.Tx) error {
 		changes = nil
-		var missing []string
-		var targets []*Instance
-		for _, id := range ids {
-			inst, err := store.Get[Instance](tx, tableInstances, id)
-			if err != nil {
-				return err
-			}
-			if inst == nil || !inst.visible(now) {
-				if !wellFormed(kindInstance, id) {
-					return malformedID(kindInstance, id)
-				}
-				missing = append(missing, id)
-				continue
-			}
-			targets = append(targets, inst)
-		}
-		if len(missing) > 0 {
-			return notFound(kindInstance, missing...)
+		targets, err := b.listedInstances(tx, ids)
+		if err != nil {
+			return err
 		}
 		for _, inst := range targets {
 			change := stateChange{ID: inst.ID, Previous: inst.State, Current: stateTerminated}
