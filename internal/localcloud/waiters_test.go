@@ -217,6 +217,12 @@ func TestEveryWaiterOfTheServedModelsReachesItsSuccessState(t *testing.T) {
 		return ec2.NewNatGatewayDeletedWaiter(ec2c, quickly).Wait(ctx, &ec2.DescribeNatGatewaysInput{NatGatewayIds: natIDs}, patience)
 	})
 
+	_, err = ec2c.CreateKeyPair(ctx, &ec2.CreateKeyPairInput{KeyName: aws.String("waiters"), KeyType: ec2types.KeyTypeEd25519})
+	check(err)
+	wait("ec2 KeyPairExists", func() error {
+		return ec2.NewKeyPairExistsWaiter(ec2c, quickly).Wait(ctx, &ec2.DescribeKeyPairsInput{KeyNames: []string{"waiters"}}, patience)
+	})
+
 	// EC2: images and a standalone instance.
 	parameter, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id")})
 	check(err)
@@ -228,7 +234,7 @@ func TestEveryWaiterOfTheServedModelsReachesItsSuccessState(t *testing.T) {
 		return ec2.NewImageAvailableWaiter(ec2c, quickly).Wait(ctx, &ec2.DescribeImagesInput{ImageIds: imageIDs}, patience)
 	})
 	run, err := ec2c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(imageIDs[0]), InstanceType: ec2types.InstanceTypeT3Micro,
-		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: aws.String(subnets[1])})
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: aws.String(subnets[1]), KeyName: aws.String("waiters")})
 	check(err)
 	standalone := []string{*run.Instances[0].InstanceId}
 	wait("ec2 InstanceExists", func() error {

@@ -117,6 +117,10 @@ func (b *Backend) Service() *protocol.Service {
 			protocol.Op("StopInstances", b.handleStopInstances),
 			protocol.Op("StartInstances", b.handleStartInstances),
 			protocol.Op("DescribeInstanceStatus", b.handleDescribeInstanceStatus),
+			protocol.Op("CreateKeyPair", b.handleCreateKeyPair),
+			protocol.Op("ImportKeyPair", b.handleImportKeyPair),
+			protocol.Op("DescribeKeyPairs", b.handleDescribeKeyPairs),
+			protocol.Op("DeleteKeyPair", b.handleDeleteKeyPair),
 			protocol.Op("DescribeInstanceTypes", b.handleDescribeInstanceTypes),
 			protocol.Op("DescribeImages", b.handleDescribeImages),
 

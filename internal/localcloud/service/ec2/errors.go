@@ -154,7 +154,7 @@ var (
 // taggableKinds are the kinds CreateTags/DeleteTags/DescribeTags reach.
 var taggableKinds = []resourceKind{kindVpc, kindSubnet, kindInternetGateway, kindRouteTable, kindSecurityGroup,
 	kindNetworkACL, kindLaunchTemplate, kindInstance, kindAddress, kindNatGateway, kindNetworkInterface, kindEgressOnlyGateway,
-	kindVpcEndpoint, kindDhcpOptions}
+	kindVpcEndpoint, kindDhcpOptions, kindKeyPair}
 
 // kindOf returns the kind whose prefix id carries.
 func kindOf(id string) (resourceKind, bool) {

@@ -285,6 +285,9 @@ func (b *Backend) runInstances(ctx context.Context, spec runSpec, dryRun bool) (
 		if err != nil {
 			return err
 		}
+		if err := checkKeyName(tx, data.KeyName); err != nil {
+			return err
+		}
 		profileARN := ""
 		if p := data.IamInstanceProfile; p != nil {
 			profileARN = p.Arn

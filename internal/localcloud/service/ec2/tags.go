@@ -66,6 +66,8 @@ func editTags(tx *store.Tx, id string, edit func(map[string]string) error) error
 		return editTagsOf[VpcEndpoint](tx, kind, id, func(v *VpcEndpoint) *map[string]string { return &v.Tags }, edit)
 	case tableDhcpOptions:
 		return editTagsOf[DhcpOptions](tx, kind, id, func(v *DhcpOptions) *map[string]string { return &v.Tags }, edit)
+	case tableKeyPairs:
+		return editTagsOf[KeyPair](tx, kind, id, func(v *KeyPair) *map[string]string { return &v.Tags }, edit)
 	}
 	return errorf(codeInvalidID, "The ID '%s' is not valid", id)
 }
@@ -183,6 +185,7 @@ func (b *Backend) allTagged(tx *store.Tx) ([]taggedResource, error) {
 		tagsIn(tx, kindEgressOnlyGateway, func(v *EgressOnlyInternetGateway) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 		tagsIn(tx, kindVpcEndpoint, func(v *VpcEndpoint) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 		tagsIn(tx, kindDhcpOptions, func(v *DhcpOptions) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
+		tagsIn(tx, kindKeyPair, func(v *KeyPair) (string, map[string]string, bool) { return v.ID, v.Tags, true }),
 	} {
 		items, err := list()
 		if err != nil {
