@@ -4,7 +4,6 @@ import (
 	"context"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -237,9 +236,11 @@ func (b *Backend) describeLogGroups(ctx context.Context, in *describeLogGroupsIn
 			}
 			matched = append(matched, g)
 		}
-		sort.Slice(matched, func(i, j int) bool { return matched[i].Name < matched[j].Name })
-		page, next := paginateByName(matched, func(g *logGroup) string { return g.Name }, in.NextToken, limit)
-		for _, g := range page {
+		groupsPage, next, err := page(matched, func(g *logGroup) string { return g.Name }, in.NextToken, limit)
+		if err != nil {
+			return err
+		}
+		for _, g := range groupsPage {
 			shape := logGroupShape{
 				LogGroupName:              g.Name,
 				CreationTime:              g.CreationTime,

@@ -385,3 +385,43 @@ func TestAWSCLILogsTail(t *testing.T) {
 		t.Errorf("aws logs filter-log-events printed %q", out)
 	}
 }
+
+// Groups and streams page through the SDK's own paginators, with groups
+// created between pages, and a token berth did not make is refused.
+func TestGroupsAndStreamsPage(t *testing.T) {
+	ctx := localcloudtest.InRegion(context.Background(), "eu-west-1")
+	cloud := localcloudtest.StartControlPlane(t)
+	c := cloudwatchlogs.NewFromConfig(cloud.ConfigIn("eu-west-1"))
+	for i := range 7 {
+		must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(fmt.Sprintf("/app/%02d", i))}))(t)
+		must(c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("/app/00"), LogStreamName: aws.String(fmt.Sprintf("web/%02d", i))}))(t)
+	}
+	var groups []string
+	pages := cloudwatchlogs.NewDescribeLogGroupsPaginator(c, &cloudwatchlogs.DescribeLogGroupsInput{Limit: aws.Int32(3)})
+	for pages.HasMorePages() {
+		out := must(pages.NextPage(ctx))(t)
+		for _, g := range out.LogGroups {
+			groups = append(groups, aws.ToString(g.LogGroupName))
+		}
+		if len(groups) == 3 {
+			// A group made between pages sorts before the token: it is not
+			// seen, and nothing is seen twice.
+			must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/app/000")}))(t)
+		}
+	}
+	if got := strings.Join(groups, ","); got != "/app/00,/app/01,/app/02,/app/03,/app/04,/app/05,/app/06" {
+		t.Errorf("groups paged as %s", got)
+	}
+	var streams []string
+	streamPages := cloudwatchlogs.NewDescribeLogStreamsPaginator(c, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("/app/00"), Limit: aws.Int32(2), Descending: aws.Bool(true)})
+	for streamPages.HasMorePages() {
+		for _, s := range must(streamPages.NextPage(ctx))(t).LogStreams {
+			streams = append(streams, aws.ToString(s.LogStreamName))
+		}
+	}
+	if got := strings.Join(streams, ","); got != "web/06,web/05,web/04,web/03,web/02,web/01,web/00" {
+		t.Errorf("streams paged as %s", got)
+	}
+	_, err := c.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{NextToken: aws.String("not-a-token")})
+	localcloudtest.WantCode(t, err, "InvalidParameterException")
+}

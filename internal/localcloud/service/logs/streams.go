@@ -207,9 +207,11 @@ func (b *Backend) describeLogStreams(ctx context.Context, in *describeLogStreams
 		} else if in.Descending {
 			sortKey = func(s *logStream) string { return invert(s.Name) }
 		}
-		sort.Slice(matched, func(i, j int) bool { return sortKey(matched[i]) < sortKey(matched[j]) })
-		page, next := paginateByName(matched, sortKey, in.NextToken, limit)
-		for _, s := range page {
+		streamsPage, next, err := page(matched, sortKey, in.NextToken, limit)
+		if err != nil {
+			return err
+		}
+		for _, s := range streamsPage {
 			out.LogStreams = append(out.LogStreams, streamShape(s, tx.Scope()))
 		}
 		out.NextToken = next
