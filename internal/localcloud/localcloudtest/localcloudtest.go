@@ -143,11 +143,13 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Eventually polls done until it reports true, failing the test after two
-// minutes. The deadline guards against a hang; it is not a timing assertion.
+// Eventually polls done until it reports true, failing the test after five
+// minutes. The deadline guards against a hang; it is not a timing assertion,
+// and it is generous because a machine busy with other tests (the aws CLI
+// takes seconds per call there) may need minutes for what takes seconds.
 func Eventually(t testing.TB, what string, done func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(5 * time.Minute)
 	for !done() {
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up waiting for %s", what)
