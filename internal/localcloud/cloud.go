@@ -185,6 +185,7 @@ func New(opts Options) (*Cloud, error) {
 		ELBv2:       c.ELBv2,
 		Logs:        c.Logs,
 		CloudWatch:  c.CloudWatch,
+		ACM:         c.ACM,
 		Runtime:     c.runtime,
 		Balancer:    c.balancer,
 		Images:      c.Image,

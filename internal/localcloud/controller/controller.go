@@ -18,6 +18,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/lb"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
+	"github.com/berthdev/berth/internal/localcloud/service/acm"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
@@ -36,8 +37,10 @@ type Deps struct {
 	ELBv2       *elbv2.Backend
 	Logs        *logs.Backend
 	CloudWatch  *cloudwatch.Backend
-	Runtime     runtime.Runtime
-	Balancer    *lb.Balancer
+	// ACM hands HTTPS listeners their certificates.
+	ACM      *acm.Backend
+	Runtime  runtime.Runtime
+	Balancer *lb.Balancer
 	// Images resolves an image reference to the process image that runs it.
 	Images func(ref string) (*runtime.ProcessImage, error)
 	// Endpoint is the local cloud's API URL (for task metadata), "" if unknown.
@@ -70,6 +73,9 @@ type Controller struct {
 	backoff   map[string]launchBackoff // by service ARN
 	unplaced  map[string]unplaced      // by cluster ARN, from the last placement
 	snapshot  *elbv2.Snapshot          // the last routing state read
+	// certificateUsers are the load balancers recorded in ACM as using
+	// each certificate (markCertificatesInUse).
+	certificateUsers map[string][]string
 	// lastFailure is each reconcile step's last error message.
 	lastFailure map[string]string
 
@@ -81,14 +87,16 @@ type Controller struct {
 // New builds the controller; Run starts it.
 func New(deps Deps) *Controller {
 	c := &Controller{
-		deps:         deps,
-		log:          deps.Logger.With("component", "controller"),
-		processes:    map[string]*taskProcess{},
-		addresses:    newAddressPool(deps.Runtime),
-		backoff:      map[string]launchBackoff{},
-		unplaced:     map[string]unplaced{},
-		lastFailure:  map[string]string{},
-		healthSignal: make(chan struct{}, 1),
+		deps:      deps,
+		log:       deps.Logger.With("component", "controller"),
+		processes: map[string]*taskProcess{},
+		addresses: newAddressPool(deps.Runtime),
+		backoff:   map[string]launchBackoff{},
+		unplaced:  map[string]unplaced{},
+
+		certificateUsers: map[string][]string{},
+		lastFailure:      map[string]string{},
+		healthSignal:     make(chan struct{}, 1),
 	}
 	c.logs = newLogShipper(deps.Logs, c.log)
 	return c

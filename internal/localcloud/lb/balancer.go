@@ -60,13 +60,18 @@ type Balancer struct {
 	opts Options
 	// upstream carries the direct path's requests (see direct); proxy and
 	// transport carry the others.
-	upstream     *upstream
-	proxy        *httputil.ReverseProxy
-	transport    *http.Transport
-	buffers      *bufferPool
-	healthClient *http.Client
-	notifier     *notifier
-	routes       atomic.Pointer[routingTable]
+	upstream  *upstream
+	proxy     *httputil.ReverseProxy
+	transport *http.Transport
+	// proxyHTTP2 and transportHTTP2 carry the requests of target groups
+	// whose protocol version is HTTP2 or GRPC: h2 over TLS to HTTPS
+	// targets, h2 with prior knowledge to HTTP ones.
+	proxyHTTP2     *httputil.ReverseProxy
+	transportHTTP2 *http.Transport
+	buffers        *bufferPool
+	healthClient   *http.Client
+	notifier       *notifier
+	routes         atomic.Pointer[routingTable]
 
 	// background is cancelled by Close; every health check runs under it.
 	background context.Context
@@ -111,6 +116,7 @@ func New(opts Options) *Balancer {
 		upstream: newUpstream(dialer, opts.IdleTimeout, opts.IdleTimeout, maxIdlePerTarget),
 		transport: &http.Transport{
 			DialContext:           dialer.DialContext,
+			TLSClientConfig:       targetTLS(),
 			MaxIdleConns:          1024,
 			MaxIdleConnsPerHost:   maxIdlePerTarget,
 			IdleConnTimeout:       opts.IdleTimeout,
@@ -124,7 +130,7 @@ func New(opts Options) *Balancer {
 		healthClient: &http.Client{
 			// A fresh connection per check, as ELB does, so a check proves
 			// the target still accepts connections.
-			Transport: &http.Transport{DisableKeepAlives: true, DialContext: dialer.DialContext},
+			Transport: &http.Transport{DisableKeepAlives: true, DialContext: dialer.DialContext, TLSClientConfig: targetTLS()},
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse
 			},
@@ -142,6 +148,23 @@ func New(opts Options) *Balancer {
 		ErrorLog:     log.New(logfWriter(opts.Logf), "lb: ", 0),
 		BufferPool:   b.buffers,
 	}
+	var http2Only http.Protocols
+	http2Only.SetHTTP2(true)
+	http2Only.SetUnencryptedHTTP2(true)
+	http2TLS := targetTLS()
+	http2TLS.NextProtos = []string{"h2"}
+	b.transportHTTP2 = &http.Transport{
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       http2TLS,
+		Protocols:             &http2Only,
+		ForceAttemptHTTP2:     true,
+		IdleConnTimeout:       opts.IdleTimeout,
+		ResponseHeaderTimeout: opts.IdleTimeout,
+		DisableCompression:    true,
+	}
+	proxyHTTP2 := *b.proxy
+	proxyHTTP2.Transport = b.transportHTTP2
+	b.proxyHTTP2 = &proxyHTTP2
 	b.routes.Store(&routingTable{})
 	b.workers.Add(1)
 	go func() {
@@ -251,9 +274,10 @@ func (b *Balancer) Apply(cfg Config) error {
 	for _, balancer := range valid.loadBalancers {
 		for _, wantedListener := range balancer.Listeners {
 			b.mu.RLock()
-			_, running := b.listeners[wantedListener.ARN]
+			current, running := b.listeners[wantedListener.ARN]
 			b.mu.RUnlock()
 			if running {
+				b.configureTLS(current, wantedListener)
 				continue
 			}
 			netListener, err := b.bind(wantedListener)
@@ -261,10 +285,7 @@ func (b *Balancer) Apply(cfg Config) error {
 				bindErrors = append(bindErrors, fmt.Errorf("listener %s: %w", wantedListener.ARN, err))
 				continue
 			}
-			if wantedListener.Protocol == "HTTPS" {
-				b.opts.Logf("lb: listener %s is HTTPS; serving plain HTTP on %s until TLS is supported", wantedListener.ARN, netListener.Addr())
-			}
-			opened = append(opened, &listener{
+			added := &listener{
 				arn:             wantedListener.ARN,
 				loadBalancerARN: balancer.ARN,
 				requestedPort:   wantedListener.Port,
@@ -275,7 +296,9 @@ func (b *Balancer) Apply(cfg Config) error {
 					IdleTimeout:       b.opts.IdleTimeout,
 					ErrorLog:          log.New(logfWriter(b.opts.Logf), "lb: ", 0),
 				}),
-			})
+			}
+			b.configureTLS(added, wantedListener)
+			opened = append(opened, added)
 			netListeners = append(netListeners, netListener)
 		}
 	}
@@ -302,6 +325,33 @@ func (b *Balancer) Apply(cfg Config) error {
 		return fmt.Errorf("apply load balancers: %w", errors.Join(bindErrors...))
 	}
 	return nil
+}
+
+// configureTLS gives a listener the TLS configuration its protocol and
+// certificates call for, rebuilding it only when they changed: connections
+// accepted from then on use it, those open keep theirs. A listener can go
+// from HTTP to HTTPS and back without closing its socket.
+func (b *Balancer) configureTLS(open *listener, wanted Listener) {
+	if wanted.Protocol != "HTTPS" {
+		open.server.tls.Store(nil)
+		return
+	}
+	spec := wanted.TLS
+	if spec == nil {
+		spec = &ListenerTLS{}
+	}
+	current := open.server.tls.Load()
+	if current != nil && current.fingerprint == spec.fingerprint() {
+		return
+	}
+	setup, err := buildTLS(spec)
+	if err != nil {
+		b.opts.Logf("lb: listener %s: %v", wanted.ARN, err)
+	}
+	if len(spec.Certificates) == 0 {
+		b.opts.Logf("lb: HTTPS listener %s has no certificate it can serve yet; handshakes fail until it has", wanted.ARN)
+	}
+	open.server.tls.Store(setup)
 }
 
 // bind listens on the requested port, or on a free one when that port is
@@ -413,6 +463,7 @@ func (b *Balancer) Close() error {
 	b.notifier.close()
 	b.upstream.close()
 	b.transport.CloseIdleConnections()
+	b.transportHTTP2.CloseIdleConnections()
 	b.healthClient.CloseIdleConnections()
 	return errors.Join(errs...)
 }

@@ -36,13 +36,13 @@ var hopByHopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "
 var replacedHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
 	"X-Forwarded-Port", "X-Amzn-Trace-Id"}
 
-func (b *Balancer) forwardDirect(w http.ResponseWriter, in *http.Request, address string, routes *listenerRoutes) {
+func (b *Balancer) forwardDirect(w http.ResponseWriter, in *http.Request, address endpoint, routes *listenerRoutes) {
 	added := albHeadersFor(in, routes)
 	host := in.Host
 	if host == "" {
 		// An HTTP/1.0 client may send no Host; HTTP/1.1 requires one, and
 		// the reverse proxy sends the target's address then too.
-		host = address
+		host = address.address
 	}
 	writeHead := func(out *bufio.Writer) error { return writeRequestHead(out, in, host, added) }
 	informational := func(code int, header http.Header) {
@@ -55,7 +55,7 @@ func (b *Balancer) forwardDirect(w http.ResponseWriter, in *http.Request, addres
 	}
 	response, err := b.upstream.exchange(in.Context(), address, in, writeHead, informational)
 	if err != nil {
-		b.targetFailed(w, in, address, err)
+		b.targetFailed(w, in, address.address, err)
 		return
 	}
 	defer response.Body.Close()

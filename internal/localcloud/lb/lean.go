@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -60,6 +61,9 @@ type leanServer struct {
 	// fallback serves the connections the lean path hands over.
 	fallback *http.Server
 	handoff  *handoffListener
+	// tls, when set, makes the listener HTTPS: new connections terminate
+	// TLS with it. Apply swaps it when certificates or the policy change.
+	tls atomic.Pointer[tlsSetup]
 
 	mu          sync.Mutex
 	netListener net.Listener
@@ -217,7 +221,9 @@ func (c *handedOverConn) CloseWrite() error {
 // leanConn is one client connection on the lean path.
 type leanConn struct {
 	server *leanServer
+	// conn is the client's connection: raw itself, or TLS over raw.
 	conn   net.Conn
+	raw    net.Conn
 	reader *bufio.Reader // reads through the leanConn itself (Read)
 	writer *bufio.Writer
 	// remote is the client's host:port, clientIP its address for
@@ -257,12 +263,15 @@ const (
 )
 
 func newLeanConn(s *leanServer, conn net.Conn) *leanConn {
-	c := &leanConn{server: s, conn: conn, remote: conn.RemoteAddr().String()}
+	c := &leanConn{server: s, conn: conn, raw: conn, remote: conn.RemoteAddr().String()}
+	if setup := s.tls.Load(); setup != nil {
+		c.conn = tls.Server(conn, setup.config)
+	}
 	if host, _, err := net.SplitHostPort(c.remote); err == nil {
 		c.clientIP = host
 	}
 	c.reader = bufio.NewReaderSize(c, maxLeanRequestHead)
-	c.writer = bufio.NewWriterSize(conn, 8<<10)
+	c.writer = bufio.NewWriterSize(c.conn, 8<<10)
 	c.beforeUpstreamRead = c.flushToClient
 	return c
 }
@@ -315,7 +324,8 @@ func (c *leanConn) abort() {
 	if current != nil {
 		_ = current.conn.SetDeadline(aLongTimeAgo)
 	}
-	_ = c.conn.Close()
+	// The socket, not TLS: a close_notify could wait on a stuck client.
+	_ = c.raw.Close()
 }
 
 func (c *leanConn) setCurrent(up *upstreamConn) {
@@ -335,6 +345,9 @@ func (c *leanConn) serve() {
 		}
 		c.server.forget(c)
 	}()
+	if !c.handshake() {
+		return
+	}
 	b := c.server.balancer
 	for {
 		if c.reader.Buffered() == 0 {
@@ -368,10 +381,15 @@ func (c *leanConn) serve() {
 			c.handOver()
 			return
 		}
-		var address string
+		var chosen picked
 		groupARN, ok := chooseGroup(action.TargetGroups)
 		if ok {
-			address, ok = b.pick(groupARN)
+			chosen, ok = b.pick(groupARN)
+		}
+		if ok && chosen.http2 {
+			// HTTP/2 to the target is net/http's Transport's.
+			c.handOver()
+			return
 		}
 		// The request is taken. Its slices stay valid after the discard:
 		// nothing reads the client's buffer again until it is answered.
@@ -382,10 +400,39 @@ func (c *leanConn) serve() {
 			}
 			continue
 		}
-		if !c.forward(request, routes, address) || request.close {
+		if !c.forward(request, routes, chosen.endpoint) || request.close {
 			return
 		}
 	}
+}
+
+// handshake completes a TLS connection's handshake, within the idle
+// timeout, and reports whether the lean path serves it: a connection that
+// chose HTTP/2 goes to net/http's HTTP/2 server, which gets the TLS
+// connection itself to see the protocol it negotiated. A plain connection
+// has nothing to shake hands over.
+func (c *leanConn) handshake() bool {
+	tlsConn, ok := c.conn.(*tls.Conn)
+	if !ok {
+		return true
+	}
+	_ = c.raw.SetDeadline(time.Now().Add(c.server.idleTimeout))
+	if err := tlsConn.Handshake(); err != nil {
+		// A client refused for its versions or ciphers has been sent an
+		// alert already; there is nothing to answer.
+		return false
+	}
+	_ = c.raw.SetDeadline(time.Time{})
+	if tlsConn.ConnectionState().NegotiatedProtocol != "h2" {
+		return true
+	}
+	c.handedOver = true
+	select {
+	case c.server.handoff.conns <- tlsConn:
+	case <-c.server.handoff.done:
+		c.handedOver = false
+	}
+	return false
 }
 
 // handOver gives the connection, with what it buffered, to net/http.
@@ -408,7 +455,7 @@ func (c *leanConn) handOver() {
 
 // forward runs one exchange with the target at address. It reports whether
 // the client connection may serve another request.
-func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address string) bool {
+func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address endpoint) bool {
 	b := c.server.balancer
 	for {
 		up, reused, err := b.upstream.get(context.Background(), address)
@@ -456,7 +503,7 @@ func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address
 
 // targetFailed answers as an ALB does when the exchange with a target
 // failed before any of its answer reached the client.
-func (c *leanConn) targetFailed(request *leanRequest, address string, err error) bool {
+func (c *leanConn) targetFailed(request *leanRequest, address endpoint, err error) bool {
 	status := http.StatusBadGateway
 	var netErr net.Error
 	switch {
@@ -465,7 +512,7 @@ func (c *leanConn) targetFailed(request *leanRequest, address string, err error)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		status = http.StatusGatewayTimeout
 	}
-	c.server.balancer.opts.Logf("lb: %s %s to target %s: %v (answered %d)", request.verb, request.target, address, err, status)
+	c.server.balancer.opts.Logf("lb: %s %s to target %s: %v (answered %d)", request.verb, request.target, address.address, err, status)
 	if status == 460 {
 		return false // nobody to answer
 	}

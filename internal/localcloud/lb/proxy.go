@@ -19,8 +19,8 @@ type forwardingKey struct{}
 
 // forwarding is what the proxy's Rewrite needs to know about a request.
 type forwarding struct {
-	// address is the chosen target's host:port.
-	address string
+	// address is how the chosen target is reached.
+	address endpoint
 	routes  *listenerRoutes
 }
 
@@ -35,16 +35,20 @@ func (b *Balancer) forward(w http.ResponseWriter, r *http.Request, groups []Weig
 		writeALBError(w, http.StatusServiceUnavailable)
 		return
 	}
-	address, ok := b.pick(groupARN)
+	chosen, ok := b.pick(groupARN)
 	if !ok {
 		writeALBError(w, http.StatusServiceUnavailable)
 		return
 	}
-	if direct(r) {
-		b.forwardDirect(w, r, address, routes)
+	if direct(r) && !chosen.http2 {
+		b.forwardDirect(w, r, chosen.endpoint, routes)
 		return
 	}
-	ctx := context.WithValue(r.Context(), forwardingKey{}, &forwarding{address: address, routes: routes})
+	ctx := context.WithValue(r.Context(), forwardingKey{}, &forwarding{address: chosen.endpoint, routes: routes})
+	if chosen.http2 {
+		b.proxyHTTP2.ServeHTTP(w, r.WithContext(ctx))
+		return
+	}
 	b.proxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
@@ -79,7 +83,10 @@ func (b *Balancer) rewrite(proxyRequest *httputil.ProxyRequest) {
 	}
 	out, in := proxyRequest.Out, proxyRequest.In
 	out.URL.Scheme = "http"
-	out.URL.Host = fw.address
+	if fw.address.secure {
+		out.URL.Scheme = "https"
+	}
+	out.URL.Host = fw.address.address
 	out.Host = in.Host
 	added := albHeadersFor(in, fw.routes)
 	if added.forwardedFor != "" {
@@ -161,7 +168,7 @@ func appendHex32(buf []byte, v uint32) []byte {
 func (b *Balancer) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	target := "?"
 	if fw, ok := r.Context().Value(forwardingKey{}).(*forwarding); ok {
-		target = fw.address
+		target = fw.address.address
 	}
 	b.targetFailed(w, r, target, err)
 }

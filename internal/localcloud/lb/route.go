@@ -209,17 +209,25 @@ func clientAddr(remoteAddr string) (netip.Addr, bool) {
 	return addrPort.Addr().Unmap(), true
 }
 
+// writeFixedResponse answers as an ALB's fixed-response action: the
+// configured status, content type (text/plain when unset) and body, from
+// the load balancer's own server.
 func writeFixedResponse(w http.ResponseWriter, fixed *FixedResponse) {
 	contentType := fixed.ContentType
 	if contentType == "" {
 		contentType = "text/plain"
 	}
+	w.Header().Set("Server", "awselb/2.0")
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(fixed.Body)))
 	w.WriteHeader(fixed.StatusCode)
 	_, _ = w.Write([]byte(fixed.Body))
 }
 
+// writeRedirect answers as an ALB's redirect action. Like the ALB, the
+// Location always names the port, even the scheme's default
+// ("https://example.com:443/"), and the body is the load balancer's HTML
+// page for the status.
 func writeRedirect(w http.ResponseWriter, r *http.Request, redirect *Redirect, listenerPort int, listenerProtocol string) {
 	protocol := strings.ToLower(listenerProtocol)
 	placeholders := strings.NewReplacer(
@@ -241,11 +249,7 @@ func writeRedirect(w http.ResponseWriter, r *http.Request, redirect *Redirect, l
 	path := orDefault(redirect.Path, "/#{path}")
 	query := orDefault(redirect.Query, "#{query}")
 
-	location := targetProtocol + "://" + host
-	if !(targetProtocol == "http" && port == "80") && !(targetProtocol == "https" && port == "443") {
-		location += ":" + port
-	}
-	location += path
+	location := targetProtocol + "://" + host + ":" + port + path
 	if query != "" {
 		location += "?" + query
 	}
@@ -253,5 +257,14 @@ func writeRedirect(w http.ResponseWriter, r *http.Request, redirect *Redirect, l
 	if status == 0 {
 		status = http.StatusFound
 	}
-	http.Redirect(w, r, location, status)
+	_, body := albErrorPage(status)
+	header := w.Header()
+	header.Set("Server", "awselb/2.0")
+	header.Set("Location", location)
+	header.Set("Content-Type", "text/html")
+	header.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write([]byte(body))
+	}
 }
