@@ -37,15 +37,20 @@ type Deps struct {
 	ELBv2       *elbv2.Backend
 	Logs        *logs.Backend
 	CloudWatch  *cloudwatch.Backend
-	// ACM hands HTTPS listeners their certificates.
-	ACM      *acm.Backend
-	Runtime  runtime.Runtime
-	Balancer *lb.Balancer
+	Runtime     runtime.Runtime
+	Balancer    *lb.Balancer
 	// Images resolves an image reference to the process image that runs it.
 	Images func(ref string) (*runtime.ProcessImage, error)
 	// Endpoint is the local cloud's API URL (for task metadata), "" if unknown.
 	Endpoint func() string
 	Logger   *slog.Logger
+
+	// ACM hands HTTPS listeners their certificates.
+	ACM *acm.Backend
+	// LoadBalancerMetricsPeriod is how often the load balancers' metrics
+	// go to CloudWatch (default a minute, as on AWS; shorter to speed time
+	// up).
+	LoadBalancerMetricsPeriod time.Duration
 }
 
 // resyncInterval bounds how long a pass waits when nothing is written: time
@@ -73,11 +78,14 @@ type Controller struct {
 	backoff   map[string]launchBackoff // by service ARN
 	unplaced  map[string]unplaced      // by cluster ARN, from the last placement
 	snapshot  *elbv2.Snapshot          // the last routing state read
-	// certificateUsers are the load balancers recorded in ACM as using
-	// each certificate (markCertificatesInUse).
-	certificateUsers map[string][]string
 	// lastFailure is each reconcile step's last error message.
 	lastFailure map[string]string
+
+	// certificateUsers are the load balancers recorded in ACM as using
+	// each certificate (markCertificatesInUse); metricsFrom is the start
+	// of the load balancers' current metrics period.
+	certificateUsers map[string][]string
+	metricsFrom      time.Time
 
 	healthMu      sync.Mutex
 	pendingHealth []lb.TargetHealthChange
@@ -87,16 +95,14 @@ type Controller struct {
 // New builds the controller; Run starts it.
 func New(deps Deps) *Controller {
 	c := &Controller{
-		deps:      deps,
-		log:       deps.Logger.With("component", "controller"),
-		processes: map[string]*taskProcess{},
-		addresses: newAddressPool(deps.Runtime),
-		backoff:   map[string]launchBackoff{},
-		unplaced:  map[string]unplaced{},
-
-		certificateUsers: map[string][]string{},
-		lastFailure:      map[string]string{},
-		healthSignal:     make(chan struct{}, 1),
+		deps:         deps,
+		log:          deps.Logger.With("component", "controller"),
+		processes:    map[string]*taskProcess{},
+		addresses:    newAddressPool(deps.Runtime),
+		backoff:      map[string]launchBackoff{},
+		unplaced:     map[string]unplaced{},
+		lastFailure:  map[string]string{},
+		healthSignal: make(chan struct{}, 1),
 	}
 	c.logs = newLogShipper(deps.Logs, c.log)
 	return c

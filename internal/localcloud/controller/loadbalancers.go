@@ -24,7 +24,9 @@ func (c *Controller) reconcileLoadBalancers(ctx context.Context) error {
 	c.snapshot = snap
 	cfg := balancerConfig(snap, c.listenerTLS(ctx))
 	c.markCertificatesInUse(ctx, snap)
-	return c.deps.Balancer.Apply(cfg)
+	err = c.deps.Balancer.Apply(cfg)
+	c.note("load balancer metrics", c.publishLoadBalancerMetrics(ctx, time.Now()))
+	return err
 }
 
 // listenerTLS returns what gives an HTTPS listener its TLS settings: its
@@ -116,6 +118,9 @@ func (c *Controller) markCertificatesInUse(ctx context.Context, snap *elbv2.Snap
 		if len(balancers) == 0 {
 			delete(c.certificateUsers, arn)
 		} else {
+			if c.certificateUsers == nil {
+				c.certificateUsers = map[string][]string{}
+			}
 			c.certificateUsers[arn] = balancers
 		}
 	}

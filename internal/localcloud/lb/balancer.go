@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,6 +87,8 @@ type Balancer struct {
 	closed    bool
 	listeners map[string]*listener // by listener ARN
 	groups    map[string]*targetGroup
+	// balancerCounters count each load balancer's traffic (by ARN).
+	balancerCounters map[string]*balancerCounters
 }
 
 type listener struct {
@@ -140,13 +143,16 @@ func New(opts Options) *Balancer {
 		stop:       stop,
 		listeners:  make(map[string]*listener),
 		groups:     make(map[string]*targetGroup),
+
+		balancerCounters: make(map[string]*balancerCounters),
 	}
 	b.proxy = &httputil.ReverseProxy{
-		Rewrite:      b.rewrite,
-		Transport:    b.transport,
-		ErrorHandler: b.proxyError,
-		ErrorLog:     log.New(logfWriter(opts.Logf), "lb: ", 0),
-		BufferPool:   b.buffers,
+		Rewrite:        b.rewrite,
+		ModifyResponse: b.countResponse,
+		Transport:      b.transport,
+		ErrorHandler:   b.proxyError,
+		ErrorLog:       log.New(logfWriter(opts.Logf), "lb: ", 0),
+		BufferPool:     b.buffers,
 	}
 	var http2Only http.Protocols
 	http2Only.SetHTTP2(true)
@@ -307,7 +313,8 @@ func (b *Balancer) Apply(cfg Config) error {
 	for _, added := range opened {
 		b.listeners[added.arn] = added
 	}
-	b.routes.Store(buildRoutingTable(valid))
+	b.reconcileCounters(valid)
+	b.routes.Store(buildRoutingTable(valid, b.balancerCounters))
 	b.reconcileGroups(valid)
 	b.mu.Unlock()
 
@@ -370,11 +377,37 @@ func (b *Balancer) bind(wanted Listener) (net.Listener, error) {
 	return fallback, nil
 }
 
-func buildRoutingTable(valid *config) *routingTable {
-	table := &routingTable{listeners: map[string]*listenerRoutes{}, hosts: map[string]string{}}
+// reconcileCounters keeps the counters of every configured load balancer.
+// Callers hold b.mu.
+func (b *Balancer) reconcileCounters(valid *config) {
+	wanted := map[string]bool{}
+	for _, balancer := range valid.loadBalancers {
+		wanted[balancer.ARN] = true
+		if b.balancerCounters[balancer.ARN] == nil {
+			b.balancerCounters[balancer.ARN] = &balancerCounters{}
+		}
+	}
+	for arn := range b.balancerCounters {
+		if !wanted[arn] {
+			delete(b.balancerCounters, arn)
+		}
+	}
+}
+
+func buildRoutingTable(valid *config, counters map[string]*balancerCounters) *routingTable {
+	table := &routingTable{listeners: map[string]*listenerRoutes{}, hosts: map[string]string{}, groupUsers: map[string][]string{}}
 	for _, balancer := range valid.loadBalancers {
 		for _, wanted := range balancer.Listeners {
-			table.listeners[wanted.ARN] = buildRoutes(wanted)
+			routes := buildRoutes(wanted)
+			routes.counters = counters[balancer.ARN]
+			table.listeners[wanted.ARN] = routes
+			for _, rule := range routes.rules {
+				for _, group := range rule.action.TargetGroups {
+					if !slices.Contains(table.groupUsers[group.ARN], balancer.ARN) {
+						table.groupUsers[group.ARN] = append(table.groupUsers[group.ARN], balancer.ARN)
+					}
+				}
+			}
 		}
 		if balancer.DNSName == "" || len(balancer.Listeners) == 0 {
 			continue
@@ -477,25 +510,30 @@ type listenerHandler struct {
 func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	routes := h.balancer.routes.Load().listeners[h.listenerARN]
 	if routes == nil {
-		writeALBError(w, http.StatusServiceUnavailable)
+		writeALBError(w, http.StatusServiceUnavailable, nil)
 		return
 	}
+	routes.counters.requests.Add(1)
 	action := routes.match(r)
 	switch action.Type {
 	case ActionFixedResponse:
+		routes.counters.countELB(action.FixedResponse.StatusCode)
 		writeFixedResponse(w, action.FixedResponse)
 	case ActionRedirect:
+		routes.counters.countELB(http.StatusMovedPermanently)
 		writeRedirect(w, r, action.Redirect, routes.port, routes.protocol)
 	case ActionForward:
 		h.balancer.forward(w, r, action.TargetGroups, routes)
 	default:
-		writeALBError(w, http.StatusServiceUnavailable)
+		writeALBError(w, http.StatusServiceUnavailable, routes.counters)
 	}
 }
 
 // writeALBError answers as the load balancer itself does when it cannot
 // get a response from a target.
-func writeALBError(w http.ResponseWriter, status int) {
+// counters, when set, count it.
+func writeALBError(w http.ResponseWriter, status int, counters *balancerCounters) {
+	counters.countELB(status)
 	_, body := albErrorPage(status)
 	w.Header().Set("Content-Type", "text/html")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))

@@ -17,10 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/berthdev/berth/internal/localcloud"
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
@@ -69,7 +72,8 @@ func (f *httpsFixture) requestCertificate(t *testing.T, domain string, alternati
 
 func startHTTPS(t *testing.T, backend string) *httpsFixture {
 	t.Helper()
-	cloud := localcloudtest.Start(t)
+	// Metrics every second rather than every minute, so a test sees them.
+	cloud := localcloudtest.StartWithOptions(t, localcloud.Options{LoadBalancerMetricsPeriod: time.Second})
 	f := &httpsFixture{cloud: cloud, acm: acm.NewFromConfig(cloud.Config), elb: elb.NewFromConfig(cloud.Config), roots: x509.NewCertPool()}
 	if !f.roots.AppendCertsFromPEM(cloud.ACM.RootCAPEM()) {
 		t.Fatal("the local CA's root does not parse")
@@ -315,6 +319,100 @@ func TestHTTPSTargetGroupSpeaksTLSToItsTargets(t *testing.T) {
 		})
 		if body != "secure https HTTP/1.1 tls" {
 			t.Errorf("through the HTTPS target group: %q", body)
+		}
+	}
+}
+
+// The load balancer's traffic reaches CloudWatch as AWS/ApplicationELB
+// metrics with AWS's dimensions.
+func TestLoadBalancerMetricsReachCloudWatch(t *testing.T) {
+	backend := httptest.NewServer(backendServer("plain"))
+	defer backend.Close()
+	f := startHTTPS(t, backend.Listener.Addr().String())
+	empty := aws.ToString(must(f.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String("empty"),
+		Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80), VpcId: aws.String(f.vpc), TargetType: elbtypes.TargetTypeEnumIp}))(t).TargetGroups[0].TargetGroupArn)
+	must(f.elb.CreateRule(ctx, &elb.CreateRuleInput{ListenerArn: aws.String(f.httpsListener), Priority: aws.Int32(1),
+		Conditions: []elbtypes.RuleCondition{{Field: aws.String("path-pattern"), Values: []string{"/none/*"}}},
+		Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(empty)}},
+	}))(t)
+
+	client := f.client(nil)
+	const requests = 5
+	for range requests {
+		if response, _ := fetch(t, client, "https://app.example.test/"); response.StatusCode != http.StatusOK {
+			t.Fatalf("through the listener: %s", response.Status)
+		}
+	}
+	localcloudtest.Eventually(t, "the rule to the empty group", func() bool {
+		response, _ := fetch(t, client, "https://app.example.test/none/x")
+		return response.StatusCode == http.StatusServiceUnavailable
+	})
+
+	groups := must(f.elb.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{"web"}}))(t).TargetGroups
+	balancer := f.loadBalancer[strings.Index(f.loadBalancer, ":loadbalancer/")+len(":loadbalancer/"):]
+	group := aws.ToString(groups[0].TargetGroupArn)
+	group = group[strings.LastIndex(group, ":")+1:]
+	if !strings.HasPrefix(balancer, "app/web/") || !strings.HasPrefix(group, "targetgroup/web/") {
+		t.Fatalf("dimension values %q %q", balancer, group)
+	}
+	dims := func(pairs ...string) []cwtypes.Dimension {
+		var out []cwtypes.Dimension
+		for i := 0; i < len(pairs); i += 2 {
+			out = append(out, cwtypes.Dimension{Name: aws.String(pairs[i]), Value: aws.String(pairs[i+1])})
+		}
+		return out
+	}
+	metrics := cloudwatch.NewFromConfig(f.cloud.Config)
+	sum := func(name string, dimensions []cwtypes.Dimension, statistic string) (float64, bool) {
+		now := time.Now()
+		out := must(metrics.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
+			StartTime: aws.Time(now.Add(-10 * time.Minute)), EndTime: aws.Time(now.Add(time.Minute)),
+			MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("m"), MetricStat: &cwtypes.MetricStat{
+				Metric: &cwtypes.Metric{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String(name), Dimensions: dimensions},
+				Period: aws.Int32(600), Stat: aws.String(statistic)}}},
+		}))(t)
+		total, found := 0.0, false
+		for _, result := range out.MetricDataResults {
+			for _, value := range result.Values {
+				total, found = total+value, true
+			}
+		}
+		return total, found
+	}
+	for _, want := range []struct {
+		name       string
+		dimensions []cwtypes.Dimension
+		statistic  string
+		atLeast    float64
+	}{
+		{"RequestCount", dims("LoadBalancer", balancer), "Sum", requests + 1},
+		{"RequestCount", dims("TargetGroup", group, "LoadBalancer", balancer), "Sum", requests},
+		{"RequestCountPerTarget", dims("TargetGroup", group), "Sum", requests},
+		{"RequestCountPerTarget", dims("TargetGroup", group, "LoadBalancer", balancer), "Sum", requests},
+		{"HTTPCode_Target_2XX_Count", dims("TargetGroup", group, "LoadBalancer", balancer), "Sum", requests},
+		{"HTTPCode_Target_2XX_Count", dims("LoadBalancer", balancer), "Sum", requests},
+		{"HTTPCode_ELB_5XX_Count", dims("LoadBalancer", balancer), "Sum", 1},
+		{"TargetResponseTime", dims("TargetGroup", group, "LoadBalancer", balancer), "Average", 0},
+		{"HealthyHostCount", dims("TargetGroup", group, "LoadBalancer", balancer), "Maximum", 1},
+		{"UnHealthyHostCount", dims("TargetGroup", group, "LoadBalancer", balancer), "Maximum", 0},
+	} {
+		localcloudtest.Eventually(t, want.name+" in CloudWatch", func() bool {
+			value, found := sum(want.name, want.dimensions, want.statistic)
+			return found && value >= want.atLeast
+		})
+	}
+	listed := must(metrics.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String("HealthyHostCount")}))(t)
+	if len(listed.Metrics) == 0 {
+		t.Fatal("ListMetrics shows no HealthyHostCount")
+	}
+	for _, metric := range listed.Metrics {
+		names := []string{}
+		for _, d := range metric.Dimensions {
+			names = append(names, aws.ToString(d.Name))
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, []string{"LoadBalancer", "TargetGroup"}) {
+			t.Errorf("HealthyHostCount dimensions %v", names)
 		}
 	}
 }

@@ -391,16 +391,18 @@ func (c *leanConn) serve() {
 			c.handOver()
 			return
 		}
+		routes.counters.requests.Add(1)
 		// The request is taken. Its slices stay valid after the discard:
 		// nothing reads the client's buffer again until it is answered.
 		_, _ = c.reader.Discard(len(head))
 		if !ok {
+			routes.counters.countELB(http.StatusServiceUnavailable)
 			if !c.writeALBError(http.StatusServiceUnavailable, request.close) || request.close {
 				return
 			}
 			continue
 		}
-		if !c.forward(request, routes, chosen.endpoint) || request.close {
+		if !c.forward(request, routes, chosen) || request.close {
 			return
 		}
 	}
@@ -455,13 +457,16 @@ func (c *leanConn) handOver() {
 
 // forward runs one exchange with the target at address. It reports whether
 // the client connection may serve another request.
-func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address endpoint) bool {
+func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, chosen picked) bool {
 	b := c.server.balancer
+	address := chosen.endpoint
+	chosen.counters.requests.Add(1)
 	for {
 		up, reused, err := b.upstream.get(context.Background(), address)
 		if err != nil {
-			return c.targetFailed(request, address, err)
+			return c.targetFailed(request, routes, address, err)
 		}
+		sent := time.Now()
 		up.source.beforeRead = c.beforeUpstreamRead
 		c.setCurrent(up)
 		err = request.writeTo(up.writer, c.clientIP, routes, c.traceBuf[:0])
@@ -484,9 +489,9 @@ func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address
 				// the request goes again on another one.
 				continue
 			}
-			return c.targetFailed(request, address, err)
+			return c.targetFailed(request, routes, address, err)
 		}
-		keepClient, keepTarget, err := c.relayResponse(request, up)
+		keepClient, keepTarget, err := c.relayResponse(request, up, chosen.counters, sent)
 		c.setCurrent(nil)
 		if keepTarget {
 			b.upstream.put(address, up)
@@ -495,7 +500,7 @@ func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address
 		}
 		if err != nil {
 			// Before any of the answer reached the client.
-			return c.targetFailed(request, address, err)
+			return c.targetFailed(request, routes, address, err)
 		}
 		return keepClient
 	}
@@ -503,7 +508,7 @@ func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address
 
 // targetFailed answers as an ALB does when the exchange with a target
 // failed before any of its answer reached the client.
-func (c *leanConn) targetFailed(request *leanRequest, address endpoint, err error) bool {
+func (c *leanConn) targetFailed(request *leanRequest, routes *listenerRoutes, address endpoint, err error) bool {
 	status := http.StatusBadGateway
 	var netErr net.Error
 	switch {
@@ -516,6 +521,7 @@ func (c *leanConn) targetFailed(request *leanRequest, address endpoint, err erro
 	if status == 460 {
 		return false // nobody to answer
 	}
+	routes.counters.countELB(status)
 	return c.writeALBError(status, request.close) && !request.close
 }
 
@@ -544,7 +550,7 @@ func (c *leanConn) writeALBError(status int, closing bool) bool {
 // with an error); keepClient and keepTarget say which connections may
 // serve another request. A failure after the head went out cuts the
 // client off, as net/http does when a handler aborts.
-func (c *leanConn) relayResponse(request *leanRequest, up *upstreamConn) (keepClient, keepTarget bool, err error) {
+func (c *leanConn) relayResponse(request *leanRequest, up *upstreamConn, counters *groupCounters, sent time.Time) (keepClient, keepTarget bool, err error) {
 	response := &c.response
 	for {
 		head, err := peekHead(up.reader)
@@ -558,6 +564,9 @@ func (c *leanConn) relayResponse(request *leanRequest, up *upstreamConn) (keepCl
 			return false, false, errors.New("target switched protocols on a request that asked for no upgrade")
 		}
 		informational := response.code < 200
+		if !informational {
+			counters.countTarget(response.code, time.Since(sent))
+		}
 		bodyless := informational || request.head || response.code == http.StatusNoContent || response.code == http.StatusNotModified
 		// A response without a length that ends when the connection does is
 		// sent to the client chunked, so its connection stays open.

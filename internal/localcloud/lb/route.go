@@ -15,6 +15,9 @@ import (
 type routingTable struct {
 	listeners map[string]*listenerRoutes // by listener ARN
 	hosts     map[string]string          // lower-case DNS name → listener ARN
+	// groupUsers are the load balancers whose rules forward to each target
+	// group (by ARN), sorted.
+	groupUsers map[string][]string
 }
 
 type listenerRoutes struct {
@@ -25,6 +28,8 @@ type listenerRoutes struct {
 	forwardedPort, forwardedProto string
 	// rules are sorted by priority and end with the default actions.
 	rules []compiledRule
+	// counters are the load balancer's, kept across Applies.
+	counters *balancerCounters
 }
 
 type compiledRule struct {

@@ -17,6 +17,8 @@ type targetGroup struct {
 	targets map[Target]*target
 	ordered []*target
 	next    atomic.Uint64
+	// counters live as long as the group: requests count on them.
+	counters groupCounters
 }
 
 type target struct {
@@ -192,7 +194,8 @@ type picked struct {
 	endpoint
 	// http2 says requests reach the group's targets over HTTP/2 (its
 	// protocol version is HTTP2 or GRPC).
-	http2 bool
+	http2    bool
+	counters *groupCounters
 }
 
 // pick chooses a target round robin among the healthy ones (or those whose
@@ -232,7 +235,7 @@ func (b *Balancer) pick(groupARN string) (chosen picked, ok bool) {
 			continue
 		}
 		if index == 0 {
-			return picked{endpoint: endpoint{address: candidate.address, secure: group.config.secure}, http2: group.config.http2}, true
+			return picked{endpoint: endpoint{address: candidate.address, secure: group.config.secure}, http2: group.config.http2, counters: &group.counters}, true
 		}
 		index--
 	}
