@@ -9,6 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -245,6 +248,12 @@ func TestHTTPSListenerTerminatesTLSWithACMCertificates(t *testing.T) {
 		t.Errorf("HTTPS over HTTP/2: %s %s %q", response.Proto, response.TLS.NegotiatedProtocol, body)
 	}
 
+	// curl, trusting the root the local cloud hands out, gets the same over
+	// HTTP/2 and is refused below TLS 1.2.
+	if curl := curlAt(t); curl != "" {
+		checkWithCurl(t, f, curl)
+	}
+
 	// The policy allows TLS 1.2 and 1.3 only.
 	old := f.client(func(config *tls.Config, _ *http.Transport) { config.MaxVersion = tls.VersionTLS11 })
 	if _, err := old.Get("https://app.example.test/"); err == nil {
@@ -414,5 +423,38 @@ func TestLoadBalancerMetricsReachCloudWatch(t *testing.T) {
 		if !slices.Equal(names, []string{"LoadBalancer", "TargetGroup"}) {
 			t.Errorf("HealthyHostCount dimensions %v", names)
 		}
+	}
+}
+
+// curlAt finds curl: "" when it is missing, which fails the test under CI.
+func curlAt(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("curl")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("curl is needed: %v", err)
+		}
+		t.Logf("curl is not installed; its checks are left out: %v", err)
+		return ""
+	}
+	return path
+}
+
+func checkWithCurl(t *testing.T, f *httpsFixture, curl string) {
+	t.Helper()
+	rootFile := filepath.Join(t.TempDir(), "root.pem")
+	if err := os.WriteFile(rootFile, f.cloud.ACM.RootCAPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(f.httpsAddress)
+	resolve := "app.example.test:" + port + ":127.0.0.1"
+	out, err := exec.Command(curl, "--silent", "--show-error", "--http2", "--cacert", rootFile, "--resolve", resolve,
+		"--write-out", " %{http_version}", "https://app.example.test:"+port+"/").CombinedOutput()
+	if err != nil || string(out) != "plain https HTTP/1.1 2" {
+		t.Errorf("curl --http2: %v %q", err, out)
+	}
+	if out, err := exec.Command(curl, "--silent", "--show-error", "--tlsv1.1", "--tls-max", "1.1", "--cacert", rootFile, "--resolve", resolve,
+		"https://app.example.test:"+port+"/").CombinedOutput(); err == nil {
+		t.Errorf("curl with TLS 1.1 was served: %q", out)
 	}
 }
