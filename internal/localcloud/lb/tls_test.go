@@ -10,14 +10,17 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
 
 // selfSigned makes a certificate for names with a key of the given kind,
 // its ARN as its common name.
-func selfSigned(t *testing.T, arn string, ecdsaKey bool, names ...string) Certificate {
+func selfSigned(t testing.TB, arn string, ecdsaKey bool, names ...string) Certificate {
 	t.Helper()
 	var key crypto.Signer
 	var err error
@@ -84,4 +87,37 @@ func TestCertificateChosenBySNI(t *testing.T) {
 			t.Errorf("%q with schemes %v: got %s, want %s", tt.serverName, tt.schemes, got, tt.want)
 		}
 	}
+}
+
+// BenchmarkProxyHTTPS is BenchmarkProxyTwoTargets through an HTTPS
+// listener over HTTP/1.1 on kept-alive connections.
+func BenchmarkProxyHTTPS(b *testing.B) {
+	first, second := startTarget(b, "127.0.0.20", "first"), startTarget(b, "127.0.0.21", "second")
+	balancer := newBalancer(b, Options{Logf: func(string, ...any) {}})
+	cfg := simpleConfig(fastChecks, 0, first, second)
+	listener := &cfg.LoadBalancers[0].Listeners[0]
+	listener.Protocol = "HTTPS"
+	listener.TLS = &ListenerTLS{Certificates: []Certificate{selfSigned(b, "bench", false, "bench.example.test")}, MinVersion: tls.VersionTLS12}
+	url := strings.Replace(apply(b, balancer, cfg), "http://", "https://", 1)
+	waitForState(b, balancer, groupARN, first.target, StateHealthy)
+	waitForState(b, balancer, groupARN, second.target, StateHealthy)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: waitLimit}
+	defer client.CloseIdleConnections()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			response, err := client.Get(url + "/")
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, response.Body)
+			_ = response.Body.Close()
+			if response.StatusCode != http.StatusOK {
+				b.Errorf("status %d", response.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
