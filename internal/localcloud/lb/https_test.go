@@ -40,6 +40,7 @@ type httpsFixture struct {
 	roots *x509.CertPool
 
 	loadBalancer, httpsListener, httpListener string
+	defaultCertificate                        string
 	vpc                                       string
 	// httpsAddress and httpAddress are where the listeners really listen.
 	httpsAddress, httpAddress string
@@ -91,6 +92,7 @@ func startHTTPS(t *testing.T, backend string) *httpsFixture {
 		subnets = append(subnets, aws.ToString(subnet.SubnetId))
 	}
 	certificate := f.requestCertificate(t, "app.example.test")
+	f.defaultCertificate = certificate
 
 	balancer := must(f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("web"), Subnets: subnets}))(t).LoadBalancers[0]
 	f.loadBalancer = aws.ToString(balancer.LoadBalancerArn)
@@ -287,8 +289,21 @@ func TestHTTPSListenerTerminatesTLSWithACMCertificates(t *testing.T) {
 		t.Errorf("a name no certificate matches got %v, want the default", names)
 	}
 
+	// A renewed certificate is served from then on.
+	servedSerial := func() string {
+		conn, err := tls.Dial("tcp", f.httpsAddress, &tls.Config{ServerName: "app.example.test", RootCAs: f.roots})
+		if err != nil {
+			t.Fatalf("handshake: %v", err)
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].SerialNumber.String()
+	}
+	before := servedSerial()
+	must(f.acm.RenewCertificate(ctx, &acm.RenewCertificateInput{CertificateArn: aws.String(f.defaultCertificate)}))(t)
+	localcloudtest.Eventually(t, "the renewed certificate to be served", func() bool { return servedSerial() != before })
+
 	// While the listener uses them, ACM refuses to delete them.
-	for _, arn := range []string{other} {
+	for _, arn := range []string{f.defaultCertificate, other} {
 		localcloudtest.Eventually(t, "the certificate to be in use", func() bool {
 			described := must(f.acm.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)}))(t)
 			return slices.Equal(described.Certificate.InUseBy, []string{f.loadBalancer})
