@@ -12,6 +12,10 @@
 // moto_server, then a closed-loop read mix (ECS DescribeClusters, EC2
 // DescribeSecurityGroups, ELBv2 DescribeTargetGroups) through the SDK.
 //
+// TLS (-tls, tls.go): berth's HTTPS listener serving an ACM certificate
+// beside HAProxy terminating TLS with the same certificate and key: new
+// handshakes per second and HTTPS requests per second.
+//
 // Run it from the repository: go run ./bench/alb (or make bench-alb).
 package main
 
@@ -46,6 +50,10 @@ type options struct {
 	// first round: connection pools fill and the Go runtime sizes its heap
 	// and threads, which otherwise makes berth's first round its slowest.
 	warmUp time.Duration
+	// tls runs the TLS bench instead (tls.go); keyAlgorithm is its
+	// certificate's.
+	tls          bool
+	keyAlgorithm string
 }
 
 func main() {
@@ -64,6 +72,8 @@ func main() {
 	flag.BoolVar(&opts.skipALB, "skip-alb", false, "measure the control plane only")
 	flag.DurationVar(&opts.warmUp, "warmup", 3*time.Second, "unmeasured wrk run against each target before the first round (0: none)")
 	flag.IntVar(&opts.proxyThreads, "proxy-threads", 0, "HAProxy's nbthread and berth local's GOMAXPROCS (0: each one's default, a thread per CPU)")
+	flag.BoolVar(&opts.tls, "tls", false, "measure TLS termination instead: new handshakes and HTTPS requests per second, berth's HTTPS listener beside HAProxy")
+	flag.StringVar(&opts.keyAlgorithm, "key-algorithm", "RSA_2048", "the ACM certificate's key algorithm for -tls (RSA_2048, EC_prime256v1)")
 	flag.Parse()
 	if opts.duration < time.Second || opts.duration > 5*time.Minute || opts.connections < 1 || opts.connections > 1024 ||
 		opts.threads < 1 || opts.threads > opts.connections || opts.rounds < 1 || opts.rounds > 10 ||
@@ -103,7 +113,7 @@ func run(ctx context.Context, opts options) error {
 		return err
 	}
 	var motoPath string
-	if !opts.skipMix {
+	if !opts.skipMix && !opts.tls {
 		if motoPath, err = exec.LookPath("moto_server"); err != nil {
 			return fmt.Errorf("moto_server is not on PATH (pip install 'moto[server]'), or pass -skip-mix: %w", err)
 		}
@@ -197,6 +207,9 @@ func run(ctx context.Context, opts options) error {
 	fmt.Printf("\nberth local at rest with the stack: %.1f%% of a core\n",
 		100*float64(berth.cpuTime()-idleBefore)/float64(time.Since(idleFrom)))
 
+	if opts.tls {
+		return benchTLS(ctx, opts, dir, berthEndpoint, berth, berthClients, berthStack, backends)
+	}
 	if !opts.skipALB {
 		if err := benchDataPlane(ctx, opts, dir, berth, berthListener, backends, firstBackend, startAndWait); err != nil {
 			return err

@@ -20,9 +20,10 @@ import (
 
 // clients are the SDK clients of one endpoint (berth local or moto_server).
 type clients struct {
-	ecs   *ecs.Client
-	ec2   *ec2.Client
-	elbv2 *elb.Client
+	config aws.Config
+	ecs    *ecs.Client
+	ec2    *ec2.Client
+	elbv2  *elb.Client
 }
 
 func newClients(ctx context.Context, endpoint string) (*clients, error) {
@@ -37,7 +38,7 @@ func newClients(ctx context.Context, endpoint string) (*clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &clients{ecs: ecs.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), elbv2: elb.NewFromConfig(cfg)}, nil
+	return &clients{config: cfg, ecs: ecs.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), elbv2: elb.NewFromConfig(cfg)}, nil
 }
 
 // stack is the small stack both control planes hold before the read mix,

@@ -70,6 +70,11 @@ type Options struct {
 	// SharedNetwork runs tasks in the host's network namespace even where
 	// per-task namespaces are possible (runtime.ProcessOptions).
 	SharedNetwork bool
+
+	// LoadBalancerMetricsPeriod is how often the load balancers report
+	// their AWS/ApplicationELB metrics to CloudWatch (default a minute, as
+	// an ALB does).
+	LoadBalancerMetricsPeriod time.Duration
 }
 
 // Cloud is one running local cloud: its store, services and data plane.
@@ -185,11 +190,14 @@ func New(opts Options) (*Cloud, error) {
 		ELBv2:       c.ELBv2,
 		Logs:        c.Logs,
 		CloudWatch:  c.CloudWatch,
+		ACM:         c.ACM,
 		Runtime:     c.runtime,
 		Balancer:    c.balancer,
 		Images:      c.Image,
 		Endpoint:    c.Endpoint,
 		Logger:      logger,
+
+		LoadBalancerMetricsPeriod: opts.LoadBalancerMetricsPeriod,
 	})
 	c.router = NewRouter(logger, c.services()...)
 	c.router.Account = account

@@ -18,6 +18,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/lb"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
+	"github.com/berthdev/berth/internal/localcloud/service/acm"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
@@ -43,6 +44,13 @@ type Deps struct {
 	// Endpoint is the local cloud's API URL (for task metadata), "" if unknown.
 	Endpoint func() string
 	Logger   *slog.Logger
+
+	// ACM hands HTTPS listeners their certificates.
+	ACM *acm.Backend
+	// LoadBalancerMetricsPeriod is how often the load balancers' metrics
+	// go to CloudWatch (default a minute, as on AWS; shorter to speed time
+	// up).
+	LoadBalancerMetricsPeriod time.Duration
 }
 
 // resyncInterval bounds how long a pass waits when nothing is written: time
@@ -72,6 +80,12 @@ type Controller struct {
 	snapshot  *elbv2.Snapshot          // the last routing state read
 	// lastFailure is each reconcile step's last error message.
 	lastFailure map[string]string
+
+	// certificateUsers are the load balancers recorded in ACM as using
+	// each certificate (markCertificatesInUse); metricsFrom is the start
+	// of the load balancers' current metrics period.
+	certificateUsers map[string][]string
+	metricsFrom      time.Time
 
 	healthMu      sync.Mutex
 	pendingHealth []lb.TargetHealthChange

@@ -2,10 +2,14 @@ package controller
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/lb"
+	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
 )
 
@@ -18,11 +22,113 @@ func (c *Controller) reconcileLoadBalancers(ctx context.Context) error {
 		return err
 	}
 	c.snapshot = snap
-	return c.deps.Balancer.Apply(balancerConfig(snap))
+	cfg := balancerConfig(snap, c.listenerTLS(ctx))
+	c.markCertificatesInUse(ctx, snap)
+	err = c.deps.Balancer.Apply(cfg)
+	c.note("load balancer metrics", c.publishLoadBalancerMetrics(ctx, time.Now()))
+	return err
 }
 
-// balancerConfig translates ELBv2's records into the data plane's terms.
-func balancerConfig(snap *elbv2.Snapshot) lb.Config {
+// listenerTLS returns what gives an HTTPS listener its TLS settings: its
+// policy's versions and ciphers and the key pairs ACM holds for its
+// certificates. A certificate ACM cannot hand out yet (pending validation,
+// deleted, of another account) is left out until it can; the balancer
+// compares what it is given with what it serves, so a renewed or
+// re-imported certificate is served from the next pass on.
+func (c *Controller) listenerTLS(ctx context.Context) func(elbv2.SnapshotListener) *lb.ListenerTLS {
+	return func(l elbv2.SnapshotListener) *lb.ListenerTLS {
+		spec := &lb.ListenerTLS{}
+		if policy, ok := elbv2.LookupSSLPolicy(l.SslPolicy); ok {
+			spec.MinVersion, spec.MaxVersion = policy.TLSVersions()
+			spec.CipherSuites = policy.CipherSuites()
+		}
+		var missing []error
+		for _, arn := range l.CertificateARNs {
+			certificate, err := c.keyPair(ctx, arn)
+			if err != nil {
+				missing = append(missing, err)
+				continue
+			}
+			spec.Certificates = append(spec.Certificates, certificate)
+		}
+		c.note("certificates of listener "+l.ARN, errors.Join(missing...))
+		return spec
+	}
+}
+
+func (c *Controller) keyPair(ctx context.Context, arn string) (lb.Certificate, error) {
+	if c.deps.ACM == nil {
+		return lb.Certificate{}, fmt.Errorf("certificate %s: no ACM in this cloud", arn)
+	}
+	scoped, err := inScopeOf(ctx, arn)
+	if err != nil {
+		return lb.Certificate{}, err
+	}
+	certPEM, chainPEM, keyPEM, err := c.deps.ACM.KeyPair(scoped, arn)
+	if err != nil {
+		return lb.Certificate{}, fmt.Errorf("certificate %s: %w", arn, err)
+	}
+	return lb.Certificate{ARN: arn, CertPEM: certPEM, ChainPEM: chainPEM, KeyPEM: keyPEM}, nil
+}
+
+// markCertificatesInUse records in ACM which load balancers use each
+// certificate, so DescribeCertificate lists them in InUseBy and
+// DeleteCertificate refuses (ResourceInUseException) while one does. This
+// is the one place that does it: ELBv2 only stores the listeners' ARNs.
+// It remembers what it recorded to clear a certificate a load balancer no
+// longer uses; a record made before a restart for a listener deleted while
+// the cloud was down stays until the certificate is used and dropped again.
+func (c *Controller) markCertificatesInUse(ctx context.Context, snap *elbv2.Snapshot) {
+	if c.deps.ACM == nil {
+		return
+	}
+	users := map[string][]string{}
+	for _, l := range snap.Listeners {
+		if l.Protocol != "HTTPS" {
+			continue
+		}
+		for _, arn := range l.CertificateARNs {
+			if !slices.Contains(users[arn], l.LoadBalancerARN) {
+				users[arn] = append(users[arn], l.LoadBalancerARN)
+			}
+		}
+	}
+	for arn := range c.certificateUsers {
+		if _, still := users[arn]; !still {
+			users[arn] = nil
+		}
+	}
+	for arn, balancers := range users {
+		slices.Sort(balancers)
+		if previous, known := c.certificateUsers[arn]; known && slices.Equal(previous, balancers) {
+			continue
+		}
+		scoped, err := inScopeOf(ctx, arn)
+		if err == nil {
+			err = c.deps.ACM.SetInUse(scoped, arn, balancers)
+		}
+		var apiErr *protocol.Error
+		if errors.As(err, &apiErr) {
+			err = nil // not a certificate of this cloud (yet): nothing to mark
+		}
+		c.note("marking certificate "+arn+" in use", err)
+		if err != nil {
+			continue
+		}
+		if len(balancers) == 0 {
+			delete(c.certificateUsers, arn)
+		} else {
+			if c.certificateUsers == nil {
+				c.certificateUsers = map[string][]string{}
+			}
+			c.certificateUsers[arn] = balancers
+		}
+	}
+}
+
+// balancerConfig translates ELBv2's records into the data plane's terms;
+// tlsOf gives HTTPS listeners their TLS settings.
+func balancerConfig(snap *elbv2.Snapshot, tlsOf func(elbv2.SnapshotListener) *lb.ListenerTLS) lb.Config {
 	listenersByLB := map[string][]lb.Listener{}
 	rulesByListener := map[string][]lb.Rule{}
 	for _, r := range snap.Rules {
@@ -33,13 +139,17 @@ func balancerConfig(snap *elbv2.Snapshot) lb.Config {
 		rulesByListener[r.ListenerARN] = append(rulesByListener[r.ListenerARN], rule)
 	}
 	for _, l := range snap.Listeners {
-		listenersByLB[l.LoadBalancerARN] = append(listenersByLB[l.LoadBalancerARN], lb.Listener{
+		listener := lb.Listener{
 			ARN:            l.ARN,
 			Port:           l.Port,
 			Protocol:       l.Protocol,
 			DefaultActions: actions(l.DefaultActions),
 			Rules:          rulesByListener[l.ARN],
-		})
+		}
+		if l.Protocol == "HTTPS" {
+			listener.TLS = tlsOf(l)
+		}
+		listenersByLB[l.LoadBalancerARN] = append(listenersByLB[l.LoadBalancerARN], listener)
 	}
 	var cfg lb.Config
 	for _, b := range snap.LoadBalancers {
@@ -47,9 +157,10 @@ func balancerConfig(snap *elbv2.Snapshot) lb.Config {
 	}
 	for _, tg := range snap.TargetGroups {
 		group := lb.TargetGroup{
-			ARN:      tg.ARN,
-			Protocol: tg.Protocol,
-			Port:     tg.Port,
+			ARN:             tg.ARN,
+			Protocol:        tg.Protocol,
+			ProtocolVersion: tg.ProtocolVersion,
+			Port:            tg.Port,
 			HealthCheck: lb.HealthCheck{
 				Enabled:            tg.HealthCheck.Enabled,
 				Protocol:           tg.HealthCheck.Protocol,

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,13 +61,18 @@ type Balancer struct {
 	opts Options
 	// upstream carries the direct path's requests (see direct); proxy and
 	// transport carry the others.
-	upstream     *upstream
-	proxy        *httputil.ReverseProxy
-	transport    *http.Transport
-	buffers      *bufferPool
-	healthClient *http.Client
-	notifier     *notifier
-	routes       atomic.Pointer[routingTable]
+	upstream  *upstream
+	proxy     *httputil.ReverseProxy
+	transport *http.Transport
+	// proxyHTTP2 and transportHTTP2 carry the requests of target groups
+	// whose protocol version is HTTP2 or GRPC: h2 over TLS to HTTPS
+	// targets, h2 with prior knowledge to HTTP ones.
+	proxyHTTP2     *httputil.ReverseProxy
+	transportHTTP2 *http.Transport
+	buffers        *bufferPool
+	healthClient   *http.Client
+	notifier       *notifier
+	routes         atomic.Pointer[routingTable]
 
 	// background is cancelled by Close; every health check runs under it.
 	background context.Context
@@ -81,6 +87,8 @@ type Balancer struct {
 	closed    bool
 	listeners map[string]*listener // by listener ARN
 	groups    map[string]*targetGroup
+	// balancerCounters count each load balancer's traffic (by ARN).
+	balancerCounters map[string]*balancerCounters
 }
 
 type listener struct {
@@ -111,6 +119,7 @@ func New(opts Options) *Balancer {
 		upstream: newUpstream(dialer, opts.IdleTimeout, opts.IdleTimeout, maxIdlePerTarget),
 		transport: &http.Transport{
 			DialContext:           dialer.DialContext,
+			TLSClientConfig:       targetTLS(),
 			MaxIdleConns:          1024,
 			MaxIdleConnsPerHost:   maxIdlePerTarget,
 			IdleConnTimeout:       opts.IdleTimeout,
@@ -124,7 +133,7 @@ func New(opts Options) *Balancer {
 		healthClient: &http.Client{
 			// A fresh connection per check, as ELB does, so a check proves
 			// the target still accepts connections.
-			Transport: &http.Transport{DisableKeepAlives: true, DialContext: dialer.DialContext},
+			Transport: &http.Transport{DisableKeepAlives: true, DialContext: dialer.DialContext, TLSClientConfig: targetTLS()},
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse
 			},
@@ -134,14 +143,34 @@ func New(opts Options) *Balancer {
 		stop:       stop,
 		listeners:  make(map[string]*listener),
 		groups:     make(map[string]*targetGroup),
+
+		balancerCounters: make(map[string]*balancerCounters),
 	}
 	b.proxy = &httputil.ReverseProxy{
-		Rewrite:      b.rewrite,
-		Transport:    b.transport,
-		ErrorHandler: b.proxyError,
-		ErrorLog:     log.New(logfWriter(opts.Logf), "lb: ", 0),
-		BufferPool:   b.buffers,
+		Rewrite:        b.rewrite,
+		ModifyResponse: b.countResponse,
+		Transport:      b.transport,
+		ErrorHandler:   b.proxyError,
+		ErrorLog:       log.New(logfWriter(opts.Logf), "lb: ", 0),
+		BufferPool:     b.buffers,
 	}
+	var http2Only http.Protocols
+	http2Only.SetHTTP2(true)
+	http2Only.SetUnencryptedHTTP2(true)
+	http2TLS := targetTLS()
+	http2TLS.NextProtos = []string{"h2"}
+	b.transportHTTP2 = &http.Transport{
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       http2TLS,
+		Protocols:             &http2Only,
+		ForceAttemptHTTP2:     true,
+		IdleConnTimeout:       opts.IdleTimeout,
+		ResponseHeaderTimeout: opts.IdleTimeout,
+		DisableCompression:    true,
+	}
+	proxyHTTP2 := *b.proxy
+	proxyHTTP2.Transport = b.transportHTTP2
+	b.proxyHTTP2 = &proxyHTTP2
 	b.routes.Store(&routingTable{})
 	b.workers.Add(1)
 	go func() {
@@ -251,9 +280,10 @@ func (b *Balancer) Apply(cfg Config) error {
 	for _, balancer := range valid.loadBalancers {
 		for _, wantedListener := range balancer.Listeners {
 			b.mu.RLock()
-			_, running := b.listeners[wantedListener.ARN]
+			current, running := b.listeners[wantedListener.ARN]
 			b.mu.RUnlock()
 			if running {
+				b.configureTLS(current, wantedListener)
 				continue
 			}
 			netListener, err := b.bind(wantedListener)
@@ -261,10 +291,7 @@ func (b *Balancer) Apply(cfg Config) error {
 				bindErrors = append(bindErrors, fmt.Errorf("listener %s: %w", wantedListener.ARN, err))
 				continue
 			}
-			if wantedListener.Protocol == "HTTPS" {
-				b.opts.Logf("lb: listener %s is HTTPS; serving plain HTTP on %s until TLS is supported", wantedListener.ARN, netListener.Addr())
-			}
-			opened = append(opened, &listener{
+			added := &listener{
 				arn:             wantedListener.ARN,
 				loadBalancerARN: balancer.ARN,
 				requestedPort:   wantedListener.Port,
@@ -275,7 +302,9 @@ func (b *Balancer) Apply(cfg Config) error {
 					IdleTimeout:       b.opts.IdleTimeout,
 					ErrorLog:          log.New(logfWriter(b.opts.Logf), "lb: ", 0),
 				}),
-			})
+			}
+			b.configureTLS(added, wantedListener)
+			opened = append(opened, added)
 			netListeners = append(netListeners, netListener)
 		}
 	}
@@ -284,7 +313,8 @@ func (b *Balancer) Apply(cfg Config) error {
 	for _, added := range opened {
 		b.listeners[added.arn] = added
 	}
-	b.routes.Store(buildRoutingTable(valid))
+	b.reconcileCounters(valid)
+	b.routes.Store(buildRoutingTable(valid, b.balancerCounters))
 	b.reconcileGroups(valid)
 	b.mu.Unlock()
 
@@ -304,6 +334,33 @@ func (b *Balancer) Apply(cfg Config) error {
 	return nil
 }
 
+// configureTLS gives a listener the TLS configuration its protocol and
+// certificates call for, rebuilding it only when they changed: connections
+// accepted from then on use it, those open keep theirs. A listener can go
+// from HTTP to HTTPS and back without closing its socket.
+func (b *Balancer) configureTLS(open *listener, wanted Listener) {
+	if wanted.Protocol != "HTTPS" {
+		open.server.tls.Store(nil)
+		return
+	}
+	spec := wanted.TLS
+	if spec == nil {
+		spec = &ListenerTLS{}
+	}
+	current := open.server.tls.Load()
+	if current != nil && current.fingerprint == spec.fingerprint() {
+		return
+	}
+	setup, err := buildTLS(spec)
+	if err != nil {
+		b.opts.Logf("lb: listener %s: %v", wanted.ARN, err)
+	}
+	if len(spec.Certificates) == 0 {
+		b.opts.Logf("lb: HTTPS listener %s has no certificate it can serve yet; handshakes fail until it has", wanted.ARN)
+	}
+	open.server.tls.Store(setup)
+}
+
 // bind listens on the requested port, or on a free one when that port is
 // taken or privileged: a local stack should come up regardless.
 func (b *Balancer) bind(wanted Listener) (net.Listener, error) {
@@ -320,11 +377,37 @@ func (b *Balancer) bind(wanted Listener) (net.Listener, error) {
 	return fallback, nil
 }
 
-func buildRoutingTable(valid *config) *routingTable {
-	table := &routingTable{listeners: map[string]*listenerRoutes{}, hosts: map[string]string{}}
+// reconcileCounters keeps the counters of every configured load balancer.
+// Callers hold b.mu.
+func (b *Balancer) reconcileCounters(valid *config) {
+	wanted := map[string]bool{}
+	for _, balancer := range valid.loadBalancers {
+		wanted[balancer.ARN] = true
+		if b.balancerCounters[balancer.ARN] == nil {
+			b.balancerCounters[balancer.ARN] = &balancerCounters{}
+		}
+	}
+	for arn := range b.balancerCounters {
+		if !wanted[arn] {
+			delete(b.balancerCounters, arn)
+		}
+	}
+}
+
+func buildRoutingTable(valid *config, counters map[string]*balancerCounters) *routingTable {
+	table := &routingTable{listeners: map[string]*listenerRoutes{}, hosts: map[string]string{}, groupUsers: map[string][]string{}}
 	for _, balancer := range valid.loadBalancers {
 		for _, wanted := range balancer.Listeners {
-			table.listeners[wanted.ARN] = buildRoutes(wanted)
+			routes := buildRoutes(wanted)
+			routes.counters = counters[balancer.ARN]
+			table.listeners[wanted.ARN] = routes
+			for _, rule := range routes.rules {
+				for _, group := range rule.action.TargetGroups {
+					if !slices.Contains(table.groupUsers[group.ARN], balancer.ARN) {
+						table.groupUsers[group.ARN] = append(table.groupUsers[group.ARN], balancer.ARN)
+					}
+				}
+			}
 		}
 		if balancer.DNSName == "" || len(balancer.Listeners) == 0 {
 			continue
@@ -413,6 +496,7 @@ func (b *Balancer) Close() error {
 	b.notifier.close()
 	b.upstream.close()
 	b.transport.CloseIdleConnections()
+	b.transportHTTP2.CloseIdleConnections()
 	b.healthClient.CloseIdleConnections()
 	return errors.Join(errs...)
 }
@@ -426,25 +510,30 @@ type listenerHandler struct {
 func (h *listenerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	routes := h.balancer.routes.Load().listeners[h.listenerARN]
 	if routes == nil {
-		writeALBError(w, http.StatusServiceUnavailable)
+		writeALBError(w, http.StatusServiceUnavailable, nil)
 		return
 	}
+	routes.counters.requests.Add(1)
 	action := routes.match(r)
 	switch action.Type {
 	case ActionFixedResponse:
+		routes.counters.countELB(action.FixedResponse.StatusCode)
 		writeFixedResponse(w, action.FixedResponse)
 	case ActionRedirect:
+		routes.counters.countELB(http.StatusMovedPermanently)
 		writeRedirect(w, r, action.Redirect, routes.port, routes.protocol)
 	case ActionForward:
 		h.balancer.forward(w, r, action.TargetGroups, routes)
 	default:
-		writeALBError(w, http.StatusServiceUnavailable)
+		writeALBError(w, http.StatusServiceUnavailable, routes.counters)
 	}
 }
 
 // writeALBError answers as the load balancer itself does when it cannot
 // get a response from a target.
-func writeALBError(w http.ResponseWriter, status int) {
+// counters, when set, count it.
+func writeALBError(w http.ResponseWriter, status int, counters *balancerCounters) {
+	counters.countELB(status)
 	_, body := albErrorPage(status)
 	w.Header().Set("Content-Type", "text/html")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))

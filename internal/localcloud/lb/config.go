@@ -29,9 +29,10 @@ type LoadBalancer struct {
 type Listener struct {
 	ARN  string
 	Port int
-	// Protocol is "HTTP" (default). "HTTPS" is accepted but served as plain
-	// HTTP until certificates are wired in; Apply logs that.
+	// Protocol is "HTTP" (default) or "HTTPS", which terminates TLS as TLS
+	// says (an HTTPS listener without it fails every handshake).
 	Protocol       string
+	TLS            *ListenerTLS
 	DefaultActions []Action
 	Rules          []Rule
 }
@@ -105,9 +106,14 @@ type Redirect struct {
 
 // TargetGroup is a set of targets with one health check.
 type TargetGroup struct {
-	ARN      string
+	ARN string
+	// Protocol is "HTTP" (default) or "HTTPS": TLS to the targets, whose
+	// certificates are not verified, as an ALB does not.
 	Protocol string
-	Port     int
+	// ProtocolVersion is "HTTP1" (default), "HTTP2" or "GRPC": how requests
+	// reach the targets, whatever the client spoke.
+	ProtocolVersion string
+	Port            int
 	// HealthCheck's zero value disables checks (targets are "unavailable" and
 	// still get traffic); zero fields of an enabled check take AWS's defaults.
 	HealthCheck HealthCheck
@@ -126,8 +132,8 @@ type Target struct {
 // HealthCheck configures the active health checks of a target group.
 type HealthCheck struct {
 	Enabled bool
-	// Protocol is "HTTP" (default); HTTPS checks are made over plain HTTP
-	// like HTTPS listeners.
+	// Protocol is "HTTP" (default) or "HTTPS", whose checks do not verify
+	// the target's certificate.
 	Protocol string
 	Path     string // default "/"
 	// Port is "traffic-port" (default) or a port number.
@@ -184,8 +190,10 @@ type config struct {
 }
 
 type targetGroupConfig struct {
-	arn                 string
-	port                int
+	arn  string
+	port int
+	// secure is TLS to the targets (HTTPS); http2 is HTTP/2 to them.
+	secure, http2       bool
 	healthCheck         HealthCheck
 	matcher             []statusRange
 	deregistrationDelay time.Duration
@@ -300,9 +308,21 @@ func normalizeTargetGroup(group TargetGroup) (*targetGroupConfig, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch group.Protocol {
+	case "", "HTTP", "HTTPS":
+	default:
+		return nil, fmt.Errorf("protocol %q is not supported by an application load balancer", group.Protocol)
+	}
+	switch check.Protocol {
+	case "HTTP", "HTTPS":
+	default:
+		return nil, fmt.Errorf("health check protocol %q is neither HTTP nor HTTPS", check.Protocol)
+	}
 	normalized := &targetGroupConfig{
 		arn:                 group.ARN,
 		port:                group.Port,
+		secure:              group.Protocol == "HTTPS",
+		http2:               group.ProtocolVersion == "HTTP2" || group.ProtocolVersion == "GRPC",
 		healthCheck:         check,
 		matcher:             matcher,
 		deregistrationDelay: group.DeregistrationDelay,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+	"time"
 )
 
 // The direct path forwards the requests that make up nearly all of a web
@@ -36,13 +37,14 @@ var hopByHopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "
 var replacedHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
 	"X-Forwarded-Port", "X-Amzn-Trace-Id"}
 
-func (b *Balancer) forwardDirect(w http.ResponseWriter, in *http.Request, address string, routes *listenerRoutes) {
+func (b *Balancer) forwardDirect(w http.ResponseWriter, in *http.Request, chosen picked, routes *listenerRoutes) {
+	address := chosen.endpoint
 	added := albHeadersFor(in, routes)
 	host := in.Host
 	if host == "" {
 		// An HTTP/1.0 client may send no Host; HTTP/1.1 requires one, and
 		// the reverse proxy sends the target's address then too.
-		host = address
+		host = address.address
 	}
 	writeHead := func(out *bufio.Writer) error { return writeRequestHead(out, in, host, added) }
 	informational := func(code int, header http.Header) {
@@ -53,11 +55,13 @@ func (b *Balancer) forwardDirect(w http.ResponseWriter, in *http.Request, addres
 		w.WriteHeader(code)
 		clear(forwardedHeader) // WriteHeader keeps them for the final answer otherwise
 	}
+	sent := time.Now()
 	response, err := b.upstream.exchange(in.Context(), address, in, writeHead, informational)
 	if err != nil {
-		b.targetFailed(w, in, address, err)
+		b.targetFailed(w, in, address.address, err, routes.counters)
 		return
 	}
+	chosen.counters.countTarget(response.StatusCode, time.Since(sent))
 	defer response.Body.Close()
 
 	dropHopByHop(response.Header)

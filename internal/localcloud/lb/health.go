@@ -56,7 +56,11 @@ func (b *Balancer) probe(ctx context.Context, registration Target, groupConfig *
 	if check.Port != "traffic-port" {
 		port, _ = strconv.Atoi(check.Port) // validated by Apply
 	}
-	url := "http://" + net.JoinHostPort(registration.ID, strconv.Itoa(port)) + check.Path
+	scheme := "http://"
+	if check.Protocol == "HTTPS" {
+		scheme = "https://"
+	}
+	url := scheme + net.JoinHostPort(registration.ID, strconv.Itoa(port)) + check.Path
 	ctx, cancel := context.WithTimeout(ctx, check.Timeout)
 	defer cancel()
 	request, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

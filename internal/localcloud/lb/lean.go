@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -60,6 +61,9 @@ type leanServer struct {
 	// fallback serves the connections the lean path hands over.
 	fallback *http.Server
 	handoff  *handoffListener
+	// tls, when set, makes the listener HTTPS: new connections terminate
+	// TLS with it. Apply swaps it when certificates or the policy change.
+	tls atomic.Pointer[tlsSetup]
 
 	mu          sync.Mutex
 	netListener net.Listener
@@ -217,7 +221,9 @@ func (c *handedOverConn) CloseWrite() error {
 // leanConn is one client connection on the lean path.
 type leanConn struct {
 	server *leanServer
+	// conn is the client's connection: raw itself, or TLS over raw.
 	conn   net.Conn
+	raw    net.Conn
 	reader *bufio.Reader // reads through the leanConn itself (Read)
 	writer *bufio.Writer
 	// remote is the client's host:port, clientIP its address for
@@ -257,12 +263,15 @@ const (
 )
 
 func newLeanConn(s *leanServer, conn net.Conn) *leanConn {
-	c := &leanConn{server: s, conn: conn, remote: conn.RemoteAddr().String()}
+	c := &leanConn{server: s, conn: conn, raw: conn, remote: conn.RemoteAddr().String()}
+	if setup := s.tls.Load(); setup != nil {
+		c.conn = tls.Server(conn, setup.config)
+	}
 	if host, _, err := net.SplitHostPort(c.remote); err == nil {
 		c.clientIP = host
 	}
 	c.reader = bufio.NewReaderSize(c, maxLeanRequestHead)
-	c.writer = bufio.NewWriterSize(conn, 8<<10)
+	c.writer = bufio.NewWriterSize(c.conn, 8<<10)
 	c.beforeUpstreamRead = c.flushToClient
 	return c
 }
@@ -315,7 +324,8 @@ func (c *leanConn) abort() {
 	if current != nil {
 		_ = current.conn.SetDeadline(aLongTimeAgo)
 	}
-	_ = c.conn.Close()
+	// The socket, not TLS: a close_notify could wait on a stuck client.
+	_ = c.raw.Close()
 }
 
 func (c *leanConn) setCurrent(up *upstreamConn) {
@@ -335,6 +345,9 @@ func (c *leanConn) serve() {
 		}
 		c.server.forget(c)
 	}()
+	if !c.handshake() {
+		return
+	}
 	b := c.server.balancer
 	for {
 		if c.reader.Buffered() == 0 {
@@ -368,24 +381,60 @@ func (c *leanConn) serve() {
 			c.handOver()
 			return
 		}
-		var address string
+		var chosen picked
 		groupARN, ok := chooseGroup(action.TargetGroups)
 		if ok {
-			address, ok = b.pick(groupARN)
+			chosen, ok = b.pick(groupARN)
 		}
+		if ok && chosen.http2 {
+			// HTTP/2 to the target is net/http's Transport's.
+			c.handOver()
+			return
+		}
+		routes.counters.requests.Add(1)
 		// The request is taken. Its slices stay valid after the discard:
 		// nothing reads the client's buffer again until it is answered.
 		_, _ = c.reader.Discard(len(head))
 		if !ok {
+			routes.counters.countELB(http.StatusServiceUnavailable)
 			if !c.writeALBError(http.StatusServiceUnavailable, request.close) || request.close {
 				return
 			}
 			continue
 		}
-		if !c.forward(request, routes, address) || request.close {
+		if !c.forward(request, routes, chosen) || request.close {
 			return
 		}
 	}
+}
+
+// handshake completes a TLS connection's handshake, within the idle
+// timeout, and reports whether the lean path serves it: a connection that
+// chose HTTP/2 goes to net/http's HTTP/2 server, which gets the TLS
+// connection itself to see the protocol it negotiated. A plain connection
+// has nothing to shake hands over.
+func (c *leanConn) handshake() bool {
+	tlsConn, ok := c.conn.(*tls.Conn)
+	if !ok {
+		return true
+	}
+	_ = c.raw.SetDeadline(time.Now().Add(c.server.idleTimeout))
+	if err := tlsConn.Handshake(); err != nil {
+		// A client refused for its versions or ciphers has been sent an
+		// alert already; there is nothing to answer.
+		return false
+	}
+	_ = c.raw.SetDeadline(time.Time{})
+	if tlsConn.ConnectionState().NegotiatedProtocol != "h2" {
+		return true
+	}
+	c.handedOver = true
+	select {
+	case c.server.handoff.conns <- tlsConn:
+	case <-c.server.handoff.done:
+		c.handedOver = false
+	}
+	return false
 }
 
 // handOver gives the connection, with what it buffered, to net/http.
@@ -408,13 +457,16 @@ func (c *leanConn) handOver() {
 
 // forward runs one exchange with the target at address. It reports whether
 // the client connection may serve another request.
-func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address string) bool {
+func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, chosen picked) bool {
 	b := c.server.balancer
+	address := chosen.endpoint
+	chosen.counters.requests.Add(1)
 	for {
 		up, reused, err := b.upstream.get(context.Background(), address)
 		if err != nil {
-			return c.targetFailed(request, address, err)
+			return c.targetFailed(request, routes, address, err)
 		}
+		sent := time.Now()
 		up.source.beforeRead = c.beforeUpstreamRead
 		c.setCurrent(up)
 		err = request.writeTo(up.writer, c.clientIP, routes, c.traceBuf[:0])
@@ -437,9 +489,9 @@ func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address
 				// the request goes again on another one.
 				continue
 			}
-			return c.targetFailed(request, address, err)
+			return c.targetFailed(request, routes, address, err)
 		}
-		keepClient, keepTarget, err := c.relayResponse(request, up)
+		keepClient, keepTarget, err := c.relayResponse(request, up, chosen.counters, sent)
 		c.setCurrent(nil)
 		if keepTarget {
 			b.upstream.put(address, up)
@@ -448,7 +500,7 @@ func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address
 		}
 		if err != nil {
 			// Before any of the answer reached the client.
-			return c.targetFailed(request, address, err)
+			return c.targetFailed(request, routes, address, err)
 		}
 		return keepClient
 	}
@@ -456,7 +508,7 @@ func (c *leanConn) forward(request *leanRequest, routes *listenerRoutes, address
 
 // targetFailed answers as an ALB does when the exchange with a target
 // failed before any of its answer reached the client.
-func (c *leanConn) targetFailed(request *leanRequest, address string, err error) bool {
+func (c *leanConn) targetFailed(request *leanRequest, routes *listenerRoutes, address endpoint, err error) bool {
 	status := http.StatusBadGateway
 	var netErr net.Error
 	switch {
@@ -465,10 +517,11 @@ func (c *leanConn) targetFailed(request *leanRequest, address string, err error)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		status = http.StatusGatewayTimeout
 	}
-	c.server.balancer.opts.Logf("lb: %s %s to target %s: %v (answered %d)", request.verb, request.target, address, err, status)
+	c.server.balancer.opts.Logf("lb: %s %s to target %s: %v (answered %d)", request.verb, request.target, address.address, err, status)
 	if status == 460 {
 		return false // nobody to answer
 	}
+	routes.counters.countELB(status)
 	return c.writeALBError(status, request.close) && !request.close
 }
 
@@ -497,7 +550,7 @@ func (c *leanConn) writeALBError(status int, closing bool) bool {
 // with an error); keepClient and keepTarget say which connections may
 // serve another request. A failure after the head went out cuts the
 // client off, as net/http does when a handler aborts.
-func (c *leanConn) relayResponse(request *leanRequest, up *upstreamConn) (keepClient, keepTarget bool, err error) {
+func (c *leanConn) relayResponse(request *leanRequest, up *upstreamConn, counters *groupCounters, sent time.Time) (keepClient, keepTarget bool, err error) {
 	response := &c.response
 	for {
 		head, err := peekHead(up.reader)
@@ -511,6 +564,9 @@ func (c *leanConn) relayResponse(request *leanRequest, up *upstreamConn) (keepCl
 			return false, false, errors.New("target switched protocols on a request that asked for no upgrade")
 		}
 		informational := response.code < 200
+		if !informational {
+			counters.countTarget(response.code, time.Since(sent))
+		}
 		bodyless := informational || request.head || response.code == http.StatusNoContent || response.code == http.StatusNotModified
 		// A response without a length that ends when the connection does is
 		// sent to the client chunked, so its connection stays open.

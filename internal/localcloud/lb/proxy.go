@@ -19,32 +19,49 @@ type forwardingKey struct{}
 
 // forwarding is what the proxy's Rewrite needs to know about a request.
 type forwarding struct {
-	// address is the chosen target's host:port.
-	address string
+	// address is how the chosen target is reached.
+	address endpoint
 	routes  *listenerRoutes
+	// counters are the target group's; sent is when the request went.
+	counters *groupCounters
+	sent     time.Time
+}
+
+// countResponse is the reverse proxy's ModifyResponse: it counts the
+// target's answer.
+func (b *Balancer) countResponse(response *http.Response) error {
+	if fw, ok := response.Request.Context().Value(forwardingKey{}).(*forwarding); ok && response.StatusCode >= 200 {
+		fw.counters.countTarget(response.StatusCode, time.Since(fw.sent))
+	}
+	return nil
 }
 
 func (b *Balancer) forward(w http.ResponseWriter, r *http.Request, groups []WeightedTargetGroup, routes *listenerRoutes) {
 	if forwardedFor := r.Header.Values("X-Forwarded-For"); len(forwardedFor) > 0 &&
 		strings.Count(strings.Join(forwardedFor, ","), ",")+1 > maxForwardedFor {
-		writeALBError(w, 463)
+		writeALBError(w, 463, routes.counters)
 		return
 	}
 	groupARN, ok := chooseGroup(groups)
 	if !ok {
-		writeALBError(w, http.StatusServiceUnavailable)
+		writeALBError(w, http.StatusServiceUnavailable, routes.counters)
 		return
 	}
-	address, ok := b.pick(groupARN)
+	chosen, ok := b.pick(groupARN)
 	if !ok {
-		writeALBError(w, http.StatusServiceUnavailable)
+		writeALBError(w, http.StatusServiceUnavailable, routes.counters)
 		return
 	}
-	if direct(r) {
-		b.forwardDirect(w, r, address, routes)
+	chosen.counters.requests.Add(1)
+	if direct(r) && !chosen.http2 {
+		b.forwardDirect(w, r, chosen, routes)
 		return
 	}
-	ctx := context.WithValue(r.Context(), forwardingKey{}, &forwarding{address: address, routes: routes})
+	ctx := context.WithValue(r.Context(), forwardingKey{}, &forwarding{address: chosen.endpoint, routes: routes, counters: chosen.counters, sent: time.Now()})
+	if chosen.http2 {
+		b.proxyHTTP2.ServeHTTP(w, r.WithContext(ctx))
+		return
+	}
 	b.proxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
@@ -79,7 +96,10 @@ func (b *Balancer) rewrite(proxyRequest *httputil.ProxyRequest) {
 	}
 	out, in := proxyRequest.Out, proxyRequest.In
 	out.URL.Scheme = "http"
-	out.URL.Host = fw.address
+	if fw.address.secure {
+		out.URL.Scheme = "https"
+	}
+	out.URL.Host = fw.address.address
 	out.Host = in.Host
 	added := albHeadersFor(in, fw.routes)
 	if added.forwardedFor != "" {
@@ -160,15 +180,16 @@ func appendHex32(buf []byte, v uint32) []byte {
 // proxyError is the reverse proxy's ErrorHandler.
 func (b *Balancer) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	target := "?"
+	var counters *balancerCounters
 	if fw, ok := r.Context().Value(forwardingKey{}).(*forwarding); ok {
-		target = fw.address
+		target, counters = fw.address.address, fw.routes.counters
 	}
-	b.targetFailed(w, r, target, err)
+	b.targetFailed(w, r, target, err, counters)
 }
 
 // targetFailed answers with the ALB's status for a failed exchange with a
 // target, before any of its response reached the client.
-func (b *Balancer) targetFailed(w http.ResponseWriter, r *http.Request, target string, err error) {
+func (b *Balancer) targetFailed(w http.ResponseWriter, r *http.Request, target string, err error, counters *balancerCounters) {
 	status := http.StatusBadGateway
 	var netErr net.Error
 	switch {
@@ -178,5 +199,8 @@ func (b *Balancer) targetFailed(w http.ResponseWriter, r *http.Request, target s
 		status = http.StatusGatewayTimeout
 	}
 	b.opts.Logf("lb: %s %s to target %s: %v (answered %d)", r.Method, r.URL.Path, target, err, status)
-	writeALBError(w, status)
+	if status == 460 {
+		counters = nil // the client is gone: nobody is answered
+	}
+	writeALBError(w, status, counters)
 }

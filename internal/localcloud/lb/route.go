@@ -15,6 +15,9 @@ import (
 type routingTable struct {
 	listeners map[string]*listenerRoutes // by listener ARN
 	hosts     map[string]string          // lower-case DNS name → listener ARN
+	// groupUsers are the load balancers whose rules forward to each target
+	// group (by ARN), sorted.
+	groupUsers map[string][]string
 }
 
 type listenerRoutes struct {
@@ -25,6 +28,8 @@ type listenerRoutes struct {
 	forwardedPort, forwardedProto string
 	// rules are sorted by priority and end with the default actions.
 	rules []compiledRule
+	// counters are the load balancer's, kept across Applies.
+	counters *balancerCounters
 }
 
 type compiledRule struct {
@@ -209,17 +214,25 @@ func clientAddr(remoteAddr string) (netip.Addr, bool) {
 	return addrPort.Addr().Unmap(), true
 }
 
+// writeFixedResponse answers as an ALB's fixed-response action: the
+// configured status, content type (text/plain when unset) and body, from
+// the load balancer's own server.
 func writeFixedResponse(w http.ResponseWriter, fixed *FixedResponse) {
 	contentType := fixed.ContentType
 	if contentType == "" {
 		contentType = "text/plain"
 	}
+	w.Header().Set("Server", "awselb/2.0")
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(fixed.Body)))
 	w.WriteHeader(fixed.StatusCode)
 	_, _ = w.Write([]byte(fixed.Body))
 }
 
+// writeRedirect answers as an ALB's redirect action. Like the ALB, the
+// Location always names the port, even the scheme's default
+// ("https://example.com:443/"), and the body is the load balancer's HTML
+// page for the status.
 func writeRedirect(w http.ResponseWriter, r *http.Request, redirect *Redirect, listenerPort int, listenerProtocol string) {
 	protocol := strings.ToLower(listenerProtocol)
 	placeholders := strings.NewReplacer(
@@ -241,11 +254,7 @@ func writeRedirect(w http.ResponseWriter, r *http.Request, redirect *Redirect, l
 	path := orDefault(redirect.Path, "/#{path}")
 	query := orDefault(redirect.Query, "#{query}")
 
-	location := targetProtocol + "://" + host
-	if !(targetProtocol == "http" && port == "80") && !(targetProtocol == "https" && port == "443") {
-		location += ":" + port
-	}
-	location += path
+	location := targetProtocol + "://" + host + ":" + port + path
 	if query != "" {
 		location += "?" + query
 	}
@@ -253,5 +262,14 @@ func writeRedirect(w http.ResponseWriter, r *http.Request, redirect *Redirect, l
 	if status == 0 {
 		status = http.StatusFound
 	}
-	http.Redirect(w, r, location, status)
+	_, body := albErrorPage(status)
+	header := w.Header()
+	header.Set("Server", "awselb/2.0")
+	header.Set("Location", location)
+	header.Set("Content-Type", "text/html")
+	header.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write([]byte(body))
+	}
 }

@@ -17,6 +17,8 @@ type targetGroup struct {
 	targets map[Target]*target
 	ordered []*target
 	next    atomic.Uint64
+	// counters live as long as the group: requests count on them.
+	counters groupCounters
 }
 
 type target struct {
@@ -187,16 +189,25 @@ func (b *Balancer) TargetHealth(targetGroupARN string) []TargetHealth {
 	return health
 }
 
+// picked is the target chosen for a request and how to reach it.
+type picked struct {
+	endpoint
+	// http2 says requests reach the group's targets over HTTP/2 (its
+	// protocol version is HTTP2 or GRPC).
+	http2    bool
+	counters *groupCounters
+}
+
 // pick chooses a target round robin among the healthy ones (or those whose
 // group does not check health); with none, it fails open to every target
 // that is not draining, as an ALB does. It returns the target's host:port;
 // ok is false when there is none.
-func (b *Balancer) pick(groupARN string) (address string, ok bool) {
+func (b *Balancer) pick(groupARN string) (chosen picked, ok bool) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	group := b.groups[groupARN]
 	if group == nil {
-		return "", false
+		return picked{}, false
 	}
 	routable := func(candidate *target) bool {
 		return candidate.state == StateHealthy || candidate.state == StateUnavailable
@@ -216,19 +227,19 @@ func (b *Balancer) pick(groupARN string) (address string, ok bool) {
 		}
 	}
 	if count == 0 {
-		return "", false
+		return picked{}, false
 	}
-	chosen := int((group.next.Add(1) - 1) % uint64(count))
+	index := int((group.next.Add(1) - 1) % uint64(count))
 	for _, candidate := range group.ordered {
 		if !routable(candidate) {
 			continue
 		}
-		if chosen == 0 {
-			return candidate.address, true
+		if index == 0 {
+			return picked{endpoint: endpoint{address: candidate.address, secure: group.config.secure}, http2: group.config.http2, counters: &group.counters}, true
 		}
-		chosen--
+		index--
 	}
-	return "", false
+	return picked{}, false
 }
 
 // notifier delivers health changes to OnTargetHealth from its own

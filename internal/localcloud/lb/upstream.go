@@ -3,6 +3,7 @@ package lb
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -30,9 +31,29 @@ type upstream struct {
 	idleTimeout           time.Duration
 	maxIdlePerTarget      int
 
+	// tlsConfig is how connections to HTTPS targets shake hands.
+	tlsConfig *tls.Config
+
 	mu     sync.Mutex
-	idle   map[string][]*upstreamConn // by target host:port, most recently used last
+	idle   map[endpoint][]*upstreamConn // most recently used last
 	closed bool
+}
+
+// endpoint is how a target is reached: its host:port, in TLS or not.
+type endpoint struct {
+	address string
+	secure  bool
+}
+
+// targetTLS is how the load balancer speaks TLS to HTTPS targets: as an
+// ALB, it does not verify their certificates (a target may serve a
+// self-signed one), and it resumes sessions to spare handshakes.
+func targetTLS() *tls.Config {
+	return &tls.Config{
+		InsecureSkipVerify: true,
+		NextProtos:         []string{"http/1.1"},
+		ClientSessionCache: tls.NewLRUClientSessionCache(1024),
+	}
 }
 
 type upstreamConn struct {
@@ -71,7 +92,8 @@ func newUpstream(dialer *net.Dialer, responseHeaderTimeout, idleTimeout time.Dur
 		responseHeaderTimeout: responseHeaderTimeout,
 		idleTimeout:           idleTimeout,
 		maxIdlePerTarget:      maxIdlePerTarget,
-		idle:                  map[string][]*upstreamConn{},
+		idle:                  map[endpoint][]*upstreamConn{},
+		tlsConfig:             targetTLS(),
 	}
 }
 
@@ -84,7 +106,7 @@ func newUpstream(dialer *net.Dialer, responseHeaderTimeout, idleTimeout time.Dur
 // connection that the target closed while it sat idle fails before any byte
 // of the answer arrives, and the request then goes again on a fresh
 // connection, as net/http's Transport does for such requests.
-func (u *upstream) exchange(ctx context.Context, address string, request *http.Request,
+func (u *upstream) exchange(ctx context.Context, address endpoint, request *http.Request,
 	writeHead func(*bufio.Writer) error, informational func(code int, header http.Header)) (*http.Response, error) {
 	for {
 		conn, reused, err := u.get(ctx, address)
@@ -113,7 +135,7 @@ type staleConnError struct{ err error }
 func (e staleConnError) Error() string { return e.err.Error() }
 func (e staleConnError) Unwrap() error { return e.err }
 
-func (u *upstream) exchangeOn(ctx context.Context, conn *upstreamConn, address string, request *http.Request,
+func (u *upstream) exchangeOn(ctx context.Context, conn *upstreamConn, address endpoint, request *http.Request,
 	writeHead func(*bufio.Writer) error, informational func(code int, header http.Header)) (*http.Response, error) {
 	// A client that goes away interrupts the exchange, as the Transport
 	// does, by failing the connection's pending reads and writes.
@@ -181,7 +203,7 @@ func readFinalResponse(reader *bufio.Reader, request *http.Request, informationa
 
 // get takes the most recently used idle connection to address, or dials
 // one. reused says the connection served a request before.
-func (u *upstream) get(ctx context.Context, address string) (*upstreamConn, bool, error) {
+func (u *upstream) get(ctx context.Context, address endpoint) (*upstreamConn, bool, error) {
 	now := time.Now()
 	u.mu.Lock()
 	if u.closed {
@@ -207,9 +229,21 @@ func (u *upstream) get(ctx context.Context, address string) (*upstreamConn, bool
 	if found != nil {
 		return found, true, nil
 	}
-	conn, err := u.dialer.DialContext(ctx, "tcp", address)
+	conn, err := u.dialer.DialContext(ctx, "tcp", address.address)
 	if err != nil {
 		return nil, false, err
+	}
+	if address.secure {
+		secured := tls.Client(conn, u.tlsConfig)
+		// Within the connect timeout, as the TCP connection was.
+		handshakeCtx, cancel := context.WithTimeout(ctx, u.dialer.Timeout)
+		err := secured.HandshakeContext(handshakeCtx)
+		cancel()
+		if err != nil {
+			_ = conn.Close()
+			return nil, false, err
+		}
+		conn = secured
 	}
 	up := &upstreamConn{conn: conn, writer: bufio.NewWriterSize(conn, 4096), source: hookedReader{conn: conn}}
 	up.reader = bufio.NewReaderSize(&up.source, maxResponseHead)
@@ -217,7 +251,7 @@ func (u *upstream) get(ctx context.Context, address string) (*upstreamConn, bool
 }
 
 // put keeps a connection whose exchange ended cleanly for the next request.
-func (u *upstream) put(address string, conn *upstreamConn) {
+func (u *upstream) put(address endpoint, conn *upstreamConn) {
 	conn.source.beforeRead = nil
 	conn.lastUsed = time.Now()
 	u.mu.Lock()
@@ -263,7 +297,7 @@ func (u *upstream) close() {
 	u.mu.Lock()
 	u.closed = true
 	idle := u.idle
-	u.idle = map[string][]*upstreamConn{}
+	u.idle = map[endpoint][]*upstreamConn{}
 	u.mu.Unlock()
 	for _, conns := range idle {
 		for _, conn := range conns {
@@ -277,7 +311,7 @@ func (u *upstream) close() {
 type pooledBody struct {
 	body      io.ReadCloser
 	upstream  *upstream
-	address   string
+	address   endpoint
 	conn      *upstreamConn
 	reusable  bool
 	stopWatch func() bool

@@ -223,8 +223,8 @@ func (b *Backend) KeyPair(ctx context.Context, arn string) (certPEM, chainPEM, k
 
 // SetInUse records the resources (load balancer ARNs) that use a
 // certificate, replacing what was recorded: DescribeCertificate lists them
-// in InUseBy and DeleteCertificate refuses while there are any. ELBv2 calls
-// it as listeners take up and drop certificates.
+// in InUseBy and DeleteCertificate refuses while there are any. The
+// controller calls it as HTTPS listeners take up and drop certificates.
 func (b *Backend) SetInUse(ctx context.Context, arn string, users []string) error {
 	users = slices.Clone(users)
 	slices.Sort(users)

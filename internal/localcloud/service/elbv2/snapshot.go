@@ -34,6 +34,10 @@ type SnapshotListener struct {
 	LoadBalancerARN string
 	Port            int
 	Protocol        string
+	// SslPolicy and CertificateARNs (the default first) are an HTTPS
+	// listener's TLS settings.
+	SslPolicy       string
+	CertificateARNs []string
 	DefaultActions  []Action
 }
 
@@ -61,6 +65,7 @@ type SnapshotTargetGroup struct {
 	ARN                 string
 	Name                string
 	Protocol            string
+	ProtocolVersion     string // HTTP1 (default), HTTP2 or GRPC
 	Port                int
 	HealthCheck         HealthCheck
 	DeregistrationDelay time.Duration
@@ -96,7 +101,11 @@ func (b *Backend) Snapshot(ctx context.Context) (*Snapshot, error) {
 			return err
 		}
 		for _, l := range listeners {
-			snap.Listeners = append(snap.Listeners, SnapshotListener{ARN: l.ARN, LoadBalancerARN: l.LoadBalancerARN, Port: l.Port, Protocol: l.Protocol, DefaultActions: l.DefaultActions})
+			listener := SnapshotListener{ARN: l.ARN, LoadBalancerARN: l.LoadBalancerARN, Port: l.Port, Protocol: l.Protocol, SslPolicy: l.SslPolicy, DefaultActions: l.DefaultActions}
+			for _, c := range l.Certificates {
+				listener.CertificateARNs = append(listener.CertificateARNs, c.CertificateArn)
+			}
+			snap.Listeners = append(snap.Listeners, listener)
 		}
 		rules, err := store.List[Rule](tx, tableRules)
 		if err != nil {
@@ -113,7 +122,7 @@ func (b *Backend) Snapshot(ctx context.Context) (*Snapshot, error) {
 		for _, tg := range groups {
 			hc := tg.HealthCheck
 			group := SnapshotTargetGroup{
-				ARN: tg.ARN, Name: tg.Name, Protocol: tg.Protocol, Port: tg.Port,
+				ARN: tg.ARN, Name: tg.Name, Protocol: tg.Protocol, ProtocolVersion: tg.ProtocolVersion, Port: tg.Port,
 				HealthCheck: HealthCheck{
 					Enabled: hc.Enabled, Protocol: hc.Protocol, Path: hc.Path, Port: hc.Port,
 					Interval: time.Duration(hc.IntervalSeconds) * time.Second, Timeout: time.Duration(hc.TimeoutSeconds) * time.Second,

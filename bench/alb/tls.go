@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+)
+
+// The TLS bench (-tls): an ACM certificate is requested from berth local
+// (exportable, so HAProxy can serve the very same certificate and key),
+// berth's HTTPS listener serves it with the default TLS 1.2/1.3 policy and
+// HAProxy terminates TLS with it in front of the same two backends. Two
+// loads then alternate between them: new TLS handshakes (each a fresh
+// connection, no session resumption, closed after the handshake) from
+// closed-loop Go clients, and HTTPS requests on kept-alive connections from
+// wrk.
+
+const benchDomain = "bench.example.test"
+
+// tlsEndpoint is one TLS-terminating proxy under test.
+type tlsEndpoint struct {
+	name, address string
+	measured      *child
+}
+
+// exportedCertificate requests an exportable certificate of keyAlgorithm,
+// waits until ACM issued it, and writes certificate, chain and decrypted
+// key to one PEM file, as HAProxy reads them.
+func exportedCertificate(ctx context.Context, client *acm.Client, keyAlgorithm, dir string) (arn, pemPath string, err error) {
+	requested, err := client.RequestCertificate(ctx, &acm.RequestCertificateInput{
+		DomainName: aws.String(benchDomain), ValidationMethod: acmtypes.ValidationMethodDns,
+		KeyAlgorithm: acmtypes.KeyAlgorithm(keyAlgorithm),
+		Options:      &acmtypes.CertificateOptions{Export: acmtypes.CertificateExportEnabled},
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("RequestCertificate: %w", err)
+	}
+	arn = aws.ToString(requested.CertificateArn)
+	waiter := acm.NewCertificateValidatedWaiter(client, func(o *acm.CertificateValidatedWaiterOptions) { o.MinDelay, o.MaxDelay = time.Second, time.Second })
+	if err := waiter.Wait(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)}, time.Minute); err != nil {
+		return "", "", fmt.Errorf("waiting for the certificate: %w", err)
+	}
+	passphrase := []byte("bench-passphrase")
+	exported, err := client.ExportCertificate(ctx, &acm.ExportCertificateInput{CertificateArn: aws.String(arn), Passphrase: passphrase})
+	if err != nil {
+		return "", "", fmt.Errorf("ExportCertificate: %w", err)
+	}
+	encryptedKey := filepath.Join(dir, "key.enc.pem")
+	if err := os.WriteFile(encryptedKey, []byte(aws.ToString(exported.PrivateKey)), 0o600); err != nil {
+		return "", "", err
+	}
+	key, err := exec.CommandContext(ctx, "openssl", "pkey", "-in", encryptedKey, "-passin", "pass:"+string(passphrase)).Output()
+	if err != nil {
+		return "", "", fmt.Errorf("openssl pkey (decrypting the exported key): %w", err)
+	}
+	pemPath = filepath.Join(dir, "haproxy.pem")
+	bundle := strings.Join([]string{strings.TrimSpace(aws.ToString(exported.Certificate)), strings.TrimSpace(aws.ToString(exported.CertificateChain)), strings.TrimSpace(string(key))}, "\n") + "\n"
+	return arn, pemPath, os.WriteFile(pemPath, []byte(bundle), 0o600)
+}
+
+// addHTTPSListener gives the bench's load balancer an HTTPS listener with
+// the certificate and returns where it listens once it completes
+// handshakes.
+func addHTTPSListener(ctx context.Context, c *clients, s *stack, endpoint, certificateARN string) (string, error) {
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	listeners, err := c.elbv2.DescribeListeners(ctx, &elb.DescribeListenersInput{ListenerArns: []string{s.listenerARN}})
+	if err != nil {
+		return "", fmt.Errorf("DescribeListeners: %w", err)
+	}
+	created, err := c.elbv2.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: listeners.Listeners[0].LoadBalancerArn,
+		Protocol: elbtypes.ProtocolEnumHttps, Port: aws.Int32(int32(port)), SslPolicy: aws.String("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+		Certificates:   []elbtypes.Certificate{{CertificateArn: aws.String(certificateARN)}},
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(s.targetGroupARN)}}})
+	if err != nil {
+		return "", fmt.Errorf("CreateListener HTTPS: %w", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		address, err := listenerAddress(endpoint, aws.ToString(created.Listeners[0].ListenerArn))
+		if err == nil {
+			if err = handshakeOnce(address); err == nil {
+				return address, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("the HTTPS listener does not complete handshakes within 30 s: %w", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// handshakeClient is a client that resumes no session, so every
+// connection is a full handshake, and does not verify the chain, so the
+// client spends the same on either proxy.
+var handshakeClient = &tls.Config{
+	ServerName: benchDomain, InsecureSkipVerify: true,
+	CurvePreferences: []tls.CurveID{tls.X25519}, NextProtos: []string{"http/1.1"},
+}
+
+func handshakeOnce(address string) error {
+	conn, err := net.DialTimeout("tcp", address, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	return tls.Client(conn, handshakeClient).Handshake()
+}
+
+// handshakeRun is what one handshake load measured.
+type handshakeRun struct {
+	perSecond  float64
+	handshakes int64
+	failures   int64
+	// cpuPerHandshake is the proxy's CPU time per handshake.
+	cpuPerHandshake time.Duration
+}
+
+// runHandshakes makes full handshakes with workers closed-loop clients
+// for duration.
+func runHandshakes(ctx context.Context, address string, workers int, duration time.Duration) handshakeRun {
+	ctx, cancel := context.WithTimeout(ctx, duration)
+	defer cancel()
+	var done, failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				if err := handshakeOnce(address); err != nil {
+					failed.Add(1)
+					continue
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return handshakeRun{perSecond: float64(done.Load()) / time.Since(start).Seconds(), handshakes: done.Load(), failures: failed.Load()}
+}
+
+func haproxyTLSConfigFor(port int, pemPath string, backends []int, threads int) string {
+	plain := haproxyConfigFor(port, backends, threads)
+	bind := "    bind " + loopback(port)
+	return strings.Replace(plain, bind, bind+" ssl crt "+pemPath+" alpn http/1.1 ssl-min-ver TLSv1.2", 1)
+}
+
+// benchTLS runs the TLS bench against berth's HTTPS listener and HAProxy.
+func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, berth *child, c *clients, s *stack, backends []int) error {
+	acmClient := acm.NewFromConfig(c.config)
+	certificateARN, pemPath, err := exportedCertificate(ctx, acmClient, opts.keyAlgorithm, dir)
+	if err != nil {
+		return err
+	}
+	berthTLS, err := addHTTPSListener(ctx, c, s, berthEndpoint, certificateARN)
+	if err != nil {
+		return err
+	}
+	haproxyPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	haproxyConfig := filepath.Join(dir, "haproxy-tls.cfg")
+	if err := os.WriteFile(haproxyConfig, []byte(haproxyTLSConfigFor(haproxyPort, pemPath, backends, opts.proxyThreads)), 0o600); err != nil {
+		return err
+	}
+	// HAProxy's plain check URL is not there: wait for its handshakes.
+	haproxy, err := startChild("haproxy", nil, "haproxy", "-db", "-f", haproxyConfig)
+	if err != nil {
+		return err
+	}
+	defer haproxy.stop()
+	deadline := time.Now().Add(30 * time.Second)
+	for handshakeOnce(loopback(haproxyPort)) != nil {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("haproxy does not complete handshakes within 30 s: %s", haproxy.output)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	endpoints := []tlsEndpoint{{"berth", berthTLS, berth}, {"haproxy", loopback(haproxyPort), haproxy}}
+
+	fmt.Printf("\nTLS: ACM certificate %s (%s), policy ELBSecurityPolicy-TLS13-1-2-2021-06 on berth, the same PEM on HAProxy\n", benchDomain, opts.keyAlgorithm)
+	fmt.Printf("handshakes: %d closed-loop Go clients, full handshakes (no resumption, X25519), %s per run; requests: wrk -t%d -c%d -d%s over HTTPS, kept-alive; %d rounds alternating\n",
+		opts.connections, opts.duration, opts.threads, opts.connections, opts.duration, opts.rounds)
+	handshakes := map[string][]handshakeRun{}
+	requests := map[string][]loadRun{}
+	for round := 1; round <= opts.rounds; round++ {
+		for _, endpoint := range endpoints {
+			load := loadAverage()
+			cpuBefore := endpoint.measured.cpuTime()
+			run := runHandshakes(ctx, endpoint.address, opts.connections, opts.duration)
+			run.cpuPerHandshake = (endpoint.measured.cpuTime() - cpuBefore) / time.Duration(max(1, run.handshakes))
+			if run.failures > 0 && run.handshakes == 0 {
+				return fmt.Errorf("%s: every handshake failed", endpoint.name)
+			}
+			handshakes[endpoint.name] = append(handshakes[endpoint.name], run)
+			fmt.Printf("  round %d  %-8s %8.0f handshakes/s  %6.0f µs CPU/handshake  failures %d  (load before %s)\n",
+				round, endpoint.name, run.perSecond, float64(run.cpuPerHandshake)/float64(time.Microsecond), run.failures, load)
+		}
+		for _, endpoint := range endpoints {
+			load := loadAverage()
+			cpuBefore := endpoint.measured.cpuTime()
+			measured, err := runWrk(ctx, "https://"+endpoint.address+"/", opts.threads, opts.connections, opts.duration)
+			if err != nil {
+				return err
+			}
+			measured.cpuPerRequest = (endpoint.measured.cpuTime() - cpuBefore) / time.Duration(max(1, measured.requests))
+			requests[endpoint.name] = append(requests[endpoint.name], measured)
+			fmt.Printf("  round %d  %-8s %8.0f HTTPS req/s  p50 %7s  p99 %7s  %5.1f µs CPU/req  failures %d  (load before %s)\n",
+				round, endpoint.name, measured.requestsPerSecond, ms(measured.p50), ms(measured.p99),
+				float64(measured.cpuPerRequest)/float64(time.Microsecond), measured.failures, load)
+		}
+	}
+	meanHandshakes := func(name string) (perSecond float64, cpu time.Duration) {
+		runs := handshakes[name]
+		for _, run := range runs {
+			perSecond += run.perSecond / float64(len(runs))
+			cpu += run.cpuPerHandshake / time.Duration(len(runs))
+		}
+		return perSecond, cpu
+	}
+	berthHandshakes, berthCPU := meanHandshakes("berth")
+	haproxyHandshakes, haproxyCPU := meanHandshakes("haproxy")
+	berthRequests, haproxyRequests := meanRun(requests["berth"]), meanRun(requests["haproxy"])
+	fmt.Printf("\n  means          handshakes/s  CPU/handshake   HTTPS req/s      p99   CPU/req\n")
+	fmt.Printf("  berth          %12.0f  %10.0f µs  %12.0f  %7s  %5.1f µs\n", berthHandshakes, float64(berthCPU)/1e3,
+		berthRequests.requestsPerSecond, ms(berthRequests.p99), float64(berthRequests.cpuPerRequest)/1e3)
+	fmt.Printf("  haproxy        %12.0f  %10.0f µs  %12.0f  %7s  %5.1f µs\n", haproxyHandshakes, float64(haproxyCPU)/1e3,
+		haproxyRequests.requestsPerSecond, ms(haproxyRequests.p99), float64(haproxyRequests.cpuPerRequest)/1e3)
+	if haproxyHandshakes == 0 || haproxyRequests.requestsPerSecond == 0 {
+		return errors.New("haproxy measured nothing")
+	}
+	fmt.Printf("  berth/HAProxy: new handshakes %.2f×, HTTPS requests %.2f× (p99 %.2f×)   (goal: ≥ 0.80× on both)\n",
+		berthHandshakes/haproxyHandshakes, berthRequests.requestsPerSecond/haproxyRequests.requestsPerSecond,
+		float64(berthRequests.p99)/float64(max(1, haproxyRequests.p99)))
+	return nil
+}

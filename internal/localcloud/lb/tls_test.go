@@ -1,0 +1,123 @@
+package lb
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// selfSigned makes a certificate for names with a key of the given kind,
+// its ARN as its common name.
+func selfSigned(t testing.TB, arn string, ecdsaKey bool, names ...string) Certificate {
+	t.Helper()
+	var key crypto.Signer
+	var err error
+	if ecdsaKey {
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	} else {
+		key, err = rsa.GenerateKey(rand.Reader, 2048)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	template := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: arn}, DNSNames: names,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Certificate{ARN: arn,
+		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})}
+}
+
+func TestCertificateChosenBySNI(t *testing.T) {
+	setup, err := buildTLS(&ListenerTLS{Certificates: []Certificate{
+		selfSigned(t, "default", false, "app.example.com"),
+		selfSigned(t, "wildcard", false, "*.example.com"),
+		selfSigned(t, "exact", false, "api.example.com"),
+		selfSigned(t, "wildcard-ecdsa", true, "*.example.com"),
+		selfSigned(t, "other", false, "other.test"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certificates := setup.config.GetCertificate
+	// The test certificates carry their ARN as their common name.
+	arnOf := func(served *tls.Certificate) string { return served.Leaf.Subject.CommonName }
+	allSchemes := []tls.SignatureScheme{tls.ECDSAWithP256AndSHA256, tls.PSSWithSHA256, tls.PKCS1WithSHA256}
+	for _, tt := range []struct {
+		serverName string
+		schemes    []tls.SignatureScheme
+		want       string
+	}{
+		{"api.example.com", allSchemes, "exact"},           // an exact name before a wildcard
+		{"www.example.com", allSchemes, "wildcard-ecdsa"},  // ECDSA before RSA
+		{"www.example.com", allSchemes[1:], "wildcard"},    // unless the client cannot take it
+		{"WWW.Example.COM.", allSchemes, "wildcard-ecdsa"}, // case and a final dot do not matter
+		{"a.b.example.com", allSchemes, "default"},         // a wildcard covers one label
+		{"other.test", allSchemes, "other"},                // any added certificate
+		{"", allSchemes, "default"},                        // no SNI
+		{"unknown.test", allSchemes, "default"},            // no match
+	} {
+		hello := &tls.ClientHelloInfo{ServerName: tt.serverName, SignatureSchemes: tt.schemes,
+			SupportedVersions: []uint16{tls.VersionTLS13, tls.VersionTLS12}, SupportedCurves: []tls.CurveID{tls.CurveP256, tls.X25519},
+			SupportedPoints: []uint8{0}, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}}
+		served, err := certificates(hello)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := arnOf(served); got != tt.want {
+			t.Errorf("%q with schemes %v: got %s, want %s", tt.serverName, tt.schemes, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkProxyHTTPS is BenchmarkProxyTwoTargets through an HTTPS
+// listener over HTTP/1.1 on kept-alive connections.
+func BenchmarkProxyHTTPS(b *testing.B) {
+	first, second := startTarget(b, "127.0.0.20", "first"), startTarget(b, "127.0.0.21", "second")
+	balancer := newBalancer(b, Options{Logf: func(string, ...any) {}})
+	cfg := simpleConfig(fastChecks, 0, first, second)
+	listener := &cfg.LoadBalancers[0].Listeners[0]
+	listener.Protocol = "HTTPS"
+	listener.TLS = &ListenerTLS{Certificates: []Certificate{selfSigned(b, "bench", false, "bench.example.test")}, MinVersion: tls.VersionTLS12}
+	url := strings.Replace(apply(b, balancer, cfg), "http://", "https://", 1)
+	waitForState(b, balancer, groupARN, first.target, StateHealthy)
+	waitForState(b, balancer, groupARN, second.target, StateHealthy)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: waitLimit}
+	defer client.CloseIdleConnections()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			response, err := client.Get(url + "/")
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, response.Body)
+			_ = response.Body.Close()
+			if response.StatusCode != http.StatusOK {
+				b.Errorf("status %d", response.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
