@@ -70,6 +70,11 @@ type Options struct {
 	// SharedNetwork runs tasks in the host's network namespace even where
 	// per-task namespaces are possible (runtime.ProcessOptions).
 	SharedNetwork bool
+
+	// TimeScale shortens AWS's metric periods, alarm evaluation, scaling
+	// cooldowns and instance warm-up by this factor (controller.Options);
+	// 0 or 1 is AWS's real timing.
+	TimeScale float64
 }
 
 // Cloud is one running local cloud: its store, services and data plane.
@@ -190,6 +195,7 @@ func New(opts Options) (*Cloud, error) {
 		Images:      c.Image,
 		Endpoint:    c.Endpoint,
 		Logger:      logger,
+		Options:     controller.Options{TimeScale: opts.TimeScale},
 	})
 	c.router = NewRouter(logger, c.services()...)
 	c.router.Account = account

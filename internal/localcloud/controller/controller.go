@@ -43,6 +43,21 @@ type Deps struct {
 	// Endpoint is the local cloud's API URL (for task metadata), "" if unknown.
 	Endpoint func() string
 	Logger   *slog.Logger
+	Options  Options
+}
+
+// Options tune the data plane's timing.
+type Options struct {
+	// TimeScale speeds up AWS's clocks for tests and demos: metric
+	// periods, alarm evaluation periods, scaling cooldowns and instance
+	// warm-up last 1/TimeScale of AWS's time. 0 and 1 are AWS's timing.
+	TimeScale float64
+}
+
+// period is d on the controller's time scale (cloudwatch.ScaledPeriod):
+// the one conversion every scaled duration of the data plane goes through.
+func (c *Controller) period(d time.Duration) time.Duration {
+	return cloudwatch.ScaledPeriod(d, c.deps.Options.TimeScale)
 }
 
 // resyncInterval bounds how long a pass waits when nothing is written: time
@@ -70,6 +85,7 @@ type Controller struct {
 	backoff   map[string]launchBackoff // by service ARN
 	unplaced  map[string]unplaced      // by cluster ARN, from the last placement
 	snapshot  *elbv2.Snapshot          // the last routing state read
+	metrics   map[store.Scope]*ecsMetrics
 	// lastFailure is each reconcile step's last error message.
 	lastFailure map[string]string
 
@@ -87,6 +103,7 @@ func New(deps Deps) *Controller {
 		addresses:    newAddressPool(deps.Runtime),
 		backoff:      map[string]launchBackoff{},
 		unplaced:     map[string]unplaced{},
+		metrics:      map[store.Scope]*ecsMetrics{},
 		lastFailure:  map[string]string{},
 		healthSignal: make(chan struct{}, 1),
 	}
@@ -164,6 +181,7 @@ func (c *Controller) reconcile(ctx context.Context) {
 		{"container instances", c.reconcileContainerInstances},
 		{"services", c.reconcileServices},
 		{"tasks", c.reconcileTasks},
+		{"ecs metrics", c.publishECSMetrics},
 		{"capacity providers", c.reconcileManagedScaling},
 		{"alarms", c.evaluateAlarms},
 	}
