@@ -191,11 +191,13 @@ func New(opts Options) (*Cloud, error) {
 		Logs:        c.Logs,
 		CloudWatch:  c.CloudWatch,
 		Runtime:     c.runtime,
-		Balancer:    c.balancer,
-		Images:      c.Image,
-		Endpoint:    c.Endpoint,
-		Logger:      logger,
-		Options:     controller.Options{TimeScale: opts.TimeScale},
+
+		AppAutoScaling: c.AppAutoScaling,
+		Balancer:       c.balancer,
+		Images:         c.Image,
+		Endpoint:       c.Endpoint,
+		Logger:         logger,
+		Options:        controller.Options{TimeScale: opts.TimeScale},
 	})
 	c.router = NewRouter(logger, c.services()...)
 	c.router.Account = account
@@ -276,6 +278,7 @@ func (c *Cloud) wireServices() {
 		return subnet.AvailabilityZone, nil
 	}
 	c.ECR.Endpoint = c.Endpoint
+	c.AppAutoScaling.CloudWatch = c.CloudWatch
 	c.AppAutoScaling.ECSServiceExists = func(ctx context.Context, ref applicationautoscaling.ECSService) (bool, error) {
 		exists := false
 		err := c.ECS.View(ctx, func(s *ecs.State) error {

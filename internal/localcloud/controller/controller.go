@@ -18,6 +18,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/lb"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
+	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
@@ -36,8 +37,11 @@ type Deps struct {
 	ELBv2       *elbv2.Backend
 	Logs        *logs.Backend
 	CloudWatch  *cloudwatch.Backend
-	Runtime     runtime.Runtime
-	Balancer    *lb.Balancer
+	// AppAutoScaling is Application Auto Scaling's control plane, whose
+	// policies the controller carries out; nil scales nothing.
+	AppAutoScaling *applicationautoscaling.Backend
+	Runtime        runtime.Runtime
+	Balancer       *lb.Balancer
 	// Images resolves an image reference to the process image that runs it.
 	Images func(ref string) (*runtime.ProcessImage, error)
 	// Endpoint is the local cloud's API URL (for task metadata), "" if unknown.
@@ -86,6 +90,8 @@ type Controller struct {
 	unplaced  map[string]unplaced      // by cluster ARN, from the last placement
 	snapshot  *elbv2.Snapshot          // the last routing state read
 	metrics   map[store.Scope]*ecsMetrics
+	scaling   map[string]*targetState   // by scope and resource id
+	providers map[string]*providerState // by scope and capacity provider
 	// lastFailure is each reconcile step's last error message.
 	lastFailure map[string]string
 
@@ -104,6 +110,8 @@ func New(deps Deps) *Controller {
 		backoff:      map[string]launchBackoff{},
 		unplaced:     map[string]unplaced{},
 		metrics:      map[store.Scope]*ecsMetrics{},
+		scaling:      map[string]*targetState{},
+		providers:    map[string]*providerState{},
 		lastFailure:  map[string]string{},
 		healthSignal: make(chan struct{}, 1),
 	}
@@ -184,6 +192,7 @@ func (c *Controller) reconcile(ctx context.Context) {
 		{"ecs metrics", c.publishECSMetrics},
 		{"capacity providers", c.reconcileManagedScaling},
 		{"alarms", c.evaluateAlarms},
+		{"application auto scaling", c.reconcileApplicationAutoScaling},
 	}
 	scopes, err := c.regionalScopes()
 	c.note("regions", err)

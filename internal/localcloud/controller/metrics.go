@@ -129,8 +129,12 @@ func (c *Controller) publishECSMetrics(ctx context.Context) error {
 
 	seen := map[string]bool{}
 	var errs []error
+	// A pass that comes late closes more than one period: each of them gets
+	// the average measured over all, so that no period is missing.
 	put := func(name string, dims []cloudwatch.Dimension, value float64) {
-		errs = append(errs, c.deps.CloudWatch.Put(ctx, "AWS/ECS", name, dims, value, "Percent", time.Unix(measured, 0)))
+		for at := measured; at < current; at += p {
+			errs = append(errs, c.deps.CloudWatch.Put(ctx, "AWS/ECS", name, dims, value, "Percent", time.Unix(at, 0)))
+		}
 	}
 	for _, v := range views {
 		type total struct{ usageOf }

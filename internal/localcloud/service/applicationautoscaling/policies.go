@@ -99,8 +99,15 @@ func (b *Backend) putScalingPolicy(ctx context.Context, in *putScalingPolicyInpu
 		p.StepScalingPolicyConfiguration = in.StepScalingPolicyConfiguration
 		p.TargetTrackingScalingPolicyConfiguration = in.TargetTrackingScalingPolicyConfiguration
 		p.PredictiveScalingPolicyConfiguration = in.PredictiveScalingPolicyConfiguration
+		var previous []Alarm
+		if existing != nil {
+			previous = existing.Alarms
+		}
 		p.Alarms = alarmsFor(tx.Scope(), p, existing)
 		out.PolicyARN, out.Alarms = p.PolicyARN, p.Alarms
+		if err := b.putPolicyAlarms(tx, p, previous); err != nil {
+			return err
+		}
 		return tx.Put(tablePolicies, key, p)
 	})
 	return out, err
@@ -385,6 +392,9 @@ func (b *Backend) deleteScalingPolicy(ctx context.Context, in *deleteScalingPoli
 		}
 		if p == nil {
 			return errNoPolicy(in.PolicyName, ref)
+		}
+		if err := b.deletePolicyAlarms(tx, p); err != nil {
+			return err
 		}
 		return tx.Delete(tablePolicies, key)
 	})
