@@ -32,6 +32,7 @@ type localOptions struct {
 	AllowRemote  bool
 	RequireSigV4 []string
 	Account      string
+	TimeScale    float64
 }
 
 // NewLocalCmd builds `berth local`: run the local cloud in the foreground.
@@ -66,6 +67,7 @@ directory at every start. --addr on a non-loopback address needs
 	cmd.Flags().BoolVar(&opts.AllowRemote, "allow-remote", false, "allow --addr on a non-loopback address (needs --require-sigv4)")
 	cmd.Flags().StringArrayVar(&opts.RequireSigV4, "require-sigv4", nil, "require every request to be SigV4-signed with this key pair, KEYID:SECRET (repeatable)")
 	cmd.Flags().StringVar(&opts.Account, "account", protocol.DefaultAccountID, "12-digit AWS account id the local cloud acts as")
+	addTimeScaleFlag(cmd, &opts.TimeScale)
 	cmd.AddCommand(NewImageCmd(io))
 	return cmd
 }
@@ -80,9 +82,29 @@ func defaultStateDir() string {
 	return ".berth-local"
 }
 
+// maxTimeScale turns a minute into a second at most: CloudWatch's
+// finest period.
+const maxTimeScale = 60
+
+// addTimeScaleFlag adds --time-scale, which berth local and berth up share.
+func addTimeScaleFlag(cmd *cobra.Command, scale *float64) {
+	cmd.Flags().Float64Var(scale, "time-scale", 1, "run AWS's clocks F times faster for tests and demos: metric and alarm periods, scaling cooldowns and instance warm-up take 1/F of AWS's time (1 = AWS's timing, at most 60)")
+}
+
+// checkTimeScale refuses a --time-scale the local cloud cannot honour.
+func checkTimeScale(scale float64) error {
+	if !(scale >= 1 && scale <= maxTimeScale) {
+		return usageErrorf("--time-scale %v: want a factor from 1 (AWS's timing) to %d (a minute becomes a second)", scale, maxTimeScale)
+	}
+	return nil
+}
+
 func runLocal(ctx context.Context, opts *localOptions) error {
 	security, err := opts.security()
 	if err != nil {
+		return err
+	}
+	if err := checkTimeScale(opts.TimeScale); err != nil {
 		return err
 	}
 	stateDir := opts.StateDir
@@ -100,6 +122,7 @@ func runLocal(ctx context.Context, opts *localOptions) error {
 	}
 	cloudOpts := security
 	cloudOpts.StateDir, cloudOpts.Account, cloudOpts.Logger, cloudOpts.LogCalls = stateDir, opts.Account, logger, opts.Verbose
+	cloudOpts.TimeScale = opts.TimeScale
 	cloud, err := localcloud.New(cloudOpts)
 	if err != nil {
 		ln.Close()

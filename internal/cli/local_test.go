@@ -41,6 +41,8 @@ func TestLocalRefusesUnsafeFlags(t *testing.T) {
 		{[]string{"--cors-origin", "http://localhost:3000/app"}, "without path"},
 		{[]string{"--hostname", "http://devbox"}, "without scheme or port"},
 		{[]string{"--addr", "nonsense"}, "HOST:PORT"},
+		{[]string{"--time-scale", "0.5"}, "from 1 (AWS's timing) to 60"},
+		{[]string{"--time-scale", "600"}, "from 1 (AWS's timing) to 60"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -27,6 +27,8 @@ type upOptions struct {
 	File     string
 	NoLogs   bool
 	StateDir string
+	// TimeScale applies to the local cloud berth up starts itself.
+	TimeScale float64
 }
 
 // NewUpCmd builds `berth up`: the whole stack on the local cloud, in one go.
@@ -48,12 +50,16 @@ the tasks and the local cloud it started.`,
 	addFileFlag(cmd, &opts.File)
 	cmd.Flags().BoolVar(&opts.NoLogs, "no-logs", false, "return after the deploy instead of streaming logs")
 	cmd.Flags().StringVar(&opts.StateDir, "state-dir", defaultStateDir(), "state directory of the running local cloud, where its admin token is")
+	addTimeScaleFlag(cmd, &opts.TimeScale)
 	return cmd
 }
 
 func runUp(ctx context.Context, opts *upOptions) error {
 	s, err := spec.Load(opts.File)
 	if err != nil {
+		return err
+	}
+	if err := checkTimeScale(opts.TimeScale); err != nil {
 		return err
 	}
 	if s.Local == nil {
@@ -72,7 +78,7 @@ func runUp(ctx context.Context, opts *upOptions) error {
 		endpoint = "http://" + DefaultLocalAddr
 		fmt.Fprintf(opts.io.ErrOut, "Using the local cloud already running at %s\n", endpoint)
 	default:
-		endpoint, token, stopCloud, err = startLocalCloud(ctx, opts.io)
+		endpoint, token, stopCloud, err = startLocalCloud(ctx, opts.io, opts.TimeScale)
 		if err != nil {
 			return err
 		}
@@ -113,13 +119,13 @@ func runUp(ctx context.Context, opts *upOptions) error {
 // startLocalCloud serves an ephemeral local cloud on the default address
 // until the returned stop function is called; it hands back the cloud's
 // admin token directly.
-func startLocalCloud(ctx context.Context, io IOStreams) (endpoint, token string, stop func(), err error) {
+func startLocalCloud(ctx context.Context, io IOStreams, timeScale float64) (endpoint, token string, stop func(), err error) {
 	ln, err := net.Listen("tcp", DefaultLocalAddr)
 	if err != nil {
 		return "", "", nil, fmt.Errorf("starting the local cloud on %s: %w", DefaultLocalAddr, err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cloud, err := localcloud.New(localcloud.Options{Logger: logger})
+	cloud, err := localcloud.New(localcloud.Options{Logger: logger, TimeScale: timeScale})
 	if err != nil {
 		ln.Close()
 		return "", "", nil, err

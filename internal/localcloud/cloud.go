@@ -71,10 +71,10 @@ type Options struct {
 	// per-task namespaces are possible (runtime.ProcessOptions).
 	SharedNetwork bool
 
-	// LoadBalancerMetricsPeriod is how often the load balancers report
-	// their AWS/ApplicationELB metrics to CloudWatch (default a minute, as
-	// an ALB does).
-	LoadBalancerMetricsPeriod time.Duration
+	// TimeScale shortens AWS's metric periods, alarm evaluation, scaling
+	// cooldowns and instance warm-up by this factor (controller.Options);
+	// 0 or 1 is AWS's real timing.
+	TimeScale float64
 }
 
 // Cloud is one running local cloud: its store, services and data plane.
@@ -192,12 +192,13 @@ func New(opts Options) (*Cloud, error) {
 		CloudWatch:  c.CloudWatch,
 		ACM:         c.ACM,
 		Runtime:     c.runtime,
-		Balancer:    c.balancer,
-		Images:      c.Image,
-		Endpoint:    c.Endpoint,
-		Logger:      logger,
 
-		LoadBalancerMetricsPeriod: opts.LoadBalancerMetricsPeriod,
+		AppAutoScaling: c.AppAutoScaling,
+		Balancer:       c.balancer,
+		Images:         c.Image,
+		Endpoint:       c.Endpoint,
+		Logger:         logger,
+		Options:        controller.Options{TimeScale: opts.TimeScale},
 	})
 	c.router = NewRouter(logger, c.services()...)
 	c.router.Account = account
@@ -278,6 +279,7 @@ func (c *Cloud) wireServices() {
 		return subnet.AvailabilityZone, nil
 	}
 	c.ECR.Endpoint = c.Endpoint
+	c.AppAutoScaling.CloudWatch = c.CloudWatch
 	c.AppAutoScaling.ECSServiceExists = func(ctx context.Context, ref applicationautoscaling.ECSService) (bool, error) {
 		exists := false
 		err := c.ECS.View(ctx, func(s *ecs.State) error {

@@ -12,5 +12,5 @@ func (c *Controller) evaluateAlarms(ctx context.Context) error {
 	if c.deps.CloudWatch == nil {
 		return nil
 	}
-	return c.deps.CloudWatch.EvaluateAlarms(ctx, time.Now())
+	return c.deps.CloudWatch.EvaluateAlarms(ctx, time.Now(), c.deps.Options.TimeScale)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/lb"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 	"github.com/berthdev/berth/internal/localcloud/service/acm"
+	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
@@ -37,8 +38,11 @@ type Deps struct {
 	ELBv2       *elbv2.Backend
 	Logs        *logs.Backend
 	CloudWatch  *cloudwatch.Backend
-	Runtime     runtime.Runtime
-	Balancer    *lb.Balancer
+	// AppAutoScaling is Application Auto Scaling's control plane, whose
+	// policies the controller carries out; nil scales nothing.
+	AppAutoScaling *applicationautoscaling.Backend
+	Runtime        runtime.Runtime
+	Balancer       *lb.Balancer
 	// Images resolves an image reference to the process image that runs it.
 	Images func(ref string) (*runtime.ProcessImage, error)
 	// Endpoint is the local cloud's API URL (for task metadata), "" if unknown.
@@ -46,11 +50,22 @@ type Deps struct {
 	Logger   *slog.Logger
 
 	// ACM hands HTTPS listeners their certificates.
-	ACM *acm.Backend
-	// LoadBalancerMetricsPeriod is how often the load balancers' metrics
-	// go to CloudWatch (default a minute, as on AWS; shorter to speed time
-	// up).
-	LoadBalancerMetricsPeriod time.Duration
+	ACM     *acm.Backend
+	Options Options
+}
+
+// Options tune the data plane's timing.
+type Options struct {
+	// TimeScale speeds up AWS's clocks for tests and demos: metric
+	// periods, alarm evaluation periods, scaling cooldowns and instance
+	// warm-up last 1/TimeScale of AWS's time. 0 and 1 are AWS's timing.
+	TimeScale float64
+}
+
+// period is d on the controller's time scale (cloudwatch.ScaledPeriod):
+// the one conversion every scaled duration of the data plane goes through.
+func (c *Controller) period(d time.Duration) time.Duration {
+	return cloudwatch.ScaledPeriod(d, c.deps.Options.TimeScale)
 }
 
 // resyncInterval bounds how long a pass waits when nothing is written: time
@@ -78,6 +93,9 @@ type Controller struct {
 	backoff   map[string]launchBackoff // by service ARN
 	unplaced  map[string]unplaced      // by cluster ARN, from the last placement
 	snapshot  *elbv2.Snapshot          // the last routing state read
+	metrics   map[store.Scope]*ecsMetrics
+	scaling   map[string]*targetState   // by scope and resource id
+	providers map[string]*providerState // by scope and capacity provider
 	// lastFailure is each reconcile step's last error message.
 	lastFailure map[string]string
 
@@ -101,6 +119,9 @@ func New(deps Deps) *Controller {
 		addresses:    newAddressPool(deps.Runtime),
 		backoff:      map[string]launchBackoff{},
 		unplaced:     map[string]unplaced{},
+		metrics:      map[store.Scope]*ecsMetrics{},
+		scaling:      map[string]*targetState{},
+		providers:    map[string]*providerState{},
 		lastFailure:  map[string]string{},
 		healthSignal: make(chan struct{}, 1),
 	}
@@ -178,8 +199,10 @@ func (c *Controller) reconcile(ctx context.Context) {
 		{"container instances", c.reconcileContainerInstances},
 		{"services", c.reconcileServices},
 		{"tasks", c.reconcileTasks},
+		{"ecs metrics", c.publishECSMetrics},
 		{"capacity providers", c.reconcileManagedScaling},
 		{"alarms", c.evaluateAlarms},
+		{"application auto scaling", c.reconcileApplicationAutoScaling},
 	}
 	scopes, err := c.regionalScopes()
 	c.note("regions", err)

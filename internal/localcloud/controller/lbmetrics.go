@@ -10,9 +10,9 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 )
 
-// defaultLoadBalancerMetricsPeriod is how often an ALB reports its
-// metrics to CloudWatch: once a minute.
-const defaultLoadBalancerMetricsPeriod = time.Minute
+// loadBalancerMetricsPeriod is how often an ALB reports its metrics to
+// CloudWatch: once a minute (on the controller's time scale).
+const loadBalancerMetricsPeriod = time.Minute
 
 const albNamespace = "AWS/ApplicationELB"
 
@@ -27,10 +27,7 @@ func (c *Controller) publishLoadBalancerMetrics(ctx context.Context, now time.Ti
 	if c.deps.CloudWatch == nil {
 		return nil
 	}
-	period := c.deps.LoadBalancerMetricsPeriod
-	if period <= 0 {
-		period = defaultLoadBalancerMetricsPeriod
-	}
+	period := c.period(loadBalancerMetricsPeriod)
 	if c.metricsFrom.IsZero() {
 		c.metricsFrom = now
 		c.deps.Balancer.TakeMetrics() // nothing before the first period counts

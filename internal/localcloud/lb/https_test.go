@@ -77,7 +77,7 @@ func (f *httpsFixture) requestCertificate(t *testing.T, domain string, alternati
 func startHTTPS(t *testing.T, backend string) *httpsFixture {
 	t.Helper()
 	// Metrics every second rather than every minute, so a test sees them.
-	cloud := localcloudtest.StartWithOptions(t, localcloud.Options{LoadBalancerMetricsPeriod: time.Second})
+	cloud := localcloudtest.StartWithOptions(t, localcloud.Options{TimeScale: 60})
 	f := &httpsFixture{cloud: cloud, acm: acm.NewFromConfig(cloud.Config), elb: elb.NewFromConfig(cloud.Config), roots: x509.NewCertPool()}
 	if !f.roots.AppendCertsFromPEM(cloud.ACM.RootCAPEM()) {
 		t.Fatal("the local CA's root does not parse")

@@ -195,3 +195,48 @@ func (b *Backend) describeScalingActivities(ctx context.Context, in *describeSca
 	}
 	return &describeScalingActivitiesOutput{ScalingActivities: page, NextToken: next}, nil
 }
+
+// ApplyScheduledAction sets the capacity range a scheduled action names on
+// its target (members it leaves out keep their values) and records the
+// activity as AWS words it. It returns the target as it now is.
+func (b *Backend) ApplyScheduledAction(ctx context.Context, a ScheduledAction) (*ScalableTarget, error) {
+	ref := targetRef{Namespace: a.ServiceNamespace, ResourceID: a.ResourceID, Dimension: a.ScalableDimension}
+	var target *ScalableTarget
+	err := b.store.Update(ctx, func(tx *store.Tx) error {
+		t, err := loadTarget(tx, ref)
+		if err != nil {
+			return err
+		}
+		if act := a.ScalableTargetAction; act != nil {
+			if act.MinCapacity != nil {
+				t.MinCapacity = *act.MinCapacity
+			}
+			if act.MaxCapacity != nil {
+				t.MaxCapacity = *act.MaxCapacity
+			}
+			// A range the action inverts follows the bound it sets, as
+			// AWS keeps min ≤ max.
+			if t.MinCapacity > t.MaxCapacity {
+				if act.MinCapacity != nil {
+					t.MaxCapacity = t.MinCapacity
+				} else {
+					t.MinCapacity = t.MaxCapacity
+				}
+			}
+		}
+		if err := tx.Put(tableTargets, ref.key(), t); err != nil {
+			return err
+		}
+		target = t
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	_, err = b.RecordActivity(ctx, Activity{
+		ServiceNamespace: a.ServiceNamespace, ResourceID: a.ResourceID, ScalableDimension: a.ScalableDimension,
+		Description: fmt.Sprintf("Setting min capacity to %d and max capacity to %d", target.MinCapacity, target.MaxCapacity),
+		Cause:       fmt.Sprintf("scheduled action name %s was triggered", a.ScheduledActionName),
+	})
+	return target, err
+}

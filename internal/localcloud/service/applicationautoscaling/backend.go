@@ -16,6 +16,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -57,6 +58,10 @@ type Backend struct {
 	// (by ARN) exist and the load balancer routes to the target group. The
 	// local cloud wires it to ELBv2's state; nil accepts every label.
 	TargetGroupOfLoadBalancer func(ctx context.Context, loadBalancerARN, targetGroupARN string) (bool, error)
+	// CloudWatch keeps the alarms of target tracking policies, written in
+	// the policies' own transactions as AWS creates and deletes them with
+	// the policy; nil names the alarms without creating them.
+	CloudWatch *cloudwatch.Backend
 }
 
 // New returns the service's backend over st.

@@ -99,8 +99,15 @@ func (b *Backend) putScalingPolicy(ctx context.Context, in *putScalingPolicyInpu
 		p.StepScalingPolicyConfiguration = in.StepScalingPolicyConfiguration
 		p.TargetTrackingScalingPolicyConfiguration = in.TargetTrackingScalingPolicyConfiguration
 		p.PredictiveScalingPolicyConfiguration = in.PredictiveScalingPolicyConfiguration
+		var previous []Alarm
+		if existing != nil {
+			previous = existing.Alarms
+		}
 		p.Alarms = alarmsFor(tx.Scope(), p, existing)
 		out.PolicyARN, out.Alarms = p.PolicyARN, p.Alarms
+		if err := b.putPolicyAlarms(tx, p, previous); err != nil {
+			return err
+		}
 		return tx.Put(tablePolicies, key, p)
 	})
 	return out, err
@@ -360,6 +367,22 @@ func (b *Backend) describeScalingPolicies(ctx context.Context, in *describeScali
 	if err != nil {
 		return nil, pageError(err)
 	}
+	// A step policy's alarms are the ones whose actions invoke it, as
+	// AWS describes them; they are CloudWatch's, read after this service's
+	// transaction.
+	for _, p := range page {
+		if p.PolicyType != PolicyStep || b.CloudWatch == nil {
+			continue
+		}
+		alarms, err := b.CloudWatch.AlarmsInvoking(ctx, p.PolicyARN)
+		if err != nil {
+			return nil, errResourceAccess(err)
+		}
+		p.Alarms = []Alarm{}
+		for _, a := range alarms {
+			p.Alarms = append(p.Alarms, Alarm{AlarmName: a[0], AlarmARN: a[1]})
+		}
+	}
 	return &describeScalingPoliciesOutput{ScalingPolicies: page, NextToken: next}, nil
 }
 
@@ -385,6 +408,9 @@ func (b *Backend) deleteScalingPolicy(ctx context.Context, in *deleteScalingPoli
 		}
 		if p == nil {
 			return errNoPolicy(in.PolicyName, ref)
+		}
+		if err := b.deletePolicyAlarms(tx, p); err != nil {
+			return err
 		}
 		return tx.Delete(tablePolicies, key)
 	})

@@ -241,10 +241,22 @@ func (b *Backend) deregisterScalableTarget(ctx context.Context, in *targetInput)
 				return err
 			}
 			for _, k := range keys {
-				if strings.HasPrefix(k, ref.key()+"|") {
-					if err := tx.Delete(table, k); err != nil {
+				if !strings.HasPrefix(k, ref.key()+"|") {
+					continue
+				}
+				if table == tablePolicies {
+					p, err := store.Get[ScalingPolicy](tx, table, k)
+					if err != nil {
 						return err
 					}
+					if p != nil {
+						if err := b.deletePolicyAlarms(tx, p); err != nil {
+							return err
+						}
+					}
+				}
+				if err := tx.Delete(table, k); err != nil {
+					return err
 				}
 			}
 		}

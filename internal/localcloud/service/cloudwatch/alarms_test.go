@@ -33,7 +33,7 @@ func (f *fixture) putCPU(t *testing.T, at time.Time, v float64) {
 
 func (f *fixture) evaluate(t *testing.T, now time.Time) {
 	t.Helper()
-	if err := f.cloud.CloudWatch.EvaluateAlarms(f.inScope(), now); err != nil {
+	if err := f.cloud.CloudWatch.EvaluateAlarms(f.inScope(), now, 1); err != nil {
 		t.Fatalf("EvaluateAlarms: %v", err)
 	}
 }

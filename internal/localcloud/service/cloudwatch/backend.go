@@ -90,7 +90,10 @@ func scopeOf(ctx context.Context) (store.Scope, error) {
 // PutMetricData with Value would: for the local cloud's own producers
 // (load balancers, tasks, Auto Scaling) that report metrics in-process.
 // Unlike PutMetricData it may write the AWS/ namespaces, as AWS's own
-// services do; unit "" is None and a zero time is now.
+// services do; unit "" is None and a zero time is now. The value is kept
+// at one-second resolution, so that the shortened periods of a local
+// cloud with a time scale (controller.Options.TimeScale) can read it; a
+// minute's statistics are the same either way.
 func (b *Backend) Put(ctx context.Context, namespace, name string, dims []Dimension, value float64, unit string, at time.Time) error {
 	scope, err := scopeOf(ctx)
 	if err != nil {
@@ -102,7 +105,7 @@ func (b *Backend) Put(ctx context.Context, namespace, name string, dims []Dimens
 	if at.IsZero() {
 		at = b.now()
 	}
-	b.metrics.put(scope, namespace, name, dims, sample{at: at, unit: unit, count: 1, sum: value, min: value, max: value,
+	b.metrics.put(scope, namespace, name, dims, sample{at: at, highRes: true, unit: unit, count: 1, sum: value, min: value, max: value,
 		values: []valueCount{{value, 1}}}, b.now())
 	return nil
 }

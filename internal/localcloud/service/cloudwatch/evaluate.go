@@ -24,7 +24,10 @@ import (
 // count as TreatMissingData says: missing (the default) and ignore leave
 // them out (all missing is INSUFFICIENT_DATA for missing, no change for
 // ignore), breaching and notBreaching count them as such.
-func (b *Backend) EvaluateAlarms(ctx context.Context, now time.Time) error {
+//
+// timeScale (see ScaledPeriod) shortens every alarm's period for tests and
+// demos; 1 is AWS's timing. The alarms keep and describe their own period.
+func (b *Backend) EvaluateAlarms(ctx context.Context, now time.Time, timeScale float64) error {
 	scope, err := scopeOf(ctx)
 	if err != nil {
 		return err
@@ -38,7 +41,7 @@ func (b *Backend) EvaluateAlarms(ctx context.Context, now time.Time) error {
 	}
 	var changes []change
 	for _, a := range alarms {
-		state, reason, data, ok := b.evaluate(scope, a, now)
+		state, reason, data, ok := b.evaluate(scope, a, now, timeScale)
 		if ok && state != a.State {
 			changes = append(changes, change{a.Config.AlarmName, state, reason, data})
 		}
@@ -65,14 +68,14 @@ func (b *Backend) EvaluateAlarms(ctx context.Context, now time.Time) error {
 
 // evaluate returns the state the alarm's data puts it in; ok is false when
 // the state should not change (ignore with no data).
-func (b *Backend) evaluate(scope store.Scope, a *Alarm, now time.Time) (state, reason, data string, ok bool) {
+func (b *Backend) evaluate(scope store.Scope, a *Alarm, now time.Time, timeScale float64) (state, reason, data string, ok bool) {
 	c := a.Config
 	n := int(*c.EvaluationPeriods)
 	m := n
 	if c.DatapointsToAlarm != nil {
 		m = int(*c.DatapointsToAlarm)
 	}
-	values, period, stat := b.alarmSeries(scope, c, now, n)
+	values, period, stat := b.alarmSeries(scope, c, now, n, timeScale)
 	if period <= 0 {
 		return "", "", "", false
 	}
@@ -132,9 +135,9 @@ func (b *Backend) evaluate(scope store.Scope, a *Alarm, now time.Time) (state, r
 
 // alarmSeries reads the alarm's metric (or its metric math's returned
 // query) over the evaluation window.
-func (b *Backend) alarmSeries(scope store.Scope, c putMetricAlarmInput, now time.Time, n int) (seriesValues, time.Duration, string) {
+func (b *Backend) alarmSeries(scope store.Scope, c putMetricAlarmInput, now time.Time, n int, timeScale float64) (seriesValues, time.Duration, string) {
 	if len(c.Metrics) == 0 {
-		period := time.Duration(*c.Period) * time.Second
+		period := ScaledPeriod(time.Duration(*c.Period)*time.Second, timeScale)
 		stat := c.Statistic
 		if stat == "" {
 			stat = c.ExtendedStatistic
@@ -174,6 +177,7 @@ func (b *Backend) alarmSeries(scope store.Scope, c putMetricAlarmInput, now time
 	if period <= 0 {
 		return nil, 0, ""
 	}
+	period = ScaledPeriod(period, timeScale)
 	start, end := window(now, period, n)
 	series, err := b.runQueries(scope, c.Metrics, start, end, "Metrics")
 	if err != nil {
@@ -216,4 +220,18 @@ func formatValues(vs []float64) string {
 		parts[i] = strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// ScaledPeriod is d on a time scale: d/timeScale, at least a second and in
+// whole seconds when d is (CloudWatch's finest resolution). A timeScale of
+// 1 or less is AWS's timing, and 0 stays 0.
+func ScaledPeriod(d time.Duration, timeScale float64) time.Duration {
+	if timeScale <= 1 || d <= 0 {
+		return d
+	}
+	out := time.Duration(float64(d) / timeScale)
+	if d%time.Second == 0 {
+		out = out.Round(time.Second)
+	}
+	return max(out, time.Second)
 }
