@@ -22,11 +22,16 @@ type AutoScalingGroup struct {
 	LaunchTemplate engine.Ref // the template's "id"
 	Subnets        []engine.Ref
 	Min, Max       int
+	// ProtectNewInstances protects new instances from scale-in, which a
+	// capacity provider with managed termination protection requires: ECS
+	// then lifts the protection of instances it has emptied.
+	ProtectNewInstances bool
 }
 
 type autoScalingGroupState struct {
 	name, arn, launchTemplate, subnets string
 	min, max                           int
+	protectNewInstances                bool
 }
 
 // instanceTimeout bounds how long deleting the group may wait for its
@@ -41,7 +46,8 @@ func (r *AutoScalingGroup) Observe(ctx context.Context, c *engine.Clients, _ *en
 	state := &autoScalingGroupState{
 		name: r.Name, arn: aws.ToString(group.AutoScalingGroupARN),
 		min: int(aws.ToInt32(group.MinSize)), max: int(aws.ToInt32(group.MaxSize)),
-		subnets: sortedJoin(strings.Split(aws.ToString(group.VPCZoneIdentifier), ",")),
+		subnets:             sortedJoin(strings.Split(aws.ToString(group.VPCZoneIdentifier), ",")),
+		protectNewInstances: aws.ToBool(group.NewInstancesProtectedFromScaleIn),
 	}
 	if group.LaunchTemplate != nil {
 		state.launchTemplate = aws.ToString(group.LaunchTemplate.LaunchTemplateId)
@@ -77,6 +83,7 @@ func (r *AutoScalingGroup) Diff(in *engine.Inputs, actual *engine.Observed) ([]e
 	changes.Field("subnets", state.subnets, sortedJoin(showAll(in, r.Subnets)))
 	changes.Field("min_size", fmt.Sprint(state.min), fmt.Sprint(r.Min))
 	changes.Field("max_size", fmt.Sprint(state.max), fmt.Sprint(r.Max))
+	changes.Field("new_instances_protected_from_scale_in", boolString(state.protectNewInstances), boolString(r.ProtectNewInstances))
 	return changes.Result()
 }
 
@@ -91,6 +98,7 @@ func (r *AutoScalingGroup) Apply(ctx context.Context, c *engine.Clients, in *eng
 		_, err := c.AutoScaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
 			AutoScalingGroupName: aws.String(r.Name), LaunchTemplate: template, VPCZoneIdentifier: aws.String(subnets),
 			MinSize: aws.Int32(int32(r.Min)), MaxSize: aws.Int32(int32(r.Max)),
+			NewInstancesProtectedFromScaleIn: aws.Bool(r.ProtectNewInstances),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("update auto scaling group %s: %w", r.Name, err)
@@ -111,7 +119,7 @@ func (r *AutoScalingGroup) Apply(ctx context.Context, c *engine.Clients, in *eng
 		_, err := c.AutoScaling.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
 			AutoScalingGroupName: aws.String(r.Name), LaunchTemplate: template, VPCZoneIdentifier: aws.String(subnets),
 			MinSize: aws.Int32(int32(r.Min)), MaxSize: aws.Int32(int32(r.Max)), DesiredCapacity: aws.Int32(int32(r.Min)),
-			Tags: tags,
+			NewInstancesProtectedFromScaleIn: aws.Bool(r.ProtectNewInstances), Tags: tags,
 		})
 		return err
 	})
@@ -128,6 +136,46 @@ func (r *AutoScalingGroup) Apply(ctx context.Context, c *engine.Clients, in *eng
 	return engine.Outputs{"name": r.Name, "arn": aws.ToString(group.AutoScalingGroupARN)}, nil
 }
 
+// unprotect lifts scale-in protection from the group's instances (ECS sets
+// it on busy ones under managed termination protection): a protected
+// instance can outlive its group's deletion and keep the subnets and
+// security groups busy.
+func (r *AutoScalingGroup) unprotect(ctx context.Context, c *engine.Clients) error {
+	group, err := r.describe(ctx, c)
+	if err != nil || group == nil {
+		return err
+	}
+	var protected []string
+	for _, inst := range group.Instances {
+		// Instances on their way out cannot change protection (and
+		// need not).
+		leaving := strings.HasPrefix(string(inst.LifecycleState), "Terminat") || strings.HasPrefix(string(inst.LifecycleState), "Detach")
+		if aws.ToBool(inst.ProtectedFromScaleIn) && !leaving {
+			protected = append(protected, aws.ToString(inst.InstanceId))
+		}
+	}
+	if aws.ToBool(group.NewInstancesProtectedFromScaleIn) {
+		_, err := c.AutoScaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
+			AutoScalingGroupName: aws.String(r.Name), NewInstancesProtectedFromScaleIn: aws.Bool(false),
+		})
+		if err != nil {
+			return fmt.Errorf("stop protecting new instances of %s: %w", r.Name, err)
+		}
+	}
+	// SetInstanceProtection takes at most 50 instances a call.
+	for len(protected) > 0 {
+		batch := protected[:min(50, len(protected))]
+		protected = protected[len(batch):]
+		_, err := c.AutoScaling.SetInstanceProtection(ctx, &autoscaling.SetInstanceProtectionInput{
+			AutoScalingGroupName: aws.String(r.Name), InstanceIds: batch, ProtectedFromScaleIn: aws.Bool(false),
+		})
+		if err != nil {
+			return fmt.Errorf("lift scale-in protection of %s's instances: %w", r.Name, err)
+		}
+	}
+	return nil
+}
+
 func isProfileNotReady(err error) bool {
 	return hasCode(err, "ValidationError") && strings.Contains(strings.ToLower(err.Error()), "instance profile")
 }
@@ -137,6 +185,9 @@ func isProfileNotReady(err error) bool {
 // instances are gone, because the launch template, security groups and
 // subnets cannot go before.
 func (r *AutoScalingGroup) Delete(ctx context.Context, c *engine.Clients, _ *engine.Observed) error {
+	if err := r.unprotect(ctx, c); err != nil {
+		return err
+	}
 	err := retryWhile(ctx, dependencyTimeout, "delete auto scaling group "+r.Name, func(err error) bool {
 		return hasCode(err, "ScalingActivityInProgress", "ResourceInUse")
 	}, func() error {

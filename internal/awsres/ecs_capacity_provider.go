@@ -13,13 +13,22 @@ import (
 )
 
 // CapacityProvider lets ECS scale the Auto Scaling group to fit the tasks.
-// Termination protection stays off so that teardown is never blocked by
-// protected instances.
+// With TerminationProtection, managed scaling never terminates an instance
+// that runs tasks (the group must protect new instances from scale-in);
+// teardown is not blocked by it because the group is force-deleted.
 type CapacityProvider struct {
 	Meta
-	Name             string
-	AutoScalingGroup engine.Ref // the group's "arn"
-	TargetCapacity   int
+	Name                  string
+	AutoScalingGroup      engine.Ref // the group's "arn"
+	TargetCapacity        int
+	TerminationProtection bool
+}
+
+func (r *CapacityProvider) terminationProtection() ecstypes.ManagedTerminationProtection {
+	if r.TerminationProtection {
+		return ecstypes.ManagedTerminationProtectionEnabled
+	}
+	return ecstypes.ManagedTerminationProtectionDisabled
 }
 
 type capacityProviderState struct {
@@ -61,7 +70,7 @@ func (r *CapacityProvider) Diff(in *engine.Inputs, actual *engine.Observed) ([]e
 	changes.ForceNew("auto_scaling_group", state.autoScalingGroup, in.Show(r.AutoScalingGroup))
 	changes.Field("managed_scaling", state.managedScaling, string(ecstypes.ManagedScalingStatusEnabled))
 	changes.Field("target_capacity", fmt.Sprint(state.targetCapacity), fmt.Sprint(r.TargetCapacity))
-	changes.Field("managed_termination_protection", state.terminationProtection, string(ecstypes.ManagedTerminationProtectionDisabled))
+	changes.Field("managed_termination_protection", state.terminationProtection, string(r.terminationProtection()))
 	return changes.Result()
 }
 
@@ -74,7 +83,7 @@ func (r *CapacityProvider) Apply(ctx context.Context, c *engine.Clients, in *eng
 		_, err := c.ECS.UpdateCapacityProvider(ctx, &ecs.UpdateCapacityProviderInput{
 			Name: aws.String(r.Name),
 			AutoScalingGroupProvider: &ecstypes.AutoScalingGroupProviderUpdate{
-				ManagedScaling: r.scaling(), ManagedTerminationProtection: ecstypes.ManagedTerminationProtectionDisabled,
+				ManagedScaling: r.scaling(), ManagedTerminationProtection: r.terminationProtection(),
 			},
 		})
 		if err != nil {
@@ -90,7 +99,7 @@ func (r *CapacityProvider) Apply(ctx context.Context, c *engine.Clients, in *eng
 		Name: aws.String(r.Name),
 		AutoScalingGroupProvider: &ecstypes.AutoScalingGroupProvider{
 			AutoScalingGroupArn: aws.String(groupARN), ManagedScaling: r.scaling(),
-			ManagedTerminationProtection: ecstypes.ManagedTerminationProtectionDisabled,
+			ManagedTerminationProtection: r.terminationProtection(),
 		},
 		Tags: r.ecsTags(),
 	})

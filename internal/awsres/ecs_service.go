@@ -28,14 +28,18 @@ const (
 // Service is the ECS service running Count tasks behind the target group.
 type Service struct {
 	Meta
-	Name                   string
-	Cluster                engine.Ref // the cluster's "name"
-	TaskDefinition         engine.Ref // the definition's "arn"
-	CapacityProvider       engine.Ref // the provider's "name"
-	TargetGroup            engine.Ref // the target group's "arn"
-	Subnets                []engine.Ref
-	SecurityGroup          engine.Ref
-	Count                  int
+	Name             string
+	Cluster          engine.Ref // the cluster's "name"
+	TaskDefinition   engine.Ref // the definition's "arn"
+	CapacityProvider engine.Ref // the provider's "name"
+	TargetGroup      engine.Ref // the target group's "arn"
+	Subnets          []engine.Ref
+	SecurityGroup    engine.Ref
+	Count            int
+	// CountByAutoscaling leaves the desired count to Application Auto
+	// Scaling once the service exists: Count is then only its start, and
+	// a deploy neither compares nor resets it.
+	CountByAutoscaling     bool
 	ContainerPort          int
 	Placement              string
 	HealthCheckGracePeriod int // seconds
@@ -127,7 +131,9 @@ func (r *Service) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.Fie
 	changes.ForceNew("name", state.name, r.Name)
 	changes.ForceNew("cluster", state.cluster, in.Show(r.Cluster))
 	changes.Field("task_definition", state.taskDefinition, in.Show(r.TaskDefinition))
-	changes.Field("desired_count", fmt.Sprint(state.count), fmt.Sprint(r.Count))
+	if actual == nil || !r.CountByAutoscaling {
+		changes.Field("desired_count", fmt.Sprint(state.count), fmt.Sprint(r.Count))
+	}
 	changes.Field("load_balancer", state.targetGroup, fmt.Sprintf("%s (%s:%d)", in.Show(r.TargetGroup), ContainerName, r.ContainerPort))
 	changes.Field("subnets", state.subnets, sortedJoin(showAll(in, r.Subnets)))
 	changes.Field("security_groups", state.securityGroups, in.Show(r.SecurityGroup))
@@ -186,9 +192,13 @@ func (r *Service) Apply(ctx context.Context, c *engine.Clients, in *engine.Input
 	constraints, strategies := r.placement()
 	if actual != nil {
 		state := actual.State.(*serviceState)
+		desired := aws.Int32(int32(r.Count))
+		if r.CountByAutoscaling {
+			desired = nil
+		}
 		out, err := c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
 			Cluster: aws.String(cluster), Service: aws.String(r.Name), TaskDefinition: aws.String(taskDefinition),
-			DesiredCount: aws.Int32(int32(r.Count)), NetworkConfiguration: network, CapacityProviderStrategy: strategy,
+			DesiredCount: desired, NetworkConfiguration: network, CapacityProviderStrategy: strategy,
 			LoadBalancers: loadBalancers, PlacementConstraints: constraints, PlacementStrategy: strategies,
 			HealthCheckGracePeriodSeconds: aws.Int32(int32(r.HealthCheckGracePeriod)), DeploymentConfiguration: r.deployment(),
 			// Changing the capacity provider strategy needs a new deployment,

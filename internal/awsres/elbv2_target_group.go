@@ -28,6 +28,16 @@ type TargetGroup struct {
 	Port                int
 	HealthCheck         TargetHealthCheck
 	DeregistrationDelay int
+	// HTTPS makes the load balancer speak TLS to the tasks (and health
+	// check them over it); it does not verify their certificates.
+	HTTPS bool
+}
+
+func (r *TargetGroup) protocol() elbtypes.ProtocolEnum {
+	if r.HTTPS {
+		return elbtypes.ProtocolEnumHttps
+	}
+	return elbtypes.ProtocolEnumHttp
 }
 
 const deregistrationDelayKey = "deregistration_delay.timeout_seconds"
@@ -82,7 +92,7 @@ func (r *TargetGroup) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine
 	changes.ForceNew("name", state.name, r.Name)
 	changes.ForceNew("vpc_id", state.vpcID, in.Show(r.VPC))
 	changes.ForceNew("port", state.port, itoa(r.Port))
-	changes.ForceNew("protocol", state.protocol, string(elbtypes.ProtocolEnumHttp))
+	changes.ForceNew("protocol", state.protocol, string(r.protocol()))
 	changes.ForceNew("target_type", state.targetType, string(elbtypes.TargetTypeEnumIp))
 	changes.Field("health_check.path", state.path, hc.Path)
 	changes.Field("health_check.interval", state.interval, itoa(hc.Interval))
@@ -127,7 +137,7 @@ func (r *TargetGroup) Apply(ctx context.Context, c *engine.Clients, in *engine.I
 		}
 		out, err := c.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
 			Name: aws.String(r.Name), VpcId: aws.String(vpcID), Port: aws.Int32(int32(r.Port)),
-			Protocol: elbtypes.ProtocolEnumHttp, TargetType: elbtypes.TargetTypeEnumIp,
+			Protocol: r.protocol(), TargetType: elbtypes.TargetTypeEnumIp,
 			HealthCheckPath: optionalString(hc.Path), HealthCheckIntervalSeconds: optionalInt32(hc.Interval),
 			HealthCheckTimeoutSeconds: optionalInt32(hc.Timeout), HealthyThresholdCount: optionalInt32(hc.HealthyThreshold),
 			UnhealthyThresholdCount: optionalInt32(hc.UnhealthyThreshold), Matcher: r.matcher(),

@@ -50,6 +50,10 @@ func runDeploy(ctx context.Context, opts *deployOptions) error {
 	}
 	if outputs != nil && outputs.URL != "" {
 		fmt.Fprintf(opts.io.Out, "\nService URL: %s\n", outputs.URL)
+		if outputs.Domain != "" {
+			fmt.Fprintf(opts.io.Out, "Its certificate names %s: point that name at %s (a CNAME, or a Route 53 alias record) and open https://%s/\n",
+				outputs.Domain, outputs.LoadBalancerDNS, strings.TrimPrefix(outputs.Domain, "*."))
+		}
 	}
 	return nil
 }

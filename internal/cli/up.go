@@ -68,7 +68,8 @@ func runUp(ctx context.Context, opts *upOptions) error {
 
 	endpoint := endpointURL(opts.global)
 	var stopCloud func()
-	var token string // the admin token, which registering the process image needs
+	var token string  // the admin token, which registering the process image needs
+	var rootCA []byte // the root of an in-process cloud, which has no state dir
 	switch {
 	case endpoint != "":
 		if !isLocalCloud(ctx, endpoint) {
@@ -78,7 +79,7 @@ func runUp(ctx context.Context, opts *upOptions) error {
 		endpoint = "http://" + DefaultLocalAddr
 		fmt.Fprintf(opts.io.ErrOut, "Using the local cloud already running at %s\n", endpoint)
 	default:
-		endpoint, token, stopCloud, err = startLocalCloud(ctx, opts.io, opts.TimeScale)
+		endpoint, token, rootCA, stopCloud, err = startLocalCloud(ctx, opts.io, opts.TimeScale)
 		if err != nil {
 			return err
 		}
@@ -104,7 +105,15 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	if err != nil {
 		return err
 	}
-	printLocalURLs(ctx, opts.io, endpoint, token, outputs)
+	printLocalURLs(ctx, opts.io, endpoint, token, s, outputs)
+	if s.LoadBalancer.HTTPS != nil {
+		root, err := localRootCA(ctx, endpoint, token, opts.StateDir, rootCA)
+		if err != nil {
+			fmt.Fprintf(opts.io.ErrOut, "could not find the local CA's root certificate: %v\n", err)
+		} else {
+			printTrust(ctx, opts.io, endpoint, token, s, outputs, root)
+		}
+	}
 	if opts.NoLogs {
 		return nil
 	}
@@ -119,16 +128,16 @@ func runUp(ctx context.Context, opts *upOptions) error {
 // startLocalCloud serves an ephemeral local cloud on the default address
 // until the returned stop function is called; it hands back the cloud's
 // admin token directly.
-func startLocalCloud(ctx context.Context, io IOStreams, timeScale float64) (endpoint, token string, stop func(), err error) {
+func startLocalCloud(ctx context.Context, io IOStreams, timeScale float64) (endpoint, token string, rootCA []byte, stop func(), err error) {
 	ln, err := net.Listen("tcp", DefaultLocalAddr)
 	if err != nil {
-		return "", "", nil, fmt.Errorf("starting the local cloud on %s: %w", DefaultLocalAddr, err)
+		return "", "", nil, nil, fmt.Errorf("starting the local cloud on %s: %w", DefaultLocalAddr, err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cloud, err := localcloud.New(localcloud.Options{Logger: logger, TimeScale: timeScale})
 	if err != nil {
 		ln.Close()
-		return "", "", nil, err
+		return "", "", nil, nil, err
 	}
 	serveCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan error, 1)
@@ -145,27 +154,54 @@ func startLocalCloud(ctx context.Context, io IOStreams, timeScale float64) (endp
 			fmt.Fprintf(io.ErrOut, "local cloud: %v\n", err)
 		}
 	}
-	return endpoint, cloud.AdminToken(), stop, nil
+	return endpoint, cloud.AdminToken(), cloud.ACM.RootCAPEM(), stop, nil
 }
 
 // printLocalURLs prints where the load balancer really listens: its own
 // port when it could bind it, else the port it was mapped to, plus the DNS
 // name, which browsers and curl resolve to loopback (*.localhost).
-func printLocalURLs(ctx context.Context, io IOStreams, endpoint, token string, outputs *stack.Outputs) {
+func printLocalURLs(ctx context.Context, io IOStreams, endpoint, token string, s *spec.Spec, outputs *stack.Outputs) {
 	listeners, err := fetchListeners(ctx, endpoint, token)
 	if err != nil {
 		fmt.Fprintf(io.ErrOut, "could not list the load balancer's listeners: %v\n", err)
 		return
 	}
-	for _, l := range listeners {
-		if l.DNSName != outputs.LoadBalancerDNS {
-			continue
-		}
-		url := "http://" + strings.TrimSuffix(l.Address, ":80") + "/"
-		fmt.Fprintf(io.Out, "\nThe service answers through its load balancer at:\n  %s\n  %sdocs  (the FastAPI docs, when the service is FastAPI)\n", url, url)
-		fmt.Fprintf(io.Out, "  http://%s/ also works from browsers and curl when port %d is bound\n", hostPort(l.DNSName, l.Port), l.Port)
+	scheme, port := "http", s.LoadBalancer.Port
+	if h := s.LoadBalancer.HTTPS; h != nil {
+		scheme, port = "https", h.Port
+	}
+	l := listenerOn(listeners, outputs.LoadBalancerDNS, port)
+	if l == nil {
 		return
 	}
+	url := scheme + "://" + trimDefaultPort(scheme, l.Address) + "/"
+	fmt.Fprintf(io.Out, "\nThe service answers through its load balancer at:\n  %s\n  %sdocs  (the FastAPI docs, when the service is FastAPI)\n", url, url)
+	if scheme == "https" {
+		if h := s.LoadBalancer.HTTPS; h.RedirectHTTP {
+			if plain := listenerOn(listeners, outputs.LoadBalancerDNS, s.LoadBalancer.Port); plain != nil {
+				fmt.Fprintf(io.Out, "  http://%s/ answers 301 to HTTPS\n", trimDefaultPort("http", plain.Address))
+			}
+		}
+		return // the certificate does not name the load balancer; printTrust says how to reach it
+	}
+	fmt.Fprintf(io.Out, "  http://%s/ also works from browsers and curl when port %d is bound\n", hostPort(l.DNSName, l.Port), l.Port)
+}
+
+func listenerOn(listeners []listenerInfo, dns string, port int) *listenerInfo {
+	for i, l := range listeners {
+		if l.DNSName == dns && l.Port == port {
+			return &listeners[i]
+		}
+	}
+	return nil
+}
+
+// trimDefaultPort drops the scheme's own port from host:port.
+func trimDefaultPort(scheme, address string) string {
+	if scheme == "https" {
+		return strings.TrimSuffix(address, ":443")
+	}
+	return strings.TrimSuffix(address, ":80")
 }
 
 func hostPort(host string, port int) string {

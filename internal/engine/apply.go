@@ -56,7 +56,9 @@ func Progress(ctx context.Context, format string, args ...any) {
 }
 
 // Apply carries out the plan: creates and updates in dependency order,
-// deletions in reverse order, up to opts.Parallelism at once. A failure
+// deletions in reverse order, up to opts.Parallelism at once. A deploy that
+// also deletes resources the stack no longer wants deletes them last, once
+// what remains has moved off them (a listener off a certificate). A failure
 // skips everything that depends on the failed resource; the rest goes on.
 // It returns the outputs of every resource that exists afterwards.
 func Apply(ctx context.Context, c *Clients, p *Plan, opts ApplyOptions) (map[Addr]Outputs, error) {
@@ -78,9 +80,10 @@ func Apply(ctx context.Context, c *Clients, p *Plan, opts ApplyOptions) (map[Add
 	inputs := p.inputs.Clone()
 	started := time.Now()
 
+	deleting := false // which phase of a deploy runs: deletions come last
 	visit := func(ctx context.Context, addr Addr) error {
 		action := p.actions[addr]
-		if action == NoOp {
+		if action == NoOp || (!p.Destroy && (action == Delete) != deleting) {
 			return nil
 		}
 		begin := time.Now()
@@ -102,12 +105,16 @@ func Apply(ctx context.Context, c *Clients, p *Plan, opts ApplyOptions) (map[Add
 		err = p.graph.ReverseWalk(ctx, parallelism, visit)
 	} else {
 		err = p.graph.Walk(ctx, parallelism, visit)
+		if err == nil && p.deletes() {
+			deleting = true
+			err = p.graph.ReverseWalk(ctx, parallelism, visit)
+		}
 	}
 	var walkErr *graph.WalkError[Addr]
 	if errors.As(err, &walkErr) {
 		for _, addr := range p.graph.Nodes() {
 			blocker, skipped := walkErr.Skipped[addr]
-			if !skipped || p.actions[addr] == NoOp {
+			if !skipped || p.actions[addr] == NoOp || (!p.Destroy && (p.actions[addr] == Delete) != deleting) {
 				continue
 			}
 			msg := "not started: " + string(blocker) + " failed"
@@ -121,6 +128,15 @@ func Apply(ctx context.Context, c *Clients, p *Plan, opts ApplyOptions) (map[Add
 		return inputs.Outputs(), fmt.Errorf("apply: %w", err)
 	}
 	return inputs.Outputs(), nil
+}
+
+func (p *Plan) deletes() bool {
+	for _, c := range p.Changes {
+		if c.Action == Delete {
+			return true
+		}
+	}
+	return false
 }
 
 func applyOne(ctx context.Context, c *Clients, p *Plan, inputs *Inputs, addr Addr, action Action) error {

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -24,6 +26,9 @@ type Clients struct {
 	SSM         *ssm.Client
 	Logs        *cloudwatchlogs.Client
 	STS         *sts.Client
+	ACM         *acm.Client
+	// AppAutoScaling is Application Auto Scaling, which scales the service.
+	AppAutoScaling *applicationautoscaling.Client
 }
 
 // NewClients builds every client from one configuration.
@@ -38,5 +43,8 @@ func NewClients(cfg aws.Config) *Clients {
 		SSM:         ssm.NewFromConfig(cfg),
 		Logs:        cloudwatchlogs.NewFromConfig(cfg),
 		STS:         sts.NewFromConfig(cfg),
+		ACM:         acm.NewFromConfig(cfg),
+
+		AppAutoScaling: applicationautoscaling.NewFromConfig(cfg),
 	}
 }

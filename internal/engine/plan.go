@@ -72,7 +72,7 @@ func BuildGraph(resources []Resource) (*graph.Graph[Addr], map[Addr]Resource, er
 // NewPlan observes every resource (dependencies first, so references
 // resolve) and diffs it against the desired state.
 func NewPlan(ctx context.Context, c *Clients, resources []Resource) (*Plan, error) {
-	p, err := observe(ctx, c, resources)
+	p, err := observe(ctx, c, resources, false)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func NewPlan(ctx context.Context, c *Clients, resources []Resource) (*Plan, erro
 			p.Changes = append(p.Changes, Change{Addr: addr, Action: action, Fields: fields})
 		}
 		switch action {
-		case Replace:
+		case Replace, Delete:
 			planned.Set(addr, nil)
 		case Update:
 			if changing, ok := r.(OutputsChangedByUpdate); ok {
@@ -109,7 +109,7 @@ func NewPlan(ctx context.Context, c *Clients, resources []Resource) (*Plan, erro
 // NewDestroyPlan observes every resource and plans the deletion of each one
 // that exists, dependents before what they depend on.
 func NewDestroyPlan(ctx context.Context, c *Clients, resources []Resource) (*Plan, error) {
-	p, err := observe(ctx, c, resources)
+	p, err := observe(ctx, c, resources, true)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func NewDestroyPlan(ctx context.Context, c *Clients, resources []Resource) (*Pla
 		return nil, fmt.Errorf("resource graph: %w", err)
 	}
 	for _, addr := range order {
-		if p.observed[addr] == nil {
+		if p.observed[addr] == nil || isReadOnly(p.resources[addr]) {
 			p.actions[addr] = NoOp
 			continue
 		}
@@ -129,7 +129,9 @@ func NewDestroyPlan(ctx context.Context, c *Clients, resources []Resource) (*Pla
 	return p, nil
 }
 
-func observe(ctx context.Context, c *Clients, resources []Resource) (*Plan, error) {
+// observe looks every resource up, dependencies first; a destroy skips the
+// read-only ones, which it would not delete and which may be gone already.
+func observe(ctx context.Context, c *Clients, resources []Resource, destroy bool) (*Plan, error) {
 	g, byAddr, err := BuildGraph(resources)
 	if err != nil {
 		return nil, err
@@ -143,6 +145,9 @@ func observe(ctx context.Context, c *Clients, resources []Resource) (*Plan, erro
 	}
 	var mu sync.Mutex
 	err = g.Walk(ctx, observeParallelism, func(ctx context.Context, addr Addr) error {
+		if destroy && isReadOnly(byAddr[addr]) {
+			return nil
+		}
 		actual, err := byAddr[addr].Observe(ctx, c, p.inputs)
 		if err != nil {
 			return fmt.Errorf("observe: %w", err)

@@ -5,6 +5,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 )
 
@@ -66,4 +67,37 @@ type Resource interface {
 // those outputs as unknown while planning, so they are updated too.
 type OutputsChangedByUpdate interface {
 	OutputsChangedByUpdate() []string
+}
+
+// ReadOnly is implemented by resources the stack uses but does not own (a
+// certificate given by ARN): they are observed to check they exist and to
+// feed their dependents, never created, changed or deleted, and a destroy
+// does not look at them.
+type ReadOnly interface {
+	ReadOnly() bool
+}
+
+func isReadOnly(r Resource) bool {
+	ro, ok := r.(ReadOnly)
+	return ok && ro.ReadOnly()
+}
+
+// Unwanted wraps a resource the stack no longer wants (berth.yaml dropped
+// its section): a plan deletes it when it exists, after everything else has
+// been applied, so that its dependents have moved off it first. Observe
+// and Delete are the resource's own, so it must still be able to find
+// itself.
+func Unwanted(r Resource) Resource { return unwanted{r} }
+
+type unwanted struct{ Resource }
+
+func (u unwanted) Diff(_ *Inputs, actual *Observed) ([]FieldChange, Action) {
+	if actual == nil {
+		return nil, NoOp
+	}
+	return nil, Delete
+}
+
+func (u unwanted) Apply(context.Context, *Clients, *Inputs, *Observed) (Outputs, error) {
+	return nil, fmt.Errorf("%s is not wanted by the stack and cannot be applied", u.Addr())
 }

@@ -209,6 +209,7 @@ func New(opts Options) (*Cloud, error) {
 	c.mux.HandleFunc("POST /_berth/images", c.handlePutImage)
 	c.mux.HandleFunc("GET /_berth/images", c.handleListImages)
 	c.mux.HandleFunc("GET /_berth/listeners", c.handleListeners)
+	c.mux.HandleFunc("GET /_berth/ca.pem", c.handleCAPEM)
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}", c.handleTaskMetadata)
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}/task", c.handleTaskMetadata)
 	c.mux.Handle("GET "+ecr.LayerPath, c.ECR.LayerHandler())

@@ -42,12 +42,26 @@ func topFields(s *Spec) []field {
 				{key: "instance_type", target: &c.InstanceType},
 				{key: "min", target: &c.Min},
 				{key: "max", target: &c.Max},
+				{key: "target_capacity", target: &c.TargetCapacity},
+				{key: "managed_termination_protection", target: &c.ManagedTerminationProtection},
 			}
 		}},
 		{key: "load_balancer", section: func() []field {
+			lb := &s.LoadBalancer
 			return []field{
-				{key: "public", target: &s.LoadBalancer.Public},
-				{key: "port", target: &s.LoadBalancer.Port},
+				{key: "public", target: &lb.Public},
+				{key: "port", target: &lb.Port},
+				{key: "https", section: func() []field {
+					lb.HTTPS = newHTTPS()
+					h := lb.HTTPS
+					return []field{
+						{key: "domain", target: &h.Domain},
+						{key: "certificate_arn", target: &h.CertificateARN},
+						{key: "port", target: &h.Port},
+						{key: "redirect_http", target: &h.RedirectHTTP},
+						{key: "ssl_policy", target: &h.SSLPolicy},
+					}
+				}},
 			}
 		}},
 		{key: "logs", section: func() []field {
@@ -85,6 +99,20 @@ func serviceFields(svc *Service) []field {
 			}
 		}},
 		{key: "deregistration_delay", target: &svc.DeregistrationDelay},
+		{key: "protocol", target: &svc.Protocol},
+		{key: "autoscaling", section: func() []field {
+			svc.Autoscaling = newAutoscaling()
+			a := svc.Autoscaling
+			return []field{
+				{key: "min", target: &a.Min},
+				{key: "max", required: true, target: &a.Max},
+				{key: "cpu", target: &a.CPU},
+				{key: "memory", target: &a.Memory},
+				{key: "requests_per_target", target: &a.RequestsPerTarget},
+				{key: "scale_in_cooldown", target: &a.ScaleInCooldown},
+				{key: "scale_out_cooldown", target: &a.ScaleOutCooldown},
+			}
+		}},
 	}
 }
 

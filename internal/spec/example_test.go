@@ -34,8 +34,12 @@ func TestExampleFastAPISpec(t *testing.T) {
 				HealthyThreshold: 2, UnhealthyThreshold: 2, Matcher: "200",
 			},
 			DeregistrationDelay: 5,
+			Protocol:            ProtocolHTTP,
+			Autoscaling: &Autoscaling{
+				Min: 2, Max: 4, CPU: 60, Memory: 75, RequestsPerTarget: 500, ScaleInCooldown: 120, ScaleOutCooldown: 30,
+			},
 		},
-		Capacity:     Capacity{Provider: ProviderEC2, InstanceType: "t2.medium", Min: 1, Max: 2},
+		Capacity:     Capacity{Provider: ProviderEC2, InstanceType: "t2.medium", Min: 1, Max: 4, TargetCapacity: 100, ManagedTerminationProtection: true},
 		LoadBalancer: LoadBalancer{Public: true, Port: 80},
 		Logs:         Logs{RetentionDays: 7},
 		Local: &Local{
@@ -45,6 +49,6 @@ func TestExampleFastAPISpec(t *testing.T) {
 		},
 	}
 	if !reflect.DeepEqual(s, want) {
-		t.Errorf("example spec\n got %+v\nwant %+v\nlocal got %+v\n     want %+v", s, want, s.Local, want.Local)
+		t.Errorf("example spec\n got %+v\nwant %+v\nlocal got %+v\n     want %+v\nautoscaling got %+v\n     want %+v", s, want, s.Local, want.Local, s.Service.Autoscaling, want.Service.Autoscaling)
 	}
 }

@@ -71,6 +71,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// withoutDefault are the optional keys whose absence means something a
+// default value cannot say: the AWS config decides, nothing to set, no such
+// policy, or one of two alternatives.
+var withoutDefault = map[string]bool{
+	"region": true, "service.environment": true, "local.env": true,
+	"load_balancer.https.domain": true, "load_balancer.https.certificate_arn": true,
+	"service.autoscaling.cpu": true, "service.autoscaling.memory": true, "service.autoscaling.requests_per_target": true,
+}
+
 // TestSchemaMatchesParser keeps the editor's view of berth.yaml and berth's
 // own in step: same keys, same required keys, same types, same defaults.
 func TestSchemaMatchesParser(t *testing.T) {
@@ -119,7 +128,7 @@ func TestSchemaMatchesParser(t *testing.T) {
 			if !jsonEqual(t, n.Default, got) {
 				t.Errorf("%s: schema default %v, parser default %v", p, n.Default, got)
 			}
-		} else if f.section == nil && !f.required && p != "region" && p != "service.environment" && p != "local.env" {
+		} else if f.section == nil && !f.required && !withoutDefault[p] {
 			t.Errorf("%s: optional field has no default in the schema", p)
 		}
 	}
@@ -134,6 +143,8 @@ func TestSchemaEnumsMatchParser(t *testing.T) {
 		{"service.placement", placements},
 		{"capacity.provider", providers},
 		{"logs.retention_days", retentionDays},
+		{"service.protocol", protocols},
+		{"load_balancer.https.ssl_policy", sslPolicies},
 	}
 	for _, tt := range tests {
 		n := fields[tt.path]

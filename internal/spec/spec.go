@@ -48,6 +48,27 @@ type Service struct {
 	Placement           string
 	HealthCheck         HealthCheck
 	DeregistrationDelay int // seconds
+	// Protocol is how the load balancer talks to the tasks: "http", or
+	// "https" when the app serves TLS itself (the ALB does not verify its
+	// certificate, as on AWS).
+	Protocol string
+	// Autoscaling is nil when Count is fixed. When set, Count is only the
+	// number of tasks the service starts with: Application Auto Scaling owns
+	// the desired count afterwards and deploys leave it alone.
+	Autoscaling *Autoscaling
+}
+
+// Autoscaling is target tracking of the service's desired count: one
+// policy per metric given (at least one is).
+type Autoscaling struct {
+	Min, Max int
+	// CPU and Memory are target utilisations in percent; 0 means no policy.
+	CPU, Memory int
+	// RequestsPerTarget is the target of ALBRequestCountPerTarget (requests
+	// per task per minute); 0 means no policy.
+	RequestsPerTarget int
+	// ScaleInCooldown and ScaleOutCooldown are seconds.
+	ScaleInCooldown, ScaleOutCooldown int
 }
 
 // HealthCheck is the load balancer's view of whether a task is serving.
@@ -66,13 +87,36 @@ type Capacity struct {
 	Provider     string
 	InstanceType string
 	Min, Max     int
+	// TargetCapacity is the managed scaling target: the percentage of the
+	// instances' capacity that tasks should use (100 leaves no spare one).
+	TargetCapacity int
+	// ManagedTerminationProtection keeps managed scaling from terminating
+	// instances that run tasks; berth then also protects new instances from
+	// scale-in in the Auto Scaling group, which ECS requires.
+	ManagedTerminationProtection bool
 }
 
 // LoadBalancer is the Application Load Balancer's public face.
 type LoadBalancer struct {
 	// Public selects an internet-facing rather than an internal load balancer.
 	Public bool
-	Port   int
+	// Port is the HTTP listener's: it serves, or redirects to HTTPS.
+	Port int
+	// HTTPS is nil when the load balancer speaks HTTP only.
+	HTTPS *HTTPS
+}
+
+// HTTPS is the load balancer's TLS listener and its certificate: exactly
+// one of Domain (an ACM certificate berth requests, validated by DNS) and
+// CertificateARN (an existing or imported one) is set.
+type HTTPS struct {
+	Domain         string
+	CertificateARN string
+	Port           int
+	// RedirectHTTP makes the HTTP listener answer 301 to HTTPS; when false
+	// there is no HTTP listener and its port stays closed.
+	RedirectHTTP bool
+	SSLPolicy    string
 }
 
 // Logs configures the CloudWatch Logs group the tasks write to.
@@ -98,11 +142,38 @@ const (
 	PlacementDistinctInstance = "distinct-instance"
 	PlacementSpread           = "spread"
 	ProviderEC2               = "ec2"
+	ProtocolHTTP              = "http"
+	ProtocolHTTPS             = "https"
+	// DefaultSSLPolicy is AWS's recommended policy for TLS 1.3 and 1.2
+	// (the API's own default, ELBSecurityPolicy-2016-08, still allows
+	// TLS 1.0).
+	DefaultSSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 )
 
 var (
 	placements = []string{PlacementDistinctInstance, PlacementSpread}
 	providers  = []string{ProviderEC2}
+	protocols  = []string{ProtocolHTTP, ProtocolHTTPS}
+	// sslPolicies are the ALB's predefined security policies ("Security
+	// policies for your Application Load Balancer"); it has no custom ones.
+	sslPolicies = []string{
+		"ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+		"ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06", "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+		"ELBSecurityPolicy-TLS13-1-1-2021-06", "ELBSecurityPolicy-TLS13-1-0-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06",
+		"ELBSecurityPolicy-TLS13-1-2-PQ-2025-09", "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+		"ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09", "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09", "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+		"ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09", "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+		"ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09", "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
+		"ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09", "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+		"ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+		"ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04",
+		"ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
+		"ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04",
+		"ELBSecurityPolicy-FS-1-2-Res-2020-10", "ELBSecurityPolicy-FS-1-2-Res-2019-08", "ELBSecurityPolicy-FS-1-2-2019-08",
+		"ELBSecurityPolicy-FS-1-1-2019-08", "ELBSecurityPolicy-FS-2018-06",
+		"ELBSecurityPolicy-TLS-1-2-Ext-2018-06", "ELBSecurityPolicy-TLS-1-2-2017-01", "ELBSecurityPolicy-TLS-1-1-2017-01",
+		"ELBSecurityPolicy-TLS-1-0-2015-04", "ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-2015-05",
+	}
 	// retentionDays are the only values CloudWatch Logs' PutRetentionPolicy accepts.
 	retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
@@ -126,8 +197,9 @@ func defaults(file string) *Spec {
 				Matcher:            "200",
 			},
 			DeregistrationDelay: 30,
+			Protocol:            ProtocolHTTP,
 		},
-		Capacity:     Capacity{Provider: ProviderEC2, InstanceType: "t2.medium", Min: 1, Max: 2},
+		Capacity:     Capacity{Provider: ProviderEC2, InstanceType: "t2.medium", Min: 1, Max: 2, TargetCapacity: 100},
 		LoadBalancer: LoadBalancer{Public: true, Port: 80},
 		Logs:         Logs{RetentionDays: 7},
 	}
@@ -135,6 +207,18 @@ func defaults(file string) *Spec {
 
 // newLocal returns a Local section holding its defaults.
 func newLocal() *Local { return &Local{Dir: "."} }
+
+// newHTTPS returns an https section holding its defaults.
+func newHTTPS() *HTTPS {
+	return &HTTPS{Port: 443, RedirectHTTP: true, SSLPolicy: DefaultSSLPolicy}
+}
+
+// newAutoscaling returns an autoscaling section holding its defaults; the
+// cooldowns are Application Auto Scaling's own for ECS, spelled out so that
+// plans compare against them.
+func newAutoscaling() *Autoscaling {
+	return &Autoscaling{Min: 1, ScaleInCooldown: 300, ScaleOutCooldown: 300}
+}
 
 // Load reads and parses the spec at path. A directory stands for the
 // berth.yaml inside it.

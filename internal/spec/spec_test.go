@@ -51,6 +51,11 @@ func TestParseAppliesDefaults(t *testing.T) {
 		{"load_balancer.public", s.LoadBalancer.Public, true},
 		{"load_balancer.port", s.LoadBalancer.Port, 80},
 		{"logs.retention_days", s.Logs.RetentionDays, 7},
+		{"service.protocol", s.Service.Protocol, "http"},
+		{"service.autoscaling", s.Service.Autoscaling == nil, true},
+		{"capacity.target_capacity", s.Capacity.TargetCapacity, 100},
+		{"capacity.managed_termination_protection", s.Capacity.ManagedTerminationProtection, false},
+		{"load_balancer.https", s.LoadBalancer.HTTPS == nil, true},
 		{"region", s.Region, ""},
 		{"local", s.Local == nil, true},
 		{"service.environment", s.Service.Environment == nil, true},
@@ -81,12 +86,19 @@ service:
     unhealthy_threshold: 3
     matcher: 200-299
   deregistration_delay: 0
+  protocol: https
+  autoscaling: {min: 0, max: 10, cpu: 60, memory: 75, requests_per_target: 500, scale_in_cooldown: 120, scale_out_cooldown: 0}
 capacity:
   provider: ec2
   instance_type: m5.large
   min: 0
   max: 5
-load_balancer: {public: false, port: 8080}
+  target_capacity: 90
+  managed_termination_protection: true
+load_balancer:
+  public: false
+  port: 8080
+  https: {certificate_arn: "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/0a1b2c3d-4e5f", port: 8443, redirect_http: false, ssl_policy: ELBSecurityPolicy-FS-1-2-Res-2020-10}
 logs: {retention_days: 3653}
 local:
   command: [uvicorn, --port, 9000, --reload, true]
@@ -106,10 +118,15 @@ local:
 			Environment: map[string]string{"LOG_LEVEL": "debug", "WORKERS": "4", "DEBUG": "true", "EMPTY": ""},
 			Placement:   PlacementSpread,
 			HealthCheck: HealthCheck{Path: "/healthz", Interval: 30, Timeout: 29, HealthyThreshold: 10, UnhealthyThreshold: 3, Matcher: "200-299"},
+			Protocol:    ProtocolHTTPS,
+			Autoscaling: &Autoscaling{Min: 0, Max: 10, CPU: 60, Memory: 75, RequestsPerTarget: 500, ScaleInCooldown: 120, ScaleOutCooldown: 0},
 		},
-		Capacity:     Capacity{Provider: "ec2", InstanceType: "m5.large", Min: 0, Max: 5},
-		LoadBalancer: LoadBalancer{Public: false, Port: 8080},
-		Logs:         Logs{RetentionDays: 3653},
+		Capacity: Capacity{Provider: "ec2", InstanceType: "m5.large", Min: 0, Max: 5, TargetCapacity: 90, ManagedTerminationProtection: true},
+		LoadBalancer: LoadBalancer{Public: false, Port: 8080, HTTPS: &HTTPS{
+			CertificateARN: "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/0a1b2c3d-4e5f",
+			Port:           8443, RedirectHTTP: false, SSLPolicy: "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+		}},
+		Logs: Logs{RetentionDays: 3653},
 		Local: &Local{
 			Command: []string{"uvicorn", "--port", "9000", "--reload", "true"},
 			Dir:     "/srv/shop",

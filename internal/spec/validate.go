@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -16,12 +17,28 @@ var (
 	// list of regions, which grows every year.
 	regionPattern       = regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$`)
 	instanceTypePattern = regexp.MustCompile(`^[a-z0-9-]+\.[a-z0-9-]+$`)
+	// domainLabel is one label of a DNS name, as ACM accepts it.
+	domainLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+	// certificateARNPattern is an ACM certificate's ARN in any partition;
+	// its region is the fourth field.
+	certificateARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[A-Za-z0-9-]+$`)
+)
+
+// Bounds of the autoscaling keys.
+const (
+	maxTasks             = 100
+	maxRequestsPerTarget = 1000000
+	maxCooldown          = 86400 // a day
 )
 
 // validate checks the decoded values against the ranges AWS accepts and
 // against each other. Fields that already failed decoding are skipped.
 func (d *decoder) validate(s *Spec) {
 	v := validator{d}
+	if a := s.Service.Autoscaling; a != nil && d.values["service.count"] == nil && v.ok("service.autoscaling.min") {
+		// Autoscaling owns the count; the service starts at its minimum.
+		s.Service.Count = a.Min
+	}
 	if v.ok("name") && s.Name != "" && !namePattern.MatchString(s.Name) {
 		d.errorf("name", "must start with a lowercase letter and hold at most 23 lowercase letters, digits and hyphens, because it prefixes every AWS resource name (got %q)", s.Name)
 	} else if v.ok("name") && (strings.HasPrefix(s.Name, "internal-") || strings.HasSuffix(s.Name, "-")) {
@@ -35,7 +52,13 @@ func (d *decoder) validate(s *Spec) {
 	if s.Service.Placement == PlacementDistinctInstance && v.ok("service.count") && v.ok("service.placement") && v.ok("capacity.max") && s.Service.Count > s.Capacity.Max {
 		d.errorf("service.count", "placement %s runs at most one task per instance and capacity.max is %d, so %d tasks can never all start; lower count, raise capacity.max or use placement: spread", PlacementDistinctInstance, s.Capacity.Max, s.Service.Count)
 	}
+	if a := s.Service.Autoscaling; a != nil && s.Service.Placement == PlacementDistinctInstance && v.ok("service.autoscaling.max") && v.ok("service.placement") && v.ok("capacity.max") && a.Max > s.Capacity.Max {
+		d.errorf("service.autoscaling.max", "placement %s runs at most one task per instance and capacity.max is %d, so autoscaling could never run %d tasks; lower it, raise capacity.max or use placement: spread", PlacementDistinctInstance, s.Capacity.Max, a.Max)
+	}
 	v.between("load_balancer.port", s.LoadBalancer.Port, 1, 65535)
+	if s.LoadBalancer.HTTPS != nil {
+		v.https(s.LoadBalancer.HTTPS, s.LoadBalancer.Port, s.Region)
+	}
 	if v.ok("logs.retention_days") && !slices.Contains(retentionDays, s.Logs.RetentionDays) {
 		d.errorf("logs.retention_days", "must be one of the values CloudWatch Logs accepts: %s (got %d)", joinInts(retentionDays), s.Logs.RetentionDays)
 	}
@@ -97,6 +120,123 @@ func (v validator) service(svc *Service) {
 		}
 	}
 	v.between("service.deregistration_delay", svc.DeregistrationDelay, 0, 3600)
+	if v.ok("service.protocol") && !slices.Contains(protocols, svc.Protocol) {
+		d.errorf("service.protocol", "must be %s: how the load balancer talks to the tasks (got %q)", quotedList(protocols), svc.Protocol)
+	}
+	if svc.Autoscaling != nil {
+		v.autoscaling(svc.Autoscaling, svc.Count)
+	}
+}
+
+func (v validator) given(path string) bool { return v.d.values[path] != nil && v.ok(path) }
+
+func (v validator) autoscaling(a *Autoscaling, count int) {
+	d := v.d
+	const p = "service.autoscaling"
+	v.between(p+".min", a.Min, 0, maxTasks)
+	v.between(p+".max", a.Max, 1, maxTasks)
+	boundsOK := v.ok(p+".min") && v.ok(p+".max") && a.Min >= 0 && a.Max >= 1 && a.Min <= maxTasks && a.Max <= maxTasks
+	if boundsOK && a.Min > a.Max {
+		d.errorf(p+".min", "must not exceed service.autoscaling.max, which is %d (got %d)", a.Max, a.Min)
+		boundsOK = false
+	}
+	if boundsOK && v.given("service.count") && (count < a.Min || count > a.Max) {
+		d.errorf("service.count", "must be within service.autoscaling.min and max (%d-%d): with autoscaling it is only the number of tasks the service starts with, and can be left out to start at min (got %d)", a.Min, a.Max, count)
+	}
+	metrics := 0
+	for _, m := range []struct {
+		key     string
+		value   int
+		lo, hi  int
+		meaning string
+	}{
+		{"cpu", a.CPU, 1, 100, "percent of the tasks' CPU reservation"},
+		{"memory", a.Memory, 1, 100, "percent of the tasks' memory reservation"},
+		{"requests_per_target", a.RequestsPerTarget, 1, maxRequestsPerTarget, "requests per task per minute"},
+	} {
+		path := p + "." + m.key
+		if v.d.values[path] == nil && !v.d.bad[path] {
+			continue
+		}
+		metrics++
+		if v.ok(path) && (m.value < m.lo || m.value > m.hi) {
+			d.errorf(path, "must be between %d and %d, in %s (got %d)", m.lo, m.hi, m.meaning, m.value)
+		}
+	}
+	if metrics == 0 && v.ok(p) {
+		d.errorf(p, "needs a target to track: set cpu, memory or requests_per_target (each becomes a target-tracking policy)")
+	}
+	v.between(p+".scale_in_cooldown", a.ScaleInCooldown, 0, maxCooldown)
+	v.between(p+".scale_out_cooldown", a.ScaleOutCooldown, 0, maxCooldown)
+}
+
+func (v validator) https(h *HTTPS, httpPort int, region string) {
+	d := v.d
+	const p = "load_balancer.https"
+	hasDomain, hasARN := v.d.values[p+".domain"] != nil, v.d.values[p+".certificate_arn"] != nil
+	switch {
+	case hasDomain && hasARN:
+		d.errorf(p+".certificate_arn", "set either domain (berth requests an ACM certificate for it) or certificate_arn (an existing one), not both")
+	case !hasDomain && !hasARN && v.ok(p+".domain") && v.ok(p+".certificate_arn"):
+		d.errorf(p, "needs domain (berth requests an ACM certificate for it and waits until DNS validates it) or certificate_arn (an existing or imported ACM certificate)")
+	}
+	if hasDomain && v.ok(p+".domain") {
+		if err := checkDomain(h.Domain); err != nil {
+			d.errorf(p+".domain", "%v (got %q)", err, h.Domain)
+		}
+	}
+	if hasARN && v.ok(p+".certificate_arn") {
+		m := certificateARNPattern.FindStringSubmatch(h.CertificateARN)
+		switch {
+		case m == nil:
+			d.errorf(p+".certificate_arn", "must be an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<id> (got %q)", h.CertificateARN)
+		case region != "" && v.ok("region") && m[1] != region:
+			d.errorf(p+".certificate_arn", "is in %s, but the load balancer is in %s: an ALB only uses certificates of its own region", m[1], region)
+		}
+	}
+	v.between(p+".port", h.Port, 1, 65535)
+	if h.RedirectHTTP && v.ok(p+".port") && v.ok(p+".redirect_http") && v.ok("load_balancer.port") && h.Port == httpPort {
+		d.errorf(p+".port", "must differ from load_balancer.port (%d), where the HTTP listener redirects to HTTPS", httpPort)
+	}
+	if v.ok(p+".ssl_policy") && !slices.Contains(sslPolicies, h.SSLPolicy) {
+		if hint := closestPolicy(h.SSLPolicy); hint != "" {
+			d.errorf(p+".ssl_policy", "not a security policy of the Application Load Balancer, did you mean %q? (got %q)", hint, h.SSLPolicy)
+		} else {
+			d.errorf(p+".ssl_policy", "must be one of the Application Load Balancer's predefined security policies, such as %s (got %q)", DefaultSSLPolicy, h.SSLPolicy)
+		}
+	}
+}
+
+// closestPolicy suggests the policy name a slip was meant to be; names are
+// compared in lower case because closestKey expects lowercase keys.
+func closestPolicy(name string) string {
+	lower := make([]string, len(sslPolicies))
+	for i, p := range sslPolicies {
+		lower[i] = strings.ToLower(p)
+	}
+	if i := slices.Index(lower, closestKey(strings.ToLower(name), lower)); i >= 0 {
+		return sslPolicies[i]
+	}
+	return ""
+}
+
+// checkDomain accepts what ACM's DomainName does: a fully qualified name of
+// at most 253 characters, optionally a wildcard (*.example.com).
+func checkDomain(name string) error {
+	const hint = "must be a fully qualified domain name such as api.example.com or *.example.com"
+	if len(name) > 253 {
+		return fmt.Errorf("%s, at most 253 characters", hint)
+	}
+	labels := strings.Split(strings.TrimPrefix(name, "*."), ".")
+	if len(labels) < 2 {
+		return errors.New(hint)
+	}
+	for _, l := range labels {
+		if !domainLabel.MatchString(l) {
+			return errors.New(hint)
+		}
+	}
+	return nil
 }
 
 func (v validator) capacity(c *Capacity) {
@@ -120,6 +260,9 @@ func (v validator) capacity(c *Capacity) {
 	}
 	if v.ok("capacity.min") && v.ok("capacity.max") && c.Min >= 0 && c.Max >= 1 && c.Min > c.Max {
 		d.errorf("capacity.min", "must not exceed capacity.max, which is %d (got %d)", c.Max, c.Min)
+	}
+	if v.ok("capacity.target_capacity") && (c.TargetCapacity < 1 || c.TargetCapacity > 100) {
+		d.errorf("capacity.target_capacity", "must be between 1 and 100, the percentage of the instances' capacity tasks should use (got %d)", c.TargetCapacity)
 	}
 }
 

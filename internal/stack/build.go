@@ -40,6 +40,14 @@ const (
 	AddrLoadBalancer              engine.Addr = "elbv2.load-balancer/main"
 	AddrListener                  engine.Addr = "elbv2.listener/http"
 	AddrService                   engine.Addr = "ecs.service/app"
+	AddrCertificate               engine.Addr = "acm.certificate/https"
+	AddrGivenCertificate          engine.Addr = "acm.certificate/given"
+	AddrHTTPSListener             engine.Addr = "elbv2.listener/https"
+	AddrALBIngressHTTPS           engine.Addr = "ec2.security-group-rule/alb-ingress-https"
+	AddrScalableTarget            engine.Addr = "application-autoscaling.scalable-target/app"
+	AddrCPUPolicy                 engine.Addr = "application-autoscaling.policy/cpu"
+	AddrMemoryPolicy              engine.Addr = "application-autoscaling.policy/memory"
+	AddrRequestsPolicy            engine.Addr = "application-autoscaling.policy/requests"
 	instanceRolePolicy                        = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
 	executionRolePolicy                       = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 	healthCheckGracePeriodSeconds             = 60
@@ -56,6 +64,7 @@ type Names struct {
 	AutoScalingGroup, LaunchTemplate, CapacityProvider, TaskFamily string
 	InstanceRole, InstanceProfile, ExecutionRole                   string
 	ALBSecurityGroup, ServiceSecurityGroup, InstancesSecurityGroup string
+	CPUPolicy, MemoryPolicy, RequestsPolicy                        string
 }
 
 // NamesFor derives every name from the stack name.
@@ -76,6 +85,9 @@ func NamesFor(stackName string) Names {
 		ALBSecurityGroup:       stackName + "-alb",
 		ServiceSecurityGroup:   stackName + "-service",
 		InstancesSecurityGroup: stackName + "-instances",
+		CPUPolicy:              stackName + "-cpu",
+		MemoryPolicy:           stackName + "-memory",
+		RequestsPolicy:         stackName + "-requests",
 	}
 }
 
@@ -149,11 +161,12 @@ func Build(s *spec.Spec) ([]engine.Resource, error) {
 		&awsres.AutoScalingGroup{
 			Meta: meta(AddrAutoScalingGroup, AddrLaunchTemplate, AddrSubnetA, AddrSubnetB, AddrRouteTable),
 			Name: names.AutoScalingGroup, LaunchTemplate: ref(AddrLaunchTemplate, "id"), Subnets: subnets,
-			Min: s.Capacity.Min, Max: s.Capacity.Max,
+			Min: s.Capacity.Min, Max: s.Capacity.Max, ProtectNewInstances: s.Capacity.ManagedTerminationProtection,
 		},
 		&awsres.CapacityProvider{
 			Meta: meta(AddrCapacityProvider, AddrAutoScalingGroup), Name: names.CapacityProvider,
-			AutoScalingGroup: ref(AddrAutoScalingGroup, "arn"), TargetCapacity: 100,
+			AutoScalingGroup: ref(AddrAutoScalingGroup, "arn"), TargetCapacity: s.Capacity.TargetCapacity,
+			TerminationProtection: s.Capacity.ManagedTerminationProtection,
 		},
 		&awsres.ClusterCapacityProviders{
 			Meta:    meta(AddrClusterProviders, AddrCluster, AddrCapacityProvider),
@@ -171,33 +184,121 @@ func Build(s *spec.Spec) ([]engine.Resource, error) {
 				Path: hc.Path, Interval: hc.Interval, Timeout: hc.Timeout,
 				HealthyThreshold: hc.HealthyThreshold, UnhealthyThreshold: hc.UnhealthyThreshold, Matcher: hc.Matcher,
 			},
-			DeregistrationDelay: s.Service.DeregistrationDelay,
+			DeregistrationDelay: s.Service.DeregistrationDelay, HTTPS: s.Service.Protocol == spec.ProtocolHTTPS,
 		},
 		&awsres.LoadBalancer{
 			Meta: meta(AddrLoadBalancer, AddrSubnetA, AddrSubnetB, AddrALBGroup, AddrRouteTable),
 			Name: names.LoadBalancer, Public: s.LoadBalancer.Public, Subnets: subnets, SecurityGroup: albGroup,
 		},
-		&awsres.Listener{
-			Meta:         meta(AddrListener, AddrLoadBalancer, AddrTargetGroup),
-			LoadBalancer: ref(AddrLoadBalancer, "arn"), TargetGroup: ref(AddrTargetGroup, "arn"), Port: s.LoadBalancer.Port,
-		},
 		&awsres.Service{
-			Meta: meta(AddrService, AddrCluster, AddrClusterProviders, AddrTaskDefinition, AddrListener,
+			Meta: meta(AddrService, AddrCluster, AddrClusterProviders, AddrTaskDefinition, AddrListener, AddrHTTPSListener,
 				AddrTargetGroup, AddrServiceGroup, AddrServiceIngress, AddrSubnetA, AddrSubnetB),
 			Name: names.Service, Cluster: ref(AddrCluster, "name"), TaskDefinition: ref(AddrTaskDefinition, "arn"),
 			CapacityProvider: ref(AddrCapacityProvider, "name"), TargetGroup: ref(AddrTargetGroup, "arn"),
 			Subnets: subnets, SecurityGroup: serviceGroup, Count: s.Service.Count, ContainerPort: s.Service.Port,
 			Placement: s.Service.Placement, HealthCheckGracePeriod: healthCheckGracePeriodSeconds,
+			CountByAutoscaling: s.Service.Autoscaling != nil,
 		},
+	}
+	resources = append(resources, loadBalancing(s, meta, albGroup)...)
+	resources = append(resources, serviceScaling(s, names, meta)...)
+	return resources, nil
+}
+
+type metaFunc func(addr engine.Addr, deps ...engine.Addr) awsres.Meta
+
+// wantedIf returns r, or r marked unwanted so that a plan deletes what is
+// left of it from an earlier berth.yaml.
+func wantedIf(wanted bool, r engine.Resource) engine.Resource {
+	if wanted {
+		return r
+	}
+	return engine.Unwanted(r)
+}
+
+// loadBalancing is the load balancer's front: the HTTP listener (serving,
+// or redirecting to HTTPS), the HTTPS listener with its certificate, and
+// the security group rules that open exactly the ports they listen on.
+func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref) []engine.Resource {
+	https := s.LoadBalancer.HTTPS
+	if https == nil {
+		// Unwanted resources only need enough to find what is left.
+		https = &spec.HTTPS{Port: 443, RedirectHTTP: true}
+	}
+	serveHTTPS := s.LoadBalancer.HTTPS != nil
+	serveHTTP := !serveHTTPS || https.RedirectHTTP
+	redirectTo := 0
+	if serveHTTPS {
+		redirectTo = https.Port
 	}
 	listenerPeer := "0.0.0.0/0"
 	if !s.LoadBalancer.Public {
 		// An internal load balancer takes traffic from inside the VPC only.
 		listenerPeer = vpcCIDR
 	}
-	resources = append(resources, &awsres.SecurityGroupRule{
-		Meta: meta(AddrALBIngress, AddrALBGroup), Group: albGroup,
-		Direction: awsres.Ingress, Port: s.LoadBalancer.Port, CIDR: listenerPeer,
-	})
-	return resources, nil
+	certificate := ref(AddrCertificate, "arn")
+	httpsDeps := []engine.Addr{AddrLoadBalancer, AddrTargetGroup, AddrCertificate}
+	resources := []engine.Resource{
+		wantedIf(serveHTTPS && https.Domain != "", &awsres.Certificate{Meta: meta(AddrCertificate), Domain: https.Domain}),
+	}
+	if serveHTTPS && https.CertificateARN != "" {
+		resources = append(resources, &awsres.Certificate{Meta: meta(AddrGivenCertificate), ARN: https.CertificateARN})
+		certificate = ref(AddrGivenCertificate, "arn")
+		httpsDeps = append(httpsDeps, AddrGivenCertificate)
+	}
+	return append(resources,
+		wantedIf(serveHTTP, &awsres.Listener{
+			Meta:         meta(AddrListener, AddrLoadBalancer, AddrTargetGroup),
+			LoadBalancer: ref(AddrLoadBalancer, "arn"), TargetGroup: ref(AddrTargetGroup, "arn"), Port: s.LoadBalancer.Port,
+			RedirectToPort: redirectTo,
+		}),
+		wantedIf(serveHTTPS, &awsres.Listener{
+			Meta:         meta(AddrHTTPSListener, httpsDeps...),
+			LoadBalancer: ref(AddrLoadBalancer, "arn"), TargetGroup: ref(AddrTargetGroup, "arn"), Port: https.Port,
+			HTTPS: true, Certificate: certificate, SSLPolicy: https.SSLPolicy,
+		}),
+		wantedIf(serveHTTP, &awsres.SecurityGroupRule{
+			Meta: meta(AddrALBIngress, AddrALBGroup), Group: albGroup,
+			Direction: awsres.Ingress, Port: s.LoadBalancer.Port, CIDR: listenerPeer,
+		}),
+		wantedIf(serveHTTPS, &awsres.SecurityGroupRule{
+			Meta: meta(AddrALBIngressHTTPS, AddrALBGroup), Group: albGroup,
+			Direction: awsres.Ingress, Port: https.Port, CIDR: listenerPeer,
+		}),
+	)
+}
+
+// serviceScaling is the service's scalable target and one target-tracking
+// policy per metric berth.yaml names.
+func serviceScaling(s *spec.Spec, names Names, meta metaFunc) []engine.Resource {
+	a := s.Service.Autoscaling
+	if a == nil {
+		a = &spec.Autoscaling{}
+	}
+	wanted := s.Service.Autoscaling != nil
+	resources := []engine.Resource{
+		wantedIf(wanted, &awsres.ScalableTarget{
+			Meta:    meta(AddrScalableTarget, AddrService, AddrCluster),
+			Cluster: ref(AddrCluster, "name"), Service: ref(AddrService, "name"), Min: a.Min, Max: a.Max,
+		}),
+	}
+	for _, p := range []struct {
+		addr   engine.Addr
+		name   string
+		metric string
+		target int
+	}{
+		{AddrCPUPolicy, names.CPUPolicy, awsres.MetricCPU, a.CPU},
+		{AddrMemoryPolicy, names.MemoryPolicy, awsres.MetricMemory, a.Memory},
+		{AddrRequestsPolicy, names.RequestsPolicy, awsres.MetricRequests, a.RequestsPerTarget},
+	} {
+		// The request count is the target group's behind the listeners.
+		resources = append(resources, wantedIf(wanted && p.target > 0, &awsres.ScalingPolicy{
+			Meta: meta(p.addr, AddrScalableTarget, AddrLoadBalancer, AddrTargetGroup, AddrListener, AddrHTTPSListener),
+			Name: p.name, Target: ref(AddrScalableTarget, "resource_id"), Metric: p.metric, TargetValue: p.target,
+			ScaleInCooldown: a.ScaleInCooldown, ScaleOutCooldown: a.ScaleOutCooldown,
+			LoadBalancer: ref(AddrLoadBalancer, "arn"), TargetGroup: ref(AddrTargetGroup, "arn"),
+		}))
+	}
+	return resources
 }

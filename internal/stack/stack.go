@@ -13,7 +13,12 @@ import (
 
 // Outputs are what a user needs after a deploy.
 type Outputs struct {
-	URL             string `json:"url"`
+	// URL is where the service answers: HTTPS when berth.yaml sets https.
+	URL string `json:"url"`
+	// Domain is the certificate's domain when berth requested it: point it
+	// at LoadBalancerDNS (a CNAME or an alias record) to serve it.
+	Domain          string `json:"domain,omitempty"`
+	CertificateARN  string `json:"certificate_arn,omitempty"`
 	LoadBalancerDNS string `json:"load_balancer_dns"`
 	ClusterName     string `json:"cluster_name"`
 	ServiceName     string `json:"service_name"`
@@ -63,18 +68,35 @@ func outputsFrom(values map[engine.Addr]engine.Outputs) *Outputs {
 		ServiceName:     values[AddrService]["name"],
 		TargetGroupARN:  values[AddrTargetGroup]["arn"],
 		LogGroup:        values[AddrLogGroup]["name"],
+		Domain:          values[AddrCertificate]["domain"],
+		CertificateARN:  values[AddrCertificate]["arn"],
+	}
+	if arn := values[AddrGivenCertificate]["arn"]; arn != "" {
+		out.CertificateARN = arn
 	}
 	if out.LoadBalancerDNS != "" {
-		port, _ := strconv.Atoi(values[AddrListener]["port"])
-		out.URL = serviceURL(out.LoadBalancerDNS, port)
+		if port, _ := strconv.Atoi(values[AddrHTTPSListener]["port"]); port != 0 {
+			out.URL = serviceURL("https", out.LoadBalancerDNS, port)
+		} else {
+			port, _ := strconv.Atoi(values[AddrListener]["port"])
+			out.URL = serviceURL("http", out.LoadBalancerDNS, port)
+		}
 	}
 	return out
 }
 
-// serviceURL is the address users open; port 0 means the default, 80.
-func serviceURL(dns string, port int) string {
-	if port == 0 || port == 80 {
-		return "http://" + dns
+// serviceURL is the address users open; port 0 means the scheme's default.
+func serviceURL(scheme, host string, port int) string {
+	if port == 0 || (scheme == "http" && port == 80) || (scheme == "https" && port == 443) {
+		return scheme + "://" + host
 	}
-	return fmt.Sprintf("http://%s:%d", dns, port)
+	return fmt.Sprintf("%s://%s:%d", scheme, host, port)
+}
+
+// specURL is the service's URL as berth.yaml describes it.
+func specURL(s *spec.Spec, dns string) string {
+	if h := s.LoadBalancer.HTTPS; h != nil {
+		return serviceURL("https", dns, h.Port)
+	}
+	return serviceURL("http", dns, s.LoadBalancer.Port)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -108,7 +109,17 @@ func locate(ctx context.Context, c *engine.Clients, s *spec.Spec, names Names) (
 		return nil, fmt.Errorf("load balancer %s of stack %s not found (deploy it first): %w", names.LoadBalancer, s.Name, errors.Join(ErrUnhealthy, err))
 	}
 	outputs.LoadBalancerDNS = aws.ToString(lbs.LoadBalancers[0].DNSName)
-	outputs.URL = serviceURL(outputs.LoadBalancerDNS, s.LoadBalancer.Port)
+	outputs.URL = specURL(s, outputs.LoadBalancerDNS)
+	if h := s.LoadBalancer.HTTPS; h != nil && h.CertificateARN != "" {
+		// The user's certificate names the domain to serve.
+		cert, err := c.ACM.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(h.CertificateARN)})
+		if err != nil {
+			return nil, fmt.Errorf("describe certificate %s: %w", h.CertificateARN, err)
+		}
+		outputs.Domain, outputs.CertificateARN = aws.ToString(cert.Certificate.DomainName), h.CertificateARN
+	} else if h != nil {
+		outputs.Domain = h.Domain
+	}
 	return outputs, nil
 }
 

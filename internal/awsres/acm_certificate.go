@@ -1,0 +1,327 @@
+package awsres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
+
+	"github.com/berthdev/berth/internal/engine"
+)
+
+// Certificate is the HTTPS listener's ACM certificate: either one berth
+// requests for Domain, validated by DNS, or an existing one given by ARN,
+// which berth only reads (ReadOnly) and never deletes.
+type Certificate struct {
+	Meta
+	// Domain is set for a certificate berth requests and owns.
+	Domain string
+	// ARN is set for a certificate the user brought.
+	ARN string
+}
+
+// How long a requested certificate may take: ACM publishes its DNS records
+// within seconds, and validates within minutes of the records existing;
+// Terraform's aws_acm_certificate_validation waits 75 minutes by default.
+const (
+	validationRecordsTimeout = 5 * time.Minute
+	validationTimeout        = 75 * time.Minute
+)
+
+type certificateState struct {
+	arn, domain, status, method string
+	// leftovers are other certificates this resource requested (for an
+	// earlier domain) that no listener uses any more: an apply deletes them.
+	leftovers []string
+	// inUse are the leftovers still in use; the apply after the listener
+	// moved off them deletes them.
+	inUse []string
+}
+
+// ReadOnly implements engine.ReadOnly: a certificate given by ARN is the
+// user's.
+func (r *Certificate) ReadOnly() bool { return r.ARN != "" }
+
+func (r *Certificate) Observe(ctx context.Context, c *engine.Clients, _ *engine.Inputs) (*engine.Observed, error) {
+	if r.ARN != "" {
+		return r.observeGiven(ctx, c)
+	}
+	arns, err := r.requested(ctx, c)
+	if err != nil || len(arns) == 0 {
+		return nil, err
+	}
+	var chosen *acmtypes.CertificateDetail
+	var others []*acmtypes.CertificateDetail
+	for _, arn := range arns {
+		d, err := describeCertificate(ctx, c, arn)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			continue
+		}
+		if chosen == nil || better(d, chosen, r.Domain) {
+			if chosen != nil {
+				others = append(others, chosen)
+			}
+			chosen = d
+		} else {
+			others = append(others, d)
+		}
+	}
+	if chosen == nil {
+		return nil, nil
+	}
+	state := &certificateState{
+		arn: aws.ToString(chosen.CertificateArn), domain: aws.ToString(chosen.DomainName), status: string(chosen.Status),
+	}
+	for _, o := range chosen.DomainValidationOptions {
+		state.method = string(o.ValidationMethod)
+	}
+	for _, o := range others {
+		if len(o.InUseBy) > 0 {
+			state.inUse = append(state.inUse, aws.ToString(o.CertificateArn))
+		} else {
+			state.leftovers = append(state.leftovers, aws.ToString(o.CertificateArn))
+		}
+	}
+	return &engine.Observed{Outputs: engine.Outputs{"arn": state.arn, "domain": state.domain}, State: state}, nil
+}
+
+// better prefers the certificate for the wanted domain, then an issued one
+// over one still pending, then the newest.
+func better(a, b *acmtypes.CertificateDetail, domain string) bool {
+	if am, bm := aws.ToString(a.DomainName) == domain, aws.ToString(b.DomainName) == domain; am != bm {
+		return am
+	}
+	if ai, bi := a.Status == acmtypes.CertificateStatusIssued, b.Status == acmtypes.CertificateStatusIssued; ai != bi {
+		return ai
+	}
+	return aws.ToTime(a.CreatedAt).After(aws.ToTime(b.CreatedAt))
+}
+
+// observeGiven checks that the user's certificate exists and can serve:
+// an HTTPS listener refuses one that is not ISSUED.
+func (r *Certificate) observeGiven(ctx context.Context, c *engine.Clients) (*engine.Observed, error) {
+	d, err := describeCertificate(ctx, c, r.ARN)
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		return nil, fmt.Errorf("load_balancer.https.certificate_arn: certificate %s does not exist in %s", r.ARN, c.Region)
+	}
+	if d.Status != acmtypes.CertificateStatusIssued {
+		return nil, fmt.Errorf("load_balancer.https.certificate_arn: certificate %s is %s; an HTTPS listener needs an ISSUED certificate", r.ARN, d.Status)
+	}
+	state := &certificateState{arn: r.ARN, domain: aws.ToString(d.DomainName), status: string(d.Status)}
+	return &engine.Observed{Outputs: engine.Outputs{"arn": r.ARN, "domain": state.domain}, State: state}, nil
+}
+
+func describeCertificate(ctx context.Context, c *engine.Clients, arn string) (*acmtypes.CertificateDetail, error) {
+	out, err := c.ACM.DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
+	if hasCode(err, "ResourceNotFoundException") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe certificate %s: %w", arn, err)
+	}
+	return out.Certificate, nil
+}
+
+// requested lists the certificates carrying this resource's tags: ACM
+// cannot search by tag, so each certificate's tags are read.
+func (r *Certificate) requested(ctx context.Context, c *engine.Clients) ([]string, error) {
+	var arns []string
+	pages := acm.NewListCertificatesPaginator(c.ACM, &acm.ListCertificatesInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list certificates: %w", err)
+		}
+		for _, summary := range page.CertificateSummaryList {
+			arn := aws.ToString(summary.CertificateArn)
+			tags, err := c.ACM.ListTagsForCertificate(ctx, &acm.ListTagsForCertificateInput{CertificateArn: aws.String(arn)})
+			if hasCode(err, "ResourceNotFoundException") {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("list tags of certificate %s: %w", arn, err)
+			}
+			if r.taggedOurs(tags.Tags) {
+				arns = append(arns, arn)
+			}
+		}
+	}
+	return arns, nil
+}
+
+func (r *Certificate) taggedOurs(tags []acmtypes.Tag) bool {
+	found := 0
+	for _, kv := range r.tags() {
+		for _, t := range tags {
+			if aws.ToString(t.Key) == kv.Key && aws.ToString(t.Value) == kv.Value {
+				found++
+			}
+		}
+	}
+	return found == len(r.tags())
+}
+
+func (r *Certificate) Diff(_ *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
+	if r.ARN != "" {
+		return nil, engine.NoOp // Observe already checked it is usable
+	}
+	changes := engine.NewChanges(actual)
+	state := &certificateState{}
+	if actual != nil {
+		state = actual.State.(*certificateState)
+	}
+	// A new domain is a new certificate, requested before the listener
+	// moves to it: the old one is in use until then, so it is deleted by
+	// a later apply rather than replaced first.
+	changes.Field("domain", state.domain, r.Domain)
+	changes.Field("validation_method", state.method, string(acmtypes.ValidationMethodDns))
+	settled := state.status == "" || state.status == string(acmtypes.CertificateStatusIssued) || state.status == string(acmtypes.CertificateStatusPendingValidation)
+	if settled {
+		changes.Field("status", state.status, string(acmtypes.CertificateStatusIssued))
+	} else {
+		changes.ForceNew("status", state.status, string(acmtypes.CertificateStatusIssued))
+	}
+	if len(state.leftovers) > 0 {
+		changes.Field("leftover_certificates", strings.Join(state.leftovers, ","), "deleted")
+	}
+	return changes.Result()
+}
+
+// OutputsChangedByUpdate implements engine.OutputsChangedByUpdate: a new
+// domain is a new certificate ARN for the listener.
+func (r *Certificate) OutputsChangedByUpdate() []string { return []string{"arn", "domain"} }
+
+func (r *Certificate) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inputs, actual *engine.Observed) (engine.Outputs, error) {
+	if r.ARN != "" {
+		return engine.Outputs{"arn": r.ARN}, nil
+	}
+	state := &certificateState{}
+	if actual != nil {
+		state = actual.State.(*certificateState)
+	}
+	arn := state.arn
+	if state.domain != r.Domain || arn == "" {
+		out, err := c.ACM.RequestCertificate(ctx, &acm.RequestCertificateInput{
+			DomainName: aws.String(r.Domain), ValidationMethod: acmtypes.ValidationMethodDns,
+			IdempotencyToken: aws.String(r.idempotencyToken()), Tags: r.acmTags(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("request certificate for %s: %w", r.Domain, err)
+		}
+		arn = aws.ToString(out.CertificateArn)
+		if state.arn != "" {
+			state.inUse = append(state.inUse, state.arn) // the listener still uses it
+		}
+	}
+	if err := r.waitIssued(ctx, c, arn); err != nil {
+		return nil, err
+	}
+	for _, old := range state.leftovers {
+		if err := deleteCertificate(ctx, c, old); err != nil {
+			return nil, err
+		}
+	}
+	return engine.Outputs{"arn": arn, "domain": r.Domain}, nil
+}
+
+// idempotencyToken names the request, so that an apply retried after a
+// lost answer gets the same certificate instead of a second one (ACM keeps
+// a token for an hour).
+func (r *Certificate) idempotencyToken() string {
+	sum := sha256.Sum256([]byte(r.Stack + "\x00" + string(r.Address) + "\x00" + r.Domain))
+	return "berth" + hex.EncodeToString(sum[:])[:27]
+}
+
+// waitIssued prints the DNS records that validate the certificate, once
+// ACM has published them, and waits with the SDK's waiter until it is
+// ISSUED.
+func (r *Certificate) waitIssued(ctx context.Context, c *engine.Clients, arn string) error {
+	var detail *acmtypes.CertificateDetail
+	err := waitUntil(ctx, validationRecordsTimeout, "validation records of "+r.Domain, func() (bool, string, error) {
+		d, err := describeCertificate(ctx, c, arn)
+		if err != nil {
+			return false, "", err
+		}
+		if d == nil {
+			return false, "", fmt.Errorf("certificate %s vanished", arn)
+		}
+		detail = d
+		if d.Status == acmtypes.CertificateStatusIssued {
+			return true, "", nil
+		}
+		if len(d.DomainValidationOptions) == 0 || slices.ContainsFunc(d.DomainValidationOptions, func(o acmtypes.DomainValidation) bool { return o.ResourceRecord == nil }) {
+			return false, "not published yet", nil
+		}
+		return true, "", nil
+	})
+	if err != nil {
+		return err
+	}
+	if detail.Status == acmtypes.CertificateStatusIssued {
+		return nil
+	}
+	for _, o := range detail.DomainValidationOptions {
+		rec := o.ResourceRecord
+		engine.Progress(ctx, "to validate %s, create this DNS record: %s %s %s", aws.ToString(o.DomainName), aws.ToString(rec.Name), rec.Type, aws.ToString(rec.Value))
+	}
+	engine.Progress(ctx, "waiting until ACM has validated %s and issued its certificate (up to %s)", r.Domain, validationTimeout)
+	waiter := acm.NewCertificateValidatedWaiter(c.ACM, func(o *acm.CertificateValidatedWaiterOptions) {
+		// The waiter's own 60 s minimum suits AWS, where validation takes
+		// minutes; the local cloud issues within a second or two.
+		o.MinDelay, o.MaxDelay = time.Second, 30*time.Second
+	})
+	if err := waiter.Wait(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)}, validationTimeout); err != nil {
+		return fmt.Errorf("certificate %s for %s was not issued (are the DNS records in place?): %w", arn, r.Domain, err)
+	}
+	return nil
+}
+
+func (r *Certificate) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
+	if r.ARN != "" {
+		return errors.New("a certificate given by ARN is not berth's to delete")
+	}
+	state := actual.State.(*certificateState)
+	for _, arn := range append(append([]string{state.arn}, state.inUse...), state.leftovers...) {
+		if err := deleteCertificate(ctx, c, arn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteCertificate retries while ACM still counts a deleted listener as a
+// user: InUseBy lags the listener's deletion.
+func deleteCertificate(ctx context.Context, c *engine.Clients, arn string) error {
+	err := retryWhile(ctx, dependencyTimeout, "delete certificate "+arn, func(err error) bool {
+		return hasCode(err, "ResourceInUseException")
+	}, func() error {
+		_, err := c.ACM.DeleteCertificate(ctx, &acm.DeleteCertificateInput{CertificateArn: aws.String(arn)})
+		return err
+	})
+	if err != nil && !hasCode(err, "ResourceNotFoundException") {
+		return err
+	}
+	return nil
+}
+
+func (m Meta) acmTags() []acmtypes.Tag {
+	var tags []acmtypes.Tag
+	for _, kv := range m.tags() {
+		tags = append(tags, acmtypes.Tag{Key: aws.String(kv.Key), Value: aws.String(kv.Value)})
+	}
+	return tags
+}
