@@ -33,6 +33,11 @@ type targetState struct {
 	scaleOutFrom int
 	invoked      map[string]time.Time // alarm name → last invocation
 	scheduleSeen time.Time            // when scheduled actions were last checked
+	// rangeSeen is the capacity range last acted on: a new range (a
+	// registration, a scheduled action) moves the desired count into it,
+	// a manual change outside it waits for the next scaling, as on AWS.
+	rangeSeen    [2]int32
+	rangeChecked bool
 }
 
 // scalingDecision is one policy's wish for a target's capacity.
@@ -107,7 +112,10 @@ func (c *Controller) scaleTarget(ctx context.Context, s aas.Scalable, st *target
 		return err
 	}
 	current := int(svc.DesiredCount)
+	newRange := !st.rangeChecked || st.rangeSeen != [2]int32{t.MinCapacity, t.MaxCapacity}
+	st.rangeSeen, st.rangeChecked = [2]int32{t.MinCapacity, t.MaxCapacity}, true
 	switch {
+	case !newRange:
 	case current < int(t.MinCapacity):
 		return c.setDesired(ctx, t, st, current, int(t.MinCapacity), fmt.Sprintf("minimum capacity was set to %d", t.MinCapacity), now, true)
 	case current > int(t.MaxCapacity):
