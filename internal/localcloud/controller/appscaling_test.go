@@ -204,6 +204,10 @@ func TestStepScalingActsOnItsAlarm(t *testing.T) {
 		t.Fatalf("PutMetricData: %v", err)
 	}
 	f.waitDesired(t, "the step policy to add three tasks", 4)
+	described, err := f.aas.DescribeScalingPolicies(f.ctx, &aas.DescribeScalingPoliciesInput{ServiceNamespace: aastypes.ServiceNamespaceEcs, PolicyNames: []string{"queue"}})
+	if err != nil || len(described.ScalingPolicies) != 1 || len(described.ScalingPolicies[0].Alarms) != 1 || aws.ToString(described.ScalingPolicies[0].Alarms[0].AlarmName) != "queue-deep" {
+		t.Errorf("DescribeScalingPolicies: %v %+v, want the policy with its alarm queue-deep", err, described)
+	}
 	acts := f.activities(t)
 	if len(acts) == 0 || aws.ToString(acts[0].Cause) != "monitor alarm queue-deep in state ALARM triggered policy queue" || aws.ToString(acts[0].Description) != "Setting desired count to 4." {
 		t.Errorf("activities %+v", acts)

@@ -367,6 +367,22 @@ func (b *Backend) describeScalingPolicies(ctx context.Context, in *describeScali
 	if err != nil {
 		return nil, pageError(err)
 	}
+	// A step policy's alarms are the ones whose actions invoke it, as
+	// AWS describes them; they are CloudWatch's, read after this service's
+	// transaction.
+	for _, p := range page {
+		if p.PolicyType != PolicyStep || b.CloudWatch == nil {
+			continue
+		}
+		alarms, err := b.CloudWatch.AlarmsInvoking(ctx, p.PolicyARN)
+		if err != nil {
+			return nil, errResourceAccess(err)
+		}
+		p.Alarms = []Alarm{}
+		for _, a := range alarms {
+			p.Alarms = append(p.Alarms, Alarm{AlarmName: a[0], AlarmARN: a[1]})
+		}
+	}
 	return &describeScalingPoliciesOutput{ScalingPolicies: page, NextToken: next}, nil
 }
 

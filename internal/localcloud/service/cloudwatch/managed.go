@@ -152,3 +152,22 @@ func (b *Backend) AlarmsWithActionPrefix(ctx context.Context, prefix string) ([]
 	}
 	return out, nil
 }
+
+// AlarmsInvoking returns the name and ARN of every alarm of the scope ctx
+// carries that has action among its actions (in any state), sorted by
+// name: the alarms that drive a step scaling policy.
+func (b *Backend) AlarmsInvoking(ctx context.Context, action string) ([][2]string, error) {
+	alarms, err := b.listAlarms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out [][2]string
+	for _, a := range alarms {
+		c := a.Config
+		if slices.Contains(c.AlarmActions, action) || slices.Contains(c.OKActions, action) || slices.Contains(c.InsufficientDataActions, action) {
+			out = append(out, [2]string{c.AlarmName, a.ARN})
+		}
+	}
+	slices.SortFunc(out, func(x, y [2]string) int { return strings.Compare(x[0], y[0]) })
+	return out, nil
+}
