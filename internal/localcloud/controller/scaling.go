@@ -36,7 +36,7 @@ type providerState struct {
 // capacityPlan is one capacity provider's view of its group this pass.
 type capacityPlan struct {
 	provider, cluster, group string
-	needed, inService        int // M and N of CapacityProviderReservation
+	needed                   int // M of CapacityProviderReservation (instances needed)
 	target                   int // targetCapacity
 	minStep, maxStep         int // minimum/maximumScalingStepSize
 	warmup                   time.Duration
