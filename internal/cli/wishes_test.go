@@ -212,5 +212,19 @@ func TestHTTPSAndRequestScalingFromBerthYAML(t *testing.T) {
 			}
 		}
 	}()
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		// What target tracking saw, for the failure's reader.
+		alarms, _ := cloudwatch.NewFromConfig(cloud.Config).DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNamePrefix: aws.String("TargetTracking-")})
+		for _, a := range alarms.MetricAlarms {
+			t.Logf("alarm %s: %s (%s)", aws.ToString(a.AlarmName), a.StateValue, aws.ToString(a.StateReason))
+		}
+		activities, _ := scaling.DescribeScalingActivities(context.Background(), &appscaling.DescribeScalingActivitiesInput{ServiceNamespace: appscalingtypes.ServiceNamespaceEcs})
+		for _, a := range activities.ScalingActivities {
+			t.Logf("activity %s: %s", aws.ToString(a.Description), aws.ToString(a.Cause))
+		}
+	})
 	localcloudtest.Eventually(t, "the desired count to fall back to 2", func() bool { return desired() == 2 })
 }
