@@ -412,3 +412,40 @@ func requestIssued(t *testing.T, cfg aws.Config, domain string) string {
 	}
 	return aws.ToString(out.CertificateArn)
 }
+
+// service.protocol https is an HTTPS target group (health checked over
+// TLS too). No task runs, so that no health check judges the example
+// image and the plans stay about the target group.
+func TestHTTPSTargetGroup(t *testing.T) {
+	eachEndpoint(t, func(t *testing.T, cfg aws.Config) {
+		ctx := context.Background()
+		s := exampleSpec()
+		s.Name = "tls-backend"
+		s.Service.Count = 0
+		s.Service.Protocol = spec.ProtocolHTTPS
+		p, err := Plan(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan := renderPlan(t, p); !strings.Contains(plan, "    protocol:                          HTTPS\n") {
+			t.Fatalf("plan has no HTTPS target group:\n%s", plan)
+		}
+		apply(t, cfg, p)
+		groups, err := elb.NewFromConfig(cfg).DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{NamesFor(s.Name).TargetGroup}})
+		if err != nil || len(groups.TargetGroups) != 1 {
+			t.Fatalf("target group: %v", err)
+		}
+		if tg := groups.TargetGroups[0]; tg.Protocol != elbtypes.ProtocolEnumHttps || tg.HealthCheckProtocol != elbtypes.ProtocolEnumHttps {
+			t.Errorf("target group protocol %s, health checks %s", tg.Protocol, tg.HealthCheckProtocol)
+		}
+		if again, err := Plan(ctx, cfg, s); err != nil || !again.Empty() {
+			t.Fatalf("second plan: %v\n%s", err, renderPlan(t, again))
+		}
+		destroy, err := PlanDestroy(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apply(t, cfg, destroy)
+		assertNothingLeft(t, cfg, s.Name)
+	})
+}
