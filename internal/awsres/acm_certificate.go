@@ -26,6 +26,8 @@ type Certificate struct {
 	Domain string
 	// ARN is set for a certificate the user brought.
 	ARN string
+
+	renaming bool // the last Diff found another domain
 }
 
 // How long a requested certificate may take: ACM publishes its DNS records
@@ -188,6 +190,7 @@ func (r *Certificate) Diff(_ *engine.Inputs, actual *engine.Observed) ([]engine.
 	// moves to it: the old one is in use until then, so it is deleted by
 	// a later apply rather than replaced first.
 	changes.Field("domain", state.domain, r.Domain)
+	r.renaming = actual != nil && state.domain != r.Domain
 	changes.Field("validation_method", state.method, string(acmtypes.ValidationMethodDns))
 	settled := state.status == "" || state.status == string(acmtypes.CertificateStatusIssued) || state.status == string(acmtypes.CertificateStatusPendingValidation)
 	if settled {
@@ -202,8 +205,15 @@ func (r *Certificate) Diff(_ *engine.Inputs, actual *engine.Observed) ([]engine.
 }
 
 // OutputsChangedByUpdate implements engine.OutputsChangedByUpdate: a new
-// domain is a new certificate ARN for the listener.
-func (r *Certificate) OutputsChangedByUpdate() []string { return []string{"arn", "domain"} }
+// domain is a new certificate ARN for the listener; waiting for issue or
+// deleting leftovers changes nothing it sees. The plan calls it right
+// after Diff, which records which of the two the update is.
+func (r *Certificate) OutputsChangedByUpdate() []string {
+	if r.renaming {
+		return []string{"arn", "domain"}
+	}
+	return nil
+}
 
 func (r *Certificate) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inputs, actual *engine.Observed) (engine.Outputs, error) {
 	if r.ARN != "" {

@@ -412,3 +412,106 @@ func requestIssued(t *testing.T, cfg aws.Config, domain string) string {
 	}
 	return aws.ToString(out.CertificateArn)
 }
+
+// service.protocol https is an HTTPS target group (health checked over
+// TLS too). No task runs, so that no health check judges the example
+// image and the plans stay about the target group.
+func TestHTTPSTargetGroup(t *testing.T) {
+	eachEndpoint(t, func(t *testing.T, cfg aws.Config) {
+		ctx := context.Background()
+		s := exampleSpec()
+		s.Name = "tls-backend"
+		s.Service.Count = 0
+		s.Service.Protocol = spec.ProtocolHTTPS
+		p, err := Plan(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan := renderPlan(t, p); !strings.Contains(plan, "    protocol:                          HTTPS\n") {
+			t.Fatalf("plan has no HTTPS target group:\n%s", plan)
+		}
+		apply(t, cfg, p)
+		groups, err := elb.NewFromConfig(cfg).DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{Names: []string{NamesFor(s.Name).TargetGroup}})
+		if err != nil || len(groups.TargetGroups) != 1 {
+			t.Fatalf("target group: %v", err)
+		}
+		if tg := groups.TargetGroups[0]; tg.Protocol != elbtypes.ProtocolEnumHttps || tg.HealthCheckProtocol != elbtypes.ProtocolEnumHttps {
+			t.Errorf("target group protocol %s, health checks %s", tg.Protocol, tg.HealthCheckProtocol)
+		}
+		if again, err := Plan(ctx, cfg, s); err != nil || !again.Empty() {
+			t.Fatalf("second plan: %v\n%s", err, renderPlan(t, again))
+		}
+		destroy, err := PlanDestroy(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apply(t, cfg, destroy)
+		assertNothingLeft(t, cfg, s.Name)
+	})
+}
+
+// A new domain is a new certificate, which the listener moves to; the old
+// one, once no listener uses it, goes with the next deploy.
+func TestNewDomainIsANewCertificate(t *testing.T) {
+	eachServingEndpoint(t, func(t *testing.T, cfg aws.Config) {
+		ctx := context.Background()
+		s := tlsScalingSpec("tls-renamed")
+		s.Service.Autoscaling = nil
+		p, err := Plan(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := apply(t, cfg, p).CertificateARN
+
+		s.LoadBalancer.HTTPS.Domain = "www.example.com"
+		rename, err := Plan(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := renderPlan(t, rename); !strings.Contains(got, "domain:  api.example.com → www.example.com") || !strings.Contains(got, "~ elbv2.listener/https") {
+			t.Fatalf("renaming planned:\n%s", got)
+		}
+		second := apply(t, cfg, rename).CertificateARN
+		if second == "" || second == first {
+			t.Fatalf("certificate after the rename %q, before %q", second, first)
+		}
+		if got := aws.ToString(listenerOn(t, cfg, s, 443).Certificates[0].CertificateArn); got != second {
+			t.Errorf("listener serves %s, want the new certificate %s", got, second)
+		}
+		// Until the old certificate is deleted, plans say so.
+		for i := 0; i < 2; i++ {
+			cleanup, err := Plan(ctx, cfg, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cleanup.Empty() {
+				break
+			}
+			if got := renderPlan(t, cleanup); len(cleanup.Changes) != 1 || !strings.Contains(got, "leftover_certificates:  "+strings.Split(first, ":")[0]) {
+				t.Fatalf("plan after the rename:\n%s", got)
+			}
+			apply(t, cfg, cleanup)
+		}
+		if again, err := Plan(ctx, cfg, s); err != nil || !again.Empty() {
+			t.Fatalf("plan after the cleanup: %v\n%s", err, renderPlan(t, again))
+		}
+		want := 1
+		old, err := acm.NewFromConfig(cfg).DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(first)})
+		if err == nil && len(old.Certificate.InUseBy) > 0 {
+			// moto never drops a load balancer from InUseBy when a listener
+			// moves to another certificate, so the old one still counts as
+			// in use and stays until destroy (which removes it, below).
+			t.Logf("the old certificate is still in use by %v", old.Certificate.InUseBy)
+			want = 2
+		}
+		if n := certificatesOf(t, cfg, s.Name); n != want {
+			t.Errorf("%d certificates of the stack, want %d", n, want)
+		}
+		destroy, err := PlanDestroy(ctx, cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apply(t, cfg, destroy)
+		assertNothingLeft(t, cfg, s.Name)
+	})
+}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -126,6 +128,17 @@ func assertNothingLeft(t *testing.T, cfg aws.Config, stackName string) {
 		}
 	}
 	check(t, err, "log groups", count)
+
+	check(t, nil, "certificates", certificatesOf(t, cfg, stackName))
+	targets, err := aas.NewFromConfig(cfg).DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{
+		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{"service/" + names.Cluster + "/" + names.Service},
+	})
+	registered := 0
+	if err == nil {
+		registered = len(targets.ScalableTargets)
+	}
+	check(t, err, "scalable targets", registered)
+	check(t, nil, "scaling policies", len(scalingPolicies(t, cfg, names)))
 }
 
 func check(t *testing.T, err error, what string, left int) {
