@@ -176,13 +176,23 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 		if err != nil {
 			return err
 		}
-		if img == nil {
-			reason := fmt.Sprintf("CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref %s: not found. The local cloud runs images as processes: register this one with `berth local image add %s --dir DIR -- COMMAND...`", runtime.NormalizeImage(cd.Image), cd.Image)
-			return c.failStart(ctx, t, svc, cd.Name, reason)
+		id, output := RuntimeID(t.TaskArn, cd.Name), c.outputTo(ctx, t, cd)
+		spec := runtime.TaskSpec{ID: id, Image: cd.Image, Output: output}
+		if img != nil {
+			spec = img.TaskSpec(id, cd.Command, c.containerEnv(t, cd), output)
 		}
-		env := c.containerEnv(t, cd)
-		spec := img.TaskSpec(RuntimeID(t.TaskArn, cd.Name), cd.Command, env, c.outputTo(ctx, t, cd))
 		spec.Address = taskAddress(t)
+		spec.Container = containerSpec(t, def, cd, c.taskEnv(t, cd))
+		// The runtime decides what runs the image (a container, a process
+		// image) and readies it; an image nothing can run fails the task
+		// the way a failed pull does.
+		if err := runtime.Resolve(ctx, c.deps.Runtime, spec); err != nil {
+			var pull *runtime.PullError
+			if errors.As(err, &pull) {
+				return c.failStart(ctx, t, svc, cd.Name, err.Error())
+			}
+			return err
+		}
 		specs = append(specs, spec)
 	}
 	if err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
@@ -226,9 +236,8 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 	return nil
 }
 
-// containerEnv is what a container sees: a few host basics (the process
-// needs PATH to find its interpreter), what ECS injects, and the container
-// definition's own environment, which wins.
+// containerEnv is what a process image's process sees: a few host basics
+// (the process needs PATH to find its interpreter) and taskEnv, which wins.
 func (c *Controller) containerEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[string]string {
 	env := map[string]string{}
 	for _, name := range []string{"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"} {
@@ -236,6 +245,17 @@ func (c *Controller) containerEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[s
 			env[name] = v
 		}
 	}
+	for name, value := range c.taskEnv(t, cd) {
+		env[name] = value
+	}
+	return env
+}
+
+// taskEnv is what ECS injects into a container and the container
+// definition's own environment, which wins: all a container image gets
+// besides its own ENV.
+func (c *Controller) taskEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[string]string {
+	env := map[string]string{}
 	scope, _ := store.ScopeOfARN(t.TaskArn) // the task's own region
 	env["AWS_REGION"] = scope.Region
 	env["AWS_DEFAULT_REGION"] = scope.Region

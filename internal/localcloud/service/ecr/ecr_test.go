@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
+	ecrsvc "github.com/berthdev/berth/internal/localcloud/service/ecr"
 )
 
 type fixture struct {
@@ -94,7 +95,8 @@ func TestRepositories(t *testing.T) {
 		ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: true},
 		Tags:                       []types.Tag{{Key: aws.String("app"), Value: aws.String("web")}},
 	}))(t).Repository
-	if aws.ToString(created.RepositoryUri) != "000000000000.dkr.ecr.us-east-1.amazonaws.com/team/web" ||
+	// The local registry's host is the endpoint's (see internal/localcloud/registry).
+	if aws.ToString(created.RepositoryUri) != strings.TrimPrefix(f.cloud.Endpoint, "http://")+"/team/web" ||
 		aws.ToString(created.RepositoryArn) != "arn:aws:ecr:us-east-1:000000000000:repository/team/web" ||
 		aws.ToString(created.RegistryId) != "000000000000" || created.ImageTagMutability != types.ImageTagMutabilityImmutable ||
 		!created.ImageScanningConfiguration.ScanOnPush || created.EncryptionConfiguration.EncryptionType != types.EncryptionTypeAes256 || created.CreatedAt == nil {
@@ -438,7 +440,7 @@ func TestTagsAndAuthorization(t *testing.T) {
 
 	before := time.Now()
 	auth := must(f.ecr.GetAuthorizationToken(f.ctx, &ecr.GetAuthorizationTokenInput{}))(t).AuthorizationData
-	if len(auth) != 1 || aws.ToString(auth[0].ProxyEndpoint) != "https://000000000000.dkr.ecr.us-east-1.amazonaws.com" {
+	if len(auth) != 1 || aws.ToString(auth[0].ProxyEndpoint) != f.cloud.Endpoint {
 		t.Fatalf("authorization %+v", auth)
 	}
 	if expires := auth[0].ExpiresAt.Sub(before); expires < 11*time.Hour || expires > 13*time.Hour {
@@ -455,6 +457,9 @@ func TestTagsAndAuthorization(t *testing.T) {
 	}
 	if valid := must(f.cloud.ECR.ValidToken(localcloudtest.InRegion(f.ctx, "eu-west-1"), password))(t); valid {
 		t.Errorf("the token is valid in another region")
+	}
+	if scope, ok := ecrsvc.TokenScope(password); !ok || scope.Account != "000000000000" || scope.Region != "us-east-1" {
+		t.Errorf("the password %q names scope %v, %v", password, scope, ok)
 	}
 }
 
@@ -498,7 +503,7 @@ func TestAWSCLI(t *testing.T) {
 		} `json:"repository"`
 	}
 	awsCLI(t, endpoint, &created, "ecr", "create-repository", "--repository-name", "web", "--image-tag-mutability", "IMMUTABLE", "--tags", "Key=app,Value=web")
-	if created.Repository.RepositoryURI != "000000000000.dkr.ecr.us-east-1.amazonaws.com/web" {
+	if created.Repository.RepositoryURI != strings.TrimPrefix(endpoint, "http://")+"/web" {
 		t.Errorf("create-repository = %+v", created)
 	}
 	manifest := f.image(t, "web", "v1")
