@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -555,5 +556,50 @@ func TestAWSCLI(t *testing.T) {
 	awsCLI(t, endpoint, &tags, "ecr", "list-tags-for-resource", "--resource-arn", "arn:aws:ecr:us-east-1:000000000000:repository/web")
 	if len(tags.Tags) != 1 || tags.Tags[0].Value != "web" {
 		t.Errorf("list-tags-for-resource = %+v", tags)
+	}
+}
+
+// A lifecycle policy expires what it selects as soon as it is put and at
+// every push: its rules in priority order, each image judged by the first
+// rule whose tag selection matches it, a count keeping the newest pushes.
+func TestLifecyclePolicyExpiresImages(t *testing.T) {
+	f := start(t)
+	repo := aws.String("kept")
+	must(f.ecr.CreateRepository(f.ctx, &ecr.CreateRepositoryInput{RepositoryName: repo}))(t)
+	push := func(tag string) {
+		t.Helper()
+		in := &ecr.PutImageInput{RepositoryName: repo, ImageManifest: aws.String(f.image(t, "kept", "content of "+tag))}
+		if !strings.HasPrefix(tag, "untagged") {
+			in.ImageTag = aws.String(tag)
+		}
+		must(f.ecr.PutImage(f.ctx, in))(t)
+	}
+	listed := func() (tags []string, untagged int) {
+		t.Helper()
+		for _, id := range must(f.ecr.ListImages(f.ctx, &ecr.ListImagesInput{RepositoryName: repo}))(t).ImageIds {
+			if id.ImageTag == nil {
+				untagged++
+			} else {
+				tags = append(tags, aws.ToString(id.ImageTag))
+			}
+		}
+		slices.Sort(tags)
+		return tags, untagged
+	}
+	for _, tag := range []string{"release-1", "release-2", "release-3", "dev-1"} {
+		push(tag)
+	}
+	must(f.ecr.PutLifecyclePolicy(f.ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: repo, LifecyclePolicyText: aws.String(`{"rules":[
+		{"rulePriority":1,"selection":{"tagStatus":"tagged","tagPrefixList":["release-"],"countType":"imageCountMoreThan","countNumber":2},"action":{"type":"expire"}},
+		{"rulePriority":2,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}},
+		{"rulePriority":3,"selection":{"tagStatus":"any","countType":"sinceImagePushed","countUnit":"days","countNumber":30},"action":{"type":"expire"}}]}`)}))(t)
+	if tags, untagged := listed(); !slices.Equal(tags, []string{"dev-1", "release-2", "release-3"}) || untagged != 0 {
+		t.Fatalf("after the policy was put: tags %v, %d untagged", tags, untagged)
+	}
+	push("release-4")
+	push("untagged-1")
+	push("untagged-2")
+	if tags, untagged := listed(); !slices.Equal(tags, []string{"dev-1", "release-3", "release-4"}) || untagged != 1 {
+		t.Fatalf("after more pushes: tags %v, %d untagged", tags, untagged)
 	}
 }
