@@ -26,6 +26,9 @@ type taskProcess struct {
 	container string
 	essential bool
 	exited    bool
+	// stopTimeout is the container definition's grace between SIGTERM
+	// and SIGKILL (ECS's 30 s when it sets none).
+	stopTimeout time.Duration
 }
 
 // RuntimeID names a task's container in the runtime: "<task id>/<container>".
@@ -204,7 +207,11 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 	}
 	for i, spec := range specs {
 		cd := def.ContainerDefinitions[i]
-		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential}
+		stopTimeout := defaultStopTimeout
+		if cd.StopTimeout != nil {
+			stopTimeout = time.Duration(*cd.StopTimeout) * time.Second
+		}
+		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential, stopTimeout: stopTimeout}
 		if err := c.deps.Runtime.Start(ctx, spec); err != nil {
 			// The runtime reports the failure as an exit event too; the
 			// task stops when that event is handled.
@@ -361,7 +368,7 @@ func (c *Controller) beginStopping(ctx context.Context, t *ecs.Task) error {
 		return err
 	}
 	for _, id := range live {
-		c.stopProcess(ctx, id, defaultStopTimeout)
+		c.stopProcess(ctx, id, c.processes[id].stopTimeout)
 	}
 	return nil
 }
@@ -443,7 +450,7 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 	}
 	for _, id := range c.processesOf(task.TaskArn) { // the rest of a stopped task goes too
 		if p.essential {
-			c.stopProcess(ctx, id, defaultStopTimeout)
+			c.stopProcess(ctx, id, c.processes[id].stopTimeout)
 		}
 	}
 	if len(c.processesOf(task.TaskArn)) == 0 {
