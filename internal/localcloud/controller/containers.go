@@ -43,6 +43,15 @@ func containerSpec(t *ecs.Task, def *ecs.TaskDefinition, cd ecs.ContainerDefinit
 	for _, u := range cd.Ulimits {
 		spec.Ulimits = append(spec.Ulimits, runtime.Ulimit{Name: u.Name, Soft: int64(u.SoftLimit), Hard: int64(u.HardLimit)})
 	}
+	for _, mp := range cd.MountPoints {
+		mount := runtime.Mount{Target: mp.ContainerPath, ReadOnly: mp.ReadOnly != nil && *mp.ReadOnly}
+		for _, v := range def.Volumes {
+			if v.Name == mp.SourceVolume && v.Host != nil {
+				mount.Source = v.Host.SourcePath
+			}
+		}
+		spec.Mounts = append(spec.Mounts, mount)
+	}
 	for _, pm := range cd.PortMappings {
 		if pm.ContainerPort > 0 {
 			spec.Ports = append(spec.Ports, int(pm.ContainerPort))

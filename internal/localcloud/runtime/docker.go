@@ -20,6 +20,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
+	dockermount "github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 	"github.com/docker/go-connections/nat"
@@ -173,7 +174,7 @@ func (d *Docker) removeLeftovers(ctx context.Context) {
 		if got, err := processStart(pid); err == nil && got == start {
 			continue // its local cloud still runs
 		}
-		if err := d.client.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) {
+		if err := d.client.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) {
 			d.opts.Logf("runtime: removing leftover container %s: %v", c.ID, err)
 			continue
 		}
@@ -369,7 +370,7 @@ func (d *Docker) start(ctx context.Context, task *dockerTask) (err error) {
 	remove := func() {
 		rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if err := d.client.ContainerRemove(rmCtx, created.ID, container.RemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) {
+		if err := d.client.ContainerRemove(rmCtx, created.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) {
 			d.opts.Logf("runtime: removing container %s of task %s: %v", shortID(created.ID), spec.ID, err)
 		}
 	}
@@ -460,6 +461,13 @@ func (d *Docker) containerConfig(spec TaskSpec) (*container.Config, *container.H
 			MemoryReservation: c.MemoryReservationBytes,
 		},
 	}
+	for _, m := range c.Mounts {
+		mount := dockermount.Mount{Type: dockermount.TypeVolume, Target: m.Target, ReadOnly: m.ReadOnly}
+		if m.Source != "" {
+			mount.Type, mount.Source = dockermount.TypeBind, m.Source
+		}
+		hostConfig.Mounts = append(hostConfig.Mounts, mount)
+	}
 	for _, u := range c.Ulimits {
 		hostConfig.Ulimits = append(hostConfig.Ulimits, &container.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
 	}
@@ -528,7 +536,9 @@ func (d *Docker) supervise(task *dockerTask, output io.Reader, closeOutput func(
 		}
 	}
 	rmCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	if err := d.client.ContainerRemove(rmCtx, task.containerID, container.RemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) {
+	// RemoveVolumes: a mount point without a host path had a volume of
+	// its own, which ends with the container.
+	if err := d.client.ContainerRemove(rmCtx, task.containerID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) {
 		d.opts.Logf("runtime: removing container %s of task %s: %v", shortID(task.containerID), spec.ID, err)
 	}
 	cancel()

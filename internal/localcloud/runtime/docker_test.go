@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,8 +46,8 @@ import (
 
 // helloServer is the image's program: a static Go HTTP server that binds
 // 0.0.0.0, as images do, names the task that answered (its HOST, which
-// ECS's environment gives it here), says so on stdout and leaves on
-// SIGTERM.
+// ECS's environment gives it here), serves /file from /data/greeting,
+// says so on stdout and leaves on SIGTERM.
 const helloServer = `package main
 
 import (
@@ -59,6 +61,15 @@ import (
 
 func main() {
 	srv := &http.Server{Addr: "0.0.0.0:8080", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/file" {
+			data, err := os.ReadFile("/data/greeting")
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusNotFound)
+				return
+			}
+			w.Write(data)
+			return
+		}
 		fmt.Fprintf(w, "%s from %s", os.Getenv("GREETING"), os.Getenv("HOST"))
 	})}
 	go func() {
@@ -319,12 +330,14 @@ func TestDockerServiceFromLocalECR(t *testing.T) {
 	if _, err := ecsClient.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("dock"), Service: aws.String("hello"), DesiredCount: aws.Int32(0)}); err != nil {
 		t.Fatalf("UpdateService: %v", err)
 	}
-	localcloudtest.Eventually(t, "the tasks stopped and their containers removed", func() bool {
-		return len(berthContainers(t, cli)) == 0
+	var stopped *ecs.DescribeTasksOutput
+	localcloudtest.Eventually(t, "the tasks STOPPED", func() bool {
+		stopped, err = ecsClient.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("dock"), Tasks: tasks.TaskArns})
+		return err == nil && len(stopped.Tasks) == 2 && !slices.ContainsFunc(stopped.Tasks, func(task ecstypes.Task) bool { return aws.ToString(task.LastStatus) != "STOPPED" })
 	})
-	stopped, err := ecsClient.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("dock"), Tasks: tasks.TaskArns})
-	if err != nil {
-		t.Fatalf("DescribeTasks: %v", err)
+	// A container is removed before its end is reported.
+	if left := berthContainers(t, cli); len(left) != 0 {
+		t.Errorf("containers left after their tasks stopped: %+v", left)
 	}
 	for _, task := range stopped.Tasks {
 		if aws.ToString(task.LastStatus) != "STOPPED" || task.Containers[0].ExitCode == nil || *task.Containers[0].ExitCode != 0 {
@@ -441,4 +454,106 @@ func helloService(t *testing.T, cloud *localcloudtest.Cloud, imageRef string) (s
 		return true
 	})
 	return tgARN, url
+}
+
+// Without per-task namespaces a container is on Docker's default bridge
+// with its ports published on the task's loopback address; its mount
+// points are the task's host directories (read-only where asked) or
+// volumes of its own; Stop sends SIGTERM, its output arrives in order, and
+// the container is removed with its volume.
+func TestDockerContainerOnTheSharedNetwork(t *testing.T) {
+	cli := dockerEngine(t)
+	tag := fmt.Sprintf("berth-test-hello-shared:%d", os.Getpid())
+	buildHelloImage(t, cli, tag)
+	t.Cleanup(func() {
+		_, _ = cli.ImageRemove(context.Background(), tag, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
+	process := runtime.NewProcess(runtime.ProcessOptions{SharedNetwork: true})
+	t.Cleanup(func() { _ = process.Close(context.Background()) })
+	docker, err := runtime.NewDocker(context.Background(), runtime.DockerOptions{Network: process})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = docker.Close(context.Background()) })
+	var addr netip.Addr
+	for i := 2; i < 250 && !addr.IsValid(); i++ {
+		candidate := netip.AddrFrom4([4]byte{127, 1, 201, byte(i)})
+		if process.CheckAddress(candidate, []int{8080}) == nil {
+			addr = candidate
+		}
+	}
+	if !addr.IsValid() {
+		t.Fatal("no free task address")
+	}
+	hostDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(hostDir, "greeting"), []byte("from the host"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var lines []string
+	spec := runtime.TaskSpec{ID: "shared/app", Image: tag, Address: addr.String(),
+		Output: func(line runtime.OutputLine) {
+			mu.Lock()
+			defer mu.Unlock()
+			lines = append(lines, line.Stream+": "+line.Text)
+		},
+		Container: &runtime.ContainerSpec{Image: tag, Env: map[string]string{"GREETING": "hi", "HOST": addr.String()}, Ports: []int{8080},
+			Mounts: []runtime.Mount{{Source: hostDir, Target: "/data", ReadOnly: true}, {Target: "/scratch"}}},
+	}
+	if err := docker.Start(context.Background(), spec); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	id, ok := docker.ContainerID(spec.ID)
+	if !ok {
+		t.Fatal("no container for the task")
+	}
+	inspected, err := cli.ContainerInspect(context.Background(), id)
+	if err != nil || len(inspected.Mounts) != 2 {
+		t.Fatalf("ContainerInspect: %v, mounts %+v", err, inspected.Mounts)
+	}
+	var volume string
+	for _, m := range inspected.Mounts {
+		switch m.Destination {
+		case "/data":
+			if m.Source != hostDir || m.RW {
+				t.Errorf("/data: %+v, want %s read-only", m, hostDir)
+			}
+		case "/scratch":
+			volume = m.Name
+		}
+	}
+	httpClient := &http.Client{Timeout: 2 * time.Second}
+	var body string
+	localcloudtest.Eventually(t, "the container to answer on its task address", func() bool {
+		resp, err := httpClient.Get("http://" + addr.String() + ":8080/file")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		body = string(data)
+		return resp.StatusCode == http.StatusOK
+	})
+	if body != "from the host" {
+		t.Errorf("/file = %q", body)
+	}
+	if err := docker.Stop(context.Background(), spec.ID, 10*time.Second); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	ev := <-docker.Events()
+	if ev.ID != spec.ID || ev.ExitCode != 0 || ev.Err != nil {
+		t.Errorf("event %+v, want exit code 0", ev)
+	}
+	mu.Lock()
+	want := []string{"stdout: listening on 0.0.0.0:8080 as " + addr.String(), "stdout: stopping on SIGTERM"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("output %q, want %q", lines, want)
+	}
+	mu.Unlock()
+	if _, err := cli.ContainerInspect(context.Background(), id); !cerrdefs.IsNotFound(err) {
+		t.Errorf("the container is still there: %v", err)
+	}
+	if _, err := cli.VolumeInspect(context.Background(), volume); volume == "" || !cerrdefs.IsNotFound(err) {
+		t.Errorf("the container's volume %q is still there: %v", volume, err)
+	}
 }

@@ -99,9 +99,20 @@ type ContainerSpec struct {
 	Ports []int
 	// Labels are the definition's dockerLabels.
 	Labels map[string]string
+	// Mounts are its mount points.
+	Mounts []Mount
 	// Account and Region are the task's, so an image of that region's
 	// local ECR can be pulled for it.
 	Account, Region string
+}
+
+// Mount is a mount point of a container: a host directory (a task
+// volume's host sourcePath), or, without Source, a volume of the
+// container's own that goes with it.
+type Mount struct {
+	Source   string
+	Target   string
+	ReadOnly bool
 }
 
 // Ulimit is a resource limit of a container (nofile, nproc, ...).
