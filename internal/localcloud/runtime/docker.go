@@ -366,7 +366,9 @@ func (d *Docker) start(ctx context.Context, task *dockerTask) (err error) {
 		releaseJoined()
 		return fmt.Errorf("creating the container: %w", err)
 	}
-	task.containerID = created.ID
+	d.mu.Lock()
+	task.containerID = created.ID // Stop may read it from now on
+	d.mu.Unlock()
 	remove := func() {
 		rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
@@ -570,15 +572,19 @@ func (d *Docker) ContainerID(id string) (string, bool) {
 func (d *Docker) Stop(ctx context.Context, id string, grace time.Duration) error {
 	d.mu.Lock()
 	task, ok := d.tasks[id]
+	containerID := ""
+	if ok {
+		containerID = task.containerID
+	}
 	d.mu.Unlock()
-	if !ok || task.containerID == "" {
+	if containerID == "" {
 		return fmt.Errorf("stop task %s: %w", id, ErrTaskNotFound)
 	}
 	seconds := int((grace + time.Second - 1) / time.Second)
-	stopErr := d.client.ContainerStop(ctx, task.containerID, container.StopOptions{Timeout: &seconds})
+	stopErr := d.client.ContainerStop(ctx, containerID, container.StopOptions{Timeout: &seconds})
 	if stopErr != nil && !cerrdefs.IsNotFound(stopErr) {
 		killCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if err := d.client.ContainerKill(killCtx, task.containerID, "KILL"); err != nil && !cerrdefs.IsNotFound(err) {
+		if err := d.client.ContainerKill(killCtx, containerID, "KILL"); err != nil && !cerrdefs.IsNotFound(err) {
 			d.opts.Logf("runtime: killing container of task %s: %v", id, err)
 		}
 		cancel()
