@@ -15,6 +15,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud"
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/runtime"
 )
 
 // DefaultLocalAddr is where the local cloud listens, the port AWS tools'
@@ -33,6 +34,7 @@ type localOptions struct {
 	RequireSigV4 []string
 	Account      string
 	TimeScale    float64
+	Runtime      string
 }
 
 // NewLocalCmd builds `berth local`: run the local cloud in the foreground.
@@ -68,6 +70,7 @@ directory at every start. --addr on a non-loopback address needs
 	cmd.Flags().StringArrayVar(&opts.RequireSigV4, "require-sigv4", nil, "require every request to be SigV4-signed with this key pair, KEYID:SECRET (repeatable)")
 	cmd.Flags().StringVar(&opts.Account, "account", protocol.DefaultAccountID, "12-digit AWS account id the local cloud acts as")
 	addTimeScaleFlag(cmd, &opts.TimeScale)
+	cmd.Flags().StringVar(&opts.Runtime, "runtime", string(runtime.ModeAuto), "what runs tasks: auto (Docker for images the Docker Engine or the local ECR has, else process images), process or docker")
 	cmd.AddCommand(NewImageCmd(io))
 	return cmd
 }
@@ -186,6 +189,11 @@ func (opts *localOptions) security() (localcloud.Options, error) {
 		out.Hostnames = append(out.Hostnames, name)
 	}
 	out.AllowRemote = opts.AllowRemote
+	if opts.Runtime != "" {
+		if out.Runtime, err = runtime.ParseMode(opts.Runtime); err != nil {
+			return out, usageErrorf("--runtime: %v", err)
+		}
+	}
 	return out, nil
 }
 

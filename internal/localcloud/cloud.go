@@ -26,6 +26,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/registry"
 	"github.com/berthdev/berth/internal/localcloud/service/acm"
 	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling"
 	"github.com/berthdev/berth/internal/localcloud/service/autoscaling"
@@ -75,6 +76,10 @@ type Options struct {
 	// cooldowns and instance warm-up by this factor (controller.Options);
 	// 0 or 1 is AWS's real timing.
 	TimeScale float64
+	// Runtime chooses what runs tasks (runtime.Mode); empty means auto:
+	// Docker for images a reachable Docker Engine has or the local ECR
+	// holds, process images otherwise.
+	Runtime runtime.Mode
 }
 
 // Cloud is one running local cloud: its store, services and data plane.
@@ -102,7 +107,7 @@ type Cloud struct {
 	guard   *guard
 	control http.Handler // the guarded API and admin routes
 
-	runtime    *runtime.Process
+	runtime    *runtime.Selector
 	balancer   *lb.Balancer
 	controller *controller.Controller
 
@@ -171,11 +176,11 @@ func New(opts Options) (*Cloud, error) {
 		ECR:            ecr.New(st),
 	}
 	c.wireServices()
-	c.runtime = runtime.NewProcess(runtime.ProcessOptions{
-		Logf:             logf(logger, "runtime"),
-		SharedNetwork:    opts.SharedNetwork,
-		LoopbackServices: c.loopbackServices,
-	})
+	if c.runtime, err = c.newRuntime(opts); err != nil {
+		st.Close()
+		security.close()
+		return nil, err
+	}
 	c.balancer = lb.New(lb.Options{
 		Logf: logf(logger, "lb"),
 		// Health verdicts flow to the controller, which records them in
@@ -213,6 +218,7 @@ func New(opts Options) (*Cloud, error) {
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}", c.handleTaskMetadata)
 	c.mux.HandleFunc("GET /_berth/metadata/v4/{task}/task", c.handleTaskMetadata)
 	c.mux.Handle("GET "+ecr.LayerPath, c.ECR.LayerHandler())
+	c.mux.Handle(registry.Prefix, registry.New(c.ECR))
 	c.mux.Handle("/", c.router)
 	c.guard.describe, c.guard.next = c.router.describe, c.mux
 	if c.guard.verifier != nil {
@@ -281,6 +287,7 @@ func (c *Cloud) wireServices() {
 	}
 	c.ECR.Endpoint = c.Endpoint
 	c.AppAutoScaling.CloudWatch = c.CloudWatch
+	c.ECR.RegistryHost = func(string, string) string { return c.registryHost() }
 	c.AppAutoScaling.ECSServiceExists = func(ctx context.Context, ref applicationautoscaling.ECSService) (bool, error) {
 		exists := false
 		err := c.ECS.View(ctx, func(s *ecs.State) error {

@@ -26,6 +26,9 @@ type taskProcess struct {
 	container string
 	essential bool
 	exited    bool
+	// stopTimeout is the container definition's grace between SIGTERM
+	// and SIGKILL (ECS's 30 s when it sets none).
+	stopTimeout time.Duration
 }
 
 // RuntimeID names a task's container in the runtime: "<task id>/<container>".
@@ -176,13 +179,23 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 		if err != nil {
 			return err
 		}
-		if img == nil {
-			reason := fmt.Sprintf("CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref %s: not found. The local cloud runs images as processes: register this one with `berth local image add %s --dir DIR -- COMMAND...`", runtime.NormalizeImage(cd.Image), cd.Image)
-			return c.failStart(ctx, t, svc, cd.Name, reason)
+		id, output := RuntimeID(t.TaskArn, cd.Name), c.outputTo(ctx, t, cd)
+		spec := runtime.TaskSpec{ID: id, Image: cd.Image, Output: output}
+		if img != nil {
+			spec = img.TaskSpec(id, cd.Command, c.containerEnv(t, cd), output)
 		}
-		env := c.containerEnv(t, cd)
-		spec := img.TaskSpec(RuntimeID(t.TaskArn, cd.Name), cd.Command, env, c.outputTo(ctx, t, cd))
 		spec.Address = taskAddress(t)
+		spec.Container = containerSpec(t, def, cd, c.taskEnv(t, cd))
+		// The runtime decides what runs the image (a container, a process
+		// image) and readies it; an image nothing can run fails the task
+		// the way a failed pull does.
+		if err := runtime.Resolve(ctx, c.deps.Runtime, spec); err != nil {
+			var pull *runtime.PullError
+			if errors.As(err, &pull) {
+				return c.failStart(ctx, t, svc, cd.Name, err.Error())
+			}
+			return err
+		}
 		specs = append(specs, spec)
 	}
 	if err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
@@ -194,7 +207,11 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 	}
 	for i, spec := range specs {
 		cd := def.ContainerDefinitions[i]
-		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential}
+		stopTimeout := defaultStopTimeout
+		if cd.StopTimeout != nil {
+			stopTimeout = time.Duration(*cd.StopTimeout) * time.Second
+		}
+		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential, stopTimeout: stopTimeout}
 		if err := c.deps.Runtime.Start(ctx, spec); err != nil {
 			// The runtime reports the failure as an exit event too; the
 			// task stops when that event is handled.
@@ -226,9 +243,8 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 	return nil
 }
 
-// containerEnv is what a container sees: a few host basics (the process
-// needs PATH to find its interpreter), what ECS injects, and the container
-// definition's own environment, which wins.
+// containerEnv is what a process image's process sees: a few host basics
+// (the process needs PATH to find its interpreter) and taskEnv, which wins.
 func (c *Controller) containerEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[string]string {
 	env := map[string]string{}
 	for _, name := range []string{"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER"} {
@@ -236,6 +252,17 @@ func (c *Controller) containerEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[s
 			env[name] = v
 		}
 	}
+	for name, value := range c.taskEnv(t, cd) {
+		env[name] = value
+	}
+	return env
+}
+
+// taskEnv is what ECS injects into a container and the container
+// definition's own environment, which wins: all a container image gets
+// besides its own ENV.
+func (c *Controller) taskEnv(t *ecs.Task, cd ecs.ContainerDefinition) map[string]string {
+	env := map[string]string{}
 	scope, _ := store.ScopeOfARN(t.TaskArn) // the task's own region
 	env["AWS_REGION"] = scope.Region
 	env["AWS_DEFAULT_REGION"] = scope.Region
@@ -341,7 +368,7 @@ func (c *Controller) beginStopping(ctx context.Context, t *ecs.Task) error {
 		return err
 	}
 	for _, id := range live {
-		c.stopProcess(ctx, id, defaultStopTimeout)
+		c.stopProcess(ctx, id, c.processes[id].stopTimeout)
 	}
 	return nil
 }
@@ -423,7 +450,7 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 	}
 	for _, id := range c.processesOf(task.TaskArn) { // the rest of a stopped task goes too
 		if p.essential {
-			c.stopProcess(ctx, id, defaultStopTimeout)
+			c.stopProcess(ctx, id, c.processes[id].stopTimeout)
 		}
 	}
 	if len(c.processesOf(task.TaskArn)) == 0 {

@@ -138,8 +138,15 @@ func inNetns(nsFD int, fn func() error) error {
 // newNamespace creates an empty network namespace with lo up, runs inside
 // (with the namespace's own netlink socket) and returns its fd.
 func newNamespace(inside func(nl *netlinkConn) error) (int, error) {
+	return enterNamespace(-1, inside)
+}
+
+// enterNamespace is newNamespace for an existing namespace when existing
+// >= 0 (a container's): the fd returned is a new one of the caller's,
+// existing stays open.
+func enterNamespace(existing int, inside func(nl *netlinkConn) error) (int, error) {
 	ns := -1
-	err := inNetns(-1, func() error {
+	err := inNetns(existing, func() error {
 		var err error
 		ns, err = unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -194,7 +201,13 @@ func hostLinkName(addr netip.Addr) string {
 
 // createNetwork builds a task's namespace with addr on its eth0 and its
 // loopback services listening inside.
-func (p *Process) createNetwork(addr netip.Addr) (_ *taskNetwork, err error) {
+func (p *Process) createNetwork(addr netip.Addr) (*taskNetwork, error) {
+	return p.createNetworkIn(addr, -1)
+}
+
+// createNetworkIn is createNetwork in the existing namespace existing
+// (a container's) when existing >= 0.
+func (p *Process) createNetworkIn(addr netip.Addr, existing int) (_ *taskNetwork, err error) {
 	if !NamespacePool.Contains(addr) || addr == NamespaceGateway {
 		return nil, fmt.Errorf("task address %s is not in %s", addr, NamespacePool)
 	}
@@ -204,7 +217,7 @@ func (p *Process) createNetwork(addr netip.Addr) (_ *taskNetwork, err error) {
 	}
 	n := &taskNetwork{addr: addr, link: -1}
 	var inner *netlinkConn
-	n.ns, err = newNamespace(func(nl *netlinkConn) error {
+	n.ns, err = enterNamespace(existing, func(nl *netlinkConn) error {
 		for _, svc := range services {
 			port := strconv.Itoa(svc.Port)
 			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))

@@ -404,8 +404,8 @@ func (p *Process) supervise(task *processTask, cmd *exec.Cmd, stdout, stderr *os
 	var outputMu sync.Mutex
 	var readers sync.WaitGroup
 	readers.Add(2)
-	go p.readLines(task.spec, StreamStdout, stdout, &outputMu, &readers)
-	go p.readLines(task.spec, StreamStderr, stderr, &outputMu, &readers)
+	go readLines(task.spec, StreamStdout, stdout, p.opts.MaxLineBytes, p.opts.Logf, &outputMu, &readers)
+	go readLines(task.spec, StreamStderr, stderr, p.opts.MaxLineBytes, p.opts.Logf, &outputMu, &readers)
 
 	// Wait without reaping: the zombie leader keeps its pid, hence the process
 	// group id, reserved until the group has been killed.
@@ -479,9 +479,11 @@ func (p *Process) supervise(task *processTask, cmd *exec.Cmd, stdout, stderr *os
 	close(task.done)
 }
 
-func (p *Process) readLines(spec TaskSpec, stream string, pipe *os.File, outputMu *sync.Mutex, readers *sync.WaitGroup) {
+// readLines hands each line of one stream of a task to its Output, in
+// pieces of at most maxLine bytes, until the stream ends.
+func readLines(spec TaskSpec, stream string, pipe io.Reader, maxLine int, logf func(string, ...any), outputMu *sync.Mutex, readers *sync.WaitGroup) {
 	defer readers.Done()
-	reader := bufio.NewReaderSize(pipe, p.opts.MaxLineBytes)
+	reader := bufio.NewReaderSize(pipe, maxLine)
 	for {
 		chunk, err := reader.ReadSlice('\n')
 		if len(chunk) > 0 && spec.Output != nil {
@@ -499,7 +501,7 @@ func (p *Process) readLines(spec TaskSpec, stream string, pipe *os.File, outputM
 		case errors.Is(err, io.EOF), errors.Is(err, os.ErrClosed):
 			return
 		default:
-			p.opts.Logf("runtime: read %s of task %s: %v", stream, spec.ID, err)
+			logf("runtime: read %s of task %s: %v", stream, spec.ID, err)
 			return
 		}
 	}

@@ -62,6 +62,63 @@ type TaskSpec struct {
 	// for one task never overlap, so Output need not be safe for concurrent
 	// use by one task; lines longer than the runtime's limit arrive split.
 	Output func(line OutputLine)
+
+	// ProcessImage says that Command, Dir and Env come from a registered
+	// process image, so the process runtime can run the task.
+	ProcessImage bool
+	// Container is the container definition as a container runtime runs
+	// it; nil when the caller knows only the process (the process runtime
+	// needs nothing more).
+	Container *ContainerSpec
+}
+
+// ContainerSpec is one container of a task definition, as a container
+// runtime (Docker) runs it.
+type ContainerSpec struct {
+	// Image is the reference as the task definition has it.
+	Image string
+	// EntryPoint and Command override the image's ENTRYPOINT and CMD when
+	// set, as in the task definition.
+	EntryPoint []string
+	Command    []string
+	// Env is what ECS gives a container (its region, metadata endpoint,
+	// the definition's environment), without the host's PATH or HOME: the
+	// image's own environment provides those.
+	Env        map[string]string
+	User       string
+	WorkingDir string
+	// CPUShares is the container's cpu units (relative weight); NanoCPUs
+	// the task's cpu as a hard limit (1024 units = one CPU); 0: none.
+	CPUShares int64
+	NanoCPUs  int64
+	// MemoryBytes is the hard limit, MemoryReservationBytes the soft one.
+	MemoryBytes            int64
+	MemoryReservationBytes int64
+	Ulimits                []Ulimit
+	// Ports are the container ports its port mappings name.
+	Ports []int
+	// Labels are the definition's dockerLabels.
+	Labels map[string]string
+	// Mounts are its mount points.
+	Mounts []Mount
+	// Account and Region are the task's, so an image of that region's
+	// local ECR can be pulled for it.
+	Account, Region string
+}
+
+// Mount is a mount point of a container: a host directory (a task
+// volume's host sourcePath), or, without Source, a volume of the
+// container's own that goes with it.
+type Mount struct {
+	Source   string
+	Target   string
+	ReadOnly bool
+}
+
+// Ulimit is a resource limit of a container (nofile, nproc, ...).
+type Ulimit struct {
+	Name       string
+	Soft, Hard int64
 }
 
 // Stream names used in OutputLine.Stream.
@@ -109,10 +166,31 @@ type StartError struct {
 }
 
 func (e *StartError) Error() string {
+	var pull *PullError
+	if errors.As(e.Err, &pull) {
+		return pull.Error()
+	}
 	return fmt.Sprintf("CannotStartContainerError: image %q: %v", e.Image, e.Err)
 }
 
 func (e *StartError) Unwrap() error { return e.Err }
+
+// PullError says that no runtime has the image; its message reads like
+// ECS's CannotPullContainerError and says how to make the image runnable.
+type PullError struct {
+	Image string
+	// Fix is what the user can do, in a sentence or two.
+	Fix string
+}
+
+func (e *PullError) Error() string {
+	return fmt.Sprintf("CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref %s: not found. %s", NormalizeImage(e.Image), e.Fix)
+}
+
+// ProcessImageFix is how to make an image runnable as a process.
+func ProcessImageFix(image string) string {
+	return fmt.Sprintf("The local cloud runs images as processes: register this one with `berth local image add %s --dir DIR -- COMMAND...`", image)
+}
 
 // ProcessImage says how to run an image as a local process instead of a
 // container; the registry mapping image names to ProcessImages lives with
@@ -146,6 +224,8 @@ func (img ProcessImage) TaskSpec(id string, command []string, env map[string]str
 		Dir:     img.Dir,
 		Env:     merged,
 		Output:  output,
+
+		ProcessImage: true,
 	}
 }
 

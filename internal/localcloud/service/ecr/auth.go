@@ -3,6 +3,8 @@ package ecr
 import (
 	"context"
 	"encoding/base64"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
@@ -49,7 +51,9 @@ func (b *Backend) getAuthorizationToken(ctx context.Context, in *getAuthorizatio
 			registries = []string{scope.Account}
 		}
 		for _, registry := range registries {
-			password := store.RandomHex(64)
+			// The password names the scope it was issued in (TokenScope):
+			// the local registry's host, 127.0.0.1:<port>, does not.
+			password := scope.Account + "." + scope.Region + "." + store.RandomHex(64)
 			if err := tx.Put(tableTokens, password, token{ExpiresAt: expires}); err != nil {
 				return err
 			}
@@ -57,7 +61,7 @@ func (b *Backend) getAuthorizationToken(ctx context.Context, in *getAuthorizatio
 			out.AuthorizationData = append(out.AuthorizationData, authorizationData{
 				AuthorizationToken: base64.StdEncoding.EncodeToString([]byte("AWS:" + password)),
 				ExpiresAt:          expires,
-				ProxyEndpoint:      "https://" + b.host(registryScope),
+				ProxyEndpoint:      b.proxyScheme() + b.host(registryScope),
 			})
 		}
 		return nil
@@ -94,4 +98,26 @@ func (b *Backend) ValidToken(ctx context.Context, password string) (bool, error)
 		return err
 	})
 	return valid, err
+}
+
+// passwordOf is the password of an authorization token, base64("AWS:<password>").
+func passwordOf(token string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(token)
+	if err != nil {
+		return "", err
+	}
+	_, password, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return "", errors.New("authorization token is not user:password")
+	}
+	return password, nil
+}
+
+// proxyScheme is AWS's https, or http for the local registry, which serves
+// plain HTTP on 127.0.0.1 (see RegistryHost).
+func (b *Backend) proxyScheme() string {
+	if b.RegistryHost != nil && b.RegistryHost("", "") != "" {
+		return "http://"
+	}
+	return "https://"
 }

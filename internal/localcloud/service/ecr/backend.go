@@ -5,17 +5,14 @@
 //
 // Registry addresses. A repository's URI is AWS's,
 // <account>.dkr.ecr.<region>.amazonaws.com/<name>, unless RegistryHost says
-// otherwise, so the deployer and Terraform see what AWS gives them. The
-// local registry that `docker push` will talk to (the next step of the
-// roadmap) should serve the OCI distribution API on the local cloud's own
-// endpoint under the host <account>.dkr.ecr.<region>.localhost:<port>:
-// *.localhost resolves to the loopback, which Docker treats as an insecure
-// registry it may use over plain HTTP, and the host still carries the
-// account and region the registry must act in, as AWS's does. Setting
-// RegistryHost to that name switches repositoryUri and GetAuthorizationToken's
-// proxyEndpoint over; the blobs it serves are the layers this package
-// stores, and GetAuthorizationToken's passwords are checked with
-// ValidToken.
+// otherwise. The local cloud sets it to its endpoint's 127.0.0.1:<port>,
+// where internal/localcloud/registry serves the OCI distribution API that
+// `docker push` and `docker pull` speak over this package's layers,
+// uploads and images (registry.go): Docker treats a registry on
+// 127.0.0.0/8 as insecure and talks plain HTTP to it without
+// configuration. That host carries no account or region, so
+// GetAuthorizationToken's passwords name the scope they were issued in
+// (TokenScope) and are checked with ValidToken.
 package ecr
 
 import (
@@ -97,7 +94,9 @@ func (b *Backend) clock() time.Time { return b.now().UTC().Truncate(time.Millise
 // host is the registry host of scope's account and region.
 func (b *Backend) host(scope store.Scope) string {
 	if b.RegistryHost != nil {
-		return b.RegistryHost(scope.Account, scope.Region)
+		if host := b.RegistryHost(scope.Account, scope.Region); host != "" {
+			return host
+		}
 	}
 	return scope.Account + ".dkr.ecr." + scope.Region + ".amazonaws.com"
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
+	ecrsvc "github.com/berthdev/berth/internal/localcloud/service/ecr"
 )
 
 type fixture struct {
@@ -94,7 +96,8 @@ func TestRepositories(t *testing.T) {
 		ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: true},
 		Tags:                       []types.Tag{{Key: aws.String("app"), Value: aws.String("web")}},
 	}))(t).Repository
-	if aws.ToString(created.RepositoryUri) != "000000000000.dkr.ecr.us-east-1.amazonaws.com/team/web" ||
+	// The local registry's host is the endpoint's (see internal/localcloud/registry).
+	if aws.ToString(created.RepositoryUri) != strings.TrimPrefix(f.cloud.Endpoint, "http://")+"/team/web" ||
 		aws.ToString(created.RepositoryArn) != "arn:aws:ecr:us-east-1:000000000000:repository/team/web" ||
 		aws.ToString(created.RegistryId) != "000000000000" || created.ImageTagMutability != types.ImageTagMutabilityImmutable ||
 		!created.ImageScanningConfiguration.ScanOnPush || created.EncryptionConfiguration.EncryptionType != types.EncryptionTypeAes256 || created.CreatedAt == nil {
@@ -438,7 +441,7 @@ func TestTagsAndAuthorization(t *testing.T) {
 
 	before := time.Now()
 	auth := must(f.ecr.GetAuthorizationToken(f.ctx, &ecr.GetAuthorizationTokenInput{}))(t).AuthorizationData
-	if len(auth) != 1 || aws.ToString(auth[0].ProxyEndpoint) != "https://000000000000.dkr.ecr.us-east-1.amazonaws.com" {
+	if len(auth) != 1 || aws.ToString(auth[0].ProxyEndpoint) != f.cloud.Endpoint {
 		t.Fatalf("authorization %+v", auth)
 	}
 	if expires := auth[0].ExpiresAt.Sub(before); expires < 11*time.Hour || expires > 13*time.Hour {
@@ -455,6 +458,9 @@ func TestTagsAndAuthorization(t *testing.T) {
 	}
 	if valid := must(f.cloud.ECR.ValidToken(localcloudtest.InRegion(f.ctx, "eu-west-1"), password))(t); valid {
 		t.Errorf("the token is valid in another region")
+	}
+	if scope, ok := ecrsvc.TokenScope(password); !ok || scope.Account != "000000000000" || scope.Region != "us-east-1" {
+		t.Errorf("the password %q names scope %v, %v", password, scope, ok)
 	}
 }
 
@@ -498,7 +504,7 @@ func TestAWSCLI(t *testing.T) {
 		} `json:"repository"`
 	}
 	awsCLI(t, endpoint, &created, "ecr", "create-repository", "--repository-name", "web", "--image-tag-mutability", "IMMUTABLE", "--tags", "Key=app,Value=web")
-	if created.Repository.RepositoryURI != "000000000000.dkr.ecr.us-east-1.amazonaws.com/web" {
+	if created.Repository.RepositoryURI != strings.TrimPrefix(endpoint, "http://")+"/web" {
 		t.Errorf("create-repository = %+v", created)
 	}
 	manifest := f.image(t, "web", "v1")
@@ -550,5 +556,50 @@ func TestAWSCLI(t *testing.T) {
 	awsCLI(t, endpoint, &tags, "ecr", "list-tags-for-resource", "--resource-arn", "arn:aws:ecr:us-east-1:000000000000:repository/web")
 	if len(tags.Tags) != 1 || tags.Tags[0].Value != "web" {
 		t.Errorf("list-tags-for-resource = %+v", tags)
+	}
+}
+
+// A lifecycle policy expires what it selects as soon as it is put and at
+// every push: its rules in priority order, each image judged by the first
+// rule whose tag selection matches it, a count keeping the newest pushes.
+func TestLifecyclePolicyExpiresImages(t *testing.T) {
+	f := start(t)
+	repo := aws.String("kept")
+	must(f.ecr.CreateRepository(f.ctx, &ecr.CreateRepositoryInput{RepositoryName: repo}))(t)
+	push := func(tag string) {
+		t.Helper()
+		in := &ecr.PutImageInput{RepositoryName: repo, ImageManifest: aws.String(f.image(t, "kept", "content of "+tag))}
+		if !strings.HasPrefix(tag, "untagged") {
+			in.ImageTag = aws.String(tag)
+		}
+		must(f.ecr.PutImage(f.ctx, in))(t)
+	}
+	listed := func() (tags []string, untagged int) {
+		t.Helper()
+		for _, id := range must(f.ecr.ListImages(f.ctx, &ecr.ListImagesInput{RepositoryName: repo}))(t).ImageIds {
+			if id.ImageTag == nil {
+				untagged++
+			} else {
+				tags = append(tags, aws.ToString(id.ImageTag))
+			}
+		}
+		slices.Sort(tags)
+		return tags, untagged
+	}
+	for _, tag := range []string{"release-1", "release-2", "release-3", "dev-1"} {
+		push(tag)
+	}
+	must(f.ecr.PutLifecyclePolicy(f.ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: repo, LifecyclePolicyText: aws.String(`{"rules":[
+		{"rulePriority":1,"selection":{"tagStatus":"tagged","tagPrefixList":["release-"],"countType":"imageCountMoreThan","countNumber":2},"action":{"type":"expire"}},
+		{"rulePriority":2,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}},
+		{"rulePriority":3,"selection":{"tagStatus":"any","countType":"sinceImagePushed","countUnit":"days","countNumber":30},"action":{"type":"expire"}}]}`)}))(t)
+	if tags, untagged := listed(); !slices.Equal(tags, []string{"dev-1", "release-2", "release-3"}) || untagged != 0 {
+		t.Fatalf("after the policy was put: tags %v, %d untagged", tags, untagged)
+	}
+	push("release-4")
+	push("untagged-1")
+	push("untagged-2")
+	if tags, untagged := listed(); !slices.Equal(tags, []string{"dev-1", "release-3", "release-4"}) || untagged != 1 {
+		t.Fatalf("after more pushes: tags %v, %d untagged", tags, untagged)
 	}
 }

@@ -186,7 +186,11 @@ func (b *Backend) putImage(ctx context.Context, in *putImageInput) (*putImageOut
 			ImageID:       ImageIdentifier{ImageDigest: digest, ImageTag: in.ImageTag},
 			ImageManifest: img.Manifest, ImageManifestMediaType: img.MediaType,
 		}
-		return tx.Put(tableImages, imageKey(img), img)
+		if err := tx.Put(tableImages, imageKey(img), img); err != nil {
+			return err
+		}
+		_, err = applyLifecycle(tx, repo, b.clock())
+		return err
 	})
 	return out, err
 }

@@ -117,9 +117,10 @@ func (b *Backend) putLifecyclePolicy(ctx context.Context, in *putLifecyclePolicy
 	if err := CheckLifecyclePolicy(in.LifecyclePolicyText); err != nil {
 		return nil, errInvalidParameter("Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: %v'", err)
 	}
-	r, err := b.updateRepository(ctx, in.repoInput, func(_ *store.Tx, r *Repository) error {
+	r, err := b.updateRepository(ctx, in.repoInput, func(tx *store.Tx, r *Repository) error {
 		r.Lifecycle = in.LifecyclePolicyText
-		return nil
+		_, err := applyLifecycle(tx, r, b.clock())
+		return err
 	})
 	if err != nil {
 		return nil, err
