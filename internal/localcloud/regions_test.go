@@ -334,7 +334,7 @@ func TestTwoRegionsRunTheSameStackSideBySide(t *testing.T) {
 // --account sets the account every call acts in: STS answers with it and
 // ARNs carry it; a malformed account is refused.
 func TestTheAccountIsTheOneGiven(t *testing.T) {
-	cloud := localcloudtest.StartWith(t, localcloud.Options{Account: "123456789012"})
+	cloud := localcloudtest.StartWithOptions(t, localcloud.Options{Account: "123456789012"})
 	identity := awsIn(t, cloud, "eu-west-1", "sts", "get-caller-identity")
 	if str(identity, "Account") != "123456789012" || str(identity, "Arn") != "arn:aws:iam::123456789012:root" {
 		t.Errorf("caller identity: %v", identity)

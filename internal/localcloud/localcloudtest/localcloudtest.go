@@ -43,13 +43,6 @@ func Start(t testing.TB) *Cloud {
 	return start(t, localcloud.Options{}, true)
 }
 
-// StartWith runs an ephemeral local cloud, data plane included, with opts
-// (an account other than the default, say); its logger is the test's.
-func StartWith(t testing.TB, opts localcloud.Options) *Cloud {
-	t.Helper()
-	return start(t, opts, true)
-}
-
 // StartInDir runs a local cloud, data plane included, whose state lives in
 // dir, so that a second cloud started on the same dir finds it.
 func StartInDir(t testing.TB, dir string) *Cloud {

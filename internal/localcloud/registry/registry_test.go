@@ -98,7 +98,7 @@ func loginPassword(t *testing.T, registry *ecr.Client) string {
 // describes. It is served under --require-sigv4 too, where the ECR token
 // stands in for a signature.
 func TestPushAndPullThroughTheDistributionAPI(t *testing.T) {
-	cloud := localcloudtest.StartWith(t, localcloud.Options{SigV4Keys: map[string]string{"AKIDLOCAL": "local-secret"}})
+	cloud := localcloudtest.StartWithOptions(t, localcloud.Options{SigV4Keys: map[string]string{"AKIDLOCAL": "local-secret"}})
 	cfg := cloud.Config.Copy()
 	cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: "AKIDLOCAL", SecretAccessKey: "local-secret"}, nil

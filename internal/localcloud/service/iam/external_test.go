@@ -59,7 +59,7 @@ func runAWSCLIWith(t *testing.T, endpoint string, env []string, args ...string) 
 // key, a role that user assumes, and a call made with the role session's
 // credentials through the environment, which sees the assumed role.
 func TestAWSCLIAssumeRoleWalkthrough(t *testing.T) {
-	cloud := localcloudtest.StartWith(t, localcloud.Options{Account: otherAccount})
+	cloud := localcloudtest.StartWithOptions(t, localcloud.Options{Account: otherAccount})
 	user := runAWSCLI(t, cloud.Endpoint, "iam", "create-user", "--user-name", "deployer")
 	if arn := user["User"].(map[string]any)["Arn"]; arn != "arn:aws:iam::"+otherAccount+":user/deployer" {
 		t.Fatalf("create-user Arn = %v", arn)

@@ -34,7 +34,7 @@ func wantError(t *testing.T, err error, code, message string) {
 
 func newClientIn(t *testing.T, account string) (*localcloudtest.Cloud, *iam.Client) {
 	t.Helper()
-	cloud := localcloudtest.StartWith(t, localcloud.Options{Account: account})
+	cloud := localcloudtest.StartWithOptions(t, localcloud.Options{Account: account})
 	return cloud, iam.NewFromConfig(cloud.Config)
 }
 

@@ -58,7 +58,7 @@ func withCredentials(cloud *localcloudtest.Cloud, c *ststypes.Credentials) *sts.
 }
 
 func startInAccount(t *testing.T) (*localcloudtest.Cloud, *sts.Client, *iam.Client) {
-	cloud := localcloudtest.StartWith(t, localcloud.Options{Account: account})
+	cloud := localcloudtest.StartWithOptions(t, localcloud.Options{Account: account})
 	return cloud, sts.NewFromConfig(cloud.Config), iam.NewFromConfig(cloud.Config)
 }
 
