@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -79,19 +78,56 @@ func (rt *Router) Models() []string {
 	return out
 }
 
-// credentialScope matches the SigV4 scope "AKID/date/region/service/aws4_request".
-var credentialScope = regexp.MustCompile(`Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request`)
-
 // signingScope returns the region and signing name a request was signed for,
-// from the Authorization header or a presigned URL's X-Amz-Credential.
+// from the Authorization header or a presigned URL's X-Amz-Credential. It
+// runs for every request (the guard asks too), so it scans the header by
+// hand rather than with a regular expression.
 func signingScope(r *http.Request) (region, service string) {
-	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		return m[1], m[2]
+	if region, service, ok := credentialScope(r.Header.Get("Authorization")); ok {
+		return region, service
 	}
 	if parts := strings.Split(r.URL.Query().Get("X-Amz-Credential"), "/"); len(parts) == 5 {
 		return parts[2], parts[3]
 	}
 	return "", ""
+}
+
+// credentialScope finds the SigV4 scope
+// "Credential=AKID/yyyymmdd/region/service/aws4_request" in an
+// Authorization header and returns its region and service.
+func credentialScope(header string) (region, service string, ok bool) {
+	const label = "Credential="
+	for {
+		i := strings.Index(header, label)
+		if i < 0 {
+			return "", "", false
+		}
+		header = header[i+len(label):]
+		value := header
+		if end := strings.IndexAny(value, ", \t\n\f\r"); end >= 0 {
+			value = value[:end]
+		}
+		key, rest, _ := strings.Cut(value, "/")
+		date, rest, _ := strings.Cut(rest, "/")
+		region, rest, _ = strings.Cut(rest, "/")
+		service, rest, _ = strings.Cut(rest, "/")
+		if key != "" && isDate(date) && region != "" && service != "" && strings.HasPrefix(rest, "aws4_request") {
+			return region, service, true
+		}
+	}
+}
+
+// isDate reports whether s is eight digits (a SigV4 scope's yyyymmdd).
+func isDate(s string) bool {
+	if len(s) != 8 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // signingKey returns the access key id a request was signed with, from the

@@ -189,7 +189,7 @@ func actions(in []elbv2.Action) []lb.Action {
 		switch {
 		case a.ForwardConfig != nil:
 			for _, tg := range a.ForwardConfig.TargetGroups {
-				action.TargetGroups = append(action.TargetGroups, lb.WeightedTargetGroup{ARN: tg.TargetGroupArn, Weight: tg.WeightOrDefault()})
+				action.TargetGroups = append(action.TargetGroups, lb.WeightedTargetGroup{ARN: tg.TargetGroupArn, Weight: elbv2.TupleWeight(tg)})
 			}
 		case a.TargetGroupArn != "":
 			action.TargetGroups = []lb.WeightedTargetGroup{{ARN: a.TargetGroupArn, Weight: 1}}
@@ -199,7 +199,7 @@ func actions(in []elbv2.Action) []lb.Action {
 			action.FixedResponse = &lb.FixedResponse{StatusCode: code, ContentType: f.ContentType, Body: f.MessageBody}
 		}
 		if r := a.RedirectConfig; r != nil {
-			action.Redirect = &lb.Redirect{Protocol: r.Protocol, Host: r.Host, Port: r.Port, Path: r.Path, Query: r.Query, StatusCode: r.HTTPStatus()}
+			action.Redirect = &lb.Redirect{Protocol: r.Protocol, Host: r.Host, Port: r.Port, Path: r.Path, Query: r.Query, StatusCode: elbv2.RedirectStatus(r)}
 		}
 		out = append(out, action)
 	}

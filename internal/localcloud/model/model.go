@@ -1,6 +1,7 @@
 // Package model is AWS's own description of the services the local cloud
 // serves: botocore's published API models (service-2.json), trimmed by
-// ./gen to operations, input and error shapes, wire names and validation
+// ./gen to operations, input and error shapes (and the output shapes of the
+// operations that have generated Go shapes), wire names and validation
 // traits, and embedded. The router uses it to know every operation AWS has
 // (so an operation berth does not implement gets a clear answer, not
 // InvalidAction) and to validate requests before any handler runs, the way

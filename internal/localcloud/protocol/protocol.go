@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
+	"slices"
 
 	"github.com/berthdev/berth/internal/localcloud/model"
 	"github.com/berthdev/berth/internal/localcloud/store"
@@ -99,6 +101,34 @@ type Operation struct {
 	Name     string
 	NewInput func() any
 	Invoke   func(ctx context.Context, input any) (any, error)
+	// Shapes are the handler's input and output types.
+	Shapes Shapes
+}
+
+// Shapes are an operation's request and response types.
+type Shapes struct{ Input, Output reflect.Type }
+
+// ShapeMismatches lists the operations whose handler types are not the
+// generated wire shapes (model/gen) of their names, and those that have
+// none: a service on generated shapes tests its table with it.
+func ShapeMismatches(ops []Operation, generated map[string]Shapes) []string {
+	var out []string
+	for _, op := range ops {
+		want, ok := generated[op.Name]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s has no generated shapes (add it to model/gen's wirePackages and regenerate)", op.Name))
+		case op.Shapes != want:
+			out = append(out, fmt.Sprintf("%s is served with %v → %v, not the generated %v → %v", op.Name, op.Shapes.Input, op.Shapes.Output, want.Input, want.Output))
+		}
+	}
+	for name := range generated {
+		if !slices.ContainsFunc(ops, func(op Operation) bool { return op.Name == name }) {
+			out = append(out, fmt.Sprintf("%s has generated shapes but no handler (remove it from model/gen's wirePackages)", name))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Op builds an Operation from a typed handler. In is the request shape the
@@ -106,6 +136,7 @@ type Operation struct {
 func Op[In, Out any](name string, handler func(ctx context.Context, in *In) (*Out, error)) Operation {
 	return Operation{
 		Name:     name,
+		Shapes:   Shapes{Input: reflect.TypeFor[In](), Output: reflect.TypeFor[Out]()},
 		NewInput: func() any { return new(In) },
 		Invoke: func(ctx context.Context, input any) (any, error) {
 			out, err := handler(ctx, input.(*In))

@@ -5,7 +5,8 @@
 //
 // The store is the only source of truth: backends read and write it inside a
 // transaction for every call, so there is no cache to fall out of step after
-// a restart.
+// a restart (the decode memo, memo.go, only saves decoding the same bytes
+// twice).
 package store
 
 import (
@@ -37,6 +38,8 @@ type database struct {
 
 	mu          sync.Mutex
 	subscribers map[chan struct{}]struct{}
+
+	memo decodeMemo
 }
 
 // Open opens (or creates) the state in dir.
@@ -111,7 +114,7 @@ func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, partition: scope.partition(), scope: scope})
+		return fn(&Tx{btx: btx, partition: scope.partition(), scope: scope, memo: &s.memo})
 	})
 }
 
@@ -131,7 +134,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 // images), not to an account or a region. Tx.Scope is zero there.
 func (s *Store) ViewUnscoped(fn func(tx *Tx) error) error {
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, partition: []byte(unscopedPartition)})
+		return fn(&Tx{btx: btx, partition: []byte(unscopedPartition), memo: &s.memo})
 	})
 }
 
@@ -149,7 +152,7 @@ var errNothingWritten = errors.New("store: nothing written")
 // forever.
 func (s *Store) update(partition []byte, scope Scope, fn func(tx *Tx) error) error {
 	err := s.db.Update(func(btx *bolt.Tx) error {
-		tx := &Tx{btx: btx, partition: partition, scope: scope}
+		tx := &Tx{btx: btx, partition: partition, scope: scope, memo: &s.memo}
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -236,6 +239,7 @@ type Tx struct {
 	partition []byte
 	scope     Scope
 	wrote     bool
+	memo      *decodeMemo
 }
 
 // Scope is the account and region the transaction runs in; resources it
@@ -297,8 +301,8 @@ func Get[T any](tx *Tx, table, key string) (*T, error) {
 	if data == nil {
 		return nil, nil
 	}
-	v := new(T)
-	if err := json.Unmarshal(data, v); err != nil {
+	v, err := decodeRecord(tx, table, []byte(key), data, func(v *T) error { return json.Unmarshal(data, v) })
+	if err != nil {
 		return nil, fmt.Errorf("store: decoding %s/%s: %w", table, key, err)
 	}
 	return v, nil
@@ -315,8 +319,8 @@ func List[T any](tx *Tx, table string) ([]*T, error) {
 		if data == nil { // a nested bucket, never written by Put
 			return nil
 		}
-		v := new(T)
-		if err := json.Unmarshal(data, v); err != nil {
+		v, err := decodeRecord(tx, table, k, data, func(v *T) error { return json.Unmarshal(data, v) })
+		if err != nil {
 			return fmt.Errorf("store: decoding %s/%s: %w", table, k, err)
 		}
 		out = append(out, v)

@@ -9,9 +9,15 @@
 // error shapes by name) and the shapes that inputs and errors reach, with
 // their wire names and the traits that validation uses (required, enum,
 // min, max, pattern) and the error traits (code, HTTP status, sender
-// fault). Documentation and output shapes are dropped: handlers write their
-// responses with typed Go shapes. models/VERSIONS records which botocore
-// release and which API version each file comes from.
+// fault), and the output shapes of the operations that get typed Go shapes
+// (see shapes.go); documentation and the other output shapes are dropped.
+// models/VERSIONS records which botocore release and which API version each
+// file comes from.
+//
+// Then, from the trimmed models, it writes the typed Go request and
+// response shapes of the implemented operations (wirePackages); with
+// -shapes-only it does that alone, from the committed models, with no
+// botocore needed.
 package main
 
 import (
@@ -26,6 +32,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/model"
 )
 
 // served are the botocore model directories of the services the local
@@ -39,15 +47,63 @@ var served = []string{
 func main() {
 	botocore := flag.String("botocore", "", "botocore package directory (holds data/<service>/<version>/service-2.json[.gz])")
 	out := flag.String("out", "internal/localcloud/model/models", "output directory")
+	shapesOnly := flag.Bool("shapes-only", false, "only write the Go shapes, from the trimmed models in -out")
 	flag.Parse()
-	if *botocore == "" {
+	if *botocore == "" && !*shapesOnly {
 		fmt.Fprintln(os.Stderr, "gen: -botocore is required")
 		os.Exit(2)
 	}
-	if err := run(*botocore, *out); err != nil {
+	if !*shapesOnly {
+		if err := run(*botocore, *out); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+	}
+	if err := writeShapes(*out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
+}
+
+// writeShapes writes every wire package's Go shapes from the trimmed
+// models in dir.
+func writeShapes(dir string) error {
+	for _, p := range wirePackages {
+		src, err := shapesFromDir(dir, p)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(p.dir, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(p.dir, "shapes.go"), src, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shapesFromDir renders p's shapes from the trimmed model files in dir.
+func shapesFromDir(dir string, p wirePackage) ([]byte, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, p.model+".json"))
+	if err != nil {
+		return nil, err
+	}
+	svc := &model.Service{Name: p.model}
+	if err := json.Unmarshal(raw, svc); err != nil {
+		return nil, fmt.Errorf("%s: %w", p.model, err)
+	}
+	versions, err := os.ReadFile(filepath.Join(dir, "VERSIONS"))
+	if err != nil {
+		return nil, err
+	}
+	release := "unknown"
+	for _, line := range strings.Split(string(versions), "\n") {
+		if v, ok := strings.CutPrefix(line, "botocore "); ok {
+			release = v
+		}
+	}
+	return goShapes(svc, p, release)
 }
 
 func run(botocore, out string) error {
@@ -69,7 +125,7 @@ func run(botocore, out string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		trimmed, err := trim(raw)
+		trimmed, err := trim(raw, wireOperations(name))
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -154,7 +210,9 @@ var (
 		"timestampFormat", "xmlNamespace", "location", "deprecated"}
 )
 
-func trim(raw map[string]any) (map[string]any, error) {
+// trim keeps what the wire layer needs of a model; the operations in
+// withOutputs keep their output shapes too.
+func trim(raw map[string]any, withOutputs []string) (map[string]any, error) {
 	meta, _ := raw["metadata"].(map[string]any)
 	ops, _ := raw["operations"].(map[string]any)
 	shapes, _ := raw["shapes"].(map[string]any)
@@ -183,6 +241,9 @@ func trim(raw map[string]any) (map[string]any, error) {
 		}
 		if out := shapeName(op["output"]); out != "" {
 			entry["output"] = out
+			if slices.Contains(withOutputs, name) {
+				reach(out)
+			}
 		}
 		var errs []string
 		for _, e := range asList(op["errors"]) {

@@ -30,20 +30,22 @@ func (Codec) Decode(r *http.Request, _ []byte, input any) error {
 
 // Encode writes <OpResponse><requestId/>…fields…</OpResponse>.
 func (c Codec) Encode(w http.ResponseWriter, call *protocol.Call, output any) {
-	var fields bytes.Buffer
+	var body bytes.Buffer
 	start := xml.StartElement{Name: xml.Name{Local: call.Operation + "Response"}}
-	if err := xml.NewEncoder(&fields).EncodeElement(output, start); err != nil {
+	err := query.MarshalElement(output, start, func(fields []byte) {
+		// Splice the namespace and the request id in after the start tag,
+		// which encoding/xml wrote bare: "<OpResponse>".
+		inner := bytes.TrimSuffix(bytes.TrimPrefix(fields, []byte("<"+call.Operation+"Response>")), []byte("</"+call.Operation+"Response>"))
+		body.Grow(len(inner) + 256)
+		fmt.Fprintf(&body, `<%sResponse xmlns="%s"><requestId>`, call.Operation, Namespace)
+		_ = xml.EscapeText(&body, []byte(call.RequestID))
+		body.WriteString("</requestId>")
+		body.Write(inner)
+	})
+	if err != nil {
 		c.EncodeError(w, call, protocol.InternalError(fmt.Errorf("encoding response: %w", err)))
 		return
 	}
-	// Splice the namespace and the request id in after the start tag, which
-	// encoding/xml wrote bare: "<OpResponse>".
-	inner := bytes.TrimSuffix(bytes.TrimPrefix(fields.Bytes(), []byte("<"+call.Operation+"Response>")), []byte("</"+call.Operation+"Response>"))
-	var body bytes.Buffer
-	fmt.Fprintf(&body, `<%sResponse xmlns="%s"><requestId>`, call.Operation, Namespace)
-	_ = xml.EscapeText(&body, []byte(call.RequestID))
-	body.WriteString("</requestId>")
-	body.Write(inner)
 	fmt.Fprintf(&body, "</%sResponse>", call.Operation)
 	query.WriteXML(w, http.StatusOK, body.Bytes())
 }

@@ -45,15 +45,16 @@ func DecodeRequest(r *http.Request, input any, style ListStyle, code string) err
 // Encode writes <OpResponse><OpResult>…</OpResult><ResponseMetadata>. The
 // Result element is written even when empty: the SDKs require it.
 func (c Codec) Encode(w http.ResponseWriter, call *protocol.Call, output any) {
-	var result bytes.Buffer
-	enc := xml.NewEncoder(&result)
-	if err := enc.EncodeElement(output, xml.StartElement{Name: xml.Name{Local: call.Operation + "Result"}}); err != nil {
+	var body bytes.Buffer
+	err := MarshalElement(output, xml.StartElement{Name: xml.Name{Local: call.Operation + "Result"}}, func(result []byte) {
+		body.Grow(len(result) + 256)
+		fmt.Fprintf(&body, `<%sResponse xmlns="%s">`, call.Operation, c.Namespace)
+		body.Write(result)
+	})
+	if err != nil {
 		c.EncodeError(w, call, protocol.InternalError(fmt.Errorf("encoding response: %w", err)))
 		return
 	}
-	var body bytes.Buffer
-	fmt.Fprintf(&body, `<%sResponse xmlns="%s">`, call.Operation, c.Namespace)
-	body.Write(result.Bytes())
 	body.WriteString("<ResponseMetadata><RequestId>")
 	_ = xml.EscapeText(&body, []byte(call.RequestID))
 	fmt.Fprintf(&body, "</RequestId></ResponseMetadata></%sResponse>", call.Operation)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/berthdev/berth/internal/localcloud/service/elbv2/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -191,22 +192,30 @@ func normalizeConditions(conditions []Condition) ([]Condition, error) {
 		var n int
 		switch c.Field {
 		case "host-header":
-			c.HostHeaderConfig, n = valuesConfig(c.Values, c.HostHeaderConfig)
-			c.Values = c.HostHeaderConfig.Values
+			if c.HostHeaderConfig == nil || len(c.HostHeaderConfig.Values) == 0 {
+				c.HostHeaderConfig = &wire.HostHeaderConditionConfig{Values: c.Values}
+			}
+			n, c.Values = len(c.HostHeaderConfig.Values), c.HostHeaderConfig.Values
 		case "path-pattern":
-			c.PathPatternConfig, n = valuesConfig(c.Values, c.PathPatternConfig)
-			c.Values = c.PathPatternConfig.Values
+			if c.PathPatternConfig == nil || len(c.PathPatternConfig.Values) == 0 {
+				c.PathPatternConfig = &wire.PathPatternConditionConfig{Values: c.Values}
+			}
+			n, c.Values = len(c.PathPatternConfig.Values), c.PathPatternConfig.Values
 		case "http-request-method":
-			c.HTTPRequestMethodConfig, n = valuesConfig(c.Values, c.HTTPRequestMethodConfig)
-			c.Values = nil
+			if c.HttpRequestMethodConfig == nil || len(c.HttpRequestMethodConfig.Values) == 0 {
+				c.HttpRequestMethodConfig = &wire.HttpRequestMethodConditionConfig{Values: c.Values}
+			}
+			n, c.Values = len(c.HttpRequestMethodConfig.Values), nil
 		case "source-ip":
-			c.SourceIPConfig, n = valuesConfig(c.Values, c.SourceIPConfig)
-			c.Values = nil
+			if c.SourceIpConfig == nil || len(c.SourceIpConfig.Values) == 0 {
+				c.SourceIpConfig = &wire.SourceIpConditionConfig{Values: c.Values}
+			}
+			n, c.Values = len(c.SourceIpConfig.Values), nil
 		case "http-header":
-			if c.HTTPHeaderConfig == nil || c.HTTPHeaderConfig.HTTPHeaderName == "" {
+			if c.HttpHeaderConfig == nil || c.HttpHeaderConfig.HttpHeaderName == "" {
 				return nil, validationError("An http-header condition must have an HttpHeaderConfig with a header name")
 			}
-			n = len(c.HTTPHeaderConfig.Values)
+			n = len(c.HttpHeaderConfig.Values)
 			c.Values = nil
 		case "query-string":
 			if c.QueryStringConfig == nil {
@@ -225,11 +234,4 @@ func normalizeConditions(conditions []Condition) ([]Condition, error) {
 		return nil, validationError("A rule can only have '5' condition values")
 	}
 	return out, nil
-}
-
-func valuesConfig(values members[string], config *ValuesConfig) (*ValuesConfig, int) {
-	if config != nil && len(config.Values) > 0 {
-		return config, len(config.Values)
-	}
-	return &ValuesConfig{Values: values}, len(values)
 }

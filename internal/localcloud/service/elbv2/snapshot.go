@@ -155,12 +155,12 @@ func routeConditions(conditions []Condition) []RouteCondition {
 			rc.Values = c.HostHeaderConfig.Values
 		case c.PathPatternConfig != nil:
 			rc.Values = c.PathPatternConfig.Values
-		case c.HTTPRequestMethodConfig != nil:
-			rc.Values = c.HTTPRequestMethodConfig.Values
-		case c.SourceIPConfig != nil:
-			rc.Values = c.SourceIPConfig.Values
-		case c.HTTPHeaderConfig != nil:
-			rc.HeaderName, rc.Values = c.HTTPHeaderConfig.HTTPHeaderName, c.HTTPHeaderConfig.Values
+		case c.HttpRequestMethodConfig != nil:
+			rc.Values = c.HttpRequestMethodConfig.Values
+		case c.SourceIpConfig != nil:
+			rc.Values = c.SourceIpConfig.Values
+		case c.HttpHeaderConfig != nil:
+			rc.HeaderName, rc.Values = c.HttpHeaderConfig.HttpHeaderName, c.HttpHeaderConfig.Values
 		case c.QueryStringConfig != nil:
 			for _, pair := range c.QueryStringConfig.Values {
 				if pair.Key != "" {
@@ -177,16 +177,16 @@ func routeConditions(conditions []Condition) []RouteCondition {
 	return out
 }
 
-// WeightOrDefault returns a forward tuple's weight (1 when unset).
-func (t TargetGroupTuple) WeightOrDefault() int {
+// TupleWeight returns a forward tuple's weight (1 when unset).
+func TupleWeight(t TargetGroupTuple) int {
 	if t.Weight == nil {
 		return 1
 	}
 	return *t.Weight
 }
 
-// HTTPStatus returns a redirect's HTTP status (301 or 302).
-func (r *RedirectConfig) HTTPStatus() int {
+// RedirectStatus returns a redirect's HTTP status (301 or 302).
+func RedirectStatus(r *RedirectConfig) int {
 	if code, err := strconv.Atoi(strings.TrimPrefix(r.StatusCode, "HTTP_")); err == nil {
 		return code
 	}

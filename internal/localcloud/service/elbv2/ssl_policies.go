@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/elbv2/wire"
 )
 
 // SSLPolicy is one of the ALB's predefined security policies: the TLS
@@ -122,31 +124,7 @@ func checkSSLPolicy(name string) error {
 
 // ---- DescribeSSLPolicies ----
 
-type describeSSLPoliciesInput struct {
-	Names            []string
-	LoadBalancerType string
-	Marker           string
-	PageSize         *int
-}
-
-type cipherXML struct {
-	Name     string `xml:"Name"`
-	Priority int    `xml:"Priority"`
-}
-
-type sslPolicyXML struct {
-	Name                       string             `xml:"Name"`
-	SslProtocols               members[string]    `xml:"SslProtocols"`
-	Ciphers                    members[cipherXML] `xml:"Ciphers"`
-	SupportedLoadBalancerTypes members[string]    `xml:"SupportedLoadBalancerTypes"`
-}
-
-type describeSSLPoliciesOutput struct {
-	SslPolicies members[sslPolicyXML] `xml:"SslPolicies"`
-	NextMarker  string                `xml:"NextMarker,omitempty"`
-}
-
-func (b *Backend) handleDescribeSSLPolicies(_ context.Context, in *describeSSLPoliciesInput) (*describeSSLPoliciesOutput, error) {
+func (b *Backend) handleDescribeSSLPolicies(_ context.Context, in *wire.DescribeSSLPoliciesInput) (*wire.DescribeSSLPoliciesOutput, error) {
 	var chosen []SSLPolicy
 	for _, name := range in.Names {
 		p, ok := LookupSSLPolicy(name)
@@ -165,11 +143,15 @@ func (b *Backend) handleDescribeSSLPolicies(_ context.Context, in *describeSSLPo
 	if err != nil {
 		return nil, err
 	}
-	out := &describeSSLPoliciesOutput{SslPolicies: members[sslPolicyXML]{}, NextMarker: next}
+	out := &wire.DescribeSSLPoliciesOutput{SslPolicies: query.List[wire.SslPolicy]{}, NextMarker: next}
 	for _, p := range page {
-		x := sslPolicyXML{Name: p.Name, SslProtocols: p.Protocols, SupportedLoadBalancerTypes: members[string]{"application", "network"}}
+		x := wire.SslPolicy{Name: p.Name, SslProtocols: query.List[string](slices.Clone(p.Protocols)), SupportedLoadBalancerTypes: query.List[string]{"application", "network"}}
+		if x.SslProtocols == nil {
+			x.SslProtocols = query.List[string]{}
+		}
+		x.Ciphers = query.List[wire.Cipher]{}
 		for i, c := range p.Ciphers {
-			x.Ciphers = append(x.Ciphers, cipherXML{Name: c, Priority: i + 1})
+			x.Ciphers = append(x.Ciphers, wire.Cipher{Name: c, Priority: ptr(i + 1)})
 		}
 		out.SslPolicies = append(out.SslPolicies, x)
 	}
@@ -197,29 +179,14 @@ var accountLimits = []struct{ name, max string }{
 	{"gateway-load-balancers", "100"},
 }
 
-type limitXML struct {
-	Name string `xml:"Name"`
-	Max  string `xml:"Max"`
-}
-
-type describeAccountLimitsInput struct {
-	Marker   string
-	PageSize *int
-}
-
-type describeAccountLimitsOutput struct {
-	Limits     members[limitXML] `xml:"Limits"`
-	NextMarker string            `xml:"NextMarker,omitempty"`
-}
-
-func (b *Backend) handleDescribeAccountLimits(_ context.Context, in *describeAccountLimitsInput) (*describeAccountLimitsOutput, error) {
-	all := make([]limitXML, len(accountLimits))
+func (b *Backend) handleDescribeAccountLimits(_ context.Context, in *wire.DescribeAccountLimitsInput) (*wire.DescribeAccountLimitsOutput, error) {
+	all := make([]wire.Limit, len(accountLimits))
 	for i, l := range accountLimits {
-		all[i] = limitXML{Name: l.name, Max: l.max}
+		all[i] = wire.Limit{Name: l.name, Max: l.max}
 	}
 	page, next, err := paginate(all, in.Marker, in.PageSize)
 	if err != nil {
 		return nil, err
 	}
-	return &describeAccountLimitsOutput{Limits: page, NextMarker: next}, nil
+	return &wire.DescribeAccountLimitsOutput{Limits: append(query.List[wire.Limit]{}, page...), NextMarker: next}, nil
 }

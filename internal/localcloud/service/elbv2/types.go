@@ -1,6 +1,10 @@
 package elbv2
 
-import "time"
+import (
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/service/elbv2/wire"
+)
 
 // LoadBalancer is an Application Load Balancer as the store keeps it.
 type LoadBalancer struct {
@@ -103,127 +107,24 @@ type Rule struct {
 }
 
 // The following shapes are the API's own: they are decoded from requests,
-// stored, and encoded in responses unchanged, so they carry the exact AWS
-// member names in all three tag sets.
-
-// Tag is a key and value on a resource.
-type Tag struct {
-	Key   string `query:"Key" xml:"Key"`
-	Value string `query:"Value" xml:"Value"`
-}
-
-// Certificate is a listener's server certificate.
-type Certificate struct {
-	CertificateArn string `query:"CertificateArn" xml:"CertificateArn"`
-	IsDefault      *bool  `query:"IsDefault" xml:"IsDefault,omitempty"`
-}
-
-// Action is a listener or rule action.
-type Action struct {
-	Type                      string                     `query:"Type" xml:"Type"`
-	TargetGroupArn            string                     `query:"TargetGroupArn" xml:"TargetGroupArn,omitempty"`
-	Order                     *int                       `query:"Order" xml:"Order,omitempty"`
-	ForwardConfig             *ForwardConfig             `query:"ForwardConfig" xml:"ForwardConfig,omitempty"`
-	RedirectConfig            *RedirectConfig            `query:"RedirectConfig" xml:"RedirectConfig,omitempty"`
-	FixedResponseConfig       *FixedResponseConfig       `query:"FixedResponseConfig" xml:"FixedResponseConfig,omitempty"`
-	AuthenticateOidcConfig    *AuthenticateOidcConfig    `query:"AuthenticateOidcConfig" xml:"AuthenticateOidcConfig,omitempty"`
-	AuthenticateCognitoConfig *AuthenticateCognitoConfig `query:"AuthenticateCognitoConfig" xml:"AuthenticateCognitoConfig,omitempty"`
-}
-
-// ForwardConfig forwards to one or more weighted target groups.
-type ForwardConfig struct {
-	TargetGroups                members[TargetGroupTuple] `query:"TargetGroups" xml:"TargetGroups,omitempty"`
-	TargetGroupStickinessConfig *StickinessConfig         `query:"TargetGroupStickinessConfig" xml:"TargetGroupStickinessConfig,omitempty"`
-}
-
-// TargetGroupTuple is one target group of a forward action.
-type TargetGroupTuple struct {
-	TargetGroupArn string `query:"TargetGroupArn" xml:"TargetGroupArn"`
-	Weight         *int   `query:"Weight" xml:"Weight,omitempty"`
-}
-
-// StickinessConfig is target group stickiness of a forward action.
-type StickinessConfig struct {
-	Enabled         *bool `query:"Enabled" xml:"Enabled,omitempty"`
-	DurationSeconds *int  `query:"DurationSeconds" xml:"DurationSeconds,omitempty"`
-}
-
-// RedirectConfig answers with a redirect.
-type RedirectConfig struct {
-	Protocol   string `query:"Protocol" xml:"Protocol,omitempty"`
-	Port       string `query:"Port" xml:"Port,omitempty"`
-	Host       string `query:"Host" xml:"Host,omitempty"`
-	Path       string `query:"Path" xml:"Path,omitempty"`
-	Query      string `query:"Query" xml:"Query,omitempty"`
-	StatusCode string `query:"StatusCode" xml:"StatusCode"`
-}
-
-// FixedResponseConfig answers without a target.
-type FixedResponseConfig struct {
-	MessageBody string `query:"MessageBody" xml:"MessageBody,omitempty"`
-	StatusCode  string `query:"StatusCode" xml:"StatusCode"`
-	ContentType string `query:"ContentType" xml:"ContentType,omitempty"`
-}
-
-// AuthenticateOidcConfig is kept and reported; the local cloud has no
-// identity provider, so the data plane skips the action.
-type AuthenticateOidcConfig struct {
-	Issuer                           string            `query:"Issuer" xml:"Issuer"`
-	AuthorizationEndpoint            string            `query:"AuthorizationEndpoint" xml:"AuthorizationEndpoint"`
-	TokenEndpoint                    string            `query:"TokenEndpoint" xml:"TokenEndpoint"`
-	UserInfoEndpoint                 string            `query:"UserInfoEndpoint" xml:"UserInfoEndpoint"`
-	ClientID                         string            `query:"ClientId" xml:"ClientId"`
-	ClientSecret                     string            `query:"ClientSecret" xml:"-"`
-	SessionCookieName                string            `query:"SessionCookieName" xml:"SessionCookieName,omitempty"`
-	Scope                            string            `query:"Scope" xml:"Scope,omitempty"`
-	SessionTimeout                   *int64            `query:"SessionTimeout" xml:"SessionTimeout,omitempty"`
-	OnUnauthenticatedRequest         string            `query:"OnUnauthenticatedRequest" xml:"OnUnauthenticatedRequest,omitempty"`
-	AuthenticationRequestExtraParams map[string]string `query:"AuthenticationRequestExtraParams" xml:"-"`
-}
-
-// AuthenticateCognitoConfig is kept and reported like the OIDC one.
-type AuthenticateCognitoConfig struct {
-	UserPoolArn                      string            `query:"UserPoolArn" xml:"UserPoolArn"`
-	UserPoolClientID                 string            `query:"UserPoolClientId" xml:"UserPoolClientId"`
-	UserPoolDomain                   string            `query:"UserPoolDomain" xml:"UserPoolDomain"`
-	SessionCookieName                string            `query:"SessionCookieName" xml:"SessionCookieName,omitempty"`
-	Scope                            string            `query:"Scope" xml:"Scope,omitempty"`
-	SessionTimeout                   *int64            `query:"SessionTimeout" xml:"SessionTimeout,omitempty"`
-	OnUnauthenticatedRequest         string            `query:"OnUnauthenticatedRequest" xml:"OnUnauthenticatedRequest,omitempty"`
-	AuthenticationRequestExtraParams map[string]string `query:"AuthenticationRequestExtraParams" xml:"-"`
-}
-
-// Condition is a rule condition: the legacy Field+Values form, or one of
-// the per-field configs (AWS reports both once a rule is stored).
-type Condition struct {
-	Field                   string             `query:"Field" xml:"Field,omitempty"`
-	Values                  members[string]    `query:"Values" xml:"Values,omitempty"`
-	HostHeaderConfig        *ValuesConfig      `query:"HostHeaderConfig" xml:"HostHeaderConfig,omitempty"`
-	PathPatternConfig       *ValuesConfig      `query:"PathPatternConfig" xml:"PathPatternConfig,omitempty"`
-	HTTPHeaderConfig        *HTTPHeaderConfig  `query:"HttpHeaderConfig" xml:"HttpHeaderConfig,omitempty"`
-	QueryStringConfig       *QueryStringConfig `query:"QueryStringConfig" xml:"QueryStringConfig,omitempty"`
-	HTTPRequestMethodConfig *ValuesConfig      `query:"HttpRequestMethodConfig" xml:"HttpRequestMethodConfig,omitempty"`
-	SourceIPConfig          *ValuesConfig      `query:"SourceIpConfig" xml:"SourceIpConfig,omitempty"`
-}
-
-// ValuesConfig is a condition config that is just a list of values.
-type ValuesConfig struct {
-	Values members[string] `query:"Values" xml:"Values"`
-}
-
-// HTTPHeaderConfig matches one request header.
-type HTTPHeaderConfig struct {
-	HTTPHeaderName string          `query:"HttpHeaderName" xml:"HttpHeaderName"`
-	Values         members[string] `query:"Values" xml:"Values"`
-}
-
-// QueryStringConfig matches query parameters.
-type QueryStringConfig struct {
-	Values members[QueryStringPair] `query:"Values" xml:"Values"`
-}
-
-// QueryStringPair is a key (optional) and value of a query-string condition.
-type QueryStringPair struct {
-	Key   string `query:"Key" xml:"Key,omitempty"`
-	Value string `query:"Value" xml:"Value"`
-}
+// stored, and encoded in responses unchanged, so they are the generated
+// wire shapes themselves (the store's JSON names their fields as the wire
+// does; encoding/json matches names without regard to case, so records
+// written when these were hand-written, with ClientID or HTTPHeaderConfig,
+// still read).
+type (
+	Tag                       = wire.Tag
+	Certificate               = wire.Certificate
+	Action                    = wire.Action
+	ForwardConfig             = wire.ForwardActionConfig
+	TargetGroupTuple          = wire.TargetGroupTuple
+	StickinessConfig          = wire.TargetGroupStickinessConfig
+	RedirectConfig            = wire.RedirectActionConfig
+	FixedResponseConfig       = wire.FixedResponseActionConfig
+	AuthenticateOidcConfig    = wire.AuthenticateOidcActionConfig
+	AuthenticateCognitoConfig = wire.AuthenticateCognitoActionConfig
+	Condition                 = wire.RuleCondition
+	HTTPHeaderConfig          = wire.HttpHeaderConditionConfig
+	QueryStringConfig         = wire.QueryStringConditionConfig
+	QueryStringPair           = wire.QueryStringKeyValuePair
+)
