@@ -50,14 +50,7 @@ func localRootCA(ctx context.Context, endpoint, token, stateDir string, inProces
 }
 
 func fetchRootCA(ctx context.Context, endpoint, token string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(endpoint, "/")+"/_berth/ca.pem", nil)
-	if err != nil {
-		return nil, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := getAdmin(ctx, endpoint, token, "/_berth/ca.pem")
 	if err != nil {
 		return nil, err
 	}

@@ -218,17 +218,23 @@ type listenerInfo struct {
 	Address     string `json:"address"`
 }
 
-// fetchListeners reads the listeners; the admin token lets it through a
-// local cloud that requires signed requests.
-func fetchListeners(ctx context.Context, endpoint, token string) ([]listenerInfo, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(endpoint, "/")+"/_berth/listeners", nil)
+// getAdmin GETs one of the local cloud's own /_berth routes, with the
+// admin token when there is one.
+func getAdmin(ctx context.Context, endpoint, token, path string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(endpoint, "/")+path, nil)
 	if err != nil {
 		return nil, err
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return http.DefaultClient.Do(req)
+}
+
+// fetchListeners reads the listeners; the admin token lets it through a
+// local cloud that requires signed requests.
+func fetchListeners(ctx context.Context, endpoint, token string) ([]listenerInfo, error) {
+	resp, err := getAdmin(ctx, endpoint, token, "/_berth/listeners")
 	if err != nil {
 		return nil, err
 	}
