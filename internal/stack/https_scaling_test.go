@@ -478,6 +478,15 @@ func TestNewDomainIsANewCertificate(t *testing.T) {
 		if got := aws.ToString(listenerOn(t, cfg, s, 443).Certificates[0].CertificateArn); got != second {
 			t.Errorf("listener serves %s, want the new certificate %s", got, second)
 		}
+		// ACM notes that the listener let go of the old certificate a little
+		// after the listener changed (on the local cloud, at the
+		// controller's next pass; on AWS, after a while too). moto never does.
+		if strings.HasSuffix(t.Name(), "/localcloud") {
+			localcloudtest.Eventually(t, "ACM to see the old certificate unused", func() bool {
+				old, err := acm.NewFromConfig(cfg).DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(first)})
+				return err == nil && len(old.Certificate.InUseBy) == 0
+			})
+		}
 		// Until the old certificate is deleted, plans say so.
 		for i := 0; i < 2; i++ {
 			cleanup, err := Plan(ctx, cfg, s)

@@ -27,24 +27,31 @@ func (c *Controller) publishLoadBalancerMetrics(ctx context.Context, now time.Ti
 	if c.deps.CloudWatch == nil {
 		return nil
 	}
+	// Periods are aligned to the clock, as CloudWatch's are. A pass that
+	// comes late closes more than one period: each gets an even share of
+	// what was counted meanwhile, so that no period of steady traffic is
+	// missing a datapoint (target tracking's low alarm needs all 15).
 	period := c.period(loadBalancerMetricsPeriod)
+	open := now.Truncate(period)
 	if c.metricsFrom.IsZero() {
-		c.metricsFrom = now
+		c.metricsFrom = open
 		c.deps.Balancer.TakeMetrics() // nothing before the first period counts
 		return nil
 	}
-	if now.Sub(c.metricsFrom) < period {
+	if !open.After(c.metricsFrom) {
 		return nil
 	}
-	at := c.metricsFrom
-	c.metricsFrom = now
+	closed := int(open.Sub(c.metricsFrom) / period)
+	first := c.metricsFrom
+	c.metricsFrom = open
 	taken := c.deps.Balancer.TakeMetrics()
+	share := float64(closed)
 
 	var errs []error
 	put := func(ownerARN, name string, dims []cloudwatch.Dimension, value float64, unit string) {
 		scoped, err := inScopeOf(ctx, ownerARN)
-		if err == nil {
-			err = c.deps.CloudWatch.Put(scoped, albNamespace, name, dims, value, unit, at)
+		for k := 0; err == nil && k < closed; k++ {
+			err = c.deps.CloudWatch.Put(scoped, albNamespace, name, dims, value, unit, first.Add(time.Duration(k)*period))
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -52,7 +59,7 @@ func (c *Controller) publishLoadBalancerMetrics(ctx context.Context, now time.Ti
 	}
 	putCount := func(ownerARN, name string, dims []cloudwatch.Dimension, count uint64) {
 		if count > 0 {
-			put(ownerARN, name, dims, float64(count), "Count")
+			put(ownerARN, name, dims, float64(count)/share, "Count")
 		}
 	}
 	for _, balancer := range taken.LoadBalancers {
@@ -66,14 +73,14 @@ func (c *Controller) publishLoadBalancerMetrics(ctx context.Context, now time.Ti
 		group := &taken.TargetGroups[i]
 		groupDim := cloudwatch.Dimension{Name: "TargetGroup", Value: targetGroupDimension(group.TargetGroupARN)}
 		if group.Requests > 0 && group.Routable > 0 {
-			put(group.TargetGroupARN, "RequestCountPerTarget", []cloudwatch.Dimension{groupDim}, float64(group.Requests)/float64(group.Routable), "Count")
+			put(group.TargetGroupARN, "RequestCountPerTarget", []cloudwatch.Dimension{groupDim}, float64(group.Requests)/float64(group.Routable)/share, "Count")
 		}
 		for _, balancerARN := range group.LoadBalancerARNs {
 			balancerDim := cloudwatch.Dimension{Name: "LoadBalancer", Value: loadBalancerDimension(balancerARN)}
 			pair := []cloudwatch.Dimension{groupDim, balancerDim}
 			putCount(group.TargetGroupARN, "RequestCount", pair, group.Requests)
 			if group.Requests > 0 && group.Routable > 0 {
-				put(group.TargetGroupARN, "RequestCountPerTarget", pair, float64(group.Requests)/float64(group.Routable), "Count")
+				put(group.TargetGroupARN, "RequestCountPerTarget", pair, float64(group.Requests)/float64(group.Routable)/share, "Count")
 			}
 			for class := 2; class <= 5; class++ {
 				putCount(group.TargetGroupARN, "HTTPCode_Target_"+string(rune('0'+class))+"XX_Count", pair, group.TargetCodes[class])

@@ -202,6 +202,20 @@ func (s *Selector) CheckAddress(addr netip.Addr, ports []int) error {
 	return s.process.CheckAddress(addr, ports)
 }
 
+// Stats is what the task uses, from the runtime that runs it: a process
+// task's /proc; a container's is not measured yet (ErrTaskNotFound).
+func (s *Selector) Stats(id string) (TaskStats, error) {
+	s.mu.Lock()
+	rt := s.chosen[id]
+	s.mu.Unlock()
+	if reader, ok := rt.(StatsReader); ok {
+		return reader.Stats(id)
+	}
+	return TaskStats{}, fmt.Errorf("stats of task %s: %w", id, ErrTaskNotFound)
+}
+
+var _ StatsReader = (*Selector)(nil)
+
 // PID is a process task's pid.
 func (s *Selector) PID(id string) (int, bool) { return s.process.PID(id) }
 
