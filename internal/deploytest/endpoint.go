@@ -47,11 +47,17 @@ func ConfigFor(baseURL string) aws.Config {
 }
 
 // Moto starts `moto_server` on a free loopback port and stops it when the
-// test ends. The test is skipped when moto_server is not installed.
+// test ends. Without moto_server the test is skipped, and fails in CI
+// (CI set), where a skip would hide the deployer's tests against it.
 func Moto(t testing.TB) string {
 	t.Helper()
 	path, err := exec.LookPath("moto_server")
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			// In CI a missing tool is a failure: a skip would hide every
+			// deployer test that runs against moto.
+			t.Fatal("moto_server not on PATH; install moto[server] 5 to run deployer tests against it")
+		}
 		t.Skip("moto_server not on PATH; install moto[server] 5 to run deployer tests against it")
 	}
 	port, err := freePort()

@@ -1,6 +1,10 @@
 package ec2query
 
-import "encoding/xml"
+import (
+	"encoding/xml"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+)
 
 // List is a list as EC2 writes it in a response: <nameSet><item>…</item>
 // </nameSet>. A nil List writes nothing; an empty one writes the empty
@@ -9,16 +13,5 @@ type List[T any] []T
 
 // MarshalXML writes the list's items as <item> elements.
 func (l List[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	if l == nil {
-		return nil
-	}
-	if err := e.EncodeToken(start); err != nil {
-		return err
-	}
-	for _, item := range l {
-		if err := e.EncodeElement(item, xml.StartElement{Name: xml.Name{Local: "item"}}); err != nil {
-			return err
-		}
-	}
-	return e.EncodeToken(start.End())
+	return query.EncodeList(e, start, l, "item")
 }

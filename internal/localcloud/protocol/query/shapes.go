@@ -14,14 +14,21 @@ type List[T any] []T
 
 // MarshalXML writes the list's items as <member> elements.
 func (l List[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	if l == nil {
+	return EncodeList(e, start, l, "member")
+}
+
+// EncodeList writes items as the protocol's wrapped list: start, one
+// element per item, named element ("member" here, "item" in EC2's
+// protocol), then the end; nil items write nothing.
+func EncodeList[T any](e *xml.Encoder, start xml.StartElement, items []T, element string) error {
+	if items == nil {
 		return nil
 	}
 	if err := e.EncodeToken(start); err != nil {
 		return err
 	}
-	for _, item := range l {
-		if err := e.EncodeElement(item, xml.StartElement{Name: xml.Name{Local: "member"}}); err != nil {
+	for _, item := range items {
+		if err := e.EncodeElement(item, xml.StartElement{Name: xml.Name{Local: element}}); err != nil {
 			return err
 		}
 	}
