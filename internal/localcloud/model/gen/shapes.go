@@ -40,6 +40,19 @@ var wirePackages = []wirePackage{
 		"ModifyTargetGroup", "ModifyTargetGroupAttributes", "RegisterTargets", "RemoveListenerCertificates",
 		"RemoveTags", "SetIpAddressType", "SetRulePriorities", "SetSecurityGroups", "SetSubnets",
 	}},
+	{model: "ecs", dir: "internal/localcloud/service/ecs/wire", operations: []string{
+		"CreateCapacityProvider", "CreateCluster", "CreateService", "DeleteAccountSetting", "DeleteAttributes",
+		"DeleteCapacityProvider", "DeleteCluster", "DeleteService", "DeleteTaskDefinitions",
+		"DeregisterContainerInstance", "DeregisterTaskDefinition", "DescribeCapacityProviders", "DescribeClusters",
+		"DescribeContainerInstances", "DescribeServiceDeployments", "DescribeServiceRevisions", "DescribeServices",
+		"DescribeTaskDefinition", "DescribeTasks", "ListAccountSettings", "ListAttributes", "ListClusters",
+		"ListContainerInstances", "ListServiceDeployments", "ListServices", "ListTagsForResource",
+		"ListTaskDefinitionFamilies", "ListTaskDefinitions", "ListTasks", "PutAccountSetting",
+		"PutAccountSettingDefault", "PutAttributes", "PutClusterCapacityProviders", "RegisterContainerInstance",
+		"RegisterTaskDefinition", "RunTask", "StartTask", "StopTask", "TagResource", "UntagResource",
+		"UpdateCapacityProvider", "UpdateCluster", "UpdateClusterSettings", "UpdateContainerInstancesState",
+		"UpdateService",
+	}},
 }
 
 // wireOperations are the implemented operations of a model, by model name.

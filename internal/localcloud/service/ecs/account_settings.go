@@ -3,6 +3,7 @@ package ecs
 import (
 	"cmp"
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"slices"
 
 	"github.com/berthdev/berth/internal/localcloud/store"
@@ -37,26 +38,16 @@ func validateSettingName(name string) error {
 	return nil
 }
 
-type putAccountSettingInput struct {
-	Name         string `json:"name"`
-	Value        string `json:"value"`
-	PrincipalArn string `json:"principalArn"`
-}
-
-type settingOutput struct {
-	Setting *Setting `json:"setting"`
-}
-
 // The local cloud has one principal, the account root, so a setting and its
 // account default are the same record.
-func (b *Backend) putAccountSetting(ctx context.Context, in *putAccountSettingInput) (*settingOutput, error) {
+func (b *Backend) putAccountSetting(ctx context.Context, in *wire.PutAccountSettingRequest) (*wire.PutAccountSettingResponse, error) {
 	if err := validateSettingName(in.Name); err != nil {
 		return nil, err
 	}
 	if in.Value == "" {
 		return nil, errMissing("value")
 	}
-	out := &settingOutput{}
+	out := &wire.PutAccountSettingResponse{}
 	err := b.Update(ctx, func(s *State) error {
 		setting := &Setting{Name: in.Name, Value: in.Value, PrincipalArn: cmp.Or(in.PrincipalArn, s.rootARN()), Type: "user"}
 		out.Setting = setting
@@ -65,25 +56,19 @@ func (b *Backend) putAccountSetting(ctx context.Context, in *putAccountSettingIn
 	return out, err
 }
 
-type putAccountSettingDefaultInput struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+func (b *Backend) putAccountSettingDefault(ctx context.Context, in *wire.PutAccountSettingDefaultRequest) (*wire.PutAccountSettingDefaultResponse, error) {
+	out, err := b.putAccountSetting(ctx, &wire.PutAccountSettingRequest{Name: in.Name, Value: in.Value})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.PutAccountSettingDefaultResponse{Setting: out.Setting}, nil
 }
 
-func (b *Backend) putAccountSettingDefault(ctx context.Context, in *putAccountSettingDefaultInput) (*settingOutput, error) {
-	return b.putAccountSetting(ctx, &putAccountSettingInput{Name: in.Name, Value: in.Value})
-}
-
-type deleteAccountSettingInput struct {
-	Name         string `json:"name"`
-	PrincipalArn string `json:"principalArn"`
-}
-
-func (b *Backend) deleteAccountSetting(ctx context.Context, in *deleteAccountSettingInput) (*settingOutput, error) {
+func (b *Backend) deleteAccountSetting(ctx context.Context, in *wire.DeleteAccountSettingRequest) (*wire.DeleteAccountSettingResponse, error) {
 	if err := validateSettingName(in.Name); err != nil {
 		return nil, err
 	}
-	out := &settingOutput{}
+	out := &wire.DeleteAccountSettingResponse{}
 	err := b.Update(ctx, func(s *State) error {
 		stored, err := store.Get[Setting](s.tx, tableAccountSettings, in.Name)
 		if err != nil {
@@ -98,21 +83,7 @@ func (b *Backend) deleteAccountSetting(ctx context.Context, in *deleteAccountSet
 	return out, err
 }
 
-type listAccountSettingsInput struct {
-	Name              string `json:"name"`
-	Value             string `json:"value"`
-	PrincipalArn      string `json:"principalArn"`
-	EffectiveSettings bool   `json:"effectiveSettings"`
-	NextToken         string `json:"nextToken"`
-	MaxResults        *int32 `json:"maxResults"`
-}
-
-type listAccountSettingsOutput struct {
-	Settings  []Setting `json:"settings"`
-	NextToken string    `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) listAccountSettings(ctx context.Context, in *listAccountSettingsInput) (*listAccountSettingsOutput, error) {
+func (b *Backend) listAccountSettings(ctx context.Context, in *wire.ListAccountSettingsRequest) (*wire.ListAccountSettingsResponse, error) {
 	if in.Name != "" {
 		if err := validateSettingName(in.Name); err != nil {
 			return nil, err
@@ -128,7 +99,7 @@ func (b *Backend) listAccountSettings(ctx context.Context, in *listAccountSettin
 		for _, st := range stored {
 			byName[st.Name] = *st
 		}
-		if in.EffectiveSettings {
+		if ptrValue(in.EffectiveSettings) {
 			for name, value := range accountSettingDefaults {
 				if _, set := byName[name]; !set {
 					byName[name] = Setting{Name: name, Value: value, PrincipalArn: cmp.Or(in.PrincipalArn, s.rootARN()), Type: "aws_managed"}
@@ -150,5 +121,5 @@ func (b *Backend) listAccountSettings(ctx context.Context, in *listAccountSettin
 	if err != nil {
 		return nil, err
 	}
-	return &listAccountSettingsOutput{Settings: pageOf, NextToken: next}, nil
+	return &wire.ListAccountSettingsResponse{Settings: orEmpty(pageOf), NextToken: next}, nil
 }

@@ -3,6 +3,7 @@ package ecs
 import (
 	"context"
 	"encoding/json"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
@@ -18,23 +19,11 @@ type instanceIdentityDocument struct {
 	ImageID          string `json:"imageId"`
 }
 
-type registerContainerInstanceInput struct {
-	Cluster                           string       `json:"cluster"`
-	InstanceIdentityDocument          string       `json:"instanceIdentityDocument"`
-	InstanceIdentityDocumentSignature string       `json:"instanceIdentityDocumentSignature"`
-	TotalResources                    []Resource   `json:"totalResources"`
-	VersionInfo                       *VersionInfo `json:"versionInfo"`
-	ContainerInstanceArn              string       `json:"containerInstanceArn"`
-	Attributes                        []Attribute  `json:"attributes"`
-	PlatformDevices                   []any        `json:"platformDevices"`
-	Tags                              []Tag        `json:"tags"`
-}
-
 // registerContainerInstance is the ECS agent's call at boot. The identity
 // document's signature is not checked: nothing local could have signed it.
 // When the document names an EC2 instance, the container instance is that
 // instance's; without one (an agent outside EC2) it has no EC2 instance id.
-func (b *Backend) registerContainerInstance(ctx context.Context, in *registerContainerInstanceInput) (*containerInstanceOutput, error) {
+func (b *Backend) registerContainerInstance(ctx context.Context, in *wire.RegisterContainerInstanceRequest) (*wire.RegisterContainerInstanceResponse, error) {
 	var doc instanceIdentityDocument
 	if strings.TrimSpace(in.InstanceIdentityDocument) != "" {
 		if err := json.Unmarshal([]byte(in.InstanceIdentityDocument), &doc); err != nil {
@@ -48,7 +37,7 @@ func (b *Backend) registerContainerInstance(ctx context.Context, in *registerCon
 		AvailabilityZone:     doc.AvailabilityZone,
 		ImageID:              doc.ImageID,
 		Attributes:           map[string]string{},
-		Resources:            in.TotalResources,
+		Resources:            listOf(in.TotalResources, resourceIn),
 		VersionInfo:          in.VersionInfo,
 		ContainerInstanceARN: in.ContainerInstanceArn,
 		Tags:                 in.Tags,
@@ -57,7 +46,8 @@ func (b *Backend) registerContainerInstance(ctx context.Context, in *registerCon
 	if it, ok := ec2.LookupInstanceType(doc.InstanceType); ok {
 		req.CPU, req.MemoryMiB = it.VCPUs*1024, it.MemoryMiB*95/100
 	}
-	for _, a := range in.Attributes {
+	for _, wa := range in.Attributes {
+		a := attributeIn(wa)
 		if strings.HasPrefix(a.Name, internalAttributePrefix) {
 			return nil, errInvalidParameter("Attribute name %s uses a reserved prefix.", a.Name)
 		}
@@ -75,5 +65,5 @@ func (b *Backend) registerContainerInstance(ctx context.Context, in *registerCon
 	if err != nil {
 		return nil, err
 	}
-	return &containerInstanceOutput{ContainerInstance: ci}, nil
+	return &wire.RegisterContainerInstanceResponse{ContainerInstance: containerInstanceOut(ci)}, nil
 }

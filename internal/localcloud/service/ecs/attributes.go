@@ -2,6 +2,7 @@ package ecs
 
 import (
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,15 +41,6 @@ func builtinAttribute(name string) bool {
 	return strings.HasPrefix(name, "ecs.") || strings.HasPrefix(name, "com.amazonaws.ecs.")
 }
 
-type attributesInput struct {
-	Cluster    string      `json:"cluster"`
-	Attributes []Attribute `json:"attributes"`
-}
-
-type attributesOutput struct {
-	Attributes []Attribute `json:"attributes"`
-}
-
 // attributeTarget resolves the container instance an attribute is for; a
 // short id needs targetType.
 func (s *State) attributeTarget(cluster *Cluster, a Attribute) (*ContainerInstance, error) {
@@ -82,27 +74,28 @@ func errTargetNotFound(target string) error {
 // editAttributes runs edit on each attribute's container instance and
 // stores the instances it changed; the answer echoes the attributes with
 // their target as a full ARN.
-func (b *Backend) editAttributes(ctx context.Context, in *attributesInput, edit func(ci *ContainerInstance, a Attribute) error) (*attributesOutput, error) {
-	if len(in.Attributes) == 0 {
+func (b *Backend) editAttributes(ctx context.Context, clusterRef string, requested []wire.Attribute, edit func(ci *ContainerInstance, a Attribute) error) ([]wire.Attribute, error) {
+	attributes := listOf(requested, attributeIn)
+	if len(attributes) == 0 {
 		return nil, errMissing("attributes")
 	}
-	if len(in.Attributes) > 10 {
+	if len(attributes) > 10 {
 		return nil, errInvalidParameter("attributes can have at most 10 items.")
 	}
-	for _, a := range in.Attributes {
+	for _, a := range attributes {
 		if err := validateAttribute(a); err != nil {
 			return nil, err
 		}
 	}
-	out := &attributesOutput{Attributes: []Attribute{}}
+	out := []wire.Attribute{}
 	err := b.Update(ctx, func(s *State) error {
-		cluster, err := s.activeCluster(in.Cluster)
+		cluster, err := s.activeCluster(clusterRef)
 		if err != nil {
 			return err
 		}
 		changed := map[string]*ContainerInstance{}
 		var order []string
-		for _, a := range in.Attributes {
+		for _, a := range attributes {
 			ci, err := s.attributeTarget(cluster, a)
 			if err != nil {
 				return err
@@ -117,7 +110,7 @@ func (b *Backend) editAttributes(ctx context.Context, in *attributesInput, edit 
 				return err
 			}
 			a.TargetId, a.TargetType = ci.ContainerInstanceArn, targetContainerInstance
-			out.Attributes = append(out.Attributes, a)
+			out = append(out, attributeOut(a))
 		}
 		for _, arn := range order {
 			if err := s.PutContainerInstance(changed[arn]); err != nil {
@@ -132,8 +125,8 @@ func (b *Backend) editAttributes(ctx context.Context, in *attributesInput, edit 
 	return out, nil
 }
 
-func (b *Backend) putAttributes(ctx context.Context, in *attributesInput) (*attributesOutput, error) {
-	return b.editAttributes(ctx, in, func(ci *ContainerInstance, a Attribute) error {
+func (b *Backend) putAttributes(ctx context.Context, in *wire.PutAttributesRequest) (*wire.PutAttributesResponse, error) {
+	attributes, err := b.editAttributes(ctx, in.Cluster, in.Attributes, func(ci *ContainerInstance, a Attribute) error {
 		set := Attribute{Name: a.Name, Value: a.Value}
 		if i := slices.IndexFunc(ci.Attributes, func(o Attribute) bool { return o.Name == a.Name }); i >= 0 {
 			ci.Attributes[i] = set
@@ -151,33 +144,27 @@ func (b *Backend) putAttributes(ctx context.Context, in *attributesInput) (*attr
 		ci.Attributes = append(ci.Attributes, set)
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.PutAttributesResponse{Attributes: attributes}, nil
 }
 
-func (b *Backend) deleteAttributes(ctx context.Context, in *attributesInput) (*attributesOutput, error) {
-	return b.editAttributes(ctx, in, func(ci *ContainerInstance, a Attribute) error {
+func (b *Backend) deleteAttributes(ctx context.Context, in *wire.DeleteAttributesRequest) (*wire.DeleteAttributesResponse, error) {
+	attributes, err := b.editAttributes(ctx, in.Cluster, in.Attributes, func(ci *ContainerInstance, a Attribute) error {
 		// Deleting an attribute the instance lacks is not an error.
 		ci.Attributes = slices.DeleteFunc(ci.Attributes, func(o Attribute) bool { return o.Name == a.Name })
 		return nil
 	})
-}
-
-type listAttributesInput struct {
-	Cluster        string `json:"cluster"`
-	TargetType     string `json:"targetType"`
-	AttributeName  string `json:"attributeName"`
-	AttributeValue string `json:"attributeValue"`
-	NextToken      string `json:"nextToken"`
-	MaxResults     *int32 `json:"maxResults"`
-}
-
-type listAttributesOutput struct {
-	Attributes []Attribute `json:"attributes"`
-	NextToken  string      `json:"nextToken,omitempty"`
+	if err != nil {
+		return nil, err
+	}
+	return &wire.DeleteAttributesResponse{Attributes: attributes}, nil
 }
 
 // listAttributes lists the attributes of the cluster's container instances,
 // built-in ones included, optionally only those of one name (and value).
-func (b *Backend) listAttributes(ctx context.Context, in *listAttributesInput) (*listAttributesOutput, error) {
+func (b *Backend) listAttributes(ctx context.Context, in *wire.ListAttributesRequest) (*wire.ListAttributesResponse, error) {
 	switch {
 	case in.TargetType == "":
 		return nil, errMissing("targetType")
@@ -220,5 +207,5 @@ func (b *Backend) listAttributes(ctx context.Context, in *listAttributesInput) (
 	if err != nil {
 		return nil, err
 	}
-	return &listAttributesOutput{Attributes: pageOf, NextToken: next}, nil
+	return &wire.ListAttributesResponse{Attributes: orEmpty(listOf(pageOf, attributeOut)), NextToken: next}, nil
 }

@@ -3,6 +3,7 @@ package ecs
 import (
 	"cmp"
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"regexp"
 	"slices"
 	"strings"
@@ -123,17 +124,7 @@ func validateEnabledDisabled(member, value string) error {
 	return nil
 }
 
-type createCapacityProviderInput struct {
-	Name                     string                    `json:"name"`
-	AutoScalingGroupProvider *AutoScalingGroupProvider `json:"autoScalingGroupProvider"`
-	Tags                     []Tag                     `json:"tags"`
-}
-
-type capacityProviderOutput struct {
-	CapacityProvider *CapacityProvider `json:"capacityProvider"`
-}
-
-func (b *Backend) createCapacityProvider(ctx context.Context, in *createCapacityProviderInput) (*capacityProviderOutput, error) {
+func (b *Backend) createCapacityProvider(ctx context.Context, in *wire.CreateCapacityProviderRequest) (*wire.CreateCapacityProviderResponse, error) {
 	if in.Name == "" {
 		return nil, errMissing("name")
 	}
@@ -156,7 +147,7 @@ func (b *Backend) createCapacityProvider(ctx context.Context, in *createCapacity
 	if err := validateEnabledDisabled("managedDraining", asg.ManagedDraining); err != nil {
 		return nil, err
 	}
-	scaling, err := applyManagedScaling(nil, asg.ManagedScaling)
+	scaling, err := applyManagedScaling(nil, managedScalingIn(asg.ManagedScaling))
 	if err != nil {
 		return nil, err
 	}
@@ -207,27 +198,14 @@ func (b *Backend) createCapacityProvider(ctx context.Context, in *createCapacity
 		out = cp
 		return nil
 	})
-	return &capacityProviderOutput{CapacityProvider: out}, err
+	return &wire.CreateCapacityProviderResponse{CapacityProvider: capacityProviderOut(out)}, err
 }
 
-type describeCapacityProvidersInput struct {
-	CapacityProviders []string `json:"capacityProviders"`
-	Include           []string `json:"include"`
-	NextToken         string   `json:"nextToken"`
-	MaxResults        *int32   `json:"maxResults"`
-}
-
-type describeCapacityProvidersOutput struct {
-	CapacityProviders []*CapacityProvider `json:"capacityProviders"`
-	Failures          []Failure           `json:"failures"`
-	NextToken         string              `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) describeCapacityProviders(ctx context.Context, in *describeCapacityProvidersInput) (*describeCapacityProvidersOutput, error) {
+func (b *Backend) describeCapacityProviders(ctx context.Context, in *wire.DescribeCapacityProvidersRequest) (*wire.DescribeCapacityProvidersResponse, error) {
 	if err := validateInclude(in.Include, "TAGS"); err != nil {
 		return nil, err
 	}
-	out := &describeCapacityProvidersOutput{CapacityProviders: []*CapacityProvider{}, Failures: []Failure{}}
+	out := &wire.DescribeCapacityProvidersResponse{CapacityProviders: []wire.CapacityProvider{}, Failures: []Failure{}}
 	var found []*CapacityProvider
 	err := b.View(ctx, func(s *State) error {
 		if len(in.CapacityProviders) == 0 {
@@ -268,16 +246,14 @@ func (b *Backend) describeCapacityProviders(ctx context.Context, in *describeCap
 	if err != nil {
 		return nil, err
 	}
-	out.CapacityProviders, out.NextToken = pageOf, next
+	out.NextToken = next
+	for _, cp := range pageOf {
+		out.CapacityProviders = append(out.CapacityProviders, *capacityProviderOut(cp))
+	}
 	return out, nil
 }
 
-type updateCapacityProviderInput struct {
-	Name                     string                    `json:"name"`
-	AutoScalingGroupProvider *AutoScalingGroupProvider `json:"autoScalingGroupProvider"`
-}
-
-func (b *Backend) updateCapacityProvider(ctx context.Context, in *updateCapacityProviderInput) (*capacityProviderOutput, error) {
+func (b *Backend) updateCapacityProvider(ctx context.Context, in *wire.UpdateCapacityProviderRequest) (*wire.UpdateCapacityProviderResponse, error) {
 	if in.Name == "" {
 		return nil, errMissing("name")
 	}
@@ -305,7 +281,7 @@ func (b *Backend) updateCapacityProvider(ctx context.Context, in *updateCapacity
 			return errClient("The specified capacity provider does not exist. Specify a valid name or ARN and try again.")
 		}
 		asg := cp.AutoScalingGroupProvider
-		scaling, err := applyManagedScaling(asg.ManagedScaling, requested.ManagedScaling)
+		scaling, err := applyManagedScaling(asg.ManagedScaling, managedScalingIn(requested.ManagedScaling))
 		if err != nil {
 			return err
 		}
@@ -326,14 +302,10 @@ func (b *Backend) updateCapacityProvider(ctx context.Context, in *updateCapacity
 		out = cp
 		return nil
 	})
-	return &capacityProviderOutput{CapacityProvider: out}, err
+	return &wire.UpdateCapacityProviderResponse{CapacityProvider: capacityProviderOut(out)}, err
 }
 
-type deleteCapacityProviderInput struct {
-	CapacityProvider string `json:"capacityProvider"`
-}
-
-func (b *Backend) deleteCapacityProvider(ctx context.Context, in *deleteCapacityProviderInput) (*capacityProviderOutput, error) {
+func (b *Backend) deleteCapacityProvider(ctx context.Context, in *wire.DeleteCapacityProviderRequest) (*wire.DeleteCapacityProviderResponse, error) {
 	if in.CapacityProvider == "" {
 		return nil, errMissing("capacityProvider")
 	}
@@ -371,5 +343,5 @@ func (b *Backend) deleteCapacityProvider(ctx context.Context, in *deleteCapacity
 		out = cp
 		return nil
 	})
-	return &capacityProviderOutput{CapacityProvider: out}, err
+	return &wire.DeleteCapacityProviderResponse{CapacityProvider: capacityProviderOut(out)}, err
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -283,20 +284,6 @@ func (s *State) clusterUsingProvider(name string) (*Cluster, error) {
 	return nil, nil
 }
 
-type createClusterInput struct {
-	ClusterName                     string                         `json:"clusterName"`
-	Tags                            []Tag                          `json:"tags"`
-	Settings                        []ClusterSetting               `json:"settings"`
-	Configuration                   *ClusterConfiguration          `json:"configuration"`
-	CapacityProviders               []string                       `json:"capacityProviders"`
-	DefaultCapacityProviderStrategy []CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy"`
-	ServiceConnectDefaults          *ServiceConnectDefaults        `json:"serviceConnectDefaults"`
-}
-
-type clusterOutput struct {
-	Cluster *Cluster `json:"cluster"`
-}
-
 func validateSettings(settings []ClusterSetting) error {
 	for _, st := range settings {
 		if st.Name != "containerInsights" {
@@ -309,7 +296,7 @@ func validateSettings(settings []ClusterSetting) error {
 	return nil
 }
 
-func (b *Backend) createCluster(ctx context.Context, in *createClusterInput) (*clusterOutput, error) {
+func (b *Backend) createCluster(ctx context.Context, in *wire.CreateClusterRequest) (*wire.CreateClusterResponse, error) {
 	name := in.ClusterName
 	if name == "" {
 		name = "default"
@@ -344,8 +331,8 @@ func (b *Backend) createCluster(ctx context.Context, in *createClusterInput) (*c
 		if len(in.Settings) > 0 {
 			c.Settings = in.Settings
 		}
-		c.ServiceConnectDefaults = in.ServiceConnectDefaults
-		if err := s.setClusterProviders(c, in.CapacityProviders, in.DefaultCapacityProviderStrategy); err != nil {
+		c.ServiceConnectDefaults = serviceConnectDefaultsIn(in.ServiceConnectDefaults)
+		if err := s.setClusterProviders(c, in.CapacityProviders, strategyListIn(in.DefaultCapacityProviderStrategy)); err != nil {
 			return err
 		}
 		if err := s.PutCluster(c); err != nil {
@@ -357,17 +344,7 @@ func (b *Backend) createCluster(ctx context.Context, in *createClusterInput) (*c
 		out, err = s.withCounts(c, []string{"SETTINGS", "TAGS", "ATTACHMENTS"})
 		return err
 	})
-	return &clusterOutput{Cluster: out}, err
-}
-
-type describeClustersInput struct {
-	Clusters []string `json:"clusters"`
-	Include  []string `json:"include"`
-}
-
-type describeClustersOutput struct {
-	Clusters []*Cluster `json:"clusters"`
-	Failures []Failure  `json:"failures"`
+	return &wire.CreateClusterResponse{Cluster: clusterOut(out)}, err
 }
 
 func validateInclude(include []string, allowed ...string) error {
@@ -379,7 +356,7 @@ func validateInclude(include []string, allowed ...string) error {
 	return nil
 }
 
-func (b *Backend) describeClusters(ctx context.Context, in *describeClustersInput) (*describeClustersOutput, error) {
+func (b *Backend) describeClusters(ctx context.Context, in *wire.DescribeClustersRequest) (*wire.DescribeClustersResponse, error) {
 	if err := validateInclude(in.Include, "ATTACHMENTS", "CONFIGURATIONS", "SETTINGS", "STATISTICS", "TAGS"); err != nil {
 		return nil, err
 	}
@@ -390,31 +367,21 @@ func (b *Backend) describeClusters(ctx context.Context, in *describeClustersInpu
 	if len(refs) == 0 {
 		refs = []string{"default"}
 	}
-	out := &describeClustersOutput{Clusters: []*Cluster{}, Failures: []Failure{}}
+	out := &wire.DescribeClustersResponse{Clusters: []wire.Cluster{}, Failures: []Failure{}}
 	err := b.View(ctx, func(s *State) error {
 		return eachRef(s, refs, "cluster/", &out.Failures, s.Cluster, func(c *Cluster) error {
 			described, err := s.withCounts(c, in.Include)
 			if err != nil {
 				return err
 			}
-			out.Clusters = append(out.Clusters, described)
+			out.Clusters = append(out.Clusters, *clusterOut(described))
 			return nil
 		})
 	})
 	return out, err
 }
 
-type listInput struct {
-	NextToken  string `json:"nextToken"`
-	MaxResults *int32 `json:"maxResults"`
-}
-
-type listClustersOutput struct {
-	ClusterArns []string `json:"clusterArns"`
-	NextToken   string   `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) listClusters(ctx context.Context, in *listInput) (*listClustersOutput, error) {
+func (b *Backend) listClusters(ctx context.Context, in *wire.ListClustersRequest) (*wire.ListClustersResponse, error) {
 	pageOf, next, err := b.listARNs(ctx, in.NextToken, in.MaxResults, 100, func(s *State, add func(arn string)) error {
 		clusters, err := s.Clusters()
 		if err != nil {
@@ -430,17 +397,10 @@ func (b *Backend) listClusters(ctx context.Context, in *listInput) (*listCluster
 	if err != nil {
 		return nil, err
 	}
-	return &listClustersOutput{ClusterArns: pageOf, NextToken: next}, nil
+	return &wire.ListClustersResponse{ClusterArns: pageOf, NextToken: next}, nil
 }
 
-type updateClusterInput struct {
-	Cluster                string                  `json:"cluster"`
-	Settings               []ClusterSetting        `json:"settings"`
-	Configuration          *ClusterConfiguration   `json:"configuration"`
-	ServiceConnectDefaults *ServiceConnectDefaults `json:"serviceConnectDefaults"`
-}
-
-func (b *Backend) updateCluster(ctx context.Context, in *updateClusterInput) (*clusterOutput, error) {
+func (b *Backend) updateCluster(ctx context.Context, in *wire.UpdateClusterRequest) (*wire.UpdateClusterResponse, error) {
 	if in.Cluster == "" {
 		return nil, errMissing("cluster")
 	}
@@ -460,7 +420,7 @@ func (b *Backend) updateCluster(ctx context.Context, in *updateClusterInput) (*c
 			c.Configuration = in.Configuration
 		}
 		if in.ServiceConnectDefaults != nil {
-			c.ServiceConnectDefaults = in.ServiceConnectDefaults
+			c.ServiceConnectDefaults = serviceConnectDefaultsIn(in.ServiceConnectDefaults)
 		}
 		if err := s.PutCluster(c); err != nil {
 			return err
@@ -468,7 +428,7 @@ func (b *Backend) updateCluster(ctx context.Context, in *updateClusterInput) (*c
 		out, err = s.withCounts(c, []string{"SETTINGS", "TAGS"})
 		return err
 	})
-	return &clusterOutput{Cluster: out}, err
+	return &wire.UpdateClusterResponse{Cluster: clusterOut(out)}, err
 }
 
 func setSetting(settings []ClusterSetting, st ClusterSetting) []ClusterSetting {
@@ -481,23 +441,18 @@ func setSetting(settings []ClusterSetting, st ClusterSetting) []ClusterSetting {
 	return append(settings, st)
 }
 
-type updateClusterSettingsInput struct {
-	Cluster  string           `json:"cluster"`
-	Settings []ClusterSetting `json:"settings"`
-}
-
-func (b *Backend) updateClusterSettings(ctx context.Context, in *updateClusterSettingsInput) (*clusterOutput, error) {
+func (b *Backend) updateClusterSettings(ctx context.Context, in *wire.UpdateClusterSettingsRequest) (*wire.UpdateClusterSettingsResponse, error) {
 	if in.Settings == nil {
 		return nil, errMissing("settings")
 	}
-	return b.updateCluster(ctx, &updateClusterInput{Cluster: in.Cluster, Settings: in.Settings})
+	out, err := b.updateCluster(ctx, &wire.UpdateClusterRequest{Cluster: in.Cluster, Settings: in.Settings})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.UpdateClusterSettingsResponse{Cluster: out.Cluster}, nil
 }
 
-type clusterRefInput struct {
-	Cluster string `json:"cluster"`
-}
-
-func (b *Backend) deleteCluster(ctx context.Context, in *clusterRefInput) (*clusterOutput, error) {
+func (b *Backend) deleteCluster(ctx context.Context, in *wire.DeleteClusterRequest) (*wire.DeleteClusterResponse, error) {
 	if in.Cluster == "" {
 		return nil, errMissing("cluster")
 	}
@@ -543,16 +498,10 @@ func (b *Backend) deleteCluster(ctx context.Context, in *clusterRefInput) (*clus
 		out, err = s.withCounts(c, []string{"SETTINGS", "TAGS"})
 		return err
 	})
-	return &clusterOutput{Cluster: out}, err
+	return &wire.DeleteClusterResponse{Cluster: clusterOut(out)}, err
 }
 
-type putClusterCapacityProvidersInput struct {
-	Cluster                         string                         `json:"cluster"`
-	CapacityProviders               []string                       `json:"capacityProviders"`
-	DefaultCapacityProviderStrategy []CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy"`
-}
-
-func (b *Backend) putClusterCapacityProviders(ctx context.Context, in *putClusterCapacityProvidersInput) (*clusterOutput, error) {
+func (b *Backend) putClusterCapacityProviders(ctx context.Context, in *wire.PutClusterCapacityProvidersRequest) (*wire.PutClusterCapacityProvidersResponse, error) {
 	switch {
 	case in.Cluster == "":
 		return nil, errMissing("cluster")
@@ -587,7 +536,7 @@ func (b *Backend) putClusterCapacityProviders(ctx context.Context, in *putCluste
 				}
 			}
 		}
-		if err := s.setClusterProviders(c, in.CapacityProviders, in.DefaultCapacityProviderStrategy); err != nil {
+		if err := s.setClusterProviders(c, in.CapacityProviders, strategyListIn(in.DefaultCapacityProviderStrategy)); err != nil {
 			return err
 		}
 		if err := s.PutCluster(c); err != nil {
@@ -596,5 +545,5 @@ func (b *Backend) putClusterCapacityProviders(ctx context.Context, in *putCluste
 		out, err = s.withCounts(c, []string{"SETTINGS", "TAGS", "ATTACHMENTS"})
 		return err
 	})
-	return &clusterOutput{Cluster: out}, err
+	return &wire.PutClusterCapacityProvidersResponse{Cluster: clusterOut(out)}, err
 }

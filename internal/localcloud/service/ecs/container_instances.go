@@ -2,6 +2,7 @@ package ecs
 
 import (
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"maps"
 	"slices"
 	"strings"
@@ -271,22 +272,9 @@ func instanceAttributes(in RegisterInstanceInput) []Attribute {
 	return attrs
 }
 
-type listContainerInstancesInput struct {
-	Cluster    string `json:"cluster"`
-	Filter     string `json:"filter"`
-	Status     string `json:"status"`
-	NextToken  string `json:"nextToken"`
-	MaxResults *int32 `json:"maxResults"`
-}
-
-type listContainerInstancesOutput struct {
-	ContainerInstanceArns []string `json:"containerInstanceArns"`
-	NextToken             string   `json:"nextToken,omitempty"`
-}
-
 var containerInstanceStatuses = []string{"ACTIVE", "DRAINING", "REGISTERING", "DEREGISTERING", "REGISTRATION_FAILED"}
 
-func (b *Backend) listContainerInstances(ctx context.Context, in *listContainerInstancesInput) (*listContainerInstancesOutput, error) {
+func (b *Backend) listContainerInstances(ctx context.Context, in *wire.ListContainerInstancesRequest) (*wire.ListContainerInstancesResponse, error) {
 	if in.Status != "" && !slices.Contains(containerInstanceStatuses, in.Status) {
 		return nil, errInvalidParameter("Invalid status: %s.", in.Status)
 	}
@@ -320,28 +308,18 @@ func (b *Backend) listContainerInstances(ctx context.Context, in *listContainerI
 	if err != nil {
 		return nil, err
 	}
-	return &listContainerInstancesOutput{ContainerInstanceArns: pageOf, NextToken: next}, nil
+	return &wire.ListContainerInstancesResponse{ContainerInstanceArns: pageOf, NextToken: next}, nil
 }
 
-type describeContainerInstancesInput struct {
-	Cluster            string   `json:"cluster"`
-	ContainerInstances []string `json:"containerInstances"`
-	Include            []string `json:"include"`
-}
-
-type containerInstancesOutput struct {
-	ContainerInstances []*ContainerInstance `json:"containerInstances"`
-	Failures           []Failure            `json:"failures"`
-}
-
-func (b *Backend) describeContainerInstances(ctx context.Context, in *describeContainerInstancesInput) (*containerInstancesOutput, error) {
+func (b *Backend) describeContainerInstances(ctx context.Context, in *wire.DescribeContainerInstancesRequest) (*wire.DescribeContainerInstancesResponse, error) {
 	if err := validateDescribe("containerInstances", in.ContainerInstances, 100, in.Include, "TAGS", "CONTAINER_INSTANCE_HEALTH"); err != nil {
 		return nil, err
 	}
 	withTags := slices.Contains(in.Include, "TAGS")
-	out := &containerInstancesOutput{ContainerInstances: []*ContainerInstance{}, Failures: []Failure{}}
+	out := &wire.DescribeContainerInstancesResponse{Failures: []Failure{}}
+	var instances []*ContainerInstance
 	err := b.View(ctx, func(s *State) error {
-		return describeInCluster(s, in.Cluster, in.ContainerInstances, "container-instance", &out.ContainerInstances, &out.Failures,
+		return describeInCluster(s, in.Cluster, in.ContainerInstances, "container-instance", &instances, &out.Failures,
 			func(c *Cluster, ref string) (*ContainerInstance, error) {
 				return s.ContainerInstance(c.ClusterArn, ref)
 			},
@@ -356,23 +334,18 @@ func (b *Backend) describeContainerInstances(ctx context.Context, in *describeCo
 				return ci, nil
 			})
 	})
+	out.ContainerInstances = orEmpty(refsOf(instances, func(ci *ContainerInstance) wire.ContainerInstance { return *containerInstanceOut(ci) }))
 	return out, err
 }
 
 // eachContainerInstance resolves references to container instances of
 // cluster, recording MISSING failures.
-func (s *State) eachContainerInstance(cluster *Cluster, refs []string, out *containerInstancesOutput, fn func(ci *ContainerInstance) error) error {
-	return eachRef(s, refs, "container-instance/"+cluster.ClusterName+"/", &out.Failures,
+func (s *State) eachContainerInstance(cluster *Cluster, refs []string, failures *[]Failure, fn func(ci *ContainerInstance) error) error {
+	return eachRef(s, refs, "container-instance/"+cluster.ClusterName+"/", failures,
 		func(ref string) (*ContainerInstance, error) { return s.ContainerInstance(cluster.ClusterArn, ref) }, fn)
 }
 
-type updateContainerInstancesStateInput struct {
-	Cluster            string   `json:"cluster"`
-	ContainerInstances []string `json:"containerInstances"`
-	Status             string   `json:"status"`
-}
-
-func (b *Backend) updateContainerInstancesState(ctx context.Context, in *updateContainerInstancesStateInput) (*containerInstancesOutput, error) {
+func (b *Backend) updateContainerInstancesState(ctx context.Context, in *wire.UpdateContainerInstancesStateRequest) (*wire.UpdateContainerInstancesStateResponse, error) {
 	switch {
 	case len(in.ContainerInstances) == 0:
 		return nil, errMissing("containerInstances")
@@ -383,13 +356,13 @@ func (b *Backend) updateContainerInstancesState(ctx context.Context, in *updateC
 	case in.Status != statusActive && in.Status != statusDraining:
 		return nil, errInvalidParameter("Container instances status can only be updated to ACTIVE or DRAINING.")
 	}
-	out := &containerInstancesOutput{ContainerInstances: []*ContainerInstance{}, Failures: []Failure{}}
+	out := &wire.UpdateContainerInstancesStateResponse{ContainerInstances: []wire.ContainerInstance{}, Failures: []Failure{}}
 	err := b.Update(ctx, func(s *State) error {
 		cluster, err := s.activeCluster(in.Cluster)
 		if err != nil {
 			return err
 		}
-		return s.eachContainerInstance(cluster, in.ContainerInstances, out, func(ci *ContainerInstance) error {
+		return s.eachContainerInstance(cluster, in.ContainerInstances, &out.Failures, func(ci *ContainerInstance) error {
 			if ci.Status != statusActive && ci.Status != statusDraining {
 				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: ci.Status})
 				return nil
@@ -400,28 +373,18 @@ func (b *Backend) updateContainerInstancesState(ctx context.Context, in *updateC
 					return err
 				}
 			}
-			out.ContainerInstances = append(out.ContainerInstances, ci)
+			out.ContainerInstances = append(out.ContainerInstances, *containerInstanceOut(ci))
 			return nil
 		})
 	})
 	return out, err
 }
 
-type deregisterContainerInstanceInput struct {
-	Cluster           string `json:"cluster"`
-	ContainerInstance string `json:"containerInstance"`
-	Force             *bool  `json:"force"`
-}
-
-type containerInstanceOutput struct {
-	ContainerInstance *ContainerInstance `json:"containerInstance"`
-}
-
-func (b *Backend) deregisterContainerInstance(ctx context.Context, in *deregisterContainerInstanceInput) (*containerInstanceOutput, error) {
+func (b *Backend) deregisterContainerInstance(ctx context.Context, in *wire.DeregisterContainerInstanceRequest) (*wire.DeregisterContainerInstanceResponse, error) {
 	if in.ContainerInstance == "" {
 		return nil, errMissing("containerInstance")
 	}
-	out := &containerInstanceOutput{}
+	out := &wire.DeregisterContainerInstanceResponse{}
 	err := b.Update(ctx, func(s *State) error {
 		cluster, err := s.activeCluster(in.Cluster)
 		if err != nil {
@@ -464,7 +427,7 @@ func (b *Backend) deregisterContainerInstance(ctx context.Context, in *deregiste
 		if err := s.PutContainerInstance(ci); err != nil {
 			return err
 		}
-		out.ContainerInstance = ci
+		out.ContainerInstance = containerInstanceOut(ci)
 		return nil
 	})
 	return out, err

@@ -8,7 +8,7 @@ import (
 // listARNs serves the List calls: collect hands the ARNs to list to add, in
 // one read transaction, and the answer is the page of them, sorted, that
 // nextToken and maxResults ask for.
-func (b *Backend) listARNs(ctx context.Context, nextToken string, maxResults *int32, defaultMax int, collect func(s *State, add func(arn string)) error) ([]string, string, error) {
+func (b *Backend) listARNs(ctx context.Context, nextToken string, maxResults *int, defaultMax int, collect func(s *State, add func(arn string)) error) ([]string, string, error) {
 	var arns []string
 	err := b.View(ctx, func(s *State) error {
 		return collect(s, func(arn string) { arns = append(arns, arn) })

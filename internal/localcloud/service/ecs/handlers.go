@@ -7,9 +7,10 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
 )
 
-// Service returns ECS's operation table for the router. Each handler decodes
-// the wire input (the request shapes next to it), runs its rules in one
-// store transaction and returns the domain records as the response.
+// Service returns ECS's operation table for the router. Each handler takes
+// the request shape generated from AWS's model (package wire), runs its
+// rules in one store transaction and answers with the response shape built
+// from the records (wire.go).
 func (b *Backend) Service() *protocol.Service {
 	return &protocol.Service{
 		SigningName:  "ecs",

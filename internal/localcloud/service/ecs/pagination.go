@@ -11,7 +11,7 @@ import (
 // remembers; nil keeps items in the order given (a listing sorted some other
 // way than by a unique string, such as task definitions newest first).
 // maxResults nil means defaultMax; ECS accepts 1–100.
-func page[T any](items []T, key func(T) string, nextToken string, maxResults *int32, defaultMax int) ([]T, string, error) {
+func page[T any](items []T, key func(T) string, nextToken string, maxResults *int, defaultMax int) ([]T, string, error) {
 	limit, err := paging.Size(maxResults, defaultMax, 1, 100)
 	if err != nil {
 		return nil, "", errInvalidParameter("maxResults must be between 1 and 100.")

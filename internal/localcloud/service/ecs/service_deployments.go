@@ -3,6 +3,7 @@ package ecs
 import (
 	"context"
 	"encoding/json"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"math"
 	"slices"
 	"strings"
@@ -59,13 +60,6 @@ type ServiceDeploymentRollback struct {
 	ServiceRevisionArn string       `json:"serviceRevisionArn,omitempty"`
 }
 
-// ServiceDeploymentAlarms is the alarm watch over one service deployment.
-type ServiceDeploymentAlarms struct {
-	Status              string   `json:"status"`
-	AlarmNames          []string `json:"alarmNames,omitempty"`
-	TriggeredAlarmNames []string `json:"triggeredAlarmNames,omitempty"`
-}
-
 // ServiceDeployment is one move of a service from its running revisions to
 // a target revision.
 type ServiceDeployment struct {
@@ -103,13 +97,6 @@ type ServiceRevision struct {
 	ContainerImages          []ContainerImage               `json:"containerImages"`
 	GuardDutyEnabled         bool                           `json:"guardDutyEnabled"`
 	CreatedAt                awsjson.Time                   `json:"createdAt,omitzero"`
-}
-
-// ContainerImage is one container's image in a service revision.
-type ContainerImage struct {
-	ContainerName string `json:"containerName"`
-	Image         string `json:"image"`
-	ImageDigest   string `json:"imageDigest,omitempty"`
 }
 
 // serviceDeploymentRecord is a service deployment and the deployment of
@@ -362,45 +349,12 @@ func (s *State) historyRef(arn, kind string) string {
 	return rest
 }
 
-type createdAtFilter struct {
-	Before *awsjson.Time `json:"before"`
-	After  *awsjson.Time `json:"after"`
-}
-
-type listServiceDeploymentsInput struct {
-	Service    string           `json:"service"`
-	Cluster    string           `json:"cluster"`
-	Status     []string         `json:"status"`
-	CreatedAt  *createdAtFilter `json:"createdAt"`
-	NextToken  string           `json:"nextToken"`
-	MaxResults *int32           `json:"maxResults"`
-}
-
-// ServiceDeploymentBrief is a service deployment as ListServiceDeployments
-// shows it.
-type ServiceDeploymentBrief struct {
-	ServiceDeploymentArn     string       `json:"serviceDeploymentArn"`
-	ServiceArn               string       `json:"serviceArn"`
-	ClusterArn               string       `json:"clusterArn"`
-	StartedAt                awsjson.Time `json:"startedAt,omitzero"`
-	CreatedAt                awsjson.Time `json:"createdAt,omitzero"`
-	FinishedAt               awsjson.Time `json:"finishedAt,omitzero"`
-	TargetServiceRevisionArn string       `json:"targetServiceRevisionArn,omitempty"`
-	Status                   string       `json:"status"`
-	StatusReason             string       `json:"statusReason,omitempty"`
-}
-
-type listServiceDeploymentsOutput struct {
-	ServiceDeployments []ServiceDeploymentBrief `json:"serviceDeployments"`
-	NextToken          string                   `json:"nextToken,omitempty"`
-}
-
 // listServiceDeployments lists a service's deployments, newest first.
-func (b *Backend) listServiceDeployments(ctx context.Context, in *listServiceDeploymentsInput) (*listServiceDeploymentsOutput, error) {
+func (b *Backend) listServiceDeployments(ctx context.Context, in *wire.ListServiceDeploymentsRequest) (*wire.ListServiceDeploymentsResponse, error) {
 	if in.Service == "" {
 		return nil, errMissing("service")
 	}
-	var found []ServiceDeploymentBrief
+	var found []ServiceDeployment
 	err := b.View(ctx, func(s *State) error {
 		cluster, err := s.Cluster(in.Cluster)
 		if err != nil {
@@ -427,15 +381,7 @@ func (b *Backend) listServiceDeployments(ctx context.Context, in *listServiceDep
 			case in.CreatedAt != nil && in.CreatedAt.Before != nil && !sd.CreatedAt.Time().Before(in.CreatedAt.Before.Time()):
 			case in.CreatedAt != nil && in.CreatedAt.After != nil && !sd.CreatedAt.Time().After(in.CreatedAt.After.Time()):
 			default:
-				brief := ServiceDeploymentBrief{
-					ServiceDeploymentArn: sd.ServiceDeploymentArn, ServiceArn: sd.ServiceArn, ClusterArn: sd.ClusterArn,
-					StartedAt: sd.StartedAt, CreatedAt: sd.CreatedAt, FinishedAt: sd.FinishedAt,
-					Status: sd.Status, StatusReason: sd.StatusReason,
-				}
-				if sd.TargetServiceRevision != nil {
-					brief.TargetServiceRevisionArn = sd.TargetServiceRevision.Arn
-				}
-				found = append(found, brief)
+				found = append(found, sd)
 			}
 		}
 		return nil
@@ -443,31 +389,22 @@ func (b *Backend) listServiceDeployments(ctx context.Context, in *listServiceDep
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(found, func(a, b ServiceDeploymentBrief) int { return b.CreatedAt.Time().Compare(a.CreatedAt.Time()) })
+	slices.SortStableFunc(found, func(a, b ServiceDeployment) int { return b.CreatedAt.Time().Compare(a.CreatedAt.Time()) })
 	pageOf, next, err := page(found, nil, in.NextToken, in.MaxResults, 20)
 	if err != nil {
 		return nil, err
 	}
-	return &listServiceDeploymentsOutput{ServiceDeployments: pageOf, NextToken: next}, nil
+	return &wire.ListServiceDeploymentsResponse{ServiceDeployments: orEmpty(listOf(pageOf, serviceDeploymentBriefOut)), NextToken: next}, nil
 }
 
-type describeServiceDeploymentsInput struct {
-	ServiceDeploymentArns []string `json:"serviceDeploymentArns"`
-}
-
-type describeServiceDeploymentsOutput struct {
-	ServiceDeployments []ServiceDeployment `json:"serviceDeployments"`
-	Failures           []Failure           `json:"failures"`
-}
-
-func (b *Backend) describeServiceDeployments(ctx context.Context, in *describeServiceDeploymentsInput) (*describeServiceDeploymentsOutput, error) {
+func (b *Backend) describeServiceDeployments(ctx context.Context, in *wire.DescribeServiceDeploymentsRequest) (*wire.DescribeServiceDeploymentsResponse, error) {
 	switch {
 	case len(in.ServiceDeploymentArns) == 0:
 		return nil, errMissing("serviceDeploymentArns")
 	case len(in.ServiceDeploymentArns) > 20:
 		return nil, errInvalidParameter("serviceDeploymentArns can have at most 20 items.")
 	}
-	out := &describeServiceDeploymentsOutput{ServiceDeployments: []ServiceDeployment{}, Failures: []Failure{}}
+	out := &wire.DescribeServiceDeploymentsResponse{ServiceDeployments: []wire.ServiceDeployment{}, Failures: []Failure{}}
 	err := b.View(ctx, func(s *State) error {
 		for _, arn := range in.ServiceDeploymentArns {
 			key := s.historyRef(arn, "service-deployment")
@@ -483,30 +420,21 @@ func (b *Backend) describeServiceDeployments(ctx context.Context, in *describeSe
 				out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
 				continue
 			}
-			out.ServiceDeployments = append(out.ServiceDeployments, r.Deployment)
+			out.ServiceDeployments = append(out.ServiceDeployments, serviceDeploymentOut(r.Deployment))
 		}
 		return nil
 	})
 	return out, err
 }
 
-type describeServiceRevisionsInput struct {
-	ServiceRevisionArns []string `json:"serviceRevisionArns"`
-}
-
-type describeServiceRevisionsOutput struct {
-	ServiceRevisions []ServiceRevision `json:"serviceRevisions"`
-	Failures         []Failure         `json:"failures"`
-}
-
-func (b *Backend) describeServiceRevisions(ctx context.Context, in *describeServiceRevisionsInput) (*describeServiceRevisionsOutput, error) {
+func (b *Backend) describeServiceRevisions(ctx context.Context, in *wire.DescribeServiceRevisionsRequest) (*wire.DescribeServiceRevisionsResponse, error) {
 	switch {
 	case len(in.ServiceRevisionArns) == 0:
 		return nil, errMissing("serviceRevisionArns")
 	case len(in.ServiceRevisionArns) > 20:
 		return nil, errInvalidParameter("serviceRevisionArns can have at most 20 items.")
 	}
-	out := &describeServiceRevisionsOutput{ServiceRevisions: []ServiceRevision{}, Failures: []Failure{}}
+	out := &wire.DescribeServiceRevisionsResponse{ServiceRevisions: []wire.ServiceRevision{}, Failures: []Failure{}}
 	err := b.View(ctx, func(s *State) error {
 		for _, arn := range in.ServiceRevisionArns {
 			key := s.historyRef(arn, "service-revision")
@@ -522,7 +450,7 @@ func (b *Backend) describeServiceRevisions(ctx context.Context, in *describeServ
 				out.Failures = append(out.Failures, Failure{Arn: arn, Reason: "MISSING"})
 				continue
 			}
-			out.ServiceRevisions = append(out.ServiceRevisions, *rev)
+			out.ServiceRevisions = append(out.ServiceRevisions, serviceRevisionOut(*rev))
 		}
 		return nil
 	})

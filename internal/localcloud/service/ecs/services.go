@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"math/big"
 	"slices"
 
@@ -335,41 +336,6 @@ func deploymentDefaults(requested *DeploymentConfiguration, current *DeploymentC
 	return out, nil
 }
 
-type createServiceInput struct {
-	Cluster                       string                         `json:"cluster"`
-	ServiceName                   string                         `json:"serviceName"`
-	TaskDefinition                string                         `json:"taskDefinition"`
-	LoadBalancers                 []LoadBalancer                 `json:"loadBalancers"`
-	ServiceRegistries             []ServiceRegistry              `json:"serviceRegistries"`
-	DesiredCount                  *int32                         `json:"desiredCount"`
-	ClientToken                   string                         `json:"clientToken"`
-	LaunchType                    string                         `json:"launchType"`
-	CapacityProviderStrategy      []CapacityProviderStrategyItem `json:"capacityProviderStrategy"`
-	PlatformVersion               string                         `json:"platformVersion"`
-	Role                          string                         `json:"role"`
-	DeploymentConfiguration       *DeploymentConfiguration       `json:"deploymentConfiguration"`
-	PlacementConstraints          []PlacementConstraint          `json:"placementConstraints"`
-	PlacementStrategy             []PlacementStrategy            `json:"placementStrategy"`
-	NetworkConfiguration          *NetworkConfiguration          `json:"networkConfiguration"`
-	HealthCheckGracePeriodSeconds *int32                         `json:"healthCheckGracePeriodSeconds"`
-	SchedulingStrategy            string                         `json:"schedulingStrategy"`
-	DeploymentController          *DeploymentController          `json:"deploymentController"`
-	Tags                          []Tag                          `json:"tags"`
-	EnableECSManagedTags          bool                           `json:"enableECSManagedTags"`
-	PropagateTags                 string                         `json:"propagateTags"`
-	EnableExecuteCommand          bool                           `json:"enableExecuteCommand"`
-	AvailabilityZoneRebalancing   string                         `json:"availabilityZoneRebalancing"`
-	ServiceConnectConfiguration   *serviceConnectConfiguration   `json:"serviceConnectConfiguration"`
-	VolumeConfigurations          []any                          `json:"volumeConfigurations"`
-	VpcLatticeConfigurations      []any                          `json:"vpcLatticeConfigurations"`
-}
-
-// serviceConnectConfiguration is the part of Service Connect's settings
-// that says whether it is on.
-type serviceConnectConfiguration struct {
-	Enabled bool `json:"enabled"`
-}
-
 // unsupportedFeatures refuses, with a clear InvalidParameterException,
 // what a service could ask for that the local cloud cannot do, instead of
 // accepting it and behaving otherwise: service discovery (no Cloud Map),
@@ -377,12 +343,12 @@ type serviceConnectConfiguration struct {
 // CodeDeploy or an external controller, the blue/green, linear and canary
 // strategies, CloudWatch alarms watching a deployment, and the daemon
 // scheduler.
-func unsupportedFeatures(registries []ServiceRegistry, connect *serviceConnectConfiguration, volumes, lattice []any, controller *DeploymentController, deployment *DeploymentConfiguration, scheduling string) error {
+func unsupportedFeatures(registries []wire.ServiceRegistry, connect *wire.ServiceConnectConfiguration, volumes []wire.ServiceVolumeConfiguration, lattice []wire.VpcLatticeConfiguration, controller *DeploymentController, deployment *wire.DeploymentConfiguration, scheduling string) error {
 	const suffix = " is not supported by the local cloud."
 	switch {
 	case len(registries) > 0:
 		return errInvalidParameter("serviceRegistries (AWS Cloud Map service discovery)" + suffix)
-	case connect != nil && connect.Enabled:
+	case connect != nil && ptrValue(connect.Enabled):
 		return errInvalidParameter("serviceConnectConfiguration (Service Connect)" + suffix)
 	case len(volumes) > 0:
 		return errInvalidParameter("volumeConfigurations (Amazon EBS volumes)" + suffix)
@@ -392,7 +358,7 @@ func unsupportedFeatures(registries []ServiceRegistry, connect *serviceConnectCo
 		return errInvalidParameter("deploymentController type %s%s Use ECS.", controller.Type, suffix)
 	case deployment != nil && deployment.Strategy != "" && deployment.Strategy != "ROLLING":
 		return errInvalidParameter("deploymentConfiguration.strategy %s%s Use ROLLING.", deployment.Strategy, suffix)
-	case deployment != nil && deployment.Alarms != nil && deployment.Alarms.Enable:
+	case deployment != nil && deployment.Alarms != nil && ptrValue(deployment.Alarms.Enable):
 		return errInvalidParameter("deploymentConfiguration.alarms (CloudWatch alarms)" + suffix)
 	case scheduling == "DAEMON":
 		return errInvalidParameter("schedulingStrategy DAEMON" + suffix + " Use REPLICA.")
@@ -400,11 +366,7 @@ func unsupportedFeatures(registries []ServiceRegistry, connect *serviceConnectCo
 	return nil
 }
 
-type serviceOutput struct {
-	Service *Service `json:"service"`
-}
-
-func (in *createServiceInput) validate() error {
+func validateCreateService(in *wire.CreateServiceRequest) error {
 	switch {
 	case in.ServiceName == "":
 		return errMissing("serviceName")
@@ -432,8 +394,8 @@ func (in *createServiceInput) validate() error {
 	return validateTags(in.Tags)
 }
 
-func (b *Backend) createService(ctx context.Context, in *createServiceInput) (*serviceOutput, error) {
-	if err := in.validate(); err != nil {
+func (b *Backend) createService(ctx context.Context, in *wire.CreateServiceRequest) (*wire.CreateServiceResponse, error) {
+	if err := validateCreateService(in); err != nil {
 		return nil, err
 	}
 	var out *Service
@@ -466,7 +428,7 @@ func (b *Backend) createService(ctx context.Context, in *createServiceInput) (*s
 		if err != nil {
 			return err
 		}
-		launchType, strategy, err := s.resolveCapacity(cluster, def, in.LaunchType, in.CapacityProviderStrategy)
+		launchType, strategy, err := s.resolveCapacity(cluster, def, in.LaunchType, strategyListIn(in.CapacityProviderStrategy))
 		if err != nil {
 			return err
 		}
@@ -477,11 +439,12 @@ func (b *Backend) createService(ctx context.Context, in *createServiceInput) (*s
 		if err := validateNetwork(def, in.NetworkConfiguration, effectiveLaunch); err != nil {
 			return err
 		}
-		if err := validateLoadBalancers(def, in.LoadBalancers); err != nil {
+		loadBalancers := listOf(in.LoadBalancers, loadBalancerIn)
+		if err := validateLoadBalancers(def, loadBalancers); err != nil {
 			return err
 		}
 		daemon := in.SchedulingStrategy == "DAEMON"
-		deployment, err := deploymentDefaults(in.DeploymentConfiguration, nil, daemon)
+		deployment, err := deploymentDefaults(deploymentConfigurationIn(in.DeploymentConfiguration), nil, daemon)
 		if err != nil {
 			return err
 		}
@@ -489,10 +452,10 @@ func (b *Backend) createService(ctx context.Context, in *createServiceInput) (*s
 			ServiceArn:                    s.arn("service/" + cluster.ClusterName + "/" + in.ServiceName),
 			ServiceName:                   in.ServiceName,
 			ClusterArn:                    cluster.ClusterArn,
-			LoadBalancers:                 orEmpty(in.LoadBalancers),
-			ServiceRegistries:             orEmpty(in.ServiceRegistries),
+			LoadBalancers:                 orEmpty(loadBalancers),
+			ServiceRegistries:             orEmpty(listOf(in.ServiceRegistries, serviceRegistryIn)),
 			Status:                        statusActive,
-			DesiredCount:                  ptrValue(in.DesiredCount),
+			DesiredCount:                  int32Of(in.DesiredCount),
 			LaunchType:                    launchType,
 			CapacityProviderStrategy:      strategy,
 			PlatformVersion:               in.PlatformVersion,
@@ -504,13 +467,13 @@ func (b *Backend) createService(ctx context.Context, in *createServiceInput) (*s
 			PlacementConstraints:          orEmpty(in.PlacementConstraints),
 			PlacementStrategy:             orEmpty(in.PlacementStrategy),
 			NetworkConfiguration:          normalizeNetwork(in.NetworkConfiguration),
-			HealthCheckGracePeriodSeconds: in.HealthCheckGracePeriodSeconds,
+			HealthCheckGracePeriodSeconds: int32Ptr(in.HealthCheckGracePeriodSeconds),
 			SchedulingStrategy:            cmp.Or(in.SchedulingStrategy, "REPLICA"),
 			DeploymentController:          in.DeploymentController,
 			CreatedBy:                     s.rootARN(),
-			EnableECSManagedTags:          in.EnableECSManagedTags,
+			EnableECSManagedTags:          ptrValue(in.EnableECSManagedTags),
 			PropagateTags:                 cmp.Or(in.PropagateTags, "NONE"),
-			EnableExecuteCommand:          in.EnableExecuteCommand,
+			EnableExecuteCommand:          ptrValue(in.EnableExecuteCommand),
 			AvailabilityZoneRebalancing:   cmp.Or(in.AvailabilityZoneRebalancing, "DISABLED"),
 		}
 		if svc.DeploymentController == nil {
@@ -534,7 +497,7 @@ func (b *Backend) createService(ctx context.Context, in *createServiceInput) (*s
 		out, err = s.describedService(svc, true)
 		return err
 	})
-	return &serviceOutput{Service: out}, err
+	return &wire.CreateServiceResponse{Service: serviceOut(out)}, err
 }
 
 // describedService is a service as Describe shows it, with its tags when
@@ -560,46 +523,23 @@ func ptrValue[T any](p *T) T {
 	return *p
 }
 
-type describeServicesInput struct {
-	Cluster  string   `json:"cluster"`
-	Services []string `json:"services"`
-	Include  []string `json:"include"`
-}
-
-type describeServicesOutput struct {
-	Services []*Service `json:"services"`
-	Failures []Failure  `json:"failures"`
-}
-
-func (b *Backend) describeServices(ctx context.Context, in *describeServicesInput) (*describeServicesOutput, error) {
+func (b *Backend) describeServices(ctx context.Context, in *wire.DescribeServicesRequest) (*wire.DescribeServicesResponse, error) {
 	if err := validateDescribe("services", in.Services, maxDescribedServices, in.Include, "TAGS"); err != nil {
 		return nil, err
 	}
 	withTags := slices.Contains(in.Include, "TAGS")
-	out := &describeServicesOutput{Services: []*Service{}, Failures: []Failure{}}
+	out := &wire.DescribeServicesResponse{Failures: []Failure{}}
+	var services []*Service
 	err := b.View(ctx, func(s *State) error {
-		return describeInCluster(s, in.Cluster, in.Services, "service", &out.Services, &out.Failures,
+		return describeInCluster(s, in.Cluster, in.Services, "service", &services, &out.Failures,
 			func(c *Cluster, ref string) (*Service, error) { return s.Service(c.ClusterName, ref) },
 			func(svc *Service) (*Service, error) { return s.describedService(svc, withTags) })
 	})
+	out.Services = orEmpty(refsOf(services, func(svc *Service) wire.Service { return *serviceOut(svc) }))
 	return out, err
 }
 
-type listServicesInput struct {
-	Cluster            string `json:"cluster"`
-	LaunchType         string `json:"launchType"`
-	SchedulingStrategy string `json:"schedulingStrategy"`
-	NextToken          string `json:"nextToken"`
-	MaxResults         *int32 `json:"maxResults"`
-	ResourceManagement string `json:"resourceManagementType"`
-}
-
-type listServicesOutput struct {
-	ServiceArns []string `json:"serviceArns"`
-	NextToken   string   `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) listServices(ctx context.Context, in *listServicesInput) (*listServicesOutput, error) {
+func (b *Backend) listServices(ctx context.Context, in *wire.ListServicesRequest) (*wire.ListServicesResponse, error) {
 	pageOf, next, err := b.listARNs(ctx, in.NextToken, in.MaxResults, defaultListServices, func(s *State, add func(arn string)) error {
 		cluster, err := s.activeCluster(in.Cluster)
 		if err != nil {
@@ -623,31 +563,7 @@ func (b *Backend) listServices(ctx context.Context, in *listServicesInput) (*lis
 	if err != nil {
 		return nil, err
 	}
-	return &listServicesOutput{ServiceArns: pageOf, NextToken: next}, nil
-}
-
-type updateServiceInput struct {
-	Cluster                       string                         `json:"cluster"`
-	Service                       string                         `json:"service"`
-	DesiredCount                  *int32                         `json:"desiredCount"`
-	TaskDefinition                string                         `json:"taskDefinition"`
-	CapacityProviderStrategy      []CapacityProviderStrategyItem `json:"capacityProviderStrategy"`
-	DeploymentConfiguration       *DeploymentConfiguration       `json:"deploymentConfiguration"`
-	AvailabilityZoneRebalancing   string                         `json:"availabilityZoneRebalancing"`
-	NetworkConfiguration          *NetworkConfiguration          `json:"networkConfiguration"`
-	PlacementConstraints          []PlacementConstraint          `json:"placementConstraints"`
-	PlacementStrategy             []PlacementStrategy            `json:"placementStrategy"`
-	PlatformVersion               string                         `json:"platformVersion"`
-	ForceNewDeployment            bool                           `json:"forceNewDeployment"`
-	HealthCheckGracePeriodSeconds *int32                         `json:"healthCheckGracePeriodSeconds"`
-	EnableExecuteCommand          *bool                          `json:"enableExecuteCommand"`
-	EnableECSManagedTags          *bool                          `json:"enableECSManagedTags"`
-	LoadBalancers                 []LoadBalancer                 `json:"loadBalancers"`
-	PropagateTags                 string                         `json:"propagateTags"`
-	ServiceRegistries             []ServiceRegistry              `json:"serviceRegistries"`
-	ServiceConnectConfiguration   *serviceConnectConfiguration   `json:"serviceConnectConfiguration"`
-	VolumeConfigurations          []any                          `json:"volumeConfigurations"`
-	VpcLatticeConfigurations      []any                          `json:"vpcLatticeConfigurations"`
+	return &wire.ListServicesResponse{ServiceArns: pageOf, NextToken: next}, nil
 }
 
 // rollout is what a deployment fixes; a change to it starts a new one.
@@ -671,7 +587,7 @@ func rolloutOf(svc *Service) string {
 	return string(data)
 }
 
-func (b *Backend) updateService(ctx context.Context, in *updateServiceInput) (*serviceOutput, error) {
+func (b *Backend) updateService(ctx context.Context, in *wire.UpdateServiceRequest) (*wire.UpdateServiceResponse, error) {
 	switch {
 	case in.Service == "":
 		return nil, errMissing("service")
@@ -699,10 +615,10 @@ func (b *Backend) updateService(ctx context.Context, in *updateServiceInput) (*s
 		}
 		svc.TaskDefinition = def.TaskDefinitionArn
 		if in.DesiredCount != nil {
-			svc.DesiredCount = *in.DesiredCount
+			svc.DesiredCount = int32(*in.DesiredCount)
 		}
 		if in.CapacityProviderStrategy != nil {
-			launchType, strategy, err := s.resolveCapacity(cluster, def, "", in.CapacityProviderStrategy)
+			launchType, strategy, err := s.resolveCapacity(cluster, def, "", strategyListIn(in.CapacityProviderStrategy))
 			if err != nil {
 				return err
 			}
@@ -719,13 +635,13 @@ func (b *Backend) updateService(ctx context.Context, in *updateServiceInput) (*s
 			return err
 		}
 		if in.LoadBalancers != nil {
-			svc.LoadBalancers = in.LoadBalancers
+			svc.LoadBalancers = listOf(in.LoadBalancers, loadBalancerIn)
 		}
 		if err := validateLoadBalancers(def, svc.LoadBalancers); err != nil {
 			return err
 		}
 		if in.ServiceRegistries != nil {
-			svc.ServiceRegistries = in.ServiceRegistries
+			svc.ServiceRegistries = listOf(in.ServiceRegistries, serviceRegistryIn)
 		}
 		if in.PlacementConstraints != nil {
 			svc.PlacementConstraints = in.PlacementConstraints
@@ -737,7 +653,7 @@ func (b *Backend) updateService(ctx context.Context, in *updateServiceInput) (*s
 			svc.PlatformVersion = in.PlatformVersion
 		}
 		if in.HealthCheckGracePeriodSeconds != nil {
-			svc.HealthCheckGracePeriodSeconds = in.HealthCheckGracePeriodSeconds
+			svc.HealthCheckGracePeriodSeconds = int32Ptr(in.HealthCheckGracePeriodSeconds)
 		}
 		if in.EnableExecuteCommand != nil {
 			svc.EnableExecuteCommand = *in.EnableExecuteCommand
@@ -751,11 +667,11 @@ func (b *Backend) updateService(ctx context.Context, in *updateServiceInput) (*s
 		if in.AvailabilityZoneRebalancing != "" {
 			svc.AvailabilityZoneRebalancing = in.AvailabilityZoneRebalancing
 		}
-		svc.DeploymentConfiguration, err = deploymentDefaults(in.DeploymentConfiguration, svc.DeploymentConfiguration, svc.SchedulingStrategy == "DAEMON")
+		svc.DeploymentConfiguration, err = deploymentDefaults(deploymentConfigurationIn(in.DeploymentConfiguration), svc.DeploymentConfiguration, svc.SchedulingStrategy == "DAEMON")
 		if err != nil {
 			return err
 		}
-		if in.ForceNewDeployment || rolloutOf(svc) != before || len(svc.Deployments) == 0 {
+		if ptrValue(in.ForceNewDeployment) || rolloutOf(svc) != before || len(svc.Deployments) == 0 {
 			for i := range svc.Deployments {
 				if svc.Deployments[i].Status == deploymentPrimary {
 					svc.Deployments[i].Status = deploymentActive
@@ -777,7 +693,7 @@ func (b *Backend) updateService(ctx context.Context, in *updateServiceInput) (*s
 		out, err = s.describedService(svc, false)
 		return err
 	})
-	return &serviceOutput{Service: out}, err
+	return &wire.UpdateServiceResponse{Service: serviceOut(out)}, err
 }
 
 // usableTaskDefinitionOrCurrent resolves an update's task definition; an
@@ -796,13 +712,7 @@ func (s *State) usableTaskDefinitionOrCurrent(ref, current string) (*TaskDefinit
 	return s.usableTaskDefinition(ref)
 }
 
-type deleteServiceInput struct {
-	Cluster string `json:"cluster"`
-	Service string `json:"service"`
-	Force   *bool  `json:"force"`
-}
-
-func (b *Backend) deleteService(ctx context.Context, in *deleteServiceInput) (*serviceOutput, error) {
+func (b *Backend) deleteService(ctx context.Context, in *wire.DeleteServiceRequest) (*wire.DeleteServiceResponse, error) {
 	if in.Service == "" {
 		return nil, errMissing("service")
 	}
@@ -823,5 +733,5 @@ func (b *Backend) deleteService(ctx context.Context, in *deleteServiceInput) (*s
 		out, err = s.describedService(svc, false)
 		return err
 	})
-	return &serviceOutput{Service: out}, err
+	return &wire.DeleteServiceResponse{Service: serviceOut(out)}, err
 }

@@ -2,30 +2,15 @@ package ecs
 
 import (
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"slices"
 )
-
-type startTaskInput struct {
-	Cluster              string                `json:"cluster"`
-	ContainerInstances   []string              `json:"containerInstances"`
-	TaskDefinition       string                `json:"taskDefinition"`
-	StartedBy            string                `json:"startedBy"`
-	Group                string                `json:"group"`
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration"`
-	Overrides            *TaskOverride         `json:"overrides"`
-	Tags                 []Tag                 `json:"tags"`
-	EnableECSManagedTags bool                  `json:"enableECSManagedTags"`
-	EnableExecuteCommand bool                  `json:"enableExecuteCommand"`
-	PropagateTags        string                `json:"propagateTags"`
-	ReferenceId          string                `json:"referenceId"`
-	VolumeConfigurations []any                 `json:"volumeConfigurations"`
-}
 
 // startTask runs one task of the definition on each named container
 // instance, with no placement decision: an instance that is missing, not
 // ACTIVE or too small for the task gets a failure, as on ECS. The
 // controller starts the tasks on the instances they name.
-func (b *Backend) startTask(ctx context.Context, in *startTaskInput) (*tasksOutput, error) {
+func (b *Backend) startTask(ctx context.Context, in *wire.StartTaskRequest) (*wire.StartTaskResponse, error) {
 	switch {
 	case in.TaskDefinition == "":
 		return nil, errMissing("taskDefinition")
@@ -43,7 +28,7 @@ func (b *Backend) startTask(ctx context.Context, in *startTaskInput) (*tasksOutp
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
-	out := &tasksOutput{Tasks: []*Task{}, Failures: []Failure{}}
+	out := &wire.StartTaskResponse{Tasks: []wire.Task{}, Failures: []Failure{}}
 	err := b.Update(ctx, func(s *State) error {
 		cluster, err := s.activeCluster(in.Cluster)
 		if err != nil {
@@ -66,7 +51,7 @@ func (b *Backend) startTask(ctx context.Context, in *startTaskInput) (*tasksOutp
 				}
 			}
 		}
-		tags, err := s.runTaskTags(cluster, def, &runTaskInput{Tags: in.Tags, PropagateTags: in.PropagateTags, EnableECSManagedTags: in.EnableECSManagedTags})
+		tags, err := s.runTaskTags(cluster, def, in.Tags, in.PropagateTags, ptrValue(in.EnableECSManagedTags))
 		if err != nil {
 			return err
 		}
@@ -106,9 +91,9 @@ func (b *Backend) startTask(ctx context.Context, in *startTaskInput) (*tasksOutp
 			t := s.NewTask(cluster, def, in.StartedBy, in.Group)
 			t.LaunchType, t.CapacityProviderName = "EC2", ci.CapacityProviderName
 			t.ContainerInstanceArn = ci.ContainerInstanceArn
-			t.EnableExecuteCommand = in.EnableExecuteCommand
+			t.EnableExecuteCommand = ptrValue(in.EnableExecuteCommand)
 			if in.Overrides != nil {
-				t.Overrides = mergeOverrides(t.Overrides, in.Overrides)
+				t.Overrides = mergeOverrides(t.Overrides, taskOverrideIn(in.Overrides))
 			}
 			t.Tags = slices.Clone(tags)
 			if err := s.PutTask(t); err != nil {
@@ -118,7 +103,7 @@ func (b *Backend) startTask(ctx context.Context, in *startTaskInput) (*tasksOutp
 			if err != nil {
 				return err
 			}
-			out.Tasks = append(out.Tasks, described)
+			out.Tasks = append(out.Tasks, taskOut(described))
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package ecs
 
 import (
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
@@ -104,14 +105,7 @@ func (s *State) taggable(arn string) error {
 	return nil
 }
 
-type tagResourceInput struct {
-	ResourceArn string `json:"resourceArn"`
-	Tags        []Tag  `json:"tags"`
-}
-
-type empty struct{}
-
-func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*empty, error) {
+func (b *Backend) tagResource(ctx context.Context, in *wire.TagResourceRequest) (*wire.TagResourceResponse, error) {
 	if in.ResourceArn == "" {
 		return nil, errMissing("resourceArn")
 	}
@@ -131,15 +125,10 @@ func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*empty
 		}
 		return s.putTags(in.ResourceArn, mergeTags(old, in.Tags))
 	})
-	return &empty{}, err
+	return &wire.TagResourceResponse{}, err
 }
 
-type untagResourceInput struct {
-	ResourceArn string   `json:"resourceArn"`
-	TagKeys     []string `json:"tagKeys"`
-}
-
-func (b *Backend) untagResource(ctx context.Context, in *untagResourceInput) (*empty, error) {
+func (b *Backend) untagResource(ctx context.Context, in *wire.UntagResourceRequest) (*wire.UntagResourceResponse, error) {
 	if in.ResourceArn == "" {
 		return nil, errMissing("resourceArn")
 	}
@@ -156,22 +145,14 @@ func (b *Backend) untagResource(ctx context.Context, in *untagResourceInput) (*e
 		}
 		return s.putTags(in.ResourceArn, fromTagging(tagging.Remove(toTagging(old), in.TagKeys)))
 	})
-	return &empty{}, err
+	return &wire.UntagResourceResponse{}, err
 }
 
-type listTagsForResourceInput struct {
-	ResourceArn string `json:"resourceArn"`
-}
-
-type listTagsForResourceOutput struct {
-	Tags []Tag `json:"tags"`
-}
-
-func (b *Backend) listTagsForResource(ctx context.Context, in *listTagsForResourceInput) (*listTagsForResourceOutput, error) {
+func (b *Backend) listTagsForResource(ctx context.Context, in *wire.ListTagsForResourceRequest) (*wire.ListTagsForResourceResponse, error) {
 	if in.ResourceArn == "" {
 		return nil, errMissing("resourceArn")
 	}
-	out := &listTagsForResourceOutput{}
+	out := &wire.ListTagsForResourceResponse{}
 	err := b.View(ctx, func(s *State) error {
 		if err := s.taggable(in.ResourceArn); err != nil {
 			return err

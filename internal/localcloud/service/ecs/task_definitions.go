@@ -3,6 +3,7 @@ package ecs
 import (
 	"cmp"
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"regexp"
 	"slices"
 	"strconv"
@@ -112,33 +113,9 @@ func parseMemory(v string) (int, bool) {
 
 var logDrivers = []string{"json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens"}
 
-type registerTaskDefinitionInput struct {
-	Family                  string                              `json:"family"`
-	TaskRoleArn             string                              `json:"taskRoleArn"`
-	ExecutionRoleArn        string                              `json:"executionRoleArn"`
-	NetworkMode             string                              `json:"networkMode"`
-	ContainerDefinitions    []ContainerDefinition               `json:"containerDefinitions"`
-	Volumes                 []Volume                            `json:"volumes"`
-	PlacementConstraints    []TaskDefinitionPlacementConstraint `json:"placementConstraints"`
-	RequiresCompatibilities []string                            `json:"requiresCompatibilities"`
-	Cpu                     string                              `json:"cpu"`
-	Memory                  string                              `json:"memory"`
-	Tags                    []Tag                               `json:"tags"`
-	PidMode                 string                              `json:"pidMode"`
-	IpcMode                 string                              `json:"ipcMode"`
-	RuntimePlatform         *RuntimePlatform                    `json:"runtimePlatform"`
-	EphemeralStorage        *EphemeralStorage                   `json:"ephemeralStorage"`
-	EnableFaultInjection    *bool                               `json:"enableFaultInjection"`
-}
-
-type taskDefinitionOutput struct {
-	TaskDefinition *TaskDefinition `json:"taskDefinition"`
-	Tags           []Tag           `json:"tags,omitempty"`
-}
-
 // buildTaskDefinition validates a registration and returns the revision it
 // describes (without family, revision and ARN), as ECS normalizes it.
-func buildTaskDefinition(in *registerTaskDefinitionInput) (*TaskDefinition, error) {
+func buildTaskDefinition(in *wire.RegisterTaskDefinitionRequest) (*TaskDefinition, error) {
 	if in.Family == "" {
 		return nil, errClient("Family cannot be blank.")
 	}
@@ -177,7 +154,7 @@ func buildTaskDefinition(in *registerTaskDefinitionInput) (*TaskDefinition, erro
 		PidMode:                 in.PidMode,
 		IpcMode:                 in.IpcMode,
 		RuntimePlatform:         in.RuntimePlatform,
-		EphemeralStorage:        in.EphemeralStorage,
+		EphemeralStorage:        ephemeralStorageIn(in.EphemeralStorage),
 		EnableFaultInjection:    in.EnableFaultInjection,
 	}
 
@@ -215,7 +192,7 @@ func buildTaskDefinition(in *registerTaskDefinitionInput) (*TaskDefinition, erro
 	essential := false
 	sumMemory, sumCPU := 0, 0
 	for i := range in.ContainerDefinitions {
-		c := in.ContainerDefinitions[i] // copy: the input stays as sent
+		c := containerDefinitionIn(in.ContainerDefinitions[i])
 		if c.Name == "" {
 			return nil, errClient("Container.name should not be null or empty.")
 		}
@@ -357,7 +334,7 @@ func requiredAttributes(def *TaskDefinition) []Attribute {
 	return attrs
 }
 
-func (b *Backend) registerTaskDefinition(ctx context.Context, in *registerTaskDefinitionInput) (*taskDefinitionOutput, error) {
+func (b *Backend) registerTaskDefinition(ctx context.Context, in *wire.RegisterTaskDefinitionRequest) (*wire.RegisterTaskDefinitionResponse, error) {
 	def, err := buildTaskDefinition(in)
 	if err != nil {
 		return nil, err
@@ -398,22 +375,17 @@ func (b *Backend) registerTaskDefinition(ctx context.Context, in *registerTaskDe
 	if err != nil {
 		return nil, err
 	}
-	return &taskDefinitionOutput{TaskDefinition: def, Tags: orEmpty(in.Tags)}, nil
+	return &wire.RegisterTaskDefinitionResponse{TaskDefinition: taskDefinitionOut(def), Tags: omitEmpty(in.Tags)}, nil
 }
 
-type describeTaskDefinitionInput struct {
-	TaskDefinition string   `json:"taskDefinition"`
-	Include        []string `json:"include"`
-}
-
-func (b *Backend) describeTaskDefinition(ctx context.Context, in *describeTaskDefinitionInput) (*taskDefinitionOutput, error) {
+func (b *Backend) describeTaskDefinition(ctx context.Context, in *wire.DescribeTaskDefinitionRequest) (*wire.DescribeTaskDefinitionResponse, error) {
 	if in.TaskDefinition == "" {
 		return nil, errMissing("taskDefinition")
 	}
 	if err := validateInclude(in.Include, "TAGS"); err != nil {
 		return nil, err
 	}
-	out := &taskDefinitionOutput{}
+	out := &wire.DescribeTaskDefinitionResponse{}
 	err := b.View(ctx, func(s *State) error {
 		def, err := s.TaskDefinition(in.TaskDefinition)
 		if err != nil {
@@ -422,29 +394,18 @@ func (b *Backend) describeTaskDefinition(ctx context.Context, in *describeTaskDe
 		if def == nil {
 			return errClient("Unable to describe task definition.")
 		}
-		out.TaskDefinition = def
+		out.TaskDefinition = taskDefinitionOut(def)
 		if slices.Contains(in.Include, "TAGS") {
-			out.Tags, err = s.tags(def.TaskDefinitionArn)
+			tags, err := s.tags(def.TaskDefinitionArn)
+			out.Tags = omitEmpty(tags)
+			return err
 		}
-		return err
+		return nil
 	})
 	return out, err
 }
 
-type listTaskDefinitionsInput struct {
-	FamilyPrefix string `json:"familyPrefix"`
-	Status       string `json:"status"`
-	Sort         string `json:"sort"`
-	NextToken    string `json:"nextToken"`
-	MaxResults   *int32 `json:"maxResults"`
-}
-
-type listTaskDefinitionsOutput struct {
-	TaskDefinitionArns []string `json:"taskDefinitionArns"`
-	NextToken          string   `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) listTaskDefinitions(ctx context.Context, in *listTaskDefinitionsInput) (*listTaskDefinitionsOutput, error) {
+func (b *Backend) listTaskDefinitions(ctx context.Context, in *wire.ListTaskDefinitionsRequest) (*wire.ListTaskDefinitionsResponse, error) {
 	status := cmp.Or(in.Status, definitionActive)
 	if !slices.Contains([]string{definitionActive, definitionInactive, definitionDeleteInProgress}, status) {
 		return nil, errInvalidParameter("Invalid status: %s.", in.Status)
@@ -485,22 +446,10 @@ func (b *Backend) listTaskDefinitions(ctx context.Context, in *listTaskDefinitio
 	if err != nil {
 		return nil, err
 	}
-	return &listTaskDefinitionsOutput{TaskDefinitionArns: pageOf, NextToken: next}, nil
+	return &wire.ListTaskDefinitionsResponse{TaskDefinitionArns: pageOf, NextToken: next}, nil
 }
 
-type listTaskDefinitionFamiliesInput struct {
-	FamilyPrefix string `json:"familyPrefix"`
-	Status       string `json:"status"`
-	NextToken    string `json:"nextToken"`
-	MaxResults   *int32 `json:"maxResults"`
-}
-
-type listTaskDefinitionFamiliesOutput struct {
-	Families  []string `json:"families"`
-	NextToken string   `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) listTaskDefinitionFamilies(ctx context.Context, in *listTaskDefinitionFamiliesInput) (*listTaskDefinitionFamiliesOutput, error) {
+func (b *Backend) listTaskDefinitionFamilies(ctx context.Context, in *wire.ListTaskDefinitionFamiliesRequest) (*wire.ListTaskDefinitionFamiliesResponse, error) {
 	status := cmp.Or(in.Status, definitionActive)
 	if !slices.Contains([]string{definitionActive, definitionInactive, "ALL"}, status) {
 		return nil, errInvalidParameter("Invalid status: %s.", in.Status)
@@ -542,21 +491,17 @@ func (b *Backend) listTaskDefinitionFamilies(ctx context.Context, in *listTaskDe
 	if err != nil {
 		return nil, err
 	}
-	return &listTaskDefinitionFamiliesOutput{Families: pageOf, NextToken: next}, nil
+	return &wire.ListTaskDefinitionFamiliesResponse{Families: pageOf, NextToken: next}, nil
 }
 
-type deregisterTaskDefinitionInput struct {
-	TaskDefinition string `json:"taskDefinition"`
-}
-
-func (b *Backend) deregisterTaskDefinition(ctx context.Context, in *deregisterTaskDefinitionInput) (*taskDefinitionOutput, error) {
+func (b *Backend) deregisterTaskDefinition(ctx context.Context, in *wire.DeregisterTaskDefinitionRequest) (*wire.DeregisterTaskDefinitionResponse, error) {
 	if in.TaskDefinition == "" {
 		return nil, errMissing("taskDefinition")
 	}
 	if !strings.Contains(nameFromRef(in.TaskDefinition, "task-definition"), ":") {
 		return nil, errClient("Invalid revision number. Number: %s", in.TaskDefinition)
 	}
-	out := &taskDefinitionOutput{}
+	out := &wire.DeregisterTaskDefinitionResponse{}
 	err := b.Update(ctx, func(s *State) error {
 		def, err := s.TaskDefinition(in.TaskDefinition)
 		if err != nil {
@@ -572,29 +517,20 @@ func (b *Backend) deregisterTaskDefinition(ctx context.Context, in *deregisterTa
 				return err
 			}
 		}
-		out.TaskDefinition = def
+		out.TaskDefinition = taskDefinitionOut(def)
 		return nil
 	})
 	return out, err
 }
 
-type deleteTaskDefinitionsInput struct {
-	TaskDefinitions []string `json:"taskDefinitions"`
-}
-
-type deleteTaskDefinitionsOutput struct {
-	TaskDefinitions []*TaskDefinition `json:"taskDefinitions"`
-	Failures        []Failure         `json:"failures"`
-}
-
-func (b *Backend) deleteTaskDefinitions(ctx context.Context, in *deleteTaskDefinitionsInput) (*deleteTaskDefinitionsOutput, error) {
+func (b *Backend) deleteTaskDefinitions(ctx context.Context, in *wire.DeleteTaskDefinitionsRequest) (*wire.DeleteTaskDefinitionsResponse, error) {
 	if len(in.TaskDefinitions) == 0 {
 		return nil, errMissing("taskDefinitions")
 	}
 	if len(in.TaskDefinitions) > 10 {
 		return nil, errInvalidParameter("taskDefinitions can have at most 10 items.")
 	}
-	out := &deleteTaskDefinitionsOutput{TaskDefinitions: []*TaskDefinition{}, Failures: []Failure{}}
+	out := &wire.DeleteTaskDefinitionsResponse{TaskDefinitions: []wire.TaskDefinition{}, Failures: []Failure{}}
 	err := b.Update(ctx, func(s *State) error {
 		for _, ref := range in.TaskDefinitions {
 			arn := ref
@@ -624,7 +560,7 @@ func (b *Backend) deleteTaskDefinitions(ctx context.Context, in *deleteTaskDefin
 					return err
 				}
 			}
-			out.TaskDefinitions = append(out.TaskDefinitions, def)
+			out.TaskDefinitions = append(out.TaskDefinitions, *taskDefinitionOut(def))
 		}
 		return nil
 	})

@@ -3,6 +3,7 @@ package ecs
 import (
 	"cmp"
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,7 +114,7 @@ func (s *State) NewTask(cluster *Cluster, def *TaskDefinition, startedBy, group 
 		Attachments:       []Attachment{},
 		Attributes:        []Attribute{{Name: "ecs.cpu-architecture", Value: ptr("x86_64")}},
 		HealthStatus:      "UNKNOWN",
-		Overrides:         &TaskOverride{ContainerOverrides: []ContainerOverride{}, InferenceAcceleratorOverrides: []any{}},
+		Overrides:         &TaskOverride{ContainerOverrides: []ContainerOverride{}, InferenceAcceleratorOverrides: []wire.InferenceAcceleratorOverride{}},
 	}
 	if t.Group == "" {
 		t.Group = "family:" + def.Family
@@ -204,33 +205,7 @@ func (s *State) describedTask(t *Task, withTags bool) (*Task, error) {
 	return &out, nil
 }
 
-type runTaskInput struct {
-	Cluster                  string                         `json:"cluster"`
-	TaskDefinition           string                         `json:"taskDefinition"`
-	Count                    *int32                         `json:"count"`
-	StartedBy                string                         `json:"startedBy"`
-	Group                    string                         `json:"group"`
-	LaunchType               string                         `json:"launchType"`
-	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy"`
-	NetworkConfiguration     *NetworkConfiguration          `json:"networkConfiguration"`
-	Overrides                *TaskOverride                  `json:"overrides"`
-	PlacementConstraints     []PlacementConstraint          `json:"placementConstraints"`
-	PlacementStrategy        []PlacementStrategy            `json:"placementStrategy"`
-	PlatformVersion          string                         `json:"platformVersion"`
-	Tags                     []Tag                          `json:"tags"`
-	EnableECSManagedTags     bool                           `json:"enableECSManagedTags"`
-	EnableExecuteCommand     bool                           `json:"enableExecuteCommand"`
-	PropagateTags            string                         `json:"propagateTags"`
-	ReferenceId              string                         `json:"referenceId"`
-	ClientToken              string                         `json:"clientToken"`
-}
-
-type tasksOutput struct {
-	Tasks    []*Task   `json:"tasks"`
-	Failures []Failure `json:"failures"`
-}
-
-func (in *runTaskInput) validate() error {
+func validateRunTask(in *wire.RunTaskRequest) error {
 	switch {
 	case in.TaskDefinition == "":
 		return errMissing("taskDefinition")
@@ -247,11 +222,11 @@ func (in *runTaskInput) validate() error {
 	return validateTags(in.Tags)
 }
 
-func (b *Backend) runTask(ctx context.Context, in *runTaskInput) (*tasksOutput, error) {
-	if err := in.validate(); err != nil {
+func (b *Backend) runTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.RunTaskResponse, error) {
+	if err := validateRunTask(in); err != nil {
 		return nil, err
 	}
-	out := &tasksOutput{Tasks: []*Task{}, Failures: []Failure{}}
+	out := &wire.RunTaskResponse{Tasks: []wire.Task{}, Failures: []Failure{}}
 	err := b.Update(ctx, func(s *State) error {
 		cluster, err := s.activeCluster(in.Cluster)
 		if err != nil {
@@ -261,7 +236,7 @@ func (b *Backend) runTask(ctx context.Context, in *runTaskInput) (*tasksOutput, 
 		if err != nil {
 			return err
 		}
-		launchType, strategy, err := s.resolveCapacity(cluster, def, in.LaunchType, in.CapacityProviderStrategy)
+		launchType, strategy, err := s.resolveCapacity(cluster, def, in.LaunchType, strategyListIn(in.CapacityProviderStrategy))
 		if err != nil {
 			return err
 		}
@@ -287,7 +262,7 @@ func (b *Backend) runTask(ctx context.Context, in *runTaskInput) (*tasksOutput, 
 				return nil
 			}
 		}
-		count := int(cmp.Or(ptrValue(in.Count), 1))
+		count := cmp.Or(ptrValue(in.Count), 1)
 		for range count {
 			t := s.NewTask(cluster, def, in.StartedBy, in.Group)
 			switch {
@@ -297,11 +272,11 @@ func (b *Backend) runTask(ctx context.Context, in *runTaskInput) (*tasksOutput, 
 				s.setCapacityProvider(t, pickProvider(strategy))
 			}
 			t.PlatformVersion = in.PlatformVersion
-			t.EnableExecuteCommand = in.EnableExecuteCommand
+			t.EnableExecuteCommand = ptrValue(in.EnableExecuteCommand)
 			if in.Overrides != nil {
-				t.Overrides = mergeOverrides(t.Overrides, in.Overrides)
+				t.Overrides = mergeOverrides(t.Overrides, taskOverrideIn(in.Overrides))
 			}
-			if t.Tags, err = s.runTaskTags(cluster, def, in); err != nil {
+			if t.Tags, err = s.runTaskTags(cluster, def, in.Tags, in.PropagateTags, ptrValue(in.EnableECSManagedTags)); err != nil {
 				return err
 			}
 			if err := s.PutTask(t); err != nil {
@@ -311,7 +286,7 @@ func (b *Backend) runTask(ctx context.Context, in *runTaskInput) (*tasksOutput, 
 			if err != nil {
 				return err
 			}
-			out.Tasks = append(out.Tasks, described)
+			out.Tasks = append(out.Tasks, taskOut(described))
 		}
 		return nil
 	})
@@ -319,16 +294,16 @@ func (b *Backend) runTask(ctx context.Context, in *runTaskInput) (*tasksOutput, 
 }
 
 // runTaskTags are a RunTask's own tags plus the ones it asks to propagate.
-func (s *State) runTaskTags(cluster *Cluster, def *TaskDefinition, in *runTaskInput) ([]Tag, error) {
-	tags := slices.Clone(in.Tags)
-	if in.PropagateTags == "TASK_DEFINITION" {
+func (s *State) runTaskTags(cluster *Cluster, def *TaskDefinition, own []Tag, propagate string, managed bool) ([]Tag, error) {
+	tags := slices.Clone(own)
+	if propagate == "TASK_DEFINITION" {
 		defTags, err := s.tags(def.TaskDefinitionArn)
 		if err != nil {
 			return nil, err
 		}
 		tags = mergeTags(defTags, tags)
 	}
-	if in.EnableECSManagedTags {
+	if managed {
 		tags = append(tags, Tag{Key: "aws:ecs:clusterName", Value: cluster.ClusterName})
 	}
 	return orEmpty(tags), nil
@@ -359,24 +334,14 @@ func mergeOverrides(base *TaskOverride, requested *TaskOverride) *TaskOverride {
 	return &out
 }
 
-type stopTaskInput struct {
-	Cluster string `json:"cluster"`
-	Task    string `json:"task"`
-	Reason  string `json:"reason"`
-}
-
-type taskOutput struct {
-	Task *Task `json:"task"`
-}
-
-func (b *Backend) stopTask(ctx context.Context, in *stopTaskInput) (*taskOutput, error) {
+func (b *Backend) stopTask(ctx context.Context, in *wire.StopTaskRequest) (*wire.StopTaskResponse, error) {
 	if in.Task == "" {
 		return nil, errMissing("task")
 	}
 	if len(in.Reason) > 255 {
 		return nil, errInvalidParameter("reason can be at most 255 characters.")
 	}
-	out := &taskOutput{}
+	out := &wire.StopTaskResponse{}
 	err := b.Update(ctx, func(s *State) error {
 		cluster, err := s.activeCluster(in.Cluster)
 		if err != nil {
@@ -404,50 +369,34 @@ func (b *Backend) stopTask(ctx context.Context, in *stopTaskInput) (*taskOutput,
 				return err
 			}
 		}
-		out.Task, err = s.describedTask(t, false)
-		return err
+		described, err := s.describedTask(t, false)
+		if err != nil {
+			return err
+		}
+		task := taskOut(described)
+		out.Task = &task
+		return nil
 	})
 	return out, err
 }
 
-type describeTasksInput struct {
-	Cluster string   `json:"cluster"`
-	Tasks   []string `json:"tasks"`
-	Include []string `json:"include"`
-}
-
-func (b *Backend) describeTasks(ctx context.Context, in *describeTasksInput) (*tasksOutput, error) {
+func (b *Backend) describeTasks(ctx context.Context, in *wire.DescribeTasksRequest) (*wire.DescribeTasksResponse, error) {
 	if err := validateDescribe("tasks", in.Tasks, 100, in.Include, "TAGS"); err != nil {
 		return nil, err
 	}
 	withTags := slices.Contains(in.Include, "TAGS")
-	out := &tasksOutput{Tasks: []*Task{}, Failures: []Failure{}}
+	out := &wire.DescribeTasksResponse{Failures: []Failure{}}
+	var tasks []*Task
 	err := b.View(ctx, func(s *State) error {
-		return describeInCluster(s, in.Cluster, in.Tasks, "task", &out.Tasks, &out.Failures,
+		return describeInCluster(s, in.Cluster, in.Tasks, "task", &tasks, &out.Failures,
 			func(c *Cluster, ref string) (*Task, error) { return s.Task(c.ClusterArn, ref) },
 			func(t *Task) (*Task, error) { return s.describedTask(t, withTags) })
 	})
+	out.Tasks = orEmpty(refsOf(tasks, taskOut))
 	return out, err
 }
 
-type listTasksInput struct {
-	Cluster           string `json:"cluster"`
-	ContainerInstance string `json:"containerInstance"`
-	Family            string `json:"family"`
-	StartedBy         string `json:"startedBy"`
-	ServiceName       string `json:"serviceName"`
-	DesiredStatus     string `json:"desiredStatus"`
-	LaunchType        string `json:"launchType"`
-	NextToken         string `json:"nextToken"`
-	MaxResults        *int32 `json:"maxResults"`
-}
-
-type listTasksOutput struct {
-	TaskArns  []string `json:"taskArns"`
-	NextToken string   `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) listTasks(ctx context.Context, in *listTasksInput) (*listTasksOutput, error) {
+func (b *Backend) listTasks(ctx context.Context, in *wire.ListTasksRequest) (*wire.ListTasksResponse, error) {
 	desired := cmp.Or(in.DesiredStatus, taskRunning)
 	if desired != taskRunning && desired != "PENDING" && desired != taskStopped {
 		return nil, errInvalidParameter("Invalid desiredStatus: %s.", in.DesiredStatus)
@@ -487,7 +436,7 @@ func (b *Backend) listTasks(ctx context.Context, in *listTasksInput) (*listTasks
 	if err != nil {
 		return nil, err
 	}
-	return &listTasksOutput{TaskArns: pageOf, NextToken: next}, nil
+	return &wire.ListTasksResponse{TaskArns: pageOf, NextToken: next}, nil
 }
 
 // familyOf returns the family of a task definition ARN.

@@ -1,86 +1,58 @@
 package ecs
 
-import "github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+import (
+	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/ecs/wire"
+)
 
-// The domain types below are ECS's wire shapes: what DescribeX returns is
-// exactly what is stored, so the scheduler edits the very records clients
-// read. JSON names are the ECS model's member names. Optional members whose
-// zero value means something to clients (ports, exit codes, percentages)
-// are pointers; the rest use omitempty/omitzero.
-
-// Tag is a resource tag.
-type Tag struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
-
-// KeyValuePair is a name and value: environment variables, attachment
-// details, cluster statistics.
-type KeyValuePair struct {
-	Name  string `json:"name,omitempty"`
-	Value string `json:"value,omitempty"`
-}
-
-// Failure is one item a batch call could not act on.
-type Failure struct {
-	Arn    string `json:"arn,omitempty"`
-	Reason string `json:"reason,omitempty"`
-	Detail string `json:"detail,omitempty"`
-}
-
-// ClusterSetting is a cluster setting such as containerInsights.
-type ClusterSetting struct {
-	Name  string `json:"name,omitempty"`
-	Value string `json:"value,omitempty"`
-}
+// ECS's records as the store keeps them and the scheduler edits them.
+// Requests and responses are the shapes generated from AWS's model
+// (package wire); wire.go converts between the two.
+//
+// Where a record's part is plain data that only travels (tags, log
+// configurations, mount points, network configurations, …), the record
+// holds the wire shape itself. The records' own JSON names are the
+// model's member names: they are the store's format, and state written
+// before the wire layer was generated reads back unchanged.
+type (
+	Tag                               = wire.Tag
+	KeyValuePair                      = wire.KeyValuePair
+	Failure                           = wire.Failure
+	ClusterSetting                    = wire.ClusterSetting
+	ClusterConfiguration              = wire.ClusterConfiguration
+	ServiceConnectDefaults            = wire.ClusterServiceConnectDefaults
+	Attachment                        = wire.Attachment
+	Secret                            = wire.Secret
+	LogConfiguration                  = wire.LogConfiguration
+	MountPoint                        = wire.MountPoint
+	VolumeFrom                        = wire.VolumeFrom
+	ContainerDependency               = wire.ContainerDependency
+	EnvironmentFile                   = wire.EnvironmentFile
+	ResourceRequirement               = wire.ResourceRequirement
+	HostEntry                         = wire.HostEntry
+	SystemControl                     = wire.SystemControl
+	RepositoryCredentials             = wire.RepositoryCredentials
+	HostVolumeProperties              = wire.HostVolumeProperties
+	RuntimePlatform                   = wire.RuntimePlatform
+	TaskDefinitionPlacementConstraint = wire.TaskDefinitionPlacementConstraint
+	NetworkConfiguration              = wire.NetworkConfiguration
+	AwsVpcConfiguration               = wire.AwsVpcConfiguration
+	PlacementConstraint               = wire.PlacementConstraint
+	PlacementStrategy                 = wire.PlacementStrategy
+	DeploymentController              = wire.DeploymentController
+	NetworkInterface                  = wire.NetworkInterface
+	VersionInfo                       = wire.VersionInfo
+	Setting                           = wire.Setting
+	Volume                            = wire.Volume
+	ContainerImage                    = wire.ContainerImage
+	ServiceDeploymentAlarms           = wire.ServiceDeploymentAlarms
+)
 
 // CapacityProviderStrategyItem weighs one capacity provider in a strategy.
 type CapacityProviderStrategyItem struct {
 	CapacityProvider string `json:"capacityProvider"`
 	Weight           int32  `json:"weight"`
 	Base             int32  `json:"base"`
-}
-
-// Attachment is a resource attached to a task (an ENI) or a cluster (the
-// capacity provider's scaling policy).
-type Attachment struct {
-	Id      string         `json:"id,omitempty"`
-	Type    string         `json:"type,omitempty"`
-	Status  string         `json:"status,omitempty"`
-	Details []KeyValuePair `json:"details"`
-}
-
-// ExecuteCommandConfiguration is a cluster's ECS Exec settings.
-type ExecuteCommandConfiguration struct {
-	KmsKeyId         string                          `json:"kmsKeyId,omitempty"`
-	Logging          string                          `json:"logging,omitempty"`
-	LogConfiguration *ExecuteCommandLogConfiguration `json:"logConfiguration,omitempty"`
-}
-
-// ExecuteCommandLogConfiguration is where ECS Exec sessions are logged.
-type ExecuteCommandLogConfiguration struct {
-	CloudWatchEncryptionEnabled bool   `json:"cloudWatchEncryptionEnabled,omitempty"`
-	CloudWatchLogGroupName      string `json:"cloudWatchLogGroupName,omitempty"`
-	S3BucketName                string `json:"s3BucketName,omitempty"`
-	S3EncryptionEnabled         bool   `json:"s3EncryptionEnabled,omitempty"`
-	S3KeyPrefix                 string `json:"s3KeyPrefix,omitempty"`
-}
-
-// ManagedStorageConfiguration is a cluster's managed storage encryption.
-type ManagedStorageConfiguration struct {
-	KmsKeyId                        string `json:"kmsKeyId,omitempty"`
-	FargateEphemeralStorageKmsKeyId string `json:"fargateEphemeralStorageKmsKeyId,omitempty"`
-}
-
-// ClusterConfiguration is a cluster's execute command and storage settings.
-type ClusterConfiguration struct {
-	ExecuteCommandConfiguration *ExecuteCommandConfiguration `json:"executeCommandConfiguration,omitempty"`
-	ManagedStorageConfiguration *ManagedStorageConfiguration `json:"managedStorageConfiguration,omitempty"`
-}
-
-// ServiceConnectDefaults is a cluster's default Service Connect namespace.
-type ServiceConnectDefaults struct {
-	Namespace string `json:"namespace,omitempty"`
 }
 
 // Cluster is an ECS cluster. Its counts are computed from the state when it
@@ -144,19 +116,6 @@ type PortMapping struct {
 	ContainerPortRange string `json:"containerPortRange,omitempty"`
 }
 
-// Secret is a secret injected into a container.
-type Secret struct {
-	Name      string `json:"name"`
-	ValueFrom string `json:"valueFrom"`
-}
-
-// LogConfiguration is a container's log driver.
-type LogConfiguration struct {
-	LogDriver     string            `json:"logDriver"`
-	Options       map[string]string `json:"options,omitempty"`
-	SecretOptions []Secret          `json:"secretOptions,omitempty"`
-}
-
 // HealthCheck is a container health check.
 type HealthCheck struct {
 	Command     []string `json:"command"`
@@ -166,59 +125,11 @@ type HealthCheck struct {
 	StartPeriod *int32   `json:"startPeriod,omitempty"`
 }
 
-// MountPoint mounts a task volume into a container.
-type MountPoint struct {
-	SourceVolume  string `json:"sourceVolume,omitempty"`
-	ContainerPath string `json:"containerPath,omitempty"`
-	ReadOnly      *bool  `json:"readOnly,omitempty"`
-}
-
-// VolumeFrom mounts another container's volumes.
-type VolumeFrom struct {
-	SourceContainer string `json:"sourceContainer,omitempty"`
-	ReadOnly        *bool  `json:"readOnly,omitempty"`
-}
-
 // Ulimit is a resource limit for a container.
 type Ulimit struct {
 	Name      string `json:"name"`
 	SoftLimit int32  `json:"softLimit"`
 	HardLimit int32  `json:"hardLimit"`
-}
-
-// ContainerDependency orders container start-up.
-type ContainerDependency struct {
-	ContainerName string `json:"containerName"`
-	Condition     string `json:"condition"`
-}
-
-// EnvironmentFile is an S3 object of environment variables.
-type EnvironmentFile struct {
-	Value string `json:"value"`
-	Type  string `json:"type"`
-}
-
-// ResourceRequirement reserves GPUs or an inference accelerator.
-type ResourceRequirement struct {
-	Value string `json:"value"`
-	Type  string `json:"type"`
-}
-
-// HostEntry is an /etc/hosts line.
-type HostEntry struct {
-	Hostname  string `json:"hostname"`
-	IpAddress string `json:"ipAddress"`
-}
-
-// SystemControl is a namespaced kernel parameter.
-type SystemControl struct {
-	Namespace string `json:"namespace,omitempty"`
-	Value     string `json:"value,omitempty"`
-}
-
-// RepositoryCredentials names the secret for a private registry.
-type RepositoryCredentials struct {
-	CredentialsParameter string `json:"credentialsParameter"`
 }
 
 // ContainerDefinition is one container of a task definition. cpu is an
@@ -264,21 +175,6 @@ type ContainerDefinition struct {
 	VersionConsistency     string                 `json:"versionConsistency,omitempty"`
 }
 
-// HostVolumeProperties is a bind mount's host path.
-type HostVolumeProperties struct {
-	SourcePath string `json:"sourcePath,omitempty"`
-}
-
-// Volume is a task definition volume (host bind mounts only are modelled in
-// detail; other kinds pass through).
-type Volume struct {
-	Name                      string                `json:"name,omitempty"`
-	Host                      *HostVolumeProperties `json:"host,omitempty"`
-	ConfiguredAtLaunch        *bool                 `json:"configuredAtLaunch,omitempty"`
-	DockerVolumeConfiguration map[string]any        `json:"dockerVolumeConfiguration,omitempty"`
-	EfsVolumeConfiguration    map[string]any        `json:"efsVolumeConfiguration,omitempty"`
-}
-
 // Attribute is a container instance attribute or a task definition's
 // required attribute.
 type Attribute struct {
@@ -286,19 +182,6 @@ type Attribute struct {
 	Value      *string `json:"value,omitempty"`
 	TargetType string  `json:"targetType,omitempty"`
 	TargetId   string  `json:"targetId,omitempty"`
-}
-
-// TaskDefinitionPlacementConstraint limits where a task definition's tasks
-// run.
-type TaskDefinitionPlacementConstraint struct {
-	Type       string `json:"type,omitempty"`
-	Expression string `json:"expression,omitempty"`
-}
-
-// RuntimePlatform is the OS and CPU architecture a task needs.
-type RuntimePlatform struct {
-	CpuArchitecture       string `json:"cpuArchitecture,omitempty"`
-	OperatingSystemFamily string `json:"operatingSystemFamily,omitempty"`
 }
 
 // EphemeralStorage is a Fargate task's scratch space.
@@ -335,18 +218,6 @@ type TaskDefinition struct {
 	EnableFaultInjection    *bool                               `json:"enableFaultInjection,omitempty"`
 }
 
-// AwsVpcConfiguration is an awsvpc task's subnets and security groups.
-type AwsVpcConfiguration struct {
-	Subnets        []string `json:"subnets"`
-	SecurityGroups []string `json:"securityGroups,omitempty"`
-	AssignPublicIp string   `json:"assignPublicIp,omitempty"`
-}
-
-// NetworkConfiguration is a service's or task's network settings.
-type NetworkConfiguration struct {
-	AwsvpcConfiguration *AwsVpcConfiguration `json:"awsvpcConfiguration,omitempty"`
-}
-
 // LoadBalancer binds a container port to a target group.
 type LoadBalancer struct {
 	TargetGroupArn   string `json:"targetGroupArn,omitempty"`
@@ -361,18 +232,6 @@ type ServiceRegistry struct {
 	Port          *int32 `json:"port,omitempty"`
 	ContainerName string `json:"containerName,omitempty"`
 	ContainerPort *int32 `json:"containerPort,omitempty"`
-}
-
-// PlacementConstraint limits where a service's or task's tasks go.
-type PlacementConstraint struct {
-	Type       string `json:"type,omitempty"`
-	Expression string `json:"expression,omitempty"`
-}
-
-// PlacementStrategy orders the instances a task may go to.
-type PlacementStrategy struct {
-	Type  string `json:"type,omitempty"`
-	Field string `json:"field,omitempty"`
 }
 
 // DeploymentCircuitBreaker fails (and optionally rolls back) a deployment
@@ -397,11 +256,6 @@ type DeploymentConfiguration struct {
 	Alarms                   *DeploymentAlarms         `json:"alarms,omitempty"`
 	Strategy                 string                    `json:"strategy,omitempty"`
 	BakeTimeInMinutes        *int32                    `json:"bakeTimeInMinutes,omitempty"`
-}
-
-// DeploymentController names who runs the service's deployments.
-type DeploymentController struct {
-	Type string `json:"type"`
 }
 
 // Deployment is one version of a service being rolled out or replaced. Its
@@ -477,13 +331,6 @@ type NetworkBinding struct {
 	Protocol      string `json:"protocol,omitempty"`
 }
 
-// NetworkInterface is a container's awsvpc address.
-type NetworkInterface struct {
-	AttachmentId       string `json:"attachmentId,omitempty"`
-	PrivateIpv4Address string `json:"privateIpv4Address,omitempty"`
-	Ipv6Address        string `json:"ipv6Address,omitempty"`
-}
-
 // Container is one running (or stopped) container of a task.
 type Container struct {
 	ContainerArn      string             `json:"containerArn"`
@@ -515,12 +362,12 @@ type ContainerOverride struct {
 
 // TaskOverride changes a task at launch.
 type TaskOverride struct {
-	ContainerOverrides            []ContainerOverride `json:"containerOverrides"`
-	InferenceAcceleratorOverrides []any               `json:"inferenceAcceleratorOverrides"`
-	Cpu                           string              `json:"cpu,omitempty"`
-	Memory                        string              `json:"memory,omitempty"`
-	ExecutionRoleArn              string              `json:"executionRoleArn,omitempty"`
-	TaskRoleArn                   string              `json:"taskRoleArn,omitempty"`
+	ContainerOverrides            []ContainerOverride                 `json:"containerOverrides"`
+	InferenceAcceleratorOverrides []wire.InferenceAcceleratorOverride `json:"inferenceAcceleratorOverrides"`
+	Cpu                           string                              `json:"cpu,omitempty"`
+	Memory                        string                              `json:"memory,omitempty"`
+	ExecutionRoleArn              string                              `json:"executionRoleArn,omitempty"`
+	TaskRoleArn                   string                              `json:"taskRoleArn,omitempty"`
 }
 
 // Task is one instantiation of a task definition.
@@ -571,13 +418,6 @@ type Resource struct {
 	StringSetValue []string `json:"stringSetValue,omitempty"`
 }
 
-// VersionInfo is the agent and Docker version a container instance runs.
-type VersionInfo struct {
-	AgentVersion  string `json:"agentVersion,omitempty"`
-	AgentHash     string `json:"agentHash,omitempty"`
-	DockerVersion string `json:"dockerVersion,omitempty"`
-}
-
 // ContainerInstance is an EC2 instance registered with a cluster.
 type ContainerInstance struct {
 	ContainerInstanceArn string       `json:"containerInstanceArn"`
@@ -597,12 +437,4 @@ type ContainerInstance struct {
 	RegisteredAt         awsjson.Time `json:"registeredAt,omitzero"`
 	Attachments          []Attachment `json:"attachments"`
 	Tags                 []Tag        `json:"tags,omitempty"`
-}
-
-// Setting is an account setting (the caller's or the account default).
-type Setting struct {
-	Name         string `json:"name"`
-	Value        string `json:"value"`
-	PrincipalArn string `json:"principalArn"`
-	Type         string `json:"type,omitempty"`
 }
