@@ -53,6 +53,14 @@ var wirePackages = []wirePackage{
 		"UpdateCapacityProvider", "UpdateCluster", "UpdateClusterSettings", "UpdateContainerInstancesState",
 		"UpdateService",
 	}},
+	{model: "ecr", dir: "internal/localcloud/service/ecr/wire", operations: []string{
+		"BatchCheckLayerAvailability", "BatchDeleteImage", "BatchGetImage", "CompleteLayerUpload",
+		"CreateRepository", "DeleteLifecyclePolicy", "DeleteRepository", "DeleteRepositoryPolicy",
+		"DescribeImages", "DescribeRegistry", "DescribeRepositories", "GetAuthorizationToken",
+		"GetDownloadUrlForLayer", "GetLifecyclePolicy", "GetRepositoryPolicy", "InitiateLayerUpload", "ListImages",
+		"ListTagsForResource", "PutImage", "PutImageScanningConfiguration", "PutImageTagMutability",
+		"PutLifecyclePolicy", "SetRepositoryPolicy", "TagResource", "UntagResource", "UploadLayerPart",
+	}},
 }
 
 // wireOperations are the implemented operations of a model, by model name.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"github.com/berthdev/berth/internal/localcloud/service/ecr/wire"
 	"strings"
 	"time"
 
@@ -19,26 +20,12 @@ type token struct {
 	ExpiresAt awsjson.Time `json:"expiresAt"`
 }
 
-type getAuthorizationTokenInput struct {
-	RegistryIDs []string `json:"registryIds"`
-}
-
-type authorizationData struct {
-	AuthorizationToken string       `json:"authorizationToken"`
-	ExpiresAt          awsjson.Time `json:"expiresAt"`
-	ProxyEndpoint      string       `json:"proxyEndpoint"`
-}
-
-type getAuthorizationTokenOutput struct {
-	AuthorizationData []authorizationData `json:"authorizationData"`
-}
-
 // getAuthorizationToken issues a Docker login, base64("AWS:<password>"),
 // for each registry asked for (the caller's by default). The password is
 // random and remembered until it expires, so the local registry can check
 // it (ValidToken).
-func (b *Backend) getAuthorizationToken(ctx context.Context, in *getAuthorizationTokenInput) (*getAuthorizationTokenOutput, error) {
-	out := &getAuthorizationTokenOutput{AuthorizationData: []authorizationData{}}
+func (b *Backend) getAuthorizationToken(ctx context.Context, in *wire.GetAuthorizationTokenRequest) (*wire.GetAuthorizationTokenResponse, error) {
+	out := &wire.GetAuthorizationTokenResponse{AuthorizationData: []wire.AuthorizationData{}}
 	now := b.clock()
 	expires := awsjson.NewTime(now.Add(tokenLifetime))
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
@@ -46,7 +33,7 @@ func (b *Backend) getAuthorizationToken(ctx context.Context, in *getAuthorizatio
 			return err
 		}
 		scope := tx.Scope()
-		registries := in.RegistryIDs
+		registries := in.RegistryIds
 		if len(registries) == 0 {
 			registries = []string{scope.Account}
 		}
@@ -58,9 +45,9 @@ func (b *Backend) getAuthorizationToken(ctx context.Context, in *getAuthorizatio
 				return err
 			}
 			registryScope := store.Scope{Account: registry, Region: scope.Region}
-			out.AuthorizationData = append(out.AuthorizationData, authorizationData{
+			out.AuthorizationData = append(out.AuthorizationData, wire.AuthorizationData{
 				AuthorizationToken: base64.StdEncoding.EncodeToString([]byte("AWS:" + password)),
-				ExpiresAt:          expires,
+				ExpiresAt:          stamp(expires),
 				ProxyEndpoint:      b.proxyScheme() + b.host(registryScope),
 			})
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/berthdev/berth/internal/localcloud/service/ecr/wire"
 	"io"
 	"slices"
 	"strings"
@@ -35,12 +36,6 @@ type Image struct {
 	Tags              []string     `json:"tags,omitempty"`
 	SizeInBytes       int64        `json:"sizeInBytes"`
 	PushedAt          awsjson.Time `json:"pushedAt"`
-}
-
-// ImageIdentifier names an image by digest, tag or both.
-type ImageIdentifier struct {
-	ImageDigest string `json:"imageDigest,omitempty"`
-	ImageTag    string `json:"imageTag,omitempty"`
 }
 
 // Digest returns the sha256 digest ECR gives content: the manifest's
@@ -107,31 +102,10 @@ func parseManifest(text, given string) (*manifest, string, error) {
 	return &m, mediaType, nil
 }
 
-type putImageInput struct {
-	repoInput
-	ImageManifest          string `json:"imageManifest"`
-	ImageManifestMediaType string `json:"imageManifestMediaType"`
-	ImageTag               string `json:"imageTag"`
-	ImageDigest            string `json:"imageDigest"`
-}
-
-// ImageShape is an image as BatchGetImage and PutImage return it.
-type ImageShape struct {
-	RegistryID             string          `json:"registryId"`
-	RepositoryName         string          `json:"repositoryName"`
-	ImageID                ImageIdentifier `json:"imageId"`
-	ImageManifest          string          `json:"imageManifest"`
-	ImageManifestMediaType string          `json:"imageManifestMediaType"`
-}
-
-type putImageOutput struct {
-	Image ImageShape `json:"image"`
-}
-
 // putImage stores a manifest under its digest and points a tag at it. The
 // blobs a manifest references must have been uploaded to the repository
 // and the manifests an index references pushed to it, as ECR requires.
-func (b *Backend) putImage(ctx context.Context, in *putImageInput) (*putImageOutput, error) {
+func (b *Backend) putImage(ctx context.Context, in *wire.PutImageRequest) (*wire.PutImageResponse, error) {
 	m, mediaType, err := parseManifest(in.ImageManifest, in.ImageManifestMediaType)
 	if err != nil {
 		return nil, err
@@ -140,9 +114,9 @@ func (b *Backend) putImage(ctx context.Context, in *putImageInput) (*putImageOut
 	if in.ImageDigest != "" && in.ImageDigest != digest {
 		return nil, protocol.Errorf("ImageDigestDoesNotMatchException", "Invalid parameter at 'imageDigest' failed to satisfy constraint: 'The digest %s does not match the manifest's digest %s'", in.ImageDigest, digest)
 	}
-	out := &putImageOutput{}
+	out := &wire.PutImageResponse{}
 	err = b.store.Update(ctx, func(tx *store.Tx) error {
-		repo, err := loadRepository(tx, in.repoInput)
+		repo, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
@@ -181,9 +155,9 @@ func (b *Backend) putImage(ctx context.Context, in *putImageInput) (*putImageOut
 			}
 			img.Tags = append(img.Tags, in.ImageTag)
 		}
-		out.Image = ImageShape{
-			RegistryID: repo.RegistryID, RepositoryName: repo.RepositoryName,
-			ImageID:       ImageIdentifier{ImageDigest: digest, ImageTag: in.ImageTag},
+		out.Image = &wire.Image{
+			RegistryId: repo.RegistryID, RepositoryName: repo.RepositoryName,
+			ImageId:       &ImageIdentifier{ImageDigest: digest, ImageTag: in.ImageTag},
 			ImageManifest: img.Manifest, ImageManifestMediaType: img.MediaType,
 		}
 		if err := tx.Put(tableImages, imageKey(img), img); err != nil {
@@ -263,18 +237,11 @@ func findImage(images []*Image, id ImageIdentifier) *Image {
 	return nil
 }
 
-// ImageFailure is one image a batch call could not act on.
-type ImageFailure struct {
-	ImageID       ImageIdentifier `json:"imageId"`
-	FailureCode   string          `json:"failureCode"`
-	FailureReason string          `json:"failureReason"`
-}
-
 // resolve finds the image an identifier of a batch call names, or says why
 // it cannot.
-func resolve(images []*Image, id ImageIdentifier) (*Image, *ImageFailure) {
-	fail := func(code, reason string) *ImageFailure {
-		return &ImageFailure{ImageID: id, FailureCode: code, FailureReason: reason}
+func resolve(images []*Image, id ImageIdentifier) (*Image, *wire.ImageFailure) {
+	fail := func(code, reason string) *wire.ImageFailure {
+		return &wire.ImageFailure{ImageId: &id, FailureCode: code, FailureReason: reason}
 	}
 	switch {
 	case id.ImageDigest == "" && id.ImageTag == "":
@@ -299,21 +266,10 @@ func validDigest(d string) bool {
 	return strings.Trim(hexPart, "0123456789abcdefABCDEF") == ""
 }
 
-type batchImagesInput struct {
-	repoInput
-	ImageIDs           []ImageIdentifier `json:"imageIds"`
-	AcceptedMediaTypes []string          `json:"acceptedMediaTypes"`
-}
-
-type batchGetImageOutput struct {
-	Images   []ImageShape   `json:"images"`
-	Failures []ImageFailure `json:"failures"`
-}
-
-func (b *Backend) batchGetImage(ctx context.Context, in *batchImagesInput) (*batchGetImageOutput, error) {
-	out := &batchGetImageOutput{Images: []ImageShape{}, Failures: []ImageFailure{}}
+func (b *Backend) batchGetImage(ctx context.Context, in *wire.BatchGetImageRequest) (*wire.BatchGetImageResponse, error) {
+	out := &wire.BatchGetImageResponse{Images: []wire.Image{}, Failures: []wire.ImageFailure{}}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
-		repo, err := loadRepository(tx, in.repoInput)
+		repo, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
@@ -321,20 +277,20 @@ func (b *Backend) batchGetImage(ctx context.Context, in *batchImagesInput) (*bat
 		if err != nil {
 			return err
 		}
-		for _, id := range in.ImageIDs {
+		for _, id := range in.ImageIds {
 			img, failure := resolve(images, id)
 			if failure != nil {
 				out.Failures = append(out.Failures, *failure)
 				continue
 			}
 			if len(in.AcceptedMediaTypes) > 0 && !slices.Contains(in.AcceptedMediaTypes, img.MediaType) {
-				out.Failures = append(out.Failures, ImageFailure{ImageID: id, FailureCode: "ImageNotFound", FailureReason: "Requested image not found in an accepted media type"})
+				out.Failures = append(out.Failures, wire.ImageFailure{ImageId: &id, FailureCode: "ImageNotFound", FailureReason: "Requested image not found in an accepted media type"})
 				continue
 			}
 			got := id
 			got.ImageDigest = img.Digest
-			out.Images = append(out.Images, ImageShape{
-				RegistryID: repo.RegistryID, RepositoryName: repo.RepositoryName, ImageID: got,
+			out.Images = append(out.Images, wire.Image{
+				RegistryId: repo.RegistryID, RepositoryName: repo.RepositoryName, ImageId: &got,
 				ImageManifest: img.Manifest, ImageManifestMediaType: img.MediaType,
 			})
 		}
@@ -343,18 +299,13 @@ func (b *Backend) batchGetImage(ctx context.Context, in *batchImagesInput) (*bat
 	return out, err
 }
 
-type batchDeleteImageOutput struct {
-	ImageIDs []ImageIdentifier `json:"imageIds"`
-	Failures []ImageFailure    `json:"failures"`
-}
-
 // batchDeleteImage removes tags, and images: an image named by digest goes
 // with all its tags; one named by tag loses that tag and goes when it has
 // no tag left.
-func (b *Backend) batchDeleteImage(ctx context.Context, in *batchImagesInput) (*batchDeleteImageOutput, error) {
-	out := &batchDeleteImageOutput{ImageIDs: []ImageIdentifier{}, Failures: []ImageFailure{}}
+func (b *Backend) batchDeleteImage(ctx context.Context, in *wire.BatchDeleteImageRequest) (*wire.BatchDeleteImageResponse, error) {
+	out := &wire.BatchDeleteImageResponse{ImageIds: []ImageIdentifier{}, Failures: []wire.ImageFailure{}}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		repo, err := loadRepository(tx, in.repoInput)
+		repo, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
@@ -362,7 +313,7 @@ func (b *Backend) batchDeleteImage(ctx context.Context, in *batchImagesInput) (*
 		if err != nil {
 			return err
 		}
-		for _, id := range in.ImageIDs {
+		for _, id := range in.ImageIds {
 			img, failure := resolve(images, id)
 			if failure != nil {
 				out.Failures = append(out.Failures, *failure)
@@ -370,17 +321,17 @@ func (b *Backend) batchDeleteImage(ctx context.Context, in *batchImagesInput) (*
 			}
 			if id.ImageTag != "" && id.ImageDigest == "" && len(img.Tags) > 1 {
 				img.Tags = slices.DeleteFunc(img.Tags, func(t string) bool { return t == id.ImageTag })
-				out.ImageIDs = append(out.ImageIDs, ImageIdentifier{ImageDigest: img.Digest, ImageTag: id.ImageTag})
+				out.ImageIds = append(out.ImageIds, ImageIdentifier{ImageDigest: img.Digest, ImageTag: id.ImageTag})
 				if err := tx.Put(tableImages, imageKey(img), img); err != nil {
 					return err
 				}
 				continue
 			}
 			if len(img.Tags) == 0 {
-				out.ImageIDs = append(out.ImageIDs, ImageIdentifier{ImageDigest: img.Digest})
+				out.ImageIds = append(out.ImageIds, ImageIdentifier{ImageDigest: img.Digest})
 			}
 			for _, tag := range img.Tags {
-				out.ImageIDs = append(out.ImageIDs, ImageIdentifier{ImageDigest: img.Digest, ImageTag: tag})
+				out.ImageIds = append(out.ImageIds, ImageIdentifier{ImageDigest: img.Digest, ImageTag: tag})
 			}
 			images = slices.DeleteFunc(images, func(other *Image) bool { return other == img })
 			if err := tx.Delete(tableImages, imageKey(img)); err != nil {
@@ -390,20 +341,6 @@ func (b *Backend) batchDeleteImage(ctx context.Context, in *batchImagesInput) (*
 		return nil
 	})
 	return out, err
-}
-
-type listImagesInput struct {
-	repoInput
-	NextToken  string `json:"nextToken"`
-	MaxResults *int32 `json:"maxResults"`
-	Filter     *struct {
-		TagStatus string `json:"tagStatus"`
-	} `json:"filter"`
-}
-
-type listImagesOutput struct {
-	ImageIDs  []ImageIdentifier `json:"imageIds"`
-	NextToken string            `json:"nextToken,omitempty"`
 }
 
 // wantTagged says whether a tag status filter keeps tagged and untagged
@@ -419,7 +356,7 @@ func wantTagged(status string, tagged bool) bool {
 }
 
 // listImages lists one identifier per tag, and one per untagged image.
-func (b *Backend) listImages(ctx context.Context, in *listImagesInput) (*listImagesOutput, error) {
+func (b *Backend) listImages(ctx context.Context, in *wire.ListImagesRequest) (*wire.ListImagesResponse, error) {
 	limit, err := paging.Size(in.MaxResults, 100, 1, 1000)
 	if err != nil {
 		return nil, pageError(err)
@@ -430,7 +367,7 @@ func (b *Backend) listImages(ctx context.Context, in *listImagesInput) (*listIma
 	}
 	var ids []ImageIdentifier
 	err = b.store.View(ctx, func(tx *store.Tx) error {
-		repo, err := loadRepository(tx, in.repoInput)
+		repo, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
@@ -455,38 +392,11 @@ func (b *Backend) listImages(ctx context.Context, in *listImagesInput) (*listIma
 	if err != nil {
 		return nil, pageError(err)
 	}
-	return &listImagesOutput{ImageIDs: page, NextToken: next}, nil
+	return &wire.ListImagesResponse{ImageIds: orEmpty(page), NextToken: next}, nil
 }
 
-type describeImagesInput struct {
-	repoInput
-	ImageIDs   []ImageIdentifier `json:"imageIds"`
-	NextToken  string            `json:"nextToken"`
-	MaxResults *int32            `json:"maxResults"`
-	Filter     *struct {
-		TagStatus string `json:"tagStatus"`
-	} `json:"filter"`
-}
-
-// ImageDetail is an image as DescribeImages shows it.
-type ImageDetail struct {
-	RegistryID             string       `json:"registryId"`
-	RepositoryName         string       `json:"repositoryName"`
-	ImageDigest            string       `json:"imageDigest"`
-	ImageTags              []string     `json:"imageTags,omitempty"`
-	ImageSizeInBytes       int64        `json:"imageSizeInBytes"`
-	ImagePushedAt          awsjson.Time `json:"imagePushedAt"`
-	ImageManifestMediaType string       `json:"imageManifestMediaType"`
-	ArtifactMediaType      string       `json:"artifactMediaType,omitempty"`
-}
-
-type describeImagesOutput struct {
-	ImageDetails []ImageDetail `json:"imageDetails"`
-	NextToken    string        `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) describeImages(ctx context.Context, in *describeImagesInput) (*describeImagesOutput, error) {
-	if len(in.ImageIDs) > 0 && (in.NextToken != "" || in.MaxResults != nil || in.Filter != nil) {
+func (b *Backend) describeImages(ctx context.Context, in *wire.DescribeImagesRequest) (*wire.DescribeImagesResponse, error) {
+	if len(in.ImageIds) > 0 && (in.NextToken != "" || in.MaxResults != nil || in.Filter != nil) {
 		return nil, errInvalidParameter("Invalid parameter at 'imageIds' failed to satisfy constraint: 'imageIds cannot be combined with nextToken, maxResults or filter'")
 	}
 	limit, err := paging.Size(in.MaxResults, 100, 1, 1000)
@@ -500,18 +410,18 @@ func (b *Backend) describeImages(ctx context.Context, in *describeImagesInput) (
 	var matched []*Image
 	var repo *Repository
 	err = b.store.View(ctx, func(tx *store.Tx) error {
-		if repo, err = loadRepository(tx, in.repoInput); err != nil {
+		if repo, err = loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName}); err != nil {
 			return err
 		}
 		images, err := repoImages(tx, repo.RepositoryName)
 		if err != nil {
 			return err
 		}
-		if len(in.ImageIDs) == 0 {
+		if len(in.ImageIds) == 0 {
 			matched = slices.DeleteFunc(images, func(img *Image) bool { return !wantTagged(status, len(img.Tags) > 0) })
 			return nil
 		}
-		for _, id := range in.ImageIDs {
+		for _, id := range in.ImageIds {
 			img, failure := resolve(images, id)
 			if failure != nil {
 				return errImageNotFound(id, repo.RepositoryName, repo.RegistryID)
@@ -525,16 +435,16 @@ func (b *Backend) describeImages(ctx context.Context, in *describeImagesInput) (
 	if err != nil {
 		return nil, err
 	}
-	out := &describeImagesOutput{ImageDetails: []ImageDetail{}}
-	if len(in.ImageIDs) == 0 {
+	out := &wire.DescribeImagesResponse{ImageDetails: []wire.ImageDetail{}}
+	if len(in.ImageIds) == 0 {
 		if matched, out.NextToken, err = paging.Page(matched, func(img *Image) string { return img.Digest }, in.NextToken, limit); err != nil {
 			return nil, pageError(err)
 		}
 	}
 	for _, img := range matched {
-		out.ImageDetails = append(out.ImageDetails, ImageDetail{
-			RegistryID: repo.RegistryID, RepositoryName: repo.RepositoryName, ImageDigest: img.Digest, ImageTags: img.Tags,
-			ImageSizeInBytes: img.SizeInBytes, ImagePushedAt: img.PushedAt, ImageManifestMediaType: img.MediaType, ArtifactMediaType: img.ArtifactMediaType,
+		out.ImageDetails = append(out.ImageDetails, wire.ImageDetail{
+			RegistryId: repo.RegistryID, RepositoryName: repo.RepositoryName, ImageDigest: img.Digest, ImageTags: omitEmpty(img.Tags),
+			ImageSizeInBytes: num(img.SizeInBytes), ImagePushedAt: stamp(img.PushedAt), ImageManifestMediaType: img.MediaType, ArtifactMediaType: img.ArtifactMediaType,
 		})
 	}
 	return out, nil

@@ -3,6 +3,7 @@ package ecr
 import (
 	"context"
 	"fmt"
+	"github.com/berthdev/berth/internal/localcloud/service/ecr/wire"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,20 +39,15 @@ type upload struct {
 	StartedAt  awsjson.Time `json:"startedAt"`
 }
 
-type initiateLayerUploadOutput struct {
-	UploadID string `json:"uploadId"`
-	PartSize int64  `json:"partSize"`
-}
-
-func (b *Backend) initiateLayerUpload(ctx context.Context, in *repoInput) (*initiateLayerUploadOutput, error) {
-	out := &initiateLayerUploadOutput{PartSize: partSize}
+func (b *Backend) initiateLayerUpload(ctx context.Context, in *wire.InitiateLayerUploadRequest) (*wire.InitiateLayerUploadResponse, error) {
+	out := &wire.InitiateLayerUploadResponse{PartSize: num(partSize)}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		repo, err := loadRepository(tx, *in)
+		repo, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
 		u := &upload{ID: store.NewUUID(), Repository: repo.RepositoryName, StartedAt: awsjson.NewTime(b.clock())}
-		out.UploadID = u.ID
+		out.UploadId = u.ID
 		return tx.Put(tableUploads, u.ID, u)
 	})
 	return out, err
@@ -69,43 +65,28 @@ func loadUpload(tx *store.Tx, repo *Repository, id string) (*upload, error) {
 	return u, nil
 }
 
-type uploadLayerPartInput struct {
-	repoInput
-	UploadID      string `json:"uploadId"`
-	PartFirstByte *int64 `json:"partFirstByte"`
-	PartLastByte  *int64 `json:"partLastByte"`
-	LayerPartBlob []byte `json:"layerPartBlob"`
-}
-
-type uploadLayerPartOutput struct {
-	RegistryID       string `json:"registryId"`
-	RepositoryName   string `json:"repositoryName"`
-	UploadID         string `json:"uploadId"`
-	LastByteReceived int64  `json:"lastByteReceived"`
-}
-
 // uploadLayerPart appends a part: parts come in order, each starting where
 // the last ended, and their byte range must match their length.
-func (b *Backend) uploadLayerPart(ctx context.Context, in *uploadLayerPartInput) (*uploadLayerPartOutput, error) {
+func (b *Backend) uploadLayerPart(ctx context.Context, in *wire.UploadLayerPartRequest) (*wire.UploadLayerPartResponse, error) {
 	if len(in.LayerPartBlob) > maxPartSize {
 		return nil, protocol.Errorf("LimitExceededException", "A layer part can be at most %d bytes", maxPartSize)
 	}
-	out := &uploadLayerPartOutput{UploadID: in.UploadID}
+	out := &wire.UploadLayerPartResponse{UploadId: in.UploadId}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		repo, err := loadRepository(tx, in.repoInput)
+		repo, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
-		u, err := loadUpload(tx, repo, in.UploadID)
+		u, err := loadUpload(tx, repo, in.UploadId)
 		if err != nil {
 			return err
 		}
 		first, last := int64(0), int64(-1)
 		if in.PartFirstByte != nil {
-			first = *in.PartFirstByte
+			first = int64(*in.PartFirstByte)
 		}
 		if in.PartLastByte != nil {
-			last = *in.PartLastByte
+			last = int64(*in.PartLastByte)
 		}
 		if first != u.Received || last-first+1 != int64(len(in.LayerPartBlob)) {
 			return protocol.Errorf("InvalidLayerPartException", "The layer part's byte range %d-%d does not follow the %d bytes received so far or does not match its length %d", first, last, u.Received, len(in.LayerPartBlob))
@@ -114,35 +95,22 @@ func (b *Backend) uploadLayerPart(ctx context.Context, in *uploadLayerPartInput)
 			return err
 		}
 		u.Received += int64(len(in.LayerPartBlob))
-		out.RegistryID, out.RepositoryName, out.LastByteReceived = repo.RegistryID, repo.RepositoryName, u.Received-1
+		out.RegistryId, out.RepositoryName, out.LastByteReceived = repo.RegistryID, repo.RepositoryName, num(u.Received-1)
 		return tx.Put(tableUploads, u.ID, u)
 	})
 	return out, err
 }
 
-type completeLayerUploadInput struct {
-	repoInput
-	UploadID     string   `json:"uploadId"`
-	LayerDigests []string `json:"layerDigests"`
-}
-
-type completeLayerUploadOutput struct {
-	RegistryID     string `json:"registryId"`
-	RepositoryName string `json:"repositoryName"`
-	UploadID       string `json:"uploadId"`
-	LayerDigest    string `json:"layerDigest"`
-}
-
 // completeLayerUpload joins an upload's parts into a layer whose digest
 // must be the one the call names.
-func (b *Backend) completeLayerUpload(ctx context.Context, in *completeLayerUploadInput) (*completeLayerUploadOutput, error) {
-	out := &completeLayerUploadOutput{UploadID: in.UploadID}
+func (b *Backend) completeLayerUpload(ctx context.Context, in *wire.CompleteLayerUploadRequest) (*wire.CompleteLayerUploadResponse, error) {
+	out := &wire.CompleteLayerUploadResponse{UploadId: in.UploadId}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		repo, err := loadRepository(tx, in.repoInput)
+		repo, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
-		u, err := loadUpload(tx, repo, in.UploadID)
+		u, err := loadUpload(tx, repo, in.UploadId)
 		if err != nil {
 			return err
 		}
@@ -184,44 +152,22 @@ func (b *Backend) completeLayerUpload(ctx context.Context, in *completeLayerUplo
 		if err := tx.Delete(tableUploads, u.ID); err != nil {
 			return err
 		}
-		out.RegistryID, out.RepositoryName, out.LayerDigest = repo.RegistryID, repo.RepositoryName, digest
+		out.RegistryId, out.RepositoryName, out.LayerDigest = repo.RegistryID, repo.RepositoryName, digest
 		return tx.Put(tableLayers, key, &Layer{Repository: repo.RepositoryName, Digest: digest, Size: int64(len(data))})
 	})
 	return out, err
 }
 
-type batchCheckLayerAvailabilityInput struct {
-	repoInput
-	LayerDigests []string `json:"layerDigests"`
-}
-
-type layerShape struct {
-	LayerDigest       string `json:"layerDigest"`
-	LayerAvailability string `json:"layerAvailability"`
-	LayerSize         int64  `json:"layerSize"`
-}
-
-type layerFailure struct {
-	LayerDigest   string `json:"layerDigest"`
-	FailureCode   string `json:"failureCode"`
-	FailureReason string `json:"failureReason"`
-}
-
-type batchCheckLayerAvailabilityOutput struct {
-	Layers   []layerShape   `json:"layers"`
-	Failures []layerFailure `json:"failures"`
-}
-
-func (b *Backend) batchCheckLayerAvailability(ctx context.Context, in *batchCheckLayerAvailabilityInput) (*batchCheckLayerAvailabilityOutput, error) {
-	out := &batchCheckLayerAvailabilityOutput{Layers: []layerShape{}, Failures: []layerFailure{}}
+func (b *Backend) batchCheckLayerAvailability(ctx context.Context, in *wire.BatchCheckLayerAvailabilityRequest) (*wire.BatchCheckLayerAvailabilityResponse, error) {
+	out := &wire.BatchCheckLayerAvailabilityResponse{Layers: []wire.Layer{}, Failures: []wire.LayerFailure{}}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
-		repo, err := loadRepository(tx, in.repoInput)
+		repo, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
 		for _, d := range in.LayerDigests {
 			if !validDigest(d) {
-				out.Failures = append(out.Failures, layerFailure{LayerDigest: d, FailureCode: "InvalidLayerDigest", FailureReason: "Invalid layer digest"})
+				out.Failures = append(out.Failures, wire.LayerFailure{LayerDigest: d, FailureCode: "InvalidLayerDigest", FailureReason: "Invalid layer digest"})
 				continue
 			}
 			layer, err := store.Get[Layer](tx, tableLayers, repo.RepositoryName+"|"+d)
@@ -229,32 +175,22 @@ func (b *Backend) batchCheckLayerAvailability(ctx context.Context, in *batchChec
 				return err
 			}
 			if layer == nil {
-				out.Failures = append(out.Failures, layerFailure{LayerDigest: d, FailureCode: "MissingLayerDigest", FailureReason: "Layer digest not found"})
+				out.Failures = append(out.Failures, wire.LayerFailure{LayerDigest: d, FailureCode: "MissingLayerDigest", FailureReason: "Layer digest not found"})
 				continue
 			}
-			out.Layers = append(out.Layers, layerShape{LayerDigest: d, LayerAvailability: "AVAILABLE", LayerSize: layer.Size})
+			out.Layers = append(out.Layers, wire.Layer{LayerDigest: d, LayerAvailability: "AVAILABLE", LayerSize: num(layer.Size)})
 		}
 		return nil
 	})
 	return out, err
 }
 
-type getDownloadURLInput struct {
-	repoInput
-	LayerDigest string `json:"layerDigest"`
-}
-
-type getDownloadURLOutput struct {
-	DownloadURL string `json:"downloadUrl"`
-	LayerDigest string `json:"layerDigest"`
-}
-
 // getDownloadURLForLayer hands out a URL of the local cloud that serves
 // the layer's bytes (LayerHandler), as AWS hands out an S3 URL.
-func (b *Backend) getDownloadURLForLayer(ctx context.Context, in *getDownloadURLInput) (*getDownloadURLOutput, error) {
-	out := &getDownloadURLOutput{LayerDigest: in.LayerDigest}
+func (b *Backend) getDownloadURLForLayer(ctx context.Context, in *wire.GetDownloadUrlForLayerRequest) (*wire.GetDownloadUrlForLayerResponse, error) {
+	out := &wire.GetDownloadUrlForLayerResponse{LayerDigest: in.LayerDigest}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
-		repo, err := loadRepository(tx, in.repoInput)
+		repo, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
@@ -270,7 +206,7 @@ func (b *Backend) getDownloadURLForLayer(ctx context.Context, in *getDownloadURL
 			endpoint = b.Endpoint()
 		}
 		scope := tx.Scope()
-		out.DownloadURL = endpoint + LayerPath + scope.Account + "/" + scope.Region + "/" + url.PathEscape(in.LayerDigest) + "?repository=" + url.QueryEscape(repo.RepositoryName)
+		out.DownloadUrl = endpoint + LayerPath + scope.Account + "/" + scope.Region + "/" + url.PathEscape(in.LayerDigest) + "?repository=" + url.QueryEscape(repo.RepositoryName)
 		return nil
 	})
 	return out, err

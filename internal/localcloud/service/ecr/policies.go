@@ -4,35 +4,24 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/berthdev/berth/internal/localcloud/service/ecr/wire"
 	"slices"
 
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-type setRepositoryPolicyInput struct {
-	repoInput
-	PolicyText string `json:"policyText"`
-	Force      bool   `json:"force"`
-}
-
-type repositoryPolicyOutput struct {
-	RegistryID     string `json:"registryId"`
-	RepositoryName string `json:"repositoryName"`
-	PolicyText     string `json:"policyText"`
-}
-
-func (b *Backend) setRepositoryPolicy(ctx context.Context, in *setRepositoryPolicyInput) (*repositoryPolicyOutput, error) {
+func (b *Backend) setRepositoryPolicy(ctx context.Context, in *wire.SetRepositoryPolicyRequest) (*wire.SetRepositoryPolicyResponse, error) {
 	if err := checkRepositoryPolicy(in.PolicyText); err != nil {
 		return nil, errInvalidParameter("Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided: %v'", err)
 	}
-	r, err := b.updateRepository(ctx, in.repoInput, func(_ *store.Tx, r *Repository) error {
+	r, err := b.updateRepository(ctx, repoInput{in.RegistryId, in.RepositoryName}, func(_ *store.Tx, r *Repository) error {
 		r.Policy = in.PolicyText
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &repositoryPolicyOutput{RegistryID: r.RegistryID, RepositoryName: r.RepositoryName, PolicyText: r.Policy}, nil
+	return &wire.SetRepositoryPolicyResponse{RegistryId: r.RegistryID, RepositoryName: r.RepositoryName, PolicyText: r.Policy}, nil
 }
 
 // checkRepositoryPolicy checks the shape of an IAM resource policy: a JSON
@@ -71,29 +60,29 @@ func checkRepositoryPolicy(text string) error {
 	return nil
 }
 
-func (b *Backend) getRepositoryPolicy(ctx context.Context, in *repoInput) (*repositoryPolicyOutput, error) {
-	out := &repositoryPolicyOutput{}
+func (b *Backend) getRepositoryPolicy(ctx context.Context, in *wire.GetRepositoryPolicyRequest) (*wire.GetRepositoryPolicyResponse, error) {
+	out := &wire.GetRepositoryPolicyResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
-		r, err := loadRepository(tx, *in)
+		r, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
 		if r.Policy == "" {
 			return errPolicyNotFound(r.RepositoryName, r.RegistryID)
 		}
-		*out = repositoryPolicyOutput{RegistryID: r.RegistryID, RepositoryName: r.RepositoryName, PolicyText: r.Policy}
+		*out = wire.GetRepositoryPolicyResponse{RegistryId: r.RegistryID, RepositoryName: r.RepositoryName, PolicyText: r.Policy}
 		return nil
 	})
 	return out, err
 }
 
-func (b *Backend) deleteRepositoryPolicy(ctx context.Context, in *repoInput) (*repositoryPolicyOutput, error) {
-	out := &repositoryPolicyOutput{}
-	_, err := b.updateRepository(ctx, *in, func(_ *store.Tx, r *Repository) error {
+func (b *Backend) deleteRepositoryPolicy(ctx context.Context, in *wire.DeleteRepositoryPolicyRequest) (*wire.DeleteRepositoryPolicyResponse, error) {
+	out := &wire.DeleteRepositoryPolicyResponse{}
+	_, err := b.updateRepository(ctx, repoInput{in.RegistryId, in.RepositoryName}, func(_ *store.Tx, r *Repository) error {
 		if r.Policy == "" {
 			return errPolicyNotFound(r.RepositoryName, r.RegistryID)
 		}
-		*out = repositoryPolicyOutput{RegistryID: r.RegistryID, RepositoryName: r.RepositoryName, PolicyText: r.Policy}
+		*out = wire.DeleteRepositoryPolicyResponse{RegistryId: r.RegistryID, RepositoryName: r.RepositoryName, PolicyText: r.Policy}
 		r.Policy = ""
 		return nil
 	})
@@ -102,22 +91,11 @@ func (b *Backend) deleteRepositoryPolicy(ctx context.Context, in *repoInput) (*r
 
 // --- lifecycle policies ---
 
-type putLifecyclePolicyInput struct {
-	repoInput
-	LifecyclePolicyText string `json:"lifecyclePolicyText"`
-}
-
-type lifecyclePolicyOutput struct {
-	RegistryID          string `json:"registryId"`
-	RepositoryName      string `json:"repositoryName"`
-	LifecyclePolicyText string `json:"lifecyclePolicyText"`
-}
-
-func (b *Backend) putLifecyclePolicy(ctx context.Context, in *putLifecyclePolicyInput) (*lifecyclePolicyOutput, error) {
+func (b *Backend) putLifecyclePolicy(ctx context.Context, in *wire.PutLifecyclePolicyRequest) (*wire.PutLifecyclePolicyResponse, error) {
 	if err := CheckLifecyclePolicy(in.LifecyclePolicyText); err != nil {
 		return nil, errInvalidParameter("Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: %v'", err)
 	}
-	r, err := b.updateRepository(ctx, in.repoInput, func(tx *store.Tx, r *Repository) error {
+	r, err := b.updateRepository(ctx, repoInput{in.RegistryId, in.RepositoryName}, func(tx *store.Tx, r *Repository) error {
 		r.Lifecycle = in.LifecyclePolicyText
 		_, err := applyLifecycle(tx, r, b.clock())
 		return err
@@ -125,7 +103,7 @@ func (b *Backend) putLifecyclePolicy(ctx context.Context, in *putLifecyclePolicy
 	if err != nil {
 		return nil, err
 	}
-	return &lifecyclePolicyOutput{RegistryID: r.RegistryID, RepositoryName: r.RepositoryName, LifecyclePolicyText: r.Lifecycle}, nil
+	return &wire.PutLifecyclePolicyResponse{RegistryId: r.RegistryID, RepositoryName: r.RepositoryName, LifecyclePolicyText: r.Lifecycle}, nil
 }
 
 // LifecycleRule is one rule of a lifecycle policy.
@@ -213,29 +191,29 @@ func CheckLifecyclePolicy(text string) error {
 	return nil
 }
 
-func (b *Backend) getLifecyclePolicy(ctx context.Context, in *repoInput) (*lifecyclePolicyOutput, error) {
-	out := &lifecyclePolicyOutput{}
+func (b *Backend) getLifecyclePolicy(ctx context.Context, in *wire.GetLifecyclePolicyRequest) (*wire.GetLifecyclePolicyResponse, error) {
+	out := &wire.GetLifecyclePolicyResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
-		r, err := loadRepository(tx, *in)
+		r, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
 		if r.Lifecycle == "" {
 			return errLifecycleNotFound(r.RepositoryName, r.RegistryID)
 		}
-		*out = lifecyclePolicyOutput{RegistryID: r.RegistryID, RepositoryName: r.RepositoryName, LifecyclePolicyText: r.Lifecycle}
+		*out = wire.GetLifecyclePolicyResponse{RegistryId: r.RegistryID, RepositoryName: r.RepositoryName, LifecyclePolicyText: r.Lifecycle}
 		return nil
 	})
 	return out, err
 }
 
-func (b *Backend) deleteLifecyclePolicy(ctx context.Context, in *repoInput) (*lifecyclePolicyOutput, error) {
-	out := &lifecyclePolicyOutput{}
-	_, err := b.updateRepository(ctx, *in, func(_ *store.Tx, r *Repository) error {
+func (b *Backend) deleteLifecyclePolicy(ctx context.Context, in *wire.DeleteLifecyclePolicyRequest) (*wire.DeleteLifecyclePolicyResponse, error) {
+	out := &wire.DeleteLifecyclePolicyResponse{}
+	_, err := b.updateRepository(ctx, repoInput{in.RegistryId, in.RepositoryName}, func(_ *store.Tx, r *Repository) error {
 		if r.Lifecycle == "" {
 			return errLifecycleNotFound(r.RepositoryName, r.RegistryID)
 		}
-		*out = lifecyclePolicyOutput{RegistryID: r.RegistryID, RepositoryName: r.RepositoryName, LifecyclePolicyText: r.Lifecycle}
+		*out = wire.DeleteLifecyclePolicyResponse{RegistryId: r.RegistryID, RepositoryName: r.RepositoryName, LifecyclePolicyText: r.Lifecycle}
 		r.Lifecycle = ""
 		return nil
 	})

@@ -3,6 +3,7 @@ package ecr
 import (
 	"context"
 	"errors"
+	"github.com/berthdev/berth/internal/localcloud/service/ecr/wire"
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
@@ -29,7 +30,7 @@ func TokenScope(password string) (store.Scope, bool) {
 // IssueToken returns a new registry password for the scope ctx carries,
 // as GetAuthorizationToken does: the runtime pulls a task's image with it.
 func (b *Backend) IssueToken(ctx context.Context) (string, error) {
-	out, err := b.getAuthorizationToken(ctx, &getAuthorizationTokenInput{})
+	out, err := b.getAuthorizationToken(ctx, &wire.GetAuthorizationTokenRequest{})
 	if err != nil {
 		return "", err
 	}
@@ -93,11 +94,11 @@ func (b *Backend) MountBlob(ctx context.Context, repository, digest string) (boo
 
 // StartUpload begins a blob upload to the repository (InitiateLayerUpload).
 func (b *Backend) StartUpload(ctx context.Context, repository string) (string, error) {
-	out, err := b.initiateLayerUpload(ctx, &repoInput{RepositoryName: repository})
+	out, err := b.initiateLayerUpload(ctx, &wire.InitiateLayerUploadRequest{RepositoryName: repository})
 	if err != nil {
 		return "", err
 	}
-	return out.UploadID, nil
+	return out.UploadId, nil
 }
 
 // UploadReceived is how many bytes an upload holds so far.
@@ -127,15 +128,15 @@ func (b *Backend) AppendUpload(ctx context.Context, repository, id string, data 
 	for len(data) > 0 {
 		part := data[:min(len(data), partSize)]
 		data = data[len(part):]
-		first, last := received, received+int64(len(part))-1
-		out, err := b.uploadLayerPart(ctx, &uploadLayerPartInput{
-			repoInput: repoInput{RepositoryName: repository}, UploadID: id,
+		first, last := int(received), int(received)+len(part)-1
+		out, err := b.uploadLayerPart(ctx, &wire.UploadLayerPartRequest{
+			RepositoryName: repository, UploadId: id,
 			PartFirstByte: &first, PartLastByte: &last, LayerPartBlob: part,
 		})
 		if err != nil {
 			return received, err
 		}
-		received = out.LastByteReceived + 1
+		received = int64(*out.LastByteReceived) + 1
 	}
 	return received, nil
 }
@@ -154,7 +155,7 @@ func (b *Backend) FinishUpload(ctx context.Context, repository, id, digest strin
 		}
 		return b.finishEmpty(ctx, repository, id, digest)
 	}
-	_, err = b.completeLayerUpload(ctx, &completeLayerUploadInput{repoInput: repoInput{RepositoryName: repository}, UploadID: id, LayerDigests: []string{digest}})
+	_, err = b.completeLayerUpload(ctx, &wire.CompleteLayerUploadRequest{RepositoryName: repository, UploadId: id, LayerDigests: []string{digest}})
 	var apiErr *protocol.Error
 	if errors.As(err, &apiErr) && apiErr.Code == "LayerAlreadyExistsException" {
 		return b.CancelUpload(ctx, repository, id)
@@ -210,7 +211,7 @@ func (b *Backend) CancelUpload(ctx context.Context, repository, id string) error
 // own digest (PutImage), and returns its digest. Pushing what is already
 // there is no error, as a registry client re-pushing an image expects.
 func (b *Backend) PutManifest(ctx context.Context, repository, reference, mediaType string, body []byte) (string, error) {
-	in := &putImageInput{repoInput: repoInput{RepositoryName: repository}, ImageManifest: string(body), ImageManifestMediaType: mediaType}
+	in := &wire.PutImageRequest{RepositoryName: repository, ImageManifest: string(body), ImageManifestMediaType: mediaType}
 	if validDigest(reference) && strings.Contains(reference, ":") {
 		in.ImageDigest = reference
 	} else {

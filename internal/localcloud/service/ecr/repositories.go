@@ -2,6 +2,7 @@ package ecr
 
 import (
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ecr/wire"
 	"path"
 	"slices"
 	"strings"
@@ -30,35 +31,9 @@ type Repository struct {
 	Tags      []Tag  `json:"berthTags,omitempty"`
 }
 
-// wire is the repository as the API shows it.
-func (r Repository) wire() Repository {
-	r.Policy, r.Lifecycle, r.Tags = "", "", nil
-	return r
-}
-
-// ImageTagMutabilityExclusionFilter exempts matching tags from the
-// repository's mutability setting.
-type ImageTagMutabilityExclusionFilter struct {
-	FilterType string `json:"filterType"`
-	Filter     string `json:"filter"`
-}
-
 // ImageScanningConfiguration says whether images are scanned on push.
 type ImageScanningConfiguration struct {
 	ScanOnPush bool `json:"scanOnPush"`
-}
-
-// EncryptionConfiguration is how the repository's images are encrypted at
-// rest.
-type EncryptionConfiguration struct {
-	EncryptionType string `json:"encryptionType"`
-	KmsKey         string `json:"kmsKey,omitempty"`
-}
-
-// Tag is an ECR tag (PascalCase on the wire, unlike the rest of ECR).
-type Tag struct {
-	Key   string `json:"Key"`
-	Value string `json:"Value"`
 }
 
 func toTagging(tags []Tag) []tagging.Tag {
@@ -139,20 +114,7 @@ func (b *Backend) updateRepository(ctx context.Context, in repoInput, change fun
 	return out, err
 }
 
-type createRepositoryInput struct {
-	repoInput
-	Tags                               []Tag                               `json:"tags"`
-	ImageTagMutability                 string                              `json:"imageTagMutability"`
-	ImageTagMutabilityExclusionFilters []ImageTagMutabilityExclusionFilter `json:"imageTagMutabilityExclusionFilters"`
-	ImageScanningConfiguration         *ImageScanningConfiguration         `json:"imageScanningConfiguration"`
-	EncryptionConfiguration            *EncryptionConfiguration            `json:"encryptionConfiguration"`
-}
-
-type repositoryOutput struct {
-	Repository Repository `json:"repository"`
-}
-
-func (b *Backend) createRepository(ctx context.Context, in *createRepositoryInput) (*repositoryOutput, error) {
+func (b *Backend) createRepository(ctx context.Context, in *wire.CreateRepositoryRequest) (*wire.CreateRepositoryResponse, error) {
 	if err := checkMutability(in.ImageTagMutability, in.ImageTagMutabilityExclusionFilters); err != nil {
 		return nil, err
 	}
@@ -166,10 +128,10 @@ func (b *Backend) createRepository(ctx context.Context, in *createRepositoryInpu
 		}
 		encryption = *e
 	}
-	out := &repositoryOutput{}
+	out := &wire.CreateRepositoryResponse{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		scope := tx.Scope()
-		if in.RegistryID != "" && in.RegistryID != scope.Account {
+		if in.RegistryId != "" && in.RegistryId != scope.Account {
 			return errInvalidParameter("Invalid parameter at 'registryId' failed to satisfy constraint: 'A repository can only be created in the caller's own registry'")
 		}
 		existing, err := store.Get[Repository](tx, tableRepositories, in.RepositoryName)
@@ -194,9 +156,9 @@ func (b *Backend) createRepository(ctx context.Context, in *createRepositoryInpu
 			r.ImageTagMutability = in.ImageTagMutability
 		}
 		if in.ImageScanningConfiguration != nil {
-			r.ImageScanningConfiguration = *in.ImageScanningConfiguration
+			r.ImageScanningConfiguration = scanningIn(in.ImageScanningConfiguration)
 		}
-		out.Repository = r.wire()
+		out.Repository = repositoryOut(r)
 		return tx.Put(tableRepositories, r.RepositoryName, r)
 	})
 	return out, err
@@ -220,19 +182,7 @@ func checkMutability(mutability string, filters []ImageTagMutabilityExclusionFil
 	return nil
 }
 
-type describeRepositoriesInput struct {
-	RegistryID      string   `json:"registryId"`
-	RepositoryNames []string `json:"repositoryNames"`
-	NextToken       string   `json:"nextToken"`
-	MaxResults      *int32   `json:"maxResults"`
-}
-
-type describeRepositoriesOutput struct {
-	Repositories []Repository `json:"repositories"`
-	NextToken    string       `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) describeRepositories(ctx context.Context, in *describeRepositoriesInput) (*describeRepositoriesOutput, error) {
+func (b *Backend) describeRepositories(ctx context.Context, in *wire.DescribeRepositoriesRequest) (*wire.DescribeRepositoriesResponse, error) {
 	if len(in.RepositoryNames) > 0 && (in.NextToken != "" || in.MaxResults != nil) {
 		return nil, errInvalidParameter("Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'repositoryNames cannot be combined with nextToken or maxResults'")
 	}
@@ -244,7 +194,7 @@ func (b *Backend) describeRepositories(ctx context.Context, in *describeReposito
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		if len(in.RepositoryNames) > 0 {
 			for _, name := range in.RepositoryNames {
-				r, err := loadRepository(tx, repoInput{RegistryID: in.RegistryID, RepositoryName: name})
+				r, err := loadRepository(tx, repoInput{RegistryID: in.RegistryId, RepositoryName: name})
 				if err != nil {
 					return err
 				}
@@ -252,7 +202,7 @@ func (b *Backend) describeRepositories(ctx context.Context, in *describeReposito
 			}
 			return nil
 		}
-		if in.RegistryID != "" && in.RegistryID != tx.Scope().Account {
+		if in.RegistryId != "" && in.RegistryId != tx.Scope().Account {
 			return nil
 		}
 		repos, err = store.List[Repository](tx, tableRepositories)
@@ -261,29 +211,24 @@ func (b *Backend) describeRepositories(ctx context.Context, in *describeReposito
 	if err != nil {
 		return nil, err
 	}
-	out := &describeRepositoriesOutput{Repositories: []Repository{}}
+	out := &wire.DescribeRepositoriesResponse{Repositories: []wire.Repository{}}
 	if len(in.RepositoryNames) == 0 {
 		if repos, out.NextToken, err = paging.Page(repos, func(r *Repository) string { return r.RepositoryName }, in.NextToken, limit); err != nil {
 			return nil, pageError(err)
 		}
 	}
 	for _, r := range repos {
-		out.Repositories = append(out.Repositories, r.wire())
+		out.Repositories = append(out.Repositories, *repositoryOut(r))
 	}
 	return out, nil
 }
 
-type deleteRepositoryInput struct {
-	repoInput
-	Force bool `json:"force"`
-}
-
 // deleteRepository deletes an empty repository, or with force one with its
 // images; its layers go with it.
-func (b *Backend) deleteRepository(ctx context.Context, in *deleteRepositoryInput) (*repositoryOutput, error) {
-	out := &repositoryOutput{}
+func (b *Backend) deleteRepository(ctx context.Context, in *wire.DeleteRepositoryRequest) (*wire.DeleteRepositoryResponse, error) {
+	out := &wire.DeleteRepositoryResponse{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		r, err := loadRepository(tx, in.repoInput)
+		r, err := loadRepository(tx, repoInput{in.RegistryId, in.RepositoryName})
 		if err != nil {
 			return err
 		}
@@ -291,7 +236,7 @@ func (b *Backend) deleteRepository(ctx context.Context, in *deleteRepositoryInpu
 		if err != nil {
 			return err
 		}
-		if len(images) > 0 && !in.Force {
+		if len(images) > 0 && (in.Force == nil || !*in.Force) {
 			return errRepositoryNotEmpty(r.RepositoryName, r.RegistryID)
 		}
 		layers, err := repoKeys(tx, tableLayers, r.RepositoryName)
@@ -308,7 +253,7 @@ func (b *Backend) deleteRepository(ctx context.Context, in *deleteRepositoryInpu
 				}
 			}
 		}
-		out.Repository = r.wire()
+		out.Repository = repositoryOut(r)
 		return tx.Delete(tableRepositories, r.RepositoryName)
 	})
 	return out, err
@@ -321,68 +266,35 @@ func repoKeys(tx *store.Tx, table, repo string) ([]string, error) {
 	return slices.DeleteFunc(keys, func(k string) bool { return !strings.HasPrefix(k, repo+"|") }), err
 }
 
-type putImageTagMutabilityInput struct {
-	repoInput
-	ImageTagMutability                 string                              `json:"imageTagMutability"`
-	ImageTagMutabilityExclusionFilters []ImageTagMutabilityExclusionFilter `json:"imageTagMutabilityExclusionFilters"`
-}
-
-type putImageTagMutabilityOutput struct {
-	RegistryID                         string                              `json:"registryId"`
-	RepositoryName                     string                              `json:"repositoryName"`
-	ImageTagMutability                 string                              `json:"imageTagMutability"`
-	ImageTagMutabilityExclusionFilters []ImageTagMutabilityExclusionFilter `json:"imageTagMutabilityExclusionFilters,omitempty"`
-}
-
-func (b *Backend) putImageTagMutability(ctx context.Context, in *putImageTagMutabilityInput) (*putImageTagMutabilityOutput, error) {
+func (b *Backend) putImageTagMutability(ctx context.Context, in *wire.PutImageTagMutabilityRequest) (*wire.PutImageTagMutabilityResponse, error) {
 	if err := checkMutability(in.ImageTagMutability, in.ImageTagMutabilityExclusionFilters); err != nil {
 		return nil, err
 	}
-	r, err := b.updateRepository(ctx, in.repoInput, func(_ *store.Tx, r *Repository) error {
+	r, err := b.updateRepository(ctx, repoInput{in.RegistryId, in.RepositoryName}, func(_ *store.Tx, r *Repository) error {
 		r.ImageTagMutability, r.ImageTagMutabilityExclusionFilters = in.ImageTagMutability, in.ImageTagMutabilityExclusionFilters
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &putImageTagMutabilityOutput{RegistryID: r.RegistryID, RepositoryName: r.RepositoryName, ImageTagMutability: r.ImageTagMutability, ImageTagMutabilityExclusionFilters: r.ImageTagMutabilityExclusionFilters}, nil
+	return &wire.PutImageTagMutabilityResponse{RegistryId: r.RegistryID, RepositoryName: r.RepositoryName, ImageTagMutability: r.ImageTagMutability, ImageTagMutabilityExclusionFilters: omitEmpty(r.ImageTagMutabilityExclusionFilters)}, nil
 }
 
-type putImageScanningConfigurationInput struct {
-	repoInput
-	ImageScanningConfiguration ImageScanningConfiguration `json:"imageScanningConfiguration"`
-}
-
-type putImageScanningConfigurationOutput struct {
-	RegistryID                 string                     `json:"registryId"`
-	RepositoryName             string                     `json:"repositoryName"`
-	ImageScanningConfiguration ImageScanningConfiguration `json:"imageScanningConfiguration"`
-}
-
-func (b *Backend) putImageScanningConfiguration(ctx context.Context, in *putImageScanningConfigurationInput) (*putImageScanningConfigurationOutput, error) {
-	r, err := b.updateRepository(ctx, in.repoInput, func(_ *store.Tx, r *Repository) error {
-		r.ImageScanningConfiguration = in.ImageScanningConfiguration
+func (b *Backend) putImageScanningConfiguration(ctx context.Context, in *wire.PutImageScanningConfigurationRequest) (*wire.PutImageScanningConfigurationResponse, error) {
+	r, err := b.updateRepository(ctx, repoInput{in.RegistryId, in.RepositoryName}, func(_ *store.Tx, r *Repository) error {
+		r.ImageScanningConfiguration = scanningIn(in.ImageScanningConfiguration)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &putImageScanningConfigurationOutput{RegistryID: r.RegistryID, RepositoryName: r.RepositoryName, ImageScanningConfiguration: r.ImageScanningConfiguration}, nil
+	return &wire.PutImageScanningConfigurationResponse{RegistryId: r.RegistryID, RepositoryName: r.RepositoryName, ImageScanningConfiguration: scanningOut(r.ImageScanningConfiguration)}, nil
 }
 
 // --- registry ---
 
-type describeRegistryOutput struct {
-	RegistryID               string                   `json:"registryId"`
-	ReplicationConfiguration replicationConfiguration `json:"replicationConfiguration"`
-}
-
-type replicationConfiguration struct {
-	Rules []any `json:"rules"`
-}
-
 // describeRegistry describes the caller's registry: the local cloud
 // replicates nothing, so it has no replication rules.
-func (b *Backend) describeRegistry(ctx context.Context, _ *struct{}) (*describeRegistryOutput, error) {
-	return &describeRegistryOutput{RegistryID: scopeOf(ctx).Account, ReplicationConfiguration: replicationConfiguration{Rules: []any{}}}, nil
+func (b *Backend) describeRegistry(ctx context.Context, _ *wire.DescribeRegistryRequest) (*wire.DescribeRegistryResponse, error) {
+	return &wire.DescribeRegistryResponse{RegistryId: scopeOf(ctx).Account, ReplicationConfiguration: &wire.ReplicationConfiguration{Rules: []wire.ReplicationRule{}}}, nil
 }

@@ -2,6 +2,7 @@ package ecr
 
 import (
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ecr/wire"
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
@@ -10,13 +11,7 @@ import (
 
 // Repositories are ECR's taggable resources, named by their ARNs.
 
-type tagResourceInput struct {
-	ResourceArn string   `json:"resourceArn"`
-	Tags        []Tag    `json:"tags"`
-	TagKeys     []string `json:"tagKeys"`
-}
-
-func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*struct{}, error) {
+func (b *Backend) tagResource(ctx context.Context, in *wire.TagResourceRequest) (*wire.TagResourceResponse, error) {
 	return nil, b.changeTags(ctx, in.ResourceArn, func(r *Repository) error {
 		existing, added := toTagging(r.Tags), toTagging(in.Tags)
 		if err := tagRules.Check(existing, added); err != nil {
@@ -27,19 +22,15 @@ func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*struc
 	})
 }
 
-func (b *Backend) untagResource(ctx context.Context, in *tagResourceInput) (*struct{}, error) {
+func (b *Backend) untagResource(ctx context.Context, in *wire.UntagResourceRequest) (*wire.UntagResourceResponse, error) {
 	return nil, b.changeTags(ctx, in.ResourceArn, func(r *Repository) error {
 		r.Tags = fromTagging(tagging.Remove(toTagging(r.Tags), in.TagKeys))
 		return nil
 	})
 }
 
-type listTagsOutput struct {
-	Tags []Tag `json:"tags"`
-}
-
-func (b *Backend) listTagsForResource(ctx context.Context, in *tagResourceInput) (*listTagsOutput, error) {
-	out := &listTagsOutput{Tags: []Tag{}}
+func (b *Backend) listTagsForResource(ctx context.Context, in *wire.ListTagsForResourceRequest) (*wire.ListTagsForResourceResponse, error) {
+	out := &wire.ListTagsForResourceResponse{Tags: []Tag{}}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		r, err := repositoryByARN(tx, in.ResourceArn)
 		if err != nil {
