@@ -61,6 +61,12 @@ var wirePackages = []wirePackage{
 		"ListTagsForResource", "PutImage", "PutImageScanningConfiguration", "PutImageTagMutability",
 		"PutLifecyclePolicy", "SetRepositoryPolicy", "TagResource", "UntagResource", "UploadLayerPart",
 	}},
+	{model: "logs", dir: "internal/localcloud/service/logs/wire", operations: []string{
+		"CreateLogGroup", "CreateLogStream", "DeleteLogGroup", "DeleteLogStream", "DeleteRetentionPolicy",
+		"DescribeLogGroups", "DescribeLogStreams", "FilterLogEvents", "GetLogEvents", "ListTagsForResource",
+		"ListTagsLogGroup", "PutLogEvents", "PutRetentionPolicy", "TagLogGroup", "TagResource", "UntagLogGroup",
+		"UntagResource",
+	}},
 }
 
 // wireOperations are the implemented operations of a model, by model name.

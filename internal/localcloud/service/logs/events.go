@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/berthdev/berth/internal/localcloud/service/logs/wire"
 	"sort"
 	"strconv"
 	"strings"
@@ -204,25 +205,14 @@ func ptr[T any](v T) *T { return &v }
 
 // --- PutLogEvents ---
 
-type putLogEventsInput struct {
-	LogGroupName  string       `json:"logGroupName"`
-	LogStreamName string       `json:"logStreamName"`
-	LogEvents     []inputEvent `json:"logEvents"`
-	SequenceToken string       `json:"sequenceToken"`
-}
-
-type putLogEventsOutput struct {
-	NextSequenceToken     string        `json:"nextSequenceToken,omitempty"`
-	RejectedLogEventsInfo *rejectedInfo `json:"rejectedLogEventsInfo,omitempty"`
-}
-
-func (b *Backend) putLogEvents(ctx context.Context, in *putLogEventsInput) (*putLogEventsOutput, error) {
-	out := &putLogEventsOutput{}
+func (b *Backend) putLogEvents(ctx context.Context, in *wire.PutLogEventsRequest) (*wire.PutLogEventsResponse, error) {
+	out := &wire.PutLogEventsResponse{}
+	events := inputEvents(in.LogEvents)
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		if in.LogStreamName == "" {
 			return errMissing("logStreamName")
 		}
-		if err := validateBatch(in.LogEvents); err != nil {
+		if err := validateBatch(events); err != nil {
 			return err
 		}
 		group, err := getGroup(tx, in.LogGroupName)
@@ -233,12 +223,12 @@ func (b *Backend) putLogEvents(ctx context.Context, in *putLogEventsInput) (*put
 		if err != nil {
 			return err
 		}
-		rejected, err := b.putEvents(tx, group, stream, in.LogEvents)
+		rejected, err := b.putEvents(tx, group, stream, events)
 		if err != nil {
 			return err
 		}
 		if !rejected.empty() {
-			out.RejectedLogEventsInfo = rejected
+			out.RejectedLogEventsInfo = rejectedOut(rejected)
 		}
 		out.NextSequenceToken = sequenceToken(stream)
 		return nil
@@ -247,29 +237,6 @@ func (b *Backend) putLogEvents(ctx context.Context, in *putLogEventsInput) (*put
 }
 
 // --- GetLogEvents ---
-
-type getLogEventsInput struct {
-	LogGroupName       string `json:"logGroupName"`
-	LogGroupIdentifier string `json:"logGroupIdentifier"`
-	LogStreamName      string `json:"logStreamName"`
-	StartTime          *int64 `json:"startTime"`
-	EndTime            *int64 `json:"endTime"`
-	NextToken          string `json:"nextToken"`
-	Limit              *int32 `json:"limit"`
-	StartFromHead      bool   `json:"startFromHead"`
-}
-
-type outputEvent struct {
-	Timestamp     int64  `json:"timestamp"`
-	Message       string `json:"message"`
-	IngestionTime int64  `json:"ingestionTime"`
-}
-
-type getLogEventsOutput struct {
-	Events            []outputEvent `json:"events"`
-	NextForwardToken  string        `json:"nextForwardToken"`
-	NextBackwardToken string        `json:"nextBackwardToken"`
-}
 
 // A GetLogEvents token is a direction and a position between two events:
 // "f/<timestamp>/<seq>" means "the events after this one", "b/…" "the
@@ -303,12 +270,12 @@ func (p position) before(e storedEvent) bool {
 	return p.Timestamp < e.Timestamp || (p.Timestamp == e.Timestamp && p.Seq < e.Seq)
 }
 
-func (b *Backend) getLogEvents(ctx context.Context, in *getLogEventsInput) (*getLogEventsOutput, error) {
+func (b *Backend) getLogEvents(ctx context.Context, in *wire.GetLogEventsRequest) (*wire.GetLogEventsResponse, error) {
 	groupName, err := groupNameFrom(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
 	}
-	limit, err := pageLimit(in.Limit, 10000)
+	limit, err := pageLimit(int32Ptr(in.Limit), 10000)
 	if err != nil {
 		return nil, err
 	}
@@ -334,11 +301,11 @@ func (b *Backend) getLogEvents(ctx context.Context, in *getLogEventsInput) (*get
 	if err != nil {
 		return nil, err
 	}
-	events = inTimeRange(events, in.StartTime, in.EndTime)
+	events = inTimeRange(events, int64Ptr(in.StartTime), int64Ptr(in.EndTime))
 
 	// lo..hi is the window of events the page is cut from.
 	lo, hi := 0, len(events)
-	forward := in.StartFromHead
+	forward := in.StartFromHead != nil && *in.StartFromHead
 	switch direction {
 	case "f":
 		forward = true
@@ -355,9 +322,9 @@ func (b *Backend) getLogEvents(ctx context.Context, in *getLogEventsInput) (*get
 	} else {
 		lo = max(lo, hi-limit)
 	}
-	out := &getLogEventsOutput{Events: make([]outputEvent, 0, hi-lo)}
+	out := &wire.GetLogEventsResponse{Events: make([]wire.OutputLogEvent, 0, hi-lo)}
 	for _, e := range events[lo:hi] {
-		out.Events = append(out.Events, outputEvent{Timestamp: e.Timestamp, Message: e.Message, IngestionTime: e.IngestionTime})
+		out.Events = append(out.Events, wire.OutputLogEvent{Timestamp: num(e.Timestamp), Message: e.Message, IngestionTime: num(e.IngestionTime)})
 	}
 	// With an empty page the tokens stay where the caller was, which makes
 	// the forward token repeat at the end of a stream, as AWS's does.
@@ -394,38 +361,6 @@ func inTimeRange(events []storedEvent, startTime, endTime *int64) []storedEvent 
 
 // --- FilterLogEvents ---
 
-type filterLogEventsInput struct {
-	LogGroupName        string   `json:"logGroupName"`
-	LogGroupIdentifier  string   `json:"logGroupIdentifier"`
-	LogStreamNames      []string `json:"logStreamNames"`
-	LogStreamNamePrefix string   `json:"logStreamNamePrefix"`
-	StartTime           *int64   `json:"startTime"`
-	EndTime             *int64   `json:"endTime"`
-	FilterPattern       string   `json:"filterPattern"`
-	NextToken           string   `json:"nextToken"`
-	Limit               *int32   `json:"limit"`
-	Interleaved         bool     `json:"interleaved"`
-}
-
-type filteredEvent struct {
-	LogStreamName string `json:"logStreamName"`
-	Timestamp     int64  `json:"timestamp"`
-	Message       string `json:"message"`
-	IngestionTime int64  `json:"ingestionTime"`
-	EventID       string `json:"eventId"`
-}
-
-type searchedStream struct {
-	LogStreamName      string `json:"logStreamName"`
-	SearchedCompletely bool   `json:"searchedCompletely"`
-}
-
-type filterLogEventsOutput struct {
-	Events             []filteredEvent  `json:"events"`
-	SearchedLogStreams []searchedStream `json:"searchedLogStreams"`
-	NextToken          string           `json:"nextToken,omitempty"`
-}
-
 // filterCursor is the FilterLogEvents page token: the last event returned,
 // in the (timestamp, stream, seq) order the results come in.
 type filterCursor struct {
@@ -449,7 +384,7 @@ func (c filterCursor) before(e streamEvent) bool {
 	return c.Seq < e.Seq
 }
 
-func (b *Backend) filterLogEvents(ctx context.Context, in *filterLogEventsInput) (*filterLogEventsOutput, error) {
+func (b *Backend) filterLogEvents(ctx context.Context, in *wire.FilterLogEventsRequest) (*wire.FilterLogEventsResponse, error) {
 	groupName, err := groupNameFrom(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -457,7 +392,7 @@ func (b *Backend) filterLogEvents(ctx context.Context, in *filterLogEventsInput)
 	if len(in.LogStreamNames) > 0 && in.LogStreamNamePrefix != "" {
 		return nil, errInvalidParameter("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.")
 	}
-	limit, err := pageLimit(in.Limit, 10000)
+	limit, err := pageLimit(int32Ptr(in.Limit), 10000)
 	if err != nil {
 		return nil, err
 	}
@@ -473,7 +408,7 @@ func (b *Backend) filterLogEvents(ctx context.Context, in *filterLogEventsInput)
 			return nil, errInvalidParameter("The specified nextToken is invalid.")
 		}
 	}
-	out := &filterLogEventsOutput{Events: []filteredEvent{}, SearchedLogStreams: []searchedStream{}}
+	out := &wire.FilterLogEventsResponse{Events: []wire.FilteredLogEvent{}, SearchedLogStreams: []wire.SearchedLogStream{}}
 	var all []streamEvent
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		group, err := getGroup(tx, groupName)
@@ -492,12 +427,12 @@ func (b *Backend) filterLogEvents(ctx context.Context, in *filterLogEventsInput)
 			if (len(wanted) > 0 && !wanted[s.Name]) || !strings.HasPrefix(s.Name, in.LogStreamNamePrefix) {
 				continue
 			}
-			out.SearchedLogStreams = append(out.SearchedLogStreams, searchedStream{LogStreamName: s.Name, SearchedCompletely: true})
+			out.SearchedLogStreams = append(out.SearchedLogStreams, wire.SearchedLogStream{LogStreamName: s.Name, SearchedCompletely: flag(true)})
 			events, err := streamEvents(tx, group, s, b.now())
 			if err != nil {
 				return err
 			}
-			for _, e := range inTimeRange(events, in.StartTime, in.EndTime) {
+			for _, e := range inTimeRange(events, int64Ptr(in.StartTime), int64Ptr(in.EndTime)) {
 				if matches(e.Message) {
 					all = append(all, streamEvent{s.Name, e})
 				}
@@ -518,12 +453,12 @@ func (b *Backend) filterLogEvents(ctx context.Context, in *filterLogEventsInput)
 	}
 	end := min(start+limit, len(all))
 	for _, e := range all[start:end] {
-		out.Events = append(out.Events, filteredEvent{
+		out.Events = append(out.Events, wire.FilteredLogEvent{
 			LogStreamName: e.stream,
-			Timestamp:     e.Timestamp,
+			Timestamp:     num(e.Timestamp),
 			Message:       e.Message,
-			IngestionTime: e.IngestionTime,
-			EventID:       eventID(e),
+			IngestionTime: num(e.IngestionTime),
+			EventId:       eventID(e),
 		})
 	}
 	if end < len(all) && end > start {

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/logs/wire"
 	"regexp"
 	"slices"
 	"strings"
@@ -140,66 +141,25 @@ func (b *Backend) deleteGroup(tx *store.Tx, name string) error {
 
 // --- wire ---
 
-type createLogGroupInput struct {
-	LogGroupName              string            `json:"logGroupName"`
-	KmsKeyID                  string            `json:"kmsKeyId"`
-	LogGroupClass             string            `json:"logGroupClass"`
-	DeletionProtectionEnabled bool              `json:"deletionProtectionEnabled"`
-	Tags                      map[string]string `json:"tags"`
-}
-
-type empty struct{}
-
-func (b *Backend) createLogGroup(ctx context.Context, in *createLogGroupInput) (*empty, error) {
-	opts := createGroupOptions{KmsKeyID: in.KmsKeyID, Class: in.LogGroupClass, DeletionProtection: in.DeletionProtectionEnabled, Tags: in.Tags}
+func (b *Backend) createLogGroup(ctx context.Context, in *wire.CreateLogGroupRequest) (*struct{}, error) {
+	opts := createGroupOptions{KmsKeyID: in.KmsKeyId, Class: in.LogGroupClass, DeletionProtection: in.DeletionProtectionEnabled != nil && *in.DeletionProtectionEnabled, Tags: in.Tags}
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		return createGroup(tx, in.LogGroupName, opts, b.now())
 	})
 }
 
-type deleteLogGroupInput struct {
-	LogGroupName string `json:"logGroupName"`
-}
-
-func (b *Backend) deleteLogGroup(ctx context.Context, in *deleteLogGroupInput) (*empty, error) {
+func (b *Backend) deleteLogGroup(ctx context.Context, in *wire.DeleteLogGroupRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error { return b.deleteGroup(tx, in.LogGroupName) })
 }
 
-type describeLogGroupsInput struct {
-	LogGroupNamePrefix  string   `json:"logGroupNamePrefix"`
-	LogGroupNamePattern string   `json:"logGroupNamePattern"`
-	LogGroupIdentifiers []string `json:"logGroupIdentifiers"`
-	LogGroupClass       string   `json:"logGroupClass"`
-	NextToken           string   `json:"nextToken"`
-	Limit               *int32   `json:"limit"`
-}
-
-type logGroupShape struct {
-	LogGroupName              string `json:"logGroupName"`
-	CreationTime              int64  `json:"creationTime"`
-	RetentionInDays           *int32 `json:"retentionInDays,omitempty"`
-	MetricFilterCount         int32  `json:"metricFilterCount"`
-	Arn                       string `json:"arn"`
-	LogGroupArn               string `json:"logGroupArn"`
-	StoredBytes               int64  `json:"storedBytes"`
-	KmsKeyID                  string `json:"kmsKeyId,omitempty"`
-	LogGroupClass             string `json:"logGroupClass"`
-	DeletionProtectionEnabled bool   `json:"deletionProtectionEnabled"`
-}
-
-type describeLogGroupsOutput struct {
-	LogGroups []logGroupShape `json:"logGroups"`
-	NextToken string          `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) describeLogGroups(ctx context.Context, in *describeLogGroupsInput) (*describeLogGroupsOutput, error) {
+func (b *Backend) describeLogGroups(ctx context.Context, in *wire.DescribeLogGroupsRequest) (*wire.DescribeLogGroupsResponse, error) {
 	if in.LogGroupNamePrefix != "" && in.LogGroupNamePattern != "" {
 		return nil, errInvalidParameter("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
 	}
 	if (in.LogGroupNamePrefix != "" || in.LogGroupNamePattern != "") && len(in.LogGroupIdentifiers) > 0 {
 		return nil, errInvalidParameter("LogGroup identifiers are mutually exclusive with LogGroup name prefix and pattern.")
 	}
-	limit, err := pageLimit(in.Limit, 50)
+	limit, err := pageLimit(int32Ptr(in.Limit), 50)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +171,7 @@ func (b *Backend) describeLogGroups(ctx context.Context, in *describeLogGroupsIn
 		}
 		wanted[name] = true
 	}
-	out := &describeLogGroupsOutput{LogGroups: []logGroupShape{}}
+	out := &wire.DescribeLogGroupsResponse{LogGroups: []wire.LogGroup{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		groups, err := store.List[logGroup](tx, tableGroups)
 		if err != nil {
@@ -241,19 +201,19 @@ func (b *Backend) describeLogGroups(ctx context.Context, in *describeLogGroupsIn
 			return err
 		}
 		for _, g := range groupsPage {
-			shape := logGroupShape{
+			shape := wire.LogGroup{
 				LogGroupName:              g.Name,
-				CreationTime:              g.CreationTime,
+				CreationTime:              num(g.CreationTime),
+				MetricFilterCount:         num(int32(0)),
 				Arn:                       g.arn(tx.Scope()) + ":*",
 				LogGroupArn:               g.arn(tx.Scope()),
-				StoredBytes:               storedBytes[g.Name],
-				KmsKeyID:                  g.KmsKeyID,
+				StoredBytes:               num(storedBytes[g.Name]),
+				KmsKeyId:                  g.KmsKeyID,
 				LogGroupClass:             g.Class,
-				DeletionProtectionEnabled: g.DeletionProtection,
+				DeletionProtectionEnabled: flag(g.DeletionProtection),
 			}
 			if g.RetentionInDays != 0 {
-				days := g.RetentionInDays
-				shape.RetentionInDays = &days
+				shape.RetentionInDays = num(g.RetentionInDays)
 			}
 			out.LogGroups = append(out.LogGroups, shape)
 		}
@@ -263,29 +223,21 @@ func (b *Backend) describeLogGroups(ctx context.Context, in *describeLogGroupsIn
 	return out, err
 }
 
-type putRetentionPolicyInput struct {
-	LogGroupName    string `json:"logGroupName"`
-	RetentionInDays *int32 `json:"retentionInDays"`
-}
-
-func (b *Backend) putRetentionPolicy(ctx context.Context, in *putRetentionPolicyInput) (*empty, error) {
+func (b *Backend) putRetentionPolicy(ctx context.Context, in *wire.PutRetentionPolicyRequest) (*struct{}, error) {
 	if in.RetentionInDays == nil {
 		return nil, errMissing("retentionInDays")
 	}
-	if !slices.Contains(retentionDays, *in.RetentionInDays) {
-		return nil, errConstraint(*in.RetentionInDays, "retentionInDays", "Member must satisfy enum value set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]")
+	days := int32(*in.RetentionInDays)
+	if !slices.Contains(retentionDays, days) {
+		return nil, errConstraint(days, "retentionInDays", "Member must satisfy enum value set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]")
 	}
 	return nil, b.updateGroup(ctx, in.LogGroupName, func(g *logGroup) error {
-		g.RetentionInDays = *in.RetentionInDays
+		g.RetentionInDays = days
 		return nil
 	})
 }
 
-type deleteRetentionPolicyInput struct {
-	LogGroupName string `json:"logGroupName"`
-}
-
-func (b *Backend) deleteRetentionPolicy(ctx context.Context, in *deleteRetentionPolicyInput) (*empty, error) {
+func (b *Backend) deleteRetentionPolicy(ctx context.Context, in *wire.DeleteRetentionPolicyRequest) (*struct{}, error) {
 	return nil, b.updateGroup(ctx, in.LogGroupName, func(g *logGroup) error {
 		g.RetentionInDays = 0
 		return nil

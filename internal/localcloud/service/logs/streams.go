@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/logs/wire"
 	"sort"
 	"strings"
 	"time"
@@ -98,12 +99,7 @@ func deleteStreamData(tx *store.Tx, s *logStream) error {
 
 // --- wire ---
 
-type createLogStreamInput struct {
-	LogGroupName  string `json:"logGroupName"`
-	LogStreamName string `json:"logStreamName"`
-}
-
-func (b *Backend) createLogStream(ctx context.Context, in *createLogStreamInput) (*empty, error) {
+func (b *Backend) createLogStream(ctx context.Context, in *wire.CreateLogStreamRequest) (*struct{}, error) {
 	if err := validateStreamName(in.LogStreamName); err != nil {
 		return nil, err
 	}
@@ -123,12 +119,7 @@ func (b *Backend) createLogStream(ctx context.Context, in *createLogStreamInput)
 	})
 }
 
-type deleteLogStreamInput struct {
-	LogGroupName  string `json:"logGroupName"`
-	LogStreamName string `json:"logStreamName"`
-}
-
-func (b *Backend) deleteLogStream(ctx context.Context, in *deleteLogStreamInput) (*empty, error) {
+func (b *Backend) deleteLogStream(ctx context.Context, in *wire.DeleteLogStreamRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		s, err := getStream(tx, in.LogGroupName, in.LogStreamName)
 		if err != nil {
@@ -138,33 +129,8 @@ func (b *Backend) deleteLogStream(ctx context.Context, in *deleteLogStreamInput)
 	})
 }
 
-type describeLogStreamsInput struct {
-	LogGroupName        string `json:"logGroupName"`
-	LogGroupIdentifier  string `json:"logGroupIdentifier"`
-	LogStreamNamePrefix string `json:"logStreamNamePrefix"`
-	OrderBy             string `json:"orderBy"`
-	Descending          bool   `json:"descending"`
-	NextToken           string `json:"nextToken"`
-	Limit               *int32 `json:"limit"`
-}
-
-type logStreamShape struct {
-	LogStreamName       string `json:"logStreamName"`
-	CreationTime        int64  `json:"creationTime"`
-	FirstEventTimestamp *int64 `json:"firstEventTimestamp,omitempty"`
-	LastEventTimestamp  *int64 `json:"lastEventTimestamp,omitempty"`
-	LastIngestionTime   *int64 `json:"lastIngestionTime,omitempty"`
-	UploadSequenceToken string `json:"uploadSequenceToken"`
-	Arn                 string `json:"arn"`
-	StoredBytes         int64  `json:"storedBytes"`
-}
-
-type describeLogStreamsOutput struct {
-	LogStreams []logStreamShape `json:"logStreams"`
-	NextToken  string           `json:"nextToken,omitempty"`
-}
-
-func (b *Backend) describeLogStreams(ctx context.Context, in *describeLogStreamsInput) (*describeLogStreamsOutput, error) {
+func (b *Backend) describeLogStreams(ctx context.Context, in *wire.DescribeLogStreamsRequest) (*wire.DescribeLogStreamsResponse, error) {
+	descending := in.Descending != nil && *in.Descending
 	group, err := groupNameFrom(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -180,11 +146,11 @@ func (b *Backend) describeLogStreams(ctx context.Context, in *describeLogStreams
 	if orderBy == "LastEventTime" && in.LogStreamNamePrefix != "" {
 		return nil, errInvalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.")
 	}
-	limit, err := pageLimit(in.Limit, 50)
+	limit, err := pageLimit(int32Ptr(in.Limit), 50)
 	if err != nil {
 		return nil, err
 	}
-	out := &describeLogStreamsOutput{LogStreams: []logStreamShape{}}
+	out := &wire.DescribeLogStreamsResponse{LogStreams: []wire.LogStream{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		if _, err := getGroup(tx, group); err != nil {
 			return err
@@ -203,8 +169,8 @@ func (b *Backend) describeLogStreams(ctx context.Context, in *describeLogStreams
 		// token is the last key returned.
 		sortKey := func(s *logStream) string { return s.Name }
 		if orderBy == "LastEventTime" {
-			sortKey = func(s *logStream) string { return lastEventSortKey(s, in.Descending) }
-		} else if in.Descending {
+			sortKey = func(s *logStream) string { return lastEventSortKey(s, descending) }
+		} else if descending {
 			sortKey = func(s *logStream) string { return invert(s.Name) }
 		}
 		streamsPage, next, err := page(matched, sortKey, in.NextToken, limit)
@@ -220,17 +186,16 @@ func (b *Backend) describeLogStreams(ctx context.Context, in *describeLogStreams
 	return out, err
 }
 
-func streamShape(s *logStream, scope store.Scope) logStreamShape {
-	shape := logStreamShape{
+func streamShape(s *logStream, scope store.Scope) wire.LogStream {
+	shape := wire.LogStream{
 		LogStreamName:       s.Name,
-		CreationTime:        s.CreationTime,
+		CreationTime:        num(s.CreationTime),
 		UploadSequenceToken: sequenceToken(s),
 		Arn:                 s.arn(scope),
-		StoredBytes:         s.StoredBytes,
+		StoredBytes:         num(s.StoredBytes),
 	}
 	if s.Events > 0 {
-		first, last, ingested := s.FirstEventTimestamp, s.LastEventTimestamp, s.LastIngestionTime
-		shape.FirstEventTimestamp, shape.LastEventTimestamp, shape.LastIngestionTime = &first, &last, &ingested
+		shape.FirstEventTimestamp, shape.LastEventTimestamp, shape.LastIngestionTime = num(s.FirstEventTimestamp), num(s.LastEventTimestamp), num(s.LastIngestionTime)
 	}
 	return shape
 }

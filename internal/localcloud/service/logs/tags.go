@@ -3,6 +3,7 @@ package logs
 import (
 	"context"
 	"errors"
+	"github.com/berthdev/berth/internal/localcloud/service/logs/wire"
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
@@ -78,12 +79,7 @@ func (b *Backend) groupTags(ctx context.Context, group string) (map[string]strin
 	return tags, err
 }
 
-type tagResourceInput struct {
-	ResourceArn string            `json:"resourceArn"`
-	Tags        map[string]string `json:"tags"`
-}
-
-func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*empty, error) {
+func (b *Backend) tagResource(ctx context.Context, in *wire.TagResourceRequest) (*struct{}, error) {
 	group, err := groupFromARN(in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -94,12 +90,7 @@ func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*empty
 	return nil, notFoundAsARN(b.changeTags(ctx, group, in.Tags, nil), in.ResourceArn)
 }
 
-type untagResourceInput struct {
-	ResourceArn string   `json:"resourceArn"`
-	TagKeys     []string `json:"tagKeys"`
-}
-
-func (b *Backend) untagResource(ctx context.Context, in *untagResourceInput) (*empty, error) {
+func (b *Backend) untagResource(ctx context.Context, in *wire.UntagResourceRequest) (*struct{}, error) {
 	group, err := groupFromARN(in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -107,15 +98,7 @@ func (b *Backend) untagResource(ctx context.Context, in *untagResourceInput) (*e
 	return nil, notFoundAsARN(b.changeTags(ctx, group, nil, in.TagKeys), in.ResourceArn)
 }
 
-type listTagsForResourceInput struct {
-	ResourceArn string `json:"resourceArn"`
-}
-
-type tagsOutput struct {
-	Tags map[string]string `json:"tags"`
-}
-
-func (b *Backend) listTagsForResource(ctx context.Context, in *listTagsForResourceInput) (*tagsOutput, error) {
+func (b *Backend) listTagsForResource(ctx context.Context, in *wire.ListTagsForResourceRequest) (*wire.ListTagsForResourceResponse, error) {
 	group, err := groupFromARN(in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -124,7 +107,7 @@ func (b *Backend) listTagsForResource(ctx context.Context, in *listTagsForResour
 	if err != nil {
 		return nil, notFoundAsARN(err, in.ResourceArn)
 	}
-	return &tagsOutput{Tags: tags}, nil
+	return &wire.ListTagsForResourceResponse{Tags: tags}, nil
 }
 
 // notFoundAsARN words a missing group the way the ARN-based tagging
@@ -137,32 +120,18 @@ func notFoundAsARN(err error, arn string) error {
 	return err
 }
 
-type tagLogGroupInput struct {
-	LogGroupName string            `json:"logGroupName"`
-	Tags         map[string]string `json:"tags"`
-}
-
-func (b *Backend) tagLogGroup(ctx context.Context, in *tagLogGroupInput) (*empty, error) {
+func (b *Backend) tagLogGroup(ctx context.Context, in *wire.TagLogGroupRequest) (*struct{}, error) {
 	return nil, b.changeTags(ctx, in.LogGroupName, in.Tags, nil)
 }
 
-type untagLogGroupInput struct {
-	LogGroupName string   `json:"logGroupName"`
-	Tags         []string `json:"tags"`
-}
-
-func (b *Backend) untagLogGroup(ctx context.Context, in *untagLogGroupInput) (*empty, error) {
+func (b *Backend) untagLogGroup(ctx context.Context, in *wire.UntagLogGroupRequest) (*struct{}, error) {
 	return nil, b.changeTags(ctx, in.LogGroupName, nil, in.Tags)
 }
 
-type listTagsLogGroupInput struct {
-	LogGroupName string `json:"logGroupName"`
-}
-
-func (b *Backend) listTagsLogGroup(ctx context.Context, in *listTagsLogGroupInput) (*tagsOutput, error) {
+func (b *Backend) listTagsLogGroup(ctx context.Context, in *wire.ListTagsLogGroupRequest) (*wire.ListTagsLogGroupResponse, error) {
 	tags, err := b.groupTags(ctx, in.LogGroupName)
 	if err != nil {
 		return nil, err
 	}
-	return &tagsOutput{Tags: tags}, nil
+	return &wire.ListTagsLogGroupResponse{Tags: tags}, nil
 }
