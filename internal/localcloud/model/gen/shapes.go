@@ -67,6 +67,11 @@ var wirePackages = []wirePackage{
 		"ListTagsLogGroup", "PutLogEvents", "PutRetentionPolicy", "TagLogGroup", "TagResource", "UntagLogGroup",
 		"UntagResource",
 	}},
+	{model: "ssm", dir: "internal/localcloud/service/ssm/wire", operations: []string{
+		"AddTagsToResource", "DeleteParameter", "DeleteParameters", "DescribeParameters", "GetParameter",
+		"GetParameterHistory", "GetParameters", "GetParametersByPath", "LabelParameterVersion",
+		"ListTagsForResource", "PutParameter", "RemoveTagsFromResource", "UnlabelParameterVersion",
+	}},
 }
 
 // wireOperations are the implemented operations of a model, by model name.

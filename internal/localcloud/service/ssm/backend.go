@@ -79,12 +79,6 @@ type ParameterVersion struct {
 	LastModifiedDate time.Time `json:"lastModifiedDate"`
 }
 
-// Tag is an SSM resource tag.
-type Tag struct {
-	Key   string `json:"Key"`
-	Value string `json:"Value"`
-}
-
 // Current returns the parameter's latest version.
 func (p *Parameter) Current() *ParameterVersion { return &p.Versions[len(p.Versions)-1] }
 

@@ -2,6 +2,7 @@ package ssm
 
 import (
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ssm/wire"
 	"slices"
 	"strings"
 
@@ -77,40 +78,7 @@ func errInvalidFilterOption(f stringFilter) error {
 
 // --- DescribeParameters ---
 
-type legacyFilter struct {
-	Key    string   `json:"Key"`
-	Values []string `json:"Values"`
-}
-
-type describeParametersInput struct {
-	Filters          []legacyFilter `json:"Filters"`
-	ParameterFilters []stringFilter `json:"ParameterFilters"`
-	MaxResults       *int32         `json:"MaxResults"`
-	NextToken        string         `json:"NextToken"`
-	Shared           bool           `json:"Shared"`
-}
-
-type parameterMetadata struct {
-	Name             string       `json:"Name"`
-	ARN              string       `json:"ARN"`
-	Type             string       `json:"Type"`
-	KeyID            string       `json:"KeyId,omitempty"`
-	LastModifiedDate awsjson.Time `json:"LastModifiedDate"`
-	LastModifiedUser string       `json:"LastModifiedUser"`
-	Description      string       `json:"Description,omitempty"`
-	AllowedPattern   string       `json:"AllowedPattern,omitempty"`
-	Version          int64        `json:"Version"`
-	Tier             string       `json:"Tier"`
-	Policies         []struct{}   `json:"Policies"`
-	DataType         string       `json:"DataType"`
-}
-
-type describeParametersOutput struct {
-	Parameters []parameterMetadata `json:"Parameters"`
-	NextToken  string              `json:"NextToken,omitempty"`
-}
-
-func (b *Backend) describeParameters(ctx context.Context, in *describeParametersInput) (*describeParametersOutput, error) {
+func (b *Backend) describeParameters(ctx context.Context, in *wire.DescribeParametersRequest) (*wire.DescribeParametersResult, error) {
 	if len(in.Filters) > 0 && len(in.ParameterFilters) > 0 {
 		return nil, errValidation("You can use either Filters or ParameterFilters in a single request.")
 	}
@@ -125,11 +93,11 @@ func (b *Backend) describeParameters(ctx context.Context, in *describeParameters
 			return nil, errConstraint(f.Key, "filters.member.key", "Member must satisfy enum value set: [Type, KeyId, Name]")
 		}
 	}
-	limit, err := maxResults(in.MaxResults, 50)
+	limit, err := maxResults(int32Ptr(in.MaxResults), 50)
 	if err != nil {
 		return nil, err
 	}
-	out := &describeParametersOutput{Parameters: []parameterMetadata{}}
+	out := &wire.DescribeParametersResult{Parameters: []wire.ParameterMetadata{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		params, err := storedParameters(tx)
 		if err != nil {
@@ -151,18 +119,18 @@ func (b *Backend) describeParameters(ctx context.Context, in *describeParameters
 		}
 		for _, p := range page {
 			v := p.Current()
-			out.Parameters = append(out.Parameters, parameterMetadata{
+			out.Parameters = append(out.Parameters, wire.ParameterMetadata{
 				Name:             p.Name,
 				ARN:              p.ARN(tx.Scope()),
 				Type:             v.Type,
-				KeyID:            v.KeyID,
-				LastModifiedDate: awsjson.Time(v.LastModifiedDate),
+				KeyId:            v.KeyID,
+				LastModifiedDate: stamp(awsjson.Time(v.LastModifiedDate)),
 				LastModifiedUser: tx.Scope().Global().ARN("iam", "root"),
 				Description:      v.Description,
 				AllowedPattern:   v.AllowedPattern,
-				Version:          v.Version,
+				Version:          num(v.Version),
 				Tier:             v.Tier,
-				Policies:         []struct{}{},
+				Policies:         noPolicies(),
 				DataType:         v.DataType,
 			})
 		}
@@ -174,43 +142,15 @@ func (b *Backend) describeParameters(ctx context.Context, in *describeParameters
 
 // --- GetParameterHistory ---
 
-type getParameterHistoryInput struct {
-	Name           string `json:"Name"`
-	WithDecryption bool   `json:"WithDecryption"`
-	MaxResults     *int32 `json:"MaxResults"`
-	NextToken      string `json:"NextToken"`
-}
-
-type historyEntry struct {
-	Name             string       `json:"Name"`
-	Type             string       `json:"Type"`
-	KeyID            string       `json:"KeyId,omitempty"`
-	LastModifiedDate awsjson.Time `json:"LastModifiedDate"`
-	LastModifiedUser string       `json:"LastModifiedUser"`
-	Description      string       `json:"Description,omitempty"`
-	Value            string       `json:"Value"`
-	AllowedPattern   string       `json:"AllowedPattern,omitempty"`
-	Version          int64        `json:"Version"`
-	Labels           []string     `json:"Labels"`
-	Tier             string       `json:"Tier"`
-	Policies         []struct{}   `json:"Policies"`
-	DataType         string       `json:"DataType"`
-}
-
-type getParameterHistoryOutput struct {
-	Parameters []historyEntry `json:"Parameters"`
-	NextToken  string         `json:"NextToken,omitempty"`
-}
-
-func (b *Backend) getParameterHistory(ctx context.Context, in *getParameterHistoryInput) (*getParameterHistoryOutput, error) {
+func (b *Backend) getParameterHistory(ctx context.Context, in *wire.GetParameterHistoryRequest) (*wire.GetParameterHistoryResult, error) {
 	if in.Name == "" {
 		return nil, errMissing("name")
 	}
-	limit, err := maxResults(in.MaxResults, 50)
+	limit, err := maxResults(int32Ptr(in.MaxResults), 50)
 	if err != nil {
 		return nil, err
 	}
-	out := &getParameterHistoryOutput{Parameters: []historyEntry{}}
+	out := &wire.GetParameterHistoryResult{Parameters: []wire.ParameterHistory{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := loadParameter(tx, nameFromARN(in.Name))
 		if err != nil {
@@ -228,19 +168,19 @@ func (b *Backend) getParameterHistory(ctx context.Context, in *getParameterHisto
 			if labels == nil {
 				labels = []string{}
 			}
-			out.Parameters = append(out.Parameters, historyEntry{
+			out.Parameters = append(out.Parameters, wire.ParameterHistory{
 				Name:             p.Name,
 				Type:             v.Type,
-				KeyID:            v.KeyID,
-				LastModifiedDate: awsjson.Time(v.LastModifiedDate),
+				KeyId:            v.KeyID,
+				LastModifiedDate: stamp(awsjson.Time(v.LastModifiedDate)),
 				LastModifiedUser: tx.Scope().Global().ARN("iam", "root"),
 				Description:      v.Description,
-				Value:            displayValue(v, in.WithDecryption),
+				Value:            displayValue(v, isSet(in.WithDecryption)),
 				AllowedPattern:   v.AllowedPattern,
-				Version:          v.Version,
+				Version:          num(v.Version),
 				Labels:           labels,
 				Tier:             v.Tier,
-				Policies:         []struct{}{},
+				Policies:         noPolicies(),
 				DataType:         v.DataType,
 			})
 		}
@@ -257,17 +197,6 @@ func padded(n int64) string {
 
 // --- labels ---
 
-type labelInput struct {
-	Name             string   `json:"Name"`
-	ParameterVersion *int64   `json:"ParameterVersion"`
-	Labels           []string `json:"Labels"`
-}
-
-type labelOutput struct {
-	InvalidLabels    []string `json:"InvalidLabels"`
-	ParameterVersion int64    `json:"ParameterVersion"`
-}
-
 const maxLabelsPerVersion = 10
 
 // validLabel follows AWS's label rules: up to 100 characters of letters,
@@ -283,36 +212,39 @@ func validLabel(label string) bool {
 	}) < 0
 }
 
-func (b *Backend) labelParameterVersion(ctx context.Context, in *labelInput) (*labelOutput, error) {
-	return b.changeLabels(ctx, in, true)
-}
-
-type unlabelOutput struct {
-	RemovedLabels []string `json:"RemovedLabels"`
-	InvalidLabels []string `json:"InvalidLabels"`
-}
-
-func (b *Backend) unlabelParameterVersion(ctx context.Context, in *labelInput) (*unlabelOutput, error) {
-	if in.ParameterVersion == nil {
-		return nil, errMissing("parameterVersion")
-	}
-	out, err := b.changeLabels(ctx, in, false)
+func (b *Backend) labelParameterVersion(ctx context.Context, in *wire.LabelParameterVersionRequest) (*wire.LabelParameterVersionResult, error) {
+	invalid, version, err := b.changeLabels(ctx, in.Name, in.ParameterVersion, in.Labels, true)
 	if err != nil {
 		return nil, err
 	}
-	removed := slices.DeleteFunc(slices.Clone(in.Labels), func(l string) bool { return slices.Contains(out.InvalidLabels, l) })
-	return &unlabelOutput{RemovedLabels: removed, InvalidLabels: out.InvalidLabels}, nil
+	return &wire.LabelParameterVersionResult{InvalidLabels: invalid, ParameterVersion: num(version)}, nil
 }
 
-func (b *Backend) changeLabels(ctx context.Context, in *labelInput, add bool) (*labelOutput, error) {
-	if in.Name == "" {
-		return nil, errMissing("name")
+func (b *Backend) unlabelParameterVersion(ctx context.Context, in *wire.UnlabelParameterVersionRequest) (*wire.UnlabelParameterVersionResult, error) {
+	if in.ParameterVersion == nil {
+		return nil, errMissing("parameterVersion")
 	}
-	if len(in.Labels) == 0 || len(in.Labels) > maxLabelsPerVersion {
-		return nil, errConstraint(in.Labels, "labels", "Member must have length between 1 and 10")
+	invalid, _, err := b.changeLabels(ctx, in.Name, in.ParameterVersion, in.Labels, false)
+	if err != nil {
+		return nil, err
 	}
-	name := nameFromARN(in.Name)
-	out := &labelOutput{InvalidLabels: []string{}}
+	removed := slices.DeleteFunc(slices.Clone(in.Labels), func(l string) bool { return slices.Contains(invalid, l) })
+	return &wire.UnlabelParameterVersionResult{RemovedLabels: orEmpty(removed), InvalidLabels: invalid}, nil
+}
+
+// changeLabels adds labels to, or removes them from, a version of the
+// parameter (the current one when version is nil), answering the labels
+// it could not act on and the version it acted on.
+func (b *Backend) changeLabels(ctx context.Context, nameOrARN string, version *int, labels []string, add bool) ([]string, int64, error) {
+	if nameOrARN == "" {
+		return nil, 0, errMissing("name")
+	}
+	if len(labels) == 0 || len(labels) > maxLabelsPerVersion {
+		return nil, 0, errConstraint(labels, "labels", "Member must have length between 1 and 10")
+	}
+	name := nameFromARN(nameOrARN)
+	invalid := []string{}
+	var acted int64
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		if _, ok := publicParameter(tx.Scope().Region, name); ok {
 			return errPublicParameter(name)
@@ -322,15 +254,15 @@ func (b *Backend) changeLabels(ctx context.Context, in *labelInput, add bool) (*
 			return err
 		}
 		target := p.Current()
-		if in.ParameterVersion != nil {
-			if target = p.version(*in.ParameterVersion); target == nil {
-				return errVersionNotFound(name, itoa(*in.ParameterVersion))
+		if version != nil {
+			if target = p.version(int64(*version)); target == nil {
+				return errVersionNotFound(name, itoa(int64(*version)))
 			}
 		}
-		for _, label := range in.Labels {
+		for _, label := range labels {
 			switch {
 			case !validLabel(label):
-				out.InvalidLabels = append(out.InvalidLabels, label)
+				invalid = append(invalid, label)
 			case add:
 				// A label names one version: moving it takes it off the other.
 				for i := range p.Versions {
@@ -338,7 +270,7 @@ func (b *Backend) changeLabels(ctx context.Context, in *labelInput, add bool) (*
 				}
 				target.Labels = append(target.Labels, label)
 			case !slices.Contains(target.Labels, label):
-				out.InvalidLabels = append(out.InvalidLabels, label)
+				invalid = append(invalid, label)
 			default:
 				target.Labels = slices.DeleteFunc(target.Labels, func(l string) bool { return l == label })
 			}
@@ -346,8 +278,8 @@ func (b *Backend) changeLabels(ctx context.Context, in *labelInput, add bool) (*
 		if len(target.Labels) > maxLabelsPerVersion {
 			return protocol.Errorf("ParameterVersionLabelLimitExceeded", "A parameter version can have a maximum of %d labels.", maxLabelsPerVersion)
 		}
-		out.ParameterVersion = target.Version
+		acted = target.Version
 		return tx.Put(tableParameters, name, p)
 	})
-	return out, err
+	return invalid, acted, err
 }

@@ -3,6 +3,7 @@ package ssm
 import (
 	"context"
 	"errors"
+	"github.com/berthdev/berth/internal/localcloud/service/ssm/wire"
 	"regexp"
 	"slices"
 	"strconv"
@@ -57,25 +58,14 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // --- wire shapes ---
 
-type parameterShape struct {
-	Name             string       `json:"Name"`
-	Type             string       `json:"Type"`
-	Value            string       `json:"Value"`
-	Version          int64        `json:"Version"`
-	Selector         string       `json:"Selector,omitempty"`
-	LastModifiedDate awsjson.Time `json:"LastModifiedDate"`
-	ARN              string       `json:"ARN"`
-	DataType         string       `json:"DataType"`
-}
-
-func shapeOfParameter(p *Parameter, v *ParameterVersion, scope store.Scope, selector string, withDecryption bool) parameterShape {
-	return parameterShape{
+func shapeOfParameter(p *Parameter, v *ParameterVersion, scope store.Scope, selector string, withDecryption bool) wire.Parameter {
+	return wire.Parameter{
 		Name:             p.Name,
 		Type:             v.Type,
 		Value:            displayValue(v, withDecryption),
-		Version:          v.Version,
+		Version:          num(v.Version),
 		Selector:         selector,
-		LastModifiedDate: awsjson.Time(v.LastModifiedDate),
+		LastModifiedDate: stamp(awsjson.Time(v.LastModifiedDate)),
 		ARN:              p.ARN(scope),
 		DataType:         v.DataType,
 	}
@@ -83,26 +73,7 @@ func shapeOfParameter(p *Parameter, v *ParameterVersion, scope store.Scope, sele
 
 // --- PutParameter ---
 
-type putParameterInput struct {
-	Name           string  `json:"Name"`
-	Value          *string `json:"Value"`
-	Type           string  `json:"Type"`
-	Description    *string `json:"Description"`
-	KeyID          string  `json:"KeyId"`
-	Overwrite      bool    `json:"Overwrite"`
-	AllowedPattern *string `json:"AllowedPattern"`
-	Tags           []Tag   `json:"Tags"`
-	Tier           string  `json:"Tier"`
-	Policies       string  `json:"Policies"`
-	DataType       string  `json:"DataType"`
-}
-
-type putParameterOutput struct {
-	Version int64  `json:"Version"`
-	Tier    string `json:"Tier"`
-}
-
-func (b *Backend) putParameter(ctx context.Context, in *putParameterInput) (*putParameterOutput, error) {
+func (b *Backend) putParameter(ctx context.Context, in *wire.PutParameterRequest) (*wire.PutParameterResult, error) {
 	if err := validateName(in.Name); err != nil {
 		return nil, err
 	}
@@ -114,10 +85,7 @@ func (b *Backend) putParameter(ctx context.Context, in *putParameterInput) (*put
 		}
 		return nil, errValidation(`Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_`)
 	}
-	if in.Value == nil {
-		return nil, errMissing("value")
-	}
-	if *in.Value == "" {
+	if in.Value == "" {
 		return nil, errConstraint("", "value", "Member must have length greater than or equal to 1")
 	}
 	switch in.Type {
@@ -135,13 +103,13 @@ func (b *Backend) putParameter(ctx context.Context, in *putParameterInput) (*put
 	default:
 		return nil, errValidation("The following data type is not supported: %s (Data type names are all lowercase.)", in.DataType)
 	}
-	if in.DataType == "aws:ec2:image" && !strings.HasPrefix(*in.Value, "ami-") {
-		return nil, errValidation("Parameter value, %s, is not a valid AMI ID for data type aws:ec2:image.", *in.Value)
+	if in.DataType == "aws:ec2:image" && !strings.HasPrefix(in.Value, "ami-") {
+		return nil, errValidation("Parameter value, %s, is not a valid AMI ID for data type aws:ec2:image.", in.Value)
 	}
-	if in.Description != nil && len(*in.Description) > maxDescriptionLength {
-		return nil, errConstraint(*in.Description, "description", "Member must have length less than or equal to 1024")
+	if len(in.Description) > maxDescriptionLength {
+		return nil, errConstraint(in.Description, "description", "Member must have length less than or equal to 1024")
 	}
-	if in.Overwrite && len(in.Tags) > 0 {
+	if isSet(in.Overwrite) && len(in.Tags) > 0 {
 		return nil, errValidation("Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
 	}
 	if err := validateTags(in.Tags); err != nil {
@@ -150,14 +118,14 @@ func (b *Backend) putParameter(ctx context.Context, in *putParameterInput) (*put
 	if in.Policies != "" {
 		return nil, protocol.Errorf("InvalidPolicyTypeException", "Parameter policies are not supported by the local cloud.")
 	}
-	out := &putParameterOutput{}
+	out := &wire.PutParameterResult{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		key := in.Name
 		existing, err := store.Get[Parameter](tx, tableParameters, key)
 		if err != nil {
 			return err
 		}
-		if existing != nil && !in.Overwrite {
+		if existing != nil && !isSet(in.Overwrite) {
 			return errAlreadyExists()
 		}
 		if existing == nil && in.Type == "" {
@@ -178,7 +146,7 @@ func (b *Backend) putParameter(ctx context.Context, in *putParameterInput) (*put
 			}
 			param.Versions = param.Versions[1:]
 		}
-		out.Version, out.Tier = next.Version, next.Tier
+		out.Version, out.Tier = num(next.Version), next.Tier
 		return tx.Put(tableParameters, key, param)
 	})
 	return out, err
@@ -186,7 +154,7 @@ func (b *Backend) putParameter(ctx context.Context, in *putParameterInput) (*put
 
 // nextVersion builds the version a PutParameter call writes: members left
 // out keep their current values, as AWS keeps them on overwrite.
-func nextVersion(existing *Parameter, in *putParameterInput, now time.Time) (*ParameterVersion, error) {
+func nextVersion(existing *Parameter, in *wire.PutParameterRequest, now time.Time) (*ParameterVersion, error) {
 	v := ParameterVersion{Version: 1, Type: "String", DataType: "text", Tier: "Standard"}
 	if existing != nil {
 		current := existing.Current()
@@ -194,7 +162,7 @@ func nextVersion(existing *Parameter, in *putParameterInput, now time.Time) (*Pa
 		v.Version = current.Version + 1
 		v.Labels = nil
 	}
-	v.Value = *in.Value
+	v.Value = in.Value
 	v.LastModifiedDate = now.UTC().Truncate(time.Millisecond)
 	if in.Type != "" {
 		v.Type = in.Type
@@ -202,21 +170,21 @@ func nextVersion(existing *Parameter, in *putParameterInput, now time.Time) (*Pa
 	if in.DataType != "" {
 		v.DataType = in.DataType
 	}
-	if in.Description != nil {
-		v.Description = *in.Description
+	if in.Description != "" {
+		v.Description = in.Description
 	}
-	if in.AllowedPattern != nil {
-		v.AllowedPattern = *in.AllowedPattern
+	if in.AllowedPattern != "" {
+		v.AllowedPattern = in.AllowedPattern
 	}
 	switch {
 	case v.Type != "SecureString":
 		v.KeyID = ""
-	case in.KeyID != "":
-		v.KeyID = in.KeyID
+	case in.KeyId != "":
+		v.KeyID = in.KeyId
 	case v.KeyID == "":
 		v.KeyID = defaultSecureKeyID
 	}
-	if in.KeyID != "" && v.Type != "SecureString" {
+	if in.KeyId != "" && v.Type != "SecureString" {
 		return nil, errValidation("KeyId is required for SecureString type parameter only.")
 	}
 	if v.AllowedPattern != "" {
@@ -251,15 +219,6 @@ func nextVersion(existing *Parameter, in *putParameterInput, now time.Time) (*Pa
 }
 
 // --- GetParameter, GetParameters ---
-
-type getParameterInput struct {
-	Name           string `json:"Name"`
-	WithDecryption bool   `json:"WithDecryption"`
-}
-
-type getParameterOutput struct {
-	Parameter parameterShape `json:"Parameter"`
-}
 
 // splitSelector splits "name:3" or "name:label" (names cannot hold ':').
 func splitSelector(nameOrARN string) (name, selector string) {
@@ -296,40 +255,31 @@ func resolve(tx *store.Tx, nameOrARN string) (*Parameter, *ParameterVersion, str
 	return nil, nil, "", errParameterNotFound(nameOrARN)
 }
 
-func (b *Backend) getParameter(ctx context.Context, in *getParameterInput) (*getParameterOutput, error) {
+func (b *Backend) getParameter(ctx context.Context, in *wire.GetParameterRequest) (*wire.GetParameterResult, error) {
 	if in.Name == "" {
 		return nil, errMissing("name")
 	}
-	out := &getParameterOutput{}
+	out := &wire.GetParameterResult{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		p, v, selector, err := resolve(tx, in.Name)
 		if err != nil {
 			return err
 		}
-		out.Parameter = shapeOfParameter(p, v, tx.Scope(), selector, in.WithDecryption)
+		parameter := shapeOfParameter(p, v, tx.Scope(), selector, isSet(in.WithDecryption))
+		out.Parameter = &parameter
 		return nil
 	})
 	return out, err
 }
 
-type getParametersInput struct {
-	Names          []string `json:"Names"`
-	WithDecryption bool     `json:"WithDecryption"`
-}
-
-type getParametersOutput struct {
-	Parameters        []parameterShape `json:"Parameters"`
-	InvalidParameters []string         `json:"InvalidParameters"`
-}
-
-func (b *Backend) getParameters(ctx context.Context, in *getParametersInput) (*getParametersOutput, error) {
+func (b *Backend) getParameters(ctx context.Context, in *wire.GetParametersRequest) (*wire.GetParametersResult, error) {
 	if len(in.Names) == 0 {
 		return nil, errConstraint("[]", "names", "Member must have length greater than or equal to 1")
 	}
 	if len(in.Names) > 10 {
 		return nil, errConstraint(in.Names, "names", "Member must have length less than or equal to 10")
 	}
-	out := &getParametersOutput{Parameters: []parameterShape{}, InvalidParameters: []string{}}
+	out := &wire.GetParametersResult{Parameters: []wire.Parameter{}, InvalidParameters: []string{}}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		seen := map[string]bool{}
 		for _, name := range in.Names {
@@ -345,7 +295,7 @@ func (b *Backend) getParameters(ctx context.Context, in *getParametersInput) (*g
 			if err != nil {
 				return err
 			}
-			out.Parameters = append(out.Parameters, shapeOfParameter(p, v, tx.Scope(), selector, in.WithDecryption))
+			out.Parameters = append(out.Parameters, shapeOfParameter(p, v, tx.Scope(), selector, isSet(in.WithDecryption)))
 		}
 		return nil
 	})
@@ -353,26 +303,6 @@ func (b *Backend) getParameters(ctx context.Context, in *getParametersInput) (*g
 }
 
 // --- GetParametersByPath ---
-
-type stringFilter struct {
-	Key    string   `json:"Key"`
-	Option string   `json:"Option"`
-	Values []string `json:"Values"`
-}
-
-type getParametersByPathInput struct {
-	Path             string         `json:"Path"`
-	Recursive        bool           `json:"Recursive"`
-	ParameterFilters []stringFilter `json:"ParameterFilters"`
-	WithDecryption   bool           `json:"WithDecryption"`
-	MaxResults       *int32         `json:"MaxResults"`
-	NextToken        string         `json:"NextToken"`
-}
-
-type getParametersByPathOutput struct {
-	Parameters []parameterShape `json:"Parameters"`
-	NextToken  string           `json:"NextToken,omitempty"`
-}
 
 // underPath reports whether name lies below path: anywhere below when
 // recursive, else exactly one level down.
@@ -385,7 +315,7 @@ func underPath(name, path string, recursive bool) bool {
 	return recursive || !strings.Contains(rest, "/")
 }
 
-func (b *Backend) getParametersByPath(ctx context.Context, in *getParametersByPathInput) (*getParametersByPathOutput, error) {
+func (b *Backend) getParametersByPath(ctx context.Context, in *wire.GetParametersByPathRequest) (*wire.GetParametersByPathResult, error) {
 	switch {
 	case in.Path == "":
 		return nil, errMissing("path")
@@ -399,11 +329,11 @@ func (b *Backend) getParametersByPath(ctx context.Context, in *getParametersByPa
 			return nil, protocol.Errorf("InvalidFilterKey", "The following filter key is not valid: %s. Valid filter keys include: [Type, KeyId, Label].", f.Key)
 		}
 	}
-	limit, err := maxResults(in.MaxResults, 10)
+	limit, err := maxResults(int32Ptr(in.MaxResults), 10)
 	if err != nil {
 		return nil, err
 	}
-	out := &getParametersByPathOutput{Parameters: []parameterShape{}}
+	out := &wire.GetParametersByPathResult{Parameters: []wire.Parameter{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		candidates, err := storedParameters(tx)
 		if err != nil {
@@ -414,7 +344,7 @@ func (b *Backend) getParametersByPath(ctx context.Context, in *getParametersByPa
 		}
 		var matched []*Parameter
 		for _, p := range candidates {
-			if !underPath(p.Name, in.Path, in.Recursive) {
+			if !underPath(p.Name, in.Path, isSet(in.Recursive)) {
 				continue
 			}
 			ok, err := matchesFilters(p, in.ParameterFilters)
@@ -431,7 +361,7 @@ func (b *Backend) getParametersByPath(ctx context.Context, in *getParametersByPa
 			return err
 		}
 		for _, p := range page {
-			out.Parameters = append(out.Parameters, shapeOfParameter(p, p.Current(), tx.Scope(), "", in.WithDecryption))
+			out.Parameters = append(out.Parameters, shapeOfParameter(p, p.Current(), tx.Scope(), "", isSet(in.WithDecryption)))
 		}
 		out.NextToken = next
 		return nil
@@ -441,11 +371,7 @@ func (b *Backend) getParametersByPath(ctx context.Context, in *getParametersByPa
 
 // --- DeleteParameter, DeleteParameters ---
 
-type deleteParameterInput struct {
-	Name string `json:"Name"`
-}
-
-func (b *Backend) deleteParameter(ctx context.Context, in *deleteParameterInput) (*struct{}, error) {
+func (b *Backend) deleteParameter(ctx context.Context, in *wire.DeleteParameterRequest) (*wire.DeleteParameterResult, error) {
 	if in.Name == "" {
 		return nil, errMissing("name")
 	}
@@ -466,23 +392,14 @@ func deleteOne(tx *store.Tx, name string) error {
 	return tx.Delete(tableParameters, name)
 }
 
-type deleteParametersInput struct {
-	Names []string `json:"Names"`
-}
-
-type deleteParametersOutput struct {
-	DeletedParameters []string `json:"DeletedParameters"`
-	InvalidParameters []string `json:"InvalidParameters"`
-}
-
-func (b *Backend) deleteParameters(ctx context.Context, in *deleteParametersInput) (*deleteParametersOutput, error) {
+func (b *Backend) deleteParameters(ctx context.Context, in *wire.DeleteParametersRequest) (*wire.DeleteParametersResult, error) {
 	if len(in.Names) == 0 {
 		return nil, errConstraint("[]", "names", "Member must have length greater than or equal to 1")
 	}
 	if len(in.Names) > 10 {
 		return nil, errConstraint(in.Names, "names", "Member must have length less than or equal to 10")
 	}
-	out := &deleteParametersOutput{DeletedParameters: []string{}, InvalidParameters: []string{}}
+	out := &wire.DeleteParametersResult{DeletedParameters: []string{}, InvalidParameters: []string{}}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		for _, name := range in.Names {
 			err := deleteOne(tx, nameFromARN(name))

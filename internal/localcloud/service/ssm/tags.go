@@ -2,6 +2,7 @@ package ssm
 
 import (
 	"context"
+	"github.com/berthdev/berth/internal/localcloud/service/ssm/wire"
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
@@ -27,15 +28,11 @@ func validateTags(tags []Tag) error {
 	return nil
 }
 
-type resourceInput struct {
-	ResourceType string   `json:"ResourceType"`
-	ResourceID   string   `json:"ResourceId"`
-	Tags         []Tag    `json:"Tags"`
-	TagKeys      []string `json:"TagKeys"`
-}
+// resourceRef is the resource a tagging call names.
+type resourceRef struct{ ResourceType, ResourceID string }
 
 // changeTags edits a parameter's tags; only parameters are taggable here.
-func (b *Backend) changeTags(ctx context.Context, in *resourceInput, change func(p *Parameter) error) error {
+func (b *Backend) changeTags(ctx context.Context, in resourceRef, change func(p *Parameter) error) error {
 	if err := checkResource(in); err != nil {
 		return err
 	}
@@ -53,7 +50,7 @@ func (b *Backend) changeTags(ctx context.Context, in *resourceInput, change func
 
 // taggedParameter loads the stored parameter in.ResourceID names, or fails
 // with InvalidResourceId.
-func taggedParameter(tx *store.Tx, in *resourceInput) (*Parameter, error) {
+func taggedParameter(tx *store.Tx, in resourceRef) (*Parameter, error) {
 	p, err := store.Get[Parameter](tx, tableParameters, nameFromARN(in.ResourceID))
 	if err != nil {
 		return nil, err
@@ -64,7 +61,7 @@ func taggedParameter(tx *store.Tx, in *resourceInput) (*Parameter, error) {
 	return p, nil
 }
 
-func checkResource(in *resourceInput) error {
+func checkResource(in resourceRef) error {
 	switch {
 	case in.ResourceType == "":
 		return errMissing("resourceType")
@@ -76,14 +73,14 @@ func checkResource(in *resourceInput) error {
 	return nil
 }
 
-func (b *Backend) addTagsToResource(ctx context.Context, in *resourceInput) (*struct{}, error) {
+func (b *Backend) addTagsToResource(ctx context.Context, in *wire.AddTagsToResourceRequest) (*wire.AddTagsToResourceResult, error) {
 	if len(in.Tags) == 0 {
 		return nil, errConstraint("[]", "tags", "Member must have length greater than or equal to 1")
 	}
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
-	return nil, b.changeTags(ctx, in, func(p *Parameter) error {
+	return nil, b.changeTags(ctx, resourceRef{in.ResourceType, in.ResourceId}, func(p *Parameter) error {
 		for _, t := range in.Tags {
 			replaced := false
 			for i := range p.Tags {
@@ -99,8 +96,8 @@ func (b *Backend) addTagsToResource(ctx context.Context, in *resourceInput) (*st
 	})
 }
 
-func (b *Backend) removeTagsFromResource(ctx context.Context, in *resourceInput) (*struct{}, error) {
-	return nil, b.changeTags(ctx, in, func(p *Parameter) error {
+func (b *Backend) removeTagsFromResource(ctx context.Context, in *wire.RemoveTagsFromResourceRequest) (*wire.RemoveTagsFromResourceResult, error) {
+	return nil, b.changeTags(ctx, resourceRef{in.ResourceType, in.ResourceId}, func(p *Parameter) error {
 		kept := p.Tags[:0]
 		for _, t := range p.Tags {
 			remove := false
@@ -116,17 +113,14 @@ func (b *Backend) removeTagsFromResource(ctx context.Context, in *resourceInput)
 	})
 }
 
-type listTagsOutput struct {
-	TagList []Tag `json:"TagList"`
-}
-
-func (b *Backend) listTagsForResource(ctx context.Context, in *resourceInput) (*listTagsOutput, error) {
-	if err := checkResource(in); err != nil {
+func (b *Backend) listTagsForResource(ctx context.Context, in *wire.ListTagsForResourceRequest) (*wire.ListTagsForResourceResult, error) {
+	ref := resourceRef{in.ResourceType, in.ResourceId}
+	if err := checkResource(ref); err != nil {
 		return nil, err
 	}
-	out := &listTagsOutput{TagList: []Tag{}}
+	out := &wire.ListTagsForResourceResult{TagList: []Tag{}}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
-		p, err := taggedParameter(tx, in)
+		p, err := taggedParameter(tx, ref)
 		if err != nil {
 			return err
 		}
