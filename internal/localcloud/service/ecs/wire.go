@@ -30,13 +30,6 @@ func num64(v int64) *int { n := int(v); return &n }
 
 func flag(b bool) *bool { return &b }
 
-func flagOpt(b bool) *bool {
-	if !b {
-		return nil
-	}
-	return &b
-}
-
 func stamp(t awsjson.Time) *awsjson.Time {
 	if t.IsZero() {
 		return nil
