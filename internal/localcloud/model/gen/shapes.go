@@ -44,6 +44,26 @@ var wirePackages = []wirePackage{
 		"AssumeRole", "AssumeRoleWithWebIdentity", "DecodeAuthorizationMessage", "GetAccessKeyInfo",
 		"GetCallerIdentity", "GetSessionToken",
 	}},
+	{model: "iam", dir: "internal/localcloud/service/iam/wire", operations: []string{
+		"AddRoleToInstanceProfile", "AddUserToGroup", "AttachGroupPolicy", "AttachRolePolicy", "AttachUserPolicy",
+		"CreateAccessKey", "CreateGroup", "CreateInstanceProfile", "CreateLoginProfile", "CreatePolicy",
+		"CreatePolicyVersion", "CreateRole", "CreateServiceLinkedRole", "CreateUser", "DeleteAccessKey",
+		"DeleteGroup", "DeleteGroupPolicy", "DeleteInstanceProfile", "DeleteLoginProfile", "DeletePolicy",
+		"DeletePolicyVersion", "DeleteRole", "DeleteRolePermissionsBoundary", "DeleteRolePolicy",
+		"DeleteServiceLinkedRole", "DeleteUser", "DeleteUserPermissionsBoundary", "DeleteUserPolicy",
+		"DetachGroupPolicy", "DetachRolePolicy", "DetachUserPolicy", "GetAccessKeyLastUsed", "GetGroup",
+		"GetGroupPolicy", "GetInstanceProfile", "GetLoginProfile", "GetPolicy", "GetPolicyVersion", "GetRole",
+		"GetRolePolicy", "GetServiceLinkedRoleDeletionStatus", "GetUser", "GetUserPolicy", "ListAccessKeys",
+		"ListAttachedGroupPolicies", "ListAttachedRolePolicies", "ListAttachedUserPolicies",
+		"ListEntitiesForPolicy", "ListGroupPolicies", "ListGroups", "ListGroupsForUser", "ListInstanceProfileTags",
+		"ListInstanceProfiles", "ListInstanceProfilesForRole", "ListPolicies", "ListPolicyTags",
+		"ListPolicyVersions", "ListRolePolicies", "ListRoleTags", "ListRoles", "ListUserPolicies", "ListUserTags",
+		"ListUsers", "PutGroupPolicy", "PutRolePermissionsBoundary", "PutRolePolicy", "PutUserPermissionsBoundary",
+		"PutUserPolicy", "RemoveRoleFromInstanceProfile", "RemoveUserFromGroup", "SetDefaultPolicyVersion",
+		"TagInstanceProfile", "TagPolicy", "TagRole", "TagUser", "UntagInstanceProfile", "UntagPolicy",
+		"UntagRole", "UntagUser", "UpdateAccessKey", "UpdateAssumeRolePolicy", "UpdateRole",
+		"UpdateRoleDescription", "UpdateUser",
+	}},
 }
 
 // wireOperations are the implemented operations of a model, by model name.
