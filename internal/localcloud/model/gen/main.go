@@ -93,6 +93,9 @@ func shapesFromDir(dir string, p wirePackage) ([]byte, error) {
 	if err := json.Unmarshal(raw, svc); err != nil {
 		return nil, fmt.Errorf("%s: %w", p.model, err)
 	}
+	if err := supplement(svc); err != nil {
+		return nil, err
+	}
 	versions, err := os.ReadFile(filepath.Join(dir, "VERSIONS"))
 	if err != nil {
 		return nil, err

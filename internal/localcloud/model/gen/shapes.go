@@ -72,6 +72,30 @@ var wirePackages = []wirePackage{
 		"GetParameterHistory", "GetParameters", "GetParametersByPath", "LabelParameterVersion",
 		"ListTagsForResource", "PutParameter", "RemoveTagsFromResource", "UnlabelParameterVersion",
 	}},
+	{model: "sts", dir: "internal/localcloud/service/sts/wire", operations: []string{
+		"AssumeRole", "AssumeRoleWithWebIdentity", "DecodeAuthorizationMessage", "GetAccessKeyInfo",
+		"GetCallerIdentity", "GetSessionToken",
+	}},
+	{model: "iam", dir: "internal/localcloud/service/iam/wire", operations: []string{
+		"AddRoleToInstanceProfile", "AddUserToGroup", "AttachGroupPolicy", "AttachRolePolicy", "AttachUserPolicy",
+		"CreateAccessKey", "CreateGroup", "CreateInstanceProfile", "CreateLoginProfile", "CreatePolicy",
+		"CreatePolicyVersion", "CreateRole", "CreateServiceLinkedRole", "CreateUser", "DeleteAccessKey",
+		"DeleteGroup", "DeleteGroupPolicy", "DeleteInstanceProfile", "DeleteLoginProfile", "DeletePolicy",
+		"DeletePolicyVersion", "DeleteRole", "DeleteRolePermissionsBoundary", "DeleteRolePolicy",
+		"DeleteServiceLinkedRole", "DeleteUser", "DeleteUserPermissionsBoundary", "DeleteUserPolicy",
+		"DetachGroupPolicy", "DetachRolePolicy", "DetachUserPolicy", "GetAccessKeyLastUsed", "GetGroup",
+		"GetGroupPolicy", "GetInstanceProfile", "GetLoginProfile", "GetPolicy", "GetPolicyVersion", "GetRole",
+		"GetRolePolicy", "GetServiceLinkedRoleDeletionStatus", "GetUser", "GetUserPolicy", "ListAccessKeys",
+		"ListAttachedGroupPolicies", "ListAttachedRolePolicies", "ListAttachedUserPolicies",
+		"ListEntitiesForPolicy", "ListGroupPolicies", "ListGroups", "ListGroupsForUser", "ListInstanceProfileTags",
+		"ListInstanceProfiles", "ListInstanceProfilesForRole", "ListPolicies", "ListPolicyTags",
+		"ListPolicyVersions", "ListRolePolicies", "ListRoleTags", "ListRoles", "ListUserPolicies", "ListUserTags",
+		"ListUsers", "PutGroupPolicy", "PutRolePermissionsBoundary", "PutRolePolicy", "PutUserPermissionsBoundary",
+		"PutUserPolicy", "RemoveRoleFromInstanceProfile", "RemoveUserFromGroup", "SetDefaultPolicyVersion",
+		"TagInstanceProfile", "TagPolicy", "TagRole", "TagUser", "UntagInstanceProfile", "UntagPolicy",
+		"UntagRole", "UntagUser", "UpdateAccessKey", "UpdateAssumeRolePolicy", "UpdateRole",
+		"UpdateRoleDescription", "UpdateUser",
+	}},
 }
 
 // wireOperations are the implemented operations of a model, by model name.
@@ -214,7 +238,10 @@ func (g *shapeWriter) writeStruct(w *bytes.Buffer, name string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s %s `%s`\n", goName(m), typ, g.tags(m, ref, typ))
+		if typ == "string" && presence[g.svc.Name][name+"."+m] {
+			typ = "*string"
+		}
+		fmt.Fprintf(w, "%s %s `%s`\n", goName(m), typ, g.tags(m, ref, typ, slices.Contains(shape.Required, m)))
 	}
 	w.WriteString("}\n\n")
 	return nil
@@ -224,10 +251,12 @@ func (g *shapeWriter) writeStruct(w *bytes.Buffer, name string) error {
 // carries it under and the XML element a response writes it as, or its
 // JSON member name.
 //
-// A query or EC2 string is left out when empty; a nil pointer, list or
-// map writes nothing by itself, while an empty non-nil list still writes
-// its element (<Name/>), which is how AWS answers "none".
-func (g *shapeWriter) tags(name string, ref *model.Member, goType string) string {
+// A query or EC2 string is left out when empty, unless the model requires
+// it (AWS writes a required member even when it is empty: a tag's Value);
+// a nil pointer, list or map writes nothing by itself, while an empty
+// non-nil list still writes its element (<Name/>), which is how AWS
+// answers "none".
+func (g *shapeWriter) tags(name string, ref *model.Member, goType string, required bool) string {
 	if g.proto == "json" {
 		return fmt.Sprintf(`json:"%s,omitzero"`, name)
 	}
@@ -244,7 +273,7 @@ func (g *shapeWriter) tags(name string, ref *model.Member, goType string) string
 	} else if shape.Type == "list" && g.itemName(shape) != g.defaultItem() {
 		element += ">" + g.itemName(shape)
 	}
-	if goType == "string" {
+	if goType == "string" && !required {
 		element += ",omitempty"
 	}
 	return fmt.Sprintf(`query:"%s" xml:"%s"`, key, element)

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -74,27 +75,9 @@ func (b *Backend) keyOwner(ctx context.Context, tx *store.Tx, name string) (stri
 	return u.Name, nil
 }
 
-// --- wire shapes ---
-
-type accessKeyShape struct {
-	UserName        string           `xml:"UserName"`
-	AccessKeyID     string           `xml:"AccessKeyId"`
-	Status          string           `xml:"Status"`
-	SecretAccessKey string           `xml:"SecretAccessKey,omitempty"`
-	CreateDate      protocol.XMLTime `xml:"CreateDate"`
-}
-
 // --- operations ---
 
-type createAccessKeyInput struct {
-	UserName string `query:"UserName"`
-}
-
-type createAccessKeyOutput struct {
-	AccessKey accessKeyShape `xml:"AccessKey"`
-}
-
-func (b *Backend) createAccessKey(ctx context.Context, in *createAccessKeyInput) (*createAccessKeyOutput, error) {
+func (b *Backend) createAccessKey(ctx context.Context, in *wire.CreateAccessKeyRequest) (*wire.CreateAccessKeyResponse, error) {
 	key := &AccessKey{
 		ID:         "AKIA" + randomKeyChars(16),
 		Secret:     randomSecret(),
@@ -119,29 +102,17 @@ func (b *Backend) createAccessKey(ctx context.Context, in *createAccessKeyInput)
 	if err != nil {
 		return nil, err
 	}
-	return &createAccessKeyOutput{AccessKey: accessKeyShape{
-		UserName: key.UserName, AccessKeyID: key.ID, Status: key.Status, SecretAccessKey: key.Secret, CreateDate: protocol.XMLTime(key.CreateDate),
+	return &wire.CreateAccessKeyResponse{AccessKey: &wire.AccessKey{
+		UserName: key.UserName, AccessKeyId: key.ID, Status: key.Status, SecretAccessKey: key.Secret, CreateDate: xmlTime(key.CreateDate),
 	}}, nil
 }
 
-type listAccessKeysInput struct {
-	UserName string `query:"UserName"`
-	Marker   string `query:"Marker"`
-	MaxItems *int32 `query:"MaxItems"`
-}
-
-type listAccessKeysOutput struct {
-	AccessKeyMetadata list[accessKeyShape] `xml:"AccessKeyMetadata"`
-	IsTruncated       bool                 `xml:"IsTruncated"`
-	Marker            string               `xml:"Marker,omitempty"`
-}
-
-func (b *Backend) listAccessKeys(ctx context.Context, in *listAccessKeysInput) (*listAccessKeysOutput, error) {
+func (b *Backend) listAccessKeys(ctx context.Context, in *wire.ListAccessKeysRequest) (*wire.ListAccessKeysResponse, error) {
 	limit, err := maxItems(in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	out := &listAccessKeysOutput{AccessKeyMetadata: listOf([]accessKeyShape{})}
+	out := &wire.ListAccessKeysResponse{AccessKeyMetadata: query.List[wire.AccessKeyMetadata]{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		owner, err := b.keyOwner(ctx, tx, in.UserName)
 		if err != nil {
@@ -156,42 +127,36 @@ func (b *Backend) listAccessKeys(ctx context.Context, in *listAccessKeysInput) (
 			return err
 		}
 		for _, k := range keys {
-			out.AccessKeyMetadata.Members = append(out.AccessKeyMetadata.Members,
-				accessKeyShape{UserName: k.UserName, AccessKeyID: k.ID, Status: k.Status, CreateDate: protocol.XMLTime(k.CreateDate)})
+			out.AccessKeyMetadata = append(out.AccessKeyMetadata,
+				wire.AccessKeyMetadata{UserName: k.UserName, AccessKeyId: k.ID, Status: k.Status, CreateDate: xmlTime(k.CreateDate)})
 		}
-		out.IsTruncated, out.Marker = truncated, next
+		out.IsTruncated, out.Marker = &truncated, next
 		return nil
 	})
 	return out, err
 }
 
-type accessKeyInput struct {
-	UserName    string `query:"UserName"`
-	AccessKeyID string `query:"AccessKeyId"`
-	Status      string `query:"Status"`
-}
-
 // ownedKey loads a key of the user the call names (or the caller); a key
 // of someone else is as absent as one that does not exist.
-func (b *Backend) ownedKey(ctx context.Context, tx *store.Tx, in *accessKeyInput) (*AccessKey, error) {
-	if in.AccessKeyID == "" {
+func (b *Backend) ownedKey(ctx context.Context, tx *store.Tx, userName, id string) (*AccessKey, error) {
+	if id == "" {
 		return nil, errMissing("accessKeyId")
 	}
-	owner, err := b.keyOwner(ctx, tx, in.UserName)
+	owner, err := b.keyOwner(ctx, tx, userName)
 	if err != nil {
 		return nil, err
 	}
-	k, err := store.Get[AccessKey](tx, tableAccessKeys, in.AccessKeyID)
+	k, err := store.Get[AccessKey](tx, tableAccessKeys, id)
 	if err != nil {
 		return nil, err
 	}
 	if k == nil || !strings.EqualFold(k.UserName, owner) {
-		return nil, errAccessKeyNotFound(in.AccessKeyID)
+		return nil, errAccessKeyNotFound(id)
 	}
 	return k, nil
 }
 
-func (b *Backend) updateAccessKey(ctx context.Context, in *accessKeyInput) (*empty, error) {
+func (b *Backend) updateAccessKey(ctx context.Context, in *wire.UpdateAccessKeyRequest) (*struct{}, error) {
 	switch in.Status {
 	case "Active", "Inactive":
 	case "":
@@ -200,7 +165,7 @@ func (b *Backend) updateAccessKey(ctx context.Context, in *accessKeyInput) (*emp
 		return nil, errValidation(in.Status, "status", "Member must satisfy enum value set: [Active, Inactive]")
 	}
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
-		k, err := b.ownedKey(ctx, tx, in)
+		k, err := b.ownedKey(ctx, tx, in.UserName, in.AccessKeyId)
 		if err != nil {
 			return err
 		}
@@ -209,9 +174,9 @@ func (b *Backend) updateAccessKey(ctx context.Context, in *accessKeyInput) (*emp
 	})
 }
 
-func (b *Backend) deleteAccessKey(ctx context.Context, in *accessKeyInput) (*empty, error) {
+func (b *Backend) deleteAccessKey(ctx context.Context, in *wire.DeleteAccessKeyRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
-		k, err := b.ownedKey(ctx, tx, in)
+		k, err := b.ownedKey(ctx, tx, in.UserName, in.AccessKeyId)
 		if err != nil {
 			return err
 		}
@@ -219,34 +184,23 @@ func (b *Backend) deleteAccessKey(ctx context.Context, in *accessKeyInput) (*emp
 	})
 }
 
-type accessKeyLastUsedShape struct {
-	LastUsedDate *protocol.XMLTime `xml:"LastUsedDate,omitempty"`
-	ServiceName  string            `xml:"ServiceName"`
-	Region       string            `xml:"Region"`
-}
-
-type getAccessKeyLastUsedOutput struct {
-	UserName          string                 `xml:"UserName,omitempty"`
-	AccessKeyLastUsed accessKeyLastUsedShape `xml:"AccessKeyLastUsed"`
-}
-
 // getAccessKeyLastUsed answers "N/A", AWS's words for a key never used:
 // the local cloud does not write on every signed call to track use.
-func (b *Backend) getAccessKeyLastUsed(ctx context.Context, in *accessKeyInput) (*getAccessKeyLastUsedOutput, error) {
-	if in.AccessKeyID == "" {
+func (b *Backend) getAccessKeyLastUsed(ctx context.Context, in *wire.GetAccessKeyLastUsedRequest) (*wire.GetAccessKeyLastUsedResponse, error) {
+	if in.AccessKeyId == "" {
 		return nil, errMissing("accessKeyId")
 	}
 	var key *AccessKey
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
-		key, err = store.Get[AccessKey](tx, tableAccessKeys, in.AccessKeyID)
+		key, err = store.Get[AccessKey](tx, tableAccessKeys, in.AccessKeyId)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	if key == nil {
-		return nil, errAccessKeyNotFound(in.AccessKeyID)
+		return nil, errAccessKeyNotFound(in.AccessKeyId)
 	}
-	return &getAccessKeyLastUsedOutput{UserName: key.UserName, AccessKeyLastUsed: accessKeyLastUsedShape{ServiceName: "N/A", Region: "N/A"}}, nil
+	return &wire.GetAccessKeyLastUsedResponse{UserName: key.UserName, AccessKeyLastUsed: &wire.AccessKeyLastUsed{ServiceName: "N/A", Region: "N/A"}}, nil
 }

@@ -156,13 +156,20 @@ func newUniqueID(prefix string) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// list is an XML list of <member> elements that is written even when empty,
-// as IAM writes required lists.
-type list[T any] struct {
-	Members []T `xml:"member"`
+// members is a list IAM writes even when empty, as it writes required
+// lists: <Roles/> rather than nothing.
+func members[T any](items []T) query.List[T] {
+	if items == nil {
+		return query.List[T]{}
+	}
+	return items
 }
 
-func listOf[T any](items []T) list[T] { return list[T]{Members: items} }
+// ptr returns a pointer to v, for the optional members of wire shapes.
+func ptr[T any](v T) *T { return &v }
+
+// xmlTime is t as a wire timestamp.
+func xmlTime(t time.Time) *protocol.XMLTime { return ptr(protocol.XMLTime(t)) }
 
 // page cuts items, sorted by key, after the Marker, with the local cloud's
 // one pagination; IAM answers a Marker it did not hand out with
@@ -176,12 +183,10 @@ func page[T any](items []T, key func(T) string, marker string, limit int) (out [
 }
 
 // maxItems checks an IAM MaxItems (1..1000) and applies the default of 100.
-func maxItems(n *int32) (int, error) {
+func maxItems(n *int) (int, error) {
 	limit, err := paging.Size(n, 100, 1, 1000)
 	if err != nil {
 		return 0, errValidation(*n, "maxItems", "Member must have value between 1 and 1000")
 	}
 	return limit, nil
 }
-
-type empty struct{}

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -76,48 +77,32 @@ func groupsOfUser(tx *store.Tx, user string) ([]*Group, error) {
 
 // --- wire shapes ---
 
-type groupShape struct {
-	Path       string           `xml:"Path"`
-	GroupName  string           `xml:"GroupName"`
-	GroupID    string           `xml:"GroupId"`
-	Arn        string           `xml:"Arn"`
-	CreateDate protocol.XMLTime `xml:"CreateDate"`
+func groupOut(g *Group, account string) *wire.Group {
+	return &wire.Group{Path: g.Path, GroupName: g.Name, GroupId: g.ID, Arn: g.ARN(account), CreateDate: xmlTime(g.CreateDate)}
 }
 
-func shapeOfGroup(g *Group, account string) groupShape {
-	return groupShape{Path: g.Path, GroupName: g.Name, GroupID: g.ID, Arn: g.ARN(account), CreateDate: protocol.XMLTime(g.CreateDate)}
+// groupPage is one page of groups (ListGroups, ListGroupsForUser).
+type groupPage struct {
+	groups      query.List[wire.Group]
+	isTruncated *bool
+	marker      string
 }
 
-type groupOutput struct {
-	Group groupShape `xml:"Group"`
-}
-
-type groupsOutput struct {
-	Groups      list[groupShape] `xml:"Groups"`
-	IsTruncated bool             `xml:"IsTruncated"`
-	Marker      string           `xml:"Marker,omitempty"`
-}
-
-func pageGroups(groups []*Group, account, marker string, limit int) (*groupsOutput, error) {
+func pageGroups(groups []*Group, account, marker string, limit int) (groupPage, error) {
 	groups, truncated, next, err := page(groups, func(g *Group) string { return strings.ToLower(g.Name) }, marker, limit)
 	if err != nil {
-		return nil, err
+		return groupPage{}, err
 	}
-	out := &groupsOutput{Groups: listOf([]groupShape{}), IsTruncated: truncated, Marker: next}
+	out := groupPage{groups: query.List[wire.Group]{}, isTruncated: &truncated, marker: next}
 	for _, g := range groups {
-		out.Groups.Members = append(out.Groups.Members, shapeOfGroup(g, account))
+		out.groups = append(out.groups, *groupOut(g, account))
 	}
 	return out, nil
 }
 
 // --- CreateGroup, GetGroup, ListGroups, DeleteGroup ---
 
-type createGroupInput struct {
-	GroupName string `query:"GroupName"`
-	Path      string `query:"Path"`
-}
-
-func (b *Backend) createGroup(ctx context.Context, in *createGroupInput) (*groupOutput, error) {
+func (b *Backend) createGroup(ctx context.Context, in *wire.CreateGroupRequest) (*wire.CreateGroupResponse, error) {
 	if err := validateName("groupName", in.GroupName, 128); err != nil {
 		return nil, err
 	}
@@ -139,36 +124,22 @@ func (b *Backend) createGroup(ctx context.Context, in *createGroupInput) (*group
 	if err != nil {
 		return nil, err
 	}
-	return &groupOutput{Group: shapeOfGroup(group, accountOf(ctx))}, nil
+	return &wire.CreateGroupResponse{Group: groupOut(group, accountOf(ctx))}, nil
 }
 
-type getGroupInput struct {
-	GroupName string `query:"GroupName"`
-	Marker    string `query:"Marker"`
-	MaxItems  *int32 `query:"MaxItems"`
-}
-
-type getGroupOutput struct {
-	Group       groupShape      `xml:"Group"`
-	Users       list[userShape] `xml:"Users"`
-	IsTruncated bool            `xml:"IsTruncated"`
-	Marker      string          `xml:"Marker,omitempty"`
-}
-
-// getGroup answers the group with its members, a page of them.
-func (b *Backend) getGroup(ctx context.Context, in *getGroupInput) (*getGroupOutput, error) {
+func (b *Backend) getGroup(ctx context.Context, in *wire.GetGroupRequest) (*wire.GetGroupResponse, error) {
 	limit, err := maxItems(in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	account := accountOf(ctx)
-	out := &getGroupOutput{Users: listOf([]userShape{})}
+	out := &wire.GetGroupResponse{Users: query.List[wire.User]{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		g, err := getGroup(tx, in.GroupName)
 		if err != nil {
 			return err
 		}
-		out.Group = shapeOfGroup(g, account)
+		out.Group = groupOut(g, account)
 		var members []*User
 		for _, name := range g.Users {
 			u, err := store.Get[User](tx, tableUsers, strings.ToLower(name))
@@ -184,21 +155,15 @@ func (b *Backend) getGroup(ctx context.Context, in *getGroupInput) (*getGroupOut
 			return err
 		}
 		for _, u := range members {
-			out.Users.Members = append(out.Users.Members, shapeOfUser(u, account, false))
+			out.Users = append(out.Users, *userOut(u, account, false))
 		}
-		out.IsTruncated, out.Marker = truncated, next
+		out.IsTruncated, out.Marker = &truncated, next
 		return nil
 	})
 	return out, err
 }
 
-type listGroupsInput struct {
-	PathPrefix string `query:"PathPrefix"`
-	Marker     string `query:"Marker"`
-	MaxItems   *int32 `query:"MaxItems"`
-}
-
-func (b *Backend) listGroups(ctx context.Context, in *listGroupsInput) (*groupsOutput, error) {
+func (b *Backend) listGroups(ctx context.Context, in *wire.ListGroupsRequest) (*wire.ListGroupsResponse, error) {
 	if err := validatePathPrefix(in.PathPrefix); err != nil {
 		return nil, err
 	}
@@ -215,14 +180,14 @@ func (b *Backend) listGroups(ctx context.Context, in *listGroupsInput) (*groupsO
 	if err != nil {
 		return nil, err
 	}
-	return pageGroups(groups, accountOf(ctx), in.Marker, limit)
+	p, err := pageGroups(groups, accountOf(ctx), in.Marker, limit)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListGroupsResponse{Groups: p.groups, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }
 
-type groupNameInput struct {
-	GroupName string `query:"GroupName"`
-}
-
-func (b *Backend) deleteGroup(ctx context.Context, in *groupNameInput) (*empty, error) {
+func (b *Backend) deleteGroup(ctx context.Context, in *wire.DeleteGroupRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		g, err := getGroup(tx, in.GroupName)
 		if err != nil {
@@ -240,12 +205,7 @@ func (b *Backend) deleteGroup(ctx context.Context, in *groupNameInput) (*empty, 
 
 // --- membership ---
 
-type groupUserInput struct {
-	GroupName string `query:"GroupName"`
-	UserName  string `query:"UserName"`
-}
-
-func (b *Backend) addUserToGroup(ctx context.Context, in *groupUserInput) (*empty, error) {
+func (b *Backend) addUserToGroup(ctx context.Context, in *wire.AddUserToGroupRequest) (*struct{}, error) {
 	return nil, b.updateGroupTx(ctx, in.GroupName, func(tx *store.Tx, g *Group) error {
 		u, err := getUser(tx, in.UserName)
 		if err != nil {
@@ -266,7 +226,7 @@ func (b *Backend) addUserToGroup(ctx context.Context, in *groupUserInput) (*empt
 	})
 }
 
-func (b *Backend) removeUserFromGroup(ctx context.Context, in *groupUserInput) (*empty, error) {
+func (b *Backend) removeUserFromGroup(ctx context.Context, in *wire.RemoveUserFromGroupRequest) (*struct{}, error) {
 	return nil, b.updateGroupTx(ctx, in.GroupName, func(tx *store.Tx, g *Group) error {
 		u, err := getUser(tx, in.UserName)
 		if err != nil {
@@ -280,13 +240,7 @@ func (b *Backend) removeUserFromGroup(ctx context.Context, in *groupUserInput) (
 	})
 }
 
-type listGroupsForUserInput struct {
-	UserName string `query:"UserName"`
-	Marker   string `query:"Marker"`
-	MaxItems *int32 `query:"MaxItems"`
-}
-
-func (b *Backend) listGroupsForUser(ctx context.Context, in *listGroupsForUserInput) (*groupsOutput, error) {
+func (b *Backend) listGroupsForUser(ctx context.Context, in *wire.ListGroupsForUserRequest) (*wire.ListGroupsForUserResponse, error) {
 	limit, err := maxItems(in.MaxItems)
 	if err != nil {
 		return nil, err
@@ -303,5 +257,9 @@ func (b *Backend) listGroupsForUser(ctx context.Context, in *listGroupsForUserIn
 	if err != nil {
 		return nil, err
 	}
-	return pageGroups(groups, accountOf(ctx), in.Marker, limit)
+	p, err := pageGroups(groups, accountOf(ctx), in.Marker, limit)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListGroupsForUserResponse{Groups: p.groups, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -86,57 +87,33 @@ func profilesOfRole(tx *store.Tx, roleName string) ([]*InstanceProfile, error) {
 
 // --- wire shapes ---
 
-type instanceProfileShape struct {
-	Path                string           `xml:"Path"`
-	InstanceProfileName string           `xml:"InstanceProfileName"`
-	InstanceProfileID   string           `xml:"InstanceProfileId"`
-	Arn                 string           `xml:"Arn"`
-	CreateDate          protocol.XMLTime `xml:"CreateDate"`
-	Roles               list[roleShape]  `xml:"Roles"`
-	Tags                []Tag            `xml:"Tags>member,omitempty"`
-}
-
-func shapeOfInstanceProfile(tx *store.Tx, p *InstanceProfile, account string, withTags bool) (instanceProfileShape, error) {
-	shape := instanceProfileShape{
+// instanceProfileOut renders a profile with its role; tags only where
+// IAM shows them (Create and Get).
+func instanceProfileOut(tx *store.Tx, p *InstanceProfile, account string, withTags bool) (*wire.InstanceProfile, error) {
+	shape := &wire.InstanceProfile{
 		Path:                p.Path,
 		InstanceProfileName: p.Name,
-		InstanceProfileID:   p.ID,
+		InstanceProfileId:   p.ID,
 		Arn:                 p.ARN(account),
-		CreateDate:          protocol.XMLTime(p.CreateDate),
-		Roles:               listOf([]roleShape{}),
+		CreateDate:          xmlTime(p.CreateDate),
+		Roles:               query.List[wire.Role]{},
 	}
 	for _, name := range p.Roles {
 		role, err := getRole(tx, name)
 		if err != nil {
-			return instanceProfileShape{}, err
+			return nil, err
 		}
-		shape.Roles.Members = append(shape.Roles.Members, shapeOfRole(role, account, false))
+		shape.Roles = append(shape.Roles, *roleOut(role, account, false))
 	}
 	if withTags {
-		shape.Tags = p.Tags
+		shape.Tags = tagsOut(p.Tags)
 	}
 	return shape, nil
 }
 
-type instanceProfileOutput struct {
-	InstanceProfile instanceProfileShape `xml:"InstanceProfile"`
-}
-
-type instanceProfilesOutput struct {
-	InstanceProfiles list[instanceProfileShape] `xml:"InstanceProfiles"`
-	IsTruncated      bool                       `xml:"IsTruncated"`
-	Marker           string                     `xml:"Marker,omitempty"`
-}
-
 // --- operations ---
 
-type createInstanceProfileInput struct {
-	InstanceProfileName string `query:"InstanceProfileName"`
-	Path                string `query:"Path"`
-	Tags                []Tag  `query:"Tags"`
-}
-
-func (b *Backend) createInstanceProfile(ctx context.Context, in *createInstanceProfileInput) (*instanceProfileOutput, error) {
+func (b *Backend) createInstanceProfile(ctx context.Context, in *wire.CreateInstanceProfileRequest) (*wire.CreateInstanceProfileResponse, error) {
 	if err := validateName("instanceProfileName", in.InstanceProfileName, 128); err != nil {
 		return nil, err
 	}
@@ -154,7 +131,7 @@ func (b *Backend) createInstanceProfile(ctx context.Context, in *createInstanceP
 		CreateDate: b.now().UTC().Truncate(time.Second),
 		Tags:       in.Tags,
 	}
-	out := &instanceProfileOutput{}
+	out := &wire.CreateInstanceProfileResponse{}
 	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		existing, err := store.Get[InstanceProfile](tx, tableInstanceProfiles, strings.ToLower(profile.Name))
 		if err != nil {
@@ -166,90 +143,89 @@ func (b *Backend) createInstanceProfile(ctx context.Context, in *createInstanceP
 		if err := putInstanceProfile(tx, profile); err != nil {
 			return err
 		}
-		out.InstanceProfile, err = shapeOfInstanceProfile(tx, profile, accountOf(ctx), true)
+		out.InstanceProfile, err = instanceProfileOut(tx, profile, accountOf(ctx), true)
 		return err
 	})
 	return out, err
 }
 
-type instanceProfileNameInput struct {
-	InstanceProfileName string `query:"InstanceProfileName"`
-}
-
-func (b *Backend) getInstanceProfile(ctx context.Context, in *instanceProfileNameInput) (*instanceProfileOutput, error) {
-	out := &instanceProfileOutput{}
+func (b *Backend) getInstanceProfile(ctx context.Context, in *wire.GetInstanceProfileRequest) (*wire.GetInstanceProfileResponse, error) {
+	out := &wire.GetInstanceProfileResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := getInstanceProfile(tx, in.InstanceProfileName)
 		if err != nil {
 			return err
 		}
-		out.InstanceProfile, err = shapeOfInstanceProfile(tx, p, accountOf(ctx), true)
+		out.InstanceProfile, err = instanceProfileOut(tx, p, accountOf(ctx), true)
 		return err
 	})
 	return out, err
 }
 
-type listInstanceProfilesInput struct {
-	PathPrefix string `query:"PathPrefix"`
-	RoleName   string `query:"RoleName"`
-	Marker     string `query:"Marker"`
-	MaxItems   *int32 `query:"MaxItems"`
-}
-
-func (b *Backend) listInstanceProfiles(ctx context.Context, in *listInstanceProfilesInput) (*instanceProfilesOutput, error) {
+func (b *Backend) listInstanceProfiles(ctx context.Context, in *wire.ListInstanceProfilesRequest) (*wire.ListInstanceProfilesResponse, error) {
 	if err := validatePathPrefix(in.PathPrefix); err != nil {
 		return nil, err
 	}
-	return b.pageInstanceProfiles(ctx, in, func(tx *store.Tx) ([]*InstanceProfile, error) {
+	p, err := b.pageInstanceProfiles(ctx, in.Marker, in.MaxItems, func(tx *store.Tx) ([]*InstanceProfile, error) {
 		all, err := store.List[InstanceProfile](tx, tableInstanceProfiles)
 		return slices.DeleteFunc(all, func(p *InstanceProfile) bool { return !strings.HasPrefix(p.Path, in.PathPrefix) }), err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListInstanceProfilesResponse{InstanceProfiles: p.profiles, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }
 
-func (b *Backend) listInstanceProfilesForRole(ctx context.Context, in *listInstanceProfilesInput) (*instanceProfilesOutput, error) {
-	return b.pageInstanceProfiles(ctx, in, func(tx *store.Tx) ([]*InstanceProfile, error) {
+func (b *Backend) listInstanceProfilesForRole(ctx context.Context, in *wire.ListInstanceProfilesForRoleRequest) (*wire.ListInstanceProfilesForRoleResponse, error) {
+	p, err := b.pageInstanceProfiles(ctx, in.Marker, in.MaxItems, func(tx *store.Tx) ([]*InstanceProfile, error) {
 		role, err := getRole(tx, in.RoleName)
 		if err != nil {
 			return nil, err
 		}
 		return profilesOfRole(tx, role.Name)
 	})
-}
-
-func (b *Backend) pageInstanceProfiles(ctx context.Context, in *listInstanceProfilesInput, load func(*store.Tx) ([]*InstanceProfile, error)) (*instanceProfilesOutput, error) {
-	limit, err := maxItems(in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	out := &instanceProfilesOutput{InstanceProfiles: listOf([]instanceProfileShape{})}
+	return &wire.ListInstanceProfilesForRoleResponse{InstanceProfiles: p.profiles, IsTruncated: p.isTruncated, Marker: p.marker}, nil
+}
+
+// profilePage is one page of instance profiles.
+type profilePage struct {
+	profiles    query.List[wire.InstanceProfile]
+	isTruncated *bool
+	marker      string
+}
+
+func (b *Backend) pageInstanceProfiles(ctx context.Context, marker string, max *int, load func(*store.Tx) ([]*InstanceProfile, error)) (profilePage, error) {
+	limit, err := maxItems(max)
+	if err != nil {
+		return profilePage{}, err
+	}
+	out := profilePage{profiles: query.List[wire.InstanceProfile]{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		profiles, err := load(tx)
 		if err != nil {
 			return err
 		}
-		profiles, truncated, marker, err := page(profiles, func(p *InstanceProfile) string { return strings.ToLower(p.Name) }, in.Marker, limit)
+		profiles, truncated, next, err := page(profiles, func(p *InstanceProfile) string { return strings.ToLower(p.Name) }, marker, limit)
 		if err != nil {
 			return err
 		}
 		for _, p := range profiles {
-			shape, err := shapeOfInstanceProfile(tx, p, accountOf(ctx), false)
+			shape, err := instanceProfileOut(tx, p, accountOf(ctx), false)
 			if err != nil {
 				return err
 			}
-			out.InstanceProfiles.Members = append(out.InstanceProfiles.Members, shape)
+			out.profiles = append(out.profiles, *shape)
 		}
-		out.IsTruncated, out.Marker = truncated, marker
+		out.isTruncated, out.marker = &truncated, next
 		return nil
 	})
 	return out, err
 }
 
-type instanceProfileRoleInput struct {
-	InstanceProfileName string `query:"InstanceProfileName"`
-	RoleName            string `query:"RoleName"`
-}
-
-func (b *Backend) addRoleToInstanceProfile(ctx context.Context, in *instanceProfileRoleInput) (*empty, error) {
+func (b *Backend) addRoleToInstanceProfile(ctx context.Context, in *wire.AddRoleToInstanceProfileRequest) (*struct{}, error) {
 	return nil, b.updateInstanceProfileTx(ctx, in.InstanceProfileName, func(tx *store.Tx, p *InstanceProfile) error {
 		role, err := getRole(tx, in.RoleName)
 		if err != nil {
@@ -263,7 +239,7 @@ func (b *Backend) addRoleToInstanceProfile(ctx context.Context, in *instanceProf
 	})
 }
 
-func (b *Backend) removeRoleFromInstanceProfile(ctx context.Context, in *instanceProfileRoleInput) (*empty, error) {
+func (b *Backend) removeRoleFromInstanceProfile(ctx context.Context, in *wire.RemoveRoleFromInstanceProfileRequest) (*struct{}, error) {
 	return nil, b.updateInstanceProfileTx(ctx, in.InstanceProfileName, func(tx *store.Tx, p *InstanceProfile) error {
 		if _, err := getRole(tx, in.RoleName); err != nil {
 			return err
@@ -277,7 +253,7 @@ func (b *Backend) removeRoleFromInstanceProfile(ctx context.Context, in *instanc
 	})
 }
 
-func (b *Backend) deleteInstanceProfile(ctx context.Context, in *instanceProfileNameInput) (*empty, error) {
+func (b *Backend) deleteInstanceProfile(ctx context.Context, in *wire.DeleteInstanceProfileRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := getInstanceProfile(tx, in.InstanceProfileName)
 		if err != nil {
@@ -290,12 +266,7 @@ func (b *Backend) deleteInstanceProfile(ctx context.Context, in *instanceProfile
 	})
 }
 
-type tagInstanceProfileInput struct {
-	InstanceProfileName string `query:"InstanceProfileName"`
-	Tags                []Tag  `query:"Tags"`
-}
-
-func (b *Backend) tagInstanceProfile(ctx context.Context, in *tagInstanceProfileInput) (*empty, error) {
+func (b *Backend) tagInstanceProfile(ctx context.Context, in *wire.TagInstanceProfileRequest) (*struct{}, error) {
 	return nil, b.updateInstanceProfileTx(ctx, in.InstanceProfileName, func(_ *store.Tx, p *InstanceProfile) error {
 		tags, err := mergeTags(p.Tags, in.Tags)
 		p.Tags = tags
@@ -303,22 +274,21 @@ func (b *Backend) tagInstanceProfile(ctx context.Context, in *tagInstanceProfile
 	})
 }
 
-type untagInstanceProfileInput struct {
-	InstanceProfileName string   `query:"InstanceProfileName"`
-	TagKeys             []string `query:"TagKeys"`
-}
-
-func (b *Backend) untagInstanceProfile(ctx context.Context, in *untagInstanceProfileInput) (*empty, error) {
+func (b *Backend) untagInstanceProfile(ctx context.Context, in *wire.UntagInstanceProfileRequest) (*struct{}, error) {
 	return nil, b.updateInstanceProfileTx(ctx, in.InstanceProfileName, func(_ *store.Tx, p *InstanceProfile) error {
 		p.Tags = removeTags(p.Tags, in.TagKeys)
 		return nil
 	})
 }
 
-func (b *Backend) listInstanceProfileTags(ctx context.Context, in *listTagsInput) (*listTagsOutput, error) {
-	p, err := b.GetInstanceProfile(ctx, in.InstanceProfileName)
+func (b *Backend) listInstanceProfileTags(ctx context.Context, in *wire.ListInstanceProfileTagsRequest) (*wire.ListInstanceProfileTagsResponse, error) {
+	profile, err := b.GetInstanceProfile(ctx, in.InstanceProfileName)
 	if err != nil {
 		return nil, err
 	}
-	return pageTags(p.Tags, in)
+	p, err := pageTags(profile.Tags, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListInstanceProfileTagsResponse{Tags: p.tags, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }

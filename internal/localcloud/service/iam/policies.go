@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -105,57 +107,31 @@ func (b *Backend) updatePolicyTx(ctx context.Context, arn string, change func(p 
 
 // --- wire shapes ---
 
-type policyShape struct {
-	PolicyName                    string           `xml:"PolicyName"`
-	PolicyID                      string           `xml:"PolicyId"`
-	Arn                           string           `xml:"Arn"`
-	Path                          string           `xml:"Path"`
-	DefaultVersionID              string           `xml:"DefaultVersionId"`
-	AttachmentCount               int              `xml:"AttachmentCount"`
-	PermissionsBoundaryUsageCount int              `xml:"PermissionsBoundaryUsageCount"`
-	IsAttachable                  bool             `xml:"IsAttachable"`
-	Description                   string           `xml:"Description,omitempty"`
-	CreateDate                    protocol.XMLTime `xml:"CreateDate"`
-	UpdateDate                    protocol.XMLTime `xml:"UpdateDate"`
-	Tags                          []Tag            `xml:"Tags>member,omitempty"`
-}
-
-// shapeOfPolicy renders p; the census gives its attachment and
-// permissions boundary counts.
-func shapeOfPolicy(p *ManagedPolicy, c *census, withTags bool) policyShape {
+// policyOut renders a managed policy with its use counts; tags only where
+// IAM shows them (Create and Get).
+func policyOut(p *ManagedPolicy, c *census, withTags bool) *wire.Policy {
 	attached, boundaries := c.usage(p.ARN)
-	shape := policyShape{
+	shape := &wire.Policy{
 		PolicyName:                    p.Name,
-		PolicyID:                      p.ID,
+		PolicyId:                      p.ID,
 		Arn:                           p.ARN,
 		Path:                          p.Path,
-		DefaultVersionID:              p.DefaultVersionID,
-		AttachmentCount:               attached,
-		PermissionsBoundaryUsageCount: boundaries,
-		IsAttachable:                  true,
+		DefaultVersionId:              p.DefaultVersionID,
+		AttachmentCount:               ptr(attached),
+		PermissionsBoundaryUsageCount: ptr(boundaries),
+		IsAttachable:                  ptr(true),
 		Description:                   p.Description,
-		CreateDate:                    protocol.XMLTime(p.CreateDate),
-		UpdateDate:                    protocol.XMLTime(p.UpdateDate),
+		CreateDate:                    xmlTime(p.CreateDate),
+		UpdateDate:                    xmlTime(p.UpdateDate),
 	}
 	if withTags {
-		shape.Tags = p.Tags
+		shape.Tags = tagsOut(p.Tags)
 	}
 	return shape
 }
 
-type policyOutput struct {
-	Policy policyShape `xml:"Policy"`
-}
-
-type policyVersionShape struct {
-	Document         string           `xml:"Document,omitempty"`
-	VersionID        string           `xml:"VersionId"`
-	IsDefaultVersion bool             `xml:"IsDefaultVersion"`
-	CreateDate       protocol.XMLTime `xml:"CreateDate"`
-}
-
-func shapeOfVersion(p *ManagedPolicy, v *PolicyVersion, withDocument bool) policyVersionShape {
-	shape := policyVersionShape{VersionID: v.ID, IsDefaultVersion: v.ID == p.DefaultVersionID, CreateDate: protocol.XMLTime(v.CreateDate)}
+func versionOut(p *ManagedPolicy, v *PolicyVersion, withDocument bool) *wire.PolicyVersion {
+	shape := &wire.PolicyVersion{VersionId: v.ID, IsDefaultVersion: ptr(v.ID == p.DefaultVersionID), CreateDate: xmlTime(v.CreateDate)}
 	if withDocument {
 		shape.Document = encodeDocument(v.Document)
 	}
@@ -164,15 +140,7 @@ func shapeOfVersion(p *ManagedPolicy, v *PolicyVersion, withDocument bool) polic
 
 // --- CreatePolicy, GetPolicy, DeletePolicy, ListPolicies ---
 
-type createPolicyInput struct {
-	PolicyName     string `query:"PolicyName"`
-	Path           string `query:"Path"`
-	PolicyDocument string `query:"PolicyDocument"`
-	Description    string `query:"Description"`
-	Tags           []Tag  `query:"Tags"`
-}
-
-func (b *Backend) createPolicy(ctx context.Context, in *createPolicyInput) (*policyOutput, error) {
+func (b *Backend) createPolicy(ctx context.Context, in *wire.CreatePolicyRequest) (*wire.CreatePolicyResponse, error) {
 	if err := validateName("policyName", in.PolicyName, 128); err != nil {
 		return nil, err
 	}
@@ -203,7 +171,7 @@ func (b *Backend) createPolicy(ctx context.Context, in *createPolicyInput) (*pol
 		LastVersion:      1,
 		Tags:             in.Tags,
 	}
-	out := &policyOutput{}
+	out := &wire.CreatePolicyResponse{}
 	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		existing, err := store.List[ManagedPolicy](tx, tablePolicies)
 		if err != nil {
@@ -221,18 +189,14 @@ func (b *Backend) createPolicy(ctx context.Context, in *createPolicyInput) (*pol
 		if err != nil {
 			return err
 		}
-		out.Policy = shapeOfPolicy(policy, c, true)
+		out.Policy = policyOut(policy, c, true)
 		return nil
 	})
 	return out, err
 }
 
-type policyARNInput struct {
-	PolicyArn string `query:"PolicyArn"`
-}
-
-func (b *Backend) getPolicy(ctx context.Context, in *policyARNInput) (*policyOutput, error) {
-	out := &policyOutput{}
+func (b *Backend) getPolicy(ctx context.Context, in *wire.GetPolicyRequest) (*wire.GetPolicyResponse, error) {
+	out := &wire.GetPolicyResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := getPolicy(tx, in.PolicyArn)
 		if err != nil {
@@ -242,13 +206,13 @@ func (b *Backend) getPolicy(ctx context.Context, in *policyARNInput) (*policyOut
 		if err != nil {
 			return err
 		}
-		out.Policy = shapeOfPolicy(p, c, true)
+		out.Policy = policyOut(p, c, true)
 		return nil
 	})
 	return out, err
 }
 
-func (b *Backend) deletePolicy(ctx context.Context, in *policyARNInput) (*empty, error) {
+func (b *Backend) deletePolicy(ctx context.Context, in *wire.DeletePolicyRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := getCustomerPolicy(tx, in.PolicyArn)
 		if err != nil {
@@ -268,22 +232,7 @@ func (b *Backend) deletePolicy(ctx context.Context, in *policyARNInput) (*empty,
 	})
 }
 
-type listPoliciesInput struct {
-	Scope             string `query:"Scope"`
-	OnlyAttached      bool   `query:"OnlyAttached"`
-	PathPrefix        string `query:"PathPrefix"`
-	PolicyUsageFilter string `query:"PolicyUsageFilter"`
-	Marker            string `query:"Marker"`
-	MaxItems          *int32 `query:"MaxItems"`
-}
-
-type listPoliciesOutput struct {
-	Policies    list[policyShape] `xml:"Policies"`
-	IsTruncated bool              `xml:"IsTruncated"`
-	Marker      string            `xml:"Marker,omitempty"`
-}
-
-func (b *Backend) listPolicies(ctx context.Context, in *listPoliciesInput) (*listPoliciesOutput, error) {
+func (b *Backend) listPolicies(ctx context.Context, in *wire.ListPoliciesRequest) (*wire.ListPoliciesResponse, error) {
 	switch in.Scope {
 	case "", "All", "AWS", "Local":
 	default:
@@ -301,7 +250,7 @@ func (b *Backend) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 	if err != nil {
 		return nil, err
 	}
-	out := &listPoliciesOutput{Policies: listOf([]policyShape{})}
+	out := &wire.ListPoliciesResponse{Policies: query.List[wire.Policy]{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		var candidates []*ManagedPolicy
 		if in.Scope != "Local" {
@@ -318,23 +267,24 @@ func (b *Backend) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 		if err != nil {
 			return err
 		}
-		var shapes []policyShape
+		onlyAttached := in.OnlyAttached != nil && *in.OnlyAttached
+		var shapes []wire.Policy
 		for _, p := range candidates {
 			if !strings.HasPrefix(p.Path, in.PathPrefix) {
 				continue
 			}
-			shape := shapeOfPolicy(p, c, false)
-			if in.OnlyAttached && shape.AttachmentCount == 0 && shape.PermissionsBoundaryUsageCount == 0 {
+			shape := policyOut(p, c, false)
+			if onlyAttached && *shape.AttachmentCount == 0 && *shape.PermissionsBoundaryUsageCount == 0 {
 				continue
 			}
-			shapes = append(shapes, shape)
+			shapes = append(shapes, *shape)
 		}
-		shapes, truncated, marker, err := page(shapes, func(s policyShape) string { return s.Arn }, in.Marker, limit)
+		shapes, truncated, marker, err := page(shapes, func(s wire.Policy) string { return s.Arn }, in.Marker, limit)
 		if err != nil {
 			return err
 		}
-		out.Policies.Members = append(out.Policies.Members, shapes...)
-		out.IsTruncated, out.Marker = truncated, marker
+		out.Policies = append(out.Policies, shapes...)
+		out.IsTruncated, out.Marker = &truncated, marker
 		return nil
 	})
 	return out, err
@@ -342,21 +292,11 @@ func (b *Backend) listPolicies(ctx context.Context, in *listPoliciesInput) (*lis
 
 // --- policy versions ---
 
-type createPolicyVersionInput struct {
-	PolicyArn      string `query:"PolicyArn"`
-	PolicyDocument string `query:"PolicyDocument"`
-	SetAsDefault   bool   `query:"SetAsDefault"`
-}
-
-type policyVersionOutput struct {
-	PolicyVersion policyVersionShape `xml:"PolicyVersion"`
-}
-
-func (b *Backend) createPolicyVersion(ctx context.Context, in *createPolicyVersionInput) (*policyVersionOutput, error) {
+func (b *Backend) createPolicyVersion(ctx context.Context, in *wire.CreatePolicyVersionRequest) (*wire.CreatePolicyVersionResponse, error) {
 	if err := validatePolicyDocument("policyDocument", in.PolicyDocument, maxManagedPolicyChars); err != nil {
 		return nil, err
 	}
-	out := &policyVersionOutput{}
+	out := &wire.CreatePolicyVersionResponse{}
 	err := b.updatePolicyTx(ctx, in.PolicyArn, func(p *ManagedPolicy) error {
 		if len(p.Versions) >= maxPolicyVersions {
 			return errLimitExceeded("A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", maxPolicyVersions)
@@ -365,63 +305,46 @@ func (b *Backend) createPolicyVersion(ctx context.Context, in *createPolicyVersi
 		p.LastVersion++
 		v := PolicyVersion{ID: "v" + strconv.Itoa(p.LastVersion), Document: in.PolicyDocument, CreateDate: now}
 		p.Versions = append(p.Versions, v)
-		if in.SetAsDefault {
+		if in.SetAsDefault != nil && *in.SetAsDefault {
 			p.DefaultVersionID = v.ID
 			p.UpdateDate = now
 		}
-		out.PolicyVersion = shapeOfVersion(p, &v, false)
+		out.PolicyVersion = versionOut(p, &v, false)
 		return nil
 	})
 	return out, err
-}
-
-type policyVersionInput struct {
-	PolicyArn string `query:"PolicyArn"`
-	VersionID string `query:"VersionId"`
 }
 
 func errVersionNotFound(arn, version string) error {
 	return errNoSuchEntity("Policy %s version %s does not exist or is not attachable.", arn, version)
 }
 
-func (b *Backend) getPolicyVersion(ctx context.Context, in *policyVersionInput) (*policyVersionOutput, error) {
-	if in.VersionID == "" {
+func (b *Backend) getPolicyVersion(ctx context.Context, in *wire.GetPolicyVersionRequest) (*wire.GetPolicyVersionResponse, error) {
+	if in.VersionId == "" {
 		return nil, errMissing("versionId")
 	}
-	out := &policyVersionOutput{}
+	out := &wire.GetPolicyVersionResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := getPolicy(tx, in.PolicyArn)
 		if err != nil {
 			return err
 		}
-		v, ok := p.version(in.VersionID)
+		v, ok := p.version(in.VersionId)
 		if !ok {
-			return errVersionNotFound(in.PolicyArn, in.VersionID)
+			return errVersionNotFound(in.PolicyArn, in.VersionId)
 		}
-		out.PolicyVersion = shapeOfVersion(p, v, true)
+		out.PolicyVersion = versionOut(p, v, true)
 		return nil
 	})
 	return out, err
 }
 
-type listPolicyVersionsInput struct {
-	PolicyArn string `query:"PolicyArn"`
-	Marker    string `query:"Marker"`
-	MaxItems  *int32 `query:"MaxItems"`
-}
-
-type listPolicyVersionsOutput struct {
-	Versions    list[policyVersionShape] `xml:"Versions"`
-	IsTruncated bool                     `xml:"IsTruncated"`
-	Marker      string                   `xml:"Marker,omitempty"`
-}
-
-func (b *Backend) listPolicyVersions(ctx context.Context, in *listPolicyVersionsInput) (*listPolicyVersionsOutput, error) {
+func (b *Backend) listPolicyVersions(ctx context.Context, in *wire.ListPolicyVersionsRequest) (*wire.ListPolicyVersionsResponse, error) {
 	limit, err := maxItems(in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	out := &listPolicyVersionsOutput{Versions: listOf([]policyVersionShape{})}
+	out := &wire.ListPolicyVersionsResponse{Versions: query.List[wire.PolicyVersion]{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := getPolicy(tx, in.PolicyArn)
 		if err != nil {
@@ -438,33 +361,33 @@ func (b *Backend) listPolicyVersions(ctx context.Context, in *listPolicyVersions
 			return err
 		}
 		for i := range versions {
-			out.Versions.Members = append(out.Versions.Members, shapeOfVersion(p, &versions[i], false))
+			out.Versions = append(out.Versions, *versionOut(p, &versions[i], false))
 		}
-		out.IsTruncated, out.Marker = truncated, marker
+		out.IsTruncated, out.Marker = &truncated, marker
 		return nil
 	})
 	return out, err
 }
 
-func (b *Backend) deletePolicyVersion(ctx context.Context, in *policyVersionInput) (*empty, error) {
+func (b *Backend) deletePolicyVersion(ctx context.Context, in *wire.DeletePolicyVersionRequest) (*struct{}, error) {
 	return nil, b.updatePolicyTx(ctx, in.PolicyArn, func(p *ManagedPolicy) error {
-		if _, ok := p.version(in.VersionID); !ok {
-			return errVersionNotFound(in.PolicyArn, in.VersionID)
+		if _, ok := p.version(in.VersionId); !ok {
+			return errVersionNotFound(in.PolicyArn, in.VersionId)
 		}
-		if in.VersionID == p.DefaultVersionID {
+		if in.VersionId == p.DefaultVersionID {
 			return errDeleteConflict("Cannot delete the default version of a policy.")
 		}
-		p.Versions = slices.DeleteFunc(p.Versions, func(v PolicyVersion) bool { return v.ID == in.VersionID })
+		p.Versions = slices.DeleteFunc(p.Versions, func(v PolicyVersion) bool { return v.ID == in.VersionId })
 		return nil
 	})
 }
 
-func (b *Backend) setDefaultPolicyVersion(ctx context.Context, in *policyVersionInput) (*empty, error) {
+func (b *Backend) setDefaultPolicyVersion(ctx context.Context, in *wire.SetDefaultPolicyVersionRequest) (*struct{}, error) {
 	return nil, b.updatePolicyTx(ctx, in.PolicyArn, func(p *ManagedPolicy) error {
-		if _, ok := p.version(in.VersionID); !ok {
-			return errVersionNotFound(in.PolicyArn, in.VersionID)
+		if _, ok := p.version(in.VersionId); !ok {
+			return errVersionNotFound(in.PolicyArn, in.VersionId)
 		}
-		p.DefaultVersionID = in.VersionID
+		p.DefaultVersionID = in.VersionId
 		p.UpdateDate = b.now().UTC().Truncate(time.Second)
 		return nil
 	})
@@ -472,45 +395,11 @@ func (b *Backend) setDefaultPolicyVersion(ctx context.Context, in *policyVersion
 
 // --- ListEntitiesForPolicy ---
 
-type listEntitiesForPolicyInput struct {
-	PolicyArn         string `query:"PolicyArn"`
-	EntityFilter      string `query:"EntityFilter"`
-	PathPrefix        string `query:"PathPrefix"`
-	PolicyUsageFilter string `query:"PolicyUsageFilter"`
-	Marker            string `query:"Marker"`
-	MaxItems          *int32 `query:"MaxItems"`
-}
-
-type policyRoleShape struct {
-	RoleName string `xml:"RoleName"`
-	RoleID   string `xml:"RoleId"`
-}
-
-type policyUserShape struct {
-	UserName string `xml:"UserName"`
-	UserID   string `xml:"UserId"`
-}
-
-type policyGroupShape struct {
-	GroupName string `xml:"GroupName"`
-	GroupID   string `xml:"GroupId"`
-}
-
-type listEntitiesForPolicyOutput struct {
-	PolicyGroups list[policyGroupShape] `xml:"PolicyGroups"`
-	PolicyUsers  list[policyUserShape]  `xml:"PolicyUsers"`
-	PolicyRoles  list[policyRoleShape]  `xml:"PolicyRoles"`
-	IsTruncated  bool                   `xml:"IsTruncated"`
-	Marker       string                 `xml:"Marker,omitempty"`
-}
-
-// policyEntity is one entity a policy is attached to, whatever its kind,
-// so that one page can hold groups, users and roles.
 type policyEntity struct {
 	kind, name, id, path string
 }
 
-func (b *Backend) listEntitiesForPolicy(ctx context.Context, in *listEntitiesForPolicyInput) (*listEntitiesForPolicyOutput, error) {
+func (b *Backend) listEntitiesForPolicy(ctx context.Context, in *wire.ListEntitiesForPolicyRequest) (*wire.ListEntitiesForPolicyResponse, error) {
 	limit, err := maxItems(in.MaxItems)
 	if err != nil {
 		return nil, err
@@ -523,7 +412,7 @@ func (b *Backend) listEntitiesForPolicy(ctx context.Context, in *listEntitiesFor
 		return in.EntityFilter == kind
 	}
 	boundary := in.PolicyUsageFilter == "PermissionsBoundary"
-	out := &listEntitiesForPolicyOutput{PolicyGroups: listOf([]policyGroupShape{}), PolicyUsers: listOf([]policyUserShape{}), PolicyRoles: listOf([]policyRoleShape{})}
+	out := &wire.ListEntitiesForPolicyResponse{PolicyGroups: query.List[wire.PolicyGroup]{}, PolicyUsers: query.List[wire.PolicyUser]{}, PolicyRoles: query.List[wire.PolicyRole]{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		if _, err := getPolicy(tx, in.PolicyArn); err != nil {
 			return err
@@ -562,14 +451,14 @@ func (b *Backend) listEntitiesForPolicy(ctx context.Context, in *listEntitiesFor
 		for _, e := range entities {
 			switch e.kind {
 			case "Group":
-				out.PolicyGroups.Members = append(out.PolicyGroups.Members, policyGroupShape{GroupName: e.name, GroupID: e.id})
+				out.PolicyGroups = append(out.PolicyGroups, wire.PolicyGroup{GroupName: e.name, GroupId: e.id})
 			case "User":
-				out.PolicyUsers.Members = append(out.PolicyUsers.Members, policyUserShape{UserName: e.name, UserID: e.id})
+				out.PolicyUsers = append(out.PolicyUsers, wire.PolicyUser{UserName: e.name, UserId: e.id})
 			default:
-				out.PolicyRoles.Members = append(out.PolicyRoles.Members, policyRoleShape{RoleName: e.name, RoleID: e.id})
+				out.PolicyRoles = append(out.PolicyRoles, wire.PolicyRole{RoleName: e.name, RoleId: e.id})
 			}
 		}
-		out.IsTruncated, out.Marker = truncated, marker
+		out.IsTruncated, out.Marker = &truncated, marker
 		return nil
 	})
 	return out, err
@@ -577,12 +466,7 @@ func (b *Backend) listEntitiesForPolicy(ctx context.Context, in *listEntitiesFor
 
 // --- policy tags ---
 
-type tagPolicyInput struct {
-	PolicyArn string `query:"PolicyArn"`
-	Tags      []Tag  `query:"Tags"`
-}
-
-func (b *Backend) tagPolicy(ctx context.Context, in *tagPolicyInput) (*empty, error) {
+func (b *Backend) tagPolicy(ctx context.Context, in *wire.TagPolicyRequest) (*struct{}, error) {
 	return nil, b.updatePolicyTx(ctx, in.PolicyArn, func(p *ManagedPolicy) error {
 		tags, err := mergeTags(p.Tags, in.Tags)
 		p.Tags = tags
@@ -590,19 +474,14 @@ func (b *Backend) tagPolicy(ctx context.Context, in *tagPolicyInput) (*empty, er
 	})
 }
 
-type untagPolicyInput struct {
-	PolicyArn string   `query:"PolicyArn"`
-	TagKeys   []string `query:"TagKeys"`
-}
-
-func (b *Backend) untagPolicy(ctx context.Context, in *untagPolicyInput) (*empty, error) {
+func (b *Backend) untagPolicy(ctx context.Context, in *wire.UntagPolicyRequest) (*struct{}, error) {
 	return nil, b.updatePolicyTx(ctx, in.PolicyArn, func(p *ManagedPolicy) error {
 		p.Tags = removeTags(p.Tags, in.TagKeys)
 		return nil
 	})
 }
 
-func (b *Backend) listPolicyTags(ctx context.Context, in *listTagsInput) (*listTagsOutput, error) {
+func (b *Backend) listPolicyTags(ctx context.Context, in *wire.ListPolicyTagsRequest) (*wire.ListPolicyTagsResponse, error) {
 	var tags []Tag
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		p, err := getPolicy(tx, in.PolicyArn)
@@ -614,5 +493,9 @@ func (b *Backend) listPolicyTags(ctx context.Context, in *listTagsInput) (*listT
 	if err != nil {
 		return nil, err
 	}
-	return pageTags(tags, in)
+	p, err := pageTags(tags, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListPolicyTagsResponse{Tags: p.tags, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -46,19 +47,19 @@ func (s *policySet) detach(arn string) error {
 }
 
 // attached lists the attached policies under pathPrefix, one page of them.
-func (s *policySet) attached(tx *store.Tx, pathPrefix, marker string, limit int) ([]attachedPolicyShape, bool, string, error) {
-	var out []attachedPolicyShape
+func (s *policySet) attached(tx *store.Tx, pathPrefix, marker string, limit int) ([]wire.AttachedPolicy, bool, string, error) {
+	var out []wire.AttachedPolicy
 	for _, arn := range s.AttachedPolicies {
 		p, err := getPolicy(tx, arn)
 		if err != nil {
 			continue // a policy deleted under the entity no longer shows
 		}
 		if strings.HasPrefix(p.Path, pathPrefix) {
-			out = append(out, attachedPolicyShape{PolicyName: p.Name, PolicyArn: p.ARN})
+			out = append(out, wire.AttachedPolicy{PolicyName: p.Name, PolicyArn: p.ARN})
 		}
 	}
-	page, truncated, next, err := page(out, func(a attachedPolicyShape) string { return a.PolicyArn }, marker, limit)
-	return append([]attachedPolicyShape{}, page...), truncated, next, err
+	page, truncated, next, err := page(out, func(a wire.AttachedPolicy) string { return a.PolicyArn }, marker, limit)
+	return append([]wire.AttachedPolicy{}, page...), truncated, next, err
 }
 
 // putInline embeds a policy, keeping the entity's total inline size under

@@ -3,6 +3,8 @@ package iam
 import (
 	"context"
 
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -11,82 +13,70 @@ import (
 
 // --- users ---
 
-type userPolicyARNInput struct {
-	UserName  string `query:"UserName"`
-	PolicyArn string `query:"PolicyArn"`
-}
-
-func (b *Backend) attachUserPolicy(ctx context.Context, in *userPolicyARNInput) (*empty, error) {
+func (b *Backend) attachUserPolicy(ctx context.Context, in *wire.AttachUserPolicyRequest) (*struct{}, error) {
 	return nil, b.updateUserTx(ctx, in.UserName, func(tx *store.Tx, u *User) error {
 		return u.attach(tx, in.PolicyArn, "PoliciesPerUser")
 	})
 }
 
-func (b *Backend) detachUserPolicy(ctx context.Context, in *userPolicyARNInput) (*empty, error) {
+func (b *Backend) detachUserPolicy(ctx context.Context, in *wire.DetachUserPolicyRequest) (*struct{}, error) {
 	if err := validatePolicyARN(in.PolicyArn); err != nil {
 		return nil, err
 	}
 	return nil, b.updateUserTx(ctx, in.UserName, func(_ *store.Tx, u *User) error { return u.detach(in.PolicyArn) })
 }
 
-type listAttachedPoliciesInput struct {
-	UserName   string `query:"UserName"`
-	GroupName  string `query:"GroupName"`
-	PathPrefix string `query:"PathPrefix"`
-	Marker     string `query:"Marker"`
-	MaxItems   *int32 `query:"MaxItems"`
+// attachedPage is one page of the policies attached to a user or group.
+type attachedPage struct {
+	policies    query.List[wire.AttachedPolicy]
+	isTruncated *bool
+	marker      string
 }
 
-type listAttachedPoliciesOutput = listAttachedRolePoliciesOutput
-
-// listAttached lists a page of the policies attached to the set load finds.
-func (b *Backend) listAttached(ctx context.Context, in *listAttachedPoliciesInput, load func(tx *store.Tx) (*policySet, error)) (*listAttachedPoliciesOutput, error) {
-	if err := validatePathPrefix(in.PathPrefix); err != nil {
-		return nil, err
+func (b *Backend) listAttached(ctx context.Context, pathPrefix, marker string, max *int, load func(tx *store.Tx) (*policySet, error)) (attachedPage, error) {
+	if err := validatePathPrefix(pathPrefix); err != nil {
+		return attachedPage{}, err
 	}
-	limit, err := maxItems(in.MaxItems)
+	limit, err := maxItems(max)
 	if err != nil {
-		return nil, err
+		return attachedPage{}, err
 	}
-	out := &listAttachedPoliciesOutput{}
+	var out attachedPage
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		set, err := load(tx)
 		if err != nil {
 			return err
 		}
-		attached, truncated, next, err := set.attached(tx, in.PathPrefix, in.Marker, limit)
-		out.AttachedPolicies, out.IsTruncated, out.Marker = listOf(attached), truncated, next
+		attached, truncated, next, err := set.attached(tx, pathPrefix, marker, limit)
+		out = attachedPage{policies: members(attached), isTruncated: &truncated, marker: next}
 		return err
 	})
 	return out, err
 }
 
-func (b *Backend) listAttachedUserPolicies(ctx context.Context, in *listAttachedPoliciesInput) (*listAttachedPoliciesOutput, error) {
-	return b.listAttached(ctx, in, func(tx *store.Tx) (*policySet, error) {
+func (b *Backend) listAttachedUserPolicies(ctx context.Context, in *wire.ListAttachedUserPoliciesRequest) (*wire.ListAttachedUserPoliciesResponse, error) {
+	p, err := b.listAttached(ctx, in.PathPrefix, in.Marker, in.MaxItems, func(tx *store.Tx) (*policySet, error) {
 		u, err := getUser(tx, in.UserName)
 		if err != nil {
 			return nil, err
 		}
 		return &u.policySet, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListAttachedUserPoliciesResponse{AttachedPolicies: p.policies, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }
 
-type putPrincipalPolicyInput struct {
-	UserName       string `query:"UserName"`
-	GroupName      string `query:"GroupName"`
-	PolicyName     string `query:"PolicyName"`
-	PolicyDocument string `query:"PolicyDocument"`
-}
-
-func validateInlinePolicy(in *putPrincipalPolicyInput, maxChars int) error {
-	if err := validateName("policyName", in.PolicyName, 128); err != nil {
+func validateInlinePolicy(name, document string, maxChars int) error {
+	if err := validateName("policyName", name, 128); err != nil {
 		return err
 	}
-	return validatePolicyDocument("policyDocument", in.PolicyDocument, maxChars)
+	return validatePolicyDocument("policyDocument", document, maxChars)
 }
 
-func (b *Backend) putUserPolicy(ctx context.Context, in *putPrincipalPolicyInput) (*empty, error) {
-	if err := validateInlinePolicy(in, maxUserInlinePolicyChars); err != nil {
+func (b *Backend) putUserPolicy(ctx context.Context, in *wire.PutUserPolicyRequest) (*struct{}, error) {
+	if err := validateInlinePolicy(in.PolicyName, in.PolicyDocument, maxUserInlinePolicyChars); err != nil {
 		return nil, err
 	}
 	return nil, b.updateUserTx(ctx, in.UserName, func(_ *store.Tx, u *User) error {
@@ -94,23 +84,11 @@ func (b *Backend) putUserPolicy(ctx context.Context, in *putPrincipalPolicyInput
 	})
 }
 
-type principalPolicyNameInput struct {
-	UserName   string `query:"UserName"`
-	GroupName  string `query:"GroupName"`
-	PolicyName string `query:"PolicyName"`
-}
-
-type getUserPolicyOutput struct {
-	UserName       string `xml:"UserName"`
-	PolicyName     string `xml:"PolicyName"`
-	PolicyDocument string `xml:"PolicyDocument"`
-}
-
-func (b *Backend) getUserPolicy(ctx context.Context, in *principalPolicyNameInput) (*getUserPolicyOutput, error) {
+func (b *Backend) getUserPolicy(ctx context.Context, in *wire.GetUserPolicyRequest) (*wire.GetUserPolicyResponse, error) {
 	if in.PolicyName == "" {
 		return nil, errMissing("policyName")
 	}
-	out := &getUserPolicyOutput{}
+	out := &wire.GetUserPolicyResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		u, err := getUser(tx, in.UserName)
 		if err != nil {
@@ -120,13 +98,13 @@ func (b *Backend) getUserPolicy(ctx context.Context, in *principalPolicyNameInpu
 		if !ok {
 			return errNoSuchEntity("The user policy with name %s cannot be found.", in.PolicyName)
 		}
-		*out = getUserPolicyOutput{UserName: u.Name, PolicyName: in.PolicyName, PolicyDocument: encodeDocument(doc)}
+		*out = wire.GetUserPolicyResponse{UserName: u.Name, PolicyName: in.PolicyName, PolicyDocument: encodeDocument(doc)}
 		return nil
 	})
 	return out, err
 }
 
-func (b *Backend) deleteUserPolicy(ctx context.Context, in *principalPolicyNameInput) (*empty, error) {
+func (b *Backend) deleteUserPolicy(ctx context.Context, in *wire.DeleteUserPolicyRequest) (*struct{}, error) {
 	if in.PolicyName == "" {
 		return nil, errMissing("policyName")
 	}
@@ -139,75 +117,77 @@ func (b *Backend) deleteUserPolicy(ctx context.Context, in *principalPolicyNameI
 	})
 }
 
-type listPrincipalPoliciesInput struct {
-	UserName  string `query:"UserName"`
-	GroupName string `query:"GroupName"`
-	Marker    string `query:"Marker"`
-	MaxItems  *int32 `query:"MaxItems"`
+// inlinePage is one page of the names of a user's or group's inline
+// policies.
+type inlinePage struct {
+	names       query.List[string]
+	isTruncated *bool
+	marker      string
 }
 
-type listPrincipalPoliciesOutput = listRolePoliciesOutput
-
-func (b *Backend) listInline(ctx context.Context, in *listPrincipalPoliciesInput, load func(tx *store.Tx) (*policySet, error)) (*listPrincipalPoliciesOutput, error) {
-	limit, err := maxItems(in.MaxItems)
+func (b *Backend) listInline(ctx context.Context, marker string, max *int, load func(tx *store.Tx) (*policySet, error)) (inlinePage, error) {
+	limit, err := maxItems(max)
 	if err != nil {
-		return nil, err
+		return inlinePage{}, err
 	}
-	out := &listPrincipalPoliciesOutput{}
+	var out inlinePage
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		set, err := load(tx)
 		if err != nil {
 			return err
 		}
-		names, truncated, next, err := set.inlineNames(in.Marker, limit)
-		out.PolicyNames, out.IsTruncated, out.Marker = listOf(names), truncated, next
+		names, truncated, next, err := set.inlineNames(marker, limit)
+		out = inlinePage{names: members(names), isTruncated: &truncated, marker: next}
 		return err
 	})
 	return out, err
 }
 
-func (b *Backend) listUserPolicies(ctx context.Context, in *listPrincipalPoliciesInput) (*listPrincipalPoliciesOutput, error) {
-	return b.listInline(ctx, in, func(tx *store.Tx) (*policySet, error) {
+func (b *Backend) listUserPolicies(ctx context.Context, in *wire.ListUserPoliciesRequest) (*wire.ListUserPoliciesResponse, error) {
+	p, err := b.listInline(ctx, in.Marker, in.MaxItems, func(tx *store.Tx) (*policySet, error) {
 		u, err := getUser(tx, in.UserName)
 		if err != nil {
 			return nil, err
 		}
 		return &u.policySet, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListUserPoliciesResponse{PolicyNames: p.names, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }
 
 // --- groups ---
 
-type groupPolicyARNInput struct {
-	GroupName string `query:"GroupName"`
-	PolicyArn string `query:"PolicyArn"`
-}
-
-func (b *Backend) attachGroupPolicy(ctx context.Context, in *groupPolicyARNInput) (*empty, error) {
+func (b *Backend) attachGroupPolicy(ctx context.Context, in *wire.AttachGroupPolicyRequest) (*struct{}, error) {
 	return nil, b.updateGroupTx(ctx, in.GroupName, func(tx *store.Tx, g *Group) error {
 		return g.attach(tx, in.PolicyArn, "PoliciesPerGroup")
 	})
 }
 
-func (b *Backend) detachGroupPolicy(ctx context.Context, in *groupPolicyARNInput) (*empty, error) {
+func (b *Backend) detachGroupPolicy(ctx context.Context, in *wire.DetachGroupPolicyRequest) (*struct{}, error) {
 	if err := validatePolicyARN(in.PolicyArn); err != nil {
 		return nil, err
 	}
 	return nil, b.updateGroupTx(ctx, in.GroupName, func(_ *store.Tx, g *Group) error { return g.detach(in.PolicyArn) })
 }
 
-func (b *Backend) listAttachedGroupPolicies(ctx context.Context, in *listAttachedPoliciesInput) (*listAttachedPoliciesOutput, error) {
-	return b.listAttached(ctx, in, func(tx *store.Tx) (*policySet, error) {
+func (b *Backend) listAttachedGroupPolicies(ctx context.Context, in *wire.ListAttachedGroupPoliciesRequest) (*wire.ListAttachedGroupPoliciesResponse, error) {
+	p, err := b.listAttached(ctx, in.PathPrefix, in.Marker, in.MaxItems, func(tx *store.Tx) (*policySet, error) {
 		g, err := getGroup(tx, in.GroupName)
 		if err != nil {
 			return nil, err
 		}
 		return &g.policySet, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListAttachedGroupPoliciesResponse{AttachedPolicies: p.policies, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }
 
-func (b *Backend) putGroupPolicy(ctx context.Context, in *putPrincipalPolicyInput) (*empty, error) {
-	if err := validateInlinePolicy(in, maxGroupInlinePolicyChars); err != nil {
+func (b *Backend) putGroupPolicy(ctx context.Context, in *wire.PutGroupPolicyRequest) (*struct{}, error) {
+	if err := validateInlinePolicy(in.PolicyName, in.PolicyDocument, maxGroupInlinePolicyChars); err != nil {
 		return nil, err
 	}
 	return nil, b.updateGroupTx(ctx, in.GroupName, func(_ *store.Tx, g *Group) error {
@@ -215,17 +195,11 @@ func (b *Backend) putGroupPolicy(ctx context.Context, in *putPrincipalPolicyInpu
 	})
 }
 
-type getGroupPolicyOutput struct {
-	GroupName      string `xml:"GroupName"`
-	PolicyName     string `xml:"PolicyName"`
-	PolicyDocument string `xml:"PolicyDocument"`
-}
-
-func (b *Backend) getGroupPolicy(ctx context.Context, in *principalPolicyNameInput) (*getGroupPolicyOutput, error) {
+func (b *Backend) getGroupPolicy(ctx context.Context, in *wire.GetGroupPolicyRequest) (*wire.GetGroupPolicyResponse, error) {
 	if in.PolicyName == "" {
 		return nil, errMissing("policyName")
 	}
-	out := &getGroupPolicyOutput{}
+	out := &wire.GetGroupPolicyResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		g, err := getGroup(tx, in.GroupName)
 		if err != nil {
@@ -235,13 +209,13 @@ func (b *Backend) getGroupPolicy(ctx context.Context, in *principalPolicyNameInp
 		if !ok {
 			return errNoSuchEntity("The group policy with name %s cannot be found.", in.PolicyName)
 		}
-		*out = getGroupPolicyOutput{GroupName: g.Name, PolicyName: in.PolicyName, PolicyDocument: encodeDocument(doc)}
+		*out = wire.GetGroupPolicyResponse{GroupName: g.Name, PolicyName: in.PolicyName, PolicyDocument: encodeDocument(doc)}
 		return nil
 	})
 	return out, err
 }
 
-func (b *Backend) deleteGroupPolicy(ctx context.Context, in *principalPolicyNameInput) (*empty, error) {
+func (b *Backend) deleteGroupPolicy(ctx context.Context, in *wire.DeleteGroupPolicyRequest) (*struct{}, error) {
 	if in.PolicyName == "" {
 		return nil, errMissing("policyName")
 	}
@@ -254,12 +228,16 @@ func (b *Backend) deleteGroupPolicy(ctx context.Context, in *principalPolicyName
 	})
 }
 
-func (b *Backend) listGroupPolicies(ctx context.Context, in *listPrincipalPoliciesInput) (*listPrincipalPoliciesOutput, error) {
-	return b.listInline(ctx, in, func(tx *store.Tx) (*policySet, error) {
+func (b *Backend) listGroupPolicies(ctx context.Context, in *wire.ListGroupPoliciesRequest) (*wire.ListGroupPoliciesResponse, error) {
+	p, err := b.listInline(ctx, in.Marker, in.MaxItems, func(tx *store.Tx) (*policySet, error) {
 		g, err := getGroup(tx, in.GroupName)
 		if err != nil {
 			return nil, err
 		}
 		return &g.policySet, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListGroupPoliciesResponse{PolicyNames: p.names, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }

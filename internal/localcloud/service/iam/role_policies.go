@@ -3,17 +3,14 @@ package iam
 import (
 	"context"
 
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // --- managed policies attached to roles ---
 
-type rolePolicyARNInput struct {
-	RoleName  string `query:"RoleName"`
-	PolicyArn string `query:"PolicyArn"`
-}
-
-func (b *Backend) attachRolePolicy(ctx context.Context, in *rolePolicyARNInput) (*empty, error) {
+func (b *Backend) attachRolePolicy(ctx context.Context, in *wire.AttachRolePolicyRequest) (*struct{}, error) {
 	return nil, b.updateRoleTx(ctx, in.RoleName, func(tx *store.Tx, role *Role) error {
 		if err := refuseServiceLinked(role); err != nil {
 			return err
@@ -22,7 +19,7 @@ func (b *Backend) attachRolePolicy(ctx context.Context, in *rolePolicyARNInput) 
 	})
 }
 
-func (b *Backend) detachRolePolicy(ctx context.Context, in *rolePolicyARNInput) (*empty, error) {
+func (b *Backend) detachRolePolicy(ctx context.Context, in *wire.DetachRolePolicyRequest) (*struct{}, error) {
 	if err := validatePolicyARN(in.PolicyArn); err != nil {
 		return nil, err
 	}
@@ -34,25 +31,7 @@ func (b *Backend) detachRolePolicy(ctx context.Context, in *rolePolicyARNInput) 
 	})
 }
 
-type listAttachedRolePoliciesInput struct {
-	RoleName   string `query:"RoleName"`
-	PathPrefix string `query:"PathPrefix"`
-	Marker     string `query:"Marker"`
-	MaxItems   *int32 `query:"MaxItems"`
-}
-
-type attachedPolicyShape struct {
-	PolicyName string `xml:"PolicyName"`
-	PolicyArn  string `xml:"PolicyArn"`
-}
-
-type listAttachedRolePoliciesOutput struct {
-	AttachedPolicies list[attachedPolicyShape] `xml:"AttachedPolicies"`
-	IsTruncated      bool                      `xml:"IsTruncated"`
-	Marker           string                    `xml:"Marker,omitempty"`
-}
-
-func (b *Backend) listAttachedRolePolicies(ctx context.Context, in *listAttachedRolePoliciesInput) (*listAttachedRolePoliciesOutput, error) {
+func (b *Backend) listAttachedRolePolicies(ctx context.Context, in *wire.ListAttachedRolePoliciesRequest) (*wire.ListAttachedRolePoliciesResponse, error) {
 	if err := validatePathPrefix(in.PathPrefix); err != nil {
 		return nil, err
 	}
@@ -60,7 +39,7 @@ func (b *Backend) listAttachedRolePolicies(ctx context.Context, in *listAttached
 	if err != nil {
 		return nil, err
 	}
-	out := &listAttachedRolePoliciesOutput{AttachedPolicies: listOf([]attachedPolicyShape{})}
+	out := &wire.ListAttachedRolePoliciesResponse{AttachedPolicies: query.List[wire.AttachedPolicy]{}}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		role, err := getRole(tx, in.RoleName)
 		if err != nil {
@@ -70,8 +49,8 @@ func (b *Backend) listAttachedRolePolicies(ctx context.Context, in *listAttached
 		if err != nil {
 			return err
 		}
-		out.AttachedPolicies.Members = append(out.AttachedPolicies.Members, attached...)
-		out.IsTruncated, out.Marker = truncated, marker
+		out.AttachedPolicies = append(out.AttachedPolicies, attached...)
+		out.IsTruncated, out.Marker = &truncated, marker
 		return nil
 	})
 	return out, err
@@ -79,13 +58,7 @@ func (b *Backend) listAttachedRolePolicies(ctx context.Context, in *listAttached
 
 // --- inline role policies ---
 
-type putRolePolicyInput struct {
-	RoleName       string `query:"RoleName"`
-	PolicyName     string `query:"PolicyName"`
-	PolicyDocument string `query:"PolicyDocument"`
-}
-
-func (b *Backend) putRolePolicy(ctx context.Context, in *putRolePolicyInput) (*empty, error) {
+func (b *Backend) putRolePolicy(ctx context.Context, in *wire.PutRolePolicyRequest) (*struct{}, error) {
 	if err := validateName("policyName", in.PolicyName, 128); err != nil {
 		return nil, err
 	}
@@ -100,22 +73,11 @@ func (b *Backend) putRolePolicy(ctx context.Context, in *putRolePolicyInput) (*e
 	})
 }
 
-type rolePolicyNameInput struct {
-	RoleName   string `query:"RoleName"`
-	PolicyName string `query:"PolicyName"`
-}
-
-type getRolePolicyOutput struct {
-	RoleName       string `xml:"RoleName"`
-	PolicyName     string `xml:"PolicyName"`
-	PolicyDocument string `xml:"PolicyDocument"`
-}
-
 func errRolePolicyNotFound(policy string) error {
 	return errNoSuchEntity("The role policy with name %s cannot be found.", policy)
 }
 
-func (b *Backend) getRolePolicy(ctx context.Context, in *rolePolicyNameInput) (*getRolePolicyOutput, error) {
+func (b *Backend) getRolePolicy(ctx context.Context, in *wire.GetRolePolicyRequest) (*wire.GetRolePolicyResponse, error) {
 	if in.PolicyName == "" {
 		return nil, errMissing("policyName")
 	}
@@ -127,22 +89,10 @@ func (b *Backend) getRolePolicy(ctx context.Context, in *rolePolicyNameInput) (*
 	if !ok {
 		return nil, errRolePolicyNotFound(in.PolicyName)
 	}
-	return &getRolePolicyOutput{RoleName: role.Name, PolicyName: in.PolicyName, PolicyDocument: encodeDocument(doc)}, nil
+	return &wire.GetRolePolicyResponse{RoleName: role.Name, PolicyName: in.PolicyName, PolicyDocument: encodeDocument(doc)}, nil
 }
 
-type listRolePoliciesInput struct {
-	RoleName string `query:"RoleName"`
-	Marker   string `query:"Marker"`
-	MaxItems *int32 `query:"MaxItems"`
-}
-
-type listRolePoliciesOutput struct {
-	PolicyNames list[string] `xml:"PolicyNames"`
-	IsTruncated bool         `xml:"IsTruncated"`
-	Marker      string       `xml:"Marker,omitempty"`
-}
-
-func (b *Backend) listRolePolicies(ctx context.Context, in *listRolePoliciesInput) (*listRolePoliciesOutput, error) {
+func (b *Backend) listRolePolicies(ctx context.Context, in *wire.ListRolePoliciesRequest) (*wire.ListRolePoliciesResponse, error) {
 	limit, err := maxItems(in.MaxItems)
 	if err != nil {
 		return nil, err
@@ -155,10 +105,10 @@ func (b *Backend) listRolePolicies(ctx context.Context, in *listRolePoliciesInpu
 	if err != nil {
 		return nil, err
 	}
-	return &listRolePoliciesOutput{PolicyNames: listOf(names), IsTruncated: truncated, Marker: marker}, nil
+	return &wire.ListRolePoliciesResponse{PolicyNames: members(names), IsTruncated: &truncated, Marker: marker}, nil
 }
 
-func (b *Backend) deleteRolePolicy(ctx context.Context, in *rolePolicyNameInput) (*empty, error) {
+func (b *Backend) deleteRolePolicy(ctx context.Context, in *wire.DeleteRolePolicyRequest) (*struct{}, error) {
 	if in.PolicyName == "" {
 		return nil, errMissing("policyName")
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -88,77 +90,51 @@ func (b *Backend) updateRoleTx(ctx context.Context, name string, change func(tx 
 	})
 }
 
-func validateMaxSessionDuration(d *int32) (int32, error) {
+func validateMaxSessionDuration(d *int) (int32, error) {
 	if d == nil {
 		return defaultMaxSessionDuration, nil
 	}
 	if *d < defaultMaxSessionDuration || *d > maxMaxSessionDuration {
 		return 0, errValidation(*d, "maxSessionDuration", "Member must have value between 3600 and 43200")
 	}
-	return *d, nil
+	return int32(*d), nil
 }
 
 // --- wire shapes ---
 
-type roleShape struct {
-	Path                     string               `xml:"Path"`
-	RoleName                 string               `xml:"RoleName"`
-	RoleID                   string               `xml:"RoleId"`
-	Arn                      string               `xml:"Arn"`
-	CreateDate               protocol.XMLTime     `xml:"CreateDate"`
-	AssumeRolePolicyDocument string               `xml:"AssumeRolePolicyDocument,omitempty"`
-	Description              string               `xml:"Description,omitempty"`
-	MaxSessionDuration       int32                `xml:"MaxSessionDuration,omitempty"`
-	PermissionsBoundary      *permissionsBoundary `xml:"PermissionsBoundary,omitempty"`
-	Tags                     []Tag                `xml:"Tags>member,omitempty"`
-	RoleLastUsed             *struct{}            `xml:"RoleLastUsed,omitempty"`
+func boundaryOut(arn string) *wire.AttachedPermissionsBoundary {
+	if arn == "" {
+		return nil
+	}
+	return &wire.AttachedPermissionsBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: arn}
 }
 
-type permissionsBoundary struct {
-	PermissionsBoundaryType string `xml:"PermissionsBoundaryType"`
-	PermissionsBoundaryArn  string `xml:"PermissionsBoundaryArn"`
-}
-
-// shapeOfRole renders a role. ListRoles leaves out tags and last use, as
-// IAM does; GetRole and CreateRole include them.
-func shapeOfRole(r *Role, account string, detailed bool) roleShape {
-	shape := roleShape{
+// roleOut renders a role. ListRoles leaves out tags and last use, as IAM
+// does; GetRole and CreateRole include them.
+func roleOut(r *Role, account string, detailed bool) *wire.Role {
+	shape := &wire.Role{
 		Path:                     r.Path,
 		RoleName:                 r.Name,
-		RoleID:                   r.ID,
+		RoleId:                   r.ID,
 		Arn:                      r.ARN(account),
-		CreateDate:               protocol.XMLTime(r.CreateDate),
+		CreateDate:               xmlTime(r.CreateDate),
 		AssumeRolePolicyDocument: encodeDocument(r.AssumeRolePolicyDocument),
 		Description:              r.Description,
-		MaxSessionDuration:       r.MaxSessionDuration,
+		PermissionsBoundary:      boundaryOut(r.PermissionsBoundary),
 	}
-	if r.PermissionsBoundary != "" {
-		shape.PermissionsBoundary = &permissionsBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: r.PermissionsBoundary}
+	if r.MaxSessionDuration != 0 {
+		shape.MaxSessionDuration = ptr(int(r.MaxSessionDuration))
 	}
 	if detailed {
-		shape.Tags = r.Tags
-		shape.RoleLastUsed = &struct{}{}
+		shape.Tags = tagsOut(r.Tags)
+		shape.RoleLastUsed = &wire.RoleLastUsed{}
 	}
 	return shape
 }
 
-type roleOutput struct {
-	Role roleShape `xml:"Role"`
-}
-
 // --- CreateRole ---
 
-type createRoleInput struct {
-	RoleName                 string `query:"RoleName"`
-	Path                     string `query:"Path"`
-	AssumeRolePolicyDocument string `query:"AssumeRolePolicyDocument"`
-	Description              string `query:"Description"`
-	MaxSessionDuration       *int32 `query:"MaxSessionDuration"`
-	PermissionsBoundary      string `query:"PermissionsBoundary"`
-	Tags                     []Tag  `query:"Tags"`
-}
-
-func (b *Backend) createRole(ctx context.Context, in *createRoleInput) (*roleOutput, error) {
+func (b *Backend) createRole(ctx context.Context, in *wire.CreateRoleRequest) (*wire.CreateRoleResponse, error) {
 	if err := validateName("roleName", in.RoleName, 64); err != nil {
 		return nil, err
 	}
@@ -201,7 +177,7 @@ func (b *Backend) createRole(ctx context.Context, in *createRoleInput) (*roleOut
 	if err != nil {
 		return nil, err
 	}
-	return &roleOutput{Role: shapeOfRole(role, accountOf(ctx), true)}, nil
+	return &wire.CreateRoleResponse{Role: roleOut(role, accountOf(ctx), true)}, nil
 }
 
 func insertRole(tx *store.Tx, role *Role) error {
@@ -217,11 +193,7 @@ func insertRole(tx *store.Tx, role *Role) error {
 
 // --- GetRole ---
 
-type roleNameInput struct {
-	RoleName string `query:"RoleName"`
-}
-
-func (b *Backend) getRole(ctx context.Context, in *roleNameInput) (*roleOutput, error) {
+func (b *Backend) getRole(ctx context.Context, in *wire.GetRoleRequest) (*wire.GetRoleResponse, error) {
 	var role *Role
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
@@ -231,24 +203,12 @@ func (b *Backend) getRole(ctx context.Context, in *roleNameInput) (*roleOutput, 
 	if err != nil {
 		return nil, err
 	}
-	return &roleOutput{Role: shapeOfRole(role, accountOf(ctx), true)}, nil
+	return &wire.GetRoleResponse{Role: roleOut(role, accountOf(ctx), true)}, nil
 }
 
 // --- ListRoles ---
 
-type listRolesInput struct {
-	PathPrefix string `query:"PathPrefix"`
-	Marker     string `query:"Marker"`
-	MaxItems   *int32 `query:"MaxItems"`
-}
-
-type listRolesOutput struct {
-	Roles       list[roleShape] `xml:"Roles"`
-	IsTruncated bool            `xml:"IsTruncated"`
-	Marker      string          `xml:"Marker,omitempty"`
-}
-
-func (b *Backend) listRoles(ctx context.Context, in *listRolesInput) (*listRolesOutput, error) {
+func (b *Backend) listRoles(ctx context.Context, in *wire.ListRolesRequest) (*wire.ListRolesResponse, error) {
 	if err := validatePathPrefix(in.PathPrefix); err != nil {
 		return nil, err
 	}
@@ -273,23 +233,16 @@ func (b *Backend) listRoles(ctx context.Context, in *listRolesInput) (*listRoles
 	if err != nil {
 		return nil, err
 	}
-	out := &listRolesOutput{IsTruncated: truncated, Marker: marker}
-	out.Roles.Members = []roleShape{}
+	out := &wire.ListRolesResponse{Roles: query.List[wire.Role]{}, IsTruncated: &truncated, Marker: marker}
 	for _, r := range roles {
-		out.Roles.Members = append(out.Roles.Members, shapeOfRole(r, accountOf(ctx), false))
+		out.Roles = append(out.Roles, *roleOut(r, accountOf(ctx), false))
 	}
 	return out, nil
 }
 
 // --- UpdateRole, UpdateRoleDescription, UpdateAssumeRolePolicy ---
 
-type updateRoleInput struct {
-	RoleName           string  `query:"RoleName"`
-	Description        *string `query:"Description"`
-	MaxSessionDuration *int32  `query:"MaxSessionDuration"`
-}
-
-func (b *Backend) updateRole(ctx context.Context, in *updateRoleInput) (*empty, error) {
+func (b *Backend) updateRole(ctx context.Context, in *wire.UpdateRoleRequest) (*wire.UpdateRoleResponse, error) {
 	if in.Description != nil {
 		if err := validateDescription(*in.Description); err != nil {
 			return nil, err
@@ -316,12 +269,7 @@ func (b *Backend) updateRole(ctx context.Context, in *updateRoleInput) (*empty, 
 	})
 }
 
-type updateRoleDescriptionInput struct {
-	RoleName    string `query:"RoleName"`
-	Description string `query:"Description"`
-}
-
-func (b *Backend) updateRoleDescription(ctx context.Context, in *updateRoleDescriptionInput) (*roleOutput, error) {
+func (b *Backend) updateRoleDescription(ctx context.Context, in *wire.UpdateRoleDescriptionRequest) (*wire.UpdateRoleDescriptionResponse, error) {
 	if err := validateDescription(in.Description); err != nil {
 		return nil, err
 	}
@@ -334,15 +282,10 @@ func (b *Backend) updateRoleDescription(ctx context.Context, in *updateRoleDescr
 	if err != nil {
 		return nil, err
 	}
-	return &roleOutput{Role: shapeOfRole(updated, accountOf(ctx), true)}, nil
+	return &wire.UpdateRoleDescriptionResponse{Role: roleOut(updated, accountOf(ctx), true)}, nil
 }
 
-type updateAssumeRolePolicyInput struct {
-	RoleName       string `query:"RoleName"`
-	PolicyDocument string `query:"PolicyDocument"`
-}
-
-func (b *Backend) updateAssumeRolePolicy(ctx context.Context, in *updateAssumeRolePolicyInput) (*empty, error) {
+func (b *Backend) updateAssumeRolePolicy(ctx context.Context, in *wire.UpdateAssumeRolePolicyRequest) (*struct{}, error) {
 	if err := validatePolicyDocument("policyDocument", in.PolicyDocument, maxAssumeRolePolicyChars); err != nil {
 		return nil, err
 	}
@@ -365,7 +308,7 @@ func refuseServiceLinked(role *Role) error {
 
 // --- DeleteRole ---
 
-func (b *Backend) deleteRole(ctx context.Context, in *roleNameInput) (*empty, error) {
+func (b *Backend) deleteRole(ctx context.Context, in *wire.DeleteRoleRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		role, err := getRole(tx, in.RoleName)
 		if err != nil {
@@ -394,12 +337,7 @@ func deleteRoleTx(tx *store.Tx, role *Role) error {
 
 // --- permissions boundary ---
 
-type putRolePermissionsBoundaryInput struct {
-	RoleName            string `query:"RoleName"`
-	PermissionsBoundary string `query:"PermissionsBoundary"`
-}
-
-func (b *Backend) putRolePermissionsBoundary(ctx context.Context, in *putRolePermissionsBoundaryInput) (*empty, error) {
+func (b *Backend) putRolePermissionsBoundary(ctx context.Context, in *wire.PutRolePermissionsBoundaryRequest) (*struct{}, error) {
 	return nil, b.updateRoleTx(ctx, in.RoleName, func(tx *store.Tx, role *Role) error {
 		if in.PermissionsBoundary == "" {
 			return errMissing("permissionsBoundary")
@@ -412,7 +350,7 @@ func (b *Backend) putRolePermissionsBoundary(ctx context.Context, in *putRolePer
 	})
 }
 
-func (b *Backend) deleteRolePermissionsBoundary(ctx context.Context, in *roleNameInput) (*empty, error) {
+func (b *Backend) deleteRolePermissionsBoundary(ctx context.Context, in *wire.DeleteRolePermissionsBoundaryRequest) (*struct{}, error) {
 	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		role.PermissionsBoundary = ""
 		return nil
@@ -421,12 +359,7 @@ func (b *Backend) deleteRolePermissionsBoundary(ctx context.Context, in *roleNam
 
 // --- tags ---
 
-type tagRoleInput struct {
-	RoleName string `query:"RoleName"`
-	Tags     []Tag  `query:"Tags"`
-}
-
-func (b *Backend) tagRole(ctx context.Context, in *tagRoleInput) (*empty, error) {
+func (b *Backend) tagRole(ctx context.Context, in *wire.TagRoleRequest) (*struct{}, error) {
 	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		tags, err := mergeTags(role.Tags, in.Tags)
 		role.Tags = tags
@@ -434,50 +367,41 @@ func (b *Backend) tagRole(ctx context.Context, in *tagRoleInput) (*empty, error)
 	})
 }
 
-type untagRoleInput struct {
-	RoleName string   `query:"RoleName"`
-	TagKeys  []string `query:"TagKeys"`
-}
-
-func (b *Backend) untagRole(ctx context.Context, in *untagRoleInput) (*empty, error) {
+func (b *Backend) untagRole(ctx context.Context, in *wire.UntagRoleRequest) (*struct{}, error) {
 	return nil, b.updateRoleTx(ctx, in.RoleName, func(_ *store.Tx, role *Role) error {
 		role.Tags = removeTags(role.Tags, in.TagKeys)
 		return nil
 	})
 }
 
-type listTagsInput struct {
-	RoleName            string `query:"RoleName"`
-	UserName            string `query:"UserName"`
-	InstanceProfileName string `query:"InstanceProfileName"`
-	PolicyArn           string `query:"PolicyArn"`
-	Marker              string `query:"Marker"`
-	MaxItems            *int32 `query:"MaxItems"`
+// tagPage is one page of an entity's tags (List*Tags).
+type tagPage struct {
+	tags        query.List[Tag]
+	isTruncated *bool
+	marker      string
 }
 
-type listTagsOutput struct {
-	Tags        list[Tag] `xml:"Tags"`
-	IsTruncated bool      `xml:"IsTruncated"`
-	Marker      string    `xml:"Marker,omitempty"`
-}
-
-func pageTags(tags []Tag, in *listTagsInput) (*listTagsOutput, error) {
-	limit, err := maxItems(in.MaxItems)
+func pageTags(tags []Tag, marker string, max *int) (tagPage, error) {
+	limit, err := maxItems(max)
 	if err != nil {
-		return nil, err
+		return tagPage{}, err
 	}
 	tags = append([]Tag{}, tags...)
-	tags, truncated, marker, err := page(tags, func(t Tag) string { return t.Key }, in.Marker, limit)
+	tags, truncated, next, err := page(tags, func(t Tag) string { return t.Key }, marker, limit)
 	if err != nil {
-		return nil, err
+		return tagPage{}, err
 	}
-	return &listTagsOutput{Tags: listOf(append([]Tag{}, tags...)), IsTruncated: truncated, Marker: marker}, nil
+	return tagPage{tags: members(append([]Tag{}, tags...)), isTruncated: &truncated, marker: next}, nil
 }
 
-func (b *Backend) listRoleTags(ctx context.Context, in *listTagsInput) (*listTagsOutput, error) {
+func (b *Backend) listRoleTags(ctx context.Context, in *wire.ListRoleTagsRequest) (*wire.ListRoleTagsResponse, error) {
 	role, err := b.GetRole(ctx, in.RoleName)
 	if err != nil {
 		return nil, err
 	}
-	return pageTags(role.Tags, in)
+	p, err := pageTags(role.Tags, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListRoleTagsResponse{Tags: p.tags, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }

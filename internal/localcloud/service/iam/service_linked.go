@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -21,13 +22,7 @@ var serviceLinkedRoles = map[string]struct{ roleName, policy, description string
 		""},
 }
 
-type createServiceLinkedRoleInput struct {
-	AWSServiceName string `query:"AWSServiceName"`
-	Description    string `query:"Description"`
-	CustomSuffix   string `query:"CustomSuffix"`
-}
-
-func (b *Backend) createServiceLinkedRole(ctx context.Context, in *createServiceLinkedRoleInput) (*roleOutput, error) {
+func (b *Backend) createServiceLinkedRole(ctx context.Context, in *wire.CreateServiceLinkedRoleRequest) (*wire.CreateServiceLinkedRoleResponse, error) {
 	if in.AWSServiceName == "" {
 		return nil, errMissing("aWSServiceName")
 	}
@@ -72,16 +67,10 @@ func (b *Backend) createServiceLinkedRole(ctx context.Context, in *createService
 	if err != nil {
 		return nil, err
 	}
-	return &roleOutput{Role: shapeOfRole(role, accountOf(ctx), true)}, nil
+	return &wire.CreateServiceLinkedRoleResponse{Role: roleOut(role, accountOf(ctx), true)}, nil
 }
 
-type deleteServiceLinkedRoleOutput struct {
-	DeletionTaskID string `xml:"DeletionTaskId"`
-}
-
-// deleteServiceLinkedRole deletes at once; the task id names the role so
-// that GetServiceLinkedRoleDeletionStatus can answer without more state.
-func (b *Backend) deleteServiceLinkedRole(ctx context.Context, in *roleNameInput) (*deleteServiceLinkedRoleOutput, error) {
+func (b *Backend) deleteServiceLinkedRole(ctx context.Context, in *wire.DeleteServiceLinkedRoleRequest) (*wire.DeleteServiceLinkedRoleResponse, error) {
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		role, err := getRole(tx, in.RoleName)
 		if err != nil {
@@ -95,20 +84,12 @@ func (b *Backend) deleteServiceLinkedRole(ctx context.Context, in *roleNameInput
 	if err != nil {
 		return nil, err
 	}
-	return &deleteServiceLinkedRoleOutput{DeletionTaskID: "task/aws-service-role/" + in.RoleName + "/" + store.NewUUID()}, nil
+	return &wire.DeleteServiceLinkedRoleResponse{DeletionTaskId: "task/aws-service-role/" + in.RoleName + "/" + store.NewUUID()}, nil
 }
 
-type deletionStatusInput struct {
-	DeletionTaskID string `query:"DeletionTaskId"`
-}
-
-type deletionStatusOutput struct {
-	Status string `xml:"Status"`
-}
-
-func (b *Backend) getServiceLinkedRoleDeletionStatus(_ context.Context, in *deletionStatusInput) (*deletionStatusOutput, error) {
-	if !strings.HasPrefix(in.DeletionTaskID, "task/aws-service-role/") {
-		return nil, errNoSuchEntity("Deletion task %s cannot be found.", in.DeletionTaskID)
+func (b *Backend) getServiceLinkedRoleDeletionStatus(_ context.Context, in *wire.GetServiceLinkedRoleDeletionStatusRequest) (*wire.GetServiceLinkedRoleDeletionStatusResponse, error) {
+	if !strings.HasPrefix(in.DeletionTaskId, "task/aws-service-role/") {
+		return nil, errNoSuchEntity("Deletion task %s cannot be found.", in.DeletionTaskId)
 	}
-	return &deletionStatusOutput{Status: "SUCCEEDED"}, nil
+	return &wire.GetServiceLinkedRoleDeletionStatusResponse{Status: "SUCCEEDED"}, nil
 }

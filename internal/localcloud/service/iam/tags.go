@@ -5,13 +5,23 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 )
 
-// Tag is an IAM tag.
-type Tag struct {
-	Key   string `json:"key" query:"Key" xml:"Key"`
-	Value string `json:"value" query:"Value" xml:"Value"`
+// Tag is an IAM tag, as it travels and as it is stored (records written
+// with lower-case "key" and "value" still read: encoding/json matches
+// names regardless of case).
+type Tag = wire.Tag
+
+// tagsOut are an entity's tags for a response: none writes no Tags
+// element at all, as IAM answers.
+func tagsOut(tags []Tag) query.List[Tag] {
+	if len(tags) == 0 {
+		return nil
+	}
+	return tags
 }
 
 // tagRules are IAM's: 50 tags per entity, keys of 128 and values of 256

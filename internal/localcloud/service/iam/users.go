@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/iam/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -76,43 +77,20 @@ func (b *Backend) updateUserTx(ctx context.Context, name string, change func(tx 
 
 // --- wire shapes ---
 
-type userShape struct {
-	Path                string               `xml:"Path"`
-	UserName            string               `xml:"UserName"`
-	UserID              string               `xml:"UserId"`
-	Arn                 string               `xml:"Arn"`
-	CreateDate          protocol.XMLTime     `xml:"CreateDate"`
-	PermissionsBoundary *permissionsBoundary `xml:"PermissionsBoundary,omitempty"`
-	Tags                []Tag                `xml:"Tags>member,omitempty"`
-}
-
-// shapeOfUser renders a user; lists leave out tags and the boundary, as
-// IAM's do.
-func shapeOfUser(u *User, account string, detailed bool) userShape {
-	shape := userShape{Path: u.Path, UserName: u.Name, UserID: u.ID, Arn: u.ARN(account), CreateDate: protocol.XMLTime(u.CreateDate)}
+// userOut renders a user; the permissions boundary and tags only where
+// IAM shows them (GetUser, CreateUser).
+func userOut(u *User, account string, detailed bool) *wire.User {
+	shape := &wire.User{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: u.ARN(account), CreateDate: xmlTime(u.CreateDate)}
 	if detailed {
-		if u.PermissionsBoundary != "" {
-			shape.PermissionsBoundary = &permissionsBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: u.PermissionsBoundary}
-		}
-		shape.Tags = u.Tags
+		shape.PermissionsBoundary = boundaryOut(u.PermissionsBoundary)
+		shape.Tags = tagsOut(u.Tags)
 	}
 	return shape
 }
 
-type userOutput struct {
-	User userShape `xml:"User"`
-}
-
 // --- CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser ---
 
-type createUserInput struct {
-	UserName            string `query:"UserName"`
-	Path                string `query:"Path"`
-	PermissionsBoundary string `query:"PermissionsBoundary"`
-	Tags                []Tag  `query:"Tags"`
-}
-
-func (b *Backend) createUser(ctx context.Context, in *createUserInput) (*userOutput, error) {
+func (b *Backend) createUser(ctx context.Context, in *wire.CreateUserRequest) (*wire.CreateUserResponse, error) {
 	if err := validateName("userName", in.UserName, 64); err != nil {
 		return nil, err
 	}
@@ -149,16 +127,10 @@ func (b *Backend) createUser(ctx context.Context, in *createUserInput) (*userOut
 	if err != nil {
 		return nil, err
 	}
-	return &userOutput{User: shapeOfUser(user, accountOf(ctx), true)}, nil
+	return &wire.CreateUserResponse{User: userOut(user, accountOf(ctx), true)}, nil
 }
 
-type userNameInput struct {
-	UserName string `query:"UserName"`
-}
-
-// getUser answers for the named user, or, without a name, for the caller:
-// the IAM user that signed the call, or the account's root user.
-func (b *Backend) getUser(ctx context.Context, in *userNameInput) (*userOutput, error) {
+func (b *Backend) getUser(ctx context.Context, in *wire.GetUserRequest) (*wire.GetUserResponse, error) {
 	account := accountOf(ctx)
 	name := in.UserName
 	if name == "" {
@@ -167,10 +139,10 @@ func (b *Backend) getUser(ctx context.Context, in *userNameInput) (*userOutput, 
 			return nil, err
 		}
 		if name == "" {
-			return &userOutput{User: userShape{
-				UserID:     account,
+			return &wire.GetUserResponse{User: &wire.User{
+				UserId:     account,
 				Arn:        iamARN(account, "root", "", ""),
-				CreateDate: protocol.XMLTime(awsPolicyCreateDate),
+				CreateDate: xmlTime(awsPolicyCreateDate),
 			}}, nil
 		}
 	}
@@ -183,22 +155,10 @@ func (b *Backend) getUser(ctx context.Context, in *userNameInput) (*userOutput, 
 	if err != nil {
 		return nil, err
 	}
-	return &userOutput{User: shapeOfUser(user, account, true)}, nil
+	return &wire.GetUserResponse{User: userOut(user, account, true)}, nil
 }
 
-type listUsersInput struct {
-	PathPrefix string `query:"PathPrefix"`
-	Marker     string `query:"Marker"`
-	MaxItems   *int32 `query:"MaxItems"`
-}
-
-type listUsersOutput struct {
-	Users       list[userShape] `xml:"Users"`
-	IsTruncated bool            `xml:"IsTruncated"`
-	Marker      string          `xml:"Marker,omitempty"`
-}
-
-func (b *Backend) listUsers(ctx context.Context, in *listUsersInput) (*listUsersOutput, error) {
+func (b *Backend) listUsers(ctx context.Context, in *wire.ListUsersRequest) (*wire.ListUsersResponse, error) {
 	if err := validatePathPrefix(in.PathPrefix); err != nil {
 		return nil, err
 	}
@@ -219,22 +179,14 @@ func (b *Backend) listUsers(ctx context.Context, in *listUsersInput) (*listUsers
 	if err != nil {
 		return nil, err
 	}
-	out := &listUsersOutput{Users: listOf([]userShape{}), IsTruncated: truncated, Marker: marker}
+	out := &wire.ListUsersResponse{Users: query.List[wire.User]{}, IsTruncated: &truncated, Marker: marker}
 	for _, u := range users {
-		out.Users.Members = append(out.Users.Members, shapeOfUser(u, accountOf(ctx), false))
+		out.Users = append(out.Users, *userOut(u, accountOf(ctx), false))
 	}
 	return out, nil
 }
 
-type updateUserInput struct {
-	UserName    string `query:"UserName"`
-	NewPath     string `query:"NewPath"`
-	NewUserName string `query:"NewUserName"`
-}
-
-// updateUser moves or renames a user; a rename carries the user's group
-// memberships and access keys along.
-func (b *Backend) updateUser(ctx context.Context, in *updateUserInput) (*empty, error) {
+func (b *Backend) updateUser(ctx context.Context, in *wire.UpdateUserRequest) (*struct{}, error) {
 	if in.NewUserName != "" {
 		if err := validateName("newUserName", in.NewUserName, 64); err != nil {
 			return nil, err
@@ -308,7 +260,7 @@ func renameUserReferences(tx *store.Tx, from, to string) error {
 
 // deleteUser refuses, as IAM does, while the user still has a password,
 // access keys, group memberships or policies.
-func (b *Backend) deleteUser(ctx context.Context, in *userNameInput) (*empty, error) {
+func (b *Backend) deleteUser(ctx context.Context, in *wire.DeleteUserRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		user, err := getUser(tx, in.UserName)
 		if err != nil {
@@ -340,12 +292,7 @@ func (b *Backend) deleteUser(ctx context.Context, in *userNameInput) (*empty, er
 
 // --- permissions boundary ---
 
-type putUserPermissionsBoundaryInput struct {
-	UserName            string `query:"UserName"`
-	PermissionsBoundary string `query:"PermissionsBoundary"`
-}
-
-func (b *Backend) putUserPermissionsBoundary(ctx context.Context, in *putUserPermissionsBoundaryInput) (*empty, error) {
+func (b *Backend) putUserPermissionsBoundary(ctx context.Context, in *wire.PutUserPermissionsBoundaryRequest) (*struct{}, error) {
 	return nil, b.updateUserTx(ctx, in.UserName, func(tx *store.Tx, u *User) error {
 		if _, err := getPolicy(tx, in.PermissionsBoundary); err != nil {
 			return err
@@ -355,7 +302,7 @@ func (b *Backend) putUserPermissionsBoundary(ctx context.Context, in *putUserPer
 	})
 }
 
-func (b *Backend) deleteUserPermissionsBoundary(ctx context.Context, in *userNameInput) (*empty, error) {
+func (b *Backend) deleteUserPermissionsBoundary(ctx context.Context, in *wire.DeleteUserPermissionsBoundaryRequest) (*struct{}, error) {
 	return nil, b.updateUserTx(ctx, in.UserName, func(_ *store.Tx, u *User) error {
 		u.PermissionsBoundary = ""
 		return nil
@@ -364,12 +311,7 @@ func (b *Backend) deleteUserPermissionsBoundary(ctx context.Context, in *userNam
 
 // --- tags ---
 
-type tagUserInput struct {
-	UserName string `query:"UserName"`
-	Tags     []Tag  `query:"Tags"`
-}
-
-func (b *Backend) tagUser(ctx context.Context, in *tagUserInput) (*empty, error) {
+func (b *Backend) tagUser(ctx context.Context, in *wire.TagUserRequest) (*struct{}, error) {
 	return nil, b.updateUserTx(ctx, in.UserName, func(_ *store.Tx, u *User) error {
 		tags, err := mergeTags(u.Tags, in.Tags)
 		u.Tags = tags
@@ -377,19 +319,14 @@ func (b *Backend) tagUser(ctx context.Context, in *tagUserInput) (*empty, error)
 	})
 }
 
-type untagUserInput struct {
-	UserName string   `query:"UserName"`
-	TagKeys  []string `query:"TagKeys"`
-}
-
-func (b *Backend) untagUser(ctx context.Context, in *untagUserInput) (*empty, error) {
+func (b *Backend) untagUser(ctx context.Context, in *wire.UntagUserRequest) (*struct{}, error) {
 	return nil, b.updateUserTx(ctx, in.UserName, func(_ *store.Tx, u *User) error {
 		u.Tags = removeTags(u.Tags, in.TagKeys)
 		return nil
 	})
 }
 
-func (b *Backend) listUserTags(ctx context.Context, in *listTagsInput) (*listTagsOutput, error) {
+func (b *Backend) listUserTags(ctx context.Context, in *wire.ListUserTagsRequest) (*wire.ListUserTagsResponse, error) {
 	var tags []Tag
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		u, err := getUser(tx, in.UserName)
@@ -401,28 +338,20 @@ func (b *Backend) listUserTags(ctx context.Context, in *listTagsInput) (*listTag
 	if err != nil {
 		return nil, err
 	}
-	return pageTags(tags, in)
+	p, err := pageTags(tags, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.ListUserTagsResponse{Tags: p.tags, IsTruncated: p.isTruncated, Marker: p.marker}, nil
 }
 
 // --- login profiles ---
 
-type createLoginProfileInput struct {
-	UserName              string `query:"UserName"`
-	Password              string `query:"Password"`
-	PasswordResetRequired bool   `query:"PasswordResetRequired"`
+func loginProfileOut(u *User) *wire.LoginProfile {
+	return &wire.LoginProfile{UserName: u.Name, CreateDate: xmlTime(u.LoginProfile.CreateDate), PasswordResetRequired: ptr(u.LoginProfile.PasswordResetRequired)}
 }
 
-type loginProfileShape struct {
-	UserName              string           `xml:"UserName"`
-	CreateDate            protocol.XMLTime `xml:"CreateDate"`
-	PasswordResetRequired bool             `xml:"PasswordResetRequired"`
-}
-
-type loginProfileOutput struct {
-	LoginProfile loginProfileShape `xml:"LoginProfile"`
-}
-
-func (b *Backend) createLoginProfile(ctx context.Context, in *createLoginProfileInput) (*loginProfileOutput, error) {
+func (b *Backend) createLoginProfile(ctx context.Context, in *wire.CreateLoginProfileRequest) (*wire.CreateLoginProfileResponse, error) {
 	name, err := b.userNameOrCaller(ctx, in.UserName)
 	if err != nil {
 		return nil, err
@@ -430,13 +359,13 @@ func (b *Backend) createLoginProfile(ctx context.Context, in *createLoginProfile
 	if in.Password == "" {
 		return nil, errMissing("password")
 	}
-	out := &loginProfileOutput{}
+	out := &wire.CreateLoginProfileResponse{}
 	err = b.updateUserTx(ctx, name, func(_ *store.Tx, u *User) error {
 		if u.LoginProfile != nil {
 			return errAlreadyExists("Login Profile for user %s already exists.", u.Name)
 		}
-		u.LoginProfile = &LoginProfile{CreateDate: b.now().UTC().Truncate(time.Second), PasswordResetRequired: in.PasswordResetRequired}
-		out.LoginProfile = loginProfileShape{UserName: u.Name, CreateDate: protocol.XMLTime(u.LoginProfile.CreateDate), PasswordResetRequired: in.PasswordResetRequired}
+		u.LoginProfile = &LoginProfile{CreateDate: b.now().UTC().Truncate(time.Second), PasswordResetRequired: in.PasswordResetRequired != nil && *in.PasswordResetRequired}
+		out.LoginProfile = loginProfileOut(u)
 		return nil
 	})
 	return out, err
@@ -446,12 +375,12 @@ func errLoginProfileNotFound(user string) error {
 	return errNoSuchEntity("Login Profile for User %s cannot be found.", user)
 }
 
-func (b *Backend) getLoginProfile(ctx context.Context, in *userNameInput) (*loginProfileOutput, error) {
+func (b *Backend) getLoginProfile(ctx context.Context, in *wire.GetLoginProfileRequest) (*wire.GetLoginProfileResponse, error) {
 	name, err := b.userNameOrCaller(ctx, in.UserName)
 	if err != nil {
 		return nil, err
 	}
-	out := &loginProfileOutput{}
+	out := &wire.GetLoginProfileResponse{}
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		u, err := getUser(tx, name)
 		if err != nil {
@@ -460,13 +389,13 @@ func (b *Backend) getLoginProfile(ctx context.Context, in *userNameInput) (*logi
 		if u.LoginProfile == nil {
 			return errLoginProfileNotFound(u.Name)
 		}
-		out.LoginProfile = loginProfileShape{UserName: u.Name, CreateDate: protocol.XMLTime(u.LoginProfile.CreateDate), PasswordResetRequired: u.LoginProfile.PasswordResetRequired}
+		out.LoginProfile = loginProfileOut(u)
 		return nil
 	})
 	return out, err
 }
 
-func (b *Backend) deleteLoginProfile(ctx context.Context, in *userNameInput) (*empty, error) {
+func (b *Backend) deleteLoginProfile(ctx context.Context, in *wire.DeleteLoginProfileRequest) (*struct{}, error) {
 	name, err := b.userNameOrCaller(ctx, in.UserName)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/query"
 	"github.com/berthdev/berth/internal/localcloud/service/iam"
+	"github.com/berthdev/berth/internal/localcloud/service/sts/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -65,46 +66,34 @@ func errAccessDenied(format string, args ...any) *protocol.Error {
 
 // --- GetCallerIdentity ---
 
-type getCallerIdentityInput struct{}
-
-type getCallerIdentityOutput struct {
-	UserID  string `xml:"UserId"`
-	Account string `xml:"Account"`
-	Arn     string `xml:"Arn"`
-}
-
 // getCallerIdentity names the holder of the key the call was signed with:
 // a role session (arn:aws:sts::<account>:assumed-role/<role>/<session>),
 // an IAM user, or the account's root user for keys the local cloud never
 // issued.
-func (b *Backend) getCallerIdentity(ctx context.Context, _ *getCallerIdentityInput) (*getCallerIdentityOutput, error) {
+func (b *Backend) getCallerIdentity(ctx context.Context, _ *wire.GetCallerIdentityRequest) (*wire.GetCallerIdentityResponse, error) {
 	caller, err := b.iam.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &getCallerIdentityOutput{UserID: caller.UserID, Account: caller.Account, Arn: caller.ARN}, nil
+	return &wire.GetCallerIdentityResponse{UserId: caller.UserID, Account: caller.Account, Arn: caller.ARN}, nil
 }
 
 // --- shared shapes ---
 
-type policyDescriptor struct {
-	Arn string `query:"arn"`
+func credentialsOut(s *iam.Session) *wire.Credentials {
+	expiration := protocol.XMLTime(s.Expiration)
+	return &wire.Credentials{AccessKeyId: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Expiration: &expiration}
 }
 
-type credentialsShape struct {
-	AccessKeyID     string           `xml:"AccessKeyId"`
-	SecretAccessKey string           `xml:"SecretAccessKey"`
-	SessionToken    string           `xml:"SessionToken"`
-	Expiration      protocol.XMLTime `xml:"Expiration"`
-}
-
-type assumedRoleUserShape struct {
-	AssumedRoleID string `xml:"AssumedRoleId"`
-	Arn           string `xml:"Arn"`
-}
-
-func shapeOfCredentials(s *iam.Session) credentialsShape {
-	return credentialsShape{AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Expiration: protocol.XMLTime(s.Expiration)}
+func sessionTagsIn(tags []wire.Tag) []iam.Tag {
+	if tags == nil {
+		return nil
+	}
+	out := make([]iam.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = iam.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
 }
 
 // namePattern is the pattern of role session names and source identities.
@@ -125,14 +114,14 @@ func validateSessionName(member, name string) error {
 
 // sessionDuration applies AssumeRole*'s default of an hour and checks the
 // duration against the role's maximum.
-func sessionDuration(requested *int32, role *iam.Role) (time.Duration, error) {
+func sessionDuration(requested *int, role *iam.Role) (time.Duration, error) {
 	if requested == nil {
 		return time.Hour, nil
 	}
 	if *requested < 900 {
 		return 0, errConstraint(*requested, "durationSeconds", "Member must have value greater than or equal to 900")
 	}
-	if *requested > role.MaxSessionDuration {
+	if *requested > int(role.MaxSessionDuration) {
 		return 0, errValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	return time.Duration(*requested) * time.Second, nil
@@ -146,7 +135,7 @@ const packedLimit = 2048
 // policy ARNs and tags as a percentage of the limit. AWS compresses them
 // in a way it does not document; the estimate is their size, so a request
 // AWS would refuse as too large is refused here too, give or take.
-func packedPolicySize(policy string, arns []policyDescriptor, tags []iam.Tag) (int32, error) {
+func packedPolicySize(policy string, arns []wire.PolicyDescriptorType, tags []iam.Tag) (int, error) {
 	size := len(compact(policy))
 	for _, a := range arns {
 		size += len(a.Arn)
@@ -154,7 +143,7 @@ func packedPolicySize(policy string, arns []policyDescriptor, tags []iam.Tag) (i
 	for _, t := range tags {
 		size += len(t.Key) + len(t.Value)
 	}
-	percent := int32((size*100 + packedLimit - 1) / packedLimit)
+	percent := (size*100 + packedLimit - 1) / packedLimit
 	if percent > 100 {
 		return 0, protocol.Errorf("PackedPolicyTooLarge", "Packed size of consumed sessions policies and session tags exceeds the allowed limit (%d%%).", percent)
 	}
@@ -167,7 +156,7 @@ func compact(s string) string {
 
 // checkSessionPolicy checks the inline session policy, which IAM's rules
 // for policy documents govern.
-func checkSessionPolicy(policy string, arns []policyDescriptor) error {
+func checkSessionPolicy(policy string, arns []wire.PolicyDescriptorType) error {
 	if policy != "" {
 		if err := iam.ValidatePolicyDocument(policy); err != nil {
 			return err
@@ -211,44 +200,19 @@ func (b *Backend) roleOf(ctx context.Context, roleARN string, denied func() erro
 
 // --- AssumeRole ---
 
-type assumeRoleInput struct {
-	RoleArn           string             `query:"RoleArn"`
-	RoleSessionName   string             `query:"RoleSessionName"`
-	PolicyArns        []policyDescriptor `query:"PolicyArns"`
-	Policy            string             `query:"Policy"`
-	DurationSeconds   *int32             `query:"DurationSeconds"`
-	Tags              []iam.Tag          `query:"Tags"`
-	TransitiveTagKeys []string           `query:"TransitiveTagKeys"`
-	ExternalID        string             `query:"ExternalId"`
-	SerialNumber      string             `query:"SerialNumber"`
-	TokenCode         string             `query:"TokenCode"`
-	SourceIdentity    string             `query:"SourceIdentity"`
-}
-
-type assumeRoleOutput struct {
-	Credentials      credentialsShape     `xml:"Credentials"`
-	AssumedRoleUser  assumedRoleUserShape `xml:"AssumedRoleUser"`
-	PackedPolicySize *int32               `xml:"PackedPolicySize,omitempty"`
-	SourceIdentity   string               `xml:"SourceIdentity,omitempty"`
-	tokenSize
-}
-
-// tokenSize is what newer SDKs read in place of PackedPolicySize: the
-// session token's length and the share of the token's room it uses, which
-// on AWS grows with the session policies and tags packed into it; the
-// local cloud's tokens are of one size, so the share is the packed size.
-type tokenSize struct {
-	SessionTokenSize        int    `xml:"SessionTokenSize"`
-	SessionTokenUtilization *int32 `xml:"SessionTokenUtilization,omitempty"`
-}
-
-func sizeOfToken(s *iam.Session, packed *int32) tokenSize {
-	return tokenSize{SessionTokenSize: len(s.SessionToken), SessionTokenUtilization: packed}
+// tokenSize is what newer SDKs read in place of PackedPolicySize (see
+// model/gen's supplements): the session token's length and the share of
+// the token's room it uses, which on AWS grows with the session policies
+// and tags packed into it; the local cloud's tokens are of one size, so
+// the share is the packed size.
+func tokenSize(s *iam.Session) *int {
+	size := len(s.SessionToken)
+	return &size
 }
 
 const maxSessionTags = 50
 
-func (b *Backend) assumeRole(ctx context.Context, in *assumeRoleInput) (*assumeRoleOutput, error) {
+func (b *Backend) assumeRole(ctx context.Context, in *wire.AssumeRoleRequest) (*wire.AssumeRoleResponse, error) {
 	if in.RoleArn == "" {
 		return nil, errValidation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
 	}
@@ -285,7 +249,8 @@ func (b *Backend) assumeRole(ctx context.Context, in *assumeRoleInput) (*assumeR
 	if caller.Session != nil && caller.Session.RoleName != "" && duration > time.Hour {
 		return nil, errValidation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
-	packed, err := packedPolicySize(in.Policy, in.PolicyArns, in.Tags)
+	tags := sessionTagsIn(in.Tags)
+	packed, err := packedPolicySize(in.Policy, in.PolicyArns, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -295,52 +260,32 @@ func (b *Backend) assumeRole(ctx context.Context, in *assumeRoleInput) (*assumeR
 		SessionName:    in.RoleSessionName,
 		Expiration:     b.now().UTC().Add(duration).Truncate(time.Second),
 		SourceIdentity: in.SourceIdentity,
-		Tags:           in.Tags,
+		Tags:           tags,
 		TransitiveKeys: in.TransitiveTagKeys,
 	}
 	iam.NewSessionCredentials(session)
 	if err := b.iam.IssueSession(ctx, session); err != nil {
 		return nil, err
 	}
-	out := &assumeRoleOutput{
-		Credentials:     shapeOfCredentials(session),
-		AssumedRoleUser: assumedRoleUserShape{AssumedRoleID: session.AssumedRoleID(), Arn: session.AssumedRoleARN(caller.Account)},
-		SourceIdentity:  in.SourceIdentity,
+	out := &wire.AssumeRoleResponse{
+		Credentials:      credentialsOut(session),
+		AssumedRoleUser:  &wire.AssumedRoleUser{AssumedRoleId: session.AssumedRoleID(), Arn: session.AssumedRoleARN(caller.Account)},
+		SourceIdentity:   in.SourceIdentity,
+		SessionTokenSize: tokenSize(session),
 	}
 	if in.Policy != "" || len(in.PolicyArns) > 0 || len(in.Tags) > 0 {
 		out.PackedPolicySize = &packed
+		out.SessionTokenUtilization = &packed
 	}
-	out.tokenSize = sizeOfToken(session, out.PackedPolicySize)
 	return out, nil
 }
 
 // --- AssumeRoleWithWebIdentity ---
 
-type assumeRoleWithWebIdentityInput struct {
-	RoleArn          string             `query:"RoleArn"`
-	RoleSessionName  string             `query:"RoleSessionName"`
-	WebIdentityToken string             `query:"WebIdentityToken"`
-	ProviderID       string             `query:"ProviderId"`
-	PolicyArns       []policyDescriptor `query:"PolicyArns"`
-	Policy           string             `query:"Policy"`
-	DurationSeconds  *int32             `query:"DurationSeconds"`
-}
-
-type assumeRoleWithWebIdentityOutput struct {
-	Credentials                 credentialsShape     `xml:"Credentials"`
-	SubjectFromWebIdentityToken string               `xml:"SubjectFromWebIdentityToken,omitempty"`
-	AssumedRoleUser             assumedRoleUserShape `xml:"AssumedRoleUser"`
-	PackedPolicySize            *int32               `xml:"PackedPolicySize,omitempty"`
-	Provider                    string               `xml:"Provider,omitempty"`
-	Audience                    string               `xml:"Audience,omitempty"`
-	SourceIdentity              string               `xml:"SourceIdentity,omitempty"`
-	tokenSize
-}
-
 // assumeRoleWithWebIdentity needs no signature, as on AWS: the token is the
 // credential. Its claims are read without checking its signature (see
 // webIdentityClaims).
-func (b *Backend) assumeRoleWithWebIdentity(ctx context.Context, in *assumeRoleWithWebIdentityInput) (*assumeRoleWithWebIdentityOutput, error) {
+func (b *Backend) assumeRoleWithWebIdentity(ctx context.Context, in *wire.AssumeRoleWithWebIdentityRequest) (*wire.AssumeRoleWithWebIdentityResponse, error) {
 	if in.RoleArn == "" {
 		return nil, errValidation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
 	}
@@ -381,20 +326,21 @@ func (b *Backend) assumeRoleWithWebIdentity(ctx context.Context, in *assumeRoleW
 	// Provider is the token's issuer for OpenID Connect tokens, else the
 	// ProviderId the caller named (OAuth 2.0 access tokens).
 	provider := strings.TrimPrefix(strings.TrimPrefix(claims.issuer, "https://"), "http://")
-	if in.ProviderID != "" {
-		provider = in.ProviderID
+	if in.ProviderId != "" {
+		provider = in.ProviderId
 	}
-	out := &assumeRoleWithWebIdentityOutput{
-		Credentials:                 shapeOfCredentials(session),
+	out := &wire.AssumeRoleWithWebIdentityResponse{
+		Credentials:                 credentialsOut(session),
 		SubjectFromWebIdentityToken: claims.subject,
-		AssumedRoleUser:             assumedRoleUserShape{AssumedRoleID: session.AssumedRoleID(), Arn: session.AssumedRoleARN(accountOf(ctx))},
+		AssumedRoleUser:             &wire.AssumedRoleUser{AssumedRoleId: session.AssumedRoleID(), Arn: session.AssumedRoleARN(accountOf(ctx))},
 		Provider:                    provider,
 		Audience:                    claims.audience,
+		SessionTokenSize:            tokenSize(session),
 	}
 	if in.Policy != "" || len(in.PolicyArns) > 0 {
 		out.PackedPolicySize = &packed
+		out.SessionTokenUtilization = &packed
 	}
-	out.tokenSize = sizeOfToken(session, out.PackedPolicySize)
 	return out, nil
 }
 
@@ -409,20 +355,10 @@ func accountOf(ctx context.Context) string {
 
 // --- GetSessionToken ---
 
-type getSessionTokenInput struct {
-	DurationSeconds *int32 `query:"DurationSeconds"`
-	SerialNumber    string `query:"SerialNumber"`
-	TokenCode       string `query:"TokenCode"`
-}
-
-type getSessionTokenOutput struct {
-	Credentials credentialsShape `xml:"Credentials"`
-}
-
 // getSessionToken issues temporary credentials for the caller itself: 12
 // hours by default, 15 minutes to 36 hours for users, at most an hour for
 // the root user.
-func (b *Backend) getSessionToken(ctx context.Context, in *getSessionTokenInput) (*getSessionTokenOutput, error) {
+func (b *Backend) getSessionToken(ctx context.Context, in *wire.GetSessionTokenRequest) (*wire.GetSessionTokenResponse, error) {
 	caller, err := b.iam.Caller(ctx)
 	if err != nil {
 		return nil, err
@@ -449,38 +385,22 @@ func (b *Backend) getSessionToken(ctx context.Context, in *getSessionTokenInput)
 	if err := b.iam.IssueSession(ctx, session); err != nil {
 		return nil, err
 	}
-	return &getSessionTokenOutput{Credentials: shapeOfCredentials(session)}, nil
+	return &wire.GetSessionTokenResponse{Credentials: credentialsOut(session)}, nil
 }
 
 // --- GetAccessKeyInfo, DecodeAuthorizationMessage ---
 
-type getAccessKeyInfoInput struct {
-	AccessKeyID string `query:"AccessKeyId"`
-}
-
-type getAccessKeyInfoOutput struct {
-	Account string `xml:"Account"`
-}
-
 // getAccessKeyInfo answers the account every key of this local cloud
 // belongs to: it serves one account.
-func (b *Backend) getAccessKeyInfo(ctx context.Context, in *getAccessKeyInfoInput) (*getAccessKeyInfoOutput, error) {
-	if in.AccessKeyID == "" {
+func (b *Backend) getAccessKeyInfo(ctx context.Context, in *wire.GetAccessKeyInfoRequest) (*wire.GetAccessKeyInfoResponse, error) {
+	if in.AccessKeyId == "" {
 		return nil, errValidation("1 validation error detected: Value null at 'accessKeyId' failed to satisfy constraint: Member must not be null")
 	}
-	return &getAccessKeyInfoOutput{Account: accountOf(ctx)}, nil
-}
-
-type decodeAuthorizationMessageInput struct {
-	EncodedMessage string `query:"EncodedMessage"`
-}
-
-type decodeAuthorizationMessageOutput struct {
-	DecodedMessage string `xml:"DecodedMessage"`
+	return &wire.GetAccessKeyInfoResponse{Account: accountOf(ctx)}, nil
 }
 
 // decodeAuthorizationMessage has nothing to decode: the local cloud
 // authorizes every call, so it never hands out an encoded denial.
-func (b *Backend) decodeAuthorizationMessage(_ context.Context, _ *decodeAuthorizationMessageInput) (*decodeAuthorizationMessageOutput, error) {
+func (b *Backend) decodeAuthorizationMessage(_ context.Context, _ *wire.DecodeAuthorizationMessageRequest) (*wire.DecodeAuthorizationMessageResponse, error) {
 	return nil, protocol.Errorf("InvalidAuthorizationMessageException", "The local cloud authorizes every call and issues no encoded authorization messages, so there is none to decode.")
 }

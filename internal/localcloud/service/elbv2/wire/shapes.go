@@ -59,12 +59,12 @@ type Action struct {
 	Order                     *int                             `query:"Order" xml:"Order"`
 	RedirectConfig            *RedirectActionConfig            `query:"RedirectConfig" xml:"RedirectConfig"`
 	TargetGroupArn            string                           `query:"TargetGroupArn" xml:"TargetGroupArn,omitempty"`
-	Type                      string                           `query:"Type" xml:"Type,omitempty"`
+	Type                      string                           `query:"Type" xml:"Type"`
 }
 
 type AddListenerCertificatesInput struct {
 	Certificates query.List[Certificate] `query:"Certificates" xml:"Certificates"`
-	ListenerArn  string                  `query:"ListenerArn" xml:"ListenerArn,omitempty"`
+	ListenerArn  string                  `query:"ListenerArn" xml:"ListenerArn"`
 }
 
 type AddListenerCertificatesOutput struct {
@@ -96,24 +96,24 @@ type AuthenticateCognitoActionConfig struct {
 	Scope                            string    `query:"Scope" xml:"Scope,omitempty"`
 	SessionCookieName                string    `query:"SessionCookieName" xml:"SessionCookieName,omitempty"`
 	SessionTimeout                   *int      `query:"SessionTimeout" xml:"SessionTimeout"`
-	UserPoolArn                      string    `query:"UserPoolArn" xml:"UserPoolArn,omitempty"`
-	UserPoolClientId                 string    `query:"UserPoolClientId" xml:"UserPoolClientId,omitempty"`
-	UserPoolDomain                   string    `query:"UserPoolDomain" xml:"UserPoolDomain,omitempty"`
+	UserPoolArn                      string    `query:"UserPoolArn" xml:"UserPoolArn"`
+	UserPoolClientId                 string    `query:"UserPoolClientId" xml:"UserPoolClientId"`
+	UserPoolDomain                   string    `query:"UserPoolDomain" xml:"UserPoolDomain"`
 }
 
 type AuthenticateOidcActionConfig struct {
 	AuthenticationRequestExtraParams query.Map `query:"AuthenticationRequestExtraParams" xml:"AuthenticationRequestExtraParams"`
-	AuthorizationEndpoint            string    `query:"AuthorizationEndpoint" xml:"AuthorizationEndpoint,omitempty"`
-	ClientId                         string    `query:"ClientId" xml:"ClientId,omitempty"`
+	AuthorizationEndpoint            string    `query:"AuthorizationEndpoint" xml:"AuthorizationEndpoint"`
+	ClientId                         string    `query:"ClientId" xml:"ClientId"`
 	ClientSecret                     string    `query:"ClientSecret" xml:"ClientSecret,omitempty"`
-	Issuer                           string    `query:"Issuer" xml:"Issuer,omitempty"`
+	Issuer                           string    `query:"Issuer" xml:"Issuer"`
 	OnUnauthenticatedRequest         string    `query:"OnUnauthenticatedRequest" xml:"OnUnauthenticatedRequest,omitempty"`
 	Scope                            string    `query:"Scope" xml:"Scope,omitempty"`
 	SessionCookieName                string    `query:"SessionCookieName" xml:"SessionCookieName,omitempty"`
 	SessionTimeout                   *int      `query:"SessionTimeout" xml:"SessionTimeout"`
-	TokenEndpoint                    string    `query:"TokenEndpoint" xml:"TokenEndpoint,omitempty"`
+	TokenEndpoint                    string    `query:"TokenEndpoint" xml:"TokenEndpoint"`
 	UseExistingClientSecret          *bool     `query:"UseExistingClientSecret" xml:"UseExistingClientSecret"`
-	UserInfoEndpoint                 string    `query:"UserInfoEndpoint" xml:"UserInfoEndpoint,omitempty"`
+	UserInfoEndpoint                 string    `query:"UserInfoEndpoint" xml:"UserInfoEndpoint"`
 }
 
 type AvailabilityZone struct {
@@ -138,7 +138,7 @@ type CreateListenerInput struct {
 	AlpnPolicy           query.List[string]              `query:"AlpnPolicy" xml:"AlpnPolicy"`
 	Certificates         query.List[Certificate]         `query:"Certificates" xml:"Certificates"`
 	DefaultActions       query.List[Action]              `query:"DefaultActions" xml:"DefaultActions"`
-	LoadBalancerArn      string                          `query:"LoadBalancerArn" xml:"LoadBalancerArn,omitempty"`
+	LoadBalancerArn      string                          `query:"LoadBalancerArn" xml:"LoadBalancerArn"`
 	MutualAuthentication *MutualAuthenticationAttributes `query:"MutualAuthentication" xml:"MutualAuthentication"`
 	Port                 *int                            `query:"Port" xml:"Port"`
 	Protocol             string                          `query:"Protocol" xml:"Protocol,omitempty"`
@@ -155,7 +155,7 @@ type CreateLoadBalancerInput struct {
 	EnablePrefixForIpv6SourceNat string                    `query:"EnablePrefixForIpv6SourceNat" xml:"EnablePrefixForIpv6SourceNat,omitempty"`
 	IpAddressType                string                    `query:"IpAddressType" xml:"IpAddressType,omitempty"`
 	IpamPools                    *IpamPools                `query:"IpamPools" xml:"IpamPools"`
-	Name                         string                    `query:"Name" xml:"Name,omitempty"`
+	Name                         string                    `query:"Name" xml:"Name"`
 	Scheme                       string                    `query:"Scheme" xml:"Scheme,omitempty"`
 	SecurityGroups               query.List[string]        `query:"SecurityGroups" xml:"SecurityGroups"`
 	SubnetMappings               query.List[SubnetMapping] `query:"SubnetMappings" xml:"SubnetMappings"`
@@ -171,7 +171,7 @@ type CreateLoadBalancerOutput struct {
 type CreateRuleInput struct {
 	Actions     query.List[Action]        `query:"Actions" xml:"Actions"`
 	Conditions  query.List[RuleCondition] `query:"Conditions" xml:"Conditions"`
-	ListenerArn string                    `query:"ListenerArn" xml:"ListenerArn,omitempty"`
+	ListenerArn string                    `query:"ListenerArn" xml:"ListenerArn"`
 	Priority    *int                      `query:"Priority" xml:"Priority"`
 	Tags        query.List[Tag]           `query:"Tags" xml:"Tags"`
 	Transforms  query.List[RuleTransform] `query:"Transforms" xml:"Transforms"`
@@ -191,7 +191,7 @@ type CreateTargetGroupInput struct {
 	HealthyThresholdCount      *int            `query:"HealthyThresholdCount" xml:"HealthyThresholdCount"`
 	IpAddressType              string          `query:"IpAddressType" xml:"IpAddressType,omitempty"`
 	Matcher                    *Matcher        `query:"Matcher" xml:"Matcher"`
-	Name                       string          `query:"Name" xml:"Name,omitempty"`
+	Name                       string          `query:"Name" xml:"Name"`
 	Port                       *int            `query:"Port" xml:"Port"`
 	Protocol                   string          `query:"Protocol" xml:"Protocol,omitempty"`
 	ProtocolVersion            string          `query:"ProtocolVersion" xml:"ProtocolVersion,omitempty"`
@@ -207,35 +207,35 @@ type CreateTargetGroupOutput struct {
 }
 
 type DeleteListenerInput struct {
-	ListenerArn string `query:"ListenerArn" xml:"ListenerArn,omitempty"`
+	ListenerArn string `query:"ListenerArn" xml:"ListenerArn"`
 }
 
 type DeleteListenerOutput struct {
 }
 
 type DeleteLoadBalancerInput struct {
-	LoadBalancerArn string `query:"LoadBalancerArn" xml:"LoadBalancerArn,omitempty"`
+	LoadBalancerArn string `query:"LoadBalancerArn" xml:"LoadBalancerArn"`
 }
 
 type DeleteLoadBalancerOutput struct {
 }
 
 type DeleteRuleInput struct {
-	RuleArn string `query:"RuleArn" xml:"RuleArn,omitempty"`
+	RuleArn string `query:"RuleArn" xml:"RuleArn"`
 }
 
 type DeleteRuleOutput struct {
 }
 
 type DeleteTargetGroupInput struct {
-	TargetGroupArn string `query:"TargetGroupArn" xml:"TargetGroupArn,omitempty"`
+	TargetGroupArn string `query:"TargetGroupArn" xml:"TargetGroupArn"`
 }
 
 type DeleteTargetGroupOutput struct {
 }
 
 type DeregisterTargetsInput struct {
-	TargetGroupArn string                        `query:"TargetGroupArn" xml:"TargetGroupArn,omitempty"`
+	TargetGroupArn string                        `query:"TargetGroupArn" xml:"TargetGroupArn"`
 	Targets        query.List[TargetDescription] `query:"Targets" xml:"Targets"`
 }
 
@@ -253,7 +253,7 @@ type DescribeAccountLimitsOutput struct {
 }
 
 type DescribeListenerAttributesInput struct {
-	ListenerArn string `query:"ListenerArn" xml:"ListenerArn,omitempty"`
+	ListenerArn string `query:"ListenerArn" xml:"ListenerArn"`
 }
 
 type DescribeListenerAttributesOutput struct {
@@ -261,7 +261,7 @@ type DescribeListenerAttributesOutput struct {
 }
 
 type DescribeListenerCertificatesInput struct {
-	ListenerArn string `query:"ListenerArn" xml:"ListenerArn,omitempty"`
+	ListenerArn string `query:"ListenerArn" xml:"ListenerArn"`
 	Marker      string `query:"Marker" xml:"Marker,omitempty"`
 	PageSize    *int   `query:"PageSize" xml:"PageSize"`
 }
@@ -284,7 +284,7 @@ type DescribeListenersOutput struct {
 }
 
 type DescribeLoadBalancerAttributesInput struct {
-	LoadBalancerArn string `query:"LoadBalancerArn" xml:"LoadBalancerArn,omitempty"`
+	LoadBalancerArn string `query:"LoadBalancerArn" xml:"LoadBalancerArn"`
 }
 
 type DescribeLoadBalancerAttributesOutput struct {
@@ -336,7 +336,7 @@ type DescribeTagsOutput struct {
 }
 
 type DescribeTargetGroupAttributesInput struct {
-	TargetGroupArn string `query:"TargetGroupArn" xml:"TargetGroupArn,omitempty"`
+	TargetGroupArn string `query:"TargetGroupArn" xml:"TargetGroupArn"`
 }
 
 type DescribeTargetGroupAttributesOutput struct {
@@ -358,7 +358,7 @@ type DescribeTargetGroupsOutput struct {
 
 type DescribeTargetHealthInput struct {
 	Include        query.List[string]            `query:"Include" xml:"Include"`
-	TargetGroupArn string                        `query:"TargetGroupArn" xml:"TargetGroupArn,omitempty"`
+	TargetGroupArn string                        `query:"TargetGroupArn" xml:"TargetGroupArn"`
 	Targets        query.List[TargetDescription] `query:"Targets" xml:"Targets"`
 }
 
@@ -369,7 +369,7 @@ type DescribeTargetHealthOutput struct {
 type FixedResponseActionConfig struct {
 	ContentType string `query:"ContentType" xml:"ContentType,omitempty"`
 	MessageBody string `query:"MessageBody" xml:"MessageBody,omitempty"`
-	StatusCode  string `query:"StatusCode" xml:"StatusCode,omitempty"`
+	StatusCode  string `query:"StatusCode" xml:"StatusCode"`
 }
 
 type ForwardActionConfig struct {
@@ -401,15 +401,15 @@ type IpamPools struct {
 }
 
 type JwtValidationActionAdditionalClaim struct {
-	Format string             `query:"Format" xml:"Format,omitempty"`
-	Name   string             `query:"Name" xml:"Name,omitempty"`
+	Format string             `query:"Format" xml:"Format"`
+	Name   string             `query:"Name" xml:"Name"`
 	Values query.List[string] `query:"Values" xml:"Values"`
 }
 
 type JwtValidationActionConfig struct {
 	AdditionalClaims query.List[JwtValidationActionAdditionalClaim] `query:"AdditionalClaims" xml:"AdditionalClaims"`
-	Issuer           string                                         `query:"Issuer" xml:"Issuer,omitempty"`
-	JwksEndpoint     string                                         `query:"JwksEndpoint" xml:"JwksEndpoint,omitempty"`
+	Issuer           string                                         `query:"Issuer" xml:"Issuer"`
+	JwksEndpoint     string                                         `query:"JwksEndpoint" xml:"JwksEndpoint"`
 }
 
 type Limit struct {
@@ -479,7 +479,7 @@ type ModifyListenerInput struct {
 	AlpnPolicy           query.List[string]              `query:"AlpnPolicy" xml:"AlpnPolicy"`
 	Certificates         query.List[Certificate]         `query:"Certificates" xml:"Certificates"`
 	DefaultActions       query.List[Action]              `query:"DefaultActions" xml:"DefaultActions"`
-	ListenerArn          string                          `query:"ListenerArn" xml:"ListenerArn,omitempty"`
+	ListenerArn          string                          `query:"ListenerArn" xml:"ListenerArn"`
 	MutualAuthentication *MutualAuthenticationAttributes `query:"MutualAuthentication" xml:"MutualAuthentication"`
 	Port                 *int                            `query:"Port" xml:"Port"`
 	Protocol             string                          `query:"Protocol" xml:"Protocol,omitempty"`
@@ -492,7 +492,7 @@ type ModifyListenerOutput struct {
 
 type ModifyLoadBalancerAttributesInput struct {
 	Attributes      query.List[LoadBalancerAttribute] `query:"Attributes" xml:"Attributes"`
-	LoadBalancerArn string                            `query:"LoadBalancerArn" xml:"LoadBalancerArn,omitempty"`
+	LoadBalancerArn string                            `query:"LoadBalancerArn" xml:"LoadBalancerArn"`
 }
 
 type ModifyLoadBalancerAttributesOutput struct {
@@ -503,7 +503,7 @@ type ModifyRuleInput struct {
 	Actions         query.List[Action]        `query:"Actions" xml:"Actions"`
 	Conditions      query.List[RuleCondition] `query:"Conditions" xml:"Conditions"`
 	ResetTransforms *bool                     `query:"ResetTransforms" xml:"ResetTransforms"`
-	RuleArn         string                    `query:"RuleArn" xml:"RuleArn,omitempty"`
+	RuleArn         string                    `query:"RuleArn" xml:"RuleArn"`
 	Transforms      query.List[RuleTransform] `query:"Transforms" xml:"Transforms"`
 }
 
@@ -513,7 +513,7 @@ type ModifyRuleOutput struct {
 
 type ModifyTargetGroupAttributesInput struct {
 	Attributes     query.List[TargetGroupAttribute] `query:"Attributes" xml:"Attributes"`
-	TargetGroupArn string                           `query:"TargetGroupArn" xml:"TargetGroupArn,omitempty"`
+	TargetGroupArn string                           `query:"TargetGroupArn" xml:"TargetGroupArn"`
 }
 
 type ModifyTargetGroupAttributesOutput struct {
@@ -529,7 +529,7 @@ type ModifyTargetGroupInput struct {
 	HealthCheckTimeoutSeconds  *int     `query:"HealthCheckTimeoutSeconds" xml:"HealthCheckTimeoutSeconds"`
 	HealthyThresholdCount      *int     `query:"HealthyThresholdCount" xml:"HealthyThresholdCount"`
 	Matcher                    *Matcher `query:"Matcher" xml:"Matcher"`
-	TargetGroupArn             string   `query:"TargetGroupArn" xml:"TargetGroupArn,omitempty"`
+	TargetGroupArn             string   `query:"TargetGroupArn" xml:"TargetGroupArn"`
 	UnhealthyThresholdCount    *int     `query:"UnhealthyThresholdCount" xml:"UnhealthyThresholdCount"`
 }
 
@@ -565,11 +565,11 @@ type RedirectActionConfig struct {
 	Port       string `query:"Port" xml:"Port,omitempty"`
 	Protocol   string `query:"Protocol" xml:"Protocol,omitempty"`
 	Query      string `query:"Query" xml:"Query,omitempty"`
-	StatusCode string `query:"StatusCode" xml:"StatusCode,omitempty"`
+	StatusCode string `query:"StatusCode" xml:"StatusCode"`
 }
 
 type RegisterTargetsInput struct {
-	TargetGroupArn string                        `query:"TargetGroupArn" xml:"TargetGroupArn,omitempty"`
+	TargetGroupArn string                        `query:"TargetGroupArn" xml:"TargetGroupArn"`
 	Targets        query.List[TargetDescription] `query:"Targets" xml:"Targets"`
 }
 
@@ -578,7 +578,7 @@ type RegisterTargetsOutput struct {
 
 type RemoveListenerCertificatesInput struct {
 	Certificates query.List[Certificate] `query:"Certificates" xml:"Certificates"`
-	ListenerArn  string                  `query:"ListenerArn" xml:"ListenerArn,omitempty"`
+	ListenerArn  string                  `query:"ListenerArn" xml:"ListenerArn"`
 }
 
 type RemoveListenerCertificatesOutput struct {
@@ -593,8 +593,8 @@ type RemoveTagsOutput struct {
 }
 
 type RewriteConfig struct {
-	Regex   string `query:"Regex" xml:"Regex,omitempty"`
-	Replace string `query:"Replace" xml:"Replace,omitempty"`
+	Regex   string `query:"Regex" xml:"Regex"`
+	Replace string `query:"Replace" xml:"Replace"`
 }
 
 type Rule struct {
@@ -625,13 +625,13 @@ type RulePriorityPair struct {
 
 type RuleTransform struct {
 	HostHeaderRewriteConfig *HostHeaderRewriteConfig `query:"HostHeaderRewriteConfig" xml:"HostHeaderRewriteConfig"`
-	Type                    string                   `query:"Type" xml:"Type,omitempty"`
+	Type                    string                   `query:"Type" xml:"Type"`
 	UrlRewriteConfig        *UrlRewriteConfig        `query:"UrlRewriteConfig" xml:"UrlRewriteConfig"`
 }
 
 type SetIpAddressTypeInput struct {
-	IpAddressType   string `query:"IpAddressType" xml:"IpAddressType,omitempty"`
-	LoadBalancerArn string `query:"LoadBalancerArn" xml:"LoadBalancerArn,omitempty"`
+	IpAddressType   string `query:"IpAddressType" xml:"IpAddressType"`
+	LoadBalancerArn string `query:"LoadBalancerArn" xml:"LoadBalancerArn"`
 }
 
 type SetIpAddressTypeOutput struct {
@@ -648,7 +648,7 @@ type SetRulePrioritiesOutput struct {
 
 type SetSecurityGroupsInput struct {
 	EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic string             `query:"EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic" xml:"EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic,omitempty"`
-	LoadBalancerArn                                      string             `query:"LoadBalancerArn" xml:"LoadBalancerArn,omitempty"`
+	LoadBalancerArn                                      string             `query:"LoadBalancerArn" xml:"LoadBalancerArn"`
 	SecurityGroups                                       query.List[string] `query:"SecurityGroups" xml:"SecurityGroups"`
 }
 
@@ -660,7 +660,7 @@ type SetSecurityGroupsOutput struct {
 type SetSubnetsInput struct {
 	EnablePrefixForIpv6SourceNat string                    `query:"EnablePrefixForIpv6SourceNat" xml:"EnablePrefixForIpv6SourceNat,omitempty"`
 	IpAddressType                string                    `query:"IpAddressType" xml:"IpAddressType,omitempty"`
-	LoadBalancerArn              string                    `query:"LoadBalancerArn" xml:"LoadBalancerArn,omitempty"`
+	LoadBalancerArn              string                    `query:"LoadBalancerArn" xml:"LoadBalancerArn"`
 	SubnetMappings               query.List[SubnetMapping] `query:"SubnetMappings" xml:"SubnetMappings"`
 	Subnets                      query.List[string]        `query:"Subnets" xml:"Subnets"`
 }
@@ -691,7 +691,7 @@ type SubnetMapping struct {
 }
 
 type Tag struct {
-	Key   string `query:"Key" xml:"Key,omitempty"`
+	Key   string `query:"Key" xml:"Key"`
 	Value string `query:"Value" xml:"Value,omitempty"`
 }
 
@@ -702,7 +702,7 @@ type TagDescription struct {
 
 type TargetDescription struct {
 	AvailabilityZone string `query:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
-	Id               string `query:"Id" xml:"Id,omitempty"`
+	Id               string `query:"Id" xml:"Id"`
 	Port             *int   `query:"Port" xml:"Port"`
 	QuicServerId     string `query:"QuicServerId" xml:"QuicServerId,omitempty"`
 }
