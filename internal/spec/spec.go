@@ -68,7 +68,7 @@ type Service struct {
 	// Protocol is how the load balancer talks to the tasks: "http", or
 	// "https" when the app serves TLS itself (the ALB does not verify its
 	// certificate, as on AWS).
-	Protocol string
+	Protocol   string
 	Deployment Deployment
 	// Autoscaling is nil when Count is fixed. When set, Count is only the
 	// number of tasks the service starts with: Application Auto Scaling owns
