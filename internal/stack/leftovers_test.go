@@ -35,6 +35,11 @@ func assertNothingLeft(t *testing.T, cfg aws.Config, stackName string) {
 	check(t, err, "internet gateways", len(gateways.InternetGateways))
 	tables, err := ec2Client.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: tagged})
 	check(t, err, "route tables", len(tables.RouteTables))
+	nats, err := ec2Client.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{Filter: append(tagged,
+		ec2types.Filter{Name: aws.String("state"), Values: []string{"pending", "available", "deleting"}})})
+	check(t, err, "nat gateways", len(nats.NatGateways))
+	addresses, err := ec2Client.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{Filters: tagged})
+	check(t, err, "elastic ips", len(addresses.Addresses))
 	groups, err := ec2Client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: tagged})
 	check(t, err, "security groups", len(groups.SecurityGroups))
 	templates, err := ec2Client.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{Filters: tagged})
