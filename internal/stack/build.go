@@ -184,6 +184,7 @@ func Build(s *spec.Spec) ([]engine.Resource, error) {
 			CountByAutoscaling: s.Service.Autoscaling != nil,
 		},
 	)
+	resources = append(resources, repository(s, meta))
 	resources = append(resources, loadBalancing(s, meta, albGroup, net)...)
 	resources = append(resources, serviceScaling(s, names, meta)...)
 	return resources, nil
