@@ -5,10 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
@@ -163,5 +165,53 @@ func TestUpWithoutDockerRunsTheProcessImage(t *testing.T) {
 	}
 	if id := taskThatAnswered(t, listenerURL(t, cloud.Endpoint)); id == "" {
 		t.Error("no task answered")
+	}
+}
+
+// berth deploy with image.build builds, creates the stack's ECR repository,
+// pushes the build under its content tag and deploys that tag; destroy
+// removes the repository with the stack.
+func TestDeployPushesTheBuiltImage(t *testing.T) {
+	docker := dockerClient(t)
+	spec := buildableExample(t)
+	cloud := localcloudtest.Start(t)
+	out, errOut, err := berth(t, cloud.Endpoint, "deploy", "--yes", "-f", spec)
+	if err != nil {
+		t.Fatalf("deploy: %v\nstdout:\n%s\nstderr:\n%s", err, out, errOut)
+	}
+	ref := serviceImage(t, cloud.Config)
+	t.Cleanup(func() {
+		for _, r := range []string{ref, "fastapi-dev:" + ref[strings.LastIndex(ref, ":")+1:]} {
+			_, _ = docker.ImageRemove(context.Background(), r, image.RemoveOptions{Force: true, PruneChildren: true})
+		}
+	})
+	repos, err := ecr.NewFromConfig(cloud.Config).DescribeRepositories(context.Background(), &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"fastapi"}})
+	if err != nil || len(repos.Repositories) != 1 {
+		t.Fatalf("the stack's repository: %v", err)
+	}
+	uri := aws.ToString(repos.Repositories[0].RepositoryUri)
+	if !strings.HasPrefix(ref, uri+":build-") {
+		t.Fatalf("the service runs %s, want %s:build-<content digest>", ref, uri)
+	}
+	images, err := ecr.NewFromConfig(cloud.Config).DescribeImages(context.Background(), &ecr.DescribeImagesInput{RepositoryName: aws.String("fastapi")})
+	if err != nil || len(images.ImageDetails) != 1 || !slices.Contains(images.ImageDetails[0].ImageTags, ref[len(uri)+1:]) {
+		t.Fatalf("images in the repository: %v %+v", err, images)
+	}
+	if body := get(t, listenerURL(t, cloud.Endpoint)); !strings.Contains(body, "served by the built image") {
+		t.Errorf("the load balancer answered %q, not the pushed image", body)
+	}
+
+	// The same sources are the same tag: a second deploy pushes nothing
+	// and changes nothing.
+	out, errOut, err = berth(t, cloud.Endpoint, "deploy", "--yes", "--no-wait", "-f", spec)
+	if err != nil || !strings.Contains(out, "No changes") || !strings.Contains(errOut, "in the repository already") {
+		t.Fatalf("second deploy: %v\nstdout:\n%s\nstderr:\n%s", err, out, errOut)
+	}
+
+	if out, errOut, err = berth(t, cloud.Endpoint, "destroy", "--yes", "-f", spec); err != nil {
+		t.Fatalf("destroy: %v\nstdout:\n%s\nstderr:\n%s", err, out, errOut)
+	}
+	if _, err := ecr.NewFromConfig(cloud.Config).DescribeRepositories(context.Background(), &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"fastapi"}}); err == nil {
+		t.Error("the stack's repository is left after destroy")
 	}
 }
