@@ -496,6 +496,7 @@ func (d *decoder) envMap(n *yaml.Node, path string, target *map[string]string, t
 		case isNull(valueNode):
 			env[keyNode.Value] = ""
 		default:
+			d.values[keyPath] = valueNode
 			env[keyNode.Value] = valueNode.Value
 		}
 	}

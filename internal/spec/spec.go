@@ -158,7 +158,7 @@ type Network struct {
 	// Mode is NetworkNew (a VPC of the stack's own), NetworkExisting or
 	// NetworkDefault (the region's default VPC).
 	Mode string
-	// CIDR is the new VPC's block, a /16: its four subnets take /20s.
+	// CIDR is the new VPC's block, a /16: its public subnets take /24s, its private ones /20s.
 	CIDR string
 	// NAT is NATSingle (one gateway for both zones) or NATPerZone (one per
 	// zone, so one zone's outage does not cut the other off). New only.

@@ -199,7 +199,7 @@ func (v validator) network(n *Network) {
 		if v.ok(p + ".cidr") {
 			prefix, err := netip.ParsePrefix(n.CIDR)
 			if err != nil || !prefix.Addr().Is4() || prefix.Bits() != 16 || prefix.Masked() != prefix {
-				d.errorf(p+".cidr", "must be an IPv4 /16 such as 10.0.0.0/16: its four subnets take a /20 each (got %q)", n.CIDR)
+				d.errorf(p+".cidr", "must be an IPv4 /16 such as 10.0.0.0/16: public subnets take a /24 each, private ones a /20 (got %q)", n.CIDR)
 			}
 		}
 		if v.ok(p+".nat") && !slices.Contains(nats, n.NAT) {
