@@ -92,16 +92,17 @@ func (r *NATGateway) Apply(ctx context.Context, c *engine.Clients, in *engine.In
 		if err != nil {
 			return false, "", err
 		}
-		for _, g := range out.NatGateways {
-			switch g.State {
-			case ec2types.NatGatewayStateAvailable:
-				return true, "", nil
-			case ec2types.NatGatewayStateFailed:
-				return false, "", fmt.Errorf("nat gateway %s failed: %s", id, aws.ToString(g.FailureMessage))
-			}
+		if len(out.NatGateways) == 0 {
+			return false, "not listed yet", nil
+		}
+		switch g := out.NatGateways[0]; g.State {
+		case ec2types.NatGatewayStateAvailable:
+			return true, "", nil
+		case ec2types.NatGatewayStateFailed:
+			return false, "", fmt.Errorf("nat gateway %s failed: %s", id, aws.ToString(g.FailureMessage))
+		default:
 			return false, string(g.State), nil
 		}
-		return false, "not listed yet", nil
 	})
 	if err != nil {
 		return nil, err
