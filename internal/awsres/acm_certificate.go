@@ -167,14 +167,14 @@ func (r *Certificate) requested(ctx context.Context, c *engine.Clients) ([]strin
 
 func (r *Certificate) taggedOurs(tags []acmtypes.Tag) bool {
 	found := 0
-	for _, kv := range r.tags() {
+	for _, kv := range r.berthTags() {
 		for _, t := range tags {
 			if aws.ToString(t.Key) == kv.Key && aws.ToString(t.Value) == kv.Value {
 				found++
 			}
 		}
 	}
-	return found == len(r.tags())
+	return found == len(r.berthTags())
 }
 
 func (r *Certificate) Diff(_ *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {

@@ -26,12 +26,47 @@ type AutoScalingGroup struct {
 	// capacity provider with managed termination protection requires: ECS
 	// then lifts the protection of instances it has emptied.
 	ProtectNewInstances bool
+	// InstanceTypes, SpotShare and OnDemandBase make it a mixed instances
+	// group when there is more than one type or any Spot: the launch
+	// template's instance type is then overridden by the types, in order.
+	InstanceTypes []string
+	SpotShare     int // percent of the instances above OnDemandBase
+	OnDemandBase  int
 }
 
 type autoScalingGroupState struct {
 	name, arn, launchTemplate, subnets string
 	min, max                           int
 	protectNewInstances                bool
+	// mixed renders the mixed instances policy, "" without one.
+	mixed string
+}
+
+func (r *AutoScalingGroup) mixed() bool {
+	return len(r.InstanceTypes) > 1 || r.SpotShare > 0 || r.OnDemandBase > 0
+}
+
+func renderMixed(types []string, onDemandBase, onDemandAbove int) string {
+	return fmt.Sprintf("types %s, on-demand base %d, spot %d%% above base", strings.Join(types, ","), onDemandBase, 100-onDemandAbove)
+}
+
+// spotAllocation is AWS's recommended Spot allocation strategy: the
+// cheapest pools among those least likely to be interrupted.
+const spotAllocation = "price-capacity-optimized"
+
+func (r *AutoScalingGroup) mixedPolicy(template *astypes.LaunchTemplateSpecification) *astypes.MixedInstancesPolicy {
+	overrides := make([]astypes.LaunchTemplateOverrides, len(r.InstanceTypes))
+	for i, t := range r.InstanceTypes {
+		overrides[i] = astypes.LaunchTemplateOverrides{InstanceType: aws.String(t)}
+	}
+	return &astypes.MixedInstancesPolicy{
+		LaunchTemplate: &astypes.LaunchTemplate{LaunchTemplateSpecification: template, Overrides: overrides},
+		InstancesDistribution: &astypes.InstancesDistribution{
+			OnDemandBaseCapacity:                aws.Int32(int32(r.OnDemandBase)),
+			OnDemandPercentageAboveBaseCapacity: aws.Int32(int32(100 - r.SpotShare)),
+			SpotAllocationStrategy:              aws.String(spotAllocation),
+		},
+	}
 }
 
 // instanceTimeout bounds how long deleting the group may wait for its
@@ -51,6 +86,20 @@ func (r *AutoScalingGroup) Observe(ctx context.Context, c *engine.Clients, _ *en
 	}
 	if group.LaunchTemplate != nil {
 		state.launchTemplate = aws.ToString(group.LaunchTemplate.LaunchTemplateId)
+	}
+	if m := group.MixedInstancesPolicy; m != nil && m.LaunchTemplate != nil {
+		if spec := m.LaunchTemplate.LaunchTemplateSpecification; spec != nil {
+			state.launchTemplate = aws.ToString(spec.LaunchTemplateId)
+		}
+		var types []string
+		for _, o := range m.LaunchTemplate.Overrides {
+			types = append(types, aws.ToString(o.InstanceType))
+		}
+		base, above := 0, 100
+		if d := m.InstancesDistribution; d != nil {
+			base, above = int(aws.ToInt32(d.OnDemandBaseCapacity)), int(aws.ToInt32(d.OnDemandPercentageAboveBaseCapacity))
+		}
+		state.mixed = renderMixed(types, base, above)
 	}
 	return &engine.Observed{Outputs: engine.Outputs{"name": r.Name, "arn": state.arn}, State: state}, nil
 }
@@ -80,10 +129,15 @@ func (r *AutoScalingGroup) Diff(in *engine.Inputs, actual *engine.Observed) ([]e
 	}
 	changes.ForceNew("name", state.name, r.Name)
 	changes.Field("launch_template", state.launchTemplate, in.Show(r.LaunchTemplate))
-	changes.Field("subnets", state.subnets, sortedJoin(showAll(in, r.Subnets)))
+	changes.Field("subnets", state.subnets, sortedJoin(expandIDs(showAll(in, r.Subnets))))
 	changes.Field("min_size", fmt.Sprint(state.min), fmt.Sprint(r.Min))
 	changes.Field("max_size", fmt.Sprint(state.max), fmt.Sprint(r.Max))
 	changes.Field("new_instances_protected_from_scale_in", boolString(state.protectNewInstances), boolString(r.ProtectNewInstances))
+	if r.mixed() {
+		changes.Field("mixed_instances", state.mixed, renderMixed(r.InstanceTypes, r.OnDemandBase, 100-r.SpotShare))
+	} else if state.mixed != "" {
+		changes.Field("mixed_instances", state.mixed, "none")
+	}
 	return changes.Result()
 }
 
@@ -93,10 +147,14 @@ func (r *AutoScalingGroup) Apply(ctx context.Context, c *engine.Clients, in *eng
 		return nil, err
 	}
 	template := &astypes.LaunchTemplateSpecification{LaunchTemplateId: aws.String(refs[0]), Version: aws.String("$Latest")}
-	subnets := strings.Join(refs[1:], ",")
+	subnets := strings.Join(expandIDs(refs[1:]), ",")
+	var mixed *astypes.MixedInstancesPolicy
+	if r.mixed() {
+		mixed, template = r.mixedPolicy(template), nil
+	}
 	if actual != nil {
 		_, err := c.AutoScaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
-			AutoScalingGroupName: aws.String(r.Name), LaunchTemplate: template, VPCZoneIdentifier: aws.String(subnets),
+			AutoScalingGroupName: aws.String(r.Name), LaunchTemplate: template, MixedInstancesPolicy: mixed, VPCZoneIdentifier: aws.String(subnets),
 			MinSize: aws.Int32(int32(r.Min)), MaxSize: aws.Int32(int32(r.Max)),
 			NewInstancesProtectedFromScaleIn: aws.Bool(r.ProtectNewInstances),
 		})
@@ -117,7 +175,7 @@ func (r *AutoScalingGroup) Apply(ctx context.Context, c *engine.Clients, in *eng
 	// group rejects it until then.
 	err = retryWhile(ctx, 2*time.Minute, "create auto scaling group "+r.Name, isProfileNotReady, func() error {
 		_, err := c.AutoScaling.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
-			AutoScalingGroupName: aws.String(r.Name), LaunchTemplate: template, VPCZoneIdentifier: aws.String(subnets),
+			AutoScalingGroupName: aws.String(r.Name), LaunchTemplate: template, MixedInstancesPolicy: mixed, VPCZoneIdentifier: aws.String(subnets),
 			MinSize: aws.Int32(int32(r.Min)), MaxSize: aws.Int32(int32(r.Max)), DesiredCapacity: aws.Int32(int32(r.Min)),
 			NewInstancesProtectedFromScaleIn: aws.Bool(r.ProtectNewInstances), Tags: tags,
 		})

@@ -29,6 +29,9 @@ type Meta struct {
 	Stack   string
 	Address engine.Addr
 	Deps    []engine.Addr
+	// Tags are the user's (berth.yaml's tags), set beside berth's own on
+	// whatever the resource creates.
+	Tags map[string]string
 }
 
 // Addr implements engine.Resource.
@@ -37,9 +40,39 @@ func (m Meta) Addr() engine.Addr { return m.Address }
 // DependsOn implements engine.Resource.
 func (m Meta) DependsOn() []engine.Addr { return m.Deps }
 
-// tags returns the berth tags in a deterministic order.
+// tags returns the berth tags, then the user's, in a deterministic order.
 func (m Meta) tags() []keyValue {
+	tags := m.berthTags()
+	keys := make([]string, 0, len(m.Tags))
+	for k := range m.Tags {
+		if k != TagResource && k != TagStack {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		tags = append(tags, keyValue{k, m.Tags[k]})
+	}
+	return tags
+}
+
+// berthTags are the tags that say an object is this resource of this stack.
+func (m Meta) berthTags() []keyValue {
 	return []keyValue{{TagResource, string(m.Address)}, {TagStack, m.Stack}}
+}
+
+// expandIDs flattens resolved references of which some stand for a list
+// (a looked-up network's "public_subnets" is comma-separated).
+func expandIDs(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, id := range strings.Split(v, ",") {
+			if id != "" {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
 
 type keyValue struct{ Key, Value string }

@@ -30,3 +30,23 @@ func (m Meta) ec2Filters() []ec2types.Filter {
 func (m Meta) ec2Name() string {
 	return m.Stack + "-" + m.Address.Name()
 }
+
+// taggedAs reports whether tags mark this resource of this stack. Lookups
+// filter by tag already; this also holds where an endpoint ignores a
+// filter (moto does for NAT gateways).
+func (m Meta) taggedAs(tags []ec2types.Tag) bool {
+	found := 0
+	for _, t := range tags {
+		switch aws.ToString(t.Key) {
+		case TagStack:
+			if aws.ToString(t.Value) == m.Stack {
+				found++
+			}
+		case TagResource:
+			if aws.ToString(t.Value) == string(m.Address) {
+				found++
+			}
+		}
+	}
+	return found == 2
+}

@@ -11,12 +11,60 @@ import (
 	"github.com/berthdev/berth/internal/engine"
 )
 
-// ClusterCapacityProviders associates the capacity provider with the
-// cluster and makes it the default strategy.
+// ClusterCapacityProviders associates the capacity providers of the
+// strategy with the cluster and makes the strategy its default.
 type ClusterCapacityProviders struct {
 	Meta
-	Cluster          engine.Ref // the cluster's "name"
-	CapacityProvider engine.Ref // the provider's "name"
+	Cluster  engine.Ref // the cluster's "name"
+	Strategy []StrategyItem
+}
+
+// StrategyItem is one capacity provider of a strategy: the stack's own (a
+// reference to its "name") or one of AWS's, FARGATE or FARGATE_SPOT, by
+// Name.
+type StrategyItem struct {
+	Provider     engine.Ref
+	Name         string
+	Weight, Base int
+}
+
+func (i StrategyItem) show(in *engine.Inputs) string {
+	if i.Name != "" {
+		return i.Name
+	}
+	return in.Show(i.Provider)
+}
+
+// showStrategy resolves a strategy for Diff.
+func showStrategy(in *engine.Inputs, items []StrategyItem) []ecstypes.CapacityProviderStrategyItem {
+	out := make([]ecstypes.CapacityProviderStrategyItem, len(items))
+	for i, item := range items {
+		out[i] = ecstypes.CapacityProviderStrategyItem{CapacityProvider: aws.String(item.show(in)), Weight: int32(item.Weight), Base: int32(item.Base)}
+	}
+	return out
+}
+
+// resolveStrategy resolves a strategy for Apply.
+func resolveStrategy(in *engine.Inputs, items []StrategyItem) ([]ecstypes.CapacityProviderStrategyItem, error) {
+	out := showStrategy(in, items)
+	for i, item := range items {
+		if item.Name == "" {
+			name, err := in.Get(item.Provider)
+			if err != nil {
+				return nil, err
+			}
+			out[i].CapacityProvider = aws.String(name)
+		}
+	}
+	return out, nil
+}
+
+func providerNames(items []ecstypes.CapacityProviderStrategyItem) []string {
+	names := make([]string, len(items))
+	for i, item := range items {
+		names[i] = aws.ToString(item.CapacityProvider)
+	}
+	return names
 }
 
 type clusterCapacityProvidersState struct {
@@ -51,33 +99,32 @@ func renderStrategy(items []ecstypes.CapacityProviderStrategyItem) string {
 	return sortedJoin(parts)
 }
 
-func strategyFor(provider string) []ecstypes.CapacityProviderStrategyItem {
-	return []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String(provider), Weight: 1, Base: 0}}
-}
-
 func (r *ClusterCapacityProviders) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
 	changes := engine.NewChanges(actual)
 	state := &clusterCapacityProvidersState{}
 	if actual != nil {
 		state = actual.State.(*clusterCapacityProvidersState)
 	}
-	provider := in.Show(r.CapacityProvider)
+	strategy := showStrategy(in, r.Strategy)
 	changes.Field("cluster", state.cluster, in.Show(r.Cluster))
-	changes.Field("capacity_providers", state.providers, provider)
-	changes.Field("default_strategy", state.strategy, renderStrategy(strategyFor(provider)))
+	changes.Field("capacity_providers", state.providers, sortedJoin(providerNames(strategy)))
+	changes.Field("default_strategy", state.strategy, renderStrategy(strategy))
 	return changes.Result()
 }
 
 func (r *ClusterCapacityProviders) Apply(ctx context.Context, c *engine.Clients, in *engine.Inputs, _ *engine.Observed) (engine.Outputs, error) {
-	refs, err := in.Resolve(r.Cluster, r.CapacityProvider)
+	cluster, err := in.Get(r.Cluster)
 	if err != nil {
 		return nil, err
 	}
-	cluster, provider := refs[0], refs[1]
-	err = retryWhile(ctx, dependencyTimeout, "attach capacity provider to "+cluster, isECSUpdateInProgress, func() error {
+	strategy, err := resolveStrategy(in, r.Strategy)
+	if err != nil {
+		return nil, err
+	}
+	err = retryWhile(ctx, dependencyTimeout, "attach capacity providers to "+cluster, isECSUpdateInProgress, func() error {
 		_, err := c.ECS.PutClusterCapacityProviders(ctx, &ecs.PutClusterCapacityProvidersInput{
-			Cluster: aws.String(cluster), CapacityProviders: []string{provider},
-			DefaultCapacityProviderStrategy: strategyFor(provider),
+			Cluster: aws.String(cluster), CapacityProviders: providerNames(strategy),
+			DefaultCapacityProviderStrategy: strategy,
 		})
 		return err
 	})

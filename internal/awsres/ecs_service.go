@@ -18,38 +18,56 @@ const (
 	PlacementSpread           = "spread"
 )
 
-// Rolling deployment bounds: half the tasks may be replaced at once, and as
-// many new ones started, which lets a deploy proceed on a full cluster.
-const (
-	minimumHealthyPercent = 50
-	maximumPercent        = 200
-)
-
 // Service is the ECS service running Count tasks behind the target group.
 type Service struct {
 	Meta
-	Name             string
-	Cluster          engine.Ref // the cluster's "name"
-	TaskDefinition   engine.Ref // the definition's "arn"
-	CapacityProvider engine.Ref // the provider's "name"
-	TargetGroup      engine.Ref // the target group's "arn"
-	Subnets          []engine.Ref
-	SecurityGroup    engine.Ref
-	Count            int
+	Name           string
+	Cluster        engine.Ref // the cluster's "name"
+	TaskDefinition engine.Ref // the definition's "arn"
+	Strategy       []StrategyItem
+	TargetGroup    engine.Ref // the target group's "arn"
+	Subnets        []engine.Ref
+	SecurityGroup  engine.Ref
+	// PublicIP gives each task a public address (Fargate in public
+	// subnets, which have no NAT to reach ECR and CloudWatch Logs through).
+	PublicIP bool
+	// PublicIPFrom, when set, decides PublicIP at plan time: a looked-up
+	// network's "public_tasks".
+	PublicIPFrom *engine.Ref
+	Count        int
 	// CountByAutoscaling leaves the desired count to Application Auto
 	// Scaling once the service exists: Count is then only its start, and
 	// a deploy neither compares nor resets it.
-	CountByAutoscaling     bool
-	ContainerPort          int
+	CountByAutoscaling bool
+	ContainerPort      int
+	// Placement is "" on Fargate, which places by zone itself.
 	Placement              string
 	HealthCheckGracePeriod int // seconds
+	Deployment             Deployment
+}
+
+// Deployment is the rolling deployment's configuration.
+type Deployment struct {
+	MinimumHealthyPercent, MaximumPercent int
+	CircuitBreaker, Rollback              bool
+}
+
+func (d Deployment) String() string {
+	breaker := "off"
+	switch {
+	case d.CircuitBreaker && d.Rollback:
+		breaker = "on with rollback"
+	case d.CircuitBreaker:
+		breaker = "on"
+	}
+	return fmt.Sprintf("min %d%% max %d%% circuit breaker %s", d.MinimumHealthyPercent, d.MaximumPercent, breaker)
 }
 
 type serviceState struct {
-	name, arn, cluster, taskDefinition, capacityProvider, targetGroup string
-	subnets, securityGroups, placement                                string
-	count, gracePeriod, minHealthy, maxPercent                        int
-	circuitBreaker                                                    bool
+	name, arn, cluster, taskDefinition, strategy, targetGroup string
+	subnets, securityGroups, placement, assignPublicIP        string
+	count, gracePeriod                                        int
+	deployment                                                Deployment
 	// failedDeployment is the PRIMARY deployment when the circuit breaker
 	// failed it: the service launches nothing more until a new deployment,
 	// so a deploy starts one even when nothing else changed (the image may
@@ -92,9 +110,7 @@ func (r *Service) Observe(ctx context.Context, c *engine.Clients, in *engine.Inp
 		taskDefinition: aws.ToString(s.TaskDefinition), count: int(s.DesiredCount),
 		gracePeriod: int(aws.ToInt32(s.HealthCheckGracePeriodSeconds)),
 	}
-	for _, item := range s.CapacityProviderStrategy {
-		state.capacityProvider = aws.ToString(item.CapacityProvider)
-	}
+	state.strategy = renderStrategy(s.CapacityProviderStrategy)
 	for _, lb := range s.LoadBalancers {
 		// Rendered like Diff's desired value so container and port count.
 		state.targetGroup = fmt.Sprintf("%s (%s:%d)", aws.ToString(lb.TargetGroupArn), aws.ToString(lb.ContainerName), aws.ToInt32(lb.ContainerPort))
@@ -102,6 +118,7 @@ func (r *Service) Observe(ctx context.Context, c *engine.Clients, in *engine.Inp
 	if nc := s.NetworkConfiguration; nc != nil && nc.AwsvpcConfiguration != nil {
 		state.subnets = sortedJoin(nc.AwsvpcConfiguration.Subnets)
 		state.securityGroups = sortedJoin(nc.AwsvpcConfiguration.SecurityGroups)
+		state.assignPublicIP = string(nc.AwsvpcConfiguration.AssignPublicIp)
 	}
 	if len(s.PlacementConstraints) > 0 && s.PlacementConstraints[0].Type == ecstypes.PlacementConstraintTypeDistinctInstance {
 		state.placement = PlacementDistinctInstance
@@ -115,9 +132,10 @@ func (r *Service) Observe(ctx context.Context, c *engine.Clients, in *engine.Inp
 	}
 	if dc := s.DeploymentConfiguration; dc != nil {
 		state.detailed = true
-		state.minHealthy = int(aws.ToInt32(dc.MinimumHealthyPercent))
-		state.maxPercent = int(aws.ToInt32(dc.MaximumPercent))
-		state.circuitBreaker = dc.DeploymentCircuitBreaker != nil && dc.DeploymentCircuitBreaker.Enable && dc.DeploymentCircuitBreaker.Rollback
+		state.deployment = Deployment{MinimumHealthyPercent: int(aws.ToInt32(dc.MinimumHealthyPercent)), MaximumPercent: int(aws.ToInt32(dc.MaximumPercent))}
+		if cb := dc.DeploymentCircuitBreaker; cb != nil {
+			state.deployment.CircuitBreaker, state.deployment.Rollback = cb.Enable, cb.Rollback
+		}
 	}
 	return &engine.Observed{Outputs: engine.Outputs{"name": r.Name, "arn": state.arn, "cluster": cluster}, State: state}, nil
 }
@@ -135,7 +153,7 @@ func (r *Service) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.Fie
 		changes.Field("desired_count", fmt.Sprint(state.count), fmt.Sprint(r.Count))
 	}
 	changes.Field("load_balancer", state.targetGroup, fmt.Sprintf("%s (%s:%d)", in.Show(r.TargetGroup), ContainerName, r.ContainerPort))
-	changes.Field("subnets", state.subnets, sortedJoin(showAll(in, r.Subnets)))
+	changes.Field("subnets", state.subnets, sortedJoin(expandIDs(showAll(in, r.Subnets))))
 	changes.Field("security_groups", state.securityGroups, in.Show(r.SecurityGroup))
 	if state.failedDeployment != "" {
 		changes.Field("rollout", "deployment "+state.failedDeployment+" FAILED", "a new deployment")
@@ -143,19 +161,19 @@ func (r *Service) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.Fie
 	if actual != nil && !state.detailed {
 		return changes.Result()
 	}
-	changes.Field("capacity_provider", state.capacityProvider, in.Show(r.CapacityProvider))
+	changes.Field("capacity_provider_strategy", state.strategy, renderStrategy(showStrategy(in, r.Strategy)))
+	changes.Field("assign_public_ip", state.assignPublicIP, string(r.assignPublicIP(in)))
 	changes.Field("placement", state.placement, r.Placement)
 	changes.Field("health_check_grace_period", fmt.Sprint(state.gracePeriod), fmt.Sprint(r.HealthCheckGracePeriod))
-	changes.Field("deployment", fmt.Sprintf("min %d%% max %d%% circuit breaker %s", state.minHealthy, state.maxPercent, onOff(state.circuitBreaker)),
-		fmt.Sprintf("min %d%% max %d%% circuit breaker %s", minimumHealthyPercent, maximumPercent, onOff(true)))
+	changes.Field("deployment", state.deployment.String(), r.Deployment.String())
 	return changes.Result()
 }
 
-func onOff(b bool) string {
-	if b {
-		return "on with rollback"
+func (r *Service) assignPublicIP(in *engine.Inputs) ecstypes.AssignPublicIp {
+	if r.PublicIP || (r.PublicIPFrom != nil && in.Show(*r.PublicIPFrom) == "true") {
+		return ecstypes.AssignPublicIpEnabled
 	}
-	return "off"
+	return ecstypes.AssignPublicIpDisabled
 }
 
 func (r *Service) placement() ([]ecstypes.PlacementConstraint, []ecstypes.PlacementStrategy) {
@@ -165,27 +183,30 @@ func (r *Service) placement() ([]ecstypes.PlacementConstraint, []ecstypes.Placem
 	case PlacementSpread:
 		return []ecstypes.PlacementConstraint{}, []ecstypes.PlacementStrategy{{Type: ecstypes.PlacementStrategyTypeSpread, Field: aws.String("instanceId")}}
 	}
-	return nil, nil
+	return []ecstypes.PlacementConstraint{}, []ecstypes.PlacementStrategy{}
 }
 
 func (r *Service) deployment() *ecstypes.DeploymentConfiguration {
 	return &ecstypes.DeploymentConfiguration{
-		MinimumHealthyPercent:    aws.Int32(minimumHealthyPercent),
-		MaximumPercent:           aws.Int32(maximumPercent),
-		DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: true},
+		MinimumHealthyPercent:    aws.Int32(int32(r.Deployment.MinimumHealthyPercent)),
+		MaximumPercent:           aws.Int32(int32(r.Deployment.MaximumPercent)),
+		DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: r.Deployment.CircuitBreaker, Rollback: r.Deployment.Rollback},
 	}
 }
 
 func (r *Service) Apply(ctx context.Context, c *engine.Clients, in *engine.Inputs, actual *engine.Observed) (engine.Outputs, error) {
-	refs, err := in.Resolve(append([]engine.Ref{r.Cluster, r.TaskDefinition, r.CapacityProvider, r.TargetGroup, r.SecurityGroup}, r.Subnets...)...)
+	refs, err := in.Resolve(append([]engine.Ref{r.Cluster, r.TaskDefinition, r.TargetGroup, r.SecurityGroup}, r.Subnets...)...)
 	if err != nil {
 		return nil, err
 	}
-	cluster, taskDefinition, provider, targetGroup, securityGroup, subnets := refs[0], refs[1], refs[2], refs[3], refs[4], refs[5:]
+	cluster, taskDefinition, targetGroup, securityGroup, subnets := refs[0], refs[1], refs[2], refs[3], expandIDs(refs[4:])
+	strategy, err := resolveStrategy(in, r.Strategy)
+	if err != nil {
+		return nil, err
+	}
 	network := &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
-		Subnets: subnets, SecurityGroups: []string{securityGroup}, AssignPublicIp: ecstypes.AssignPublicIpDisabled,
+		Subnets: subnets, SecurityGroups: []string{securityGroup}, AssignPublicIp: r.assignPublicIP(in),
 	}}
-	strategy := []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String(provider), Weight: 1}}
 	loadBalancers := []ecstypes.LoadBalancer{{
 		TargetGroupArn: aws.String(targetGroup), ContainerName: aws.String(ContainerName), ContainerPort: aws.Int32(int32(r.ContainerPort)),
 	}}
@@ -203,7 +224,7 @@ func (r *Service) Apply(ctx context.Context, c *engine.Clients, in *engine.Input
 			HealthCheckGracePeriodSeconds: aws.Int32(int32(r.HealthCheckGracePeriod)), DeploymentConfiguration: r.deployment(),
 			// Changing the capacity provider strategy needs a new deployment,
 			// and so does retrying a failed one.
-			ForceNewDeployment: state.capacityProvider != provider || state.failedDeployment != "",
+			ForceNewDeployment: state.strategy != renderStrategy(strategy) || state.failedDeployment != "",
 		})
 		if err != nil {
 			return nil, fmt.Errorf("update service %s: %w", r.Name, err)

@@ -1,8 +1,11 @@
 package awsres
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -22,11 +25,18 @@ const ContainerName = "app"
 // plan shows it as an update.
 type TaskDefinition struct {
 	Meta
-	Family        string
-	Image         string
-	Port          int
-	CPU, Memory   int
-	Environment   map[string]string
+	Family      string
+	Image       string
+	Port        int
+	CPU, Memory int
+	Environment map[string]string
+	// Secrets maps a variable to the ARN ECS reads its value from.
+	Secrets map[string]string
+	// Command overrides the image's CMD when set.
+	Command []string
+	// StopTimeout is the seconds between SIGTERM and SIGKILL; 0 is ECS's 30.
+	StopTimeout   int
+	Fargate       bool
 	ExecutionRole engine.Ref // the role's "arn"
 	LogGroup      engine.Ref // the group's "name"
 }
@@ -35,6 +45,7 @@ type TaskDefinition struct {
 type taskDefinitionState struct {
 	arn, revision                                    string
 	image, port, cpu, memory, environment            string
+	secrets, command, stopTimeout                    string
 	executionRole, logGroup, networkMode, compatible string
 }
 
@@ -73,6 +84,13 @@ func (r *TaskDefinition) Observe(ctx context.Context, c *engine.Clients, _ *engi
 			env[aws.ToString(kv.Name)] = aws.ToString(kv.Value)
 		}
 		state.environment = renderEnvironment(env)
+		secrets := map[string]string{}
+		for _, s := range container.Secrets {
+			secrets[aws.ToString(s.Name)] = aws.ToString(s.ValueFrom)
+		}
+		state.secrets = renderEnvironment(secrets)
+		state.command = renderCommand(container.Command)
+		state.stopTimeout = itoa(int(aws.ToInt32(container.StopTimeout)))
 		if container.LogConfiguration != nil {
 			state.logGroup = container.LogConfiguration.Options["awslogs-group"]
 		}
@@ -100,6 +118,22 @@ func renderEnvironment(env map[string]string) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
+// renderCommand shows a command as the JSON list it is registered as.
+func renderCommand(command []string) string {
+	if len(command) == 0 {
+		return ""
+	}
+	data, _ := json.Marshal(command) // a list of strings always marshals
+	return string(data)
+}
+
+func (r *TaskDefinition) compatibility() ecstypes.Compatibility {
+	if r.Fargate {
+		return ecstypes.CompatibilityFargate
+	}
+	return ecstypes.CompatibilityEc2
+}
+
 func (r *TaskDefinition) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
 	changes := engine.NewChanges(actual)
 	state := &taskDefinitionState{}
@@ -111,10 +145,17 @@ func (r *TaskDefinition) Diff(in *engine.Inputs, actual *engine.Observed) ([]eng
 	changes.Field("cpu", state.cpu, itoa(r.CPU))
 	changes.Field("memory", state.memory, itoa(r.Memory))
 	changes.Field("environment", state.environment, renderEnvironment(r.Environment))
+	if len(r.Secrets) > 0 || (state.secrets != "" && state.secrets != "{}") {
+		changes.Field("secrets", state.secrets, renderEnvironment(r.Secrets))
+	}
+	if len(r.Command) > 0 || state.command != "" {
+		changes.Field("command", cmp.Or(state.command, "(the image's)"), cmp.Or(renderCommand(r.Command), "(the image's)"))
+	}
+	changes.Field("stop_timeout", state.stopTimeout, itoa(r.StopTimeout))
 	changes.Field("execution_role", state.executionRole, in.Show(r.ExecutionRole))
 	changes.Field("log_group", state.logGroup, in.Show(r.LogGroup))
 	changes.Field("network_mode", state.networkMode, string(ecstypes.NetworkModeAwsvpc))
-	changes.Field("requires_compatibilities", state.compatible, string(ecstypes.CompatibilityEc2))
+	changes.Field("requires_compatibilities", state.compatible, string(r.compatibility()))
 	return changes.Result()
 }
 
@@ -132,10 +173,18 @@ func (r *TaskDefinition) Apply(ctx context.Context, c *engine.Clients, in *engin
 	for _, k := range keys {
 		environment = append(environment, ecstypes.KeyValuePair{Name: aws.String(k), Value: aws.String(r.Environment[k])})
 	}
+	var secrets []ecstypes.Secret
+	for _, k := range slices.Sorted(maps.Keys(r.Secrets)) {
+		secrets = append(secrets, ecstypes.Secret{Name: aws.String(k), ValueFrom: aws.String(r.Secrets[k])})
+	}
+	var stopTimeout *int32
+	if r.StopTimeout > 0 {
+		stopTimeout = aws.Int32(int32(r.StopTimeout))
+	}
 	out, err := c.ECS.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
 		Family:                  aws.String(r.Family),
 		NetworkMode:             ecstypes.NetworkModeAwsvpc,
-		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityEc2},
+		RequiresCompatibilities: []ecstypes.Compatibility{r.compatibility()},
 		Cpu:                     aws.String(fmt.Sprint(r.CPU)),
 		Memory:                  aws.String(fmt.Sprint(r.Memory)),
 		ExecutionRoleArn:        aws.String(refs[0]),
@@ -147,6 +196,9 @@ func (r *TaskDefinition) Apply(ctx context.Context, c *engine.Clients, in *engin
 				ContainerPort: aws.Int32(int32(r.Port)), HostPort: aws.Int32(int32(r.Port)), Protocol: ecstypes.TransportProtocolTcp,
 			}},
 			Environment: environment,
+			Secrets:     secrets,
+			Command:     r.Command,
+			StopTimeout: stopTimeout,
 			LogConfiguration: &ecstypes.LogConfiguration{
 				LogDriver: ecstypes.LogDriverAwslogs,
 				Options: map[string]string{

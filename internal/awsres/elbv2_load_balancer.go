@@ -74,7 +74,7 @@ func (r *LoadBalancer) Diff(in *engine.Inputs, actual *engine.Observed) ([]engin
 	}
 	changes.ForceNew("name", state.name, r.Name)
 	changes.ForceNew("scheme", state.scheme, string(r.scheme()))
-	changes.Field("subnets", state.subnets, sortedJoin(showAll(in, r.Subnets)))
+	changes.Field("subnets", state.subnets, sortedJoin(expandIDs(showAll(in, r.Subnets))))
 	changes.Field("security_groups", state.securityGroups, in.Show(r.SecurityGroup))
 	return changes.Result()
 }
@@ -84,7 +84,7 @@ func (r *LoadBalancer) Apply(ctx context.Context, c *engine.Clients, in *engine.
 	if err != nil {
 		return nil, err
 	}
-	securityGroup, subnets := refs[0], refs[1:]
+	securityGroup, subnets := refs[0], expandIDs(refs[1:])
 	if actual != nil {
 		state := actual.State.(*loadBalancerState)
 		if state.subnets != sortedJoin(subnets) {

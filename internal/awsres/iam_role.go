@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -22,11 +24,63 @@ type IAMRole struct {
 	// "ec2.amazonaws.com".
 	TrustedService  string
 	ManagedPolicies []string
+	// InlinePolicy is a policy document embedded in the role under
+	// InlinePolicyName; "" means the role has none of that name.
+	InlinePolicyName, InlinePolicy string
 }
 
 type iamRoleState struct {
 	name, arn, trustedService string
 	policies                  []string
+	// inline is the document of InlinePolicyName, canonical, "" if none.
+	inline string
+}
+
+// canonicalJSON renders a policy document the same whatever its spacing,
+// key order or URL encoding (IAM returns documents URL-encoded).
+func canonicalJSON(document string) string {
+	if decoded, err := url.QueryUnescape(document); err == nil {
+		document = decoded
+	}
+	var v any
+	if json.Unmarshal([]byte(document), &v) != nil {
+		return document
+	}
+	data, _ := json.Marshal(v) // what was unmarshalled marshals
+	return string(data)
+}
+
+// SecretsPolicy is the inline policy that lets ECS read exactly the
+// secrets a task definition names: ssm:GetParameters on the parameters,
+// secretsmanager:GetSecretValue on the secrets (without ECS's
+// :json-key:stage:version suffix, which is not part of the secret's ARN).
+func SecretsPolicy(arns []string) string {
+	var parameters, secrets []string
+	for _, arn := range arns {
+		fields := strings.Split(arn, ":")
+		if len(fields) >= 7 && fields[2] == "secretsmanager" {
+			secrets = append(secrets, strings.Join(fields[:7], ":"))
+		} else {
+			parameters = append(parameters, arn)
+		}
+	}
+	type statement struct {
+		Effect   string
+		Action   string
+		Resource []string
+	}
+	doc := struct {
+		Version   string
+		Statement []statement
+	}{Version: "2012-10-17"}
+	if len(parameters) > 0 {
+		doc.Statement = append(doc.Statement, statement{"Allow", "ssm:GetParameters", slices.Compact(slices.Sorted(slices.Values(parameters)))})
+	}
+	if len(secrets) > 0 {
+		doc.Statement = append(doc.Statement, statement{"Allow", "secretsmanager:GetSecretValue", slices.Compact(slices.Sorted(slices.Values(secrets)))})
+	}
+	data, _ := json.Marshal(doc) // strings only
+	return string(data)
 }
 
 // iamTags are the berth tags for roles and instance profiles.
@@ -96,6 +150,16 @@ func (r *IAMRole) Observe(ctx context.Context, c *engine.Clients, _ *engine.Inpu
 	for _, p := range attached.AttachedPolicies {
 		state.policies = append(state.policies, aws.ToString(p.PolicyArn))
 	}
+	if r.InlinePolicyName != "" {
+		policy, err := c.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(r.InlinePolicyName)})
+		switch {
+		case hasCode(err, "NoSuchEntity"):
+		case err != nil:
+			return nil, fmt.Errorf("get policy %s of role %s: %w", r.InlinePolicyName, r.Name, err)
+		default:
+			state.inline = canonicalJSON(aws.ToString(policy.PolicyDocument))
+		}
+	}
 	return &engine.Observed{Outputs: engine.Outputs{"name": state.name, "arn": state.arn}, State: state}, nil
 }
 
@@ -108,6 +172,11 @@ func (r *IAMRole) Diff(_ *engine.Inputs, actual *engine.Observed) ([]engine.Fiel
 	changes.ForceNew("name", state.name, r.Name)
 	changes.Field("trusted_service", state.trustedService, r.TrustedService)
 	changes.Field("managed_policies", sortedJoin(state.policies), sortedJoin(r.ManagedPolicies))
+	if r.InlinePolicy != "" {
+		changes.Field("policy "+r.InlinePolicyName, state.inline, canonicalJSON(r.InlinePolicy))
+	} else if state.inline != "" {
+		changes.Field("policy "+r.InlinePolicyName, state.inline, "none")
+	}
 	return changes.Result()
 }
 
@@ -154,11 +223,38 @@ func (r *IAMRole) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inputs
 			}
 		}
 	}
+	switch {
+	case r.InlinePolicy != "" && state.inline != canonicalJSON(r.InlinePolicy):
+		_, err := c.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+			RoleName: aws.String(r.Name), PolicyName: aws.String(r.InlinePolicyName), PolicyDocument: aws.String(r.InlinePolicy),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("put policy %s of role %s: %w", r.InlinePolicyName, r.Name, err)
+		}
+	case r.InlinePolicy == "" && state.inline != "":
+		if err := r.deleteInline(ctx, c); err != nil {
+			return nil, err
+		}
+	}
 	return engine.Outputs{"name": r.Name, "arn": state.arn}, nil
+}
+
+func (r *IAMRole) deleteInline(ctx context.Context, c *engine.Clients) error {
+	_, err := c.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(r.Name), PolicyName: aws.String(r.InlinePolicyName)})
+	if err != nil && !hasCode(err, "NoSuchEntity") {
+		return fmt.Errorf("delete policy %s of role %s: %w", r.InlinePolicyName, r.Name, err)
+	}
+	return nil
 }
 
 func (r *IAMRole) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
 	state := actual.State.(*iamRoleState)
+	// IAM refuses to delete a role that still has inline policies.
+	if state.inline != "" {
+		if err := r.deleteInline(ctx, c); err != nil {
+			return err
+		}
+	}
 	for _, p := range state.policies {
 		_, err := c.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(r.Name), PolicyArn: aws.String(p)})
 		if err != nil && !hasCode(err, "NoSuchEntity") {

@@ -37,6 +37,7 @@ type LaunchTemplate struct {
 type launchTemplateState struct {
 	id, name, version                                      string
 	image, instanceType, profile, securityGroups, userData string
+	httpTokens                                             string
 }
 
 // UserData is the script that makes an instance join cluster: without it
@@ -75,6 +76,9 @@ func (r *LaunchTemplate) Observe(ctx context.Context, c *engine.Clients, _ *engi
 			state.profile = aws.ToString(data.IamInstanceProfile.Arn)
 		}
 		state.securityGroups = sortedJoin(data.SecurityGroupIds)
+		if data.MetadataOptions != nil {
+			state.httpTokens = string(data.MetadataOptions.HttpTokens)
+		}
 		if decoded, err := base64.StdEncoding.DecodeString(aws.ToString(data.UserData)); err == nil {
 			state.userData = string(decoded)
 		}
@@ -98,6 +102,8 @@ func (r *LaunchTemplate) Diff(in *engine.Inputs, actual *engine.Observed) ([]eng
 	changes.Field("instance_profile", state.profile, in.Show(r.InstanceProfile))
 	changes.Field("security_groups", state.securityGroups, in.Show(r.SecurityGroup))
 	changes.Field("user_data", state.userData, UserData(r.ClusterName))
+	// IMDSv2 only: a stolen instance role needs a session token first.
+	changes.Field("metadata_http_tokens", state.httpTokens, string(ec2types.LaunchTemplateHttpTokensStateRequired))
 	return changes.Result()
 }
 
@@ -108,6 +114,9 @@ func (r *LaunchTemplate) data(profileARN, securityGroup string) *ec2types.Reques
 		IamInstanceProfile: &ec2types.LaunchTemplateIamInstanceProfileSpecificationRequest{Arn: aws.String(profileARN)},
 		SecurityGroupIds:   []string{securityGroup},
 		UserData:           aws.String(base64.StdEncoding.EncodeToString([]byte(UserData(r.ClusterName)))),
+		MetadataOptions: &ec2types.LaunchTemplateInstanceMetadataOptionsRequest{
+			HttpTokens: ec2types.LaunchTemplateHttpTokensStateRequired, HttpEndpoint: ec2types.LaunchTemplateInstanceMetadataEndpointStateEnabled,
+		},
 		TagSpecifications: []ec2types.LaunchTemplateTagSpecificationRequest{{
 			ResourceType: ec2types.ResourceTypeInstance,
 			Tags:         r.ec2Tags(r.Name),

@@ -1,6 +1,7 @@
 package awsres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -14,14 +15,17 @@ import (
 
 const anywhereIPv4 = "0.0.0.0/0"
 
-// RouteTable sends 0.0.0.0/0 to the internet gateway and is associated with
-// the public subnets; the route and associations live here because they have
-// no identity of their own worth tagging.
+// RouteTable sends 0.0.0.0/0 to a gateway — the internet gateway for the
+// public subnets, a NAT gateway for a private one — and is associated with
+// the subnets; the route and associations live here because they have no
+// identity of their own worth tagging.
 type RouteTable struct {
 	Meta
-	VPC             engine.Ref
-	InternetGateway engine.Ref
-	Subnets         []engine.Ref
+	VPC engine.Ref
+	// Gateway is the internet gateway's "id", or the NAT gateway's when NAT.
+	Gateway engine.Ref
+	NAT     bool
+	Subnets []engine.Ref
 }
 
 type routeTableState struct {
@@ -42,7 +46,7 @@ func (r *RouteTable) Observe(ctx context.Context, c *engine.Clients, _ *engine.I
 	state := &routeTableState{id: aws.ToString(rt.RouteTableId), vpcID: aws.ToString(rt.VpcId), associations: map[string]string{}}
 	for _, route := range rt.Routes {
 		if aws.ToString(route.DestinationCidrBlock) == anywhereIPv4 {
-			state.defaultGateway = aws.ToString(route.GatewayId)
+			state.defaultGateway = cmp.Or(aws.ToString(route.NatGatewayId), aws.ToString(route.GatewayId))
 		}
 	}
 	for _, a := range rt.Associations {
@@ -68,13 +72,13 @@ func (r *RouteTable) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.
 		state = actual.State.(*routeTableState)
 	}
 	changes.ForceNew("vpc_id", state.vpcID, in.Show(r.VPC))
-	changes.Field("route "+anywhereIPv4, state.defaultGateway, in.Show(r.InternetGateway))
+	changes.Field("route "+anywhereIPv4, state.defaultGateway, in.Show(r.Gateway))
 	changes.Field("subnets", sortedJoin(state.subnets()), sortedJoin(showAll(in, r.Subnets)))
 	return changes.Result()
 }
 
 func (r *RouteTable) Apply(ctx context.Context, c *engine.Clients, in *engine.Inputs, actual *engine.Observed) (engine.Outputs, error) {
-	refs, err := in.Resolve(append([]engine.Ref{r.VPC, r.InternetGateway}, r.Subnets...)...)
+	refs, err := in.Resolve(append([]engine.Ref{r.VPC, r.Gateway}, r.Subnets...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -93,18 +97,24 @@ func (r *RouteTable) Apply(ctx context.Context, c *engine.Clients, in *engine.In
 		state = actual.State.(*routeTableState)
 	}
 
+	var gateway, nat *string
+	if r.NAT {
+		nat = aws.String(gatewayID)
+	} else {
+		gateway = aws.String(gatewayID)
+	}
 	switch state.defaultGateway {
 	case gatewayID:
 	case "":
 		_, err := c.EC2.CreateRoute(ctx, &ec2.CreateRouteInput{
-			RouteTableId: aws.String(state.id), DestinationCidrBlock: aws.String(anywhereIPv4), GatewayId: aws.String(gatewayID),
+			RouteTableId: aws.String(state.id), DestinationCidrBlock: aws.String(anywhereIPv4), GatewayId: gateway, NatGatewayId: nat,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("create default route: %w", err)
 		}
 	default:
 		_, err := c.EC2.ReplaceRoute(ctx, &ec2.ReplaceRouteInput{
-			RouteTableId: aws.String(state.id), DestinationCidrBlock: aws.String(anywhereIPv4), GatewayId: aws.String(gatewayID),
+			RouteTableId: aws.String(state.id), DestinationCidrBlock: aws.String(anywhereIPv4), GatewayId: gateway, NatGatewayId: nat,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("replace default route: %w", err)

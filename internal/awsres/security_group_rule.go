@@ -24,9 +24,11 @@ type SecurityGroupRule struct {
 	Group     engine.Ref
 	Direction string
 	Port      int
-	// Exactly one of CIDR and Peer is set.
-	CIDR string
-	Peer *engine.Ref
+	// Exactly one of CIDR, CIDRFrom (a looked-up VPC's "cidr") and Peer
+	// is set.
+	CIDR     string
+	CIDRFrom *engine.Ref
+	Peer     *engine.Ref
 }
 
 type securityGroupRuleState struct {
@@ -48,6 +50,9 @@ func (r *SecurityGroupRule) permission(peer string) ec2types.IpPermission {
 func (r *SecurityGroupRule) peer(in *engine.Inputs) string {
 	if r.Peer != nil {
 		return in.Show(*r.Peer)
+	}
+	if r.CIDRFrom != nil {
+		return in.Show(*r.CIDRFrom)
 	}
 	return r.CIDR
 }
@@ -124,9 +129,11 @@ func (r *SecurityGroupRule) Apply(ctx context.Context, c *engine.Clients, in *en
 		return nil, err
 	}
 	peer := r.CIDR
-	if r.Peer != nil {
-		if peer, err = in.Get(*r.Peer); err != nil {
-			return nil, err
+	for _, ref := range []*engine.Ref{r.Peer, r.CIDRFrom} {
+		if ref != nil {
+			if peer, err = in.Get(*ref); err != nil {
+				return nil, err
+			}
 		}
 	}
 	permissions := []ec2types.IpPermission{r.permission(peer)}

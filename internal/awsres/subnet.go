@@ -12,14 +12,16 @@ import (
 	"github.com/berthdev/berth/internal/engine"
 )
 
-// Subnet is a public subnet in the zone at ZoneIndex of the region's
-// available zones (sorted by name), so two subnets land in two zones
-// without berth.yaml naming zones.
+// Subnet is a subnet in the zone at ZoneIndex of the region's available
+// zones (sorted by name), so two subnets land in two zones without
+// berth.yaml naming zones. A public one gives what starts in it a public
+// address; a private one does not (its route goes through NAT).
 type Subnet struct {
 	Meta
 	VPC       engine.Ref
 	CIDR      string
 	ZoneIndex int
+	Public    bool
 
 	// zone is resolved by Observe: Diff may not call AWS.
 	zone string
@@ -73,9 +75,9 @@ func (r *Subnet) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.Fiel
 	changes.ForceNew("vpc_id", state.vpcID, in.Show(r.VPC))
 	changes.ForceNew("cidr_block", state.cidr, r.CIDR)
 	changes.ForceNew("availability_zone", state.zone, r.zone)
-	// Instances need public addresses to reach ECS and pull images: the
-	// stack has no NAT gateway.
-	changes.Field("map_public_ip_on_launch", boolString(state.mapPublicIP), "true")
+	// In a public subnet only the load balancer runs; what runs in a
+	// private one reaches out through NAT and has no public address.
+	changes.Field("map_public_ip_on_launch", boolString(state.mapPublicIP), boolString(r.Public))
 	return changes.Result()
 }
 
@@ -98,9 +100,9 @@ func (r *Subnet) Apply(ctx context.Context, c *engine.Clients, in *engine.Inputs
 		state := actual.State.(*subnetState)
 		id, zone = state.id, state.zone
 	}
-	if actual == nil || !actual.State.(*subnetState).mapPublicIP {
+	if (actual == nil && r.Public) || (actual != nil && actual.State.(*subnetState).mapPublicIP != r.Public) {
 		_, err := c.EC2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
-			SubnetId: aws.String(id), MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
+			SubnetId: aws.String(id), MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(r.Public)},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("map public ip on launch: %w", err)

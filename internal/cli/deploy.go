@@ -44,6 +44,9 @@ func runDeploy(ctx context.Context, opts *deployOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := buildAndPush(ctx, opts.io, cfg, s); err != nil {
+		return err
+	}
 	outputs, err := deploy(ctx, opts.io, cfg, s, opts.Yes, !opts.NoWait)
 	if err != nil {
 		return err
@@ -55,6 +58,34 @@ func runDeploy(ctx context.Context, opts *deployOptions) error {
 				outputs.Domain, outputs.LoadBalancerDNS, strings.TrimPrefix(outputs.Domain, "*."))
 		}
 	}
+	return nil
+}
+
+// buildAndPush builds berth.yaml's image.build with the Docker Engine,
+// pushes it to the stack's ECR repository (created first when missing)
+// under its content-derived tag, and points the spec at that image.
+func buildAndPush(ctx context.Context, io IOStreams, cfg aws.Config, s *spec.Spec) error {
+	if s.Service.Build == nil {
+		return nil
+	}
+	cli, err := connectDocker(ctx)
+	if err != nil {
+		return fmt.Errorf("image.build needs a Docker Engine to build %s (%v); start one, or set image to an image that is in a registry", s.Service.Image, err)
+	}
+	defer cli.Close()
+	repositoryURI, err := stack.EnsureRepository(ctx, cfg, s)
+	if err != nil {
+		return err
+	}
+	ref, tag, err := buildImage(ctx, io, cli, s.Service.Build, imageRepository(s.Service.Image))
+	if err != nil {
+		return err
+	}
+	pushed, err := pushToECR(ctx, io, cli, cfg, ref, repositoryURI, tag)
+	if err != nil {
+		return err
+	}
+	s.Service.Image = pushed
 	return nil
 }
 

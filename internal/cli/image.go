@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,10 +15,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/registry"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/jsonmessage"
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/internal/localcloud"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
+	"github.com/berthdev/berth/internal/spec"
 )
 
 // NewImageCmd builds `berth local image`: the process images of a local cloud.
@@ -143,4 +153,114 @@ func registerImage(ctx context.Context, endpoint, token string, img runtime.Proc
 		return "", fmt.Errorf("registering image: %s", reply.Error)
 	}
 	return reply.Image, nil
+}
+
+// connectDocker connects to the Docker Engine named by DOCKER_HOST (or the
+// default socket); an error means there is none to build with.
+func connectDocker(ctx context.Context) (*client.Client, error) {
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if _, err := cli.Ping(pingCtx); err != nil {
+		cli.Close()
+		return nil, err
+	}
+	return cli, nil
+}
+
+// buildImage builds berth.yaml's image.build with the Engine and tags it
+// repository:<content tag>, a tag derived from the build context, the
+// Dockerfile's path, the build args and the target (runtime.BuildContext),
+// so the same sources give the same tag. The Engine's output goes to
+// io.ErrOut.
+func buildImage(ctx context.Context, io IOStreams, cli *client.Client, b *spec.Build, repository string) (ref, tag string, err error) {
+	bs := runtime.BuildSpec{Context: b.Context, Dockerfile: b.Dockerfile, Args: b.Args, Target: b.Target, Repository: repository}
+	buildContext, digest, err := runtime.BuildContext(bs)
+	if err != nil {
+		return "", "", err
+	}
+	tag = runtime.ContentTag(digest)
+	ref = repository + ":" + tag
+	args := make(map[string]*string, len(b.Args))
+	for name, value := range b.Args {
+		args[name] = &value
+	}
+	fmt.Fprintf(io.ErrOut, "Building %s from %s…\n", ref, b.Context)
+	resp, err := cli.ImageBuild(ctx, bytes.NewReader(buildContext), build.ImageBuildOptions{
+		Tags: []string{ref}, Dockerfile: filepath.ToSlash(b.Dockerfile), BuildArgs: args, Target: b.Target,
+		Remove: true, ForceRemove: true,
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("building %s: %w", ref, err)
+	}
+	defer resp.Body.Close()
+	if err := jsonmessage.DisplayJSONMessagesStream(resp.Body, io.ErrOut, 0, false, nil); err != nil {
+		return "", "", fmt.Errorf("building %s: %w", ref, err)
+	}
+	return ref, tag, nil
+}
+
+// imageRepository is the repository part of an image reference: what is
+// before its tag or digest.
+func imageRepository(image string) string {
+	if i := strings.Index(image, "@"); i >= 0 {
+		image = image[:i]
+	}
+	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
+		image = image[:i]
+	}
+	return image
+}
+
+// pushToECR pushes the local image ref to repositoryURI:tag with the
+// credentials of ECR's GetAuthorizationToken, unless the tag is there
+// already: the tag names the content, so it is the same image.
+func pushToECR(ctx context.Context, io IOStreams, cli *client.Client, cfg aws.Config, ref, repositoryURI, tag string) (string, error) {
+	target := repositoryURI + ":" + tag
+	ecrClient := ecr.NewFromConfig(cfg)
+	name := repositoryURI[strings.Index(repositoryURI, "/")+1:]
+	existing, err := ecrClient.DescribeImages(ctx, &ecr.DescribeImagesInput{
+		RepositoryName: aws.String(name), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(tag)}},
+	})
+	if err == nil && len(existing.ImageDetails) > 0 {
+		fmt.Fprintf(io.ErrOut, "%s is in the repository already\n", target)
+		return target, nil
+	}
+	token, err := ecrClient.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		return "", fmt.Errorf("ECR authorization: %w", err)
+	}
+	if len(token.AuthorizationData) == 0 {
+		return "", errors.New("ECR authorization: no token")
+	}
+	decoded, err := base64.StdEncoding.DecodeString(aws.ToString(token.AuthorizationData[0].AuthorizationToken))
+	if err != nil {
+		return "", fmt.Errorf("ECR authorization token: %w", err)
+	}
+	user, password, ok := strings.Cut(string(decoded), ":")
+	if !ok {
+		return "", errors.New("ECR authorization token is not user:password")
+	}
+	auth, err := registry.EncodeAuthConfig(registry.AuthConfig{
+		Username: user, Password: password, ServerAddress: repositoryURI[:strings.Index(repositoryURI, "/")],
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := cli.ImageTag(ctx, ref, target); err != nil {
+		return "", fmt.Errorf("tagging %s as %s: %w", ref, target, err)
+	}
+	fmt.Fprintf(io.ErrOut, "Pushing %s…\n", target)
+	progress, err := cli.ImagePush(ctx, target, image.PushOptions{RegistryAuth: auth})
+	if err != nil {
+		return "", fmt.Errorf("pushing %s: %w", target, err)
+	}
+	defer progress.Close()
+	if err := jsonmessage.DisplayJSONMessagesStream(progress, io.ErrOut, 0, false, nil); err != nil {
+		return "", fmt.Errorf("pushing %s: %w", target, err)
+	}
+	return target, nil
 }

@@ -62,8 +62,8 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	if err := checkTimeScale(opts.TimeScale); err != nil {
 		return err
 	}
-	if s.Local == nil {
-		return usageErrorf("%s has no local: section, so the local cloud cannot run %s without a container; add local.command (see examples/fastapi/berth.yaml)", s.File, s.Service.Image)
+	if s.Local == nil && s.Service.Build == nil {
+		return usageErrorf("%s has no local: section, so the local cloud cannot run %s without a container; add local.command, or image.build to build it with Docker (see examples/fastapi/berth.yaml)", s.File, s.Service.Image)
 	}
 
 	endpoint := endpointURL(opts.global)
@@ -91,9 +91,15 @@ func runUp(ctx context.Context, opts *upOptions) error {
 		}
 	}
 
-	img := runtime.ProcessImage{Name: s.Service.Image, Dir: s.Local.Dir, Command: s.Local.Command, Env: s.Local.Env}
-	if _, err := registerImage(ctx, endpoint, token, img); err != nil {
+	built, err := buildForUp(ctx, opts.io, s)
+	if err != nil {
 		return err
+	}
+	if !built {
+		img := runtime.ProcessImage{Name: s.Service.Image, Dir: s.Local.Dir, Command: s.Local.Command, Env: s.Local.Env}
+		if _, err := registerImage(ctx, endpoint, token, img); err != nil {
+			return err
+		}
 	}
 	global := *opts.global
 	global.EndpointURL = endpoint
@@ -123,6 +129,31 @@ func runUp(ctx context.Context, opts *upOptions) error {
 		return nil
 	}
 	return err
+}
+
+// buildForUp builds berth.yaml's image.build with the Docker Engine and
+// points the spec at the image built, which the local cloud then runs as a
+// container. Without an Engine it reports false, and berth up runs the
+// process image of local: instead.
+func buildForUp(ctx context.Context, io IOStreams, s *spec.Spec) (bool, error) {
+	if s.Service.Build == nil {
+		return false, nil
+	}
+	cli, err := connectDocker(ctx)
+	if err != nil {
+		if s.Local == nil {
+			return false, fmt.Errorf("image.build needs a Docker Engine (%v); start one, or add a local: section to run the service as a process", err)
+		}
+		fmt.Fprintf(io.ErrOut, "No Docker Engine to build %s with (%v): running the process image of local: instead\n", s.Service.Image, err)
+		return false, nil
+	}
+	defer cli.Close()
+	ref, _, err := buildImage(ctx, io, cli, s.Service.Build, imageRepository(s.Service.Image))
+	if err != nil {
+		return false, err
+	}
+	s.Service.Image = ref
+	return true, nil
 }
 
 // startLocalCloud serves an ephemeral local cloud on the default address

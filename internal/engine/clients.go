@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -27,6 +28,8 @@ type Clients struct {
 	Logs        *cloudwatchlogs.Client
 	STS         *sts.Client
 	ACM         *acm.Client
+	// ECR holds the images berth builds.
+	ECR *ecr.Client
 	// AppAutoScaling is Application Auto Scaling, which scales the service.
 	AppAutoScaling *applicationautoscaling.Client
 }
@@ -44,6 +47,7 @@ func NewClients(cfg aws.Config) *Clients {
 		Logs:        cloudwatchlogs.NewFromConfig(cfg),
 		STS:         sts.NewFromConfig(cfg),
 		ACM:         acm.NewFromConfig(cfg),
+		ECR:         ecr.NewFromConfig(cfg),
 
 		AppAutoScaling: applicationautoscaling.NewFromConfig(cfg),
 	}

@@ -25,8 +25,13 @@ type field struct {
 	// anyScalar accepts any scalar for a string target, because values such
 	// as matcher: 200 are naturally written unquoted.
 	anyScalar bool
+	// tagKeys makes a map's keys AWS tag keys instead of environment
+	// variable names.
+	tagKeys bool
 	// section returns the keys of a nested mapping. It is called only when
 	// the key is present, so optional sections (local) are allocated lazily.
+	// A field with both a section and a target takes either a scalar (into
+	// target) or a mapping (image: name, or image: {uri, build}).
 	section func() []field
 }
 
@@ -34,16 +39,36 @@ func topFields(s *Spec) []field {
 	return []field{
 		{key: "name", required: true, target: &s.Name},
 		{key: "region", target: &s.Region},
+		{key: "tags", target: &s.Tags, tagKeys: true},
 		{key: "service", required: true, section: func() []field { return serviceFields(&s.Service) }},
 		{key: "capacity", section: func() []field {
 			c := &s.Capacity
 			return []field{
 				{key: "provider", target: &c.Provider},
 				{key: "instance_type", target: &c.InstanceType},
+				{key: "instance_types", target: &c.InstanceTypes},
 				{key: "min", target: &c.Min},
 				{key: "max", target: &c.Max},
+				{key: "spot_share", target: &c.SpotShare},
+				{key: "on_demand_base", target: &c.OnDemandBase},
+				{key: "fargate_weight", target: &c.FargateWeight},
+				{key: "fargate_spot_weight", target: &c.FargateSpotWeight},
 				{key: "target_capacity", target: &c.TargetCapacity},
 				{key: "managed_termination_protection", target: &c.ManagedTerminationProtection},
+			}
+		}},
+		{key: "network", section: func() []field {
+			n := &s.Network
+			return []field{
+				{key: "mode", target: &n.Mode},
+				{key: "cidr", target: &n.CIDR},
+				{key: "nat", target: &n.NAT},
+				{key: "vpc_id", target: &n.VPCID},
+				{key: "vpc_tags", target: &n.VPCTags, tagKeys: true},
+				{key: "public_subnets", target: &n.PublicSubnets},
+				{key: "private_subnets", target: &n.PrivateSubnets},
+				{key: "public_subnet_tags", target: &n.PublicSubnetTags, tagKeys: true},
+				{key: "private_subnet_tags", target: &n.PrivateSubnetTags, tagKeys: true},
 			}
 		}},
 		{key: "load_balancer", section: func() []field {
@@ -51,6 +76,7 @@ func topFields(s *Spec) []field {
 			return []field{
 				{key: "public", target: &lb.Public},
 				{key: "port", target: &lb.Port},
+				{key: "allowed_cidrs", target: &lb.AllowedCIDRs},
 				{key: "https", section: func() []field {
 					lb.HTTPS = newHTTPS()
 					h := lb.HTTPS
@@ -80,13 +106,30 @@ func topFields(s *Spec) []field {
 
 func serviceFields(svc *Service) []field {
 	hc := &svc.HealthCheck
+	dep := &svc.Deployment
 	return []field{
-		{key: "image", required: true, target: &svc.Image},
+		{key: "image", required: true, target: &svc.Image, section: func() []field {
+			return []field{
+				{key: "uri", target: &svc.Image},
+				{key: "build", section: func() []field {
+					svc.Build = &Build{Context: ".", Dockerfile: "Dockerfile"}
+					b := svc.Build
+					return []field{
+						{key: "context", target: &b.Context},
+						{key: "dockerfile", target: &b.Dockerfile},
+						{key: "args", target: &b.Args, anyScalar: true},
+						{key: "target", target: &b.Target},
+					}
+				}},
+			}
+		}},
 		{key: "port", required: true, target: &svc.Port},
 		{key: "count", target: &svc.Count},
 		{key: "cpu", target: &svc.CPU},
 		{key: "memory", target: &svc.Memory},
+		{key: "command", target: &svc.Command},
 		{key: "environment", target: &svc.Environment},
+		{key: "secrets", target: &svc.Secrets},
 		{key: "placement", target: &svc.Placement},
 		{key: "health_check", section: func() []field {
 			return []field{
@@ -96,10 +139,20 @@ func serviceFields(svc *Service) []field {
 				{key: "healthy_threshold", target: &hc.HealthyThreshold},
 				{key: "unhealthy_threshold", target: &hc.UnhealthyThreshold},
 				{key: "matcher", target: &hc.Matcher, anyScalar: true},
+				{key: "grace_period", target: &hc.GracePeriod},
 			}
 		}},
 		{key: "deregistration_delay", target: &svc.DeregistrationDelay},
 		{key: "protocol", target: &svc.Protocol},
+		{key: "deployment", section: func() []field {
+			return []field{
+				{key: "circuit_breaker", target: &dep.CircuitBreaker},
+				{key: "rollback", target: &dep.Rollback},
+				{key: "minimum_healthy_percent", target: &dep.MinimumHealthyPercent},
+				{key: "maximum_percent", target: &dep.MaximumPercent},
+				{key: "stop_timeout", target: &dep.StopTimeout},
+			}
+		}},
 		{key: "autoscaling", section: func() []field {
 			svc.Autoscaling = newAutoscaling()
 			a := svc.Autoscaling
@@ -266,6 +319,11 @@ func (d *decoder) mapping(node *yaml.Node, path string, fields []field) {
 			continue
 		}
 		d.keys[fieldPath] = keyNode
+		if f.section != nil && f.target != nil && valueNode.Kind == yaml.ScalarNode && !isNull(valueNode) {
+			d.values[fieldPath] = valueNode
+			d.value(valueNode, fieldPath, f)
+			continue
+		}
 		if f.section != nil {
 			d.section(valueNode, fieldPath, f.section)
 			continue
@@ -335,7 +393,7 @@ func (d *decoder) value(n *yaml.Node, path string, f field) {
 	case *[]string:
 		d.stringList(n, path, target)
 	case *map[string]string:
-		d.envMap(n, path, target)
+		d.envMap(n, path, target, f.tagKeys)
 	default:
 		// Only reachable if the field table names an unsupported target type.
 		d.errorAt(n, path, "internal error: no decoder for %T", f.target)
@@ -396,9 +454,17 @@ var wholeNumber = regexp.MustCompile(`^[-+]?[0-9_]+$`)
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// tagKeyPattern is what every service berth tags accepts as a key; keys
+// starting with aws: are AWS's own.
+var tagKeyPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+
+func isTagKey(k string) bool {
+	return tagKeyPattern.MatchString(k) && !strings.HasPrefix(strings.ToLower(k), "aws:")
+}
+
 // envMap decodes an environment mapping. Values may be any scalar because
 // DEBUG: true or WORKERS: 4 are what people write; the process sees text.
-func (d *decoder) envMap(n *yaml.Node, path string, target *map[string]string) {
+func (d *decoder) envMap(n *yaml.Node, path string, target *map[string]string, tagKeys bool) {
 	if n.Kind != yaml.MappingNode {
 		d.errorAt(n, path, "must be a mapping of NAME: value (got %s)", describe(n))
 		return
@@ -415,7 +481,10 @@ func (d *decoder) envMap(n *yaml.Node, path string, target *map[string]string) {
 		case keyNode.Kind != yaml.ScalarNode:
 			d.errorAt(keyNode, path, "variable names must be plain names (got %s)", describe(keyNode))
 			ok = false
-		case !envName.MatchString(keyNode.Value):
+		case tagKeys && !isTagKey(keyNode.Value):
+			d.errorAt(keyNode, keyPath, "not a valid AWS tag key (1-128 letters, digits, spaces and _ . : / = + - @, not starting with aws:)")
+			ok = false
+		case !tagKeys && !envName.MatchString(keyNode.Value):
 			d.errorAt(keyNode, keyPath, "not a valid environment variable name (use letters, digits and _, not starting with a digit)")
 			ok = false
 		case wasSeen:
@@ -427,6 +496,7 @@ func (d *decoder) envMap(n *yaml.Node, path string, target *map[string]string) {
 		case isNull(valueNode):
 			env[keyNode.Value] = ""
 		default:
+			d.values[keyPath] = valueNode
 			env[keyNode.Value] = valueNode.Value
 		}
 	}

@@ -31,8 +31,9 @@ func TestExampleFastAPISpec(t *testing.T) {
 			Placement:   PlacementDistinctInstance,
 			HealthCheck: HealthCheck{
 				Path: "/health", Interval: 10, Timeout: 5,
-				HealthyThreshold: 2, UnhealthyThreshold: 2, Matcher: "200",
+				HealthyThreshold: 2, UnhealthyThreshold: 2, Matcher: "200", GracePeriod: 30,
 			},
+			Deployment:          Deployment{CircuitBreaker: true, Rollback: true, MinimumHealthyPercent: 50, MaximumPercent: 200, StopTimeout: 10},
 			DeregistrationDelay: 5,
 			Protocol:            ProtocolHTTP,
 			Autoscaling: &Autoscaling{
@@ -40,6 +41,8 @@ func TestExampleFastAPISpec(t *testing.T) {
 			},
 		},
 		Capacity:     Capacity{Provider: ProviderEC2, InstanceType: "t2.medium", Min: 1, Max: 4, TargetCapacity: 100, ManagedTerminationProtection: true},
+		Network:      Network{Mode: NetworkNew, CIDR: "10.0.0.0/16", NAT: NATSingle},
+		Tags:         map[string]string{"project": "fastapi-demo"},
 		LoadBalancer: LoadBalancer{Public: true, Port: 80},
 		Logs:         Logs{RetentionDays: 7},
 		Local: &Local{

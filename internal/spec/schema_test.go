@@ -78,6 +78,11 @@ var withoutDefault = map[string]bool{
 	"region": true, "service.environment": true, "local.env": true,
 	"load_balancer.https.domain": true, "load_balancer.https.certificate_arn": true,
 	"service.autoscaling.cpu": true, "service.autoscaling.memory": true, "service.autoscaling.requests_per_target": true,
+	"tags": true, "service.image.uri": true, "service.image.build.args": true, "service.image.build.target": true,
+	"service.command": true, "service.secrets": true, "capacity.instance_types": true,
+	"capacity.fargate_weight": true, "capacity.fargate_spot_weight": true, "load_balancer.allowed_cidrs": true,
+	"network.vpc_id": true, "network.vpc_tags": true, "network.public_subnets": true, "network.private_subnets": true,
+	"network.public_subnet_tags": true, "network.private_subnet_tags": true,
 }
 
 // TestSchemaMatchesParser keeps the editor's view of berth.yaml and berth's
@@ -142,6 +147,8 @@ func TestSchemaEnumsMatchParser(t *testing.T) {
 	}{
 		{"service.placement", placements},
 		{"capacity.provider", providers},
+		{"network.mode", networks},
+		{"network.nat", nats},
 		{"logs.retention_days", retentionDays},
 		{"service.protocol", protocols},
 		{"load_balancer.https.ssl_policy", sslPolicies},

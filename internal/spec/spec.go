@@ -29,33 +29,74 @@ type Spec struct {
 	Region       string
 	Service      Service
 	Capacity     Capacity
+	Network      Network
 	LoadBalancer LoadBalancer
 	Logs         Logs
+	// Tags are set on every resource of the stack, beside berth's own
+	// (berth:stack, berth:resource), which they may not override. Nil when
+	// the spec sets none.
+	Tags map[string]string
 	// Local is nil when the spec has no local section.
 	Local *Local
 }
 
 // Service is the container and how many copies of it run.
 type Service struct {
+	// Image is the image reference the tasks run. With Build set, it is
+	// only the name berth up gives the built image locally; deploy pushes
+	// the build to the stack's ECR repository under a content-derived tag.
 	Image string
+	// Build is nil when the image is pulled as it is.
+	Build *Build
+	// Command overrides the image's CMD; nil keeps it.
+	Command []string
 	// Port is the container port the load balancer forwards to.
 	Port   int
 	Count  int
 	CPU    int // CPU units (1024 = one vCPU)
 	Memory int // MiB
 	// Environment is nil when the spec sets none.
-	Environment         map[string]string
+	Environment map[string]string
+	// Secrets maps an environment variable to the ARN of an SSM parameter
+	// or a Secrets Manager secret (optionally with :json-key:version-stage:
+	// version-id after it), resolved by ECS when a task starts. Nil when the
+	// spec sets none.
+	Secrets             map[string]string
 	Placement           string
 	HealthCheck         HealthCheck
 	DeregistrationDelay int // seconds
 	// Protocol is how the load balancer talks to the tasks: "http", or
 	// "https" when the app serves TLS itself (the ALB does not verify its
 	// certificate, as on AWS).
-	Protocol string
+	Protocol   string
+	Deployment Deployment
 	// Autoscaling is nil when Count is fixed. When set, Count is only the
 	// number of tasks the service starts with: Application Auto Scaling owns
 	// the desired count afterwards and deploys leave it alone.
 	Autoscaling *Autoscaling
+}
+
+// Build is how to build the image from source with the Docker Engine.
+type Build struct {
+	// Context is absolute: relative paths are resolved against the spec
+	// file's directory.
+	Context string
+	// Dockerfile is relative to Context.
+	Dockerfile string
+	// Args are the build arguments; nil when the spec sets none.
+	Args   map[string]string
+	Target string
+}
+
+// Deployment is how ECS rolls out a new task definition.
+type Deployment struct {
+	// CircuitBreaker fails a deployment whose tasks keep failing; Rollback
+	// then returns to the last deployment that completed.
+	CircuitBreaker, Rollback bool
+	MinimumHealthyPercent    int
+	MaximumPercent           int
+	// StopTimeout is the seconds between SIGTERM and SIGKILL.
+	StopTimeout int
 }
 
 // Autoscaling is target tracking of the service's desired count: one
@@ -80,13 +121,29 @@ type HealthCheck struct {
 	UnhealthyThreshold int
 	// Matcher is an ALB success-code matcher: "200", "200,202" or "200-299".
 	Matcher string
+	// GracePeriod is the seconds ECS ignores failing load balancer health
+	// checks of a new task.
+	GracePeriod int
 }
 
-// Capacity is the EC2 Auto Scaling group behind the cluster's capacity provider.
+// Capacity is what the tasks run on: EC2 instances of an Auto Scaling
+// group behind the cluster's capacity provider, or Fargate.
 type Capacity struct {
-	Provider     string
-	InstanceType string
-	Min, Max     int
+	Provider string
+	// InstanceType is the first of InstanceTypes; more than one type makes
+	// the group a mixed instances group. EC2 only.
+	InstanceType  string
+	InstanceTypes []string
+	Min, Max      int
+	// SpotShare is the percentage of instances above OnDemandBase that are
+	// Spot instances (EC2).
+	SpotShare int
+	// OnDemandBase is how many instances (EC2) or tasks (Fargate) run on
+	// demand before SpotShare or the weights apply.
+	OnDemandBase int
+	// FargateWeight and FargateSpotWeight are the capacity provider
+	// strategy's weights of FARGATE and FARGATE_SPOT (Fargate only).
+	FargateWeight, FargateSpotWeight int
 	// TargetCapacity is the managed scaling target: the percentage of the
 	// instances' capacity that tasks should use (100 leaves no spare one).
 	TargetCapacity int
@@ -96,12 +153,36 @@ type Capacity struct {
 	ManagedTerminationProtection bool
 }
 
+// Network is the VPC the stack runs in.
+type Network struct {
+	// Mode is NetworkNew (a VPC of the stack's own), NetworkExisting or
+	// NetworkDefault (the region's default VPC).
+	Mode string
+	// CIDR is the new VPC's block, a /16: its public subnets take /24s, its private ones /20s.
+	CIDR string
+	// NAT is NATSingle (one gateway for both zones) or NATPerZone (one per
+	// zone, so one zone's outage does not cut the other off). New only.
+	NAT string
+	// An existing VPC is found by VPCID or, when that is empty, by VPCTags
+	// (exactly one VPC must match).
+	VPCID   string
+	VPCTags map[string]string
+	// An existing VPC's subnets: by id, or by tags, or, with neither, all
+	// of its subnets, public or private by whether their route table sends
+	// 0.0.0.0/0 to an internet gateway.
+	PublicSubnets, PrivateSubnets       []string
+	PublicSubnetTags, PrivateSubnetTags map[string]string
+}
+
 // LoadBalancer is the Application Load Balancer's public face.
 type LoadBalancer struct {
 	// Public selects an internet-facing rather than an internal load balancer.
 	Public bool
 	// Port is the HTTP listener's: it serves, or redirects to HTTPS.
 	Port int
+	// AllowedCIDRs are the client addresses the listeners accept; nil means
+	// anywhere for a public load balancer and the VPC for an internal one.
+	AllowedCIDRs []string
 	// HTTPS is nil when the load balancer speaks HTTP only.
 	HTTPS *HTTPS
 }
@@ -142,6 +223,13 @@ const (
 	PlacementDistinctInstance = "distinct-instance"
 	PlacementSpread           = "spread"
 	ProviderEC2               = "ec2"
+	ProviderFargate           = "fargate"
+	ProviderFargateSpot       = "fargate_spot"
+	NetworkNew                = "new"
+	NetworkExisting           = "existing"
+	NetworkDefault            = "default"
+	NATSingle                 = "single"
+	NATPerZone                = "per_zone"
 	ProtocolHTTP              = "http"
 	ProtocolHTTPS             = "https"
 	// DefaultSSLPolicy is AWS's recommended policy for TLS 1.3 and 1.2
@@ -152,7 +240,9 @@ const (
 
 var (
 	placements = []string{PlacementDistinctInstance, PlacementSpread}
-	providers  = []string{ProviderEC2}
+	providers  = []string{ProviderEC2, ProviderFargate, ProviderFargateSpot}
+	networks   = []string{NetworkNew, NetworkExisting, NetworkDefault}
+	nats       = []string{NATSingle, NATPerZone}
 	protocols  = []string{ProtocolHTTP, ProtocolHTTPS}
 	// sslPolicies are the ALB's predefined security policies ("Security
 	// policies for your Application Load Balancer"); it has no custom ones.
@@ -195,14 +285,32 @@ func defaults(file string) *Spec {
 				HealthyThreshold:   2,
 				UnhealthyThreshold: 2,
 				Matcher:            "200",
+				GracePeriod:        DefaultGracePeriod,
 			},
 			DeregistrationDelay: 30,
 			Protocol:            ProtocolHTTP,
+			Deployment:          DefaultDeployment(),
 		},
 		Capacity:     Capacity{Provider: ProviderEC2, InstanceType: "t2.medium", Min: 1, Max: 2, TargetCapacity: 100},
+		Network:      DefaultNetwork(),
 		LoadBalancer: LoadBalancer{Public: true, Port: 80},
 		Logs:         Logs{RetentionDays: 7},
 	}
+}
+
+// DefaultGracePeriod gives a new task a minute to start serving before
+// failing health checks count against it.
+const DefaultGracePeriod = 60
+
+// DefaultDeployment is a rolling deployment that replaces half the tasks
+// at a time, fails fast and rolls back; the stop timeout is ECS's.
+func DefaultDeployment() Deployment {
+	return Deployment{CircuitBreaker: true, Rollback: true, MinimumHealthyPercent: 50, MaximumPercent: 200, StopTimeout: 30}
+}
+
+// DefaultNetwork is a VPC of the stack's own with one NAT gateway.
+func DefaultNetwork() Network {
+	return Network{Mode: NetworkNew, CIDR: "10.0.0.0/16", NAT: NATSingle}
 }
 
 // newLocal returns a Local section holding its defaults.
@@ -250,6 +358,18 @@ func Parse(file string, data []byte) (*Spec, error) {
 	if len(d.errs) > 0 {
 		d.errs.sort()
 		return nil, d.errs
+	}
+	if b := s.Service.Build; b != nil {
+		dir, err := resolveDir(file, b.Context)
+		if err != nil {
+			return nil, fmt.Errorf("%s: service.image.build.context: %w", file, err)
+		}
+		b.Context = dir
+		if s.Service.Image == "" {
+			// The name berth up tags the build with; deploy pushes it to
+			// the stack's repository under a content-derived tag.
+			s.Service.Image = s.Name + ":latest"
+		}
 	}
 	if s.Local != nil {
 		dir, err := resolveDir(file, s.Local.Dir)

@@ -70,13 +70,20 @@ func TestParseAppliesDefaults(t *testing.T) {
 func TestParseReadsEveryField(t *testing.T) {
 	src := `name: shop-api
 region: us-gov-west-1
+tags: {team: shop, "cost center": "42"}
 service:
-  image: registry.example.com/shop:2.1
+  image:
+    uri: registry.example.com/shop:2.1
+    build: {context: ../src, dockerfile: docker/Dockerfile, args: {VERSION: 2.1, DEBUG: true}, target: runtime}
   port: 9000
   count: 0
   cpu: 512
   memory: 1024
+  command: [serve, --port, 9000]
   environment: {LOG_LEVEL: debug, WORKERS: 4, DEBUG: true, EMPTY: }
+  secrets:
+    DB: arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/shop/db
+    KEY: "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:shop/key-AbCdEf:password::"
   placement: spread
   health_check:
     path: /healthz
@@ -85,19 +92,29 @@ service:
     healthy_threshold: 10
     unhealthy_threshold: 3
     matcher: 200-299
+    grace_period: 15
   deregistration_delay: 0
   protocol: https
+  deployment: {circuit_breaker: true, rollback: false, minimum_healthy_percent: 100, maximum_percent: 150, stop_timeout: 5}
   autoscaling: {min: 0, max: 10, cpu: 60, memory: 75, requests_per_target: 500, scale_in_cooldown: 120, scale_out_cooldown: 0}
 capacity:
   provider: ec2
-  instance_type: m5.large
+  instance_types: [m5.large, m5a.large]
   min: 0
   max: 5
+  spot_share: 70
+  on_demand_base: 1
   target_capacity: 90
   managed_termination_protection: true
+network:
+  mode: existing
+  vpc_tags: {Name: prod}
+  public_subnets: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]
+  private_subnet_tags: {tier: private}
 load_balancer:
   public: false
   port: 8080
+  allowed_cidrs: [10.0.0.0/8, 192.168.0.0/16]
   https: {certificate_arn: "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/0a1b2c3d-4e5f", port: 8443, redirect_http: false, ssl_policy: ELBSecurityPolicy-FS-1-2-Res-2020-10}
 logs: {retention_days: 3653}
 local:
@@ -113,16 +130,27 @@ local:
 		File:   "/etc/berth/berth.yaml",
 		Name:   "shop-api",
 		Region: "us-gov-west-1",
+		Tags:   map[string]string{"team": "shop", "cost center": "42"},
 		Service: Service{
 			Image: "registry.example.com/shop:2.1", Port: 9000, Count: 0, CPU: 512, Memory: 1024,
+			Build:       &Build{Context: "/etc/src", Dockerfile: "docker/Dockerfile", Args: map[string]string{"VERSION": "2.1", "DEBUG": "true"}, Target: "runtime"},
+			Command:     []string{"serve", "--port", "9000"},
 			Environment: map[string]string{"LOG_LEVEL": "debug", "WORKERS": "4", "DEBUG": "true", "EMPTY": ""},
+			Secrets: map[string]string{
+				"DB":  "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/shop/db",
+				"KEY": "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:shop/key-AbCdEf:password::",
+			},
 			Placement:   PlacementSpread,
-			HealthCheck: HealthCheck{Path: "/healthz", Interval: 30, Timeout: 29, HealthyThreshold: 10, UnhealthyThreshold: 3, Matcher: "200-299"},
+			HealthCheck: HealthCheck{Path: "/healthz", Interval: 30, Timeout: 29, HealthyThreshold: 10, UnhealthyThreshold: 3, Matcher: "200-299", GracePeriod: 15},
+			Deployment:  Deployment{CircuitBreaker: true, MinimumHealthyPercent: 100, MaximumPercent: 150, StopTimeout: 5},
 			Protocol:    ProtocolHTTPS,
 			Autoscaling: &Autoscaling{Min: 0, Max: 10, CPU: 60, Memory: 75, RequestsPerTarget: 500, ScaleInCooldown: 120, ScaleOutCooldown: 0},
 		},
-		Capacity: Capacity{Provider: "ec2", InstanceType: "m5.large", Min: 0, Max: 5, TargetCapacity: 90, ManagedTerminationProtection: true},
-		LoadBalancer: LoadBalancer{Public: false, Port: 8080, HTTPS: &HTTPS{
+		Capacity: Capacity{Provider: "ec2", InstanceType: "m5.large", InstanceTypes: []string{"m5.large", "m5a.large"}, Min: 0, Max: 5,
+			SpotShare: 70, OnDemandBase: 1, TargetCapacity: 90, ManagedTerminationProtection: true},
+		Network: Network{Mode: NetworkExisting, CIDR: "10.0.0.0/16", NAT: NATSingle, VPCTags: map[string]string{"Name": "prod"},
+			PublicSubnets: []string{"subnet-0123456789abcdef0", "subnet-0123456789abcdef1"}, PrivateSubnetTags: map[string]string{"tier": "private"}},
+		LoadBalancer: LoadBalancer{Public: false, Port: 8080, AllowedCIDRs: []string{"10.0.0.0/8", "192.168.0.0/16"}, HTTPS: &HTTPS{
 			CertificateARN: "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/0a1b2c3d-4e5f",
 			Port:           8443, RedirectHTTP: false, SSLPolicy: "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 		}},
@@ -317,7 +345,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown key without hint lists the known keys",
 			src:  minimal + "tls: true\n",
-			want: []string{`b.yaml:5:1: tls: unknown key (expected one of: capacity, load_balancer, local, logs, name, region, service)`},
+			want: []string{`b.yaml:5:1: tls: unknown key (expected one of: capacity, load_balancer, local, logs, name, network, region, service, tags)`},
 		},
 		{
 			name: "duplicate key",
@@ -376,15 +404,14 @@ logs:
 			name: "numbers out of range",
 			src: minimal + `  count: 101
   cpu: 64
-  memory: 40000
+  memory: 512
   deregistration_delay: -1
 load_balancer:
   port: 0
 `,
 			want: []string{
 				"b.yaml:5:10: service.count: must be between 0 and 100 (got 101)",
-				"b.yaml:6:8: service.cpu: must be between 128 and 10240 (got 64)",
-				"b.yaml:7:11: service.memory: must be between 128 and 30720 (got 40000)",
+				"b.yaml:6:8: service.cpu: must be between 128 and 16384 (got 64)",
 				"b.yaml:8:25: service.deregistration_delay: must be between 0 and 3600 (got -1)",
 				"b.yaml:10:9: load_balancer.port: must be between 1 and 65535 (got 0)",
 			},
@@ -445,9 +472,8 @@ load_balancer:
 		},
 		{
 			name: "capacity",
-			src:  minimal + "  count: 0\ncapacity:\n  provider: fargate\n  instance_type: large\n  min: 3\n  max: 2\n",
+			src:  minimal + "  count: 0\ncapacity:\n  provider: ec2\n  instance_type: large\n  min: 3\n  max: 2\n",
 			want: []string{
-				`b.yaml:7:13: capacity.provider: fargate is not supported yet; use "ec2" (EC2 instances in an Auto Scaling group)`,
 				`b.yaml:8:18: capacity.instance_type: must be an EC2 instance type such as t2.medium (got "large")`,
 				`b.yaml:9:8: capacity.min: must not exceed capacity.max, which is 2 (got 3)`,
 			},
@@ -456,7 +482,7 @@ load_balancer:
 			name: "capacity bounds",
 			src:  minimal + "  count: 0\ncapacity: {provider: ecs, min: -1, max: 0}\n",
 			want: []string{
-				`b.yaml:6:22: capacity.provider: must be "ec2" (got "ecs")`,
+				`b.yaml:6:22: capacity.provider: must be "ec2", "fargate" or "fargate_spot" (got "ecs")`,
 				`b.yaml:6:32: capacity.min: must not be negative (got -1)`,
 				`b.yaml:6:41: capacity.max: must be at least 1 (got 0)`,
 			},

@@ -48,14 +48,17 @@ func (d *decoder) validate(s *Spec) {
 		d.errorf("region", "must be an AWS region such as eu-west-1, or be left out to let the AWS config decide (got %q)", s.Region)
 	}
 	v.service(&s.Service)
-	v.capacity(&s.Capacity)
-	if s.Service.Placement == PlacementDistinctInstance && v.ok("service.count") && v.ok("service.placement") && v.ok("capacity.max") && s.Service.Count > s.Capacity.Max {
+	v.capacity(s)
+	v.network(&s.Network)
+	v.tags("tags", s.Tags)
+	if s.Capacity.Provider == ProviderEC2 && s.Service.Placement == PlacementDistinctInstance && v.ok("service.count") && v.ok("service.placement") && v.ok("capacity.max") && s.Service.Count > s.Capacity.Max {
 		d.errorf("service.count", "placement %s runs at most one task per instance and capacity.max is %d, so %d tasks can never all start; lower count, raise capacity.max or use placement: spread", PlacementDistinctInstance, s.Capacity.Max, s.Service.Count)
 	}
-	if a := s.Service.Autoscaling; a != nil && s.Service.Placement == PlacementDistinctInstance && v.ok("service.autoscaling.max") && v.ok("service.placement") && v.ok("capacity.max") && a.Max > s.Capacity.Max {
+	if a := s.Service.Autoscaling; a != nil && s.Capacity.Provider == ProviderEC2 && s.Service.Placement == PlacementDistinctInstance && v.ok("service.autoscaling.max") && v.ok("service.placement") && v.ok("capacity.max") && a.Max > s.Capacity.Max {
 		d.errorf("service.autoscaling.max", "placement %s runs at most one task per instance and capacity.max is %d, so autoscaling could never run %d tasks; lower it, raise capacity.max or use placement: spread", PlacementDistinctInstance, s.Capacity.Max, a.Max)
 	}
 	v.between("load_balancer.port", s.LoadBalancer.Port, 1, 65535)
+	v.cidrs("load_balancer.allowed_cidrs", s.LoadBalancer.AllowedCIDRs)
 	if s.LoadBalancer.HTTPS != nil {
 		v.https(s.LoadBalancer.HTTPS, s.LoadBalancer.Port, s.Region)
 	}
@@ -89,13 +92,17 @@ func (v validator) between(path string, got, lo, hi int) {
 
 func (v validator) service(svc *Service) {
 	d := v.d
-	if v.ok("service.image") && svc.Image != "" && strings.ContainsAny(svc.Image, " \t\n") {
-		d.errorf("service.image", "must be an image reference without spaces (got %q)", svc.Image)
-	}
+	v.image(svc)
 	v.between("service.port", svc.Port, 1, 65535)
 	v.between("service.count", svc.Count, 0, 100)
-	v.between("service.cpu", svc.CPU, 128, 10240)
-	v.between("service.memory", svc.Memory, 128, 30720)
+	v.between("service.cpu", svc.CPU, 128, 16384)
+	v.between("service.memory", svc.Memory, 128, 122880)
+	if v.given("service.command") && len(svc.Command) == 0 {
+		d.errorf("service.command", "must name the program to run, or be left out to keep the image's CMD")
+	}
+	v.secrets(svc.Secrets, svc.Environment)
+	v.deployment(&svc.Deployment)
+	v.between("service.health_check.grace_period", svc.HealthCheck.GracePeriod, 0, 2147483647)
 	if v.ok("service.placement") && !slices.Contains(placements, svc.Placement) {
 		d.errorf("service.placement", "must be %s (got %q)", quotedList(placements), svc.Placement)
 	}
@@ -237,33 +244,6 @@ func checkDomain(name string) error {
 		}
 	}
 	return nil
-}
-
-func (v validator) capacity(c *Capacity) {
-	d := v.d
-	if v.ok("capacity.provider") {
-		switch {
-		case c.Provider == "fargate":
-			d.errorf("capacity.provider", "fargate is not supported yet; use %q (EC2 instances in an Auto Scaling group)", ProviderEC2)
-		case !slices.Contains(providers, c.Provider):
-			d.errorf("capacity.provider", "must be %s (got %q)", quotedList(providers), c.Provider)
-		}
-	}
-	if v.ok("capacity.instance_type") && !instanceTypePattern.MatchString(c.InstanceType) {
-		d.errorf("capacity.instance_type", "must be an EC2 instance type such as t2.medium (got %q)", c.InstanceType)
-	}
-	if v.ok("capacity.min") && c.Min < 0 {
-		d.errorf("capacity.min", "must not be negative (got %d)", c.Min)
-	}
-	if v.ok("capacity.max") && c.Max < 1 {
-		d.errorf("capacity.max", "must be at least 1 (got %d)", c.Max)
-	}
-	if v.ok("capacity.min") && v.ok("capacity.max") && c.Min >= 0 && c.Max >= 1 && c.Min > c.Max {
-		d.errorf("capacity.min", "must not exceed capacity.max, which is %d (got %d)", c.Max, c.Min)
-	}
-	if v.ok("capacity.target_capacity") && (c.TargetCapacity < 1 || c.TargetCapacity > 100) {
-		d.errorf("capacity.target_capacity", "must be between 1 and 100, the percentage of the instances' capacity tasks should use (got %d)", c.TargetCapacity)
-	}
 }
 
 func (v validator) local(l *Local) {

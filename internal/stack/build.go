@@ -5,6 +5,8 @@ package stack
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/berthdev/berth/internal/awsres"
 	"github.com/berthdev/berth/internal/engine"
@@ -15,47 +17,49 @@ import (
 // berth:resource tags, so renaming one orphans what exists under the old
 // address.
 const (
-	AddrVPC                       engine.Addr = "ec2.vpc/main"
-	AddrSubnetA                   engine.Addr = "ec2.subnet/public-a"
-	AddrSubnetB                   engine.Addr = "ec2.subnet/public-b"
-	AddrInternetGateway           engine.Addr = "ec2.internet-gateway/main"
-	AddrRouteTable                engine.Addr = "ec2.route-table/public"
-	AddrALBGroup                  engine.Addr = "ec2.security-group/alb"
-	AddrServiceGroup              engine.Addr = "ec2.security-group/service"
-	AddrInstancesGroup            engine.Addr = "ec2.security-group/instances"
-	AddrALBIngress                engine.Addr = "ec2.security-group-rule/alb-ingress-listener"
-	AddrALBEgress                 engine.Addr = "ec2.security-group-rule/alb-egress-service"
-	AddrServiceIngress            engine.Addr = "ec2.security-group-rule/service-ingress-alb"
-	AddrInstanceRole              engine.Addr = "iam.role/instance"
-	AddrInstanceProfile           engine.Addr = "iam.instance-profile/instance"
-	AddrExecutionRole             engine.Addr = "iam.role/execution"
-	AddrLogGroup                  engine.Addr = "logs.log-group/app"
-	AddrCluster                   engine.Addr = "ecs.cluster/main"
-	AddrLaunchTemplate            engine.Addr = "ec2.launch-template/instances"
-	AddrAutoScalingGroup          engine.Addr = "autoscaling.group/instances"
-	AddrCapacityProvider          engine.Addr = "ecs.capacity-provider/main"
-	AddrClusterProviders          engine.Addr = "ecs.cluster-capacity-providers/main"
-	AddrTaskDefinition            engine.Addr = "ecs.task-definition/app"
-	AddrTargetGroup               engine.Addr = "elbv2.target-group/app"
-	AddrLoadBalancer              engine.Addr = "elbv2.load-balancer/main"
-	AddrListener                  engine.Addr = "elbv2.listener/http"
-	AddrService                   engine.Addr = "ecs.service/app"
-	AddrCertificate               engine.Addr = "acm.certificate/https"
-	AddrGivenCertificate          engine.Addr = "acm.certificate/given"
-	AddrHTTPSListener             engine.Addr = "elbv2.listener/https"
-	AddrALBIngressHTTPS           engine.Addr = "ec2.security-group-rule/alb-ingress-https"
-	AddrScalableTarget            engine.Addr = "application-autoscaling.scalable-target/app"
-	AddrCPUPolicy                 engine.Addr = "application-autoscaling.policy/cpu"
-	AddrMemoryPolicy              engine.Addr = "application-autoscaling.policy/memory"
-	AddrRequestsPolicy            engine.Addr = "application-autoscaling.policy/requests"
-	instanceRolePolicy                        = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
-	executionRolePolicy                       = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-	healthCheckGracePeriodSeconds             = 60
-	vpcCIDR                                   = "10.0.0.0/16"
+	AddrVPC              engine.Addr = "ec2.vpc/main"
+	AddrSubnetA          engine.Addr = "ec2.subnet/public-a"
+	AddrSubnetB          engine.Addr = "ec2.subnet/public-b"
+	AddrInternetGateway  engine.Addr = "ec2.internet-gateway/main"
+	AddrRouteTable       engine.Addr = "ec2.route-table/public"
+	AddrALBGroup         engine.Addr = "ec2.security-group/alb"
+	AddrServiceGroup     engine.Addr = "ec2.security-group/service"
+	AddrInstancesGroup   engine.Addr = "ec2.security-group/instances"
+	AddrALBIngress       engine.Addr = "ec2.security-group-rule/alb-ingress-listener"
+	AddrALBEgress        engine.Addr = "ec2.security-group-rule/alb-egress-service"
+	AddrServiceIngress   engine.Addr = "ec2.security-group-rule/service-ingress-alb"
+	AddrInstanceRole     engine.Addr = "iam.role/instance"
+	AddrInstanceProfile  engine.Addr = "iam.instance-profile/instance"
+	AddrExecutionRole    engine.Addr = "iam.role/execution"
+	AddrLogGroup         engine.Addr = "logs.log-group/app"
+	AddrCluster          engine.Addr = "ecs.cluster/main"
+	AddrLaunchTemplate   engine.Addr = "ec2.launch-template/instances"
+	AddrAutoScalingGroup engine.Addr = "autoscaling.group/instances"
+	AddrCapacityProvider engine.Addr = "ecs.capacity-provider/main"
+	AddrClusterProviders engine.Addr = "ecs.cluster-capacity-providers/main"
+	AddrTaskDefinition   engine.Addr = "ecs.task-definition/app"
+	AddrTargetGroup      engine.Addr = "elbv2.target-group/app"
+	AddrLoadBalancer     engine.Addr = "elbv2.load-balancer/main"
+	AddrListener         engine.Addr = "elbv2.listener/http"
+	AddrService          engine.Addr = "ecs.service/app"
+	AddrCertificate      engine.Addr = "acm.certificate/https"
+	AddrGivenCertificate engine.Addr = "acm.certificate/given"
+	AddrHTTPSListener    engine.Addr = "elbv2.listener/https"
+	AddrALBIngressHTTPS  engine.Addr = "ec2.security-group-rule/alb-ingress-https"
+	AddrScalableTarget   engine.Addr = "application-autoscaling.scalable-target/app"
+	AddrCPUPolicy        engine.Addr = "application-autoscaling.policy/cpu"
+	AddrMemoryPolicy     engine.Addr = "application-autoscaling.policy/memory"
+	AddrRequestsPolicy   engine.Addr = "application-autoscaling.policy/requests"
+	instanceRolePolicy               = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+	executionRolePolicy              = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+	vpcCIDR                          = "10.0.0.0/16"
 	// AWS caps load balancer and target group names at 32 characters.
 	elbNameLimit = 32
 	// IAM caps role and instance profile names at 64 characters.
 	iamNameLimit = 64
+	// secretsPolicyName is the execution role's inline policy that reads
+	// berth.yaml's secrets.
+	secretsPolicyName = "berth-secrets"
 )
 
 // Names are the deterministic AWS names of a stack's named resources.
@@ -93,41 +97,42 @@ func NamesFor(stackName string) Names {
 
 func ref(addr engine.Addr, key string) engine.Ref { return engine.Ref{Addr: addr, Key: key} }
 
-// Build returns every resource of the stack described by s.
+// Build returns every resource of the stack described by s, composed of
+// its parts: the network, the capacity (EC2 or Fargate), the load
+// balancer (HTTP or HTTPS), the service and its scaling. Resources of a
+// part berth.yaml does not choose (now or any more) are listed unwanted,
+// so that a plan deletes what is left of them.
 func Build(s *spec.Spec) ([]engine.Resource, error) {
 	if s == nil || s.Name == "" {
 		return nil, fmt.Errorf("stack: spec has no name")
 	}
 	names := NamesFor(s.Name)
 	meta := func(addr engine.Addr, deps ...engine.Addr) awsres.Meta {
-		return awsres.Meta{Stack: s.Name, Address: addr, Deps: deps}
+		return awsres.Meta{Stack: s.Name, Address: addr, Deps: deps, Tags: s.Tags}
 	}
-	vpcID := ref(AddrVPC, "id")
-	subnets := []engine.Ref{ref(AddrSubnetA, "id"), ref(AddrSubnetB, "id")}
+	net, resources := network(s, meta)
 	albGroup, serviceGroup := ref(AddrALBGroup, "id"), ref(AddrServiceGroup, "id")
 	hc := s.Service.HealthCheck
+	fargate := isFargate(s)
 
-	resources := []engine.Resource{
-		&awsres.VPC{Meta: meta(AddrVPC), CIDR: vpcCIDR},
-		&awsres.Subnet{Meta: meta(AddrSubnetA, AddrVPC), VPC: vpcID, CIDR: "10.0.0.0/24", ZoneIndex: 0},
-		&awsres.Subnet{Meta: meta(AddrSubnetB, AddrVPC), VPC: vpcID, CIDR: "10.0.1.0/24", ZoneIndex: 1},
-		&awsres.InternetGateway{Meta: meta(AddrInternetGateway, AddrVPC), VPC: vpcID},
-		&awsres.RouteTable{
-			Meta: meta(AddrRouteTable, AddrVPC, AddrInternetGateway, AddrSubnetA, AddrSubnetB),
-			VPC:  vpcID, InternetGateway: ref(AddrInternetGateway, "id"), Subnets: subnets,
-		},
-
+	execution := &awsres.IAMRole{
+		Meta: meta(AddrExecutionRole), Name: names.ExecutionRole,
+		TrustedService: "ecs-tasks.amazonaws.com", ManagedPolicies: []string{executionRolePolicy},
+		InlinePolicyName: secretsPolicyName,
+	}
+	if len(s.Service.Secrets) > 0 {
+		execution.InlinePolicy = awsres.SecretsPolicy(slices.Collect(maps.Values(s.Service.Secrets)))
+	}
+	capacity, strategy, capacityDeps := capacityPart(s, names, meta, net)
+	resources = append(resources, capacity...)
+	resources = append(resources,
 		&awsres.SecurityGroup{
-			Meta: meta(AddrALBGroup, AddrVPC), Name: names.ALBSecurityGroup, VPC: vpcID,
+			Meta: meta(AddrALBGroup, net.vpcDeps...), Name: names.ALBSecurityGroup, VPC: net.vpc,
 			Description: "berth " + s.Name + ": load balancer", RevokeDefaultEgress: true,
 		},
 		&awsres.SecurityGroup{
-			Meta: meta(AddrServiceGroup, AddrVPC), Name: names.ServiceSecurityGroup, VPC: vpcID,
+			Meta: meta(AddrServiceGroup, net.vpcDeps...), Name: names.ServiceSecurityGroup, VPC: net.vpc,
 			Description: "berth " + s.Name + ": service tasks",
-		},
-		&awsres.SecurityGroup{
-			Meta: meta(AddrInstancesGroup, AddrVPC), Name: names.InstancesSecurityGroup, VPC: vpcID,
-			Description: "berth " + s.Name + ": container instances, no ingress",
 		},
 		&awsres.SecurityGroupRule{
 			Meta: meta(AddrServiceIngress, AddrServiceGroup, AddrALBGroup), Group: serviceGroup,
@@ -137,49 +142,22 @@ func Build(s *spec.Spec) ([]engine.Resource, error) {
 			Meta: meta(AddrALBEgress, AddrALBGroup, AddrServiceGroup), Group: albGroup,
 			Direction: awsres.Egress, Port: s.Service.Port, Peer: &serviceGroup,
 		},
-
-		&awsres.IAMRole{
-			Meta: meta(AddrInstanceRole), Name: names.InstanceRole,
-			TrustedService: "ec2.amazonaws.com", ManagedPolicies: []string{instanceRolePolicy},
-		},
-		&awsres.InstanceProfile{Meta: meta(AddrInstanceProfile, AddrInstanceRole), Name: names.InstanceProfile, Role: ref(AddrInstanceRole, "name")},
-		&awsres.IAMRole{
-			Meta: meta(AddrExecutionRole), Name: names.ExecutionRole,
-			TrustedService: "ecs-tasks.amazonaws.com", ManagedPolicies: []string{executionRolePolicy},
-		},
+		execution,
 		&awsres.LogGroup{Meta: meta(AddrLogGroup), Name: names.LogGroup, RetentionDays: s.Logs.RetentionDays},
-
 		&awsres.Cluster{Meta: meta(AddrCluster), Name: names.Cluster},
-		// The template depends on the cluster so that destroy removes the
-		// instances (with the group) before the cluster they joined.
-		&awsres.LaunchTemplate{
-			Meta: meta(AddrLaunchTemplate, AddrInstanceProfile, AddrInstancesGroup, AddrCluster),
-			Name: names.LaunchTemplate, InstanceType: s.Capacity.InstanceType, ClusterName: names.Cluster,
-			InstanceProfile: ref(AddrInstanceProfile, "arn"), SecurityGroup: ref(AddrInstancesGroup, "id"),
-		},
-		// The group waits for the route table so new instances reach ECS.
-		&awsres.AutoScalingGroup{
-			Meta: meta(AddrAutoScalingGroup, AddrLaunchTemplate, AddrSubnetA, AddrSubnetB, AddrRouteTable),
-			Name: names.AutoScalingGroup, LaunchTemplate: ref(AddrLaunchTemplate, "id"), Subnets: subnets,
-			Min: s.Capacity.Min, Max: s.Capacity.Max, ProtectNewInstances: s.Capacity.ManagedTerminationProtection,
-		},
-		&awsres.CapacityProvider{
-			Meta: meta(AddrCapacityProvider, AddrAutoScalingGroup), Name: names.CapacityProvider,
-			AutoScalingGroup: ref(AddrAutoScalingGroup, "arn"), TargetCapacity: s.Capacity.TargetCapacity,
-			TerminationProtection: s.Capacity.ManagedTerminationProtection,
-		},
 		&awsres.ClusterCapacityProviders{
-			Meta:    meta(AddrClusterProviders, AddrCluster, AddrCapacityProvider),
-			Cluster: ref(AddrCluster, "name"), CapacityProvider: ref(AddrCapacityProvider, "name"),
+			Meta:    meta(AddrClusterProviders, append([]engine.Addr{AddrCluster}, capacityDeps...)...),
+			Cluster: ref(AddrCluster, "name"), Strategy: strategy,
 		},
 		&awsres.TaskDefinition{
 			Meta: meta(AddrTaskDefinition, AddrExecutionRole, AddrLogGroup), Family: names.TaskFamily,
 			Image: s.Service.Image, Port: s.Service.Port, CPU: s.Service.CPU, Memory: s.Service.Memory,
-			Environment: s.Service.Environment, ExecutionRole: ref(AddrExecutionRole, "arn"), LogGroup: ref(AddrLogGroup, "name"),
+			Environment: s.Service.Environment, Secrets: s.Service.Secrets, Command: s.Service.Command,
+			StopTimeout: s.Service.Deployment.StopTimeout, Fargate: fargate,
+			ExecutionRole: ref(AddrExecutionRole, "arn"), LogGroup: ref(AddrLogGroup, "name"),
 		},
-
 		&awsres.TargetGroup{
-			Meta: meta(AddrTargetGroup, AddrVPC), Name: names.TargetGroup, VPC: vpcID, Port: s.Service.Port,
+			Meta: meta(AddrTargetGroup, net.vpcDeps...), Name: names.TargetGroup, VPC: net.vpc, Port: s.Service.Port,
 			HealthCheck: awsres.TargetHealthCheck{
 				Path: hc.Path, Interval: hc.Interval, Timeout: hc.Timeout,
 				HealthyThreshold: hc.HealthyThreshold, UnhealthyThreshold: hc.UnhealthyThreshold, Matcher: hc.Matcher,
@@ -187,22 +165,99 @@ func Build(s *spec.Spec) ([]engine.Resource, error) {
 			DeregistrationDelay: s.Service.DeregistrationDelay, HTTPS: s.Service.Protocol == spec.ProtocolHTTPS,
 		},
 		&awsres.LoadBalancer{
-			Meta: meta(AddrLoadBalancer, AddrSubnetA, AddrSubnetB, AddrALBGroup, AddrRouteTable),
-			Name: names.LoadBalancer, Public: s.LoadBalancer.Public, Subnets: subnets, SecurityGroup: albGroup,
+			Meta: meta(AddrLoadBalancer, append([]engine.Addr{AddrALBGroup}, net.publicDeps...)...),
+			Name: names.LoadBalancer, Public: s.LoadBalancer.Public, Subnets: net.public, SecurityGroup: albGroup,
 		},
 		&awsres.Service{
-			Meta: meta(AddrService, AddrCluster, AddrClusterProviders, AddrTaskDefinition, AddrListener, AddrHTTPSListener,
-				AddrTargetGroup, AddrServiceGroup, AddrServiceIngress, AddrSubnetA, AddrSubnetB),
+			Meta: meta(AddrService, append([]engine.Addr{AddrCluster, AddrClusterProviders, AddrTaskDefinition, AddrListener, AddrHTTPSListener,
+				AddrTargetGroup, AddrServiceGroup, AddrServiceIngress}, net.taskDeps...)...),
 			Name: names.Service, Cluster: ref(AddrCluster, "name"), TaskDefinition: ref(AddrTaskDefinition, "arn"),
-			CapacityProvider: ref(AddrCapacityProvider, "name"), TargetGroup: ref(AddrTargetGroup, "arn"),
-			Subnets: subnets, SecurityGroup: serviceGroup, Count: s.Service.Count, ContainerPort: s.Service.Port,
-			Placement: s.Service.Placement, HealthCheckGracePeriod: healthCheckGracePeriodSeconds,
+			Strategy: strategy, TargetGroup: ref(AddrTargetGroup, "arn"),
+			Subnets: net.tasks, SecurityGroup: serviceGroup, PublicIP: fargate && net.publicTasks,
+			PublicIPFrom: fargateOnly(fargate, net.publicTasksRef),
+			Count:        s.Service.Count, ContainerPort: s.Service.Port,
+			Placement: s.Service.Placement, HealthCheckGracePeriod: hc.GracePeriod,
+			Deployment: awsres.Deployment{
+				MinimumHealthyPercent: s.Service.Deployment.MinimumHealthyPercent, MaximumPercent: s.Service.Deployment.MaximumPercent,
+				CircuitBreaker: s.Service.Deployment.CircuitBreaker, Rollback: s.Service.Deployment.Rollback,
+			},
 			CountByAutoscaling: s.Service.Autoscaling != nil,
 		},
-	}
-	resources = append(resources, loadBalancing(s, meta, albGroup)...)
+	)
+	resources = append(resources, repository(s, meta))
+	resources = append(resources, loadBalancing(s, meta, albGroup, net)...)
 	resources = append(resources, serviceScaling(s, names, meta)...)
 	return resources, nil
+}
+
+// fargateOnly is ref on Fargate: EC2 tasks cannot have public addresses.
+func fargateOnly(fargate bool, ref *engine.Ref) *engine.Ref {
+	if fargate {
+		return ref
+	}
+	return nil
+}
+
+func isFargate(s *spec.Spec) bool {
+	return s.Capacity.Provider == spec.ProviderFargate || s.Capacity.Provider == spec.ProviderFargateSpot
+}
+
+// capacityPart is the EC2 capacity (instance role and profile, instances'
+// security group, launch template, Auto Scaling group, capacity provider),
+// unwanted on Fargate, and the capacity provider strategy of the cluster
+// and the service.
+func capacityPart(s *spec.Spec, names Names, meta metaFunc, net networkRefs) ([]engine.Resource, []awsres.StrategyItem, []engine.Addr) {
+	fargate := isFargate(s)
+	c := s.Capacity
+	types := c.InstanceTypes
+	if len(types) == 0 && c.InstanceType != "" {
+		types = []string{c.InstanceType}
+	}
+	ec2 := []engine.Resource{
+		&awsres.SecurityGroup{
+			Meta: meta(AddrInstancesGroup, net.vpcDeps...), Name: names.InstancesSecurityGroup, VPC: net.vpc,
+			Description: "berth " + s.Name + ": container instances, no ingress",
+		},
+		&awsres.IAMRole{
+			Meta: meta(AddrInstanceRole), Name: names.InstanceRole,
+			TrustedService: "ec2.amazonaws.com", ManagedPolicies: []string{instanceRolePolicy},
+		},
+		&awsres.InstanceProfile{Meta: meta(AddrInstanceProfile, AddrInstanceRole), Name: names.InstanceProfile, Role: ref(AddrInstanceRole, "name")},
+		// The template depends on the cluster so that destroy removes the
+		// instances (with the group) before the cluster they joined.
+		&awsres.LaunchTemplate{
+			Meta: meta(AddrLaunchTemplate, AddrInstanceProfile, AddrInstancesGroup, AddrCluster),
+			Name: names.LaunchTemplate, InstanceType: c.InstanceType, ClusterName: names.Cluster,
+			InstanceProfile: ref(AddrInstanceProfile, "arn"), SecurityGroup: ref(AddrInstancesGroup, "id"),
+		},
+		// The group waits for the routes so new instances reach ECS.
+		&awsres.AutoScalingGroup{
+			Meta: meta(AddrAutoScalingGroup, append([]engine.Addr{AddrLaunchTemplate}, net.taskDeps...)...),
+			Name: names.AutoScalingGroup, LaunchTemplate: ref(AddrLaunchTemplate, "id"), Subnets: net.tasks,
+			Min: c.Min, Max: c.Max, ProtectNewInstances: c.ManagedTerminationProtection,
+			InstanceTypes: types, SpotShare: c.SpotShare, OnDemandBase: c.OnDemandBase,
+		},
+		&awsres.CapacityProvider{
+			Meta: meta(AddrCapacityProvider, AddrAutoScalingGroup), Name: names.CapacityProvider,
+			AutoScalingGroup: ref(AddrAutoScalingGroup, "arn"), TargetCapacity: c.TargetCapacity,
+			TerminationProtection: c.ManagedTerminationProtection,
+		},
+	}
+	if !fargate {
+		return ec2, []awsres.StrategyItem{{Provider: ref(AddrCapacityProvider, "name"), Weight: 1}}, []engine.Addr{AddrCapacityProvider}
+	}
+	resources := make([]engine.Resource, len(ec2))
+	for i, r := range ec2 {
+		resources[i] = engine.Unwanted(r)
+	}
+	var strategy []awsres.StrategyItem
+	if c.FargateWeight > 0 || c.OnDemandBase > 0 {
+		strategy = append(strategy, awsres.StrategyItem{Name: "FARGATE", Weight: c.FargateWeight, Base: c.OnDemandBase})
+	}
+	if c.FargateSpotWeight > 0 {
+		strategy = append(strategy, awsres.StrategyItem{Name: "FARGATE_SPOT", Weight: c.FargateSpotWeight})
+	}
+	return resources, strategy, nil
 }
 
 type metaFunc func(addr engine.Addr, deps ...engine.Addr) awsres.Meta
@@ -219,7 +274,7 @@ func wantedIf(wanted bool, r engine.Resource) engine.Resource {
 // loadBalancing is the load balancer's front: the HTTP listener (serving,
 // or redirecting to HTTPS), the HTTPS listener with its certificate, and
 // the security group rules that open exactly the ports they listen on.
-func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref) []engine.Resource {
+func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref, net networkRefs) []engine.Resource {
 	https := s.LoadBalancer.HTTPS
 	if https == nil {
 		// Unwanted resources only need enough to find what is left.
@@ -231,10 +286,17 @@ func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref) []engine.Re
 	if serveHTTPS {
 		redirectTo = https.Port
 	}
-	listenerPeer := "0.0.0.0/0"
+	// An internal load balancer takes traffic from inside the VPC only,
+	// unless berth.yaml says whom to allow.
+	peers := []listenerPeer{{cidr: "0.0.0.0/0"}}
 	if !s.LoadBalancer.Public {
-		// An internal load balancer takes traffic from inside the VPC only.
-		listenerPeer = vpcCIDR
+		peers = []listenerPeer{{cidr: net.cidr, from: net.cidrFrom}}
+	}
+	if len(s.LoadBalancer.AllowedCIDRs) > 0 {
+		peers = nil
+		for _, c := range s.LoadBalancer.AllowedCIDRs {
+			peers = append(peers, listenerPeer{cidr: c})
+		}
 	}
 	certificate := ref(AddrCertificate, "arn")
 	httpsDeps := []engine.Addr{AddrLoadBalancer, AddrTargetGroup, AddrCertificate}
@@ -245,6 +307,17 @@ func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref) []engine.Re
 		resources = append(resources, &awsres.Certificate{Meta: meta(AddrGivenCertificate), ARN: https.CertificateARN})
 		certificate = ref(AddrGivenCertificate, "arn")
 		httpsDeps = append(httpsDeps, AddrGivenCertificate)
+	}
+	for i, peer := range peers {
+		resources = append(resources,
+			wantedIf(serveHTTP, &awsres.SecurityGroupRule{
+				Meta: meta(numbered(AddrALBIngress, i), AddrALBGroup), Group: albGroup,
+				Direction: awsres.Ingress, Port: s.LoadBalancer.Port, CIDR: peer.cidr, CIDRFrom: peer.from,
+			}),
+			wantedIf(serveHTTPS, &awsres.SecurityGroupRule{
+				Meta: meta(numbered(AddrALBIngressHTTPS, i), AddrALBGroup), Group: albGroup,
+				Direction: awsres.Ingress, Port: https.Port, CIDR: peer.cidr, CIDRFrom: peer.from,
+			}))
 	}
 	return append(resources,
 		wantedIf(serveHTTP, &awsres.Listener{
@@ -257,15 +330,22 @@ func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref) []engine.Re
 			LoadBalancer: ref(AddrLoadBalancer, "arn"), TargetGroup: ref(AddrTargetGroup, "arn"), Port: https.Port,
 			HTTPS: true, Certificate: certificate, SSLPolicy: https.SSLPolicy,
 		}),
-		wantedIf(serveHTTP, &awsres.SecurityGroupRule{
-			Meta: meta(AddrALBIngress, AddrALBGroup), Group: albGroup,
-			Direction: awsres.Ingress, Port: s.LoadBalancer.Port, CIDR: listenerPeer,
-		}),
-		wantedIf(serveHTTPS, &awsres.SecurityGroupRule{
-			Meta: meta(AddrALBIngressHTTPS, AddrALBGroup), Group: albGroup,
-			Direction: awsres.Ingress, Port: https.Port, CIDR: listenerPeer,
-		}),
 	)
+}
+
+// listenerPeer is a CIDR the listeners accept: given, or a looked-up VPC's.
+type listenerPeer struct {
+	cidr string
+	from *engine.Ref
+}
+
+// numbered is the address of the i-th of a resource's kind: the first
+// keeps the plain address, so a stack with one allowed CIDR keeps its rule.
+func numbered(addr engine.Addr, i int) engine.Addr {
+	if i == 0 {
+		return addr
+	}
+	return engine.Addr(fmt.Sprintf("%s-%d", addr, i+1))
 }
 
 // serviceScaling is the service's scalable target and one target-tracking

@@ -35,6 +35,24 @@ func assertNothingLeft(t *testing.T, cfg aws.Config, stackName string) {
 	check(t, err, "internet gateways", len(gateways.InternetGateways))
 	tables, err := ec2Client.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: tagged})
 	check(t, err, "route tables", len(tables.RouteTables))
+	nats, err := ec2Client.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{Filter: append(tagged,
+		ec2types.Filter{Name: aws.String("state"), Values: []string{"pending", "available", "deleting"}})})
+	// moto ignores tag filters of NAT gateways and addresses.
+	count := 0
+	if err == nil {
+		for _, g := range nats.NatGateways {
+			count += ofStack(g.Tags, stackName)
+		}
+	}
+	check(t, err, "nat gateways", count)
+	addresses, err := ec2Client.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{Filters: tagged})
+	count = 0
+	if err == nil {
+		for _, a := range addresses.Addresses {
+			count += ofStack(a.Tags, stackName)
+		}
+	}
+	check(t, err, "elastic ips", count)
 	groups, err := ec2Client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: tagged})
 	check(t, err, "security groups", len(groups.SecurityGroups))
 	templates, err := ec2Client.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{Filters: tagged})
@@ -74,7 +92,7 @@ func assertNothingLeft(t *testing.T, cfg aws.Config, stackName string) {
 
 	elbClient := elb.NewFromConfig(cfg)
 	lbs, err := elbClient.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
-	count := 0
+	count = 0
 	if err == nil {
 		for _, lb := range lbs.LoadBalancers {
 			if aws.ToString(lb.LoadBalancerName) == names.LoadBalancer {
@@ -150,4 +168,14 @@ func check(t *testing.T, err error, what string, left int) {
 	if left != 0 {
 		t.Errorf("%d %s of the stack left after destroy", left, what)
 	}
+}
+
+// ofStack is 1 when tags name the stack, else 0.
+func ofStack(tags []ec2types.Tag, stackName string) int {
+	for _, tag := range tags {
+		if aws.ToString(tag.Key) == awsres.TagStack && aws.ToString(tag.Value) == stackName {
+			return 1
+		}
+	}
+	return 0
 }

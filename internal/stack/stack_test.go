@@ -51,10 +51,13 @@ func exampleSpec() *spec.Spec {
 			Placement:   spec.PlacementDistinctInstance,
 			HealthCheck: spec.HealthCheck{
 				Path: "/health", Interval: 10, Timeout: 5, HealthyThreshold: 2, UnhealthyThreshold: 2, Matcher: "200",
+				GracePeriod: spec.DefaultGracePeriod,
 			},
 			DeregistrationDelay: 30,
 			Protocol:            spec.ProtocolHTTP,
+			Deployment:          spec.DefaultDeployment(),
 		},
+		Network:      spec.DefaultNetwork(),
 		Capacity:     spec.Capacity{Provider: spec.ProviderEC2, InstanceType: "t3.medium", Min: 1, Max: 3, TargetCapacity: 100},
 		LoadBalancer: spec.LoadBalancer{Public: true, Port: 80},
 		Logs:         spec.Logs{RetentionDays: 7},

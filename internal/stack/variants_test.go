@@ -2,8 +2,10 @@ package stack
 
 import (
 	"context"
-	"github.com/aws/aws-sdk-go-v2/aws"
+	"regexp"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"testing"
 
 	"github.com/berthdev/berth/internal/spec"
@@ -25,8 +27,9 @@ func TestInternalSpreadVariantConverges(t *testing.T) {
 			t.Fatal(err)
 		}
 		plan := renderPlan(t, p)
-		for _, want := range []string{"scheme:           internal", "peer:            10.0.0.0/16", "placement:                  spread", "environment:               {}"} {
-			if !strings.Contains(plan, want) {
+		spaced := regexp.MustCompile(`: +`).ReplaceAllString(plan, ": ")
+		for _, want := range []string{"scheme: internal", "peer: 10.0.0.0/16", "placement: spread", "environment: {}"} {
+			if !strings.Contains(spaced, want) {
 				t.Errorf("plan lacks %q:\n%s", want, plan)
 			}
 		}

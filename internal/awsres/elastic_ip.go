@@ -1,0 +1,79 @@
+package awsres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/berthdev/berth/internal/engine"
+)
+
+// ElasticIP is a VPC address allocated for a NAT gateway. It has nothing to
+// compare: it exists or not.
+type ElasticIP struct {
+	Meta
+}
+
+type elasticIPState struct {
+	allocationID, publicIP, associationID string
+}
+
+func (r *ElasticIP) Observe(ctx context.Context, c *engine.Clients, _ *engine.Inputs) (*engine.Observed, error) {
+	out, err := c.EC2.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{Filters: r.ec2Filters()})
+	if err != nil {
+		return nil, fmt.Errorf("describe addresses: %w", err)
+	}
+	i := slices.IndexFunc(out.Addresses, func(a ec2types.Address) bool { return r.taggedAs(a.Tags) })
+	if i < 0 {
+		return nil, nil
+	}
+	a := out.Addresses[i]
+	state := &elasticIPState{
+		allocationID: aws.ToString(a.AllocationId), publicIP: aws.ToString(a.PublicIp), associationID: aws.ToString(a.AssociationId),
+	}
+	return &engine.Observed{Outputs: state.outputs(), State: state}, nil
+}
+
+func (s *elasticIPState) outputs() engine.Outputs {
+	return engine.Outputs{"allocation_id": s.allocationID, "public_ip": s.publicIP}
+}
+
+func (r *ElasticIP) Diff(_ *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
+	changes := engine.NewChanges(actual)
+	changes.ForceNew("domain", "vpc", "vpc")
+	return changes.Result()
+}
+
+func (r *ElasticIP) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inputs, actual *engine.Observed) (engine.Outputs, error) {
+	if actual != nil {
+		return actual.Outputs, nil
+	}
+	out, err := c.EC2.AllocateAddress(ctx, &ec2.AllocateAddressInput{
+		Domain: ec2types.DomainTypeVpc, TagSpecifications: r.ec2TagSpec(ec2types.ResourceTypeElasticIp, r.ec2Name()),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("allocate address: %w", err)
+	}
+	state := &elasticIPState{allocationID: aws.ToString(out.AllocationId), publicIP: aws.ToString(out.PublicIp)}
+	return state.outputs(), nil
+}
+
+// Delete releases the address; AWS refuses while the NAT gateway that held
+// it is still being deleted (AuthFailure or InvalidIPAddress.InUse).
+func (r *ElasticIP) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
+	id := actual.State.(*elasticIPState).allocationID
+	err := retryWhile(ctx, dependencyTimeout, "release address "+id, func(err error) bool {
+		return hasCode(err, "InvalidIPAddress.InUse", "AuthFailure", "DependencyViolation")
+	}, func() error {
+		_, err := c.EC2.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: aws.String(id)})
+		return err
+	})
+	if err != nil && !hasCode(err, "InvalidAllocationID.NotFound") {
+		return err
+	}
+	return nil
+}
