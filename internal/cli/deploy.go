@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/internal/engine"
+	"github.com/berthdev/berth/internal/localcloud/runtime"
 	"github.com/berthdev/berth/internal/spec"
 	"github.com/berthdev/berth/internal/stack"
 )
@@ -68,7 +69,7 @@ func buildAndPush(ctx context.Context, io IOStreams, cfg aws.Config, s *spec.Spe
 	if s.Service.Build == nil {
 		return nil
 	}
-	cli, err := connectDocker(ctx)
+	cli, err := runtime.ConnectEngine(ctx)
 	if err != nil {
 		return fmt.Errorf("image.build needs a Docker Engine to build %s (%v); start one, or set image to an image that is in a registry", s.Service.Image, err)
 	}

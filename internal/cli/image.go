@@ -18,11 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
-	"github.com/docker/docker/api/types/build"
-	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/pkg/jsonmessage"
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/internal/localcloud"
@@ -155,52 +152,19 @@ func registerImage(ctx context.Context, endpoint, token string, img runtime.Proc
 	return reply.Image, nil
 }
 
-// connectDocker connects to the Docker Engine named by DOCKER_HOST (or the
-// default socket); an error means there is none to build with.
-func connectDocker(ctx context.Context) (*client.Client, error) {
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		return nil, err
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if _, err := cli.Ping(pingCtx); err != nil {
-		cli.Close()
-		return nil, err
-	}
-	return cli, nil
-}
-
 // buildImage builds berth.yaml's image.build with the Engine and tags it
 // repository:<content tag>, a tag derived from the build context, the
 // Dockerfile's path, the build args and the target (runtime.BuildContext),
 // so the same sources give the same tag. The Engine's output goes to
 // io.ErrOut.
 func buildImage(ctx context.Context, io IOStreams, cli *client.Client, b *spec.Build, repository string) (ref, tag string, err error) {
-	bs := runtime.BuildSpec{Context: b.Context, Dockerfile: b.Dockerfile, Args: b.Args, Target: b.Target, Repository: repository}
-	buildContext, digest, err := runtime.BuildContext(bs)
+	ref, err = runtime.BuildImage(ctx, cli, runtime.BuildSpec{
+		Context: b.Context, Dockerfile: b.Dockerfile, Args: b.Args, Target: b.Target, Repository: repository,
+	}, io.ErrOut)
 	if err != nil {
 		return "", "", err
 	}
-	tag = runtime.ContentTag(digest)
-	ref = repository + ":" + tag
-	args := make(map[string]*string, len(b.Args))
-	for name, value := range b.Args {
-		args[name] = &value
-	}
-	fmt.Fprintf(io.ErrOut, "Building %s from %s…\n", ref, b.Context)
-	resp, err := cli.ImageBuild(ctx, bytes.NewReader(buildContext), build.ImageBuildOptions{
-		Tags: []string{ref}, Dockerfile: filepath.ToSlash(b.Dockerfile), BuildArgs: args, Target: b.Target,
-		Remove: true, ForceRemove: true,
-	})
-	if err != nil {
-		return "", "", fmt.Errorf("building %s: %w", ref, err)
-	}
-	defer resp.Body.Close()
-	if err := jsonmessage.DisplayJSONMessagesStream(resp.Body, io.ErrOut, 0, false, nil); err != nil {
-		return "", "", fmt.Errorf("building %s: %w", ref, err)
-	}
-	return ref, tag, nil
+	return ref, strings.TrimPrefix(ref, repository+":"), nil
 }
 
 // imageRepository is the repository part of an image reference: what is
@@ -254,13 +218,8 @@ func pushToECR(ctx context.Context, io IOStreams, cli *client.Client, cfg aws.Co
 		return "", fmt.Errorf("tagging %s as %s: %w", ref, target, err)
 	}
 	fmt.Fprintf(io.ErrOut, "Pushing %s…\n", target)
-	progress, err := cli.ImagePush(ctx, target, image.PushOptions{RegistryAuth: auth})
-	if err != nil {
-		return "", fmt.Errorf("pushing %s: %w", target, err)
-	}
-	defer progress.Close()
-	if err := jsonmessage.DisplayJSONMessagesStream(progress, io.ErrOut, 0, false, nil); err != nil {
-		return "", fmt.Errorf("pushing %s: %w", target, err)
+	if err := runtime.PushImage(ctx, cli, target, auth, io.ErrOut); err != nil {
+		return "", err
 	}
 	return target, nil
 }

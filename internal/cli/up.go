@@ -139,7 +139,7 @@ func buildForUp(ctx context.Context, io IOStreams, s *spec.Spec) (bool, error) {
 	if s.Service.Build == nil {
 		return false, nil
 	}
-	cli, err := connectDocker(ctx)
+	cli, err := runtime.ConnectEngine(ctx)
 	if err != nil {
 		if s.Local == nil {
 			return false, fmt.Errorf("image.build needs a Docker Engine (%v); start one, or add a local: section to run the service as a process", err)

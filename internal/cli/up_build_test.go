@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/client"
 
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
@@ -87,22 +86,6 @@ func buildableExample(t *testing.T) string {
 	return path
 }
 
-func dockerClient(t *testing.T) *client.Client {
-	t.Helper()
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err == nil {
-		_, err = cli.Ping(context.Background())
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI needs a Docker Engine: %v", err)
-		}
-		t.Skipf("no Docker Engine: %v", err)
-	}
-	t.Cleanup(func() { cli.Close() })
-	return cli
-}
-
 // serviceImage is the image the example service's task definition runs.
 func serviceImage(t *testing.T, cfg aws.Config) string {
 	t.Helper()
@@ -122,7 +105,7 @@ func serviceImage(t *testing.T, cfg aws.Config) string {
 // berth up with image.build on the example builds the image with the
 // Docker Engine and runs it: the load balancer answers from the container.
 func TestUpRunsTheBuiltImage(t *testing.T) {
-	docker := dockerClient(t)
+	docker := localcloudtest.DockerEngine(t)
 	spec := buildableExample(t)
 	cloud := localcloudtest.Start(t)
 	out, errOut, err := berth(t, cloud.Endpoint, "up", "--no-logs", "-f", spec, "--state-dir", t.TempDir())
@@ -172,7 +155,7 @@ func TestUpWithoutDockerRunsTheProcessImage(t *testing.T) {
 // pushes the build under its content tag and deploys that tag; destroy
 // removes the repository with the stack.
 func TestDeployPushesTheBuiltImage(t *testing.T) {
-	docker := dockerClient(t)
+	docker := localcloudtest.DockerEngine(t)
 	spec := buildableExample(t)
 	cloud := localcloudtest.Start(t)
 	out, errOut, err := berth(t, cloud.Endpoint, "deploy", "--yes", "-f", spec)

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
 )
 
 // BuildSpec is berth.yaml's image.build: what the Docker Engine builds.
@@ -182,6 +184,13 @@ func excluded(patterns []string, rel string) bool {
 // Build builds spec with the Engine and tags the image
 // <Repository>:<ContentTag>, which it returns.
 func (d *Docker) Build(ctx context.Context, spec BuildSpec) (string, error) {
+	return BuildImage(ctx, d.client, spec, nil)
+}
+
+// BuildImage builds spec with the Engine cli and tags the image
+// <Repository>:<ContentTag>, which it returns; what it builds and the
+// Engine's output are shown on progress unless that is nil.
+func BuildImage(ctx context.Context, cli *client.Client, spec BuildSpec, progress io.Writer) (string, error) {
 	if spec.Repository == "" {
 		return "", errors.New("image.build: no repository to tag the image in")
 	}
@@ -198,7 +207,10 @@ func (d *Docker) Build(ctx context.Context, spec BuildSpec) (string, error) {
 	if dockerfile == "" {
 		dockerfile = "Dockerfile"
 	}
-	resp, err := d.client.ImageBuild(ctx, bytes.NewReader(buildContext), build.ImageBuildOptions{
+	if progress != nil {
+		fmt.Fprintf(progress, "Building %s from %s…\n", ref, spec.Context)
+	}
+	resp, err := cli.ImageBuild(ctx, bytes.NewReader(buildContext), build.ImageBuildOptions{
 		Tags: []string{ref}, Dockerfile: filepath.ToSlash(dockerfile), BuildArgs: args, Target: spec.Target,
 		Remove: true, ForceRemove: true,
 	})
@@ -206,7 +218,7 @@ func (d *Docker) Build(ctx context.Context, spec BuildSpec) (string, error) {
 		return "", fmt.Errorf("building %s: %w", ref, err)
 	}
 	defer resp.Body.Close()
-	if err := readProgress(resp.Body); err != nil {
+	if err := followProgress(resp.Body, progress); err != nil {
 		return "", fmt.Errorf("building %s: %w", ref, err)
 	}
 	return ref, nil
@@ -215,12 +227,18 @@ func (d *Docker) Build(ctx context.Context, spec BuildSpec) (string, error) {
 // Push pushes ref to its registry with the X-Registry-Auth value auth
 // (registry.AuthConfig for the local ECR).
 func (d *Docker) Push(ctx context.Context, ref, auth string) error {
-	progress, err := d.client.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: auth})
+	return PushImage(ctx, d.client, ref, auth, nil)
+}
+
+// PushImage pushes ref to its registry through the Engine cli with the
+// X-Registry-Auth value auth, showing progress unless it is nil.
+func PushImage(ctx context.Context, cli *client.Client, ref, auth string, progress io.Writer) error {
+	stream, err := cli.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: auth})
 	if err != nil {
 		return fmt.Errorf("pushing %s: %w", ref, err)
 	}
-	defer progress.Close()
-	if err := readProgress(progress); err != nil {
+	defer stream.Close()
+	if err := followProgress(stream, progress); err != nil {
 		return fmt.Errorf("pushing %s: %w", ref, err)
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/docker/docker/api/types/image"
 
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 )
 
@@ -103,7 +104,7 @@ func TestBuildContextAndContentTag(t *testing.T) {
 // The Engine builds the target stage with the build args, tagged with
 // the content tag; the last stage, which cannot build, is not built.
 func TestDockerBuildsTargetWithArgs(t *testing.T) {
-	cli := dockerEngine(t)
+	cli := localcloudtest.DockerEngine(t)
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"Dockerfile": buildDockerfile, "keep.txt": "kept"})
 	process := runtime.NewProcess(runtime.ProcessOptions{SharedNetwork: true})

@@ -125,17 +125,10 @@ func NewDocker(ctx context.Context, opts DockerOptions) (*Docker, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := ConnectEngine(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("docker runtime: %w", err)
 	}
-	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if _, err := cli.Ping(pingCtx); err != nil {
-		cli.Close()
-		return nil, fmt.Errorf("docker runtime: no Docker Engine at %s: %w", cli.DaemonHost(), err)
-	}
-	cli.NegotiateAPIVersion(pingCtx)
 	start, err := processStart(os.Getpid())
 	if err != nil {
 		cli.Close()

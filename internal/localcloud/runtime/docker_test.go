@@ -87,26 +87,6 @@ func main() {
 }
 `
 
-// dockerEngine returns a client of the machine's Docker Engine. Without
-// one the test is skipped, but fails under CI, which must have one.
-func dockerEngine(t *testing.T) *client.Client {
-	t.Helper()
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_, err = cli.Ping(ctx)
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI needs a Docker Engine: %v", err)
-		}
-		t.Skipf("no Docker Engine: %v", err)
-	}
-	t.Cleanup(func() { cli.Close() })
-	return cli
-}
-
 // buildHelloImage compiles helloServer statically and builds it into a
 // FROM scratch image through the Engine's build endpoint (nothing can be
 // pulled on this machine), tagged tag.
@@ -181,7 +161,7 @@ func berthContainers(t *testing.T, cli *client.Client) []container.Summary {
 // definition's limits, environment and user; both answer; their output
 // reaches CloudWatch Logs; and stopping them removes their containers.
 func TestDockerServiceFromLocalECR(t *testing.T) {
-	cli := dockerEngine(t)
+	cli := localcloudtest.DockerEngine(t)
 	localTag := fmt.Sprintf("berth-test-hello:%d", os.Getpid())
 	buildHelloImage(t, cli, localTag)
 	t.Cleanup(func() {
@@ -462,7 +442,7 @@ func helloService(t *testing.T, cloud *localcloudtest.Cloud, imageRef string) (s
 // volumes of its own; Stop sends SIGTERM, its output arrives in order, and
 // the container is removed with its volume.
 func TestDockerContainerOnTheSharedNetwork(t *testing.T) {
-	cli := dockerEngine(t)
+	cli := localcloudtest.DockerEngine(t)
 	tag := fmt.Sprintf("berth-test-hello-shared:%d", os.Getpid())
 	buildHelloImage(t, cli, tag)
 	t.Cleanup(func() {

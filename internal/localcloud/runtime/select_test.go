@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 )
 
@@ -45,7 +46,7 @@ func TestSelectorSaysHowToMakeAnImageRunnable(t *testing.T) {
 	var docker *runtime.Docker
 	for _, c := range cases {
 		if c.docker && docker == nil {
-			dockerEngine(t)
+			localcloudtest.DockerEngine(t)
 			var err error
 			if docker, err = runtime.NewDocker(context.Background(), runtime.DockerOptions{Network: process}); err != nil {
 				t.Fatal(err)
