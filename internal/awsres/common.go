@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -43,15 +44,10 @@ func (m Meta) DependsOn() []engine.Addr { return m.Deps }
 // tags returns the berth tags, then the user's, in a deterministic order.
 func (m Meta) tags() []keyValue {
 	tags := m.berthTags()
-	keys := make([]string, 0, len(m.Tags))
-	for k := range m.Tags {
+	for _, k := range slices.Sorted(maps.Keys(m.Tags)) {
 		if k != TagResource && k != TagStack {
-			keys = append(keys, k)
+			tags = append(tags, keyValue{k, m.Tags[k]})
 		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		tags = append(tags, keyValue{k, m.Tags[k]})
 	}
 	return tags
 }

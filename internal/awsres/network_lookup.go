@@ -3,6 +3,7 @@ package awsres
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -36,13 +37,8 @@ type NetworkLookup struct {
 func (r *NetworkLookup) ReadOnly() bool { return true }
 
 func tagFilters(tags map[string]string) []ec2types.Filter {
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	var filters []ec2types.Filter
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		filters = append(filters, ec2types.Filter{Name: aws.String("tag:" + k), Values: []string{tags[k]}})
 	}
 	return filters

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -62,7 +63,7 @@ func (v validator) image(svc *Service) {
 }
 
 func (v validator) secrets(secrets, env map[string]string) {
-	for _, name := range keysOf(secrets) {
+	for _, name := range slices.Sorted(maps.Keys(secrets)) {
 		path := "service.secrets." + name
 		if !v.ok(path) {
 			continue
@@ -246,7 +247,7 @@ func (v validator) tags(path string, tags map[string]string) {
 	if len(tags) > 40 {
 		v.d.errorf(path, "at most 40 tags: berth adds its own 2 and AWS allows 50 (got %d)", len(tags))
 	}
-	for _, k := range keysOf(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		if len(tags[k]) > 256 {
 			v.d.errorf(path+"."+k, "a tag value has at most 256 characters (got %d)", len(tags[k]))
 		}
@@ -269,13 +270,4 @@ func (v validator) cidrs(path string, cidrs []string) {
 			v.d.errorf(fmt.Sprintf("%s[%d]", path, i), "must be an IPv4 CIDR block such as 203.0.113.0/24 (got %q)", c)
 		}
 	}
-}
-
-func keysOf(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

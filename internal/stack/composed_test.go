@@ -35,6 +35,10 @@ var subnetLists = regexp.MustCompile(`subnet-<id>(,subnet-<id>)+`)
 // lifecycle test makes to it and what must hold after deploy and change.
 type variant struct {
 	name string
+	// region is where the variant runs, when not deploytest.Region: the
+	// hand-built VPC lives in the write-up's eu-west-1, off berth's
+	// example path.
+	region string
 	// prepare makes what the variant needs before berth runs (an existing
 	// VPC) and edits the spec accordingly.
 	prepare func(t *testing.T, cfg aws.Config, s *spec.Spec)
@@ -81,6 +85,7 @@ var variants = []variant{
 	},
 	{
 		name:    "ec2-existing-vpc",
+		region:  "eu-west-1",
 		prepare: existingVPC,
 		change:  func(s *spec.Spec) { s.Capacity.Max = 4 },
 		deployed: func(t *testing.T, cfg aws.Config, s *spec.Spec) {
@@ -144,6 +149,10 @@ func TestComposedStackLifecycle(t *testing.T) {
 				ctx := context.Background()
 				s := exampleSpec()
 				s.Name = v.name
+				if v.region != "" {
+					cfg.Region, s.Region = v.region, v.region
+					publishAMIParameter(t, cfg)
+				}
 				if v.spec != nil {
 					v.spec(s)
 				}

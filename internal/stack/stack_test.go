@@ -69,6 +69,14 @@ func exampleSpec() *spec.Spec {
 func newCloud(t *testing.T, start deploytest.StartFunc) aws.Config {
 	t.Helper()
 	cfg := deploytest.Config(t, start)
+	publishAMIParameter(t, cfg)
+	return cfg
+}
+
+// publishAMIParameter publishes the ECS-optimized AMI parameter in cfg's
+// region unless the endpoint has it there.
+func publishAMIParameter(t *testing.T, cfg aws.Config) {
+	t.Helper()
 	client := ssm.NewFromConfig(cfg)
 	_, err := client.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(awsres.ECSOptimizedAMIParameter)})
 	if err != nil {
@@ -80,7 +88,6 @@ func newCloud(t *testing.T, start deploytest.StartFunc) aws.Config {
 			t.Fatalf("publish the ECS AMI parameter: %v", err)
 		}
 	}
-	return cfg
 }
 
 // accountInARN matches the account field of an ARN; endpoints differ in
