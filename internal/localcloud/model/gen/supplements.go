@@ -52,4 +52,6 @@ func supplement(svc *model.Service) error {
 // *string, so that a handler can tell "leave it" from "clear it".
 var presence = map[string]map[string]bool{
 	"iam": {"UpdateRoleRequest.Description": true}, // "" clears the description
+	// An overwrite with "" clears the description or the pattern.
+	"ssm": {"PutParameterRequest.Description": true, "PutParameterRequest.AllowedPattern": true},
 }

@@ -334,7 +334,7 @@ func (b *Backend) describeContainerInstances(ctx context.Context, in *wire.Descr
 				return ci, nil
 			})
 	})
-	out.ContainerInstances = orEmpty(refsOf(instances, func(ci *ContainerInstance) wire.ContainerInstance { return *containerInstanceOut(ci) }))
+	out.ContainerInstances = orEmpty(listOf(instances, func(ci *ContainerInstance) wire.ContainerInstance { return *containerInstanceOut(ci) }))
 	return out, err
 }
 

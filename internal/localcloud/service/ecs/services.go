@@ -535,7 +535,7 @@ func (b *Backend) describeServices(ctx context.Context, in *wire.DescribeService
 			func(c *Cluster, ref string) (*Service, error) { return s.Service(c.ClusterName, ref) },
 			func(svc *Service) (*Service, error) { return s.describedService(svc, withTags) })
 	})
-	out.Services = orEmpty(refsOf(services, func(svc *Service) wire.Service { return *serviceOut(svc) }))
+	out.Services = orEmpty(listOf(services, func(svc *Service) wire.Service { return *serviceOut(svc) }))
 	return out, err
 }
 

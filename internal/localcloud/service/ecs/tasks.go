@@ -392,7 +392,7 @@ func (b *Backend) describeTasks(ctx context.Context, in *wire.DescribeTasksReque
 			func(c *Cluster, ref string) (*Task, error) { return s.Task(c.ClusterArn, ref) },
 			func(t *Task) (*Task, error) { return s.describedTask(t, withTags) })
 	})
-	out.Tasks = orEmpty(refsOf(tasks, taskOut))
+	out.Tasks = orEmpty(listOf(tasks, taskOut))
 	return out, err
 }
 

@@ -28,8 +28,6 @@ func numPtr(p *int32) *int {
 
 func num64(v int64) *int { n := int(v); return &n }
 
-func flag(b bool) *bool { return &b }
-
 func stamp(t awsjson.Time) *awsjson.Time {
 	if t.IsZero() {
 		return nil
@@ -65,18 +63,6 @@ func omitEmptyMap[K comparable, V any](m map[K]V) map[K]V {
 
 // listOf converts each item; nil stays nil.
 func listOf[D, W any](items []D, f func(D) W) []W {
-	if items == nil {
-		return nil
-	}
-	out := make([]W, len(items))
-	for i, item := range items {
-		out[i] = f(item)
-	}
-	return out
-}
-
-// refsOf converts each record; nil stays nil.
-func refsOf[D, W any](items []*D, f func(*D) W) []W {
 	if items == nil {
 		return nil
 	}
@@ -377,10 +363,10 @@ func deploymentConfigurationOut(c *DeploymentConfiguration) *wire.DeploymentConf
 		BakeTimeInMinutes:     numPtr(c.BakeTimeInMinutes),
 	}
 	if b := c.DeploymentCircuitBreaker; b != nil {
-		out.DeploymentCircuitBreaker = &wire.DeploymentCircuitBreaker{Enable: flag(b.Enable), Rollback: flag(b.Rollback)}
+		out.DeploymentCircuitBreaker = &wire.DeploymentCircuitBreaker{Enable: ptr(b.Enable), Rollback: ptr(b.Rollback)}
 	}
 	if a := c.Alarms; a != nil {
-		out.Alarms = &wire.DeploymentAlarms{AlarmNames: orEmpty(a.AlarmNames), Enable: flag(a.Enable), Rollback: flag(a.Rollback)}
+		out.Alarms = &wire.DeploymentAlarms{AlarmNames: orEmpty(a.AlarmNames), Enable: ptr(a.Enable), Rollback: ptr(a.Rollback)}
 	}
 	return out
 }
@@ -462,9 +448,9 @@ func serviceOut(svc *Service) *wire.Service {
 		DeploymentController:          svc.DeploymentController,
 		Tags:                          omitEmpty(svc.Tags),
 		CreatedBy:                     svc.CreatedBy,
-		EnableECSManagedTags:          flag(svc.EnableECSManagedTags),
+		EnableECSManagedTags:          ptr(svc.EnableECSManagedTags),
 		PropagateTags:                 svc.PropagateTags,
-		EnableExecuteCommand:          flag(svc.EnableExecuteCommand),
+		EnableExecuteCommand:          ptr(svc.EnableExecuteCommand),
 		AvailabilityZoneRebalancing:   svc.AvailabilityZoneRebalancing,
 	}
 }
@@ -565,7 +551,7 @@ func taskOut(t *Task) wire.Task {
 		Attributes:           omitEmpty(listOf(t.Attributes, attributeOut)),
 		HealthStatus:         t.HealthStatus,
 		AvailabilityZone:     t.AvailabilityZone,
-		EnableExecuteCommand: flag(t.EnableExecuteCommand),
+		EnableExecuteCommand: ptr(t.EnableExecuteCommand),
 		Tags:                 omitEmpty(t.Tags),
 	}
 }
@@ -595,7 +581,7 @@ func containerInstanceOut(ci *ContainerInstance) *wire.ContainerInstance {
 		RegisteredResources:  orEmpty(listOf(ci.RegisteredResources, resourceOut)),
 		Status:               ci.Status,
 		StatusReason:         ci.StatusReason,
-		AgentConnected:       flag(ci.AgentConnected),
+		AgentConnected:       ptr(ci.AgentConnected),
 		RunningTasksCount:    num(ci.RunningTasksCount),
 		PendingTasksCount:    num(ci.PendingTasksCount),
 		AgentUpdateStatus:    ci.AgentUpdateStatus,
@@ -654,7 +640,7 @@ func serviceRevisionOut(r ServiceRevision) wire.ServiceRevision {
 		ServiceRegistries:        orEmpty(listOf(r.ServiceRegistries, serviceRegistryOut)),
 		NetworkConfiguration:     r.NetworkConfiguration,
 		ContainerImages:          orEmpty(r.ContainerImages),
-		GuardDutyEnabled:         flag(r.GuardDutyEnabled),
+		GuardDutyEnabled:         ptr(r.GuardDutyEnabled),
 		CreatedAt:                stamp(r.CreatedAt),
 	}
 }

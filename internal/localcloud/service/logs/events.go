@@ -427,7 +427,7 @@ func (b *Backend) filterLogEvents(ctx context.Context, in *wire.FilterLogEventsR
 			if (len(wanted) > 0 && !wanted[s.Name]) || !strings.HasPrefix(s.Name, in.LogStreamNamePrefix) {
 				continue
 			}
-			out.SearchedLogStreams = append(out.SearchedLogStreams, wire.SearchedLogStream{LogStreamName: s.Name, SearchedCompletely: flag(true)})
+			out.SearchedLogStreams = append(out.SearchedLogStreams, wire.SearchedLogStream{LogStreamName: s.Name, SearchedCompletely: ptr(true)})
 			events, err := streamEvents(tx, group, s, b.now())
 			if err != nil {
 				return err

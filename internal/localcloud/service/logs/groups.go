@@ -210,7 +210,7 @@ func (b *Backend) describeLogGroups(ctx context.Context, in *wire.DescribeLogGro
 				StoredBytes:               num(storedBytes[g.Name]),
 				KmsKeyId:                  g.KmsKeyID,
 				LogGroupClass:             g.Class,
-				DeletionProtectionEnabled: flag(g.DeletionProtection),
+				DeletionProtectionEnabled: ptr(g.DeletionProtection),
 			}
 			if g.RetentionInDays != 0 {
 				shape.RetentionInDays = num(g.RetentionInDays)

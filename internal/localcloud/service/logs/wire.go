@@ -7,8 +7,6 @@ import "github.com/berthdev/berth/internal/localcloud/service/logs/wire"
 
 func num[T ~int32 | ~int64](v T) *int { n := int(v); return &n }
 
-func flag(b bool) *bool { return &b }
-
 // int32Ptr and int64Ptr read a request's integer member.
 func int32Ptr(p *int) *int32 {
 	if p == nil {

@@ -106,8 +106,8 @@ func (b *Backend) putParameter(ctx context.Context, in *wire.PutParameterRequest
 	if in.DataType == "aws:ec2:image" && !strings.HasPrefix(in.Value, "ami-") {
 		return nil, errValidation("Parameter value, %s, is not a valid AMI ID for data type aws:ec2:image.", in.Value)
 	}
-	if len(in.Description) > maxDescriptionLength {
-		return nil, errConstraint(in.Description, "description", "Member must have length less than or equal to 1024")
+	if in.Description != nil && len(*in.Description) > maxDescriptionLength {
+		return nil, errConstraint(*in.Description, "description", "Member must have length less than or equal to 1024")
 	}
 	if isSet(in.Overwrite) && len(in.Tags) > 0 {
 		return nil, errValidation("Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
@@ -170,11 +170,11 @@ func nextVersion(existing *Parameter, in *wire.PutParameterRequest, now time.Tim
 	if in.DataType != "" {
 		v.DataType = in.DataType
 	}
-	if in.Description != "" {
-		v.Description = in.Description
+	if in.Description != nil {
+		v.Description = *in.Description
 	}
-	if in.AllowedPattern != "" {
-		v.AllowedPattern = in.AllowedPattern
+	if in.AllowedPattern != nil {
+		v.AllowedPattern = *in.AllowedPattern
 	}
 	switch {
 	case v.Type != "SecureString":

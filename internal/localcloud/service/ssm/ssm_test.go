@@ -261,3 +261,37 @@ func TestAWSCLIGetParameters(t *testing.T) {
 		t.Errorf("aws ssm get-parameters printed %s", out)
 	}
 }
+
+// An overwrite that sends an empty description clears the one the
+// parameter had; one that leaves it out keeps it.
+func TestOverwriteWithEmptyDescriptionClearsIt(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := context.Background()
+	put := func(description *string) {
+		t.Helper()
+		_, err := c.PutParameter(ctx, &ssm.PutParameterInput{
+			Name: aws.String("/shop/eu-west-1/db"), Value: aws.String("v"), Type: types.ParameterTypeString,
+			Overwrite: aws.Bool(true), Description: description,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	description := func() string {
+		t.Helper()
+		out, err := c.DescribeParameters(ctx, &ssm.DescribeParametersInput{})
+		if err != nil || len(out.Parameters) != 1 {
+			t.Fatalf("describe parameters: %v %+v", err, out)
+		}
+		return aws.ToString(out.Parameters[0].Description)
+	}
+	put(aws.String("the shop's database"))
+	put(nil)
+	if got := description(); got != "the shop's database" {
+		t.Errorf("after an overwrite without a description it is %q, want it kept", got)
+	}
+	put(aws.String(""))
+	if got := description(); got != "" {
+		t.Errorf("after an overwrite with an empty description it is %q, want it cleared", got)
+	}
+}

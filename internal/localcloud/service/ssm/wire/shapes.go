@@ -192,17 +192,17 @@ type ParametersFilter struct {
 }
 
 type PutParameterRequest struct {
-	AllowedPattern string `json:"AllowedPattern,omitzero"`
-	DataType       string `json:"DataType,omitzero"`
-	Description    string `json:"Description,omitzero"`
-	KeyId          string `json:"KeyId,omitzero"`
-	Name           string `json:"Name,omitzero"`
-	Overwrite      *bool  `json:"Overwrite,omitzero"`
-	Policies       string `json:"Policies,omitzero"`
-	Tags           []Tag  `json:"Tags,omitzero"`
-	Tier           string `json:"Tier,omitzero"`
-	Type           string `json:"Type,omitzero"`
-	Value          string `json:"Value,omitzero"`
+	AllowedPattern *string `json:"AllowedPattern,omitzero"`
+	DataType       string  `json:"DataType,omitzero"`
+	Description    *string `json:"Description,omitzero"`
+	KeyId          string  `json:"KeyId,omitzero"`
+	Name           string  `json:"Name,omitzero"`
+	Overwrite      *bool   `json:"Overwrite,omitzero"`
+	Policies       string  `json:"Policies,omitzero"`
+	Tags           []Tag   `json:"Tags,omitzero"`
+	Tier           string  `json:"Tier,omitzero"`
+	Type           string  `json:"Type,omitzero"`
+	Value          string  `json:"Value,omitzero"`
 }
 
 type PutParameterResult struct {
