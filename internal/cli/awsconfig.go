@@ -22,12 +22,19 @@ import (
 const localRegion = "us-east-1"
 
 // loadAWSConfig builds the SDK configuration: the standard chain, then
-// berth.yaml's region, then the flags. Against a custom endpoint without
-// credentials (the local cloud) it uses dummy ones rather than failing.
+// berth.yaml's region and profile, then the flags. Against a custom endpoint
+// without credentials (the local cloud) it uses dummy ones rather than failing.
 func loadAWSConfig(ctx context.Context, global *globalOptions, s *spec.Spec) (aws.Config, error) {
 	var loaders []func(*config.LoadOptions) error
-	if global.Profile != "" {
-		loaders = append(loaders, config.WithSharedConfigProfile(global.Profile))
+	endpoint := endpointURL(global)
+	profile := global.Profile
+	// berth.yaml's profile names an account on AWS: a machine that deploys
+	// the same file to the local cloud need not have that profile at all.
+	if profile == "" && s != nil && endpoint == "" {
+		profile = s.Profile
+	}
+	if profile != "" {
+		loaders = append(loaders, config.WithSharedConfigProfile(profile))
 	}
 	region := global.Region
 	if region == "" && s != nil {
@@ -36,7 +43,6 @@ func loadAWSConfig(ctx context.Context, global *globalOptions, s *spec.Spec) (aw
 	if region != "" {
 		loaders = append(loaders, config.WithRegion(region))
 	}
-	endpoint := endpointURL(global)
 	if endpoint != "" {
 		// A custom endpoint is a local cloud or an emulator: credentials
 		// come from the environment or files if at all, never from the EC2

@@ -39,6 +39,7 @@ func topFields(s *Spec) []field {
 	return []field{
 		{key: "name", required: true, target: &s.Name},
 		{key: "region", target: &s.Region},
+		{key: "profile", target: &s.Profile},
 		{key: "tags", target: &s.Tags, tagKeys: true},
 		{key: "service", required: true, section: func() []field { return serviceFields(&s.Service) }},
 		{key: "capacity", section: func() []field {

@@ -75,7 +75,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // default value cannot say: the AWS config decides, nothing to set, no such
 // policy, or one of two alternatives.
 var withoutDefault = map[string]bool{
-	"region": true, "service.environment": true, "local.env": true,
+	"region": true, "profile": true, "service.environment": true, "local.env": true,
 	"load_balancer.https.domain": true, "load_balancer.https.certificate_arn": true,
 	"service.autoscaling.cpu": true, "service.autoscaling.memory": true, "service.autoscaling.requests_per_target": true,
 	"tags": true, "service.image.uri": true, "service.image.build.args": true, "service.image.build.target": true,

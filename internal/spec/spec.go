@@ -26,7 +26,10 @@ type Spec struct {
 	// Name prefixes every AWS resource name, hence its short, DNS-safe shape.
 	Name string
 	// Region is empty when the AWS config chain should decide.
-	Region       string
+	Region string
+	// Profile names the shared-config profile deploys to real AWS use;
+	// --profile overrides it, and the local cloud ignores it.
+	Profile      string
 	Service      Service
 	Capacity     Capacity
 	Network      Network

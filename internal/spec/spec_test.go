@@ -57,6 +57,7 @@ func TestParseAppliesDefaults(t *testing.T) {
 		{"capacity.managed_termination_protection", s.Capacity.ManagedTerminationProtection, false},
 		{"load_balancer.https", s.LoadBalancer.HTTPS == nil, true},
 		{"region", s.Region, ""},
+		{"profile", s.Profile, ""},
 		{"local", s.Local == nil, true},
 		{"service.environment", s.Service.Environment == nil, true},
 	}
@@ -70,6 +71,7 @@ func TestParseAppliesDefaults(t *testing.T) {
 func TestParseReadsEveryField(t *testing.T) {
 	src := `name: shop-api
 region: us-gov-west-1
+profile: gov
 tags: {team: shop, "cost center": "42"}
 service:
   image:
@@ -127,10 +129,11 @@ local:
 		t.Fatalf("Parse: %v", err)
 	}
 	want := &Spec{
-		File:   "/etc/berth/berth.yaml",
-		Name:   "shop-api",
-		Region: "us-gov-west-1",
-		Tags:   map[string]string{"team": "shop", "cost center": "42"},
+		File:    "/etc/berth/berth.yaml",
+		Name:    "shop-api",
+		Region:  "us-gov-west-1",
+		Profile: "gov",
+		Tags:    map[string]string{"team": "shop", "cost center": "42"},
 		Service: Service{
 			Image: "registry.example.com/shop:2.1", Port: 9000, Count: 0, CPU: 512, Memory: 1024,
 			Build:       &Build{Context: "/etc/src", Dockerfile: "docker/Dockerfile", Args: map[string]string{"VERSION": "2.1", "DEBUG": "true"}, Target: "runtime"},
@@ -345,7 +348,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown key without hint lists the known keys",
 			src:  minimal + "tls: true\n",
-			want: []string{`b.yaml:5:1: tls: unknown key (expected one of: capacity, load_balancer, local, logs, name, network, region, service, tags)`},
+			want: []string{`b.yaml:5:1: tls: unknown key (expected one of: capacity, load_balancer, local, logs, name, network, profile, region, service, tags)`},
 		},
 		{
 			name: "duplicate key",

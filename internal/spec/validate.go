@@ -47,6 +47,9 @@ func (d *decoder) validate(s *Spec) {
 	if v.ok("region") && s.Region != "" && !regionPattern.MatchString(s.Region) {
 		d.errorf("region", "must be an AWS region such as eu-west-1, or be left out to let the AWS config decide (got %q)", s.Region)
 	}
+	if v.ok("profile") && s.Profile != "" && strings.TrimSpace(s.Profile) != s.Profile {
+		d.errorf("profile", "must be the name of a profile in ~/.aws/config, without surrounding spaces (got %q)", s.Profile)
+	}
 	v.service(&s.Service)
 	v.capacity(s)
 	v.network(&s.Network)
