@@ -356,6 +356,7 @@ func Parse(file string, data []byte) (*Spec, error) {
 	root := d.document(data)
 	if root != nil {
 		d.mapping(root, "", topFields(s))
+		d.derive(s)
 		d.validate(s)
 	}
 	if len(d.errs) > 0 {

@@ -31,14 +31,31 @@ const (
 	maxCooldown          = 86400 // a day
 )
 
-// validate checks the decoded values against the ranges AWS accepts and
-// against each other. Fields that already failed decoding are skipped.
-func (d *decoder) validate(s *Spec) {
+// derive sets the defaults that depend on other keys of the file, which
+// defaults cannot know; validate then only checks.
+func (d *decoder) derive(s *Spec) {
 	v := validator{d}
 	if a := s.Service.Autoscaling; a != nil && d.values["service.count"] == nil && v.ok("service.autoscaling.min") {
 		// Autoscaling owns the count; the service starts at its minimum.
 		s.Service.Count = a.Min
 	}
+	if c := &s.Capacity; c.Provider == ProviderFargate || c.Provider == ProviderFargateSpot {
+		// Fargate has no instances: the EC2 defaults do not apply, and the
+		// chosen provider carries the tasks unless weights say otherwise.
+		c.InstanceType, c.InstanceTypes, c.Min, c.Max, c.TargetCapacity = "", nil, 0, 0, 0
+		if d.values["capacity.fargate_weight"] == nil && c.Provider == ProviderFargate {
+			c.FargateWeight = 1
+		}
+		if d.values["capacity.fargate_spot_weight"] == nil && c.Provider == ProviderFargateSpot {
+			c.FargateSpotWeight = 1
+		}
+	}
+}
+
+// validate checks the decoded values against the ranges AWS accepts and
+// against each other. Fields that already failed decoding are skipped.
+func (d *decoder) validate(s *Spec) {
+	v := validator{d}
 	if v.ok("name") && s.Name != "" && !namePattern.MatchString(s.Name) {
 		d.errorf("name", "must start with a lowercase letter and hold at most 23 lowercase letters, digits and hyphens, because it prefixes every AWS resource name (got %q)", s.Name)
 	} else if v.ok("name") && (strings.HasPrefix(s.Name, "internal-") || strings.HasSuffix(s.Name, "-")) {

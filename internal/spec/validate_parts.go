@@ -150,13 +150,6 @@ func (v validator) fargate(s *Spec) {
 			d.errorf("capacity."+key, "applies to provider ec2 only: Fargate has no instances to choose or scale")
 		}
 	}
-	c.InstanceType, c.InstanceTypes, c.Min, c.Max, c.TargetCapacity = "", nil, 0, 0, 0
-	if d.values["capacity.fargate_weight"] == nil && c.Provider == ProviderFargate {
-		c.FargateWeight = 1
-	}
-	if d.values["capacity.fargate_spot_weight"] == nil && c.Provider == ProviderFargateSpot {
-		c.FargateSpotWeight = 1
-	}
 	v.between("capacity.fargate_weight", c.FargateWeight, 0, 1000)
 	v.between("capacity.fargate_spot_weight", c.FargateSpotWeight, 0, 1000)
 	v.between("capacity.on_demand_base", c.OnDemandBase, 0, 100000)
