@@ -288,15 +288,14 @@ func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref, net network
 	}
 	// An internal load balancer takes traffic from inside the VPC only,
 	// unless berth.yaml says whom to allow.
-	peers := []listenerPeer{{cidr: "0.0.0.0/0"}}
-	if !s.LoadBalancer.Public {
-		peers = []listenerPeer{{cidr: net.cidr, from: net.cidrFrom}}
-	}
-	if len(s.LoadBalancer.AllowedCIDRs) > 0 {
-		peers = nil
-		for _, c := range s.LoadBalancer.AllowedCIDRs {
-			peers = append(peers, listenerPeer{cidr: c})
-		}
+	cidrs, cidrFrom := []string{"0.0.0.0/0"}, (*engine.Ref)(nil)
+	switch {
+	case len(s.LoadBalancer.AllowedCIDRs) > 0:
+		cidrs = s.LoadBalancer.AllowedCIDRs
+	case !s.LoadBalancer.Public && net.cidrFrom != nil:
+		cidrs, cidrFrom = nil, net.cidrFrom
+	case !s.LoadBalancer.Public:
+		cidrs = []string{net.cidr}
 	}
 	certificate := ref(AddrCertificate, "arn")
 	httpsDeps := []engine.Addr{AddrLoadBalancer, AddrTargetGroup, AddrCertificate}
@@ -308,17 +307,15 @@ func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref, net network
 		certificate = ref(AddrGivenCertificate, "arn")
 		httpsDeps = append(httpsDeps, AddrGivenCertificate)
 	}
-	for i, peer := range peers {
-		resources = append(resources,
-			wantedIf(serveHTTP, &awsres.SecurityGroupRule{
-				Meta: meta(numbered(AddrALBIngress, i), AddrALBGroup), Group: albGroup,
-				Direction: awsres.Ingress, Port: s.LoadBalancer.Port, CIDR: peer.cidr, CIDRFrom: peer.from,
-			}),
-			wantedIf(serveHTTPS, &awsres.SecurityGroupRule{
-				Meta: meta(numbered(AddrALBIngressHTTPS, i), AddrALBGroup), Group: albGroup,
-				Direction: awsres.Ingress, Port: https.Port, CIDR: peer.cidr, CIDRFrom: peer.from,
-			}))
-	}
+	resources = append(resources,
+		wantedIf(serveHTTP, &awsres.SecurityGroupRule{
+			Meta: meta(AddrALBIngress, AddrALBGroup), Group: albGroup,
+			Direction: awsres.Ingress, Port: s.LoadBalancer.Port, CIDRs: cidrs, CIDRFrom: cidrFrom,
+		}),
+		wantedIf(serveHTTPS, &awsres.SecurityGroupRule{
+			Meta: meta(AddrALBIngressHTTPS, AddrALBGroup), Group: albGroup,
+			Direction: awsres.Ingress, Port: https.Port, CIDRs: cidrs, CIDRFrom: cidrFrom,
+		}))
 	return append(resources,
 		wantedIf(serveHTTP, &awsres.Listener{
 			Meta:         meta(AddrListener, AddrLoadBalancer, AddrTargetGroup),
@@ -331,21 +328,6 @@ func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref, net network
 			HTTPS: true, Certificate: certificate, SSLPolicy: https.SSLPolicy,
 		}),
 	)
-}
-
-// listenerPeer is a CIDR the listeners accept: given, or a looked-up VPC's.
-type listenerPeer struct {
-	cidr string
-	from *engine.Ref
-}
-
-// numbered is the address of the i-th of a resource's kind: the first
-// keeps the plain address, so a stack with one allowed CIDR keeps its rule.
-func numbered(addr engine.Addr, i int) engine.Addr {
-	if i == 0 {
-		return addr
-	}
-	return engine.Addr(fmt.Sprintf("%s-%d", addr, i+1))
 }
 
 // serviceScaling is the service's scalable target and one target-tracking
