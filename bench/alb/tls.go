@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,7 +32,15 @@ import (
 // closed-loop Go clients, and HTTPS requests on kept-alive connections from
 // wrk.
 
-const benchDomain = "bench.example.test"
+const (
+	benchDomain = "bench.example.test"
+	benchPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+)
+
+// policyGroups are the key exchange groups of AWS's non-post-quantum
+// policies, most preferred first, in OpenSSL's names; berth's listener
+// offers the same (lb.curvePreferences).
+const policyGroups = "X25519:P-256:P-384"
 
 // tlsEndpoint is one TLS-terminating proxy under test.
 type tlsEndpoint struct {
@@ -159,10 +169,85 @@ func runHandshakes(ctx context.Context, address string, workers int, duration ti
 	return handshakeRun{perSecond: float64(done.Load()) / time.Since(start).Seconds(), handshakes: done.Load(), failures: failed.Load()}
 }
 
-func haproxyTLSConfigFor(port int, pemPath string, backends []int, threads int) string {
+// policyCiphers are the listener policy's ciphers as DescribeSSLPolicies
+// lists them, most preferred first: TLS 1.3's suites and TLS 1.2's, in
+// OpenSSL's names.
+func policyCiphers(ctx context.Context, c *clients) (tls13, tls12 []string, err error) {
+	described, err := c.elbv2.DescribeSSLPolicies(ctx, &elb.DescribeSSLPoliciesInput{Names: []string{benchPolicy}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("DescribeSSLPolicies: %w", err)
+	}
+	if len(described.SslPolicies) != 1 {
+		return nil, nil, fmt.Errorf("DescribeSSLPolicies %s: %d policies", benchPolicy, len(described.SslPolicies))
+	}
+	ciphers := described.SslPolicies[0].Ciphers
+	slices.SortStableFunc(ciphers, func(a, b elbtypes.Cipher) int { return cmp.Compare(aws.ToInt32(a.Priority), aws.ToInt32(b.Priority)) })
+	for _, cipher := range ciphers {
+		if name := aws.ToString(cipher.Name); strings.HasPrefix(name, "TLS_") {
+			tls13 = append(tls13, name)
+		} else {
+			tls12 = append(tls12, name)
+		}
+	}
+	return tls13, tls12, nil
+}
+
+// haproxyTLSConfigFor makes HAProxy terminate TLS as the listener's policy
+// says: TLS 1.2 and 1.3, the policy's ciphers in its order, chosen by the
+// server's preference (HAProxy's default, and the ALB's), and the
+// policy's key exchange groups, so both proxies negotiate the same.
+func haproxyTLSConfigFor(port int, pemPath string, backends []int, threads int, tls13, tls12 []string) string {
 	plain := haproxyConfigFor(port, backends, threads)
 	bind := "    bind " + loopback(port)
-	return strings.Replace(plain, bind, bind+" ssl crt "+pemPath+" alpn http/1.1 ssl-min-ver TLSv1.2", 1)
+	return strings.Replace(plain, bind, bind+" ssl crt "+pemPath+" alpn http/1.1 ssl-min-ver TLSv1.2"+
+		" ciphersuites "+strings.Join(tls13, ":")+" ciphers "+strings.Join(tls12, ":")+" curves "+policyGroups, 1)
+}
+
+// negotiated is what a handshake with an endpoint agreed on.
+type negotiated struct {
+	goClient, opensslClient string
+}
+
+// probeNegotiated says what the bench's Go handshake client and an
+// OpenSSL client with its defaults (as wrk is) negotiate with address.
+func probeNegotiated(ctx context.Context, address string) (negotiated, error) {
+	var found negotiated
+	conn, err := net.DialTimeout("tcp", address, 5*time.Second)
+	if err != nil {
+		return found, err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	client := tls.Client(conn, handshakeClient)
+	if err := client.Handshake(); err != nil {
+		return found, err
+	}
+	state := client.ConnectionState()
+	found.goClient = fmt.Sprintf("%s %s %s", tls.VersionName(state.Version), tls.CipherSuiteName(state.CipherSuite), state.CurveID)
+
+	out, err := exec.CommandContext(ctx, "openssl", "s_client", "-connect", address, "-servername", benchDomain, "-brief").CombinedOutput()
+	if err != nil {
+		return found, fmt.Errorf("openssl s_client: %w: %s", err, out)
+	}
+	var version, cipher, group, signature string
+	for line := range strings.Lines(string(out)) {
+		key, value, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		switch value = strings.TrimSpace(value); key {
+		case "Protocol version":
+			version = value
+		case "Ciphersuite":
+			cipher = value
+		case "Server Temp Key", "Negotiated TLS1.3 group":
+			group, _, _ = strings.Cut(value, ",")
+		case "Signature type":
+			signature = value
+		}
+	}
+	found.opensslClient = strings.Join([]string{version, cipher, group, signature}, " ")
+	return found, nil
 }
 
 // benchTLS runs the TLS bench against berth's HTTPS listener and HAProxy.
@@ -180,8 +265,12 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 	if err != nil {
 		return err
 	}
+	tls13, tls12, err := policyCiphers(ctx, c)
+	if err != nil {
+		return err
+	}
 	haproxyConfig := filepath.Join(dir, "haproxy-tls.cfg")
-	if err := os.WriteFile(haproxyConfig, []byte(haproxyTLSConfigFor(haproxyPort, pemPath, backends, opts.proxyThreads)), 0o600); err != nil {
+	if err := os.WriteFile(haproxyConfig, []byte(haproxyTLSConfigFor(haproxyPort, pemPath, backends, opts.proxyThreads, tls13, tls12)), 0o600); err != nil {
 		return err
 	}
 	// HAProxy's plain check URL is not there: wait for its handshakes.
@@ -199,7 +288,22 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 	}
 	endpoints := []tlsEndpoint{{"berth", berthTLS, berth}, {"haproxy", loopback(haproxyPort), haproxy}}
 
-	fmt.Printf("\nTLS: ACM certificate %s (%s), policy ELBSecurityPolicy-TLS13-1-2-2021-06 on berth, the same PEM on HAProxy\n", benchDomain, opts.keyAlgorithm)
+	fmt.Printf("\nTLS: ACM certificate %s (%s), policy %s on berth, the same PEM, the policy's ciphers and groups %s on HAProxy\n",
+		benchDomain, opts.keyAlgorithm, benchPolicy, policyGroups)
+	// Like with like: both must agree on the same version, cipher and
+	// group with the handshake client and with wrk's OpenSSL.
+	var agreed []negotiated
+	for _, endpoint := range endpoints {
+		found, err := probeNegotiated(ctx, endpoint.address)
+		if err != nil {
+			return fmt.Errorf("%s: %w", endpoint.name, err)
+		}
+		fmt.Printf("negotiated with %-8s Go handshake client: %s; OpenSSL client (as wrk): %s\n", endpoint.name, found.goClient, found.opensslClient)
+		agreed = append(agreed, found)
+	}
+	if agreed[0] != agreed[1] {
+		return errors.New("berth and HAProxy negotiate differently: the comparison would not be like with like")
+	}
 	fmt.Printf("handshakes: %d closed-loop Go clients, full handshakes (no resumption, X25519), %s per run; requests: wrk -t%d -c%d -d%s over HTTPS, kept-alive; %d rounds alternating\n",
 		opts.connections, opts.duration, opts.threads, opts.connections, opts.duration, opts.rounds)
 	handshakes := map[string][]handshakeRun{}
