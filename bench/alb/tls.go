@@ -27,9 +27,11 @@ import (
 // The TLS bench (-tls): an ACM certificate is requested from berth local
 // (exportable, so HAProxy can serve the very same certificate and key),
 // berth's HTTPS listener serves it with the default TLS 1.2/1.3 policy and
-// HAProxy terminates TLS with it in front of the same two backends. Two
-// loads then alternate between them: new TLS handshakes (each a fresh
-// connection, no session resumption, closed after the handshake) from
+// HAProxy terminates TLS with it, the policy's ciphers and groups, in front
+// of the same two backends; the bench stops unless both negotiate the same
+// version, cipher and group. Three loads then alternate between them: new
+// TLS handshakes (each a fresh connection, no session resumption, closed
+// after the handshake) and resumed ones (a session ticket's PSK) from
 // closed-loop Go clients, and HTTPS requests on kept-alive connections from
 // wrk.
 
