@@ -16,7 +16,7 @@ FUZZ_TARGETS  := ./internal/localcloud/protocol/awsjson:FuzzDecode \
                  ./internal/localcloud/apifuzz:FuzzAPI
 FUZZTIME      ?= 10s
 
-.PHONY: up test lint fuzz build bench bench-alb
+.PHONY: up test lint fuzz build bench bench-alb bench-alb-tls
 
 # Run the FastAPI example on the local cloud: the OS packages the example
 # needs are installed first when they are missing.
@@ -53,3 +53,10 @@ bench:
 # its control plane beside moto_server; installs haproxy and wrk if missing.
 bench-alb:
 	$(GO) run ./bench/alb
+
+# TLS termination: berth's HTTPS listener beside HAProxy with the same ACM
+# certificate and key, new handshakes and HTTPS requests per second, for
+# each key algorithm ACM issues by default or on request.
+bench-alb-tls:
+	$(GO) run ./bench/alb -tls -key-algorithm RSA_2048
+	$(GO) run ./bench/alb -tls -key-algorithm EC_prime256v1

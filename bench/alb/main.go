@@ -14,7 +14,7 @@
 //
 // TLS (-tls, tls.go): berth's HTTPS listener serving an ACM certificate
 // beside HAProxy terminating TLS with the same certificate and key: new
-// handshakes per second and HTTPS requests per second.
+// and resumed handshakes per second and HTTPS requests per second.
 //
 // Run it from the repository: go run ./bench/alb (or make bench-alb).
 package main
@@ -72,7 +72,7 @@ func main() {
 	flag.BoolVar(&opts.skipALB, "skip-alb", false, "measure the control plane only")
 	flag.DurationVar(&opts.warmUp, "warmup", 3*time.Second, "unmeasured wrk run against each target before the first round (0: none)")
 	flag.IntVar(&opts.proxyThreads, "proxy-threads", 0, "HAProxy's nbthread and berth local's GOMAXPROCS (0: each one's default, a thread per CPU)")
-	flag.BoolVar(&opts.tls, "tls", false, "measure TLS termination instead: new handshakes and HTTPS requests per second, berth's HTTPS listener beside HAProxy")
+	flag.BoolVar(&opts.tls, "tls", false, "measure TLS termination instead: new and resumed handshakes and HTTPS requests per second, berth's HTTPS listener beside HAProxy")
 	flag.StringVar(&opts.keyAlgorithm, "key-algorithm", "RSA_2048", "the ACM certificate's key algorithm for -tls (RSA_2048, EC_prime256v1)")
 	flag.Parse()
 	if opts.duration < time.Second || opts.duration > 5*time.Minute || opts.connections < 1 || opts.connections > 1024 ||

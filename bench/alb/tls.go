@@ -1,14 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,13 +27,23 @@ import (
 // The TLS bench (-tls): an ACM certificate is requested from berth local
 // (exportable, so HAProxy can serve the very same certificate and key),
 // berth's HTTPS listener serves it with the default TLS 1.2/1.3 policy and
-// HAProxy terminates TLS with it in front of the same two backends. Two
-// loads then alternate between them: new TLS handshakes (each a fresh
-// connection, no session resumption, closed after the handshake) from
+// HAProxy terminates TLS with it, the policy's ciphers and groups, in front
+// of the same two backends; the bench stops unless both negotiate the same
+// version, cipher and group. Three loads then alternate between them: new
+// TLS handshakes (each a fresh connection, no session resumption, closed
+// after the handshake) and resumed ones (a session ticket's PSK) from
 // closed-loop Go clients, and HTTPS requests on kept-alive connections from
 // wrk.
 
-const benchDomain = "bench.example.test"
+const (
+	benchDomain = "bench.example.test"
+	benchPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+)
+
+// policyGroups are the key exchange groups of AWS's non-post-quantum
+// policies, most preferred first, in OpenSSL's names; berth's listener
+// offers the same (lb.curvePreferences).
+const policyGroups = "X25519:P-256:P-384"
 
 // tlsEndpoint is one TLS-terminating proxy under test.
 type tlsEndpoint struct {
@@ -116,13 +129,34 @@ var handshakeClient = &tls.Config{
 }
 
 func handshakeOnce(address string) error {
+	_, err := handshakeWith(address, handshakeClient, false)
+	return err
+}
+
+// handshakeWith makes one handshake with address and closes the
+// connection; with request, it first sends one request and reads the start
+// of the answer, which makes the client take the session tickets the
+// server sent. It reports whether the handshake resumed a session.
+func handshakeWith(address string, config *tls.Config, request bool) (resumed bool, err error) {
 	conn, err := net.DialTimeout("tcp", address, 5*time.Second)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	return tls.Client(conn, handshakeClient).Handshake()
+	client := tls.Client(conn, config)
+	if err := client.Handshake(); err != nil {
+		return false, err
+	}
+	if request {
+		if _, err := io.WriteString(client, "GET / HTTP/1.1\r\nHost: "+benchDomain+"\r\n\r\n"); err != nil {
+			return false, err
+		}
+		if _, err := client.Read(make([]byte, 512)); err != nil {
+			return false, err
+		}
+	}
+	return client.ConnectionState().DidResume, nil
 }
 
 // handshakeRun is what one handshake load measured.
@@ -130,39 +164,138 @@ type handshakeRun struct {
 	perSecond  float64
 	handshakes int64
 	failures   int64
+	// notResumed counts the handshakes of a resuming run that were full
+	// ones after all.
+	notResumed int64
 	// cpuPerHandshake is the proxy's CPU time per handshake.
 	cpuPerHandshake time.Duration
 }
 
-// runHandshakes makes full handshakes with workers closed-loop clients
-// for duration.
-func runHandshakes(ctx context.Context, address string, workers int, duration time.Duration) handshakeRun {
+// resumingClients are workers clients that each hold the session of one
+// full handshake (and request) with address, to resume.
+func resumingClients(address string, workers int) ([]*tls.Config, error) {
+	configs := make([]*tls.Config, workers)
+	for i := range configs {
+		configs[i] = handshakeClient.Clone()
+		configs[i].ClientSessionCache = tls.NewLRUClientSessionCache(1)
+		if _, err := handshakeWith(address, configs[i], true); err != nil {
+			return nil, fmt.Errorf("a first handshake and request: %w", err)
+		}
+	}
+	return configs, nil
+}
+
+// runHandshakes makes handshakes with one closed-loop client per config for
+// duration: full ones with handshakeClient, or, with resumingClients',
+// ones that resume the session each client got (TLS 1.3 PSK from a session
+// ticket, which the ALB offers too), so no certificate is signed for.
+func runHandshakes(ctx context.Context, address string, configs []*tls.Config, duration time.Duration) handshakeRun {
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
-	var done, failed atomic.Int64
+	var done, failed, notResumed atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range workers {
+	for _, config := range configs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				if err := handshakeOnce(address); err != nil {
+				resumed, err := handshakeWith(address, config, false)
+				if err != nil {
 					failed.Add(1)
 					continue
+				}
+				if config.ClientSessionCache != nil && !resumed {
+					notResumed.Add(1)
 				}
 				done.Add(1)
 			}
 		}()
 	}
 	wg.Wait()
-	return handshakeRun{perSecond: float64(done.Load()) / time.Since(start).Seconds(), handshakes: done.Load(), failures: failed.Load()}
+	return handshakeRun{perSecond: float64(done.Load()) / time.Since(start).Seconds(), handshakes: done.Load(),
+		failures: failed.Load(), notResumed: notResumed.Load()}
 }
 
-func haproxyTLSConfigFor(port int, pemPath string, backends []int, threads int) string {
+// policyCiphers are the listener policy's ciphers as DescribeSSLPolicies
+// lists them, most preferred first: TLS 1.3's suites and TLS 1.2's, in
+// OpenSSL's names.
+func policyCiphers(ctx context.Context, c *clients) (tls13, tls12 []string, err error) {
+	described, err := c.elbv2.DescribeSSLPolicies(ctx, &elb.DescribeSSLPoliciesInput{Names: []string{benchPolicy}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("DescribeSSLPolicies: %w", err)
+	}
+	if len(described.SslPolicies) != 1 {
+		return nil, nil, fmt.Errorf("DescribeSSLPolicies %s: %d policies", benchPolicy, len(described.SslPolicies))
+	}
+	ciphers := described.SslPolicies[0].Ciphers
+	slices.SortStableFunc(ciphers, func(a, b elbtypes.Cipher) int { return cmp.Compare(aws.ToInt32(a.Priority), aws.ToInt32(b.Priority)) })
+	for _, cipher := range ciphers {
+		if name := aws.ToString(cipher.Name); strings.HasPrefix(name, "TLS_") {
+			tls13 = append(tls13, name)
+		} else {
+			tls12 = append(tls12, name)
+		}
+	}
+	return tls13, tls12, nil
+}
+
+// haproxyTLSConfigFor makes HAProxy terminate TLS as the listener's policy
+// says: TLS 1.2 and 1.3, the policy's ciphers in its order, chosen by the
+// server's preference (HAProxy's default, and the ALB's), and the
+// policy's key exchange groups, so both proxies negotiate the same.
+func haproxyTLSConfigFor(port int, pemPath string, backends []int, threads int, tls13, tls12 []string) string {
 	plain := haproxyConfigFor(port, backends, threads)
 	bind := "    bind " + loopback(port)
-	return strings.Replace(plain, bind, bind+" ssl crt "+pemPath+" alpn http/1.1 ssl-min-ver TLSv1.2", 1)
+	return strings.Replace(plain, bind, bind+" ssl crt "+pemPath+" alpn http/1.1 ssl-min-ver TLSv1.2"+
+		" ciphersuites "+strings.Join(tls13, ":")+" ciphers "+strings.Join(tls12, ":")+" curves "+policyGroups, 1)
+}
+
+// negotiated is what a handshake with an endpoint agreed on.
+type negotiated struct {
+	goClient, opensslClient string
+}
+
+// probeNegotiated says what the bench's Go handshake client and an
+// OpenSSL client with its defaults (as wrk is) negotiate with address.
+func probeNegotiated(ctx context.Context, address string) (negotiated, error) {
+	var found negotiated
+	conn, err := net.DialTimeout("tcp", address, 5*time.Second)
+	if err != nil {
+		return found, err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	client := tls.Client(conn, handshakeClient)
+	if err := client.Handshake(); err != nil {
+		return found, err
+	}
+	state := client.ConnectionState()
+	found.goClient = fmt.Sprintf("%s %s %s", tls.VersionName(state.Version), tls.CipherSuiteName(state.CipherSuite), state.CurveID)
+
+	out, err := exec.CommandContext(ctx, "openssl", "s_client", "-connect", address, "-servername", benchDomain, "-brief").CombinedOutput()
+	if err != nil {
+		return found, fmt.Errorf("openssl s_client: %w: %s", err, out)
+	}
+	var version, cipher, group, signature string
+	for line := range strings.Lines(string(out)) {
+		key, value, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		switch value = strings.TrimSpace(value); key {
+		case "Protocol version":
+			version = value
+		case "Ciphersuite":
+			cipher = value
+		case "Server Temp Key", "Negotiated TLS1.3 group":
+			group, _, _ = strings.Cut(value, ",")
+		case "Signature type":
+			signature = value
+		}
+	}
+	found.opensslClient = strings.Join([]string{version, cipher, group, signature}, " ")
+	return found, nil
 }
 
 // benchTLS runs the TLS bench against berth's HTTPS listener and HAProxy.
@@ -180,8 +313,12 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 	if err != nil {
 		return err
 	}
+	tls13, tls12, err := policyCiphers(ctx, c)
+	if err != nil {
+		return err
+	}
 	haproxyConfig := filepath.Join(dir, "haproxy-tls.cfg")
-	if err := os.WriteFile(haproxyConfig, []byte(haproxyTLSConfigFor(haproxyPort, pemPath, backends, opts.proxyThreads)), 0o600); err != nil {
+	if err := os.WriteFile(haproxyConfig, []byte(haproxyTLSConfigFor(haproxyPort, pemPath, backends, opts.proxyThreads, tls13, tls12)), 0o600); err != nil {
 		return err
 	}
 	// HAProxy's plain check URL is not there: wait for its handshakes.
@@ -199,23 +336,51 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 	}
 	endpoints := []tlsEndpoint{{"berth", berthTLS, berth}, {"haproxy", loopback(haproxyPort), haproxy}}
 
-	fmt.Printf("\nTLS: ACM certificate %s (%s), policy ELBSecurityPolicy-TLS13-1-2-2021-06 on berth, the same PEM on HAProxy\n", benchDomain, opts.keyAlgorithm)
-	fmt.Printf("handshakes: %d closed-loop Go clients, full handshakes (no resumption, X25519), %s per run; requests: wrk -t%d -c%d -d%s over HTTPS, kept-alive; %d rounds alternating\n",
+	fmt.Printf("\nTLS: ACM certificate %s (%s), policy %s on berth, the same PEM, the policy's ciphers and groups %s on HAProxy\n",
+		benchDomain, opts.keyAlgorithm, benchPolicy, policyGroups)
+	// Like with like: both must agree on the same version, cipher and
+	// group with the handshake client and with wrk's OpenSSL.
+	var agreed []negotiated
+	for _, endpoint := range endpoints {
+		found, err := probeNegotiated(ctx, endpoint.address)
+		if err != nil {
+			return fmt.Errorf("%s: %w", endpoint.name, err)
+		}
+		fmt.Printf("negotiated with %-8s Go handshake client: %s; OpenSSL client (as wrk): %s\n", endpoint.name, found.goClient, found.opensslClient)
+		agreed = append(agreed, found)
+	}
+	if agreed[0] != agreed[1] {
+		return errors.New("berth and HAProxy negotiate differently: the comparison would not be like with like")
+	}
+	fmt.Printf("handshakes: %d closed-loop Go clients, full handshakes (no resumption, X25519) and resumed ones (PSK from a session ticket), %s per run; requests: wrk -t%d -c%d -d%s over HTTPS, kept-alive; %d rounds alternating\n",
 		opts.connections, opts.duration, opts.threads, opts.connections, opts.duration, opts.rounds)
-	handshakes := map[string][]handshakeRun{}
+	// handshakes and resumed are keyed by endpoint name.
+	handshakes, resumed := map[string][]handshakeRun{}, map[string][]handshakeRun{}
 	requests := map[string][]loadRun{}
 	for round := 1; round <= opts.rounds; round++ {
-		for _, endpoint := range endpoints {
-			load := loadAverage()
-			cpuBefore := endpoint.measured.cpuTime()
-			run := runHandshakes(ctx, endpoint.address, opts.connections, opts.duration)
-			run.cpuPerHandshake = (endpoint.measured.cpuTime() - cpuBefore) / time.Duration(max(1, run.handshakes))
-			if run.failures > 0 && run.handshakes == 0 {
-				return fmt.Errorf("%s: every handshake failed", endpoint.name)
+		for _, kind := range []struct {
+			label  string
+			resume bool
+			runs   map[string][]handshakeRun
+		}{{"new handshakes/s", false, handshakes}, {"resumed/s", true, resumed}} {
+			for _, endpoint := range endpoints {
+				configs := slices.Repeat([]*tls.Config{handshakeClient}, opts.connections)
+				if kind.resume {
+					if configs, err = resumingClients(endpoint.address, opts.connections); err != nil {
+						return fmt.Errorf("%s: %w", endpoint.name, err)
+					}
+				}
+				load := loadAverage()
+				cpuBefore := endpoint.measured.cpuTime()
+				run := runHandshakes(ctx, endpoint.address, configs, opts.duration)
+				run.cpuPerHandshake = (endpoint.measured.cpuTime() - cpuBefore) / time.Duration(max(1, run.handshakes))
+				if run.failures > 0 && run.handshakes == 0 {
+					return fmt.Errorf("%s: every handshake failed", endpoint.name)
+				}
+				kind.runs[endpoint.name] = append(kind.runs[endpoint.name], run)
+				fmt.Printf("  round %d  %-8s %8.0f %-16s %6.0f µs CPU/handshake  failures %d, not resumed %d  (load before %s)\n",
+					round, endpoint.name, run.perSecond, kind.label, float64(run.cpuPerHandshake)/float64(time.Microsecond), run.failures, run.notResumed, load)
 			}
-			handshakes[endpoint.name] = append(handshakes[endpoint.name], run)
-			fmt.Printf("  round %d  %-8s %8.0f handshakes/s  %6.0f µs CPU/handshake  failures %d  (load before %s)\n",
-				round, endpoint.name, run.perSecond, float64(run.cpuPerHandshake)/float64(time.Microsecond), run.failures, load)
 		}
 		for _, endpoint := range endpoints {
 			load := loadAverage()
@@ -231,27 +396,31 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 				float64(measured.cpuPerRequest)/float64(time.Microsecond), measured.failures, load)
 		}
 	}
-	meanHandshakes := func(name string) (perSecond float64, cpu time.Duration) {
-		runs := handshakes[name]
+	meanHandshakes := func(of map[string][]handshakeRun, name string) (perSecond float64, cpu time.Duration) {
+		runs := of[name]
 		for _, run := range runs {
 			perSecond += run.perSecond / float64(len(runs))
 			cpu += run.cpuPerHandshake / time.Duration(len(runs))
 		}
 		return perSecond, cpu
 	}
-	berthHandshakes, berthCPU := meanHandshakes("berth")
-	haproxyHandshakes, haproxyCPU := meanHandshakes("haproxy")
+	berthHandshakes, berthCPU := meanHandshakes(handshakes, "berth")
+	haproxyHandshakes, haproxyCPU := meanHandshakes(handshakes, "haproxy")
+	berthResumed, berthResumedCPU := meanHandshakes(resumed, "berth")
+	haproxyResumed, haproxyResumedCPU := meanHandshakes(resumed, "haproxy")
 	berthRequests, haproxyRequests := meanRun(requests["berth"]), meanRun(requests["haproxy"])
-	fmt.Printf("\n  means          handshakes/s  CPU/handshake   HTTPS req/s      p99   CPU/req\n")
-	fmt.Printf("  berth          %12.0f  %10.0f µs  %12.0f  %7s  %5.1f µs\n", berthHandshakes, float64(berthCPU)/1e3,
+	fmt.Printf("\n  means          handshakes/s  CPU/handshake     resumed/s  CPU/resumed   HTTPS req/s      p99   CPU/req\n")
+	fmt.Printf("  berth          %12.0f  %10.0f µs  %12.0f  %8.0f µs  %12.0f  %7s  %5.1f µs\n", berthHandshakes, float64(berthCPU)/1e3,
+		berthResumed, float64(berthResumedCPU)/1e3,
 		berthRequests.requestsPerSecond, ms(berthRequests.p99), float64(berthRequests.cpuPerRequest)/1e3)
-	fmt.Printf("  haproxy        %12.0f  %10.0f µs  %12.0f  %7s  %5.1f µs\n", haproxyHandshakes, float64(haproxyCPU)/1e3,
+	fmt.Printf("  haproxy        %12.0f  %10.0f µs  %12.0f  %8.0f µs  %12.0f  %7s  %5.1f µs\n", haproxyHandshakes, float64(haproxyCPU)/1e3,
+		haproxyResumed, float64(haproxyResumedCPU)/1e3,
 		haproxyRequests.requestsPerSecond, ms(haproxyRequests.p99), float64(haproxyRequests.cpuPerRequest)/1e3)
-	if haproxyHandshakes == 0 || haproxyRequests.requestsPerSecond == 0 {
+	if haproxyHandshakes == 0 || haproxyResumed == 0 || haproxyRequests.requestsPerSecond == 0 {
 		return errors.New("haproxy measured nothing")
 	}
-	fmt.Printf("  berth/HAProxy: new handshakes %.2f×, HTTPS requests %.2f× (p99 %.2f×)   (goal: ≥ 0.80× on both)\n",
-		berthHandshakes/haproxyHandshakes, berthRequests.requestsPerSecond/haproxyRequests.requestsPerSecond,
+	fmt.Printf("  berth/HAProxy: new handshakes %.2f×, resumed handshakes %.2f×, HTTPS requests %.2f× (p99 %.2f×)   (goal: ≥ 0.80× on new handshakes and requests)\n",
+		berthHandshakes/haproxyHandshakes, berthResumed/haproxyResumed, berthRequests.requestsPerSecond/haproxyRequests.requestsPerSecond,
 		float64(berthRequests.p99)/float64(max(1, haproxyRequests.p99)))
 	return nil
 }

@@ -322,6 +322,28 @@ func TestHTTPSListenerTerminatesTLSWithACMCertificates(t *testing.T) {
 	}
 }
 
+// An ALB resumes TLS sessions (a PSK from a ticket in TLS 1.3, a ticket in
+// TLS 1.2): a client back with the ticket it was given resumes, and is
+// served.
+func TestHTTPSListenerResumesSessions(t *testing.T) {
+	backend := httptest.NewServer(backendServer("plain"))
+	defer backend.Close()
+	f := startHTTPS(t, backend.Listener.Addr().String())
+	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		client := f.client(func(config *tls.Config, transport *http.Transport) {
+			config.MaxVersion = version
+			config.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+			transport.DisableKeepAlives = true // a new connection, and handshake, per request
+		})
+		first, _ := fetch(t, client, "https://app.example.test/")
+		second, body := fetch(t, client, "https://app.example.test/")
+		if first.TLS.DidResume || !second.TLS.DidResume || second.TLS.Version != version || body != "plain https HTTP/1.1" {
+			t.Errorf("%s: first resumed %t, second resumed %t (%s), body %q", tls.VersionName(version),
+				first.TLS.DidResume, second.TLS.DidResume, tls.VersionName(second.TLS.Version), body)
+		}
+	}
+}
+
 func TestHTTPSTargetGroupSpeaksTLSToItsTargets(t *testing.T) {
 	backend := httptest.NewServer(backendServer("plain"))
 	defer backend.Close()

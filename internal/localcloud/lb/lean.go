@@ -262,6 +262,28 @@ const (
 	watchStopping
 )
 
+// clientReaders and clientWriters recycle the buffers of client
+// connections that ended on the lean path: a connection that only shakes
+// hands, or sends a request or two, would otherwise allocate 16 KiB for the
+// garbage collector to reclaim, more than TLS allocates for a handshake.
+var (
+	clientReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, maxLeanRequestHead) }}
+	clientWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 8<<10) }}
+)
+
+// releaseBuffers gives the connection's buffers back once the lean path is
+// done with it; the read buffer only when net/http was not handed it.
+func (c *leanConn) releaseBuffers() {
+	c.writer.Reset(nil)
+	clientWriters.Put(c.writer)
+	c.writer = nil
+	if c.reader != nil {
+		c.reader.Reset(nil)
+		clientReaders.Put(c.reader)
+		c.reader = nil
+	}
+}
+
 func newLeanConn(s *leanServer, conn net.Conn) *leanConn {
 	c := &leanConn{server: s, conn: conn, raw: conn, remote: conn.RemoteAddr().String()}
 	if setup := s.tls.Load(); setup != nil {
@@ -270,8 +292,10 @@ func newLeanConn(s *leanServer, conn net.Conn) *leanConn {
 	if host, _, err := net.SplitHostPort(c.remote); err == nil {
 		c.clientIP = host
 	}
-	c.reader = bufio.NewReaderSize(c, maxLeanRequestHead)
-	c.writer = bufio.NewWriterSize(c.conn, 8<<10)
+	c.reader = clientReaders.Get().(*bufio.Reader)
+	c.reader.Reset(c)
+	c.writer = clientWriters.Get().(*bufio.Writer)
+	c.writer.Reset(c.conn)
 	c.beforeUpstreamRead = c.flushToClient
 	return c
 }
@@ -343,6 +367,7 @@ func (c *leanConn) serve() {
 		if !c.handedOver {
 			_ = c.conn.Close()
 		}
+		c.releaseBuffers()
 		c.server.forget(c)
 	}()
 	if !c.handshake() {
@@ -450,6 +475,7 @@ func (c *leanConn) handOver() {
 	handoff := c.server.handoff
 	select {
 	case handoff.conns <- &handedOverConn{Conn: c.conn, reader: c.reader}:
+		c.reader = nil // net/http's now, with what it holds
 	case <-handoff.done:
 		c.handedOver = false // closed by serve's deferred cleanup
 	}

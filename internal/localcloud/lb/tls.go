@@ -161,8 +161,13 @@ func nameMatch(certName, serverName string) int {
 // key length and validity; the default when none matches or the client
 // sends no server name.
 func (l *listenerCertificates) choose(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-	if len(l.all) == 0 {
+	switch len(l.all) {
+	case 0:
 		return nil, errors.New("the listener has no usable certificate")
+	case 1:
+		// The only certificate is the default, whatever the client asks
+		// for: nothing to compare on each handshake.
+		return &l.all[0].pair, nil
 	}
 	serverName := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
 	var best *servedCertificate
