@@ -96,6 +96,12 @@ var wirePackages = []wirePackage{
 		"UntagRole", "UntagUser", "UpdateAccessKey", "UpdateAssumeRolePolicy", "UpdateRole",
 		"UpdateRoleDescription", "UpdateUser",
 	}},
+	{model: "secretsmanager", dir: "internal/localcloud/service/secretsmanager/wire", operations: []string{
+		"BatchGetSecretValue", "CreateSecret", "DeleteResourcePolicy", "DeleteSecret", "DescribeSecret",
+		"GetRandomPassword", "GetResourcePolicy", "GetSecretValue", "ListSecretVersionIds", "ListSecrets",
+		"PutResourcePolicy", "PutSecretValue", "RestoreSecret", "TagResource", "UntagResource", "UpdateSecret",
+		"UpdateSecretVersionStage", "ValidateResourcePolicy",
+	}},
 }
 
 // wireOperations are the implemented operations of a model, by model name.

@@ -54,4 +54,9 @@ var presence = map[string]map[string]bool{
 	"iam": {"UpdateRoleRequest.Description": true}, // "" clears the description
 	// An overwrite with "" clears the description or the pattern.
 	"ssm": {"PutParameterRequest.Description": true, "PutParameterRequest.AllowedPattern": true},
+	// UpdateSecret changes only what it is given; "" clears a description,
+	// a key id (back to the AWS managed key) or a type.
+	"secretsmanager": {
+		"UpdateSecretRequest.Description": true, "UpdateSecretRequest.KmsKeyId": true, "UpdateSecretRequest.Type": true,
+	},
 }
