@@ -102,6 +102,12 @@ var wirePackages = []wirePackage{
 		"PutResourcePolicy", "PutSecretValue", "RestoreSecret", "TagResource", "UntagResource", "UpdateSecret",
 		"UpdateSecretVersionStage", "ValidateResourcePolicy",
 	}},
+	{model: "acm", dir: "internal/localcloud/service/acm/wire", operations: []string{
+		"AddTagsToCertificate", "DeleteCertificate", "DescribeCertificate", "ExportCertificate",
+		"GetAccountConfiguration", "GetCertificate", "ImportCertificate", "ListCertificates",
+		"ListTagsForCertificate", "PutAccountConfiguration", "RemoveTagsFromCertificate", "RenewCertificate",
+		"RequestCertificate", "ResendValidationEmail", "UpdateCertificateOptions",
+	}},
 }
 
 // wireOperations are the implemented operations of a model, by model name.
