@@ -108,6 +108,12 @@ var wirePackages = []wirePackage{
 		"ListTagsForCertificate", "PutAccountConfiguration", "RemoveTagsFromCertificate", "RenewCertificate",
 		"RequestCertificate", "ResendValidationEmail", "UpdateCertificateOptions",
 	}},
+	{model: "application-autoscaling", dir: "internal/localcloud/service/applicationautoscaling/wire", operations: []string{
+		"DeleteScalingPolicy", "DeleteScheduledAction", "DeregisterScalableTarget", "DescribeScalableTargets",
+		"DescribeScalingActivities", "DescribeScalingPolicies", "DescribeScheduledActions",
+		"GetPredictiveScalingForecast", "ListTagsForResource", "PutScalingPolicy", "PutScheduledAction",
+		"RegisterScalableTarget", "TagResource", "UntagResource",
+	}},
 }
 
 // wireOperations are the implemented operations of a model, by model name.
