@@ -272,8 +272,11 @@ func (c *Controller) decide(p aas.ScalingPolicy, a cloudwatch.AlarmState, curren
 
 // stepAdjustment finds the step whose interval (relative to the alarm's
 // threshold; lower bound inclusive, upper exclusive) holds diff.
-func stepAdjustment(steps []aas.StepAdjustment, diff float64) (int32, bool) {
+func stepAdjustment(steps []aas.StepAdjustment, diff float64) (int, bool) {
 	for _, s := range steps {
+		if s.ScalingAdjustment == nil {
+			continue // the model requires it: validation keeps such a step out
+		}
 		lo, hi := math.Inf(-1), math.Inf(1)
 		if s.MetricIntervalLowerBound != nil {
 			lo = *s.MetricIntervalLowerBound
@@ -282,13 +285,13 @@ func stepAdjustment(steps []aas.StepAdjustment, diff float64) (int32, bool) {
 			hi = *s.MetricIntervalUpperBound
 		}
 		if diff >= lo && diff < hi || (diff == hi && math.IsInf(lo, -1)) {
-			return s.ScalingAdjustment, true
+			return *s.ScalingAdjustment, true
 		}
 	}
 	return 0, false
 }
 
-func cooldownOf(seconds *int32) time.Duration {
+func cooldownOf(seconds *int) time.Duration {
 	if seconds == nil {
 		return defaultCooldown
 	}

@@ -96,6 +96,24 @@ var wirePackages = []wirePackage{
 		"UntagRole", "UntagUser", "UpdateAccessKey", "UpdateAssumeRolePolicy", "UpdateRole",
 		"UpdateRoleDescription", "UpdateUser",
 	}},
+	{model: "secretsmanager", dir: "internal/localcloud/service/secretsmanager/wire", operations: []string{
+		"BatchGetSecretValue", "CreateSecret", "DeleteResourcePolicy", "DeleteSecret", "DescribeSecret",
+		"GetRandomPassword", "GetResourcePolicy", "GetSecretValue", "ListSecretVersionIds", "ListSecrets",
+		"PutResourcePolicy", "PutSecretValue", "RestoreSecret", "TagResource", "UntagResource", "UpdateSecret",
+		"UpdateSecretVersionStage", "ValidateResourcePolicy",
+	}},
+	{model: "acm", dir: "internal/localcloud/service/acm/wire", operations: []string{
+		"AddTagsToCertificate", "DeleteCertificate", "DescribeCertificate", "ExportCertificate",
+		"GetAccountConfiguration", "GetCertificate", "ImportCertificate", "ListCertificates",
+		"ListTagsForCertificate", "PutAccountConfiguration", "RemoveTagsFromCertificate", "RenewCertificate",
+		"RequestCertificate", "ResendValidationEmail", "UpdateCertificateOptions",
+	}},
+	{model: "application-autoscaling", dir: "internal/localcloud/service/applicationautoscaling/wire", operations: []string{
+		"DeleteScalingPolicy", "DeleteScheduledAction", "DeregisterScalableTarget", "DescribeScalableTargets",
+		"DescribeScalingActivities", "DescribeScalingPolicies", "DescribeScheduledActions",
+		"GetPredictiveScalingForecast", "ListTagsForResource", "PutScalingPolicy", "PutScheduledAction",
+		"RegisterScalableTarget", "TagResource", "UntagResource",
+	}},
 }
 
 // wireOperations are the implemented operations of a model, by model name.

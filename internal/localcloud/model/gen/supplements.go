@@ -54,4 +54,12 @@ var presence = map[string]map[string]bool{
 	"iam": {"UpdateRoleRequest.Description": true}, // "" clears the description
 	// An overwrite with "" clears the description or the pattern.
 	"ssm": {"PutParameterRequest.Description": true, "PutParameterRequest.AllowedPattern": true},
+	// A tag without a Value differs from one with "": RemoveTagsFromCertificate
+	// removes the first whatever its value, the second only if it is "".
+	"acm": {"Tag.Value": true},
+	// UpdateSecret changes only what it is given; "" clears a description,
+	// a key id (back to the AWS managed key) or a type.
+	"secretsmanager": {
+		"UpdateSecretRequest.Description": true, "UpdateSecretRequest.KmsKeyId": true, "UpdateSecretRequest.Type": true,
+	},
 }

@@ -3,6 +3,7 @@ package acm
 import (
 	"context"
 
+	"github.com/berthdev/berth/internal/localcloud/service/acm/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -12,22 +13,13 @@ const defaultDaysBeforeExpiry = 45
 
 const maxDaysBeforeExpiry = 90
 
-type expiryEvents struct {
-	DaysBeforeExpiry *int32 `json:"DaysBeforeExpiry,omitempty"`
-}
-
-type accountConfiguration struct {
-	ExpiryEvents *expiryEvents `json:"ExpiryEvents,omitempty"`
-}
-
-type putAccountConfigurationInput struct {
-	ExpiryEvents     *expiryEvents `json:"ExpiryEvents"`
-	IdempotencyToken string        `json:"IdempotencyToken"`
-}
+// accountConfiguration is the account's configuration as it is stored and
+// answered.
+type accountConfiguration = wire.GetAccountConfigurationResponse
 
 func (b *Backend) getAccountConfiguration(ctx context.Context, _ *struct{}) (*accountConfiguration, error) {
-	days := int32(defaultDaysBeforeExpiry)
-	out := &accountConfiguration{ExpiryEvents: &expiryEvents{DaysBeforeExpiry: &days}}
+	days := defaultDaysBeforeExpiry
+	out := &accountConfiguration{ExpiryEvents: &wire.ExpiryEventsConfiguration{DaysBeforeExpiry: &days}}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		stored, err := store.Get[accountConfiguration](tx, tableAccount, "configuration")
 		if err == nil && stored != nil {
@@ -38,7 +30,7 @@ func (b *Backend) getAccountConfiguration(ctx context.Context, _ *struct{}) (*ac
 	return out, err
 }
 
-func (b *Backend) putAccountConfiguration(ctx context.Context, in *putAccountConfigurationInput) (*struct{}, error) {
+func (b *Backend) putAccountConfiguration(ctx context.Context, in *wire.PutAccountConfigurationRequest) (*struct{}, error) {
 	if in.ExpiryEvents == nil || in.ExpiryEvents.DaysBeforeExpiry == nil {
 		return nil, nil // nothing to change
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/acm/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -142,17 +143,8 @@ type Certificate struct {
 	Exported          bool               `json:"exported,omitempty"`
 }
 
-// CertificateOptions are a certificate's options (CertificateOptions on the wire).
-type CertificateOptions struct {
-	CertificateTransparencyLoggingPreference string `json:"CertificateTransparencyLoggingPreference,omitempty"`
-	Export                                   string `json:"Export,omitempty"`
-}
-
-// Tag is an ACM tag; a tag's value may be absent.
-type Tag struct {
-	Key   string  `json:"Key"`
-	Value *string `json:"Value,omitempty"`
-}
+// CertificateOptions are a certificate's options, kept as the wire shape.
+type CertificateOptions = wire.CertificateOptions
 
 // status is the certificate's status at now.
 func (c *Certificate) status(now time.Time, cert *parsedCert) string {
@@ -244,3 +236,6 @@ func (b *Backend) SetInUse(ctx context.Context, arn string, users []string) erro
 		return tx.Put(tableCertificates, c.ARN, c)
 	})
 }
+
+// flag is a boolean ACM always answers, false included.
+func flag(v bool) *bool { return &v }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/acm/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -34,35 +35,13 @@ var publicKeyAlgorithms = []string{"RSA_2048", "EC_prime256v1", "EC_secp384r1"}
 
 // --- RequestCertificate ---
 
-type requestCertificateInput struct {
-	DomainName              string              `json:"DomainName"`
-	ValidationMethod        string              `json:"ValidationMethod"`
-	SubjectAlternativeNames []string            `json:"SubjectAlternativeNames"`
-	IdempotencyToken        string              `json:"IdempotencyToken"`
-	DomainValidationOptions []validationOption  `json:"DomainValidationOptions"`
-	Options                 *CertificateOptions `json:"Options"`
-	CertificateAuthorityArn string              `json:"CertificateAuthorityArn"`
-	Tags                    []Tag               `json:"Tags"`
-	KeyAlgorithm            string              `json:"KeyAlgorithm"`
-	ManagedBy               string              `json:"ManagedBy"`
-}
-
-type validationOption struct {
-	DomainName       string `json:"DomainName"`
-	ValidationDomain string `json:"ValidationDomain"`
-}
-
-type requestCertificateOutput struct {
-	CertificateArn string `json:"CertificateArn"`
-}
-
 // idempotentRequest remembers what a token requested.
 type idempotentRequest struct {
 	ARN string    `json:"arn"`
 	At  time.Time `json:"at"`
 }
 
-func (b *Backend) requestCertificate(ctx context.Context, in *requestCertificateInput) (*requestCertificateOutput, error) {
+func (b *Backend) requestCertificate(ctx context.Context, in *wire.RequestCertificateRequest) (*wire.RequestCertificateResponse, error) {
 	method := in.ValidationMethod
 	if method == "" {
 		method = "EMAIL" // the API's default, older than DNS validation
@@ -111,7 +90,7 @@ func (b *Backend) requestCertificate(ctx context.Context, in *requestCertificate
 	if err != nil {
 		return nil, err
 	}
-	out := &requestCertificateOutput{}
+	out := &wire.RequestCertificateResponse{}
 	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		if tokenKey != "" {
 			prior, err := store.Get[idempotentRequest](tx, tableTokens, tokenKey)
@@ -154,14 +133,14 @@ func (b *Backend) requestCertificate(ctx context.Context, in *requestCertificate
 
 // requestKey is the token's row: the same token with other parameters is
 // another request, as ACM treats it.
-func requestKey(in *requestCertificateInput, names []string, method, algorithm string, options CertificateOptions) string {
+func requestKey(in *wire.RequestCertificateRequest, names []string, method, algorithm string, options CertificateOptions) string {
 	params, _ := json.Marshal(struct {
 		Names     []string
 		Method    string
 		Algorithm string
 		Options   CertificateOptions
-		Validate  []validationOption
-		Tags      []Tag
+		Validate  []wire.DomainValidationOption
+		Tags      []wire.Tag
 	}{names, method, algorithm, options, in.DomainValidationOptions, in.Tags})
 	sum := sha256.Sum256(params)
 	return in.IdempotencyToken + "/" + hex.EncodeToString(sum[:])
@@ -206,7 +185,7 @@ func certificateNames(domain string, sans []string) []string {
 // the certificate's domains and a validation domain that is it or one of
 // its superdomains. EMAIL validation sends each name's emails there (the
 // name itself, less a wildcard, by default).
-func emailValidationDomains(names []string, method string, options []validationOption) (map[string]string, error) {
+func emailValidationDomains(names []string, method string, options []wire.DomainValidationOption) (map[string]string, error) {
 	given := map[string]string{}
 	for _, o := range options {
 		if !slices.Contains(names, o.DomainName) {
@@ -234,71 +213,8 @@ func emailValidationDomains(names []string, method string, options []validationO
 
 // --- DescribeCertificate ---
 
-type arnInput struct {
-	CertificateArn string `json:"CertificateArn"`
-}
-
-type describeCertificateOutput struct {
-	Certificate *certificateDetail `json:"Certificate"`
-}
-
-type certificateDetail struct {
-	CertificateArn          string             `json:"CertificateArn"`
-	DomainName              string             `json:"DomainName"`
-	SubjectAlternativeNames []string           `json:"SubjectAlternativeNames,omitempty"`
-	DomainValidationOptions []domainValidation `json:"DomainValidationOptions,omitempty"`
-	Serial                  string             `json:"Serial,omitempty"`
-	Subject                 string             `json:"Subject,omitempty"`
-	Issuer                  string             `json:"Issuer,omitempty"`
-	CreatedAt               *awsjson.Time      `json:"CreatedAt,omitempty"`
-	IssuedAt                *awsjson.Time      `json:"IssuedAt,omitempty"`
-	ImportedAt              *awsjson.Time      `json:"ImportedAt,omitempty"`
-	Status                  string             `json:"Status"`
-	NotBefore               *awsjson.Time      `json:"NotBefore,omitempty"`
-	NotAfter                *awsjson.Time      `json:"NotAfter,omitempty"`
-	KeyAlgorithm            string             `json:"KeyAlgorithm"`
-	SignatureAlgorithm      string             `json:"SignatureAlgorithm,omitempty"`
-	InUseBy                 []string           `json:"InUseBy"`
-	Type                    string             `json:"Type"`
-	RenewalSummary          *renewalSummary    `json:"RenewalSummary,omitempty"`
-	KeyUsages               []keyUsage         `json:"KeyUsages"`
-	ExtendedKeyUsages       []extendedKeyUsage `json:"ExtendedKeyUsages"`
-	RenewalEligibility      string             `json:"RenewalEligibility"`
-	Options                 CertificateOptions `json:"Options"`
-}
-
-type domainValidation struct {
-	DomainName       string          `json:"DomainName"`
-	ValidationEmails []string        `json:"ValidationEmails,omitempty"`
-	ValidationDomain string          `json:"ValidationDomain,omitempty"`
-	ValidationStatus string          `json:"ValidationStatus,omitempty"`
-	ResourceRecord   *resourceRecord `json:"ResourceRecord,omitempty"`
-	ValidationMethod string          `json:"ValidationMethod,omitempty"`
-}
-
-type resourceRecord struct {
-	Name  string `json:"Name"`
-	Type  string `json:"Type"`
-	Value string `json:"Value"`
-}
-
-type renewalSummary struct {
-	RenewalStatus           string             `json:"RenewalStatus"`
-	DomainValidationOptions []domainValidation `json:"DomainValidationOptions"`
-	UpdatedAt               awsjson.Time       `json:"UpdatedAt"`
-}
-
-type keyUsage struct {
-	Name string `json:"Name"`
-}
-
-type extendedKeyUsage struct {
-	Name string `json:"Name"`
-	OID  string `json:"OID,omitempty"`
-}
-
-func (b *Backend) describeCertificate(ctx context.Context, in *arnInput) (*describeCertificateOutput, error) {
-	out := &describeCertificateOutput{}
+func (b *Backend) describeCertificate(ctx context.Context, in *wire.DescribeCertificateRequest) (*wire.DescribeCertificateResponse, error) {
+	out := &wire.DescribeCertificateResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		c, err := loadCertificate(tx, in.CertificateArn)
 		if err != nil {
@@ -327,14 +243,15 @@ func parseStored(c *Certificate) (*parsedCert, error) {
 	return &parsedCert{x509: cert}, nil
 }
 
-func (b *Backend) detail(c *Certificate, account string) (*certificateDetail, error) {
+func (b *Backend) detail(c *Certificate, account string) (*wire.CertificateDetail, error) {
 	parsed, err := parseStored(c)
 	if err != nil {
 		return nil, err
 	}
 	now := b.now()
 	status := c.status(now, parsed)
-	d := &certificateDetail{
+	options := c.Options
+	d := &wire.CertificateDetail{
 		CertificateArn:          c.ARN,
 		DomainName:              c.DomainName,
 		SubjectAlternativeNames: c.Names,
@@ -343,10 +260,10 @@ func (b *Backend) detail(c *Certificate, account string) (*certificateDetail, er
 		KeyAlgorithm:            wireKeyAlgorithm(c.KeyAlgorithm),
 		InUseBy:                 append([]string{}, c.InUseBy...),
 		Type:                    c.Type,
-		KeyUsages:               []keyUsage{},
-		ExtendedKeyUsages:       []extendedKeyUsage{},
+		KeyUsages:               []wire.KeyUsage{},
+		ExtendedKeyUsages:       []wire.ExtendedKeyUsage{},
 		RenewalEligibility:      "INELIGIBLE",
-		Options:                 c.Options,
+		Options:                 &options,
 	}
 	if c.Type == typeAmazonIssued {
 		d.DomainValidationOptions = c.validations(account, status != statusPending)
@@ -368,7 +285,7 @@ func (b *Backend) detail(c *Certificate, account string) (*certificateDetail, er
 		d.IssuedAt = timePtr(c.ValidatedAt)
 		if !c.RenewedAt.IsZero() {
 			d.IssuedAt = timePtr(c.RenewedAt)
-			d.RenewalSummary = &renewalSummary{RenewalStatus: "SUCCESS", DomainValidationOptions: d.DomainValidationOptions, UpdatedAt: awsjson.NewTime(c.RenewedAt)}
+			d.RenewalSummary = &wire.RenewalSummary{RenewalStatus: "SUCCESS", DomainValidationOptions: d.DomainValidationOptions, UpdatedAt: timePtr(c.RenewedAt)}
 		}
 		// ACM renews what is in use (or exportable) by itself.
 		if len(c.InUseBy) > 0 || c.exportable() {
@@ -382,14 +299,14 @@ func (b *Backend) detail(c *Certificate, account string) (*certificateDetail, er
 // validation asks for one CNAME per base domain (a wildcard shares its
 // base's record); its name and value are stable per account and domain, as
 // ACM's are, so a record made once validates every later request.
-func (c *Certificate) validations(account string, validated bool) []domainValidation {
+func (c *Certificate) validations(account string, validated bool) []wire.DomainValidation {
 	status := statusPending
 	if validated {
 		status = "SUCCESS"
 	}
-	out := make([]domainValidation, 0, len(c.Names))
+	out := make([]wire.DomainValidation, 0, len(c.Names))
 	for _, name := range c.Names {
-		v := domainValidation{DomainName: name, ValidationStatus: status, ValidationMethod: c.ValidationMethod}
+		v := wire.DomainValidation{DomainName: name, ValidationStatus: status, ValidationMethod: c.ValidationMethod}
 		switch c.ValidationMethod {
 		case "DNS":
 			v.ValidationDomain = name
@@ -406,14 +323,14 @@ func (c *Certificate) validations(account string, validated bool) []domainValida
 	return out
 }
 
-func validationRecord(account, domain string) *resourceRecord {
+func validationRecord(account, domain string) *wire.ResourceRecord {
 	name := sha256.Sum256([]byte("name\x00" + account + "\x00" + strings.ToLower(domain)))
 	value := sha256.Sum256([]byte("value\x00" + account + "\x00" + strings.ToLower(domain)))
 	label := make([]byte, 10)
 	for i := range label {
 		label[i] = 'a' + value[16+i]%26
 	}
-	return &resourceRecord{
+	return &wire.ResourceRecord{
 		Name:  "_" + hex.EncodeToString(name[:16]) + "." + domain + ".",
 		Type:  "CNAME",
 		Value: "_" + hex.EncodeToString(value[:16]) + "." + string(label) + ".acm-validations.aws.",
@@ -470,7 +387,7 @@ func signatureAlgorithm(a x509.SignatureAlgorithm) string {
 	return strings.ToUpper(strings.ReplaceAll(a.String(), "-", ""))
 }
 
-func keyUsages(cert *x509.Certificate) []keyUsage {
+func keyUsages(cert *x509.Certificate) []wire.KeyUsage {
 	names := []struct {
 		bit  x509.KeyUsage
 		name string
@@ -485,49 +402,44 @@ func keyUsages(cert *x509.Certificate) []keyUsage {
 		{x509.KeyUsageEncipherOnly, "ENCIPHER_ONLY"},
 		{x509.KeyUsageDecipherOnly, "DECIPHER_ONLY"},
 	}
-	out := []keyUsage{}
+	out := []wire.KeyUsage{}
 	for _, n := range names {
 		if cert.KeyUsage&n.bit != 0 {
-			out = append(out, keyUsage{Name: n.name})
+			out = append(out, wire.KeyUsage{Name: n.name})
 		}
 	}
 	return out
 }
 
-func extendedKeyUsages(cert *x509.Certificate) []extendedKeyUsage {
-	known := map[x509.ExtKeyUsage]extendedKeyUsage{
-		x509.ExtKeyUsageServerAuth:      {"TLS_WEB_SERVER_AUTHENTICATION", "1.3.6.1.5.5.7.3.1"},
-		x509.ExtKeyUsageClientAuth:      {"TLS_WEB_CLIENT_AUTHENTICATION", "1.3.6.1.5.5.7.3.2"},
-		x509.ExtKeyUsageCodeSigning:     {"CODE_SIGNING", "1.3.6.1.5.5.7.3.3"},
-		x509.ExtKeyUsageEmailProtection: {"EMAIL_PROTECTION", "1.3.6.1.5.5.7.3.4"},
-		x509.ExtKeyUsageIPSECEndSystem:  {"IPSEC_END_SYSTEM", "1.3.6.1.5.5.7.3.5"},
-		x509.ExtKeyUsageIPSECTunnel:     {"IPSEC_TUNNEL", "1.3.6.1.5.5.7.3.6"},
-		x509.ExtKeyUsageIPSECUser:       {"IPSEC_USER", "1.3.6.1.5.5.7.3.7"},
-		x509.ExtKeyUsageTimeStamping:    {"TIME_STAMPING", "1.3.6.1.5.5.7.3.8"},
-		x509.ExtKeyUsageOCSPSigning:     {"OCSP_SIGNING", "1.3.6.1.5.5.7.3.9"},
-		x509.ExtKeyUsageAny:             {"ANY", "2.5.29.37.0"},
+func extendedKeyUsages(cert *x509.Certificate) []wire.ExtendedKeyUsage {
+	known := map[x509.ExtKeyUsage]wire.ExtendedKeyUsage{
+		x509.ExtKeyUsageServerAuth:      {Name: "TLS_WEB_SERVER_AUTHENTICATION", OID: "1.3.6.1.5.5.7.3.1"},
+		x509.ExtKeyUsageClientAuth:      {Name: "TLS_WEB_CLIENT_AUTHENTICATION", OID: "1.3.6.1.5.5.7.3.2"},
+		x509.ExtKeyUsageCodeSigning:     {Name: "CODE_SIGNING", OID: "1.3.6.1.5.5.7.3.3"},
+		x509.ExtKeyUsageEmailProtection: {Name: "EMAIL_PROTECTION", OID: "1.3.6.1.5.5.7.3.4"},
+		x509.ExtKeyUsageIPSECEndSystem:  {Name: "IPSEC_END_SYSTEM", OID: "1.3.6.1.5.5.7.3.5"},
+		x509.ExtKeyUsageIPSECTunnel:     {Name: "IPSEC_TUNNEL", OID: "1.3.6.1.5.5.7.3.6"},
+		x509.ExtKeyUsageIPSECUser:       {Name: "IPSEC_USER", OID: "1.3.6.1.5.5.7.3.7"},
+		x509.ExtKeyUsageTimeStamping:    {Name: "TIME_STAMPING", OID: "1.3.6.1.5.5.7.3.8"},
+		x509.ExtKeyUsageOCSPSigning:     {Name: "OCSP_SIGNING", OID: "1.3.6.1.5.5.7.3.9"},
+		x509.ExtKeyUsageAny:             {Name: "ANY", OID: "2.5.29.37.0"},
 	}
-	out := []extendedKeyUsage{}
+	out := []wire.ExtendedKeyUsage{}
 	for _, u := range cert.ExtKeyUsage {
 		if k, ok := known[u]; ok {
 			out = append(out, k)
 		}
 	}
 	for _, oid := range cert.UnknownExtKeyUsage {
-		out = append(out, extendedKeyUsage{Name: "CUSTOM", OID: oid.String()})
+		out = append(out, wire.ExtendedKeyUsage{Name: "CUSTOM", OID: oid.String()})
 	}
 	return out
 }
 
 // --- GetCertificate ---
 
-type getCertificateOutput struct {
-	Certificate      string `json:"Certificate,omitempty"`
-	CertificateChain string `json:"CertificateChain,omitempty"`
-}
-
-func (b *Backend) getCertificate(ctx context.Context, in *arnInput) (*getCertificateOutput, error) {
-	out := &getCertificateOutput{}
+func (b *Backend) getCertificate(ctx context.Context, in *wire.GetCertificateRequest) (*wire.GetCertificateResponse, error) {
+	out := &wire.GetCertificateResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		c, err := loadCertificate(tx, in.CertificateArn)
 		if err != nil {
@@ -544,7 +456,7 @@ func (b *Backend) getCertificate(ctx context.Context, in *arnInput) (*getCertifi
 
 // --- DeleteCertificate ---
 
-func (b *Backend) deleteCertificate(ctx context.Context, in *arnInput) (*struct{}, error) {
+func (b *Backend) deleteCertificate(ctx context.Context, in *wire.DeleteCertificateRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		c, err := loadCertificate(tx, in.CertificateArn)
 		if err != nil {
@@ -562,7 +474,7 @@ func (b *Backend) deleteCertificate(ctx context.Context, in *arnInput) (*struct{
 // renewCertificate reissues an issued certificate of the local CA (new
 // serial, new validity) over the same key, as a managed renewal does; an
 // imported certificate is renewed by importing again.
-func (b *Backend) renewCertificate(ctx context.Context, in *arnInput) (*struct{}, error) {
+func (b *Backend) renewCertificate(ctx context.Context, in *wire.RenewCertificateRequest) (*struct{}, error) {
 	var c *Certificate
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
@@ -608,12 +520,11 @@ func (b *Backend) renewCertificate(ctx context.Context, in *arnInput) (*struct{}
 
 // --- UpdateCertificateOptions ---
 
-type updateOptionsInput struct {
-	CertificateArn string             `json:"CertificateArn"`
-	Options        CertificateOptions `json:"Options"`
-}
-
-func (b *Backend) updateCertificateOptions(ctx context.Context, in *updateOptionsInput) (*struct{}, error) {
+func (b *Backend) updateCertificateOptions(ctx context.Context, in *wire.UpdateCertificateOptionsRequest) (*struct{}, error) {
+	requested := CertificateOptions{}
+	if in.Options != nil {
+		requested = *in.Options
+	}
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		c, err := loadCertificate(tx, in.CertificateArn)
 		if err != nil {
@@ -622,10 +533,10 @@ func (b *Backend) updateCertificateOptions(ctx context.Context, in *updateOption
 		switch {
 		case c.Type == typeImported:
 			return errInvalidState("Certificate %s is an imported certificate: its options cannot be updated.", c.ARN)
-		case in.Options.Export != "" && in.Options.Export != c.Options.Export:
+		case requested.Export != "" && requested.Export != c.Options.Export:
 			return errInvalidParameter("The Export option of certificate %s is set when it is requested and cannot be changed.", c.ARN)
 		}
-		if p := in.Options.CertificateTransparencyLoggingPreference; p != "" {
+		if p := requested.CertificateTransparencyLoggingPreference; p != "" {
 			c.Options.CertificateTransparencyLoggingPreference = p
 		}
 		return tx.Put(tableCertificates, c.ARN, c)
@@ -634,15 +545,9 @@ func (b *Backend) updateCertificateOptions(ctx context.Context, in *updateOption
 
 // --- ResendValidationEmail ---
 
-type resendInput struct {
-	CertificateArn   string `json:"CertificateArn"`
-	Domain           string `json:"Domain"`
-	ValidationDomain string `json:"ValidationDomain"`
-}
-
 // resendValidationEmail sends nothing (there is no mail locally) but
 // checks what ACM checks.
-func (b *Backend) resendValidationEmail(ctx context.Context, in *resendInput) (*struct{}, error) {
+func (b *Backend) resendValidationEmail(ctx context.Context, in *wire.ResendValidationEmailRequest) (*struct{}, error) {
 	return nil, b.store.View(ctx, func(tx *store.Tx) error {
 		c, err := loadCertificate(tx, in.CertificateArn)
 		if err != nil {
@@ -664,7 +569,7 @@ func (b *Backend) resendValidationEmail(ctx context.Context, in *resendInput) (*
 
 // checkTags validates tags about to be set over existing ones and returns
 // the result.
-func checkTags(existing []tagging.Tag, added []Tag) ([]tagging.Tag, error) {
+func checkTags(existing []tagging.Tag, added []wire.Tag) ([]tagging.Tag, error) {
 	tags := fromWire(added)
 	if err := acmTagRules.Check(existing, tags); err != nil {
 		if v, ok := err.(*tagging.Violation); ok && v.TooMany {

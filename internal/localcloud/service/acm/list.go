@@ -7,53 +7,10 @@ import (
 	"math"
 	"slices"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/acm/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
-
-type listCertificatesInput struct {
-	CertificateStatuses []string `json:"CertificateStatuses"`
-	Includes            *filters `json:"Includes"`
-	NextToken           string   `json:"NextToken"`
-	MaxItems            *int32   `json:"MaxItems"`
-	SortBy              string   `json:"SortBy"`
-	SortOrder           string   `json:"SortOrder"`
-}
-
-type filters struct {
-	ExtendedKeyUsage []string `json:"extendedKeyUsage"`
-	KeyUsage         []string `json:"keyUsage"`
-	KeyTypes         []string `json:"keyTypes"`
-	ExportOption     string   `json:"exportOption"`
-	ManagedBy        string   `json:"managedBy"`
-}
-
-type listCertificatesOutput struct {
-	NextToken              string               `json:"NextToken,omitempty"`
-	CertificateSummaryList []certificateSummary `json:"CertificateSummaryList"`
-}
-
-type certificateSummary struct {
-	CertificateArn                       string        `json:"CertificateArn"`
-	DomainName                           string        `json:"DomainName"`
-	SubjectAlternativeNameSummaries      []string      `json:"SubjectAlternativeNameSummaries,omitempty"`
-	HasAdditionalSubjectAlternativeNames bool          `json:"HasAdditionalSubjectAlternativeNames"`
-	Status                               string        `json:"Status"`
-	Type                                 string        `json:"Type"`
-	KeyAlgorithm                         string        `json:"KeyAlgorithm"`
-	KeyUsages                            []string      `json:"KeyUsages"`
-	ExtendedKeyUsages                    []string      `json:"ExtendedKeyUsages"`
-	ExportOption                         string        `json:"ExportOption,omitempty"`
-	InUse                                bool          `json:"InUse"`
-	Exported                             bool          `json:"Exported"`
-	RenewalEligibility                   string        `json:"RenewalEligibility"`
-	NotBefore                            *awsjson.Time `json:"NotBefore,omitempty"`
-	NotAfter                             *awsjson.Time `json:"NotAfter,omitempty"`
-	CreatedAt                            *awsjson.Time `json:"CreatedAt,omitempty"`
-	IssuedAt                             *awsjson.Time `json:"IssuedAt,omitempty"`
-	ImportedAt                           *awsjson.Time `json:"ImportedAt,omitempty"`
-}
 
 // defaultKeyTypes are the key algorithms ListCertificates returns unless
 // Includes names others: ACM's default, which hides ECDSA certificates from
@@ -64,7 +21,7 @@ var defaultKeyTypes = []string{"RSA_1024", "RSA_2048"}
 // are more.
 const maxSummaryNames = 100
 
-func (b *Backend) listCertificates(ctx context.Context, in *listCertificatesInput) (*listCertificatesOutput, error) {
+func (b *Backend) listCertificates(ctx context.Context, in *wire.ListCertificatesRequest) (*wire.ListCertificatesResponse, error) {
 	limit, err := paging.Size(in.MaxItems, 0, 1, 1000)
 	if err != nil {
 		return nil, errValidation("1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000", *in.MaxItems)
@@ -73,7 +30,7 @@ func (b *Backend) listCertificates(ctx context.Context, in *listCertificatesInpu
 	if in.Includes != nil && len(in.Includes.KeyTypes) > 0 {
 		keyTypes = in.Includes.KeyTypes
 	}
-	var summaries []certificateSummary
+	var summaries []wire.CertificateSummary
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		all, err := store.List[Certificate](tx, tableCertificates)
 		if err != nil {
@@ -93,10 +50,10 @@ func (b *Backend) listCertificates(ctx context.Context, in *listCertificatesInpu
 	if err != nil {
 		return nil, err
 	}
-	key := func(s certificateSummary) string { return s.CertificateArn }
+	key := func(s wire.CertificateSummary) string { return s.CertificateArn }
 	if in.SortBy == "CREATED_AT" {
 		descending := in.SortOrder == "DESCENDING"
-		key = func(s certificateSummary) string {
+		key = func(s wire.CertificateSummary) string {
 			at := s.CreatedAt.Time().UnixNano()
 			if descending {
 				at = math.MaxInt64 - at
@@ -108,10 +65,10 @@ func (b *Backend) listCertificates(ctx context.Context, in *listCertificatesInpu
 	if errors.Is(err, paging.ErrBadToken) {
 		return nil, errInvalidArgs("The NextToken %s is not valid.", in.NextToken)
 	}
-	return &listCertificatesOutput{NextToken: next, CertificateSummaryList: page}, err
+	return &wire.ListCertificatesResponse{NextToken: next, CertificateSummaryList: page}, err
 }
 
-func matches(s *certificateSummary, c *Certificate, in *listCertificatesInput, keyTypes []string) bool {
+func matches(s *wire.CertificateSummary, c *Certificate, in *wire.ListCertificatesRequest, keyTypes []string) bool {
 	if len(in.CertificateStatuses) > 0 && !slices.Contains(in.CertificateStatuses, s.Status) {
 		return false
 	}
@@ -141,25 +98,25 @@ func matches(s *certificateSummary, c *Certificate, in *listCertificatesInput, k
 	return true
 }
 
-func (b *Backend) summary(c *Certificate, account string) (*certificateSummary, error) {
+func (b *Backend) summary(c *Certificate, account string) (*wire.CertificateSummary, error) {
 	d, err := b.detail(c, account)
 	if err != nil {
 		return nil, err
 	}
 	names := d.SubjectAlternativeNames
-	s := &certificateSummary{
+	s := &wire.CertificateSummary{
 		CertificateArn:                       d.CertificateArn,
 		DomainName:                           d.DomainName,
 		SubjectAlternativeNameSummaries:      names[:min(len(names), maxSummaryNames)],
-		HasAdditionalSubjectAlternativeNames: len(names) > maxSummaryNames,
+		HasAdditionalSubjectAlternativeNames: flag(len(names) > maxSummaryNames),
 		Status:                               d.Status,
 		Type:                                 d.Type,
 		KeyAlgorithm:                         d.KeyAlgorithm,
 		KeyUsages:                            []string{},
 		ExtendedKeyUsages:                    []string{},
 		ExportOption:                         c.Options.Export,
-		InUse:                                len(c.InUseBy) > 0,
-		Exported:                             c.Exported,
+		InUse:                                flag(len(c.InUseBy) > 0),
+		Exported:                             flag(c.Exported),
 		RenewalEligibility:                   d.RenewalEligibility,
 		NotBefore:                            d.NotBefore,
 		NotAfter:                             d.NotAfter,

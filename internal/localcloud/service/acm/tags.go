@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/berthdev/berth/internal/localcloud/service/acm/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -13,7 +14,7 @@ var acmTagRules = tagging.Common
 
 // fromWire converts wire tags; an absent value is an empty one, which is
 // how ACM lists it back (without a Value).
-func fromWire(tags []Tag) []tagging.Tag {
+func fromWire(tags []wire.Tag) []tagging.Tag {
 	out := make([]tagging.Tag, 0, len(tags))
 	for _, t := range tags {
 		v := ""
@@ -25,10 +26,10 @@ func fromWire(tags []Tag) []tagging.Tag {
 	return out
 }
 
-func toWire(tags []tagging.Tag) []Tag {
-	out := make([]Tag, 0, len(tags))
+func toWire(tags []tagging.Tag) []wire.Tag {
+	out := make([]wire.Tag, 0, len(tags))
 	for _, t := range tags {
-		w := Tag{Key: t.Key}
+		w := wire.Tag{Key: t.Key}
 		if t.Value != "" {
 			v := t.Value
 			w.Value = &v
@@ -38,12 +39,7 @@ func toWire(tags []tagging.Tag) []Tag {
 	return out
 }
 
-type tagsInput struct {
-	CertificateArn string `json:"CertificateArn"`
-	Tags           []Tag  `json:"Tags"`
-}
-
-func (b *Backend) addTagsToCertificate(ctx context.Context, in *tagsInput) (*struct{}, error) {
+func (b *Backend) addTagsToCertificate(ctx context.Context, in *wire.AddTagsToCertificateRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		c, err := loadCertificate(tx, in.CertificateArn)
 		if err != nil {
@@ -58,7 +54,7 @@ func (b *Backend) addTagsToCertificate(ctx context.Context, in *tagsInput) (*str
 
 // removeTagsFromCertificate drops each named tag; one given with a value
 // goes only if its value is that, as ACM does.
-func (b *Backend) removeTagsFromCertificate(ctx context.Context, in *tagsInput) (*struct{}, error) {
+func (b *Backend) removeTagsFromCertificate(ctx context.Context, in *wire.RemoveTagsFromCertificateRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
 		c, err := loadCertificate(tx, in.CertificateArn)
 		if err != nil {
@@ -82,12 +78,8 @@ func (b *Backend) removeTagsFromCertificate(ctx context.Context, in *tagsInput) 
 	})
 }
 
-type listTagsOutput struct {
-	Tags []Tag `json:"Tags"`
-}
-
-func (b *Backend) listTagsForCertificate(ctx context.Context, in *arnInput) (*listTagsOutput, error) {
-	out := &listTagsOutput{}
+func (b *Backend) listTagsForCertificate(ctx context.Context, in *wire.ListTagsForCertificateRequest) (*wire.ListTagsForCertificateResponse, error) {
+	out := &wire.ListTagsForCertificateResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		c, err := loadCertificate(tx, in.CertificateArn)
 		if err != nil {

@@ -15,28 +15,17 @@ import (
 	"encoding/pem"
 	"fmt"
 
+	"github.com/berthdev/berth/internal/localcloud/service/acm/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // --- ImportCertificate ---
 
-type importCertificateInput struct {
-	CertificateArn   string `json:"CertificateArn"`
-	Certificate      []byte `json:"Certificate"`
-	PrivateKey       []byte `json:"PrivateKey"`
-	CertificateChain []byte `json:"CertificateChain"`
-	Tags             []Tag  `json:"Tags"`
-}
-
-type importCertificateOutput struct {
-	CertificateArn string `json:"CertificateArn"`
-}
-
 // importCertificate checks what ACM checks of an imported certificate (one
 // PEM certificate, valid now, with a supported key that matches the private
 // key; a parseable chain) and stores it, new or over the imported
 // certificate an ARN names.
-func (b *Backend) importCertificate(ctx context.Context, in *importCertificateInput) (*importCertificateOutput, error) {
+func (b *Backend) importCertificate(ctx context.Context, in *wire.ImportCertificateRequest) (*wire.ImportCertificateResponse, error) {
 	cert, err := parseCertificateBody(in.Certificate)
 	if err != nil {
 		return nil, err
@@ -75,7 +64,7 @@ func (b *Backend) importCertificate(ctx context.Context, in *importCertificateIn
 		return nil, err
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
-	out := &importCertificateOutput{}
+	out := &wire.ImportCertificateResponse{}
 	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		c := &Certificate{ARN: tx.ARN("acm", "certificate/"+store.NewUUID()), Type: typeImported, CreatedAt: now, Tags: tags}
 		if in.CertificateArn != "" {
@@ -204,23 +193,12 @@ func certificateDomain(cert *x509.Certificate) (string, []string) {
 
 // --- ExportCertificate ---
 
-type exportCertificateInput struct {
-	CertificateArn string `json:"CertificateArn"`
-	Passphrase     []byte `json:"Passphrase"`
-}
-
-type exportCertificateOutput struct {
-	Certificate      string `json:"Certificate,omitempty"`
-	CertificateChain string `json:"CertificateChain,omitempty"`
-	PrivateKey       string `json:"PrivateKey,omitempty"`
-}
-
 // exportCertificate hands out a certificate with its key encrypted under
 // the passphrase (PKCS#8, PBES2 with PBKDF2-SHA256 and AES-256-CBC, which
 // openssl reads), for the certificates AWS exports: private ones and public
 // ones requested with the Export option. Others are ACM's
 // ValidationException.
-func (b *Backend) exportCertificate(ctx context.Context, in *exportCertificateInput) (*exportCertificateOutput, error) {
+func (b *Backend) exportCertificate(ctx context.Context, in *wire.ExportCertificateRequest) (*wire.ExportCertificateResponse, error) {
 	var c *Certificate
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		var err error
@@ -257,7 +235,7 @@ func (b *Backend) exportCertificate(ctx context.Context, in *exportCertificateIn
 	if err != nil {
 		return nil, err
 	}
-	return &exportCertificateOutput{Certificate: c.CertPEM, CertificateChain: c.ChainPEM, PrivateKey: string(encrypted)}, nil
+	return &wire.ExportCertificateResponse{Certificate: c.CertPEM, CertificateChain: c.ChainPEM, PrivateKey: string(encrypted)}, nil
 }
 
 // The ASN.1 of an encrypted PKCS#8 key (RFC 5958, RFC 8018).

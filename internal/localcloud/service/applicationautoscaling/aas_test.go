@@ -413,7 +413,7 @@ func TestActivitiesAndPaging(t *testing.T) {
 		StartTime:        base.Add(2 * time.Minute),
 		ServiceNamespace: "ecs", ResourceID: resources[0], ScalableDimension: "ecs:service:DesiredCount",
 		Description: "Setting desired count to 5.", Cause: "maximum capacity reached", StatusCode: applicationautoscaling.ActivityFailed,
-		NotScaledReasons: []applicationautoscaling.NotScaledReason{{Code: "AlreadyAtMaxCapacity", MaxCapacity: aws.Int32(4), CurrentCapacity: aws.Int32(4)}},
+		NotScaledReasons: []applicationautoscaling.NotScaledReason{{Code: "AlreadyAtMaxCapacity", MaxCapacity: aws.Int(4), CurrentCapacity: aws.Int(4)}},
 	}))(t)
 	_, err = backend.RecordActivity(ctx, applicationautoscaling.Activity{ServiceNamespace: "ecs", ResourceID: "service/web/nope", ScalableDimension: "ecs:service:DesiredCount"})
 	localcloudtest.WantCode(t, err, "ObjectNotFoundException")

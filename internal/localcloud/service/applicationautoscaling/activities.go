@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -52,12 +52,12 @@ func (b *Backend) Scalables(ctx context.Context) ([]Scalable, error) {
 			s.Target.Tags = nil
 			ref := refOf(t)
 			for _, p := range policies {
-				if (targetRef{p.ServiceNamespace, p.ResourceID, p.ScalableDimension}) == ref {
+				if (targetRef{p.ServiceNamespace, p.ResourceId, p.ScalableDimension}) == ref {
 					s.Policies = append(s.Policies, *p)
 				}
 			}
 			for _, a := range actions {
-				if (targetRef{a.ServiceNamespace, a.ResourceID, a.ScalableDimension}) == ref {
+				if (targetRef{a.ServiceNamespace, a.ResourceId, a.ScalableDimension}) == ref {
 					s.ScheduledActions = append(s.ScheduledActions, *a)
 				}
 			}
@@ -101,13 +101,13 @@ func (b *Backend) RecordActivity(ctx context.Context, a Activity) (string, error
 		return "", fmt.Errorf("application auto scaling: unknown activity status %q", status)
 	}
 	activity := &ScalingActivity{
-		ActivityID:        store.NewUUID(),
+		ActivityId:        store.NewUUID(),
 		ServiceNamespace:  ref.Namespace,
-		ResourceID:        ref.ResourceID,
+		ResourceId:        ref.ResourceID,
 		ScalableDimension: ref.Dimension,
 		Description:       a.Description,
 		Cause:             a.Cause,
-		StartTime:         awsjson.NewTime(start.UTC().Truncate(time.Millisecond)),
+		StartTime:         stamp(start.UTC().Truncate(time.Millisecond)),
 		StatusCode:        status,
 		StatusMessage:     a.StatusMessage,
 		Details:           a.Details,
@@ -117,8 +117,7 @@ func (b *Backend) RecordActivity(ctx context.Context, a Activity) (string, error
 		if end.IsZero() {
 			end = start
 		}
-		t := awsjson.NewTime(end.UTC().Truncate(time.Millisecond))
-		activity.EndTime = &t
+		activity.EndTime = stamp(end.UTC().Truncate(time.Millisecond))
 	}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		if _, err := loadTarget(tx, ref); err != nil {
@@ -129,12 +128,12 @@ func (b *Backend) RecordActivity(ctx context.Context, a Activity) (string, error
 		}
 		return tx.Put(tableActivities, activityKey(activity), activity)
 	})
-	return activity.ActivityID, err
+	return activity.ActivityId, err
 }
 
 // activityKey orders activities newest first, as AWS lists them.
 func activityKey(a *ScalingActivity) string {
-	return fmt.Sprintf("%019d|%s", math.MaxInt64-a.StartTime.Time().UnixNano(), a.ActivityID)
+	return fmt.Sprintf("%019d|%s", math.MaxInt64-a.StartTime.Time().UnixNano(), a.ActivityId)
 }
 
 func dropOldActivities(tx *store.Tx, before time.Time) error {
@@ -153,24 +152,10 @@ func dropOldActivities(tx *store.Tx, before time.Time) error {
 	return nil
 }
 
-type describeScalingActivitiesInput struct {
-	ServiceNamespace           string `json:"ServiceNamespace"`
-	ResourceID                 string `json:"ResourceId"`
-	ScalableDimension          string `json:"ScalableDimension"`
-	MaxResults                 *int32 `json:"MaxResults"`
-	NextToken                  string `json:"NextToken"`
-	IncludeNotScaledActivities bool   `json:"IncludeNotScaledActivities"`
-}
-
-type describeScalingActivitiesOutput struct {
-	ScalingActivities []*ScalingActivity `json:"ScalingActivities"`
-	NextToken         string             `json:"NextToken,omitempty"`
-}
-
 // describeScalingActivities lists activities newest first. Activities that
 // did not scale (they carry NotScaledReasons) are left out unless asked
 // for, as AWS leaves them out.
-func (b *Backend) describeScalingActivities(ctx context.Context, in *describeScalingActivitiesInput) (*describeScalingActivitiesOutput, error) {
+func (b *Backend) describeScalingActivities(ctx context.Context, in *wire.DescribeScalingActivitiesRequest) (*wire.DescribeScalingActivitiesResponse, error) {
 	limit, err := paging.Size(in.MaxResults, defaultPageSize, 1, maxPageSize)
 	if err != nil {
 		return nil, pageError(err)
@@ -180,9 +165,9 @@ func (b *Backend) describeScalingActivities(ctx context.Context, in *describeSca
 		all, err := store.List[ScalingActivity](tx, tableActivities)
 		matched = slices.DeleteFunc(all, func(a *ScalingActivity) bool {
 			return a.ServiceNamespace != in.ServiceNamespace ||
-				(in.ResourceID != "" && a.ResourceID != in.ResourceID) ||
+				(in.ResourceId != "" && a.ResourceId != in.ResourceId) ||
 				(in.ScalableDimension != "" && a.ScalableDimension != in.ScalableDimension) ||
-				(!in.IncludeNotScaledActivities && len(a.NotScaledReasons) > 0)
+				(!isSet(in.IncludeNotScaledActivities) && len(a.NotScaledReasons) > 0)
 		})
 		return err
 	})
@@ -193,14 +178,18 @@ func (b *Backend) describeScalingActivities(ctx context.Context, in *describeSca
 	if err != nil {
 		return nil, pageError(err)
 	}
-	return &describeScalingActivitiesOutput{ScalingActivities: page, NextToken: next}, nil
+	out := &wire.DescribeScalingActivitiesResponse{ScalingActivities: []wire.ScalingActivity{}, NextToken: next}
+	for _, a := range page {
+		out.ScalingActivities = append(out.ScalingActivities, *a)
+	}
+	return out, nil
 }
 
 // ApplyScheduledAction sets the capacity range a scheduled action names on
 // its target (members it leaves out keep their values) and records the
 // activity as AWS words it. It returns the target as it now is.
 func (b *Backend) ApplyScheduledAction(ctx context.Context, a ScheduledAction) (*ScalableTarget, error) {
-	ref := targetRef{Namespace: a.ServiceNamespace, ResourceID: a.ResourceID, Dimension: a.ScalableDimension}
+	ref := targetRef{Namespace: a.ServiceNamespace, ResourceID: a.ResourceId, Dimension: a.ScalableDimension}
 	var target *ScalableTarget
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		t, err := loadTarget(tx, ref)
@@ -209,10 +198,10 @@ func (b *Backend) ApplyScheduledAction(ctx context.Context, a ScheduledAction) (
 		}
 		if act := a.ScalableTargetAction; act != nil {
 			if act.MinCapacity != nil {
-				t.MinCapacity = *act.MinCapacity
+				t.MinCapacity = int32(*act.MinCapacity)
 			}
 			if act.MaxCapacity != nil {
-				t.MaxCapacity = *act.MaxCapacity
+				t.MaxCapacity = int32(*act.MaxCapacity)
 			}
 			// A range the action inverts follows the bound it sets, as
 			// AWS keeps min ≤ max.
@@ -234,7 +223,7 @@ func (b *Backend) ApplyScheduledAction(ctx context.Context, a ScheduledAction) (
 		return nil, err
 	}
 	_, err = b.RecordActivity(ctx, Activity{
-		ServiceNamespace: a.ServiceNamespace, ResourceID: a.ResourceID, ScalableDimension: a.ScalableDimension,
+		ServiceNamespace: a.ServiceNamespace, ResourceID: a.ResourceId, ScalableDimension: a.ScalableDimension,
 		Description: fmt.Sprintf("Setting min capacity to %d and max capacity to %d", target.MinCapacity, target.MaxCapacity),
 		Cause:       fmt.Sprintf("scheduled action name %s was triggered", a.ScheduledActionName),
 	})

@@ -42,7 +42,7 @@ func (b *Backend) putPolicyAlarms(tx *store.Tx, p *ScalingPolicy, previous []Ala
 	if p.PolicyType != PolicyTargetTracking || c == nil {
 		return nil
 	}
-	base := trackedMetric(p.ResourceID, c)
+	base := trackedMetric(p.ResourceId, c)
 	base.Description = "DO NOT EDIT OR DELETE. For TargetTrackingScaling policy " + p.PolicyARN + "."
 	base.AlarmActions = []string{p.PolicyARN}
 	base.Period = alarmPeriod
@@ -111,7 +111,7 @@ func trackedMetric(resourceID string, c *TargetTrackingScalingPolicyConfiguratio
 	}
 	var queries []cloudwatch.MetricDataQuery
 	for _, q := range m.Metrics {
-		query := cloudwatch.MetricDataQuery{Id: q.ID, Expression: q.Expression, Label: q.Label, ReturnData: q.ReturnData}
+		query := cloudwatch.MetricDataQuery{Id: q.Id, Expression: q.Expression, Label: q.Label, ReturnData: q.ReturnData}
 		if q.Expression != "" && (q.ReturnData == nil || *q.ReturnData) {
 			period := int32(alarmPeriod)
 			query.Period = &period

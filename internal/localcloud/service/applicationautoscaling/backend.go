@@ -97,3 +97,9 @@ func (b *Backend) Service() *protocol.Service {
 // clock returns the time a change is stamped with: the API's millisecond
 // precision, in UTC.
 func (b *Backend) clock() time.Time { return b.now().UTC().Truncate(time.Millisecond) }
+
+// stamp is a time as the wire shapes carry it.
+func stamp(t time.Time) *awsjson.Time { v := awsjson.NewTime(t); return &v }
+
+// isSet reads an optional boolean of a request: absent is false.
+func isSet(p *bool) bool { return p != nil && *p }

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -26,26 +26,10 @@ var ecsMetrics = []string{"ECSServiceAverageCPUUtilization", "ECSServiceAverageM
 // the target group's ARN suffixes, joined by a slash.
 var resourceLabel = regexp.MustCompile(`^app/([^/]+)/([0-9a-f]+)/targetgroup/([^/]+)/([0-9a-f]+)$`)
 
-type putScalingPolicyInput struct {
-	PolicyName                               string                                    `json:"PolicyName"`
-	ServiceNamespace                         string                                    `json:"ServiceNamespace"`
-	ResourceID                               string                                    `json:"ResourceId"`
-	ScalableDimension                        string                                    `json:"ScalableDimension"`
-	PolicyType                               string                                    `json:"PolicyType"`
-	StepScalingPolicyConfiguration           *StepScalingPolicyConfiguration           `json:"StepScalingPolicyConfiguration"`
-	TargetTrackingScalingPolicyConfiguration *TargetTrackingScalingPolicyConfiguration `json:"TargetTrackingScalingPolicyConfiguration"`
-	PredictiveScalingPolicyConfiguration     *PredictiveScalingPolicyConfiguration     `json:"PredictiveScalingPolicyConfiguration"`
-}
-
-type putScalingPolicyOutput struct {
-	PolicyARN string  `json:"PolicyARN"`
-	Alarms    []Alarm `json:"Alarms"`
-}
-
 // putScalingPolicy creates a policy or replaces the one of that name on the
 // target, keeping its ARN; a policy cannot change its type.
-func (b *Backend) putScalingPolicy(ctx context.Context, in *putScalingPolicyInput) (*putScalingPolicyOutput, error) {
-	ref := targetRef{Namespace: in.ServiceNamespace, ResourceID: in.ResourceID, Dimension: in.ScalableDimension}
+func (b *Backend) putScalingPolicy(ctx context.Context, in *wire.PutScalingPolicyRequest) (*wire.PutScalingPolicyResponse, error) {
+	ref := targetRef{Namespace: in.ServiceNamespace, ResourceID: in.ResourceId, Dimension: in.ScalableDimension}
 	if err := validateRef(ref); err != nil {
 		return nil, err
 	}
@@ -55,7 +39,7 @@ func (b *Backend) putScalingPolicy(ctx context.Context, in *putScalingPolicyInpu
 	if err := b.checkPolicyBody(ctx, ref, in); err != nil {
 		return nil, err
 	}
-	out := &putScalingPolicyOutput{}
+	out := &wire.PutScalingPolicyResponse{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		if _, err := loadTarget(tx, ref); err != nil {
 			return err
@@ -90,9 +74,9 @@ func (b *Backend) putScalingPolicy(ctx context.Context, in *putScalingPolicyInpu
 					":policyName/"+in.PolicyName),
 				PolicyName:        in.PolicyName,
 				ServiceNamespace:  ref.Namespace,
-				ResourceID:        ref.ResourceID,
+				ResourceId:        ref.ResourceID,
 				ScalableDimension: ref.Dimension,
-				CreationTime:      awsjson.NewTime(b.clock()),
+				CreationTime:      stamp(b.clock()),
 			}
 		}
 		p.PolicyType = policyType
@@ -121,7 +105,7 @@ func validatePolicyName(name string) error {
 }
 
 // checkPolicyType checks that the body given is the one of the type.
-func checkPolicyType(policyType string, in *putScalingPolicyInput) error {
+func checkPolicyType(policyType string, in *wire.PutScalingPolicyRequest) error {
 	given := map[string]bool{
 		PolicyStep:           in.StepScalingPolicyConfiguration != nil,
 		PolicyTargetTracking: in.TargetTrackingScalingPolicyConfiguration != nil,
@@ -140,7 +124,7 @@ func checkPolicyType(policyType string, in *putScalingPolicyInput) error {
 
 // checkPolicyBody validates the configuration a call gives; it reads ELBv2
 // for a request count label, so it runs outside this service's transaction.
-func (b *Backend) checkPolicyBody(ctx context.Context, ref targetRef, in *putScalingPolicyInput) error {
+func (b *Backend) checkPolicyBody(ctx context.Context, ref targetRef, in *wire.PutScalingPolicyRequest) error {
 	if c := in.StepScalingPolicyConfiguration; c != nil {
 		if err := checkStep(c); err != nil {
 			return err
@@ -159,7 +143,7 @@ func (b *Backend) checkPolicyBody(ctx context.Context, ref targetRef, in *putSca
 	if math.IsNaN(*c.TargetValue) || *c.TargetValue <= 0 {
 		return errValidation("The target value must be greater than 0")
 	}
-	for _, cd := range []*int32{c.ScaleInCooldown, c.ScaleOutCooldown} {
+	for _, cd := range []*int{c.ScaleInCooldown, c.ScaleOutCooldown} {
 		if cd != nil && *cd < 0 {
 			return errValidation("Cooldown must be greater than or equal to 0")
 		}
@@ -214,7 +198,7 @@ func checkCustomized(m *CustomizedMetricSpecification) error {
 		returned := 0
 		for _, q := range m.Metrics {
 			if (q.Expression == "") == (q.MetricStat == nil) {
-				return errValidation("Exactly one of Expression or MetricStat must be specified for metric query %s", q.ID)
+				return errValidation("Exactly one of Expression or MetricStat must be specified for metric query %s", q.Id)
 			}
 			if q.ReturnData == nil || *q.ReturnData {
 				returned++
@@ -316,7 +300,7 @@ func alarmsFor(scope store.Scope, p, existing *ScalingPolicy) []Alarm {
 				}
 			}
 		}
-		return "TargetTracking-" + p.ResourceID + "-" + kind + "-" + store.NewUUID()
+		return "TargetTracking-" + p.ResourceId + "-" + kind + "-" + store.NewUUID()
 	}
 	kinds := []string{"AlarmHigh", "AlarmLow"}
 	if d := p.TargetTrackingScalingPolicyConfiguration.DisableScaleIn; d != nil && *d {
@@ -330,21 +314,7 @@ func alarmsFor(scope store.Scope, p, existing *ScalingPolicy) []Alarm {
 	return alarms
 }
 
-type describeScalingPoliciesInput struct {
-	PolicyNames       []string `json:"PolicyNames"`
-	ServiceNamespace  string   `json:"ServiceNamespace"`
-	ResourceID        string   `json:"ResourceId"`
-	ScalableDimension string   `json:"ScalableDimension"`
-	MaxResults        *int32   `json:"MaxResults"`
-	NextToken         string   `json:"NextToken"`
-}
-
-type describeScalingPoliciesOutput struct {
-	ScalingPolicies []*ScalingPolicy `json:"ScalingPolicies"`
-	NextToken       string           `json:"NextToken,omitempty"`
-}
-
-func (b *Backend) describeScalingPolicies(ctx context.Context, in *describeScalingPoliciesInput) (*describeScalingPoliciesOutput, error) {
+func (b *Backend) describeScalingPolicies(ctx context.Context, in *wire.DescribeScalingPoliciesRequest) (*wire.DescribeScalingPoliciesResponse, error) {
 	limit, err := paging.Size(in.MaxResults, defaultPageSize, 1, maxPageSize)
 	if err != nil {
 		return nil, pageError(err)
@@ -354,7 +324,7 @@ func (b *Backend) describeScalingPolicies(ctx context.Context, in *describeScali
 		all, err := store.List[ScalingPolicy](tx, tablePolicies)
 		matched = slices.DeleteFunc(all, func(p *ScalingPolicy) bool {
 			return p.ServiceNamespace != in.ServiceNamespace ||
-				(in.ResourceID != "" && p.ResourceID != in.ResourceID) ||
+				(in.ResourceId != "" && p.ResourceId != in.ResourceId) ||
 				(in.ScalableDimension != "" && p.ScalableDimension != in.ScalableDimension) ||
 				(len(in.PolicyNames) > 0 && !slices.Contains(in.PolicyNames, p.PolicyName))
 		})
@@ -383,20 +353,19 @@ func (b *Backend) describeScalingPolicies(ctx context.Context, in *describeScali
 			p.Alarms = append(p.Alarms, Alarm{AlarmName: a[0], AlarmARN: a[1]})
 		}
 	}
-	return &describeScalingPoliciesOutput{ScalingPolicies: page, NextToken: next}, nil
+	out := &wire.DescribeScalingPoliciesResponse{ScalingPolicies: []wire.ScalingPolicy{}, NextToken: next}
+	for _, p := range page {
+		out.ScalingPolicies = append(out.ScalingPolicies, *p)
+	}
+	return out, nil
 }
 
 func policyKey(p *ScalingPolicy) string {
-	return targetRef{Namespace: p.ServiceNamespace, ResourceID: p.ResourceID, Dimension: p.ScalableDimension}.key() + "|" + p.PolicyName
+	return targetRef{Namespace: p.ServiceNamespace, ResourceID: p.ResourceId, Dimension: p.ScalableDimension}.key() + "|" + p.PolicyName
 }
 
-type deleteScalingPolicyInput struct {
-	PolicyName string `json:"PolicyName"`
-	targetInput
-}
-
-func (b *Backend) deleteScalingPolicy(ctx context.Context, in *deleteScalingPolicyInput) (*struct{}, error) {
-	ref := in.ref()
+func (b *Backend) deleteScalingPolicy(ctx context.Context, in *wire.DeleteScalingPolicyRequest) (*wire.DeleteScalingPolicyResponse, error) {
+	ref := targetRef{Namespace: in.ServiceNamespace, ResourceID: in.ResourceId, Dimension: in.ScalableDimension}
 	if err := validateRef(ref); err != nil {
 		return nil, err
 	}
@@ -416,13 +385,8 @@ func (b *Backend) deleteScalingPolicy(ctx context.Context, in *deleteScalingPoli
 	})
 }
 
-type forecastInput struct {
-	targetInput
-	PolicyName string `json:"PolicyName"`
-}
-
 // getPredictiveScalingForecast answers as AWS does for a policy it has no
 // forecast for: the local cloud keeps no metric history to forecast from.
-func (b *Backend) getPredictiveScalingForecast(_ context.Context, in *forecastInput) (*struct{}, error) {
-	return nil, errValidation("Predictive scaling forecasts are not available in the local cloud (policy %s on %s)", in.PolicyName, in.ResourceID)
+func (b *Backend) getPredictiveScalingForecast(_ context.Context, in *wire.GetPredictiveScalingForecastRequest) (*wire.GetPredictiveScalingForecastResponse, error) {
+	return nil, errValidation("Predictive scaling forecasts are not available in the local cloud (policy %s on %s)", in.PolicyName, in.ResourceId)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling/wire"
 )
 
 // A scheduled action fires at the minute its schedule names, in its time
@@ -42,7 +43,7 @@ func TestScheduleFiresAtItsMinute(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.schedule+" "+tt.zone+" "+tt.now, func(t *testing.T) {
-			a := ScheduledAction{Schedule: tt.schedule, Timezone: tt.zone, CreationTime: awsjson.NewTime(created)}
+			a := ScheduledAction{wire.ScheduledAction{Schedule: tt.schedule, Timezone: tt.zone, CreationTime: stamp(created)}}
 			now := at(tt.now)
 			if got := a.FiresBetween(now.Add(-time.Second), now); got != tt.want {
 				t.Errorf("FiresBetween(%s) = %v, want %v", tt.now, got, tt.want)
@@ -50,7 +51,7 @@ func TestScheduleFiresAtItsMinute(t *testing.T) {
 		})
 	}
 	end := awsjson.NewTime(at("2026-03-01T00:00:00Z"))
-	late := ScheduledAction{Schedule: "rate(5 minutes)", CreationTime: awsjson.NewTime(created.Add(-time.Hour)), EndTime: &end}
+	late := ScheduledAction{wire.ScheduledAction{Schedule: "rate(5 minutes)", CreationTime: stamp(created.Add(-time.Hour)), EndTime: &end}}
 	if now := at("2026-03-01T00:10:00Z"); late.FiresBetween(now.Add(-time.Second), now) {
 		t.Error("an action fired after its end time")
 	}

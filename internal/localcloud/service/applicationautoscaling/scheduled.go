@@ -9,27 +9,15 @@ import (
 	"time"
 	_ "time/tzdata" // Timezone names must resolve on machines without a zoneinfo database
 
-	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-type putScheduledActionInput struct {
-	ServiceNamespace     string                `json:"ServiceNamespace"`
-	Schedule             string                `json:"Schedule"`
-	Timezone             string                `json:"Timezone"`
-	ScheduledActionName  string                `json:"ScheduledActionName"`
-	ResourceID           string                `json:"ResourceId"`
-	ScalableDimension    string                `json:"ScalableDimension"`
-	StartTime            *awsjson.Time         `json:"StartTime"`
-	EndTime              *awsjson.Time         `json:"EndTime"`
-	ScalableTargetAction *ScalableTargetAction `json:"ScalableTargetAction"`
-}
-
 // putScheduledAction creates or updates a scheduled action; on update,
 // members left out keep their values.
-func (b *Backend) putScheduledAction(ctx context.Context, in *putScheduledActionInput) (*struct{}, error) {
-	ref := targetRef{Namespace: in.ServiceNamespace, ResourceID: in.ResourceID, Dimension: in.ScalableDimension}
+func (b *Backend) putScheduledAction(ctx context.Context, in *wire.PutScheduledActionRequest) (*wire.PutScheduledActionResponse, error) {
+	ref := targetRef{Namespace: in.ServiceNamespace, ResourceID: in.ResourceId, Dimension: in.ScalableDimension}
 	if err := validateRef(ref); err != nil {
 		return nil, err
 	}
@@ -70,15 +58,15 @@ func (b *Backend) putScheduledAction(ctx context.Context, in *putScheduledAction
 			if err := checkScheduledQuota(tx, ref); err != nil {
 				return err
 			}
-			a = &ScheduledAction{
+			a = &ScheduledAction{wire.ScheduledAction{
 				ScheduledActionName: in.ScheduledActionName,
 				ScheduledActionARN: tx.ARN("autoscaling", "scheduledAction:"+store.NewUUID()+":resource/"+ref.Namespace+"/"+ref.ResourceID+
 					":scheduledActionName/"+in.ScheduledActionName),
 				ServiceNamespace:  ref.Namespace,
-				ResourceID:        ref.ResourceID,
+				ResourceId:        ref.ResourceID,
 				ScalableDimension: ref.Dimension,
-				CreationTime:      awsjson.NewTime(b.clock()),
-			}
+				CreationTime:      stamp(b.clock()),
+			}}
 		}
 		if in.Schedule != "" {
 			a.Schedule = in.Schedule
@@ -226,21 +214,7 @@ func cronValueOK(v string, spec cronField) bool {
 	return err == nil && n >= spec.lo && n <= spec.hi
 }
 
-type describeScheduledActionsInput struct {
-	ScheduledActionNames []string `json:"ScheduledActionNames"`
-	ServiceNamespace     string   `json:"ServiceNamespace"`
-	ResourceID           string   `json:"ResourceId"`
-	ScalableDimension    string   `json:"ScalableDimension"`
-	MaxResults           *int32   `json:"MaxResults"`
-	NextToken            string   `json:"NextToken"`
-}
-
-type describeScheduledActionsOutput struct {
-	ScheduledActions []*ScheduledAction `json:"ScheduledActions"`
-	NextToken        string             `json:"NextToken,omitempty"`
-}
-
-func (b *Backend) describeScheduledActions(ctx context.Context, in *describeScheduledActionsInput) (*describeScheduledActionsOutput, error) {
+func (b *Backend) describeScheduledActions(ctx context.Context, in *wire.DescribeScheduledActionsRequest) (*wire.DescribeScheduledActionsResponse, error) {
 	limit, err := paging.Size(in.MaxResults, defaultPageSize, 1, maxPageSize)
 	if err != nil {
 		return nil, pageError(err)
@@ -250,7 +224,7 @@ func (b *Backend) describeScheduledActions(ctx context.Context, in *describeSche
 		all, err := store.List[ScheduledAction](tx, tableScheduled)
 		matched = slices.DeleteFunc(all, func(a *ScheduledAction) bool {
 			return a.ServiceNamespace != in.ServiceNamespace ||
-				(in.ResourceID != "" && a.ResourceID != in.ResourceID) ||
+				(in.ResourceId != "" && a.ResourceId != in.ResourceId) ||
 				(in.ScalableDimension != "" && a.ScalableDimension != in.ScalableDimension) ||
 				(len(in.ScheduledActionNames) > 0 && !slices.Contains(in.ScheduledActionNames, a.ScheduledActionName))
 		})
@@ -263,20 +237,19 @@ func (b *Backend) describeScheduledActions(ctx context.Context, in *describeSche
 	if err != nil {
 		return nil, pageError(err)
 	}
-	return &describeScheduledActionsOutput{ScheduledActions: page, NextToken: next}, nil
+	out := &wire.DescribeScheduledActionsResponse{ScheduledActions: []wire.ScheduledAction{}, NextToken: next}
+	for _, a := range page {
+		out.ScheduledActions = append(out.ScheduledActions, a.ScheduledAction)
+	}
+	return out, nil
 }
 
 func scheduledKey(a *ScheduledAction) string {
-	return targetRef{Namespace: a.ServiceNamespace, ResourceID: a.ResourceID, Dimension: a.ScalableDimension}.key() + "|" + a.ScheduledActionName
+	return targetRef{Namespace: a.ServiceNamespace, ResourceID: a.ResourceId, Dimension: a.ScalableDimension}.key() + "|" + a.ScheduledActionName
 }
 
-type deleteScheduledActionInput struct {
-	ScheduledActionName string `json:"ScheduledActionName"`
-	targetInput
-}
-
-func (b *Backend) deleteScheduledAction(ctx context.Context, in *deleteScheduledActionInput) (*struct{}, error) {
-	ref := in.ref()
+func (b *Backend) deleteScheduledAction(ctx context.Context, in *wire.DeleteScheduledActionRequest) (*wire.DeleteScheduledActionResponse, error) {
+	ref := targetRef{Namespace: in.ServiceNamespace, ResourceID: in.ResourceId, Dimension: in.ScalableDimension}
 	if err := validateRef(ref); err != nil {
 		return nil, err
 	}

@@ -3,18 +3,14 @@ package applicationautoscaling
 import (
 	"context"
 
+	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // Only scalable targets are taggable; they are named by ScalableTargetARN.
 
-type tagResourceInput struct {
-	ResourceARN string            `json:"ResourceARN"`
-	Tags        map[string]string `json:"Tags"`
-}
-
-func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*struct{}, error) {
+func (b *Backend) tagResource(ctx context.Context, in *wire.TagResourceRequest) (*wire.TagResourceResponse, error) {
 	return nil, b.changeTags(ctx, in.ResourceARN, func(t *ScalableTarget) error {
 		existing, added := tagging.FromMap(t.Tags), tagging.FromMap(in.Tags)
 		if err := tagRules.Check(existing, added); err != nil {
@@ -25,28 +21,15 @@ func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*struc
 	})
 }
 
-type untagResourceInput struct {
-	ResourceARN string   `json:"ResourceARN"`
-	TagKeys     []string `json:"TagKeys"`
-}
-
-func (b *Backend) untagResource(ctx context.Context, in *untagResourceInput) (*struct{}, error) {
+func (b *Backend) untagResource(ctx context.Context, in *wire.UntagResourceRequest) (*wire.UntagResourceResponse, error) {
 	return nil, b.changeTags(ctx, in.ResourceARN, func(t *ScalableTarget) error {
 		t.Tags = tagging.ToMap(tagging.Remove(tagging.FromMap(t.Tags), in.TagKeys))
 		return nil
 	})
 }
 
-type listTagsInput struct {
-	ResourceARN string `json:"ResourceARN"`
-}
-
-type listTagsOutput struct {
-	Tags map[string]string `json:"Tags"`
-}
-
-func (b *Backend) listTagsForResource(ctx context.Context, in *listTagsInput) (*listTagsOutput, error) {
-	out := &listTagsOutput{Tags: map[string]string{}}
+func (b *Backend) listTagsForResource(ctx context.Context, in *wire.ListTagsForResourceRequest) (*wire.ListTagsForResourceResponse, error) {
+	out := &wire.ListTagsForResourceResponse{Tags: map[string]string{}}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		_, t, err := targetByARN(tx, in.ResourceARN)
 		if err != nil {

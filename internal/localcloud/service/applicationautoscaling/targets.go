@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/applicationautoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 	"github.com/berthdev/berth/internal/localcloud/store"
@@ -20,29 +21,14 @@ const (
 // tagRules are the service's tag limits: AWS's common ones.
 var tagRules = tagging.Common
 
-type registerScalableTargetInput struct {
-	ServiceNamespace  string            `json:"ServiceNamespace"`
-	ResourceID        string            `json:"ResourceId"`
-	ScalableDimension string            `json:"ScalableDimension"`
-	MinCapacity       *int32            `json:"MinCapacity"`
-	MaxCapacity       *int32            `json:"MaxCapacity"`
-	RoleARN           string            `json:"RoleARN"`
-	SuspendedState    *SuspendedState   `json:"SuspendedState"`
-	Tags              map[string]string `json:"Tags"`
-}
-
-type registerScalableTargetOutput struct {
-	ScalableTargetARN string `json:"ScalableTargetARN"`
-}
-
 // registerScalableTarget registers a target or updates the one registered:
 // members left out keep their values, as AWS keeps them.
-func (b *Backend) registerScalableTarget(ctx context.Context, in *registerScalableTargetInput) (*registerScalableTargetOutput, error) {
-	ref := targetRef{Namespace: in.ServiceNamespace, ResourceID: in.ResourceID, Dimension: in.ScalableDimension}
+func (b *Backend) registerScalableTarget(ctx context.Context, in *wire.RegisterScalableTargetRequest) (*wire.RegisterScalableTargetResponse, error) {
+	ref := targetRef{Namespace: in.ServiceNamespace, ResourceID: in.ResourceId, Dimension: in.ScalableDimension}
 	if err := validateRef(ref); err != nil {
 		return nil, err
 	}
-	for _, c := range []*int32{in.MinCapacity, in.MaxCapacity} {
+	for _, c := range []*int{in.MinCapacity, in.MaxCapacity} {
 		if c != nil && *c < 0 {
 			return nil, errValidation("Capacity values must be greater than or equal to 0")
 		}
@@ -56,7 +42,7 @@ func (b *Backend) registerScalableTarget(ctx context.Context, in *registerScalab
 	if err := tagRules.Check(nil, tags); err != nil {
 		return nil, tagError(err)
 	}
-	out := &registerScalableTargetOutput{}
+	out := &wire.RegisterScalableTargetResponse{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		t, err := store.Get[ScalableTarget](tx, tableTargets, ref.key())
 		if err != nil {
@@ -81,10 +67,10 @@ func (b *Backend) registerScalableTarget(ctx context.Context, in *registerScalab
 			}
 		}
 		if in.MinCapacity != nil {
-			t.MinCapacity = *in.MinCapacity
+			t.MinCapacity = int32(*in.MinCapacity)
 		}
 		if in.MaxCapacity != nil {
-			t.MaxCapacity = *in.MaxCapacity
+			t.MaxCapacity = int32(*in.MaxCapacity)
 		}
 		if t.MinCapacity > t.MaxCapacity {
 			return errValidation("Minimum capacity cannot be greater than maximum capacity")
@@ -161,31 +147,23 @@ func mergeSuspended(current, given *SuspendedState) *SuspendedState {
 
 // wire returns the target as DescribeScalableTargets shows it: with every
 // suspension flag (false when never set), without its tags.
-func (t ScalableTarget) wire() ScalableTarget {
+func (t ScalableTarget) wire() wire.ScalableTarget {
 	no := false
 	s := SuspendedState{DynamicScalingInSuspended: &no, DynamicScalingOutSuspended: &no, ScheduledScalingSuspended: &no}
 	if t.SuspendedState != nil {
 		s = *mergeSuspended(&s, t.SuspendedState)
 	}
-	t.SuspendedState = &s
-	t.Tags = nil
-	return t
+	return wire.ScalableTarget{
+		ServiceNamespace: t.ServiceNamespace, ResourceId: t.ResourceID, ScalableDimension: t.ScalableDimension,
+		MinCapacity: capacity(t.MinCapacity), MaxCapacity: capacity(t.MaxCapacity), RoleARN: t.RoleARN,
+		CreationTime: &t.CreationTime, SuspendedState: &s, ScalableTargetARN: t.ScalableTargetARN,
+	}
 }
 
-type describeScalableTargetsInput struct {
-	ServiceNamespace  string   `json:"ServiceNamespace"`
-	ResourceIDs       []string `json:"ResourceIds"`
-	ScalableDimension string   `json:"ScalableDimension"`
-	MaxResults        *int32   `json:"MaxResults"`
-	NextToken         string   `json:"NextToken"`
-}
+// capacity is a capacity as the wire carries it.
+func capacity(n int32) *int { c := int(n); return &c }
 
-type describeScalableTargetsOutput struct {
-	ScalableTargets []ScalableTarget `json:"ScalableTargets"`
-	NextToken       string           `json:"NextToken,omitempty"`
-}
-
-func (b *Backend) describeScalableTargets(ctx context.Context, in *describeScalableTargetsInput) (*describeScalableTargetsOutput, error) {
+func (b *Backend) describeScalableTargets(ctx context.Context, in *wire.DescribeScalableTargetsRequest) (*wire.DescribeScalableTargetsResponse, error) {
 	limit, err := paging.Size(in.MaxResults, defaultPageSize, 1, maxPageSize)
 	if err != nil {
 		return nil, pageError(err)
@@ -196,7 +174,7 @@ func (b *Backend) describeScalableTargets(ctx context.Context, in *describeScala
 		matched = slices.DeleteFunc(all, func(t *ScalableTarget) bool {
 			return t.ServiceNamespace != in.ServiceNamespace ||
 				(in.ScalableDimension != "" && t.ScalableDimension != in.ScalableDimension) ||
-				(len(in.ResourceIDs) > 0 && !slices.Contains(in.ResourceIDs, t.ResourceID))
+				(len(in.ResourceIds) > 0 && !slices.Contains(in.ResourceIds, t.ResourceID))
 		})
 		return err
 	})
@@ -207,27 +185,17 @@ func (b *Backend) describeScalableTargets(ctx context.Context, in *describeScala
 	if err != nil {
 		return nil, pageError(err)
 	}
-	out := &describeScalableTargetsOutput{ScalableTargets: []ScalableTarget{}, NextToken: next}
+	out := &wire.DescribeScalableTargetsResponse{ScalableTargets: []wire.ScalableTarget{}, NextToken: next}
 	for _, t := range page {
 		out.ScalableTargets = append(out.ScalableTargets, t.wire())
 	}
 	return out, nil
 }
 
-type targetInput struct {
-	ServiceNamespace  string `json:"ServiceNamespace"`
-	ResourceID        string `json:"ResourceId"`
-	ScalableDimension string `json:"ScalableDimension"`
-}
-
-func (in targetInput) ref() targetRef {
-	return targetRef{Namespace: in.ServiceNamespace, ResourceID: in.ResourceID, Dimension: in.ScalableDimension}
-}
-
 // deregisterScalableTarget removes a target with its scaling policies and
 // scheduled actions, as AWS does; its activities stay in the history.
-func (b *Backend) deregisterScalableTarget(ctx context.Context, in *targetInput) (*struct{}, error) {
-	ref := in.ref()
+func (b *Backend) deregisterScalableTarget(ctx context.Context, in *wire.DeregisterScalableTargetRequest) (*wire.DeregisterScalableTargetResponse, error) {
+	ref := targetRef{Namespace: in.ServiceNamespace, ResourceID: in.ResourceId, Dimension: in.ScalableDimension}
 	if err := validateRef(ref); err != nil {
 		return nil, err
 	}

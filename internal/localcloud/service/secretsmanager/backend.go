@@ -18,6 +18,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/secretsmanager/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -186,11 +187,15 @@ func (s *Secret) prune() {
 	}
 }
 
-// versionsToStages maps the labelled versions to their labels.
+// versionsToStages maps the labelled versions to their labels (nil, and
+// so left out of an answer, when no version has one).
 func (s *Secret) versionsToStages() map[string][]string {
-	out := map[string][]string{}
+	var out map[string][]string
 	for _, v := range s.Versions {
 		if len(v.Stages) > 0 {
+			if out == nil {
+				out = map[string][]string{}
+			}
 			out[v.ID] = slices.Clone(v.Stages)
 		}
 	}
@@ -350,15 +355,9 @@ func errMalformedPolicy(format string, args ...any) *protocol.Error {
 
 // --- tags ---
 
-// Tag is a Secrets Manager tag.
-type Tag struct {
-	Key   string `json:"Key"`
-	Value string `json:"Value"`
-}
-
 var tagRules = tagging.Common
 
-func fromWire(tags []Tag) []tagging.Tag {
+func fromWire(tags []wire.Tag) []tagging.Tag {
 	out := make([]tagging.Tag, 0, len(tags))
 	for _, t := range tags {
 		out = append(out, tagging.Tag{Key: t.Key, Value: t.Value})
@@ -366,18 +365,18 @@ func fromWire(tags []Tag) []tagging.Tag {
 	return out
 }
 
-func toWire(tags []tagging.Tag) []Tag {
+func toWire(tags []tagging.Tag) []wire.Tag {
 	if len(tags) == 0 {
 		return nil
 	}
-	out := make([]Tag, 0, len(tags))
+	out := make([]wire.Tag, 0, len(tags))
 	for _, t := range tags {
-		out = append(out, Tag{Key: t.Key, Value: t.Value})
+		out = append(out, wire.Tag{Key: t.Key, Value: t.Value})
 	}
 	return out
 }
 
-func checkTags(existing []tagging.Tag, added []Tag) ([]tagging.Tag, error) {
+func checkTags(existing []tagging.Tag, added []wire.Tag) ([]tagging.Tag, error) {
 	tags := fromWire(added)
 	if err := tagRules.Check(existing, tags); err != nil {
 		return nil, errInvalidParameter("%s", err.Error())
@@ -385,15 +384,9 @@ func checkTags(existing []tagging.Tag, added []Tag) ([]tagging.Tag, error) {
 	return tagging.Merge(existing, tags), nil
 }
 
-type tagResourceInput struct {
-	SecretID string   `json:"SecretId"`
-	Tags     []Tag    `json:"Tags"`
-	TagKeys  []string `json:"TagKeys"`
-}
-
-func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*struct{}, error) {
+func (b *Backend) tagResource(ctx context.Context, in *wire.TagResourceRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
-		s, err := b.loadLive(tx, in.SecretID)
+		s, err := b.loadLive(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
@@ -404,9 +397,9 @@ func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*struc
 	})
 }
 
-func (b *Backend) untagResource(ctx context.Context, in *tagResourceInput) (*struct{}, error) {
+func (b *Backend) untagResource(ctx context.Context, in *wire.UntagResourceRequest) (*struct{}, error) {
 	return nil, b.store.Update(ctx, func(tx *store.Tx) error {
-		s, err := b.loadLive(tx, in.SecretID)
+		s, err := b.loadLive(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
@@ -422,3 +415,6 @@ func timePtr(t time.Time) *awsjson.Time {
 	v := awsjson.NewTime(t)
 	return &v
 }
+
+// isSet reads an optional boolean of a request: absent is false.
+func isSet(p *bool) bool { return p != nil && *p }

@@ -8,48 +8,15 @@ import (
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
-	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
 	"github.com/berthdev/berth/internal/localcloud/service/paging"
+	"github.com/berthdev/berth/internal/localcloud/service/secretsmanager/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
-
-type filter struct {
-	Key    string   `json:"Key"`
-	Values []string `json:"Values"`
-}
-
-type listSecretsInput struct {
-	IncludePlannedDeletion bool     `json:"IncludePlannedDeletion"`
-	MaxResults             *int32   `json:"MaxResults"`
-	NextToken              string   `json:"NextToken"`
-	Filters                []filter `json:"Filters"`
-	SortOrder              string   `json:"SortOrder"`
-	SortBy                 string   `json:"SortBy"`
-}
-
-type secretListEntry struct {
-	ARN                    string              `json:"ARN"`
-	Name                   string              `json:"Name"`
-	Type                   string              `json:"Type,omitempty"`
-	Description            string              `json:"Description,omitempty"`
-	KmsKeyID               string              `json:"KmsKeyId,omitempty"`
-	LastChangedDate        *awsjson.Time       `json:"LastChangedDate,omitempty"`
-	LastAccessedDate       *awsjson.Time       `json:"LastAccessedDate,omitempty"`
-	DeletedDate            *awsjson.Time       `json:"DeletedDate,omitempty"`
-	Tags                   []Tag               `json:"Tags,omitempty"`
-	SecretVersionsToStages map[string][]string `json:"SecretVersionsToStages,omitempty"`
-	CreatedDate            *awsjson.Time       `json:"CreatedDate,omitempty"`
-}
-
-type listSecretsOutput struct {
-	SecretList []secretListEntry `json:"SecretList"`
-	NextToken  string            `json:"NextToken,omitempty"`
-}
 
 // matchesFilters applies ListSecrets' filters: every filter must match,
 // one of a filter's values is enough, a value matches as a prefix (case-
 // insensitive for description and all), and a leading ! negates it.
-func matchesFilters(s *Secret, region string, filters []filter) bool {
+func matchesFilters(s *Secret, region string, filters []wire.Filter) bool {
 	for _, f := range filters {
 		var fields []string
 		fold := false
@@ -103,7 +70,7 @@ func matchesFilters(s *Secret, region string, filters []filter) bool {
 	return true
 }
 
-func checkFilters(filters []filter) error {
+func checkFilters(filters []wire.Filter) error {
 	for _, f := range filters {
 		if len(f.Values) == 0 {
 			return errInvalidParameter("Invalid filter: the filter %s has no values.", f.Key)
@@ -112,7 +79,7 @@ func checkFilters(filters []filter) error {
 	return nil
 }
 
-func pageSize(n *int32, def, hi int) (int, error) {
+func pageSize(n *int, def, hi int) (int, error) {
 	size, err := paging.Size(n, def, 1, hi)
 	if err != nil {
 		return 0, protocol.Errorf("ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and %d", *n, hi)
@@ -120,7 +87,7 @@ func pageSize(n *int32, def, hi int) (int, error) {
 	return size, nil
 }
 
-func (b *Backend) listSecrets(ctx context.Context, in *listSecretsInput) (*listSecretsOutput, error) {
+func (b *Backend) listSecrets(ctx context.Context, in *wire.ListSecretsRequest) (*wire.ListSecretsResponse, error) {
 	limit, err := pageSize(in.MaxResults, 100, 100)
 	if err != nil {
 		return nil, err
@@ -136,7 +103,7 @@ func (b *Backend) listSecrets(ctx context.Context, in *listSecretsInput) (*listS
 		}
 		now := b.now()
 		for _, s := range all {
-			if s.deleted() && (!in.IncludePlannedDeletion || !now.Before(s.DeletionDate)) {
+			if s.deleted() && (!isSet(in.IncludePlannedDeletion) || !now.Before(s.DeletionDate)) {
 				continue
 			}
 			if matchesFilters(s, tx.Scope().Region, in.Filters) {
@@ -152,10 +119,10 @@ func (b *Backend) listSecrets(ctx context.Context, in *listSecretsInput) (*listS
 	if errors.Is(err, paging.ErrBadToken) {
 		return nil, errInvalidNextToken()
 	}
-	out := &listSecretsOutput{SecretList: []secretListEntry{}, NextToken: next}
+	out := &wire.ListSecretsResponse{SecretList: []wire.SecretListEntry{}, NextToken: next}
 	for _, s := range page {
-		out.SecretList = append(out.SecretList, secretListEntry{
-			ARN: s.ARN, Name: s.Name, Type: s.Type, Description: s.Description, KmsKeyID: s.KmsKeyID,
+		out.SecretList = append(out.SecretList, wire.SecretListEntry{
+			ARN: s.ARN, Name: s.Name, Type: s.Type, Description: s.Description, KmsKeyId: s.KmsKeyID,
 			LastChangedDate: timePtr(s.ChangedAt), LastAccessedDate: timePtr(s.AccessedAt), DeletedDate: timePtr(s.DeletedAt),
 			Tags: toWire(s.Tags), SecretVersionsToStages: s.versionsToStages(), CreatedDate: timePtr(s.CreatedAt),
 		})
@@ -199,43 +166,21 @@ func invert(s string) string {
 
 // --- ListSecretVersionIds ---
 
-type listVersionsInput struct {
-	SecretID          string `json:"SecretId"`
-	MaxResults        *int32 `json:"MaxResults"`
-	NextToken         string `json:"NextToken"`
-	IncludeDeprecated bool   `json:"IncludeDeprecated"`
-}
-
-type versionEntry struct {
-	VersionID        string        `json:"VersionId"`
-	VersionStages    []string      `json:"VersionStages,omitempty"`
-	LastAccessedDate *awsjson.Time `json:"LastAccessedDate,omitempty"`
-	CreatedDate      *awsjson.Time `json:"CreatedDate,omitempty"`
-	KmsKeyIDs        []string      `json:"KmsKeyIds,omitempty"`
-}
-
-type listVersionsOutput struct {
-	Versions  []versionEntry `json:"Versions"`
-	NextToken string         `json:"NextToken,omitempty"`
-	ARN       string         `json:"ARN"`
-	Name      string         `json:"Name"`
-}
-
-func (b *Backend) listSecretVersionIds(ctx context.Context, in *listVersionsInput) (*listVersionsOutput, error) {
+func (b *Backend) listSecretVersionIds(ctx context.Context, in *wire.ListSecretVersionIdsRequest) (*wire.ListSecretVersionIdsResponse, error) {
 	limit, err := pageSize(in.MaxResults, 100, 100)
 	if err != nil {
 		return nil, err
 	}
-	out := &listVersionsOutput{Versions: []versionEntry{}}
-	var versions []versionEntry
+	out := &wire.ListSecretVersionIdsResponse{Versions: []wire.SecretVersionsListEntry{}}
+	var versions []wire.SecretVersionsListEntry
 	err = b.store.View(ctx, func(tx *store.Tx) error {
-		s, err := b.loadSecret(tx, in.SecretID)
+		s, err := b.loadSecret(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
 		out.ARN, out.Name = s.ARN, s.Name
 		for i, v := range s.Versions {
-			if len(v.Stages) == 0 && !in.IncludeDeprecated {
+			if len(v.Stages) == 0 && !isSet(in.IncludeDeprecated) {
 				continue
 			}
 			key := v.KmsKeyID
@@ -243,20 +188,20 @@ func (b *Backend) listSecretVersionIds(ctx context.Context, in *listVersionsInpu
 				key = defaultKMSKeyID
 			}
 			// The index keeps creation order through paging.
-			versions = append(versions, versionEntry{VersionID: fmt.Sprintf("%06d/%s", i, v.ID), VersionStages: v.Stages,
-				LastAccessedDate: timePtr(v.AccessedAt), CreatedDate: timePtr(v.CreatedAt), KmsKeyIDs: []string{key}})
+			versions = append(versions, wire.SecretVersionsListEntry{VersionId: fmt.Sprintf("%06d/%s", i, v.ID), VersionStages: v.Stages,
+				LastAccessedDate: timePtr(v.AccessedAt), CreatedDate: timePtr(v.CreatedAt), KmsKeyIds: []string{key}})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := paging.Page(versions, func(v versionEntry) string { return v.VersionID }, in.NextToken, limit)
+	page, next, err := paging.Page(versions, func(v wire.SecretVersionsListEntry) string { return v.VersionId }, in.NextToken, limit)
 	if errors.Is(err, paging.ErrBadToken) {
 		return nil, errInvalidNextToken()
 	}
 	for _, v := range page {
-		_, v.VersionID, _ = strings.Cut(v.VersionID, "/")
+		_, v.VersionId, _ = strings.Cut(v.VersionId, "/")
 		out.Versions = append(out.Versions, v)
 	}
 	out.NextToken = next
@@ -265,33 +210,14 @@ func (b *Backend) listSecretVersionIds(ctx context.Context, in *listVersionsInpu
 
 // --- BatchGetSecretValue ---
 
-type batchGetInput struct {
-	SecretIDList []string `json:"SecretIdList"`
-	Filters      []filter `json:"Filters"`
-	MaxResults   *int32   `json:"MaxResults"`
-	NextToken    string   `json:"NextToken"`
-}
-
-type apiError struct {
-	SecretID  string `json:"SecretId"`
-	ErrorCode string `json:"ErrorCode"`
-	Message   string `json:"Message"`
-}
-
-type batchGetOutput struct {
-	SecretValues []secretValue `json:"SecretValues"`
-	NextToken    string        `json:"NextToken,omitempty"`
-	Errors       []apiError    `json:"Errors"`
-}
-
 // batchGetSecretValue returns the AWSCURRENT values of the secrets a list
 // names (a secret that fails is an entry in Errors, not a failed call) or
 // of the secrets that match filters, a page at a time.
-func (b *Backend) batchGetSecretValue(ctx context.Context, in *batchGetInput) (*batchGetOutput, error) {
+func (b *Backend) batchGetSecretValue(ctx context.Context, in *wire.BatchGetSecretValueRequest) (*wire.BatchGetSecretValueResponse, error) {
 	switch {
-	case len(in.SecretIDList) > 0 && len(in.Filters) > 0:
+	case len(in.SecretIdList) > 0 && len(in.Filters) > 0:
 		return nil, errInvalidParameter("Either 'SecretIdList' or 'Filters' must be provided, but not both.")
-	case len(in.SecretIDList) == 0 && len(in.Filters) == 0:
+	case len(in.SecretIdList) == 0 && len(in.Filters) == 0:
 		return nil, errInvalidParameter("Either 'SecretIdList' or 'Filters' must be provided.")
 	case in.MaxResults != nil && len(in.Filters) == 0:
 		return nil, errInvalidParameter("'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.")
@@ -299,15 +225,15 @@ func (b *Backend) batchGetSecretValue(ctx context.Context, in *batchGetInput) (*
 	if err := checkFilters(in.Filters); err != nil {
 		return nil, err
 	}
-	out := &batchGetOutput{SecretValues: []secretValue{}, Errors: []apiError{}}
-	if len(in.SecretIDList) > 0 {
+	out := &wire.BatchGetSecretValueResponse{SecretValues: []wire.SecretValueEntry{}, Errors: []wire.APIErrorType{}}
+	if len(in.SecretIdList) > 0 {
 		err := b.store.View(ctx, func(tx *store.Tx) error {
-			for _, id := range in.SecretIDList {
+			for _, id := range in.SecretIdList {
 				value, err := b.currentValue(tx, id)
 				var apiErr *protocol.Error
 				switch {
 				case errors.As(err, &apiErr):
-					out.Errors = append(out.Errors, apiError{SecretID: id, ErrorCode: apiErr.Code, Message: apiErr.Message})
+					out.Errors = append(out.Errors, wire.APIErrorType{SecretId: id, ErrorCode: apiErr.Code, Message: apiErr.Message})
 				case err != nil:
 					return err
 				default:
@@ -322,7 +248,7 @@ func (b *Backend) batchGetSecretValue(ctx context.Context, in *batchGetInput) (*
 	if err != nil {
 		return nil, err
 	}
-	var values []secretValue
+	var values []wire.SecretValueEntry
 	err = b.store.View(ctx, func(tx *store.Tx) error {
 		all, err := store.List[Secret](tx, tableSecrets)
 		if err != nil {
@@ -333,7 +259,7 @@ func (b *Backend) batchGetSecretValue(ctx context.Context, in *batchGetInput) (*
 				continue
 			}
 			if v := s.staged(stageCurrent); v != nil {
-				values = append(values, *valueOf(s, v))
+				values = append(values, valueOf(s, v))
 			}
 		}
 		return nil
@@ -341,7 +267,7 @@ func (b *Backend) batchGetSecretValue(ctx context.Context, in *batchGetInput) (*
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := paging.Page(values, func(v secretValue) string { return v.Name }, in.NextToken, limit)
+	page, next, err := paging.Page(values, func(v wire.SecretValueEntry) string { return v.Name }, in.NextToken, limit)
 	if errors.Is(err, paging.ErrBadToken) {
 		return nil, errInvalidNextToken()
 	}
@@ -349,7 +275,7 @@ func (b *Backend) batchGetSecretValue(ctx context.Context, in *batchGetInput) (*
 	return out, err
 }
 
-func (b *Backend) currentValue(tx *store.Tx, id string) (*secretValue, error) {
+func (b *Backend) currentValue(tx *store.Tx, id string) (*wire.SecretValueEntry, error) {
 	s, err := b.loadLive(tx, id)
 	if err != nil {
 		return nil, err
@@ -358,5 +284,6 @@ func (b *Backend) currentValue(tx *store.Tx, id string) (*secretValue, error) {
 	if err != nil {
 		return nil, err
 	}
-	return valueOf(s, v), nil
+	value := valueOf(s, v)
+	return &value, nil
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"math/big"
 	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/service/secretsmanager/wire"
 )
 
 const (
@@ -16,25 +18,10 @@ const (
 	defaultPasswordLength = 32
 )
 
-type randomPasswordInput struct {
-	PasswordLength          *int64 `json:"PasswordLength"`
-	ExcludeCharacters       string `json:"ExcludeCharacters"`
-	ExcludeNumbers          bool   `json:"ExcludeNumbers"`
-	ExcludePunctuation      bool   `json:"ExcludePunctuation"`
-	ExcludeUppercase        bool   `json:"ExcludeUppercase"`
-	ExcludeLowercase        bool   `json:"ExcludeLowercase"`
-	IncludeSpace            bool   `json:"IncludeSpace"`
-	RequireEachIncludedType *bool  `json:"RequireEachIncludedType"`
-}
-
-type randomPasswordOutput struct {
-	RandomPassword string `json:"RandomPassword"`
-}
-
 // getRandomPassword draws a password from crypto/rand with the character
 // classes asked for; by default one of each class is in it.
-func (b *Backend) getRandomPassword(_ context.Context, in *randomPasswordInput) (*randomPasswordOutput, error) {
-	length := int64(defaultPasswordLength)
+func (b *Backend) getRandomPassword(_ context.Context, in *wire.GetRandomPasswordRequest) (*wire.GetRandomPasswordResponse, error) {
+	length := defaultPasswordLength
 	if in.PasswordLength != nil {
 		length = *in.PasswordLength
 	}
@@ -50,7 +37,7 @@ func (b *Backend) getRandomPassword(_ context.Context, in *randomPasswordInput) 
 	for _, c := range []struct {
 		set      string
 		excluded bool
-	}{{lowercase, in.ExcludeLowercase}, {uppercase, in.ExcludeUppercase}, {digits, in.ExcludeNumbers}, {punctuation, in.ExcludePunctuation}, {" ", !in.IncludeSpace}} {
+	}{{lowercase, isSet(in.ExcludeLowercase)}, {uppercase, isSet(in.ExcludeUppercase)}, {digits, isSet(in.ExcludeNumbers)}, {punctuation, isSet(in.ExcludePunctuation)}, {" ", !isSet(in.IncludeSpace)}} {
 		if set := keep(c.set); !c.excluded && set != "" {
 			classes = append(classes, set)
 		}
@@ -59,7 +46,7 @@ func (b *Backend) getRandomPassword(_ context.Context, in *randomPasswordInput) 
 		return nil, errInvalidParameter("The password cannot be generated: every character type is excluded.")
 	}
 	requireEach := in.RequireEachIncludedType == nil || *in.RequireEachIncludedType
-	if requireEach && length < int64(len(classes)) {
+	if requireEach && length < len(classes) {
 		return nil, errInvalidParameter("Password length is too short based on the required types.")
 	}
 	all := strings.Join(classes, "")
@@ -69,7 +56,7 @@ func (b *Backend) getRandomPassword(_ context.Context, in *randomPasswordInput) 
 			password = append(password, set[randomIndex(len(set))])
 		}
 	}
-	for int64(len(password)) < length {
+	for len(password) < length {
 		password = append(password, all[randomIndex(len(all))])
 	}
 	// Shuffle, so the required characters are not always first.
@@ -77,7 +64,7 @@ func (b *Backend) getRandomPassword(_ context.Context, in *randomPasswordInput) 
 		j := randomIndex(i + 1)
 		password[i], password[j] = password[j], password[i]
 	}
-	return &randomPasswordOutput{RandomPassword: string(password)}, nil
+	return &wire.GetRandomPasswordResponse{RandomPassword: string(password)}, nil
 }
 
 func randomIndex(n int) int {

@@ -5,20 +5,9 @@ import (
 	"encoding/json"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/service/secretsmanager/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
-
-type putPolicyInput struct {
-	SecretID          string `json:"SecretId"`
-	ResourcePolicy    string `json:"ResourcePolicy"`
-	BlockPublicPolicy bool   `json:"BlockPublicPolicy"`
-}
-
-type policyOutput struct {
-	ARN            string `json:"ARN"`
-	Name           string `json:"Name"`
-	ResourcePolicy string `json:"ResourcePolicy,omitempty"`
-}
 
 type policyStatement struct {
 	Effect    string          `json:"Effect"`
@@ -84,26 +73,26 @@ func (st policyStatement) public() bool {
 	return false
 }
 
-func (b *Backend) putResourcePolicy(ctx context.Context, in *putPolicyInput) (*policyOutput, error) {
+func (b *Backend) putResourcePolicy(ctx context.Context, in *wire.PutResourcePolicyRequest) (*wire.PutResourcePolicyResponse, error) {
 	statements, err := parsePolicy(in.ResourcePolicy)
 	if err != nil {
 		return nil, err
 	}
-	if in.BlockPublicPolicy {
+	if isSet(in.BlockPublicPolicy) {
 		for _, st := range statements {
 			if st.public() {
 				return nil, errPublicPolicy()
 			}
 		}
 	}
-	out := &policyOutput{}
+	out := &wire.PutResourcePolicyResponse{}
 	err = b.store.Update(ctx, func(tx *store.Tx) error {
-		s, err := b.loadLive(tx, in.SecretID)
+		s, err := b.loadLive(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
 		s.Policy = in.ResourcePolicy
-		*out = policyOutput{ARN: s.ARN, Name: s.Name}
+		*out = wire.PutResourcePolicyResponse{ARN: s.ARN, Name: s.Name}
 		return tx.Put(tableSecrets, s.Name, s)
 	})
 	return out, err
@@ -113,27 +102,27 @@ func errPublicPolicy() error {
 	return protocol.Errorf("PublicPolicyException", "You can't attach this resource policy because it grants public access to the secret (BlockPublicPolicy is set).")
 }
 
-func (b *Backend) getResourcePolicy(ctx context.Context, in *secretIDInput) (*policyOutput, error) {
-	out := &policyOutput{}
+func (b *Backend) getResourcePolicy(ctx context.Context, in *wire.GetResourcePolicyRequest) (*wire.GetResourcePolicyResponse, error) {
+	out := &wire.GetResourcePolicyResponse{}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
-		s, err := b.loadLive(tx, in.SecretID)
+		s, err := b.loadLive(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
-		*out = policyOutput{ARN: s.ARN, Name: s.Name, ResourcePolicy: s.Policy}
+		*out = wire.GetResourcePolicyResponse{ARN: s.ARN, Name: s.Name, ResourcePolicy: s.Policy}
 		return nil
 	})
 	return out, err
 }
 
-func (b *Backend) deleteResourcePolicy(ctx context.Context, in *secretIDInput) (*policyOutput, error) {
-	out := &policyOutput{}
+func (b *Backend) deleteResourcePolicy(ctx context.Context, in *wire.DeleteResourcePolicyRequest) (*wire.DeleteResourcePolicyResponse, error) {
+	out := &wire.DeleteResourcePolicyResponse{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		s, err := b.loadLive(tx, in.SecretID)
+		s, err := b.loadLive(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
-		*out = policyOutput{ARN: s.ARN, Name: s.Name}
+		*out = wire.DeleteResourcePolicyResponse{ARN: s.ARN, Name: s.Name}
 		if s.Policy == "" {
 			return nil
 		}
@@ -143,27 +132,12 @@ func (b *Backend) deleteResourcePolicy(ctx context.Context, in *secretIDInput) (
 	return out, err
 }
 
-type validatePolicyInput struct {
-	SecretID       string `json:"SecretId"`
-	ResourcePolicy string `json:"ResourcePolicy"`
-}
-
-type validationEntry struct {
-	CheckName    string `json:"CheckName"`
-	ErrorMessage string `json:"ErrorMessage"`
-}
-
-type validatePolicyOutput struct {
-	PolicyValidationPassed bool              `json:"PolicyValidationPassed"`
-	ValidationErrors       []validationEntry `json:"ValidationErrors"`
-}
-
 // validateResourcePolicy runs the checks Secrets Manager runs: the policy
 // parses, and it does not grant public access.
-func (b *Backend) validateResourcePolicy(ctx context.Context, in *validatePolicyInput) (*validatePolicyOutput, error) {
-	if in.SecretID != "" {
+func (b *Backend) validateResourcePolicy(ctx context.Context, in *wire.ValidateResourcePolicyRequest) (*wire.ValidateResourcePolicyResponse, error) {
+	if in.SecretId != "" {
 		if err := b.store.View(ctx, func(tx *store.Tx) error {
-			_, err := b.loadLive(tx, in.SecretID)
+			_, err := b.loadLive(tx, in.SecretId)
 			return err
 		}); err != nil {
 			return nil, err
@@ -173,11 +147,12 @@ func (b *Backend) validateResourcePolicy(ctx context.Context, in *validatePolicy
 	if err != nil {
 		return nil, err
 	}
-	out := &validatePolicyOutput{PolicyValidationPassed: true, ValidationErrors: []validationEntry{}}
+	passed := true
+	out := &wire.ValidateResourcePolicyResponse{PolicyValidationPassed: &passed, ValidationErrors: []wire.ValidationErrorsEntry{}}
 	for _, st := range statements {
 		if st.public() {
-			out.PolicyValidationPassed = false
-			out.ValidationErrors = append(out.ValidationErrors, validationEntry{CheckName: "BLOCK_PUBLIC_POLICY", ErrorMessage: "The resource policy grants a wildcard principal (\"*\") access to the secret without a condition."})
+			passed = false
+			out.ValidationErrors = append(out.ValidationErrors, wire.ValidationErrorsEntry{CheckName: "BLOCK_PUBLIC_POLICY", ErrorMessage: "The resource policy grants a wildcard principal (\"*\") access to the secret without a condition."})
 			break
 		}
 	}

@@ -6,34 +6,19 @@ import (
 	"slices"
 	"time"
 
-	"github.com/berthdev/berth/internal/localcloud/protocol/awsjson"
+	"github.com/berthdev/berth/internal/localcloud/service/secretsmanager/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // --- CreateSecret ---
 
-type createSecretInput struct {
-	Name                        string        `json:"Name"`
-	ClientRequestToken          string        `json:"ClientRequestToken"`
-	Description                 *string       `json:"Description"`
-	KmsKeyID                    string        `json:"KmsKeyId"`
-	SecretBinary                []byte        `json:"SecretBinary"`
-	SecretString                *string       `json:"SecretString"`
-	Tags                        []Tag         `json:"Tags"`
-	AddReplicaRegions           []replicaSpec `json:"AddReplicaRegions"`
-	ForceOverwriteReplicaSecret bool          `json:"ForceOverwriteReplicaSecret"`
-	Type                        string        `json:"Type"`
-}
-
-type replicaSpec struct {
-	Region   string `json:"Region"`
-	KmsKeyID string `json:"KmsKeyId"`
-}
-
-type secretRef struct {
-	ARN       string `json:"ARN,omitempty"`
-	Name      string `json:"Name,omitempty"`
-	VersionID string `json:"VersionId,omitempty"`
+// stringValue is a request's SecretString as a version keeps it: nil when
+// the request has none (the model's minimum length of 1 keeps "" out).
+func stringValue(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func checkValue(s *string, bin []byte) error {
@@ -43,18 +28,19 @@ func checkValue(s *string, bin []byte) error {
 	return nil
 }
 
-func (b *Backend) createSecret(ctx context.Context, in *createSecretInput) (*secretRef, error) {
+func (b *Backend) createSecret(ctx context.Context, in *wire.CreateSecretRequest) (*wire.CreateSecretResponse, error) {
 	if len(in.AddReplicaRegions) > 0 {
 		return nil, errInvalidRequest("The local cloud does not replicate secrets: create the secret in each region instead of using AddReplicaRegions.")
 	}
-	if err := checkValue(in.SecretString, in.SecretBinary); err != nil {
+	secretString := stringValue(in.SecretString)
+	if err := checkValue(secretString, in.SecretBinary); err != nil {
 		return nil, err
 	}
 	tags, err := checkTags(nil, in.Tags)
 	if err != nil {
 		return nil, err
 	}
-	out := &secretRef{}
+	out := &wire.CreateSecretResponse{}
 	err = b.store.Update(ctx, func(tx *store.Tx) error {
 		now := b.now().UTC()
 		existing, err := store.Get[Secret](tx, tableSecrets, in.Name)
@@ -70,10 +56,10 @@ func (b *Backend) createSecret(ctx context.Context, in *createSecretInput) (*sec
 			}
 			if in.ClientRequestToken != "" {
 				if v := existing.version(in.ClientRequestToken); v != nil {
-					if !v.sameValue(in.SecretString, in.SecretBinary) {
+					if !v.sameValue(secretString, in.SecretBinary) {
 						return errTokenInUse(in.ClientRequestToken, existing.ARN)
 					}
-					*out = secretRef{ARN: existing.ARN, Name: existing.Name, VersionID: v.ID}
+					*out = wire.CreateSecretResponse{ARN: existing.ARN, Name: existing.Name, VersionId: v.ID}
 					return nil // a retry of the request that made it
 				}
 			}
@@ -81,14 +67,11 @@ func (b *Backend) createSecret(ctx context.Context, in *createSecretInput) (*sec
 		}
 		s := &Secret{
 			Name: in.Name, ARN: tx.ARN("secretsmanager", "secret:"+in.Name+"-"+randomSuffix()),
-			KmsKeyID: in.KmsKeyID, Type: in.Type, Tags: tags, CreatedAt: now, ChangedAt: now,
+			Description: in.Description, KmsKeyID: in.KmsKeyId, Type: in.Type, Tags: tags, CreatedAt: now, ChangedAt: now,
 		}
-		if in.Description != nil {
-			s.Description = *in.Description
-		}
-		*out = secretRef{ARN: s.ARN, Name: s.Name}
-		if in.SecretString != nil || in.SecretBinary != nil {
-			out.VersionID = s.addVersion(in.ClientRequestToken, in.SecretString, in.SecretBinary, []string{stageCurrent}, now)
+		*out = wire.CreateSecretResponse{ARN: s.ARN, Name: s.Name}
+		if secretString != nil || in.SecretBinary != nil {
+			out.VersionId = s.addVersion(in.ClientRequestToken, secretString, in.SecretBinary, []string{stageCurrent}, now)
 		}
 		return tx.Put(tableSecrets, s.Name, s)
 	})
@@ -128,22 +111,6 @@ func randomSuffix() string {
 
 // --- GetSecretValue ---
 
-type getSecretValueInput struct {
-	SecretID     string `json:"SecretId"`
-	VersionID    string `json:"VersionId"`
-	VersionStage string `json:"VersionStage"`
-}
-
-type secretValue struct {
-	ARN           string        `json:"ARN"`
-	Name          string        `json:"Name"`
-	VersionID     string        `json:"VersionId"`
-	SecretBinary  []byte        `json:"SecretBinary,omitempty"`
-	SecretString  *string       `json:"SecretString,omitempty"`
-	VersionStages []string      `json:"VersionStages"`
-	CreatedDate   *awsjson.Time `json:"CreatedDate,omitempty"`
-}
-
 // selectVersion finds the version a VersionId and VersionStage name
 // (AWSCURRENT when neither is given).
 func selectVersion(s *Secret, id, stage string) (*Version, error) {
@@ -167,19 +134,20 @@ func selectVersion(s *Secret, id, stage string) (*Version, error) {
 	return v, nil
 }
 
-func (b *Backend) getSecretValue(ctx context.Context, in *getSecretValueInput) (*secretValue, error) {
-	var out *secretValue
+func (b *Backend) getSecretValue(ctx context.Context, in *wire.GetSecretValueRequest) (*wire.GetSecretValueResponse, error) {
+	var out *wire.GetSecretValueResponse
 	var touched bool
 	err := b.store.View(ctx, func(tx *store.Tx) error {
-		s, err := b.loadLive(tx, in.SecretID)
+		s, err := b.loadLive(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
-		v, err := selectVersion(s, in.VersionID, in.VersionStage)
+		v, err := selectVersion(s, in.VersionId, in.VersionStage)
 		if err != nil {
 			return err
 		}
-		out = valueOf(s, v)
+		value := wire.GetSecretValueResponse(valueOf(s, v))
+		out = &value
 		touched = !sameDay(s.AccessedAt, b.now())
 		return nil
 	})
@@ -188,12 +156,18 @@ func (b *Backend) getSecretValue(ctx context.Context, in *getSecretValueInput) (
 	}
 	// LastAccessedDate is a day, as AWS keeps it: a secret read all day
 	// long is written once.
-	return out, b.touch(ctx, out.Name, out.VersionID)
+	return out, b.touch(ctx, out.Name, out.VersionId)
 }
 
-func valueOf(s *Secret, v *Version) *secretValue {
-	return &secretValue{ARN: s.ARN, Name: s.Name, VersionID: v.ID, SecretString: v.String, SecretBinary: v.Binary,
+// valueOf is a version's value as GetSecretValue and BatchGetSecretValue
+// answer it (VersionStages always, if empty).
+func valueOf(s *Secret, v *Version) wire.SecretValueEntry {
+	value := wire.SecretValueEntry{ARN: s.ARN, Name: s.Name, VersionId: v.ID, SecretBinary: v.Binary,
 		VersionStages: append([]string{}, v.Stages...), CreatedDate: timePtr(v.CreatedAt)}
+	if v.String != nil {
+		value.SecretString = *v.String
+	}
+	return value
 }
 
 func sameDay(a, b time.Time) bool {
@@ -217,50 +191,35 @@ func (b *Backend) touch(ctx context.Context, name, versionID string) error {
 
 // --- PutSecretValue ---
 
-type putSecretValueInput struct {
-	SecretID           string   `json:"SecretId"`
-	ClientRequestToken string   `json:"ClientRequestToken"`
-	SecretBinary       []byte   `json:"SecretBinary"`
-	SecretString       *string  `json:"SecretString"`
-	VersionStages      []string `json:"VersionStages"`
-	RotationToken      string   `json:"RotationToken"`
-}
-
-type putSecretValueOutput struct {
-	ARN           string   `json:"ARN"`
-	Name          string   `json:"Name"`
-	VersionID     string   `json:"VersionId"`
-	VersionStages []string `json:"VersionStages"`
-}
-
-func (b *Backend) putSecretValue(ctx context.Context, in *putSecretValueInput) (*putSecretValueOutput, error) {
-	if err := checkValue(in.SecretString, in.SecretBinary); err != nil {
+func (b *Backend) putSecretValue(ctx context.Context, in *wire.PutSecretValueRequest) (*wire.PutSecretValueResponse, error) {
+	secretString := stringValue(in.SecretString)
+	if err := checkValue(secretString, in.SecretBinary); err != nil {
 		return nil, err
 	}
-	if in.SecretString == nil && in.SecretBinary == nil {
+	if secretString == nil && in.SecretBinary == nil {
 		return nil, errInvalidRequest("You must provide either SecretString or SecretBinary.")
 	}
 	labels := in.VersionStages
 	if len(labels) == 0 {
 		labels = []string{stageCurrent}
 	}
-	out := &putSecretValueOutput{}
+	out := &wire.PutSecretValueResponse{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		s, err := b.loadLive(tx, in.SecretID)
+		s, err := b.loadLive(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
 		if in.ClientRequestToken != "" {
 			if v := s.version(in.ClientRequestToken); v != nil {
-				if !v.sameValue(in.SecretString, in.SecretBinary) {
+				if !v.sameValue(secretString, in.SecretBinary) {
 					return errTokenInUse(in.ClientRequestToken, s.ARN)
 				}
-				*out = putSecretValueOutput{ARN: s.ARN, Name: s.Name, VersionID: v.ID, VersionStages: append([]string{}, v.Stages...)}
+				*out = wire.PutSecretValueResponse{ARN: s.ARN, Name: s.Name, VersionId: v.ID, VersionStages: append([]string{}, v.Stages...)}
 				return nil
 			}
 		}
-		id := s.addVersion(in.ClientRequestToken, in.SecretString, in.SecretBinary, labels, b.now().UTC())
-		*out = putSecretValueOutput{ARN: s.ARN, Name: s.Name, VersionID: id, VersionStages: append([]string{}, s.version(id).Stages...)}
+		id := s.addVersion(in.ClientRequestToken, secretString, in.SecretBinary, labels, b.now().UTC())
+		*out = wire.PutSecretValueResponse{ARN: s.ARN, Name: s.Name, VersionId: id, VersionStages: append([]string{}, s.version(id).Stages...)}
 		return tx.Put(tableSecrets, s.Name, s)
 	})
 	return out, err
@@ -268,23 +227,14 @@ func (b *Backend) putSecretValue(ctx context.Context, in *putSecretValueInput) (
 
 // --- UpdateSecret ---
 
-type updateSecretInput struct {
-	SecretID           string  `json:"SecretId"`
-	ClientRequestToken string  `json:"ClientRequestToken"`
-	Description        *string `json:"Description"`
-	KmsKeyID           *string `json:"KmsKeyId"`
-	SecretBinary       []byte  `json:"SecretBinary"`
-	SecretString       *string `json:"SecretString"`
-	Type               *string `json:"Type"`
-}
-
-func (b *Backend) updateSecret(ctx context.Context, in *updateSecretInput) (*secretRef, error) {
-	if err := checkValue(in.SecretString, in.SecretBinary); err != nil {
+func (b *Backend) updateSecret(ctx context.Context, in *wire.UpdateSecretRequest) (*wire.UpdateSecretResponse, error) {
+	secretString := stringValue(in.SecretString)
+	if err := checkValue(secretString, in.SecretBinary); err != nil {
 		return nil, err
 	}
-	out := &secretRef{}
+	out := &wire.UpdateSecretResponse{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		s, err := b.loadSecret(tx, in.SecretID)
+		s, err := b.loadSecret(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
@@ -292,24 +242,24 @@ func (b *Backend) updateSecret(ctx context.Context, in *updateSecretInput) (*sec
 			return errMarkedForDeletion()
 		}
 		now := b.now().UTC()
-		*out = secretRef{ARN: s.ARN, Name: s.Name}
+		*out = wire.UpdateSecretResponse{ARN: s.ARN, Name: s.Name}
 		if in.Description != nil {
 			s.Description, s.ChangedAt = *in.Description, now
 		}
-		if in.KmsKeyID != nil {
-			s.KmsKeyID, s.ChangedAt = *in.KmsKeyID, now
+		if in.KmsKeyId != nil {
+			s.KmsKeyID, s.ChangedAt = *in.KmsKeyId, now
 		}
 		if in.Type != nil {
 			s.Type, s.ChangedAt = *in.Type, now
 		}
-		if in.SecretString != nil || in.SecretBinary != nil {
+		if secretString != nil || in.SecretBinary != nil {
 			if v := s.version(in.ClientRequestToken); in.ClientRequestToken != "" && v != nil {
-				if !v.sameValue(in.SecretString, in.SecretBinary) {
+				if !v.sameValue(secretString, in.SecretBinary) {
 					return errTokenInUse(in.ClientRequestToken, s.ARN)
 				}
-				out.VersionID = v.ID
+				out.VersionId = v.ID
 			} else {
-				out.VersionID = s.addVersion(in.ClientRequestToken, in.SecretString, in.SecretBinary, []string{stageCurrent}, now)
+				out.VersionId = s.addVersion(in.ClientRequestToken, secretString, in.SecretBinary, []string{stageCurrent}, now)
 			}
 		}
 		return tx.Put(tableSecrets, s.Name, s)
@@ -319,35 +269,17 @@ func (b *Backend) updateSecret(ctx context.Context, in *updateSecretInput) (*sec
 
 // --- DescribeSecret ---
 
-type secretIDInput struct {
-	SecretID string `json:"SecretId"`
-}
-
-type describeSecretOutput struct {
-	ARN                string              `json:"ARN"`
-	Name               string              `json:"Name"`
-	Type               string              `json:"Type,omitempty"`
-	Description        string              `json:"Description,omitempty"`
-	KmsKeyID           string              `json:"KmsKeyId,omitempty"`
-	LastChangedDate    *awsjson.Time       `json:"LastChangedDate,omitempty"`
-	LastAccessedDate   *awsjson.Time       `json:"LastAccessedDate,omitempty"`
-	DeletedDate        *awsjson.Time       `json:"DeletedDate,omitempty"`
-	Tags               []Tag               `json:"Tags,omitempty"`
-	VersionIdsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
-	CreatedDate        *awsjson.Time       `json:"CreatedDate,omitempty"`
-}
-
 // describeSecret answers for a secret scheduled for deletion too: that is
 // how a caller sees its DeletedDate.
-func (b *Backend) describeSecret(ctx context.Context, in *secretIDInput) (*describeSecretOutput, error) {
-	var out *describeSecretOutput
+func (b *Backend) describeSecret(ctx context.Context, in *wire.DescribeSecretRequest) (*wire.DescribeSecretResponse, error) {
+	var out *wire.DescribeSecretResponse
 	err := b.store.View(ctx, func(tx *store.Tx) error {
-		s, err := b.loadSecret(tx, in.SecretID)
+		s, err := b.loadSecret(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
-		out = &describeSecretOutput{
-			ARN: s.ARN, Name: s.Name, Type: s.Type, Description: s.Description, KmsKeyID: s.KmsKeyID,
+		out = &wire.DescribeSecretResponse{
+			ARN: s.ARN, Name: s.Name, Type: s.Type, Description: s.Description, KmsKeyId: s.KmsKeyID,
 			LastChangedDate: timePtr(s.ChangedAt), LastAccessedDate: timePtr(s.AccessedAt), DeletedDate: timePtr(s.DeletedAt),
 			Tags: toWire(s.Tags), VersionIdsToStages: s.versionsToStages(), CreatedDate: timePtr(s.CreatedAt),
 		}
@@ -358,47 +290,40 @@ func (b *Backend) describeSecret(ctx context.Context, in *secretIDInput) (*descr
 
 // --- UpdateSecretVersionStage ---
 
-type updateStageInput struct {
-	SecretID            string `json:"SecretId"`
-	VersionStage        string `json:"VersionStage"`
-	RemoveFromVersionID string `json:"RemoveFromVersionId"`
-	MoveToVersionID     string `json:"MoveToVersionId"`
-}
-
-func (b *Backend) updateSecretVersionStage(ctx context.Context, in *updateStageInput) (*secretRef, error) {
-	out := &secretRef{}
+func (b *Backend) updateSecretVersionStage(ctx context.Context, in *wire.UpdateSecretVersionStageRequest) (*wire.UpdateSecretVersionStageResponse, error) {
+	out := &wire.UpdateSecretVersionStageResponse{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		s, err := b.loadLive(tx, in.SecretID)
+		s, err := b.loadLive(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
-		*out = secretRef{ARN: s.ARN, Name: s.Name}
+		*out = wire.UpdateSecretVersionStageResponse{ARN: s.ARN, Name: s.Name}
 		holder := s.staged(in.VersionStage)
-		if in.RemoveFromVersionID != "" {
-			if s.version(in.RemoveFromVersionID) == nil {
-				return errInvalidParameter("Not a valid version: %s", in.RemoveFromVersionID)
+		if in.RemoveFromVersionId != "" {
+			if s.version(in.RemoveFromVersionId) == nil {
+				return errInvalidParameter("Not a valid version: %s", in.RemoveFromVersionId)
 			}
-			if holder == nil || holder.ID != in.RemoveFromVersionID {
-				return errInvalidParameter("The staging label %s is not attached to version %s.", in.VersionStage, in.RemoveFromVersionID)
+			if holder == nil || holder.ID != in.RemoveFromVersionId {
+				return errInvalidParameter("The staging label %s is not attached to version %s.", in.VersionStage, in.RemoveFromVersionId)
 			}
 		}
-		if in.MoveToVersionID == "" {
-			if in.RemoveFromVersionID == "" {
+		if in.MoveToVersionId == "" {
+			if in.RemoveFromVersionId == "" {
 				return errInvalidParameter("You must specify MoveToVersionId, RemoveFromVersionId or both.")
 			}
 			if in.VersionStage == stageCurrent {
-				return errInvalidParameter("You can't remove the staging label AWSCURRENT from version %s without moving it to another version (MoveToVersionId).", in.RemoveFromVersionID)
+				return errInvalidParameter("You can't remove the staging label AWSCURRENT from version %s without moving it to another version (MoveToVersionId).", in.RemoveFromVersionId)
 			}
-			s.unstage(in.RemoveFromVersionID, in.VersionStage)
+			s.unstage(in.RemoveFromVersionId, in.VersionStage)
 			return tx.Put(tableSecrets, s.Name, s)
 		}
-		if s.version(in.MoveToVersionID) == nil {
-			return errInvalidParameter("Not a valid version: %s", in.MoveToVersionID)
+		if s.version(in.MoveToVersionId) == nil {
+			return errInvalidParameter("Not a valid version: %s", in.MoveToVersionId)
 		}
-		if holder != nil && holder.ID != in.MoveToVersionID && in.RemoveFromVersionID == "" {
+		if holder != nil && holder.ID != in.MoveToVersionId && in.RemoveFromVersionId == "" {
 			return errInvalidParameter("The parameter RemoveFromVersionId can't be empty. Staging label %s is currently attached to version %s, so you must explicitly reference that version in RemoveFromVersionId.", in.VersionStage, holder.ID)
 		}
-		s.stage(in.MoveToVersionID, []string{in.VersionStage})
+		s.stage(in.MoveToVersionId, []string{in.VersionStage})
 		s.ChangedAt = b.now().UTC()
 		return tx.Put(tableSecrets, s.Name, s)
 	})
@@ -407,26 +332,15 @@ func (b *Backend) updateSecretVersionStage(ctx context.Context, in *updateStageI
 
 // --- DeleteSecret / RestoreSecret ---
 
-type deleteSecretInput struct {
-	SecretID                   string `json:"SecretId"`
-	RecoveryWindowInDays       *int64 `json:"RecoveryWindowInDays"`
-	ForceDeleteWithoutRecovery bool   `json:"ForceDeleteWithoutRecovery"`
-}
-
-type deleteSecretOutput struct {
-	ARN          string       `json:"ARN"`
-	Name         string       `json:"Name"`
-	DeletionDate awsjson.Time `json:"DeletionDate"`
-}
-
 // deleteSecret schedules the secret's deletion at the end of the recovery
 // window; from then on it answers only DescribeSecret and RestoreSecret,
 // and once the window is over it is gone (looked up lazily, so nothing has
 // to run for it to go).
-func (b *Backend) deleteSecret(ctx context.Context, in *deleteSecretInput) (*deleteSecretOutput, error) {
-	days := int64(defaultRecoveryDays)
+func (b *Backend) deleteSecret(ctx context.Context, in *wire.DeleteSecretRequest) (*wire.DeleteSecretResponse, error) {
+	force := isSet(in.ForceDeleteWithoutRecovery)
+	days := defaultRecoveryDays
 	if in.RecoveryWindowInDays != nil {
-		if in.ForceDeleteWithoutRecovery {
+		if force {
 			return nil, errInvalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
 		}
 		days = *in.RecoveryWindowInDays
@@ -434,35 +348,35 @@ func (b *Backend) deleteSecret(ctx context.Context, in *deleteSecretInput) (*del
 			return nil, errInvalidParameter("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")
 		}
 	}
-	out := &deleteSecretOutput{}
+	out := &wire.DeleteSecretResponse{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		s, err := b.loadSecret(tx, in.SecretID)
+		s, err := b.loadSecret(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
 		now := b.now().UTC()
-		if in.ForceDeleteWithoutRecovery {
-			*out = deleteSecretOutput{ARN: s.ARN, Name: s.Name, DeletionDate: awsjson.NewTime(now)}
+		if force {
+			*out = wire.DeleteSecretResponse{ARN: s.ARN, Name: s.Name, DeletionDate: timePtr(now)}
 			return tx.Delete(tableSecrets, s.Name)
 		}
 		if s.deleted() {
 			return errInvalidRequest("You tried to perform the operation on a secret that's currently marked deleted.")
 		}
 		s.DeletedAt, s.DeletionDate = now, now.Add(time.Duration(days)*24*time.Hour)
-		*out = deleteSecretOutput{ARN: s.ARN, Name: s.Name, DeletionDate: awsjson.NewTime(s.DeletionDate)}
+		*out = wire.DeleteSecretResponse{ARN: s.ARN, Name: s.Name, DeletionDate: timePtr(s.DeletionDate)}
 		return tx.Put(tableSecrets, s.Name, s)
 	})
 	return out, err
 }
 
-func (b *Backend) restoreSecret(ctx context.Context, in *secretIDInput) (*secretRef, error) {
-	out := &secretRef{}
+func (b *Backend) restoreSecret(ctx context.Context, in *wire.RestoreSecretRequest) (*wire.RestoreSecretResponse, error) {
+	out := &wire.RestoreSecretResponse{}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
-		s, err := b.loadSecret(tx, in.SecretID)
+		s, err := b.loadSecret(tx, in.SecretId)
 		if err != nil {
 			return err
 		}
-		*out = secretRef{ARN: s.ARN, Name: s.Name}
+		*out = wire.RestoreSecretResponse{ARN: s.ARN, Name: s.Name}
 		if !s.deleted() {
 			return nil
 		}
