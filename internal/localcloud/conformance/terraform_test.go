@@ -898,7 +898,18 @@ func terraformCluster(r *tfRun, c *clients, onDelete func(func())) func() (*ecst
 	})
 	onDelete(func() {
 		r.step("aws_ecs_cluster delete", func() error {
-			if _, err := c.ecs.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: aws.String("tf-fastapi")}); err != nil {
+			// The provider retries while the cluster still holds services,
+			// tasks or instances: a deleted service's tasks may still be
+			// stopping, on AWS as here.
+			err := poll(ctx, "cluster deletable", func() (bool, error) {
+				_, err := c.ecs.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: aws.String("tf-fastapi")})
+				switch code(err) {
+				case "ClusterContainsServicesException", "ClusterContainsTasksException", "ClusterContainsContainerInstancesException":
+					return false, nil
+				}
+				return err == nil, err
+			})
+			if err != nil {
 				return err
 			}
 			cl, err := describeCluster()
