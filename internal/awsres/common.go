@@ -70,9 +70,6 @@ func expandIDs(values []string) []string {
 
 type keyValue struct{ Key, Value string }
 
-// errorCode returns the AWS error code of err, or "".
-func errorCode(err error) string { return engine.ErrorCode(err) }
-
 // hasCode reports whether err carries one of the AWS error codes.
 func hasCode(err error, codes ...string) bool { return engine.HasCode(err, codes...) }
 
