@@ -60,6 +60,7 @@ the same stack on this machine.`,
 		NewStatusCmd(io, global),
 		NewLogsCmd(io, global),
 		NewRollbackCmd(io, global),
+		NewDoctorCmd(io, global),
 		NewUpCmd(io, global),
 		NewLocalCmd(io),
 	)
