@@ -61,6 +61,7 @@ the same stack on this machine.`,
 		NewLogsCmd(io, global),
 		NewRollbackCmd(io, global),
 		NewDoctorCmd(io, global),
+		NewExportCmd(io),
 		NewUpCmd(io, global),
 		NewLocalCmd(io),
 	)
