@@ -6,14 +6,11 @@ package awsres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/aws/smithy-go"
 
 	"github.com/berthdev/berth/internal/engine"
 )
@@ -73,19 +70,8 @@ func expandIDs(values []string) []string {
 
 type keyValue struct{ Key, Value string }
 
-// errorCode returns the AWS error code of err, or "".
-func errorCode(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
-	}
-	return ""
-}
-
 // hasCode reports whether err carries one of the AWS error codes.
-func hasCode(err error, codes ...string) bool {
-	return err != nil && slices.Contains(codes, errorCode(err))
-}
+func hasCode(err error, codes ...string) bool { return engine.HasCode(err, codes...) }
 
 // Bounds for waiting on AWS. Deleting instances and load balancers takes
 // minutes on AWS; the bounds keep a stuck teardown from hanging forever.
@@ -99,27 +85,11 @@ const (
 // second; the delay doubles from there for AWS.
 var firstPollDelay = 500 * time.Millisecond
 
-// retryWhile calls op until it succeeds, fails with an error retryable does
-// not accept, ctx ends or timeout passes. AWS reports ordering problems
-// (DependencyViolation, ResourceInUse) that resolve on their own once a
-// dependent finishes going away; backoff keeps the call rate polite.
+// retryWhile is engine.Retry with the resource kinds' bounds: AWS reports
+// ordering problems (DependencyViolation, ResourceInUse) that resolve on
+// their own once a dependent finishes going away.
 func retryWhile(ctx context.Context, timeout time.Duration, what string, retryable func(error) bool, op func() error) error {
-	deadline := time.Now().Add(timeout)
-	delay := firstPollDelay
-	for {
-		err := op()
-		if err == nil || !retryable(err) {
-			return err
-		}
-		if time.Now().Add(delay).After(deadline) {
-			return fmt.Errorf("%s: still failing after %s: %w", what, timeout, err)
-		}
-		engine.Progress(ctx, "%s: waiting (%s)", what, errorCode(err))
-		if err := sleep(ctx, delay); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		delay = min(delay*2, maxPollInterval)
-	}
+	return engine.Retry(ctx, engine.Backoff{First: firstPollDelay, Max: maxPollInterval, Timeout: timeout}, what, retryable, op)
 }
 
 // waitUntil polls check until it reports done, fails, ctx ends or timeout

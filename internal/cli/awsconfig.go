@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
@@ -21,11 +23,18 @@ import (
 // names one: the local cloud answers in every region.
 const localRegion = "us-east-1"
 
+// maxAttempts is how often berth's SDK clients try one call. The SDK's
+// default of 3 gives up during a burst of throttling, which a deploy's
+// parallel describes cause on a busy account; berth's calls are retry-safe
+// (creates are found again by tag), so it rides such bursts out with the
+// SDK's jittered exponential backoff (at most 20 s a pause).
+const maxAttempts = 10
+
 // loadAWSConfig builds the SDK configuration: the standard chain, then
 // berth.yaml's region and profile, then the flags. Against a custom endpoint
 // without credentials (the local cloud) it uses dummy ones rather than failing.
 func loadAWSConfig(ctx context.Context, global *globalOptions, s *spec.Spec) (aws.Config, error) {
-	var loaders []func(*config.LoadOptions) error
+	loaders := []func(*config.LoadOptions) error{config.WithRetryer(newRetryer)}
 	endpoint := endpointURL(global)
 	profile := global.Profile
 	// berth.yaml's profile names an account on AWS: a machine that deploys
@@ -65,6 +74,18 @@ func loadAWSConfig(ctx context.Context, global *globalOptions, s *spec.Spec) (aw
 		return aws.Config{}, usageErrorf("no AWS region: set region in berth.yaml, --region, or AWS_REGION")
 	}
 	return cfg, nil
+}
+
+// newRetryer is the SDK's standard retryer with maxAttempts and without its
+// client-side retry quota: the quota protects a fleet of clients from retry
+// storms, while berth is one user's command whose pace AWS's throttling and
+// the backoff already set, and an exhausted quota would fail a deploy that
+// a few more pauses would finish.
+func newRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.RateLimiter = ratelimit.None
+	})
 }
 
 // loadStack reads berth.yaml and the AWS configuration it deploys with: what

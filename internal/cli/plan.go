@@ -9,10 +9,11 @@ import (
 )
 
 type planOptions struct {
-	global *globalOptions
-	io     IOStreams
-	File   string
-	JSON   bool
+	global   *globalOptions
+	io       IOStreams
+	File     string
+	JSON     bool
+	Estimate bool
 }
 
 // NewPlanCmd builds `berth plan`: what deploy would change, changing nothing.
@@ -28,6 +29,7 @@ func NewPlanCmd(io IOStreams, global *globalOptions) *cobra.Command {
 	}
 	addFileFlag(cmd, &opts.File)
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the plan as JSON")
+	cmd.Flags().BoolVar(&opts.Estimate, "estimate", false, "also estimate how long the deploy takes on AWS, phase by phase")
 	return cmd
 }
 
@@ -43,5 +45,12 @@ func runPlan(ctx context.Context, opts *planOptions) error {
 	if opts.JSON {
 		return plan.WriteJSON(opts.io.Out)
 	}
-	return plan.Render(opts.io.Out)
+	if err := plan.Render(opts.io.Out); err != nil || !opts.Estimate {
+		return err
+	}
+	resources, err := stack.Build(s)
+	if err != nil {
+		return err
+	}
+	return renderEstimate(opts.io.Out, estimateDeploy(s, resources, plan))
 }

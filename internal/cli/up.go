@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/spf13/cobra"
 
 	"github.com/berthdev/berth/internal/localcloud"
@@ -124,7 +122,7 @@ func runUp(ctx context.Context, opts *upOptions) error {
 		return nil
 	}
 	fmt.Fprintln(opts.io.ErrOut, "Streaming logs; Ctrl-C stops.")
-	err = streamLogs(ctx, opts.io, cfg, outputs.LogGroup)
+	err = tailLogs(ctx, opts.io, cfg, logQuery{Group: outputs.LogGroup, Since: time.Minute, Follow: true})
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
@@ -277,58 +275,4 @@ func fetchListeners(ctx context.Context, endpoint, token string) ([]listenerInfo
 		return nil, fmt.Errorf("decoding listeners: %w", err)
 	}
 	return reply.Listeners, nil
-}
-
-// streamLogs follows the log group like `aws logs tail --follow`, through
-// the Logs API, so it works the same against AWS.
-func streamLogs(ctx context.Context, io IOStreams, cfg aws.Config, group string) error {
-	client := cloudwatchlogs.NewFromConfig(cfg)
-	start := time.Now().Add(-time.Minute).UnixMilli()
-	seen := map[string]bool{}
-	ticker := time.NewTicker(time.Second)
-	defer ticker.Stop()
-	for {
-		var token *string
-		for {
-			out, err := client.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: &group, StartTime: &start, NextToken: token})
-			if err != nil {
-				return fmt.Errorf("reading logs of %s: %w", group, err)
-			}
-			for _, e := range out.Events {
-				// The next poll starts at the newest timestamp seen, so only
-				// events of that very millisecond can come back twice.
-				id, ts := aws.ToString(e.EventId), aws.ToInt64(e.Timestamp)
-				if seen[id] {
-					continue
-				}
-				if ts > start {
-					start, seen = ts, map[string]bool{}
-				}
-				seen[id] = true
-				fmt.Fprintf(io.Out, "%s %s\n", shortStream(aws.ToString(e.LogStreamName)), strings.TrimRight(aws.ToString(e.Message), "\n"))
-			}
-			if out.NextToken == nil || *out.NextToken == "" {
-				break
-			}
-			token = out.NextToken
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ticker.C:
-		}
-	}
-}
-
-// shortStream turns "ecs/app/0123456789abcdef…" into "[app 01234567]".
-func shortStream(stream string) string {
-	parts := strings.Split(stream, "/")
-	if len(parts) < 3 {
-		return "[" + stream + "]"
-	}
-	id := parts[len(parts)-1]
-	if len(id) > 8 {
-		id = id[:8]
-	}
-	return "[" + parts[len(parts)-2] + " " + id + "]"
 }

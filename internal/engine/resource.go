@@ -91,6 +91,13 @@ func Unwanted(r Resource) Resource { return unwanted{r} }
 
 type unwanted struct{ Resource }
 
+// IsUnwanted tells a resource wrapped by Unwanted: readers of a stack (berth
+// status) leave those out unless they exist.
+func IsUnwanted(r Resource) bool {
+	_, ok := r.(unwanted)
+	return ok
+}
+
 func (u unwanted) Diff(_ *Inputs, actual *Observed) ([]FieldChange, Action) {
 	if actual == nil {
 		return nil, NoOp

@@ -329,3 +329,12 @@ func joinInts(values []int) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// ValidateName checks a stack name given outside berth.yaml (berth destroy
+// --stack) by the same rule as berth.yaml's name.
+func ValidateName(name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("a stack name starts with a lowercase letter and holds at most 23 lowercase letters, digits and hyphens (got %q)", name)
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package deploytest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Fault is what FaultProxy does to a call it fails.
+type Fault int
+
+const (
+	// Throttle answers HTTP 400 with the protocol's throttling error
+	// (ThrottlingException, Throttling, RequestLimitExceeded).
+	Throttle Fault = iota
+	// Unavailable answers HTTP 503 Service Unavailable.
+	Unavailable
+	// Reset closes the connection without an answer, before the call
+	// reaches the endpoint.
+	Reset
+)
+
+func (f Fault) String() string {
+	return [...]string{"throttle", "503", "reset"}[f]
+}
+
+// FaultProxy stands between a deployer and an AWS-compatible endpoint and
+// fails every Nth call, cycling through the faults, as AWS does under load:
+// throttling, 503s and dropped connections. The calls it fails never reach
+// the endpoint, so a client's retry is the only thing that can save them.
+type FaultProxy struct {
+	// URL is the proxy's base URL, to use as the endpoint.
+	URL string
+
+	every  int
+	faults []Fault
+	proxy  *httputil.ReverseProxy
+
+	mu     sync.Mutex
+	calls  int
+	failed map[Fault]int
+}
+
+// StartFaultProxy proxies to target and fails every nth call with the
+// faults in turn (all of them when none are given), until t ends.
+func StartFaultProxy(t testing.TB, target string, every int, faults ...Fault) *FaultProxy {
+	t.Helper()
+	if every < 1 {
+		t.Fatalf("fault proxy: every must be at least 1, got %d", every)
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatalf("fault proxy target %q: %v", target, err)
+	}
+	if len(faults) == 0 {
+		faults = []Fault{Throttle, Unavailable, Reset}
+	}
+	p := &FaultProxy{every: every, faults: faults, proxy: httputil.NewSingleHostReverseProxy(u), failed: map[Fault]int{}}
+	server := httptest.NewServer(p)
+	t.Cleanup(server.Close)
+	p.URL = server.URL
+	return p
+}
+
+// Failed is how many calls got each fault so far.
+func (p *FaultProxy) Failed() map[Fault]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[Fault]int{}
+	for f, n := range p.failed {
+		out[f] = n
+	}
+	return out
+}
+
+// Calls is how many calls the proxy saw.
+func (p *FaultProxy) Calls() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls
+}
+
+func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	p.calls++
+	fail := p.calls%p.every == 0
+	var fault Fault
+	if fail {
+		fault = p.faults[(p.calls/p.every-1)%len(p.faults)]
+		p.failed[fault]++
+	}
+	p.mu.Unlock()
+	if !fail {
+		p.proxy.ServeHTTP(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	switch fault {
+	case Throttle:
+		throttle(w, r, body)
+	case Unavailable:
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "Service Unavailable")
+	case Reset:
+		reset(w)
+	}
+}
+
+// throttle answers the throttling error in the request's protocol, so that
+// the SDK decodes the code it retries on.
+func throttle(w http.ResponseWriter, r *http.Request, body []byte) {
+	const message = "Rate exceeded"
+	switch {
+	case r.Header.Get("X-Amz-Target") != "": // JSON protocols: ECS, Logs, ECR, ACM, Application Auto Scaling
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amzn-ErrorType", "ThrottlingException")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"ThrottlingException","message":%q}`, message)
+	case bytes.Contains(body, []byte("Version=2016-11-15")): // EC2's query protocol
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusServiceUnavailable) // AWS answers RequestLimitExceeded with 503
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>%s</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>`, message)
+	default: // the query protocol: ELB, Auto Scaling, IAM, STS
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>%s</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`, message)
+	}
+}
+
+// reset drops the connection with a TCP RST (linger 0), as a load balancer
+// in front of an overloaded endpoint does.
+func reset(w http.ResponseWriter) {
+	hijacker, ok := w.(http.Hijacker)
+	if !ok {
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	}
+	conn, _, err := hijacker.Hijack()
+	if err != nil {
+		return
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// String describes the proxy's tally, for test logs.
+func (p *FaultProxy) String() string {
+	failed := p.Failed()
+	var parts []string
+	for _, f := range []Fault{Throttle, Unavailable, Reset} {
+		parts = append(parts, fmt.Sprintf("%s %d", f, failed[f]))
+	}
+	return fmt.Sprintf("%d calls, failed: %s", p.Calls(), strings.Join(parts, ", "))
+}

@@ -1,0 +1,136 @@
+// Package teardown removes everything berth created for a stack, found by
+// the berth:stack tag rather than from berth.yaml, so a destroy still
+// leaves nothing after a partial deploy, a changed berth.yaml or a lost
+// one. It finds with each service's own describe calls (the Resource Groups
+// Tagging API is not available everywhere berth deploys, the local cloud
+// included) and deletes kind by kind in dependency order, retrying the
+// ordering errors AWS gives while dependents finish going away.
+package teardown
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/berthdev/berth/internal/awsres"
+	"github.com/berthdev/berth/internal/engine"
+)
+
+// Resource is one object of the stack that teardown found.
+type Resource struct {
+	// Kind is berth's name of its kind, as in plans ("ecs.service").
+	Kind string `json:"kind"`
+	// ID is what deleting it takes: an id, ARN or name.
+	ID string `json:"id"`
+	// Addr is the berth:resource tag: which resource of the stack it was.
+	Addr string `json:"address,omitempty"`
+	// Parent is what ID lives in: a service's cluster, a VPC's ENIs' VPC.
+	Parent string `json:"parent,omitempty"`
+}
+
+func (r Resource) String() string {
+	s := r.Kind + " " + r.ID
+	if r.Addr != "" {
+		s += " (" + r.Addr + ")"
+	}
+	return s
+}
+
+// kind finds and deletes one kind. kinds lists them in deletion order:
+// dependents first.
+type kind struct {
+	name   string
+	find   func(ctx context.Context, f *finder) ([]Resource, error)
+	delete func(ctx context.Context, c *engine.Clients, r Resource) error
+}
+
+var kinds = []kind{
+	{"application-autoscaling.scalable-target", findScalableTargets, deleteScalableTarget},
+	{"ecs.service", findServices, deleteService},
+	{"elbv2.load-balancer", findLoadBalancers, deleteLoadBalancer},
+	{"elbv2.target-group", findTargetGroups, deleteTargetGroup},
+	{"ecs.cluster-capacity-providers", findClusterProviders, detachClusterProviders},
+	{"autoscaling.group", findAutoScalingGroups, deleteAutoScalingGroup},
+	{"ecs.capacity-provider", findCapacityProviders, deleteCapacityProvider},
+	{"ec2.instance", ec2Kind("instance"), terminateInstance},
+	{"ecs.cluster", findClusters, deleteCluster},
+	{"ecs.task-definition", findTaskDefinitions, deleteTaskDefinition},
+	{"ec2.launch-template", ec2Kind("launch-template"), deleteLaunchTemplate},
+	{"iam.instance-profile", findInstanceProfiles, deleteInstanceProfile},
+	{"iam.role", findRoles, deleteRole},
+	{"logs.log-group", findLogGroups, deleteLogGroup},
+	{"ecr.repository", findRepositories, deleteRepository},
+	{"acm.certificate", findCertificates, deleteCertificate},
+	{"ec2.nat-gateway", ec2Kind("natgateway"), deleteNATGateway},
+	{"ec2.elastic-ip", ec2Kind("elastic-ip"), releaseAddress},
+	{"ec2.network-interfaces", findVPCInterfaces, deleteVPCInterfaces},
+	{"ec2.security-group-rule", ec2Kind("security-group-rule"), revokeRule},
+	{"ec2.security-group", ec2Kind("security-group"), deleteSecurityGroup},
+	{"ec2.internet-gateway", ec2Kind("internet-gateway"), deleteInternetGateway},
+	{"ec2.subnet", ec2Kind("subnet"), deleteSubnet},
+	{"ec2.route-table", ec2Kind("route-table"), deleteRouteTable},
+	{"ec2.vpc", ec2Kind("vpc"), deleteVPC},
+}
+
+// Find lists everything tagged berth:stack=stack, in the order Delete
+// removes it.
+func Find(ctx context.Context, c *engine.Clients, stack string) ([]Resource, error) {
+	f := &finder{c: c, stack: stack}
+	var all []Resource
+	for _, k := range kinds {
+		found, err := k.find(ctx, f)
+		if err != nil {
+			return nil, fmt.Errorf("finding %s of stack %s: %w", k.name, stack, err)
+		}
+		for i := range found {
+			found[i].Kind = k.name
+		}
+		all = append(all, found...)
+	}
+	return all, nil
+}
+
+// Delete removes the resources Find returned, in its order, and calls
+// removed after each one. It stops at the first failure: what is left is
+// found again by the next Find.
+func Delete(ctx context.Context, c *engine.Clients, resources []Resource, removed func(Resource)) error {
+	byKind := map[string]kind{}
+	for _, k := range kinds {
+		byKind[k.name] = k
+	}
+	for _, r := range resources {
+		k, ok := byKind[r.Kind]
+		if !ok {
+			return fmt.Errorf("teardown cannot delete %s", r)
+		}
+		if err := k.delete(ctx, c, r); err != nil {
+			return fmt.Errorf("delete %s: %w", r, err)
+		}
+		if removed != nil {
+			removed(r)
+		}
+	}
+	return nil
+}
+
+// finder is what find functions share: the clients, the stack, and what
+// earlier kinds found that later ones look inside (clusters, VPCs).
+type finder struct {
+	c     *engine.Clients
+	stack string
+	// ec2 are the stack's EC2 objects by resource type, read once.
+	ec2 map[string][]Resource
+	// clusters are the stack's ECS cluster names.
+	clusters []string
+}
+
+// tagged tells whether tags say the object is the stack's.
+func (f *finder) tagged(tags map[string]string) bool { return tags[awsres.TagStack] == f.stack }
+
+// retryable are the errors AWS gives while a dependent is still going away.
+func retryable(codes ...string) func(error) bool {
+	return func(err error) bool { return engine.HasCode(err, codes...) }
+}
+
+// gone tells the errors that mean the object is already deleted: deleting
+// twice is not an error, so a teardown can be run again.
+func gone(err error, codes ...string) bool { return err == nil || engine.HasCode(err, codes...) }
