@@ -54,4 +54,6 @@ var presence = map[string]map[string]bool{
 	"iam": {"UpdateRoleRequest.Description": true}, // "" clears the description
 	// An overwrite with "" clears the description or the pattern.
 	"ssm": {"PutParameterRequest.Description": true, "PutParameterRequest.AllowedPattern": true},
+	// A dimension filter without a value matches any value.
+	"cloudwatch": {"DimensionFilter.Value": true},
 }
