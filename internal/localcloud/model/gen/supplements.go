@@ -62,4 +62,13 @@ var presence = map[string]map[string]bool{
 	"secretsmanager": {
 		"UpdateSecretRequest.Description": true, "UpdateSecretRequest.KmsKeyId": true, "UpdateSecretRequest.Type": true,
 	},
+	// A dimension filter without a value matches any value.
+	"cloudwatch": {"DimensionFilter.Value": true},
+}
+
+// written lists optional string members that AWS writes even when empty,
+// by model and "Shape.Member", as it writes required ones: the generated
+// field has no omitempty.
+var written = map[string]map[string]bool{
+	"ec2": {"Tag.Value": true}, // <value/>: boto3 callers read tag["Value"]
 }

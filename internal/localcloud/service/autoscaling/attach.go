@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -13,15 +15,9 @@ type InstanceFacts struct {
 	State, AvailabilityZone, SubnetID, InstanceType string
 }
 
-type attachInstancesInput struct {
-	AutoScalingGroupName           string
-	InstanceIds                    []string
-	ShouldDecrementDesiredCapacity *bool
-}
-
 // handleAttachInstances adds running instances to a group, raising its
 // desired capacity by as many (beyond the maximum is refused).
-func (b *Backend) handleAttachInstances(ctx context.Context, in *attachInstancesInput) (*emptyOutput, error) {
+func (b *Backend) handleAttachInstances(ctx context.Context, in *wire.AttachInstancesQuery) (*struct{}, error) {
 	facts := map[string]*InstanceFacts{}
 	for _, id := range in.InstanceIds {
 		f := &InstanceFacts{State: "running"}
@@ -72,18 +68,14 @@ func (b *Backend) handleAttachInstances(ctx context.Context, in *attachInstances
 	}))
 }
 
-type detachInstancesOutput struct {
-	Activities members[activityXML] `xml:"Activities"`
-}
-
 // handleDetachInstances takes instances out of a group without terminating
 // them; the group launches replacements unless the desired capacity is
 // decremented.
-func (b *Backend) handleDetachInstances(ctx context.Context, in *attachInstancesInput) (*detachInstancesOutput, error) {
+func (b *Backend) handleDetachInstances(ctx context.Context, in *wire.DetachInstancesQuery) (*wire.DetachInstancesAnswer, error) {
 	if err := required("shouldDecrementDesiredCapacity", in.ShouldDecrementDesiredCapacity != nil); err != nil {
 		return nil, err
 	}
-	out := &detachInstancesOutput{Activities: members[activityXML]{}}
+	out := &wire.DetachInstancesAnswer{Activities: query.List[wire.Activity]{}}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		g, err := getGroup(tx, in.AutoScalingGroupName)
 		if err != nil {
@@ -119,14 +111,9 @@ func (b *Backend) handleDetachInstances(ctx context.Context, in *attachInstances
 	return out, nil
 }
 
-type targetGroupsInput struct {
-	AutoScalingGroupName string
-	TargetGroupARNs      []string
-}
-
 // handleAttachLoadBalancerTargetGroups adds target groups to a group; the
 // local cloud registers no instances in them (ECS registers tasks).
-func (b *Backend) handleAttachLoadBalancerTargetGroups(ctx context.Context, in *targetGroupsInput) (*emptyOutput, error) {
+func (b *Backend) handleAttachLoadBalancerTargetGroups(ctx context.Context, in *wire.AttachLoadBalancerTargetGroupsType) (*wire.AttachLoadBalancerTargetGroupsResultType, error) {
 	if err := required("targetGroupARNs", len(in.TargetGroupARNs) > 0); err != nil {
 		return nil, err
 	}
@@ -140,7 +127,7 @@ func (b *Backend) handleAttachLoadBalancerTargetGroups(ctx context.Context, in *
 	})
 }
 
-func (b *Backend) handleDetachLoadBalancerTargetGroups(ctx context.Context, in *targetGroupsInput) (*emptyOutput, error) {
+func (b *Backend) handleDetachLoadBalancerTargetGroups(ctx context.Context, in *wire.DetachLoadBalancerTargetGroupsType) (*wire.DetachLoadBalancerTargetGroupsResultType, error) {
 	if err := required("targetGroupARNs", len(in.TargetGroupARNs) > 0); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ package autoscaling
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"time"
 
@@ -110,23 +109,6 @@ func internalError(err error) error {
 		return err
 	}
 	return protocol.InternalError(err)
-}
-
-// members is a list as the query protocol writes it: <Name><member>…</member></Name>,
-// and <Name/> when empty unless the field is omitempty.
-type members[T any] []T
-
-// MarshalXML writes the list's items as <member> elements.
-func (m members[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	if err := e.EncodeToken(start); err != nil {
-		return err
-	}
-	for _, item := range m {
-		if err := e.EncodeElement(item, xml.StartElement{Name: xml.Name{Local: "member"}}); err != nil {
-			return err
-		}
-	}
-	return e.EncodeToken(start.End())
 }
 
 // paginate returns one page of items (in their final order) after token

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -56,16 +57,8 @@ func (b *Backend) changeDesired(tx *store.Tx, g *Group, desired int, cooldown ti
 	return err
 }
 
-type executePolicyInput struct {
-	AutoScalingGroupName string
-	PolicyName           string
-	HonorCooldown        bool
-	MetricValue          *float64
-	BreachThreshold      *float64
-}
-
-func (b *Backend) handleExecutePolicy(ctx context.Context, in *executePolicyInput) (*emptyOutput, error) {
-	return nil, b.ExecutePolicy(ctx, in.AutoScalingGroupName, in.PolicyName, in.HonorCooldown, in.MetricValue, in.BreachThreshold)
+func (b *Backend) handleExecutePolicy(ctx context.Context, in *wire.ExecutePolicyType) (*struct{}, error) {
+	return nil, b.ExecutePolicy(ctx, in.AutoScalingGroupName, in.PolicyName, isTrue(in.HonorCooldown), in.MetricValue, in.BreachThreshold)
 }
 
 // ExecutePolicy runs a simple or step scaling policy once, as its alarm
@@ -171,7 +164,7 @@ func abs(n int) int {
 // stepFor finds the step whose interval holds diff (the metric minus the
 // breach threshold): lower bound inclusive, upper bound exclusive, a
 // missing bound unbounded.
-func stepFor(steps []StepAdjustment, diff float64) (int, bool) {
+func stepFor(steps []wire.StepAdjustment, diff float64) (int, bool) {
 	for _, st := range steps {
 		lower := math.Inf(-1)
 		if st.MetricIntervalLowerBound != nil {
@@ -182,7 +175,7 @@ func stepFor(steps []StepAdjustment, diff float64) (int, bool) {
 			upper = *st.MetricIntervalUpperBound
 		}
 		if diff >= lower && diff < upper {
-			return st.ScalingAdjustment, true
+			return valueOf(st.ScalingAdjustment), true
 		}
 	}
 	return 0, false

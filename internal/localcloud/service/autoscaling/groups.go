@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -25,8 +26,8 @@ const statusDeleting = "Delete in progress"
 // call in domain terms.
 type GroupRequest struct {
 	Name                             string
-	LaunchTemplate                   *LaunchTemplateSpecification
-	MixedInstancesPolicy             *MixedInstancesPolicy
+	LaunchTemplate                   *wire.LaunchTemplateSpecification
+	MixedInstancesPolicy             *wire.MixedInstancesPolicy
 	LaunchConfigurationName          string
 	InstanceID                       string
 	MinSize                          *int

@@ -4,129 +4,117 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
 )
 
-type tagInput struct {
-	ResourceId        string
-	ResourceType      string
-	Key               string
-	Value             string
-	PropagateAtLaunch *bool
+// list is items as a response list that is written even when empty
+// (<Name/>), as Auto Scaling answers "none".
+func list[T any](items []T) query.List[T] {
+	return append(query.List[T]{}, items...)
 }
 
-type filterInput struct {
-	Name   string
-	Values []string
-}
-
-func filtersFrom(in []filterInput) []Filter {
-	out := make([]Filter, len(in))
-	for i, f := range in {
-		out[i] = Filter(f)
+// listOf converts items to a response list written even when empty.
+func listOf[T, W any](items []T, conv func(T) W) query.List[W] {
+	out := make(query.List[W], 0, len(items))
+	for _, item := range items {
+		out = append(out, conv(item))
 	}
 	return out
 }
 
-// ---- groups ----
+func isTrue(b *bool) bool { return b != nil && *b }
 
-type groupInput struct {
-	AutoScalingGroupName             string
-	LaunchTemplate                   *LaunchTemplateSpecification
-	MixedInstancesPolicy             *MixedInstancesPolicy
-	LaunchConfigurationName          string
-	InstanceId                       string
-	MinSize                          *int
-	MaxSize                          *int
-	DesiredCapacity                  *int
-	DefaultCooldown                  *int
-	AvailabilityZones                []string
-	LoadBalancerNames                []string
-	TargetGroupARNs                  []string
-	HealthCheckType                  string
-	HealthCheckGracePeriod           *int
-	VPCZoneIdentifier                *string
-	TerminationPolicies              []string
-	NewInstancesProtectedFromScaleIn *bool
-	CapacityRebalance                *bool
-	Tags                             []tagInput
-	ServiceLinkedRoleARN             string
-	MaxInstanceLifetime              *int
-	Context                          string
-	DesiredCapacityType              string
-	DefaultInstanceWarmup            *int
+func valueOf[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
-func (in *groupInput) request() GroupRequest {
-	req := GroupRequest{
+func xmlTime(t time.Time) *protocol.XMLTime {
+	x := protocol.XMLTime(t)
+	return &x
+}
+
+func filtersFrom(in []wire.Filter) []Filter {
+	out := make([]Filter, len(in))
+	for i, f := range in {
+		out[i] = Filter{Name: f.Name, Values: f.Values}
+	}
+	return out
+}
+
+func tagsFrom(in []wire.Tag) []Tag {
+	var out []Tag
+	for _, t := range in {
+		out = append(out, Tag{Key: t.Key, Value: t.Value, PropagateAtLaunch: isTrue(t.PropagateAtLaunch)})
+	}
+	return out
+}
+
+// vpcZoneIdentifier is the subnets a request names; "" leaves them as
+// they are.
+func vpcZoneIdentifier(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// ---- groups ----
+
+func (b *Backend) handleCreateAutoScalingGroup(ctx context.Context, in *wire.CreateAutoScalingGroupType) (*struct{}, error) {
+	_, err := b.CreateGroup(ctx, GroupRequest{
 		Name: in.AutoScalingGroupName, LaunchTemplate: in.LaunchTemplate, MixedInstancesPolicy: in.MixedInstancesPolicy,
 		LaunchConfigurationName: in.LaunchConfigurationName, InstanceID: in.InstanceId,
 		MinSize: in.MinSize, MaxSize: in.MaxSize, DesiredCapacity: in.DesiredCapacity, DefaultCooldown: in.DefaultCooldown,
-		AvailabilityZones: in.AvailabilityZones, VPCZoneIdentifier: in.VPCZoneIdentifier, TargetGroupARNs: in.TargetGroupARNs,
+		AvailabilityZones: in.AvailabilityZones, VPCZoneIdentifier: vpcZoneIdentifier(in.VPCZoneIdentifier), TargetGroupARNs: in.TargetGroupARNs,
 		LoadBalancerNames: in.LoadBalancerNames, HealthCheckType: in.HealthCheckType, HealthCheckGracePeriod: in.HealthCheckGracePeriod,
 		TerminationPolicies: in.TerminationPolicies, NewInstancesProtectedFromScaleIn: in.NewInstancesProtectedFromScaleIn,
 		CapacityRebalance: in.CapacityRebalance, MaxInstanceLifetime: in.MaxInstanceLifetime, DefaultInstanceWarmup: in.DefaultInstanceWarmup,
 		DesiredCapacityType: in.DesiredCapacityType, Context: in.Context, ServiceLinkedRoleARN: in.ServiceLinkedRoleARN,
-	}
-	for _, t := range in.Tags {
-		req.Tags = append(req.Tags, Tag{Key: t.Key, Value: t.Value, PropagateAtLaunch: t.PropagateAtLaunch != nil && *t.PropagateAtLaunch})
-	}
-	return req
-}
-
-type emptyOutput struct{}
-
-func (b *Backend) handleCreateAutoScalingGroup(ctx context.Context, in *groupInput) (*emptyOutput, error) {
-	_, err := b.CreateGroup(ctx, in.request())
+		Tags: tagsFrom(in.Tags),
+	})
 	return nil, err
 }
 
-func (b *Backend) handleUpdateAutoScalingGroup(ctx context.Context, in *groupInput) (*emptyOutput, error) {
-	return nil, b.UpdateAutoScalingGroup(ctx, in.request())
+func (b *Backend) handleUpdateAutoScalingGroup(ctx context.Context, in *wire.UpdateAutoScalingGroupType) (*struct{}, error) {
+	return nil, b.UpdateAutoScalingGroup(ctx, GroupRequest{
+		Name: in.AutoScalingGroupName, LaunchTemplate: in.LaunchTemplate, MixedInstancesPolicy: in.MixedInstancesPolicy,
+		LaunchConfigurationName: in.LaunchConfigurationName,
+		MinSize:                 in.MinSize, MaxSize: in.MaxSize, DesiredCapacity: in.DesiredCapacity, DefaultCooldown: in.DefaultCooldown,
+		AvailabilityZones: in.AvailabilityZones, VPCZoneIdentifier: vpcZoneIdentifier(in.VPCZoneIdentifier),
+		HealthCheckType: in.HealthCheckType, HealthCheckGracePeriod: in.HealthCheckGracePeriod,
+		TerminationPolicies: in.TerminationPolicies, NewInstancesProtectedFromScaleIn: in.NewInstancesProtectedFromScaleIn,
+		CapacityRebalance: in.CapacityRebalance, MaxInstanceLifetime: in.MaxInstanceLifetime, DefaultInstanceWarmup: in.DefaultInstanceWarmup,
+		DesiredCapacityType: in.DesiredCapacityType, Context: in.Context, ServiceLinkedRoleARN: in.ServiceLinkedRoleARN,
+	})
 }
 
-type deleteGroupInput struct {
-	AutoScalingGroupName string
-	ForceDelete          bool
+func (b *Backend) handleDeleteAutoScalingGroup(ctx context.Context, in *wire.DeleteAutoScalingGroupType) (*struct{}, error) {
+	return nil, b.DeleteGroup(ctx, in.AutoScalingGroupName, isTrue(in.ForceDelete))
 }
 
-func (b *Backend) handleDeleteAutoScalingGroup(ctx context.Context, in *deleteGroupInput) (*emptyOutput, error) {
-	return nil, b.DeleteGroup(ctx, in.AutoScalingGroupName, in.ForceDelete)
-}
-
-type setDesiredCapacityInput struct {
-	AutoScalingGroupName string
-	DesiredCapacity      *int
-	HonorCooldown        bool
-}
-
-func (b *Backend) handleSetDesiredCapacity(ctx context.Context, in *setDesiredCapacityInput) (*emptyOutput, error) {
+func (b *Backend) handleSetDesiredCapacity(ctx context.Context, in *wire.SetDesiredCapacityType) (*struct{}, error) {
 	if err := required("desiredCapacity", in.DesiredCapacity != nil); err != nil {
 		return nil, err
 	}
-	return nil, b.SetDesiredCapacityHonoring(ctx, in.AutoScalingGroupName, *in.DesiredCapacity, in.HonorCooldown)
+	return nil, b.SetDesiredCapacityHonoring(ctx, in.AutoScalingGroupName, *in.DesiredCapacity, isTrue(in.HonorCooldown))
 }
 
-type instanceXML struct {
-	InstanceId           string                       `xml:"InstanceId"`
-	AutoScalingGroupName string                       `xml:"AutoScalingGroupName,omitempty"`
-	InstanceType         string                       `xml:"InstanceType,omitempty"`
-	AvailabilityZone     string                       `xml:"AvailabilityZone"`
-	LifecycleState       string                       `xml:"LifecycleState"`
-	HealthStatus         string                       `xml:"HealthStatus"`
-	LaunchTemplate       *LaunchTemplateSpecification `xml:"LaunchTemplate,omitempty"`
-	ProtectedFromScaleIn bool                         `xml:"ProtectedFromScaleIn"`
-}
-
-func templateOut(lt LaunchTemplate) *LaunchTemplateSpecification {
+func templateOut(lt LaunchTemplate) *wire.LaunchTemplateSpecification {
 	if lt == (LaunchTemplate{}) {
 		return nil // launched from a launch configuration
 	}
-	return &LaunchTemplateSpecification{LaunchTemplateId: lt.ID, LaunchTemplateName: lt.Name, Version: lt.Version}
+	return &wire.LaunchTemplateSpecification{LaunchTemplateId: lt.ID, LaunchTemplateName: lt.Name, Version: lt.Version}
 }
 
-func instanceOut(inst GroupInstance, lt LaunchTemplate) instanceXML {
+func instanceOut(inst GroupInstance, lt LaunchTemplate) wire.Instance {
 	health := inst.HealthStatus
 	if health == "" {
 		health = "Healthy"
@@ -135,72 +123,31 @@ func instanceOut(inst GroupInstance, lt LaunchTemplate) instanceXML {
 	if state == "" {
 		state = StatePending
 	}
-	return instanceXML{InstanceId: inst.InstanceID, InstanceType: inst.InstanceType, AvailabilityZone: inst.AvailabilityZone,
-		LifecycleState: state, HealthStatus: health, LaunchTemplate: templateOut(lt), ProtectedFromScaleIn: inst.ProtectedFromScaleIn}
+	return wire.Instance{InstanceId: inst.InstanceID, InstanceType: inst.InstanceType, AvailabilityZone: inst.AvailabilityZone,
+		LifecycleState: state, HealthStatus: health, LaunchTemplate: templateOut(lt), ProtectedFromScaleIn: ptr(inst.ProtectedFromScaleIn)}
 }
 
-type tagDescriptionXML struct {
-	ResourceId        string `xml:"ResourceId"`
-	ResourceType      string `xml:"ResourceType"`
-	Key               string `xml:"Key"`
-	Value             string `xml:"Value"`
-	PropagateAtLaunch bool   `xml:"PropagateAtLaunch"`
+func tagOut(group string, t Tag) wire.TagDescription {
+	return wire.TagDescription{ResourceId: group, ResourceType: "auto-scaling-group", Key: t.Key, Value: t.Value, PropagateAtLaunch: ptr(t.PropagateAtLaunch)}
 }
 
-func tagOut(group string, t Tag) tagDescriptionXML {
-	return tagDescriptionXML{ResourceId: group, ResourceType: "auto-scaling-group", Key: t.Key, Value: t.Value, PropagateAtLaunch: t.PropagateAtLaunch}
-}
-
-type trafficSourceXML struct {
-	Identifier string `xml:"Identifier"`
-	Type       string `xml:"Type"`
-}
-
-type groupXML struct {
-	AutoScalingGroupName             string                       `xml:"AutoScalingGroupName"`
-	AutoScalingGroupARN              string                       `xml:"AutoScalingGroupARN"`
-	LaunchConfigurationName          string                       `xml:"LaunchConfigurationName,omitempty"`
-	LaunchTemplate                   *LaunchTemplateSpecification `xml:"LaunchTemplate,omitempty"`
-	MixedInstancesPolicy             *MixedInstancesPolicy        `xml:"MixedInstancesPolicy,omitempty"`
-	MinSize                          int                          `xml:"MinSize"`
-	MaxSize                          int                          `xml:"MaxSize"`
-	DesiredCapacity                  int                          `xml:"DesiredCapacity"`
-	DefaultCooldown                  int                          `xml:"DefaultCooldown"`
-	AvailabilityZones                members[string]              `xml:"AvailabilityZones"`
-	LoadBalancerNames                members[string]              `xml:"LoadBalancerNames"`
-	TargetGroupARNs                  members[string]              `xml:"TargetGroupARNs"`
-	HealthCheckType                  string                       `xml:"HealthCheckType"`
-	HealthCheckGracePeriod           int                          `xml:"HealthCheckGracePeriod"`
-	Instances                        members[instanceXML]         `xml:"Instances"`
-	CreatedTime                      protocol.XMLTime             `xml:"CreatedTime"`
-	SuspendedProcesses               members[SuspendedProcess]    `xml:"SuspendedProcesses"`
-	VPCZoneIdentifier                string                       `xml:"VPCZoneIdentifier,omitempty"`
-	EnabledMetrics                   members[string]              `xml:"EnabledMetrics"`
-	Status                           string                       `xml:"Status,omitempty"`
-	Tags                             members[tagDescriptionXML]   `xml:"Tags"`
-	TerminationPolicies              members[string]              `xml:"TerminationPolicies"`
-	NewInstancesProtectedFromScaleIn bool                         `xml:"NewInstancesProtectedFromScaleIn"`
-	ServiceLinkedRoleARN             string                       `xml:"ServiceLinkedRoleARN"`
-	MaxInstanceLifetime              *int                         `xml:"MaxInstanceLifetime,omitempty"`
-	CapacityRebalance                bool                         `xml:"CapacityRebalance"`
-	Context                          string                       `xml:"Context,omitempty"`
-	DesiredCapacityType              string                       `xml:"DesiredCapacityType,omitempty"`
-	DefaultInstanceWarmup            *int                         `xml:"DefaultInstanceWarmup,omitempty"`
-	TrafficSources                   members[trafficSourceXML]    `xml:"TrafficSources"`
-}
-
-func groupOut(g *Group) groupXML {
-	out := groupXML{
+func groupOut(g *Group) wire.AutoScalingGroup {
+	out := wire.AutoScalingGroup{
 		AutoScalingGroupName: g.Name, AutoScalingGroupARN: g.ARN, MixedInstancesPolicy: g.MixedInstancesPolicy,
-		MinSize: g.MinSize, MaxSize: g.MaxSize, DesiredCapacity: g.DesiredCapacity, DefaultCooldown: g.DefaultCooldown,
-		AvailabilityZones: append(members[string]{}, g.AvailabilityZones...), LoadBalancerNames: append(members[string]{}, g.LoadBalancerNames...),
-		TargetGroupARNs: append(members[string]{}, g.TargetGroupARNs...), HealthCheckType: g.HealthCheckType,
-		HealthCheckGracePeriod: g.HealthCheckGracePeriod, Instances: members[instanceXML]{}, CreatedTime: protocol.XMLTime(g.CreatedTime),
-		SuspendedProcesses: append(members[SuspendedProcess]{}, g.SuspendedProcesses...), VPCZoneIdentifier: strings.Join(g.SubnetIDs, ","), EnabledMetrics: members[string]{},
-		Tags: members[tagDescriptionXML]{}, TerminationPolicies: append(members[string]{}, g.TerminationPolicies...),
-		NewInstancesProtectedFromScaleIn: g.NewInstancesProtectedFromScaleIn, ServiceLinkedRoleARN: g.ServiceLinkedRoleARN,
-		MaxInstanceLifetime: g.MaxInstanceLifetime, CapacityRebalance: g.CapacityRebalance, Context: g.Context,
-		DesiredCapacityType: g.DesiredCapacityType, DefaultInstanceWarmup: g.DefaultInstanceWarmup, TrafficSources: members[trafficSourceXML]{},
+		MinSize: ptr(g.MinSize), MaxSize: ptr(g.MaxSize), DesiredCapacity: ptr(g.DesiredCapacity), DefaultCooldown: ptr(g.DefaultCooldown),
+		AvailabilityZones: list(g.AvailabilityZones), LoadBalancerNames: list(g.LoadBalancerNames),
+		TargetGroupARNs: list(g.TargetGroupARNs), HealthCheckType: g.HealthCheckType,
+		HealthCheckGracePeriod: ptr(g.HealthCheckGracePeriod), CreatedTime: xmlTime(g.CreatedTime),
+		Instances:          listOf(g.Instances, func(inst GroupInstance) wire.Instance { return instanceOut(inst, g.LaunchTemplate) }),
+		SuspendedProcesses: list(g.SuspendedProcesses), VPCZoneIdentifier: strings.Join(g.SubnetIDs, ","), EnabledMetrics: query.List[wire.EnabledMetric]{},
+		Tags:                             query.List[wire.TagDescription]{},
+		TerminationPolicies:              list(g.TerminationPolicies),
+		NewInstancesProtectedFromScaleIn: ptr(g.NewInstancesProtectedFromScaleIn), ServiceLinkedRoleARN: g.ServiceLinkedRoleARN,
+		MaxInstanceLifetime: g.MaxInstanceLifetime, CapacityRebalance: ptr(g.CapacityRebalance), Context: g.Context,
+		DesiredCapacityType: g.DesiredCapacityType, DefaultInstanceWarmup: g.DefaultInstanceWarmup,
+		TrafficSources: listOf(g.TargetGroupARNs, func(arn string) wire.TrafficSourceIdentifier {
+			return wire.TrafficSourceIdentifier{Identifier: arn, Type: "elbv2"}
+		}),
 	}
 	switch {
 	case g.LaunchConfigurationName != "":
@@ -211,32 +158,13 @@ func groupOut(g *Group) groupXML {
 	if g.Deleting {
 		out.Status = statusDeleting
 	}
-	for _, inst := range g.Instances {
-		out.Instances = append(out.Instances, instanceOut(inst, g.LaunchTemplate))
-	}
 	for _, t := range g.Tags {
 		out.Tags = append(out.Tags, tagOut(g.Name, t))
-	}
-	for _, arn := range g.TargetGroupARNs {
-		out.TrafficSources = append(out.TrafficSources, trafficSourceXML{Identifier: arn, Type: "elbv2"})
 	}
 	return out
 }
 
-type describeGroupsInput struct {
-	AutoScalingGroupNames []string
-	IncludeInstances      *bool
-	NextToken             string
-	MaxRecords            *int
-	Filters               []filterInput
-}
-
-type describeGroupsOutput struct {
-	AutoScalingGroups members[groupXML] `xml:"AutoScalingGroups"`
-	NextToken         string            `xml:"NextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeAutoScalingGroups(ctx context.Context, in *describeGroupsInput) (*describeGroupsOutput, error) {
+func (b *Backend) handleDescribeAutoScalingGroups(ctx context.Context, in *wire.AutoScalingGroupNamesType) (*wire.AutoScalingGroupsType, error) {
 	groups, err := b.Groups(ctx)
 	if err != nil {
 		return nil, err
@@ -258,29 +186,18 @@ func (b *Backend) handleDescribeAutoScalingGroups(ctx context.Context, in *descr
 	if err != nil {
 		return nil, err
 	}
-	out := &describeGroupsOutput{AutoScalingGroups: members[groupXML]{}, NextToken: next}
+	out := &wire.AutoScalingGroupsType{AutoScalingGroups: query.List[wire.AutoScalingGroup]{}, NextToken: next}
 	for _, g := range page {
 		x := groupOut(g)
 		if in.IncludeInstances != nil && !*in.IncludeInstances {
-			x.Instances = members[instanceXML]{}
+			x.Instances = query.List[wire.Instance]{}
 		}
 		out.AutoScalingGroups = append(out.AutoScalingGroups, x)
 	}
 	return out, nil
 }
 
-type describeInstancesInput struct {
-	InstanceIds []string
-	MaxRecords  *int
-	NextToken   string
-}
-
-type describeInstancesOutput struct {
-	AutoScalingInstances members[instanceXML] `xml:"AutoScalingInstances"`
-	NextToken            string               `xml:"NextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeAutoScalingInstances(ctx context.Context, in *describeInstancesInput) (*describeInstancesOutput, error) {
+func (b *Backend) handleDescribeAutoScalingInstances(ctx context.Context, in *wire.DescribeAutoScalingInstancesType) (*wire.AutoScalingInstancesType, error) {
 	details, err := b.Instances(ctx, in.InstanceIds)
 	if err != nil {
 		return nil, err
@@ -289,46 +206,26 @@ func (b *Backend) handleDescribeAutoScalingInstances(ctx context.Context, in *de
 	if err != nil {
 		return nil, err
 	}
-	out := &describeInstancesOutput{AutoScalingInstances: members[instanceXML]{}, NextToken: next}
+	out := &wire.AutoScalingInstancesType{AutoScalingInstances: query.List[wire.AutoScalingInstanceDetails]{}, NextToken: next}
 	for _, d := range page {
 		x := instanceOut(d.Instance, d.Template)
-		x.AutoScalingGroupName = d.GroupName
-		// This call reports health in capitals, unlike DescribeAutoScalingGroups.
-		x.HealthStatus = strings.ToUpper(x.HealthStatus)
-		out.AutoScalingInstances = append(out.AutoScalingInstances, x)
+		out.AutoScalingInstances = append(out.AutoScalingInstances, wire.AutoScalingInstanceDetails{
+			InstanceId: x.InstanceId, AutoScalingGroupName: d.GroupName, InstanceType: x.InstanceType, AvailabilityZone: x.AvailabilityZone,
+			LifecycleState: x.LifecycleState, LaunchTemplate: x.LaunchTemplate, ProtectedFromScaleIn: x.ProtectedFromScaleIn,
+			// This call reports health in capitals, unlike DescribeAutoScalingGroups.
+			HealthStatus: strings.ToUpper(x.HealthStatus),
+		})
 	}
 	return out, nil
 }
 
-type activityXML struct {
-	ActivityId           string           `xml:"ActivityId"`
-	AutoScalingGroupName string           `xml:"AutoScalingGroupName"`
-	AutoScalingGroupARN  string           `xml:"AutoScalingGroupARN,omitempty"`
-	Description          string           `xml:"Description"`
-	Cause                string           `xml:"Cause"`
-	StartTime            protocol.XMLTime `xml:"StartTime"`
-	EndTime              protocol.XMLTime `xml:"EndTime"`
-	StatusCode           string           `xml:"StatusCode"`
-	Progress             int              `xml:"Progress"`
-	Details              string           `xml:"Details"`
+func activityOut(a *Activity) wire.Activity {
+	return wire.Activity{ActivityId: a.ID, AutoScalingGroupName: a.GroupName, AutoScalingGroupARN: a.GroupARN, Description: a.Description,
+		Cause: a.Cause, StartTime: xmlTime(a.StartTime), EndTime: xmlTime(a.EndTime), StatusCode: a.StatusCode,
+		Progress: ptr(100), Details: "{}"}
 }
 
-func activityOut(a *Activity) activityXML {
-	return activityXML{ActivityId: a.ID, AutoScalingGroupName: a.GroupName, AutoScalingGroupARN: a.GroupARN, Description: a.Description,
-		Cause: a.Cause, StartTime: protocol.XMLTime(a.StartTime), EndTime: protocol.XMLTime(a.EndTime), StatusCode: a.StatusCode,
-		Progress: 100, Details: "{}"}
-}
-
-type terminateInstanceInput struct {
-	InstanceId                     string
-	ShouldDecrementDesiredCapacity *bool
-}
-
-type terminateInstanceOutput struct {
-	Activity activityXML `xml:"Activity"`
-}
-
-func (b *Backend) handleTerminateInstance(ctx context.Context, in *terminateInstanceInput) (*terminateInstanceOutput, error) {
+func (b *Backend) handleTerminateInstance(ctx context.Context, in *wire.TerminateInstanceInAutoScalingGroupType) (*wire.ActivityType, error) {
 	if err := required("instanceId", in.InstanceId != ""); err != nil {
 		return nil, err
 	}
@@ -339,37 +236,19 @@ func (b *Backend) handleTerminateInstance(ctx context.Context, in *terminateInst
 	if err != nil {
 		return nil, err
 	}
-	return &terminateInstanceOutput{Activity: activityOut(a)}, nil
+	x := activityOut(a)
+	return &wire.ActivityType{Activity: &x}, nil
 }
 
-type setInstanceProtectionInput struct {
-	InstanceIds          []string
-	AutoScalingGroupName string
-	ProtectedFromScaleIn *bool
-}
-
-func (b *Backend) handleSetInstanceProtection(ctx context.Context, in *setInstanceProtectionInput) (*emptyOutput, error) {
+func (b *Backend) handleSetInstanceProtection(ctx context.Context, in *wire.SetInstanceProtectionQuery) (*wire.SetInstanceProtectionAnswer, error) {
 	if err := required("protectedFromScaleIn", in.ProtectedFromScaleIn != nil); err != nil {
 		return nil, err
 	}
 	return nil, b.SetInstanceProtection(ctx, in.AutoScalingGroupName, in.InstanceIds, *in.ProtectedFromScaleIn)
 }
 
-type describeActivitiesInput struct {
-	ActivityIds          []string
-	AutoScalingGroupName string
-	IncludeDeletedGroups bool
-	MaxRecords           *int
-	NextToken            string
-}
-
-type describeActivitiesOutput struct {
-	Activities members[activityXML] `xml:"Activities"`
-	NextToken  string               `xml:"NextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeScalingActivities(ctx context.Context, in *describeActivitiesInput) (*describeActivitiesOutput, error) {
-	activities, err := b.Activities(ctx, in.AutoScalingGroupName, in.ActivityIds, in.IncludeDeletedGroups)
+func (b *Backend) handleDescribeScalingActivities(ctx context.Context, in *wire.DescribeScalingActivitiesType) (*wire.ActivitiesType, error) {
+	activities, err := b.Activities(ctx, in.AutoScalingGroupName, in.ActivityIds, isTrue(in.IncludeDeletedGroups))
 	if err != nil {
 		return nil, err
 	}
@@ -377,20 +256,12 @@ func (b *Backend) handleDescribeScalingActivities(ctx context.Context, in *descr
 	if err != nil {
 		return nil, err
 	}
-	out := &describeActivitiesOutput{Activities: members[activityXML]{}, NextToken: next}
-	for _, a := range page {
-		out.Activities = append(out.Activities, activityOut(a))
-	}
-	return out, nil
+	return &wire.ActivitiesType{Activities: listOf(page, activityOut), NextToken: next}, nil
 }
 
 // ---- tags ----
 
-type tagsInput struct {
-	Tags []tagInput
-}
-
-func groupTagsFrom(in []tagInput) ([]GroupTag, error) {
+func groupTagsFrom(in []wire.Tag) ([]GroupTag, error) {
 	out := make([]GroupTag, 0, len(in))
 	for _, t := range in {
 		if t.ResourceType != "" && t.ResourceType != "auto-scaling-group" {
@@ -399,12 +270,12 @@ func groupTagsFrom(in []tagInput) ([]GroupTag, error) {
 		if t.Key == "" {
 			return nil, validationError("1 validation error detected: Value null at 'tags.member.key' failed to satisfy constraint: Member must not be null")
 		}
-		out = append(out, GroupTag{GroupName: t.ResourceId, Tag: Tag{Key: t.Key, Value: t.Value, PropagateAtLaunch: t.PropagateAtLaunch != nil && *t.PropagateAtLaunch}})
+		out = append(out, GroupTag{GroupName: t.ResourceId, Tag: Tag{Key: t.Key, Value: t.Value, PropagateAtLaunch: isTrue(t.PropagateAtLaunch)}})
 	}
 	return out, nil
 }
 
-func (b *Backend) handleCreateOrUpdateTags(ctx context.Context, in *tagsInput) (*emptyOutput, error) {
+func (b *Backend) handleCreateOrUpdateTags(ctx context.Context, in *wire.CreateOrUpdateTagsType) (*struct{}, error) {
 	tags, err := groupTagsFrom(in.Tags)
 	if err != nil {
 		return nil, err
@@ -412,7 +283,7 @@ func (b *Backend) handleCreateOrUpdateTags(ctx context.Context, in *tagsInput) (
 	return nil, b.PutTags(ctx, tags)
 }
 
-func (b *Backend) handleDeleteTags(ctx context.Context, in *tagsInput) (*emptyOutput, error) {
+func (b *Backend) handleDeleteTags(ctx context.Context, in *wire.DeleteTagsType) (*struct{}, error) {
 	tags, err := groupTagsFrom(in.Tags)
 	if err != nil {
 		return nil, err
@@ -420,18 +291,7 @@ func (b *Backend) handleDeleteTags(ctx context.Context, in *tagsInput) (*emptyOu
 	return nil, b.DeleteTags(ctx, tags)
 }
 
-type describeTagsInput struct {
-	Filters    []filterInput
-	NextToken  string
-	MaxRecords *int
-}
-
-type describeTagsOutput struct {
-	Tags      members[tagDescriptionXML] `xml:"Tags"`
-	NextToken string                     `xml:"NextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeTags(ctx context.Context, in *describeTagsInput) (*describeTagsOutput, error) {
+func (b *Backend) handleDescribeTags(ctx context.Context, in *wire.DescribeTagsType) (*wire.TagsType, error) {
 	tags, err := b.Tags(ctx, filtersFrom(in.Filters))
 	if err != nil {
 		return nil, err
@@ -440,11 +300,7 @@ func (b *Backend) handleDescribeTags(ctx context.Context, in *describeTagsInput)
 	if err != nil {
 		return nil, err
 	}
-	out := &describeTagsOutput{Tags: members[tagDescriptionXML]{}, NextToken: next}
-	for _, t := range page {
-		out.Tags = append(out.Tags, tagOut(t.GroupName, t.Tag))
-	}
-	return out, nil
+	return &wire.TagsType{Tags: listOf(page, func(t GroupTag) wire.TagDescription { return tagOut(t.GroupName, t.Tag) }), NextToken: next}, nil
 }
 
 // existingGroup checks that a named group exists, for the calls that
@@ -465,30 +321,7 @@ func (b *Backend) existingGroup(ctx context.Context, name string) error {
 
 // ---- scaling policies ----
 
-// putPolicyInput lists PolicySpec's members flat: the form decoder does
-// not flatten embedded structs.
-type putPolicyInput struct {
-	AutoScalingGroupName        string
-	PolicyName                  string
-	PolicyType                  string
-	AdjustmentType              string
-	MinAdjustmentStep           *int
-	MinAdjustmentMagnitude      *int
-	ScalingAdjustment           *int
-	Cooldown                    *int
-	MetricAggregationType       string
-	StepAdjustments             []StepAdjustment
-	EstimatedInstanceWarmup     *int
-	TargetTrackingConfiguration *TargetTrackingConfiguration
-	Enabled                     *bool
-}
-
-type putPolicyOutput struct {
-	PolicyARN string         `xml:"PolicyARN"`
-	Alarms    members[Alarm] `xml:"Alarms"`
-}
-
-func (b *Backend) handlePutScalingPolicy(ctx context.Context, in *putPolicyInput) (*putPolicyOutput, error) {
+func (b *Backend) handlePutScalingPolicy(ctx context.Context, in *wire.PutScalingPolicyType) (*wire.PolicyARNType, error) {
 	p, err := b.PutPolicy(ctx, in.AutoScalingGroupName, in.PolicyName, PolicySpec{
 		PolicyType: in.PolicyType, AdjustmentType: in.AdjustmentType, MinAdjustmentStep: in.MinAdjustmentStep,
 		MinAdjustmentMagnitude: in.MinAdjustmentMagnitude, ScalingAdjustment: in.ScalingAdjustment, Cooldown: in.Cooldown,
@@ -498,31 +331,19 @@ func (b *Backend) handlePutScalingPolicy(ctx context.Context, in *putPolicyInput
 	if err != nil {
 		return nil, err
 	}
-	return &putPolicyOutput{PolicyARN: p.ARN, Alarms: append(members[Alarm]{}, p.Alarms...)}, nil
+	return &wire.PolicyARNType{PolicyARN: p.ARN, Alarms: list(p.Alarms)}, nil
 }
 
-type describePoliciesInput struct {
-	AutoScalingGroupName string
-	PolicyNames          []string
-	PolicyTypes          []string
-	NextToken            string
-	MaxRecords           *int
+func policyOut(p *Policy) wire.ScalingPolicy {
+	s := p.Spec
+	return wire.ScalingPolicy{AutoScalingGroupName: p.GroupName, PolicyName: p.Name, PolicyARN: p.ARN,
+		PolicyType: s.PolicyType, AdjustmentType: s.AdjustmentType, MinAdjustmentStep: s.MinAdjustmentStep,
+		MinAdjustmentMagnitude: s.MinAdjustmentMagnitude, ScalingAdjustment: s.ScalingAdjustment, Cooldown: s.Cooldown,
+		MetricAggregationType: s.MetricAggregationType, StepAdjustments: list(s.StepAdjustments), EstimatedInstanceWarmup: s.EstimatedInstanceWarmup,
+		TargetTrackingConfiguration: s.TargetTrackingConfiguration, Enabled: s.Enabled, Alarms: list(p.Alarms)}
 }
 
-type policyXML struct {
-	AutoScalingGroupName string `xml:"AutoScalingGroupName"`
-	PolicyName           string `xml:"PolicyName"`
-	PolicyARN            string `xml:"PolicyARN"`
-	PolicySpec
-	Alarms members[Alarm] `xml:"Alarms"`
-}
-
-type describePoliciesOutput struct {
-	ScalingPolicies members[policyXML] `xml:"ScalingPolicies"`
-	NextToken       string             `xml:"NextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribePolicies(ctx context.Context, in *describePoliciesInput) (*describePoliciesOutput, error) {
+func (b *Backend) handleDescribePolicies(ctx context.Context, in *wire.DescribePoliciesType) (*wire.PoliciesType, error) {
 	policies, err := b.Policies(ctx, in.AutoScalingGroupName, in.PolicyNames, in.PolicyTypes)
 	if err != nil {
 		return nil, err
@@ -531,19 +352,9 @@ func (b *Backend) handleDescribePolicies(ctx context.Context, in *describePolici
 	if err != nil {
 		return nil, err
 	}
-	out := &describePoliciesOutput{ScalingPolicies: members[policyXML]{}, NextToken: next}
-	for _, p := range page {
-		out.ScalingPolicies = append(out.ScalingPolicies, policyXML{AutoScalingGroupName: p.GroupName, PolicyName: p.Name,
-			PolicyARN: p.ARN, PolicySpec: p.Spec, Alarms: append(members[Alarm]{}, p.Alarms...)})
-	}
-	return out, nil
+	return &wire.PoliciesType{ScalingPolicies: listOf(page, policyOut), NextToken: next}, nil
 }
 
-type deletePolicyInput struct {
-	AutoScalingGroupName string
-	PolicyName           string
-}
-
-func (b *Backend) handleDeletePolicy(ctx context.Context, in *deletePolicyInput) (*emptyOutput, error) {
+func (b *Backend) handleDeletePolicy(ctx context.Context, in *wire.DeletePolicyType) (*struct{}, error) {
 	return nil, b.DeletePolicy(ctx, in.AutoScalingGroupName, in.PolicyName)
 }

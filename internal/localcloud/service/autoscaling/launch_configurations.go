@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -29,21 +31,7 @@ type LaunchConfiguration struct {
 	CreatedTime              time.Time
 }
 
-type createLaunchConfigurationInput struct {
-	LaunchConfigurationName  string
-	ImageId                  string
-	InstanceType             string
-	KeyName                  string
-	SecurityGroups           []string
-	UserData                 string
-	IamInstanceProfile       string
-	InstanceId               string
-	InstanceMonitoring       *struct{ Enabled *bool }
-	AssociatePublicIpAddress *bool
-	EbsOptimized             *bool
-}
-
-func (b *Backend) handleCreateLaunchConfiguration(ctx context.Context, in *createLaunchConfigurationInput) (*emptyOutput, error) {
+func (b *Backend) handleCreateLaunchConfiguration(ctx context.Context, in *wire.CreateLaunchConfigurationType) (*struct{}, error) {
 	switch {
 	case in.LaunchConfigurationName == "":
 		return nil, required("launchConfigurationName", false)
@@ -85,36 +73,7 @@ func (b *Backend) LaunchConfiguration(ctx context.Context, name string) (*Launch
 	return out, internalError(err)
 }
 
-type describeLaunchConfigurationsInput struct {
-	LaunchConfigurationNames []string
-	NextToken                string
-	MaxRecords               *int
-}
-
-type launchConfigurationXML struct {
-	LaunchConfigurationName  string                 `xml:"LaunchConfigurationName"`
-	LaunchConfigurationARN   string                 `xml:"LaunchConfigurationARN"`
-	ImageId                  string                 `xml:"ImageId"`
-	KeyName                  string                 `xml:"KeyName"`
-	SecurityGroups           members[string]        `xml:"SecurityGroups"`
-	UserData                 string                 `xml:"UserData"`
-	InstanceType             string                 `xml:"InstanceType"`
-	KernelId                 string                 `xml:"KernelId"`
-	RamdiskId                string                 `xml:"RamdiskId"`
-	BlockDeviceMappings      members[string]        `xml:"BlockDeviceMappings"`
-	InstanceMonitoring       struct{ Enabled bool } `xml:"InstanceMonitoring"`
-	IamInstanceProfile       string                 `xml:"IamInstanceProfile,omitempty"`
-	CreatedTime              protocol.XMLTime       `xml:"CreatedTime"`
-	EbsOptimized             bool                   `xml:"EbsOptimized"`
-	AssociatePublicIpAddress *bool                  `xml:"AssociatePublicIpAddress,omitempty"`
-}
-
-type describeLaunchConfigurationsOutput struct {
-	LaunchConfigurations members[launchConfigurationXML] `xml:"LaunchConfigurations"`
-	NextToken            string                          `xml:"NextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeLaunchConfigurations(ctx context.Context, in *describeLaunchConfigurationsInput) (*describeLaunchConfigurationsOutput, error) {
+func (b *Backend) handleDescribeLaunchConfigurations(ctx context.Context, in *wire.LaunchConfigurationNamesType) (*wire.LaunchConfigurationsType, error) {
 	var all []*LaunchConfiguration
 	err := b.store.View(ctx, func(tx *store.Tx) (err error) {
 		all, err = store.List[LaunchConfiguration](tx, tableLaunchConfigurations)
@@ -131,25 +90,20 @@ func (b *Backend) handleDescribeLaunchConfigurations(ctx context.Context, in *de
 	if err != nil {
 		return nil, err
 	}
-	out := &describeLaunchConfigurationsOutput{LaunchConfigurations: members[launchConfigurationXML]{}, NextToken: next}
-	for _, lc := range page {
-		x := launchConfigurationXML{
-			LaunchConfigurationName: lc.Name, LaunchConfigurationARN: lc.ARN, ImageId: lc.ImageID, KeyName: lc.KeyName,
-			SecurityGroups: append(members[string]{}, lc.SecurityGroups...), UserData: lc.UserData, InstanceType: lc.InstanceType,
-			BlockDeviceMappings: members[string]{}, IamInstanceProfile: lc.IamInstanceProfile, CreatedTime: protocol.XMLTime(lc.CreatedTime),
-			EbsOptimized: lc.EbsOptimized, AssociatePublicIpAddress: lc.AssociatePublicIPAddress,
-		}
-		x.InstanceMonitoring.Enabled = lc.InstanceMonitoring
-		out.LaunchConfigurations = append(out.LaunchConfigurations, x)
+	return &wire.LaunchConfigurationsType{LaunchConfigurations: listOf(page, launchConfigurationOut), NextToken: next}, nil
+}
+
+func launchConfigurationOut(lc *LaunchConfiguration) wire.LaunchConfiguration {
+	return wire.LaunchConfiguration{
+		LaunchConfigurationName: lc.Name, LaunchConfigurationARN: lc.ARN, ImageId: lc.ImageID, KeyName: lc.KeyName,
+		SecurityGroups: list(lc.SecurityGroups), UserData: lc.UserData, InstanceType: lc.InstanceType,
+		BlockDeviceMappings: query.List[wire.BlockDeviceMapping]{}, IamInstanceProfile: lc.IamInstanceProfile, CreatedTime: xmlTime(lc.CreatedTime),
+		EbsOptimized: ptr(lc.EbsOptimized), AssociatePublicIpAddress: lc.AssociatePublicIPAddress,
+		InstanceMonitoring: &wire.InstanceMonitoring{Enabled: ptr(lc.InstanceMonitoring)},
 	}
-	return out, nil
 }
 
-type deleteLaunchConfigurationInput struct {
-	LaunchConfigurationName string
-}
-
-func (b *Backend) handleDeleteLaunchConfiguration(ctx context.Context, in *deleteLaunchConfigurationInput) (*emptyOutput, error) {
+func (b *Backend) handleDeleteLaunchConfiguration(ctx context.Context, in *wire.LaunchConfigurationNameType) (*struct{}, error) {
 	if in.LaunchConfigurationName == "" {
 		return nil, required("launchConfigurationName", false)
 	}

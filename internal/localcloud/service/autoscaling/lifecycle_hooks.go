@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -189,18 +191,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-type putLifecycleHookInput struct {
-	AutoScalingGroupName  string
-	LifecycleHookName     string
-	LifecycleTransition   string
-	HeartbeatTimeout      *int
-	DefaultResult         string
-	NotificationMetadata  string
-	NotificationTargetARN string
-	RoleARN               string
-}
-
-func (b *Backend) handlePutLifecycleHook(ctx context.Context, in *putLifecycleHookInput) (*emptyOutput, error) {
+func (b *Backend) handlePutLifecycleHook(ctx context.Context, in *wire.PutLifecycleHookType) (*wire.PutLifecycleHookAnswer, error) {
 	if err := required("lifecycleHookName", in.LifecycleHookName != ""); err != nil {
 		return nil, err
 	}
@@ -260,32 +251,11 @@ func (b *Backend) handlePutLifecycleHook(ctx context.Context, in *putLifecycleHo
 	}))
 }
 
-type describeLifecycleHooksInput struct {
-	AutoScalingGroupName string
-	LifecycleHookNames   []string
-}
-
-type lifecycleHookXML struct {
-	LifecycleHookName     string `xml:"LifecycleHookName"`
-	AutoScalingGroupName  string `xml:"AutoScalingGroupName"`
-	LifecycleTransition   string `xml:"LifecycleTransition"`
-	NotificationTargetARN string `xml:"NotificationTargetARN,omitempty"`
-	RoleARN               string `xml:"RoleARN,omitempty"`
-	NotificationMetadata  string `xml:"NotificationMetadata,omitempty"`
-	HeartbeatTimeout      int    `xml:"HeartbeatTimeout"`
-	GlobalTimeout         int    `xml:"GlobalTimeout"`
-	DefaultResult         string `xml:"DefaultResult"`
-}
-
-type describeLifecycleHooksOutput struct {
-	LifecycleHooks members[lifecycleHookXML] `xml:"LifecycleHooks"`
-}
-
-func (b *Backend) handleDescribeLifecycleHooks(ctx context.Context, in *describeLifecycleHooksInput) (*describeLifecycleHooksOutput, error) {
+func (b *Backend) handleDescribeLifecycleHooks(ctx context.Context, in *wire.DescribeLifecycleHooksType) (*wire.DescribeLifecycleHooksAnswer, error) {
 	if err := b.existingGroup(ctx, in.AutoScalingGroupName); err != nil {
 		return nil, err
 	}
-	out := &describeLifecycleHooksOutput{LifecycleHooks: members[lifecycleHookXML]{}}
+	out := &wire.DescribeLifecycleHooksAnswer{LifecycleHooks: query.List[wire.LifecycleHook]{}}
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		hooks, err := groupHooks(tx, in.AutoScalingGroupName, "")
 		if err != nil {
@@ -296,10 +266,10 @@ func (b *Backend) handleDescribeLifecycleHooks(ctx context.Context, in *describe
 			if len(in.LifecycleHookNames) > 0 && !slices.Contains(in.LifecycleHookNames, h.Name) {
 				continue
 			}
-			out.LifecycleHooks = append(out.LifecycleHooks, lifecycleHookXML{
+			out.LifecycleHooks = append(out.LifecycleHooks, wire.LifecycleHook{
 				LifecycleHookName: h.Name, AutoScalingGroupName: h.GroupName, LifecycleTransition: h.Transition,
 				NotificationTargetARN: h.NotificationTargetARN, RoleARN: h.RoleARN, NotificationMetadata: h.NotificationMetadata,
-				HeartbeatTimeout: h.HeartbeatTimeout, GlobalTimeout: int(h.globalTimeout() / time.Second), DefaultResult: h.DefaultResult,
+				HeartbeatTimeout: ptr(h.HeartbeatTimeout), GlobalTimeout: ptr(int(h.globalTimeout() / time.Second)), DefaultResult: h.DefaultResult,
 			})
 		}
 		return nil
@@ -307,12 +277,7 @@ func (b *Backend) handleDescribeLifecycleHooks(ctx context.Context, in *describe
 	return out, internalError(err)
 }
 
-type deleteLifecycleHookInput struct {
-	AutoScalingGroupName string
-	LifecycleHookName    string
-}
-
-func (b *Backend) handleDeleteLifecycleHook(ctx context.Context, in *deleteLifecycleHookInput) (*emptyOutput, error) {
+func (b *Backend) handleDeleteLifecycleHook(ctx context.Context, in *wire.DeleteLifecycleHookType) (*wire.DeleteLifecycleHookAnswer, error) {
 	if err := required("lifecycleHookName", in.LifecycleHookName != ""); err != nil {
 		return nil, err
 	}
@@ -332,17 +297,18 @@ func (b *Backend) handleDeleteLifecycleHook(ctx context.Context, in *deleteLifec
 	}))
 }
 
-type lifecycleActionInput struct {
-	AutoScalingGroupName  string
-	LifecycleHookName     string
-	LifecycleActionToken  string
-	InstanceId            string
-	LifecycleActionResult string
+// lifecycleActionRef names the waiting instance and hook that
+// CompleteLifecycleAction and RecordLifecycleActionHeartbeat act on.
+type lifecycleActionRef struct {
+	AutoScalingGroupName string
+	LifecycleHookName    string
+	LifecycleActionToken string
+	InstanceId           string
 }
 
 // waitingInstance finds the instance a lifecycle action call is about, by
 // token or instance id, that is waiting for the hook.
-func waitingInstance(g *Group, in *lifecycleActionInput) (*GroupInstance, error) {
+func waitingInstance(g *Group, in lifecycleActionRef) (*GroupInstance, error) {
 	if in.LifecycleActionToken == "" && in.InstanceId == "" {
 		return nil, validationError("Either LifecycleActionToken or InstanceId must be specified")
 	}
@@ -361,7 +327,7 @@ func waitingInstance(g *Group, in *lifecycleActionInput) (*GroupInstance, error)
 	return nil, validationError("No active Lifecycle Action found with token %s", in.LifecycleActionToken)
 }
 
-func (b *Backend) lifecycleAction(ctx context.Context, in *lifecycleActionInput, act func(g *Group, h *LifecycleHook, inst *GroupInstance) error) error {
+func (b *Backend) lifecycleAction(ctx context.Context, in lifecycleActionRef, act func(g *Group, h *LifecycleHook, inst *GroupInstance) error) error {
 	if err := required("lifecycleHookName", in.LifecycleHookName != ""); err != nil {
 		return err
 	}
@@ -388,11 +354,13 @@ func (b *Backend) lifecycleAction(ctx context.Context, in *lifecycleActionInput,
 	}))
 }
 
-func (b *Backend) handleCompleteLifecycleAction(ctx context.Context, in *lifecycleActionInput) (*emptyOutput, error) {
+func (b *Backend) handleCompleteLifecycleAction(ctx context.Context, in *wire.CompleteLifecycleActionType) (*wire.CompleteLifecycleActionAnswer, error) {
 	if in.LifecycleActionResult != "CONTINUE" && in.LifecycleActionResult != "ABANDON" {
 		return nil, validationError("LifecycleActionResult must be CONTINUE or ABANDON")
 	}
-	return nil, b.lifecycleAction(ctx, in, func(g *Group, h *LifecycleHook, inst *GroupInstance) error {
+	ref := lifecycleActionRef{AutoScalingGroupName: in.AutoScalingGroupName, LifecycleHookName: in.LifecycleHookName,
+		LifecycleActionToken: in.LifecycleActionToken, InstanceId: in.InstanceId}
+	return nil, b.lifecycleAction(ctx, ref, func(g *Group, h *LifecycleHook, inst *GroupInstance) error {
 		delete(inst.LifecycleWaits, h.Name)
 		if in.LifecycleActionResult == "ABANDON" || len(inst.LifecycleWaits) == 0 {
 			finishWait(inst, in.LifecycleActionResult)
@@ -401,8 +369,10 @@ func (b *Backend) handleCompleteLifecycleAction(ctx context.Context, in *lifecyc
 	})
 }
 
-func (b *Backend) handleRecordLifecycleActionHeartbeat(ctx context.Context, in *lifecycleActionInput) (*emptyOutput, error) {
-	return nil, b.lifecycleAction(ctx, in, func(g *Group, h *LifecycleHook, inst *GroupInstance) error {
+func (b *Backend) handleRecordLifecycleActionHeartbeat(ctx context.Context, in *wire.RecordLifecycleActionHeartbeatType) (*wire.RecordLifecycleActionHeartbeatAnswer, error) {
+	ref := lifecycleActionRef{AutoScalingGroupName: in.AutoScalingGroupName, LifecycleHookName: in.LifecycleHookName,
+		LifecycleActionToken: in.LifecycleActionToken, InstanceId: in.InstanceId}
+	return nil, b.lifecycleAction(ctx, ref, func(g *Group, h *LifecycleHook, inst *GroupInstance) error {
 		inst.LifecycleWaits[h.Name] = b.now().UTC().Add(time.Duration(h.HeartbeatTimeout) * time.Second)
 		return nil
 	})

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -91,7 +92,7 @@ func (b *Backend) PutPolicy(ctx context.Context, group, name string, spec Policy
 		if spec.PolicyType == "TargetTrackingScaling" {
 			for _, kind := range []string{"AlarmHigh", "AlarmLow"} {
 				alarm := fmt.Sprintf("TargetTracking-%s-%s-%s", group, kind, store.NewUUID())
-				p.Alarms = append(p.Alarms, Alarm{AlarmName: alarm, AlarmARN: tx.ARN("cloudwatch", "alarm:"+alarm)})
+				p.Alarms = append(p.Alarms, wire.Alarm{AlarmName: alarm, AlarmARN: tx.ARN("cloudwatch", "alarm:"+alarm)})
 			}
 		}
 		out = p

@@ -3,6 +3,8 @@ package autoscaling
 import (
 	"context"
 	"slices"
+
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
 )
 
 // The scaling processes a group runs; SuspendProcesses stops any of them.
@@ -16,12 +18,7 @@ var scalingProcesses = []string{
 
 // Suspended reports whether a group's process is suspended.
 func (g *Group) Suspended(process string) bool {
-	return slices.ContainsFunc(g.SuspendedProcesses, func(p SuspendedProcess) bool { return p.ProcessName == process })
-}
-
-type processesInput struct {
-	AutoScalingGroupName string
-	ScalingProcesses     []string
+	return slices.ContainsFunc(g.SuspendedProcesses, func(p wire.SuspendedProcess) bool { return p.ProcessName == process })
 }
 
 func checkProcesses(names []string) error {
@@ -35,7 +32,7 @@ func checkProcesses(names []string) error {
 
 // handleSuspendProcesses suspends the named processes, all of them when
 // none is named.
-func (b *Backend) handleSuspendProcesses(ctx context.Context, in *processesInput) (*emptyOutput, error) {
+func (b *Backend) handleSuspendProcesses(ctx context.Context, in *wire.ScalingProcessQuery) (*struct{}, error) {
 	if err := checkProcesses(in.ScalingProcesses); err != nil {
 		return nil, err
 	}
@@ -46,7 +43,7 @@ func (b *Backend) handleSuspendProcesses(ctx context.Context, in *processesInput
 	return nil, b.updateLiveGroup(ctx, in.AutoScalingGroupName, func(g *Group) error {
 		for _, name := range names {
 			if !g.Suspended(name) {
-				g.SuspendedProcesses = append(g.SuspendedProcesses, SuspendedProcess{ProcessName: name, SuspensionReason: "User suspended at " + b.now().UTC().Format("2006-01-02T15:04:05Z")})
+				g.SuspendedProcesses = append(g.SuspendedProcesses, wire.SuspendedProcess{ProcessName: name, SuspensionReason: "User suspended at " + b.now().UTC().Format("2006-01-02T15:04:05Z")})
 			}
 		}
 		return nil
@@ -54,30 +51,18 @@ func (b *Backend) handleSuspendProcesses(ctx context.Context, in *processesInput
 }
 
 // handleResumeProcesses resumes the named processes, all when none is named.
-func (b *Backend) handleResumeProcesses(ctx context.Context, in *processesInput) (*emptyOutput, error) {
+func (b *Backend) handleResumeProcesses(ctx context.Context, in *wire.ScalingProcessQuery) (*struct{}, error) {
 	if err := checkProcesses(in.ScalingProcesses); err != nil {
 		return nil, err
 	}
 	return nil, b.updateLiveGroup(ctx, in.AutoScalingGroupName, func(g *Group) error {
-		g.SuspendedProcesses = slices.DeleteFunc(g.SuspendedProcesses, func(p SuspendedProcess) bool {
+		g.SuspendedProcesses = slices.DeleteFunc(g.SuspendedProcesses, func(p wire.SuspendedProcess) bool {
 			return len(in.ScalingProcesses) == 0 || slices.Contains(in.ScalingProcesses, p.ProcessName)
 		})
 		return nil
 	})
 }
 
-type processTypeXML struct {
-	ProcessName string `xml:"ProcessName"`
-}
-
-type describeProcessTypesOutput struct {
-	Processes members[processTypeXML] `xml:"Processes"`
-}
-
-func (b *Backend) handleDescribeScalingProcessTypes(ctx context.Context, _ *emptyOutput) (*describeProcessTypesOutput, error) {
-	out := &describeProcessTypesOutput{Processes: members[processTypeXML]{}}
-	for _, name := range scalingProcesses {
-		out.Processes = append(out.Processes, processTypeXML{ProcessName: name})
-	}
-	return out, nil
+func (b *Backend) handleDescribeScalingProcessTypes(ctx context.Context, _ *struct{}) (*wire.ProcessesType, error) {
+	return &wire.ProcessesType{Processes: listOf(scalingProcesses, func(name string) wire.ProcessType { return wire.ProcessType{ProcessName: name} })}, nil
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -31,6 +33,8 @@ type ScheduledAction struct {
 
 func actionKey(group, name string) string { return group + "/" + name }
 
+// scheduledActionRequest is a Put or BatchPut call's action in domain
+// terms.
 type scheduledActionRequest struct {
 	ScheduledActionName string
 	Time                *time.Time
@@ -124,18 +128,13 @@ func (b *Backend) putScheduledAction(tx *store.Tx, g *Group, req scheduledAction
 	return tx.Put(tableScheduledActions, actionKey(g.Name, a.Name), a)
 }
 
-// The form decoder does not flatten embedded structs: the members again.
-type putScheduledActionForm struct {
-	AutoScalingGroupName string
-	ScheduledActionName  string
-	Time                 *time.Time
-	StartTime            *time.Time
-	EndTime              *time.Time
-	Recurrence           string
-	MinSize              *int
-	MaxSize              *int
-	DesiredCapacity      *int
-	TimeZone             string
+// timeOf is a request's optional timestamp as a time.Time.
+func timeOf(t *protocol.XMLTime) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.Time()
+	return &v
 }
 
 func (b *Backend) liveGroupTx(tx *store.Tx, name string) (*Group, error) {
@@ -152,49 +151,36 @@ func (b *Backend) liveGroupTx(tx *store.Tx, name string) (*Group, error) {
 	return g, nil
 }
 
-func (b *Backend) handlePutScheduledUpdateGroupAction(ctx context.Context, in *putScheduledActionForm) (*emptyOutput, error) {
+func (b *Backend) handlePutScheduledUpdateGroupAction(ctx context.Context, in *wire.PutScheduledUpdateGroupActionType) (*struct{}, error) {
 	return nil, internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		g, err := b.liveGroupTx(tx, in.AutoScalingGroupName)
 		if err != nil {
 			return err
 		}
-		return b.putScheduledAction(tx, g, scheduledActionRequest{ScheduledActionName: in.ScheduledActionName, Time: in.Time, StartTime: in.StartTime,
-			EndTime: in.EndTime, Recurrence: in.Recurrence, MinSize: in.MinSize, MaxSize: in.MaxSize, DesiredCapacity: in.DesiredCapacity, TimeZone: in.TimeZone})
+		return b.putScheduledAction(tx, g, scheduledActionRequest{ScheduledActionName: in.ScheduledActionName, Time: timeOf(in.Time), StartTime: timeOf(in.StartTime),
+			EndTime: timeOf(in.EndTime), Recurrence: in.Recurrence, MinSize: in.MinSize, MaxSize: in.MaxSize, DesiredCapacity: in.DesiredCapacity, TimeZone: in.TimeZone})
 	}))
-}
-
-type batchPutScheduledActionsInput struct {
-	AutoScalingGroupName        string
-	ScheduledUpdateGroupActions []scheduledActionRequest
-}
-
-type failedScheduledActionXML struct {
-	ScheduledActionName string `xml:"ScheduledActionName"`
-	ErrorCode           string `xml:"ErrorCode,omitempty"`
-	ErrorMessage        string `xml:"ErrorMessage,omitempty"`
-}
-
-type batchPutScheduledActionsOutput struct {
-	FailedScheduledUpdateGroupActions members[failedScheduledActionXML] `xml:"FailedScheduledUpdateGroupActions"`
 }
 
 // handleBatchPutScheduledUpdateGroupAction puts each action; one that is
 // refused is reported and does not stop the others.
-func (b *Backend) handleBatchPutScheduledUpdateGroupAction(ctx context.Context, in *batchPutScheduledActionsInput) (*batchPutScheduledActionsOutput, error) {
-	out := &batchPutScheduledActionsOutput{FailedScheduledUpdateGroupActions: members[failedScheduledActionXML]{}}
+func (b *Backend) handleBatchPutScheduledUpdateGroupAction(ctx context.Context, in *wire.BatchPutScheduledUpdateGroupActionType) (*wire.BatchPutScheduledUpdateGroupActionAnswer, error) {
+	out := &wire.BatchPutScheduledUpdateGroupActionAnswer{FailedScheduledUpdateGroupActions: query.List[wire.FailedScheduledUpdateGroupActionRequest]{}}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
 		g, err := b.liveGroupTx(tx, in.AutoScalingGroupName)
 		if err != nil {
 			return err
 		}
-		for _, req := range in.ScheduledUpdateGroupActions {
+		for _, a := range in.ScheduledUpdateGroupActions {
+			req := scheduledActionRequest{ScheduledActionName: a.ScheduledActionName, StartTime: timeOf(a.StartTime), EndTime: timeOf(a.EndTime),
+				Recurrence: a.Recurrence, MinSize: a.MinSize, MaxSize: a.MaxSize, DesiredCapacity: a.DesiredCapacity, TimeZone: a.TimeZone}
 			if err := b.putScheduledAction(tx, g, req); err != nil {
 				var aerr *protocol.Error
 				if !errors.As(err, &aerr) {
 					return err
 				}
 				out.FailedScheduledUpdateGroupActions = append(out.FailedScheduledUpdateGroupActions,
-					failedScheduledActionXML{ScheduledActionName: req.ScheduledActionName, ErrorCode: aerr.Code, ErrorMessage: aerr.Message})
+					wire.FailedScheduledUpdateGroupActionRequest{ScheduledActionName: req.ScheduledActionName, ErrorCode: aerr.Code, ErrorMessage: aerr.Message})
 			}
 		}
 		return nil
@@ -205,35 +191,7 @@ func (b *Backend) handleBatchPutScheduledUpdateGroupAction(ctx context.Context, 
 	return out, nil
 }
 
-type describeScheduledActionsInput struct {
-	AutoScalingGroupName string
-	ScheduledActionNames []string
-	StartTime            *time.Time
-	EndTime              *time.Time
-	NextToken            string
-	MaxRecords           *int
-}
-
-type scheduledActionXML struct {
-	AutoScalingGroupName string            `xml:"AutoScalingGroupName"`
-	ScheduledActionName  string            `xml:"ScheduledActionName"`
-	ScheduledActionARN   string            `xml:"ScheduledActionARN"`
-	Time                 protocol.XMLTime  `xml:"Time"`
-	StartTime            protocol.XMLTime  `xml:"StartTime"`
-	EndTime              *protocol.XMLTime `xml:"EndTime,omitempty"`
-	Recurrence           string            `xml:"Recurrence,omitempty"`
-	MinSize              *int              `xml:"MinSize,omitempty"`
-	MaxSize              *int              `xml:"MaxSize,omitempty"`
-	DesiredCapacity      *int              `xml:"DesiredCapacity,omitempty"`
-	TimeZone             string            `xml:"TimeZone,omitempty"`
-}
-
-type describeScheduledActionsOutput struct {
-	ScheduledUpdateGroupActions members[scheduledActionXML] `xml:"ScheduledUpdateGroupActions"`
-	NextToken                   string                      `xml:"NextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeScheduledActions(ctx context.Context, in *describeScheduledActionsInput) (*describeScheduledActionsOutput, error) {
+func (b *Backend) handleDescribeScheduledActions(ctx context.Context, in *wire.DescribeScheduledActionsType) (*wire.ScheduledActionsType, error) {
 	var actions []*ScheduledAction
 	err := b.store.View(ctx, func(tx *store.Tx) (err error) {
 		actions, err = store.List[ScheduledAction](tx, tableScheduledActions)
@@ -245,34 +203,28 @@ func (b *Backend) handleDescribeScheduledActions(ctx context.Context, in *descri
 	actions = slices.DeleteFunc(actions, func(a *ScheduledAction) bool {
 		return (in.AutoScalingGroupName != "" && a.GroupName != in.AutoScalingGroupName) ||
 			(len(in.ScheduledActionNames) > 0 && !slices.Contains(in.ScheduledActionNames, a.Name)) ||
-			(in.StartTime != nil && a.NextRun.Before(*in.StartTime)) ||
-			(in.EndTime != nil && a.NextRun.After(*in.EndTime))
+			(in.StartTime != nil && a.NextRun.Before(in.StartTime.Time())) ||
+			(in.EndTime != nil && a.NextRun.After(in.EndTime.Time()))
 	})
 	slices.SortFunc(actions, func(x, y *ScheduledAction) int { return x.NextRun.Compare(y.NextRun) })
 	page, next, err := paginate(actions, in.NextToken, in.MaxRecords)
 	if err != nil {
 		return nil, err
 	}
-	out := &describeScheduledActionsOutput{ScheduledUpdateGroupActions: members[scheduledActionXML]{}, NextToken: next}
-	for _, a := range page {
-		x := scheduledActionXML{AutoScalingGroupName: a.GroupName, ScheduledActionName: a.Name, ScheduledActionARN: a.ARN,
-			Time: protocol.XMLTime(a.NextRun), StartTime: protocol.XMLTime(a.NextRun), Recurrence: a.Recurrence,
-			MinSize: a.MinSize, MaxSize: a.MaxSize, DesiredCapacity: a.DesiredCapacity, TimeZone: a.TimeZone}
-		if !a.EndTime.IsZero() {
-			end := protocol.XMLTime(a.EndTime)
-			x.EndTime = &end
-		}
-		out.ScheduledUpdateGroupActions = append(out.ScheduledUpdateGroupActions, x)
+	return &wire.ScheduledActionsType{ScheduledUpdateGroupActions: listOf(page, scheduledActionOut), NextToken: next}, nil
+}
+
+func scheduledActionOut(a *ScheduledAction) wire.ScheduledUpdateGroupAction {
+	x := wire.ScheduledUpdateGroupAction{AutoScalingGroupName: a.GroupName, ScheduledActionName: a.Name, ScheduledActionARN: a.ARN,
+		Time: xmlTime(a.NextRun), StartTime: xmlTime(a.NextRun), Recurrence: a.Recurrence,
+		MinSize: a.MinSize, MaxSize: a.MaxSize, DesiredCapacity: a.DesiredCapacity, TimeZone: a.TimeZone}
+	if !a.EndTime.IsZero() {
+		x.EndTime = xmlTime(a.EndTime)
 	}
-	return out, nil
+	return x
 }
 
-type deleteScheduledActionInput struct {
-	AutoScalingGroupName string
-	ScheduledActionName  string
-}
-
-func (b *Backend) handleDeleteScheduledAction(ctx context.Context, in *deleteScheduledActionInput) (*emptyOutput, error) {
+func (b *Backend) handleDeleteScheduledAction(ctx context.Context, in *wire.DeleteScheduledActionType) (*struct{}, error) {
 	return nil, internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		if _, err := getGroup(tx, in.AutoScalingGroupName); err != nil {
 			return err

@@ -1,6 +1,10 @@
 package autoscaling
 
-import "time"
+import (
+	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
+)
 
 // Group is an Auto Scaling group as the store keeps it. The controller
 // launches and terminates the EC2 instances and records them here.
@@ -10,8 +14,8 @@ type Group struct {
 	LaunchTemplate LaunchTemplate
 	// LaunchConfigurationName is set instead of LaunchTemplate for a group
 	// launched from a launch configuration.
-	LaunchConfigurationName          string                `json:",omitempty"`
-	MixedInstancesPolicy             *MixedInstancesPolicy `json:",omitempty"`
+	LaunchConfigurationName          string                     `json:",omitempty"`
+	MixedInstancesPolicy             *wire.MixedInstancesPolicy `json:",omitempty"`
 	MinSize                          int
 	MaxSize                          int
 	DesiredCapacity                  int
@@ -38,16 +42,10 @@ type Group struct {
 	CreatedTime time.Time
 	// SuspendedProcesses are the scaling processes SuspendProcesses
 	// stopped, with the reason.
-	SuspendedProcesses []SuspendedProcess `json:",omitempty"`
+	SuspendedProcesses []wire.SuspendedProcess `json:",omitempty"`
 	// CooldownUntil is when the cooldown of the last scaling change through
 	// the API (SetDesiredCapacity, ExecutePolicy) ends.
 	CooldownUntil time.Time `json:",omitzero"`
-}
-
-// SuspendedProcess is one suspended scaling process.
-type SuspendedProcess struct {
-	ProcessName      string `xml:"ProcessName"`
-	SuspensionReason string `xml:"SuspensionReason"`
 }
 
 // LaunchTemplate names the template (by id or name) and version instances
@@ -101,103 +99,21 @@ type Policy struct {
 	Name      string
 	ARN       string
 	Spec      PolicySpec
-	Alarms    []Alarm
+	Alarms    []wire.Alarm
 }
 
-// The shapes below are the API's own: decoded from requests, stored, and
-// written back in responses.
-
-// LaunchTemplateSpecification names a launch template in requests and
-// responses.
-type LaunchTemplateSpecification struct {
-	LaunchTemplateId   string `query:"LaunchTemplateId" xml:"LaunchTemplateId,omitempty"`
-	LaunchTemplateName string `query:"LaunchTemplateName" xml:"LaunchTemplateName,omitempty"`
-	Version            string `query:"Version" xml:"Version,omitempty"`
-}
-
-// MixedInstancesPolicy is kept for Describe; instances launch from its
-// launch template.
-type MixedInstancesPolicy struct {
-	LaunchTemplate        *MixedLaunchTemplate   `query:"LaunchTemplate" xml:"LaunchTemplate,omitempty"`
-	InstancesDistribution *InstancesDistribution `query:"InstancesDistribution" xml:"InstancesDistribution,omitempty"`
-}
-
-// MixedLaunchTemplate is the launch template of a mixed instances policy.
-type MixedLaunchTemplate struct {
-	LaunchTemplateSpecification *LaunchTemplateSpecification `query:"LaunchTemplateSpecification" xml:"LaunchTemplateSpecification,omitempty"`
-	Overrides                   members[Override]            `query:"Overrides" xml:"Overrides,omitempty"`
-}
-
-// Override is one instance type override of a mixed instances policy.
-type Override struct {
-	InstanceType     string `query:"InstanceType" xml:"InstanceType,omitempty"`
-	WeightedCapacity string `query:"WeightedCapacity" xml:"WeightedCapacity,omitempty"`
-}
-
-// InstancesDistribution splits capacity between On-Demand and Spot.
-type InstancesDistribution struct {
-	OnDemandAllocationStrategy          string `query:"OnDemandAllocationStrategy" xml:"OnDemandAllocationStrategy,omitempty"`
-	OnDemandBaseCapacity                *int   `query:"OnDemandBaseCapacity" xml:"OnDemandBaseCapacity,omitempty"`
-	OnDemandPercentageAboveBaseCapacity *int   `query:"OnDemandPercentageAboveBaseCapacity" xml:"OnDemandPercentageAboveBaseCapacity,omitempty"`
-	SpotAllocationStrategy              string `query:"SpotAllocationStrategy" xml:"SpotAllocationStrategy,omitempty"`
-	SpotInstancePools                   *int   `query:"SpotInstancePools" xml:"SpotInstancePools,omitempty"`
-	SpotMaxPrice                        string `query:"SpotMaxPrice" xml:"SpotMaxPrice,omitempty"`
-}
-
-// PolicySpec is a PutScalingPolicy request's settings.
+// PolicySpec is a PutScalingPolicy request's settings, kept in the API's
+// shapes.
 type PolicySpec struct {
-	PolicyType                  string                       `query:"PolicyType" xml:"PolicyType"`
-	AdjustmentType              string                       `query:"AdjustmentType" xml:"AdjustmentType,omitempty"`
-	MinAdjustmentStep           *int                         `query:"MinAdjustmentStep" xml:"MinAdjustmentStep,omitempty"`
-	MinAdjustmentMagnitude      *int                         `query:"MinAdjustmentMagnitude" xml:"MinAdjustmentMagnitude,omitempty"`
-	ScalingAdjustment           *int                         `query:"ScalingAdjustment" xml:"ScalingAdjustment,omitempty"`
-	Cooldown                    *int                         `query:"Cooldown" xml:"Cooldown,omitempty"`
-	MetricAggregationType       string                       `query:"MetricAggregationType" xml:"MetricAggregationType,omitempty"`
-	StepAdjustments             members[StepAdjustment]      `query:"StepAdjustments" xml:"StepAdjustments"`
-	EstimatedInstanceWarmup     *int                         `query:"EstimatedInstanceWarmup" xml:"EstimatedInstanceWarmup,omitempty"`
-	TargetTrackingConfiguration *TargetTrackingConfiguration `query:"TargetTrackingConfiguration" xml:"TargetTrackingConfiguration,omitempty"`
-	Enabled                     *bool                        `query:"Enabled" xml:"Enabled"`
-}
-
-// StepAdjustment is one step of a step scaling policy.
-type StepAdjustment struct {
-	MetricIntervalLowerBound *float64 `query:"MetricIntervalLowerBound" xml:"MetricIntervalLowerBound,omitempty"`
-	MetricIntervalUpperBound *float64 `query:"MetricIntervalUpperBound" xml:"MetricIntervalUpperBound,omitempty"`
-	ScalingAdjustment        int      `query:"ScalingAdjustment" xml:"ScalingAdjustment"`
-}
-
-// TargetTrackingConfiguration keeps a metric near a target value.
-type TargetTrackingConfiguration struct {
-	PredefinedMetricSpecification *PredefinedMetric `query:"PredefinedMetricSpecification" xml:"PredefinedMetricSpecification,omitempty"`
-	CustomizedMetricSpecification *CustomizedMetric `query:"CustomizedMetricSpecification" xml:"CustomizedMetricSpecification,omitempty"`
-	TargetValue                   *float64          `query:"TargetValue" xml:"TargetValue"`
-	DisableScaleIn                *bool             `query:"DisableScaleIn" xml:"DisableScaleIn,omitempty"`
-}
-
-// PredefinedMetric is one of Auto Scaling's predefined metrics.
-type PredefinedMetric struct {
-	PredefinedMetricType string `query:"PredefinedMetricType" xml:"PredefinedMetricType"`
-	ResourceLabel        string `query:"ResourceLabel" xml:"ResourceLabel,omitempty"`
-}
-
-// CustomizedMetric is a CloudWatch metric (ECS managed scaling uses one:
-// CapacityProviderReservation).
-type CustomizedMetric struct {
-	MetricName string             `query:"MetricName" xml:"MetricName,omitempty"`
-	Namespace  string             `query:"Namespace" xml:"Namespace,omitempty"`
-	Dimensions members[Dimension] `query:"Dimensions" xml:"Dimensions,omitempty"`
-	Statistic  string             `query:"Statistic" xml:"Statistic,omitempty"`
-	Unit       string             `query:"Unit" xml:"Unit,omitempty"`
-}
-
-// Dimension is a metric dimension.
-type Dimension struct {
-	Name  string `query:"Name" xml:"Name"`
-	Value string `query:"Value" xml:"Value"`
-}
-
-// Alarm is a CloudWatch alarm a policy uses.
-type Alarm struct {
-	AlarmName string `xml:"AlarmName"`
-	AlarmARN  string `xml:"AlarmARN"`
+	PolicyType                  string
+	AdjustmentType              string
+	MinAdjustmentStep           *int
+	MinAdjustmentMagnitude      *int
+	ScalingAdjustment           *int
+	Cooldown                    *int
+	MetricAggregationType       string
+	StepAdjustments             []wire.StepAdjustment
+	EstimatedInstanceWarmup     *int
+	TargetTrackingConfiguration *wire.TargetTrackingConfiguration
+	Enabled                     *bool
 }

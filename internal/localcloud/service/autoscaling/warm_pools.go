@@ -3,6 +3,8 @@ package autoscaling
 import (
 	"context"
 
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
+	"github.com/berthdev/berth/internal/localcloud/service/autoscaling/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -12,37 +14,17 @@ import (
 
 const tableWarmPools = "autoscaling/warm-pools" // by group name
 
-// WarmPool is a group's warm pool configuration.
-type WarmPool struct {
-	MaxGroupPreparedCapacity *int                 `xml:"MaxGroupPreparedCapacity,omitempty"`
-	MinSize                  int                  `xml:"MinSize"`
-	PoolState                string               `xml:"PoolState"`
-	InstanceReusePolicy      *InstanceReusePolicy `xml:"InstanceReusePolicy,omitempty"`
-}
+// A group's warm pool is stored as its wire configuration, MinSize and
+// PoolState always set.
 
-// InstanceReusePolicy says whether scaled-in instances return to the pool.
-type InstanceReusePolicy struct {
-	ReuseOnScaleIn *bool `query:"ReuseOnScaleIn" xml:"ReuseOnScaleIn,omitempty"`
-}
-
-type putWarmPoolInput struct {
-	AutoScalingGroupName     string
-	MaxGroupPreparedCapacity *int
-	MinSize                  *int
-	PoolState                string
-	InstanceReusePolicy      *InstanceReusePolicy
-}
-
-func (b *Backend) handlePutWarmPool(ctx context.Context, in *putWarmPoolInput) (*emptyOutput, error) {
-	pool := &WarmPool{MaxGroupPreparedCapacity: in.MaxGroupPreparedCapacity, PoolState: in.PoolState, InstanceReusePolicy: in.InstanceReusePolicy}
-	if in.MinSize != nil {
-		pool.MinSize = *in.MinSize
-	}
+func (b *Backend) handlePutWarmPool(ctx context.Context, in *wire.PutWarmPoolType) (*wire.PutWarmPoolAnswer, error) {
+	pool := &wire.WarmPoolConfiguration{MaxGroupPreparedCapacity: in.MaxGroupPreparedCapacity, MinSize: ptr(valueOf(in.MinSize)),
+		PoolState: in.PoolState, InstanceReusePolicy: in.InstanceReusePolicy}
 	if pool.PoolState == "" {
 		pool.PoolState = "Stopped"
 	}
 	switch {
-	case pool.MinSize < 0:
+	case *pool.MinSize < 0:
 		return nil, validationError("The warm pool's MinSize must be 0 or more")
 	case pool.MaxGroupPreparedCapacity != nil && *pool.MaxGroupPreparedCapacity < -1:
 		return nil, validationError("MaxGroupPreparedCapacity must be -1 or more")
@@ -62,39 +44,27 @@ func (b *Backend) handlePutWarmPool(ctx context.Context, in *putWarmPoolInput) (
 	}))
 }
 
-type warmPoolInput struct {
-	AutoScalingGroupName string
-	ForceDelete          bool
-	MaxRecords           *int
-	NextToken            string
-}
-
-type describeWarmPoolOutput struct {
-	WarmPoolConfiguration *WarmPool            `xml:"WarmPoolConfiguration,omitempty"`
-	Instances             members[instanceXML] `xml:"Instances"`
-}
-
-func (b *Backend) handleDescribeWarmPool(ctx context.Context, in *warmPoolInput) (*describeWarmPoolOutput, error) {
+func (b *Backend) handleDescribeWarmPool(ctx context.Context, in *wire.DescribeWarmPoolType) (*wire.DescribeWarmPoolAnswer, error) {
 	if err := b.existingGroup(ctx, in.AutoScalingGroupName); err != nil {
 		return nil, err
 	}
 	if _, _, err := paginate([]int{}, in.NextToken, in.MaxRecords); err != nil {
 		return nil, err
 	}
-	out := &describeWarmPoolOutput{Instances: members[instanceXML]{}}
+	out := &wire.DescribeWarmPoolAnswer{Instances: query.List[wire.Instance]{}}
 	err := b.store.View(ctx, func(tx *store.Tx) (err error) {
-		out.WarmPoolConfiguration, err = store.Get[WarmPool](tx, tableWarmPools, in.AutoScalingGroupName)
+		out.WarmPoolConfiguration, err = store.Get[wire.WarmPoolConfiguration](tx, tableWarmPools, in.AutoScalingGroupName)
 		return err
 	})
 	return out, internalError(err)
 }
 
-func (b *Backend) handleDeleteWarmPool(ctx context.Context, in *warmPoolInput) (*emptyOutput, error) {
+func (b *Backend) handleDeleteWarmPool(ctx context.Context, in *wire.DeleteWarmPoolType) (*wire.DeleteWarmPoolAnswer, error) {
 	return nil, internalError(b.store.Update(ctx, func(tx *store.Tx) error {
 		if _, err := getGroup(tx, in.AutoScalingGroupName); err != nil {
 			return err
 		}
-		pool, err := store.Get[WarmPool](tx, tableWarmPools, in.AutoScalingGroupName)
+		pool, err := store.Get[wire.WarmPoolConfiguration](tx, tableWarmPools, in.AutoScalingGroupName)
 		if err != nil {
 			return err
 		}

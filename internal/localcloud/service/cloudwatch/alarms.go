@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 	"github.com/berthdev/berth/internal/localcloud/store"
@@ -33,13 +34,13 @@ var comparisonOperators = []string{"GreaterThanOrEqualToThreshold", "GreaterThan
 
 // Alarm is a stored metric alarm: its configuration as put, and its state.
 type Alarm struct {
-	Config        putMetricAlarmInput `json:"config"`
-	ARN           string              `json:"arn"`
-	ConfigUpdated time.Time           `json:"configUpdated"`
-	State         string              `json:"state"`
-	Reason        string              `json:"reason"`
-	ReasonData    string              `json:"reasonData,omitempty"`
-	StateUpdated  time.Time           `json:"stateUpdated"`
+	Config        wire.PutMetricAlarmInput `json:"config"`
+	ARN           string                   `json:"arn"`
+	ConfigUpdated time.Time                `json:"configUpdated"`
+	State         string                   `json:"state"`
+	Reason        string                   `json:"reason"`
+	ReasonData    string                   `json:"reasonData,omitempty"`
+	StateUpdated  time.Time                `json:"stateUpdated"`
 	// Transitioned is when the state last changed value (a SetAlarmState
 	// to the same state updates StateUpdated only).
 	Transitioned time.Time     `json:"transitioned"`
@@ -57,21 +58,22 @@ type historyItem struct {
 	Data    string    `json:"data"`
 }
 
-func (a *Alarm) wire() MetricAlarm {
+func (a *Alarm) wire() wire.MetricAlarm {
 	c := a.Config
-	m := MetricAlarm{
+	return wire.MetricAlarm{
 		AlarmName:                          c.AlarmName,
 		AlarmArn:                           a.ARN,
-		AlarmConfigurationUpdatedTimestamp: newTime(a.ConfigUpdated),
-		ActionsEnabled:                     c.ActionsEnabled == nil || *c.ActionsEnabled,
+		AlarmDescription:                   c.AlarmDescription,
+		AlarmConfigurationUpdatedTimestamp: wire.NewTime(a.ConfigUpdated),
+		ActionsEnabled:                     ptr(c.ActionsEnabled == nil || *c.ActionsEnabled),
 		OKActions:                          orEmpty(c.OKActions),
 		AlarmActions:                       orEmpty(c.AlarmActions),
 		InsufficientDataActions:            orEmpty(c.InsufficientDataActions),
 		StateValue:                         a.State,
 		StateReason:                        a.Reason,
 		StateReasonData:                    a.ReasonData,
-		StateUpdatedTimestamp:              newTime(a.StateUpdated),
-		StateTransitionedTimestamp:         newTime(a.Transitioned),
+		StateUpdatedTimestamp:              wire.NewTime(a.StateUpdated),
+		StateTransitionedTimestamp:         wire.NewTime(a.Transitioned),
 		MetricName:                         c.MetricName,
 		Namespace:                          c.Namespace,
 		Statistic:                          c.Statistic,
@@ -79,6 +81,7 @@ func (a *Alarm) wire() MetricAlarm {
 		Dimensions:                         orEmpty(c.Dimensions),
 		Period:                             c.Period,
 		Unit:                               c.Unit,
+		EvaluationPeriods:                  ptr(valueOf(c.EvaluationPeriods)),
 		DatapointsToAlarm:                  c.DatapointsToAlarm,
 		Threshold:                          c.Threshold,
 		ComparisonOperator:                 c.ComparisonOperator,
@@ -87,13 +90,14 @@ func (a *Alarm) wire() MetricAlarm {
 		Metrics:                            c.Metrics,
 		ThresholdMetricId:                  c.ThresholdMetricId,
 	}
-	if c.AlarmDescription != nil {
-		m.AlarmDescription = *c.AlarmDescription
+}
+
+func valueOf[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
 	}
-	if c.EvaluationPeriods != nil {
-		m.EvaluationPeriods = *c.EvaluationPeriods
-	}
-	return m
+	return *p
 }
 
 func orEmpty[T any](s []T) []T {
@@ -123,7 +127,7 @@ func addHistory(tx *store.Tx, name string, item historyItem) error {
 }
 
 // checkAlarm applies the rules the model cannot express.
-func checkAlarm(in *putMetricAlarmInput) error {
+func checkAlarm(in *wire.PutMetricAlarmInput) error {
 	if in.AlarmName == "" {
 		return errMissing("The parameter AlarmName is required.")
 	}
@@ -193,7 +197,7 @@ func checkAlarm(in *putMetricAlarmInput) error {
 	return nil
 }
 
-func (b *Backend) putMetricAlarm(ctx context.Context, in *putMetricAlarmInput) (*empty, error) {
+func (b *Backend) putMetricAlarm(ctx context.Context, in *wire.PutMetricAlarmInput) (*struct{}, error) {
 	if err := checkAlarm(in); err != nil {
 		return nil, err
 	}
@@ -259,12 +263,12 @@ func (b *Backend) listAlarms(ctx context.Context) ([]*Alarm, error) {
 	return alarms, err
 }
 
-func (b *Backend) describeAlarms(ctx context.Context, in *describeAlarmsInput) (*describeAlarmsOutput, error) {
+func (b *Backend) describeAlarms(ctx context.Context, in *wire.DescribeAlarmsInput) (*wire.DescribeAlarmsOutput, error) {
 	if len(in.AlarmNames) > 0 && in.AlarmNamePrefix != "" {
 		return nil, errCombination("The parameters AlarmNames and AlarmNamePrefix are mutually exclusive and you have specified both.")
 	}
 	if in.ChildrenOfAlarmName != "" || in.ParentsOfAlarmName != "" {
-		return &describeAlarmsOutput{MetricAlarms: []MetricAlarm{}}, nil // composite alarms are not kept here
+		return &wire.DescribeAlarmsOutput{MetricAlarms: []wire.MetricAlarm{}}, nil // composite alarms are not kept here
 	}
 	wantMetric := len(in.AlarmTypes) == 0 || slices.Contains(in.AlarmTypes, "MetricAlarm")
 	for _, t := range in.AlarmTypes {
@@ -305,14 +309,14 @@ func (b *Backend) describeAlarms(ctx context.Context, in *describeAlarmsInput) (
 	if err != nil {
 		return nil, errBadToken()
 	}
-	out := &describeAlarmsOutput{MetricAlarms: make([]MetricAlarm, 0, len(page)), NextToken: next}
+	out := &wire.DescribeAlarmsOutput{MetricAlarms: make([]wire.MetricAlarm, 0, len(page)), NextToken: next}
 	for _, a := range page {
 		out.MetricAlarms = append(out.MetricAlarms, a.wire())
 	}
 	return out, nil
 }
 
-func hasActionPrefix(c putMetricAlarmInput, prefix string) bool {
+func hasActionPrefix(c wire.PutMetricAlarmInput, prefix string) bool {
 	for _, list := range [][]string{c.OKActions, c.AlarmActions, c.InsufficientDataActions} {
 		for _, a := range list {
 			if strings.HasPrefix(a, prefix) {
@@ -323,7 +327,7 @@ func hasActionPrefix(c putMetricAlarmInput, prefix string) bool {
 	return false
 }
 
-func (b *Backend) describeAlarmsForMetric(ctx context.Context, in *describeAlarmsForMetricInput) (*describeAlarmsForMetricOutput, error) {
+func (b *Backend) describeAlarmsForMetric(ctx context.Context, in *wire.DescribeAlarmsForMetricInput) (*wire.DescribeAlarmsForMetricOutput, error) {
 	if in.MetricName == "" || in.Namespace == "" {
 		return nil, errMissing("The parameters MetricName and Namespace are required.")
 	}
@@ -331,7 +335,7 @@ func (b *Backend) describeAlarmsForMetric(ctx context.Context, in *describeAlarm
 	if err != nil {
 		return nil, err
 	}
-	out := &describeAlarmsForMetricOutput{MetricAlarms: []MetricAlarm{}}
+	out := &wire.DescribeAlarmsForMetricOutput{MetricAlarms: []wire.MetricAlarm{}}
 	for _, a := range alarms {
 		c := a.Config
 		switch {
@@ -348,7 +352,7 @@ func (b *Backend) describeAlarmsForMetric(ctx context.Context, in *describeAlarm
 	return out, nil
 }
 
-func (b *Backend) deleteAlarms(ctx context.Context, in *alarmNamesInput) (*empty, error) {
+func (b *Backend) deleteAlarms(ctx context.Context, in *wire.DeleteAlarmsInput) (*struct{}, error) {
 	if len(in.AlarmNames) == 0 {
 		return nil, errMissing("The parameter AlarmNames is required.")
 	}
@@ -378,13 +382,13 @@ func (b *Backend) deleteAlarms(ctx context.Context, in *alarmNamesInput) (*empty
 	return nil, err
 }
 
-func (b *Backend) setAlarmState(ctx context.Context, in *setAlarmStateInput) (*empty, error) {
+func (b *Backend) setAlarmState(ctx context.Context, in *wire.SetAlarmStateInput) (*struct{}, error) {
 	switch in.StateValue {
 	case StateOK, StateAlarm, StateInsufficientData:
 	default:
 		return nil, errInvalidValue("The value %s for parameter StateValue is invalid.", in.StateValue)
 	}
-	if in.StateReasonData != nil && *in.StateReasonData != "" && !json.Valid([]byte(*in.StateReasonData)) {
+	if in.StateReasonData != "" && !json.Valid([]byte(in.StateReasonData)) {
 		return nil, errInvalidFormat("The value of StateReasonData is not valid JSON.")
 	}
 	err := b.store.Update(ctx, func(tx *store.Tx) error {
@@ -395,11 +399,7 @@ func (b *Backend) setAlarmState(ctx context.Context, in *setAlarmStateInput) (*e
 		if a == nil {
 			return errAlarmNotFound(in.AlarmName)
 		}
-		data := ""
-		if in.StateReasonData != nil {
-			data = *in.StateReasonData
-		}
-		return b.transition(tx, a, in.StateValue, in.StateReason, data, true)
+		return b.transition(tx, a, in.StateValue, in.StateReason, in.StateReasonData, true)
 	})
 	return nil, err
 }
@@ -450,11 +450,11 @@ func (b *Backend) setActionsEnabled(ctx context.Context, names []string, enabled
 	})
 }
 
-func (b *Backend) enableAlarmActions(ctx context.Context, in *alarmNamesInput) (*empty, error) {
+func (b *Backend) enableAlarmActions(ctx context.Context, in *wire.EnableAlarmActionsInput) (*struct{}, error) {
 	return nil, b.setActionsEnabled(ctx, in.AlarmNames, true)
 }
 
-func (b *Backend) disableAlarmActions(ctx context.Context, in *alarmNamesInput) (*empty, error) {
+func (b *Backend) disableAlarmActions(ctx context.Context, in *wire.DisableAlarmActionsInput) (*struct{}, error) {
 	return nil, b.setActionsEnabled(ctx, in.AlarmNames, false)
 }
 
@@ -464,7 +464,7 @@ type namedHistoryItem struct {
 	historyItem
 }
 
-func (b *Backend) describeAlarmHistory(ctx context.Context, in *describeAlarmHistoryInput) (*describeAlarmHistoryOutput, error) {
+func (b *Backend) describeAlarmHistory(ctx context.Context, in *wire.DescribeAlarmHistoryInput) (*wire.DescribeAlarmHistoryOutput, error) {
 	limit := 100
 	if in.MaxRecords != nil {
 		if *in.MaxRecords < 1 || *in.MaxRecords > 100 {
@@ -486,7 +486,7 @@ func (b *Backend) describeAlarmHistory(ctx context.Context, in *describeAlarmHis
 		return nil, errInvalidValue("The value %s for parameter ScanBy is invalid.", in.ScanBy)
 	}
 	if len(in.AlarmTypes) > 0 && !slices.Contains(in.AlarmTypes, "MetricAlarm") {
-		return &describeAlarmHistoryOutput{AlarmHistoryItems: []AlarmHistoryItem{}}, nil
+		return &wire.DescribeAlarmHistoryOutput{AlarmHistoryItems: []wire.AlarmHistoryItem{}}, nil
 	}
 	var items []namedHistoryItem
 	err := b.store.View(ctx, func(tx *store.Tx) error {
@@ -529,10 +529,10 @@ func (b *Backend) describeAlarmHistory(ctx context.Context, in *describeAlarmHis
 	if err != nil {
 		return nil, errBadToken()
 	}
-	out := &describeAlarmHistoryOutput{AlarmHistoryItems: make([]AlarmHistoryItem, 0, len(page)), NextToken: next}
+	out := &wire.DescribeAlarmHistoryOutput{AlarmHistoryItems: make([]wire.AlarmHistoryItem, 0, len(page)), NextToken: next}
 	for _, it := range page {
-		out.AlarmHistoryItems = append(out.AlarmHistoryItems, AlarmHistoryItem{
-			AlarmName: it.name, AlarmType: "MetricAlarm", Timestamp: newTime(it.Time),
+		out.AlarmHistoryItems = append(out.AlarmHistoryItems, wire.AlarmHistoryItem{
+			AlarmName: it.name, AlarmType: "MetricAlarm", Timestamp: wire.NewTime(it.Time),
 			HistoryItemType: it.Type, HistorySummary: it.Summary, HistoryData: it.Data,
 		})
 	}

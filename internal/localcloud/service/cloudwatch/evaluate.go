@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -84,7 +85,7 @@ func (b *Backend) evaluate(scope store.Scope, a *Alarm, now time.Time, timeScale
 	if _, has := values[newest]; !has {
 		newest -= p
 	}
-	threshold := *c.Threshold
+	threshold := float64(*c.Threshold)
 	var breaching, present int
 	var recent []float64
 	var evaluated []map[string]any
@@ -135,7 +136,7 @@ func (b *Backend) evaluate(scope store.Scope, a *Alarm, now time.Time, timeScale
 
 // alarmSeries reads the alarm's metric (or its metric math's returned
 // query) over the evaluation window.
-func (b *Backend) alarmSeries(scope store.Scope, c putMetricAlarmInput, now time.Time, n int, timeScale float64) (seriesValues, time.Duration, string) {
+func (b *Backend) alarmSeries(scope store.Scope, c wire.PutMetricAlarmInput, now time.Time, n int, timeScale float64) (seriesValues, time.Duration, string) {
 	if len(c.Metrics) == 0 {
 		period := ScaledPeriod(time.Duration(*c.Period)*time.Second, timeScale)
 		stat := c.Statistic
@@ -153,7 +154,7 @@ func (b *Backend) alarmSeries(scope store.Scope, c putMetricAlarmInput, now time
 	}
 	// The period is the returned query's: its MetricStat's, else its own
 	// Period, else that of the first metric it can be reading.
-	var returned *MetricDataQuery
+	var returned *wire.MetricDataQuery
 	var firstStat time.Duration
 	for i := range c.Metrics {
 		q := &c.Metrics[i]
@@ -161,7 +162,7 @@ func (b *Backend) alarmSeries(scope store.Scope, c putMetricAlarmInput, now time
 			returned = q
 		}
 		if q.MetricStat != nil && firstStat == 0 {
-			firstStat = time.Duration(q.MetricStat.Period) * time.Second
+			firstStat = time.Duration(valueOf(q.MetricStat.Period)) * time.Second
 		}
 	}
 	if returned == nil {
@@ -170,7 +171,7 @@ func (b *Backend) alarmSeries(scope store.Scope, c putMetricAlarmInput, now time
 	period := firstStat
 	switch {
 	case returned.MetricStat != nil:
-		period = time.Duration(returned.MetricStat.Period) * time.Second
+		period = time.Duration(valueOf(returned.MetricStat.Period)) * time.Second
 	case returned.Period != nil:
 		period = time.Duration(*returned.Period) * time.Second
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -31,23 +32,25 @@ type ManagedAlarm struct {
 // transaction, so that a policy and its alarms are written together. It
 // checks the alarm as PutMetricAlarm does and returns its ARN.
 func (b *Backend) PutManagedAlarmTx(tx *store.Tx, m ManagedAlarm) (string, error) {
-	in := putMetricAlarmInput{
+	in := wire.PutMetricAlarmInput{
 		AlarmName:          m.Name,
-		AlarmDescription:   &m.Description,
+		AlarmDescription:   m.Description,
 		AlarmActions:       m.AlarmActions,
 		MetricName:         m.Metric,
 		Namespace:          m.Namespace,
 		Statistic:          m.Statistic,
 		Dimensions:         m.Dimensions,
 		Unit:               m.Unit,
-		EvaluationPeriods:  &m.EvaluationPeriods,
-		DatapointsToAlarm:  &m.DatapointsToAlarm,
-		Threshold:          &m.Threshold,
+		EvaluationPeriods:  ptr(int(m.EvaluationPeriods)),
+		DatapointsToAlarm:  ptr(int(m.DatapointsToAlarm)),
+		Threshold:          ptr(wire.Double(m.Threshold)),
 		ComparisonOperator: m.ComparisonOperator,
-		Metrics:            m.Metrics,
+	}
+	for _, q := range m.Metrics {
+		in.Metrics = append(in.Metrics, q.wire())
 	}
 	if len(m.Metrics) == 0 {
-		in.Period = &m.Period
+		in.Period = ptr(int(m.Period))
 	}
 	if err := checkAlarm(&in); err != nil {
 		return "", err
@@ -140,7 +143,7 @@ func (b *Backend) AlarmsWithActionPrefix(ctx context.Context, prefix string) ([]
 		}
 		st := AlarmState{Name: c.AlarmName, ARN: a.ARN, State: a.State, Actions: actions, Transitioned: a.Transitioned}
 		if c.Threshold != nil {
-			st.Threshold = *c.Threshold
+			st.Threshold = float64(*c.Threshold)
 		}
 		var data struct {
 			Recent []float64 `json:"recentDatapoints"`

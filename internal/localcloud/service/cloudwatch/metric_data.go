@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/paging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -30,7 +31,7 @@ type evaluated struct {
 // runQueries evaluates MetricDataQueries over [start, end): MetricStat
 // queries read the metrics, expressions combine them. It returns each
 // query's series by id.
-func (b *Backend) runQueries(scope store.Scope, queries []MetricDataQuery, start, end time.Time, member string) (map[string]seriesValues, error) {
+func (b *Backend) runQueries(scope store.Scope, queries []wire.MetricDataQuery, start, end time.Time, member string) (map[string]seriesValues, error) {
 	byID, err := checkQueries(queries, member)
 	if err != nil {
 		return nil, err
@@ -43,7 +44,7 @@ func (b *Backend) runQueries(scope store.Scope, queries []MetricDataQuery, start
 		}
 		ms := q.MetricStat
 		values := seriesValues{}
-		period := time.Duration(ms.Period) * time.Second
+		period := time.Duration(valueOf(ms.Period)) * time.Second
 		for _, a := range b.metrics.aggregates(scope, ms.Metric.Namespace, ms.Metric.MetricName, ms.Metric.Dimensions, ms.Unit,
 			start.Truncate(min(period, time.Minute)), end, period) { // periods on whole minutes, as GetMetricStatistics
 			if v, ok := a.statistic(ms.Stat); ok {
@@ -106,8 +107,8 @@ func (b *Backend) runQueries(scope store.Scope, queries []MetricDataQuery, start
 
 // checkQueries applies the rules of MetricDataQueries (ids, one of
 // MetricStat or Expression, periods and statistics) and indexes them by id.
-func checkQueries(queries []MetricDataQuery, member string) (map[string]*MetricDataQuery, error) {
-	byID := map[string]*MetricDataQuery{}
+func checkQueries(queries []wire.MetricDataQuery, member string) (map[string]*wire.MetricDataQuery, error) {
+	byID := map[string]*wire.MetricDataQuery{}
 	for i := range queries {
 		q := &queries[i]
 		name := fmt.Sprintf("%s.member.%d", member, i+1)
@@ -124,7 +125,10 @@ func checkQueries(queries []MetricDataQuery, member string) (map[string]*MetricD
 		case q.MetricStat == nil && q.Expression == "":
 			return nil, errMissing("One of the parameters %[1]s.MetricStat or %[1]s.Expression must be specified.", name)
 		case q.MetricStat != nil:
-			if _, err := checkPeriod(&q.MetricStat.Period, name+".MetricStat.Period"); err != nil {
+			if q.MetricStat.Metric == nil {
+				return nil, errMissing("The parameter %s.MetricStat.Metric is required.", name)
+			}
+			if _, err := checkPeriod(q.MetricStat.Period, name+".MetricStat.Period"); err != nil {
 				return nil, err
 			}
 			if err := checkStat(q.MetricStat.Stat, name+".MetricStat.Stat"); err != nil {
@@ -141,7 +145,7 @@ type exprParser struct {
 	src     string
 	pos     int
 	depth   int
-	ids     map[string]*MetricDataQuery
+	ids     map[string]*wire.MetricDataQuery
 	stats   map[string]seriesValues // the MetricStat queries' series
 	resolve func(id string) (evaluated, error)
 }
@@ -420,7 +424,7 @@ func arith(a, b evaluated, op byte) (evaluated, error) {
 	return evaluated{series: out}, nil
 }
 
-func (b *Backend) getMetricData(ctx context.Context, in *getMetricDataInput) (*getMetricDataOutput, error) {
+func (b *Backend) getMetricData(ctx context.Context, in *wire.GetMetricDataInput) (*wire.GetMetricDataOutput, error) {
 	scope, err := scopeOf(ctx)
 	if err != nil {
 		return nil, err
@@ -456,7 +460,7 @@ func (b *Backend) getMetricData(ctx context.Context, in *getMetricDataInput) (*g
 	if err != nil {
 		return nil, err
 	}
-	var returned []MetricDataQuery
+	var returned []wire.MetricDataQuery
 	for _, q := range in.MetricDataQueries {
 		if q.ReturnData == nil || *q.ReturnData {
 			returned = append(returned, q)
@@ -483,7 +487,7 @@ func (b *Backend) getMetricData(ctx context.Context, in *getMetricDataInput) (*g
 	if err != nil {
 		return nil, errBadToken()
 	}
-	out := &getMetricDataOutput{NextToken: next, MetricDataResults: make([]MetricDataResult, 0, len(returned)), Messages: []MessageData{}}
+	out := &wire.GetMetricDataOutput{NextToken: next, MetricDataResults: make([]wire.MetricDataResult, 0, len(returned)), Messages: []wire.MessageData{}}
 	for _, q := range returned {
 		label := q.Label
 		if label == "" {
@@ -492,14 +496,14 @@ func (b *Backend) getMetricData(ctx context.Context, in *getMetricDataInput) (*g
 				label = q.MetricStat.Metric.MetricName
 			}
 		}
-		r := MetricDataResult{Id: q.Id, Label: label, StatusCode: "Complete", Timestamps: []Time{}, Values: []float64{}, Messages: []MessageData{}}
+		r := wire.MetricDataResult{Id: q.Id, Label: label, StatusCode: "Complete", Timestamps: []wire.Time{}, Values: []wire.Double{}, Messages: []wire.MessageData{}}
 		if next != "" {
 			r.StatusCode = "PartialData"
 		}
 		for _, t := range page {
 			if v, ok := series[q.Id][t]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
-				r.Timestamps = append(r.Timestamps, Time{time.Unix(t, 0).UTC()})
-				r.Values = append(r.Values, v)
+				r.Timestamps = append(r.Timestamps, wire.Time{Time: time.Unix(t, 0).UTC()})
+				r.Values = append(r.Values, wire.Double(v))
 			}
 		}
 		out.MetricDataResults = append(out.MetricDataResults, r)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/paging"
 )
 
@@ -24,7 +25,7 @@ const (
 
 var standardStatistics = []string{"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
 
-func (b *Backend) putMetricData(ctx context.Context, in *putMetricDataInput) (*empty, error) {
+func (b *Backend) putMetricData(ctx context.Context, in *wire.PutMetricDataInput) (*struct{}, error) {
 	scope, err := scopeOf(ctx)
 	if err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func (b *Backend) putMetricData(ctx context.Context, in *putMetricDataInput) (*e
 
 // datumSample checks one datum as CloudWatch does and turns it into what it
 // adds to its metric.
-func datumSample(d MetricDatum, member string, now time.Time) (sample, error) {
+func datumSample(d wire.MetricDatum, member string, now time.Time) (sample, error) {
 	if d.MetricName == "" {
 		return sample{}, errMissing("The parameter %s.MetricName is required.", member)
 	}
@@ -129,7 +130,7 @@ func datumSample(d MetricDatum, member string, now time.Time) (sample, error) {
 		sv := d.StatisticValues
 		for _, f := range []struct {
 			name string
-			v    *Double
+			v    *wire.Double
 		}{{"SampleCount", sv.SampleCount}, {"Sum", sv.Sum}, {"Minimum", sv.Minimum}, {"Maximum", sv.Maximum}} {
 			if f.v == nil {
 				return sample{}, errMissing("The parameter %s.StatisticValues.%s is required.", member, f.name)
@@ -194,12 +195,12 @@ var units = []string{"Seconds", "Microseconds", "Milliseconds", "Bytes", "Kiloby
 
 // checkPeriod applies CloudWatch's rule: 1, 5, 10, 20, 30 or a multiple of
 // 60 seconds.
-func checkPeriod(period *int32, member string) (time.Duration, error) {
+func checkPeriod(period *int, member string) (time.Duration, error) {
 	if period == nil {
 		return 0, errMissing("The parameter %s is required.", member)
 	}
 	p := *period
-	if p <= 0 || (p%60 != 0 && !slices.Contains([]int32{1, 5, 10, 20, 30}, p)) {
+	if p <= 0 || (p%60 != 0 && !slices.Contains([]int{1, 5, 10, 20, 30}, p)) {
 		return 0, errInvalidValue("The parameter %s must be 1, 5, 10, 20, 30, or a multiple of 60.", member)
 	}
 	return time.Duration(p) * time.Second, nil
@@ -215,7 +216,7 @@ func checkStat(stat, member string) error {
 	return errInvalidValue("The value %s for parameter %s is not a supported statistic (SampleCount, Average, Sum, Minimum, Maximum or pNN.NN).", stat, member)
 }
 
-func (b *Backend) getMetricStatistics(ctx context.Context, in *getMetricStatisticsInput) (*getMetricStatisticsOutput, error) {
+func (b *Backend) getMetricStatistics(ctx context.Context, in *wire.GetMetricStatisticsInput) (*wire.GetMetricStatisticsOutput, error) {
 	scope, err := scopeOf(ctx)
 	if err != nil {
 		return nil, err
@@ -249,15 +250,16 @@ func (b *Backend) getMetricStatistics(ctx context.Context, in *getMetricStatisti
 	if n := in.EndTime.Sub(in.StartTime.Time) / period; n > 1440 {
 		return nil, errCombination("You have requested up to %d datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.", n)
 	}
-	out := &getMetricStatisticsOutput{Label: in.MetricName, Datapoints: []Datapoint{}}
+	out := &wire.GetMetricStatisticsOutput{Label: in.MetricName, Datapoints: []wire.Datapoint{}}
 	// As AWS does, a start within a minute rounds down to it (to the
 	// period for high-resolution periods), so periods fall on whole
 	// minutes.
 	start := in.StartTime.Truncate(min(period, time.Minute))
 	for _, a := range b.metrics.aggregates(scope, in.Namespace, in.MetricName, in.Dimensions, in.Unit, start, in.EndTime.Time, period) {
-		dp := Datapoint{Timestamp: newTime(a.start), Unit: a.unit}
+		dp := wire.Datapoint{Timestamp: wire.NewTime(a.start), Unit: a.unit}
 		for _, s := range in.Statistics {
-			v, _ := a.statistic(s)
+			f, _ := a.statistic(s)
+			v := wire.Double(f)
 			switch s {
 			case "SampleCount":
 				dp.SampleCount = &v
@@ -274,10 +276,9 @@ func (b *Backend) getMetricStatistics(ctx context.Context, in *getMetricStatisti
 		for _, s := range in.ExtendedStatistics {
 			if v, ok := a.statistic(s); ok {
 				if dp.ExtendedStatistics == nil {
-					dp.ExtendedStatistics = map[string]float64{}
+					dp.ExtendedStatistics = wire.Map[wire.Double]{}
 				}
-				dp.ExtendedStatistics[s] = v
-				dp.XMLExtendedStatistics = append(dp.XMLExtendedStatistics, xmlEntry{Key: s, Value: v})
+				dp.ExtendedStatistics[s] = wire.Double(v)
 			}
 		}
 		out.Datapoints = append(out.Datapoints, dp)
@@ -285,7 +286,7 @@ func (b *Backend) getMetricStatistics(ctx context.Context, in *getMetricStatisti
 	return out, nil
 }
 
-func (b *Backend) listMetrics(ctx context.Context, in *listMetricsInput) (*listMetricsOutput, error) {
+func (b *Backend) listMetrics(ctx context.Context, in *wire.ListMetricsInput) (*wire.ListMetricsOutput, error) {
 	scope, err := scopeOf(ctx)
 	if err != nil {
 		return nil, err
@@ -318,7 +319,7 @@ func (b *Backend) listMetrics(ctx context.Context, in *listMetricsInput) (*listM
 	if err != nil {
 		return nil, errBadToken()
 	}
-	out := &listMetricsOutput{Metrics: make([]Metric, 0, len(page)), NextToken: next}
+	out := &wire.ListMetricsOutput{Metrics: make([]wire.Metric, 0, len(page)), NextToken: next}
 	for _, m := range page {
 		out.Metrics = append(out.Metrics, m.Metric)
 	}
@@ -327,7 +328,7 @@ func (b *Backend) listMetrics(ctx context.Context, in *listMetricsInput) (*listM
 
 // hasDimensions reports whether dims include every filter (by name, and by
 // value when the filter gives one).
-func hasDimensions(dims []Dimension, filters []DimensionFilter) bool {
+func hasDimensions(dims []Dimension, filters []wire.DimensionFilter) bool {
 	for _, f := range filters {
 		if !slices.ContainsFunc(dims, func(d Dimension) bool {
 			return d.Name == f.Name && (f.Value == nil || d.Value == *f.Value)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -202,7 +203,7 @@ func (sr *series) prune(now time.Time) {
 
 // metricInfo is a metric's identity and its last datapoint's time.
 type metricInfo struct {
-	Metric
+	wire.Metric
 	last time.Time
 }
 
@@ -218,7 +219,7 @@ func (m *metrics) list(scope store.Scope, now time.Time) []metricInfo {
 		}
 		last := sr.buckets[len(sr.buckets)-1]
 		out = append(out, metricInfo{
-			Metric: Metric{Namespace: sr.namespace, MetricName: sr.name, Dimensions: slices.Clone(sr.dims)},
+			Metric: wire.Metric{Namespace: sr.namespace, MetricName: sr.name, Dimensions: slices.Clone(sr.dims)},
 			last:   time.Unix(last.start, 0),
 		})
 	}

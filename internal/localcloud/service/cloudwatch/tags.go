@@ -4,11 +4,12 @@ import (
 	"context"
 	"strings"
 
+	"github.com/berthdev/berth/internal/localcloud/service/cloudwatch/wire"
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-func toTags(in []Tag) []tagging.Tag {
+func toTags(in []wire.Tag) []tagging.Tag {
 	out := make([]tagging.Tag, 0, len(in))
 	for _, t := range in {
 		out = append(out, tagging.Tag{Key: t.Key, Value: t.Value})
@@ -16,10 +17,10 @@ func toTags(in []Tag) []tagging.Tag {
 	return out
 }
 
-func fromTags(in []tagging.Tag) []Tag {
-	out := make([]Tag, 0, len(in))
+func fromTags(in []tagging.Tag) []wire.Tag {
+	out := make([]wire.Tag, 0, len(in))
 	for _, t := range in {
-		out = append(out, Tag{Key: t.Key, Value: t.Value})
+		out = append(out, wire.Tag{Key: t.Key, Value: t.Value})
 	}
 	return out
 }
@@ -48,7 +49,7 @@ func (b *Backend) withAlarmOfARN(ctx context.Context, arn string, write bool, fn
 	})
 }
 
-func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*empty, error) {
+func (b *Backend) tagResource(ctx context.Context, in *wire.TagResourceInput) (*wire.TagResourceOutput, error) {
 	tags := toTags(in.Tags)
 	return nil, b.withAlarmOfARN(ctx, in.ResourceARN, true, func(tx *store.Tx, a *Alarm) error {
 		if err := tagging.Common.Check(a.Tags, tags); err != nil {
@@ -59,15 +60,15 @@ func (b *Backend) tagResource(ctx context.Context, in *tagResourceInput) (*empty
 	})
 }
 
-func (b *Backend) untagResource(ctx context.Context, in *untagResourceInput) (*empty, error) {
+func (b *Backend) untagResource(ctx context.Context, in *wire.UntagResourceInput) (*wire.UntagResourceOutput, error) {
 	return nil, b.withAlarmOfARN(ctx, in.ResourceARN, true, func(tx *store.Tx, a *Alarm) error {
 		a.Tags = tagging.Remove(a.Tags, in.TagKeys)
 		return tx.Put(tableAlarms, a.Config.AlarmName, a)
 	})
 }
 
-func (b *Backend) listTagsForResource(ctx context.Context, in *listTagsForResourceInput) (*listTagsForResourceOutput, error) {
-	out := &listTagsForResourceOutput{}
+func (b *Backend) listTagsForResource(ctx context.Context, in *wire.ListTagsForResourceInput) (*wire.ListTagsForResourceOutput, error) {
+	out := &wire.ListTagsForResourceOutput{}
 	err := b.withAlarmOfARN(ctx, in.ResourceARN, false, func(_ *store.Tx, a *Alarm) error {
 		out.Tags = fromTags(a.Tags)
 		return nil

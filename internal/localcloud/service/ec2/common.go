@@ -239,11 +239,6 @@ type attributeBool struct {
 	Value *bool `query:"Value"`
 }
 
-// valueBool is the <x><value>…</value></x> wrapper of Describe*Attribute.
-type valueBool struct {
-	Value bool `xml:"value"`
-}
-
 // returnOutput is the <return>true</return> reply of many mutations.
 type returnOutput struct {
 	Return bool `xml:"return"`

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -190,18 +191,14 @@ func (b *Backend) createDefaultVpc(ctx context.Context, dryRun bool) (*Vpc, erro
 	return vpc, err
 }
 
-type createDefaultVpcInput struct {
-	DryRun bool `query:"DryRun"`
-}
-
-func (b *Backend) handleCreateDefaultVpc(ctx context.Context, in *createDefaultVpcInput) (*createVpcOutput, error) {
-	vpc, err := b.createDefaultVpc(ctx, in.DryRun)
+func (b *Backend) handleCreateDefaultVpc(ctx context.Context, in *wire.CreateDefaultVpcRequest) (*wire.CreateDefaultVpcResult, error) {
+	vpc, err := b.createDefaultVpc(ctx, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	out := &createVpcOutput{Vpc: vpcWire(vpc)}
-	out.Vpc.State = "pending" // as AWS answers; it is available at once
-	return out, nil
+	out := vpcWire(vpc)
+	out.State = "pending" // as AWS answers; it is available at once
+	return &wire.CreateDefaultVpcResult{Vpc: &out}, nil
 }
 
 // createDefaultSubnet makes the default subnet of a zone of the default VPC,
@@ -255,20 +252,14 @@ func (b *Backend) createDefaultSubnet(ctx context.Context, zoneName, zoneID stri
 	return subnet, err
 }
 
-type createDefaultSubnetInput struct {
-	AvailabilityZone   string `query:"AvailabilityZone"`
-	AvailabilityZoneID string `query:"AvailabilityZoneId"`
-	Ipv6Native         bool   `query:"Ipv6Native"`
-	DryRun             bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleCreateDefaultSubnet(ctx context.Context, in *createDefaultSubnetInput) (*createSubnetOutput, error) {
-	if in.Ipv6Native {
+func (b *Backend) handleCreateDefaultSubnet(ctx context.Context, in *wire.CreateDefaultSubnetRequest) (*wire.CreateDefaultSubnetResult, error) {
+	if boolValue(in.Ipv6Native) {
 		return nil, invalidParameterValue("IPv6 subnets are not supported by the local cloud")
 	}
-	subnet, err := b.createDefaultSubnet(ctx, in.AvailabilityZone, in.AvailabilityZoneID, in.DryRun)
+	subnet, err := b.createDefaultSubnet(ctx, in.AvailabilityZone, in.AvailabilityZoneId, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &createSubnetOutput{Subnet: subnetWire(subnet, 0)}, nil
+	out := subnetWire(subnet, 0)
+	return &wire.CreateDefaultSubnetResult{Subnet: &out}, nil
 }

@@ -8,3 +8,7 @@ import "time"
 // SetClock replaces the backend's clock, so tests can age terminated
 // instances without waiting.
 func (b *Backend) SetClock(now func() time.Time) { b.now = now }
+
+// RetiredOperations are the EC2-Classic operations answered
+// UnsupportedOperation without reading their requests.
+var RetiredOperations = retiredOperations

@@ -3,138 +3,84 @@ package ec2
 import (
 	"context"
 
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // ---- VPCs ----
 
-type createVpcInput struct {
-	CidrBlock                   string         `query:"CidrBlock"`
-	InstanceTenancy             string         `query:"InstanceTenancy"`
-	AmazonProvidedIpv6CidrBlock bool           `query:"AmazonProvidedIpv6CidrBlock"`
-	Ipv4IpamPoolID              string         `query:"Ipv4IpamPoolId"`
-	TagSpecifications           []tagSpecParam `query:"TagSpecification"`
-	DryRun                      bool           `query:"DryRun"`
-}
-
-type cidrBlockState struct {
-	State string `xml:"state"`
-}
-
-type cidrAssociationItem struct {
-	AssociationID  string         `xml:"associationId"`
-	CidrBlock      string         `xml:"cidrBlock"`
-	CidrBlockState cidrBlockState `xml:"cidrBlockState"`
-}
-
-type vpcItem struct {
-	VpcID                   string                `xml:"vpcId"`
-	OwnerID                 string                `xml:"ownerId"`
-	State                   string                `xml:"state"`
-	CidrBlock               string                `xml:"cidrBlock"`
-	CidrBlockAssociationSet []cidrAssociationItem `xml:"cidrBlockAssociationSet>item"`
-	DhcpOptionsID           string                `xml:"dhcpOptionsId"`
-	InstanceTenancy         string                `xml:"instanceTenancy"`
-	IsDefault               bool                  `xml:"isDefault"`
-	TagSet                  []tagItem             `xml:"tagSet>item,omitempty"`
-}
-
-func vpcWire(v *Vpc) vpcItem {
-	return vpcItem{
-		VpcID: v.ID, OwnerID: v.OwnerID, State: v.State, CidrBlock: v.CidrBlock,
+func vpcWire(v *Vpc) wire.Vpc {
+	return wire.Vpc{
+		VpcId: v.ID, OwnerId: v.OwnerID, State: v.State, CidrBlock: v.CidrBlock,
 		CidrBlockAssociationSet: cidrAssociations(v),
-		DhcpOptionsID:           v.DhcpOptionsID, InstanceTenancy: v.InstanceTenancy, IsDefault: v.IsDefault, TagSet: tagSet(v.Tags),
+		DhcpOptionsId:           v.DhcpOptionsID, InstanceTenancy: v.InstanceTenancy, IsDefault: ptr(v.IsDefault), Tags: tagsOut(v.Tags),
 	}
 }
 
-func cidrAssociations(v *Vpc) []cidrAssociationItem {
-	var out []cidrAssociationItem
+func cidrAssociations(v *Vpc) ec2query.List[wire.VpcCidrBlockAssociation] {
+	out := ec2query.List[wire.VpcCidrBlockAssociation]{}
 	for _, c := range v.cidrs() {
-		out = append(out, cidrAssociationItem{AssociationID: c.AssociationID, CidrBlock: c.CidrBlock, CidrBlockState: cidrBlockState{State: "associated"}})
+		out = append(out, wire.VpcCidrBlockAssociation{AssociationId: c.AssociationID, CidrBlock: c.CidrBlock,
+			CidrBlockState: &wire.VpcCidrBlockState{State: "associated"}})
 	}
 	return out
 }
 
-type createVpcOutput struct {
-	Vpc vpcItem `xml:"vpc"`
-}
-
-func (b *Backend) handleCreateVpc(ctx context.Context, in *createVpcInput) (*createVpcOutput, error) {
-	if in.AmazonProvidedIpv6CidrBlock {
+func (b *Backend) handleCreateVpc(ctx context.Context, in *wire.CreateVpcRequest) (*wire.CreateVpcResult, error) {
+	if boolValue(in.AmazonProvidedIpv6CidrBlock) {
 		return nil, invalidParameterValue("IPv6 CIDR blocks are not supported by the local cloud")
 	}
-	tags, err := tagsFor(in.TagSpecifications, "vpc")
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "vpc")
 	if err != nil {
 		return nil, err
 	}
-	vpc, err := b.createVpc(ctx, createVpcRequest{CidrBlock: in.CidrBlock, InstanceTenancy: in.InstanceTenancy, Tags: tags}, in.DryRun)
+	vpc, err := b.createVpc(ctx, createVpcRequest{CidrBlock: in.CidrBlock, InstanceTenancy: in.InstanceTenancy, Tags: tags}, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	out := &createVpcOutput{Vpc: vpcWire(vpc)}
-	out.Vpc.State = "pending" // as AWS answers; it is available at once
-	out.Vpc.CidrBlockAssociationSet[0].CidrBlockState.State = "associated"
-	return out, nil
+	out := vpcWire(vpc)
+	out.State = "pending" // as AWS answers; it is available at once
+	return &wire.CreateVpcResult{Vpc: &out}, nil
 }
 
-type describeVpcsInput struct {
-	VpcIDs     []string      `query:"VpcId"`
-	Filters    []filterParam `query:"Filter"`
-	MaxResults *int32        `query:"MaxResults"`
-	NextToken  *string       `query:"NextToken"`
-	DryRun     bool          `query:"DryRun"`
-}
-
-type describeVpcsOutput struct {
-	Vpcs      []vpcItem `xml:"vpcSet>item"`
-	NextToken string    `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeVpcs(ctx context.Context, in *describeVpcsInput) (*describeVpcsOutput, error) {
+func (b *Backend) handleDescribeVpcs(ctx context.Context, in *wire.DescribeVpcsRequest) (*wire.DescribeVpcsResult, error) {
 	var page []*Vpc
 	var next string
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[Vpc](tx, tableVpcs)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindVpc, all, func(v *Vpc) string { return v.ID }, in.VpcIDs)
+		selected, err := selectByID(kindVpc, all, func(v *Vpc) string { return v.ID }, in.VpcIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(v *Vpc) map[string]string { return v.Tags }, func(v *Vpc) fieldValues { return v.filterValues })
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(v *Vpc) map[string]string { return v.Tags }, func(v *Vpc) fieldValues { return v.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err = paginate(selected, func(v *Vpc) string { return v.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err = paginate(selected, func(v *Vpc) string { return v.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := &describeVpcsOutput{Vpcs: []vpcItem{}, NextToken: next}
+	out := &wire.DescribeVpcsResult{Vpcs: ec2query.List[wire.Vpc]{}, NextToken: next}
 	for _, v := range page {
 		out.Vpcs = append(out.Vpcs, vpcWire(v))
 	}
 	return out, nil
 }
 
-type modifyVpcAttributeInput struct {
-	VpcID                            string         `query:"VpcId"`
-	EnableDNSHostnames               *attributeBool `query:"EnableDnsHostnames"`
-	EnableDNSSupport                 *attributeBool `query:"EnableDnsSupport"`
-	EnableNetworkAddressUsageMetrics *attributeBool `query:"EnableNetworkAddressUsageMetrics"`
-	DryRun                           bool           `query:"DryRun"`
-}
-
-func (b *Backend) handleModifyVpcAttribute(ctx context.Context, in *modifyVpcAttributeInput) (*returnOutput, error) {
-	if in.VpcID == "" {
+func (b *Backend) handleModifyVpcAttribute(ctx context.Context, in *wire.ModifyVpcAttributeRequest) (*wire.Return, error) {
+	if in.VpcId == "" {
 		return nil, missingParameter("VpcId")
 	}
 	var attribute string
-	var value *attributeBool
+	var value *wire.AttributeBooleanValue
 	count := 0
-	for name, v := range map[string]*attributeBool{"enableDnsHostnames": in.EnableDNSHostnames, "enableDnsSupport": in.EnableDNSSupport,
+	for name, v := range map[string]*wire.AttributeBooleanValue{"enableDnsHostnames": in.EnableDnsHostnames, "enableDnsSupport": in.EnableDnsSupport,
 		"enableNetworkAddressUsageMetrics": in.EnableNetworkAddressUsageMetrics} {
 		if v != nil {
 			attribute, value = name, v
@@ -149,45 +95,34 @@ func (b *Backend) handleModifyVpcAttribute(ctx context.Context, in *modifyVpcAtt
 	case value.Value == nil:
 		return nil, missingParameter(attribute + ".Value")
 	}
-	if err := b.modifyVpcAttribute(ctx, in.VpcID, attribute, *value.Value, in.DryRun); err != nil {
+	// The model gives ModifyVpcAttribute (and ModifySubnetAttribute) no
+	// DryRun: the SDKs send none.
+	if err := b.modifyVpcAttribute(ctx, in.VpcId, attribute, *value.Value, false); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type describeVpcAttributeInput struct {
-	VpcID     string `query:"VpcId"`
-	Attribute string `query:"Attribute"`
-	DryRun    bool   `query:"DryRun"`
-}
-
-type describeVpcAttributeOutput struct {
-	VpcID                            string     `xml:"vpcId"`
-	EnableDNSHostnames               *valueBool `xml:"enableDnsHostnames,omitempty"`
-	EnableDNSSupport                 *valueBool `xml:"enableDnsSupport,omitempty"`
-	EnableNetworkAddressUsageMetrics *valueBool `xml:"enableNetworkAddressUsageMetrics,omitempty"`
-}
-
-func (b *Backend) handleDescribeVpcAttribute(ctx context.Context, in *describeVpcAttributeInput) (*describeVpcAttributeOutput, error) {
-	if in.VpcID == "" {
+func (b *Backend) handleDescribeVpcAttribute(ctx context.Context, in *wire.DescribeVpcAttributeRequest) (*wire.DescribeVpcAttributeResult, error) {
+	if in.VpcId == "" {
 		return nil, missingParameter("VpcId")
 	}
 	if in.Attribute == "" {
 		return nil, missingParameter("Attribute")
 	}
-	out := &describeVpcAttributeOutput{VpcID: in.VpcID}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
-		vpc, err := getResource[Vpc](tx, kindVpc, in.VpcID)
+	out := &wire.DescribeVpcAttributeResult{VpcId: in.VpcId}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
+		vpc, err := getResource[Vpc](tx, kindVpc, in.VpcId)
 		if err != nil {
 			return err
 		}
 		switch in.Attribute {
 		case "enableDnsSupport":
-			out.EnableDNSSupport = &valueBool{Value: vpc.EnableDNSSupport}
+			out.EnableDnsSupport = &wire.AttributeBooleanValue{Value: ptr(vpc.EnableDNSSupport)}
 		case "enableDnsHostnames":
-			out.EnableDNSHostnames = &valueBool{Value: vpc.EnableDNSHostnames}
+			out.EnableDnsHostnames = &wire.AttributeBooleanValue{Value: ptr(vpc.EnableDNSHostnames)}
 		case "enableNetworkAddressUsageMetrics":
-			out.EnableNetworkAddressUsageMetrics = &valueBool{Value: vpc.EnableNetworkAddressUsageMetrics}
+			out.EnableNetworkAddressUsageMetrics = &wire.AttributeBooleanValue{Value: ptr(vpc.EnableNetworkAddressUsageMetrics)}
 		default:
 			return invalidParameterValue("Value (%s) for parameter attribute is invalid. Unknown attribute.", in.Attribute)
 		}
@@ -199,109 +134,51 @@ func (b *Backend) handleDescribeVpcAttribute(ctx context.Context, in *describeVp
 	return out, nil
 }
 
-type deleteVpcInput struct {
-	VpcID  string `query:"VpcId"`
-	DryRun bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDeleteVpc(ctx context.Context, in *deleteVpcInput) (*returnOutput, error) {
-	if in.VpcID == "" {
+func (b *Backend) handleDeleteVpc(ctx context.Context, in *wire.DeleteVpcRequest) (*wire.Return, error) {
+	if in.VpcId == "" {
 		return nil, missingParameter("VpcId")
 	}
-	if err := b.deleteVpc(ctx, in.VpcID, in.DryRun); err != nil {
+	if err := b.deleteVpc(ctx, in.VpcId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
 // ---- Subnets ----
 
-type createSubnetInput struct {
-	VpcID              string         `query:"VpcId"`
-	CidrBlock          string         `query:"CidrBlock"`
-	AvailabilityZone   string         `query:"AvailabilityZone"`
-	AvailabilityZoneID string         `query:"AvailabilityZoneId"`
-	Ipv6CidrBlock      string         `query:"Ipv6CidrBlock"`
-	Ipv6Native         bool           `query:"Ipv6Native"`
-	TagSpecifications  []tagSpecParam `query:"TagSpecification"`
-	DryRun             bool           `query:"DryRun"`
-}
-
-type privateDNSNameOptionsOnLaunch struct {
-	HostnameType                    string `xml:"hostnameType"`
-	EnableResourceNameDNSARecord    bool   `xml:"enableResourceNameDnsARecord"`
-	EnableResourceNameDNSAAAARecord bool   `xml:"enableResourceNameDnsAAAARecord"`
-}
-
-type subnetItem struct {
-	SubnetID                      string                        `xml:"subnetId"`
-	SubnetArn                     string                        `xml:"subnetArn"`
-	State                         string                        `xml:"state"`
-	VpcID                         string                        `xml:"vpcId"`
-	OwnerID                       string                        `xml:"ownerId"`
-	CidrBlock                     string                        `xml:"cidrBlock"`
-	AvailableIPAddressCount       int                           `xml:"availableIpAddressCount"`
-	AvailabilityZone              string                        `xml:"availabilityZone"`
-	AvailabilityZoneID            string                        `xml:"availabilityZoneId"`
-	DefaultForAz                  bool                          `xml:"defaultForAz"`
-	MapPublicIPOnLaunch           bool                          `xml:"mapPublicIpOnLaunch"`
-	MapCustomerOwnedIPOnLaunch    bool                          `xml:"mapCustomerOwnedIpOnLaunch"`
-	AssignIpv6AddressOnCreation   bool                          `xml:"assignIpv6AddressOnCreation"`
-	Ipv6CidrBlockAssociationSet   []struct{}                    `xml:"ipv6CidrBlockAssociationSet>item"`
-	EnableDNS64                   bool                          `xml:"enableDns64"`
-	Ipv6Native                    bool                          `xml:"ipv6Native"`
-	PrivateDNSNameOptionsOnLaunch privateDNSNameOptionsOnLaunch `xml:"privateDnsNameOptionsOnLaunch"`
-	TagSet                        []tagItem                     `xml:"tagSet>item,omitempty"`
-}
-
-func subnetWire(s *Subnet, used int) subnetItem {
-	return subnetItem{
-		SubnetID: s.ID, SubnetArn: s.ARN, State: s.State, VpcID: s.VpcID, OwnerID: s.OwnerID, CidrBlock: s.CidrBlock,
-		AvailableIPAddressCount: s.availableAddresses(used), AvailabilityZone: s.AvailabilityZone, AvailabilityZoneID: s.AvailabilityZoneID,
-		DefaultForAz: s.DefaultForAz, MapPublicIPOnLaunch: s.MapPublicIPOnLaunch, AssignIpv6AddressOnCreation: s.AssignIpv6AddressOnCreation,
-		Ipv6CidrBlockAssociationSet: []struct{}{}, EnableDNS64: s.EnableDNS64,
-		PrivateDNSNameOptionsOnLaunch: privateDNSNameOptionsOnLaunch{HostnameType: "ip-name"}, TagSet: tagSet(s.Tags),
+func subnetWire(s *Subnet, used int) wire.Subnet {
+	return wire.Subnet{
+		SubnetId: s.ID, SubnetArn: s.ARN, State: s.State, VpcId: s.VpcID, OwnerId: s.OwnerID, CidrBlock: s.CidrBlock,
+		AvailableIpAddressCount: ptr(s.availableAddresses(used)), AvailabilityZone: s.AvailabilityZone, AvailabilityZoneId: s.AvailabilityZoneID,
+		DefaultForAz: ptr(s.DefaultForAz), MapPublicIpOnLaunch: ptr(s.MapPublicIPOnLaunch), MapCustomerOwnedIpOnLaunch: ptr(false),
+		AssignIpv6AddressOnCreation: ptr(s.AssignIpv6AddressOnCreation), EnableDns64: ptr(s.EnableDNS64), Ipv6Native: ptr(false),
+		PrivateDnsNameOptionsOnLaunch: &wire.PrivateDnsNameOptionsOnLaunch{HostnameType: "ip-name",
+			EnableResourceNameDnsARecord: ptr(false), EnableResourceNameDnsAAAARecord: ptr(false)},
+		Tags: tagsOut(s.Tags),
 	}
 }
 
-type createSubnetOutput struct {
-	Subnet subnetItem `xml:"subnet"`
-}
-
-func (b *Backend) handleCreateSubnet(ctx context.Context, in *createSubnetInput) (*createSubnetOutput, error) {
-	if in.Ipv6CidrBlock != "" || in.Ipv6Native {
+func (b *Backend) handleCreateSubnet(ctx context.Context, in *wire.CreateSubnetRequest) (*wire.CreateSubnetResult, error) {
+	if in.Ipv6CidrBlock != "" || boolValue(in.Ipv6Native) {
 		return nil, invalidParameterValue("IPv6 subnets are not supported by the local cloud")
 	}
-	tags, err := tagsFor(in.TagSpecifications, "subnet")
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "subnet")
 	if err != nil {
 		return nil, err
 	}
-	subnet, err := b.createSubnet(ctx, createSubnetRequest{VpcID: in.VpcID, CidrBlock: in.CidrBlock,
-		AvailabilityZone: in.AvailabilityZone, AvailabilityZoneID: in.AvailabilityZoneID, Tags: tags}, in.DryRun)
+	subnet, err := b.createSubnet(ctx, createSubnetRequest{VpcID: in.VpcId, CidrBlock: in.CidrBlock,
+		AvailabilityZone: in.AvailabilityZone, AvailabilityZoneID: in.AvailabilityZoneId, Tags: tags}, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	out := &createSubnetOutput{Subnet: subnetWire(subnet, 0)}
-	out.Subnet.State = "pending" // as AWS answers; it is available at once
-	return out, nil
+	out := subnetWire(subnet, 0)
+	out.State = "pending" // as AWS answers; it is available at once
+	return &wire.CreateSubnetResult{Subnet: &out}, nil
 }
 
-type describeSubnetsInput struct {
-	SubnetIDs  []string      `query:"SubnetId"`
-	Filters    []filterParam `query:"Filter"`
-	MaxResults *int32        `query:"MaxResults"`
-	NextToken  *string       `query:"NextToken"`
-	DryRun     bool          `query:"DryRun"`
-}
-
-type describeSubnetsOutput struct {
-	Subnets   []subnetItem `xml:"subnetSet>item"`
-	NextToken string       `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeSubnets(ctx context.Context, in *describeSubnetsInput) (*describeSubnetsOutput, error) {
-	out := &describeSubnetsOutput{Subnets: []subnetItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeSubnets(ctx context.Context, in *wire.DescribeSubnetsRequest) (*wire.DescribeSubnetsResult, error) {
+	out := &wire.DescribeSubnetsResult{Subnets: ec2query.List[wire.Subnet]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[Subnet](tx, tableSubnets)
 		if err != nil {
 			return err
@@ -310,16 +187,16 @@ func (b *Backend) handleDescribeSubnets(ctx context.Context, in *describeSubnets
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindSubnet, all, func(s *Subnet) string { return s.ID }, in.SubnetIDs)
+		selected, err := selectByID(kindSubnet, all, func(s *Subnet) string { return s.ID }, in.SubnetIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(s *Subnet) map[string]string { return s.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(s *Subnet) map[string]string { return s.Tags },
 			func(s *Subnet) fieldValues { return s.filterValues(used[s.ID]) })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(s *Subnet) string { return s.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(s *Subnet) string { return s.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
@@ -335,23 +212,15 @@ func (b *Backend) handleDescribeSubnets(ctx context.Context, in *describeSubnets
 	return out, nil
 }
 
-type modifySubnetAttributeInput struct {
-	SubnetID                    string         `query:"SubnetId"`
-	MapPublicIPOnLaunch         *attributeBool `query:"MapPublicIpOnLaunch"`
-	AssignIpv6AddressOnCreation *attributeBool `query:"AssignIpv6AddressOnCreation"`
-	EnableDNS64                 *attributeBool `query:"EnableDns64"`
-	DryRun                      bool           `query:"DryRun"`
-}
-
-func (b *Backend) handleModifySubnetAttribute(ctx context.Context, in *modifySubnetAttributeInput) (*returnOutput, error) {
-	if in.SubnetID == "" {
+func (b *Backend) handleModifySubnetAttribute(ctx context.Context, in *wire.ModifySubnetAttributeRequest) (*wire.Return, error) {
+	if in.SubnetId == "" {
 		return nil, missingParameter("SubnetId")
 	}
 	var attribute string
-	var value *attributeBool
+	var value *wire.AttributeBooleanValue
 	count := 0
-	for name, v := range map[string]*attributeBool{"MapPublicIpOnLaunch": in.MapPublicIPOnLaunch,
-		"AssignIpv6AddressOnCreation": in.AssignIpv6AddressOnCreation, "EnableDns64": in.EnableDNS64} {
+	for name, v := range map[string]*wire.AttributeBooleanValue{"MapPublicIpOnLaunch": in.MapPublicIpOnLaunch,
+		"AssignIpv6AddressOnCreation": in.AssignIpv6AddressOnCreation, "EnableDns64": in.EnableDns64} {
 		if v != nil {
 			attribute, value = name, v
 			count++
@@ -365,151 +234,102 @@ func (b *Backend) handleModifySubnetAttribute(ctx context.Context, in *modifySub
 	case value.Value == nil:
 		return nil, missingParameter(attribute + ".Value")
 	}
-	if err := b.modifySubnetAttribute(ctx, in.SubnetID, attribute, *value.Value, in.DryRun); err != nil {
+	if err := b.modifySubnetAttribute(ctx, in.SubnetId, attribute, *value.Value, false); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type deleteSubnetInput struct {
-	SubnetID string `query:"SubnetId"`
-	DryRun   bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDeleteSubnet(ctx context.Context, in *deleteSubnetInput) (*returnOutput, error) {
-	if in.SubnetID == "" {
+func (b *Backend) handleDeleteSubnet(ctx context.Context, in *wire.DeleteSubnetRequest) (*wire.Return, error) {
+	if in.SubnetId == "" {
 		return nil, missingParameter("SubnetId")
 	}
-	if err := b.deleteSubnet(ctx, in.SubnetID, in.DryRun); err != nil {
+	if err := b.deleteSubnet(ctx, in.SubnetId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
 // ---- Internet gateways ----
 
-type createInternetGatewayInput struct {
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
-}
-
-type gatewayAttachmentItem struct {
-	VpcID string `xml:"vpcId"`
-	State string `xml:"state"`
-}
-
-type internetGatewayItem struct {
-	InternetGatewayID string                  `xml:"internetGatewayId"`
-	OwnerID           string                  `xml:"ownerId"`
-	Attachments       []gatewayAttachmentItem `xml:"attachmentSet>item"`
-	TagSet            []tagItem               `xml:"tagSet>item,omitempty"`
-}
-
-func internetGatewayWire(g *InternetGateway) internetGatewayItem {
-	item := internetGatewayItem{InternetGatewayID: g.ID, OwnerID: g.OwnerID, Attachments: []gatewayAttachmentItem{}, TagSet: tagSet(g.Tags)}
+func internetGatewayWire(g *InternetGateway) wire.InternetGateway {
+	item := wire.InternetGateway{InternetGatewayId: g.ID, OwnerId: g.OwnerID, Attachments: ec2query.List[wire.InternetGatewayAttachment]{}, Tags: tagsOut(g.Tags)}
 	if g.VpcID != "" {
-		item.Attachments = append(item.Attachments, gatewayAttachmentItem{VpcID: g.VpcID, State: "available"})
+		item.Attachments = append(item.Attachments, wire.InternetGatewayAttachment{VpcId: g.VpcID, State: "available"})
 	}
 	return item
 }
 
-type createInternetGatewayOutput struct {
-	InternetGateway internetGatewayItem `xml:"internetGateway"`
-}
-
-func (b *Backend) handleCreateInternetGateway(ctx context.Context, in *createInternetGatewayInput) (*createInternetGatewayOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "internet-gateway")
+func (b *Backend) handleCreateInternetGateway(ctx context.Context, in *wire.CreateInternetGatewayRequest) (*wire.CreateInternetGatewayResult, error) {
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "internet-gateway")
 	if err != nil {
 		return nil, err
 	}
-	gateway, err := b.createInternetGateway(ctx, tags, in.DryRun)
+	gateway, err := b.createInternetGateway(ctx, tags, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &createInternetGatewayOutput{InternetGateway: internetGatewayWire(gateway)}, nil
+	out := internetGatewayWire(gateway)
+	return &wire.CreateInternetGatewayResult{InternetGateway: &out}, nil
 }
 
-type internetGatewayVpcInput struct {
-	InternetGatewayID string `query:"InternetGatewayId"`
-	VpcID             string `query:"VpcId"`
-	DryRun            bool   `query:"DryRun"`
-}
-
-func (in *internetGatewayVpcInput) check() error {
-	if in.InternetGatewayID == "" {
+func checkGatewayAndVpc(gatewayID, vpcID string) error {
+	if gatewayID == "" {
 		return missingParameter("InternetGatewayId")
 	}
-	if in.VpcID == "" {
+	if vpcID == "" {
 		return missingParameter("VpcId")
 	}
 	return nil
 }
 
-func (b *Backend) handleAttachInternetGateway(ctx context.Context, in *internetGatewayVpcInput) (*returnOutput, error) {
-	if err := in.check(); err != nil {
+func (b *Backend) handleAttachInternetGateway(ctx context.Context, in *wire.AttachInternetGatewayRequest) (*wire.Return, error) {
+	if err := checkGatewayAndVpc(in.InternetGatewayId, in.VpcId); err != nil {
 		return nil, err
 	}
-	if err := b.attachInternetGateway(ctx, in.InternetGatewayID, in.VpcID, in.DryRun); err != nil {
+	if err := b.attachInternetGateway(ctx, in.InternetGatewayId, in.VpcId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-func (b *Backend) handleDetachInternetGateway(ctx context.Context, in *internetGatewayVpcInput) (*returnOutput, error) {
-	if err := in.check(); err != nil {
+func (b *Backend) handleDetachInternetGateway(ctx context.Context, in *wire.DetachInternetGatewayRequest) (*wire.Return, error) {
+	if err := checkGatewayAndVpc(in.InternetGatewayId, in.VpcId); err != nil {
 		return nil, err
 	}
-	if err := b.detachInternetGateway(ctx, in.InternetGatewayID, in.VpcID, in.DryRun); err != nil {
+	if err := b.detachInternetGateway(ctx, in.InternetGatewayId, in.VpcId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type deleteInternetGatewayInput struct {
-	InternetGatewayID string `query:"InternetGatewayId"`
-	DryRun            bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDeleteInternetGateway(ctx context.Context, in *deleteInternetGatewayInput) (*returnOutput, error) {
-	if in.InternetGatewayID == "" {
+func (b *Backend) handleDeleteInternetGateway(ctx context.Context, in *wire.DeleteInternetGatewayRequest) (*wire.Return, error) {
+	if in.InternetGatewayId == "" {
 		return nil, missingParameter("InternetGatewayId")
 	}
-	if err := b.deleteInternetGateway(ctx, in.InternetGatewayID, in.DryRun); err != nil {
+	if err := b.deleteInternetGateway(ctx, in.InternetGatewayId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type describeInternetGatewaysInput struct {
-	InternetGatewayIDs []string      `query:"InternetGatewayId"`
-	Filters            []filterParam `query:"Filter"`
-	MaxResults         *int32        `query:"MaxResults"`
-	NextToken          *string       `query:"NextToken"`
-	DryRun             bool          `query:"DryRun"`
-}
-
-type describeInternetGatewaysOutput struct {
-	InternetGateways []internetGatewayItem `xml:"internetGatewaySet>item"`
-	NextToken        string                `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeInternetGateways(ctx context.Context, in *describeInternetGatewaysInput) (*describeInternetGatewaysOutput, error) {
-	out := &describeInternetGatewaysOutput{InternetGateways: []internetGatewayItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeInternetGateways(ctx context.Context, in *wire.DescribeInternetGatewaysRequest) (*wire.DescribeInternetGatewaysResult, error) {
+	out := &wire.DescribeInternetGatewaysResult{InternetGateways: ec2query.List[wire.InternetGateway]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[InternetGateway](tx, tableInternetGateways)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindInternetGateway, all, func(g *InternetGateway) string { return g.ID }, in.InternetGatewayIDs)
+		selected, err := selectByID(kindInternetGateway, all, func(g *InternetGateway) string { return g.ID }, in.InternetGatewayIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(g *InternetGateway) map[string]string { return g.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(g *InternetGateway) map[string]string { return g.Tags },
 			func(g *InternetGateway) fieldValues { return g.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(g *InternetGateway) string { return g.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(g *InternetGateway) string { return g.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
@@ -527,246 +347,143 @@ func (b *Backend) handleDescribeInternetGateways(ctx context.Context, in *descri
 
 // ---- Route tables ----
 
-type createRouteTableInput struct {
-	VpcID             string         `query:"VpcId"`
-	ClientToken       string         `query:"ClientToken"`
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
-}
-
-type routeItem struct {
-	DestinationCidrBlock        string `xml:"destinationCidrBlock,omitempty"`
-	DestinationIpv6CidrBlock    string `xml:"destinationIpv6CidrBlock,omitempty"`
-	DestinationPrefixListID     string `xml:"destinationPrefixListId,omitempty"`
-	GatewayID                   string `xml:"gatewayId,omitempty"`
-	NatGatewayID                string `xml:"natGatewayId,omitempty"`
-	InstanceID                  string `xml:"instanceId,omitempty"`
-	InstanceOwnerID             string `xml:"instanceOwnerId,omitempty"`
-	NetworkInterfaceID          string `xml:"networkInterfaceId,omitempty"`
-	VpcPeeringConnectionID      string `xml:"vpcPeeringConnectionId,omitempty"`
-	TransitGatewayID            string `xml:"transitGatewayId,omitempty"`
-	EgressOnlyInternetGatewayID string `xml:"egressOnlyInternetGatewayId,omitempty"`
-	LocalGatewayID              string `xml:"localGatewayId,omitempty"`
-	CarrierGatewayID            string `xml:"carrierGatewayId,omitempty"`
-	State                       string `xml:"state"`
-	Origin                      string `xml:"origin"`
-}
-
-type associationStateItem struct {
-	State string `xml:"state"`
-}
-
-type routeTableAssociationItem struct {
-	RouteTableAssociationID string               `xml:"routeTableAssociationId"`
-	RouteTableID            string               `xml:"routeTableId"`
-	SubnetID                string               `xml:"subnetId,omitempty"`
-	GatewayID               string               `xml:"gatewayId,omitempty"`
-	Main                    bool                 `xml:"main"`
-	AssociationState        associationStateItem `xml:"associationState"`
-}
-
-type routeTableItem struct {
-	RouteTableID    string                      `xml:"routeTableId"`
-	VpcID           string                      `xml:"vpcId"`
-	OwnerID         string                      `xml:"ownerId"`
-	Routes          []routeItem                 `xml:"routeSet>item"`
-	Associations    []routeTableAssociationItem `xml:"associationSet>item"`
-	PropagatingVgws []struct{}                  `xml:"propagatingVgwSet>item"`
-	TagSet          []tagItem                   `xml:"tagSet>item"`
-}
-
-func routeTableWire(t *RouteTable) routeTableItem {
-	item := routeTableItem{RouteTableID: t.ID, VpcID: t.VpcID, OwnerID: t.OwnerID, Routes: []routeItem{},
-		Associations: []routeTableAssociationItem{}, PropagatingVgws: []struct{}{}, TagSet: tagSet(t.Tags)}
+func routeTableWire(t *RouteTable) wire.RouteTable {
+	item := wire.RouteTable{RouteTableId: t.ID, VpcId: t.VpcID, OwnerId: t.OwnerID, Routes: ec2query.List[wire.Route]{},
+		Associations: ec2query.List[wire.RouteTableAssociation]{}, Tags: tagsOut(t.Tags)}
 	for _, r := range t.Routes {
-		item.Routes = append(item.Routes, routeItem{
+		route := wire.Route{
 			DestinationCidrBlock: r.DestinationCidrBlock, DestinationIpv6CidrBlock: r.DestinationIpv6CidrBlock,
-			DestinationPrefixListID: r.DestinationPrefixListID, GatewayID: r.Target.GatewayID, NatGatewayID: r.Target.NatGatewayID,
-			InstanceID: r.Target.InstanceID, NetworkInterfaceID: r.Target.NetworkInterfaceID,
-			VpcPeeringConnectionID: r.Target.VpcPeeringConnectionID, TransitGatewayID: r.Target.TransitGatewayID,
-			EgressOnlyInternetGatewayID: r.Target.EgressOnlyInternetGatewayID, LocalGatewayID: r.Target.LocalGatewayID,
-			CarrierGatewayID: r.Target.CarrierGatewayID, State: "active", Origin: r.Origin,
-		})
-		if r.Target.InstanceID != "" {
-			item.Routes[len(item.Routes)-1].InstanceOwnerID = t.OwnerID
+			DestinationPrefixListId: r.DestinationPrefixListID, GatewayId: r.Target.GatewayID, NatGatewayId: r.Target.NatGatewayID,
+			InstanceId: r.Target.InstanceID, NetworkInterfaceId: r.Target.NetworkInterfaceID,
+			VpcPeeringConnectionId: r.Target.VpcPeeringConnectionID, TransitGatewayId: r.Target.TransitGatewayID,
+			EgressOnlyInternetGatewayId: r.Target.EgressOnlyInternetGatewayID, LocalGatewayId: r.Target.LocalGatewayID,
+			CarrierGatewayId: r.Target.CarrierGatewayID, State: "active", Origin: r.Origin,
 		}
+		if r.Target.InstanceID != "" {
+			route.InstanceOwnerId = t.OwnerID
+		}
+		item.Routes = append(item.Routes, route)
 	}
 	for _, a := range t.Associations {
-		item.Associations = append(item.Associations, routeTableAssociationItem{RouteTableAssociationID: a.ID, RouteTableID: t.ID,
-			SubnetID: a.SubnetID, GatewayID: a.GatewayID, Main: a.Main, AssociationState: associationStateItem{State: "associated"}})
+		item.Associations = append(item.Associations, wire.RouteTableAssociation{RouteTableAssociationId: a.ID, RouteTableId: t.ID,
+			SubnetId: a.SubnetID, GatewayId: a.GatewayID, Main: ptr(a.Main), AssociationState: associated()})
 	}
 	return item
 }
 
-type createRouteTableOutput struct {
-	RouteTable  routeTableItem `xml:"routeTable"`
-	ClientToken string         `xml:"clientToken,omitempty"`
+func associated() *wire.RouteTableAssociationState {
+	return &wire.RouteTableAssociationState{State: "associated"}
 }
 
-func (b *Backend) handleCreateRouteTable(ctx context.Context, in *createRouteTableInput) (*createRouteTableOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "route-table")
+func (b *Backend) handleCreateRouteTable(ctx context.Context, in *wire.CreateRouteTableRequest) (*wire.CreateRouteTableResult, error) {
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "route-table")
 	if err != nil {
 		return nil, err
 	}
-	table, err := b.createRouteTable(ctx, in.VpcID, tags, in.ClientToken, in.DryRun)
+	table, err := b.createRouteTable(ctx, in.VpcId, tags, in.ClientToken, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &createRouteTableOutput{RouteTable: routeTableWire(table), ClientToken: in.ClientToken}, nil
+	out := routeTableWire(table)
+	return &wire.CreateRouteTableResult{RouteTable: &out, ClientToken: in.ClientToken}, nil
 }
 
-type routeInput struct {
-	RouteTableID                string `query:"RouteTableId"`
-	DestinationCidrBlock        string `query:"DestinationCidrBlock"`
-	DestinationIpv6CidrBlock    string `query:"DestinationIpv6CidrBlock"`
-	DestinationPrefixListID     string `query:"DestinationPrefixListId"`
-	GatewayID                   string `query:"GatewayId"`
-	NatGatewayID                string `query:"NatGatewayId"`
-	InstanceID                  string `query:"InstanceId"`
-	NetworkInterfaceID          string `query:"NetworkInterfaceId"`
-	VpcPeeringConnectionID      string `query:"VpcPeeringConnectionId"`
-	TransitGatewayID            string `query:"TransitGatewayId"`
-	EgressOnlyInternetGatewayID string `query:"EgressOnlyInternetGatewayId"`
-	LocalGatewayID              string `query:"LocalGatewayId"`
-	CarrierGatewayID            string `query:"CarrierGatewayId"`
-	VpcEndpointID               string `query:"VpcEndpointId"`
-	DryRun                      bool   `query:"DryRun"`
-}
-
-func (in *routeInput) request() (routeRequest, error) {
-	if in.RouteTableID == "" {
+// routeRequestOf reads a route call's table, destination and target.
+func routeRequestOf(table, cidr, ipv6Cidr, prefixList string, target RouteTarget) (routeRequest, error) {
+	if table == "" {
 		return routeRequest{}, missingParameter("RouteTableId")
 	}
-	return routeRequest{
-		RouteTableID: in.RouteTableID, DestinationCidrBlock: in.DestinationCidrBlock,
-		DestinationIpv6CidrBlock: in.DestinationIpv6CidrBlock, DestinationPrefixListID: in.DestinationPrefixListID,
-		Target: RouteTarget{GatewayID: in.GatewayID, NatGatewayID: in.NatGatewayID, InstanceID: in.InstanceID,
-			NetworkInterfaceID: in.NetworkInterfaceID, VpcPeeringConnectionID: in.VpcPeeringConnectionID,
-			TransitGatewayID: in.TransitGatewayID, EgressOnlyInternetGatewayID: in.EgressOnlyInternetGatewayID,
-			LocalGatewayID: in.LocalGatewayID, CarrierGatewayID: in.CarrierGatewayID, VpcEndpointID: in.VpcEndpointID},
-	}, nil
+	return routeRequest{RouteTableID: table, DestinationCidrBlock: cidr, DestinationIpv6CidrBlock: ipv6Cidr,
+		DestinationPrefixListID: prefixList, Target: target}, nil
 }
 
-func (b *Backend) handleCreateRoute(ctx context.Context, in *routeInput) (*returnOutput, error) {
-	req, err := in.request()
+func (b *Backend) handleCreateRoute(ctx context.Context, in *wire.CreateRouteRequest) (*wire.CreateRouteResult, error) {
+	req, err := routeRequestOf(in.RouteTableId, in.DestinationCidrBlock, in.DestinationIpv6CidrBlock, in.DestinationPrefixListId, RouteTarget{
+		GatewayID: in.GatewayId, NatGatewayID: in.NatGatewayId, InstanceID: in.InstanceId, NetworkInterfaceID: in.NetworkInterfaceId,
+		VpcPeeringConnectionID: in.VpcPeeringConnectionId, TransitGatewayID: in.TransitGatewayId,
+		EgressOnlyInternetGatewayID: in.EgressOnlyInternetGatewayId, LocalGatewayID: in.LocalGatewayId,
+		CarrierGatewayID: in.CarrierGatewayId, VpcEndpointID: in.VpcEndpointId})
 	if err != nil {
 		return nil, err
 	}
-	if err := b.createRoute(ctx, req, in.DryRun); err != nil {
+	if err := b.createRoute(ctx, req, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return &wire.CreateRouteResult{Return: ptr(true)}, nil
 }
 
-func (b *Backend) handleReplaceRoute(ctx context.Context, in *routeInput) (*returnOutput, error) {
-	req, err := in.request()
+func (b *Backend) handleReplaceRoute(ctx context.Context, in *wire.ReplaceRouteRequest) (*wire.Return, error) {
+	req, err := routeRequestOf(in.RouteTableId, in.DestinationCidrBlock, in.DestinationIpv6CidrBlock, in.DestinationPrefixListId, RouteTarget{
+		GatewayID: in.GatewayId, NatGatewayID: in.NatGatewayId, InstanceID: in.InstanceId, NetworkInterfaceID: in.NetworkInterfaceId,
+		VpcPeeringConnectionID: in.VpcPeeringConnectionId, TransitGatewayID: in.TransitGatewayId,
+		EgressOnlyInternetGatewayID: in.EgressOnlyInternetGatewayId, LocalGatewayID: in.LocalGatewayId,
+		CarrierGatewayID: in.CarrierGatewayId, VpcEndpointID: in.VpcEndpointId})
 	if err != nil {
 		return nil, err
 	}
-	if err := b.replaceRoute(ctx, req, in.DryRun); err != nil {
+	if err := b.replaceRoute(ctx, req, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-func (b *Backend) handleDeleteRoute(ctx context.Context, in *routeInput) (*returnOutput, error) {
-	req, err := in.request()
+func (b *Backend) handleDeleteRoute(ctx context.Context, in *wire.DeleteRouteRequest) (*wire.Return, error) {
+	req, err := routeRequestOf(in.RouteTableId, in.DestinationCidrBlock, in.DestinationIpv6CidrBlock, in.DestinationPrefixListId, RouteTarget{})
 	if err != nil {
 		return nil, err
 	}
-	if err := b.deleteRoute(ctx, req, in.DryRun); err != nil {
+	if err := b.deleteRoute(ctx, req, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type associateRouteTableInput struct {
-	RouteTableID string `query:"RouteTableId"`
-	SubnetID     string `query:"SubnetId"`
-	GatewayID    string `query:"GatewayId"`
-	DryRun       bool   `query:"DryRun"`
-}
-
-type associateRouteTableOutput struct {
-	AssociationID    string               `xml:"associationId"`
-	AssociationState associationStateItem `xml:"associationState"`
-}
-
-func (b *Backend) handleAssociateRouteTable(ctx context.Context, in *associateRouteTableInput) (*associateRouteTableOutput, error) {
-	if in.RouteTableID == "" {
+func (b *Backend) handleAssociateRouteTable(ctx context.Context, in *wire.AssociateRouteTableRequest) (*wire.AssociateRouteTableResult, error) {
+	if in.RouteTableId == "" {
 		return nil, missingParameter("RouteTableId")
 	}
-	id, err := b.associateRouteTable(ctx, in.RouteTableID, in.SubnetID, in.GatewayID, in.DryRun)
+	id, err := b.associateRouteTable(ctx, in.RouteTableId, in.SubnetId, in.GatewayId, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &associateRouteTableOutput{AssociationID: id, AssociationState: associationStateItem{State: "associated"}}, nil
+	return &wire.AssociateRouteTableResult{AssociationId: id, AssociationState: associated()}, nil
 }
 
-type disassociateRouteTableInput struct {
-	AssociationID string `query:"AssociationId"`
-	DryRun        bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDisassociateRouteTable(ctx context.Context, in *disassociateRouteTableInput) (*returnOutput, error) {
-	if err := b.disassociateRouteTable(ctx, in.AssociationID, in.DryRun); err != nil {
+func (b *Backend) handleDisassociateRouteTable(ctx context.Context, in *wire.DisassociateRouteTableRequest) (*wire.Return, error) {
+	if err := b.disassociateRouteTable(ctx, in.AssociationId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type replaceRouteTableAssociationInput struct {
-	AssociationID string `query:"AssociationId"`
-	RouteTableID  string `query:"RouteTableId"`
-	DryRun        bool   `query:"DryRun"`
-}
-
-type replaceRouteTableAssociationOutput struct {
-	NewAssociationID string               `xml:"newAssociationId"`
-	AssociationState associationStateItem `xml:"associationState"`
-}
-
-func (b *Backend) handleReplaceRouteTableAssociation(ctx context.Context, in *replaceRouteTableAssociationInput) (*replaceRouteTableAssociationOutput, error) {
-	if in.RouteTableID == "" {
+func (b *Backend) handleReplaceRouteTableAssociation(ctx context.Context, in *wire.ReplaceRouteTableAssociationRequest) (*wire.ReplaceRouteTableAssociationResult, error) {
+	if in.RouteTableId == "" {
 		return nil, missingParameter("RouteTableId")
 	}
-	id, err := b.replaceRouteTableAssociation(ctx, in.AssociationID, in.RouteTableID, in.DryRun)
+	id, err := b.replaceRouteTableAssociation(ctx, in.AssociationId, in.RouteTableId, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &replaceRouteTableAssociationOutput{NewAssociationID: id, AssociationState: associationStateItem{State: "associated"}}, nil
+	return &wire.ReplaceRouteTableAssociationResult{NewAssociationId: id, AssociationState: associated()}, nil
 }
 
-type describeRouteTablesInput struct {
-	RouteTableIDs []string      `query:"RouteTableId"`
-	Filters       []filterParam `query:"Filter"`
-	MaxResults    *int32        `query:"MaxResults"`
-	NextToken     *string       `query:"NextToken"`
-	DryRun        bool          `query:"DryRun"`
-}
-
-type describeRouteTablesOutput struct {
-	RouteTables []routeTableItem `xml:"routeTableSet>item"`
-	NextToken   string           `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeRouteTables(ctx context.Context, in *describeRouteTablesInput) (*describeRouteTablesOutput, error) {
-	out := &describeRouteTablesOutput{RouteTables: []routeTableItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeRouteTables(ctx context.Context, in *wire.DescribeRouteTablesRequest) (*wire.DescribeRouteTablesResult, error) {
+	out := &wire.DescribeRouteTablesResult{RouteTables: ec2query.List[wire.RouteTable]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[RouteTable](tx, tableRouteTables)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindRouteTable, all, func(t *RouteTable) string { return t.ID }, in.RouteTableIDs)
+		selected, err := selectByID(kindRouteTable, all, func(t *RouteTable) string { return t.ID }, in.RouteTableIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(t *RouteTable) map[string]string { return t.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(t *RouteTable) map[string]string { return t.Tags },
 			func(t *RouteTable) fieldValues { return t.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(t *RouteTable) string { return t.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(t *RouteTable) string { return t.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
@@ -782,19 +499,14 @@ func (b *Backend) handleDescribeRouteTables(ctx context.Context, in *describeRou
 	return out, nil
 }
 
-type deleteRouteTableInput struct {
-	RouteTableID string `query:"RouteTableId"`
-	DryRun       bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDeleteRouteTable(ctx context.Context, in *deleteRouteTableInput) (*returnOutput, error) {
-	if in.RouteTableID == "" {
+func (b *Backend) handleDeleteRouteTable(ctx context.Context, in *wire.DeleteRouteTableRequest) (*wire.Return, error) {
+	if in.RouteTableId == "" {
 		return nil, missingParameter("RouteTableId")
 	}
-	if err := b.deleteRouteTable(ctx, in.RouteTableID, in.DryRun); err != nil {
+	if err := b.deleteRouteTable(ctx, in.RouteTableId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
 // ---- Network ACLs ----

@@ -9,6 +9,21 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
+type cidrBlockState struct {
+	State string `xml:"state"`
+}
+
+type gatewayAttachmentItem struct {
+	VpcID string `xml:"vpcId"`
+	State string `xml:"state"`
+}
+
+type cidrAssociationItem struct {
+	AssociationID  string         `xml:"associationId"`
+	CidrBlock      string         `xml:"cidrBlock"`
+	CidrBlockState cidrBlockState `xml:"cidrBlockState"`
+}
+
 // ---- Secondary CIDR blocks ----
 
 type associateVpcCidrBlockInput struct {

@@ -1,0 +1,75 @@
+package ec2
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
+)
+
+// Conversions between the shapes generated from EC2's model (package
+// wire) and the request helpers the handlers share. The operations move to
+// the generated shapes group by group; the hand-written tagSpecParam,
+// filterParam and tagItem serve the ones not moved yet.
+
+// tagSpecsFrom reads a request's TagSpecification.N (a Tag without a Key
+// is refused as a missing Tag.Key).
+func tagSpecsFrom(specs []wire.TagSpecification) []tagSpecParam {
+	out := make([]tagSpecParam, 0, len(specs))
+	for _, s := range specs {
+		p := tagSpecParam{ResourceType: s.ResourceType}
+		for _, t := range s.Tags {
+			tag := tagParam{Value: &t.Value}
+			if t.Key != "" {
+				tag.Key = &t.Key
+			}
+			p.Tags = append(p.Tags, tag)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// filtersFrom reads a Describe request's Filter.N.
+func filtersFrom(filters []wire.Filter) []filterParam {
+	out := make([]filterParam, 0, len(filters))
+	for _, f := range filters {
+		out = append(out, filterParam{Name: f.Name, Values: f.Values})
+	}
+	return out
+}
+
+// tagsOut renders tags sorted by key, as EC2 lists them; none writes no
+// tagSet.
+func tagsOut(tags map[string]string) ec2query.List[wire.Tag] {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := make(ec2query.List[wire.Tag], 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, wire.Tag{Key: k, Value: tags[k]})
+	}
+	return out
+}
+
+// maxResultsOf and tokenOf are a Describe request's paging parameters as
+// paginate takes them.
+func maxResultsOf(n *int) *int32 {
+	if n == nil {
+		return nil
+	}
+	v := int32(min(max(*n, -1<<31), 1<<31-1))
+	return &v
+}
+
+func tokenOf(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// done is the <return>true</return> of a mutation whose model has no
+// output.
+var done = &wire.Return{Return: true}
