@@ -413,7 +413,9 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 				t.Containers[i].ExitCode = &exitCode
 			}
 		}
-		if p.essential {
+		// A container that could not start fails its task, essential
+		// or not: the task cannot become what its definition says.
+		if p.essential || ev.Err != nil {
 			switch {
 			case ev.Err != nil:
 				requestStop(t, "TaskFailedToStart", ev.Err.Error())
@@ -426,7 +428,7 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 		c.log.Warn("recording a container exit", "task", taskID(task.TaskArn), "error", err)
 	}
 	for _, id := range c.processesOf(task.TaskArn) { // the rest of a stopped task goes too
-		if p.essential {
+		if p.essential || ev.Err != nil {
 			c.stopProcess(ctx, id, c.processes[id].stopTimeout)
 		}
 	}
