@@ -105,6 +105,29 @@ func TestRollingUpdateLosesNoRequests(t *testing.T) {
 			t.Fatalf("after the update, revision %q answered, want 2", got)
 		}
 	}
+	// Each old task left its target group (stoppingAt) and drained for the
+	// group's deregistration delay before it was stopped.
+	stopped, err := client.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("rolling"), DesiredStatus: ecstypes.DesiredStatusStopped})
+	if err != nil || len(stopped.TaskArns) == 0 {
+		t.Fatalf("ListTasks STOPPED: %v %+v", err, stopped)
+	}
+	described, err := client.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("rolling"), Tasks: stopped.TaskArns})
+	if err != nil {
+		t.Fatalf("DescribeTasks: %v", err)
+	}
+	drained := 0
+	for _, task := range described.Tasks {
+		if aws.ToString(task.TaskDefinitionArn) != revisionARN(t, client, "rolling", 1) || task.StoppingAt == nil || task.StoppedAt == nil {
+			continue
+		}
+		drained++
+		if took := task.StoppedAt.Sub(*task.StoppingAt); took < 3*time.Second {
+			t.Errorf("old task %s stopped %v after it left its target group, before the 3 s deregistration delay", aws.ToString(task.TaskArn), took)
+		}
+	}
+	if drained != 2 {
+		t.Errorf("%d old tasks stopped after draining, want 2", drained)
+	}
 }
 
 // revisionARN is the ARN of one revision of a task definition family.
