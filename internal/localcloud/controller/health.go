@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -201,7 +202,7 @@ func (c *Controller) recordContainerHealth(ctx context.Context, changes []contai
 			if svc != nil && health == healthUnhealthy && t.LastStatus == statusRunning {
 				requestStop(t, "ServiceSchedulerInitiated", reasonContainerHealth)
 			}
-		}, withStop(c, svc))
+		}, withStop(c, svc), withHealthEvent(svc))
 		if err != nil {
 			c.log.Warn("recording container health", "task", taskID(probe.taskARN), "error", err)
 		}
@@ -240,4 +241,20 @@ func (c *Controller) awaitsContainerHealth(taskARN string) bool {
 		}
 	}
 	return false
+}
+
+// withHealthEvent writes the service event ECS writes when its scheduler
+// replaces a task for its container health checks.
+func withHealthEvent(svc *ecs.Service) updateOption {
+	return func(s *ecs.State, before, after *ecs.Task) error {
+		if svc == nil || before.DesiredStatus == statusStopped || after.StoppedReason != reasonContainerHealth {
+			return nil
+		}
+		current, err := s.Service(svc.ClusterArn, svc.ServiceArn)
+		if err != nil || current == nil {
+			return err
+		}
+		s.AddServiceEvent(current, fmt.Sprintf("(service %s) (task %s) failed container health checks.", current.ServiceName, taskID(after.TaskArn)))
+		return s.PutService(current)
+	}
 }

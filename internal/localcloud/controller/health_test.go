@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -85,6 +86,19 @@ func TestContainerHealthCheckReplacesUnhealthyTask(t *testing.T) {
 		t.Errorf("stopped task's health = %q, container's %q, want UNHEALTHY for both", stopped.HealthStatus, stopped.Containers[0].HealthStatus)
 	}
 
+	services, err := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("health"), Services: []string{"svc"}})
+	if err != nil || len(services.Services) != 1 {
+		t.Fatalf("DescribeServices: %v", err)
+	}
+	wantEvent := "(service svc) (task " + taskIDOf(aws.ToString(first.TaskArn)) + ") failed container health checks."
+	found := false
+	for _, e := range services.Services[0].Events {
+		found = found || aws.ToString(e.Message) == wantEvent
+	}
+	if !found {
+		t.Errorf("no service event %q", wantEvent)
+	}
+
 	var replacement ecstypes.Task
 	localcloudtest.Eventually(t, "a replacement task", func() bool {
 		tasks := serviceTasks(t, client, "health", "svc")
@@ -106,3 +120,6 @@ func TestContainerHealthCheckReplacesUnhealthyTask(t *testing.T) {
 		return len(tasks) == 1 && aws.ToString(tasks[0].TaskArn) != aws.ToString(first.TaskArn) && tasks[0].HealthStatus == ecstypes.HealthStatusHealthy
 	})
 }
+
+// taskIDOf is the id at the end of a task ARN.
+func taskIDOf(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
