@@ -398,6 +398,7 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 	task, svc := c.taskAndService(ctx, p.taskARN)
 	if task == nil {
 		delete(c.processes, ev.ID)
+		delete(c.starts, p.taskARN) // a reset forgot the task mid-start
 		return
 	}
 	exitCode := int32(ev.ExitCode)
