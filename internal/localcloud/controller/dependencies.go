@@ -53,7 +53,11 @@ func (c *Controller) continueStart(ctx context.Context, t *ecs.Task, svc *ecs.Se
 		if cd.StopTimeout != nil {
 			stopTimeout = time.Duration(*cd.StopTimeout) * time.Second
 		}
-		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential, stopTimeout: stopTimeout}
+		var dependsOn []string
+		for _, dep := range cd.DependsOn {
+			dependsOn = append(dependsOn, dep.ContainerName)
+		}
+		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential, stopTimeout: stopTimeout, dependsOn: dependsOn}
 		if err := c.deps.Runtime.Start(ctx, spec); err != nil {
 			// The runtime reports the failure as an exit event too; the
 			// task stops when that event is handled.

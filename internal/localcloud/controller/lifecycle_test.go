@@ -80,3 +80,46 @@ func TestStopTimeoutEscalatesToSIGKILL(t *testing.T) {
 		}
 	}
 }
+
+// A task stops in the reverse of its dependsOn order: a container gets
+// SIGTERM only once the containers that depend on it have exited.
+func TestStopFollowsReverseDependencyOrder(t *testing.T) {
+	cloud := localcloudtest.Start(t)
+	capacity(t, cloud, "reverse")
+	sleeperImage(t, cloud)
+	dir := t.TempDir()
+	appGone, orderKept := filepath.Join(dir, "app-gone"), filepath.Join(dir, "order-kept")
+	client := ecs.NewFromConfig(cloud.Config)
+	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
+	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String("reverse"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{
+			{Name: aws.String("app"), Image: aws.String("sleeper"), Memory: aws.Int32(64),
+				Command:   []string{"/bin/sh", "-c", `trap "touch ` + appGone + `; exit 0" TERM; touch ` + filepath.Join(dir, "app-ready") + `; while :; do sleep 1; done`},
+				DependsOn: []ecstypes.ContainerDependency{{ContainerName: aws.String("sidecar"), Condition: ecstypes.ContainerConditionStart}}},
+			{Name: aws.String("sidecar"), Image: aws.String("sleeper"), Memory: aws.Int32(64),
+				Command: []string{"/bin/sh", "-c", `trap "test -f ` + appGone + ` && touch ` + orderKept + `; exit 0" TERM; touch ` + filepath.Join(dir, "sidecar-ready") + `; while :; do sleep 1; done`}},
+		},
+	})
+	if err != nil {
+		t.Fatalf("RegisterTaskDefinition: %v", err)
+	}
+	run, err := client.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("reverse"), TaskDefinition: def.TaskDefinition.TaskDefinitionArn})
+	if err != nil || len(run.Tasks) != 1 {
+		t.Fatalf("RunTask: %v %+v", err, run)
+	}
+	arn := aws.ToString(run.Tasks[0].TaskArn)
+	waitForTask(t, client, "reverse", arn, "RUNNING")
+	localcloudtest.Eventually(t, "both traps to be set", func() bool {
+		_, appErr := os.Stat(filepath.Join(dir, "app-ready"))
+		_, sidecarErr := os.Stat(filepath.Join(dir, "sidecar-ready"))
+		return appErr == nil && sidecarErr == nil
+	})
+	if _, err := client.StopTask(ctx, &ecs.StopTaskInput{Cluster: aws.String("reverse"), Task: aws.String(arn)}); err != nil {
+		t.Fatalf("StopTask: %v", err)
+	}
+	waitForTask(t, client, "reverse", arn, "STOPPED")
+	if _, err := os.Stat(orderKept); err != nil {
+		t.Errorf("the sidecar got SIGTERM before the app that depends on it had exited")
+	}
+}

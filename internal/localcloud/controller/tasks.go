@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,10 @@ type taskProcess struct {
 	essential bool
 	exited    bool
 	exitCode  int // once exited; -1 when it could not start
+	// dependsOn are the containers this one's dependsOn names: they
+	// stop after it.
+	dependsOn []string
+	stopSent  bool
 	// stopTimeout is the container definition's grace between SIGTERM
 	// and SIGKILL (ECS's 30 s when it sets none).
 	stopTimeout time.Duration
@@ -349,10 +354,30 @@ func (c *Controller) beginStopping(ctx context.Context, t *ecs.Task) error {
 	if err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) { task.LastStatus = statusStopping }); err != nil {
 		return err
 	}
-	for _, id := range live {
-		c.stopProcess(ctx, id, c.processes[id].stopTimeout)
-	}
+	c.stopNextWave(ctx, t.TaskArn)
 	return nil
+}
+
+// stopNextWave stops the task's containers that no running container
+// depends on: ECS stops containers in the reverse of their dependsOn
+// start order, so a container's dependencies outlive it. Each exit of a
+// STOPPING task calls it again for the next wave.
+func (c *Controller) stopNextWave(ctx context.Context, taskARN string) {
+	live := c.processesOf(taskARN)
+	for _, id := range live {
+		p := c.processes[id]
+		if p.stopSent {
+			continue
+		}
+		needed := false
+		for _, other := range live {
+			needed = needed || slices.Contains(c.processes[other].dependsOn, p.container)
+		}
+		if !needed {
+			p.stopSent = true
+			c.stopProcess(ctx, id, p.stopTimeout)
+		}
+	}
 }
 
 // stopProcess stops one process without blocking the loop.
@@ -428,10 +453,8 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 	if err != nil {
 		c.log.Warn("recording a container exit", "task", taskID(task.TaskArn), "error", err)
 	}
-	for _, id := range c.processesOf(task.TaskArn) { // the rest of a stopped task goes too
-		if p.essential || ev.Err != nil {
-			c.stopProcess(ctx, id, c.processes[id].stopTimeout)
-		}
+	if p.essential || ev.Err != nil || task.LastStatus == statusStopping {
+		c.stopNextWave(ctx, task.TaskArn) // the rest of a stopping task goes too
 	}
 	if p.essential || ev.Err != nil {
 		delete(c.starts, task.TaskArn) // the rest will not start
