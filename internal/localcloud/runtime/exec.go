@@ -33,8 +33,9 @@ var (
 func (p *Process) Exec(ctx context.Context, id string, argv []string) (int, error) {
 	p.mu.Lock()
 	task, ok := p.tasks[id]
+	running := ok && !task.leaderExited
 	p.mu.Unlock()
-	if !ok || task.leaderExited {
+	if !running {
 		return -1, fmt.Errorf("exec in task %s: %w", id, ErrTaskNotFound)
 	}
 	cmd, err := buildCommand(TaskSpec{Command: argv, Env: task.spec.Env, Dir: task.spec.Dir})
