@@ -196,6 +196,8 @@ func New(opts Options) (*Cloud, error) {
 		Logs:        c.Logs,
 		CloudWatch:  c.CloudWatch,
 		ACM:         c.ACM,
+		SSM:         c.SSM,
+		Secrets:     c.Secrets,
 		Runtime:     c.runtime,
 
 		AppAutoScaling: c.AppAutoScaling,

@@ -26,6 +26,8 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
 	"github.com/berthdev/berth/internal/localcloud/service/logs"
+	"github.com/berthdev/berth/internal/localcloud/service/secretsmanager"
+	"github.com/berthdev/berth/internal/localcloud/service/ssm"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -48,6 +50,11 @@ type Deps struct {
 	// Endpoint is the local cloud's API URL (for task metadata), "" if unknown.
 	Endpoint func() string
 	Logger   *slog.Logger
+
+	// SSM and Secrets hold the parameters and secrets that task
+	// definitions' secrets name; nil: a task with secrets fails to start.
+	SSM     *ssm.Backend
+	Secrets *secretsmanager.Backend
 
 	// ACM hands HTTPS listeners their certificates.
 	ACM     *acm.Backend
@@ -88,6 +95,7 @@ type Controller struct {
 
 	// Owned by the Run goroutine.
 	processes map[string]*taskProcess // by runtime id (task id/container)
+	starts    map[string]*startPlan   // by task ARN, until all its containers started
 	addresses *addressPool
 	logs      *logShipper
 	backoff   map[string]launchBackoff // by service ARN
@@ -105,9 +113,13 @@ type Controller struct {
 	certificateUsers map[string][]string
 	metricsFrom      time.Time
 
-	healthMu      sync.Mutex
-	pendingHealth []lb.TargetHealthChange
-	healthSignal  chan struct{}
+	// probes are the running container health checks, by runtime id.
+	probes map[string]*healthProbe
+
+	healthMu               sync.Mutex
+	pendingHealth          []lb.TargetHealthChange
+	pendingContainerHealth []containerHealthChange
+	healthSignal           chan struct{}
 }
 
 // New builds the controller; Run starts it.
@@ -116,6 +128,8 @@ func New(deps Deps) *Controller {
 		deps:         deps,
 		log:          deps.Logger.With("component", "controller"),
 		processes:    map[string]*taskProcess{},
+		probes:       map[string]*healthProbe{},
+		starts:       map[string]*startPlan{},
 		addresses:    newAddressPool(deps.Runtime),
 		backoff:      map[string]launchBackoff{},
 		unplaced:     map[string]unplaced{},
@@ -172,6 +186,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-ticker.C:
 		case <-c.healthSignal:
 			c.recordHealth(ctx, c.takeHealthChanges())
+			c.recordContainerHealth(ctx, c.takeContainerHealthChanges())
 		case ev, ok := <-events:
 			if !ok { // the runtime closed: nothing more will run
 				events = nil

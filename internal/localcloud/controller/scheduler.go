@@ -298,10 +298,14 @@ func (c *Controller) updateCounts(s *ecs.State, svc *ecs.Service, tasks []*ecs.T
 	}
 }
 
-// taskHealthy is ECS's view of a service task: running, and, once the grace
-// period is over, healthy in every target group it is registered in.
+// taskHealthy is ECS's view of a service task: running, its container
+// health checks passed, and healthy in every target group it is
+// registered in.
 func (c *Controller) taskHealthy(svc *ecs.Service, t *ecs.Task, now time.Time) bool {
 	if t.LastStatus != statusRunning || t.DesiredStatus == statusStopped {
+		return false
+	}
+	if c.awaitsContainerHealth(t.TaskArn) && t.HealthStatus != healthHealthy {
 		return false
 	}
 	if len(svc.LoadBalancers) == 0 {

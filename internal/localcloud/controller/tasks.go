@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +28,11 @@ type taskProcess struct {
 	container string
 	essential bool
 	exited    bool
+	exitCode  int // once exited; -1 when it could not start
+	// dependsOn are the containers this one's dependsOn names: they
+	// stop after it.
+	dependsOn []string
+	stopSent  bool
 	// stopTimeout is the container definition's grace between SIGTERM
 	// and SIGKILL (ECS's 30 s when it sets none).
 	stopTimeout time.Duration
@@ -126,6 +133,12 @@ func (c *Controller) advanceTask(ctx context.Context, t *ecs.Task, svc *ecs.Serv
 		return c.markStopped(ctx, t.ClusterArn, t.TaskArn, nil)
 	case t.LastStatus == statusPending && t.DesiredStatus != statusStopped:
 		return c.startTask(ctx, t, svc)
+	case t.LastStatus == statusActivating && c.starts[t.TaskArn] != nil:
+		if t.DesiredStatus == statusStopped {
+			delete(c.starts, t.TaskArn)
+			return c.finishIfGone(ctx, t, svc)
+		}
+		return c.continueStart(ctx, t, svc)
 	case t.LastStatus == statusRunning && t.DesiredStatus == statusStopped:
 		return c.deactivate(ctx, t, svc, now)
 	case t.LastStatus == statusDeactivating && !now.Before(t.StoppingAt.Time().Add(c.drainDelay(svc))):
@@ -179,13 +192,21 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 		if err != nil {
 			return err
 		}
+		// The agent reads secrets before it pulls: a missing one stops
+		// the task with ResourceInitializationError.
+		secretEnv, err := c.resolveSecrets(ctx, cd.Secrets)
+		if err != nil {
+			return c.failStart(ctx, t, svc, cd.Name, err.Error())
+		}
 		id, output := RuntimeID(t.TaskArn, cd.Name), c.outputTo(ctx, t, cd)
 		spec := runtime.TaskSpec{ID: id, Image: cd.Image, Output: output}
 		if img != nil {
 			spec = img.TaskSpec(id, cd.Command, c.containerEnv(t, cd), output)
+			maps.Copy(spec.Env, secretEnv)
 		}
 		spec.Address = taskAddress(t)
 		spec.Container = containerSpec(t, def, cd, c.taskEnv(t, cd))
+		maps.Copy(spec.Container.Env, secretEnv)
 		// The runtime decides what runs the image (a container, a process
 		// image) and readies it; an image nothing can run fails the task
 		// the way a failed pull does.
@@ -205,42 +226,8 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 	}); err != nil {
 		return err
 	}
-	for i, spec := range specs {
-		cd := def.ContainerDefinitions[i]
-		stopTimeout := defaultStopTimeout
-		if cd.StopTimeout != nil {
-			stopTimeout = time.Duration(*cd.StopTimeout) * time.Second
-		}
-		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential, stopTimeout: stopTimeout}
-		if err := c.deps.Runtime.Start(ctx, spec); err != nil {
-			// The runtime reports the failure as an exit event too; the
-			// task stops when that event is handled.
-			c.log.Info("container failed to start", "task", taskID(t.TaskArn), "container", cd.Name, "error", err)
-			return nil
-		}
-	}
-	err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) {
-		if task.LastStatus != statusActivating {
-			return // an exit event got there first
-		}
-		task.LastStatus = statusRunning
-		task.StartedAt = awsjson.NewTime(time.Now())
-		task.Connectivity = "CONNECTED"
-		task.ConnectivityAt = task.StartedAt
-		for i := range task.Containers {
-			if p := c.processes[RuntimeID(task.TaskArn, task.Containers[i].Name)]; p != nil && !p.exited {
-				task.Containers[i].LastStatus = statusRunning
-			}
-		}
-	})
-	if err != nil {
-		return err
-	}
-	if svc != nil {
-		c.launchSucceeded(svc.ServiceArn)
-		return c.registerTargets(ctx, t, svc)
-	}
-	return nil
+	c.starts[t.TaskArn] = &startPlan{def: def, specs: specs, started: make([]bool, len(specs))}
+	return c.continueStart(ctx, t, svc)
 }
 
 // containerEnv is what a process image's process sees: a few host basics
@@ -367,10 +354,30 @@ func (c *Controller) beginStopping(ctx context.Context, t *ecs.Task) error {
 	if err := c.updateTask(ctx, t.ClusterArn, t.TaskArn, func(task *ecs.Task) { task.LastStatus = statusStopping }); err != nil {
 		return err
 	}
-	for _, id := range live {
-		c.stopProcess(ctx, id, c.processes[id].stopTimeout)
-	}
+	c.stopNextWave(ctx, t.TaskArn)
 	return nil
+}
+
+// stopNextWave stops the task's containers that no running container
+// depends on: ECS stops containers in the reverse of their dependsOn
+// start order, so a container's dependencies outlive it. Each exit of a
+// STOPPING task calls it again for the next wave.
+func (c *Controller) stopNextWave(ctx context.Context, taskARN string) {
+	live := c.processesOf(taskARN)
+	for _, id := range live {
+		p := c.processes[id]
+		if p.stopSent {
+			continue
+		}
+		needed := false
+		for _, other := range live {
+			needed = needed || slices.Contains(c.processes[other].dependsOn, p.container)
+		}
+		if !needed {
+			p.stopSent = true
+			c.stopProcess(ctx, id, p.stopTimeout)
+		}
+	}
 }
 
 // stopProcess stops one process without blocking the loop.
@@ -384,6 +391,9 @@ func (c *Controller) stopProcess(ctx context.Context, id string, grace time.Dura
 
 // stopAll stops every process at shutdown.
 func (c *Controller) stopAll() {
+	for id := range c.probes {
+		c.stopProbe(id)
+	}
 	for id, p := range c.processes {
 		if !p.exited {
 			c.stopProcess(context.Background(), id, 5*time.Second)
@@ -399,28 +409,21 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 		return
 	}
 	p.exited = true
+	p.exitCode = ev.ExitCode
+	if ev.Err != nil {
+		p.exitCode = -1
+	}
 	ctx, err := inScopeOf(ctx, p.taskARN)
 	if err != nil {
 		c.log.Warn("recording a container exit", "task", p.taskARN, "error", err)
 		delete(c.processes, ev.ID)
 		return
 	}
-	var svc *ecs.Service
-	var task *ecs.Task
-	_ = c.deps.ECS.View(ctx, func(s *ecs.State) error {
-		task, _ = s.Task(clusterOfTask(p.taskARN), p.taskARN)
-		if task != nil {
-			svcs, _ := s.Services(task.ClusterArn)
-			for _, candidate := range svcs {
-				if serviceGroup(candidate.ServiceName) == task.Group {
-					svc = candidate
-				}
-			}
-		}
-		return nil
-	})
+	c.stopProbe(ev.ID)
+	task, svc := c.taskAndService(ctx, p.taskARN)
 	if task == nil {
 		delete(c.processes, ev.ID)
+		delete(c.starts, p.taskARN) // a reset forgot the task mid-start
 		return
 	}
 	exitCode := int32(ev.ExitCode)
@@ -436,7 +439,9 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 				t.Containers[i].ExitCode = &exitCode
 			}
 		}
-		if p.essential {
+		// A container that could not start fails its task, essential
+		// or not: the task cannot become what its definition says.
+		if p.essential || ev.Err != nil {
 			switch {
 			case ev.Err != nil:
 				requestStop(t, "TaskFailedToStart", ev.Err.Error())
@@ -448,12 +453,13 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 	if err != nil {
 		c.log.Warn("recording a container exit", "task", taskID(task.TaskArn), "error", err)
 	}
-	for _, id := range c.processesOf(task.TaskArn) { // the rest of a stopped task goes too
-		if p.essential {
-			c.stopProcess(ctx, id, c.processes[id].stopTimeout)
-		}
+	if p.essential || ev.Err != nil || task.LastStatus == statusStopping {
+		c.stopNextWave(ctx, task.TaskArn) // the rest of a stopping task goes too
 	}
-	if len(c.processesOf(task.TaskArn)) == 0 {
+	if p.essential || ev.Err != nil {
+		delete(c.starts, task.TaskArn) // the rest will not start
+	}
+	if len(c.processesOf(task.TaskArn)) == 0 && c.starts[task.TaskArn] == nil {
 		// Its last lines are in its log stream before it is STOPPED, so
 		// whoever reads why it stopped can read what it printed.
 		c.logs.flush(ctx)
@@ -463,12 +469,26 @@ func (c *Controller) onProcessExit(ctx context.Context, ev runtime.TaskEvent) {
 		if err := c.markStopped(ctx, task.ClusterArn, task.TaskArn, svc); err != nil {
 			c.log.Warn("stopping a task", "task", taskID(task.TaskArn), "error", err)
 		}
-		for id, proc := range c.processes {
-			if proc.taskARN == task.TaskArn {
-				delete(c.processes, id)
+		c.forgetProcesses(task.TaskArn)
+	}
+}
+
+// taskAndService reads a task and the service it belongs to (nil for a
+// standalone task); task is nil when it is gone.
+func (c *Controller) taskAndService(ctx context.Context, taskARN string) (task *ecs.Task, svc *ecs.Service) {
+	_ = c.deps.ECS.View(ctx, func(s *ecs.State) error {
+		task, _ = s.Task(clusterOfTask(taskARN), taskARN)
+		if task != nil {
+			svcs, _ := s.Services(task.ClusterArn)
+			for _, candidate := range svcs {
+				if serviceGroup(candidate.ServiceName) == task.Group {
+					svc = candidate
+				}
 			}
 		}
-	}
+		return nil
+	})
+	return task, svc
 }
 
 // markStopped finishes a task: STOPPED, with its times, its reason kept.
@@ -494,7 +514,7 @@ type updateOption func(s *ecs.State, before, after *ecs.Task) error
 // withStop counts a failed service task toward its deployment's circuit
 // breaker: one that failed to start, or, while its deployment is rolling
 // out, one whose essential container exited or that failed its load
-// balancer health checks (ECS's two stages). Stops from outside the
+// balancer or container health checks (ECS's two stages). Stops from outside the
 // deployment (scale-in, a newer deployment, StopTask, a restart of the
 // local cloud) are no failures, and neither is a crash of a task that
 // served after its deployment completed.
@@ -504,7 +524,7 @@ func withStop(c *Controller, svc *ecs.Service) updateOption {
 			return nil
 		}
 		failed := after.StopCode == "TaskFailedToStart" || after.StopCode == "EssentialContainerExited" ||
-			(after.StopCode == "ServiceSchedulerInitiated" && strings.HasPrefix(after.StoppedReason, "Task failed ELB health checks"))
+			(after.StopCode == "ServiceSchedulerInitiated" && (strings.HasPrefix(after.StoppedReason, "Task failed ELB health checks") || after.StoppedReason == reasonContainerHealth))
 		if !failed {
 			return nil
 		}

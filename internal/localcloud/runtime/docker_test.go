@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -516,6 +517,14 @@ func TestDockerContainerOnTheSharedNetwork(t *testing.T) {
 	})
 	if body != "from the host" {
 		t.Errorf("/file = %q", body)
+	}
+	// A health check's command runs inside the container: the image's one
+	// program, started again there, finds its port taken and exits 1.
+	if code, err := docker.Exec(context.Background(), spec.ID, []string{"/hello"}); err != nil || code != 1 {
+		t.Errorf("Exec /hello = %d, %v; want exit code 1", code, err)
+	}
+	if code, err := docker.Exec(context.Background(), "shared/none", []string{"/hello"}); !errors.Is(err, runtime.ErrTaskNotFound) {
+		t.Errorf("Exec in no task = %d, %v; want ErrTaskNotFound", code, err)
 	}
 	if err := docker.Stop(context.Background(), spec.ID, 10*time.Second); err != nil {
 		t.Fatalf("Stop: %v", err)
