@@ -68,6 +68,14 @@ func wildcardImage(t *testing.T, cloud *localcloudtest.Cloud) {
 // and returns the target group's ARN.
 func webService(t *testing.T, cloud *localcloudtest.Cloud, cluster string, count int32) string {
 	t.Helper()
+	return guardedWebService(t, cloud, cluster, count, nil)
+}
+
+// guardedWebService is webService whose ALB and tasks get the security
+// groups guard makes in the service's VPC (none when guard is nil).
+func guardedWebService(t *testing.T, cloud *localcloudtest.Cloud, cluster string, count int32,
+	guard func(vpcID string) (albGroups, taskGroups []string)) string {
+	t.Helper()
 	ctx := context.Background()
 	capacity(t, cloud, cluster)
 	ec2Client := ec2.NewFromConfig(cloud.Config)
@@ -82,8 +90,12 @@ func webService(t *testing.T, cloud *localcloudtest.Cloud, cluster string, count
 		t.Fatalf("CreateSubnet: %v", err)
 	}
 	subnetIDs := []string{aws.ToString(subnets.Subnets[0].SubnetId), aws.ToString(second.Subnet.SubnetId)}
+	var albGroups, taskGroups []string
+	if guard != nil {
+		albGroups, taskGroups = guard(aws.ToString(vpc))
+	}
 	elbClient := elb.NewFromConfig(cloud.Config)
-	lb, err := elbClient.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(cluster + "-alb"), Subnets: subnetIDs})
+	lb, err := elbClient.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(cluster + "-alb"), Subnets: subnetIDs, SecurityGroups: albGroups})
 	if err != nil {
 		t.Fatalf("CreateLoadBalancer: %v", err)
 	}
@@ -122,7 +134,7 @@ func webService(t *testing.T, cloud *localcloudtest.Cloud, cluster string, count
 		// A loaded machine may start python slowly; failing health checks
 		// meanwhile must not replace the tasks this test watches.
 		HealthCheckGracePeriodSeconds: aws.Int32(120),
-		NetworkConfiguration:          &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: subnetIDs[:1]}},
+		NetworkConfiguration:          &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: subnetIDs[:1], SecurityGroups: taskGroups}},
 	}); err != nil {
 		t.Fatalf("CreateService: %v", err)
 	}
