@@ -24,9 +24,9 @@ type target struct {
 	// host is the IP address the target is reached at; address is its
 	// host:port, made once rather than per request.
 	host, address string
-	state       string
-	reason      string
-	description string
+	state         string
+	reason        string
+	description   string
 	// passes and failures count consecutive health check outcomes.
 	passes, failures int
 	// stopChecks ends this target's health checks; nil when none run.
