@@ -43,7 +43,7 @@ func (c *Controller) guard(ctx context.Context, snap *elbv2.Snapshot, cfg *lb.Co
 			}
 		}
 		for id, instance := range state.Instances {
-			hosts[id] = lb.TargetHost{Endpoint: instanceEndpoint(instance, subnets)}
+			hosts[id] = lb.TargetHost{Address: instanceHost(id).String(), Endpoint: instanceEndpoint(instance, subnets)}
 		}
 		if err := c.taskEndpoints(scoped, subnets, hosts); err != nil {
 			return fmt.Errorf("%s: %w", scope, err)
@@ -53,6 +53,8 @@ func (c *Controller) guard(ctx context.Context, snap *elbv2.Snapshot, cfg *lb.Co
 	cfg.Hosts = hosts
 	endpoints := map[string]secgroup.Endpoint{}
 	for _, b := range snap.LoadBalancers {
+		// A load balancer recorded without groups is not filtered (AWS
+		// would give it its VPC's default group, which lets no client in).
 		endpoint := secgroup.Endpoint{Name: "load balancer " + b.Name, Groups: b.SecurityGroups}
 		for _, id := range b.SubnetIDs {
 			if prefix, ok := subnets[id]; ok {
