@@ -74,6 +74,11 @@ func blockedTargets(valid *config, table *routingTable) blockedPaths {
 				ports = append(ports, port)
 			}
 			target := valid.hosts[registration.ID].Endpoint
+			if addr, err := netip.ParseAddr(hostAddress(registration.ID, valid.hosts)); err == nil && len(target.Within) == 0 {
+				// Where nothing better is known, the target is where it
+				// is dialled.
+				target.Within = []netip.Prefix{secgroup.Host(addr)}
+			}
 			for _, user := range table.groupUsers[arn] {
 				for _, port := range ports {
 					address := targetAddress(registration, port, valid.hosts)

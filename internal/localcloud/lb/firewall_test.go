@@ -47,6 +47,14 @@ func TestEgressRulesGuardTheHopToTargets(t *testing.T) {
 
 	apply(t, balancer, config("10.0.0.0/16"))
 	waitForState(t, balancer, groupARN, instance, StateHealthy)
+
+	// An ip target the rules know nothing of is where it is dialled: an
+	// egress rule to anywhere reaches it.
+	open := config("0.0.0.0/0")
+	delete(open.Hosts, instance.ID)
+	open.TargetGroups[0].Targets = []Target{target.target}
+	apply(t, balancer, open)
+	waitForState(t, balancer, groupARN, target.target, StateHealthy)
 	if status, body, _ := get(t, noRedirects, url+"/"); status != http.StatusOK || body != "guarded" {
 		t.Errorf("got %d %q once the egress rule holds the instance, want 200 from it", status, body)
 	}

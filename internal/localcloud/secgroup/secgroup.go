@@ -138,7 +138,7 @@ func (rule Rule) carriesTCP(port int) bool {
 func (rule Rule) matches(peer Endpoint) bool {
 	if rule.CIDR.IsValid() {
 		if len(peer.Within) == 0 {
-			return false
+			return rule.CIDR.Bits() == 0 // anywhere holds even an unknown address
 		}
 		for _, where := range peer.Within {
 			if where.Addr().Is4() != rule.CIDR.Addr().Is4() || where.Bits() < rule.CIDR.Bits() || !rule.CIDR.Contains(where.Addr()) {
