@@ -70,6 +70,7 @@ func WaitHealthy(ctx context.Context, cfg aws.Config, s *spec.Spec, progress fun
 		if err != nil {
 			return nil, err
 		}
+		h.hint = blockedHint(ctx, c, names.LoadBalancer, h)
 		v, err := w.assess(h)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", names.Service, err)
@@ -129,6 +130,9 @@ type health struct {
 	// stopped are the service's tasks that were told to stop, newest first.
 	stopped []ecstypes.Task
 	targets []elbtypes.TargetHealthDescription
+	// hint says which security group rule keeps the load balancer from
+	// targets that time out, "" when none does (blockedHint).
+	hint string
 }
 
 func observeHealth(ctx context.Context, c *engine.Clients, cluster, service, targetGroupARN string) (*health, error) {
@@ -329,6 +333,9 @@ func (w *waiter) assess(h *health) (verdict, error) {
 	if len(unhealthy) > 0 {
 		slices.Sort(unhealthy)
 		status += "; unhealthy: " + strings.Join(unhealthy, ", ")
+	}
+	if h.hint != "" {
+		status += "; " + h.hint
 	}
 	if event := latestPlacementProblem(svc, primary); event != "" {
 		status += "; " + event

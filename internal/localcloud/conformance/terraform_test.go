@@ -32,11 +32,7 @@ import (
 // what AWS does instead. Each is logged as KNOWN BERTH GAP on every run and
 // listed in DIFFERENCES.md; a listed step that passes fails the test, so the
 // list shrinks as the lead fixes them.
-var knownGaps = map[string]string{
-	"aws_ecs_service bridge mode with an instance target group": "the controller registers the task's IP address in an instance-type target group " +
-		"(InvalidTarget: The following targets are not valid instances), so the target never appears; ECS registers the container instance's " +
-		"instance id and the task's host port (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/nlb.html)",
-}
+var knownGaps = map[string]string{}
 
 // tfRun drives the sequence: each step either passes, is a listed gap
 // (logged, and the run goes on), or fails the test.

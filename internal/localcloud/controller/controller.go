@@ -97,13 +97,17 @@ type Controller struct {
 	processes map[string]*taskProcess // by runtime id (task id/container)
 	starts    map[string]*startPlan   // by task ARN, until all its containers started
 	addresses *addressPool
-	logs      *logShipper
-	backoff   map[string]launchBackoff // by service ARN
-	unplaced  map[string]unplaced      // by cluster ARN, from the last placement
-	snapshot  *elbv2.Snapshot          // the last routing state read
-	metrics   map[store.Scope]*ecsMetrics
-	scaling   map[string]*targetState   // by scope and resource id
-	providers map[string]*providerState // by scope and capacity provider
+	forwards  map[string]*forward // published host ports, by instance address:port
+	// ec2Instances are the EC2 instances of container instances (by ARN),
+	// as placement last read them.
+	ec2Instances map[string]string
+	logs         *logShipper
+	backoff      map[string]launchBackoff // by service ARN
+	unplaced     map[string]unplaced      // by cluster ARN, from the last placement
+	snapshot     *elbv2.Snapshot          // the last routing state read
+	metrics      map[store.Scope]*ecsMetrics
+	scaling      map[string]*targetState   // by scope and resource id
+	providers    map[string]*providerState // by scope and capacity provider
 	// lastFailure is each reconcile step's last error message.
 	lastFailure map[string]string
 
@@ -131,6 +135,8 @@ func New(deps Deps) *Controller {
 		probes:       map[string]*healthProbe{},
 		starts:       map[string]*startPlan{},
 		addresses:    newAddressPool(deps.Runtime),
+		forwards:     map[string]*forward{},
+		ec2Instances: map[string]string{},
 		backoff:      map[string]launchBackoff{},
 		unplaced:     map[string]unplaced{},
 		metrics:      map[store.Scope]*ecsMetrics{},
@@ -181,6 +187,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			c.stopAll()
+			c.closeForwards()
 			return ctx.Err()
 		case <-changes:
 		case <-ticker.C:
@@ -234,6 +241,7 @@ func (c *Controller) reconcile(ctx context.Context) {
 		return
 	}
 	c.note("orphaned processes", c.stopOrphans(ctx))
+	c.note("published host ports", c.reconcileBindings(ctx))
 	c.note("load balancers", c.reconcileLoadBalancers(ctx))
 }
 

@@ -23,6 +23,8 @@ func (c *Controller) reconcileLoadBalancers(ctx context.Context) error {
 	}
 	c.snapshot = snap
 	cfg := balancerConfig(snap, c.listenerTLS(ctx))
+	// Without the rules, run unguarded rather than not route at all.
+	c.note("security groups", c.guard(ctx, snap, &cfg))
 	c.markCertificatesInUse(ctx, snap)
 	err = c.deps.Balancer.Apply(cfg)
 	c.note("load balancer metrics", c.publishLoadBalancerMetrics(ctx, time.Now()))

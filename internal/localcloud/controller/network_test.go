@@ -68,44 +68,21 @@ func wildcardImage(t *testing.T, cloud *localcloudtest.Cloud) {
 // and returns the target group's ARN.
 func webService(t *testing.T, cloud *localcloudtest.Cloud, cluster string, count int32) string {
 	t.Helper()
+	return guardedWebService(t, cloud, cluster, count, nil)
+}
+
+// guardedWebService is webService whose ALB and tasks get the security
+// groups guard makes in the service's VPC (none when guard is nil).
+func guardedWebService(t *testing.T, cloud *localcloudtest.Cloud, cluster string, count int32,
+	guard func(vpcID string) (albGroups, taskGroups []string)) string {
+	t.Helper()
 	ctx := context.Background()
-	capacity(t, cloud, cluster)
-	ec2Client := ec2.NewFromConfig(cloud.Config)
-	// The subnet capacity made, not one of the default VPC's.
-	subnets, err := ec2Client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("default-for-az"), Values: []string{"false"}}}})
-	if err != nil || len(subnets.Subnets) == 0 {
-		t.Fatalf("DescribeSubnets: %v %+v", err, subnets)
+	vpc, subnetIDs := clusterNetwork(t, cloud, cluster)
+	var albGroups, taskGroups []string
+	if guard != nil {
+		albGroups, taskGroups = guard(vpc)
 	}
-	vpc := subnets.Subnets[0].VpcId
-	second, err := ec2Client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc, CidrBlock: aws.String("10.0.2.0/24"), AvailabilityZone: aws.String("us-east-1b")})
-	if err != nil {
-		t.Fatalf("CreateSubnet: %v", err)
-	}
-	subnetIDs := []string{aws.ToString(subnets.Subnets[0].SubnetId), aws.ToString(second.Subnet.SubnetId)}
-	elbClient := elb.NewFromConfig(cloud.Config)
-	lb, err := elbClient.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(cluster + "-alb"), Subnets: subnetIDs})
-	if err != nil {
-		t.Fatalf("CreateLoadBalancer: %v", err)
-	}
-	tg, err := elbClient.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
-		Name: aws.String(cluster + "-tg"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(9000), VpcId: vpc,
-		TargetType: elbtypes.TargetTypeEnumIp, HealthCheckPath: aws.String("/id"),
-		HealthCheckIntervalSeconds: aws.Int32(5), HealthCheckTimeoutSeconds: aws.Int32(2), HealthyThresholdCount: aws.Int32(2),
-	})
-	if err != nil {
-		t.Fatalf("CreateTargetGroup: %v", err)
-	}
-	tgARN := aws.ToString(tg.TargetGroups[0].TargetGroupArn)
-	if _, err := elbClient.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(tgARN),
-		Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("0")}}}); err != nil {
-		t.Fatalf("ModifyTargetGroupAttributes: %v", err)
-	}
-	if _, err := elbClient.CreateListener(ctx, &elb.CreateListenerInput{
-		LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
-		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tgARN)}},
-	}); err != nil {
-		t.Fatalf("CreateListener: %v", err)
-	}
+	tgARN := loadBalancer(t, cloud, cluster, vpc, subnetIDs, albGroups, elbtypes.TargetTypeEnumIp)
 	wildcardImage(t, cloud)
 	client := ecs.NewFromConfig(cloud.Config)
 	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
@@ -122,9 +99,64 @@ func webService(t *testing.T, cloud *localcloudtest.Cloud, cluster string, count
 		// A loaded machine may start python slowly; failing health checks
 		// meanwhile must not replace the tasks this test watches.
 		HealthCheckGracePeriodSeconds: aws.Int32(120),
-		NetworkConfiguration:          &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: subnetIDs[:1]}},
+		NetworkConfiguration:          &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: subnetIDs[:1], SecurityGroups: taskGroups}},
 	}); err != nil {
 		t.Fatalf("CreateService: %v", err)
+	}
+	return tgARN
+}
+
+// clusterNetwork makes the cluster's capacity (see capacity) and returns
+// its VPC and two subnets: the instance's and one in another zone.
+func clusterNetwork(t *testing.T, cloud *localcloudtest.Cloud, cluster string) (vpcID string, subnetIDs []string) {
+	t.Helper()
+	ctx := context.Background()
+	capacity(t, cloud, cluster)
+	ec2Client := ec2.NewFromConfig(cloud.Config)
+	// The subnet capacity made, not one of the default VPC's.
+	subnets, err := ec2Client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("default-for-az"), Values: []string{"false"}}}})
+	if err != nil || len(subnets.Subnets) == 0 {
+		t.Fatalf("DescribeSubnets: %v %+v", err, subnets)
+	}
+	vpc := subnets.Subnets[0].VpcId
+	second, err := ec2Client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc, CidrBlock: aws.String("10.0.2.0/24"), AvailabilityZone: aws.String("us-east-1b")})
+	if err != nil {
+		t.Fatalf("CreateSubnet: %v", err)
+	}
+	return aws.ToString(vpc), []string{aws.ToString(subnets.Subnets[0].SubnetId), aws.ToString(second.Subnet.SubnetId)}
+}
+
+// loadBalancer creates an ALB in subnets with a listener on port 80 that
+// forwards to a new target group of targetType on port 9000 (health
+// checks of /id every 5 s, no deregistration delay), and returns the
+// group's ARN.
+func loadBalancer(t *testing.T, cloud *localcloudtest.Cloud, cluster, vpcID string, subnetIDs, albGroups []string, targetType elbtypes.TargetTypeEnum) string {
+	t.Helper()
+	ctx := context.Background()
+	vpc := aws.String(vpcID)
+	elbClient := elb.NewFromConfig(cloud.Config)
+	lb, err := elbClient.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(cluster + "-alb"), Subnets: subnetIDs, SecurityGroups: albGroups})
+	if err != nil {
+		t.Fatalf("CreateLoadBalancer: %v", err)
+	}
+	tg, err := elbClient.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
+		Name: aws.String(cluster + "-tg"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(9000), VpcId: vpc,
+		TargetType: targetType, HealthCheckPath: aws.String("/id"),
+		HealthCheckIntervalSeconds: aws.Int32(5), HealthCheckTimeoutSeconds: aws.Int32(2), HealthyThresholdCount: aws.Int32(2),
+	})
+	if err != nil {
+		t.Fatalf("CreateTargetGroup: %v", err)
+	}
+	tgARN := aws.ToString(tg.TargetGroups[0].TargetGroupArn)
+	if _, err := elbClient.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(tgARN),
+		Attributes: []elbtypes.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("0")}}}); err != nil {
+		t.Fatalf("ModifyTargetGroupAttributes: %v", err)
+	}
+	if _, err := elbClient.CreateListener(ctx, &elb.CreateListenerInput{
+		LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tgARN)}},
+	}); err != nil {
+		t.Fatalf("CreateListener: %v", err)
 	}
 	return tgARN
 }

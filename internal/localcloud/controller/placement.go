@@ -20,6 +20,8 @@ type instanceUsage struct {
 	groups     map[string]int
 	zone       string
 	maxTaskENI int
+	// hostPorts are the ports bridge and host tasks hold on the instance.
+	hostPorts map[int]bool
 }
 
 // taskNeeds is the CPU units and MiB a task reserves on its instance.
@@ -62,10 +64,11 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 	usage := map[string]*instanceUsage{}
 	var order []*instanceUsage
 	for _, ci := range instances {
+		c.ec2Instances[ci.ContainerInstanceArn] = ci.Ec2InstanceId
 		if ci.Status != "ACTIVE" || !ci.AgentConnected {
 			continue
 		}
-		u := &instanceUsage{instance: ci, groups: map[string]int{}, zone: attribute(ci, "ecs.availability-zone"), maxTaskENI: 1}
+		u := &instanceUsage{instance: ci, groups: map[string]int{}, zone: attribute(ci, "ecs.availability-zone"), maxTaskENI: 1, hostPorts: map[int]bool{}}
 		if it, ok := ec2.LookupInstanceType(attribute(ci, "ecs.instance-type")); ok {
 			u.maxTaskENI = max(it.MaxENIs-1, 1)
 		}
@@ -95,6 +98,9 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 		u.groups[t.Group]++
 		if def.NetworkMode == "awsvpc" {
 			u.enis++
+		}
+		for _, port := range hostPortsOf(t) {
+			u.hostPorts[port] = true
 		}
 	}
 
@@ -133,6 +139,7 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 		cpu, mem := taskNeeds(def)
 		awsvpc := def.NetworkMode == "awsvpc"
 		memberOf := memberOfQueries(svc, def)
+		ports := portNeeds(def)
 		var best *instanceUsage
 		var closest string
 		for _, u := range order {
@@ -149,6 +156,8 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 				closest = fmt.Sprintf("The closest matching (container-instance %s) has insufficient memory available.", taskID(u.instance.ContainerInstanceArn))
 			case awsvpc && u.enis >= u.maxTaskENI:
 				closest = fmt.Sprintf("The closest matching (container-instance %s) encountered error \"RESOURCE:ENI\".", taskID(u.instance.ContainerInstanceArn))
+			case !portsFit(ports, u.hostPorts):
+				closest = fmt.Sprintf("The closest matching (container-instance %s) is already using a port required by your task.", taskID(u.instance.ContainerInstanceArn))
 			case distinct && u.groups[t.Group] > 0:
 				closest = fmt.Sprintf("The closest matching (container-instance %s) is already running a task of this service (distinctInstance).", taskID(u.instance.ContainerInstanceArn))
 			default:
@@ -183,6 +192,9 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 		}
 		inUse[ip] = true
 		assign(t, best, ip, svc)
+		if err := bindPorts(t, ports, best.hostPorts); err != nil {
+			return err
+		}
 		best.cpu += cpu
 		best.mem += mem
 		best.tasks++

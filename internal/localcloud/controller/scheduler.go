@@ -311,9 +311,9 @@ func (c *Controller) taskHealthy(svc *ecs.Service, t *ecs.Task, now time.Time) b
 	if len(svc.LoadBalancers) == 0 {
 		return true
 	}
-	ip := taskAddress(t)
 	for _, binding := range svc.LoadBalancers {
-		state := c.targetState(binding.TargetGroupArn, ip, int(binding.ContainerPort))
+		target, _ := c.serviceTarget(t, binding)
+		state := c.targetState(binding.TargetGroupArn, target.ID, target.Port)
 		if state != lb.StateHealthy {
 			return false
 		}

@@ -601,14 +601,13 @@ func clusterOfTask(arn string) string {
 
 // registerTargets puts a running service task into its target groups.
 func (c *Controller) registerTargets(ctx context.Context, t *ecs.Task, svc *ecs.Service) error {
-	ip := taskAddress(t)
 	for _, binding := range svc.LoadBalancers {
-		if binding.TargetGroupArn == "" || ip == "" {
+		target, ok := c.serviceTarget(t, binding)
+		if binding.TargetGroupArn == "" || !ok {
 			continue
 		}
-		target := elbv2.Target{ID: ip, Port: int(binding.ContainerPort)}
 		if err := c.deps.ELBv2.RegisterTargets(ctx, binding.TargetGroupArn, []elbv2.Target{target}); err != nil {
-			return fmt.Errorf("registering %s:%d in %s: %w", ip, binding.ContainerPort, binding.TargetGroupArn, err)
+			return fmt.Errorf("registering %s:%d in %s: %w", target.ID, target.Port, binding.TargetGroupArn, err)
 		}
 		_ = c.deps.ECS.Update(ctx, func(s *ecs.State) error {
 			current, err := s.Service(svc.ClusterArn, svc.ServiceArn)
@@ -624,14 +623,16 @@ func (c *Controller) registerTargets(ctx context.Context, t *ecs.Task, svc *ecs.
 
 // deregisterTargets takes a task out of its service's target groups.
 func (c *Controller) deregisterTargets(ctx context.Context, t *ecs.Task, svc *ecs.Service) error {
-	ip := taskAddress(t)
-	if svc == nil || ip == "" {
+	if svc == nil {
 		return nil
 	}
 	for _, binding := range svc.LoadBalancers {
-		target := elbv2.Target{ID: ip, Port: int(binding.ContainerPort)}
+		target, ok := c.serviceTarget(t, binding)
+		if !ok {
+			continue
+		}
 		if err := c.deps.ELBv2.DeregisterTargets(ctx, binding.TargetGroupArn, []elbv2.Target{target}); err != nil {
-			c.log.Debug("deregistering a target", "target", ip, "group", binding.TargetGroupArn, "error", err)
+			c.log.Debug("deregistering a target", "target", target.ID, "group", binding.TargetGroupArn, "error", err)
 		}
 	}
 	return nil
@@ -650,9 +651,9 @@ func (c *Controller) checkTargetHealth(ctx context.Context, t *ecs.Task, svc *ec
 	if now.Before(t.StartedAt.Time().Add(grace)) {
 		return
 	}
-	ip := taskAddress(t)
 	for _, binding := range svc.LoadBalancers {
-		if c.targetState(binding.TargetGroupArn, ip, int(binding.ContainerPort)) != "unhealthy" {
+		target, _ := c.serviceTarget(t, binding)
+		if c.targetState(binding.TargetGroupArn, target.ID, target.Port) != "unhealthy" {
 			continue
 		}
 		reason := fmt.Sprintf("Task failed ELB health checks in (target-group %s)", binding.TargetGroupArn)

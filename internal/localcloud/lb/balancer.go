@@ -73,6 +73,10 @@ type Balancer struct {
 	healthClient   *http.Client
 	notifier       *notifier
 	routes         atomic.Pointer[routingTable]
+	// dialer connects to targets through dialTarget, which refuses the
+	// addresses blocked lists (firewall.go).
+	dialer  *net.Dialer
+	blocked atomic.Pointer[blockedPaths]
 
 	// background is cancelled by Close; every health check runs under it.
 	background context.Context
@@ -115,10 +119,9 @@ func New(opts Options) *Balancer {
 	background, stop := context.WithCancel(context.Background())
 	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	b := &Balancer{
-		opts:     opts,
-		upstream: newUpstream(dialer, opts.IdleTimeout, opts.IdleTimeout, maxIdlePerTarget),
+		opts:   opts,
+		dialer: dialer,
 		transport: &http.Transport{
-			DialContext:           dialer.DialContext,
 			TLSClientConfig:       targetTLS(),
 			MaxIdleConns:          1024,
 			MaxIdleConnsPerHost:   maxIdlePerTarget,
@@ -133,7 +136,7 @@ func New(opts Options) *Balancer {
 		healthClient: &http.Client{
 			// A fresh connection per check, as ELB does, so a check proves
 			// the target still accepts connections.
-			Transport: &http.Transport{DisableKeepAlives: true, DialContext: dialer.DialContext, TLSClientConfig: targetTLS()},
+			Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: targetTLS()},
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse
 			},
@@ -160,7 +163,7 @@ func New(opts Options) *Balancer {
 	http2TLS := targetTLS()
 	http2TLS.NextProtos = []string{"h2"}
 	b.transportHTTP2 = &http.Transport{
-		DialContext:           dialer.DialContext,
+		DialContext:           b.dialTarget,
 		TLSClientConfig:       http2TLS,
 		Protocols:             &http2Only,
 		ForceAttemptHTTP2:     true,
@@ -172,6 +175,10 @@ func New(opts Options) *Balancer {
 	proxyHTTP2.Transport = b.transportHTTP2
 	b.proxyHTTP2 = &proxyHTTP2
 	b.routes.Store(&routingTable{})
+	b.blocked.Store(&blockedPaths{})
+	b.upstream = newUpstream(b.dialTarget, opts.ConnectTimeout, opts.IdleTimeout, opts.IdleTimeout, maxIdlePerTarget)
+	b.transport.DialContext = b.dialTarget
+	b.healthClient.Transport.(*http.Transport).DialContext = b.dialTarget
 	b.workers.Add(1)
 	go func() {
 		defer b.workers.Done()
@@ -314,7 +321,10 @@ func (b *Balancer) Apply(cfg Config) error {
 		b.listeners[added.arn] = added
 	}
 	b.reconcileCounters(valid)
-	b.routes.Store(buildRoutingTable(valid, b.balancerCounters))
+	table := buildRoutingTable(valid, b.balancerCounters)
+	b.routes.Store(table)
+	blocked := blockedTargets(valid, table)
+	b.blocked.Store(&blocked)
 	b.reconcileGroups(valid)
 	b.mu.Unlock()
 
@@ -400,6 +410,7 @@ func buildRoutingTable(valid *config, counters map[string]*balancerCounters) *ro
 		for _, wanted := range balancer.Listeners {
 			routes := buildRoutes(wanted)
 			routes.counters = counters[balancer.ARN]
+			routes.firewall, routes.balancer = valid.firewall, balancer.Endpoint
 			table.listeners[wanted.ARN] = routes
 			for _, rule := range routes.rules {
 				for _, group := range rule.action.TargetGroups {

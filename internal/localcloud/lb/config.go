@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/berthdev/berth/internal/localcloud/secgroup"
 )
 
 // Config is the whole desired state of the load balancers; Apply reconciles
@@ -14,6 +16,20 @@ import (
 type Config struct {
 	LoadBalancers []LoadBalancer
 	TargetGroups  []TargetGroup
+	// Firewall is the security groups that guard the load balancers and
+	// their targets (see firewall.go); nil lets every connection through.
+	Firewall *secgroup.Rules
+	// Hosts say, by target id, where a target is reached and how security
+	// groups see it. A target without one is reached at its id, which must
+	// then be an IP address, and is not guarded.
+	Hosts map[string]TargetHost
+}
+
+// TargetHost is where a registered target id is.
+type TargetHost struct {
+	// Address is the IP address to connect to; empty means the target id.
+	Address  string
+	Endpoint secgroup.Endpoint
 }
 
 // LoadBalancer is one Application Load Balancer.
@@ -23,6 +39,9 @@ type LoadBalancer struct {
 	// this load balancer ("<name>-<id>.elb.localhost").
 	DNSName   string
 	Listeners []Listener
+	// Endpoint is the load balancer as security groups see it: its groups
+	// and its subnets.
+	Endpoint secgroup.Endpoint
 }
 
 // Listener is one port of a load balancer.
@@ -123,7 +142,8 @@ type TargetGroup struct {
 	Targets             []Target
 }
 
-// Target is one registered IP target. A zero Port means the group's port.
+// Target is one registered target: an IP address, or an id that
+// Config.Hosts resolves (an instance's). A zero Port means the group's port.
 type Target struct {
 	ID   string
 	Port int
@@ -187,6 +207,8 @@ type statusRange struct{ low, high int }
 type config struct {
 	loadBalancers []LoadBalancer
 	targetGroups  map[string]*targetGroupConfig
+	firewall      *secgroup.Rules
+	hosts         map[string]TargetHost
 }
 
 type targetGroupConfig struct {
@@ -204,7 +226,7 @@ func validate(cfg Config) (*config, error) {
 	var problems []error
 	fail := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 
-	valid := &config{targetGroups: make(map[string]*targetGroupConfig, len(cfg.TargetGroups))}
+	valid := &config{targetGroups: make(map[string]*targetGroupConfig, len(cfg.TargetGroups)), firewall: cfg.Firewall, hosts: cfg.Hosts}
 	for _, group := range cfg.TargetGroups {
 		if group.ARN == "" {
 			fail("target group without ARN")
@@ -214,7 +236,7 @@ func validate(cfg Config) (*config, error) {
 			fail("target group %s appears twice", group.ARN)
 			continue
 		}
-		normalized, err := normalizeTargetGroup(group)
+		normalized, err := normalizeTargetGroup(group, cfg.Hosts)
 		if err != nil {
 			fail("target group %s: %w", group.ARN, err)
 			continue
@@ -263,7 +285,7 @@ func validate(cfg Config) (*config, error) {
 	return valid, nil
 }
 
-func normalizeTargetGroup(group TargetGroup) (*targetGroupConfig, error) {
+func normalizeTargetGroup(group TargetGroup, hosts map[string]TargetHost) (*targetGroupConfig, error) {
 	if group.Port < 0 || group.Port > 65535 {
 		return nil, fmt.Errorf("port %d out of range", group.Port)
 	}
@@ -332,8 +354,8 @@ func normalizeTargetGroup(group TargetGroup) (*targetGroupConfig, error) {
 		if target.Port == 0 {
 			target.Port = group.Port
 		}
-		if _, err := netip.ParseAddr(target.ID); err != nil {
-			return nil, fmt.Errorf("target %q is not an IP address: %w", target.ID, err)
+		if _, err := netip.ParseAddr(hostAddress(target.ID, hosts)); err != nil {
+			return nil, fmt.Errorf("target %q is neither an IP address nor a known host: %w", target.ID, err)
 		}
 		if target.Port < 1 || target.Port > 65535 {
 			return nil, fmt.Errorf("target %s: port %d out of range", target.ID, target.Port)

@@ -30,11 +30,12 @@ func (b *Balancer) checkHealth(ctx context.Context, groupARN string, target *tar
 		if group != nil {
 			groupConfig = group.config
 		}
+		host := target.host
 		b.mu.RUnlock()
 		if groupConfig == nil {
 			return
 		}
-		outcome := b.probe(ctx, target.target, groupConfig)
+		outcome := b.probe(ctx, host, target.target, groupConfig)
 		if ctx.Err() != nil {
 			return
 		}
@@ -50,7 +51,8 @@ func (b *Balancer) checkHealth(ctx context.Context, groupARN string, target *tar
 	}
 }
 
-func (b *Balancer) probe(ctx context.Context, registration Target, groupConfig *targetGroupConfig) checkOutcome {
+// probe checks a target once at host, the address its id stands for.
+func (b *Balancer) probe(ctx context.Context, host string, registration Target, groupConfig *targetGroupConfig) checkOutcome {
 	check := groupConfig.healthCheck
 	port := registration.Port
 	if check.Port != "traffic-port" {
@@ -60,7 +62,7 @@ func (b *Balancer) probe(ctx context.Context, registration Target, groupConfig *
 	if check.Protocol == "HTTPS" {
 		scheme = "https://"
 	}
-	url := scheme + net.JoinHostPort(registration.ID, strconv.Itoa(port)) + check.Path
+	url := scheme + net.JoinHostPort(host, strconv.Itoa(port)) + check.Path
 	ctx, cancel := context.WithTimeout(ctx, check.Timeout)
 	defer cancel()
 	request, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -121,6 +121,15 @@ func (s *leanServer) Serve(netListener net.Listener) error {
 			return err
 		}
 		backoff = 0
+		if routes := s.balancer.routes.Load().listeners[s.listenerARN]; routes != nil {
+			if verdict := routes.admits(conn.RemoteAddr()); !verdict.Allowed {
+				// The SYN would have been dropped; closing at once spares
+				// the client its connect timeout.
+				s.balancer.opts.Logf("lb: listener %s refused %s: %s", s.listenerARN, conn.RemoteAddr(), verdict)
+				_ = conn.Close()
+				continue
+			}
+		}
 		c := newLeanConn(s, conn)
 		s.mu.Lock()
 		if s.closed {

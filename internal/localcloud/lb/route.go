@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/secgroup"
 )
 
 // routingTable is an immutable snapshot of every listener's rules; Apply
@@ -30,6 +32,9 @@ type listenerRoutes struct {
 	rules []compiledRule
 	// counters are the load balancer's, kept across Applies.
 	counters *balancerCounters
+	// firewall and balancer decide which clients the listener accepts.
+	firewall *secgroup.Rules
+	balancer secgroup.Endpoint
 }
 
 type compiledRule struct {

@@ -2,9 +2,7 @@ package lb
 
 import (
 	"context"
-	"net"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,11 +21,12 @@ type targetGroup struct {
 
 type target struct {
 	target Target
-	// address is the target's host:port, made once rather than per request.
-	address     string
-	state       string
-	reason      string
-	description string
+	// host is the IP address the target is reached at; address is its
+	// host:port, made once rather than per request.
+	host, address string
+	state         string
+	reason        string
+	description   string
 	// passes and failures count consecutive health check outcomes.
 	passes, failures int
 	// stopChecks ends this target's health checks; nil when none run.
@@ -66,11 +65,18 @@ func (b *Balancer) reconcileGroups(valid *config) {
 		for _, registration := range groupConfig.targets {
 			wanted[registration] = true
 			existing := group.targets[registration]
+			host := hostAddress(registration.ID, valid.hosts)
 			switch {
 			case existing == nil:
-				existing = &target{target: registration, address: net.JoinHostPort(registration.ID, strconv.Itoa(registration.Port))}
+				existing = &target{target: registration, host: host, address: targetAddress(registration, registration.Port, valid.hosts)}
 				group.targets[registration] = existing
 				group.ordered = append(group.ordered, existing)
+				b.register(arn, group, existing)
+			case existing.host != host:
+				// An instance target whose instance moved: reach it
+				// where it is now, and check it anew.
+				existing.host, existing.address = host, targetAddress(registration, registration.Port, valid.hosts)
+				b.stopTarget(existing)
 				b.register(arn, group, existing)
 			case existing.state == StateDraining, checksToggled:
 				// Registered again, or checked differently: start over.

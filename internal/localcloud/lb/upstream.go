@@ -23,7 +23,8 @@ import (
 // a 2-core machine behind wrk, those hand-offs and wake-ups cost more than
 // the proxying itself.
 type upstream struct {
-	dialer *net.Dialer
+	dial           func(ctx context.Context, network, address string) (net.Conn, error)
+	connectTimeout time.Duration
 	// responseHeaderTimeout bounds the wait for a target's response head,
 	// as an ALB's idle timeout does; idleTimeout is how long an unused
 	// connection is kept.
@@ -86,9 +87,11 @@ func (r *hookedReader) Read(p []byte) (int, error) {
 	return r.conn.Read(p)
 }
 
-func newUpstream(dialer *net.Dialer, responseHeaderTimeout, idleTimeout time.Duration, maxIdlePerTarget int) *upstream {
+func newUpstream(dial func(ctx context.Context, network, address string) (net.Conn, error), connectTimeout,
+	responseHeaderTimeout, idleTimeout time.Duration, maxIdlePerTarget int) *upstream {
 	return &upstream{
-		dialer:                dialer,
+		dial:                  dial,
+		connectTimeout:        connectTimeout,
 		responseHeaderTimeout: responseHeaderTimeout,
 		idleTimeout:           idleTimeout,
 		maxIdlePerTarget:      maxIdlePerTarget,
@@ -229,14 +232,14 @@ func (u *upstream) get(ctx context.Context, address endpoint) (*upstreamConn, bo
 	if found != nil {
 		return found, true, nil
 	}
-	conn, err := u.dialer.DialContext(ctx, "tcp", address.address)
+	conn, err := u.dial(ctx, "tcp", address.address)
 	if err != nil {
 		return nil, false, err
 	}
 	if address.secure {
 		secured := tls.Client(conn, u.tlsConfig)
 		// Within the connect timeout, as the TCP connection was.
-		handshakeCtx, cancel := context.WithTimeout(ctx, u.dialer.Timeout)
+		handshakeCtx, cancel := context.WithTimeout(ctx, u.connectTimeout)
 		err := secured.HandshakeContext(handshakeCtx)
 		cancel()
 		if err != nil {

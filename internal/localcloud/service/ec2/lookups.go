@@ -39,3 +39,42 @@ func (b *Backend) LaunchTemplateRef(ctx context.Context, id, name string) (gotID
 	})
 	return gotID, gotName, found, err
 }
+
+// Firewall is what the data plane needs to enforce security groups in the
+// scope ctx carries: every group with its rules, and the CIDR block of
+// every subnet (where a resource without a known address may be).
+type Firewall struct {
+	Groups  []*SecurityGroup
+	Subnets map[string]string // subnet id → IPv4 CIDR block
+	// Instances are each instance's subnet, private address and groups.
+	Instances map[string]*Instance
+}
+
+// FirewallState reads the security groups, subnets and instances in one
+// transaction.
+func (b *Backend) FirewallState(ctx context.Context) (*Firewall, error) {
+	out := &Firewall{Subnets: map[string]string{}, Instances: map[string]*Instance{}}
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		groups, err := store.List[SecurityGroup](tx, tableSecurityGroups)
+		if err != nil {
+			return err
+		}
+		out.Groups = groups
+		subnets, err := store.List[Subnet](tx, tableSubnets)
+		if err != nil {
+			return err
+		}
+		for _, s := range subnets {
+			out.Subnets[s.ID] = s.CidrBlock
+		}
+		instances, err := store.List[Instance](tx, tableInstances)
+		if err != nil {
+			return err
+		}
+		for _, i := range instances {
+			out.Instances[i.ID] = i
+		}
+		return nil
+	})
+	return out, err
+}

@@ -25,6 +25,9 @@ type SnapshotLoadBalancer struct {
 	Name    string
 	DNSName string
 	Scheme  string
+	// SecurityGroups and SubnetIDs are where security groups see it.
+	SecurityGroups []string
+	SubnetIDs      []string
 }
 
 // SnapshotListener is a listener with its default actions (normalised:
@@ -94,7 +97,11 @@ func (b *Backend) Snapshot(ctx context.Context) (*Snapshot, error) {
 			return err
 		}
 		for _, lb := range lbs {
-			snap.LoadBalancers = append(snap.LoadBalancers, SnapshotLoadBalancer{ARN: lb.ARN, Name: lb.Name, DNSName: lb.DNSName, Scheme: lb.Scheme})
+			balancer := SnapshotLoadBalancer{ARN: lb.ARN, Name: lb.Name, DNSName: lb.DNSName, Scheme: lb.Scheme, SecurityGroups: lb.SecurityGroups}
+			for _, zone := range lb.AvailabilityZones {
+				balancer.SubnetIDs = append(balancer.SubnetIDs, zone.SubnetID)
+			}
+			snap.LoadBalancers = append(snap.LoadBalancers, balancer)
 		}
 		listeners, err := store.List[Listener](tx, tableListeners)
 		if err != nil {
