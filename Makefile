@@ -16,7 +16,7 @@ FUZZ_TARGETS  := ./internal/localcloud/protocol/awsjson:FuzzDecode \
                  ./internal/localcloud/apifuzz:FuzzAPI
 FUZZTIME      ?= 10s
 
-.PHONY: up test lint fuzz build bench bench-alb
+.PHONY: up test lint fuzz build bench bench-alb bench-rolling
 
 # Run the FastAPI example on the local cloud: the OS packages the example
 # needs are installed first when they are missing.
@@ -53,3 +53,9 @@ bench:
 # its control plane beside moto_server; installs haproxy and wrk if missing.
 bench-alb:
 	$(GO) run ./bench/alb
+
+# A rolling deploy of the example under load on the local cloud, with
+# berth's defaults and with AWS's (that run takes about eight minutes).
+bench-rolling:
+	scripts/ensure-packages $(EXAMPLE_PKGS)
+	$(GO) run ./bench/rolling
