@@ -16,7 +16,7 @@ FUZZ_TARGETS  := ./internal/localcloud/protocol/awsjson:FuzzDecode \
                  ./internal/localcloud/apifuzz:FuzzAPI
 FUZZTIME      ?= 10s
 
-.PHONY: up test lint fuzz build bench bench-alb bench-alb-tls
+.PHONY: up test lint fuzz build bench bench-alb bench-alb-tls bench-rolling
 
 # Run the FastAPI example on the local cloud: the OS packages the example
 # needs are installed first when they are missing.
@@ -60,3 +60,9 @@ bench-alb:
 bench-alb-tls:
 	$(GO) run ./bench/alb -tls -key-algorithm RSA_2048
 	$(GO) run ./bench/alb -tls -key-algorithm EC_prime256v1
+
+# A rolling deploy of the example under load on the local cloud, with
+# berth's defaults and with AWS's (that run takes about ten minutes).
+bench-rolling:
+	scripts/ensure-packages $(EXAMPLE_PKGS)
+	$(GO) run ./bench/rolling
