@@ -7,7 +7,7 @@
 // berth's defaults (examples/fastapi/berth.yaml as it is: health checks
 // every 10 s, healthy after 2, deregistration delay 5 s) and with AWS's
 // (every 30 s, healthy after 5, deregistration delay 300 s, ECS's 100/200
-// percent), which takes about eight minutes. Autoscaling is off in both, so
+// percent), which takes about ten minutes. Autoscaling is off in both, so
 // that the load does not change the count while the service rolls. The tasks are the example's
 // process image (uvicorn), so python3-fastapi and python3-uvicorn must be
 // installed. Run it from the repository: go run ./bench/rolling.
@@ -77,7 +77,7 @@ type result struct {
 func main() {
 	file := flag.String("f", "examples/fastapi/berth.yaml", "the example's berth.yaml")
 	clients := flag.Int("clients", 4, "concurrent clients of the load (keep-alive connections)")
-	quick := flag.Bool("quick", false, "berth's defaults only (skips the eight-minute run with AWS's)")
+	quick := flag.Bool("quick", false, "berth's defaults only (skips the ten-minute run with AWS's)")
 	flag.Parse()
 	if *clients < 1 || *clients > 64 {
 		fmt.Fprintln(os.Stderr, "rolling: -clients must be within 1..64")
