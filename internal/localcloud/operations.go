@@ -63,11 +63,10 @@ func validateRequest(s *protocol.Service, opName string, r *http.Request, body [
 	var violations []model.Violation
 	switch proto {
 	case "json":
-		tree, err := model.FromJSON(body)
-		if err != nil {
+		var err error
+		if violations, err = s.Model.ValidateJSON(opName, body); err != nil {
 			return nil
 		}
-		violations = s.Model.Validate(opName, tree, false)
 	case "query", "ec2":
 		violations = s.Model.ValidateForm(opName, r.PostForm, proto == "ec2")
 	case "smithy-rpc-v2-cbor":

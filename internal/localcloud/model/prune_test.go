@@ -62,6 +62,13 @@ func TestPrunedValidationReportsWhatTheExhaustiveWalkReports(t *testing.T) {
 					if got := s.Validate(opName, tree, ec2); !reflect.DeepEqual(got, want) {
 						t.Errorf("%s %s tree %v:\n pruned     %v\n exhaustive %v", name, opName, tree, got, want)
 					}
+					if !form {
+						body, err := json.Marshal(tree)
+						if err != nil {
+							t.Fatal(err)
+						}
+						compareJSON(t, s, opName, body)
+					}
 					if form {
 						values := url.Values{}
 						formOf(s, input, tree, "", ec2, values)
@@ -75,12 +82,34 @@ func TestPrunedValidationReportsWhatTheExhaustiveWalkReports(t *testing.T) {
 			}
 		}
 	}
+	for _, body := range []string{"", "  ", "null", "[]", `"x"`, `{"a":1} trailing`, `{`, `{"clusters":null}`} {
+		compareJSON(t, all["ecs"], "DescribeClusters", []byte(body))
+		compareJSON(t, all["ecs"], "CreateService", []byte(body))
+	}
 	// The generated requests must exercise both sides: broken constraints,
 	// and operations that are skipped outright.
 	if failing == 0 || skipped == 0 {
 		t.Fatalf("of %d requests compared, %d broke a constraint and %d were skipped: the generator misses a side", compared, failing, skipped)
 	}
 	t.Logf("%d requests compared, %d with violations, %d skipped without a walk", compared, failing, skipped)
+}
+
+// compareJSON checks ValidateJSON against the exhaustive walk of
+// FromJSON's tree, unreadable bodies included.
+func compareJSON(t *testing.T, s *Service, opName string, body []byte) {
+	t.Helper()
+	tree, treeErr := FromJSON(body)
+	got, err := s.ValidateJSON(opName, body)
+	if (err != nil) != (treeErr != nil) && s.NeedsValidation(opName, false) {
+		t.Errorf("%s %s body %q: ValidateJSON error %v, FromJSON error %v", s.Name, opName, body, err, treeErr)
+		return
+	}
+	if treeErr != nil {
+		return
+	}
+	if want := exhaustive(s, opName, tree, false); !reflect.DeepEqual(got, want) {
+		t.Errorf("%s %s body %s:\n pruned     %v\n exhaustive %v", s.Name, opName, body, got, want)
+	}
 }
 
 // requestTree builds a value of shape as the protocol's reader would: every

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -98,6 +99,46 @@ func (s *Service) ValidateForm(opName string, form url.Values, ec2 bool) []Viola
 	d := formDecoder{svc: s, form: form, ec2: ec2, checkedOnly: true}
 	tree, _ := d.structure(s.Shapes[op.Input], "", 0).(map[string]any)
 	return s.Validate(opName, tree, ec2)
+}
+
+// ValidateJSON is Validate for an awsJson body: of the top-level members
+// it decodes only those that are required or can break a constraint (the
+// rest are skipped over, unparsed), and reports exactly what Validate
+// reports for FromJSON's tree. A body FromJSON cannot read is an error.
+func (s *Service) ValidateJSON(opName string, body []byte) ([]Violation, error) {
+	op := s.Operation(opName)
+	if op == nil || op.Input == "" {
+		return nil, nil
+	}
+	input := s.Shapes[op.Input]
+	if !s.mayFail(input, false) {
+		return nil, nil
+	}
+	var raw map[string]json.RawMessage
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
+		}
+	}
+	var tree map[string]any
+	if raw != nil || len(bytes.TrimSpace(body)) == 0 {
+		tree = make(map[string]any, len(raw))
+	}
+	for name, value := range raw {
+		m := input.Members[name]
+		if m == nil || (!s.mayFail(s.Shapes[m.Shape], false) && !slices.Contains(input.Required, name)) {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(value))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		tree[name] = v
+	}
+	return s.Validate(opName, tree, false), nil
 }
 
 type validator struct {
