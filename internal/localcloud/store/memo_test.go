@@ -62,7 +62,9 @@ func TestMemoizedReadsAreIndependentCopies(t *testing.T) {
 // Two types may read one record: the memo serves each its own decoding.
 func TestMemoServesEachTypeItsOwnDecoding(t *testing.T) {
 	st := openEphemeral(t)
-	if err := st.Update(ctx, func(tx *Tx) error { return tx.Put("t", "k", nested{Ports: []int{80}, Tags: map[string]string{"a": "1"}}) }); err != nil {
+	if err := st.Update(ctx, func(tx *Tx) error {
+		return tx.Put("t", "k", nested{Ports: []int{80}, Tags: map[string]string{"a": "1"}})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	type portsOnly struct{ Ports []int }
