@@ -57,25 +57,28 @@ func validateRequest(s *protocol.Service, opName string, r *http.Request, body [
 		return nil
 	}
 	proto := s.Codec.Protocol()
-	var tree map[string]any
+	if !s.Model.NeedsValidation(opName, proto == "ec2") {
+		return nil // nothing in this operation's input can fail: no second read of the body
+	}
+	var violations []model.Violation
 	switch proto {
 	case "json":
 		var err error
-		if tree, err = model.FromJSON(body); err != nil {
+		if violations, err = s.Model.ValidateJSON(opName, body); err != nil {
 			return nil
 		}
 	case "query", "ec2":
-		tree = s.Model.FromForm(r.PostForm, op.Input, proto == "ec2")
+		violations = s.Model.ValidateForm(opName, r.PostForm, proto == "ec2")
 	case "smithy-rpc-v2-cbor":
 		v, err := cbor.Decode(body)
 		if err != nil {
 			return nil
 		}
-		tree, _ = v.(map[string]any)
+		tree, _ := v.(map[string]any)
+		violations = s.Model.Validate(opName, tree, false)
 	default:
 		return nil
 	}
-	violations := s.Model.Validate(opName, tree, proto == "ec2")
 	if len(violations) == 0 {
 		return nil
 	}

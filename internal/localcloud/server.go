@@ -241,9 +241,11 @@ func (rt *Router) route(r *http.Request, body []byte, signingName string) (*prot
 	if err != nil {
 		return nil, "", protocol.Errorf("MalformedQueryString", "request body is not a form: %v", err)
 	}
-	for k, v := range r.URL.Query() { // GET-style query calls put parameters in the URL
-		if _, ok := form[k]; !ok {
-			form[k] = v
+	if r.URL.RawQuery != "" { // GET-style query calls put parameters in the URL
+		for k, v := range r.URL.Query() {
+			if _, ok := form[k]; !ok {
+				form[k] = v
+			}
 		}
 	}
 	r.PostForm = form

@@ -91,6 +91,10 @@ type Shape struct {
 
 	sortOnce sync.Once
 	sorted   []string
+	// mayFail caches Service.mayFail, [0] for the JSON and query flavour,
+	// [1] for EC2's.
+	mayFailOnce [2]sync.Once
+	mayFail     [2]bool
 }
 
 // memberNames are the structure's members in name order, so that what is

@@ -1,9 +1,12 @@
 package model
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,10 +79,164 @@ func (s *Service) Validate(opName string, input map[string]any, ec2 bool) []Viol
 	return v.out
 }
 
+// NeedsValidation reports whether a request of the operation can break
+// any constraint Validate checks. When it cannot (most EC2 reads: EC2 is
+// checked for required members only), the router skips reading the
+// request into a tree at all.
+func (s *Service) NeedsValidation(opName string, ec2 bool) bool {
+	op := s.Operation(opName)
+	return op != nil && op.Input != "" && s.mayFail(s.Shapes[op.Input], ec2)
+}
+
+// ValidateForm is Validate for a query or EC2 form: it reads only the
+// members that can break a constraint (FromForm reads them all) and
+// reports exactly what Validate reports for FromForm's tree.
+func (s *Service) ValidateForm(opName string, form url.Values, ec2 bool) []Violation {
+	op := s.Operation(opName)
+	if op == nil || op.Input == "" || !s.mayFail(s.Shapes[op.Input], ec2) {
+		return nil
+	}
+	d := formDecoder{svc: s, form: form, ec2: ec2, checkedOnly: true}
+	tree, _ := d.structure(s.Shapes[op.Input], "", 0).(map[string]any)
+	return s.Validate(opName, tree, ec2)
+}
+
+// ValidateJSON is Validate for an awsJson body: of the top-level members
+// it decodes only those that are required or can break a constraint (the
+// rest are skipped over, unparsed), and reports exactly what Validate
+// reports for FromJSON's tree. A body FromJSON cannot read is an error.
+func (s *Service) ValidateJSON(opName string, body []byte) ([]Violation, error) {
+	op := s.Operation(opName)
+	if op == nil || op.Input == "" {
+		return nil, nil
+	}
+	input := s.Shapes[op.Input]
+	if !s.mayFail(input, false) {
+		return nil, nil
+	}
+	var raw map[string]json.RawMessage
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
+		}
+	}
+	var tree map[string]any
+	if raw != nil || len(bytes.TrimSpace(body)) == 0 {
+		tree = make(map[string]any, len(raw))
+	}
+	for name, value := range raw {
+		m := input.Members[name]
+		if m == nil || (!s.mayFail(s.Shapes[m.Shape], false) && !slices.Contains(input.Required, name)) {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(value))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		tree[name] = v
+	}
+	return s.Validate(opName, tree, false), nil
+}
+
 type validator struct {
 	svc *Service
 	ec2 bool
 	out []Violation
+	// exhaustive walks every member, also those that cannot break a
+	// constraint: the reference the pruned walk is tested against.
+	exhaustive bool
+}
+
+// follows reports whether the walk descends into a member of the shape
+// named ref.
+func (v *validator) follows(ref *Member) bool {
+	return v.exhaustive || (ref != nil && v.svc.mayFail(v.svc.Shapes[ref.Shape], v.ec2))
+}
+
+// mayFail reports whether a value of shape, or of anything the validator
+// follows from it, can break a constraint: a required member, an enum, a
+// length, a range or a pattern. It is decided once per shape and
+// protocol flavour, so a request walks only the members that can fail —
+// for a typical read, none.
+func (s *Service) mayFail(shape *Shape, ec2 bool) bool {
+	if shape == nil {
+		return false
+	}
+	i := 0
+	if ec2 {
+		i = 1
+	}
+	shape.mayFailOnce[i].Do(func() { shape.mayFail[i] = s.reachesConstraint(shape, ec2) })
+	return shape.mayFail[i]
+}
+
+// reachesConstraint searches the shapes the validator follows from start
+// (models are recursive, so it keeps a visited set rather than recursing
+// into mayFail) for one with a constraint of its own.
+func (s *Service) reachesConstraint(start *Shape, ec2 bool) bool {
+	seen := map[*Shape]bool{start: true}
+	queue := []*Shape{start}
+	for len(queue) > 0 {
+		shape := queue[0]
+		queue = queue[1:]
+		if constrained(shape, ec2) {
+			return true
+		}
+		for _, ref := range followed(shape, ec2) {
+			if next := s.Shapes[ref.Shape]; next != nil && !seen[next] {
+				seen[next] = true
+				queue = append(queue, next)
+			}
+		}
+	}
+	return false
+}
+
+// constrained reports whether shape itself has a constraint that the
+// validator checks (see member and structure: EC2 is checked for required
+// members only).
+func constrained(shape *Shape, ec2 bool) bool {
+	if shape.Type == "structure" {
+		for _, name := range shape.Required {
+			if m := shape.Members[name]; m != nil && m.Location == "" {
+				return true
+			}
+		}
+		return false
+	}
+	if ec2 {
+		return false
+	}
+	switch shape.Type {
+	case "list", "map":
+		return shape.Min != nil || shape.Max != nil
+	case "string":
+		return len(shape.Enum) > 0 || shape.Min != nil || shape.Max != nil || shape.Pattern != ""
+	case "integer", "long", "float", "double", "short", "byte":
+		return shape.Min != nil || shape.Max != nil
+	}
+	return false
+}
+
+// followed are the references the validator descends into from shape.
+func followed(shape *Shape, ec2 bool) []*Member {
+	var refs []*Member
+	switch shape.Type {
+	case "structure":
+		for _, name := range shape.memberNames() {
+			refs = append(refs, shape.Members[name])
+		}
+	case "list":
+		refs = append(refs, shape.Member)
+	case "map":
+		if !ec2 {
+			refs = append(refs, shape.Key, shape.Value)
+		}
+	}
+	return slices.DeleteFunc(refs, func(m *Member) bool { return m == nil })
 }
 
 func (v *validator) add(viol Violation) {
@@ -119,8 +276,9 @@ func (v *validator) structure(shape *Shape, value map[string]any, path, wirePath
 	}
 	for _, name := range shape.memberNames() {
 		if val, ok := value[name]; ok && val != nil {
-			m := shape.Members[name]
-			v.member(m, val, join(path, lowerFirst(name)), join(wirePath, MemberKey(name, m, v.ec2)), depth+1)
+			if m := shape.Members[name]; v.follows(m) {
+				v.member(m, val, join(path, lowerFirst(name)), join(wirePath, MemberKey(name, m, v.ec2)), depth+1)
+			}
 		}
 	}
 }
@@ -146,6 +304,9 @@ func (v *validator) member(ref *Member, value any, path, wirePath string, depth 
 		if !v.ec2 {
 			v.length(shape, len(items), path, wirePath, func() string { return renderList(items) })
 		}
+		if !v.follows(shape.Member) {
+			return
+		}
 		for i, item := range items {
 			if item != nil {
 				n := strconv.Itoa(i + 1)
@@ -158,11 +319,15 @@ func (v *validator) member(ref *Member, value any, path, wirePath string, depth 
 			return
 		}
 		v.length(shape, len(entries), path, wirePath, func() string { return fmt.Sprintf("{%d entries}", len(entries)) })
+		keys, values := shape.Key != nil && v.follows(shape.Key), shape.Value != nil && v.follows(shape.Value)
+		if !keys && !values {
+			return
+		}
 		for k, item := range entries {
-			if shape.Key != nil {
+			if keys {
 				v.member(shape.Key, k, path+".key", wirePath, depth+1)
 			}
-			if item != nil && shape.Value != nil {
+			if item != nil && values {
 				v.member(shape.Value, item, path+"."+k+".member", wirePath, depth+1)
 			}
 		}

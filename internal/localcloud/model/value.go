@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -48,6 +49,9 @@ type formDecoder struct {
 	svc  *Service
 	form url.Values
 	ec2  bool
+	// checkedOnly reads only the members validation looks at: those
+	// required where they are, and those that can break a constraint.
+	checkedOnly bool
 }
 
 // MemberKey is the name a structure member travels under in a form: EC2
@@ -128,6 +132,9 @@ func (d *formDecoder) structure(shape *Shape, prefix string, depth int) any {
 	}
 	out := map[string]any{}
 	for name, m := range shape.Members {
+		if d.checkedOnly && !d.svc.mayFail(d.svc.Shapes[m.Shape], d.ec2) && !slices.Contains(shape.Required, name) {
+			continue
+		}
 		if v, ok := d.value(m, prefix+MemberKey(name, m, d.ec2), depth); ok {
 			out[name] = v
 		}

@@ -19,19 +19,19 @@ import (
 // (state that churns through more records than this is rare locally).
 const memoLimit = 8192
 
-type memoKey struct {
-	typ                   reflect.Type
-	partition, table, key string
-}
-
 type memoEntry struct {
+	typ   reflect.Type
 	data  []byte
 	value reflect.Value // a *T nobody outside the memo holds
 }
 
+// decodeMemo's entries are keyed by partition, table and record key joined
+// with NULs (no part holds one), so that a lookup can index the map with a
+// key built in a stack buffer, without allocating; the entry's type is
+// checked on a hit, as two types may read one record.
 type decodeMemo struct {
 	mu      sync.Mutex
-	entries map[memoKey]memoEntry
+	entries map[string]memoEntry
 }
 
 // decodeRecord returns the record's value: a copy of the remembered one
@@ -42,11 +42,13 @@ func decodeRecord[T any](tx *Tx, table string, key, data []byte, decode func(*T)
 		v := new(T)
 		return v, decode(v)
 	}
-	k := memoKey{typ: reflect.TypeFor[T](), partition: string(tx.partition), table: table, key: string(key)}
+	typ := reflect.TypeFor[T]()
+	var buf [192]byte
+	k := append(append(append(append(append(buf[:0], tx.partition...), 0), table...), 0), key...)
 	memo.mu.Lock()
-	entry, ok := memo.entries[k]
+	entry, ok := memo.entries[string(k)]
 	memo.mu.Unlock()
-	if ok && bytes.Equal(entry.data, data) {
+	if ok && entry.typ == typ && bytes.Equal(entry.data, data) {
 		return deepCopy(entry.value).Interface().(*T), nil
 	}
 	v := new(T)
@@ -56,9 +58,9 @@ func decodeRecord[T any](tx *Tx, table string, key, data []byte, decode func(*T)
 	kept := deepCopy(reflect.ValueOf(v))
 	memo.mu.Lock()
 	if memo.entries == nil || len(memo.entries) >= memoLimit {
-		memo.entries = map[memoKey]memoEntry{}
+		memo.entries = map[string]memoEntry{}
 	}
-	memo.entries[k] = memoEntry{data: bytes.Clone(data), value: kept}
+	memo.entries[string(k)] = memoEntry{typ: typ, data: bytes.Clone(data), value: kept}
 	memo.mu.Unlock()
 	return v, nil
 }
@@ -68,7 +70,11 @@ func decodeRecord[T any](tx *Tx, table string, key, data []byte, decode func(*T)
 // unexported struct fields are copied by value, which is exact for what
 // JSON decoding produces (it sets exported fields only, and time.Time's
 // unexported fields hold no mutable state).
-func deepCopy(v reflect.Value) reflect.Value { return planFor(v.Type()).copy(v) }
+func deepCopy(v reflect.Value) reflect.Value {
+	out := reflect.New(v.Type()).Elem()
+	planFor(v.Type()).copyTo(out, v)
+	return out
+}
 
 // copyPlan is how to copy values of one type, worked out once per type so
 // that a copy walks no type information it has seen before.
@@ -86,62 +92,82 @@ type fieldPlan struct {
 	plan  *copyPlan
 }
 
-func (p *copyPlan) copy(v reflect.Value) reflect.Value {
+// copyTo sets dst (settable, of p's type) to a copy of v. Copies are built
+// in place, so a struct behind a pointer is allocated once, not built
+// apart and then moved in: a read served from the memo costs about one
+// allocation per pointer, slice and map of the record.
+func (p *copyPlan) copyTo(dst, v reflect.Value) {
 	if !p.deep {
-		return v
+		dst.Set(v)
+		return
 	}
 	switch p.kind {
 	case reflect.Pointer:
 		if v.IsNil() {
-			return v
+			dst.SetZero()
+			return
 		}
 		out := reflect.New(p.typ.Elem())
-		out.Elem().Set(p.elem.copy(v.Elem()))
-		return out
+		p.elem.copyTo(out.Elem(), v.Elem())
+		dst.Set(out)
 	case reflect.Interface:
 		if v.IsNil() {
-			return v
+			dst.SetZero()
+			return
 		}
-		out := reflect.New(p.typ).Elem()
-		out.Set(deepCopy(v.Elem()))
-		return out
+		inner := v.Elem()
+		out := reflect.New(inner.Type()).Elem()
+		planFor(inner.Type()).copyTo(out, inner)
+		dst.Set(out)
 	case reflect.Struct:
-		out := reflect.New(p.typ).Elem()
-		out.Set(v)
+		dst.Set(v)
 		for _, f := range p.fields {
-			out.Field(f.index).Set(f.plan.copy(v.Field(f.index)))
+			f.plan.copyTo(dst.Field(f.index), v.Field(f.index))
 		}
-		return out
 	case reflect.Slice:
 		if v.IsNil() {
-			return v
+			dst.SetZero()
+			return
 		}
 		out := reflect.MakeSlice(p.typ, v.Len(), v.Len())
 		if !p.elem.deep {
 			reflect.Copy(out, v)
-			return out
+		} else {
+			for i := range v.Len() {
+				p.elem.copyTo(out.Index(i), v.Index(i))
+			}
 		}
-		for i := range v.Len() {
-			out.Index(i).Set(p.elem.copy(v.Index(i)))
-		}
-		return out
+		dst.Set(out)
 	case reflect.Array:
-		out := reflect.New(p.typ).Elem()
 		for i := range v.Len() {
-			out.Index(i).Set(p.elem.copy(v.Index(i)))
+			p.elem.copyTo(dst.Index(i), v.Index(i))
 		}
-		return out
 	case reflect.Map:
 		if v.IsNil() {
-			return v
+			dst.SetZero()
+			return
 		}
 		out := reflect.MakeMapWithSize(p.typ, v.Len())
+		// One key and one element value, reused for every entry
+		// (SetMapIndex copies them in), instead of a Value per entry.
+		key, elem := reflect.New(p.typ.Key()).Elem(), reflect.New(p.typ.Elem()).Elem()
 		for it := v.MapRange(); it.Next(); {
-			out.SetMapIndex(p.key.copy(it.Key()), p.elem.copy(it.Value()))
+			if p.key.deep {
+				p.key.copyTo(key, it.Key())
+			} else {
+				key.SetIterKey(it)
+			}
+			if p.elem.deep {
+				p.elem.copyTo(elem, it.Value())
+			} else {
+				elem.SetIterValue(it)
+			}
+			out.SetMapIndex(key, elem)
 		}
-		return out
+		dst.Set(out)
+	default:
+		dst.Set(v)
 	}
-	return v
 }
 
 var (

@@ -58,3 +58,33 @@ func TestMemoizedReadsAreIndependentCopies(t *testing.T) {
 		t.Fatalf("after a write, read %v, want the written ports", one.Ports)
 	}
 }
+
+// Two types may read one record: the memo serves each its own decoding.
+func TestMemoServesEachTypeItsOwnDecoding(t *testing.T) {
+	st := openEphemeral(t)
+	if err := st.Update(ctx, func(tx *Tx) error {
+		return tx.Put("t", "k", nested{Ports: []int{80}, Tags: map[string]string{"a": "1"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	type portsOnly struct{ Ports []int }
+	for round := range 3 {
+		err := st.View(ctx, func(tx *Tx) error {
+			full, err := Get[nested](tx, "t", "k")
+			if err != nil {
+				return err
+			}
+			ports, err := Get[portsOnly](tx, "t", "k")
+			if err != nil {
+				return err
+			}
+			if full.Tags["a"] != "1" || !reflect.DeepEqual(ports.Ports, []int{80}) {
+				t.Errorf("round %d: read %+v and %+v", round, full, ports)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

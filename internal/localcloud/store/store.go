@@ -240,6 +240,9 @@ type Tx struct {
 	scope     Scope
 	wrote     bool
 	memo      *decodeMemo
+	// partitionBucket is the partition's bucket, once a read-only
+	// transaction has looked it up.
+	partitionBucket *bolt.Bucket
 }
 
 // Scope is the account and region the transaction runs in; resources it
@@ -252,9 +255,17 @@ func (tx *Tx) ARN(service, resource string) string { return tx.scope.ARN(service
 // table returns the named table of the transaction's partition, or nil
 // when it does not exist yet.
 func (tx *Tx) table(name string) *bolt.Bucket {
-	p := tx.btx.Bucket(tx.partition)
+	p := tx.partitionBucket
 	if p == nil {
-		return nil
+		if p = tx.btx.Bucket(tx.partition); p == nil {
+			return nil
+		}
+		// A read-only transaction sees its partition unchanged to the end,
+		// so one lookup serves every table it reads (a describe call reads
+		// several); a write transaction may create or drop it.
+		if !tx.btx.Writable() {
+			tx.partitionBucket = p
+		}
 	}
 	return p.Bucket([]byte(name))
 }
