@@ -77,10 +77,8 @@ func createStack(ctx context.Context, c *clients, backends []int, listenerPort i
 		return nil, fmt.Errorf("CreateSecurityGroup: %w", err)
 	}
 	s.securityGroupID = *group.GroupId
-	if _, err := c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: group.GroupId,
-		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80),
-			IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}}); err != nil {
-		return nil, fmt.Errorf("AuthorizeSecurityGroupIngress: %w", err)
+	if err := allowListenerPort(ctx, c, s, listenerPort); err != nil {
+		return nil, err
 	}
 	targetGroup, err := c.elbv2.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
 		Name: aws.String("bench"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(int32(backends[0])),
@@ -111,6 +109,19 @@ func createStack(ctx context.Context, c *clients, backends []int, listenerPort i
 	}
 	s.listenerARN = *listener.Listeners[0].ListenerArn
 	return s, nil
+}
+
+// allowListenerPort opens port in the load balancer's security group: the
+// local cloud's listener, like the ALB, takes only the clients its groups
+// let in.
+func allowListenerPort(ctx context.Context, c *clients, s *stack, port int) error {
+	_, err := c.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(s.securityGroupID),
+		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(int32(port)), ToPort: aws.Int32(int32(port)),
+			IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}})
+	if err != nil {
+		return fmt.Errorf("AuthorizeSecurityGroupIngress: %w", err)
+	}
+	return nil
 }
 
 // waitHealthy polls DescribeTargetHealth until every target is healthy.

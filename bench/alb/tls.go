@@ -94,6 +94,9 @@ func addHTTPSListener(ctx context.Context, c *clients, s *stack, endpoint, certi
 	if err != nil {
 		return "", err
 	}
+	if err := allowListenerPort(ctx, c, s, port); err != nil {
+		return "", err
+	}
 	listeners, err := c.elbv2.DescribeListeners(ctx, &elb.DescribeListenersInput{ListenerArns: []string{s.listenerARN}})
 	if err != nil {
 		return "", fmt.Errorf("DescribeListeners: %w", err)
