@@ -194,30 +194,24 @@ func (c *Controller) reconcileBindings(ctx context.Context) error {
 	wanted := map[string]string{} // instance address:host port → task address:container port
 	for _, scope := range scopes {
 		err := c.deps.ECS.View(store.WithScope(ctx, scope), func(s *ecs.State) error {
-			clusters, err := s.Clusters()
+			tasks, err := s.AllTasks()
 			if err != nil {
 				return err
 			}
-			for _, cluster := range clusters {
-				tasks, err := s.Tasks(cluster.ClusterArn)
-				if err != nil {
-					return err
+			for _, t := range tasks {
+				ip := taskAddress(t)
+				if t.LastStatus == statusStopped || ip == "" {
+					continue
 				}
-				for _, t := range tasks {
-					ip := taskAddress(t)
-					if t.LastStatus == statusStopped || ip == "" {
-						continue
-					}
-					ci, err := s.ContainerInstance(t.ClusterArn, t.ContainerInstanceArn)
-					if err != nil || ci == nil {
-						continue
-					}
-					host := instanceHost(ci.Ec2InstanceId).String()
-					for _, container := range t.Containers {
-						for _, b := range container.NetworkBindings {
-							if b.HostPort != nil && b.ContainerPort != nil {
-								wanted[net.JoinHostPort(host, strconv.Itoa(int(*b.HostPort)))] = net.JoinHostPort(ip, strconv.Itoa(int(*b.ContainerPort)))
-							}
+				ci, err := s.ContainerInstance(t.ClusterArn, t.ContainerInstanceArn)
+				if err != nil || ci == nil {
+					continue
+				}
+				host := instanceHost(ci.Ec2InstanceId).String()
+				for _, container := range t.Containers {
+					for _, b := range container.NetworkBindings {
+						if b.HostPort != nil && b.ContainerPort != nil {
+							wanted[net.JoinHostPort(host, strconv.Itoa(int(*b.HostPort)))] = net.JoinHostPort(ip, strconv.Itoa(int(*b.ContainerPort)))
 						}
 					}
 				}

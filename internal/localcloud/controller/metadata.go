@@ -26,21 +26,15 @@ func (c *Controller) TaskMetadata(ctx context.Context, id string, wholeTask bool
 			break
 		}
 		err = c.deps.ECS.View(store.WithScope(ctx, scope), func(s *ecs.State) error {
-			clusters, err := s.Clusters()
+			tasks, err := s.AllTasks()
 			if err != nil {
 				return err
 			}
-			for _, cluster := range clusters {
-				tasks, err := s.Tasks(cluster.ClusterArn)
-				if err != nil {
+			for _, t := range tasks {
+				if taskID(t.TaskArn) == id {
+					task = t
+					def, err = s.TaskDefinition(t.TaskDefinitionArn)
 					return err
-				}
-				for _, t := range tasks {
-					if taskID(t.TaskArn) == id {
-						task = t
-						def, err = s.TaskDefinition(t.TaskDefinitionArn)
-						return err
-					}
 				}
 			}
 			return nil

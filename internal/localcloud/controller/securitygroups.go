@@ -113,34 +113,28 @@ func instanceEndpoint(instance *ec2.Instance, subnets map[string]netip.Prefix) s
 // not in its VPC, so CIDR rules judge it by its subnet.
 func (c *Controller) taskEndpoints(ctx context.Context, subnets map[string]netip.Prefix, hosts map[string]lb.TargetHost) error {
 	return c.deps.ECS.View(ctx, func(s *ecs.State) error {
-		clusters, err := s.Clusters()
+		tasks, err := s.AllTasks()
 		if err != nil {
 			return err
 		}
-		for _, cluster := range clusters {
-			tasks, err := s.Tasks(cluster.ClusterArn)
+		for _, t := range tasks {
+			ip := taskAddress(t)
+			name, isService := strings.CutPrefix(t.Group, "service:")
+			if ip == "" || !isService {
+				continue
+			}
+			svc, err := s.Service(t.ClusterArn, name)
 			if err != nil {
 				return err
 			}
-			for _, t := range tasks {
-				ip := taskAddress(t)
-				name, isService := strings.CutPrefix(t.Group, "service:")
-				if ip == "" || !isService {
-					continue
-				}
-				svc, err := s.Service(cluster.ClusterArn, name)
-				if err != nil {
-					return err
-				}
-				if svc == nil || svc.NetworkConfiguration == nil || svc.NetworkConfiguration.AwsvpcConfiguration == nil {
-					continue
-				}
-				endpoint := secgroup.Endpoint{Name: "task " + taskID(t.TaskArn), Groups: svc.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups}
-				if prefix, ok := subnets[attachmentDetail(t, "subnetId")]; ok {
-					endpoint.Within = []netip.Prefix{prefix}
-				}
-				hosts[ip] = lb.TargetHost{Endpoint: endpoint}
+			if svc == nil || svc.NetworkConfiguration == nil || svc.NetworkConfiguration.AwsvpcConfiguration == nil {
+				continue
 			}
+			endpoint := secgroup.Endpoint{Name: "task " + taskID(t.TaskArn), Groups: svc.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups}
+			if prefix, ok := subnets[attachmentDetail(t, "subnetId")]; ok {
+				endpoint.Within = []netip.Prefix{prefix}
+			}
+			hosts[ip] = lb.TargetHost{Endpoint: endpoint}
 		}
 		return nil
 	})

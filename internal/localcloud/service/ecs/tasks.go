@@ -23,6 +23,24 @@ func (s *State) expired(t *Task) bool {
 	return t.LastStatus == taskStopped && !t.StoppedAt.IsZero() && s.now.Sub(t.StoppedAt.Time()) > stoppedTaskRetention
 }
 
+// AllTasks returns the tasks of every cluster of the state's scope, for
+// the controller's passes that look at each task wherever it runs.
+func (s *State) AllTasks() ([]*Task, error) {
+	clusters, err := s.Clusters()
+	if err != nil {
+		return nil, err
+	}
+	var all []*Task
+	for _, cluster := range clusters {
+		tasks, err := s.Tasks(cluster.ClusterArn)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, tasks...)
+	}
+	return all, nil
+}
+
 // Tasks returns a cluster's tasks, STOPPED ones included while they are
 // still visible. In a write transaction it also forgets the expired ones.
 func (s *State) Tasks(clusterARN string) ([]*Task, error) {
