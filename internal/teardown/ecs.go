@@ -16,11 +16,7 @@ import (
 )
 
 func ecsTags(tags []ecstypes.Tag) map[string]string {
-	m := map[string]string{}
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m
+	return tagMap(tags, func(t ecstypes.Tag) (*string, *string) { return t.Key, t.Value })
 }
 
 // findClusters lists the stack's clusters; later ECS kinds look inside

@@ -6,12 +6,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/berthdev/berth/internal/awsres"
 	"github.com/berthdev/berth/internal/engine"
@@ -29,10 +33,7 @@ func (f *finder) elbTagged(ctx context.Context, arns []string) ([]Resource, erro
 			return nil, err
 		}
 		for _, d := range out.TagDescriptions {
-			tags := map[string]string{}
-			for _, t := range d.Tags {
-				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-			}
+			tags := tagMap(d.Tags, func(t elbtypes.Tag) (*string, *string) { return t.Key, t.Value })
 			if f.tagged(tags) {
 				found = append(found, Resource{ID: aws.ToString(d.ResourceArn), Addr: tags[awsres.TagResource]})
 			}
@@ -180,10 +181,7 @@ func findRoles(ctx context.Context, f *finder) ([]Resource, error) {
 			if err != nil {
 				return nil, err
 			}
-			m := map[string]string{}
-			for _, t := range tags.Tags {
-				m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-			}
+			m := tagMap(tags.Tags, func(t iamtypes.Tag) (*string, *string) { return t.Key, t.Value })
 			if f.tagged(m) {
 				found = append(found, Resource{ID: name, Addr: m[awsres.TagResource]})
 			}
@@ -248,10 +246,7 @@ func findInstanceProfiles(ctx context.Context, f *finder) ([]Resource, error) {
 			if err != nil {
 				return nil, err
 			}
-			m := map[string]string{}
-			for _, t := range tags.Tags {
-				m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-			}
+			m := tagMap(tags.Tags, func(t iamtypes.Tag) (*string, *string) { return t.Key, t.Value })
 			if f.tagged(m) {
 				found = append(found, Resource{ID: name, Addr: m[awsres.TagResource]})
 			}
@@ -324,10 +319,7 @@ func findRepositories(ctx context.Context, f *finder) ([]Resource, error) {
 			if err != nil {
 				return nil, err
 			}
-			m := map[string]string{}
-			for _, t := range tags.Tags {
-				m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-			}
+			m := tagMap(tags.Tags, func(t ecrtypes.Tag) (*string, *string) { return t.Key, t.Value })
 			if f.tagged(m) {
 				found = append(found, Resource{ID: aws.ToString(repo.RepositoryName), Addr: m[awsres.TagResource]})
 			}
@@ -358,10 +350,7 @@ func findCertificates(ctx context.Context, f *finder) ([]Resource, error) {
 			if err != nil {
 				return nil, err
 			}
-			m := map[string]string{}
-			for _, t := range tags.Tags {
-				m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-			}
+			m := tagMap(tags.Tags, func(t acmtypes.Tag) (*string, *string) { return t.Key, t.Value })
 			if f.tagged(m) {
 				found = append(found, Resource{ID: aws.ToString(cert.CertificateArn), Addr: m[awsres.TagResource]})
 			}

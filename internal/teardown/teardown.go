@@ -11,6 +11,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/berthdev/berth/internal/awsres"
 	"github.com/berthdev/berth/internal/engine"
 )
@@ -121,6 +123,17 @@ type finder struct {
 	ec2 map[string][]Resource
 	// clusters are the stack's ECS cluster names.
 	clusters []string
+}
+
+// tagMap turns one SDK's tag list into a map: each service has its own Tag
+// type, all with a Key and a Value.
+func tagMap[T any](tags []T, keyValue func(T) (key, value *string)) map[string]string {
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		k, v := keyValue(t)
+		m[aws.ToString(k)] = aws.ToString(v)
+	}
+	return m
 }
 
 // tagged tells whether tags say the object is the stack's.
