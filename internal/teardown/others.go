@@ -34,9 +34,7 @@ func (f *finder) elbTagged(ctx context.Context, arns []string) ([]Resource, erro
 		}
 		for _, d := range out.TagDescriptions {
 			tags := tagMap(d.Tags, func(t elbtypes.Tag) (*string, *string) { return t.Key, t.Value })
-			if f.tagged(tags) {
-				found = append(found, Resource{ID: aws.ToString(d.ResourceArn), Addr: tags[awsres.TagResource]})
-			}
+			found = f.keep(found, aws.ToString(d.ResourceArn), tags)
 		}
 	}
 	return found, nil
@@ -182,9 +180,7 @@ func findRoles(ctx context.Context, f *finder) ([]Resource, error) {
 				return nil, err
 			}
 			m := tagMap(tags.Tags, func(t iamtypes.Tag) (*string, *string) { return t.Key, t.Value })
-			if f.tagged(m) {
-				found = append(found, Resource{ID: name, Addr: m[awsres.TagResource]})
-			}
+			found = f.keep(found, name, m)
 		}
 	}
 	return found, nil
@@ -247,9 +243,7 @@ func findInstanceProfiles(ctx context.Context, f *finder) ([]Resource, error) {
 				return nil, err
 			}
 			m := tagMap(tags.Tags, func(t iamtypes.Tag) (*string, *string) { return t.Key, t.Value })
-			if f.tagged(m) {
-				found = append(found, Resource{ID: name, Addr: m[awsres.TagResource]})
-			}
+			found = f.keep(found, name, m)
 		}
 	}
 	return found, nil
@@ -290,9 +284,7 @@ func findLogGroups(ctx context.Context, f *finder) ([]Resource, error) {
 			if err != nil {
 				return nil, err
 			}
-			if f.tagged(tags.Tags) {
-				found = append(found, Resource{ID: aws.ToString(g.LogGroupName), Addr: tags.Tags[awsres.TagResource]})
-			}
+			found = f.keep(found, aws.ToString(g.LogGroupName), tags.Tags)
 		}
 	}
 	return found, nil
@@ -320,9 +312,7 @@ func findRepositories(ctx context.Context, f *finder) ([]Resource, error) {
 				return nil, err
 			}
 			m := tagMap(tags.Tags, func(t ecrtypes.Tag) (*string, *string) { return t.Key, t.Value })
-			if f.tagged(m) {
-				found = append(found, Resource{ID: aws.ToString(repo.RepositoryName), Addr: m[awsres.TagResource]})
-			}
+			found = f.keep(found, aws.ToString(repo.RepositoryName), m)
 		}
 	}
 	return found, nil
@@ -351,9 +341,7 @@ func findCertificates(ctx context.Context, f *finder) ([]Resource, error) {
 				return nil, err
 			}
 			m := tagMap(tags.Tags, func(t acmtypes.Tag) (*string, *string) { return t.Key, t.Value })
-			if f.tagged(m) {
-				found = append(found, Resource{ID: aws.ToString(cert.CertificateArn), Addr: m[awsres.TagResource]})
-			}
+			found = f.keep(found, aws.ToString(cert.CertificateArn), m)
 		}
 	}
 	return found, nil

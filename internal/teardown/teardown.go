@@ -136,6 +136,14 @@ func tagMap[T any](tags []T, keyValue func(T) (key, value *string)) map[string]s
 	return m
 }
 
+// keep adds the object id to found when its tags say it is the stack's.
+func (f *finder) keep(found []Resource, id string, tags map[string]string) []Resource {
+	if f.tagged(tags) {
+		found = append(found, Resource{ID: id, Addr: tags[awsres.TagResource]})
+	}
+	return found
+}
+
 // tagged tells whether tags say the object is the stack's.
 func (f *finder) tagged(tags map[string]string) bool { return tags[awsres.TagStack] == f.stack }
 
