@@ -3,7 +3,14 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -12,9 +19,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -355,6 +364,11 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 	if agreed[0] != agreed[1] {
 		return errors.New("berth and HAProxy negotiate differently: the comparison would not be like with like")
 	}
+	floor, err := measureSignatureFloor(ctx, pemPath, 3*time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("signature floor (each new handshake signs once): %s\n", floor)
 	fmt.Printf("handshakes: %d closed-loop Go clients, full handshakes (no resumption, X25519) and resumed ones (PSK from a session ticket), %s per run; requests: wrk -t%d -c%d -d%s over HTTPS, kept-alive; %d rounds alternating\n",
 		opts.connections, opts.duration, opts.threads, opts.connections, opts.duration, opts.rounds)
 	// handshakes and resumed are keyed by endpoint name.
@@ -422,8 +436,104 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 	if haproxyHandshakes == 0 || haproxyResumed == 0 || haproxyRequests.requestsPerSecond == 0 {
 		return errors.New("haproxy measured nothing")
 	}
+	fmt.Printf("  signature floor: %s\n", floor)
 	fmt.Printf("  berth/HAProxy: new handshakes %.2f×, resumed handshakes %.2f×, HTTPS requests %.2f× (p99 %.2f×)   (goal: ≥ 0.80× on new handshakes and requests)\n",
 		berthHandshakes/haproxyHandshakes, berthResumed/haproxyResumed, berthRequests.requestsPerSecond/haproxyRequests.requestsPerSecond,
 		float64(berthRequests.p99)/float64(max(1, haproxyRequests.p99)))
 	return nil
+}
+
+// signatureFloor is what one full handshake's signature costs each
+// proxy's crypto library on its own, in CPU time: Go's, signing with the
+// very key the listener serves as crypto/tls does (RSA-PSS with SHA-256,
+// or ECDSA with SHA-256), and OpenSSL's (`openssl speed`, which divides by
+// CPU user time, with a key of the same kind and size). Every new
+// handshake signs once, so their difference bounds how close berth's new
+// handshakes can come to HAProxy's whatever the listener does around them.
+type signatureFloor struct {
+	operation      string
+	goCPU, openSSL time.Duration
+}
+
+// measureSignatureFloor measures both for about duration each.
+func measureSignatureFloor(ctx context.Context, pemPath string, duration time.Duration) (signatureFloor, error) {
+	bundle, err := os.ReadFile(pemPath)
+	if err != nil {
+		return signatureFloor{}, err
+	}
+	var key crypto.Signer
+	for rest := bundle; key == nil; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			return signatureFloor{}, errors.New("no private key in " + pemPath)
+		}
+		if block.Type == "PRIVATE KEY" {
+			parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+			if err != nil {
+				return signatureFloor{}, err
+			}
+			signer, ok := parsed.(crypto.Signer)
+			if !ok {
+				return signatureFloor{}, fmt.Errorf("the exported key (%T) cannot sign", parsed)
+			}
+			key = signer
+		}
+	}
+	var floor signatureFloor
+	var options crypto.SignerOpts = crypto.SHA256
+	var speedAlgorithm, speedRecord string
+	switch public := key.Public().(type) {
+	case *rsa.PublicKey:
+		options = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
+		floor.operation = fmt.Sprintf("RSA-PSS %d signature", public.N.BitLen())
+		speedAlgorithm, speedRecord = fmt.Sprintf("rsa%d", public.N.BitLen()), "+F2:"
+	case *ecdsa.PublicKey:
+		bits := public.Curve.Params().BitSize
+		floor.operation = fmt.Sprintf("ECDSA P-%d signature", bits)
+		speedAlgorithm, speedRecord = fmt.Sprintf("ecdsap%d", bits), "+F4:"
+	default:
+		return signatureFloor{}, fmt.Errorf("no floor for a %T key", public)
+	}
+
+	digest := sha256.Sum256([]byte("a handshake's transcript"))
+	signatures := 0
+	cpuBefore := ownCPU()
+	for start := time.Now(); time.Since(start) < duration; signatures++ {
+		if _, err := key.Sign(rand.Reader, digest[:], options); err != nil {
+			return signatureFloor{}, err
+		}
+	}
+	floor.goCPU = (ownCPU() - cpuBefore) / time.Duration(signatures)
+
+	// -mr prints "+F2:<n>:<bits>:<sign/s>:<verify/s>" for RSA, "+F4:…" for
+	// ECDSA.
+	out, err := exec.CommandContext(ctx, "openssl", "speed", "-mr", "-seconds", strconv.Itoa(int(duration.Seconds())), speedAlgorithm).CombinedOutput()
+	if err != nil {
+		return signatureFloor{}, fmt.Errorf("openssl speed %s: %w: %s", speedAlgorithm, err, out)
+	}
+	for line := range strings.Lines(string(out)) {
+		if fields := strings.Split(strings.TrimSpace(line), ":"); strings.HasPrefix(line, speedRecord) && len(fields) == 5 {
+			if perSecond, err := strconv.ParseFloat(fields[3], 64); err == nil && perSecond > 0 {
+				floor.openSSL = time.Duration(float64(time.Second) / perSecond)
+			}
+		}
+	}
+	if floor.openSSL == 0 {
+		return signatureFloor{}, fmt.Errorf("openssl speed %s: no %s line in:\n%s", speedAlgorithm, speedRecord, out)
+	}
+	return floor, nil
+}
+
+// ownCPU is the CPU time (user and system) the bench process has used.
+func ownCPU() time.Duration {
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		return 0
+	}
+	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+}
+
+func (f signatureFloor) String() string {
+	return fmt.Sprintf("%s costs Go %.0f µs of CPU, OpenSSL %.0f µs (openssl speed): Go/OpenSSL %.2f×",
+		f.operation, float64(f.goCPU)/1e3, float64(f.openSSL)/1e3, float64(f.goCPU)/float64(f.openSSL))
 }
