@@ -249,3 +249,38 @@ capacity: {provider: ec2, instance_type: t2.medium, min: 1, max: 2}
 		"warn  image: fastapi-dev:latest is not in ECR: berth cannot check that it exists",
 	)
 }
+
+// A stack berth deployed, with the rule that lets its load balancer reach
+// the tasks revoked by hand: doctor -f berth.yaml reads the deployed
+// stack's groups and says which rule to restore.
+func TestDoctorFindsTheRevokedRuleOfABerthStack(t *testing.T) {
+	cloud := localcloudtest.StartControlPlane(t)
+	path := writeSpec(t, "doctored", "fastapi-dev:latest", []string{"/bin/true"}, t.TempDir())
+	if out, errOut, err := berth(t, cloud.Endpoint, "deploy", "-f", path, "--yes", "--no-wait"); err != nil {
+		t.Fatalf("deploy: %v\n%s\n%s", err, out, errOut)
+	}
+	out, _, err := berth(t, cloud.Endpoint, "doctor", "-f", path)
+	if err != nil {
+		t.Fatalf("doctor fails the stack berth deployed: %v\n%s", err, out)
+	}
+	assertSays(t, out, "ok    security groups: doctored-alb sg-", "on port 9000 (traffic and health checks)", "ok    reach: the instances in ")
+
+	ctx := context.Background()
+	client := ec2.NewFromConfig(cloud.Config)
+	groups, err := client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{"doctored-service"}}}})
+	if err != nil || len(groups.SecurityGroups) != 1 {
+		t.Fatalf("the service's group: %v %v", err, groups)
+	}
+	service := groups.SecurityGroups[0]
+	if _, err := client.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: service.GroupId, IpPermissions: service.IpPermissions}); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = berth(t, cloud.Endpoint, "doctor", "-f", path)
+	if err == nil {
+		t.Fatalf("doctor passes a stack whose load balancer cannot reach its tasks:\n%s", out)
+	}
+	assertSays(t, out,
+		"FAIL  security groups: load balancer doctored-alb cannot reach the tasks on port 9000 (traffic and health checks): no ingress rule of doctored-service "+aws.ToString(service.GroupId),
+		"fix: aws ec2 authorize-security-group-ingress --group-id "+aws.ToString(service.GroupId)+" --protocol tcp --port 9000 --source-group sg-",
+	)
+}
