@@ -41,7 +41,7 @@ func checkPorts(_ context.Context, _ *engine.Clients, st *Stack) []Finding {
 		if p, err := strconv.Atoi(healthPort); err == nil && p != t.ContainerPort && !mapped(p) {
 			findings = append(findings, fail(portsCheck,
 				fmt.Sprintf("target group %s health-checks port %d, which container %s does not serve (it maps %s)", t.Group.Name, p, container.Name, mappedPorts(container)),
-				fmt.Sprintf("set the health check port to traffic-port: aws elbv2 modify-target-group --target-group-arn ARN --health-check-port traffic-port")))
+				"set the health check port to traffic-port: aws elbv2 modify-target-group --target-group-arn ARN --health-check-port traffic-port"))
 			continue
 		}
 		if t.Group.Port != 0 && t.Group.Port != t.ContainerPort {

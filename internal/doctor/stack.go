@@ -135,12 +135,6 @@ func (p Permission) covers(port int) bool {
 	return p.Protocol == "-1" || (p.Protocol == "tcp" || p.Protocol == "6") && p.From <= port && port <= p.To
 }
 
-// allowsFrom reports whether the rule lets TCP traffic to port in from the
-// group peer.
-func (p Permission) allowsFrom(port int, peer string) bool {
-	return p.covers(port) && slices.Contains(p.Groups, peer)
-}
-
 // world reports whether the rule is open to every address.
 func (p Permission) world() bool {
 	return slices.Contains(p.CIDRs, "0.0.0.0/0") || slices.Contains(p.CIDRs, "::/0")
