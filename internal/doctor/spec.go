@@ -90,7 +90,9 @@ func Spec(ctx context.Context, c *engine.Clients, s *spec.Spec) ([]Finding, erro
 		return findings, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read the deployed stack: %w", err)
+		// berth.yaml's findings stand without the deployed stack's.
+		return append(findings, warn("deployed stack", fmt.Sprintf("cannot read it: %v", err),
+			"allow the credentials to describe ECS, EC2, ELB and Auto Scaling, then run berth doctor again")), nil
 	}
 	live.AllowedCIDRs = st.AllowedCIDRs
 	for _, run := range liveChecks {
