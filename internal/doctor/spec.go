@@ -1,0 +1,102 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/berthdev/berth/internal/awsres"
+	"github.com/berthdev/berth/internal/engine"
+	"github.com/berthdev/berth/internal/spec"
+	"github.com/berthdev/berth/internal/stack"
+)
+
+// FromSpec is the stack berth.yaml asks for, as far as it is known before
+// it exists: its task, target group, placement and instances, without ids.
+func FromSpec(s *spec.Spec) *Stack {
+	svc, hc := s.Service, s.Service.HealthCheck
+	names := stack.NamesFor(s.Name)
+	st := &Stack{
+		Source: s.File, Cluster: names.Cluster, Service: names.Service,
+		Desired: svc.Count, MaxDesired: svc.Count, MaximumPercent: svc.Deployment.MaximumPercent,
+		Fargate:          s.Capacity.Provider != spec.ProviderEC2,
+		NetworkMode:      "awsvpc",
+		DistinctInstance: svc.Placement == spec.PlacementDistinctInstance,
+		Task: Task{Family: names.TaskFamily, CPU: svc.CPU, Memory: svc.Memory, Containers: []Container{{
+			Name: awsres.ContainerName, Image: svc.Image, Ports: []PortMapping{{Container: svc.Port, Host: svc.Port}},
+			Secrets: slices.Sorted(mapValues(svc.Secrets)), LogsToCloudWatch: true,
+		}}},
+		Targets: []Target{{ContainerName: awsres.ContainerName, ContainerPort: svc.Port, Group: TargetGroup{
+			Name: names.TargetGroup, Port: svc.Port, Protocol: svc.Protocol, TargetType: "ip",
+			HealthPath: hc.Path, HealthPort: "traffic-port", Interval: hc.Interval, Healthy: hc.HealthyThreshold,
+			DeregistrationDelay: svc.DeregistrationDelay, Matcher: hc.Matcher,
+		}}},
+		AllowedCIDRs: s.LoadBalancer.AllowedCIDRs,
+	}
+	if st.AllowedCIDRs == nil && s.LoadBalancer.Public {
+		st.AllowedCIDRs = []string{"0.0.0.0/0"}
+	}
+	if a := svc.Autoscaling; a != nil {
+		st.MaxDesired = max(st.MaxDesired, a.Max)
+	}
+	if !st.Fargate {
+		types := s.Capacity.InstanceTypes
+		if len(types) == 0 {
+			types = []string{s.Capacity.InstanceType}
+		}
+		st.Instances = &Instances{Source: "capacity.max in " + s.File, Types: types, Max: s.Capacity.Max}
+	}
+	return st
+}
+
+func mapValues(m map[string]string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for _, v := range m {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// specChecks are what berth.yaml alone decides; the network's are read
+// from the stack once it exists.
+var specChecks = []check{checkPorts, checkHealthSettings, checkFit, checkENIs}
+
+// liveChecks are what only the account can tell of a stack berth made.
+var liveChecks = []check{checkSecurityGroupChain, checkExposure, checkReach}
+
+// Spec diagnoses the deploy of s: berth.yaml's task, ports, health check,
+// fit and placement on its instance types and its image, then the network
+// of the stack when it exists (security groups, routes and endpoints).
+// Deploys call it before they change anything, and stop on a failure.
+func Spec(ctx context.Context, c *engine.Clients, s *spec.Spec) ([]Finding, error) {
+	st := FromSpec(s)
+	if st.Instances != nil {
+		if err := st.readInstanceTypes(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	var findings []Finding
+	for _, run := range specChecks {
+		findings = append(findings, run(ctx, c, st)...)
+	}
+	if s.Service.Build == nil {
+		findings = append(findings, checkImage(ctx, c, st)...)
+	}
+	live, err := Read(ctx, c, st.Cluster, st.Service)
+	if errors.Is(err, ErrNoService) {
+		return findings, nil
+	}
+	if err != nil {
+		// berth.yaml's findings stand without the deployed stack's.
+		return append(findings, warn("deployed stack", fmt.Sprintf("cannot read it: %v", err),
+			"allow the credentials to describe ECS, EC2, ELB and Auto Scaling, then run berth doctor again")), nil
+	}
+	live.AllowedCIDRs = st.AllowedCIDRs
+	for _, run := range liveChecks {
+		findings = append(findings, run(ctx, c, live)...)
+	}
+	return findings, nil
+}
