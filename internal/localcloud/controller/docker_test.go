@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -144,28 +142,8 @@ func TestDockerBridgeTasksAnswerThroughTheALBWithTheirSecret(t *testing.T) {
 	cloud, image := dockerCloud(t, localcloud.Options{})
 	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	vpc, subnets := clusterNetwork(t, cloud, "dockbridge")
-	ec2Client := ec2.NewFromConfig(cloud.Config)
-	albGroup, err := ec2Client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("alb"), Description: aws.String("alb"), VpcId: aws.String(vpc)})
-	if err != nil {
-		t.Fatalf("CreateSecurityGroup: %v", err)
-	}
-	defaults, err := ec2Client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
-	if err != nil || len(defaults.SecurityGroups) != 1 {
-		t.Fatalf("DescribeSecurityGroups: %v %+v", err, defaults)
-	}
-	// The instance is in its VPC's default group, which must let the ALB
-	// in on the ephemeral range, as on AWS.
-	for _, rule := range []*ec2.AuthorizeSecurityGroupIngressInput{
-		{GroupId: albGroup.GroupId, IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), CidrIp: aws.String("0.0.0.0/0")},
-		{GroupId: defaults.SecurityGroups[0].GroupId, IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(32768), ToPort: aws.Int32(60999),
-			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: albGroup.GroupId}}}}},
-	} {
-		if _, err := ec2Client.AuthorizeSecurityGroupIngress(ctx, rule); err != nil {
-			t.Fatalf("AuthorizeSecurityGroupIngress: %v", err)
-		}
-	}
-	tgARN := loadBalancer(t, cloud, "dockbridge", vpc, subnets, []string{aws.ToString(albGroup.GroupId)}, elbtypes.TargetTypeEnumInstance)
+	albGroup := bridgeALBGroup(t, cloud, vpc)
+	tgARN := loadBalancer(t, cloud, "dockbridge", vpc, subnets, []string{albGroup}, elbtypes.TargetTypeEnumInstance)
 	if _, err := ssm.NewFromConfig(cloud.Config).PutParameter(ctx, &ssm.PutParameterInput{
 		Name: aws.String("/dock/db-password"), Value: aws.String("s3cret"), Type: ssmtypes.ParameterTypeSecureString}); err != nil {
 		t.Fatalf("PutParameter: %v", err)
