@@ -279,6 +279,7 @@ func (c *Cloud) wireServices() {
 		return &elbv2.SubnetInfo{VpcID: subnet.VpcID, AvailabilityZone: subnet.AvailabilityZone}, nil
 	}
 	c.ELBv2.VPCExists = c.EC2.VPCExists
+	c.ELBv2.DefaultSecurityGroup = c.EC2.DefaultSecurityGroup
 	c.AutoScaling.ResolveLaunchTemplate = c.EC2.LaunchTemplateRef
 	c.AutoScaling.ResolveSubnetZone = func(ctx context.Context, id string) (string, error) {
 		subnet, err := c.EC2.Subnet(ctx, id)

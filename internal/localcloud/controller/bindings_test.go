@@ -54,28 +54,8 @@ func TestBridgeTasksArePublishedOnTheirInstance(t *testing.T) {
 	cloud := localcloudtest.Start(t)
 	ctx := context.Background()
 	vpc, subnets := clusterNetwork(t, cloud, "bridged")
-	// As on AWS: the instance (in its VPC's default group) must let the
-	// ALB's group in on the ephemeral range for dynamic host ports.
-	ec2Client := ec2.NewFromConfig(cloud.Config)
-	albGroup, err := ec2Client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("alb"), Description: aws.String("alb"), VpcId: aws.String(vpc)})
-	if err != nil {
-		t.Fatalf("CreateSecurityGroup: %v", err)
-	}
-	defaults, err := ec2Client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
-	if err != nil || len(defaults.SecurityGroups) != 1 {
-		t.Fatalf("DescribeSecurityGroups: %v %+v", err, defaults)
-	}
-	for _, rule := range []*ec2.AuthorizeSecurityGroupIngressInput{
-		{GroupId: albGroup.GroupId, IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), CidrIp: aws.String("0.0.0.0/0")},
-		{GroupId: defaults.SecurityGroups[0].GroupId, IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(32768), ToPort: aws.Int32(60999),
-			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: albGroup.GroupId}}}}},
-	} {
-		if _, err := ec2Client.AuthorizeSecurityGroupIngress(ctx, rule); err != nil {
-			t.Fatalf("AuthorizeSecurityGroupIngress: %v", err)
-		}
-	}
-	tgARN := loadBalancer(t, cloud, "bridged", vpc, subnets, []string{aws.ToString(albGroup.GroupId)}, elbtypes.TargetTypeEnumInstance)
+	albGroup := bridgeALBGroup(t, cloud, vpc)
+	tgARN := loadBalancer(t, cloud, "bridged", vpc, subnets, []string{albGroup}, elbtypes.TargetTypeEnumInstance)
 	wildcardImage(t, cloud)
 	bridgeService(t, cloud, "bridged", "dynamic", 2, nil, tgARN)
 
@@ -172,4 +152,33 @@ func TestBridgeTasksArePublishedOnTheirInstance(t *testing.T) {
 	if placed != 1 {
 		t.Errorf("%d static-port tasks placed on the one instance, want 1", placed)
 	}
+}
+
+// bridgeALBGroup creates an ALB group open on port 80 in vpc and lets it
+// into the VPC's default group on the ephemeral range: as on AWS, the
+// instance (in that default group) must let the ALB in on the dynamic
+// host ports of bridge tasks.
+func bridgeALBGroup(t *testing.T, cloud *localcloudtest.Cloud, vpc string) string {
+	t.Helper()
+	ctx := context.Background()
+	ec2Client := ec2.NewFromConfig(cloud.Config)
+	albGroup, err := ec2Client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("alb"), Description: aws.String("alb"), VpcId: aws.String(vpc)})
+	if err != nil {
+		t.Fatalf("CreateSecurityGroup: %v", err)
+	}
+	defaults, err := ec2Client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
+	if err != nil || len(defaults.SecurityGroups) != 1 {
+		t.Fatalf("DescribeSecurityGroups: %v %+v", err, defaults)
+	}
+	for _, rule := range []*ec2.AuthorizeSecurityGroupIngressInput{
+		{GroupId: albGroup.GroupId, IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), CidrIp: aws.String("0.0.0.0/0")},
+		{GroupId: defaults.SecurityGroups[0].GroupId, IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(32768), ToPort: aws.Int32(60999),
+			UserIdGroupPairs: []ec2types.UserIdGroupPair{{GroupId: albGroup.GroupId}}}}},
+	} {
+		if _, err := ec2Client.AuthorizeSecurityGroupIngress(ctx, rule); err != nil {
+			t.Fatalf("AuthorizeSecurityGroupIngress: %v", err)
+		}
+	}
+	return aws.ToString(albGroup.GroupId)
 }

@@ -126,7 +126,8 @@ func clusterNetwork(t *testing.T, cloud *localcloudtest.Cloud, cluster string) (
 	return aws.ToString(vpc), []string{aws.ToString(subnets.Subnets[0].SubnetId), aws.ToString(second.Subnet.SubnetId)}
 }
 
-// loadBalancer creates an ALB in subnets with a listener on port 80 that
+// loadBalancer creates an ALB in subnets, in albGroups (else a group open
+// on port 80), with a listener on port 80 that
 // forwards to a new target group of targetType on port 9000 (health
 // checks of /id every 5 s, no deregistration delay), and returns the
 // group's ARN.
@@ -135,6 +136,9 @@ func loadBalancer(t *testing.T, cloud *localcloudtest.Cloud, cluster, vpcID stri
 	ctx := context.Background()
 	vpc := aws.String(vpcID)
 	elbClient := elb.NewFromConfig(cloud.Config)
+	if len(albGroups) == 0 {
+		albGroups = []string{cloud.ListenerGroup(t, vpcID, 80)}
+	}
 	lb, err := elbClient.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String(cluster + "-alb"), Subnets: subnetIDs, SecurityGroups: albGroups})
 	if err != nil {
 		t.Fatalf("CreateLoadBalancer: %v", err)

@@ -53,8 +53,9 @@ func (c *Controller) guard(ctx context.Context, snap *elbv2.Snapshot, cfg *lb.Co
 	cfg.Hosts = hosts
 	endpoints := map[string]secgroup.Endpoint{}
 	for _, b := range snap.LoadBalancers {
-		// A load balancer recorded without groups is not filtered (AWS
-		// would give it its VPC's default group, which lets no client in).
+		// A load balancer recorded without groups (ELBv2 gives one its
+		// VPC's default group, as AWS does; one without a VPC has none) is
+		// not filtered.
 		endpoint := secgroup.Endpoint{Name: "load balancer " + b.Name, Groups: b.SecurityGroups}
 		for _, id := range b.SubnetIDs {
 			if prefix, ok := subnets[id]; ok {

@@ -105,3 +105,55 @@ func TestSecurityGroupsGuardTheLoadBalancerAndItsTargets(t *testing.T) {
 	}
 	localcloudtest.Eventually(t, "the listener to take loopback clients again", func() bool { return get() == nil })
 }
+
+// As on AWS, an ALB created without security groups is in its VPC's
+// default group, which lets only its own members in: the listener refuses
+// clients until a rule of that group lets them in.
+func TestLoadBalancerWithoutGroupsIsInTheDefaultGroup(t *testing.T) {
+	cloud := localcloudtest.Start(t)
+	ctx := context.Background()
+	vpc, subnets := clusterNetwork(t, cloud, "defaulted")
+	ec2Client := ec2.NewFromConfig(cloud.Config)
+	defaults, err := ec2Client.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
+	if err != nil || len(defaults.SecurityGroups) != 1 {
+		t.Fatalf("DescribeSecurityGroups: %v %+v", err, defaults)
+	}
+	defaultGroup := aws.ToString(defaults.SecurityGroups[0].GroupId)
+	elbClient := elb.NewFromConfig(cloud.Config)
+	created, err := elbClient.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("defaulted"), Subnets: subnets})
+	if err != nil {
+		t.Fatalf("CreateLoadBalancer: %v", err)
+	}
+	balancer := created.LoadBalancers[0]
+	if len(balancer.SecurityGroups) != 1 || balancer.SecurityGroups[0] != defaultGroup {
+		t.Errorf("security groups %v, want the VPC's default group %s", balancer.SecurityGroups, defaultGroup)
+	}
+	again, err := elbClient.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("defaulted"), Subnets: subnets})
+	if err != nil || aws.ToString(again.LoadBalancers[0].LoadBalancerArn) != aws.ToString(balancer.LoadBalancerArn) {
+		t.Errorf("the same call again: %v %+v, want the same load balancer", err, again)
+	}
+	if _, err := elbClient.CreateListener(ctx, &elb.CreateListenerInput{
+		LoadBalancerArn: balancer.LoadBalancerArn, Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{
+			StatusCode: aws.String("200"), ContentType: aws.String("text/plain"), MessageBody: aws.String("ok")}}},
+	}); err != nil {
+		t.Fatalf("CreateListener: %v", err)
+	}
+	base := listenerURL(t, cloud)
+	fresh := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	get := func() error {
+		resp, err := fresh.Get(base + "/")
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		return err
+	}
+	localcloudtest.Eventually(t, "the listener to refuse clients the default group does not let in", func() bool { return get() != nil })
+	if _, err := ec2Client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+		GroupId: aws.String(defaultGroup), IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), CidrIp: aws.String("127.0.0.0/8"),
+	}); err != nil {
+		t.Fatalf("AuthorizeSecurityGroupIngress: %v", err)
+	}
+	localcloudtest.Eventually(t, "the listener to take loopback clients", func() bool { return get() == nil })
+}

@@ -16,6 +16,13 @@ import (
 // allow it on that port. Apply recomputes the verdicts, so a rule changed
 // through EC2 applies from the controller's next pass; connections already
 // open stay open, as tracked connections do on AWS.
+//
+// What is not enforced: a task's own outbound connections, so a task's
+// egress rules decide nothing yet. A task in its own namespace reaches
+// another task's address through the host's routing, which filters
+// nothing, and cannot reach a listener at all (listeners are on the
+// host's 127.0.0.1). Enforcing that would take packet filters (nftables)
+// programmed per task from its groups.
 
 // blockedPaths are the target addresses (host:port) the security groups
 // keep the balancer from, with the verdict that says why.

@@ -94,7 +94,8 @@ func startHTTPS(t *testing.T, backend string) *httpsFixture {
 	certificate := f.requestCertificate(t, "app.example.test")
 	f.defaultCertificate = certificate
 
-	balancer := must(f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("web"), Subnets: subnets}))(t).LoadBalancers[0]
+	balancer := must(f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("web"), Subnets: subnets,
+		SecurityGroups: []string{cloud.ListenerGroup(t, f.vpc, 80, 443)}}))(t).LoadBalancers[0]
 	f.loadBalancer = aws.ToString(balancer.LoadBalancerArn)
 	group := f.targetGroup(t, "web", elbtypes.ProtocolEnumHttp, backend)
 	f.httpsListener = aws.ToString(must(f.elb.CreateListener(ctx, &elb.CreateListenerInput{

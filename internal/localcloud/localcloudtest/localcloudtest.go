@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
 
 	"github.com/berthdev/berth/internal/localcloud"
@@ -176,4 +177,25 @@ func WantCode(t testing.TB, err error, code string) {
 	if apiErr.ErrorCode() != code {
 		t.Fatalf("want error %s, got %s: %s", code, apiErr.ErrorCode(), apiErr.ErrorMessage())
 	}
+}
+
+// ListenerGroup creates a security group in vpcID that lets every client
+// in on ports, for a test's load balancer: as on AWS, one created without
+// groups gets its VPC's default group, which lets no client in.
+func (c *Cloud) ListenerGroup(t testing.TB, vpcID string, ports ...int32) string {
+	t.Helper()
+	ctx := context.Background()
+	client := ec2.NewFromConfig(c.Config)
+	group, err := client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+		GroupName: aws.String("listeners-" + store.RandomHex(4)), Description: aws.String("a test's listeners"), VpcId: aws.String(vpcID)})
+	if err != nil {
+		t.Fatalf("CreateSecurityGroup: %v", err)
+	}
+	for _, port := range ports {
+		if _, err := client.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: group.GroupId,
+			IpProtocol: aws.String("tcp"), FromPort: aws.Int32(port), ToPort: aws.Int32(port), CidrIp: aws.String("0.0.0.0/0")}); err != nil {
+			t.Fatalf("AuthorizeSecurityGroupIngress: %v", err)
+		}
+	}
+	return aws.ToString(group.GroupId)
 }

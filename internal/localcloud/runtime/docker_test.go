@@ -1,8 +1,6 @@
 package runtime_test
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -12,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -33,7 +30,6 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
@@ -44,104 +40,6 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 	localec2 "github.com/berthdev/berth/internal/localcloud/service/ec2"
 )
-
-// helloServer is the image's program: a static Go HTTP server that binds
-// 0.0.0.0, as images do, names the task that answered (its HOST, which
-// ECS's environment gives it here), serves /file from /data/greeting,
-// says so on stdout and leaves on SIGTERM.
-const helloServer = `package main
-
-import (
-	"context"
-	"fmt"
-	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-)
-
-func main() {
-	srv := &http.Server{Addr: "0.0.0.0:8080", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/file" {
-			data, err := os.ReadFile("/data/greeting")
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusNotFound)
-				return
-			}
-			w.Write(data)
-			return
-		}
-		fmt.Fprintf(w, "%s from %s", os.Getenv("GREETING"), os.Getenv("HOST"))
-	})}
-	go func() {
-		stop := make(chan os.Signal, 1)
-		signal.Notify(stop, syscall.SIGTERM)
-		<-stop
-		fmt.Println("stopping on SIGTERM")
-		srv.Shutdown(context.Background())
-	}()
-	fmt.Println("listening on 0.0.0.0:8080 as", os.Getenv("HOST"))
-	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
-`
-
-// buildHelloImage compiles helloServer statically and builds it into a
-// FROM scratch image through the Engine's build endpoint (nothing can be
-// pulled on this machine), tagged tag.
-func buildHelloImage(t *testing.T, cli *client.Client, tag string) {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(helloServer), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.22\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	compile := exec.Command("go", "build", "-o", "hello", ".")
-	compile.Dir = dir
-	compile.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
-	if out, err := compile.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	binary, err := os.ReadFile(filepath.Join(dir, "hello"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buildContext bytes.Buffer
-	tw := tar.NewWriter(&buildContext)
-	files := []struct {
-		name string
-		mode int64
-		data []byte
-	}{
-		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY hello /hello\nENTRYPOINT [\"/hello\"]\n")},
-		{"hello", 0o755, binary},
-	}
-	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data))}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	resp, err := cli.ImageBuild(ctx, &buildContext, build.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
-	if err != nil {
-		t.Fatalf("ImageBuild: %v", err)
-	}
-	defer resp.Body.Close()
-	if err := runtime.ReadProgress(resp.Body); err != nil {
-		t.Fatalf("ImageBuild: %v", err)
-	}
-}
 
 // berthContainers lists the containers this test process's local clouds
 // started (their owner label names this pid).
@@ -163,11 +61,7 @@ func berthContainers(t *testing.T, cli *client.Client) []container.Summary {
 // reaches CloudWatch Logs; and stopping them removes their containers.
 func TestDockerServiceFromLocalECR(t *testing.T) {
 	cli := localcloudtest.DockerEngine(t)
-	localTag := fmt.Sprintf("berth-test-hello:%d", os.Getpid())
-	buildHelloImage(t, cli, localTag)
-	t.Cleanup(func() {
-		_, _ = cli.ImageRemove(context.Background(), localTag, image.RemoveOptions{Force: true, PruneChildren: true})
-	})
+	localTag := localcloudtest.HelloImage(t, cli)
 
 	// A container a crashed local cloud left behind (its owner is no
 	// running process) goes when the next local cloud starts.
@@ -202,8 +96,8 @@ func TestDockerServiceFromLocalECR(t *testing.T) {
 	if err := cli.ImageTag(ctx, localTag, ref); err != nil {
 		t.Fatalf("ImageTag: %v", err)
 	}
-	t.Cleanup(func() { // the tasks' pull tagged it again
-		_, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true, PruneChildren: true})
+	t.Cleanup(func() { // the tasks' pull tagged it again; the shared image stays
+		_, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{})
 	})
 	auth, err := registryClient.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
@@ -366,7 +260,8 @@ func helloService(t *testing.T, cloud *localcloudtest.Cloud, imageRef string) (s
 		t.Fatalf("CreateAutoScalingGroup: %v", err)
 	}
 	elbClient := elb.NewFromConfig(cloud.Config)
-	lb, err := elbClient.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("dock-alb"), Subnets: subnets})
+	lb, err := elbClient.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("dock-alb"), Subnets: subnets,
+		SecurityGroups: []string{cloud.ListenerGroup(t, aws.ToString(vpc.Vpc.VpcId), 80)}})
 	if err != nil {
 		t.Fatalf("CreateLoadBalancer: %v", err)
 	}
@@ -444,11 +339,7 @@ func helloService(t *testing.T, cloud *localcloudtest.Cloud, imageRef string) (s
 // the container is removed with its volume.
 func TestDockerContainerOnTheSharedNetwork(t *testing.T) {
 	cli := localcloudtest.DockerEngine(t)
-	tag := fmt.Sprintf("berth-test-hello-shared:%d", os.Getpid())
-	buildHelloImage(t, cli, tag)
-	t.Cleanup(func() {
-		_, _ = cli.ImageRemove(context.Background(), tag, image.RemoveOptions{Force: true, PruneChildren: true})
-	})
+	tag := localcloudtest.HelloImage(t, cli)
 	process := runtime.NewProcess(runtime.ProcessOptions{SharedNetwork: true})
 	t.Cleanup(func() { _ = process.Close(context.Background()) })
 	docker, err := runtime.NewDocker(context.Background(), runtime.DockerOptions{Network: process})

@@ -21,6 +21,21 @@ func (b *Backend) VPCExists(ctx context.Context, id string) (bool, error) {
 	return found, err
 }
 
+// DefaultSecurityGroup is the id of a VPC's default security group, ""
+// when there is no such VPC (ELBv2 gives it to a load balancer created
+// without groups, as AWS does).
+func (b *Backend) DefaultSecurityGroup(ctx context.Context, vpcID string) (string, error) {
+	var id string
+	err := b.store.View(ctx, func(tx *store.Tx) error {
+		vpc, err := store.Get[Vpc](tx, tableVpcs, vpcID)
+		if vpc != nil {
+			id = vpc.DefaultSecurityGroupID
+		}
+		return err
+	})
+	return id, err
+}
+
 // LaunchTemplateRef finds a launch template by id or name in the scope
 // ctx carries and returns both; found is false when there is none (Auto
 // Scaling checks the templates its groups name).

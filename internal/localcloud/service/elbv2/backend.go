@@ -39,6 +39,9 @@ type Backend struct {
 	// is called outside any ELBv2 transaction. Unset, subnets are taken on
 	// trust and given zones in the order listed.
 	ResolveSubnet func(ctx context.Context, subnetID string) (*SubnetInfo, error)
+	// DefaultSecurityGroup, when set, returns a VPC's default security
+	// group (in EC2), which a load balancer created without groups gets.
+	DefaultSecurityGroup func(ctx context.Context, vpcID string) (string, error)
 	// VPCExists, when set, checks the VPC a target group names (in EC2).
 	VPCExists func(ctx context.Context, vpcID string) (bool, error)
 

@@ -184,6 +184,17 @@ func (b *Backend) CreateLoadBalancer(ctx context.Context, req CreateLoadBalancer
 	if err != nil {
 		return nil, err
 	}
+	if len(req.SecurityGroups) == 0 && vpcID != "" && b.DefaultSecurityGroup != nil {
+		// As on AWS: an ALB always has a group, its VPC's default one
+		// when none is given, so its listeners are guarded.
+		group, err := b.DefaultSecurityGroup(ctx, vpcID)
+		if err != nil {
+			return nil, internalError(err)
+		}
+		if group != "" {
+			req.SecurityGroups = []string{group}
+		}
+	}
 	id := store.RandomHex(16)
 	lb := &LoadBalancer{
 		Name:                  req.Name,
