@@ -23,6 +23,7 @@ service:
   image: %s
   port: 9000
   count: 1
+  placement: spread
   health_check: {path: /, interval: 5, timeout: 2, healthy_threshold: 2}
   deregistration_delay: 1
 capacity: {provider: ec2, instance_type: t2.medium, min: 1, max: 1}

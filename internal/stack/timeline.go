@@ -91,8 +91,12 @@ func (r *rollout) advance(h *health, svc *ecstypes.Service, d *ecstypes.Deployme
 			stillRunning[arn] = true
 			continue
 		}
-		placed++
 		status := aws.ToString(t.LastStatus)
+		// A task that waits for capacity exists already, in PROVISIONING
+		// and on no instance: it is not placed yet.
+		if aws.ToString(t.ContainerInstanceArn) != "" || (status != "PROVISIONING" && status != "") {
+			placed++
+		}
 		if t.PullStoppedAt != nil || status == "RUNNING" {
 			pulled++
 		}
