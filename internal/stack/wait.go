@@ -244,7 +244,7 @@ type waiter struct {
 	// history are the stopped tasks of the first snapshot. The local rule
 	// (see localRule) never counts them: they stopped before this wait.
 	history map[string]bool
-	// timeline is where the rollout's phases stand (see phases).
+	// timeline is where the rollout's phases stand (see rollout.advance).
 	timeline rollout
 }
 
