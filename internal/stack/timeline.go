@@ -28,9 +28,6 @@ const (
 // Phases are all phases in order.
 var Phases = []Phase{PhaseInfrastructure, PhasePlaced, PhasePulled, PhaseStarted, PhaseHealthy, PhaseDraining, PhaseStopped}
 
-// rolloutPhases are the phases WaitHealthy observes.
-var rolloutPhases = Phases[1:]
-
 // maxFailureEvents bounds the service events a failure report shows.
 const maxFailureEvents = 5
 
