@@ -21,6 +21,8 @@ type deployOptions struct {
 	File   string
 	Yes    bool
 	NoWait bool
+	// Output is the timeline's form: text (redrawn on a terminal) or json.
+	Output string
 }
 
 // NewDeployCmd builds `berth deploy`: plan, confirm, apply, wait healthy.
@@ -37,20 +39,33 @@ func NewDeployCmd(io IOStreams, global *globalOptions) *cobra.Command {
 	addFileFlag(cmd, &opts.File)
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "apply without asking for confirmation")
 	cmd.Flags().BoolVar(&opts.NoWait, "no-wait", false, "return once the resources exist, without waiting for healthy targets")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", outputText, "the deploy's timeline: text (redrawn in place on a terminal, timestamped lines otherwise) or json (one object per event on standard output)")
 	return cmd
 }
 
 func runDeploy(ctx context.Context, opts *deployOptions) error {
+	if err := checkOutput(opts.Output); err != nil {
+		return err
+	}
 	s, cfg, err := loadStack(ctx, opts.global, opts.File)
 	if err != nil {
 		return err
 	}
-	if err := buildAndPush(ctx, opts.io, cfg, s); err != nil {
+	streams := opts.io
+	if opts.Output == outputJSON {
+		// Standard output carries the JSON events only; what the build
+		// and push print goes to standard error.
+		streams.Out = streams.ErrOut
+	}
+	if err := buildAndPush(ctx, streams, cfg, s); err != nil {
 		return err
 	}
-	outputs, err := deploy(ctx, opts.io, cfg, s, opts.Yes, !opts.NoWait)
+	outputs, err := deploy(ctx, opts.io, cfg, s, opts.Yes, !opts.NoWait, newTimeline(opts.io, opts.Output))
 	if err != nil {
 		return err
+	}
+	if opts.Output == outputJSON {
+		return nil
 	}
 	if outputs != nil && outputs.URL != "" {
 		fmt.Fprintf(opts.io.Out, "\nService URL: %s\n", outputs.URL)
@@ -90,28 +105,50 @@ func buildAndPush(ctx context.Context, io IOStreams, cfg aws.Config, s *spec.Spe
 	return nil
 }
 
-// deploy is the deploy verb's work, shared with `berth up`.
-func deploy(ctx context.Context, io IOStreams, cfg aws.Config, s *spec.Spec, yes, wait bool) (*stack.Outputs, error) {
+// deploy is the deploy verb's work, shared with `berth up`: plan, confirm,
+// apply and wait, shown phase by phase on the timeline. A failure ends the
+// timeline with its cause.
+func deploy(ctx context.Context, io IOStreams, cfg aws.Config, s *spec.Spec, yes, wait bool, tl *timeline) (*stack.Outputs, error) {
+	outputs, err := deployPhases(ctx, io, cfg, s, yes, wait, tl)
+	if err != nil {
+		tl.fail(err)
+		return nil, err
+	}
+	url := ""
+	if outputs != nil {
+		url = outputs.URL
+	}
+	tl.succeeded(url)
+	return outputs, nil
+}
+
+func deployPhases(ctx context.Context, io IOStreams, cfg aws.Config, s *spec.Spec, yes, wait bool, tl *timeline) (*stack.Outputs, error) {
 	plan, err := stack.Plan(ctx, cfg, s)
 	if err != nil {
 		return nil, err
 	}
-	if err := plan.Render(io.Out); err != nil {
+	if err := tl.plan(plan, io.Out); err != nil {
 		return nil, err
 	}
 	var outputs *stack.Outputs
-	if !plan.Empty() {
+	if plan.Empty() {
+		tl.infrastructureDone("no changes")
+	} else {
 		if err := confirm(io, "Deploy these changes?", yes); err != nil {
 			return nil, err
 		}
-		outputs, err = stack.Apply(ctx, cfg, plan, engine.ApplyOptions{OnEvent: printEvent(io)})
+		tl.infrastructureStarted(len(plan.Changes))
+		outputs, err = stack.Apply(ctx, cfg, plan, engine.ApplyOptions{OnEvent: tl.apply})
 		if err != nil {
 			return nil, err
 		}
+		tl.infrastructureDone("")
 	}
 	if wait {
-		fmt.Fprintln(io.ErrOut, "Waiting for the service to be healthy behind its load balancer…")
-		outputs, err = stack.WaitHealthy(ctx, cfg, s, func(msg string) { fmt.Fprintln(io.ErrOut, "  "+msg) })
+		if !tl.json && !tl.tty {
+			fmt.Fprintln(io.ErrOut, "Waiting for the service to be healthy behind its load balancer…")
+		}
+		outputs, err = stack.WaitHealthy(ctx, cfg, s, tl.progress)
 		if err != nil {
 			return nil, err
 		}
@@ -134,22 +171,4 @@ func confirm(io IOStreams, question string, yes bool) error {
 		return fmt.Errorf("cancelled: nothing was changed")
 	}
 	return nil
-}
-
-// printEvent reports apply progress one line per event.
-func printEvent(io IOStreams) func(engine.Event) {
-	return func(e engine.Event) {
-		switch e.Phase {
-		case engine.PhaseStart:
-			fmt.Fprintf(io.ErrOut, "%s %s: %s…\n", e.Action.Symbol(), e.Addr, e.Action)
-		case engine.PhaseProgress:
-			fmt.Fprintf(io.ErrOut, "  %s: %s\n", e.Addr, e.Message)
-		case engine.PhaseDone:
-			fmt.Fprintf(io.ErrOut, "%s %s: done in %s\n", e.Action.Symbol(), e.Addr, e.Elapsed.Round(100_000_000))
-		case engine.PhaseFailed:
-			fmt.Fprintf(io.ErrOut, "! %s: failed after %s: %s\n", e.Addr, e.Elapsed.Round(100_000_000), e.Message)
-		case engine.PhaseSkipped:
-			fmt.Fprintf(io.ErrOut, "  %s: skipped: %s\n", e.Addr, e.Message)
-		}
-	}
 }

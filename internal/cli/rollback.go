@@ -68,7 +68,7 @@ func runRollback(ctx context.Context, opts *rollbackOptions) error {
 		return nil
 	}
 	fmt.Fprintln(opts.io.ErrOut, "Waiting for the service to be healthy behind its load balancer…")
-	if _, err := stack.WaitHealthy(ctx, cfg, s, func(msg string) { fmt.Fprintln(opts.io.ErrOut, "  "+msg) }); err != nil {
+	if _, err := stack.WaitHealthy(ctx, cfg, s, stack.StatusLines(func(msg string) { fmt.Fprintln(opts.io.ErrOut, "  "+msg) })); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.io.Out, "Service %s runs %s.\n", names.Service, shortARN(previous))

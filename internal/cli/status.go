@@ -250,23 +250,11 @@ func (st *Status) readTasks(ctx context.Context, c *engine.Clients, names stack.
 			st.Tasks = append(st.Tasks, TaskStatus{
 				ID: shortARN(aws.ToString(t.TaskArn)), LastStatus: aws.ToString(t.LastStatus),
 				Health: string(t.HealthStatus), TaskDefinition: shortARN(aws.ToString(t.TaskDefinitionArn)),
-				Zone: aws.ToString(t.AvailabilityZone), Address: taskAddress(t),
+				Zone: aws.ToString(t.AvailabilityZone), Address: stack.TaskAddress(t),
 			})
 		}
 	}
 	return nil
-}
-
-// taskAddress is the private address of the task's ENI (awsvpc).
-func taskAddress(t ecstypes.Task) string {
-	for _, a := range t.Attachments {
-		for _, d := range a.Details {
-			if aws.ToString(d.Name) == "privateIPv4Address" {
-				return aws.ToString(d.Value)
-			}
-		}
-	}
-	return ""
 }
 
 func (st *Status) readTargets(ctx context.Context, c *engine.Clients, targetGroupARN string) error {

@@ -105,7 +105,7 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	if err != nil {
 		return err
 	}
-	outputs, err := deploy(ctx, opts.io, cfg, s, true, true)
+	outputs, err := deploy(ctx, opts.io, cfg, s, true, true, newTimeline(opts.io, outputText))
 	if err != nil {
 		return err
 	}

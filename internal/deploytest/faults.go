@@ -47,14 +47,18 @@ type FaultProxy struct {
 	mu     sync.Mutex
 	calls  int
 	failed map[Fault]int
+	// only, when set, is the one call to fail (see FailOnly).
+	only      int
+	onlyFault Fault
 }
 
 // StartFaultProxy proxies to target and fails every nth call with the
-// faults in turn (all of them when none are given), until t ends.
+// faults in turn (all of them when none are given), until t ends. With
+// every 0 it fails nothing and only counts, until FailOnly says otherwise.
 func StartFaultProxy(t testing.TB, target string, every int, faults ...Fault) *FaultProxy {
 	t.Helper()
-	if every < 1 {
-		t.Fatalf("fault proxy: every must be at least 1, got %d", every)
+	if every < 0 {
+		t.Fatalf("fault proxy: every must be 0 (none) or more, got %d", every)
 	}
 	u, err := url.Parse(target)
 	if err != nil {
@@ -81,6 +85,15 @@ func (p *FaultProxy) Failed() map[Fault]int {
 	return out
 }
 
+// FailOnly makes the proxy fail exactly one call from now on, the nth
+// (1 is the next), with fault, and no other: a test that tries each n in
+// turn finds the one call whose failure a deployer does not survive.
+func (p *FaultProxy) FailOnly(n int, fault Fault) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.every, p.only, p.onlyFault = 0, p.calls+n, fault
+}
+
 // Calls is how many calls the proxy saw.
 func (p *FaultProxy) Calls() int {
 	p.mu.Lock()
@@ -91,10 +104,15 @@ func (p *FaultProxy) Calls() int {
 func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.calls++
-	fail := p.calls%p.every == 0
+	var fail bool
 	var fault Fault
+	switch {
+	case p.only > 0:
+		fail, fault = p.calls == p.only, p.onlyFault
+	case p.every > 0 && p.calls%p.every == 0:
+		fail, fault = true, p.faults[(p.calls/p.every-1)%len(p.faults)]
+	}
 	if fail {
-		fault = p.faults[(p.calls/p.every-1)%len(p.faults)]
 		p.failed[fault]++
 	}
 	p.mu.Unlock()

@@ -30,39 +30,45 @@ const logDeliveryWait = 3 * time.Second
 // DeploymentFailedError says that a deployment failed and why its tasks
 // stopped; it wraps ErrUnhealthy.
 type DeploymentFailedError struct {
-	Service    string
-	Deployment string
+	Service    string `json:"service"`
+	Deployment string `json:"deployment"`
 	// Reason is ECS's rolloutStateReason, or berth's own rule when ECS does
 	// not judge (see waiter.localRule).
-	Reason string
+	Reason string `json:"reason"`
 	// Rollback says what became of the service: rolled back, or why not.
-	Rollback string
+	Rollback string `json:"rollback,omitempty"`
 	// Tasks are the newest failed tasks with distinct causes, newest first.
-	Tasks []FailedTask
+	Tasks []FailedTask `json:"tasks,omitempty"`
 	// Unshown counts failed tasks whose cause is not shown: older than the
 	// ones in Tasks, with yet other causes.
-	Unshown int
+	Unshown int `json:"unshown,omitempty"`
+	// Events are the service's newest events since the deployment began,
+	// newest first; UnhealthyTargets the targets failing their health
+	// checks with the load balancer's reason codes, when it failed.
+	Events           []string `json:"events,omitempty"`
+	UnhealthyTargets []string `json:"unhealthyTargets,omitempty"`
 }
 
 // FailedTask is one stopped task of a failed deployment.
 type FailedTask struct {
-	ID            string
-	StoppedReason string
-	Containers    []ContainerStop
+	ID            string          `json:"id"`
+	StoppedReason string          `json:"stoppedReason"`
+	Containers    []ContainerStop `json:"containers,omitempty"`
 	// Same counts older tasks that stopped for the same cause.
-	Same int
+	Same int `json:"same,omitempty"`
 	// LogGroup and LogStream hold what the task printed; LastLines are its
 	// last lines, or LogProblem says why there are none.
-	LogGroup, LogStream string
-	LastLines           []string
-	LogProblem          string
+	LogGroup   string   `json:"logGroup,omitempty"`
+	LogStream  string   `json:"logStream,omitempty"`
+	LastLines  []string `json:"lastLines,omitempty"`
+	LogProblem string   `json:"logProblem,omitempty"`
 }
 
 // ContainerStop is how one container of a stopped task ended.
 type ContainerStop struct {
-	Name     string
-	ExitCode *int32
-	Reason   string
+	Name     string `json:"name"`
+	ExitCode *int32 `json:"exitCode,omitempty"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 func (e *DeploymentFailedError) Unwrap() error { return ErrUnhealthy }
@@ -90,6 +96,15 @@ func (e *DeploymentFailedError) Error() string {
 	}
 	if e.Unshown > 0 {
 		fmt.Fprintf(&b, "\n%d older failed %s stopped for other reasons.", e.Unshown, plural(e.Unshown, "task", "tasks"))
+	}
+	if len(e.UnhealthyTargets) > 0 {
+		b.WriteString("\nunhealthy targets: " + strings.Join(e.UnhealthyTargets, ", "))
+	}
+	if len(e.Events) > 0 {
+		b.WriteString("\nthe service's newest events:")
+		for _, event := range e.Events {
+			b.WriteString("\n  " + event)
+		}
 	}
 	return b.String()
 }
@@ -123,7 +138,8 @@ func plural(n int, one, many string) string {
 // Logs as on AWS. A report that cannot read logs still says why tasks
 // stopped.
 func explain(ctx context.Context, c *engine.Clients, cluster string, f *failure) *DeploymentFailedError {
-	report := &DeploymentFailedError{Service: f.service, Deployment: f.deployment, Reason: f.reason, Rollback: f.rollback}
+	report := &DeploymentFailedError{Service: f.service, Deployment: f.deployment, Reason: f.reason, Rollback: f.rollback,
+		Events: f.events, UnhealthyTargets: f.targets}
 	byCause := map[string]int{} // cause → index in report.Tasks
 	var shown []ecstypes.Task
 	for _, t := range f.tasks {

@@ -36,6 +36,10 @@ const (
 // crash loop leaves many, and the newest few are what explains it.
 const maxStoppedPages = 3
 
+// maxRunningPages bounds the pages of running tasks one poll reads: 1,000
+// tasks, more than a service berth deploys runs.
+const maxRunningPages = 10
+
 // ErrUnhealthy is wrapped by every error saying the service failed, as
 // opposed to the wait being interrupted or AWS being unreachable.
 var ErrUnhealthy = errors.New("service is not healthy")
@@ -47,9 +51,13 @@ var ErrUnhealthy = errors.New("service is not healthy")
 // failure, and only tasks that failed count (see isFailure). When the
 // deployment failed it returns at once a *DeploymentFailedError that shows
 // why its tasks stopped and the last lines they printed.
-func WaitHealthy(ctx context.Context, cfg aws.Config, s *spec.Spec, progress func(string)) (*Outputs, error) {
+//
+// progress hears of every snapshot that changed something: the one-line
+// status and where each phase of the rollout stands (see Phase), both read
+// from the same observations that decide readiness.
+func WaitHealthy(ctx context.Context, cfg aws.Config, s *spec.Spec, progress func(Progress)) (*Outputs, error) {
 	if progress == nil {
-		progress = func(string) {}
+		progress = func(Progress) {}
 	}
 	if _, hasDeadline := ctx.Deadline(); !hasDeadline {
 		var cancel context.CancelFunc
@@ -63,7 +71,7 @@ func WaitHealthy(ctx context.Context, cfg aws.Config, s *spec.Spec, progress fun
 		return nil, err
 	}
 	w := &waiter{}
-	var last string
+	var last Progress
 	pause := firstHealthPoll
 	for {
 		h, err := observeHealth(ctx, c, names.Cluster, names.Service, outputs.TargetGroupARN)
@@ -76,22 +84,24 @@ func WaitHealthy(ctx context.Context, cfg aws.Config, s *spec.Spec, progress fun
 			return nil, fmt.Errorf("%s: %w", names.Service, err)
 		}
 		if v.failed != nil {
+			v.failed.events = eventsSince(h.service, v.failed.deployment)
+			v.failed.targets = unhealthyTargets(h.targets)
 			return nil, fmt.Errorf("%s: %w", names.Service, explain(ctx, c, names.Cluster, v.failed))
 		}
-		if v.ready {
-			progress(v.status)
-			return outputs, nil
+		now := Progress{Status: v.status, Deployment: w.deployment, Phases: v.phases}
+		if v.ready || !now.equal(last) {
+			progress(now)
+			last = now
 		}
-		if v.status != last {
-			progress(v.status)
-			last = v.status
+		if v.ready {
+			return outputs, nil
 		}
 		timer := time.NewTimer(pause)
 		pause = min(2*pause, healthPollInterval)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, fmt.Errorf("waiting for %s to become healthy (last: %s): %w", names.Service, last, ctx.Err())
+			return nil, fmt.Errorf("waiting for %s to become healthy (last: %s): %w", names.Service, last.Status, ctx.Err())
 		case <-timer.C:
 		}
 	}
@@ -129,6 +139,8 @@ type health struct {
 	service *ecstypes.Service
 	// stopped are the service's tasks that were told to stop, newest first.
 	stopped []ecstypes.Task
+	// running are the service's tasks meant to run, in any lastStatus.
+	running []ecstypes.Task
 	targets []elbtypes.TargetHealthDescription
 	// hint says which security group rule keeps the load balancer from
 	// targets that time out, "" when none does (blockedHint).
@@ -149,7 +161,10 @@ func observeHealth(ctx context.Context, c *engine.Clients, cluster, service, tar
 	if h.service == nil {
 		return h, nil
 	}
-	if h.stopped, err = stoppedTasks(ctx, c, cluster, service); err != nil {
+	if h.stopped, err = serviceTasks(ctx, c, cluster, service, ecstypes.DesiredStatusStopped, maxStoppedPages); err != nil {
+		return nil, err
+	}
+	if h.running, err = serviceTasks(ctx, c, cluster, service, ecstypes.DesiredStatusRunning, maxRunningPages); err != nil {
 		return nil, err
 	}
 	targets, err := c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(targetGroupARN)})
@@ -160,22 +175,23 @@ func observeHealth(ctx context.Context, c *engine.Clients, cluster, service, tar
 	return h, nil
 }
 
-// stoppedTasks lists the service's tasks whose desired status is STOPPED,
-// newest first.
-func stoppedTasks(ctx context.Context, c *engine.Clients, cluster, service string) ([]ecstypes.Task, error) {
+// serviceTasks lists the service's tasks of one desired status, at most
+// pages pages of them, the most recently stopped first.
+func serviceTasks(ctx context.Context, c *engine.Clients, cluster, service string, status ecstypes.DesiredStatus, pages int) ([]ecstypes.Task, error) {
 	var tasks []ecstypes.Task
 	var token *string
-	for range maxStoppedPages {
+	which := strings.ToLower(string(status))
+	for range pages {
 		list, err := c.ECS.ListTasks(ctx, &ecs.ListTasksInput{
-			Cluster: aws.String(cluster), ServiceName: aws.String(service), DesiredStatus: ecstypes.DesiredStatusStopped, NextToken: token,
+			Cluster: aws.String(cluster), ServiceName: aws.String(service), DesiredStatus: status, NextToken: token,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("list stopped tasks: %w", err)
+			return nil, fmt.Errorf("list %s tasks: %w", which, err)
 		}
 		if len(list.TaskArns) > 0 {
 			out, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: list.TaskArns})
 			if err != nil {
-				return nil, fmt.Errorf("describe stopped tasks: %w", err)
+				return nil, fmt.Errorf("describe %s tasks: %w", which, err)
 			}
 			tasks = append(tasks, out.Tasks...)
 		}
@@ -228,12 +244,15 @@ type waiter struct {
 	// history are the stopped tasks of the first snapshot. The local rule
 	// (see localRule) never counts them: they stopped before this wait.
 	history map[string]bool
+	// timeline is where the rollout's phases stand (see rollout.advance).
+	timeline rollout
 }
 
 // verdict is what one snapshot says.
 type verdict struct {
 	ready  bool
 	status string // what the wait is waiting for
+	phases []PhaseProgress
 	failed *failure
 }
 
@@ -245,6 +264,10 @@ type failure struct {
 	// rollback says what became of the service: rolled back, or why not.
 	rollback string
 	tasks    []ecstypes.Task // the deployment's failed tasks, newest first
+	// events are the service's events since the deployment began, and
+	// targets the unhealthy targets with their reason codes, as the last
+	// snapshot saw them.
+	events, targets []string
 }
 
 // assess decides from one snapshot: ready, still converging (the status
@@ -308,7 +331,6 @@ func (w *waiter) assess(h *health) (verdict, error) {
 	}
 
 	healthy, registered := 0, 0
-	var unhealthy []string
 	for _, t := range h.targets {
 		if t.TargetHealth == nil {
 			continue
@@ -318,12 +340,10 @@ func (w *waiter) assess(h *health) (verdict, error) {
 			continue
 		case elbtypes.TargetHealthStateEnumHealthy:
 			healthy++
-		case elbtypes.TargetHealthStateEnumUnhealthy:
-			unhealthy = append(unhealthy, fmt.Sprintf("%s %s (%s)", aws.ToString(t.Target.Id),
-				t.TargetHealth.Reason, aws.ToString(t.TargetHealth.Description)))
 		}
 		registered++
 	}
+	unhealthy := unhealthyTargets(h.targets)
 	desired := int(svc.DesiredCount)
 	status := fmt.Sprintf("tasks running %d/%d, deployments %d (%s), targets healthy %d/%d",
 		svc.RunningCount, desired, len(svc.Deployments), strings.ToLower(string(primary.RolloutState)), healthy, desired)
@@ -331,7 +351,6 @@ func (w *waiter) assess(h *health) (verdict, error) {
 		status += fmt.Sprintf(", failed tasks %d (the deployment fails at %d)", n, circuitBreakerThreshold(desired))
 	}
 	if len(unhealthy) > 0 {
-		slices.Sort(unhealthy)
 		status += "; unhealthy: " + strings.Join(unhealthy, ", ")
 	}
 	if h.hint != "" {
@@ -343,7 +362,21 @@ func (w *waiter) assess(h *health) (verdict, error) {
 	ready := int(svc.RunningCount) == desired && len(svc.Deployments) == 1 &&
 		primary.RolloutState == ecstypes.DeploymentRolloutStateCompleted &&
 		healthy == registered && healthy >= desired
-	return verdict{ready: ready, status: status}, nil
+	return verdict{ready: ready, status: status, phases: w.timeline.advance(h, svc, primary, ready)}, nil
+}
+
+// unhealthyTargets are the targets failing their health checks, each with
+// its reason code and description, sorted.
+func unhealthyTargets(targets []elbtypes.TargetHealthDescription) []string {
+	var unhealthy []string
+	for _, t := range targets {
+		if t.TargetHealth != nil && t.TargetHealth.State == elbtypes.TargetHealthStateEnumUnhealthy {
+			unhealthy = append(unhealthy, fmt.Sprintf("%s %s (%s)", aws.ToString(t.Target.Id),
+				t.TargetHealth.Reason, aws.ToString(t.TargetHealth.Description)))
+		}
+	}
+	slices.Sort(unhealthy)
+	return unhealthy
 }
 
 // localRule is berth's own circuit breaker where ECS's does not judge: a
