@@ -241,7 +241,7 @@ func (r *Certificate) Apply(ctx context.Context, c *engine.Clients, _ *engine.In
 		return nil, err
 	}
 	for _, old := range state.leftovers {
-		if err := deleteCertificate(ctx, c, old); err != nil {
+		if err := DeleteCertificate(ctx, c, old); err != nil {
 			return nil, err
 		}
 	}
@@ -306,16 +306,16 @@ func (r *Certificate) Delete(ctx context.Context, c *engine.Clients, actual *eng
 	}
 	state := actual.State.(*certificateState)
 	for _, arn := range append(append([]string{state.arn}, state.inUse...), state.leftovers...) {
-		if err := deleteCertificate(ctx, c, arn); err != nil {
+		if err := DeleteCertificate(ctx, c, arn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// deleteCertificate retries while ACM still counts a deleted listener as a
+// DeleteCertificate retries while ACM still counts a deleted listener as a
 // user: InUseBy lags the listener's deletion.
-func deleteCertificate(ctx context.Context, c *engine.Clients, arn string) error {
+func DeleteCertificate(ctx context.Context, c *engine.Clients, arn string) error {
 	err := retryWhile(ctx, dependencyTimeout, "delete certificate "+arn, func(err error) bool {
 		return hasCode(err, "ResourceInUseException")
 	}, func() error {

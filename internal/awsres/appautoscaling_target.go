@@ -105,13 +105,5 @@ func (r *ScalableTarget) Apply(ctx context.Context, c *engine.Clients, in *engin
 
 // Delete deregisters the target, which also removes its policies.
 func (r *ScalableTarget) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	id := actual.State.(*scalableTargetState).resourceID
-	_, err := c.AppAutoScaling.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
-		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(id),
-		ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
-	})
-	if err != nil && !hasCode(err, "ObjectNotFoundException") {
-		return fmt.Errorf("deregister scalable target %s: %w", id, err)
-	}
-	return nil
+	return DeregisterScalableTarget(ctx, c, actual.State.(*scalableTargetState).resourceID, aastypes.ScalableDimensionECSServiceDesiredCount)
 }

@@ -194,12 +194,12 @@ func (r *AutoScalingGroup) Apply(ctx context.Context, c *engine.Clients, in *eng
 	return engine.Outputs{"name": r.Name, "arn": aws.ToString(group.AutoScalingGroupARN)}, nil
 }
 
-// unprotect lifts scale-in protection from the group's instances (ECS sets
+// unprotectInstances lifts scale-in protection from the group's instances (ECS sets
 // it on busy ones under managed termination protection): a protected
 // instance can outlive its group's deletion and keep the subnets and
 // security groups busy.
-func (r *AutoScalingGroup) unprotect(ctx context.Context, c *engine.Clients) error {
-	group, err := r.describe(ctx, c)
+func unprotectInstances(ctx context.Context, c *engine.Clients, name string) error {
+	group, err := (&AutoScalingGroup{Name: name}).describe(ctx, c)
 	if err != nil || group == nil {
 		return err
 	}
@@ -214,10 +214,10 @@ func (r *AutoScalingGroup) unprotect(ctx context.Context, c *engine.Clients) err
 	}
 	if aws.ToBool(group.NewInstancesProtectedFromScaleIn) {
 		_, err := c.AutoScaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
-			AutoScalingGroupName: aws.String(r.Name), NewInstancesProtectedFromScaleIn: aws.Bool(false),
+			AutoScalingGroupName: aws.String(name), NewInstancesProtectedFromScaleIn: aws.Bool(false),
 		})
 		if err != nil {
-			return fmt.Errorf("stop protecting new instances of %s: %w", r.Name, err)
+			return fmt.Errorf("stop protecting new instances of %s: %w", name, err)
 		}
 	}
 	// SetInstanceProtection takes at most 50 instances a call.
@@ -225,10 +225,10 @@ func (r *AutoScalingGroup) unprotect(ctx context.Context, c *engine.Clients) err
 		batch := protected[:min(50, len(protected))]
 		protected = protected[len(batch):]
 		_, err := c.AutoScaling.SetInstanceProtection(ctx, &autoscaling.SetInstanceProtectionInput{
-			AutoScalingGroupName: aws.String(r.Name), InstanceIds: batch, ProtectedFromScaleIn: aws.Bool(false),
+			AutoScalingGroupName: aws.String(name), InstanceIds: batch, ProtectedFromScaleIn: aws.Bool(false),
 		})
 		if err != nil {
-			return fmt.Errorf("lift scale-in protection of %s's instances: %w", r.Name, err)
+			return fmt.Errorf("lift scale-in protection of %s's instances: %w", name, err)
 		}
 	}
 	return nil
@@ -243,29 +243,5 @@ func isProfileNotReady(err error) bool {
 // instances are gone, because the launch template, security groups and
 // subnets cannot go before.
 func (r *AutoScalingGroup) Delete(ctx context.Context, c *engine.Clients, _ *engine.Observed) error {
-	if err := r.unprotect(ctx, c); err != nil {
-		return err
-	}
-	err := retryWhile(ctx, dependencyTimeout, "delete auto scaling group "+r.Name, func(err error) bool {
-		return hasCode(err, "ScalingActivityInProgress", "ResourceInUse")
-	}, func() error {
-		_, err := c.AutoScaling.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{
-			AutoScalingGroupName: aws.String(r.Name), ForceDelete: aws.Bool(true),
-		})
-		return err
-	})
-	if err != nil && !(hasCode(err, "ValidationError") && strings.Contains(err.Error(), "not found")) {
-		return err
-	}
-	return waitUntil(ctx, instanceTimeout, "auto scaling group "+r.Name+" to go away", func() (bool, string, error) {
-		out, err := c.AutoScaling.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{r.Name}})
-		if err != nil {
-			return false, "", err
-		}
-		if len(out.AutoScalingGroups) == 0 {
-			return true, "", nil
-		}
-		group := out.AutoScalingGroups[0]
-		return false, fmt.Sprintf("%s, %d instances left", aws.ToString(group.Status), len(group.Instances)), nil
-	})
+	return DeleteAutoScalingGroup(ctx, c, r.Name)
 }

@@ -73,59 +73,31 @@ type keyValue struct{ Key, Value string }
 // hasCode reports whether err carries one of the AWS error codes.
 func hasCode(err error, codes ...string) bool { return engine.HasCode(err, codes...) }
 
-// Bounds for waiting on AWS. Deleting instances and load balancers takes
-// minutes on AWS; the bounds keep a stuck teardown from hanging forever.
-const (
-	dependencyTimeout = 15 * time.Minute
-	pollInterval      = 5 * time.Second
-	maxPollInterval   = 30 * time.Second
-)
-
-// firstPollDelay is short because the local cloud settles in well under a
-// second; the delay doubles from there for AWS.
-var firstPollDelay = 500 * time.Millisecond
+// dependencyTimeout bounds waiting on AWS's ordering: deleting instances
+// and load balancers takes minutes there; the bound keeps a stuck teardown
+// from hanging forever.
+const dependencyTimeout = 15 * time.Minute
 
 // retryWhile is engine.Retry with the resource kinds' bounds: AWS reports
 // ordering problems (DependencyViolation, ResourceInUse) that resolve on
 // their own once a dependent finishes going away.
 func retryWhile(ctx context.Context, timeout time.Duration, what string, retryable func(error) bool, op func() error) error {
-	return engine.Retry(ctx, engine.Backoff{First: firstPollDelay, Max: maxPollInterval, Timeout: timeout}, what, retryable, op)
+	return engine.Retry(ctx, backoff(timeout), what, retryable, op)
 }
 
-// waitUntil polls check until it reports done, fails, ctx ends or timeout
-// passes; status is the latest state, reported as progress and in the
-// timeout error.
+// waitUntil is engine.WaitUntil with the resource kinds' bounds. Its
+// pauses stop growing at 10 s, not at the retries' 30 s: a wait is on the
+// deploy's critical path, and a state check is cheap.
 func waitUntil(ctx context.Context, timeout time.Duration, what string, check func() (done bool, status string, err error)) error {
-	deadline := time.Now().Add(timeout)
-	delay := firstPollDelay
-	for {
-		done, status, err := check()
-		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		if done {
-			return nil
-		}
-		if time.Now().Add(delay).After(deadline) {
-			return fmt.Errorf("%s: gave up after %s (last state: %s)", what, timeout, status)
-		}
-		engine.Progress(ctx, "%s: %s", what, status)
-		if err := sleep(ctx, delay); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		delay = min(delay*2, pollInterval*2)
-	}
+	b := backoff(timeout)
+	b.Max = 10 * time.Second
+	return engine.WaitUntil(ctx, b, what, check)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+func backoff(timeout time.Duration) engine.Backoff {
+	b := engine.DefaultBackoff
+	b.Timeout = timeout
+	return b
 }
 
 // sortedJoin renders a set of values for a diff independent of the order

@@ -83,9 +83,5 @@ func (r *Repository) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inp
 }
 
 func (r *Repository) Delete(ctx context.Context, c *engine.Clients, _ *engine.Observed) error {
-	_, err := c.ECR.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: aws.String(r.Name), Force: true})
-	if err != nil && !hasCode(err, "RepositoryNotFoundException") {
-		return fmt.Errorf("delete repository %s: %w", r.Name, err)
-	}
-	return nil
+	return DeleteRepository(ctx, c, r.Name)
 }

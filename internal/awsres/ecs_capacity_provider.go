@@ -112,22 +112,7 @@ func (r *CapacityProvider) Apply(ctx context.Context, c *engine.Clients, in *eng
 // Delete waits until the provider is really gone: until then its Auto
 // Scaling group is still managed by ECS.
 func (r *CapacityProvider) Delete(ctx context.Context, c *engine.Clients, _ *engine.Observed) error {
-	err := retryWhile(ctx, dependencyTimeout, "delete capacity provider "+r.Name, func(err error) bool {
-		return hasCode(err, "ResourceInUseException", "UpdateInProgressException")
-	}, func() error {
-		_, err := c.ECS.DeleteCapacityProvider(ctx, &ecs.DeleteCapacityProviderInput{CapacityProvider: aws.String(r.Name)})
-		return err
-	})
-	if err != nil && !isECSNotFound(err) {
-		return err
-	}
-	return waitUntil(ctx, dependencyTimeout, "capacity provider "+r.Name+" to go away", func() (bool, string, error) {
-		observed, err := r.Observe(ctx, c, nil)
-		if err != nil {
-			return false, "", err
-		}
-		return observed == nil, "deleting", nil
-	})
+	return DeleteCapacityProvider(ctx, c, r.Name)
 }
 
 // isECSNotFound matches ECS's answers for objects that do not exist, which

@@ -52,15 +52,5 @@ func (r *Cluster) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inputs
 // Delete retries while the cluster still holds services, tasks or container
 // instances: they drain asynchronously after their owners are deleted.
 func (r *Cluster) Delete(ctx context.Context, c *engine.Clients, _ *engine.Observed) error {
-	err := retryWhile(ctx, dependencyTimeout, "delete cluster "+r.Name, func(err error) bool {
-		return hasCode(err, "ClusterContainsServicesException", "ClusterContainsTasksException",
-			"ClusterContainsContainerInstancesException", "ClusterContainsCapacityProviderException", "UpdateInProgressException")
-	}, func() error {
-		_, err := c.ECS.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: aws.String(r.Name)})
-		return err
-	})
-	if err != nil && !hasCode(err, "ClusterNotFoundException") {
-		return err
-	}
-	return nil
+	return DeleteCluster(ctx, c, r.Name)
 }

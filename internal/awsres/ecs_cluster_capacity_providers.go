@@ -141,16 +141,5 @@ func isECSUpdateInProgress(err error) bool {
 // Delete detaches every provider; ECS refuses while a service still uses
 // one, which the service's own deletion resolves.
 func (r *ClusterCapacityProviders) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	cluster := actual.State.(*clusterCapacityProvidersState).cluster
-	err := retryWhile(ctx, dependencyTimeout, "detach capacity providers from "+cluster, isECSUpdateInProgress, func() error {
-		_, err := c.ECS.PutClusterCapacityProviders(ctx, &ecs.PutClusterCapacityProvidersInput{
-			Cluster: aws.String(cluster), CapacityProviders: []string{},
-			DefaultCapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{},
-		})
-		return err
-	})
-	if err != nil && !isECSNotFound(err) {
-		return err
-	}
-	return nil
+	return DetachCapacityProviders(ctx, c, actual.State.(*clusterCapacityProvidersState).cluster)
 }

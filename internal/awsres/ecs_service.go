@@ -253,28 +253,5 @@ const serviceDrainTimeout = 20 * time.Minute
 // INACTIVE, because the cluster, capacity provider and target group cannot
 // go while its tasks run.
 func (r *Service) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	cluster := actual.State.(*serviceState).cluster
-	_, err := c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(r.Name), DesiredCount: aws.Int32(0)})
-	if err != nil && !isECSNotFound(err) && !hasCode(err, "ServiceNotActiveException") {
-		return fmt.Errorf("scale service %s to zero: %w", r.Name, err)
-	}
-	_, err = c.ECS.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(cluster), Service: aws.String(r.Name), Force: aws.Bool(true)})
-	if err != nil && !isECSNotFound(err) && !hasCode(err, "ServiceNotActiveException") {
-		return fmt.Errorf("delete service %s: %w", r.Name, err)
-	}
-	return waitUntil(ctx, serviceDrainTimeout, "service "+r.Name+" to stop", func() (bool, string, error) {
-		out, err := c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{r.Name}})
-		if err != nil {
-			if isECSNotFound(err) {
-				return true, "", nil
-			}
-			return false, "", err
-		}
-		for _, s := range out.Services {
-			if status := aws.ToString(s.Status); status != "INACTIVE" {
-				return false, fmt.Sprintf("%s, %d tasks running", status, s.RunningCount), nil
-			}
-		}
-		return true, "", nil
-	})
+	return DeleteService(ctx, c, actual.State.(*serviceState).cluster, r.Name)
 }

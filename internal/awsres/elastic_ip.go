@@ -65,15 +65,5 @@ func (r *ElasticIP) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inpu
 // Delete releases the address; AWS refuses while the NAT gateway that held
 // it is still being deleted (AuthFailure or InvalidIPAddress.InUse).
 func (r *ElasticIP) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	id := actual.State.(*elasticIPState).allocationID
-	err := retryWhile(ctx, dependencyTimeout, "release address "+id, func(err error) bool {
-		return hasCode(err, "InvalidIPAddress.InUse", "AuthFailure", "DependencyViolation")
-	}, func() error {
-		_, err := c.EC2.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: aws.String(id)})
-		return err
-	})
-	if err != nil && !hasCode(err, "InvalidAllocationID.NotFound") {
-		return err
-	}
-	return nil
+	return ReleaseAddress(ctx, c, actual.State.(*elasticIPState).allocationID)
 }

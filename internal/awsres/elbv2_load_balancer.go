@@ -136,16 +136,5 @@ func (r *LoadBalancer) Apply(ctx context.Context, c *engine.Clients, in *engine.
 // Delete returns once the load balancer is gone, so its security group and
 // subnets can follow (their ENIs may still linger; those deletions retry).
 func (r *LoadBalancer) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	arn := actual.State.(*loadBalancerState).arn
-	_, err := c.ELB.DeleteLoadBalancer(ctx, &elb.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(arn)})
-	if err != nil && !hasCode(err, "LoadBalancerNotFound") {
-		return fmt.Errorf("delete load balancer %s: %w", r.Name, err)
-	}
-	return waitUntil(ctx, dependencyTimeout, "load balancer "+r.Name+" to go away", func() (bool, string, error) {
-		lb, err := r.describe(ctx, c)
-		if err != nil {
-			return false, "", err
-		}
-		return lb == nil, "deleting", nil
-	})
+	return DeleteLoadBalancer(ctx, c, actual.State.(*loadBalancerState).arn)
 }

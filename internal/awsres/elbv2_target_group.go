@@ -174,15 +174,5 @@ func (r *TargetGroup) Apply(ctx context.Context, c *engine.Clients, in *engine.I
 // Delete retries while a listener or a draining service still uses the
 // group.
 func (r *TargetGroup) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	arn := actual.State.(*targetGroupState).arn
-	err := retryWhile(ctx, dependencyTimeout, "delete target group "+r.Name, func(err error) bool {
-		return hasCode(err, "ResourceInUse")
-	}, func() error {
-		_, err := c.ELB.DeleteTargetGroup(ctx, &elb.DeleteTargetGroupInput{TargetGroupArn: aws.String(arn)})
-		return err
-	})
-	if err != nil && !hasCode(err, "TargetGroupNotFound") {
-		return err
-	}
-	return nil
+	return DeleteTargetGroup(ctx, c, actual.State.(*targetGroupState).arn)
 }

@@ -247,40 +247,6 @@ func (r *IAMRole) deleteInline(ctx context.Context, c *engine.Clients) error {
 	return nil
 }
 
-func (r *IAMRole) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	state := actual.State.(*iamRoleState)
-	// IAM refuses to delete a role that still has inline policies.
-	if state.inline != "" {
-		if err := r.deleteInline(ctx, c); err != nil {
-			return err
-		}
-	}
-	for _, p := range state.policies {
-		_, err := c.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(r.Name), PolicyArn: aws.String(p)})
-		if err != nil && !hasCode(err, "NoSuchEntity") {
-			return fmt.Errorf("detach %s from role %s: %w", p, r.Name, err)
-		}
-	}
-	// A role still in an instance profile cannot be deleted; the profile
-	// is normally gone already, but one left over from an interrupted
-	// destroy must not block this one.
-	profiles, err := c.IAM.ListInstanceProfilesForRole(ctx, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String(r.Name)})
-	if err != nil && !hasCode(err, "NoSuchEntity") {
-		return fmt.Errorf("list instance profiles of role %s: %w", r.Name, err)
-	}
-	if profiles != nil {
-		for _, p := range profiles.InstanceProfiles {
-			_, err := c.IAM.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{
-				RoleName: aws.String(r.Name), InstanceProfileName: p.InstanceProfileName,
-			})
-			if err != nil && !hasCode(err, "NoSuchEntity") {
-				return fmt.Errorf("remove role %s from %s: %w", r.Name, aws.ToString(p.InstanceProfileName), err)
-			}
-		}
-	}
-	_, err = c.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(r.Name)})
-	if err != nil && !hasCode(err, "NoSuchEntity") {
-		return fmt.Errorf("delete role %s: %w", r.Name, err)
-	}
-	return nil
+func (r *IAMRole) Delete(ctx context.Context, c *engine.Clients, _ *engine.Observed) error {
+	return DeleteRole(ctx, c, r.Name)
 }

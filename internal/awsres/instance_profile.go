@@ -85,19 +85,6 @@ func (r *InstanceProfile) Apply(ctx context.Context, c *engine.Clients, in *engi
 	return engine.Outputs{"name": r.Name, "arn": state.arn}, nil
 }
 
-func (r *InstanceProfile) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	state := actual.State.(*instanceProfileState)
-	for _, role := range state.roles {
-		_, err := c.IAM.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{
-			InstanceProfileName: aws.String(r.Name), RoleName: aws.String(role),
-		})
-		if err != nil && !hasCode(err, "NoSuchEntity") {
-			return fmt.Errorf("remove role %s from %s: %w", role, r.Name, err)
-		}
-	}
-	_, err := c.IAM.DeleteInstanceProfile(ctx, &iam.DeleteInstanceProfileInput{InstanceProfileName: aws.String(r.Name)})
-	if err != nil && !hasCode(err, "NoSuchEntity") {
-		return fmt.Errorf("delete instance profile %s: %w", r.Name, err)
-	}
-	return nil
+func (r *InstanceProfile) Delete(ctx context.Context, c *engine.Clients, _ *engine.Observed) error {
+	return DeleteInstanceProfile(ctx, c, r.Name)
 }

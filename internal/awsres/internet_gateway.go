@@ -86,28 +86,9 @@ func (r *InternetGateway) Apply(ctx context.Context, c *engine.Clients, in *engi
 // detach waits out DependencyViolation: AWS refuses while instances or load
 // balancers in the VPC still hold public addresses.
 func (r *InternetGateway) detach(ctx context.Context, c *engine.Clients, state *internetGatewayState) error {
-	err := retryWhile(ctx, dependencyTimeout, "detach internet gateway "+state.id, isDependencyViolation, func() error {
-		_, err := c.EC2.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{
-			InternetGatewayId: aws.String(state.id), VpcId: aws.String(state.attachedVPC),
-		})
-		return err
-	})
-	if err != nil && !hasCode(err, "Gateway.NotAttached", "InvalidInternetGatewayID.NotFound") {
-		return err
-	}
-	return nil
+	return detachInternetGateway(ctx, c, state.id, state.attachedVPC)
 }
 
 func (r *InternetGateway) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	state := actual.State.(*internetGatewayState)
-	if state.attachedVPC != "" {
-		if err := r.detach(ctx, c, state); err != nil {
-			return err
-		}
-	}
-	_, err := c.EC2.DeleteInternetGateway(ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(state.id)})
-	if err != nil && !hasCode(err, "InvalidInternetGatewayID.NotFound") {
-		return fmt.Errorf("delete internet gateway: %w", err)
-	}
-	return nil
+	return DeleteInternetGateway(ctx, c, actual.State.(*internetGatewayState).id)
 }

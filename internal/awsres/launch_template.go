@@ -155,9 +155,5 @@ func (r *LaunchTemplate) Apply(ctx context.Context, c *engine.Clients, in *engin
 }
 
 func (r *LaunchTemplate) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	_, err := c.EC2.DeleteLaunchTemplate(ctx, &ec2.DeleteLaunchTemplateInput{LaunchTemplateId: aws.String(actual.State.(*launchTemplateState).id)})
-	if err != nil && !hasCode(err, "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateName.NotFoundException") {
-		return fmt.Errorf("delete launch template %s: %w", r.Name, err)
-	}
-	return nil
+	return DeleteLaunchTemplate(ctx, c, actual.State.(*launchTemplateState).id)
 }

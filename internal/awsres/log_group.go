@@ -83,9 +83,5 @@ func (r *LogGroup) Apply(ctx context.Context, c *engine.Clients, _ *engine.Input
 }
 
 func (r *LogGroup) Delete(ctx context.Context, c *engine.Clients, _ *engine.Observed) error {
-	_, err := c.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(r.Name)})
-	if err != nil && !hasCode(err, "ResourceNotFoundException") {
-		return fmt.Errorf("delete log group %s: %w", r.Name, err)
-	}
-	return nil
+	return DeleteLogGroup(ctx, c, r.Name)
 }

@@ -113,27 +113,5 @@ func (r *NATGateway) Apply(ctx context.Context, c *engine.Clients, in *engine.In
 // Delete returns once the gateway is deleted, because its Elastic IP, its
 // subnet and the internet gateway cannot go before.
 func (r *NATGateway) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	id := actual.State.(*natGatewayState).id
-	_, err := c.EC2.DeleteNatGateway(ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(id)})
-	if err != nil {
-		if hasCode(err, "NatGatewayNotFound", "InvalidNatGatewayID.NotFound") {
-			return nil
-		}
-		return fmt.Errorf("delete nat gateway %s: %w", id, err)
-	}
-	return waitUntil(ctx, natTimeout, "nat gateway "+id+" to be deleted", func() (bool, string, error) {
-		out, err := c.EC2.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{id}})
-		if hasCode(err, "NatGatewayNotFound", "InvalidNatGatewayID.NotFound") {
-			return true, "", nil
-		}
-		if err != nil {
-			return false, "", err
-		}
-		for _, g := range out.NatGateways {
-			if g.State != ec2types.NatGatewayStateDeleted {
-				return false, string(g.State), nil
-			}
-		}
-		return true, "", nil
-	})
+	return DeleteNATGateway(ctx, c, actual.State.(*natGatewayState).id)
 }

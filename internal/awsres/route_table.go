@@ -144,19 +144,5 @@ func (r *RouteTable) Apply(ctx context.Context, c *engine.Clients, in *engine.In
 }
 
 func (r *RouteTable) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	state := actual.State.(*routeTableState)
-	for subnetID, associationID := range state.associations {
-		_, err := c.EC2.DisassociateRouteTable(ctx, &ec2.DisassociateRouteTableInput{AssociationId: aws.String(associationID)})
-		if err != nil && !hasCode(err, "InvalidAssociationID.NotFound") {
-			return fmt.Errorf("disassociate subnet %s: %w", subnetID, err)
-		}
-	}
-	err := retryWhile(ctx, dependencyTimeout, "delete route table "+state.id, isDependencyViolation, func() error {
-		_, err := c.EC2.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: aws.String(state.id)})
-		return err
-	})
-	if err != nil && !hasCode(err, "InvalidRouteTableID.NotFound") {
-		return err
-	}
-	return nil
+	return DeleteRouteTable(ctx, c, actual.State.(*routeTableState).id)
 }

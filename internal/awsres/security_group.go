@@ -113,15 +113,5 @@ func (r *SecurityGroup) Apply(ctx context.Context, c *engine.Clients, in *engine
 }
 
 func (r *SecurityGroup) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	id := actual.State.(*securityGroupState).id
-	// Network interfaces of deleted load balancers and tasks keep the
-	// group busy for a while after their owners are gone.
-	err := retryWhile(ctx, dependencyTimeout, "delete security group "+r.Name, isDependencyViolation, func() error {
-		_, err := c.EC2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
-		return err
-	})
-	if err != nil && !hasCode(err, "InvalidGroup.NotFound") {
-		return err
-	}
-	return nil
+	return DeleteSecurityGroup(ctx, c, actual.State.(*securityGroupState).id)
 }

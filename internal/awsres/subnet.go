@@ -112,13 +112,5 @@ func (r *Subnet) Apply(ctx context.Context, c *engine.Clients, in *engine.Inputs
 }
 
 func (r *Subnet) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	id := actual.State.(*subnetState).id
-	err := retryWhile(ctx, dependencyTimeout, "delete subnet "+id, isDependencyViolation, func() error {
-		_, err := c.EC2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(id)})
-		return err
-	})
-	if err != nil && !hasCode(err, "InvalidSubnetID.NotFound") {
-		return err
-	}
-	return nil
+	return DeleteSubnet(ctx, c, actual.State.(*subnetState).id)
 }

@@ -82,15 +82,7 @@ func (r *VPC) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inputs, ac
 }
 
 func (r *VPC) Delete(ctx context.Context, c *engine.Clients, actual *engine.Observed) error {
-	id := actual.State.(*vpcState).id
-	err := retryWhile(ctx, dependencyTimeout, "delete vpc "+id, isDependencyViolation, func() error {
-		_, err := c.EC2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)})
-		return err
-	})
-	if err != nil && !hasCode(err, "InvalidVpcID.NotFound") {
-		return err
-	}
-	return nil
+	return DeleteVPC(ctx, c, actual.State.(*vpcState).id)
 }
 
 // isDependencyViolation matches EC2's answer while something still uses the

@@ -68,3 +68,45 @@ func Retry(ctx context.Context, b Backoff, what string, retryable func(error) bo
 		pause = min(2*pause, b.Max)
 	}
 }
+
+// WaitUntil is berth's one poll: it calls check until it reports done,
+// fails, ctx ends or timeout passes. status is the latest state, reported
+// as progress and in the timeout error. The pause starts at b.First (the
+// local cloud settles in well under a second) and doubles to b.Max (AWS
+// takes minutes to delete an instance or a load balancer).
+func WaitUntil(ctx context.Context, b Backoff, what string, check func() (done bool, status string, err error)) error {
+	deadline := time.Now().Add(b.Timeout)
+	pause := b.First
+	for {
+		done, status, err := check()
+		if throttled(err) {
+			// The SDK's own retries gave up on a busy API; the
+			// state is as unknown as before, so poll again.
+			done, status, err = false, "throttled", nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if done {
+			return nil
+		}
+		if time.Now().Add(pause).After(deadline) {
+			return fmt.Errorf("%s: gave up after %s (last state: %s)", what, b.Timeout, status)
+		}
+		Progress(ctx, "%s: %s", what, status)
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		case <-t.C:
+		}
+		pause = min(2*pause, b.Max)
+	}
+}
+
+// throttled tells AWS's "slow down" answers, which every service spells
+// its own way.
+func throttled(err error) bool {
+	return HasCode(err, "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled")
+}

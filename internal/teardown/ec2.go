@@ -2,7 +2,6 @@ package teardown
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,19 +11,6 @@ import (
 	"github.com/berthdev/berth/internal/awsres"
 	"github.com/berthdev/berth/internal/engine"
 )
-
-// errNotYet makes engine.Retry wait for a state change: the object is
-// still going away.
-var errNotYet = errors.New("not yet")
-
-func notYet(err error) bool {
-	return errors.Is(err, errNotYet) || engine.HasCode(err, "Throttling", "ThrottlingException", "RequestLimitExceeded")
-}
-
-// waitGone retries op, which returns errNotYet while the object exists.
-func waitGone(ctx context.Context, what string, op func() error) error {
-	return engine.Retry(ctx, engine.DefaultBackoff, what, notYet, op)
-}
 
 // ec2Kind finds the stack's EC2 objects of one DescribeTags resource type.
 // One DescribeTags call (paged) finds every type at once.
@@ -145,65 +131,23 @@ func terminateInstance(ctx context.Context, c *engine.Clients, r Resource) error
 	if !gone(err, "InvalidInstanceID.NotFound") {
 		return err
 	}
-	return waitGone(ctx, "instance "+r.ID+" to terminate", func() error {
+	return engine.WaitUntil(ctx, engine.DefaultBackoff, "instance "+r.ID+" to terminate", func() (bool, string, error) {
 		out, err := c.EC2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{r.ID}})
 		if engine.HasCode(err, "InvalidInstanceID.NotFound") {
-			return nil
+			return true, "", nil
 		}
 		if err != nil {
-			return err
+			return false, "", err
 		}
 		for _, res := range out.Reservations {
 			for _, in := range res.Instances {
 				if in.State != nil && in.State.Name != ec2types.InstanceStateNameTerminated {
-					return errNotYet
+					return false, string(in.State.Name), nil
 				}
 			}
 		}
-		return nil
+		return true, "", nil
 	})
-}
-
-func deleteLaunchTemplate(ctx context.Context, c *engine.Clients, r Resource) error {
-	_, err := c.EC2.DeleteLaunchTemplate(ctx, &ec2.DeleteLaunchTemplateInput{LaunchTemplateId: aws.String(r.ID)})
-	if gone(err, "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed") {
-		return nil
-	}
-	return err
-}
-
-func deleteNATGateway(ctx context.Context, c *engine.Clients, r Resource) error {
-	_, err := c.EC2.DeleteNatGateway(ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(r.ID)})
-	if !gone(err, "NatGatewayNotFound", "InvalidNatGatewayID.NotFound") {
-		return err
-	}
-	// Its address and network interface are released once it is deleted.
-	return waitGone(ctx, "NAT gateway "+r.ID+" to be deleted", func() error {
-		out, err := c.EC2.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{r.ID}})
-		if engine.HasCode(err, "NatGatewayNotFound", "InvalidNatGatewayID.NotFound") {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		for _, g := range out.NatGateways {
-			if g.State != ec2types.NatGatewayStateDeleted {
-				return errNotYet
-			}
-		}
-		return nil
-	})
-}
-
-func releaseAddress(ctx context.Context, c *engine.Clients, r Resource) error {
-	err := engine.Retry(ctx, engine.DefaultBackoff, "release address "+r.ID, retryable("AuthFailure", "InvalidIPAddress.InUse", "DependencyViolation"), func() error {
-		_, err := c.EC2.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: aws.String(r.ID)})
-		return err
-	})
-	if gone(err, "InvalidAllocationID.NotFound") {
-		return nil
-	}
-	return err
 }
 
 // findVPCInterfaces stands for the network interfaces left in the stack's
@@ -224,28 +168,25 @@ func findVPCInterfaces(ctx context.Context, f *finder) ([]Resource, error) {
 // deleteVPCInterfaces deletes the VPC's detached interfaces and waits for
 // the attached ones to go with their owners.
 func deleteVPCInterfaces(ctx context.Context, c *engine.Clients, r Resource) error {
-	return waitGone(ctx, "network interfaces in "+r.ID+" to go", func() error {
+	return engine.WaitUntil(ctx, engine.DefaultBackoff, "network interfaces in "+r.ID+" to go", func() (bool, string, error) {
 		out, err := c.EC2.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{Filters: []ec2types.Filter{
 			{Name: aws.String("vpc-id"), Values: []string{r.ID}},
 		}})
 		if err != nil {
-			return err
+			return false, "", err
 		}
-		left := false
+		left := 0
 		for _, eni := range out.NetworkInterfaces {
 			if eni.Status != ec2types.NetworkInterfaceStatusAvailable {
-				left = true
+				left++
 				continue
 			}
 			_, err := c.EC2.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: eni.NetworkInterfaceId})
 			if !gone(err, "InvalidNetworkInterfaceID.NotFound") {
-				left = true
+				left++
 			}
 		}
-		if left {
-			return errNotYet
-		}
-		return nil
+		return left == 0, fmt.Sprintf("%d left", left), nil
 	})
 }
 
@@ -267,95 +208,6 @@ func revokeRule(ctx context.Context, c *engine.Clients, r Resource) error {
 		_, err = c.EC2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: rule.GroupId, SecurityGroupRuleIds: []string{r.ID}})
 	}
 	if gone(err, "InvalidSecurityGroupRuleId.NotFound", "InvalidGroup.NotFound", "InvalidPermission.NotFound") {
-		return nil
-	}
-	return err
-}
-
-func deleteSecurityGroup(ctx context.Context, c *engine.Clients, r Resource) error {
-	err := engine.Retry(ctx, engine.DefaultBackoff, "delete security group "+r.ID, retryable("DependencyViolation"), func() error {
-		_, err := c.EC2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(r.ID)})
-		return err
-	})
-	if gone(err, "InvalidGroup.NotFound") {
-		return nil
-	}
-	return err
-}
-
-func deleteInternetGateway(ctx context.Context, c *engine.Clients, r Resource) error {
-	out, err := c.EC2.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{r.ID}})
-	if engine.HasCode(err, "InvalidInternetGatewayID.NotFound") {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, g := range out.InternetGateways {
-		for _, a := range g.Attachments {
-			// Detaching fails while the VPC has public addresses mapped.
-			err := engine.Retry(ctx, engine.DefaultBackoff, "detach internet gateway "+r.ID, retryable("DependencyViolation"), func() error {
-				_, err := c.EC2.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(r.ID), VpcId: a.VpcId})
-				return err
-			})
-			if !gone(err, "Gateway.NotAttached") {
-				return err
-			}
-		}
-	}
-	_, err = c.EC2.DeleteInternetGateway(ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(r.ID)})
-	if gone(err, "InvalidInternetGatewayID.NotFound") {
-		return nil
-	}
-	return err
-}
-
-func deleteSubnet(ctx context.Context, c *engine.Clients, r Resource) error {
-	err := engine.Retry(ctx, engine.DefaultBackoff, "delete subnet "+r.ID, retryable("DependencyViolation"), func() error {
-		_, err := c.EC2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(r.ID)})
-		return err
-	})
-	if gone(err, "InvalidSubnetID.NotFound") {
-		return nil
-	}
-	return err
-}
-
-func deleteRouteTable(ctx context.Context, c *engine.Clients, r Resource) error {
-	out, err := c.EC2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{r.ID}})
-	if engine.HasCode(err, "InvalidRouteTableID.NotFound") {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, t := range out.RouteTables {
-		for _, a := range t.Associations {
-			if aws.ToBool(a.Main) {
-				continue
-			}
-			_, err := c.EC2.DisassociateRouteTable(ctx, &ec2.DisassociateRouteTableInput{AssociationId: a.RouteTableAssociationId})
-			if !gone(err, "InvalidAssociationID.NotFound") {
-				return err
-			}
-		}
-	}
-	err = engine.Retry(ctx, engine.DefaultBackoff, "delete route table "+r.ID, retryable("DependencyViolation"), func() error {
-		_, err := c.EC2.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: aws.String(r.ID)})
-		return err
-	})
-	if gone(err, "InvalidRouteTableID.NotFound") {
-		return nil
-	}
-	return err
-}
-
-func deleteVPC(ctx context.Context, c *engine.Clients, r Resource) error {
-	err := engine.Retry(ctx, engine.DefaultBackoff, "delete vpc "+r.ID, retryable("DependencyViolation"), func() error {
-		_, err := c.EC2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(r.ID)})
-		return err
-	})
-	if gone(err, "InvalidVpcID.NotFound") {
 		return nil
 	}
 	return err

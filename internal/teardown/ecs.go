@@ -114,57 +114,10 @@ func findScalableTargets(ctx context.Context, f *finder) ([]Resource, error) {
 	return found, nil
 }
 
-func deleteScalableTarget(ctx context.Context, c *engine.Clients, r Resource) error {
-	_, err := c.AppAutoScaling.DeregisterScalableTarget(ctx, &aas.DeregisterScalableTargetInput{
-		ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(r.ID), ScalableDimension: aastypes.ScalableDimension(r.Parent),
-	})
-	if gone(err, "ObjectNotFoundException") {
-		return nil
-	}
-	return err
-}
-
-// deleteService scales the service to zero and deletes it, then waits
-// until it is INACTIVE: its tasks have stopped and their ENIs are going.
-func deleteService(ctx context.Context, c *engine.Clients, r Resource) error {
-	_, err := c.ECS.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(r.Parent), Service: aws.String(r.ID), Force: aws.Bool(true)})
-	if !gone(err, "ServiceNotFoundException", "ServiceNotActiveException", "ClusterNotFoundException") {
-		return err
-	}
-	return waitGone(ctx, "service "+r.ID+" to be deleted", func() error {
-		out, err := c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(r.Parent), Services: []string{r.ID}})
-		if engine.HasCode(err, "ClusterNotFoundException") {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		for _, svc := range out.Services {
-			if aws.ToString(svc.Status) != "INACTIVE" {
-				return errNotYet
-			}
-		}
-		return nil
-	})
-}
-
 // findClusterProviders stands for each cluster's capacity provider
 // association, which must go before the providers can.
 func findClusterProviders(ctx context.Context, f *finder) ([]Resource, error) {
 	return findClusters(ctx, f)
-}
-
-func detachClusterProviders(ctx context.Context, c *engine.Clients, r Resource) error {
-	err := engine.Retry(ctx, engine.DefaultBackoff, "detach capacity providers from "+r.ID, retryable("UpdateInProgressException", "ResourceInUseException"), func() error {
-		_, err := c.ECS.PutClusterCapacityProviders(ctx, &ecs.PutClusterCapacityProvidersInput{
-			Cluster: aws.String(r.ID), CapacityProviders: []string{}, DefaultCapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{},
-		})
-		return err
-	})
-	if gone(err, "ClusterNotFoundException") {
-		return nil
-	}
-	return err
 }
 
 func findCapacityProviders(ctx context.Context, f *finder) ([]Resource, error) {
@@ -185,48 +138,6 @@ func findCapacityProviders(ctx context.Context, f *finder) ([]Resource, error) {
 			return found, nil
 		}
 	}
-}
-
-func deleteCapacityProvider(ctx context.Context, c *engine.Clients, r Resource) error {
-	err := engine.Retry(ctx, engine.DefaultBackoff, "delete capacity provider "+r.ID, retryable("ResourceInUseException", "UpdateInProgressException"), func() error {
-		_, err := c.ECS.DeleteCapacityProvider(ctx, &ecs.DeleteCapacityProviderInput{CapacityProvider: aws.String(r.ID)})
-		return err
-	})
-	if err != nil && (engine.HasCode(err, "ClientException") && strings.Contains(err.Error(), "not found")) {
-		return nil
-	}
-	return err
-}
-
-// deleteCluster deregisters what is left of its container instances (their
-// EC2 instances went with the Auto Scaling group) and deletes it.
-func deleteCluster(ctx context.Context, c *engine.Clients, r Resource) error {
-	pages := ecs.NewListContainerInstancesPaginator(c.ECS, &ecs.ListContainerInstancesInput{Cluster: aws.String(r.ID)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if engine.HasCode(err, "ClusterNotFoundException") {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		for _, arn := range page.ContainerInstanceArns {
-			_, err := c.ECS.DeregisterContainerInstance(ctx, &ecs.DeregisterContainerInstanceInput{Cluster: aws.String(r.ID), ContainerInstance: aws.String(arn), Force: aws.Bool(true)})
-			if err != nil && !engine.HasCode(err, "InvalidParameterException") {
-				return fmt.Errorf("deregister container instance %s: %w", arn, err)
-			}
-		}
-	}
-	err := engine.Retry(ctx, engine.DefaultBackoff, "delete cluster "+r.ID, retryable(
-		"ClusterContainsServicesException", "ClusterContainsTasksException", "ClusterContainsContainerInstancesException", "UpdateInProgressException", "ResourceInUseException",
-	), func() error {
-		_, err := c.ECS.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: aws.String(r.ID)})
-		return err
-	})
-	if gone(err, "ClusterNotFoundException") {
-		return nil
-	}
-	return err
 }
 
 // findTaskDefinitions lists the revisions of the stack's families that

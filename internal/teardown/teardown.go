@@ -12,6 +12,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	aastypes "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling/types"
 
 	"github.com/berthdev/berth/internal/awsres"
 	"github.com/berthdev/berth/internal/engine"
@@ -45,32 +46,42 @@ type kind struct {
 	delete func(ctx context.Context, c *engine.Clients, r Resource) error
 }
 
+// byID adapts one of awsres's delete functions, which the engine uses too:
+// deleting an object means the same in a deploy and in a destroy.
+func byID(del func(ctx context.Context, c *engine.Clients, id string) error) func(context.Context, *engine.Clients, Resource) error {
+	return func(ctx context.Context, c *engine.Clients, r Resource) error { return del(ctx, c, r.ID) }
+}
+
 var kinds = []kind{
-	{"application-autoscaling.scalable-target", findScalableTargets, deleteScalableTarget},
-	{"ecs.service", findServices, deleteService},
-	{"elbv2.load-balancer", findLoadBalancers, deleteLoadBalancer},
-	{"elbv2.target-group", findTargetGroups, deleteTargetGroup},
-	{"ecs.cluster-capacity-providers", findClusterProviders, detachClusterProviders},
-	{"autoscaling.group", findAutoScalingGroups, deleteAutoScalingGroup},
-	{"ecs.capacity-provider", findCapacityProviders, deleteCapacityProvider},
+	{"application-autoscaling.scalable-target", findScalableTargets, func(ctx context.Context, c *engine.Clients, r Resource) error {
+		return awsres.DeregisterScalableTarget(ctx, c, r.ID, aastypes.ScalableDimension(r.Parent))
+	}},
+	{"ecs.service", findServices, func(ctx context.Context, c *engine.Clients, r Resource) error {
+		return awsres.DeleteService(ctx, c, r.Parent, r.ID)
+	}},
+	{"elbv2.load-balancer", findLoadBalancers, byID(awsres.DeleteLoadBalancer)},
+	{"elbv2.target-group", findTargetGroups, byID(awsres.DeleteTargetGroup)},
+	{"ecs.cluster-capacity-providers", findClusterProviders, byID(awsres.DetachCapacityProviders)},
+	{"autoscaling.group", findAutoScalingGroups, byID(awsres.DeleteAutoScalingGroup)},
+	{"ecs.capacity-provider", findCapacityProviders, byID(awsres.DeleteCapacityProvider)},
 	{"ec2.instance", ec2Kind("instance"), terminateInstance},
-	{"ecs.cluster", findClusters, deleteCluster},
+	{"ecs.cluster", findClusters, byID(awsres.DeleteCluster)},
 	{"ecs.task-definition", findTaskDefinitions, deleteTaskDefinition},
-	{"ec2.launch-template", ec2Kind("launch-template"), deleteLaunchTemplate},
-	{"iam.instance-profile", findInstanceProfiles, deleteInstanceProfile},
-	{"iam.role", findRoles, deleteRole},
-	{"logs.log-group", findLogGroups, deleteLogGroup},
-	{"ecr.repository", findRepositories, deleteRepository},
-	{"acm.certificate", findCertificates, deleteCertificate},
-	{"ec2.nat-gateway", ec2Kind("natgateway"), deleteNATGateway},
-	{"ec2.elastic-ip", ec2Kind("elastic-ip"), releaseAddress},
+	{"ec2.launch-template", ec2Kind("launch-template"), byID(awsres.DeleteLaunchTemplate)},
+	{"iam.instance-profile", findInstanceProfiles, byID(awsres.DeleteInstanceProfile)},
+	{"iam.role", findRoles, byID(awsres.DeleteRole)},
+	{"logs.log-group", findLogGroups, byID(awsres.DeleteLogGroup)},
+	{"ecr.repository", findRepositories, byID(awsres.DeleteRepository)},
+	{"acm.certificate", findCertificates, byID(awsres.DeleteCertificate)},
+	{"ec2.nat-gateway", ec2Kind("natgateway"), byID(awsres.DeleteNATGateway)},
+	{"ec2.elastic-ip", ec2Kind("elastic-ip"), byID(awsres.ReleaseAddress)},
 	{"ec2.network-interfaces", findVPCInterfaces, deleteVPCInterfaces},
 	{"ec2.security-group-rule", ec2Kind("security-group-rule"), revokeRule},
-	{"ec2.security-group", ec2Kind("security-group"), deleteSecurityGroup},
-	{"ec2.internet-gateway", ec2Kind("internet-gateway"), deleteInternetGateway},
-	{"ec2.subnet", ec2Kind("subnet"), deleteSubnet},
-	{"ec2.route-table", ec2Kind("route-table"), deleteRouteTable},
-	{"ec2.vpc", ec2Kind("vpc"), deleteVPC},
+	{"ec2.security-group", ec2Kind("security-group"), byID(awsres.DeleteSecurityGroup)},
+	{"ec2.internet-gateway", ec2Kind("internet-gateway"), byID(awsres.DeleteInternetGateway)},
+	{"ec2.subnet", ec2Kind("subnet"), byID(awsres.DeleteSubnet)},
+	{"ec2.route-table", ec2Kind("route-table"), byID(awsres.DeleteRouteTable)},
+	{"ec2.vpc", ec2Kind("vpc"), byID(awsres.DeleteVPC)},
 }
 
 // Find lists everything tagged berth:stack=stack, in the order Delete
@@ -146,11 +157,6 @@ func (f *finder) keep(found []Resource, id string, tags map[string]string) []Res
 
 // tagged tells whether tags say the object is the stack's.
 func (f *finder) tagged(tags map[string]string) bool { return tags[awsres.TagStack] == f.stack }
-
-// retryable are the errors AWS gives while a dependent is still going away.
-func retryable(codes ...string) func(error) bool {
-	return func(err error) bool { return engine.HasCode(err, codes...) }
-}
 
 // gone tells the errors that mean the object is already deleted: deleting
 // twice is not an error, so a teardown can be run again.
