@@ -18,11 +18,11 @@ import (
 
 // Task states, as ECS names them.
 const (
-	statusProvisioning = "PROVISIONING"
-	statusPending      = "PENDING"
-	statusActivating   = "ACTIVATING"
-	statusRunning      = "RUNNING"
-	statusDeactivating = "DEACTIVATING"
+	statusProvisioning   = "PROVISIONING"
+	statusPending        = "PENDING"
+	statusActivating     = "ACTIVATING"
+	statusRunning        = "RUNNING"
+	statusDeactivating   = "DEACTIVATING"
 	statusStopping       = "STOPPING"
 	statusDeprovisioning = "DEPROVISIONING"
 	statusStopped        = "STOPPED"
