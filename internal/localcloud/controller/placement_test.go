@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,7 +86,7 @@ func fleet(t *testing.T, cloud *localcloudtest.Cloud, cluster string, hosts []ho
 	arns := make([]string, len(hosts))
 	for i, h := range hosts {
 		for _, ci := range described.ContainerInstances {
-			if attributeOf(ci, "ecs.availability-zone") == h.zone && attributeOf(ci, "ecs.instance-type") == string(h.instanceType) && !containsString(arns, aws.ToString(ci.ContainerInstanceArn)) {
+			if attributeOf(ci, "ecs.availability-zone") == h.zone && attributeOf(ci, "ecs.instance-type") == string(h.instanceType) && !slices.Contains(arns, aws.ToString(ci.ContainerInstanceArn)) {
 				arns[i] = aws.ToString(ci.ContainerInstanceArn)
 				break
 			}
@@ -95,15 +96,6 @@ func fleet(t *testing.T, cloud *localcloudtest.Cloud, cluster string, hosts []ho
 		}
 	}
 	return arns
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func attributeOf(ci ecstypes.ContainerInstance, name string) string {
