@@ -57,7 +57,12 @@ func (c *Controller) continueStart(ctx context.Context, t *ecs.Task, svc *ecs.Se
 		for _, dep := range cd.DependsOn {
 			dependsOn = append(dependsOn, dep.ContainerName)
 		}
-		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential, stopTimeout: stopTimeout, dependsOn: dependsOn}
+		var startTimeout time.Duration
+		if cd.StartTimeout != nil {
+			startTimeout = time.Duration(*cd.StartTimeout) * time.Second
+		}
+		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential,
+			stopTimeout: stopTimeout, dependsOn: dependsOn, startedAt: time.Now(), startTimeout: startTimeout}
 		if err := c.deps.Runtime.Start(ctx, spec); err != nil {
 			// The runtime reports the failure as an exit event too; the
 			// task stops when that event is handled.
@@ -104,10 +109,11 @@ func (c *Controller) continueStart(ctx context.Context, t *ecs.Task, svc *ecs.Se
 }
 
 // dependenciesMet says whether cd's dependsOn conditions hold now; broken
-// says why one never will (its container exited, failed, or turned
-// unhealthy), as the ECS agent reports it.
+// says why one never will (its container exited, failed, turned
+// unhealthy, or outlasted its startTimeout), as the ECS agent reports it.
 func (c *Controller) dependenciesMet(taskARN string, cd ecs.ContainerDefinition) (met bool, broken string) {
 	met = true
+	now := time.Now()
 	for _, dep := range cd.DependsOn {
 		id := RuntimeID(taskARN, dep.ContainerName)
 		p := c.processes[id]
@@ -116,15 +122,16 @@ func (c *Controller) dependenciesMet(taskARN string, cd ecs.ContainerDefinition)
 			continue
 		}
 		unresolvable := fmt.Sprintf("DependencyError: dependency graph: failed to resolve the container ordering dependency [%s] for target [%s]", dep.ContainerName, cd.Name)
+		reached := true
 		switch dep.Condition {
 		case conditionStart:
 		case conditionComplete:
-			met = met && p.exited
+			reached = p.exited
 		case conditionSuccess:
 			if p.exited && p.exitCode != 0 {
 				return false, unresolvable + " as dependency did not exit successfully."
 			}
-			met = met && p.exited
+			reached = p.exited
 		case conditionHealthy:
 			probe := c.probes[id]
 			switch {
@@ -133,8 +140,14 @@ func (c *Controller) dependenciesMet(taskARN string, cd ecs.ContainerDefinition)
 			case probe == nil:
 				return false, unresolvable + " as dependency has no health check."
 			}
-			met = met && probe.status == healthHealthy
+			reached = probe.status == healthHealthy
 		}
+		// The dependency's startTimeout is how long its dependents wait
+		// for it to get there; the agent then gives up on the task.
+		if !reached && p.startTimeout > 0 && now.After(p.startedAt.Add(p.startTimeout)) {
+			return false, fmt.Sprintf("DependencyError: dependency graph: container ordering dependency [%s] for target [%s] has timed out.", dep.ContainerName, cd.Name)
+		}
+		met = met && reached
 	}
 	return met, broken
 }

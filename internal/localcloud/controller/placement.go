@@ -53,9 +53,10 @@ type unplaced struct {
 }
 
 // place puts PROVISIONING tasks on container instances that have room:
-// CPU, memory, an ENI for awsvpc tasks, and the service's constraints.
-// Among instances that fit, the one in the zone with the fewest tasks of the
-// same group wins, then the least loaded (ECS's default spread over zones).
+// CPU, memory, an ENI for awsvpc tasks, free host ports, and the service's
+// and task definition's constraints. Among instances that fit, the
+// service's placement strategies choose (rankPlacement). Only ACTIVE
+// instances with a connected agent take tasks: a DRAINING one takes none.
 func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Service, tasks []*ecs.Task) error {
 	instances, err := s.ContainerInstances(clusterARN)
 	if err != nil {
@@ -140,7 +141,7 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 		awsvpc := def.NetworkMode == "awsvpc"
 		memberOf := memberOfQueries(svc, def)
 		ports := portNeeds(def)
-		var best *instanceUsage
+		var fits []*instanceUsage
 		var closest string
 		for _, u := range order {
 			if slices.ContainsFunc(memberOf, func(q *ecs.InstanceQuery) bool { return !q.Matches(u.instance) }) {
@@ -161,12 +162,10 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 			case distinct && u.groups[t.Group] > 0:
 				closest = fmt.Sprintf("The closest matching (container-instance %s) is already running a task of this service (distinctInstance).", taskID(u.instance.ContainerInstanceArn))
 			default:
-				if best == nil || better(u, best, t.Group, usage) {
-					best = u
-				}
+				fits = append(fits, u)
 			}
 		}
-		if best == nil {
+		if len(fits) == 0 {
 			stuck.tasks++
 			if distinct {
 				stuck.distinct++
@@ -186,6 +185,7 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 			}
 			continue
 		}
+		best := rankPlacement(fits, placementStrategies(svc), t.Group, placementNeed{cpu: cpu, mem: mem}, order)
 		ip, err := c.addresses.allocate(inUse, containerPorts(def))
 		if err != nil {
 			return err
@@ -232,24 +232,6 @@ func (c *Controller) placeOnNamedInstance(s *ecs.State, t *ecs.Task, u *instance
 	inUse[ip] = true
 	assign(t, u, ip, nil)
 	return s.PutTask(t)
-}
-
-// better prefers the zone running fewer tasks of the group, then the
-// instance with fewer tasks.
-func better(candidate, current *instanceUsage, group string, usage map[string]*instanceUsage) bool {
-	zoneLoad := func(zone string) int {
-		n := 0
-		for _, u := range usage {
-			if u.zone == zone {
-				n += u.groups[group]
-			}
-		}
-		return n
-	}
-	if a, b := zoneLoad(candidate.zone), zoneLoad(current.zone); a != b {
-		return a < b
-	}
-	return candidate.tasks < current.tasks
 }
 
 // memberOfQueries are the memberOf expressions a task must satisfy: its

@@ -18,13 +18,14 @@ import (
 
 // Task states, as ECS names them.
 const (
-	statusProvisioning = "PROVISIONING"
-	statusPending      = "PENDING"
-	statusActivating   = "ACTIVATING"
-	statusRunning      = "RUNNING"
-	statusDeactivating = "DEACTIVATING"
-	statusStopping     = "STOPPING"
-	statusStopped      = "STOPPED"
+	statusProvisioning   = "PROVISIONING"
+	statusPending        = "PENDING"
+	statusActivating     = "ACTIVATING"
+	statusRunning        = "RUNNING"
+	statusDeactivating   = "DEACTIVATING"
+	statusStopping       = "STOPPING"
+	statusDeprovisioning = "DEPROVISIONING"
+	statusStopped        = "STOPPED"
 )
 
 // requestStop asks for a task to stop, keeping the first reason given.
@@ -77,6 +78,10 @@ func (c *Controller) scheduleCluster(s *ecs.State, clusterARN string) error {
 	if err != nil {
 		return err
 	}
+	leaving, err := drainingInstances(s, clusterARN)
+	if err != nil {
+		return err
+	}
 	now := time.Now()
 	for _, svc := range services {
 		var mine []*ecs.Task
@@ -85,7 +90,7 @@ func (c *Controller) scheduleCluster(s *ecs.State, clusterARN string) error {
 				mine = append(mine, t)
 			}
 		}
-		newTasks, err := c.scheduleService(s, svc, mine, now)
+		newTasks, err := c.scheduleService(s, svc, mine, leaving, now)
 		if err != nil {
 			return fmt.Errorf("service %s: %w", svc.ServiceName, err)
 		}
@@ -127,9 +132,27 @@ func deploymentLimits(svc *ecs.Service) (maxActive, minHealthy int) {
 // circuitBreakerThreshold is how many failed tasks fail a deployment.
 func circuitBreakerThreshold(desired int) int { return ecs.CircuitBreakerThreshold(desired) }
 
+// drainingInstances are the cluster's DRAINING container instances, by ARN.
+func drainingInstances(s *ecs.State, clusterARN string) (map[string]bool, error) {
+	instances, err := s.ContainerInstances(clusterARN)
+	if err != nil {
+		return nil, err
+	}
+	leaving := map[string]bool{}
+	for _, ci := range instances {
+		if ci.Status == "DRAINING" {
+			leaving[ci.ContainerInstanceArn] = true
+		}
+	}
+	return leaving, nil
+}
+
 // scheduleService launches, stops and counts the tasks of one service, and
-// moves its deployments along. It returns the tasks it created.
-func (c *Controller) scheduleService(s *ecs.State, svc *ecs.Service, tasks []*ecs.Task, now time.Time) ([]*ecs.Task, error) {
+// moves its deployments along. It returns the tasks it created. Tasks on a
+// DRAINING instance (leaving) are replaced as an older deployment's are:
+// replacements start elsewhere within maximumPercent, and they stop only
+// as far as minimumHealthyPercent allows.
+func (c *Controller) scheduleService(s *ecs.State, svc *ecs.Service, tasks []*ecs.Task, leaving map[string]bool, now time.Time) ([]*ecs.Task, error) {
 	primary := primaryDeployment(svc)
 	if primary == nil {
 		return nil, nil
@@ -160,7 +183,7 @@ func (c *Controller) scheduleService(s *ecs.State, svc *ecs.Service, tasks []*ec
 			if !active(t) {
 				continue
 			}
-			if t.StartedBy == primary.Id {
+			if t.StartedBy == primary.Id && !leaving[t.ContainerInstanceArn] {
 				primaryActive = append(primaryActive, t)
 			} else {
 				oldActive = append(oldActive, t)
@@ -178,8 +201,10 @@ func (c *Controller) scheduleService(s *ecs.State, svc *ecs.Service, tasks []*ec
 			primaryActive = slices.Delete(primaryActive, i, i+1)
 		}
 
-		// Replace older deployments' tasks without dropping below the
-		// minimum healthy count; unhealthy ones may always go.
+		// Replace older deployments' tasks and those on draining
+		// instances without dropping below the minimum healthy count;
+		// unhealthy ones (a PENDING task on a draining instance among
+		// them) may always go.
 		canStop := healthy - minHealthy
 		for _, t := range oldActive {
 			isHealthy := c.taskHealthy(svc, t, now)

@@ -36,6 +36,11 @@ type taskProcess struct {
 	// stopTimeout is the container definition's grace between SIGTERM
 	// and SIGKILL (ECS's 30 s when it sets none).
 	stopTimeout time.Duration
+	// startedAt and startTimeout bound how long the containers that
+	// depend on this one wait for it to reach their condition (0: as
+	// long as it takes).
+	startedAt    time.Time
+	startTimeout time.Duration
 }
 
 // RuntimeID names a task's container in the runtime: "<task id>/<container>".
@@ -129,6 +134,8 @@ func (c *Controller) advanceTask(ctx context.Context, t *ecs.Task, svc *ecs.Serv
 	switch {
 	case t.LastStatus == statusStopped:
 		return nil
+	case t.LastStatus == statusDeprovisioning:
+		return c.updateTask(ctx, t.ClusterArn, t.TaskArn, finishDeprovisioning)
 	case t.DesiredStatus == statusStopped && len(live) == 0 && (t.LastStatus == statusProvisioning || t.LastStatus == statusPending):
 		return c.markStopped(ctx, t.ClusterArn, t.TaskArn, nil)
 	case t.LastStatus == statusPending && t.DesiredStatus != statusStopped:
@@ -491,7 +498,9 @@ func (c *Controller) taskAndService(ctx context.Context, taskARN string) (task *
 	return task, svc
 }
 
-// markStopped finishes a task: STOPPED, with its times, its reason kept.
+// markStopped finishes a task whose containers are all gone: STOPPED, with
+// its times, its reason kept; an awsvpc task passes through DEPROVISIONING
+// first (withDeprovisioning).
 func (c *Controller) markStopped(ctx context.Context, clusterARN, taskARN string, svc *ecs.Service) error {
 	now := awsjson.NewTime(time.Now())
 	return c.updateTask(ctx, clusterARN, taskARN, func(t *ecs.Task) {
@@ -505,7 +514,7 @@ func (c *Controller) markStopped(ctx context.Context, clusterARN, taskARN string
 		for i := range t.Containers {
 			t.Containers[i].LastStatus = statusStopped
 		}
-	}, withStop(c, svc))
+	}, withStop(c, svc), withDeprovisioning)
 }
 
 // updateOption runs extra work in a task update's transaction.

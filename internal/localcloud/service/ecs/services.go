@@ -266,18 +266,8 @@ func validatePlacement(constraints []PlacementConstraint, strategies []Placement
 		return errInvalidParameter("placementStrategy can have at most 5 items.")
 	}
 	for _, st := range strategies {
-		switch st.Type {
-		case "random":
-		case "spread":
-			if st.Field == "" {
-				return errInvalidParameter("Field must be specified for spread placement strategy.")
-			}
-		case "binpack":
-			if st.Field != "cpu" && st.Field != "memory" {
-				return errInvalidParameter("Invalid field for binpack placement strategy: %s. Use cpu or memory.", st.Field)
-			}
-		default:
-			return errInvalidParameter("Invalid placement strategy type: %s.", st.Type)
+		if err := validateStrategy(st); err != nil {
+			return err
 		}
 	}
 	return nil

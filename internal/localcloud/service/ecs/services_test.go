@@ -173,11 +173,35 @@ func TestCreateServiceValidation(t *testing.T) {
 		{"binpack on an unknown field", func(in *awsecs.CreateServiceInput) {
 			in.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeBinpack, Field: aws.String("disk")}}
 		}, "InvalidParameterException"},
+		{"spread on nothing", func(in *awsecs.CreateServiceInput) {
+			in.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread}}
+		}, "InvalidParameterException"},
+		{"spread on an unknown field", func(in *awsecs.CreateServiceInput) {
+			in.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("rack")}}
+		}, "InvalidParameterException"},
+		{"spread on an empty attribute", func(in *awsecs.CreateServiceInput) {
+			in.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("attribute:")}}
+		}, "InvalidParameterException"},
+		{"unknown strategy type", func(in *awsecs.CreateServiceInput) {
+			in.PlacementStrategy = []types.PlacementStrategy{{Type: "pack"}}
+		}, "InvalidParameterException"},
+		{"memberOf without expression", func(in *awsecs.CreateServiceInput) {
+			in.PlacementConstraints = []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf}}
+		}, "InvalidParameterException"},
+		{"memberOf with a bad expression", func(in *awsecs.CreateServiceInput) {
+			in.PlacementConstraints = []types.PlacementConstraint{{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:ecs.instance-type in t3.small")}}
+		}, "InvalidParameterException"},
+		{"distinctInstance with an expression", func(in *awsecs.CreateServiceInput) {
+			in.PlacementConstraints = []types.PlacementConstraint{{Type: types.PlacementConstraintTypeDistinctInstance, Expression: aws.String("attribute:a == b")}}
+		}, "InvalidParameterException"},
 		{"minimum healthy above 100", func(in *awsecs.CreateServiceInput) {
 			in.DeploymentConfiguration = &types.DeploymentConfiguration{MinimumHealthyPercent: aws.Int32(150)}
 		}, "InvalidParameterException"},
 		{"valid with placement", func(in *awsecs.CreateServiceInput) {
-			in.PlacementConstraints = []types.PlacementConstraint{{Type: types.PlacementConstraintTypeDistinctInstance}}
+			in.PlacementConstraints = []types.PlacementConstraint{{Type: types.PlacementConstraintTypeDistinctInstance},
+				{Type: types.PlacementConstraintTypeMemberOf, Expression: aws.String("attribute:ecs.instance-type in [t3.small, t2.medium] and attribute:ecs.os-type == linux")}}
+			in.PlacementStrategy = []types.PlacementStrategy{{Type: types.PlacementStrategyTypeSpread, Field: aws.String("attribute:ecs.availability-zone")},
+				{Type: types.PlacementStrategyTypeBinpack, Field: aws.String("MEMORY")}, {Type: types.PlacementStrategyTypeRandom}}
 		}, ""},
 	}
 	for _, tt := range tests {
