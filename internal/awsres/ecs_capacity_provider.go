@@ -118,6 +118,9 @@ func (r *CapacityProvider) Delete(ctx context.Context, c *engine.Clients, _ *eng
 // isECSNotFound matches ECS's answers for objects that do not exist, which
 // for some operations is a generic ClientException.
 func isECSNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
 	if hasCode(err, "ResourceNotFoundException", "ClusterNotFoundException", "ServiceNotFoundException") {
 		return true
 	}
