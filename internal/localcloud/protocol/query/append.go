@@ -148,7 +148,8 @@ func planInto(p *xmlPlan, t reflect.Type, building map[reflect.Type]*xmlPlan) bo
 	case t == xmlTimeType:
 		p.write = func(b []byte, name string, v reflect.Value) ([]byte, error) {
 			b = openTag(b, name)
-			b = time.Time(v.Interface().(protocol.XMLTime)).UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+			t, _ := reflect.TypeAssert[protocol.XMLTime](v) // unlike Interface, boxes nothing
+			b = time.Time(t).UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
 			return closeTag(b, name), nil
 		}
 		return true
