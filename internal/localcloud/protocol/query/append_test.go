@@ -28,8 +28,7 @@ type handWritten struct {
 	Ratio   float64                         `xml:"ratio,omitempty"`
 	Flag    *bool                           `xml:"a>b>flag"`
 	Count   int32                           `xml:"a>count"`
-	skipped string
-	Ignored string `xml:"-"`
+	Ignored string                          `xml:"-"`
 }
 
 type handWrittenValue struct {
