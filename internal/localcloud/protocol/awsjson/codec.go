@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
@@ -56,16 +57,40 @@ func (Codec) Decode(_ *http.Request, body []byte, input any) error {
 	return nil
 }
 
-// Encode writes output as the JSON response body.
+// Encode writes output as the JSON response body, with its length (a
+// reply over net/http's 2 kB buffer would otherwise go out chunked).
 func (c Codec) Encode(w http.ResponseWriter, call *protocol.Call, output any) {
-	body, err := json.Marshal(output)
-	if err != nil {
+	enc := jsonEncoders.Get().(*jsonEncoder)
+	defer enc.put()
+	enc.buf.Reset()
+	if err := enc.enc.Encode(output); err != nil {
 		c.EncodeError(w, call, protocol.InternalError(fmt.Errorf("encoding response: %w", err)))
 		return
 	}
+	body := bytes.TrimSuffix(enc.buf.Bytes(), []byte("\n")) // Encode ends the value with one; Marshal does not
 	c.writeHeaders(w, call)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+}
+
+// jsonEncoder keeps an encoder with its buffer: json.Marshal makes a new
+// buffer for each reply and then copies the reply out of it.
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonEncoders = sync.Pool{New: func() any {
+	e := &jsonEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
+
+func (e *jsonEncoder) put() {
+	if e.buf.Cap() <= 1<<20 { // an unusually large reply's buffer is not kept
+		jsonEncoders.Put(e)
+	}
 }
 
 // EncodeError writes the error both ways clients read it: the Go SDK takes

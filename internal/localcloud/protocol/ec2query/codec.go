@@ -30,24 +30,32 @@ func (Codec) Decode(r *http.Request, _ []byte, input any) error {
 
 // Encode writes <OpResponse><requestId/>…fields…</OpResponse>.
 func (c Codec) Encode(w http.ResponseWriter, call *protocol.Call, output any) {
-	var body bytes.Buffer
-	start := xml.StartElement{Name: xml.Name{Local: call.Operation + "Response"}}
-	err := query.MarshalElement(output, start, func(fields []byte) {
-		// Splice the namespace and the request id in after the start tag,
-		// which encoding/xml wrote bare: "<OpResponse>".
-		inner := bytes.TrimSuffix(bytes.TrimPrefix(fields, []byte("<"+call.Operation+"Response>")), []byte("</"+call.Operation+"Response>"))
-		body.Grow(len(inner) + 256)
-		fmt.Fprintf(&body, `<%sResponse xmlns="%s"><requestId>`, call.Operation, Namespace)
-		_ = xml.EscapeText(&body, []byte(call.RequestID))
-		body.WriteString("</requestId>")
-		body.Write(inner)
-	})
+	buf := query.ResponseBuffer()
+	defer query.PutResponseBuffer(buf)
+	body := append((*buf)[:0], xml.Header...)
+	body = append(body, '<')
+	body = append(body, call.Operation...)
+	body = append(body, `Response xmlns="`+Namespace+`"><requestId>`...)
+	body = query.AppendText(body, call.RequestID)
+	body = append(body, "</requestId>"...)
+	body, ok, err := query.AppendContent(body, output)
+	if !ok {
+		err = query.MarshalElement(output, xml.StartElement{Name: xml.Name{Local: call.Operation + "Response"}}, func(fields []byte) {
+			// encoding/xml wrote the element bare, "<OpResponse>…</OpResponse>":
+			// its fields go after the namespace and the request id.
+			inner := bytes.TrimSuffix(bytes.TrimPrefix(fields, []byte("<"+call.Operation+"Response>")), []byte("</"+call.Operation+"Response>"))
+			body = append(body, inner...)
+		})
+	}
 	if err != nil {
 		c.EncodeError(w, call, protocol.InternalError(fmt.Errorf("encoding response: %w", err)))
 		return
 	}
-	fmt.Fprintf(&body, "</%sResponse>", call.Operation)
-	query.WriteXML(w, http.StatusOK, body.Bytes())
+	body = append(body, "</"...)
+	body = append(body, call.Operation...)
+	body = append(body, "Response>"...)
+	*buf = body
+	query.WriteXMLDocument(w, http.StatusOK, body)
 }
 
 // EncodeError writes EC2's <Response><Errors><Error> document (no Type).

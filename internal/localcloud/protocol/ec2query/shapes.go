@@ -11,6 +11,9 @@ import (
 // element. Requests decode into it as into any slice (Name.N).
 type List[T any] []T
 
+// ListItem names the element of each item of an EC2 list.
+func (List[T]) ListItem() string { return "item" }
+
 // MarshalXML writes the list's items as <item> elements.
 func (l List[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return query.EncodeList(e, start, l, "item")

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 )
@@ -45,20 +47,50 @@ func DecodeRequest(r *http.Request, input any, style ListStyle, code string) err
 // Encode writes <OpResponse><OpResult>…</OpResult><ResponseMetadata>. The
 // Result element is written even when empty: the SDKs require it.
 func (c Codec) Encode(w http.ResponseWriter, call *protocol.Call, output any) {
-	var body bytes.Buffer
-	err := MarshalElement(output, xml.StartElement{Name: xml.Name{Local: call.Operation + "Result"}}, func(result []byte) {
-		body.Grow(len(result) + 256)
-		fmt.Fprintf(&body, `<%sResponse xmlns="%s">`, call.Operation, c.Namespace)
-		body.Write(result)
-	})
+	buf := responseBuffers.Get().(*[]byte)
+	defer putResponseBuffer(buf)
+	body := append((*buf)[:0], xml.Header...)
+	body = append(body, '<')
+	body = append(body, call.Operation...)
+	body = append(body, `Response xmlns="`...)
+	body = append(body, c.Namespace...)
+	body = append(body, `">`...)
+	body, ok, err := AppendElement(body, call.Operation+"Result", output)
+	if !ok {
+		err = MarshalElement(output, xml.StartElement{Name: xml.Name{Local: call.Operation + "Result"}}, func(result []byte) {
+			body = append(body, result...)
+		})
+	}
 	if err != nil {
 		c.EncodeError(w, call, protocol.InternalError(fmt.Errorf("encoding response: %w", err)))
 		return
 	}
-	body.WriteString("<ResponseMetadata><RequestId>")
-	_ = xml.EscapeText(&body, []byte(call.RequestID))
-	fmt.Fprintf(&body, "</RequestId></ResponseMetadata></%sResponse>", call.Operation)
-	WriteXML(w, http.StatusOK, body.Bytes())
+	body = append(body, "<ResponseMetadata><RequestId>"...)
+	body = AppendText(body, call.RequestID)
+	body = append(body, "</RequestId></ResponseMetadata></"...)
+	body = append(body, call.Operation...)
+	body = append(body, "Response>"...)
+	*buf = body
+	WriteXMLDocument(w, http.StatusOK, body)
+}
+
+// responseBuffers hold the bytes of replies being written: a read call's
+// reply is a few kB, and growing a fresh buffer to that for each call was a
+// good part of what it allocated.
+var responseBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// ResponseBuffer returns a buffer for a reply; PutResponseBuffer gives it
+// back once the reply is written.
+func ResponseBuffer() *[]byte { return responseBuffers.Get().(*[]byte) }
+
+// PutResponseBuffer returns buf to the pool, unless an unusually large
+// reply grew it.
+func PutResponseBuffer(buf *[]byte) { putResponseBuffer(buf) }
+
+func putResponseBuffer(buf *[]byte) {
+	if cap(*buf) <= 1<<20 {
+		responseBuffers.Put(buf)
+	}
 }
 
 // EncodeError writes an ErrorResponse; Type tells client from server faults.
@@ -91,6 +123,17 @@ func WriteXML(w http.ResponseWriter, status int, body []byte) {
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(xml.Header))
 	_, _ = w.Write(body)
+}
+
+// WriteXMLDocument sends a whole document (XML declaration included) in
+// one write, with its length: a reply larger than net/http's buffer
+// would otherwise go out chunked.
+func WriteXMLDocument(w http.ResponseWriter, status int, document []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/xml")
+	h.Set("Content-Length", strconv.Itoa(len(document)))
+	w.WriteHeader(status)
+	_, _ = w.Write(document)
 }
 
 // Protocol is the protocol's name in AWS's models.

@@ -285,14 +285,27 @@ func (b *Backend) TargetGroups(ctx context.Context, loadBalancerARN string, arns
 		if (loadBalancerARN != "" && (len(arns) > 0 || len(names) > 0)) || (len(arns) > 0 && len(names) > 0) {
 			return validationError("Target group ARNs, names and a load balancer ARN cannot be specified at the same time")
 		}
+		var err error
+		if users, err = targetGroupUsers(tx); err != nil {
+			return err
+		}
+		if len(arns) > 0 {
+			// Asked by ARN (what the deployer and the bench do): read
+			// those groups only, not every group of the region.
+			for _, arn := range arns {
+				tg, err := getFound[TargetGroup](tx, tableTargetGroups, arn, targetGroupNotFound)
+				if err != nil {
+					return err
+				}
+				out = append(out, tg)
+			}
+			return nil
+		}
 		all, err := store.List[TargetGroup](tx, tableTargetGroups)
 		if err != nil {
 			return err
 		}
 		slices.SortFunc(all, func(x, y *TargetGroup) int { return x.CreatedTime.Compare(y.CreatedTime) })
-		if users, err = targetGroupUsers(tx); err != nil {
-			return err
-		}
 		switch {
 		case loadBalancerARN != "":
 			if _, err := getFound[LoadBalancer](tx, tableLoadBalancers, loadBalancerARN, loadBalancerNotFound); err != nil {
@@ -302,14 +315,6 @@ func (b *Backend) TargetGroups(ctx context.Context, loadBalancerARN string, arns
 				if slices.Contains(users[tg.ARN], loadBalancerARN) {
 					out = append(out, tg)
 				}
-			}
-		case len(arns) > 0:
-			for _, arn := range arns {
-				i := slices.IndexFunc(all, func(tg *TargetGroup) bool { return tg.ARN == arn })
-				if i < 0 {
-					return targetGroupNotFound()
-				}
-				out = append(out, all[i])
 			}
 		case len(names) > 0:
 			for _, name := range names {
