@@ -39,7 +39,8 @@ type database struct {
 	mu          sync.Mutex
 	subscribers map[chan struct{}]struct{}
 
-	memo decodeMemo
+	memo  decodeMemo
+	facts scopeFacts
 }
 
 // Open opens (or creates) the state in dir.
@@ -189,7 +190,7 @@ func (s *Store) Scopes() ([]Scope, error) {
 
 // Reset empties every table of every scope and the unscoped partition.
 func (s *Store) Reset() error {
-	return s.update([]byte(unscopedPartition), Scope{}, func(tx *Tx) error {
+	err := s.update([]byte(unscopedPartition), Scope{}, func(tx *Tx) error {
 		var names [][]byte
 		if err := tx.btx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			names = append(names, append([]byte(nil), name...))
@@ -205,6 +206,8 @@ func (s *Store) Reset() error {
 		tx.wrote = true // an empty store's reset still tells the controllers
 		return nil
 	})
+	s.facts.forget() // after the commit: a setup racing it is not remembered
+	return err
 }
 
 // Subscribe returns a channel that receives a value after commits (coalesced:

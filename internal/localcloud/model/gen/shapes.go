@@ -61,11 +61,14 @@ var wirePackages = []wirePackage{
 	// EC2 moves operation group by operation group; the service's shape
 	// test lists the operations still on hand-written shapes.
 	{model: "ec2", dir: "internal/localcloud/service/ec2/wire", operations: []string{
-		"AssociateRouteTable", "AttachInternetGateway", "CreateDefaultSubnet", "CreateDefaultVpc", "CreateInternetGateway",
-		"CreateRoute", "CreateRouteTable", "CreateSubnet", "CreateVpc", "DeleteInternetGateway", "DeleteRoute",
-		"DeleteRouteTable", "DeleteSubnet", "DeleteVpc", "DescribeInternetGateways", "DescribeRouteTables",
-		"DescribeSubnets", "DescribeVpcAttribute", "DescribeVpcs", "DetachInternetGateway", "DisassociateRouteTable",
-		"ModifySubnetAttribute", "ModifyVpcAttribute", "ReplaceRoute", "ReplaceRouteTableAssociation",
+		"AssociateRouteTable", "AttachInternetGateway", "AuthorizeSecurityGroupEgress", "AuthorizeSecurityGroupIngress",
+		"CreateDefaultSubnet", "CreateDefaultVpc", "CreateInternetGateway", "CreateRoute", "CreateRouteTable",
+		"CreateSecurityGroup", "CreateSubnet", "CreateVpc", "DeleteInternetGateway", "DeleteRoute", "DeleteRouteTable",
+		"DeleteSecurityGroup", "DeleteSubnet", "DeleteVpc", "DescribeInternetGateways", "DescribeRouteTables",
+		"DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcAttribute", "DescribeVpcs",
+		"DetachInternetGateway", "DisassociateRouteTable", "ModifySecurityGroupRules", "ModifySubnetAttribute",
+		"ModifyVpcAttribute", "ReplaceRoute", "ReplaceRouteTableAssociation", "RevokeSecurityGroupEgress",
+		"RevokeSecurityGroupIngress",
 	}},
 	{model: "ecs", dir: "internal/localcloud/service/ecs/wire", operations: []string{
 		"CreateCapacityProvider", "CreateCluster", "CreateService", "DeleteAccountSetting", "DeleteAttributes",

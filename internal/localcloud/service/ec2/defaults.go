@@ -49,10 +49,18 @@ func (b *Backend) withDefaults(op protocol.Operation) protocol.Operation {
 }
 
 // ensureDefaults makes the scope's default VPC unless it was made before.
-// A read decides the common case; the write transaction checks again, and
-// the store runs one write transaction at a time, so two first calls racing
-// make one default VPC.
+// The store remembers per scope that makeDefaults succeeded, so a call
+// after the first costs no transaction (and a Reset, or state opened
+// again from disk, checks the marker again).
 func (b *Backend) ensureDefaults(ctx context.Context) error {
+	return b.store.Once(ctx, tableDefaults, b.makeDefaults)
+}
+
+// makeDefaults makes the scope's defaults unless its marker says they were
+// made. A read decides the common case; the write transaction checks
+// again, and the store runs one write transaction at a time, so two first
+// calls racing make one default VPC.
+func (b *Backend) makeDefaults(ctx context.Context) error {
 	made := false
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		marker, err := store.Get[defaultsMarker](tx, tableDefaults, defaultsMade)

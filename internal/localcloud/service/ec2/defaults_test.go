@@ -1,6 +1,7 @@
 package ec2_test
 
 import (
+	"net/http"
 	"sync"
 	"testing"
 
@@ -118,6 +119,26 @@ func TestDefaultVpcIsMadeOnce(t *testing.T) {
 	subnets := must[*awsec2.DescribeSubnetsOutput](t)(c.DescribeSubnets(ctx, &awsec2.DescribeSubnetsInput{}))
 	if len(vpcs.Vpcs) != 1 || len(subnets.Subnets) != 3 {
 		t.Fatalf("%d VPCs and %d subnets after racing first calls", len(vpcs.Vpcs), len(subnets.Subnets))
+	}
+}
+
+// The service remembers that a scope has its defaults; a reset of the
+// state empties every scope, and the next call makes them again.
+func TestDefaultVpcIsMadeAgainAfterAReset(t *testing.T) {
+	f := start(t)
+	c := newClient(f.endpoint, "eu-central-1")
+	before := aws.ToString(defaultVpcOf(t, c).VpcId)
+	resp, err := http.Post(f.endpoint+"/_berth/reset", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("reset: %s", resp.Status)
+	}
+	after := aws.ToString(defaultVpcOf(t, c).VpcId)
+	if after == before {
+		t.Fatalf("the default VPC %s survived the reset", before)
 	}
 }
 

@@ -13,31 +13,40 @@ import (
 
 // Operations are the implemented operations with their input and output types.
 var Operations = map[string]protocol.Shapes{
-	"AssociateRouteTable":          {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
-	"AttachInternetGateway":        {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"CreateDefaultSubnet":          {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
-	"CreateDefaultVpc":             {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
-	"CreateInternetGateway":        {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
-	"CreateRoute":                  {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
-	"CreateRouteTable":             {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
-	"CreateSubnet":                 {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
-	"CreateVpc":                    {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
-	"DeleteInternetGateway":        {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteRoute":                  {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteRouteTable":             {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteSubnet":                 {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteVpc":                    {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
-	"DescribeInternetGateways":     {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
-	"DescribeRouteTables":          {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
-	"DescribeSubnets":              {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
-	"DescribeVpcAttribute":         {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
-	"DescribeVpcs":                 {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
-	"DetachInternetGateway":        {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"DisassociateRouteTable":       {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
-	"ModifySubnetAttribute":        {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ModifyVpcAttribute":           {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ReplaceRoute":                 {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
-	"ReplaceRouteTableAssociation": {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
+	"AssociateRouteTable":           {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
+	"AttachInternetGateway":         {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"AuthorizeSecurityGroupEgress":  {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
+	"AuthorizeSecurityGroupIngress": {Input: reflect.TypeFor[AuthorizeSecurityGroupIngressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupIngressResult]()},
+	"CreateDefaultSubnet":           {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
+	"CreateDefaultVpc":              {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
+	"CreateInternetGateway":         {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
+	"CreateRoute":                   {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
+	"CreateRouteTable":              {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
+	"CreateSecurityGroup":           {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
+	"CreateSubnet":                  {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
+	"CreateVpc":                     {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
+	"DeleteInternetGateway":         {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteRoute":                   {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteRouteTable":              {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteSecurityGroup":           {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
+	"DeleteSubnet":                  {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteVpc":                     {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
+	"DescribeInternetGateways":      {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
+	"DescribeRouteTables":           {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
+	"DescribeSecurityGroupRules":    {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
+	"DescribeSecurityGroups":        {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
+	"DescribeSubnets":               {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
+	"DescribeVpcAttribute":          {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
+	"DescribeVpcs":                  {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
+	"DetachInternetGateway":         {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateRouteTable":        {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifySecurityGroupRules":      {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
+	"ModifySubnetAttribute":         {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifyVpcAttribute":            {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ReplaceRoute":                  {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
+	"ReplaceRouteTableAssociation":  {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
+	"RevokeSecurityGroupEgress":     {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
+	"RevokeSecurityGroupIngress":    {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
 }
 
 // Return is the answer of the operations whose model has no output: EC2
@@ -67,6 +76,43 @@ type AttachInternetGatewayRequest struct {
 
 type AttributeBooleanValue struct {
 	Value *bool `query:"Value" xml:"value"`
+}
+
+type AuthorizeSecurityGroupEgressRequest struct {
+	CidrIp                     string                          `query:"CidrIp" xml:"cidrIp,omitempty"`
+	DryRun                     *bool                           `query:"DryRun" xml:"dryRun"`
+	FromPort                   *int                            `query:"FromPort" xml:"fromPort"`
+	GroupId                    string                          `query:"GroupId" xml:"groupId"`
+	IpPermissions              ec2query.List[IpPermission]     `query:"IpPermissions" xml:"ipPermissions"`
+	IpProtocol                 string                          `query:"IpProtocol" xml:"ipProtocol,omitempty"`
+	SourceSecurityGroupName    string                          `query:"SourceSecurityGroupName" xml:"sourceSecurityGroupName,omitempty"`
+	SourceSecurityGroupOwnerId string                          `query:"SourceSecurityGroupOwnerId" xml:"sourceSecurityGroupOwnerId,omitempty"`
+	TagSpecifications          ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+	ToPort                     *int                            `query:"ToPort" xml:"toPort"`
+}
+
+type AuthorizeSecurityGroupEgressResult struct {
+	Return             *bool                            `query:"Return" xml:"return"`
+	SecurityGroupRules ec2query.List[SecurityGroupRule] `query:"SecurityGroupRuleSet" xml:"securityGroupRuleSet"`
+}
+
+type AuthorizeSecurityGroupIngressRequest struct {
+	CidrIp                     string                          `query:"CidrIp" xml:"CidrIp,omitempty"`
+	DryRun                     *bool                           `query:"DryRun" xml:"dryRun"`
+	FromPort                   *int                            `query:"FromPort" xml:"FromPort"`
+	GroupId                    string                          `query:"GroupId" xml:"GroupId,omitempty"`
+	GroupName                  string                          `query:"GroupName" xml:"GroupName,omitempty"`
+	IpPermissions              ec2query.List[IpPermission]     `query:"IpPermissions" xml:"IpPermissions"`
+	IpProtocol                 string                          `query:"IpProtocol" xml:"IpProtocol,omitempty"`
+	SourceSecurityGroupName    string                          `query:"SourceSecurityGroupName" xml:"SourceSecurityGroupName,omitempty"`
+	SourceSecurityGroupOwnerId string                          `query:"SourceSecurityGroupOwnerId" xml:"SourceSecurityGroupOwnerId,omitempty"`
+	TagSpecifications          ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+	ToPort                     *int                            `query:"ToPort" xml:"ToPort"`
+}
+
+type AuthorizeSecurityGroupIngressResult struct {
+	Return             *bool                            `query:"Return" xml:"return"`
+	SecurityGroupRules ec2query.List[SecurityGroupRule] `query:"SecurityGroupRuleSet" xml:"securityGroupRuleSet"`
 }
 
 type BlockPublicAccessStates struct {
@@ -137,6 +183,20 @@ type CreateRouteTableResult struct {
 	RouteTable  *RouteTable `query:"RouteTable" xml:"routeTable"`
 }
 
+type CreateSecurityGroupRequest struct {
+	Description       string                          `query:"GroupDescription" xml:"GroupDescription"`
+	DryRun            *bool                           `query:"DryRun" xml:"dryRun"`
+	GroupName         string                          `query:"GroupName" xml:"GroupName"`
+	TagSpecifications ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+	VpcId             string                          `query:"VpcId" xml:"VpcId,omitempty"`
+}
+
+type CreateSecurityGroupResult struct {
+	GroupId          string             `query:"GroupId" xml:"groupId,omitempty"`
+	SecurityGroupArn string             `query:"SecurityGroupArn" xml:"securityGroupArn,omitempty"`
+	Tags             ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+}
+
 type CreateSubnetRequest struct {
 	AvailabilityZone   string                          `query:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
 	AvailabilityZoneId string                          `query:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
@@ -195,6 +255,17 @@ type DeleteRouteTableRequest struct {
 	RouteTableId string `query:"RouteTableId" xml:"routeTableId"`
 }
 
+type DeleteSecurityGroupRequest struct {
+	DryRun    *bool  `query:"DryRun" xml:"dryRun"`
+	GroupId   string `query:"GroupId" xml:"GroupId,omitempty"`
+	GroupName string `query:"GroupName" xml:"GroupName,omitempty"`
+}
+
+type DeleteSecurityGroupResult struct {
+	GroupId string `query:"GroupId" xml:"groupId,omitempty"`
+	Return  *bool  `query:"Return" xml:"return"`
+}
+
 type DeleteSubnetRequest struct {
 	DryRun   *bool  `query:"DryRun" xml:"dryRun"`
 	SubnetId string `query:"SubnetId" xml:"SubnetId"`
@@ -229,6 +300,33 @@ type DescribeRouteTablesRequest struct {
 type DescribeRouteTablesResult struct {
 	NextToken   string                    `query:"NextToken" xml:"nextToken,omitempty"`
 	RouteTables ec2query.List[RouteTable] `query:"RouteTableSet" xml:"routeTableSet"`
+}
+
+type DescribeSecurityGroupRulesRequest struct {
+	DryRun               *bool                 `query:"DryRun" xml:"DryRun"`
+	Filters              []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults           *int                  `query:"MaxResults" xml:"MaxResults"`
+	NextToken            string                `query:"NextToken" xml:"NextToken,omitempty"`
+	SecurityGroupRuleIds ec2query.List[string] `query:"SecurityGroupRuleId" xml:"SecurityGroupRuleId"`
+}
+
+type DescribeSecurityGroupRulesResult struct {
+	NextToken          string                           `query:"NextToken" xml:"nextToken,omitempty"`
+	SecurityGroupRules ec2query.List[SecurityGroupRule] `query:"SecurityGroupRuleSet" xml:"securityGroupRuleSet"`
+}
+
+type DescribeSecurityGroupsRequest struct {
+	DryRun     *bool    `query:"DryRun" xml:"dryRun"`
+	Filters    []Filter `query:"Filter" xml:"Filter>Filter"`
+	GroupIds   []string `query:"GroupId" xml:"GroupId>groupId"`
+	GroupNames []string `query:"GroupName" xml:"GroupName>GroupName"`
+	MaxResults *int     `query:"MaxResults" xml:"MaxResults"`
+	NextToken  string   `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeSecurityGroupsResult struct {
+	NextToken      string                       `query:"NextToken" xml:"nextToken,omitempty"`
+	SecurityGroups ec2query.List[SecurityGroup] `query:"SecurityGroupInfo" xml:"securityGroupInfo"`
 }
 
 type DescribeSubnetsRequest struct {
@@ -298,6 +396,36 @@ type InternetGatewayAttachment struct {
 	VpcId string `query:"VpcId" xml:"vpcId,omitempty"`
 }
 
+type IpPermission struct {
+	FromPort         *int                           `query:"FromPort" xml:"fromPort"`
+	IpProtocol       string                         `query:"IpProtocol" xml:"ipProtocol,omitempty"`
+	IpRanges         ec2query.List[IpRange]         `query:"IpRanges" xml:"ipRanges"`
+	Ipv6Ranges       ec2query.List[Ipv6Range]       `query:"Ipv6Ranges" xml:"ipv6Ranges"`
+	PrefixListIds    ec2query.List[PrefixListId]    `query:"PrefixListIds" xml:"prefixListIds"`
+	ToPort           *int                           `query:"ToPort" xml:"toPort"`
+	UserIdGroupPairs ec2query.List[UserIdGroupPair] `query:"Groups" xml:"groups"`
+}
+
+type IpRange struct {
+	CidrIp      string `query:"CidrIp" xml:"cidrIp,omitempty"`
+	Description string `query:"Description" xml:"description,omitempty"`
+}
+
+type Ipv6Range struct {
+	CidrIpv6    string `query:"CidrIpv6" xml:"cidrIpv6,omitempty"`
+	Description string `query:"Description" xml:"description,omitempty"`
+}
+
+type ModifySecurityGroupRulesRequest struct {
+	DryRun             *bool                                  `query:"DryRun" xml:"DryRun"`
+	GroupId            string                                 `query:"GroupId" xml:"GroupId"`
+	SecurityGroupRules ec2query.List[SecurityGroupRuleUpdate] `query:"SecurityGroupRule" xml:"SecurityGroupRule"`
+}
+
+type ModifySecurityGroupRulesResult struct {
+	Return *bool `query:"Return" xml:"return"`
+}
+
 type ModifySubnetAttributeRequest struct {
 	AssignIpv6AddressOnCreation             *AttributeBooleanValue `query:"AssignIpv6AddressOnCreation" xml:"AssignIpv6AddressOnCreation"`
 	CustomerOwnedIpv4Pool                   string                 `query:"CustomerOwnedIpv4Pool" xml:"CustomerOwnedIpv4Pool,omitempty"`
@@ -319,6 +447,11 @@ type ModifyVpcAttributeRequest struct {
 	VpcId                            string                 `query:"VpcId" xml:"vpcId"`
 }
 
+type PrefixListId struct {
+	Description  string `query:"Description" xml:"description,omitempty"`
+	PrefixListId string `query:"PrefixListId" xml:"prefixListId,omitempty"`
+}
+
 type PrivateDnsNameOptionsOnLaunch struct {
 	EnableResourceNameDnsAAAARecord *bool  `query:"EnableResourceNameDnsAAAARecord" xml:"enableResourceNameDnsAAAARecord"`
 	EnableResourceNameDnsARecord    *bool  `query:"EnableResourceNameDnsARecord" xml:"enableResourceNameDnsARecord"`
@@ -327,6 +460,14 @@ type PrivateDnsNameOptionsOnLaunch struct {
 
 type PropagatingVgw struct {
 	GatewayId string `query:"GatewayId" xml:"gatewayId,omitempty"`
+}
+
+type ReferencedSecurityGroup struct {
+	GroupId                string `query:"GroupId" xml:"groupId,omitempty"`
+	PeeringStatus          string `query:"PeeringStatus" xml:"peeringStatus,omitempty"`
+	UserId                 string `query:"UserId" xml:"userId,omitempty"`
+	VpcId                  string `query:"VpcId" xml:"vpcId,omitempty"`
+	VpcPeeringConnectionId string `query:"VpcPeeringConnectionId" xml:"vpcPeeringConnectionId,omitempty"`
 }
 
 type ReplaceRouteRequest struct {
@@ -359,6 +500,59 @@ type ReplaceRouteTableAssociationRequest struct {
 type ReplaceRouteTableAssociationResult struct {
 	AssociationState *RouteTableAssociationState `query:"AssociationState" xml:"associationState"`
 	NewAssociationId string                      `query:"NewAssociationId" xml:"newAssociationId,omitempty"`
+}
+
+type RevokeSecurityGroupEgressRequest struct {
+	CidrIp                     string                      `query:"CidrIp" xml:"cidrIp,omitempty"`
+	DryRun                     *bool                       `query:"DryRun" xml:"dryRun"`
+	FromPort                   *int                        `query:"FromPort" xml:"fromPort"`
+	GroupId                    string                      `query:"GroupId" xml:"groupId"`
+	IpPermissions              ec2query.List[IpPermission] `query:"IpPermissions" xml:"ipPermissions"`
+	IpProtocol                 string                      `query:"IpProtocol" xml:"ipProtocol,omitempty"`
+	SecurityGroupRuleIds       ec2query.List[string]       `query:"SecurityGroupRuleId" xml:"SecurityGroupRuleId"`
+	SourceSecurityGroupName    string                      `query:"SourceSecurityGroupName" xml:"sourceSecurityGroupName,omitempty"`
+	SourceSecurityGroupOwnerId string                      `query:"SourceSecurityGroupOwnerId" xml:"sourceSecurityGroupOwnerId,omitempty"`
+	ToPort                     *int                        `query:"ToPort" xml:"toPort"`
+}
+
+type RevokeSecurityGroupEgressResult struct {
+	Return                    *bool                                   `query:"Return" xml:"return"`
+	RevokedSecurityGroupRules ec2query.List[RevokedSecurityGroupRule] `query:"RevokedSecurityGroupRuleSet" xml:"revokedSecurityGroupRuleSet"`
+	UnknownIpPermissions      ec2query.List[IpPermission]             `query:"UnknownIpPermissionSet" xml:"unknownIpPermissionSet"`
+}
+
+type RevokeSecurityGroupIngressRequest struct {
+	CidrIp                     string                      `query:"CidrIp" xml:"CidrIp,omitempty"`
+	DryRun                     *bool                       `query:"DryRun" xml:"dryRun"`
+	FromPort                   *int                        `query:"FromPort" xml:"FromPort"`
+	GroupId                    string                      `query:"GroupId" xml:"GroupId,omitempty"`
+	GroupName                  string                      `query:"GroupName" xml:"GroupName,omitempty"`
+	IpPermissions              ec2query.List[IpPermission] `query:"IpPermissions" xml:"IpPermissions"`
+	IpProtocol                 string                      `query:"IpProtocol" xml:"IpProtocol,omitempty"`
+	SecurityGroupRuleIds       ec2query.List[string]       `query:"SecurityGroupRuleId" xml:"SecurityGroupRuleId"`
+	SourceSecurityGroupName    string                      `query:"SourceSecurityGroupName" xml:"SourceSecurityGroupName,omitempty"`
+	SourceSecurityGroupOwnerId string                      `query:"SourceSecurityGroupOwnerId" xml:"SourceSecurityGroupOwnerId,omitempty"`
+	ToPort                     *int                        `query:"ToPort" xml:"ToPort"`
+}
+
+type RevokeSecurityGroupIngressResult struct {
+	Return                    *bool                                   `query:"Return" xml:"return"`
+	RevokedSecurityGroupRules ec2query.List[RevokedSecurityGroupRule] `query:"RevokedSecurityGroupRuleSet" xml:"revokedSecurityGroupRuleSet"`
+	UnknownIpPermissions      ec2query.List[IpPermission]             `query:"UnknownIpPermissionSet" xml:"unknownIpPermissionSet"`
+}
+
+type RevokedSecurityGroupRule struct {
+	CidrIpv4            string `query:"CidrIpv4" xml:"cidrIpv4,omitempty"`
+	CidrIpv6            string `query:"CidrIpv6" xml:"cidrIpv6,omitempty"`
+	Description         string `query:"Description" xml:"description,omitempty"`
+	FromPort            *int   `query:"FromPort" xml:"fromPort"`
+	GroupId             string `query:"GroupId" xml:"groupId,omitempty"`
+	IpProtocol          string `query:"IpProtocol" xml:"ipProtocol,omitempty"`
+	IsEgress            *bool  `query:"IsEgress" xml:"isEgress"`
+	PrefixListId        string `query:"PrefixListId" xml:"prefixListId,omitempty"`
+	ReferencedGroupId   string `query:"ReferencedGroupId" xml:"referencedGroupId,omitempty"`
+	SecurityGroupRuleId string `query:"SecurityGroupRuleId" xml:"securityGroupRuleId,omitempty"`
+	ToPort              *int   `query:"ToPort" xml:"toPort"`
 }
 
 type Route struct {
@@ -405,6 +599,51 @@ type RouteTableAssociation struct {
 type RouteTableAssociationState struct {
 	State         string `query:"State" xml:"state,omitempty"`
 	StatusMessage string `query:"StatusMessage" xml:"statusMessage,omitempty"`
+}
+
+type SecurityGroup struct {
+	Description         string                      `query:"GroupDescription" xml:"groupDescription,omitempty"`
+	GroupId             string                      `query:"GroupId" xml:"groupId,omitempty"`
+	GroupName           string                      `query:"GroupName" xml:"groupName,omitempty"`
+	IpPermissions       ec2query.List[IpPermission] `query:"IpPermissions" xml:"ipPermissions"`
+	IpPermissionsEgress ec2query.List[IpPermission] `query:"IpPermissionsEgress" xml:"ipPermissionsEgress"`
+	OwnerId             string                      `query:"OwnerId" xml:"ownerId,omitempty"`
+	SecurityGroupArn    string                      `query:"SecurityGroupArn" xml:"securityGroupArn,omitempty"`
+	Tags                ec2query.List[Tag]          `query:"TagSet" xml:"tagSet"`
+	VpcId               string                      `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type SecurityGroupRule struct {
+	CidrIpv4             string                   `query:"CidrIpv4" xml:"cidrIpv4,omitempty"`
+	CidrIpv6             string                   `query:"CidrIpv6" xml:"cidrIpv6,omitempty"`
+	Description          string                   `query:"Description" xml:"description,omitempty"`
+	FromPort             *int                     `query:"FromPort" xml:"fromPort"`
+	GroupId              string                   `query:"GroupId" xml:"groupId,omitempty"`
+	GroupOwnerId         string                   `query:"GroupOwnerId" xml:"groupOwnerId,omitempty"`
+	IpProtocol           string                   `query:"IpProtocol" xml:"ipProtocol,omitempty"`
+	IsEgress             *bool                    `query:"IsEgress" xml:"isEgress"`
+	PrefixListId         string                   `query:"PrefixListId" xml:"prefixListId,omitempty"`
+	ReferencedGroupInfo  *ReferencedSecurityGroup `query:"ReferencedGroupInfo" xml:"referencedGroupInfo"`
+	SecurityGroupRuleArn string                   `query:"SecurityGroupRuleArn" xml:"securityGroupRuleArn,omitempty"`
+	SecurityGroupRuleId  string                   `query:"SecurityGroupRuleId" xml:"securityGroupRuleId,omitempty"`
+	Tags                 ec2query.List[Tag]       `query:"TagSet" xml:"tagSet"`
+	ToPort               *int                     `query:"ToPort" xml:"toPort"`
+}
+
+type SecurityGroupRuleRequest struct {
+	CidrIpv4          string `query:"CidrIpv4" xml:"CidrIpv4,omitempty"`
+	CidrIpv6          string `query:"CidrIpv6" xml:"CidrIpv6,omitempty"`
+	Description       string `query:"Description" xml:"Description,omitempty"`
+	FromPort          *int   `query:"FromPort" xml:"FromPort"`
+	IpProtocol        string `query:"IpProtocol" xml:"IpProtocol,omitempty"`
+	PrefixListId      string `query:"PrefixListId" xml:"PrefixListId,omitempty"`
+	ReferencedGroupId string `query:"ReferencedGroupId" xml:"ReferencedGroupId,omitempty"`
+	ToPort            *int   `query:"ToPort" xml:"ToPort"`
+}
+
+type SecurityGroupRuleUpdate struct {
+	SecurityGroupRule   *SecurityGroupRuleRequest `query:"SecurityGroupRule" xml:"SecurityGroupRule"`
+	SecurityGroupRuleId string                    `query:"SecurityGroupRuleId" xml:"SecurityGroupRuleId"`
 }
 
 type Subnet struct {
@@ -454,6 +693,16 @@ type Tag struct {
 type TagSpecification struct {
 	ResourceType string             `query:"ResourceType" xml:"resourceType,omitempty"`
 	Tags         ec2query.List[Tag] `query:"Tag" xml:"Tag"`
+}
+
+type UserIdGroupPair struct {
+	Description            string `query:"Description" xml:"description,omitempty"`
+	GroupId                string `query:"GroupId" xml:"groupId,omitempty"`
+	GroupName              string `query:"GroupName" xml:"groupName,omitempty"`
+	PeeringStatus          string `query:"PeeringStatus" xml:"peeringStatus,omitempty"`
+	UserId                 string `query:"UserId" xml:"userId,omitempty"`
+	VpcId                  string `query:"VpcId" xml:"vpcId,omitempty"`
+	VpcPeeringConnectionId string `query:"VpcPeeringConnectionId" xml:"vpcPeeringConnectionId,omitempty"`
 }
 
 type Vpc struct {
