@@ -150,7 +150,7 @@ func (t *timeline) apply(e engine.Event) {
 		ev.Message = e.Message
 	case engine.PhaseDone:
 		l.done++
-		ev.Message = fmt.Sprintf("%s: done in %s", e.Action, e.Elapsed.Round(100*time.Millisecond))
+		ev.Message = fmt.Sprintf("done in %s", e.Elapsed.Round(100*time.Millisecond))
 	case engine.PhaseFailed:
 		ev.Message = fmt.Sprintf("failed after %s: %s", e.Elapsed.Round(100*time.Millisecond), e.Message)
 	case engine.PhaseSkipped:
