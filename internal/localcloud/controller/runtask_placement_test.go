@@ -59,35 +59,31 @@ func TestRunTaskDistinctInstancePutsEachTaskOnItsOwnInstance(t *testing.T) {
 	}
 }
 
-// RunTask's memberOf binds its tasks to the matching instance, together
-// with the task definition's constraints.
-func TestRunTaskMemberOfPlacesOnlyOnMatchingInstances(t *testing.T) {
-	cloud := localcloudtest.Start(t)
-	instances := fleet(t, cloud, "runmember", []host{{"us-east-1a", ec2types.InstanceTypeT2Medium}, {"us-east-1b", ec2types.InstanceTypeT3Small}})
-	sleeperImage(t, cloud)
-	client := ecs.NewFromConfig(cloud.Config)
-	out := runSleepers(t, client, "runmember", 3, nil, []ecstypes.PlacementConstraint{memberOfT3Small})
-	if len(out.Tasks) != 3 || len(out.Failures) != 0 {
-		t.Fatalf("RunTask: %d tasks, failures %v; want 3 tasks and no failure", len(out.Tasks), out.Failures)
-	}
-	if per := tasksPer(runningTasks(t, client, "runmember", out.Tasks), onInstance); per[instances[1]] != 3 {
-		t.Errorf("tasks per instance %v, want all three on the t3.small %s", per, instances[1])
-	}
-}
-
-// RunTask's binpack on memory fills the instance with the least memory
-// left, the t3.small, rather than spreading.
-func TestRunTaskBinpackPacksOntoTheFullestInstance(t *testing.T) {
-	cloud := localcloudtest.Start(t)
-	instances := fleet(t, cloud, "runpack", []host{{"us-east-1a", ec2types.InstanceTypeT2Medium}, {"us-east-1b", ec2types.InstanceTypeT3Small}})
-	sleeperImage(t, cloud)
-	client := ecs.NewFromConfig(cloud.Config)
-	out := runSleepers(t, client, "runpack", 3, []ecstypes.PlacementStrategy{{Type: ecstypes.PlacementStrategyTypeBinpack, Field: aws.String("memory")}}, nil)
-	if len(out.Tasks) != 3 {
-		t.Fatalf("RunTask: %d tasks, failures %v; want 3 tasks", len(out.Tasks), out.Failures)
-	}
-	if per := tasksPer(runningTasks(t, client, "runpack", out.Tasks), onInstance); per[instances[1]] != 3 {
-		t.Errorf("tasks per instance %v, want all three on the t3.small %s", per, instances[1])
+// RunTask's memberOf binds its tasks to the matching instance; its
+// binpack on memory fills the instance with the least memory left, the
+// t3.small, where the default random placement would scatter them.
+func TestRunTaskMemberOfAndBinpackChooseTheT3Small(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		strategies  []ecstypes.PlacementStrategy
+		constraints []ecstypes.PlacementConstraint
+	}{
+		{name: "runmember", constraints: []ecstypes.PlacementConstraint{memberOfT3Small}},
+		{name: "runpack", strategies: []ecstypes.PlacementStrategy{{Type: ecstypes.PlacementStrategyTypeBinpack, Field: aws.String("memory")}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cloud := localcloudtest.Start(t)
+			instances := fleet(t, cloud, tc.name, []host{{"us-east-1a", ec2types.InstanceTypeT2Medium}, {"us-east-1b", ec2types.InstanceTypeT3Small}})
+			sleeperImage(t, cloud)
+			client := ecs.NewFromConfig(cloud.Config)
+			out := runSleepers(t, client, tc.name, 3, tc.strategies, tc.constraints)
+			if len(out.Tasks) != 3 || len(out.Failures) != 0 {
+				t.Fatalf("RunTask: %d tasks, failures %v; want 3 tasks and no failure", len(out.Tasks), out.Failures)
+			}
+			if per := tasksPer(runningTasks(t, client, tc.name, out.Tasks), onInstance); per[instances[1]] != 3 {
+				t.Errorf("tasks per instance %v, want all three on the t3.small %s", per, instances[1])
+			}
+		})
 	}
 }
 
