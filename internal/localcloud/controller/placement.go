@@ -136,10 +136,10 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 			continue
 		}
 		svc := servicesByGroup[t.Group]
-		distinct := svc != nil && hasConstraint(svc, "distinctInstance")
+		distinct := hasConstraint(svc, t, "distinctInstance")
 		cpu, mem := taskNeeds(def)
 		awsvpc := def.NetworkMode == "awsvpc"
-		memberOf := memberOfQueries(svc, def)
+		memberOf := memberOfQueries(svc, def, t)
 		ports := portNeeds(def)
 		var fits []*instanceUsage
 		var closest string
@@ -185,7 +185,7 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 			}
 			continue
 		}
-		best := rankPlacement(fits, placementStrategies(svc), t.Group, placementNeed{cpu: cpu, mem: mem}, order)
+		best := rankPlacement(fits, placementStrategies(svc, t), t.Group, placementNeed{cpu: cpu, mem: mem}, order)
 		ip, err := c.addresses.allocate(inUse, containerPorts(def))
 		if err != nil {
 			return err
@@ -235,15 +235,14 @@ func (c *Controller) placeOnNamedInstance(s *ecs.State, t *ecs.Task, u *instance
 }
 
 // memberOfQueries are the memberOf expressions a task must satisfy: its
-// service's and its task definition's. They were checked when stored, so
-// one that no longer parses is skipped rather than blocking the task.
-func memberOfQueries(svc *ecs.Service, def *ecs.TaskDefinition) []*ecs.InstanceQuery {
+// service's or, for a RunTask task, its own, and its task definition's.
+// They were checked when stored, so one that no longer parses is skipped
+// rather than blocking the task.
+func memberOfQueries(svc *ecs.Service, def *ecs.TaskDefinition, t *ecs.Task) []*ecs.InstanceQuery {
 	var exprs []string
-	if svc != nil {
-		for _, pc := range svc.PlacementConstraints {
-			if pc.Type == "memberOf" {
-				exprs = append(exprs, pc.Expression)
-			}
+	for _, pc := range placementConstraints(svc, t) {
+		if pc.Type == "memberOf" {
+			exprs = append(exprs, pc.Expression)
 		}
 	}
 	for _, pc := range def.PlacementConstraints {
@@ -260,8 +259,17 @@ func memberOfQueries(svc *ecs.Service, def *ecs.TaskDefinition) []*ecs.InstanceQ
 	return queries
 }
 
-func hasConstraint(svc *ecs.Service, kind string) bool {
-	for _, pc := range svc.PlacementConstraints {
+// placementConstraints are the constraints a task was launched with: its
+// service's, or the ones RunTask stored on it.
+func placementConstraints(svc *ecs.Service, t *ecs.Task) []ecs.PlacementConstraint {
+	if svc != nil {
+		return svc.PlacementConstraints
+	}
+	return t.PlacementConstraints
+}
+
+func hasConstraint(svc *ecs.Service, t *ecs.Task, kind string) bool {
+	for _, pc := range placementConstraints(svc, t) {
 		if pc.Type == kind {
 			return true
 		}

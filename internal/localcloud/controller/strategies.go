@@ -18,9 +18,12 @@ var defaultServiceStrategies = []ecs.PlacementStrategy{
 var defaultStandaloneStrategies = []ecs.PlacementStrategy{{Type: "random"}}
 
 // placementStrategies is the ordered list that ranks the instances a task
-// fits on: its service's, else ECS's defaults.
-func placementStrategies(svc *ecs.Service) []ecs.PlacementStrategy {
+// fits on: its service's, or the ones RunTask stored on it, else ECS's
+// defaults.
+func placementStrategies(svc *ecs.Service, t *ecs.Task) []ecs.PlacementStrategy {
 	switch {
+	case svc == nil && len(t.PlacementStrategy) > 0:
+		return t.PlacementStrategy
 	case svc == nil:
 		return defaultStandaloneStrategies
 	case len(svc.PlacementStrategy) > 0:

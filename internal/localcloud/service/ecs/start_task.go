@@ -73,17 +73,10 @@ func (b *Backend) startTask(ctx context.Context, in *wire.StartTaskRequest) (*wi
 			case ci.Status != statusActive:
 				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: ci.Status})
 				continue
-			case !ci.AgentConnected:
-				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: "AGENT"})
-				continue
 			}
 			used := taken[ci.ContainerInstanceArn]
-			if resourceInt(ci.RemainingResources, "CPU")-used[0] < cpu {
-				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: "RESOURCE:CPU"})
-				continue
-			}
-			if resourceInt(ci.RemainingResources, "MEMORY")-used[1] < mem {
-				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: "RESOURCE:MEMORY"})
+			if reason := resourceRefusal(ci, cpu, mem, used); reason != "" {
+				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: reason})
 				continue
 			}
 			taken[ci.ContainerInstanceArn] = [2]int{used[0] + cpu, used[1] + mem}

@@ -280,9 +280,28 @@ func (b *Backend) runTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.R
 				return nil
 			}
 		}
+		var room *runPlacement
+		if launchType == "EC2" {
+			group := cmp.Or(in.Group, "family:"+def.Family)
+			if room, err = s.newRunPlacement(cluster, def, group, in.PlacementConstraints); err != nil {
+				return err
+			}
+		}
 		count := cmp.Or(ptrValue(in.Count), 1)
 		for range count {
+			if room != nil {
+				// Without a capacity provider nothing will add an instance,
+				// so a task no instance can take fails now, not later.
+				if ok, refusals := room.take(); !ok {
+					out.Failures = appendNew(out.Failures, refusals)
+					continue
+				}
+			}
 			t := s.NewTask(cluster, def, in.StartedBy, in.Group)
+			// Kept for the controller's placement; ECS shows neither on a
+			// task, and taskOut leaves them out.
+			t.PlacementConstraints = in.PlacementConstraints
+			t.PlacementStrategy = in.PlacementStrategy
 			switch {
 			case launchType != "":
 				t.LaunchType, t.CapacityProviderName = launchType, ""
@@ -309,6 +328,17 @@ func (b *Backend) runTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.R
 		return nil
 	})
 	return out, err
+}
+
+// appendNew appends the failures not already listed: a call whose tasks
+// meet the same refusals reports each once.
+func appendNew(failures, more []Failure) []Failure {
+	for _, f := range more {
+		if !slices.Contains(failures, f) {
+			failures = append(failures, f)
+		}
+	}
+	return failures
 }
 
 // runTaskTags are a RunTask's own tags plus the ones it asks to propagate.

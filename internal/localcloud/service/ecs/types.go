@@ -406,6 +406,11 @@ type Task struct {
 	AvailabilityZone     string        `json:"availabilityZone,omitempty"`
 	EnableExecuteCommand bool          `json:"enableExecuteCommand"`
 	Tags                 []Tag         `json:"tags,omitempty"`
+	// PlacementConstraints and PlacementStrategy are RunTask's own, stored
+	// for the controller's placement of the task; ECS does not show them
+	// on a task, so taskOut leaves them out.
+	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitempty"`
+	PlacementStrategy    []PlacementStrategy   `json:"placementStrategy,omitempty"`
 }
 
 // Resource is a container instance resource (CPU, MEMORY, PORTS, PORTS_UDP).
