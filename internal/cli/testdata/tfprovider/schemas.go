@@ -129,7 +129,7 @@ func resourceSchemas() map[string]*tfprotov5.Schema {
 		)),
 		"aws_nat_gateway": resource(tagged(
 			optional("allocation_id", str),
-			optional("subnet_id", str),
+			required("subnet_id", str),
 			optional("connectivity_type", str),
 			computed("public_ip", str),
 		)),
@@ -359,6 +359,13 @@ func resourceSchemas() map[string]*tfprotov5.Schema {
 			required("certificate_arn", str),
 			optional("validation_record_fqdns", strSet),
 		}),
+		"aws_ecr_repository": resource(tagged(
+			required("name", str),
+			optional("image_tag_mutability", str),
+			optional("force_delete", boolean),
+			computed("arn", str),
+			computed("repository_url", str),
+		)),
 		"aws_appautoscaling_target": resource(tagged(
 			required("max_capacity", num),
 			required("min_capacity", num),
@@ -406,10 +413,15 @@ func dataSourceSchemas() map[string]*tfprotov5.Schema {
 			&attr{Name: "value", Type: str, Computed: true, Sensitive: true},
 			computed("arn", str),
 		}),
-		"aws_region": resource([]*attr{
+		// The provider's v6 names the region "region" (v5's "name" is
+		// deprecated); a framework data source, so its id is optional.
+		"aws_region": {Block: &tfprotov5.SchemaBlock{Attributes: []*attr{
 			optionalComputed("region", str),
+			optionalComputed("name", str),
 			optionalComputed("endpoint", str),
-		}),
+			optionalComputed("id", str),
+			computed("description", str),
+		}}},
 		"aws_vpc": {Block: &tfprotov5.SchemaBlock{Attributes: []*attr{
 			optionalComputed("id", str),
 			optionalComputed("default", boolean),
