@@ -107,6 +107,15 @@ func buildSchemaProvider(t *testing.T) string {
 // with its diagnostics unless it is valid.
 func validate(t *testing.T, terraform, cliConfig, dir string) {
 	t.Helper()
+	for _, problem := range validateProblems(t, terraform, cliConfig, dir) {
+		t.Errorf("terraform validate: %s", problem)
+	}
+}
+
+// validateProblems runs terraform validate on the configuration in dir and
+// returns its diagnostics when it finds the configuration invalid.
+func validateProblems(t *testing.T, terraform, cliConfig, dir string) []string {
+	t.Helper()
 	cmd := exec.Command(terraform, "validate", "-json", "-no-color")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1")
@@ -131,17 +140,48 @@ func validate(t *testing.T, terraform, cliConfig, dir string) {
 		}
 		t.Fatalf("terraform validate: %v, %v\n%s%s", runErr, err, out, stderr)
 	}
+	if result.Valid {
+		return nil
+	}
+	problems := []string{}
 	for _, d := range result.Diagnostics {
 		line := 0
 		if d.Range != nil {
 			line = d.Range.Start.Line
 		}
-		if d.Severity == "error" || !result.Valid {
-			t.Errorf("terraform validate: main.tf:%d: %s: %s: %s", line, d.Severity, d.Summary, d.Detail)
-		}
+		problems = append(problems, fmt.Sprintf("main.tf:%d: %s: %s: %s", line, d.Severity, d.Summary, d.Detail))
 	}
-	if !result.Valid && len(result.Diagnostics) == 0 {
-		t.Errorf("terraform validate finds the export invalid:\n%s", out)
+	if len(problems) == 0 {
+		problems = append(problems, "invalid, without a diagnostic:\n"+string(out))
+	}
+	return problems
+}
+
+// The test provider's schemas are not a blank cheque: terraform validate
+// against them rejects a misspelt argument and a missing required one.
+func TestSchemaProviderRejects(t *testing.T) {
+	terraform, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatalf("terraform not on PATH: %v", err)
+	}
+	cliConfig := buildSchemaProvider(t)
+	dir := t.TempDir()
+	config := `resource "aws_vpc" "main" {
+  cidr_blok = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  cidr_block = "10.0.0.0/24"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	problems := strings.Join(validateProblems(t, terraform, cliConfig, dir), "\n")
+	for _, want := range []string{`An argument named "cidr_blok" is not expected here`, `The argument "vpc_id" is required`} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("terraform validate does not say %q; it says:\n%s", want, problems)
+		}
 	}
 }
 
