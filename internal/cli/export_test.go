@@ -42,6 +42,7 @@ func TestExportTerraform(t *testing.T) {
 		t.Fatalf("terraform not on PATH: %v", err)
 	}
 	cliConfig := buildSchemaProvider(t)
+	t.Run("validate-rejects-wrong-arguments", func(t *testing.T) { checkSchemaProviderRejects(t, terraform, cliConfig) })
 	for _, v := range exportVariants {
 		t.Run(v.name, func(t *testing.T) {
 			out, errOut, err := berth(t, "http://127.0.0.1:1", "export", "terraform", "-f", v.spec)
@@ -159,12 +160,7 @@ func validateProblems(t *testing.T, terraform, cliConfig, dir string) []string {
 
 // The test provider's schemas are not a blank cheque: terraform validate
 // against them rejects a misspelt argument and a missing required one.
-func TestSchemaProviderRejects(t *testing.T) {
-	terraform, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Fatalf("terraform not on PATH: %v", err)
-	}
-	cliConfig := buildSchemaProvider(t)
+func checkSchemaProviderRejects(t *testing.T, terraform, cliConfig string) {
 	dir := t.TempDir()
 	config := `resource "aws_vpc" "main" {
   cidr_blok = "10.0.0.0/16"
