@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -31,13 +33,16 @@ var exportVariants = []struct{ name, spec string }{
 }
 
 // berth export terraform writes, for each variant, HCL that terraform fmt
-// accepts as it is, whose every reference names a block it declares, and
-// that matches its golden file (-update rewrites them).
+// accepts as it is, that terraform validate accepts against the schemas of
+// the hashicorp/aws types it uses, whose every reference names a block it
+// declares, and that matches its golden file (-update rewrites them).
 func TestExportTerraform(t *testing.T) {
 	terraform, err := exec.LookPath("terraform")
 	if err != nil {
 		t.Fatalf("terraform not on PATH: %v", err)
 	}
+	cliConfig := buildSchemaProvider(t)
+	t.Run("validate-rejects-wrong-arguments", func(t *testing.T) { checkSchemaProviderRejects(t, terraform, cliConfig) })
 	for _, v := range exportVariants {
 		t.Run(v.name, func(t *testing.T) {
 			out, errOut, err := berth(t, "http://127.0.0.1:1", "export", "terraform", "-f", v.spec)
@@ -53,6 +58,7 @@ func TestExportTerraform(t *testing.T) {
 			if fmtOut, err := cmd.CombinedOutput(); err != nil {
 				t.Errorf("terraform fmt -check rejects the export: %v\n%s", err, fmtOut)
 			}
+			validate(t, terraform, cliConfig, dir)
 			checkReferences(t, out)
 			golden := filepath.Join("testdata", "export-"+v.name+".tf.golden")
 			if *update {
@@ -68,6 +74,110 @@ func TestExportTerraform(t *testing.T) {
 				t.Errorf("the export differs from %s (run with -update after checking it):\n%s", golden, out)
 			}
 		})
+	}
+}
+
+// buildSchemaProvider builds testdata/tfprovider, the test-only stand-in
+// for hashicorp/aws that serves the schemas of the types the export uses
+// (providers cannot be downloaded here), and returns a Terraform CLI
+// configuration whose dev_overrides make terraform run it. Built once for
+// all the variants; a second run takes it from Go's build cache.
+func buildSchemaProvider(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go not on PATH (the test builds its Terraform provider with it): %v", err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(goTool, "build", "-o", filepath.Join(dir, "terraform-provider-aws"), ".")
+	cmd.Dir = filepath.Join("testdata", "tfprovider")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the test provider: %v\n%s", err, out)
+	}
+	config := filepath.Join(dir, "terraform.rc")
+	// With dev_overrides terraform validate runs the provider from dir
+	// without terraform init, so nothing is looked up in a registry.
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"hashicorp/aws\" = %q\n  }\n  direct {}\n}\n", dir)
+	if err := os.WriteFile(config, []byte(rc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return config
+}
+
+// validate runs terraform validate on the configuration in dir and fails
+// with its diagnostics unless it is valid.
+func validate(t *testing.T, terraform, cliConfig, dir string) {
+	t.Helper()
+	for _, problem := range validateProblems(t, terraform, cliConfig, dir) {
+		t.Errorf("terraform validate: %s", problem)
+	}
+}
+
+// validateProblems runs terraform validate on the configuration in dir and
+// returns its diagnostics when it finds the configuration invalid.
+func validateProblems(t *testing.T, terraform, cliConfig, dir string) []string {
+	t.Helper()
+	cmd := exec.Command(terraform, "validate", "-json", "-no-color")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1")
+	out, runErr := cmd.Output()
+	var result struct {
+		Valid       bool `json:"valid"`
+		Diagnostics []struct {
+			Severity string `json:"severity"`
+			Summary  string `json:"summary"`
+			Detail   string `json:"detail"`
+			Range    *struct {
+				Start struct {
+					Line int `json:"line"`
+				} `json:"start"`
+			} `json:"range"`
+		} `json:"diagnostics"`
+	}
+	if err := json.Unmarshal(out, &result); err != nil {
+		var stderr []byte
+		if exitErr, ok := runErr.(*exec.ExitError); ok {
+			stderr = exitErr.Stderr
+		}
+		t.Fatalf("terraform validate: %v, %v\n%s%s", runErr, err, out, stderr)
+	}
+	if result.Valid {
+		return nil
+	}
+	problems := []string{}
+	for _, d := range result.Diagnostics {
+		line := 0
+		if d.Range != nil {
+			line = d.Range.Start.Line
+		}
+		problems = append(problems, fmt.Sprintf("main.tf:%d: %s: %s: %s", line, d.Severity, d.Summary, d.Detail))
+	}
+	if len(problems) == 0 {
+		problems = append(problems, "invalid, without a diagnostic:\n"+string(out))
+	}
+	return problems
+}
+
+// The test provider's schemas are not a blank cheque: terraform validate
+// against them rejects a misspelt argument and a missing required one.
+func checkSchemaProviderRejects(t *testing.T, terraform, cliConfig string) {
+	dir := t.TempDir()
+	config := `resource "aws_vpc" "main" {
+  cidr_blok = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "a" {
+  cidr_block = "10.0.0.0/24"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	problems := strings.Join(validateProblems(t, terraform, cliConfig, dir), "\n")
+	for _, want := range []string{`An argument named "cidr_blok" is not expected here`, `The argument "vpc_id" is required`} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("terraform validate does not say %q; it says:\n%s", want, problems)
+		}
 	}
 }
 
