@@ -61,13 +61,15 @@ var wirePackages = []wirePackage{
 	// EC2 moves operation group by operation group; the service's shape
 	// test lists the operations still on hand-written shapes.
 	{model: "ec2", dir: "internal/localcloud/service/ec2/wire", operations: []string{
-		"AssociateRouteTable", "AttachInternetGateway", "AuthorizeSecurityGroupEgress", "AuthorizeSecurityGroupIngress",
-		"CreateDefaultSubnet", "CreateDefaultVpc", "CreateInternetGateway", "CreateRoute", "CreateRouteTable",
-		"CreateSecurityGroup", "CreateSubnet", "CreateVpc", "DeleteInternetGateway", "DeleteRoute", "DeleteRouteTable",
-		"DeleteSecurityGroup", "DeleteSubnet", "DeleteVpc", "DescribeInternetGateways", "DescribeRouteTables",
-		"DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcAttribute", "DescribeVpcs",
-		"DetachInternetGateway", "DisassociateRouteTable", "ModifySecurityGroupRules", "ModifySubnetAttribute",
-		"ModifyVpcAttribute", "ReplaceRoute", "ReplaceRouteTableAssociation", "RevokeSecurityGroupEgress",
+		"AllocateAddress", "AssociateAddress", "AssociateRouteTable", "AttachInternetGateway",
+		"AuthorizeSecurityGroupEgress", "AuthorizeSecurityGroupIngress", "CreateDefaultSubnet", "CreateDefaultVpc",
+		"CreateInternetGateway", "CreateNatGateway", "CreateRoute", "CreateRouteTable", "CreateSecurityGroup",
+		"CreateSubnet", "CreateVpc", "DeleteInternetGateway", "DeleteNatGateway", "DeleteRoute", "DeleteRouteTable",
+		"DeleteSecurityGroup", "DeleteSubnet", "DeleteVpc", "DescribeAddresses", "DescribeInternetGateways",
+		"DescribeNatGateways", "DescribeRouteTables", "DescribeSecurityGroupRules", "DescribeSecurityGroups",
+		"DescribeSubnets", "DescribeVpcAttribute", "DescribeVpcs", "DetachInternetGateway", "DisassociateAddress",
+		"DisassociateRouteTable", "ModifySecurityGroupRules", "ModifySubnetAttribute", "ModifyVpcAttribute",
+		"ReleaseAddress", "ReplaceRoute", "ReplaceRouteTableAssociation", "RevokeSecurityGroupEgress",
 		"RevokeSecurityGroupIngress",
 	}},
 	{model: "ecs", dir: "internal/localcloud/service/ecs/wire", operations: []string{

@@ -14,20 +14,18 @@ import (
 // EC2 moves to the generated ones operation group by operation group, and
 // this list only shrinks.
 var handWritten = []string{
-	"AllocateAddress", "AssociateAddress", "AssociateDhcpOptions", "AssociateVpcCidrBlock",
-	"AttachNetworkInterface", "CreateDhcpOptions", "CreateEgressOnlyInternetGateway", "CreateKeyPair",
-	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateNatGateway", "CreateNetworkInterface",
-	"CreateTags", "CreateVpcEndpoint", "DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteKeyPair",
-	"DeleteLaunchTemplate", "DeleteLaunchTemplateVersions", "DeleteNatGateway", "DeleteNetworkInterface",
-	"DeleteTags", "DeleteVpcEndpoints", "DescribeAccountAttributes", "DescribeAddresses",
+	"AssociateDhcpOptions", "AssociateVpcCidrBlock", "AttachNetworkInterface", "CreateDhcpOptions",
+	"CreateEgressOnlyInternetGateway", "CreateKeyPair", "CreateLaunchTemplate", "CreateLaunchTemplateVersion",
+	"CreateNetworkInterface", "CreateTags", "CreateVpcEndpoint", "DeleteDhcpOptions",
+	"DeleteEgressOnlyInternetGateway", "DeleteKeyPair", "DeleteLaunchTemplate", "DeleteLaunchTemplateVersions",
+	"DeleteNetworkInterface", "DeleteTags", "DeleteVpcEndpoints", "DescribeAccountAttributes",
 	"DescribeAvailabilityZones", "DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways", "DescribeImages",
 	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeKeyPairs",
 	"DescribeLaunchTemplateVersions", "DescribeLaunchTemplates", "DescribeManagedPrefixLists",
-	"DescribeNatGateways", "DescribeNetworkAcls", "DescribeNetworkInterfaces", "DescribePrefixLists",
-	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DetachNetworkInterface", "DisassociateAddress",
-	"DisassociateVpcCidrBlock", "ImportKeyPair", "ModifyLaunchTemplate", "ModifyNetworkInterfaceAttribute",
-	"ModifyVpcEndpoint", "ReleaseAddress", "RunInstances", "StartInstances", "StopInstances",
-	"TerminateInstances",
+	"DescribeNetworkAcls", "DescribeNetworkInterfaces", "DescribePrefixLists", "DescribeRegions",
+	"DescribeTags", "DescribeVpcEndpoints", "DetachNetworkInterface", "DisassociateVpcCidrBlock",
+	"ImportKeyPair", "ModifyLaunchTemplate", "ModifyNetworkInterfaceAttribute", "ModifyVpcEndpoint",
+	"RunInstances", "StartInstances", "StopInstances", "TerminateInstances",
 }
 
 // Every operation but the hand-written ones is served with the request and

@@ -13,6 +13,8 @@ import (
 
 // Operations are the implemented operations with their input and output types.
 var Operations = map[string]protocol.Shapes{
+	"AllocateAddress":               {Input: reflect.TypeFor[AllocateAddressRequest](), Output: reflect.TypeFor[AllocateAddressResult]()},
+	"AssociateAddress":              {Input: reflect.TypeFor[AssociateAddressRequest](), Output: reflect.TypeFor[AssociateAddressResult]()},
 	"AssociateRouteTable":           {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
 	"AttachInternetGateway":         {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
 	"AuthorizeSecurityGroupEgress":  {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
@@ -20,18 +22,22 @@ var Operations = map[string]protocol.Shapes{
 	"CreateDefaultSubnet":           {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
 	"CreateDefaultVpc":              {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
 	"CreateInternetGateway":         {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
+	"CreateNatGateway":              {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
 	"CreateRoute":                   {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
 	"CreateRouteTable":              {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
 	"CreateSecurityGroup":           {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
 	"CreateSubnet":                  {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
 	"CreateVpc":                     {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
 	"DeleteInternetGateway":         {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteNatGateway":              {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
 	"DeleteRoute":                   {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteRouteTable":              {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteSecurityGroup":           {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
 	"DeleteSubnet":                  {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteVpc":                     {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
+	"DescribeAddresses":             {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
 	"DescribeInternetGateways":      {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
+	"DescribeNatGateways":           {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
 	"DescribeRouteTables":           {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
 	"DescribeSecurityGroupRules":    {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
 	"DescribeSecurityGroups":        {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
@@ -39,10 +45,12 @@ var Operations = map[string]protocol.Shapes{
 	"DescribeVpcAttribute":          {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
 	"DescribeVpcs":                  {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
 	"DetachInternetGateway":         {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateAddress":           {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
 	"DisassociateRouteTable":        {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
 	"ModifySecurityGroupRules":      {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
 	"ModifySubnetAttribute":         {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
 	"ModifyVpcAttribute":            {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ReleaseAddress":                {Input: reflect.TypeFor[ReleaseAddressRequest](), Output: reflect.TypeFor[Return]()},
 	"ReplaceRoute":                  {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
 	"ReplaceRouteTableAssociation":  {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
 	"RevokeSecurityGroupEgress":     {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
@@ -53,6 +61,61 @@ var Operations = map[string]protocol.Shapes{
 // writes <return>true</return> for them.
 type Return struct {
 	Return bool `xml:"return"`
+}
+
+type Address struct {
+	AllocationId            string             `query:"AllocationId" xml:"allocationId,omitempty"`
+	AssociationId           string             `query:"AssociationId" xml:"associationId,omitempty"`
+	CarrierIp               string             `query:"CarrierIp" xml:"carrierIp,omitempty"`
+	CustomerOwnedIp         string             `query:"CustomerOwnedIp" xml:"customerOwnedIp,omitempty"`
+	CustomerOwnedIpv4Pool   string             `query:"CustomerOwnedIpv4Pool" xml:"customerOwnedIpv4Pool,omitempty"`
+	Domain                  string             `query:"Domain" xml:"domain,omitempty"`
+	InstanceId              string             `query:"InstanceId" xml:"instanceId,omitempty"`
+	NetworkBorderGroup      string             `query:"NetworkBorderGroup" xml:"networkBorderGroup,omitempty"`
+	NetworkInterfaceId      string             `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	NetworkInterfaceOwnerId string             `query:"NetworkInterfaceOwnerId" xml:"networkInterfaceOwnerId,omitempty"`
+	PrivateIpAddress        string             `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PublicIp                string             `query:"PublicIp" xml:"publicIp,omitempty"`
+	PublicIpv4Pool          string             `query:"PublicIpv4Pool" xml:"publicIpv4Pool,omitempty"`
+	ServiceManaged          string             `query:"ServiceManaged" xml:"serviceManaged,omitempty"`
+	SubnetId                string             `query:"SubnetId" xml:"subnetId,omitempty"`
+	Tags                    ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+}
+
+type AllocateAddressRequest struct {
+	Address               string                          `query:"Address" xml:"Address,omitempty"`
+	CustomerOwnedIpv4Pool string                          `query:"CustomerOwnedIpv4Pool" xml:"CustomerOwnedIpv4Pool,omitempty"`
+	Domain                string                          `query:"Domain" xml:"Domain,omitempty"`
+	DryRun                *bool                           `query:"DryRun" xml:"dryRun"`
+	IpamPoolId            string                          `query:"IpamPoolId" xml:"IpamPoolId,omitempty"`
+	NetworkBorderGroup    string                          `query:"NetworkBorderGroup" xml:"NetworkBorderGroup,omitempty"`
+	PublicIpv4Pool        string                          `query:"PublicIpv4Pool" xml:"PublicIpv4Pool,omitempty"`
+	TagSpecifications     ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+}
+
+type AllocateAddressResult struct {
+	AllocationId          string `query:"AllocationId" xml:"allocationId,omitempty"`
+	CarrierIp             string `query:"CarrierIp" xml:"carrierIp,omitempty"`
+	CustomerOwnedIp       string `query:"CustomerOwnedIp" xml:"customerOwnedIp,omitempty"`
+	CustomerOwnedIpv4Pool string `query:"CustomerOwnedIpv4Pool" xml:"customerOwnedIpv4Pool,omitempty"`
+	Domain                string `query:"Domain" xml:"domain,omitempty"`
+	NetworkBorderGroup    string `query:"NetworkBorderGroup" xml:"networkBorderGroup,omitempty"`
+	PublicIp              string `query:"PublicIp" xml:"publicIp,omitempty"`
+	PublicIpv4Pool        string `query:"PublicIpv4Pool" xml:"publicIpv4Pool,omitempty"`
+}
+
+type AssociateAddressRequest struct {
+	AllocationId       string `query:"AllocationId" xml:"AllocationId,omitempty"`
+	AllowReassociation *bool  `query:"AllowReassociation" xml:"allowReassociation"`
+	DryRun             *bool  `query:"DryRun" xml:"dryRun"`
+	InstanceId         string `query:"InstanceId" xml:"InstanceId,omitempty"`
+	NetworkInterfaceId string `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	PrivateIpAddress   string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PublicIp           string `query:"PublicIp" xml:"PublicIp,omitempty"`
+}
+
+type AssociateAddressResult struct {
+	AssociationId string `query:"AssociationId" xml:"associationId,omitempty"`
 }
 
 type AssociateRouteTableRequest struct {
@@ -115,6 +178,12 @@ type AuthorizeSecurityGroupIngressResult struct {
 	SecurityGroupRules ec2query.List[SecurityGroupRule] `query:"SecurityGroupRuleSet" xml:"securityGroupRuleSet"`
 }
 
+type AvailabilityZoneAddress struct {
+	AllocationIds      []string `query:"AllocationId" xml:"AllocationId>AllocationId"`
+	AvailabilityZone   string   `query:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
+	AvailabilityZoneId string   `query:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
+}
+
 type BlockPublicAccessStates struct {
 	InternetGatewayBlockMode string `query:"InternetGatewayBlockMode" xml:"internetGatewayBlockMode,omitempty"`
 }
@@ -145,6 +214,27 @@ type CreateInternetGatewayRequest struct {
 
 type CreateInternetGatewayResult struct {
 	InternetGateway *InternetGateway `query:"InternetGateway" xml:"internetGateway"`
+}
+
+type CreateNatGatewayRequest struct {
+	AllocationId                   string                          `query:"AllocationId" xml:"AllocationId,omitempty"`
+	AvailabilityMode               string                          `query:"AvailabilityMode" xml:"AvailabilityMode,omitempty"`
+	AvailabilityZoneAddresses      []AvailabilityZoneAddress       `query:"AvailabilityZoneAddress" xml:"AvailabilityZoneAddress>AvailabilityZoneAddress"`
+	ClientToken                    string                          `query:"ClientToken" xml:"ClientToken,omitempty"`
+	ConnectivityType               string                          `query:"ConnectivityType" xml:"ConnectivityType,omitempty"`
+	DryRun                         *bool                           `query:"DryRun" xml:"DryRun"`
+	PrivateIpAddress               string                          `query:"PrivateIpAddress" xml:"PrivateIpAddress,omitempty"`
+	SecondaryAllocationIds         []string                        `query:"SecondaryAllocationId" xml:"SecondaryAllocationId>AllocationId"`
+	SecondaryPrivateIpAddressCount *int                            `query:"SecondaryPrivateIpAddressCount" xml:"SecondaryPrivateIpAddressCount"`
+	SecondaryPrivateIpAddresses    ec2query.List[string]           `query:"SecondaryPrivateIpAddress" xml:"SecondaryPrivateIpAddress"`
+	SubnetId                       string                          `query:"SubnetId" xml:"SubnetId,omitempty"`
+	TagSpecifications              ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+	VpcId                          string                          `query:"VpcId" xml:"VpcId,omitempty"`
+}
+
+type CreateNatGatewayResult struct {
+	ClientToken string      `query:"ClientToken" xml:"clientToken,omitempty"`
+	NatGateway  *NatGateway `query:"NatGateway" xml:"natGateway"`
 }
 
 type CreateRouteRequest struct {
@@ -242,6 +332,15 @@ type DeleteInternetGatewayRequest struct {
 	InternetGatewayId string `query:"InternetGatewayId" xml:"internetGatewayId"`
 }
 
+type DeleteNatGatewayRequest struct {
+	DryRun       *bool  `query:"DryRun" xml:"DryRun"`
+	NatGatewayId string `query:"NatGatewayId" xml:"NatGatewayId"`
+}
+
+type DeleteNatGatewayResult struct {
+	NatGatewayId string `query:"NatGatewayId" xml:"natGatewayId,omitempty"`
+}
+
 type DeleteRouteRequest struct {
 	DestinationCidrBlock     string `query:"DestinationCidrBlock" xml:"destinationCidrBlock,omitempty"`
 	DestinationIpv6CidrBlock string `query:"DestinationIpv6CidrBlock" xml:"destinationIpv6CidrBlock,omitempty"`
@@ -276,6 +375,17 @@ type DeleteVpcRequest struct {
 	VpcId  string `query:"VpcId" xml:"VpcId"`
 }
 
+type DescribeAddressesRequest struct {
+	AllocationIds []string `query:"AllocationId" xml:"AllocationId>AllocationId"`
+	DryRun        *bool    `query:"DryRun" xml:"dryRun"`
+	Filters       []Filter `query:"Filter" xml:"Filter>Filter"`
+	PublicIps     []string `query:"PublicIp" xml:"PublicIp>PublicIp"`
+}
+
+type DescribeAddressesResult struct {
+	Addresses ec2query.List[Address] `query:"AddressesSet" xml:"addressesSet"`
+}
+
 type DescribeInternetGatewaysRequest struct {
 	DryRun             *bool                 `query:"DryRun" xml:"dryRun"`
 	Filters            []Filter              `query:"Filter" xml:"Filter>Filter"`
@@ -287,6 +397,19 @@ type DescribeInternetGatewaysRequest struct {
 type DescribeInternetGatewaysResult struct {
 	InternetGateways ec2query.List[InternetGateway] `query:"InternetGatewaySet" xml:"internetGatewaySet"`
 	NextToken        string                         `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeNatGatewaysRequest struct {
+	DryRun        *bool                 `query:"DryRun" xml:"DryRun"`
+	Filter        []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults    *int                  `query:"MaxResults" xml:"MaxResults"`
+	NatGatewayIds ec2query.List[string] `query:"NatGatewayId" xml:"NatGatewayId"`
+	NextToken     string                `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeNatGatewaysResult struct {
+	NatGateways ec2query.List[NatGateway] `query:"NatGatewaySet" xml:"natGatewaySet"`
+	NextToken   string                    `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeRouteTablesRequest struct {
@@ -374,6 +497,12 @@ type DetachInternetGatewayRequest struct {
 	VpcId             string `query:"VpcId" xml:"vpcId"`
 }
 
+type DisassociateAddressRequest struct {
+	AssociationId string `query:"AssociationId" xml:"AssociationId,omitempty"`
+	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
+	PublicIp      string `query:"PublicIp" xml:"PublicIp,omitempty"`
+}
+
 type DisassociateRouteTableRequest struct {
 	AssociationId string `query:"AssociationId" xml:"associationId"`
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
@@ -447,6 +576,49 @@ type ModifyVpcAttributeRequest struct {
 	VpcId                            string                 `query:"VpcId" xml:"vpcId"`
 }
 
+type NatGateway struct {
+	AttachedAppliances   ec2query.List[NatGatewayAttachedAppliance] `query:"AttachedApplianceSet" xml:"attachedApplianceSet"`
+	AutoProvisionZones   string                                     `query:"AutoProvisionZones" xml:"autoProvisionZones,omitempty"`
+	AutoScalingIps       string                                     `query:"AutoScalingIps" xml:"autoScalingIps,omitempty"`
+	AvailabilityMode     string                                     `query:"AvailabilityMode" xml:"availabilityMode,omitempty"`
+	ConnectivityType     string                                     `query:"ConnectivityType" xml:"connectivityType,omitempty"`
+	CreateTime           *protocol.XMLTime                          `query:"CreateTime" xml:"createTime"`
+	DeleteTime           *protocol.XMLTime                          `query:"DeleteTime" xml:"deleteTime"`
+	FailureCode          string                                     `query:"FailureCode" xml:"failureCode,omitempty"`
+	FailureMessage       string                                     `query:"FailureMessage" xml:"failureMessage,omitempty"`
+	NatGatewayAddresses  ec2query.List[NatGatewayAddress]           `query:"NatGatewayAddressSet" xml:"natGatewayAddressSet"`
+	NatGatewayId         string                                     `query:"NatGatewayId" xml:"natGatewayId,omitempty"`
+	ProvisionedBandwidth *ProvisionedBandwidth                      `query:"ProvisionedBandwidth" xml:"provisionedBandwidth"`
+	RouteTableId         string                                     `query:"RouteTableId" xml:"routeTableId,omitempty"`
+	State                string                                     `query:"State" xml:"state,omitempty"`
+	SubnetId             string                                     `query:"SubnetId" xml:"subnetId,omitempty"`
+	Tags                 ec2query.List[Tag]                         `query:"TagSet" xml:"tagSet"`
+	VpcId                string                                     `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type NatGatewayAddress struct {
+	AllocationId       string `query:"AllocationId" xml:"allocationId,omitempty"`
+	AssociationId      string `query:"AssociationId" xml:"associationId,omitempty"`
+	AvailabilityZone   string `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId string `query:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
+	FailureMessage     string `query:"FailureMessage" xml:"failureMessage,omitempty"`
+	IsPrimary          *bool  `query:"IsPrimary" xml:"isPrimary"`
+	NetworkInterfaceId string `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	PrivateIp          string `query:"PrivateIp" xml:"privateIp,omitempty"`
+	PublicIp           string `query:"PublicIp" xml:"publicIp,omitempty"`
+	Status             string `query:"Status" xml:"status,omitempty"`
+}
+
+type NatGatewayAttachedAppliance struct {
+	ApplianceArn      string `query:"ApplianceArn" xml:"applianceArn,omitempty"`
+	AttachmentState   string `query:"AttachmentState" xml:"attachmentState,omitempty"`
+	FailureCode       string `query:"FailureCode" xml:"failureCode,omitempty"`
+	FailureMessage    string `query:"FailureMessage" xml:"failureMessage,omitempty"`
+	ModificationState string `query:"ModificationState" xml:"modificationState,omitempty"`
+	Type              string `query:"Type" xml:"type,omitempty"`
+	VpcEndpointId     string `query:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
+}
+
 type PrefixListId struct {
 	Description  string `query:"Description" xml:"description,omitempty"`
 	PrefixListId string `query:"PrefixListId" xml:"prefixListId,omitempty"`
@@ -462,12 +634,27 @@ type PropagatingVgw struct {
 	GatewayId string `query:"GatewayId" xml:"gatewayId,omitempty"`
 }
 
+type ProvisionedBandwidth struct {
+	ProvisionTime *protocol.XMLTime `query:"ProvisionTime" xml:"provisionTime"`
+	Provisioned   string            `query:"Provisioned" xml:"provisioned,omitempty"`
+	RequestTime   *protocol.XMLTime `query:"RequestTime" xml:"requestTime"`
+	Requested     string            `query:"Requested" xml:"requested,omitempty"`
+	Status        string            `query:"Status" xml:"status,omitempty"`
+}
+
 type ReferencedSecurityGroup struct {
 	GroupId                string `query:"GroupId" xml:"groupId,omitempty"`
 	PeeringStatus          string `query:"PeeringStatus" xml:"peeringStatus,omitempty"`
 	UserId                 string `query:"UserId" xml:"userId,omitempty"`
 	VpcId                  string `query:"VpcId" xml:"vpcId,omitempty"`
 	VpcPeeringConnectionId string `query:"VpcPeeringConnectionId" xml:"vpcPeeringConnectionId,omitempty"`
+}
+
+type ReleaseAddressRequest struct {
+	AllocationId       string `query:"AllocationId" xml:"AllocationId,omitempty"`
+	DryRun             *bool  `query:"DryRun" xml:"dryRun"`
+	NetworkBorderGroup string `query:"NetworkBorderGroup" xml:"NetworkBorderGroup,omitempty"`
+	PublicIp           string `query:"PublicIp" xml:"PublicIp,omitempty"`
 }
 
 type ReplaceRouteRequest struct {
