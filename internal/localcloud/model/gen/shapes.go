@@ -61,16 +61,17 @@ var wirePackages = []wirePackage{
 	// EC2 moves operation group by operation group; the service's shape
 	// test lists the operations still on hand-written shapes.
 	{model: "ec2", dir: "internal/localcloud/service/ec2/wire", operations: []string{
-		"AllocateAddress", "AssociateAddress", "AssociateRouteTable", "AttachInternetGateway",
+		"AllocateAddress", "AssociateAddress", "AssociateRouteTable", "AttachInternetGateway", "AttachNetworkInterface",
 		"AuthorizeSecurityGroupEgress", "AuthorizeSecurityGroupIngress", "CreateDefaultSubnet", "CreateDefaultVpc",
-		"CreateInternetGateway", "CreateNatGateway", "CreateRoute", "CreateRouteTable", "CreateSecurityGroup",
-		"CreateSubnet", "CreateVpc", "DeleteInternetGateway", "DeleteNatGateway", "DeleteRoute", "DeleteRouteTable",
-		"DeleteSecurityGroup", "DeleteSubnet", "DeleteVpc", "DescribeAddresses", "DescribeInternetGateways",
-		"DescribeNatGateways", "DescribeRouteTables", "DescribeSecurityGroupRules", "DescribeSecurityGroups",
-		"DescribeSubnets", "DescribeVpcAttribute", "DescribeVpcs", "DetachInternetGateway", "DisassociateAddress",
-		"DisassociateRouteTable", "ModifySecurityGroupRules", "ModifySubnetAttribute", "ModifyVpcAttribute",
-		"ReleaseAddress", "ReplaceRoute", "ReplaceRouteTableAssociation", "RevokeSecurityGroupEgress",
-		"RevokeSecurityGroupIngress",
+		"CreateInternetGateway", "CreateNatGateway", "CreateNetworkInterface", "CreateRoute", "CreateRouteTable",
+		"CreateSecurityGroup", "CreateSubnet", "CreateVpc", "DeleteInternetGateway", "DeleteNatGateway",
+		"DeleteNetworkInterface", "DeleteRoute", "DeleteRouteTable", "DeleteSecurityGroup", "DeleteSubnet", "DeleteVpc",
+		"DescribeAddresses", "DescribeInternetGateways", "DescribeNatGateways", "DescribeNetworkInterfaces",
+		"DescribeRouteTables", "DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeSubnets",
+		"DescribeVpcAttribute", "DescribeVpcs", "DetachInternetGateway", "DetachNetworkInterface", "DisassociateAddress",
+		"DisassociateRouteTable", "ModifyNetworkInterfaceAttribute", "ModifySecurityGroupRules", "ModifySubnetAttribute",
+		"ModifyVpcAttribute", "ReleaseAddress", "ReplaceRoute", "ReplaceRouteTableAssociation",
+		"RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress",
 	}},
 	{model: "ecs", dir: "internal/localcloud/service/ecs/wire", operations: []string{
 		"CreateCapacityProvider", "CreateCluster", "CreateService", "DeleteAccountSetting", "DeleteAttributes",

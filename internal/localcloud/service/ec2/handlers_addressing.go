@@ -187,98 +187,42 @@ func (b *Backend) handleDescribeNatGateways(ctx context.Context, in *wire.Descri
 
 // ---- Network interfaces ----
 
-type createNetworkInterfaceInput struct {
-	SubnetID          string         `query:"SubnetId"`
-	Description       string         `query:"Description"`
-	PrivateIPAddress  string         `query:"PrivateIpAddress"`
-	Groups            []string       `query:"SecurityGroupId"`
-	InterfaceType     string         `query:"InterfaceType"`
-	ClientToken       string         `query:"ClientToken"`
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
-}
-
-type eniAssociationItem struct {
-	AllocationID  string `xml:"allocationId"`
-	AssociationID string `xml:"associationId"`
-	IPOwnerID     string `xml:"ipOwnerId"`
-	PublicIP      string `xml:"publicIp"`
-	PublicDNSName string `xml:"publicDnsName"`
-}
-
-type eniPrivateIPItem struct {
-	PrivateIPAddress string              `xml:"privateIpAddress"`
-	PrivateDNSName   string              `xml:"privateDnsName"`
-	Primary          bool                `xml:"primary"`
-	Association      *eniAssociationItem `xml:"association,omitempty"`
-}
-
-type eniAttachmentWire struct {
-	AttachmentID        string           `xml:"attachmentId"`
-	InstanceID          string           `xml:"instanceId"`
-	InstanceOwnerID     string           `xml:"instanceOwnerId"`
-	DeviceIndex         int              `xml:"deviceIndex"`
-	Status              string           `xml:"status"`
-	AttachTime          protocol.XMLTime `xml:"attachTime"`
-	DeleteOnTermination bool             `xml:"deleteOnTermination"`
-	NetworkCardIndex    int              `xml:"networkCardIndex"`
-}
-
-type networkInterfaceItem struct {
-	NetworkInterfaceID string                `xml:"networkInterfaceId"`
-	SubnetID           string                `xml:"subnetId"`
-	VpcID              string                `xml:"vpcId"`
-	AvailabilityZone   string                `xml:"availabilityZone"`
-	Description        string                `xml:"description"`
-	OwnerID            string                `xml:"ownerId"`
-	RequesterManaged   bool                  `xml:"requesterManaged"`
-	Status             string                `xml:"status"`
-	MacAddress         string                `xml:"macAddress"`
-	PrivateIPAddress   string                `xml:"privateIpAddress"`
-	PrivateDNSName     string                `xml:"privateDnsName"`
-	SourceDestCheck    bool                  `xml:"sourceDestCheck"`
-	InterfaceType      string                `xml:"interfaceType"`
-	Groups             []groupIdentifierItem `xml:"groupSet>item"`
-	Attachment         *eniAttachmentWire    `xml:"attachment,omitempty"`
-	Association        *eniAssociationItem   `xml:"association,omitempty"`
-	PrivateIPAddresses []eniPrivateIPItem    `xml:"privateIpAddressesSet>item"`
-	Ipv6Addresses      []struct{}            `xml:"ipv6AddressesSet>item"`
-	TagSet             []tagItem             `xml:"tagSet>item"`
-}
-
-func networkInterfaceWire(v *interfaceView, names groupNames) networkInterfaceItem {
+func networkInterfaceWire(v *interfaceView, names groupNames) wire.NetworkInterface {
 	reg := zoneRegion(v.AvailabilityZone)
-	item := networkInterfaceItem{NetworkInterfaceID: v.ID, SubnetID: v.SubnetID, VpcID: v.VpcID, AvailabilityZone: v.AvailabilityZone,
-		Description: v.Description, OwnerID: v.OwnerID, RequesterManaged: v.RequesterManaged, Status: v.Status, MacAddress: v.MacAddress,
-		PrivateIPAddress: v.PrivateIP, PrivateDNSName: privateDNSName(v.PrivateIP, reg), SourceDestCheck: v.SourceDestCheck,
-		InterfaceType: v.InterfaceType, Groups: names.items(v.SecurityGroupIDs), Ipv6Addresses: []struct{}{}, TagSet: tagSet(v.Tags)}
+	item := wire.NetworkInterface{NetworkInterfaceId: v.ID, SubnetId: v.SubnetID, VpcId: v.VpcID, AvailabilityZone: v.AvailabilityZone,
+		Description: v.Description, OwnerId: v.OwnerID, RequesterManaged: ptr(v.RequesterManaged), Status: v.Status, MacAddress: v.MacAddress,
+		PrivateIpAddress: v.PrivateIP, PrivateDnsName: privateDNSName(v.PrivateIP, reg), SourceDestCheck: ptr(v.SourceDestCheck),
+		InterfaceType: v.InterfaceType, Groups: ec2query.List[wire.GroupIdentifier]{},
+		Ipv6Addresses: ec2query.List[wire.NetworkInterfaceIpv6Address]{}, TagSet: ec2query.List[wire.Tag]{}}
+	for _, g := range names.items(v.SecurityGroupIDs) {
+		item.Groups = append(item.Groups, wire.GroupIdentifier{GroupId: g.GroupID, GroupName: g.GroupName})
+	}
+	// An interface writes <tagSet/> even with no tags.
+	item.TagSet = append(item.TagSet, tagsOut(v.Tags)...)
 	if a := v.Attachment; a != nil {
-		item.Attachment = &eniAttachmentWire{AttachmentID: a.ID, InstanceID: a.InstanceID, InstanceOwnerID: v.OwnerID, DeviceIndex: a.DeviceIndex,
-			Status: "attached", AttachTime: protocol.XMLTime(a.AttachTime), DeleteOnTermination: a.DeleteOnTermination}
+		item.Attachment = &wire.NetworkInterfaceAttachment{AttachmentId: a.ID, InstanceId: a.InstanceID, InstanceOwnerId: v.OwnerID,
+			DeviceIndex: ptr(a.DeviceIndex), Status: "attached", AttachTime: ptr(protocol.XMLTime(a.AttachTime)),
+			DeleteOnTermination: ptr(a.DeleteOnTermination), NetworkCardIndex: ptr(0)}
 	}
 	if a := v.address; a != nil {
-		item.Association = &eniAssociationItem{AllocationID: a.AllocationID, AssociationID: a.AssociationID, IPOwnerID: a.OwnerID, PublicIP: a.PublicIP,
-			PublicDNSName: publicDNSName(a.PublicIP, reg)}
+		item.Association = &wire.NetworkInterfaceAssociation{AllocationId: a.AllocationID, AssociationId: a.AssociationID, IpOwnerId: a.OwnerID,
+			PublicIp: a.PublicIP, PublicDnsName: publicDNSName(a.PublicIP, reg)}
 	}
-	item.PrivateIPAddresses = []eniPrivateIPItem{{PrivateIPAddress: v.PrivateIP, PrivateDNSName: item.PrivateDNSName, Primary: true, Association: item.Association}}
+	item.PrivateIpAddresses = ec2query.List[wire.NetworkInterfacePrivateIpAddress]{{PrivateIpAddress: v.PrivateIP,
+		PrivateDnsName: item.PrivateDnsName, Primary: ptr(true), Association: item.Association}}
 	return item
 }
 
-type createNetworkInterfaceOutput struct {
-	NetworkInterface networkInterfaceItem `xml:"networkInterface"`
-	ClientToken      string               `xml:"clientToken,omitempty"`
-}
-
-func (b *Backend) handleCreateNetworkInterface(ctx context.Context, in *createNetworkInterfaceInput) (*createNetworkInterfaceOutput, error) {
+func (b *Backend) handleCreateNetworkInterface(ctx context.Context, in *wire.CreateNetworkInterfaceRequest) (*wire.CreateNetworkInterfaceResult, error) {
 	if in.InterfaceType != "" && in.InterfaceType != "interface" {
 		return nil, invalidParameterValue("Interface type %s is not supported by the local cloud", in.InterfaceType)
 	}
-	tags, err := tagsFor(in.TagSpecifications, "network-interface")
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "network-interface")
 	if err != nil {
 		return nil, err
 	}
-	eni, err := b.createNetworkInterface(ctx, createNetworkInterfaceRequest{SubnetID: in.SubnetID, Description: in.Description,
-		PrivateIP: in.PrivateIPAddress, Groups: in.Groups, Tags: tags}, in.DryRun)
+	eni, err := b.createNetworkInterface(ctx, createNetworkInterfaceRequest{SubnetID: in.SubnetId, Description: in.Description,
+		PrivateIP: in.PrivateIpAddress, Groups: in.Groups, Tags: tags}, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
@@ -291,40 +235,27 @@ func (b *Backend) handleCreateNetworkInterface(ctx context.Context, in *createNe
 	}
 	item := networkInterfaceWire(&interfaceView{NetworkInterface: *eni}, names)
 	item.Status = "pending" // as AWS answers; it is available at once
-	return &createNetworkInterfaceOutput{NetworkInterface: item, ClientToken: in.ClientToken}, nil
+	return &wire.CreateNetworkInterfaceResult{NetworkInterface: &item, ClientToken: in.ClientToken}, nil
 }
 
-type describeNetworkInterfacesInput struct {
-	NetworkInterfaceIDs []string      `query:"NetworkInterfaceId"`
-	Filters             []filterParam `query:"Filter"`
-	MaxResults          *int32        `query:"MaxResults"`
-	NextToken           *string       `query:"NextToken"`
-	DryRun              bool          `query:"DryRun"`
-}
-
-type describeNetworkInterfacesOutput struct {
-	NetworkInterfaces []networkInterfaceItem `xml:"networkInterfaceSet>item"`
-	NextToken         string                 `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeNetworkInterfaces(ctx context.Context, in *describeNetworkInterfacesInput) (*describeNetworkInterfacesOutput, error) {
+func (b *Backend) handleDescribeNetworkInterfaces(ctx context.Context, in *wire.DescribeNetworkInterfacesRequest) (*wire.DescribeNetworkInterfacesResult, error) {
 	now := b.now()
-	out := &describeNetworkInterfacesOutput{NetworkInterfaces: []networkInterfaceItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+	out := &wire.DescribeNetworkInterfacesResult{NetworkInterfaces: ec2query.List[wire.NetworkInterface]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := allInterfaces(tx, now)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindNetworkInterface, all, func(v *interfaceView) string { return v.ID }, in.NetworkInterfaceIDs)
+		selected, err := selectByID(kindNetworkInterface, all, func(v *interfaceView) string { return v.ID }, in.NetworkInterfaceIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(v *interfaceView) map[string]string { return v.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(v *interfaceView) map[string]string { return v.Tags },
 			func(v *interfaceView) fieldValues { return v.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(v *interfaceView) string { return v.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(v *interfaceView) string { return v.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
@@ -344,74 +275,37 @@ func (b *Backend) handleDescribeNetworkInterfaces(ctx context.Context, in *descr
 	return out, nil
 }
 
-type deleteNetworkInterfaceInput struct {
-	NetworkInterfaceID string `query:"NetworkInterfaceId"`
-	DryRun             bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDeleteNetworkInterface(ctx context.Context, in *deleteNetworkInterfaceInput) (*returnOutput, error) {
-	if err := b.deleteNetworkInterface(ctx, in.NetworkInterfaceID, in.DryRun); err != nil {
+func (b *Backend) handleDeleteNetworkInterface(ctx context.Context, in *wire.DeleteNetworkInterfaceRequest) (*wire.Return, error) {
+	if err := b.deleteNetworkInterface(ctx, in.NetworkInterfaceId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type attachNetworkInterfaceInput struct {
-	NetworkInterfaceID string `query:"NetworkInterfaceId"`
-	InstanceID         string `query:"InstanceId"`
-	DeviceIndex        *int   `query:"DeviceIndex"`
-	DryRun             bool   `query:"DryRun"`
-}
-
-type attachNetworkInterfaceOutput struct {
-	AttachmentID     string `xml:"attachmentId"`
-	NetworkCardIndex int    `xml:"networkCardIndex"`
-}
-
-func (b *Backend) handleAttachNetworkInterface(ctx context.Context, in *attachNetworkInterfaceInput) (*attachNetworkInterfaceOutput, error) {
+func (b *Backend) handleAttachNetworkInterface(ctx context.Context, in *wire.AttachNetworkInterfaceRequest) (*wire.AttachNetworkInterfaceResult, error) {
 	if in.DeviceIndex == nil {
 		return nil, missingParameter("DeviceIndex")
 	}
-	id, err := b.attachNetworkInterface(ctx, in.NetworkInterfaceID, in.InstanceID, *in.DeviceIndex, in.DryRun)
+	id, err := b.attachNetworkInterface(ctx, in.NetworkInterfaceId, in.InstanceId, *in.DeviceIndex, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &attachNetworkInterfaceOutput{AttachmentID: id}, nil
+	return &wire.AttachNetworkInterfaceResult{AttachmentId: id, NetworkCardIndex: ptr(0)}, nil
 }
 
-type detachNetworkInterfaceInput struct {
-	AttachmentID string `query:"AttachmentId"`
-	Force        bool   `query:"Force"`
-	DryRun       bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDetachNetworkInterface(ctx context.Context, in *detachNetworkInterfaceInput) (*returnOutput, error) {
-	if err := b.detachNetworkInterface(ctx, in.AttachmentID, in.DryRun); err != nil {
+func (b *Backend) handleDetachNetworkInterface(ctx context.Context, in *wire.DetachNetworkInterfaceRequest) (*wire.Return, error) {
+	if err := b.detachNetworkInterface(ctx, in.AttachmentId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type attributeString struct {
-	Value *string `query:"Value"`
-}
-
-type modifyNetworkInterfaceAttributeInput struct {
-	NetworkInterfaceID string           `query:"NetworkInterfaceId"`
-	Description        *attributeString `query:"Description"`
-	SourceDestCheck    *attributeBool   `query:"SourceDestCheck"`
-	Groups             []string         `query:"SecurityGroupId"`
-	DryRun             bool             `query:"DryRun"`
-}
-
-func (b *Backend) handleModifyNetworkInterfaceAttribute(ctx context.Context, in *modifyNetworkInterfaceAttributeInput) (*returnOutput, error) {
-	req := modifyInterfaceRequest{ID: in.NetworkInterfaceID, Groups: in.Groups}
+func (b *Backend) handleModifyNetworkInterfaceAttribute(ctx context.Context, in *wire.ModifyNetworkInterfaceAttributeRequest) (*wire.Return, error) {
+	req := modifyInterfaceRequest{ID: in.NetworkInterfaceId, Groups: in.Groups}
 	set := len(in.Groups) > 0
 	if in.Description != nil {
-		req.Description = in.Description.Value
-		if req.Description == nil {
-			req.Description = ptr("")
-		}
+		// Description.Value absent or empty clears the description.
+		req.Description = &in.Description.Value
 		set = true
 	}
 	if in.SourceDestCheck != nil {
@@ -424,8 +318,8 @@ func (b *Backend) handleModifyNetworkInterfaceAttribute(ctx context.Context, in 
 	if !set {
 		return nil, missingParameter("Description, SourceDestCheck or SecurityGroupId")
 	}
-	if err := b.modifyNetworkInterfaceAttribute(ctx, req, in.DryRun); err != nil {
+	if err := b.modifyNetworkInterfaceAttribute(ctx, req, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }

@@ -14,18 +14,16 @@ import (
 // EC2 moves to the generated ones operation group by operation group, and
 // this list only shrinks.
 var handWritten = []string{
-	"AssociateDhcpOptions", "AssociateVpcCidrBlock", "AttachNetworkInterface", "CreateDhcpOptions",
-	"CreateEgressOnlyInternetGateway", "CreateKeyPair", "CreateLaunchTemplate", "CreateLaunchTemplateVersion",
-	"CreateNetworkInterface", "CreateTags", "CreateVpcEndpoint", "DeleteDhcpOptions",
-	"DeleteEgressOnlyInternetGateway", "DeleteKeyPair", "DeleteLaunchTemplate", "DeleteLaunchTemplateVersions",
-	"DeleteNetworkInterface", "DeleteTags", "DeleteVpcEndpoints", "DescribeAccountAttributes",
+	"AssociateDhcpOptions", "AssociateVpcCidrBlock", "CreateDhcpOptions", "CreateEgressOnlyInternetGateway",
+	"CreateKeyPair", "CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags", "CreateVpcEndpoint",
+	"DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteKeyPair", "DeleteLaunchTemplate",
+	"DeleteLaunchTemplateVersions", "DeleteTags", "DeleteVpcEndpoints", "DescribeAccountAttributes",
 	"DescribeAvailabilityZones", "DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways", "DescribeImages",
 	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeKeyPairs",
 	"DescribeLaunchTemplateVersions", "DescribeLaunchTemplates", "DescribeManagedPrefixLists",
-	"DescribeNetworkAcls", "DescribeNetworkInterfaces", "DescribePrefixLists", "DescribeRegions",
-	"DescribeTags", "DescribeVpcEndpoints", "DetachNetworkInterface", "DisassociateVpcCidrBlock",
-	"ImportKeyPair", "ModifyLaunchTemplate", "ModifyNetworkInterfaceAttribute", "ModifyVpcEndpoint",
-	"RunInstances", "StartInstances", "StopInstances", "TerminateInstances",
+	"DescribeNetworkAcls", "DescribePrefixLists", "DescribeRegions", "DescribeTags", "DescribeVpcEndpoints",
+	"DisassociateVpcCidrBlock", "ImportKeyPair", "ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances",
+	"StartInstances", "StopInstances", "TerminateInstances",
 }
 
 // Every operation but the hand-written ones is served with the request and

@@ -13,48 +13,54 @@ import (
 
 // Operations are the implemented operations with their input and output types.
 var Operations = map[string]protocol.Shapes{
-	"AllocateAddress":               {Input: reflect.TypeFor[AllocateAddressRequest](), Output: reflect.TypeFor[AllocateAddressResult]()},
-	"AssociateAddress":              {Input: reflect.TypeFor[AssociateAddressRequest](), Output: reflect.TypeFor[AssociateAddressResult]()},
-	"AssociateRouteTable":           {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
-	"AttachInternetGateway":         {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"AuthorizeSecurityGroupEgress":  {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
-	"AuthorizeSecurityGroupIngress": {Input: reflect.TypeFor[AuthorizeSecurityGroupIngressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupIngressResult]()},
-	"CreateDefaultSubnet":           {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
-	"CreateDefaultVpc":              {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
-	"CreateInternetGateway":         {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
-	"CreateNatGateway":              {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
-	"CreateRoute":                   {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
-	"CreateRouteTable":              {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
-	"CreateSecurityGroup":           {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
-	"CreateSubnet":                  {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
-	"CreateVpc":                     {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
-	"DeleteInternetGateway":         {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteNatGateway":              {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
-	"DeleteRoute":                   {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteRouteTable":              {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteSecurityGroup":           {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
-	"DeleteSubnet":                  {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteVpc":                     {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
-	"DescribeAddresses":             {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
-	"DescribeInternetGateways":      {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
-	"DescribeNatGateways":           {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
-	"DescribeRouteTables":           {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
-	"DescribeSecurityGroupRules":    {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
-	"DescribeSecurityGroups":        {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
-	"DescribeSubnets":               {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
-	"DescribeVpcAttribute":          {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
-	"DescribeVpcs":                  {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
-	"DetachInternetGateway":         {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"DisassociateAddress":           {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
-	"DisassociateRouteTable":        {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
-	"ModifySecurityGroupRules":      {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
-	"ModifySubnetAttribute":         {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ModifyVpcAttribute":            {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ReleaseAddress":                {Input: reflect.TypeFor[ReleaseAddressRequest](), Output: reflect.TypeFor[Return]()},
-	"ReplaceRoute":                  {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
-	"ReplaceRouteTableAssociation":  {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
-	"RevokeSecurityGroupEgress":     {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
-	"RevokeSecurityGroupIngress":    {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
+	"AllocateAddress":                 {Input: reflect.TypeFor[AllocateAddressRequest](), Output: reflect.TypeFor[AllocateAddressResult]()},
+	"AssociateAddress":                {Input: reflect.TypeFor[AssociateAddressRequest](), Output: reflect.TypeFor[AssociateAddressResult]()},
+	"AssociateRouteTable":             {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
+	"AttachInternetGateway":           {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"AttachNetworkInterface":          {Input: reflect.TypeFor[AttachNetworkInterfaceRequest](), Output: reflect.TypeFor[AttachNetworkInterfaceResult]()},
+	"AuthorizeSecurityGroupEgress":    {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
+	"AuthorizeSecurityGroupIngress":   {Input: reflect.TypeFor[AuthorizeSecurityGroupIngressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupIngressResult]()},
+	"CreateDefaultSubnet":             {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
+	"CreateDefaultVpc":                {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
+	"CreateInternetGateway":           {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
+	"CreateNatGateway":                {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
+	"CreateNetworkInterface":          {Input: reflect.TypeFor[CreateNetworkInterfaceRequest](), Output: reflect.TypeFor[CreateNetworkInterfaceResult]()},
+	"CreateRoute":                     {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
+	"CreateRouteTable":                {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
+	"CreateSecurityGroup":             {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
+	"CreateSubnet":                    {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
+	"CreateVpc":                       {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
+	"DeleteInternetGateway":           {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteNatGateway":                {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
+	"DeleteNetworkInterface":          {Input: reflect.TypeFor[DeleteNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteRoute":                     {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteRouteTable":                {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteSecurityGroup":             {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
+	"DeleteSubnet":                    {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteVpc":                       {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
+	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
+	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
+	"DescribeNatGateways":             {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
+	"DescribeNetworkInterfaces":       {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
+	"DescribeRouteTables":             {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
+	"DescribeSecurityGroupRules":      {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
+	"DescribeSecurityGroups":          {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
+	"DescribeSubnets":                 {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
+	"DescribeVpcAttribute":            {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
+	"DescribeVpcs":                    {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
+	"DetachInternetGateway":           {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DetachNetworkInterface":          {Input: reflect.TypeFor[DetachNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateAddress":             {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateRouteTable":          {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifyNetworkInterfaceAttribute": {Input: reflect.TypeFor[ModifyNetworkInterfaceAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifySecurityGroupRules":        {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
+	"ModifySubnetAttribute":           {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifyVpcAttribute":              {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ReleaseAddress":                  {Input: reflect.TypeFor[ReleaseAddressRequest](), Output: reflect.TypeFor[Return]()},
+	"ReplaceRoute":                    {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
+	"ReplaceRouteTableAssociation":    {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
+	"RevokeSecurityGroupEgress":       {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
+	"RevokeSecurityGroupIngress":      {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
 }
 
 // Return is the answer of the operations whose model has no output: EC2
@@ -137,8 +143,36 @@ type AttachInternetGatewayRequest struct {
 	VpcId             string `query:"VpcId" xml:"vpcId"`
 }
 
+type AttachNetworkInterfaceRequest struct {
+	DeviceIndex         *int                 `query:"DeviceIndex" xml:"deviceIndex"`
+	DryRun              *bool                `query:"DryRun" xml:"dryRun"`
+	EnaQueueCount       *int                 `query:"EnaQueueCount" xml:"EnaQueueCount"`
+	EnaSrdSpecification *EnaSrdSpecification `query:"EnaSrdSpecification" xml:"EnaSrdSpecification"`
+	InstanceId          string               `query:"InstanceId" xml:"instanceId"`
+	NetworkCardIndex    *int                 `query:"NetworkCardIndex" xml:"NetworkCardIndex"`
+	NetworkInterfaceId  string               `query:"NetworkInterfaceId" xml:"networkInterfaceId"`
+}
+
+type AttachNetworkInterfaceResult struct {
+	AttachmentId     string `query:"AttachmentId" xml:"attachmentId,omitempty"`
+	NetworkCardIndex *int   `query:"NetworkCardIndex" xml:"networkCardIndex"`
+}
+
+type AttachmentEnaSrdSpecification struct {
+	EnaSrdEnabled          *bool                             `query:"EnaSrdEnabled" xml:"enaSrdEnabled"`
+	EnaSrdUdpSpecification *AttachmentEnaSrdUdpSpecification `query:"EnaSrdUdpSpecification" xml:"enaSrdUdpSpecification"`
+}
+
+type AttachmentEnaSrdUdpSpecification struct {
+	EnaSrdUdpEnabled *bool `query:"EnaSrdUdpEnabled" xml:"enaSrdUdpEnabled"`
+}
+
 type AttributeBooleanValue struct {
 	Value *bool `query:"Value" xml:"value"`
+}
+
+type AttributeValue struct {
+	Value string `query:"Value" xml:"value,omitempty"`
 }
 
 type AuthorizeSecurityGroupEgressRequest struct {
@@ -188,6 +222,18 @@ type BlockPublicAccessStates struct {
 	InternetGatewayBlockMode string `query:"InternetGatewayBlockMode" xml:"internetGatewayBlockMode,omitempty"`
 }
 
+type ConnectionTrackingConfiguration struct {
+	TcpEstablishedTimeout *int `query:"TcpEstablishedTimeout" xml:"tcpEstablishedTimeout"`
+	UdpStreamTimeout      *int `query:"UdpStreamTimeout" xml:"udpStreamTimeout"`
+	UdpTimeout            *int `query:"UdpTimeout" xml:"udpTimeout"`
+}
+
+type ConnectionTrackingSpecificationRequest struct {
+	TcpEstablishedTimeout *int `query:"TcpEstablishedTimeout" xml:"TcpEstablishedTimeout"`
+	UdpStreamTimeout      *int `query:"UdpStreamTimeout" xml:"UdpStreamTimeout"`
+	UdpTimeout            *int `query:"UdpTimeout" xml:"UdpTimeout"`
+}
+
 type CreateDefaultSubnetRequest struct {
 	AvailabilityZone   string `query:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
 	AvailabilityZoneId string `query:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
@@ -235,6 +281,33 @@ type CreateNatGatewayRequest struct {
 type CreateNatGatewayResult struct {
 	ClientToken string      `query:"ClientToken" xml:"clientToken,omitempty"`
 	NatGateway  *NatGateway `query:"NatGateway" xml:"natGateway"`
+}
+
+type CreateNetworkInterfaceRequest struct {
+	ClientToken                     string                                        `query:"ClientToken" xml:"ClientToken,omitempty"`
+	ConnectionTrackingSpecification *ConnectionTrackingSpecificationRequest       `query:"ConnectionTrackingSpecification" xml:"ConnectionTrackingSpecification"`
+	Description                     string                                        `query:"Description" xml:"description,omitempty"`
+	DryRun                          *bool                                         `query:"DryRun" xml:"dryRun"`
+	EnablePrimaryIpv6               *bool                                         `query:"EnablePrimaryIpv6" xml:"EnablePrimaryIpv6"`
+	Groups                          []string                                      `query:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	InterfaceType                   string                                        `query:"InterfaceType" xml:"InterfaceType,omitempty"`
+	Ipv4PrefixCount                 *int                                          `query:"Ipv4PrefixCount" xml:"Ipv4PrefixCount"`
+	Ipv4Prefixes                    ec2query.List[Ipv4PrefixSpecificationRequest] `query:"Ipv4Prefix" xml:"Ipv4Prefix"`
+	Ipv6AddressCount                *int                                          `query:"Ipv6AddressCount" xml:"ipv6AddressCount"`
+	Ipv6Addresses                   ec2query.List[InstanceIpv6Address]            `query:"Ipv6Addresses" xml:"ipv6Addresses"`
+	Ipv6PrefixCount                 *int                                          `query:"Ipv6PrefixCount" xml:"Ipv6PrefixCount"`
+	Ipv6Prefixes                    ec2query.List[Ipv6PrefixSpecificationRequest] `query:"Ipv6Prefix" xml:"Ipv6Prefix"`
+	Operator                        *OperatorRequest                              `query:"Operator" xml:"Operator"`
+	PrivateIpAddress                string                                        `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PrivateIpAddresses              ec2query.List[PrivateIpAddressSpecification]  `query:"PrivateIpAddresses" xml:"privateIpAddresses"`
+	SecondaryPrivateIpAddressCount  *int                                          `query:"SecondaryPrivateIpAddressCount" xml:"secondaryPrivateIpAddressCount"`
+	SubnetId                        string                                        `query:"SubnetId" xml:"subnetId"`
+	TagSpecifications               ec2query.List[TagSpecification]               `query:"TagSpecification" xml:"TagSpecification"`
+}
+
+type CreateNetworkInterfaceResult struct {
+	ClientToken      string            `query:"ClientToken" xml:"clientToken,omitempty"`
+	NetworkInterface *NetworkInterface `query:"NetworkInterface" xml:"networkInterface"`
 }
 
 type CreateRouteRequest struct {
@@ -341,6 +414,11 @@ type DeleteNatGatewayResult struct {
 	NatGatewayId string `query:"NatGatewayId" xml:"natGatewayId,omitempty"`
 }
 
+type DeleteNetworkInterfaceRequest struct {
+	DryRun             *bool  `query:"DryRun" xml:"dryRun"`
+	NetworkInterfaceId string `query:"NetworkInterfaceId" xml:"networkInterfaceId"`
+}
+
 type DeleteRouteRequest struct {
 	DestinationCidrBlock     string `query:"DestinationCidrBlock" xml:"destinationCidrBlock,omitempty"`
 	DestinationIpv6CidrBlock string `query:"DestinationIpv6CidrBlock" xml:"destinationIpv6CidrBlock,omitempty"`
@@ -410,6 +488,20 @@ type DescribeNatGatewaysRequest struct {
 type DescribeNatGatewaysResult struct {
 	NatGateways ec2query.List[NatGateway] `query:"NatGatewaySet" xml:"natGatewaySet"`
 	NextToken   string                    `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeNetworkInterfacesRequest struct {
+	DryRun                  *bool                 `query:"DryRun" xml:"dryRun"`
+	Filters                 []Filter              `query:"Filter" xml:"filter>Filter"`
+	IncludeManagedResources *bool                 `query:"IncludeManagedResources" xml:"IncludeManagedResources"`
+	MaxResults              *int                  `query:"MaxResults" xml:"MaxResults"`
+	NetworkInterfaceIds     ec2query.List[string] `query:"NetworkInterfaceId" xml:"NetworkInterfaceId"`
+	NextToken               string                `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeNetworkInterfacesResult struct {
+	NetworkInterfaces ec2query.List[NetworkInterface] `query:"NetworkInterfaceSet" xml:"networkInterfaceSet"`
+	NextToken         string                          `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeRouteTablesRequest struct {
@@ -497,6 +589,12 @@ type DetachInternetGatewayRequest struct {
 	VpcId             string `query:"VpcId" xml:"vpcId"`
 }
 
+type DetachNetworkInterfaceRequest struct {
+	AttachmentId string `query:"AttachmentId" xml:"attachmentId"`
+	DryRun       *bool  `query:"DryRun" xml:"dryRun"`
+	Force        *bool  `query:"Force" xml:"force"`
+}
+
 type DisassociateAddressRequest struct {
 	AssociationId string `query:"AssociationId" xml:"AssociationId,omitempty"`
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
@@ -508,9 +606,28 @@ type DisassociateRouteTableRequest struct {
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
 }
 
+type EnaSrdSpecification struct {
+	EnaSrdEnabled          *bool                   `query:"EnaSrdEnabled" xml:"EnaSrdEnabled"`
+	EnaSrdUdpSpecification *EnaSrdUdpSpecification `query:"EnaSrdUdpSpecification" xml:"EnaSrdUdpSpecification"`
+}
+
+type EnaSrdUdpSpecification struct {
+	EnaSrdUdpEnabled *bool `query:"EnaSrdUdpEnabled" xml:"EnaSrdUdpEnabled"`
+}
+
 type Filter struct {
 	Name   string                `query:"Name" xml:"Name,omitempty"`
 	Values ec2query.List[string] `query:"Value" xml:"Value"`
+}
+
+type GroupIdentifier struct {
+	GroupId   string `query:"GroupId" xml:"groupId,omitempty"`
+	GroupName string `query:"GroupName" xml:"groupName,omitempty"`
+}
+
+type InstanceIpv6Address struct {
+	Ipv6Address   string `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
+	IsPrimaryIpv6 *bool  `query:"IsPrimaryIpv6" xml:"isPrimaryIpv6"`
 }
 
 type InternetGateway struct {
@@ -540,9 +657,39 @@ type IpRange struct {
 	Description string `query:"Description" xml:"description,omitempty"`
 }
 
+type Ipv4PrefixSpecification struct {
+	Ipv4Prefix string `query:"Ipv4Prefix" xml:"ipv4Prefix,omitempty"`
+}
+
+type Ipv4PrefixSpecificationRequest struct {
+	Ipv4Prefix string `query:"Ipv4Prefix" xml:"Ipv4Prefix,omitempty"`
+}
+
+type Ipv6PrefixSpecification struct {
+	Ipv6Prefix string `query:"Ipv6Prefix" xml:"ipv6Prefix,omitempty"`
+}
+
+type Ipv6PrefixSpecificationRequest struct {
+	Ipv6Prefix string `query:"Ipv6Prefix" xml:"Ipv6Prefix,omitempty"`
+}
+
 type Ipv6Range struct {
 	CidrIpv6    string `query:"CidrIpv6" xml:"cidrIpv6,omitempty"`
 	Description string `query:"Description" xml:"description,omitempty"`
+}
+
+type ModifyNetworkInterfaceAttributeRequest struct {
+	AssociatePublicIpAddress        *bool                                   `query:"AssociatePublicIpAddress" xml:"AssociatePublicIpAddress"`
+	AssociatedSubnetIds             []string                                `query:"AssociatedSubnetId" xml:"AssociatedSubnetId>AssociatedSubnetId"`
+	Attachment                      *NetworkInterfaceAttachmentChanges      `query:"Attachment" xml:"attachment"`
+	ConnectionTrackingSpecification *ConnectionTrackingSpecificationRequest `query:"ConnectionTrackingSpecification" xml:"ConnectionTrackingSpecification"`
+	Description                     *AttributeValue                         `query:"Description" xml:"description"`
+	DryRun                          *bool                                   `query:"DryRun" xml:"dryRun"`
+	EnaSrdSpecification             *EnaSrdSpecification                    `query:"EnaSrdSpecification" xml:"EnaSrdSpecification"`
+	EnablePrimaryIpv6               *bool                                   `query:"EnablePrimaryIpv6" xml:"EnablePrimaryIpv6"`
+	Groups                          []string                                `query:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	NetworkInterfaceId              string                                  `query:"NetworkInterfaceId" xml:"networkInterfaceId"`
+	SourceDestCheck                 *AttributeBooleanValue                  `query:"SourceDestCheck" xml:"sourceDestCheck"`
 }
 
 type ModifySecurityGroupRulesRequest struct {
@@ -619,6 +766,94 @@ type NatGatewayAttachedAppliance struct {
 	VpcEndpointId     string `query:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
 }
 
+type NetworkInterface struct {
+	AssociatedSubnets               ec2query.List[string]                           `query:"AssociatedSubnetSet" xml:"associatedSubnetSet"`
+	Association                     *NetworkInterfaceAssociation                    `query:"Association" xml:"association"`
+	Attachment                      *NetworkInterfaceAttachment                     `query:"Attachment" xml:"attachment"`
+	AvailabilityZone                string                                          `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId              string                                          `query:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
+	ConnectionTrackingConfiguration *ConnectionTrackingConfiguration                `query:"ConnectionTrackingConfiguration" xml:"connectionTrackingConfiguration"`
+	DenyAllIgwTraffic               *bool                                           `query:"DenyAllIgwTraffic" xml:"denyAllIgwTraffic"`
+	Description                     string                                          `query:"Description" xml:"description"`
+	Groups                          ec2query.List[GroupIdentifier]                  `query:"GroupSet" xml:"groupSet"`
+	InterfaceType                   string                                          `query:"InterfaceType" xml:"interfaceType,omitempty"`
+	Ipv4Prefixes                    ec2query.List[Ipv4PrefixSpecification]          `query:"Ipv4PrefixSet" xml:"ipv4PrefixSet"`
+	Ipv6Address                     string                                          `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
+	Ipv6Addresses                   ec2query.List[NetworkInterfaceIpv6Address]      `query:"Ipv6AddressesSet" xml:"ipv6AddressesSet"`
+	Ipv6Native                      *bool                                           `query:"Ipv6Native" xml:"ipv6Native"`
+	Ipv6Prefixes                    ec2query.List[Ipv6PrefixSpecification]          `query:"Ipv6PrefixSet" xml:"ipv6PrefixSet"`
+	MacAddress                      string                                          `query:"MacAddress" xml:"macAddress,omitempty"`
+	NetworkInterfaceId              string                                          `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	Operator                        *OperatorResponse                               `query:"Operator" xml:"operator"`
+	OutpostArn                      string                                          `query:"OutpostArn" xml:"outpostArn,omitempty"`
+	OwnerId                         string                                          `query:"OwnerId" xml:"ownerId,omitempty"`
+	PrivateDnsName                  string                                          `query:"PrivateDnsName" xml:"privateDnsName,omitempty"`
+	PrivateIpAddress                string                                          `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PrivateIpAddresses              ec2query.List[NetworkInterfacePrivateIpAddress] `query:"PrivateIpAddressesSet" xml:"privateIpAddressesSet"`
+	PublicDnsName                   string                                          `query:"PublicDnsName" xml:"publicDnsName,omitempty"`
+	PublicIpDnsNameOptions          *PublicIpDnsNameOptions                         `query:"PublicIpDnsNameOptions" xml:"publicIpDnsNameOptions"`
+	RequesterId                     string                                          `query:"RequesterId" xml:"requesterId,omitempty"`
+	RequesterManaged                *bool                                           `query:"RequesterManaged" xml:"requesterManaged"`
+	SourceDestCheck                 *bool                                           `query:"SourceDestCheck" xml:"sourceDestCheck"`
+	Status                          string                                          `query:"Status" xml:"status,omitempty"`
+	SubnetId                        string                                          `query:"SubnetId" xml:"subnetId,omitempty"`
+	TagSet                          ec2query.List[Tag]                              `query:"TagSet" xml:"tagSet"`
+	VpcId                           string                                          `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type NetworkInterfaceAssociation struct {
+	AllocationId    string `query:"AllocationId" xml:"allocationId,omitempty"`
+	AssociationId   string `query:"AssociationId" xml:"associationId,omitempty"`
+	CarrierIp       string `query:"CarrierIp" xml:"carrierIp,omitempty"`
+	CustomerOwnedIp string `query:"CustomerOwnedIp" xml:"customerOwnedIp,omitempty"`
+	IpOwnerId       string `query:"IpOwnerId" xml:"ipOwnerId,omitempty"`
+	PublicDnsName   string `query:"PublicDnsName" xml:"publicDnsName,omitempty"`
+	PublicIp        string `query:"PublicIp" xml:"publicIp,omitempty"`
+}
+
+type NetworkInterfaceAttachment struct {
+	AttachTime          *protocol.XMLTime              `query:"AttachTime" xml:"attachTime"`
+	AttachmentId        string                         `query:"AttachmentId" xml:"attachmentId,omitempty"`
+	DeleteOnTermination *bool                          `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	DeviceIndex         *int                           `query:"DeviceIndex" xml:"deviceIndex"`
+	EnaQueueCount       *int                           `query:"EnaQueueCount" xml:"enaQueueCount"`
+	EnaSrdSpecification *AttachmentEnaSrdSpecification `query:"EnaSrdSpecification" xml:"enaSrdSpecification"`
+	InstanceId          string                         `query:"InstanceId" xml:"instanceId,omitempty"`
+	InstanceOwnerId     string                         `query:"InstanceOwnerId" xml:"instanceOwnerId,omitempty"`
+	NetworkCardIndex    *int                           `query:"NetworkCardIndex" xml:"networkCardIndex"`
+	Status              string                         `query:"Status" xml:"status,omitempty"`
+}
+
+type NetworkInterfaceAttachmentChanges struct {
+	AttachmentId         string `query:"AttachmentId" xml:"attachmentId,omitempty"`
+	DefaultEnaQueueCount *bool  `query:"DefaultEnaQueueCount" xml:"DefaultEnaQueueCount"`
+	DeleteOnTermination  *bool  `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	EnaQueueCount        *int   `query:"EnaQueueCount" xml:"EnaQueueCount"`
+}
+
+type NetworkInterfaceIpv6Address struct {
+	Ipv6Address       string `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
+	IsPrimaryIpv6     *bool  `query:"IsPrimaryIpv6" xml:"isPrimaryIpv6"`
+	PublicIpv6DnsName string `query:"PublicIpv6DnsName" xml:"publicIpv6DnsName,omitempty"`
+}
+
+type NetworkInterfacePrivateIpAddress struct {
+	Association      *NetworkInterfaceAssociation `query:"Association" xml:"association"`
+	Primary          *bool                        `query:"Primary" xml:"primary"`
+	PrivateDnsName   string                       `query:"PrivateDnsName" xml:"privateDnsName,omitempty"`
+	PrivateIpAddress string                       `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
+type OperatorRequest struct {
+	Principal string `query:"Principal" xml:"Principal,omitempty"`
+}
+
+type OperatorResponse struct {
+	HiddenByDefault *bool  `query:"HiddenByDefault" xml:"hiddenByDefault"`
+	Managed         *bool  `query:"Managed" xml:"managed"`
+	Principal       string `query:"Principal" xml:"principal,omitempty"`
+}
+
 type PrefixListId struct {
 	Description  string `query:"Description" xml:"description,omitempty"`
 	PrefixListId string `query:"PrefixListId" xml:"prefixListId,omitempty"`
@@ -628,6 +863,11 @@ type PrivateDnsNameOptionsOnLaunch struct {
 	EnableResourceNameDnsAAAARecord *bool  `query:"EnableResourceNameDnsAAAARecord" xml:"enableResourceNameDnsAAAARecord"`
 	EnableResourceNameDnsARecord    *bool  `query:"EnableResourceNameDnsARecord" xml:"enableResourceNameDnsARecord"`
 	HostnameType                    string `query:"HostnameType" xml:"hostnameType,omitempty"`
+}
+
+type PrivateIpAddressSpecification struct {
+	Primary          *bool  `query:"Primary" xml:"primary"`
+	PrivateIpAddress string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
 }
 
 type PropagatingVgw struct {
@@ -640,6 +880,13 @@ type ProvisionedBandwidth struct {
 	RequestTime   *protocol.XMLTime `query:"RequestTime" xml:"requestTime"`
 	Requested     string            `query:"Requested" xml:"requested,omitempty"`
 	Status        string            `query:"Status" xml:"status,omitempty"`
+}
+
+type PublicIpDnsNameOptions struct {
+	DnsHostnameType        string `query:"DnsHostnameType" xml:"dnsHostnameType,omitempty"`
+	PublicDualStackDnsName string `query:"PublicDualStackDnsName" xml:"publicDualStackDnsName,omitempty"`
+	PublicIpv4DnsName      string `query:"PublicIpv4DnsName" xml:"publicIpv4DnsName,omitempty"`
+	PublicIpv6DnsName      string `query:"PublicIpv6DnsName" xml:"publicIpv6DnsName,omitempty"`
 }
 
 type ReferencedSecurityGroup struct {
