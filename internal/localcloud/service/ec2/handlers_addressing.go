@@ -193,12 +193,10 @@ func networkInterfaceWire(v *interfaceView, names groupNames) wire.NetworkInterf
 		Description: v.Description, OwnerId: v.OwnerID, RequesterManaged: ptr(v.RequesterManaged), Status: v.Status, MacAddress: v.MacAddress,
 		PrivateIpAddress: v.PrivateIP, PrivateDnsName: privateDNSName(v.PrivateIP, reg), SourceDestCheck: ptr(v.SourceDestCheck),
 		InterfaceType: v.InterfaceType, Groups: ec2query.List[wire.GroupIdentifier]{},
-		Ipv6Addresses: ec2query.List[wire.NetworkInterfaceIpv6Address]{}, TagSet: ec2query.List[wire.Tag]{}}
+		Ipv6Addresses: ec2query.List[wire.NetworkInterfaceIpv6Address]{}, TagSet: tagsListed(v.Tags)}
 	for _, g := range names.items(v.SecurityGroupIDs) {
 		item.Groups = append(item.Groups, wire.GroupIdentifier{GroupId: g.GroupID, GroupName: g.GroupName})
 	}
-	// An interface writes <tagSet/> even with no tags.
-	item.TagSet = append(item.TagSet, tagsOut(v.Tags)...)
 	if a := v.Attachment; a != nil {
 		item.Attachment = &wire.NetworkInterfaceAttachment{AttachmentId: a.ID, InstanceId: a.InstanceID, InstanceOwnerId: v.OwnerID,
 			DeviceIndex: ptr(a.DeviceIndex), Status: "attached", AttachTime: ptr(protocol.XMLTime(a.AttachTime)),

@@ -15,15 +15,15 @@ import (
 // this list only shrinks.
 var handWritten = []string{
 	"AssociateDhcpOptions", "AssociateVpcCidrBlock", "CreateDhcpOptions", "CreateEgressOnlyInternetGateway",
-	"CreateKeyPair", "CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags", "CreateVpcEndpoint",
-	"DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteKeyPair", "DeleteLaunchTemplate",
+	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags", "CreateVpcEndpoint",
+	"DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteLaunchTemplate",
 	"DeleteLaunchTemplateVersions", "DeleteTags", "DeleteVpcEndpoints", "DescribeAccountAttributes",
 	"DescribeAvailabilityZones", "DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways", "DescribeImages",
-	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeKeyPairs",
-	"DescribeLaunchTemplateVersions", "DescribeLaunchTemplates", "DescribeManagedPrefixLists",
-	"DescribeNetworkAcls", "DescribePrefixLists", "DescribeRegions", "DescribeTags", "DescribeVpcEndpoints",
-	"DisassociateVpcCidrBlock", "ImportKeyPair", "ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances",
-	"StartInstances", "StopInstances", "TerminateInstances",
+	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeLaunchTemplateVersions",
+	"DescribeLaunchTemplates", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
+	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock", "ImportKeyPair",
+	"ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances", "StartInstances", "StopInstances",
+	"TerminateInstances",
 }
 
 // Every operation but the hand-written ones is served with the request and

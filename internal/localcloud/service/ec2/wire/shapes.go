@@ -23,6 +23,7 @@ var Operations = map[string]protocol.Shapes{
 	"CreateDefaultSubnet":             {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
 	"CreateDefaultVpc":                {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
 	"CreateInternetGateway":           {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
+	"CreateKeyPair":                   {Input: reflect.TypeFor[CreateKeyPairRequest](), Output: reflect.TypeFor[KeyPair]()},
 	"CreateNatGateway":                {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
 	"CreateNetworkInterface":          {Input: reflect.TypeFor[CreateNetworkInterfaceRequest](), Output: reflect.TypeFor[CreateNetworkInterfaceResult]()},
 	"CreateRoute":                     {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
@@ -31,6 +32,7 @@ var Operations = map[string]protocol.Shapes{
 	"CreateSubnet":                    {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
 	"CreateVpc":                       {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
 	"DeleteInternetGateway":           {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteKeyPair":                   {Input: reflect.TypeFor[DeleteKeyPairRequest](), Output: reflect.TypeFor[DeleteKeyPairResult]()},
 	"DeleteNatGateway":                {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
 	"DeleteNetworkInterface":          {Input: reflect.TypeFor[DeleteNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteRoute":                     {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
@@ -40,6 +42,7 @@ var Operations = map[string]protocol.Shapes{
 	"DeleteVpc":                       {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
 	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
 	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
+	"DescribeKeyPairs":                {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
 	"DescribeNatGateways":             {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
 	"DescribeNetworkInterfaces":       {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
 	"DescribeRouteTables":             {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
@@ -262,6 +265,14 @@ type CreateInternetGatewayResult struct {
 	InternetGateway *InternetGateway `query:"InternetGateway" xml:"internetGateway"`
 }
 
+type CreateKeyPairRequest struct {
+	DryRun            *bool                           `query:"DryRun" xml:"dryRun"`
+	KeyFormat         string                          `query:"KeyFormat" xml:"KeyFormat,omitempty"`
+	KeyName           string                          `query:"KeyName" xml:"KeyName"`
+	KeyType           string                          `query:"KeyType" xml:"KeyType,omitempty"`
+	TagSpecifications ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+}
+
 type CreateNatGatewayRequest struct {
 	AllocationId                   string                          `query:"AllocationId" xml:"AllocationId,omitempty"`
 	AvailabilityMode               string                          `query:"AvailabilityMode" xml:"AvailabilityMode,omitempty"`
@@ -405,6 +416,17 @@ type DeleteInternetGatewayRequest struct {
 	InternetGatewayId string `query:"InternetGatewayId" xml:"internetGatewayId"`
 }
 
+type DeleteKeyPairRequest struct {
+	DryRun    *bool  `query:"DryRun" xml:"dryRun"`
+	KeyName   string `query:"KeyName" xml:"KeyName,omitempty"`
+	KeyPairId string `query:"KeyPairId" xml:"KeyPairId,omitempty"`
+}
+
+type DeleteKeyPairResult struct {
+	KeyPairId string `query:"KeyPairId" xml:"keyPairId,omitempty"`
+	Return    *bool  `query:"Return" xml:"return"`
+}
+
 type DeleteNatGatewayRequest struct {
 	DryRun       *bool  `query:"DryRun" xml:"DryRun"`
 	NatGatewayId string `query:"NatGatewayId" xml:"NatGatewayId"`
@@ -475,6 +497,18 @@ type DescribeInternetGatewaysRequest struct {
 type DescribeInternetGatewaysResult struct {
 	InternetGateways ec2query.List[InternetGateway] `query:"InternetGatewaySet" xml:"internetGatewaySet"`
 	NextToken        string                         `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeKeyPairsRequest struct {
+	DryRun           *bool    `query:"DryRun" xml:"dryRun"`
+	Filters          []Filter `query:"Filter" xml:"Filter>Filter"`
+	IncludePublicKey *bool    `query:"IncludePublicKey" xml:"IncludePublicKey"`
+	KeyNames         []string `query:"KeyName" xml:"KeyName>KeyName"`
+	KeyPairIds       []string `query:"KeyPairId" xml:"KeyPairId>KeyPairId"`
+}
+
+type DescribeKeyPairsResult struct {
+	KeyPairs ec2query.List[KeyPairInfo] `query:"KeySet" xml:"keySet"`
 }
 
 type DescribeNatGatewaysRequest struct {
@@ -676,6 +710,24 @@ type Ipv6PrefixSpecificationRequest struct {
 type Ipv6Range struct {
 	CidrIpv6    string `query:"CidrIpv6" xml:"cidrIpv6,omitempty"`
 	Description string `query:"Description" xml:"description,omitempty"`
+}
+
+type KeyPair struct {
+	KeyFingerprint string             `query:"KeyFingerprint" xml:"keyFingerprint,omitempty"`
+	KeyMaterial    string             `query:"KeyMaterial" xml:"keyMaterial,omitempty"`
+	KeyName        string             `query:"KeyName" xml:"keyName,omitempty"`
+	KeyPairId      string             `query:"KeyPairId" xml:"keyPairId,omitempty"`
+	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+}
+
+type KeyPairInfo struct {
+	CreateTime     *protocol.XMLTime  `query:"CreateTime" xml:"createTime"`
+	KeyFingerprint string             `query:"KeyFingerprint" xml:"keyFingerprint,omitempty"`
+	KeyName        string             `query:"KeyName" xml:"keyName,omitempty"`
+	KeyPairId      string             `query:"KeyPairId" xml:"keyPairId,omitempty"`
+	KeyType        string             `query:"KeyType" xml:"keyType,omitempty"`
+	PublicKey      string             `query:"PublicKey" xml:"publicKey,omitempty"`
+	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
 }
 
 type ModifyNetworkInterfaceAttributeRequest struct {
