@@ -61,14 +61,17 @@ var wirePackages = []wirePackage{
 	// EC2 moves operation group by operation group; the service's shape
 	// test lists the operations still on hand-written shapes.
 	{model: "ec2", dir: "internal/localcloud/service/ec2/wire", operations: []string{
-		"AssociateRouteTable", "AttachInternetGateway", "AuthorizeSecurityGroupEgress", "AuthorizeSecurityGroupIngress",
-		"CreateDefaultSubnet", "CreateDefaultVpc", "CreateInternetGateway", "CreateRoute", "CreateRouteTable",
-		"CreateSecurityGroup", "CreateSubnet", "CreateVpc", "DeleteInternetGateway", "DeleteRoute", "DeleteRouteTable",
-		"DeleteSecurityGroup", "DeleteSubnet", "DeleteVpc", "DescribeInternetGateways", "DescribeRouteTables",
-		"DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcAttribute", "DescribeVpcs",
-		"DetachInternetGateway", "DisassociateRouteTable", "ModifySecurityGroupRules", "ModifySubnetAttribute",
-		"ModifyVpcAttribute", "ReplaceRoute", "ReplaceRouteTableAssociation", "RevokeSecurityGroupEgress",
-		"RevokeSecurityGroupIngress",
+		"AllocateAddress", "AssociateAddress", "AssociateRouteTable", "AttachInternetGateway", "AttachNetworkInterface",
+		"AuthorizeSecurityGroupEgress", "AuthorizeSecurityGroupIngress", "CreateDefaultSubnet", "CreateDefaultVpc",
+		"CreateInternetGateway", "CreateKeyPair", "CreateNatGateway", "CreateNetworkInterface", "CreateRoute",
+		"CreateRouteTable", "CreateSecurityGroup", "CreateSubnet", "CreateVpc", "DeleteInternetGateway", "DeleteKeyPair",
+		"DeleteNatGateway", "DeleteNetworkInterface", "DeleteRoute", "DeleteRouteTable", "DeleteSecurityGroup",
+		"DeleteSubnet", "DeleteVpc", "DescribeAddresses", "DescribeInternetGateways", "DescribeKeyPairs",
+		"DescribeNatGateways", "DescribeNetworkInterfaces", "DescribeRouteTables", "DescribeSecurityGroupRules",
+		"DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcAttribute", "DescribeVpcs", "DetachInternetGateway",
+		"DetachNetworkInterface", "DisassociateAddress", "DisassociateRouteTable", "ModifyNetworkInterfaceAttribute",
+		"ModifySecurityGroupRules", "ModifySubnetAttribute", "ModifyVpcAttribute", "ReleaseAddress", "ReplaceRoute",
+		"ReplaceRouteTableAssociation", "RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress",
 	}},
 	{model: "ecs", dir: "internal/localcloud/service/ecs/wire", operations: []string{
 		"CreateCapacityProvider", "CreateCluster", "CreateService", "DeleteAccountSetting", "DeleteAttributes",

@@ -70,5 +70,9 @@ var presence = map[string]map[string]bool{
 // by model and "Shape.Member", as it writes required ones: the generated
 // field has no omitempty.
 var written = map[string]map[string]bool{
-	"ec2": {"Tag.Value": true}, // <value/>: boto3 callers read tag["Value"]
+	"ec2": {
+		"Tag.Value": true, // <value/>: boto3 callers read tag["Value"]
+		// <description/>: an interface made without one answers it empty.
+		"NetworkInterface.Description": true,
+	},
 }

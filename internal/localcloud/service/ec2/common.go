@@ -234,11 +234,6 @@ func stringValue(s *string) string {
 
 func boolValue(b *bool) bool { return b != nil && *b }
 
-// attributeBool is the {Value} wrapper of Modify*Attribute booleans.
-type attributeBool struct {
-	Value *bool `query:"Value"`
-}
-
 // returnOutput is the <return>true</return> reply of many mutations.
 type returnOutput struct {
 	Return bool `xml:"return"`

@@ -5,155 +5,89 @@ import (
 	"slices"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
 // ---- Elastic IPs ----
 
-type allocateAddressInput struct {
-	Domain             string         `query:"Domain"`
-	Address            string         `query:"Address"`
-	PublicIpv4Pool     string         `query:"PublicIpv4Pool"`
-	NetworkBorderGroup string         `query:"NetworkBorderGroup"`
-	TagSpecifications  []tagSpecParam `query:"TagSpecification"`
-	DryRun             bool           `query:"DryRun"`
-}
-
-type allocateAddressOutput struct {
-	AllocationID       string `xml:"allocationId"`
-	PublicIP           string `xml:"publicIp"`
-	PublicIpv4Pool     string `xml:"publicIpv4Pool"`
-	NetworkBorderGroup string `xml:"networkBorderGroup"`
-	Domain             string `xml:"domain"`
-}
-
-func (b *Backend) handleAllocateAddress(ctx context.Context, in *allocateAddressInput) (*allocateAddressOutput, error) {
+func (b *Backend) handleAllocateAddress(ctx context.Context, in *wire.AllocateAddressRequest) (*wire.AllocateAddressResult, error) {
 	if in.Address != "" || (in.PublicIpv4Pool != "" && in.PublicIpv4Pool != "amazon") {
 		return nil, invalidParameterValue("Bring-your-own addresses and pools are not supported by the local cloud")
 	}
 	if in.NetworkBorderGroup != "" && in.NetworkBorderGroup != region(ctx) {
 		return nil, invalidParameterValue("Invalid network border group: %s", in.NetworkBorderGroup)
 	}
-	tags, err := tagsFor(in.TagSpecifications, "elastic-ip")
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "elastic-ip")
 	if err != nil {
 		return nil, err
 	}
-	a, err := b.allocateAddress(ctx, in.Domain, tags, in.DryRun)
+	a, err := b.allocateAddress(ctx, in.Domain, tags, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &allocateAddressOutput{AllocationID: a.AllocationID, PublicIP: a.PublicIP, PublicIpv4Pool: "amazon",
+	return &wire.AllocateAddressResult{AllocationId: a.AllocationID, PublicIp: a.PublicIP, PublicIpv4Pool: "amazon",
 		NetworkBorderGroup: a.NetworkBorderGroup, Domain: "vpc"}, nil
 }
 
-type associateAddressInput struct {
-	AllocationID       string `query:"AllocationId"`
-	InstanceID         string `query:"InstanceId"`
-	PublicIP           string `query:"PublicIp"`
-	NetworkInterfaceID string `query:"NetworkInterfaceId"`
-	PrivateIPAddress   string `query:"PrivateIpAddress"`
-	AllowReassociation bool   `query:"AllowReassociation"`
-	DryRun             bool   `query:"DryRun"`
-}
-
-type associateAddressOutput struct {
-	AssociationID string `xml:"associationId"`
-}
-
-func (b *Backend) handleAssociateAddress(ctx context.Context, in *associateAddressInput) (*associateAddressOutput, error) {
-	id, err := b.associateAddress(ctx, associateAddressRequest{AllocationID: in.AllocationID, PublicIP: in.PublicIP, InstanceID: in.InstanceID,
-		NetworkInterfaceID: in.NetworkInterfaceID, PrivateIP: in.PrivateIPAddress, AllowReassociation: in.AllowReassociation}, in.DryRun)
+func (b *Backend) handleAssociateAddress(ctx context.Context, in *wire.AssociateAddressRequest) (*wire.AssociateAddressResult, error) {
+	id, err := b.associateAddress(ctx, associateAddressRequest{AllocationID: in.AllocationId, PublicIP: in.PublicIp, InstanceID: in.InstanceId,
+		NetworkInterfaceID: in.NetworkInterfaceId, PrivateIP: in.PrivateIpAddress, AllowReassociation: boolValue(in.AllowReassociation)},
+		boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &associateAddressOutput{AssociationID: id}, nil
+	return &wire.AssociateAddressResult{AssociationId: id}, nil
 }
 
-type disassociateAddressInput struct {
-	AssociationID string `query:"AssociationId"`
-	PublicIP      string `query:"PublicIp"`
-	DryRun        bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDisassociateAddress(ctx context.Context, in *disassociateAddressInput) (*returnOutput, error) {
-	if err := b.disassociateAddress(ctx, in.AssociationID, in.PublicIP, in.DryRun); err != nil {
+func (b *Backend) handleDisassociateAddress(ctx context.Context, in *wire.DisassociateAddressRequest) (*wire.Return, error) {
+	if err := b.disassociateAddress(ctx, in.AssociationId, in.PublicIp, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type releaseAddressInput struct {
-	AllocationID       string `query:"AllocationId"`
-	PublicIP           string `query:"PublicIp"`
-	NetworkBorderGroup string `query:"NetworkBorderGroup"`
-	DryRun             bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleReleaseAddress(ctx context.Context, in *releaseAddressInput) (*returnOutput, error) {
-	if in.AllocationID == "" && in.PublicIP == "" {
+func (b *Backend) handleReleaseAddress(ctx context.Context, in *wire.ReleaseAddressRequest) (*wire.Return, error) {
+	if in.AllocationId == "" && in.PublicIp == "" {
 		return nil, missingParameter("AllocationId")
 	}
-	if err := b.releaseAddress(ctx, in.AllocationID, in.PublicIP, in.DryRun); err != nil {
+	if err := b.releaseAddress(ctx, in.AllocationId, in.PublicIp, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type describeAddressesInput struct {
-	PublicIPs     []string      `query:"PublicIp"`
-	AllocationIDs []string      `query:"AllocationId"`
-	Filters       []filterParam `query:"Filter"`
-	DryRun        bool          `query:"DryRun"`
-}
-
-type addressItem struct {
-	AllocationID            string    `xml:"allocationId"`
-	PublicIP                string    `xml:"publicIp"`
-	Domain                  string    `xml:"domain"`
-	AssociationID           string    `xml:"associationId,omitempty"`
-	InstanceID              string    `xml:"instanceId,omitempty"`
-	NetworkInterfaceID      string    `xml:"networkInterfaceId,omitempty"`
-	NetworkInterfaceOwnerID string    `xml:"networkInterfaceOwnerId,omitempty"`
-	PrivateIPAddress        string    `xml:"privateIpAddress,omitempty"`
-	PublicIpv4Pool          string    `xml:"publicIpv4Pool"`
-	NetworkBorderGroup      string    `xml:"networkBorderGroup"`
-	TagSet                  []tagItem `xml:"tagSet>item,omitempty"`
-}
-
-type describeAddressesOutput struct {
-	Addresses []addressItem `xml:"addressesSet>item"`
-}
-
-func (b *Backend) handleDescribeAddresses(ctx context.Context, in *describeAddressesInput) (*describeAddressesOutput, error) {
-	out := &describeAddressesOutput{Addresses: []addressItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeAddresses(ctx context.Context, in *wire.DescribeAddressesRequest) (*wire.DescribeAddressesResult, error) {
+	out := &wire.DescribeAddressesResult{Addresses: ec2query.List[wire.Address]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[Address](tx, tableAddresses)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindAddress, all, func(a *Address) string { return a.AllocationID }, in.AllocationIDs)
+		selected, err := selectByID(kindAddress, all, func(a *Address) string { return a.AllocationID }, in.AllocationIds)
 		if err != nil {
 			return err
 		}
-		for _, ip := range in.PublicIPs {
+		for _, ip := range in.PublicIps {
 			if !slices.ContainsFunc(selected, func(a *Address) bool { return a.PublicIP == ip }) {
 				return errorf("InvalidAddress.NotFound", "Address '%s' not found.", ip)
 			}
 		}
-		if len(in.PublicIPs) > 0 {
-			selected = slices.DeleteFunc(selected, func(a *Address) bool { return !slices.Contains(in.PublicIPs, a.PublicIP) })
+		if len(in.PublicIps) > 0 {
+			selected = slices.DeleteFunc(selected, func(a *Address) bool { return !slices.Contains(in.PublicIps, a.PublicIP) })
 		}
-		selected, err = filterItems(selected, in.Filters, func(a *Address) map[string]string { return a.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(a *Address) map[string]string { return a.Tags },
 			func(a *Address) fieldValues { return a.filterValues })
 		if err != nil {
 			return err
 		}
 		slices.SortFunc(selected, func(x, y *Address) int { return compareStrings(x.AllocationID, y.AllocationID) })
 		for _, a := range selected {
-			out.Addresses = append(out.Addresses, addressItem{AllocationID: a.AllocationID, PublicIP: a.PublicIP, Domain: "vpc",
-				AssociationID: a.AssociationID, InstanceID: a.InstanceID, NetworkInterfaceID: a.NetworkInterfaceID,
-				NetworkInterfaceOwnerID: a.InterfaceOwnerID, PrivateIPAddress: a.PrivateIP, PublicIpv4Pool: "amazon",
-				NetworkBorderGroup: a.NetworkBorderGroup, TagSet: tagSet(a.Tags)})
+			out.Addresses = append(out.Addresses, wire.Address{AllocationId: a.AllocationID, PublicIp: a.PublicIP, Domain: "vpc",
+				AssociationId: a.AssociationID, InstanceId: a.InstanceID, NetworkInterfaceId: a.NetworkInterfaceID,
+				NetworkInterfaceOwnerId: a.InterfaceOwnerID, PrivateIpAddress: a.PrivateIP, PublicIpv4Pool: "amazon",
+				NetworkBorderGroup: a.NetworkBorderGroup, Tags: tagsOut(a.Tags)})
 		}
 		return nil
 	})
@@ -175,41 +109,9 @@ func compareStrings(a, b string) int {
 
 // ---- NAT gateways ----
 
-type createNatGatewayInput struct {
-	SubnetID          string         `query:"SubnetId"`
-	AllocationID      string         `query:"AllocationId"`
-	ConnectivityType  string         `query:"ConnectivityType"`
-	PrivateIPAddress  string         `query:"PrivateIpAddress"`
-	ClientToken       string         `query:"ClientToken"`
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
-}
-
-type natGatewayAddressItem struct {
-	AllocationID       string `xml:"allocationId,omitempty"`
-	NetworkInterfaceID string `xml:"networkInterfaceId"`
-	PrivateIP          string `xml:"privateIp"`
-	PublicIP           string `xml:"publicIp,omitempty"`
-	AssociationID      string `xml:"associationId,omitempty"`
-	IsPrimary          bool   `xml:"isPrimary"`
-	Status             string `xml:"status"`
-}
-
-type natGatewayItem struct {
-	NatGatewayID     string                  `xml:"natGatewayId"`
-	SubnetID         string                  `xml:"subnetId"`
-	VpcID            string                  `xml:"vpcId"`
-	State            string                  `xml:"state"`
-	ConnectivityType string                  `xml:"connectivityType"`
-	CreateTime       protocol.XMLTime        `xml:"createTime"`
-	DeleteTime       *protocol.XMLTime       `xml:"deleteTime,omitempty"`
-	Addresses        []natGatewayAddressItem `xml:"natGatewayAddressSet>item"`
-	TagSet           []tagItem               `xml:"tagSet>item,omitempty"`
-}
-
-func natGatewayWire(g *NatGateway) natGatewayItem {
-	item := natGatewayItem{NatGatewayID: g.ID, SubnetID: g.SubnetID, VpcID: g.VpcID, State: g.State, ConnectivityType: g.ConnectivityType,
-		CreateTime: protocol.XMLTime(g.CreateTime), Addresses: []natGatewayAddressItem{}, TagSet: tagSet(g.Tags)}
+func natGatewayWire(g *NatGateway) wire.NatGateway {
+	item := wire.NatGateway{NatGatewayId: g.ID, SubnetId: g.SubnetID, VpcId: g.VpcID, State: g.State, ConnectivityType: g.ConnectivityType,
+		CreateTime: ptr(protocol.XMLTime(g.CreateTime)), NatGatewayAddresses: ec2query.List[wire.NatGatewayAddress]{}, Tags: tagsOut(g.Tags)}
 	if !g.DeleteTime.IsZero() {
 		item.DeleteTime = ptr(protocol.XMLTime(g.DeleteTime))
 	}
@@ -221,83 +123,57 @@ func natGatewayWire(g *NatGateway) natGatewayItem {
 		status = "disassociating"
 	}
 	if g.State != natDeleted {
-		item.Addresses = append(item.Addresses, natGatewayAddressItem{AllocationID: g.AllocationID, NetworkInterfaceID: g.NetworkInterfaceID,
-			PrivateIP: g.PrivateIP, PublicIP: g.PublicIP, IsPrimary: true, Status: status})
+		item.NatGatewayAddresses = append(item.NatGatewayAddresses, wire.NatGatewayAddress{AllocationId: g.AllocationID,
+			NetworkInterfaceId: g.NetworkInterfaceID, PrivateIp: g.PrivateIP, PublicIp: g.PublicIP, IsPrimary: ptr(true), Status: status})
 	}
 	return item
 }
 
-type createNatGatewayOutput struct {
-	ClientToken string         `xml:"clientToken,omitempty"`
-	NatGateway  natGatewayItem `xml:"natGateway"`
-}
-
-func (b *Backend) handleCreateNatGateway(ctx context.Context, in *createNatGatewayInput) (*createNatGatewayOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "natgateway")
+func (b *Backend) handleCreateNatGateway(ctx context.Context, in *wire.CreateNatGatewayRequest) (*wire.CreateNatGatewayResult, error) {
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "natgateway")
 	if err != nil {
 		return nil, err
 	}
-	g, err := b.createNatGateway(ctx, createNatGatewayRequest{SubnetID: in.SubnetID, AllocationID: in.AllocationID,
-		ConnectivityType: in.ConnectivityType, PrivateIP: in.PrivateIPAddress, ClientToken: in.ClientToken, Tags: tags}, in.DryRun)
+	g, err := b.createNatGateway(ctx, createNatGatewayRequest{SubnetID: in.SubnetId, AllocationID: in.AllocationId,
+		ConnectivityType: in.ConnectivityType, PrivateIP: in.PrivateIpAddress, ClientToken: in.ClientToken, Tags: tags}, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &createNatGatewayOutput{ClientToken: in.ClientToken, NatGateway: natGatewayWire(g)}, nil
+	item := natGatewayWire(g)
+	return &wire.CreateNatGatewayResult{ClientToken: in.ClientToken, NatGateway: &item}, nil
 }
 
-type deleteNatGatewayInput struct {
-	NatGatewayID string `query:"NatGatewayId"`
-	DryRun       bool   `query:"DryRun"`
-}
-
-type deleteNatGatewayOutput struct {
-	NatGatewayID string `xml:"natGatewayId"`
-}
-
-func (b *Backend) handleDeleteNatGateway(ctx context.Context, in *deleteNatGatewayInput) (*deleteNatGatewayOutput, error) {
-	if err := b.deleteNatGateway(ctx, in.NatGatewayID, in.DryRun); err != nil {
+func (b *Backend) handleDeleteNatGateway(ctx context.Context, in *wire.DeleteNatGatewayRequest) (*wire.DeleteNatGatewayResult, error) {
+	if err := b.deleteNatGateway(ctx, in.NatGatewayId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return &deleteNatGatewayOutput{NatGatewayID: in.NatGatewayID}, nil
+	return &wire.DeleteNatGatewayResult{NatGatewayId: in.NatGatewayId}, nil
 }
 
-type describeNatGatewaysInput struct {
-	NatGatewayIDs []string      `query:"NatGatewayId"`
-	Filters       []filterParam `query:"Filter"`
-	MaxResults    *int32        `query:"MaxResults"`
-	NextToken     *string       `query:"NextToken"`
-	DryRun        bool          `query:"DryRun"`
-}
-
-type describeNatGatewaysOutput struct {
-	NatGateways []natGatewayItem `xml:"natGatewaySet>item"`
-	NextToken   string           `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeNatGateways(ctx context.Context, in *describeNatGatewaysInput) (*describeNatGatewaysOutput, error) {
+func (b *Backend) handleDescribeNatGateways(ctx context.Context, in *wire.DescribeNatGatewaysRequest) (*wire.DescribeNatGatewaysResult, error) {
 	now := b.now()
-	out := &describeNatGatewaysOutput{NatGateways: []natGatewayItem{}}
+	out := &wire.DescribeNatGatewaysResult{NatGateways: ec2query.List[wire.NatGateway]{}}
 	// An update: what this call shows in a transient state moves on.
-	err := b.update(ctx, in.DryRun, func(tx *store.Tx) error {
+	err := b.update(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[NatGateway](tx, tableNatGateways)
 		if err != nil {
 			return err
 		}
 		all = slices.DeleteFunc(all, func(g *NatGateway) bool { return !g.visible(now) })
-		selected, err := selectByID(kindNatGateway, all, func(g *NatGateway) string { return g.ID }, in.NatGatewayIDs)
+		selected, err := selectByID(kindNatGateway, all, func(g *NatGateway) string { return g.ID }, in.NatGatewayIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(g *NatGateway) map[string]string { return g.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filter), func(g *NatGateway) map[string]string { return g.Tags },
 			func(g *NatGateway) fieldValues { return g.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(g *NatGateway) string { return g.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(g *NatGateway) string { return g.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
-		out.NatGateways, out.NextToken = []natGatewayItem{}, next
+		out.NatGateways, out.NextToken = ec2query.List[wire.NatGateway]{}, next
 		for _, g := range page {
 			out.NatGateways = append(out.NatGateways, natGatewayWire(g))
 		}
@@ -311,98 +187,40 @@ func (b *Backend) handleDescribeNatGateways(ctx context.Context, in *describeNat
 
 // ---- Network interfaces ----
 
-type createNetworkInterfaceInput struct {
-	SubnetID          string         `query:"SubnetId"`
-	Description       string         `query:"Description"`
-	PrivateIPAddress  string         `query:"PrivateIpAddress"`
-	Groups            []string       `query:"SecurityGroupId"`
-	InterfaceType     string         `query:"InterfaceType"`
-	ClientToken       string         `query:"ClientToken"`
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
-}
-
-type eniAssociationItem struct {
-	AllocationID  string `xml:"allocationId"`
-	AssociationID string `xml:"associationId"`
-	IPOwnerID     string `xml:"ipOwnerId"`
-	PublicIP      string `xml:"publicIp"`
-	PublicDNSName string `xml:"publicDnsName"`
-}
-
-type eniPrivateIPItem struct {
-	PrivateIPAddress string              `xml:"privateIpAddress"`
-	PrivateDNSName   string              `xml:"privateDnsName"`
-	Primary          bool                `xml:"primary"`
-	Association      *eniAssociationItem `xml:"association,omitempty"`
-}
-
-type eniAttachmentWire struct {
-	AttachmentID        string           `xml:"attachmentId"`
-	InstanceID          string           `xml:"instanceId"`
-	InstanceOwnerID     string           `xml:"instanceOwnerId"`
-	DeviceIndex         int              `xml:"deviceIndex"`
-	Status              string           `xml:"status"`
-	AttachTime          protocol.XMLTime `xml:"attachTime"`
-	DeleteOnTermination bool             `xml:"deleteOnTermination"`
-	NetworkCardIndex    int              `xml:"networkCardIndex"`
-}
-
-type networkInterfaceItem struct {
-	NetworkInterfaceID string                `xml:"networkInterfaceId"`
-	SubnetID           string                `xml:"subnetId"`
-	VpcID              string                `xml:"vpcId"`
-	AvailabilityZone   string                `xml:"availabilityZone"`
-	Description        string                `xml:"description"`
-	OwnerID            string                `xml:"ownerId"`
-	RequesterManaged   bool                  `xml:"requesterManaged"`
-	Status             string                `xml:"status"`
-	MacAddress         string                `xml:"macAddress"`
-	PrivateIPAddress   string                `xml:"privateIpAddress"`
-	PrivateDNSName     string                `xml:"privateDnsName"`
-	SourceDestCheck    bool                  `xml:"sourceDestCheck"`
-	InterfaceType      string                `xml:"interfaceType"`
-	Groups             []groupIdentifierItem `xml:"groupSet>item"`
-	Attachment         *eniAttachmentWire    `xml:"attachment,omitempty"`
-	Association        *eniAssociationItem   `xml:"association,omitempty"`
-	PrivateIPAddresses []eniPrivateIPItem    `xml:"privateIpAddressesSet>item"`
-	Ipv6Addresses      []struct{}            `xml:"ipv6AddressesSet>item"`
-	TagSet             []tagItem             `xml:"tagSet>item"`
-}
-
-func networkInterfaceWire(v *interfaceView, names groupNames) networkInterfaceItem {
+func networkInterfaceWire(v *interfaceView, names groupNames) wire.NetworkInterface {
 	reg := zoneRegion(v.AvailabilityZone)
-	item := networkInterfaceItem{NetworkInterfaceID: v.ID, SubnetID: v.SubnetID, VpcID: v.VpcID, AvailabilityZone: v.AvailabilityZone,
-		Description: v.Description, OwnerID: v.OwnerID, RequesterManaged: v.RequesterManaged, Status: v.Status, MacAddress: v.MacAddress,
-		PrivateIPAddress: v.PrivateIP, PrivateDNSName: privateDNSName(v.PrivateIP, reg), SourceDestCheck: v.SourceDestCheck,
-		InterfaceType: v.InterfaceType, Groups: names.items(v.SecurityGroupIDs), Ipv6Addresses: []struct{}{}, TagSet: tagSet(v.Tags)}
+	item := wire.NetworkInterface{NetworkInterfaceId: v.ID, SubnetId: v.SubnetID, VpcId: v.VpcID, AvailabilityZone: v.AvailabilityZone,
+		Description: v.Description, OwnerId: v.OwnerID, RequesterManaged: ptr(v.RequesterManaged), Status: v.Status, MacAddress: v.MacAddress,
+		PrivateIpAddress: v.PrivateIP, PrivateDnsName: privateDNSName(v.PrivateIP, reg), SourceDestCheck: ptr(v.SourceDestCheck),
+		InterfaceType: v.InterfaceType, Groups: ec2query.List[wire.GroupIdentifier]{},
+		Ipv6Addresses: ec2query.List[wire.NetworkInterfaceIpv6Address]{}, TagSet: tagsListed(v.Tags)}
+	for _, g := range names.items(v.SecurityGroupIDs) {
+		item.Groups = append(item.Groups, wire.GroupIdentifier{GroupId: g.GroupID, GroupName: g.GroupName})
+	}
 	if a := v.Attachment; a != nil {
-		item.Attachment = &eniAttachmentWire{AttachmentID: a.ID, InstanceID: a.InstanceID, InstanceOwnerID: v.OwnerID, DeviceIndex: a.DeviceIndex,
-			Status: "attached", AttachTime: protocol.XMLTime(a.AttachTime), DeleteOnTermination: a.DeleteOnTermination}
+		item.Attachment = &wire.NetworkInterfaceAttachment{AttachmentId: a.ID, InstanceId: a.InstanceID, InstanceOwnerId: v.OwnerID,
+			DeviceIndex: ptr(a.DeviceIndex), Status: "attached", AttachTime: ptr(protocol.XMLTime(a.AttachTime)),
+			DeleteOnTermination: ptr(a.DeleteOnTermination), NetworkCardIndex: ptr(0)}
 	}
 	if a := v.address; a != nil {
-		item.Association = &eniAssociationItem{AllocationID: a.AllocationID, AssociationID: a.AssociationID, IPOwnerID: a.OwnerID, PublicIP: a.PublicIP,
-			PublicDNSName: publicDNSName(a.PublicIP, reg)}
+		item.Association = &wire.NetworkInterfaceAssociation{AllocationId: a.AllocationID, AssociationId: a.AssociationID, IpOwnerId: a.OwnerID,
+			PublicIp: a.PublicIP, PublicDnsName: publicDNSName(a.PublicIP, reg)}
 	}
-	item.PrivateIPAddresses = []eniPrivateIPItem{{PrivateIPAddress: v.PrivateIP, PrivateDNSName: item.PrivateDNSName, Primary: true, Association: item.Association}}
+	item.PrivateIpAddresses = ec2query.List[wire.NetworkInterfacePrivateIpAddress]{{PrivateIpAddress: v.PrivateIP,
+		PrivateDnsName: item.PrivateDnsName, Primary: ptr(true), Association: item.Association}}
 	return item
 }
 
-type createNetworkInterfaceOutput struct {
-	NetworkInterface networkInterfaceItem `xml:"networkInterface"`
-	ClientToken      string               `xml:"clientToken,omitempty"`
-}
-
-func (b *Backend) handleCreateNetworkInterface(ctx context.Context, in *createNetworkInterfaceInput) (*createNetworkInterfaceOutput, error) {
+func (b *Backend) handleCreateNetworkInterface(ctx context.Context, in *wire.CreateNetworkInterfaceRequest) (*wire.CreateNetworkInterfaceResult, error) {
 	if in.InterfaceType != "" && in.InterfaceType != "interface" {
 		return nil, invalidParameterValue("Interface type %s is not supported by the local cloud", in.InterfaceType)
 	}
-	tags, err := tagsFor(in.TagSpecifications, "network-interface")
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "network-interface")
 	if err != nil {
 		return nil, err
 	}
-	eni, err := b.createNetworkInterface(ctx, createNetworkInterfaceRequest{SubnetID: in.SubnetID, Description: in.Description,
-		PrivateIP: in.PrivateIPAddress, Groups: in.Groups, Tags: tags}, in.DryRun)
+	eni, err := b.createNetworkInterface(ctx, createNetworkInterfaceRequest{SubnetID: in.SubnetId, Description: in.Description,
+		PrivateIP: in.PrivateIpAddress, Groups: in.Groups, Tags: tags}, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
@@ -415,40 +233,27 @@ func (b *Backend) handleCreateNetworkInterface(ctx context.Context, in *createNe
 	}
 	item := networkInterfaceWire(&interfaceView{NetworkInterface: *eni}, names)
 	item.Status = "pending" // as AWS answers; it is available at once
-	return &createNetworkInterfaceOutput{NetworkInterface: item, ClientToken: in.ClientToken}, nil
+	return &wire.CreateNetworkInterfaceResult{NetworkInterface: &item, ClientToken: in.ClientToken}, nil
 }
 
-type describeNetworkInterfacesInput struct {
-	NetworkInterfaceIDs []string      `query:"NetworkInterfaceId"`
-	Filters             []filterParam `query:"Filter"`
-	MaxResults          *int32        `query:"MaxResults"`
-	NextToken           *string       `query:"NextToken"`
-	DryRun              bool          `query:"DryRun"`
-}
-
-type describeNetworkInterfacesOutput struct {
-	NetworkInterfaces []networkInterfaceItem `xml:"networkInterfaceSet>item"`
-	NextToken         string                 `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeNetworkInterfaces(ctx context.Context, in *describeNetworkInterfacesInput) (*describeNetworkInterfacesOutput, error) {
+func (b *Backend) handleDescribeNetworkInterfaces(ctx context.Context, in *wire.DescribeNetworkInterfacesRequest) (*wire.DescribeNetworkInterfacesResult, error) {
 	now := b.now()
-	out := &describeNetworkInterfacesOutput{NetworkInterfaces: []networkInterfaceItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+	out := &wire.DescribeNetworkInterfacesResult{NetworkInterfaces: ec2query.List[wire.NetworkInterface]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := allInterfaces(tx, now)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindNetworkInterface, all, func(v *interfaceView) string { return v.ID }, in.NetworkInterfaceIDs)
+		selected, err := selectByID(kindNetworkInterface, all, func(v *interfaceView) string { return v.ID }, in.NetworkInterfaceIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(v *interfaceView) map[string]string { return v.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(v *interfaceView) map[string]string { return v.Tags },
 			func(v *interfaceView) fieldValues { return v.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(v *interfaceView) string { return v.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(v *interfaceView) string { return v.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
@@ -468,74 +273,37 @@ func (b *Backend) handleDescribeNetworkInterfaces(ctx context.Context, in *descr
 	return out, nil
 }
 
-type deleteNetworkInterfaceInput struct {
-	NetworkInterfaceID string `query:"NetworkInterfaceId"`
-	DryRun             bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDeleteNetworkInterface(ctx context.Context, in *deleteNetworkInterfaceInput) (*returnOutput, error) {
-	if err := b.deleteNetworkInterface(ctx, in.NetworkInterfaceID, in.DryRun); err != nil {
+func (b *Backend) handleDeleteNetworkInterface(ctx context.Context, in *wire.DeleteNetworkInterfaceRequest) (*wire.Return, error) {
+	if err := b.deleteNetworkInterface(ctx, in.NetworkInterfaceId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type attachNetworkInterfaceInput struct {
-	NetworkInterfaceID string `query:"NetworkInterfaceId"`
-	InstanceID         string `query:"InstanceId"`
-	DeviceIndex        *int   `query:"DeviceIndex"`
-	DryRun             bool   `query:"DryRun"`
-}
-
-type attachNetworkInterfaceOutput struct {
-	AttachmentID     string `xml:"attachmentId"`
-	NetworkCardIndex int    `xml:"networkCardIndex"`
-}
-
-func (b *Backend) handleAttachNetworkInterface(ctx context.Context, in *attachNetworkInterfaceInput) (*attachNetworkInterfaceOutput, error) {
+func (b *Backend) handleAttachNetworkInterface(ctx context.Context, in *wire.AttachNetworkInterfaceRequest) (*wire.AttachNetworkInterfaceResult, error) {
 	if in.DeviceIndex == nil {
 		return nil, missingParameter("DeviceIndex")
 	}
-	id, err := b.attachNetworkInterface(ctx, in.NetworkInterfaceID, in.InstanceID, *in.DeviceIndex, in.DryRun)
+	id, err := b.attachNetworkInterface(ctx, in.NetworkInterfaceId, in.InstanceId, *in.DeviceIndex, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &attachNetworkInterfaceOutput{AttachmentID: id}, nil
+	return &wire.AttachNetworkInterfaceResult{AttachmentId: id, NetworkCardIndex: ptr(0)}, nil
 }
 
-type detachNetworkInterfaceInput struct {
-	AttachmentID string `query:"AttachmentId"`
-	Force        bool   `query:"Force"`
-	DryRun       bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDetachNetworkInterface(ctx context.Context, in *detachNetworkInterfaceInput) (*returnOutput, error) {
-	if err := b.detachNetworkInterface(ctx, in.AttachmentID, in.DryRun); err != nil {
+func (b *Backend) handleDetachNetworkInterface(ctx context.Context, in *wire.DetachNetworkInterfaceRequest) (*wire.Return, error) {
+	if err := b.detachNetworkInterface(ctx, in.AttachmentId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type attributeString struct {
-	Value *string `query:"Value"`
-}
-
-type modifyNetworkInterfaceAttributeInput struct {
-	NetworkInterfaceID string           `query:"NetworkInterfaceId"`
-	Description        *attributeString `query:"Description"`
-	SourceDestCheck    *attributeBool   `query:"SourceDestCheck"`
-	Groups             []string         `query:"SecurityGroupId"`
-	DryRun             bool             `query:"DryRun"`
-}
-
-func (b *Backend) handleModifyNetworkInterfaceAttribute(ctx context.Context, in *modifyNetworkInterfaceAttributeInput) (*returnOutput, error) {
-	req := modifyInterfaceRequest{ID: in.NetworkInterfaceID, Groups: in.Groups}
+func (b *Backend) handleModifyNetworkInterfaceAttribute(ctx context.Context, in *wire.ModifyNetworkInterfaceAttributeRequest) (*wire.Return, error) {
+	req := modifyInterfaceRequest{ID: in.NetworkInterfaceId, Groups: in.Groups}
 	set := len(in.Groups) > 0
 	if in.Description != nil {
-		req.Description = in.Description.Value
-		if req.Description == nil {
-			req.Description = ptr("")
-		}
+		// Description.Value absent or empty clears the description.
+		req.Description = &in.Description.Value
 		set = true
 	}
 	if in.SourceDestCheck != nil {
@@ -548,8 +316,8 @@ func (b *Backend) handleModifyNetworkInterfaceAttribute(ctx context.Context, in 
 	if !set {
 		return nil, missingParameter("Description, SourceDestCheck or SecurityGroupId")
 	}
-	if err := b.modifyNetworkInterfaceAttribute(ctx, req, in.DryRun); err != nil {
+	if err := b.modifyNetworkInterfaceAttribute(ctx, req, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -300,28 +302,12 @@ func (k *KeyPair) filterValues(name string) ([]string, bool) {
 
 // The wire.
 
-type createKeyPairInput struct {
-	KeyName           string         `query:"KeyName"`
-	KeyType           string         `query:"KeyType"`
-	KeyFormat         string         `query:"KeyFormat"`
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
-}
-
-type createKeyPairOutput struct {
-	KeyName        string    `xml:"keyName"`
-	KeyFingerprint string    `xml:"keyFingerprint"`
-	KeyMaterial    string    `xml:"keyMaterial"`
-	KeyPairID      string    `xml:"keyPairId"`
-	TagSet         []tagItem `xml:"tagSet>item"`
-}
-
-func (b *Backend) handleCreateKeyPair(ctx context.Context, in *createKeyPairInput) (*createKeyPairOutput, error) {
+func (b *Backend) handleCreateKeyPair(ctx context.Context, in *wire.CreateKeyPairRequest) (*wire.KeyPair, error) {
 	if in.KeyFormat != "" && in.KeyFormat != "pem" {
 		// PuTTY's format is the one other EC2 offers; nothing here writes it.
 		return nil, invalidParameterValue("Value (%s) for parameter keyFormat is invalid. The local cloud writes pem keys only.", in.KeyFormat)
 	}
-	tags, err := tagsFor(in.TagSpecifications, "key-pair")
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "key-pair")
 	if err != nil {
 		return nil, err
 	}
@@ -333,13 +319,15 @@ func (b *Backend) handleCreateKeyPair(ctx context.Context, in *createKeyPairInpu
 		return nil, err
 	}
 	k.Tags = tags
-	if err := b.putKeyPair(ctx, k, in.DryRun); err != nil {
+	if err := b.putKeyPair(ctx, k, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return &createKeyPairOutput{KeyName: k.Name, KeyFingerprint: k.Fingerprint, KeyMaterial: strings.TrimSuffix(privatePEM, "\n"),
-		KeyPairID: k.ID, TagSet: tagSet(k.Tags)}, nil
+	return &wire.KeyPair{KeyName: k.Name, KeyFingerprint: k.Fingerprint, KeyMaterial: strings.TrimSuffix(privatePEM, "\n"),
+		KeyPairId: k.ID, Tags: tagsListed(k.Tags)}, nil
 }
 
+// ImportKeyPair stays on hand-written shapes: its PublicKeyMaterial is a
+// blob, which model/gen does not type for EC2 yet.
 type importKeyPairInput struct {
 	KeyName           string         `query:"KeyName"`
 	PublicKeyMaterial string         `query:"PublicKeyMaterial"`
@@ -381,36 +369,14 @@ func (b *Backend) handleImportKeyPair(ctx context.Context, in *importKeyPairInpu
 	return &importKeyPairOutput{KeyName: k.Name, KeyFingerprint: k.Fingerprint, KeyPairID: k.ID, TagSet: tagSet(k.Tags)}, nil
 }
 
-type describeKeyPairsInput struct {
-	KeyNames         []string      `query:"KeyName"`
-	KeyPairIDs       []string      `query:"KeyPairId"`
-	Filters          []filterParam `query:"Filter"`
-	IncludePublicKey bool          `query:"IncludePublicKey"`
-	DryRun           bool          `query:"DryRun"`
-}
-
-type keyPairItem struct {
-	KeyPairID      string           `xml:"keyPairId"`
-	KeyName        string           `xml:"keyName"`
-	KeyFingerprint string           `xml:"keyFingerprint"`
-	KeyType        string           `xml:"keyType"`
-	PublicKey      string           `xml:"publicKey,omitempty"`
-	CreateTime     protocol.XMLTime `xml:"createTime"`
-	TagSet         []tagItem        `xml:"tagSet>item"`
-}
-
-type describeKeyPairsOutput struct {
-	KeyPairs []keyPairItem `xml:"keySet>item"`
-}
-
-func (b *Backend) handleDescribeKeyPairs(ctx context.Context, in *describeKeyPairsInput) (*describeKeyPairsOutput, error) {
-	out := &describeKeyPairsOutput{KeyPairs: []keyPairItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeKeyPairs(ctx context.Context, in *wire.DescribeKeyPairsRequest) (*wire.DescribeKeyPairsResult, error) {
+	out := &wire.DescribeKeyPairsResult{KeyPairs: ec2query.List[wire.KeyPairInfo]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[KeyPair](tx, tableKeyPairs)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindKeyPair, all, func(k *KeyPair) string { return k.ID }, in.KeyPairIDs)
+		selected, err := selectByID(kindKeyPair, all, func(k *KeyPair) string { return k.ID }, in.KeyPairIds)
 		if err != nil {
 			return err
 		}
@@ -428,15 +394,15 @@ func (b *Backend) handleDescribeKeyPairs(ctx context.Context, in *describeKeyPai
 				selected = append(selected, k)
 			}
 		}
-		selected, err = filterItems(selected, in.Filters, func(k *KeyPair) map[string]string { return k.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(k *KeyPair) map[string]string { return k.Tags },
 			func(k *KeyPair) fieldValues { return k.filterValues })
 		if err != nil {
 			return err
 		}
 		for _, k := range selected {
-			item := keyPairItem{KeyPairID: k.ID, KeyName: k.Name, KeyFingerprint: k.Fingerprint, KeyType: k.Type,
-				CreateTime: protocol.XMLTime(k.CreateTime), TagSet: tagSet(k.Tags)}
-			if in.IncludePublicKey {
+			item := wire.KeyPairInfo{KeyPairId: k.ID, KeyName: k.Name, KeyFingerprint: k.Fingerprint, KeyType: k.Type,
+				CreateTime: ptr(protocol.XMLTime(k.CreateTime)), Tags: tagsListed(k.Tags)}
+			if boolValue(in.IncludePublicKey) {
 				item.PublicKey = k.PublicKey
 			}
 			out.KeyPairs = append(out.KeyPairs, item)
@@ -449,35 +415,24 @@ func (b *Backend) handleDescribeKeyPairs(ctx context.Context, in *describeKeyPai
 	return out, nil
 }
 
-type deleteKeyPairInput struct {
-	KeyName   string `query:"KeyName"`
-	KeyPairID string `query:"KeyPairId"`
-	DryRun    bool   `query:"DryRun"`
-}
-
-type deleteKeyPairOutput struct {
-	Return    bool   `xml:"return"`
-	KeyPairID string `xml:"keyPairId,omitempty"`
-}
-
 // handleDeleteKeyPair deletes by name or id; like EC2, it succeeds for a
 // name that names nothing.
-func (b *Backend) handleDeleteKeyPair(ctx context.Context, in *deleteKeyPairInput) (*deleteKeyPairOutput, error) {
-	if in.KeyName == "" && in.KeyPairID == "" {
+func (b *Backend) handleDeleteKeyPair(ctx context.Context, in *wire.DeleteKeyPairRequest) (*wire.DeleteKeyPairResult, error) {
+	if in.KeyName == "" && in.KeyPairId == "" {
 		return nil, missingParameter("KeyName")
 	}
-	out := &deleteKeyPairOutput{Return: true}
-	err := b.update(ctx, in.DryRun, func(tx *store.Tx) error {
+	out := &wire.DeleteKeyPairResult{Return: ptr(true)}
+	err := b.update(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		var k *KeyPair
 		var err error
-		if in.KeyPairID != "" {
-			if k, err = getResource[KeyPair](tx, kindKeyPair, in.KeyPairID); err != nil {
+		if in.KeyPairId != "" {
+			if k, err = getResource[KeyPair](tx, kindKeyPair, in.KeyPairId); err != nil {
 				return err
 			}
 		} else if k, err = keyPairNamed(tx, in.KeyName); err != nil || k == nil {
 			return err
 		}
-		out.KeyPairID = k.ID
+		out.KeyPairId = k.ID
 		return tx.Delete(tableKeyPairs, k.ID)
 	})
 	if err != nil {

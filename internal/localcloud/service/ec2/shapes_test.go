@@ -14,19 +14,15 @@ import (
 // EC2 moves to the generated ones operation group by operation group, and
 // this list only shrinks.
 var handWritten = []string{
-	"AllocateAddress", "AssociateAddress", "AssociateDhcpOptions", "AssociateVpcCidrBlock",
-	"AttachNetworkInterface", "CreateDhcpOptions", "CreateEgressOnlyInternetGateway", "CreateKeyPair",
-	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateNatGateway", "CreateNetworkInterface",
-	"CreateTags", "CreateVpcEndpoint", "DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteKeyPair",
-	"DeleteLaunchTemplate", "DeleteLaunchTemplateVersions", "DeleteNatGateway", "DeleteNetworkInterface",
-	"DeleteTags", "DeleteVpcEndpoints", "DescribeAccountAttributes", "DescribeAddresses",
+	"AssociateDhcpOptions", "AssociateVpcCidrBlock", "CreateDhcpOptions", "CreateEgressOnlyInternetGateway",
+	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags", "CreateVpcEndpoint",
+	"DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteLaunchTemplate",
+	"DeleteLaunchTemplateVersions", "DeleteTags", "DeleteVpcEndpoints", "DescribeAccountAttributes",
 	"DescribeAvailabilityZones", "DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways", "DescribeImages",
-	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeKeyPairs",
-	"DescribeLaunchTemplateVersions", "DescribeLaunchTemplates", "DescribeManagedPrefixLists",
-	"DescribeNatGateways", "DescribeNetworkAcls", "DescribeNetworkInterfaces", "DescribePrefixLists",
-	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DetachNetworkInterface", "DisassociateAddress",
-	"DisassociateVpcCidrBlock", "ImportKeyPair", "ModifyLaunchTemplate", "ModifyNetworkInterfaceAttribute",
-	"ModifyVpcEndpoint", "ReleaseAddress", "RunInstances", "StartInstances", "StopInstances",
+	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeLaunchTemplateVersions",
+	"DescribeLaunchTemplates", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
+	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock", "ImportKeyPair",
+	"ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances", "StartInstances", "StopInstances",
 	"TerminateInstances",
 }
 

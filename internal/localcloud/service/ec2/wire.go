@@ -53,6 +53,12 @@ func tagsOut(tags map[string]string) ec2query.List[wire.Tag] {
 	return out
 }
 
+// tagsListed renders tags as tagsOut does, but none as an empty
+// <tagSet/>: network interfaces and key pairs write it so.
+func tagsListed(tags map[string]string) ec2query.List[wire.Tag] {
+	return append(ec2query.List[wire.Tag]{}, tagsOut(tags)...)
+}
+
 // maxResultsOf and tokenOf are a Describe request's paging parameters as
 // paginate takes them.
 func maxResultsOf(n *int) *int32 {

@@ -13,46 +13,118 @@ import (
 
 // Operations are the implemented operations with their input and output types.
 var Operations = map[string]protocol.Shapes{
-	"AssociateRouteTable":           {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
-	"AttachInternetGateway":         {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"AuthorizeSecurityGroupEgress":  {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
-	"AuthorizeSecurityGroupIngress": {Input: reflect.TypeFor[AuthorizeSecurityGroupIngressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupIngressResult]()},
-	"CreateDefaultSubnet":           {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
-	"CreateDefaultVpc":              {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
-	"CreateInternetGateway":         {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
-	"CreateRoute":                   {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
-	"CreateRouteTable":              {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
-	"CreateSecurityGroup":           {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
-	"CreateSubnet":                  {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
-	"CreateVpc":                     {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
-	"DeleteInternetGateway":         {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteRoute":                   {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteRouteTable":              {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteSecurityGroup":           {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
-	"DeleteSubnet":                  {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteVpc":                     {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
-	"DescribeInternetGateways":      {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
-	"DescribeRouteTables":           {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
-	"DescribeSecurityGroupRules":    {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
-	"DescribeSecurityGroups":        {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
-	"DescribeSubnets":               {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
-	"DescribeVpcAttribute":          {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
-	"DescribeVpcs":                  {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
-	"DetachInternetGateway":         {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"DisassociateRouteTable":        {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
-	"ModifySecurityGroupRules":      {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
-	"ModifySubnetAttribute":         {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ModifyVpcAttribute":            {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ReplaceRoute":                  {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
-	"ReplaceRouteTableAssociation":  {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
-	"RevokeSecurityGroupEgress":     {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
-	"RevokeSecurityGroupIngress":    {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
+	"AllocateAddress":                 {Input: reflect.TypeFor[AllocateAddressRequest](), Output: reflect.TypeFor[AllocateAddressResult]()},
+	"AssociateAddress":                {Input: reflect.TypeFor[AssociateAddressRequest](), Output: reflect.TypeFor[AssociateAddressResult]()},
+	"AssociateRouteTable":             {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
+	"AttachInternetGateway":           {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"AttachNetworkInterface":          {Input: reflect.TypeFor[AttachNetworkInterfaceRequest](), Output: reflect.TypeFor[AttachNetworkInterfaceResult]()},
+	"AuthorizeSecurityGroupEgress":    {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
+	"AuthorizeSecurityGroupIngress":   {Input: reflect.TypeFor[AuthorizeSecurityGroupIngressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupIngressResult]()},
+	"CreateDefaultSubnet":             {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
+	"CreateDefaultVpc":                {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
+	"CreateInternetGateway":           {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
+	"CreateKeyPair":                   {Input: reflect.TypeFor[CreateKeyPairRequest](), Output: reflect.TypeFor[KeyPair]()},
+	"CreateNatGateway":                {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
+	"CreateNetworkInterface":          {Input: reflect.TypeFor[CreateNetworkInterfaceRequest](), Output: reflect.TypeFor[CreateNetworkInterfaceResult]()},
+	"CreateRoute":                     {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
+	"CreateRouteTable":                {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
+	"CreateSecurityGroup":             {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
+	"CreateSubnet":                    {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
+	"CreateVpc":                       {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
+	"DeleteInternetGateway":           {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteKeyPair":                   {Input: reflect.TypeFor[DeleteKeyPairRequest](), Output: reflect.TypeFor[DeleteKeyPairResult]()},
+	"DeleteNatGateway":                {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
+	"DeleteNetworkInterface":          {Input: reflect.TypeFor[DeleteNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteRoute":                     {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteRouteTable":                {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteSecurityGroup":             {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
+	"DeleteSubnet":                    {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteVpc":                       {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
+	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
+	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
+	"DescribeKeyPairs":                {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
+	"DescribeNatGateways":             {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
+	"DescribeNetworkInterfaces":       {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
+	"DescribeRouteTables":             {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
+	"DescribeSecurityGroupRules":      {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
+	"DescribeSecurityGroups":          {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
+	"DescribeSubnets":                 {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
+	"DescribeVpcAttribute":            {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
+	"DescribeVpcs":                    {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
+	"DetachInternetGateway":           {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DetachNetworkInterface":          {Input: reflect.TypeFor[DetachNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateAddress":             {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateRouteTable":          {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifyNetworkInterfaceAttribute": {Input: reflect.TypeFor[ModifyNetworkInterfaceAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifySecurityGroupRules":        {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
+	"ModifySubnetAttribute":           {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifyVpcAttribute":              {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ReleaseAddress":                  {Input: reflect.TypeFor[ReleaseAddressRequest](), Output: reflect.TypeFor[Return]()},
+	"ReplaceRoute":                    {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
+	"ReplaceRouteTableAssociation":    {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
+	"RevokeSecurityGroupEgress":       {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
+	"RevokeSecurityGroupIngress":      {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
 }
 
 // Return is the answer of the operations whose model has no output: EC2
 // writes <return>true</return> for them.
 type Return struct {
 	Return bool `xml:"return"`
+}
+
+type Address struct {
+	AllocationId            string             `query:"AllocationId" xml:"allocationId,omitempty"`
+	AssociationId           string             `query:"AssociationId" xml:"associationId,omitempty"`
+	CarrierIp               string             `query:"CarrierIp" xml:"carrierIp,omitempty"`
+	CustomerOwnedIp         string             `query:"CustomerOwnedIp" xml:"customerOwnedIp,omitempty"`
+	CustomerOwnedIpv4Pool   string             `query:"CustomerOwnedIpv4Pool" xml:"customerOwnedIpv4Pool,omitempty"`
+	Domain                  string             `query:"Domain" xml:"domain,omitempty"`
+	InstanceId              string             `query:"InstanceId" xml:"instanceId,omitempty"`
+	NetworkBorderGroup      string             `query:"NetworkBorderGroup" xml:"networkBorderGroup,omitempty"`
+	NetworkInterfaceId      string             `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	NetworkInterfaceOwnerId string             `query:"NetworkInterfaceOwnerId" xml:"networkInterfaceOwnerId,omitempty"`
+	PrivateIpAddress        string             `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PublicIp                string             `query:"PublicIp" xml:"publicIp,omitempty"`
+	PublicIpv4Pool          string             `query:"PublicIpv4Pool" xml:"publicIpv4Pool,omitempty"`
+	ServiceManaged          string             `query:"ServiceManaged" xml:"serviceManaged,omitempty"`
+	SubnetId                string             `query:"SubnetId" xml:"subnetId,omitempty"`
+	Tags                    ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+}
+
+type AllocateAddressRequest struct {
+	Address               string                          `query:"Address" xml:"Address,omitempty"`
+	CustomerOwnedIpv4Pool string                          `query:"CustomerOwnedIpv4Pool" xml:"CustomerOwnedIpv4Pool,omitempty"`
+	Domain                string                          `query:"Domain" xml:"Domain,omitempty"`
+	DryRun                *bool                           `query:"DryRun" xml:"dryRun"`
+	IpamPoolId            string                          `query:"IpamPoolId" xml:"IpamPoolId,omitempty"`
+	NetworkBorderGroup    string                          `query:"NetworkBorderGroup" xml:"NetworkBorderGroup,omitempty"`
+	PublicIpv4Pool        string                          `query:"PublicIpv4Pool" xml:"PublicIpv4Pool,omitempty"`
+	TagSpecifications     ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+}
+
+type AllocateAddressResult struct {
+	AllocationId          string `query:"AllocationId" xml:"allocationId,omitempty"`
+	CarrierIp             string `query:"CarrierIp" xml:"carrierIp,omitempty"`
+	CustomerOwnedIp       string `query:"CustomerOwnedIp" xml:"customerOwnedIp,omitempty"`
+	CustomerOwnedIpv4Pool string `query:"CustomerOwnedIpv4Pool" xml:"customerOwnedIpv4Pool,omitempty"`
+	Domain                string `query:"Domain" xml:"domain,omitempty"`
+	NetworkBorderGroup    string `query:"NetworkBorderGroup" xml:"networkBorderGroup,omitempty"`
+	PublicIp              string `query:"PublicIp" xml:"publicIp,omitempty"`
+	PublicIpv4Pool        string `query:"PublicIpv4Pool" xml:"publicIpv4Pool,omitempty"`
+}
+
+type AssociateAddressRequest struct {
+	AllocationId       string `query:"AllocationId" xml:"AllocationId,omitempty"`
+	AllowReassociation *bool  `query:"AllowReassociation" xml:"allowReassociation"`
+	DryRun             *bool  `query:"DryRun" xml:"dryRun"`
+	InstanceId         string `query:"InstanceId" xml:"InstanceId,omitempty"`
+	NetworkInterfaceId string `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	PrivateIpAddress   string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PublicIp           string `query:"PublicIp" xml:"PublicIp,omitempty"`
+}
+
+type AssociateAddressResult struct {
+	AssociationId string `query:"AssociationId" xml:"associationId,omitempty"`
 }
 
 type AssociateRouteTableRequest struct {
@@ -74,8 +146,36 @@ type AttachInternetGatewayRequest struct {
 	VpcId             string `query:"VpcId" xml:"vpcId"`
 }
 
+type AttachNetworkInterfaceRequest struct {
+	DeviceIndex         *int                 `query:"DeviceIndex" xml:"deviceIndex"`
+	DryRun              *bool                `query:"DryRun" xml:"dryRun"`
+	EnaQueueCount       *int                 `query:"EnaQueueCount" xml:"EnaQueueCount"`
+	EnaSrdSpecification *EnaSrdSpecification `query:"EnaSrdSpecification" xml:"EnaSrdSpecification"`
+	InstanceId          string               `query:"InstanceId" xml:"instanceId"`
+	NetworkCardIndex    *int                 `query:"NetworkCardIndex" xml:"NetworkCardIndex"`
+	NetworkInterfaceId  string               `query:"NetworkInterfaceId" xml:"networkInterfaceId"`
+}
+
+type AttachNetworkInterfaceResult struct {
+	AttachmentId     string `query:"AttachmentId" xml:"attachmentId,omitempty"`
+	NetworkCardIndex *int   `query:"NetworkCardIndex" xml:"networkCardIndex"`
+}
+
+type AttachmentEnaSrdSpecification struct {
+	EnaSrdEnabled          *bool                             `query:"EnaSrdEnabled" xml:"enaSrdEnabled"`
+	EnaSrdUdpSpecification *AttachmentEnaSrdUdpSpecification `query:"EnaSrdUdpSpecification" xml:"enaSrdUdpSpecification"`
+}
+
+type AttachmentEnaSrdUdpSpecification struct {
+	EnaSrdUdpEnabled *bool `query:"EnaSrdUdpEnabled" xml:"enaSrdUdpEnabled"`
+}
+
 type AttributeBooleanValue struct {
 	Value *bool `query:"Value" xml:"value"`
+}
+
+type AttributeValue struct {
+	Value string `query:"Value" xml:"value,omitempty"`
 }
 
 type AuthorizeSecurityGroupEgressRequest struct {
@@ -115,8 +215,26 @@ type AuthorizeSecurityGroupIngressResult struct {
 	SecurityGroupRules ec2query.List[SecurityGroupRule] `query:"SecurityGroupRuleSet" xml:"securityGroupRuleSet"`
 }
 
+type AvailabilityZoneAddress struct {
+	AllocationIds      []string `query:"AllocationId" xml:"AllocationId>AllocationId"`
+	AvailabilityZone   string   `query:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
+	AvailabilityZoneId string   `query:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
+}
+
 type BlockPublicAccessStates struct {
 	InternetGatewayBlockMode string `query:"InternetGatewayBlockMode" xml:"internetGatewayBlockMode,omitempty"`
+}
+
+type ConnectionTrackingConfiguration struct {
+	TcpEstablishedTimeout *int `query:"TcpEstablishedTimeout" xml:"tcpEstablishedTimeout"`
+	UdpStreamTimeout      *int `query:"UdpStreamTimeout" xml:"udpStreamTimeout"`
+	UdpTimeout            *int `query:"UdpTimeout" xml:"udpTimeout"`
+}
+
+type ConnectionTrackingSpecificationRequest struct {
+	TcpEstablishedTimeout *int `query:"TcpEstablishedTimeout" xml:"TcpEstablishedTimeout"`
+	UdpStreamTimeout      *int `query:"UdpStreamTimeout" xml:"UdpStreamTimeout"`
+	UdpTimeout            *int `query:"UdpTimeout" xml:"UdpTimeout"`
 }
 
 type CreateDefaultSubnetRequest struct {
@@ -145,6 +263,62 @@ type CreateInternetGatewayRequest struct {
 
 type CreateInternetGatewayResult struct {
 	InternetGateway *InternetGateway `query:"InternetGateway" xml:"internetGateway"`
+}
+
+type CreateKeyPairRequest struct {
+	DryRun            *bool                           `query:"DryRun" xml:"dryRun"`
+	KeyFormat         string                          `query:"KeyFormat" xml:"KeyFormat,omitempty"`
+	KeyName           string                          `query:"KeyName" xml:"KeyName"`
+	KeyType           string                          `query:"KeyType" xml:"KeyType,omitempty"`
+	TagSpecifications ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+}
+
+type CreateNatGatewayRequest struct {
+	AllocationId                   string                          `query:"AllocationId" xml:"AllocationId,omitempty"`
+	AvailabilityMode               string                          `query:"AvailabilityMode" xml:"AvailabilityMode,omitempty"`
+	AvailabilityZoneAddresses      []AvailabilityZoneAddress       `query:"AvailabilityZoneAddress" xml:"AvailabilityZoneAddress>AvailabilityZoneAddress"`
+	ClientToken                    string                          `query:"ClientToken" xml:"ClientToken,omitempty"`
+	ConnectivityType               string                          `query:"ConnectivityType" xml:"ConnectivityType,omitempty"`
+	DryRun                         *bool                           `query:"DryRun" xml:"DryRun"`
+	PrivateIpAddress               string                          `query:"PrivateIpAddress" xml:"PrivateIpAddress,omitempty"`
+	SecondaryAllocationIds         []string                        `query:"SecondaryAllocationId" xml:"SecondaryAllocationId>AllocationId"`
+	SecondaryPrivateIpAddressCount *int                            `query:"SecondaryPrivateIpAddressCount" xml:"SecondaryPrivateIpAddressCount"`
+	SecondaryPrivateIpAddresses    ec2query.List[string]           `query:"SecondaryPrivateIpAddress" xml:"SecondaryPrivateIpAddress"`
+	SubnetId                       string                          `query:"SubnetId" xml:"SubnetId,omitempty"`
+	TagSpecifications              ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+	VpcId                          string                          `query:"VpcId" xml:"VpcId,omitempty"`
+}
+
+type CreateNatGatewayResult struct {
+	ClientToken string      `query:"ClientToken" xml:"clientToken,omitempty"`
+	NatGateway  *NatGateway `query:"NatGateway" xml:"natGateway"`
+}
+
+type CreateNetworkInterfaceRequest struct {
+	ClientToken                     string                                        `query:"ClientToken" xml:"ClientToken,omitempty"`
+	ConnectionTrackingSpecification *ConnectionTrackingSpecificationRequest       `query:"ConnectionTrackingSpecification" xml:"ConnectionTrackingSpecification"`
+	Description                     string                                        `query:"Description" xml:"description,omitempty"`
+	DryRun                          *bool                                         `query:"DryRun" xml:"dryRun"`
+	EnablePrimaryIpv6               *bool                                         `query:"EnablePrimaryIpv6" xml:"EnablePrimaryIpv6"`
+	Groups                          []string                                      `query:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	InterfaceType                   string                                        `query:"InterfaceType" xml:"InterfaceType,omitempty"`
+	Ipv4PrefixCount                 *int                                          `query:"Ipv4PrefixCount" xml:"Ipv4PrefixCount"`
+	Ipv4Prefixes                    ec2query.List[Ipv4PrefixSpecificationRequest] `query:"Ipv4Prefix" xml:"Ipv4Prefix"`
+	Ipv6AddressCount                *int                                          `query:"Ipv6AddressCount" xml:"ipv6AddressCount"`
+	Ipv6Addresses                   ec2query.List[InstanceIpv6Address]            `query:"Ipv6Addresses" xml:"ipv6Addresses"`
+	Ipv6PrefixCount                 *int                                          `query:"Ipv6PrefixCount" xml:"Ipv6PrefixCount"`
+	Ipv6Prefixes                    ec2query.List[Ipv6PrefixSpecificationRequest] `query:"Ipv6Prefix" xml:"Ipv6Prefix"`
+	Operator                        *OperatorRequest                              `query:"Operator" xml:"Operator"`
+	PrivateIpAddress                string                                        `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PrivateIpAddresses              ec2query.List[PrivateIpAddressSpecification]  `query:"PrivateIpAddresses" xml:"privateIpAddresses"`
+	SecondaryPrivateIpAddressCount  *int                                          `query:"SecondaryPrivateIpAddressCount" xml:"secondaryPrivateIpAddressCount"`
+	SubnetId                        string                                        `query:"SubnetId" xml:"subnetId"`
+	TagSpecifications               ec2query.List[TagSpecification]               `query:"TagSpecification" xml:"TagSpecification"`
+}
+
+type CreateNetworkInterfaceResult struct {
+	ClientToken      string            `query:"ClientToken" xml:"clientToken,omitempty"`
+	NetworkInterface *NetworkInterface `query:"NetworkInterface" xml:"networkInterface"`
 }
 
 type CreateRouteRequest struct {
@@ -242,6 +416,31 @@ type DeleteInternetGatewayRequest struct {
 	InternetGatewayId string `query:"InternetGatewayId" xml:"internetGatewayId"`
 }
 
+type DeleteKeyPairRequest struct {
+	DryRun    *bool  `query:"DryRun" xml:"dryRun"`
+	KeyName   string `query:"KeyName" xml:"KeyName,omitempty"`
+	KeyPairId string `query:"KeyPairId" xml:"KeyPairId,omitempty"`
+}
+
+type DeleteKeyPairResult struct {
+	KeyPairId string `query:"KeyPairId" xml:"keyPairId,omitempty"`
+	Return    *bool  `query:"Return" xml:"return"`
+}
+
+type DeleteNatGatewayRequest struct {
+	DryRun       *bool  `query:"DryRun" xml:"DryRun"`
+	NatGatewayId string `query:"NatGatewayId" xml:"NatGatewayId"`
+}
+
+type DeleteNatGatewayResult struct {
+	NatGatewayId string `query:"NatGatewayId" xml:"natGatewayId,omitempty"`
+}
+
+type DeleteNetworkInterfaceRequest struct {
+	DryRun             *bool  `query:"DryRun" xml:"dryRun"`
+	NetworkInterfaceId string `query:"NetworkInterfaceId" xml:"networkInterfaceId"`
+}
+
 type DeleteRouteRequest struct {
 	DestinationCidrBlock     string `query:"DestinationCidrBlock" xml:"destinationCidrBlock,omitempty"`
 	DestinationIpv6CidrBlock string `query:"DestinationIpv6CidrBlock" xml:"destinationIpv6CidrBlock,omitempty"`
@@ -276,6 +475,17 @@ type DeleteVpcRequest struct {
 	VpcId  string `query:"VpcId" xml:"VpcId"`
 }
 
+type DescribeAddressesRequest struct {
+	AllocationIds []string `query:"AllocationId" xml:"AllocationId>AllocationId"`
+	DryRun        *bool    `query:"DryRun" xml:"dryRun"`
+	Filters       []Filter `query:"Filter" xml:"Filter>Filter"`
+	PublicIps     []string `query:"PublicIp" xml:"PublicIp>PublicIp"`
+}
+
+type DescribeAddressesResult struct {
+	Addresses ec2query.List[Address] `query:"AddressesSet" xml:"addressesSet"`
+}
+
 type DescribeInternetGatewaysRequest struct {
 	DryRun             *bool                 `query:"DryRun" xml:"dryRun"`
 	Filters            []Filter              `query:"Filter" xml:"Filter>Filter"`
@@ -287,6 +497,45 @@ type DescribeInternetGatewaysRequest struct {
 type DescribeInternetGatewaysResult struct {
 	InternetGateways ec2query.List[InternetGateway] `query:"InternetGatewaySet" xml:"internetGatewaySet"`
 	NextToken        string                         `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeKeyPairsRequest struct {
+	DryRun           *bool    `query:"DryRun" xml:"dryRun"`
+	Filters          []Filter `query:"Filter" xml:"Filter>Filter"`
+	IncludePublicKey *bool    `query:"IncludePublicKey" xml:"IncludePublicKey"`
+	KeyNames         []string `query:"KeyName" xml:"KeyName>KeyName"`
+	KeyPairIds       []string `query:"KeyPairId" xml:"KeyPairId>KeyPairId"`
+}
+
+type DescribeKeyPairsResult struct {
+	KeyPairs ec2query.List[KeyPairInfo] `query:"KeySet" xml:"keySet"`
+}
+
+type DescribeNatGatewaysRequest struct {
+	DryRun        *bool                 `query:"DryRun" xml:"DryRun"`
+	Filter        []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults    *int                  `query:"MaxResults" xml:"MaxResults"`
+	NatGatewayIds ec2query.List[string] `query:"NatGatewayId" xml:"NatGatewayId"`
+	NextToken     string                `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeNatGatewaysResult struct {
+	NatGateways ec2query.List[NatGateway] `query:"NatGatewaySet" xml:"natGatewaySet"`
+	NextToken   string                    `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeNetworkInterfacesRequest struct {
+	DryRun                  *bool                 `query:"DryRun" xml:"dryRun"`
+	Filters                 []Filter              `query:"Filter" xml:"filter>Filter"`
+	IncludeManagedResources *bool                 `query:"IncludeManagedResources" xml:"IncludeManagedResources"`
+	MaxResults              *int                  `query:"MaxResults" xml:"MaxResults"`
+	NetworkInterfaceIds     ec2query.List[string] `query:"NetworkInterfaceId" xml:"NetworkInterfaceId"`
+	NextToken               string                `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeNetworkInterfacesResult struct {
+	NetworkInterfaces ec2query.List[NetworkInterface] `query:"NetworkInterfaceSet" xml:"networkInterfaceSet"`
+	NextToken         string                          `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeRouteTablesRequest struct {
@@ -374,14 +623,45 @@ type DetachInternetGatewayRequest struct {
 	VpcId             string `query:"VpcId" xml:"vpcId"`
 }
 
+type DetachNetworkInterfaceRequest struct {
+	AttachmentId string `query:"AttachmentId" xml:"attachmentId"`
+	DryRun       *bool  `query:"DryRun" xml:"dryRun"`
+	Force        *bool  `query:"Force" xml:"force"`
+}
+
+type DisassociateAddressRequest struct {
+	AssociationId string `query:"AssociationId" xml:"AssociationId,omitempty"`
+	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
+	PublicIp      string `query:"PublicIp" xml:"PublicIp,omitempty"`
+}
+
 type DisassociateRouteTableRequest struct {
 	AssociationId string `query:"AssociationId" xml:"associationId"`
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
 }
 
+type EnaSrdSpecification struct {
+	EnaSrdEnabled          *bool                   `query:"EnaSrdEnabled" xml:"EnaSrdEnabled"`
+	EnaSrdUdpSpecification *EnaSrdUdpSpecification `query:"EnaSrdUdpSpecification" xml:"EnaSrdUdpSpecification"`
+}
+
+type EnaSrdUdpSpecification struct {
+	EnaSrdUdpEnabled *bool `query:"EnaSrdUdpEnabled" xml:"EnaSrdUdpEnabled"`
+}
+
 type Filter struct {
 	Name   string                `query:"Name" xml:"Name,omitempty"`
 	Values ec2query.List[string] `query:"Value" xml:"Value"`
+}
+
+type GroupIdentifier struct {
+	GroupId   string `query:"GroupId" xml:"groupId,omitempty"`
+	GroupName string `query:"GroupName" xml:"groupName,omitempty"`
+}
+
+type InstanceIpv6Address struct {
+	Ipv6Address   string `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
+	IsPrimaryIpv6 *bool  `query:"IsPrimaryIpv6" xml:"isPrimaryIpv6"`
 }
 
 type InternetGateway struct {
@@ -411,9 +691,57 @@ type IpRange struct {
 	Description string `query:"Description" xml:"description,omitempty"`
 }
 
+type Ipv4PrefixSpecification struct {
+	Ipv4Prefix string `query:"Ipv4Prefix" xml:"ipv4Prefix,omitempty"`
+}
+
+type Ipv4PrefixSpecificationRequest struct {
+	Ipv4Prefix string `query:"Ipv4Prefix" xml:"Ipv4Prefix,omitempty"`
+}
+
+type Ipv6PrefixSpecification struct {
+	Ipv6Prefix string `query:"Ipv6Prefix" xml:"ipv6Prefix,omitempty"`
+}
+
+type Ipv6PrefixSpecificationRequest struct {
+	Ipv6Prefix string `query:"Ipv6Prefix" xml:"Ipv6Prefix,omitempty"`
+}
+
 type Ipv6Range struct {
 	CidrIpv6    string `query:"CidrIpv6" xml:"cidrIpv6,omitempty"`
 	Description string `query:"Description" xml:"description,omitempty"`
+}
+
+type KeyPair struct {
+	KeyFingerprint string             `query:"KeyFingerprint" xml:"keyFingerprint,omitempty"`
+	KeyMaterial    string             `query:"KeyMaterial" xml:"keyMaterial,omitempty"`
+	KeyName        string             `query:"KeyName" xml:"keyName,omitempty"`
+	KeyPairId      string             `query:"KeyPairId" xml:"keyPairId,omitempty"`
+	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+}
+
+type KeyPairInfo struct {
+	CreateTime     *protocol.XMLTime  `query:"CreateTime" xml:"createTime"`
+	KeyFingerprint string             `query:"KeyFingerprint" xml:"keyFingerprint,omitempty"`
+	KeyName        string             `query:"KeyName" xml:"keyName,omitempty"`
+	KeyPairId      string             `query:"KeyPairId" xml:"keyPairId,omitempty"`
+	KeyType        string             `query:"KeyType" xml:"keyType,omitempty"`
+	PublicKey      string             `query:"PublicKey" xml:"publicKey,omitempty"`
+	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+}
+
+type ModifyNetworkInterfaceAttributeRequest struct {
+	AssociatePublicIpAddress        *bool                                   `query:"AssociatePublicIpAddress" xml:"AssociatePublicIpAddress"`
+	AssociatedSubnetIds             []string                                `query:"AssociatedSubnetId" xml:"AssociatedSubnetId>AssociatedSubnetId"`
+	Attachment                      *NetworkInterfaceAttachmentChanges      `query:"Attachment" xml:"attachment"`
+	ConnectionTrackingSpecification *ConnectionTrackingSpecificationRequest `query:"ConnectionTrackingSpecification" xml:"ConnectionTrackingSpecification"`
+	Description                     *AttributeValue                         `query:"Description" xml:"description"`
+	DryRun                          *bool                                   `query:"DryRun" xml:"dryRun"`
+	EnaSrdSpecification             *EnaSrdSpecification                    `query:"EnaSrdSpecification" xml:"EnaSrdSpecification"`
+	EnablePrimaryIpv6               *bool                                   `query:"EnablePrimaryIpv6" xml:"EnablePrimaryIpv6"`
+	Groups                          []string                                `query:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	NetworkInterfaceId              string                                  `query:"NetworkInterfaceId" xml:"networkInterfaceId"`
+	SourceDestCheck                 *AttributeBooleanValue                  `query:"SourceDestCheck" xml:"sourceDestCheck"`
 }
 
 type ModifySecurityGroupRulesRequest struct {
@@ -447,6 +775,137 @@ type ModifyVpcAttributeRequest struct {
 	VpcId                            string                 `query:"VpcId" xml:"vpcId"`
 }
 
+type NatGateway struct {
+	AttachedAppliances   ec2query.List[NatGatewayAttachedAppliance] `query:"AttachedApplianceSet" xml:"attachedApplianceSet"`
+	AutoProvisionZones   string                                     `query:"AutoProvisionZones" xml:"autoProvisionZones,omitempty"`
+	AutoScalingIps       string                                     `query:"AutoScalingIps" xml:"autoScalingIps,omitempty"`
+	AvailabilityMode     string                                     `query:"AvailabilityMode" xml:"availabilityMode,omitempty"`
+	ConnectivityType     string                                     `query:"ConnectivityType" xml:"connectivityType,omitempty"`
+	CreateTime           *protocol.XMLTime                          `query:"CreateTime" xml:"createTime"`
+	DeleteTime           *protocol.XMLTime                          `query:"DeleteTime" xml:"deleteTime"`
+	FailureCode          string                                     `query:"FailureCode" xml:"failureCode,omitempty"`
+	FailureMessage       string                                     `query:"FailureMessage" xml:"failureMessage,omitempty"`
+	NatGatewayAddresses  ec2query.List[NatGatewayAddress]           `query:"NatGatewayAddressSet" xml:"natGatewayAddressSet"`
+	NatGatewayId         string                                     `query:"NatGatewayId" xml:"natGatewayId,omitempty"`
+	ProvisionedBandwidth *ProvisionedBandwidth                      `query:"ProvisionedBandwidth" xml:"provisionedBandwidth"`
+	RouteTableId         string                                     `query:"RouteTableId" xml:"routeTableId,omitempty"`
+	State                string                                     `query:"State" xml:"state,omitempty"`
+	SubnetId             string                                     `query:"SubnetId" xml:"subnetId,omitempty"`
+	Tags                 ec2query.List[Tag]                         `query:"TagSet" xml:"tagSet"`
+	VpcId                string                                     `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type NatGatewayAddress struct {
+	AllocationId       string `query:"AllocationId" xml:"allocationId,omitempty"`
+	AssociationId      string `query:"AssociationId" xml:"associationId,omitempty"`
+	AvailabilityZone   string `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId string `query:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
+	FailureMessage     string `query:"FailureMessage" xml:"failureMessage,omitempty"`
+	IsPrimary          *bool  `query:"IsPrimary" xml:"isPrimary"`
+	NetworkInterfaceId string `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	PrivateIp          string `query:"PrivateIp" xml:"privateIp,omitempty"`
+	PublicIp           string `query:"PublicIp" xml:"publicIp,omitempty"`
+	Status             string `query:"Status" xml:"status,omitempty"`
+}
+
+type NatGatewayAttachedAppliance struct {
+	ApplianceArn      string `query:"ApplianceArn" xml:"applianceArn,omitempty"`
+	AttachmentState   string `query:"AttachmentState" xml:"attachmentState,omitempty"`
+	FailureCode       string `query:"FailureCode" xml:"failureCode,omitempty"`
+	FailureMessage    string `query:"FailureMessage" xml:"failureMessage,omitempty"`
+	ModificationState string `query:"ModificationState" xml:"modificationState,omitempty"`
+	Type              string `query:"Type" xml:"type,omitempty"`
+	VpcEndpointId     string `query:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
+}
+
+type NetworkInterface struct {
+	AssociatedSubnets               ec2query.List[string]                           `query:"AssociatedSubnetSet" xml:"associatedSubnetSet"`
+	Association                     *NetworkInterfaceAssociation                    `query:"Association" xml:"association"`
+	Attachment                      *NetworkInterfaceAttachment                     `query:"Attachment" xml:"attachment"`
+	AvailabilityZone                string                                          `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId              string                                          `query:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
+	ConnectionTrackingConfiguration *ConnectionTrackingConfiguration                `query:"ConnectionTrackingConfiguration" xml:"connectionTrackingConfiguration"`
+	DenyAllIgwTraffic               *bool                                           `query:"DenyAllIgwTraffic" xml:"denyAllIgwTraffic"`
+	Description                     string                                          `query:"Description" xml:"description"`
+	Groups                          ec2query.List[GroupIdentifier]                  `query:"GroupSet" xml:"groupSet"`
+	InterfaceType                   string                                          `query:"InterfaceType" xml:"interfaceType,omitempty"`
+	Ipv4Prefixes                    ec2query.List[Ipv4PrefixSpecification]          `query:"Ipv4PrefixSet" xml:"ipv4PrefixSet"`
+	Ipv6Address                     string                                          `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
+	Ipv6Addresses                   ec2query.List[NetworkInterfaceIpv6Address]      `query:"Ipv6AddressesSet" xml:"ipv6AddressesSet"`
+	Ipv6Native                      *bool                                           `query:"Ipv6Native" xml:"ipv6Native"`
+	Ipv6Prefixes                    ec2query.List[Ipv6PrefixSpecification]          `query:"Ipv6PrefixSet" xml:"ipv6PrefixSet"`
+	MacAddress                      string                                          `query:"MacAddress" xml:"macAddress,omitempty"`
+	NetworkInterfaceId              string                                          `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	Operator                        *OperatorResponse                               `query:"Operator" xml:"operator"`
+	OutpostArn                      string                                          `query:"OutpostArn" xml:"outpostArn,omitempty"`
+	OwnerId                         string                                          `query:"OwnerId" xml:"ownerId,omitempty"`
+	PrivateDnsName                  string                                          `query:"PrivateDnsName" xml:"privateDnsName,omitempty"`
+	PrivateIpAddress                string                                          `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PrivateIpAddresses              ec2query.List[NetworkInterfacePrivateIpAddress] `query:"PrivateIpAddressesSet" xml:"privateIpAddressesSet"`
+	PublicDnsName                   string                                          `query:"PublicDnsName" xml:"publicDnsName,omitempty"`
+	PublicIpDnsNameOptions          *PublicIpDnsNameOptions                         `query:"PublicIpDnsNameOptions" xml:"publicIpDnsNameOptions"`
+	RequesterId                     string                                          `query:"RequesterId" xml:"requesterId,omitempty"`
+	RequesterManaged                *bool                                           `query:"RequesterManaged" xml:"requesterManaged"`
+	SourceDestCheck                 *bool                                           `query:"SourceDestCheck" xml:"sourceDestCheck"`
+	Status                          string                                          `query:"Status" xml:"status,omitempty"`
+	SubnetId                        string                                          `query:"SubnetId" xml:"subnetId,omitempty"`
+	TagSet                          ec2query.List[Tag]                              `query:"TagSet" xml:"tagSet"`
+	VpcId                           string                                          `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type NetworkInterfaceAssociation struct {
+	AllocationId    string `query:"AllocationId" xml:"allocationId,omitempty"`
+	AssociationId   string `query:"AssociationId" xml:"associationId,omitempty"`
+	CarrierIp       string `query:"CarrierIp" xml:"carrierIp,omitempty"`
+	CustomerOwnedIp string `query:"CustomerOwnedIp" xml:"customerOwnedIp,omitempty"`
+	IpOwnerId       string `query:"IpOwnerId" xml:"ipOwnerId,omitempty"`
+	PublicDnsName   string `query:"PublicDnsName" xml:"publicDnsName,omitempty"`
+	PublicIp        string `query:"PublicIp" xml:"publicIp,omitempty"`
+}
+
+type NetworkInterfaceAttachment struct {
+	AttachTime          *protocol.XMLTime              `query:"AttachTime" xml:"attachTime"`
+	AttachmentId        string                         `query:"AttachmentId" xml:"attachmentId,omitempty"`
+	DeleteOnTermination *bool                          `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	DeviceIndex         *int                           `query:"DeviceIndex" xml:"deviceIndex"`
+	EnaQueueCount       *int                           `query:"EnaQueueCount" xml:"enaQueueCount"`
+	EnaSrdSpecification *AttachmentEnaSrdSpecification `query:"EnaSrdSpecification" xml:"enaSrdSpecification"`
+	InstanceId          string                         `query:"InstanceId" xml:"instanceId,omitempty"`
+	InstanceOwnerId     string                         `query:"InstanceOwnerId" xml:"instanceOwnerId,omitempty"`
+	NetworkCardIndex    *int                           `query:"NetworkCardIndex" xml:"networkCardIndex"`
+	Status              string                         `query:"Status" xml:"status,omitempty"`
+}
+
+type NetworkInterfaceAttachmentChanges struct {
+	AttachmentId         string `query:"AttachmentId" xml:"attachmentId,omitempty"`
+	DefaultEnaQueueCount *bool  `query:"DefaultEnaQueueCount" xml:"DefaultEnaQueueCount"`
+	DeleteOnTermination  *bool  `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	EnaQueueCount        *int   `query:"EnaQueueCount" xml:"EnaQueueCount"`
+}
+
+type NetworkInterfaceIpv6Address struct {
+	Ipv6Address       string `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
+	IsPrimaryIpv6     *bool  `query:"IsPrimaryIpv6" xml:"isPrimaryIpv6"`
+	PublicIpv6DnsName string `query:"PublicIpv6DnsName" xml:"publicIpv6DnsName,omitempty"`
+}
+
+type NetworkInterfacePrivateIpAddress struct {
+	Association      *NetworkInterfaceAssociation `query:"Association" xml:"association"`
+	Primary          *bool                        `query:"Primary" xml:"primary"`
+	PrivateDnsName   string                       `query:"PrivateDnsName" xml:"privateDnsName,omitempty"`
+	PrivateIpAddress string                       `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
+type OperatorRequest struct {
+	Principal string `query:"Principal" xml:"Principal,omitempty"`
+}
+
+type OperatorResponse struct {
+	HiddenByDefault *bool  `query:"HiddenByDefault" xml:"hiddenByDefault"`
+	Managed         *bool  `query:"Managed" xml:"managed"`
+	Principal       string `query:"Principal" xml:"principal,omitempty"`
+}
+
 type PrefixListId struct {
 	Description  string `query:"Description" xml:"description,omitempty"`
 	PrefixListId string `query:"PrefixListId" xml:"prefixListId,omitempty"`
@@ -458,8 +917,28 @@ type PrivateDnsNameOptionsOnLaunch struct {
 	HostnameType                    string `query:"HostnameType" xml:"hostnameType,omitempty"`
 }
 
+type PrivateIpAddressSpecification struct {
+	Primary          *bool  `query:"Primary" xml:"primary"`
+	PrivateIpAddress string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
 type PropagatingVgw struct {
 	GatewayId string `query:"GatewayId" xml:"gatewayId,omitempty"`
+}
+
+type ProvisionedBandwidth struct {
+	ProvisionTime *protocol.XMLTime `query:"ProvisionTime" xml:"provisionTime"`
+	Provisioned   string            `query:"Provisioned" xml:"provisioned,omitempty"`
+	RequestTime   *protocol.XMLTime `query:"RequestTime" xml:"requestTime"`
+	Requested     string            `query:"Requested" xml:"requested,omitempty"`
+	Status        string            `query:"Status" xml:"status,omitempty"`
+}
+
+type PublicIpDnsNameOptions struct {
+	DnsHostnameType        string `query:"DnsHostnameType" xml:"dnsHostnameType,omitempty"`
+	PublicDualStackDnsName string `query:"PublicDualStackDnsName" xml:"publicDualStackDnsName,omitempty"`
+	PublicIpv4DnsName      string `query:"PublicIpv4DnsName" xml:"publicIpv4DnsName,omitempty"`
+	PublicIpv6DnsName      string `query:"PublicIpv6DnsName" xml:"publicIpv6DnsName,omitempty"`
 }
 
 type ReferencedSecurityGroup struct {
@@ -468,6 +947,13 @@ type ReferencedSecurityGroup struct {
 	UserId                 string `query:"UserId" xml:"userId,omitempty"`
 	VpcId                  string `query:"VpcId" xml:"vpcId,omitempty"`
 	VpcPeeringConnectionId string `query:"VpcPeeringConnectionId" xml:"vpcPeeringConnectionId,omitempty"`
+}
+
+type ReleaseAddressRequest struct {
+	AllocationId       string `query:"AllocationId" xml:"AllocationId,omitempty"`
+	DryRun             *bool  `query:"DryRun" xml:"dryRun"`
+	NetworkBorderGroup string `query:"NetworkBorderGroup" xml:"NetworkBorderGroup,omitempty"`
+	PublicIp           string `query:"PublicIp" xml:"PublicIp,omitempty"`
 }
 
 type ReplaceRouteRequest struct {
