@@ -58,12 +58,8 @@ func Retry(ctx context.Context, b Backoff, what string, retryable func(error) bo
 			return fmt.Errorf("%s: still failing after %s: %w", what, b.Timeout, err)
 		}
 		Progress(ctx, "%s: waiting (%s)", what, ErrorCode(err))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%s: %w", what, ctx.Err())
-		case <-t.C:
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		pause = min(2*pause, b.Max)
 	}
@@ -94,12 +90,8 @@ func WaitUntil(ctx context.Context, b Backoff, what string, check func() (done b
 			return fmt.Errorf("%s: gave up after %s (last state: %s)", what, b.Timeout, status)
 		}
 		Progress(ctx, "%s: %s", what, status)
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%s: %w", what, ctx.Err())
-		case <-t.C:
+		if err := sleep(ctx, pause); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		pause = min(2*pause, b.Max)
 	}
@@ -109,4 +101,16 @@ func WaitUntil(ctx context.Context, b Backoff, what string, check func() (done b
 // its own way.
 func throttled(err error) bool {
 	return HasCode(err, "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled")
+}
+
+// sleep pauses for d, or until ctx ends, whose error it returns.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
