@@ -327,10 +327,20 @@ func (c *Controller) serviceOf(ctx context.Context, resourceID string) (*ecs.Ser
 }
 
 // setDesired changes the service's desiredCount through ECS, as
-// Application Auto Scaling calls UpdateService, and records the activity.
+// Application Auto Scaling calls UpdateService, and records the activity:
+// InProgress before the change, so that whoever sees the new count also
+// finds the activity that made it, then ended with ECS's answer.
 func (c *Controller) setDesired(ctx context.Context, t aas.ScalableTarget, st *targetState, from, to int, cause string, now time.Time, out bool) error {
+	id, err := c.deps.AppAutoScaling.RecordActivity(ctx, aas.Activity{
+		ServiceNamespace: t.ServiceNamespace, ResourceID: t.ResourceID, ScalableDimension: t.ScalableDimension,
+		Description: fmt.Sprintf("Setting desired count to %d.", to), Cause: cause,
+		StatusCode: aas.ActivityInProgress, StatusMessage: fmt.Sprintf("Setting desired count to %d.", to),
+	})
+	if err != nil {
+		return err
+	}
 	parts := strings.Split(t.ResourceID, "/")
-	err := c.deps.ECS.Update(ctx, func(s *ecs.State) error {
+	err = c.deps.ECS.Update(ctx, func(s *ecs.State) error {
 		svc, err := s.Service(parts[1], parts[2])
 		if err != nil || svc == nil {
 			return err
@@ -343,16 +353,12 @@ func (c *Controller) setDesired(ctx context.Context, t aas.ScalableTarget, st *t
 		}
 		return s.PutService(svc)
 	})
-	activity := aas.Activity{
-		ServiceNamespace: t.ServiceNamespace, ResourceID: t.ResourceID, ScalableDimension: t.ScalableDimension,
-		Description: fmt.Sprintf("Setting desired count to %d.", to), Cause: cause,
-		StatusMessage: fmt.Sprintf("Successfully set desired count to %d. Change successfully fulfilled by ecs.", to),
-	}
+	status, message := aas.ActivitySuccessful, fmt.Sprintf("Successfully set desired count to %d. Change successfully fulfilled by ecs.", to)
 	if err != nil {
-		activity.StatusCode, activity.StatusMessage = aas.ActivityFailed, err.Error()
+		status, message = aas.ActivityFailed, err.Error()
 	}
-	if _, recErr := c.deps.AppAutoScaling.RecordActivity(ctx, activity); recErr != nil && err == nil {
-		err = recErr
+	if finErr := c.deps.AppAutoScaling.FinishActivity(ctx, id, status, message); finErr != nil && err == nil {
+		err = finErr
 	}
 	if err != nil {
 		return err

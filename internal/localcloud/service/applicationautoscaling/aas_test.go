@@ -431,6 +431,39 @@ func TestActivitiesAndPaging(t *testing.T) {
 	}
 }
 
+// An activity recorded InProgress is listed without an end until the
+// controller finishes it; finishing it twice changes nothing.
+func TestActivityInProgressUntilFinished(t *testing.T) {
+	f := start(t)
+	resource := f.service(t, "in-flight")
+	must(f.aas.RegisterScalableTarget(f.ctx, register(resource, 1, 4)))(t)
+	ctx := localcloudtest.InRegion(f.ctx, "us-east-1")
+	backend := f.cloud.AppAutoScaling
+	id := must(backend.RecordActivity(ctx, applicationautoscaling.Activity{
+		ServiceNamespace: "ecs", ResourceID: resource, ScalableDimension: "ecs:service:DesiredCount",
+		Description: "Setting desired count to 2.", Cause: "test", StatusCode: applicationautoscaling.ActivityInProgress,
+	}))(t)
+	describe := func() types.ScalingActivity {
+		t.Helper()
+		activities := must(f.aas.DescribeScalingActivities(f.ctx, &aas.DescribeScalingActivitiesInput{ServiceNamespace: ns, ResourceId: aws.String(resource)}))(t).ScalingActivities
+		if len(activities) != 1 {
+			t.Fatalf("activities = %+v, want 1", activities)
+		}
+		return activities[0]
+	}
+	if a := describe(); a.StatusCode != types.ScalingActivityStatusCodeInProgress || a.EndTime != nil {
+		t.Errorf("recorded activity = %s, end %v; want InProgress without an end", a.StatusCode, a.EndTime)
+	}
+	must(0, backend.FinishActivity(ctx, id, applicationautoscaling.ActivitySuccessful, "Successfully set desired count to 2."))(t)
+	must(0, backend.FinishActivity(ctx, id, applicationautoscaling.ActivityFailed, "too late"))(t)
+	if a := describe(); a.StatusCode != types.ScalingActivityStatusCodeSuccessful || a.EndTime == nil || aws.ToString(a.StatusMessage) != "Successfully set desired count to 2." {
+		t.Errorf("finished activity = %s %q, end %v; want Successful with its message and an end", a.StatusCode, aws.ToString(a.StatusMessage), a.EndTime)
+	}
+	if err := backend.FinishActivity(ctx, id, applicationautoscaling.ActivityInProgress, ""); err == nil {
+		t.Error("FinishActivity accepted InProgress as an outcome")
+	}
+}
+
 func TestTags(t *testing.T) {
 	f := start(t)
 	arn := must(f.aas.RegisterScalableTarget(f.ctx, register(f.service(t, "api"), 1, 2)))(t).ScalableTargetARN

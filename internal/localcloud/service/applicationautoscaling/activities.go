@@ -131,6 +131,32 @@ func (b *Backend) RecordActivity(ctx context.Context, a Activity) (string, error
 	return activity.ActivityId, err
 }
 
+// FinishActivity ends an activity recorded InProgress (or Pending) with
+// its outcome, as AWS moves an activity to Successful or Failed once the
+// target's service has answered: a describer that sees the capacity change
+// sees the activity too. An activity that is gone (dropped after six
+// weeks) is not an error; one that already ended is left as it is.
+func (b *Backend) FinishActivity(ctx context.Context, id, status, message string) error {
+	if status == ActivityPending || status == ActivityInProgress || !slices.Contains([]string{ActivitySuccessful, ActivityOverridden, ActivityUnfulfilled, ActivityFailed}, status) {
+		return fmt.Errorf("application auto scaling: %q does not end an activity", status)
+	}
+	end := stamp(b.clock().UTC().Truncate(time.Millisecond))
+	return b.store.Update(ctx, func(tx *store.Tx) error {
+		all, err := store.List[ScalingActivity](tx, tableActivities)
+		if err != nil {
+			return err
+		}
+		for _, a := range all {
+			if a.ActivityId != id || (a.StatusCode != ActivityPending && a.StatusCode != ActivityInProgress) {
+				continue
+			}
+			a.StatusCode, a.StatusMessage, a.EndTime = status, message, end
+			return tx.Put(tableActivities, activityKey(a), a)
+		}
+		return nil
+	})
+}
+
 // activityKey orders activities newest first, as AWS lists them.
 func activityKey(a *ScalingActivity) string {
 	return fmt.Sprintf("%019d|%s", math.MaxInt64-a.StartTime.Time().UnixNano(), a.ActivityId)
