@@ -25,18 +25,31 @@ import (
 // A deployed stack whose berth.yaml is gone is destroyed by its tags:
 // --dry-run lists it and deletes nothing, the destroy leaves nothing tagged
 // as the stack's (checked service by service through the SDK), and a second
-// destroy finds nothing.
+// destroy finds nothing. The stack is in eu-west-1 beside what berth did
+// not make there — a VPC and security group built with the aws CLI, another
+// stack's VPC — and a VPC tagged as the same stack in us-east-1: all stay.
 func TestDestroyByTagWithoutBerthYAML(t *testing.T) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Fatalf("this test serves HTTP with python3: %v", err)
 	}
 	cloud := localcloudtest.Start(t)
+	const region = "eu-west-1"
 	specFile := writeSpec(t, "lost", "lost:1", []string{python, "-m", "http.server", "--bind", "$HOST", "9000"}, t.TempDir())
+	inRegion(t, specFile, region)
+	handBuilt := handBuiltVPC(t, cloud, region, "Name", "hand-built")
+	bystanders := map[string]string{ // VPC id → what it is
+		handBuilt: "a hand-built VPC in " + region,
+		handBuiltVPC(t, cloud, region, "berth:stack", "other"):     "another stack's VPC in " + region,
+		handBuiltVPC(t, cloud, "us-east-1", "berth:stack", "lost"): "the same stack name's VPC in us-east-1",
+	}
+	var group struct{ GroupId string }
+	localcloudtest.MustAWSCLI(t, cloud.Endpoint, region, &group, "ec2", "create-security-group", "--group-name", "hand-built-web",
+		"--description", "made with the aws CLI", "--vpc-id", handBuilt)
 	if out, errOut, err := berth(t, cloud.Endpoint, "up", "--no-logs", "--state-dir", filepath.Dir(cloud.AdminTokenPath()), "-f", specFile); err != nil {
 		t.Fatalf("berth up: %v\n%s\n%s", err, out, errOut)
 	}
-	before := taggedAs(t, cloud.Config, "lost")
+	before := taggedAs(t, cloud.ConfigIn(region), "lost")
 	if len(before) < 20 {
 		t.Fatalf("a deployed stack has only %d tagged resources: %v", len(before), before)
 	}
@@ -44,7 +57,7 @@ func TestDestroyByTagWithoutBerthYAML(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	out, _, err := berth(t, cloud.Endpoint, "destroy", "--stack", "lost", "--dry-run")
+	out, _, err := berth(t, cloud.Endpoint, "destroy", "--stack", "lost", "--region", region, "--dry-run")
 	if err != nil {
 		t.Fatalf("destroy --dry-run: %v\n%s", err, out)
 	}
@@ -56,24 +69,58 @@ func TestDestroyByTagWithoutBerthYAML(t *testing.T) {
 	if strings.Index(out, "ecs.service") > strings.Index(out, "ec2.vpc") {
 		t.Errorf("the dry run lists the VPC before the service:\n%s", out)
 	}
-	if after := taggedAs(t, cloud.Config, "lost"); len(after) != len(before) {
+	if after := taggedAs(t, cloud.ConfigIn(region), "lost"); len(after) != len(before) {
 		t.Fatalf("the dry run deleted something: %d tagged resources, then %d", len(before), len(after))
 	}
 
-	out, errOut, err := berth(t, cloud.Endpoint, "destroy", "--stack", "lost", "--yes")
+	out, errOut, err := berth(t, cloud.Endpoint, "destroy", "--stack", "lost", "--region", region, "--yes")
 	if err != nil {
 		t.Fatalf("destroy: %v\n%s\n%s", err, out, errOut)
 	}
-	if left := taggedAs(t, cloud.Config, "lost"); len(left) != 0 {
+	if left := taggedAs(t, cloud.ConfigIn(region), "lost"); len(left) != 0 {
 		t.Errorf("after destroy these are still tagged berth:stack=lost: %v", left)
 	}
-	out, _, err = berth(t, cloud.Endpoint, "destroy", "--stack", "lost", "--yes")
+	for vpc, what := range bystanders {
+		r := region
+		if strings.HasSuffix(what, "us-east-1") {
+			r = "us-east-1"
+		}
+		if _, err := localcloudtest.AWSCLI(t, cloud.Endpoint, r, "ec2", "describe-vpcs", "--vpc-ids", vpc); err != nil {
+			t.Errorf("destroy removed %s (%s): %v", what, vpc, err)
+		}
+	}
+	if _, err := localcloudtest.AWSCLI(t, cloud.Endpoint, region, "ec2", "describe-security-groups", "--group-ids", group.GroupId); err != nil {
+		t.Errorf("destroy removed the hand-built security group %s: %v", group.GroupId, err)
+	}
+	out, _, err = berth(t, cloud.Endpoint, "destroy", "--stack", "lost", "--region", region, "--yes")
 	if err != nil || !strings.Contains(out, "Nothing to destroy") {
 		t.Errorf("a second destroy (%v):\n%s", err, out)
 	}
 	if _, _, err := berth(t, cloud.Endpoint, "destroy", "--stack", "Not_A_Name", "--dry-run"); err == nil || !strings.Contains(err.Error(), "--stack") {
 		t.Errorf("destroy --stack with a bad name: %v", err)
 	}
+}
+
+// inRegion sets the region of the berth.yaml at path.
+func inRegion(t *testing.T, path, region string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append([]byte("region: "+region+"\n"), data...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// handBuiltVPC creates a VPC with the aws CLI, as someone sharing the
+// account would, with one tag, and returns its id.
+func handBuiltVPC(t *testing.T, cloud *localcloudtest.Cloud, region, key, value string) string {
+	t.Helper()
+	var out struct{ Vpc struct{ VpcId string } }
+	localcloudtest.MustAWSCLI(t, cloud.Endpoint, region, &out, "ec2", "create-vpc", "--cidr-block", "10.9.0.0/16",
+		"--tag-specifications", "ResourceType=vpc,Tags=[{Key="+key+",Value="+value+"}]")
+	return out.Vpc.VpcId
 }
 
 // taggedAs lists what carries berth:stack=stack, read service by service

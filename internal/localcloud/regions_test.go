@@ -1,12 +1,9 @@
 package localcloud_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -29,40 +26,19 @@ func awsIn(t *testing.T, cloud *localcloudtest.Cloud, region string, args ...str
 	return out
 }
 
+// runAWS is awsIn that returns the CLI's failure instead of failing.
 func runAWS(t *testing.T, cloud *localcloudtest.Cloud, region string, args ...string) (map[string]any, error) {
 	t.Helper()
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		t.Fatalf("the aws CLI is needed (pip install awscli): %v", err)
-	}
-	cmd := exec.CommandContext(context.Background(), path, append([]string{"--endpoint-url", cloud.Endpoint, "--region", region, "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1", "AWS_PAGER=",
-	)
-	output, err := cmd.Output()
-	if err != nil {
-		if exitErr, ok := err.(*exec.ExitError); ok {
-			return nil, &cliError{err: err, stderr: string(exitErr.Stderr)}
-		}
+	data, err := localcloudtest.AWSCLI(t, cloud.Endpoint, region, args...)
+	if err != nil || strings.TrimSpace(string(data)) == "" {
 		return nil, err
 	}
-	if strings.TrimSpace(string(output)) == "" {
-		return nil, nil
-	}
 	var out map[string]any
-	if err := json.Unmarshal(output, &out); err != nil {
-		t.Fatalf("aws %v printed no JSON: %v\n%s", args, err, output)
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatalf("aws %v printed no JSON: %v\n%s", args, err, data)
 	}
 	return out, nil
 }
-
-type cliError struct {
-	err    error
-	stderr string
-}
-
-func (e *cliError) Error() string { return e.err.Error() + ": " + e.stderr }
 
 // str walks a decoded JSON value by map keys and list indexes.
 func str(v any, path ...any) string {

@@ -2,8 +2,6 @@ package autoscaling_test
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -366,19 +364,14 @@ func TestScalingPolicies(t *testing.T) {
 }
 
 func TestAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Fatal("the aws CLI is not installed; this test needs it")
-	}
 	f := start(t)
 	_, err := f.client.CreateAutoScalingGroup(ctx, createInput("web"))
 	localcloudtest.WantCode(t, err, "")
 	addInstances(t, f, "web", "i-0000000000000000a")
 
-	cmd := exec.Command("aws", "--endpoint-url", f.endpoint, "--output", "json", "autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", "web")
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=")
-	out, err := cmd.CombinedOutput()
+	out, err := localcloudtest.AWSCLI(t, f.endpoint, "us-east-1", "autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", "web")
 	if err != nil {
-		t.Fatalf("aws: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	var doc struct {
 		AutoScalingGroups []struct {

@@ -2,8 +2,6 @@ package autoscaling_test
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -153,20 +151,14 @@ func TestCooldownAndSuspendedProcesses(t *testing.T) {
 
 // The AWS CLI creates and executes a scaling policy.
 func TestAWSCLIScalingPolicy(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Fatal("the aws CLI is not installed; this test needs it")
-	}
 	f := start(t)
 	_, err := f.client.CreateAutoScalingGroup(ctx, createInput("web"))
 	localcloudtest.WantCode(t, err, "")
 	cli := func(args ...string) []byte {
 		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", f.endpoint, "--output", "json", "autoscaling"}, args...)...)
-		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=",
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1")
-		out, err := cmd.CombinedOutput()
+		out, err := localcloudtest.AWSCLI(t, f.endpoint, "us-east-1", append([]string{"autoscaling"}, args...)...)
 		if err != nil {
-			t.Fatalf("aws %v: %v\n%s", args, err, out)
+			t.Fatal(err)
 		}
 		return out
 	}

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,40 +22,12 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
-// awsCLI runs the real AWS CLI (botocore ≥ 1.42.7 sends CloudWatch calls
-// as awsJson 1.0) and returns its JSON output, or its stderr and the error
-// when it fails. A missing CLI fails the test: CI has it.
-func awsCLI(t *testing.T, endpoint string, args ...string) (map[string]any, string, error) {
-	t.Helper()
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		t.Fatalf("the aws CLI is needed: %v", err)
-	}
-	cmd := exec.CommandContext(context.Background(), path, append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1",
-	)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, stderr.String(), err
-	}
-	out := map[string]any{}
-	if stdout.Len() > 0 {
-		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-			t.Fatalf("aws %v printed no JSON: %v\n%s", args, err, stdout.String())
-		}
-	}
-	return out, stderr.String(), nil
-}
-
+// mustCLI runs the real AWS CLI (botocore ≥ 1.42.7 sends CloudWatch calls
+// as awsJson 1.0) and returns its JSON output.
 func mustCLI(t *testing.T, endpoint string, args ...string) map[string]any {
 	t.Helper()
-	out, stderr, err := awsCLI(t, endpoint, args...)
-	if err != nil {
-		t.Fatalf("aws %v: %v\n%s", args, err, stderr)
-	}
+	out := map[string]any{}
+	localcloudtest.MustAWSCLI(t, endpoint, "us-east-1", &out, args...)
 	return out
 }
 
@@ -105,13 +75,13 @@ func TestAWSCLI(t *testing.T) {
 	}
 
 	// Errors: botocore reports the query code the header carries.
-	_, stderr, err := awsCLI(t, f.cloud.Endpoint, "cloudwatch", "set-alarm-state", "--alarm-name", "nope", "--state-value", "OK", "--state-reason", "x")
-	if err == nil || !strings.Contains(stderr, "(ResourceNotFound)") {
-		t.Fatalf("set-alarm-state of a missing alarm: %v\n%s", err, stderr)
+	_, err := localcloudtest.AWSCLI(t, f.cloud.Endpoint, "us-east-1", "cloudwatch", "set-alarm-state", "--alarm-name", "nope", "--state-value", "OK", "--state-reason", "x")
+	if err == nil || !strings.Contains(err.Error(), "(ResourceNotFound)") {
+		t.Fatalf("set-alarm-state of a missing alarm: %v", err)
 	}
-	_, stderr, err = awsCLI(t, f.cloud.Endpoint, "cloudwatch", "put-metric-data", "--namespace", "AWS/EC2", "--metric-name", "x", "--value", "1")
-	if err == nil || !strings.Contains(stderr, "(InvalidParameterValue)") {
-		t.Fatalf("put-metric-data to AWS/EC2: %v\n%s", err, stderr)
+	_, err = localcloudtest.AWSCLI(t, f.cloud.Endpoint, "us-east-1", "cloudwatch", "put-metric-data", "--namespace", "AWS/EC2", "--metric-name", "x", "--value", "1")
+	if err == nil || !strings.Contains(err.Error(), "(InvalidParameterValue)") {
+		t.Fatalf("put-metric-data to AWS/EC2: %v", err)
 	}
 }
 

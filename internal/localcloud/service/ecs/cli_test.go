@@ -1,10 +1,7 @@
 package ecs_test
 
 import (
-	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -14,31 +11,12 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
-// awsCLI runs the real AWS CLI against endpoint and decodes its JSON output.
-// botocore is stricter than the Go SDK about member names and types, so this
-// catches shapes the SDK tests would let through.
+// awsCLI runs the real AWS CLI against the cloud in us-east-1 and decodes
+// its JSON output; botocore is stricter than the Go SDK about member names
+// and types, so this catches shapes the SDK tests would let through.
 func awsCLI(t *testing.T, endpoint string, out any, args ...string) {
 	t.Helper()
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		t.Fatal("the aws CLI is not on PATH; these tests need it")
-	}
-	cmd := exec.CommandContext(context.Background(), path, append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1",
-	)
-	output, err := cmd.Output()
-	if err != nil {
-		stderr := ""
-		if exitErr, ok := err.(*exec.ExitError); ok {
-			stderr = string(exitErr.Stderr)
-		}
-		t.Fatalf("aws %v: %v\n%s", args, err, stderr)
-	}
-	if err := json.Unmarshal(output, out); err != nil {
-		t.Fatalf("aws %v printed no JSON: %v\n%s", args, err, output)
-	}
+	localcloudtest.MustAWSCLI(t, endpoint, "us-east-1", out, args...)
 }
 
 func TestAWSCLIDescribes(t *testing.T) {

@@ -1,9 +1,6 @@
 package elbv2_test
 
 import (
-	"encoding/json"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -138,9 +135,6 @@ func TestSnapshot(t *testing.T) {
 
 // The AWS CLI (botocore) is stricter than Go about element names.
 func TestAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("aws CLI not installed")
-	}
 	f := start(t)
 	lb := createLB(t, f, "web")
 	tg := createTG(t, f, "web")
@@ -150,16 +144,8 @@ func TestAWSCLI(t *testing.T) {
 
 	run := func(args ...string) map[string]any {
 		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", f.endpoint, "--output", "json", "elbv2"}, args...)...)
-		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("aws elbv2 %v: %v\n%s", args, err, out)
-		}
 		var doc map[string]any
-		if err := json.Unmarshal(out, &doc); err != nil {
-			t.Fatalf("aws output: %v\n%s", err, out)
-		}
+		localcloudtest.MustAWSCLI(t, f.endpoint, "us-east-1", &doc, append([]string{"elbv2"}, args...)...)
 		return doc
 	}
 	groups := run("describe-target-groups", "--names", "web")["TargetGroups"].([]any)

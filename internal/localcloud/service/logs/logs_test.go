@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -344,10 +342,6 @@ func TestAppendFromTheDataPlane(t *testing.T) {
 // `aws logs tail` (AWS CLI v2) reads through FilterLogEvents; CLI v1 has no
 // tail, so there the same call is made with filter-log-events.
 func TestAWSCLILogsTail(t *testing.T) {
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not on PATH")
-	}
 	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
 	c, cloud := newClient(t)
 	must(c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/web")}))(t)
@@ -357,10 +351,7 @@ func TestAWSCLILogsTail(t *testing.T) {
 		LogEvents: []types.InputLogEvent{event(now, "hello from the task"), event(now.Add(time.Second), "second line")}}))(t)
 
 	run := func(args ...string) (string, error) {
-		cmd := exec.Command(path, append([]string{"--endpoint-url", cloud.Endpoint}, args...)...)
-		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
-		out, err := cmd.CombinedOutput()
+		out, err := localcloudtest.AWSCLI(t, cloud.Endpoint, "us-east-1", args...)
 		return string(out), err
 	}
 	version, _ := run("--version")
