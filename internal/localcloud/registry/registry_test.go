@@ -234,11 +234,9 @@ func TestDockerLoginWithGetLoginPassword(t *testing.T) {
 	dockerConfig := t.TempDir()
 	env := append(os.Environ(), "DOCKER_CONFIG="+dockerConfig, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	getPassword := exec.Command("aws", "--endpoint-url", cloud.Endpoint, "ecr", "get-login-password")
-	getPassword.Env = env
-	password, err := getPassword.Output()
+	password, err := localcloudtest.AWSCLI(t, cloud.Endpoint, "us-east-1", "ecr", "get-login-password")
 	if err != nil {
-		t.Fatalf("aws ecr get-login-password: %v", err)
+		t.Fatal(err)
 	}
 	login := exec.Command("docker", "login", "--username", "AWS", "--password-stdin", host)
 	login.Env = env

@@ -3,8 +3,6 @@ package ssm_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -233,17 +231,10 @@ func TestDescribeTagsAndLabels(t *testing.T) {
 
 // botocore is stricter about member names than the Go SDK.
 func TestAWSCLIGetParameters(t *testing.T) {
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not on PATH")
-	}
 	_, cloud := newClient(t)
-	cmd := exec.Command(path, "--endpoint-url", cloud.Endpoint, "--output", "json", "ssm", "get-parameters", "--names", recommended, "/nope")
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
-	out, err := cmd.CombinedOutput()
+	out, err := localcloudtest.AWSCLI(t, cloud.Endpoint, "us-east-1", "ssm", "get-parameters", "--names", recommended, "/nope")
 	if err != nil {
-		t.Fatalf("aws ssm get-parameters: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	var doc struct {
 		Parameters []struct {
