@@ -238,21 +238,16 @@ func (st *Status) readTasks(ctx context.Context, c *engine.Clients, names stack.
 		}
 		arns = append(arns, page.TaskArns...)
 	}
-	// DescribeTasks takes at most 100 tasks a call.
-	for len(arns) > 0 {
-		batch := arns[:min(100, len(arns))]
-		arns = arns[len(batch):]
-		out, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(names.Cluster), Tasks: batch})
-		if err != nil {
-			return fmt.Errorf("describe tasks of %s: %w", names.Service, err)
-		}
-		for _, t := range out.Tasks {
-			st.Tasks = append(st.Tasks, TaskStatus{
-				ID: shortARN(aws.ToString(t.TaskArn)), LastStatus: aws.ToString(t.LastStatus),
-				Health: string(t.HealthStatus), TaskDefinition: shortARN(aws.ToString(t.TaskDefinitionArn)),
-				Zone: aws.ToString(t.AvailabilityZone), Address: stack.TaskAddress(t),
-			})
-		}
+	tasks, err := stack.DescribeTasks(ctx, c, names.Cluster, arns)
+	if err != nil {
+		return fmt.Errorf("tasks of %s: %w", names.Service, err)
+	}
+	for _, t := range tasks {
+		st.Tasks = append(st.Tasks, TaskStatus{
+			ID: shortARN(aws.ToString(t.TaskArn)), LastStatus: aws.ToString(t.LastStatus),
+			Health: string(t.HealthStatus), TaskDefinition: shortARN(aws.ToString(t.TaskDefinitionArn)),
+			Zone: aws.ToString(t.AvailabilityZone), Address: stack.TaskAddress(t),
+		})
 	}
 	return nil
 }

@@ -161,12 +161,34 @@ func observeHealth(ctx context.Context, c *engine.Clients, cluster, service, tar
 	if h.service == nil {
 		return h, nil
 	}
-	if h.stopped, err = serviceTasks(ctx, c, cluster, service, ecstypes.DesiredStatusStopped, maxStoppedPages); err != nil {
+	stopped, err := serviceTaskARNs(ctx, c, cluster, service, ecstypes.DesiredStatusStopped, maxStoppedPages)
+	if err != nil {
 		return nil, err
 	}
-	if h.running, err = serviceTasks(ctx, c, cluster, service, ecstypes.DesiredStatusRunning, maxRunningPages); err != nil {
+	running, err := serviceTaskARNs(ctx, c, cluster, service, ecstypes.DesiredStatusRunning, maxRunningPages)
+	if err != nil {
 		return nil, err
 	}
+	// One DescribeTasks for both kinds while they fit in one call (a
+	// service's usual case), rather than one per kind and poll.
+	tasks, err := DescribeTasks(ctx, c, cluster, append(stopped, running...))
+	if err != nil {
+		return nil, err
+	}
+	wasStopped := map[string]bool{}
+	for _, arn := range stopped {
+		wasStopped[arn] = true
+	}
+	for _, t := range tasks {
+		if wasStopped[aws.ToString(t.TaskArn)] {
+			h.stopped = append(h.stopped, t)
+		} else {
+			h.running = append(h.running, t)
+		}
+	}
+	newestStopFirst := func(a, b ecstypes.Task) int { return stopTime(b).Compare(stopTime(a)) }
+	slices.SortStableFunc(h.stopped, newestStopFirst)
+	slices.SortStableFunc(h.running, newestStopFirst)
 	targets, err := c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(targetGroupARN)})
 	if err != nil {
 		return nil, fmt.Errorf("describe target health: %w", err)
@@ -175,31 +197,39 @@ func observeHealth(ctx context.Context, c *engine.Clients, cluster, service, tar
 	return h, nil
 }
 
-// serviceTasks lists the service's tasks of one desired status, at most
-// pages pages of them, the most recently stopped first.
-func serviceTasks(ctx context.Context, c *engine.Clients, cluster, service string, status ecstypes.DesiredStatus, pages int) ([]ecstypes.Task, error) {
-	var tasks []ecstypes.Task
+// serviceTaskARNs lists the service's tasks of one desired status, at most
+// pages pages of them.
+func serviceTaskARNs(ctx context.Context, c *engine.Clients, cluster, service string, status ecstypes.DesiredStatus, pages int) ([]string, error) {
+	var arns []string
 	var token *string
-	which := strings.ToLower(string(status))
 	for range pages {
 		list, err := c.ECS.ListTasks(ctx, &ecs.ListTasksInput{
 			Cluster: aws.String(cluster), ServiceName: aws.String(service), DesiredStatus: status, NextToken: token,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("list %s tasks: %w", which, err)
+			return nil, fmt.Errorf("list %s tasks: %w", strings.ToLower(string(status)), err)
 		}
-		if len(list.TaskArns) > 0 {
-			out, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: list.TaskArns})
-			if err != nil {
-				return nil, fmt.Errorf("describe %s tasks: %w", which, err)
-			}
-			tasks = append(tasks, out.Tasks...)
-		}
+		arns = append(arns, list.TaskArns...)
 		if token = list.NextToken; aws.ToString(token) == "" {
 			break
 		}
 	}
-	slices.SortStableFunc(tasks, func(a, b ecstypes.Task) int { return stopTime(b).Compare(stopTime(a)) })
+	return arns, nil
+}
+
+// DescribeTasks describes the cluster's tasks by ARN, in calls of at most
+// 100 (DescribeTasks' limit), in the order ECS answers.
+func DescribeTasks(ctx context.Context, c *engine.Clients, cluster string, arns []string) ([]ecstypes.Task, error) {
+	var tasks []ecstypes.Task
+	for len(arns) > 0 {
+		batch := arns[:min(100, len(arns))]
+		arns = arns[len(batch):]
+		out, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: batch})
+		if err != nil {
+			return nil, fmt.Errorf("describe tasks: %w", err)
+		}
+		tasks = append(tasks, out.Tasks...)
+	}
 	return tasks, nil
 }
 
