@@ -15,10 +15,12 @@ import (
 )
 
 // writeLeanSpec writes a one-task stack with a fast health check, the
-// cheapest stack that still goes through every phase of a deploy.
+// cheapest stack that still goes through every phase of a deploy, in
+// eu-west-1 (the write-up's region, not berth's example's).
 func writeLeanSpec(t *testing.T, name, image string) string {
 	t.Helper()
 	yaml := fmt.Sprintf(`name: %s
+region: eu-west-1
 service:
   image: %s
   port: 9000
@@ -36,7 +38,8 @@ load_balancer: {public: true, port: 80}
 	return path
 }
 
-// putServer registers a process image that serves HTTP on the task's port.
+// putServer registers a process image that serves HTTP on the task's port,
+// bound to 0.0.0.0 as most container images bind.
 func putServer(t *testing.T, cloud *localcloudtest.Cloud, image string) {
 	t.Helper()
 	python, err := exec.LookPath("python3")
@@ -44,7 +47,7 @@ func putServer(t *testing.T, cloud *localcloudtest.Cloud, image string) {
 		t.Fatalf("this test serves HTTP with python3: %v", err)
 	}
 	if err := cloud.PutImage(runtime.ProcessImage{
-		Name: image, Dir: t.TempDir(), Command: []string{python, "-m", "http.server", "--bind", "$HOST", "9000"},
+		Name: image, Dir: t.TempDir(), Command: []string{python, "-m", "http.server", "--bind", "0.0.0.0", "9000"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +64,7 @@ type event struct {
 			StoppedReason string   `json:"stoppedReason"`
 			LastLines     []string `json:"lastLines"`
 		} `json:"tasks"`
+		Events []string `json:"events"`
 	} `json:"cause"`
 }
 
@@ -158,5 +162,8 @@ func TestDeployTimelineShowsThePhasesInOrder(t *testing.T) {
 	if !strings.Contains(task.StoppedReason, "Essential container in task exited") ||
 		len(task.LastLines) == 0 || task.LastLines[len(task.LastLines)-1] != "ModuleNotFoundError: No module named 'fastapi'" {
 		t.Errorf("the cause does not show why the task stopped and what it printed last: %+v", task)
+	}
+	if len(last.Cause.Events) == 0 || !strings.Contains(strings.Join(last.Cause.Events, "\n"), "crashing") {
+		t.Errorf("the cause does not carry the service's events: %q", last.Cause.Events)
 	}
 }
