@@ -168,11 +168,19 @@ func describeCertificate(ctx context.Context, c *engine.Clients, arn string) (*a
 	return out.Certificate, nil
 }
 
+// EveryKeyType makes ListCertificates list certificates of every key: by
+// default it lists RSA 2048 ones only, and an ECDSA certificate would seem
+// not to exist.
+var EveryKeyType = &acmtypes.Filters{KeyTypes: []acmtypes.KeyAlgorithm{
+	acmtypes.KeyAlgorithmRsa1024, acmtypes.KeyAlgorithmRsa2048, acmtypes.KeyAlgorithmRsa3072, acmtypes.KeyAlgorithmRsa4096,
+	acmtypes.KeyAlgorithmEcPrime256v1, acmtypes.KeyAlgorithmEcSecp384r1, acmtypes.KeyAlgorithmEcSecp521r1,
+}}
+
 // requested lists the certificates carrying this resource's tags: ACM
 // cannot search by tag, so each certificate's tags are read.
 func (r *Certificate) requested(ctx context.Context, c *engine.Clients) ([]string, error) {
 	var arns []string
-	pages := acm.NewListCertificatesPaginator(c.ACM, &acm.ListCertificatesInput{})
+	pages := acm.NewListCertificatesPaginator(c.ACM, &acm.ListCertificatesInput{Includes: EveryKeyType})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {

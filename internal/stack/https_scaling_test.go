@@ -58,26 +58,29 @@ func tlsScalingSpec(name string) *spec.Spec {
 // service's deployment does not fail, and show in the plans, while a test
 // goes through its steps.
 func eachServingEndpoint(t *testing.T, test func(t *testing.T, cfg aws.Config)) {
-	serving := func(t testing.TB) string {
-		cloud := localcloudtest.Start(t)
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "health"), []byte("ok\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := cloud.PutImage(runtime.ProcessImage{
-			Name: exampleSpec().Service.Image, Dir: dir,
-			Command: []string{"/usr/bin/python3", "-m", "http.server", "--bind", "$HOST", "$PORT"},
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return cloud.Endpoint
-	}
 	for _, e := range []struct {
 		name  string
 		start deploytest.StartFunc
-	}{endpoints[0], {"localcloud", serving}} {
+	}{endpoints[0], {"localcloud", servingCloud}} {
 		t.Run(e.name, func(t *testing.T) { test(t, newCloud(t, e.start)) })
 	}
+}
+
+// servingCloud starts a local cloud that runs the example image as a
+// static file server answering /health.
+func servingCloud(t testing.TB) string {
+	cloud := localcloudtest.Start(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "health"), []byte("ok\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := cloud.PutImage(runtime.ProcessImage{
+		Name: exampleSpec().Service.Image, Dir: dir,
+		Command: []string{"/usr/bin/python3", "-m", "http.server", "--bind", "$HOST", "$PORT"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return cloud.Endpoint
 }
 
 func TestHTTPSAndAutoscalingLifecycle(t *testing.T) {
@@ -377,7 +380,7 @@ func certificatesOf(t *testing.T, cfg aws.Config, stackName string) int {
 	t.Helper()
 	ctx := context.Background()
 	client := acm.NewFromConfig(cfg)
-	list, err := client.ListCertificates(ctx, &acm.ListCertificatesInput{})
+	list, err := client.ListCertificates(ctx, &acm.ListCertificatesInput{Includes: awsres.EveryKeyType})
 	if err != nil {
 		t.Fatal(err)
 	}
