@@ -58,8 +58,7 @@ bench-alb:
 # certificate and key, new handshakes and HTTPS requests per second, for
 # each key algorithm ACM issues by default or on request.
 bench-alb-tls:
-	$(GO) run ./bench/alb -tls -key-algorithm RSA_2048
-	$(GO) run ./bench/alb -tls -key-algorithm EC_prime256v1
+	$(GO) run ./bench/alb -tls
 
 # A rolling deploy of the example under load on the local cloud, with
 # berth's defaults and with AWS's (that run takes about ten minutes).

@@ -51,7 +51,7 @@ type options struct {
 	// and threads, which otherwise makes berth's first round its slowest.
 	warmUp time.Duration
 	// tls runs the TLS bench instead (tls.go); keyAlgorithm is its
-	// certificate's.
+	// certificate's, or empty for each of benchKeyAlgorithms.
 	tls          bool
 	keyAlgorithm string
 }
@@ -73,7 +73,7 @@ func main() {
 	flag.DurationVar(&opts.warmUp, "warmup", 3*time.Second, "unmeasured wrk run against each target before the first round (0: none)")
 	flag.IntVar(&opts.proxyThreads, "proxy-threads", 0, "HAProxy's nbthread and berth local's GOMAXPROCS (0: each one's default, a thread per CPU)")
 	flag.BoolVar(&opts.tls, "tls", false, "measure TLS termination instead: new and resumed handshakes and HTTPS requests per second, berth's HTTPS listener beside HAProxy")
-	flag.StringVar(&opts.keyAlgorithm, "key-algorithm", "RSA_2048", "the ACM certificate's key algorithm for -tls (RSA_2048, EC_prime256v1)")
+	flag.StringVar(&opts.keyAlgorithm, "key-algorithm", "", "the ACM certificate's key algorithm for -tls (RSA_2048, EC_prime256v1, EC_secp384r1); by default RSA_2048 and then EC_prime256v1, berth's default, with the ratios of both")
 	flag.Parse()
 	if opts.duration < time.Second || opts.duration > 5*time.Minute || opts.connections < 1 || opts.connections > 1024 ||
 		opts.threads < 1 || opts.threads > opts.connections || opts.rounds < 1 || opts.rounds > 10 ||

@@ -31,6 +31,8 @@ import (
 	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/berthdev/berth/internal/spec"
 )
 
 // The TLS bench (-tls): an ACM certificate is requested from berth local
@@ -310,63 +312,114 @@ func probeNegotiated(ctx context.Context, address string) (negotiated, error) {
 	return found, nil
 }
 
-// benchTLS runs the TLS bench against berth's HTTPS listener and HAProxy.
+// benchKeyAlgorithms are the certificate keys the TLS bench measures by
+// default: ACM's default and berth's.
+var benchKeyAlgorithms = []string{"RSA_2048", spec.DefaultKeyAlgorithm}
+
+// tlsRatios are berth's results over HAProxy's with one key algorithm.
+type tlsRatios struct {
+	keyAlgorithm                     string
+	newHandshakes, resumed, requests float64
+}
+
+// goalMet says whether berth reaches the goal, 0.8× HAProxy on new
+// handshakes and on HTTPS requests.
+func (r tlsRatios) goalMet() bool { return r.newHandshakes >= 0.8 && r.requests >= 0.8 }
+
+// benchTLS runs the TLS bench against berth's HTTPS listener and HAProxy
+// for the key algorithm -key-algorithm names, or, by default, for each of
+// benchKeyAlgorithms one after the other, and sums up the ratios.
 func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, berth *child, c *clients, s *stack, backends []int) error {
+	algorithms := benchKeyAlgorithms
+	if opts.keyAlgorithm != "" {
+		algorithms = []string{opts.keyAlgorithm}
+	}
+	var results []tlsRatios
+	for _, keyAlgorithm := range algorithms {
+		// Each key has its own certificate files and HAProxy.
+		keyDir := filepath.Join(dir, keyAlgorithm)
+		if err := os.MkdirAll(keyDir, 0o700); err != nil {
+			return err
+		}
+		ratios, err := benchTLSWith(ctx, opts, keyAlgorithm, keyDir, berthEndpoint, berth, c, s, backends)
+		if err != nil {
+			return fmt.Errorf("%s: %w", keyAlgorithm, err)
+		}
+		results = append(results, ratios)
+	}
+	fmt.Printf("\nberth / HAProxy by certificate key   (goal: ≥ 0.80× on new handshakes and HTTPS requests)\n")
+	fmt.Printf("  %-15s %15s %18s %13s  %s\n", "key algorithm", "new handshakes", "resumed handshakes", "HTTPS req/s", "goal")
+	for _, r := range results {
+		met := "not met"
+		if r.goalMet() {
+			met = "met"
+		}
+		if r.keyAlgorithm == spec.DefaultKeyAlgorithm {
+			met += "  (berth's default key_algorithm)"
+		}
+		fmt.Printf("  %-15s %14.2f× %17.2f× %12.2f×  %s\n", r.keyAlgorithm, r.newHandshakes, r.resumed, r.requests, met)
+	}
+	return nil
+}
+
+// benchTLSWith runs the TLS bench with a certificate of keyAlgorithm.
+func benchTLSWith(ctx context.Context, opts options, keyAlgorithm, dir, berthEndpoint string, berth *child, c *clients, s *stack, backends []int) (tlsRatios, error) {
+	ratios := tlsRatios{keyAlgorithm: keyAlgorithm}
 	acmClient := acm.NewFromConfig(c.config)
-	certificateARN, pemPath, err := exportedCertificate(ctx, acmClient, opts.keyAlgorithm, dir)
+	certificateARN, pemPath, err := exportedCertificate(ctx, acmClient, keyAlgorithm, dir)
 	if err != nil {
-		return err
+		return ratios, err
 	}
 	berthTLS, err := addHTTPSListener(ctx, c, s, berthEndpoint, certificateARN)
 	if err != nil {
-		return err
+		return ratios, err
 	}
 	haproxyPort, err := freePort()
 	if err != nil {
-		return err
+		return ratios, err
 	}
 	tls13, tls12, err := policyCiphers(ctx, c)
 	if err != nil {
-		return err
+		return ratios, err
 	}
 	haproxyConfig := filepath.Join(dir, "haproxy-tls.cfg")
 	if err := os.WriteFile(haproxyConfig, []byte(haproxyTLSConfigFor(haproxyPort, pemPath, backends, opts.proxyThreads, tls13, tls12)), 0o600); err != nil {
-		return err
+		return ratios, err
 	}
 	// HAProxy's plain check URL is not there: wait for its handshakes.
 	haproxy, err := startChild("haproxy", nil, "haproxy", "-db", "-f", haproxyConfig)
 	if err != nil {
-		return err
+		return ratios, err
 	}
 	defer haproxy.stop()
 	deadline := time.Now().Add(30 * time.Second)
 	for handshakeOnce(loopback(haproxyPort)) != nil {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("haproxy does not complete handshakes within 30 s: %s", haproxy.output)
+			return ratios, fmt.Errorf("haproxy does not complete handshakes within 30 s: %s", haproxy.output)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	endpoints := []tlsEndpoint{{"berth", berthTLS, berth}, {"haproxy", loopback(haproxyPort), haproxy}}
 
 	fmt.Printf("\nTLS: ACM certificate %s (%s), policy %s on berth, the same PEM, the policy's ciphers and groups %s on HAProxy\n",
-		benchDomain, opts.keyAlgorithm, benchPolicy, policyGroups)
+		benchDomain, keyAlgorithm, benchPolicy, policyGroups)
 	// Like with like: both must agree on the same version, cipher and
 	// group with the handshake client and with wrk's OpenSSL.
 	var agreed []negotiated
 	for _, endpoint := range endpoints {
 		found, err := probeNegotiated(ctx, endpoint.address)
 		if err != nil {
-			return fmt.Errorf("%s: %w", endpoint.name, err)
+			return ratios, fmt.Errorf("%s: %w", endpoint.name, err)
 		}
 		fmt.Printf("negotiated with %-8s Go handshake client: %s; OpenSSL client (as wrk): %s\n", endpoint.name, found.goClient, found.opensslClient)
 		agreed = append(agreed, found)
 	}
 	if agreed[0] != agreed[1] {
-		return errors.New("berth and HAProxy negotiate differently: the comparison would not be like with like")
+		return ratios, errors.New("berth and HAProxy negotiate differently: the comparison would not be like with like")
 	}
 	floor, err := measureSignatureFloor(ctx, pemPath, 3*time.Second)
 	if err != nil {
-		return err
+		return ratios, err
 	}
 	fmt.Printf("signature floor (each new handshake signs once): %s\n", floor)
 	fmt.Printf("handshakes: %d closed-loop Go clients, full handshakes (no resumption, X25519) and resumed ones (PSK from a session ticket), %s per run; requests: wrk -t%d -c%d -d%s over HTTPS, kept-alive; %d rounds alternating\n",
@@ -384,7 +437,7 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 				configs := slices.Repeat([]*tls.Config{handshakeClient}, opts.connections)
 				if kind.resume {
 					if configs, err = resumingClients(endpoint.address, opts.connections); err != nil {
-						return fmt.Errorf("%s: %w", endpoint.name, err)
+						return ratios, fmt.Errorf("%s: %w", endpoint.name, err)
 					}
 				}
 				load := loadAverage()
@@ -392,7 +445,7 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 				run := runHandshakes(ctx, endpoint.address, configs, opts.duration)
 				run.cpuPerHandshake = (endpoint.measured.cpuTime() - cpuBefore) / time.Duration(max(1, run.handshakes))
 				if run.failures > 0 && run.handshakes == 0 {
-					return fmt.Errorf("%s: every handshake failed", endpoint.name)
+					return ratios, fmt.Errorf("%s: every handshake failed", endpoint.name)
 				}
 				kind.runs[endpoint.name] = append(kind.runs[endpoint.name], run)
 				fmt.Printf("  round %d  %-8s %8.0f %-16s %6.0f µs CPU/handshake  failures %d, not resumed %d  (load before %s)\n",
@@ -404,7 +457,7 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 			cpuBefore := endpoint.measured.cpuTime()
 			measured, err := runWrk(ctx, "https://"+endpoint.address+"/", opts.threads, opts.connections, opts.duration)
 			if err != nil {
-				return err
+				return ratios, err
 			}
 			measured.cpuPerRequest = (endpoint.measured.cpuTime() - cpuBefore) / time.Duration(max(1, measured.requests))
 			requests[endpoint.name] = append(requests[endpoint.name], measured)
@@ -434,13 +487,15 @@ func benchTLS(ctx context.Context, opts options, dir, berthEndpoint string, bert
 		haproxyResumed, float64(haproxyResumedCPU)/1e3,
 		haproxyRequests.requestsPerSecond, ms(haproxyRequests.p99), float64(haproxyRequests.cpuPerRequest)/1e3)
 	if haproxyHandshakes == 0 || haproxyResumed == 0 || haproxyRequests.requestsPerSecond == 0 {
-		return errors.New("haproxy measured nothing")
+		return ratios, errors.New("haproxy measured nothing")
 	}
 	fmt.Printf("  signature floor: %s\n", floor)
 	fmt.Printf("  berth/HAProxy: new handshakes %.2f×, resumed handshakes %.2f×, HTTPS requests %.2f× (p99 %.2f×)   (goal: ≥ 0.80× on new handshakes and requests)\n",
 		berthHandshakes/haproxyHandshakes, berthResumed/haproxyResumed, berthRequests.requestsPerSecond/haproxyRequests.requestsPerSecond,
 		float64(berthRequests.p99)/float64(max(1, haproxyRequests.p99)))
-	return nil
+	ratios.newHandshakes, ratios.resumed = berthHandshakes/haproxyHandshakes, berthResumed/haproxyResumed
+	ratios.requests = berthRequests.requestsPerSecond / haproxyRequests.requestsPerSecond
+	return ratios, nil
 }
 
 // signatureFloor is what one full handshake's signature costs each

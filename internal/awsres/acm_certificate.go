@@ -20,14 +20,23 @@ import (
 // Certificate is the HTTPS listener's ACM certificate: either one berth
 // requests for Domain, validated by DNS, or an existing one given by ARN,
 // which berth only reads (ReadOnly) and never deletes.
+//
+// Another domain or key algorithm is another certificate: Apply requests
+// it and outputs the one it supersedes as "replaced", which the listener
+// deletes once it serves the new one, so the listener never goes without
+// a certificate and one deploy leaves one certificate.
 type Certificate struct {
 	Meta
 	// Domain is set for a certificate berth requests and owns.
 	Domain string
+	// KeyAlgorithm is the requested certificate's key in RequestCertificate's
+	// spelling (EC_prime256v1); empty leaves it to ACM (RSA_2048) and
+	// accepts whatever key the certificate has.
+	KeyAlgorithm string
 	// ARN is set for a certificate the user brought.
 	ARN string
 
-	renaming bool // the last Diff found another domain
+	replacing bool // the last Diff found another domain or key algorithm
 }
 
 // How long a requested certificate may take: ACM publishes its DNS records
@@ -40,6 +49,9 @@ const (
 
 type certificateState struct {
 	arn, domain, status, method string
+	// keyAlgorithm is in RequestCertificate's spelling, whatever
+	// DescribeCertificate's ("EC-prime256v1" on AWS).
+	keyAlgorithm string
 	// leftovers are other certificates this resource requested (for an
 	// earlier domain) that no listener uses any more: an apply deletes them.
 	leftovers []string
@@ -70,7 +82,7 @@ func (r *Certificate) Observe(ctx context.Context, c *engine.Clients, _ *engine.
 		if d == nil {
 			continue
 		}
-		if chosen == nil || better(d, chosen, r.Domain) {
+		if chosen == nil || better(d, chosen, r.Domain, r.KeyAlgorithm) {
 			if chosen != nil {
 				others = append(others, chosen)
 			}
@@ -84,6 +96,7 @@ func (r *Certificate) Observe(ctx context.Context, c *engine.Clients, _ *engine.
 	}
 	state := &certificateState{
 		arn: aws.ToString(chosen.CertificateArn), domain: aws.ToString(chosen.DomainName), status: string(chosen.Status),
+		keyAlgorithm: requestSpelling(chosen.KeyAlgorithm),
 	}
 	for _, o := range chosen.DomainValidationOptions {
 		state.method = string(o.ValidationMethod)
@@ -95,13 +108,30 @@ func (r *Certificate) Observe(ctx context.Context, c *engine.Clients, _ *engine.
 			state.leftovers = append(state.leftovers, aws.ToString(o.CertificateArn))
 		}
 	}
-	return &engine.Observed{Outputs: engine.Outputs{"arn": state.arn, "domain": state.domain}, State: state}, nil
+	return &engine.Observed{Outputs: certificateOutputs(state.arn, state.domain, state.inUse), State: state}, nil
 }
 
-// better prefers the certificate for the wanted domain, then an issued one
-// over one still pending, then the newest.
-func better(a, b *acmtypes.CertificateDetail, domain string) bool {
+// outputs are the certificate's ARN and domain and, as "replaced", the
+// certificates of this resource that the listener is to let go of and
+// delete.
+func certificateOutputs(arn, domain string, replaced []string) engine.Outputs {
+	return engine.Outputs{"arn": arn, "domain": domain, "replaced": strings.Join(replaced, ",")}
+}
+
+// requestSpelling turns DescribeCertificate's key algorithm ("RSA-2048",
+// "EC-prime256v1") into RequestCertificate's ("RSA_2048"), which berth.yaml
+// uses.
+func requestSpelling(k acmtypes.KeyAlgorithm) string {
+	return strings.ReplaceAll(string(k), "-", "_")
+}
+
+// better prefers the certificate for the wanted domain and key, then an
+// issued one over one still pending, then the newest.
+func better(a, b *acmtypes.CertificateDetail, domain, keyAlgorithm string) bool {
 	if am, bm := aws.ToString(a.DomainName) == domain, aws.ToString(b.DomainName) == domain; am != bm {
+		return am
+	}
+	if am, bm := requestSpelling(a.KeyAlgorithm) == keyAlgorithm, requestSpelling(b.KeyAlgorithm) == keyAlgorithm; keyAlgorithm != "" && am != bm {
 		return am
 	}
 	if ai, bi := a.Status == acmtypes.CertificateStatusIssued, b.Status == acmtypes.CertificateStatusIssued; ai != bi {
@@ -138,11 +168,19 @@ func describeCertificate(ctx context.Context, c *engine.Clients, arn string) (*a
 	return out.Certificate, nil
 }
 
+// EveryKeyType makes ListCertificates list certificates of every key: by
+// default it lists RSA 2048 ones only, and an ECDSA certificate would seem
+// not to exist.
+var EveryKeyType = &acmtypes.Filters{KeyTypes: []acmtypes.KeyAlgorithm{
+	acmtypes.KeyAlgorithmRsa1024, acmtypes.KeyAlgorithmRsa2048, acmtypes.KeyAlgorithmRsa3072, acmtypes.KeyAlgorithmRsa4096,
+	acmtypes.KeyAlgorithmEcPrime256v1, acmtypes.KeyAlgorithmEcSecp384r1, acmtypes.KeyAlgorithmEcSecp521r1,
+}}
+
 // requested lists the certificates carrying this resource's tags: ACM
 // cannot search by tag, so each certificate's tags are read.
 func (r *Certificate) requested(ctx context.Context, c *engine.Clients) ([]string, error) {
 	var arns []string
-	pages := acm.NewListCertificatesPaginator(c.ACM, &acm.ListCertificatesInput{})
+	pages := acm.NewListCertificatesPaginator(c.ACM, &acm.ListCertificatesInput{Includes: EveryKeyType})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
@@ -186,11 +224,17 @@ func (r *Certificate) Diff(_ *engine.Inputs, actual *engine.Observed) ([]engine.
 	if actual != nil {
 		state = actual.State.(*certificateState)
 	}
-	// A new domain is a new certificate, requested before the listener
-	// moves to it: the old one is in use until then, so it is deleted by
-	// a later apply rather than replaced first.
+	// A new domain or key is a new certificate, requested before the
+	// listener moves to it: the old one is in use until then, so the
+	// listener deletes it after the move rather than this resource first.
 	changes.Field("domain", state.domain, r.Domain)
-	r.renaming = actual != nil && state.domain != r.Domain
+	if r.KeyAlgorithm != "" {
+		changes.Field("key_algorithm", state.keyAlgorithm, r.KeyAlgorithm)
+	}
+	r.replacing = actual != nil && r.supersedes(state)
+	if r.replacing {
+		changes.Field("replaced_certificate", state.arn, "deleted once the listener serves the new one")
+	}
 	changes.Field("validation_method", state.method, string(acmtypes.ValidationMethodDns))
 	settled := state.status == "" || state.status == string(acmtypes.CertificateStatusIssued) || state.status == string(acmtypes.CertificateStatusPendingValidation)
 	if settled {
@@ -204,13 +248,20 @@ func (r *Certificate) Diff(_ *engine.Inputs, actual *engine.Observed) ([]engine.
 	return changes.Result()
 }
 
+// supersedes says whether the certificate that exists is not the one
+// wanted any more.
+func (r *Certificate) supersedes(state *certificateState) bool {
+	return state.domain != r.Domain || (r.KeyAlgorithm != "" && state.keyAlgorithm != r.KeyAlgorithm)
+}
+
 // OutputsChangedByUpdate implements engine.OutputsChangedByUpdate: a new
-// domain is a new certificate ARN for the listener; waiting for issue or
-// deleting leftovers changes nothing it sees. The plan calls it right
-// after Diff, which records which of the two the update is.
+// domain or key is a new certificate ARN for the listener, and the old one
+// to delete; waiting for issue or deleting leftovers changes nothing it
+// sees. The plan calls it right after Diff, which records which of the
+// two the update is.
 func (r *Certificate) OutputsChangedByUpdate() []string {
-	if r.renaming {
-		return []string{"arn", "domain"}
+	if r.replacing {
+		return []string{"arn", "domain", "replaced"}
 	}
 	return nil
 }
@@ -224,9 +275,11 @@ func (r *Certificate) Apply(ctx context.Context, c *engine.Clients, _ *engine.In
 		state = actual.State.(*certificateState)
 	}
 	arn := state.arn
-	if state.domain != r.Domain || arn == "" {
+	replaced := slices.Clone(state.inUse)
+	if arn == "" || r.supersedes(state) {
 		out, err := c.ACM.RequestCertificate(ctx, &acm.RequestCertificateInput{
 			DomainName: aws.String(r.Domain), ValidationMethod: acmtypes.ValidationMethodDns,
+			KeyAlgorithm:     acmtypes.KeyAlgorithm(r.KeyAlgorithm),
 			IdempotencyToken: aws.String(r.idempotencyToken()), Tags: r.acmTags(),
 		})
 		if err != nil {
@@ -234,7 +287,7 @@ func (r *Certificate) Apply(ctx context.Context, c *engine.Clients, _ *engine.In
 		}
 		arn = aws.ToString(out.CertificateArn)
 		if state.arn != "" {
-			state.inUse = append(state.inUse, state.arn) // the listener still uses it
+			replaced = append(replaced, state.arn) // the listener still uses it
 		}
 	}
 	if err := r.waitIssued(ctx, c, arn); err != nil {
@@ -245,14 +298,14 @@ func (r *Certificate) Apply(ctx context.Context, c *engine.Clients, _ *engine.In
 			return nil, err
 		}
 	}
-	return engine.Outputs{"arn": arn, "domain": r.Domain}, nil
+	return certificateOutputs(arn, r.Domain, replaced), nil
 }
 
 // idempotencyToken names the request, so that an apply retried after a
 // lost answer gets the same certificate instead of a second one (ACM keeps
 // a token for an hour).
 func (r *Certificate) idempotencyToken() string {
-	sum := sha256.Sum256([]byte(r.Stack + "\x00" + string(r.Address) + "\x00" + r.Domain))
+	sum := sha256.Sum256([]byte(r.Stack + "\x00" + string(r.Address) + "\x00" + r.Domain + "\x00" + r.KeyAlgorithm))
 	return "berth" + hex.EncodeToString(sum[:])[:27]
 }
 
@@ -313,10 +366,31 @@ func (r *Certificate) Delete(ctx context.Context, c *engine.Clients, actual *eng
 	return nil
 }
 
+// retireTimeout bounds how long a listener waits for ACM to see that it let
+// go of a certificate (InUseBy lags ModifyListener): longer, and the
+// certificate is in use elsewhere.
+const retireTimeout = 5 * time.Minute
+
+// retireCertificate deletes a certificate a listener moved off. One that
+// stays in use (another load balancer took it) is left, not an error:
+// Observe finds it again, and a later deploy or destroy deletes it.
+func retireCertificate(ctx context.Context, c *engine.Clients, arn string) error {
+	err := deleteCertificateWithin(ctx, c, arn, retireTimeout)
+	if hasCode(err, "ResourceInUseException") {
+		engine.Progress(ctx, "certificate %s is still in use after %s, left for a later deploy: %v", arn, retireTimeout, err)
+		return nil
+	}
+	return err
+}
+
 // DeleteCertificate retries while ACM still counts a deleted listener as a
 // user: InUseBy lags the listener's deletion.
 func DeleteCertificate(ctx context.Context, c *engine.Clients, arn string) error {
-	err := retryWhile(ctx, dependencyTimeout, "delete certificate "+arn, func(err error) bool {
+	return deleteCertificateWithin(ctx, c, arn, dependencyTimeout)
+}
+
+func deleteCertificateWithin(ctx context.Context, c *engine.Clients, arn string, timeout time.Duration) error {
+	err := retryWhile(ctx, timeout, "delete certificate "+arn, func(err error) bool {
 		return hasCode(err, "ResourceInUseException")
 	}, func() error {
 		_, err := c.ACM.DeleteCertificate(ctx, &acm.DeleteCertificateInput{CertificateArn: aws.String(arn)})

@@ -22,6 +22,10 @@ type Listener struct {
 	HTTPS       bool
 	Certificate engine.Ref
 	SSLPolicy   string
+	// Replaced (the certificate's "replaced") are the certificates berth
+	// requested before Certificate, which the listener deletes once it
+	// serves Certificate instead.
+	Replaced engine.Ref
 	// TargetGroup (its "arn") is where requests go, unless RedirectToPort
 	// is set: then every request is redirected to HTTPS on that port.
 	TargetGroup    engine.Ref
@@ -184,6 +188,9 @@ func (r *Listener) Apply(ctx context.Context, c *engine.Clients, in *engine.Inpu
 		if err != nil {
 			return nil, fmt.Errorf("modify listener: %w", err)
 		}
+		if err := r.retireReplaced(ctx, c, in, certificates); err != nil {
+			return nil, err
+		}
 		return engine.Outputs{"arn": arn, "port": fmt.Sprint(r.Port)}, nil
 	}
 	out, err := c.ELB.CreateListener(ctx, &elb.CreateListenerInput{
@@ -194,6 +201,25 @@ func (r *Listener) Apply(ctx context.Context, c *engine.Clients, in *engine.Inpu
 		return nil, fmt.Errorf("create listener: %w", err)
 	}
 	return engine.Outputs{"arn": aws.ToString(out.Listeners[0].ListenerArn), "port": fmt.Sprint(r.Port)}, nil
+}
+
+// retireReplaced deletes the certificates the listener has just moved
+// off, now that it serves another.
+func (r *Listener) retireReplaced(ctx context.Context, c *engine.Clients, in *engine.Inputs, serving []elbtypes.Certificate) error {
+	replaced, ok := in.Lookup(r.Replaced)
+	if !r.HTTPS || !ok {
+		return nil
+	}
+	for _, arn := range expandIDs([]string{replaced}) {
+		if len(serving) > 0 && arn == aws.ToString(serving[0].CertificateArn) {
+			continue
+		}
+		engine.Progress(ctx, "deleting certificate %s, which the listener no longer serves", arn)
+		if err := retireCertificate(ctx, c, arn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sslPolicy is sent only with HTTPS: ELBv2 refuses a policy on HTTP.

@@ -87,6 +87,7 @@ func topFields(s *Spec) []field {
 						{key: "port", target: &h.Port},
 						{key: "redirect_http", target: &h.RedirectHTTP},
 						{key: "ssl_policy", target: &h.SSLPolicy},
+						{key: "key_algorithm", target: &h.KeyAlgorithm},
 					}
 				}},
 			}

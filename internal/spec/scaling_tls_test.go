@@ -20,7 +20,7 @@ load_balancer:
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	wantHTTPS := &HTTPS{Domain: "api.example.com", Port: 443, RedirectHTTP: true, SSLPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06"}
+	wantHTTPS := &HTTPS{Domain: "api.example.com", Port: 443, RedirectHTTP: true, SSLPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", KeyAlgorithm: "EC_prime256v1"}
 	if !reflect.DeepEqual(s.LoadBalancer.HTTPS, wantHTTPS) {
 		t.Errorf("https = %+v, want %+v", s.LoadBalancer.HTTPS, wantHTTPS)
 	}
@@ -97,9 +97,29 @@ func TestParseHTTPSAndAutoscalingErrors(t *testing.T) {
 			want: []string{`b.yaml:6:49: load_balancer.https.redirect_http: must be true or false (got string "yes please")`},
 		},
 		{
+			name: "key algorithm in another spelling",
+			src:  minimal + "load_balancer:\n  https:\n    domain: shop.example.org\n    key_algorithm: EC-secp384r1\n",
+			want: []string{`b.yaml:8:20: load_balancer.https.key_algorithm: must be "EC_prime256v1", "EC_secp384r1" or "RSA_2048", ACM's names for the keys a requested certificate can have; did you mean "EC_secp384r1"? (got "EC-secp384r1")`},
+		},
+		{
+			name: "key algorithm ACM only imports",
+			src:  minimal + "load_balancer:\n  https: {domain: shop.example.org, key_algorithm: RSA_4096}\n",
+			want: []string{`b.yaml:6:52: load_balancer.https.key_algorithm: must be "EC_prime256v1", "EC_secp384r1" or "RSA_2048": ACM requests certificates with these keys only, others are for imported certificates (use certificate_arn) (got "RSA_4096")`},
+		},
+		{
+			name: "key algorithm of a given certificate",
+			src:  "name: web\nregion: ap-southeast-2\nservice: {image: web:1, port: 80}\nload_balancer:\n  https:\n    certificate_arn: arn:aws:acm:ap-southeast-2:123456789012:certificate/abc\n    key_algorithm: RSA_2048\n",
+			want: []string{`b.yaml:7:20: load_balancer.https.key_algorithm: applies to the certificate berth requests for domain; the certificate given by certificate_arn has its own key (got "RSA_2048")`},
+		},
+		{
+			name: "key algorithm not a string",
+			src:  minimal + "load_balancer:\n  https: {domain: shop.example.org, key_algorithm: [ecdsa]}\n",
+			want: []string{`b.yaml:6:52: load_balancer.https.key_algorithm: must be a string (got a list)`},
+		},
+		{
 			name: "unknown https key",
 			src:  minimal + "load_balancer:\n  https: {domain: a.example.com, certificate: x}\n",
-			want: []string{`b.yaml:6:34: load_balancer.https.certificate: unknown key (expected one of: certificate_arn, domain, port, redirect_http, ssl_policy)`},
+			want: []string{`b.yaml:6:34: load_balancer.https.certificate: unknown key (expected one of: certificate_arn, domain, key_algorithm, port, redirect_http, ssl_policy)`},
 		},
 		{
 			name: "service protocol",

@@ -152,6 +152,7 @@ func TestSchemaEnumsMatchParser(t *testing.T) {
 		{"logs.retention_days", retentionDays},
 		{"service.protocol", protocols},
 		{"load_balancer.https.ssl_policy", sslPolicies},
+		{"load_balancer.https.key_algorithm", keyAlgorithms},
 	}
 	for _, tt := range tests {
 		n := fields[tt.path]

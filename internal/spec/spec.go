@@ -201,6 +201,9 @@ type HTTPS struct {
 	// there is no HTTP listener and its port stays closed.
 	RedirectHTTP bool
 	SSLPolicy    string
+	// KeyAlgorithm is the key of the certificate berth requests for Domain
+	// (ACM's KeyAlgorithm); a certificate given by ARN has its own.
+	KeyAlgorithm string
 }
 
 // Logs configures the CloudWatch Logs group the tasks write to.
@@ -239,6 +242,13 @@ const (
 	// (the API's own default, ELBSecurityPolicy-2016-08, still allows
 	// TLS 1.0).
 	DefaultSSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+	// DefaultKeyAlgorithm is an ECDSA P-256 key rather than ACM's own
+	// default, RSA 2048: the ALB serves ECDSA certificates, every client
+	// that speaks the default policy's TLS 1.2 or 1.3 accepts them, and a
+	// P-256 signature, which each new handshake makes, costs a fraction
+	// of an RSA 2048 one (the local cloud's listener then keeps up with
+	// HAProxy on new handshakes; with RSA it cannot, see the README).
+	DefaultKeyAlgorithm = "EC_prime256v1"
 )
 
 var (
@@ -247,6 +257,9 @@ var (
 	networks   = []string{NetworkNew, NetworkExisting, NetworkDefault}
 	nats       = []string{NATSingle, NATPerZone}
 	protocols  = []string{ProtocolHTTP, ProtocolHTTPS}
+	// keyAlgorithms are what RequestCertificate accepts for a public
+	// certificate; ACM's other key algorithms are for imported ones.
+	keyAlgorithms = []string{"EC_prime256v1", "EC_secp384r1", "RSA_2048"}
 	// sslPolicies are the ALB's predefined security policies ("Security
 	// policies for your Application Load Balancer"); it has no custom ones.
 	sslPolicies = []string{
@@ -321,7 +334,7 @@ func newLocal() *Local { return &Local{Dir: "."} }
 
 // newHTTPS returns an https section holding its defaults.
 func newHTTPS() *HTTPS {
-	return &HTTPS{Port: 443, RedirectHTTP: true, SSLPolicy: DefaultSSLPolicy}
+	return &HTTPS{Port: 443, RedirectHTTP: true, SSLPolicy: DefaultSSLPolicy, KeyAlgorithm: DefaultKeyAlgorithm}
 }
 
 // newAutoscaling returns an autoscaling section holding its defaults; the

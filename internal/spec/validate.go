@@ -50,6 +50,10 @@ func (d *decoder) derive(s *Spec) {
 			c.FargateSpotWeight = 1
 		}
 	}
+	if h := s.LoadBalancer.HTTPS; h != nil && d.values["load_balancer.https.certificate_arn"] != nil && d.values["load_balancer.https.key_algorithm"] == nil {
+		// A given certificate's key is its own: no default to apply.
+		h.KeyAlgorithm = ""
+	}
 }
 
 // validate checks the decoded values against the ranges AWS accepts and
@@ -225,6 +229,7 @@ func (v validator) https(h *HTTPS, httpPort int, region string) {
 	if h.RedirectHTTP && v.ok(p+".port") && v.ok(p+".redirect_http") && v.ok("load_balancer.port") && h.Port == httpPort {
 		d.errorf(p+".port", "must differ from load_balancer.port (%d), where the HTTP listener redirects to HTTPS", httpPort)
 	}
+	v.keyAlgorithm(h, hasARN)
 	if v.ok(p+".ssl_policy") && !slices.Contains(sslPolicies, h.SSLPolicy) {
 		if hint := closestPolicy(h.SSLPolicy); hint != "" {
 			d.errorf(p+".ssl_policy", "not a security policy of the Application Load Balancer, did you mean %q? (got %q)", hint, h.SSLPolicy)
@@ -232,6 +237,54 @@ func (v validator) https(h *HTTPS, httpPort int, region string) {
 			d.errorf(p+".ssl_policy", "must be one of the Application Load Balancer's predefined security policies, such as %s (got %q)", DefaultSSLPolicy, h.SSLPolicy)
 		}
 	}
+}
+
+// keyAlgorithm checks the requested certificate's key against what ACM's
+// RequestCertificate accepts, in ACM's spelling, so the value can be
+// looked up in ACM's documentation as it is.
+func (v validator) keyAlgorithm(h *HTTPS, hasARN bool) {
+	const path = "load_balancer.https.key_algorithm"
+	if !v.ok(path) {
+		return
+	}
+	if hasARN {
+		if v.given(path) {
+			v.d.errorf(path, "applies to the certificate berth requests for domain; the certificate given by certificate_arn has its own key (got %q)", h.KeyAlgorithm)
+		}
+		return
+	}
+	if slices.Contains(keyAlgorithms, h.KeyAlgorithm) {
+		return
+	}
+	switch hint := keyAlgorithmHint(h.KeyAlgorithm); {
+	case hint != "":
+		v.d.errorf(path, "must be %s, ACM's names for the keys a requested certificate can have; did you mean %q? (got %q)", quotedList(keyAlgorithms), hint, h.KeyAlgorithm)
+	case strings.HasPrefix(strings.ToUpper(h.KeyAlgorithm), "RSA_") || strings.HasPrefix(strings.ToUpper(h.KeyAlgorithm), "EC_"):
+		v.d.errorf(path, "must be %s: ACM requests certificates with these keys only, others are for imported certificates (use certificate_arn) (got %q)", quotedList(keyAlgorithms), h.KeyAlgorithm)
+	default:
+		v.d.errorf(path, "must be %s, ACM's names for the keys a requested certificate can have (got %q)", quotedList(keyAlgorithms), h.KeyAlgorithm)
+	}
+}
+
+// keyAlgorithmHint maps other spellings of the same key (ACM's own
+// DescribeCertificate answers "EC-prime256v1", OpenSSL says prime256v1,
+// NIST P-256) to ACM's request name.
+func keyAlgorithmHint(got string) string {
+	norm := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(got))
+	for _, known := range keyAlgorithms {
+		if strings.NewReplacer("_", "").Replace(strings.ToLower(known)) == norm {
+			return known
+		}
+	}
+	switch norm {
+	case "ecdsa", "ec", "ecprime256v1", "prime256v1", "p256", "secp256r1", "ecp256", "ecdsap256":
+		return "EC_prime256v1"
+	case "secp384r1", "p384", "ecp384", "ecdsap384":
+		return "EC_secp384r1"
+	case "rsa", "rsa2048", "2048":
+		return "RSA_2048"
+	}
+	return ""
 }
 
 // closestPolicy suggests the policy name a slip was meant to be; names are

@@ -300,7 +300,7 @@ func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref, net network
 	certificate := ref(AddrCertificate, "arn")
 	httpsDeps := []engine.Addr{AddrLoadBalancer, AddrTargetGroup, AddrCertificate}
 	resources := []engine.Resource{
-		wantedIf(serveHTTPS && https.Domain != "", &awsres.Certificate{Meta: meta(AddrCertificate), Domain: https.Domain}),
+		wantedIf(serveHTTPS && https.Domain != "", &awsres.Certificate{Meta: meta(AddrCertificate), Domain: https.Domain, KeyAlgorithm: https.KeyAlgorithm}),
 	}
 	if serveHTTPS && https.CertificateARN != "" {
 		resources = append(resources, &awsres.Certificate{Meta: meta(AddrGivenCertificate), ARN: https.CertificateARN})
@@ -325,7 +325,7 @@ func loadBalancing(s *spec.Spec, meta metaFunc, albGroup engine.Ref, net network
 		wantedIf(serveHTTPS, &awsres.Listener{
 			Meta:         meta(AddrHTTPSListener, httpsDeps...),
 			LoadBalancer: ref(AddrLoadBalancer, "arn"), TargetGroup: ref(AddrTargetGroup, "arn"), Port: https.Port,
-			HTTPS: true, Certificate: certificate, SSLPolicy: https.SSLPolicy,
+			HTTPS: true, Certificate: certificate, SSLPolicy: https.SSLPolicy, Replaced: ref(AddrCertificate, "replaced"),
 		}),
 	)
 }

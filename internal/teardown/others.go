@@ -180,7 +180,8 @@ func findRepositories(ctx context.Context, f *finder) ([]Resource, error) {
 
 func findCertificates(ctx context.Context, f *finder) ([]Resource, error) {
 	var found []Resource
-	pages := acm.NewListCertificatesPaginator(f.c.ACM, &acm.ListCertificatesInput{})
+	// ECDSA certificates too: ListCertificates lists RSA 2048 ones only by default.
+	pages := acm.NewListCertificatesPaginator(f.c.ACM, &acm.ListCertificatesInput{Includes: awsres.EveryKeyType})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {

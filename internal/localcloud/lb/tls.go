@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -17,7 +18,8 @@ import (
 type ListenerTLS struct {
 	// Certificates are the listener's certificates, its default first and
 	// then those added for SNI. A client's server name picks the best one
-	// that matches it; a name no certificate matches gets the default.
+	// that matches it and the client supports; a name no certificate
+	// matches gets the default.
 	Certificates []Certificate
 	// MinVersion and MaxVersion bound the TLS versions (crypto/tls ids);
 	// zero is Go's default.
@@ -51,9 +53,11 @@ type servedCertificate struct {
 	arn   string
 	pair  tls.Certificate
 	names []string // lower case; "*.example.com" for a wildcard
-	// rank orders certificates that match the same name: ECDSA before
-	// RSA, then longer keys, then later expiry (ALB's tie-breakers).
+	// These order certificates that match the same name, in the ALB's
+	// order of criteria: ECDSA before RSA, a SHA signature before an MD5
+	// one, the longer key, the later expiry.
 	keyRank  int
+	hashRank int
 	keyBits  int
 	notAfter int64
 }
@@ -123,7 +127,10 @@ func parseCertificate(c Certificate) (*servedCertificate, error) {
 		}
 		pair.Leaf = leaf
 	}
-	served := &servedCertificate{arn: c.ARN, pair: pair, notAfter: leaf.NotAfter.Unix()}
+	served := &servedCertificate{arn: c.ARN, pair: pair, notAfter: leaf.NotAfter.Unix(), hashRank: 1}
+	if leaf.SignatureAlgorithm == x509.MD5WithRSA || leaf.SignatureAlgorithm == x509.MD2WithRSA {
+		served.hashRank = 0
+	}
 	for _, name := range leaf.DNSNames {
 		served.names = append(served.names, strings.ToLower(strings.TrimSuffix(name, ".")))
 	}
@@ -141,25 +148,29 @@ func parseCertificate(c Certificate) (*servedCertificate, error) {
 	return served, nil
 }
 
-// nameMatch says how a certificate name covers a server name: 2 exactly,
-// 1 by a wildcard ("*.example.com" covers one label), 0 not at all.
-func nameMatch(certName, serverName string) int {
+// nameMatch says whether a certificate name covers a server name, exactly
+// or by a wildcard ("*.example.com" covers one label).
+func nameMatch(certName, serverName string) bool {
 	if certName == serverName {
-		return 2
+		return true
 	}
 	if rest, ok := strings.CutPrefix(certName, "*."); ok {
 		if dot := strings.IndexByte(serverName, '.'); dot > 0 && serverName[dot+1:] == rest {
-			return 1
+			return true
 		}
 	}
-	return 0
+	return false
 }
 
-// choose picks the certificate for a client, as an ALB does: among those
-// whose names match the client's server name (an exact name before a
-// wildcard) and whose key the client accepts, the best by key algorithm,
-// key length and validity; the default when none matches or the client
-// sends no server name.
+// choose picks the certificate for a client as the ALB documents it
+// ("SSL certificates for your Application Load Balancer", Certificate
+// list): the one certificate whose names cover the client's server name;
+// among several, the best that the client supports, by public key
+// algorithm (ECDSA before RSA), hashing algorithm (SHA before MD5), key
+// length (the longest) and validity (the latest expiry), an exact name
+// counting no more than a wildcard; the default when none matches or the
+// client sends no server name. Certificates equal on every criterion go
+// in the listener's order, the default first.
 func (l *listenerCertificates) choose(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 	switch len(l.all) {
 	case 0:
@@ -170,34 +181,44 @@ func (l *listenerCertificates) choose(hello *tls.ClientHelloInfo) (*tls.Certific
 		return &l.all[0].pair, nil
 	}
 	serverName := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
-	var best *servedCertificate
-	bestMatch := 0
+	// best is the best match the client supports, fallback the best
+	// match whatever the client supports: the ALB serves a matching
+	// certificate even to a client that cannot take it, and the handshake
+	// fails as it would there.
+	var best, fallback *servedCertificate
 	if serverName != "" {
 		for _, candidate := range l.all {
-			match := 0
-			for _, name := range candidate.names {
-				match = max(match, nameMatch(name, serverName))
-			}
-			if match == 0 || hello.SupportsCertificate(&candidate.pair) != nil {
+			if !slices.ContainsFunc(candidate.names, func(name string) bool { return nameMatch(name, serverName) }) {
 				continue
 			}
-			if best == nil || better(candidate, match, best, bestMatch) {
-				best, bestMatch = candidate, match
+			if fallback == nil || better(candidate, fallback) {
+				fallback = candidate
+			}
+			if hello.SupportsCertificate(&candidate.pair) != nil {
+				continue
+			}
+			if best == nil || better(candidate, best) {
+				best = candidate
 			}
 		}
 	}
-	if best == nil {
-		best = l.all[0]
+	switch {
+	case best != nil:
+		return &best.pair, nil
+	case fallback != nil:
+		return &fallback.pair, nil
+	default:
+		return &l.all[0].pair, nil
 	}
-	return &best.pair, nil
 }
 
-func better(candidate *servedCertificate, match int, best *servedCertificate, bestMatch int) bool {
+// better says whether candidate beats best on the ALB's criteria.
+func better(candidate, best *servedCertificate) bool {
 	switch {
-	case match != bestMatch:
-		return match > bestMatch
 	case candidate.keyRank != best.keyRank:
 		return candidate.keyRank > best.keyRank
+	case candidate.hashRank != best.hashRank:
+		return candidate.hashRank > best.hashRank
 	case candidate.keyBits != best.keyBits:
 		return candidate.keyBits > best.keyBits
 	default:
