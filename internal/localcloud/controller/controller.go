@@ -110,6 +110,9 @@ type Controller struct {
 	providers    map[string]*providerState // by scope and capacity provider
 	// lastFailure is each reconcile step's last error message.
 	lastFailure map[string]string
+	// egressUnenforced: the runtime said it cannot filter tasks' egress,
+	// and the log says so once.
+	egressUnenforced bool
 
 	// certificateUsers are the load balancers recorded in ACM as using
 	// each certificate (markCertificatesInUse); metricsFrom is the start
