@@ -324,6 +324,15 @@ func TestDrainingMovesServiceTasksWithoutAGap(t *testing.T) {
 	if err != nil || len(stopped.TaskArns) != 2 {
 		t.Fatalf("ListTasks STOPPED: %v %+v, want the 2 drained tasks", err, stopped)
 	}
+	drained, err := client.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("drain"), Tasks: stopped.TaskArns})
+	if err != nil {
+		t.Fatalf("DescribeTasks: %v", err)
+	}
+	for _, task := range drained.Tasks {
+		if aws.ToString(task.StoppedReason) != "Task stopped during instance draining" || task.StopCode != ecstypes.TaskStopCodeServiceSchedulerInitiated {
+			t.Errorf("a task its draining instance gave up: stopped %s with %q, want ServiceSchedulerInitiated, \"Task stopped during instance draining\"", task.StopCode, aws.ToString(task.StoppedReason))
+		}
+	}
 
 	// Back to ACTIVE, the instance takes tasks again: drain the other one.
 	drain(instances[0], ecstypes.ContainerInstanceStatusActive)
