@@ -207,7 +207,7 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 		}
 		// The agent reads secrets before it pulls: a missing one stops
 		// the task with ResourceInitializationError.
-		secretEnv, err := c.resolveSecrets(ctx, cd.Secrets)
+		secretEnv, err := c.resolveSecrets(ctx, def.ExecutionRoleArn, taskID(t.TaskArn), cd.Secrets)
 		if err != nil {
 			return c.failStart(ctx, t, svc, cd.Name, err.Error())
 		}
