@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/berthdev/berth/internal/localcloud"
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 )
@@ -48,10 +49,7 @@ http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Dialer).serve_forever()
 // without a restart; a task in a group with EC2's default egress rule
 // reaches it all along.
 func TestTaskEgressFollowsItsSecurityGroups(t *testing.T) {
-	const region = "eu-west-1"
 	cloud := localcloudtest.Start(t)
-	ctx := context.Background()
-	_, vpc, subnets := regionalFleet(t, cloud, region, "outbound", []host{{region + "c", ec2types.InstanceTypeT2Medium}})
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "dialer.py"), []byte(dialerApp), 0o644); err != nil {
 		t.Fatal(err)
@@ -59,6 +57,25 @@ func TestTaskEgressFollowsItsSecurityGroups(t *testing.T) {
 	if err := cloud.PutImage(runtime.ProcessImage{Name: "dialer", Dir: dir, Command: []string{"python3", "dialer.py"}}); err != nil {
 		t.Fatal(err)
 	}
+	checkTaskEgress(t, cloud, ecstypes.ContainerDefinition{Name: aws.String("app"), Image: aws.String("dialer"), Memory: aws.Int32(64),
+		PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8000)}}}, 8000, "No route to host")
+}
+
+// The same with containers: the filter is in the container's namespace.
+func TestDockerTaskEgressFollowsItsSecurityGroups(t *testing.T) {
+	cloud, image := dockerCloud(t, localcloud.Options{})
+	checkTaskEgress(t, cloud, helloContainer(image), 9000, "no route to host")
+}
+
+// checkTaskEgress runs two tasks of container (a dialer on port) in
+// eu-west-1, one in a group whose egress is narrowed to tcp 443 to
+// 10.0.0.0/8 and one in a fresh group, and checks what each may open to
+// a listener on the host; refused is how the dialer says it was refused.
+func checkTaskEgress(t *testing.T, cloud *localcloudtest.Cloud, container ecstypes.ContainerDefinition, port int, refused string) {
+	t.Helper()
+	const region = "eu-west-1"
+	ctx := context.Background()
+	_, vpc, subnets := regionalFleet(t, cloud, region, "outbound", []host{{region + "c", ec2types.InstanceTypeT2Medium}})
 
 	hostListener, err := net.Listen("tcp", "0.0.0.0:0")
 	if err != nil {
@@ -97,8 +114,7 @@ func TestTaskEgressFollowsItsSecurityGroups(t *testing.T) {
 
 	client := ecs.NewFromConfig(cloud.ConfigIn(region))
 	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String("dialer"), NetworkMode: ecstypes.NetworkModeAwsvpc,
-		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("dialer"), Memory: aws.Int32(64),
-			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8000)}}}}})
+		ContainerDefinitions: []ecstypes.ContainerDefinition{container}})
 	if err != nil {
 		t.Fatalf("RegisterTaskDefinition: %v", err)
 	}
@@ -117,7 +133,7 @@ func TestTaskEgressFollowsItsSecurityGroups(t *testing.T) {
 		fetch := &http.Client{Timeout: 10 * time.Second}
 		var last error
 		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			resp, err := fetch.Get("http://" + task + ":8000/dial?to=" + url.QueryEscape(gateway))
+			resp, err := fetch.Get(fmt.Sprintf("http://%s:%d/dial?to=%s", task, port, url.QueryEscape(gateway)))
 			if err != nil {
 				last = err
 				continue
@@ -134,7 +150,7 @@ func TestTaskEgressFollowsItsSecurityGroups(t *testing.T) {
 	if got := dial(openTask); got != "ok" {
 		t.Errorf("a task under the default egress rule dialling the host: %q", got)
 	}
-	if got := dial(narrowTask); !strings.Contains(got, "No route to host") {
+	if got := dial(narrowTask); !strings.Contains(got, refused) {
 		t.Errorf("a task whose group lets out only tcp 443 to 10.0.0.0/8 dialling the host: %q, want it refused", got)
 	}
 	if _, err := ec2Client.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(narrow),

@@ -18,6 +18,30 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 )
 
+// executionRole creates a role ECS tasks may assume, with policy inline
+// (none when "") and the managed policies attached, and returns its ARN.
+func executionRole(t *testing.T, cloud *localcloudtest.Cloud, name, policy string, managed ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	iamClient := iam.NewFromConfig(cloud.Config)
+	out, err := iamClient.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	if err != nil {
+		t.Fatalf("CreateRole %s: %v", name, err)
+	}
+	if policy != "" {
+		if _, err := iamClient.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String("secrets"), PolicyDocument: aws.String(policy)}); err != nil {
+			t.Fatalf("PutRolePolicy: %v", err)
+		}
+	}
+	for _, arn := range managed {
+		if _, err := iamClient.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(arn)}); err != nil {
+			t.Fatalf("AttachRolePolicy: %v", err)
+		}
+	}
+	return aws.ToString(out.Role.Arn)
+}
+
 // A task definition's secrets reach the container's environment from SSM
 // parameters (by name and by ARN) and from a key of a JSON secret in
 // Secrets Manager; one that does not exist stops the task before it
@@ -43,25 +67,8 @@ func TestSecretsReachTheContainerEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateSecret: %v", err)
 	}
-	iamClient := iam.NewFromConfig(cloud.Config)
 	role := func(name, policy string, managed ...string) string {
-		t.Helper()
-		out, err := iamClient.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name),
-			AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
-		if err != nil {
-			t.Fatalf("CreateRole %s: %v", name, err)
-		}
-		if policy != "" {
-			if _, err := iamClient.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String("secrets"), PolicyDocument: aws.String(policy)}); err != nil {
-				t.Fatalf("PutRolePolicy: %v", err)
-			}
-		}
-		for _, arn := range managed {
-			if _, err := iamClient.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(arn)}); err != nil {
-				t.Fatalf("AttachRolePolicy: %v", err)
-			}
-		}
-		return aws.ToString(out.Role.Arn)
+		return executionRole(t, cloud, name, policy, managed...)
 	}
 	executionPolicy := "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 	reader := role("secret-reader", `{"Version":"2012-10-17","Statement":[
