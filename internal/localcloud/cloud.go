@@ -198,6 +198,7 @@ func New(opts Options) (*Cloud, error) {
 		ACM:         c.ACM,
 		SSM:         c.SSM,
 		Secrets:     c.Secrets,
+		IAM:         c.IAM,
 		Runtime:     c.runtime,
 
 		AppAutoScaling: c.AppAutoScaling,

@@ -53,17 +53,9 @@ func portNeeds(def *ecs.TaskDefinition) []portNeed {
 	var needs []portNeed
 	for _, cd := range def.ContainerDefinitions {
 		for _, pm := range cd.PortMappings {
-			if pm.ContainerPort <= 0 {
-				continue
+			if pm.ContainerPort > 0 {
+				needs = append(needs, portNeed{container: cd.Name, containerPort: int(pm.ContainerPort), hostPort: ecs.HostPort(def, pm)})
 			}
-			need := portNeed{container: cd.Name, containerPort: int(pm.ContainerPort)}
-			switch {
-			case def.NetworkMode == "host":
-				need.hostPort = need.containerPort
-			case pm.HostPort != nil:
-				need.hostPort = int(*pm.HostPort)
-			}
-			needs = append(needs, need)
 		}
 	}
 	return needs
@@ -81,17 +73,7 @@ func portsFit(needs []portNeed, taken map[int]bool) bool {
 }
 
 // hostPortsOf are the host ports a placed task holds.
-func hostPortsOf(t *ecs.Task) []int {
-	var ports []int
-	for _, c := range t.Containers {
-		for _, b := range c.NetworkBindings {
-			if b.HostPort != nil {
-				ports = append(ports, int(*b.HostPort))
-			}
-		}
-	}
-	return ports
-}
+func hostPortsOf(t *ecs.Task) []int { return t.HostPorts() }
 
 // bindPorts gives a task placed on an instance its network bindings, as
 // DescribeTasks shows them, taking dynamic ports from the ephemeral range

@@ -25,6 +25,7 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 	"github.com/berthdev/berth/internal/localcloud/service/elbv2"
+	"github.com/berthdev/berth/internal/localcloud/service/iam"
 	"github.com/berthdev/berth/internal/localcloud/service/logs"
 	"github.com/berthdev/berth/internal/localcloud/service/secretsmanager"
 	"github.com/berthdev/berth/internal/localcloud/service/ssm"
@@ -55,6 +56,9 @@ type Deps struct {
 	// definitions' secrets name; nil: a task with secrets fails to start.
 	SSM     *ssm.Backend
 	Secrets *secretsmanager.Backend
+	// IAM holds the execution roles that must allow reading those
+	// secrets; nil: the roles are not checked.
+	IAM *iam.Backend
 
 	// ACM hands HTTPS listeners their certificates.
 	ACM     *acm.Backend
@@ -110,6 +114,9 @@ type Controller struct {
 	providers    map[string]*providerState // by scope and capacity provider
 	// lastFailure is each reconcile step's last error message.
 	lastFailure map[string]string
+	// egressUnenforced: the runtime said it cannot filter tasks' egress,
+	// and the log says so once.
+	egressUnenforced bool
 
 	// certificateUsers are the load balancers recorded in ACM as using
 	// each certificate (markCertificatesInUse); metricsFrom is the start

@@ -61,7 +61,7 @@ func (c *Controller) continueStart(ctx context.Context, t *ecs.Task, svc *ecs.Se
 		if cd.StartTimeout != nil {
 			startTimeout = time.Duration(*cd.StartTimeout) * time.Second
 		}
-		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, essential: cd.Essential == nil || *cd.Essential,
+		c.processes[spec.ID] = &taskProcess{taskARN: t.TaskArn, container: cd.Name, address: spec.Address, essential: cd.Essential == nil || *cd.Essential,
 			stopTimeout: stopTimeout, dependsOn: dependsOn, startedAt: time.Now(), startTimeout: startTimeout}
 		if err := c.deps.Runtime.Start(ctx, spec); err != nil {
 			// The runtime reports the failure as an exit event too; the

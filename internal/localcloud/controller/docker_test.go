@@ -154,6 +154,8 @@ func TestDockerBridgeTasksAnswerThroughTheALBWithTheirSecret(t *testing.T) {
 	app.Secrets = []ecstypes.Secret{{Name: aws.String("DB_PASSWORD"), ValueFrom: aws.String("/dock/db-password")}}
 	def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
 		Family: aws.String("dockbridge"), NetworkMode: ecstypes.NetworkModeBridge, ContainerDefinitions: []ecstypes.ContainerDefinition{app},
+		ExecutionRoleArn: aws.String(executionRole(t, cloud, "dockbridge-execution",
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameters","Resource":"arn:aws:ssm:us-east-1:*:parameter/dock/*"}]}`)),
 	})
 	if err != nil {
 		t.Fatalf("RegisterTaskDefinition: %v", err)

@@ -23,8 +23,13 @@ func (c *Controller) reconcileLoadBalancers(ctx context.Context) error {
 	}
 	c.snapshot = snap
 	cfg := balancerConfig(snap, c.listenerTLS(ctx))
-	// Without the rules, run unguarded rather than not route at all.
-	c.note("security groups", c.guard(ctx, snap, &cfg))
+	// Without the rules, run unguarded rather than not route at all; the
+	// tasks' egress filters keep what they last had.
+	fw, err := c.guard(ctx, snap, &cfg)
+	c.note("security groups", err)
+	if fw != nil {
+		c.note("egress rules", c.enforceEgress(fw))
+	}
 	c.markCertificatesInUse(ctx, snap)
 	err = c.deps.Balancer.Apply(cfg)
 	c.note("load balancer metrics", c.publishLoadBalancerMetrics(ctx, time.Now()))

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/berthdev/berth/internal/localcloud/service/ec2"
 	"github.com/berthdev/berth/internal/localcloud/service/ecs"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
@@ -69,9 +68,9 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 		if ci.Status != "ACTIVE" || !ci.AgentConnected {
 			continue
 		}
-		u := &instanceUsage{instance: ci, groups: map[string]int{}, zone: attribute(ci, "ecs.availability-zone"), maxTaskENI: 1, hostPorts: map[int]bool{}}
-		if it, ok := ec2.LookupInstanceType(attribute(ci, "ecs.instance-type")); ok {
-			u.maxTaskENI = max(it.MaxENIs-1, 1)
+		u := &instanceUsage{instance: ci, groups: map[string]int{}, zone: attribute(ci, "ecs.availability-zone"), maxTaskENI: ecs.TaskENILimit(ci), hostPorts: map[int]bool{}}
+		for _, port := range ecs.ReservedPorts(ci) {
+			u.hostPorts[port] = true
 		}
 		usage[ci.ContainerInstanceArn] = u
 		order = append(order, u)
@@ -282,9 +281,15 @@ func assign(t *ecs.Task, u *instanceUsage, ip string, svc *ecs.Service) {
 	t.ContainerInstanceArn = u.instance.ContainerInstanceArn
 	t.LastStatus = statusPending
 	t.AvailabilityZone = u.zone
+	// A service's tasks take their service's network configuration,
+	// RunTask's and StartTask's their own.
+	network := t.NetworkConfiguration
+	if svc != nil {
+		network = svc.NetworkConfiguration
+	}
 	subnet := ""
-	if svc != nil && svc.NetworkConfiguration != nil && svc.NetworkConfiguration.AwsvpcConfiguration != nil && len(svc.NetworkConfiguration.AwsvpcConfiguration.Subnets) > 0 {
-		subnet = svc.NetworkConfiguration.AwsvpcConfiguration.Subnets[0]
+	if network != nil && network.AwsvpcConfiguration != nil && len(network.AwsvpcConfiguration.Subnets) > 0 {
+		subnet = network.AwsvpcConfiguration.Subnets[0]
 	}
 	attachmentID := store.NewUUID()
 	eni := store.NewID("eni-", 17)

@@ -32,9 +32,18 @@ type host struct {
 // order of hosts.
 func fleet(t *testing.T, cloud *localcloudtest.Cloud, cluster string, hosts []host) []string {
 	t.Helper()
-	ctx := localcloudtest.InRegion(context.Background(), "us-east-1")
-	ec2Client := ec2.NewFromConfig(cloud.Config)
-	ecsClient := ecs.NewFromConfig(cloud.Config)
+	arns, _, _ := regionalFleet(t, cloud, "us-east-1", cluster, hosts)
+	return arns
+}
+
+// regionalFleet is fleet in region (hosts' zones must be its own); it
+// also returns the fleet's VPC and its subnet in each zone.
+func regionalFleet(t *testing.T, cloud *localcloudtest.Cloud, region, cluster string, hosts []host) (arns []string, vpcID string, subnets map[string]string) {
+	t.Helper()
+	ctx := localcloudtest.InRegion(context.Background(), region)
+	cfg := cloud.ConfigIn(region)
+	ec2Client := ec2.NewFromConfig(cfg)
+	ecsClient := ecs.NewFromConfig(cfg)
 	vpc, err := ec2Client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 	if err != nil {
 		t.Fatalf("CreateVpc: %v", err)
@@ -42,7 +51,7 @@ func fleet(t *testing.T, cloud *localcloudtest.Cloud, cluster string, hosts []ho
 	if _, err := ecsClient.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(cluster)}); err != nil {
 		t.Fatalf("CreateCluster: %v", err)
 	}
-	subnets := map[string]string{}
+	subnets = map[string]string{}
 	userData := base64.StdEncoding.EncodeToString([]byte("#!/bin/bash\necho ECS_CLUSTER=" + cluster + " >> /etc/ecs/ecs.config\n"))
 	for i, h := range hosts {
 		if subnets[h.zone] == "" {
@@ -55,14 +64,14 @@ func fleet(t *testing.T, cloud *localcloudtest.Cloud, cluster string, hosts []ho
 		}
 		lt, err := ec2Client.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
 			LaunchTemplateName: aws.String(fmt.Sprintf("%s-%d", cluster, i)),
-			LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String(localec2.ECSOptimizedImage("us-east-1").ID), InstanceType: h.instanceType, UserData: aws.String(userData)},
+			LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String(localec2.ECSOptimizedImage(region).ID), InstanceType: h.instanceType, UserData: aws.String(userData)},
 		})
 		if err != nil {
 			t.Fatalf("CreateLaunchTemplate: %v", err)
 		}
 		// One group at a time, so that the instances register in the
 		// order of hosts.
-		if _, err := autoscaling.NewFromConfig(cloud.Config).CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+		if _, err := autoscaling.NewFromConfig(cfg).CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
 			AutoScalingGroupName: aws.String(fmt.Sprintf("%s-%d", cluster, i)),
 			MinSize:              aws.Int32(1), MaxSize: aws.Int32(1),
 			LaunchTemplate:    &astypes.LaunchTemplateSpecification{LaunchTemplateId: lt.LaunchTemplate.LaunchTemplateId, Version: aws.String("$Latest")},
@@ -83,7 +92,7 @@ func fleet(t *testing.T, cloud *localcloudtest.Cloud, cluster string, hosts []ho
 	if err != nil {
 		t.Fatalf("DescribeContainerInstances: %v", err)
 	}
-	arns := make([]string, len(hosts))
+	arns = make([]string, len(hosts))
 	for i, h := range hosts {
 		for _, ci := range described.ContainerInstances {
 			if attributeOf(ci, "ecs.availability-zone") == h.zone && attributeOf(ci, "ecs.instance-type") == string(h.instanceType) && !slices.Contains(arns, aws.ToString(ci.ContainerInstanceArn)) {
@@ -95,7 +104,7 @@ func fleet(t *testing.T, cloud *localcloudtest.Cloud, cluster string, hosts []ho
 			t.Fatalf("no container instance of %s in %s", h.instanceType, h.zone)
 		}
 	}
-	return arns
+	return arns, aws.ToString(vpc.Vpc.VpcId), subnets
 }
 
 func attributeOf(ci ecstypes.ContainerInstance, name string) string {
@@ -314,6 +323,15 @@ func TestDrainingMovesServiceTasksWithoutAGap(t *testing.T) {
 	stopped, err := client.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("drain"), ServiceName: aws.String("web"), DesiredStatus: ecstypes.DesiredStatusStopped})
 	if err != nil || len(stopped.TaskArns) != 2 {
 		t.Fatalf("ListTasks STOPPED: %v %+v, want the 2 drained tasks", err, stopped)
+	}
+	drained, err := client.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("drain"), Tasks: stopped.TaskArns})
+	if err != nil {
+		t.Fatalf("DescribeTasks: %v", err)
+	}
+	for _, task := range drained.Tasks {
+		if aws.ToString(task.StoppedReason) != "Task stopped during instance draining" || task.StopCode != ecstypes.TaskStopCodeServiceSchedulerInitiated {
+			t.Errorf("a task its draining instance gave up: stopped %s with %q, want ServiceSchedulerInitiated, \"Task stopped during instance draining\"", task.StopCode, aws.ToString(task.StoppedReason))
+		}
 	}
 
 	// Back to ACTIVE, the instance takes tasks again: drain the other one.

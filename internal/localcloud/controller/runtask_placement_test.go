@@ -146,3 +146,69 @@ func TestRunTaskThatCannotBePlacedComesBackInFailures(t *testing.T) {
 		t.Errorf("too big: %d tasks, failures %v; want none, RESOURCE:MEMORY on the t3.small", len(big.Tasks), big.Failures)
 	}
 }
+
+// RunTask counts what an instance's tasks hold beyond CPU and memory, as
+// ECS does: an awsvpc task needs an ENI of its own (a t2.medium's three
+// take two tasks besides the instance's own), a static host port must be
+// free (the agent's reserved ones never are). A task that does not fit
+// comes back in failures as RESOURCE:ENI or RESOURCE:PORTS.
+func TestRunTaskRefusesWithoutAnENIOrAFreeHostPort(t *testing.T) {
+	const region = "ap-southeast-2"
+	cloud := localcloudtest.Start(t)
+	instances, _, subnets := regionalFleet(t, cloud, region, "roomy", []host{{region + "b", ec2types.InstanceTypeT2Medium}})
+	sleeperImage(t, cloud)
+	client := ecs.NewFromConfig(cloud.ConfigIn(region))
+	ctx := context.Background()
+	register := func(family string, mode ecstypes.NetworkMode, hostPort int32) string {
+		t.Helper()
+		cd := ecstypes.ContainerDefinition{Name: aws.String("app"), Image: aws.String("sleeper"), Memory: aws.Int32(64)}
+		if mode == ecstypes.NetworkModeBridge {
+			cd.PortMappings = []ecstypes.PortMapping{{ContainerPort: aws.Int32(7000), HostPort: aws.Int32(hostPort)}}
+		}
+		def, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String(family), NetworkMode: mode, ContainerDefinitions: []ecstypes.ContainerDefinition{cd}})
+		if err != nil {
+			t.Fatalf("RegisterTaskDefinition %s: %v", family, err)
+		}
+		return aws.ToString(def.TaskDefinition.TaskDefinitionArn)
+	}
+	run := func(def string, count int32, network *ecstypes.NetworkConfiguration) *ecs.RunTaskOutput {
+		t.Helper()
+		out, err := client.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("roomy"), TaskDefinition: aws.String(def), Count: aws.Int32(count),
+			LaunchType: ecstypes.LaunchTypeEc2, NetworkConfiguration: network})
+		if err != nil {
+			t.Fatalf("RunTask: %v", err)
+		}
+		return out
+	}
+	refusedFor := func(out *ecs.RunTaskOutput, reason string) bool {
+		return len(out.Failures) == 1 && aws.ToString(out.Failures[0].Arn) == instances[0] && aws.ToString(out.Failures[0].Reason) == reason
+	}
+
+	vpcTask := register("roomy-vpc", ecstypes.NetworkModeAwsvpc, 0)
+	network := &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: []string{subnets[region+"b"]}}}
+	out := run(vpcTask, 3, network)
+	if len(out.Tasks) != 2 || !refusedFor(out, "RESOURCE:ENI") {
+		t.Fatalf("three awsvpc tasks on a t2.medium: %d tasks, failures %+v; want 2 and RESOURCE:ENI for %s", len(out.Tasks), out.Failures, instances[0])
+	}
+	runningTasks(t, client, "roomy", out.Tasks)
+	if again := run(vpcTask, 1, network); len(again.Tasks) != 0 || !refusedFor(again, "RESOURCE:ENI") {
+		t.Errorf("one more awsvpc task beside the running two: %d tasks, failures %+v; want RESOURCE:ENI", len(again.Tasks), again.Failures)
+	}
+
+	portTask := register("roomy-port", ecstypes.NetworkModeBridge, 8088)
+	out = run(portTask, 2, nil)
+	if len(out.Tasks) != 1 || !refusedFor(out, "RESOURCE:PORTS") {
+		t.Fatalf("two tasks on host port 8088: %d tasks, failures %+v; want 1 and RESOURCE:PORTS", len(out.Tasks), out.Failures)
+	}
+	runningTasks(t, client, "roomy", out.Tasks)
+	if again := run(portTask, 1, nil); len(again.Tasks) != 0 || !refusedFor(again, "RESOURCE:PORTS") {
+		t.Errorf("host port 8088 while a running task holds it: %d tasks, failures %+v; want RESOURCE:PORTS", len(again.Tasks), again.Failures)
+	}
+	if ssh := run(register("roomy-ssh", ecstypes.NetworkModeBridge, 22), 1, nil); len(ssh.Tasks) != 0 || !refusedFor(ssh, "RESOURCE:PORTS") {
+		t.Errorf("host port 22, which the agent reserves: %d tasks, failures %+v; want RESOURCE:PORTS", len(ssh.Tasks), ssh.Failures)
+	}
+	// A dynamic host port always fits.
+	if dynamic := run(register("roomy-dynamic", ecstypes.NetworkModeBridge, 0), 2, nil); len(dynamic.Tasks) != 2 || len(dynamic.Failures) != 0 {
+		t.Errorf("dynamic host ports: %d tasks, failures %+v; want 2 and none", len(dynamic.Tasks), dynamic.Failures)
+	}
+}

@@ -132,6 +132,10 @@ func deploymentLimits(svc *ecs.Service) (maxActive, minHealthy int) {
 // circuitBreakerThreshold is how many failed tasks fail a deployment.
 func circuitBreakerThreshold(desired int) int { return ecs.CircuitBreakerThreshold(desired) }
 
+// reasonInstanceDraining is the stoppedReason of a service task replaced
+// because its container instance is DRAINING.
+const reasonInstanceDraining = "Task stopped during instance draining"
+
 // drainingInstances are the cluster's DRAINING container instances, by ARN.
 func drainingInstances(s *ecs.State, clusterARN string) (map[string]bool, error) {
 	instances, err := s.ContainerInstances(clusterARN)
@@ -214,7 +218,13 @@ func (c *Controller) scheduleService(s *ecs.State, svc *ecs.Service, tasks []*ec
 			if isHealthy {
 				canStop--
 			}
-			requestStop(t, "ServiceSchedulerInitiated", fmt.Sprintf("Scaling activity initiated by (deployment %s)", primary.Id))
+			reason := fmt.Sprintf("Scaling activity initiated by (deployment %s)", primary.Id)
+			if leaving[t.ContainerInstanceArn] {
+				// The words AWS documents for a task its draining
+				// instance gives up.
+				reason = reasonInstanceDraining
+			}
+			requestStop(t, "ServiceSchedulerInitiated", reason)
 			stopped = append(stopped, taskID(t.TaskArn))
 		}
 		remainingOld := 0

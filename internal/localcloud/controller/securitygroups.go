@@ -14,43 +14,60 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-// guard gives the balancer's configuration the security groups of every
-// region and where each load balancer and target is as they see it: a
-// load balancer in its subnets, an awsvpc task in its ENI's subnet with
-// its service's groups, an instance at its private address with its own.
-// Every pass reads them anew, so a rule authorized or revoked through EC2
-// applies within a pass, without restarting anything.
-func (c *Controller) guard(ctx context.Context, snap *elbv2.Snapshot, cfg *lb.Config) error {
+// firewall is every region's security groups and where each guarded
+// thing is as they see it, keyed as the balancer's TargetHosts are: a
+// load balancer in its subnets, an awsvpc task (by its address) in its
+// ENI's subnet with its groups, an instance (by its id) at its private
+// address with its own.
+type firewall struct {
+	rules   *secgroup.Rules
+	subnets map[string]netip.Prefix
+	hosts   map[string]lb.TargetHost
+}
+
+// readFirewall reads the firewall anew: a rule authorized or revoked
+// through EC2 applies from the next read, without restarting anything.
+func (c *Controller) readFirewall(ctx context.Context) (*firewall, error) {
 	scopes, err := c.regionalScopes()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var groups []secgroup.Group
-	subnets := map[string]netip.Prefix{}
-	hosts := map[string]lb.TargetHost{}
+	fw := &firewall{subnets: map[string]netip.Prefix{}, hosts: map[string]lb.TargetHost{}}
 	for _, scope := range scopes {
 		scoped := store.WithScope(ctx, scope)
 		state, err := c.deps.EC2.FirewallState(scoped)
 		if err != nil {
-			return fmt.Errorf("%s: reading security groups: %w", scope, err)
+			return nil, fmt.Errorf("%s: reading security groups: %w", scope, err)
 		}
 		for _, g := range state.Groups {
 			groups = append(groups, firewallGroup(g))
 		}
 		for id, cidr := range state.Subnets {
 			if prefix, err := netip.ParsePrefix(cidr); err == nil {
-				subnets[id] = prefix
+				fw.subnets[id] = prefix
 			}
 		}
 		for id, instance := range state.Instances {
-			hosts[id] = lb.TargetHost{Address: instanceHost(id).String(), Endpoint: instanceEndpoint(instance, subnets)}
+			fw.hosts[id] = lb.TargetHost{Address: instanceHost(id).String(), Endpoint: instanceEndpoint(instance, fw.subnets)}
 		}
-		if err := c.taskEndpoints(scoped, subnets, hosts); err != nil {
-			return fmt.Errorf("%s: %w", scope, err)
+		if err := c.taskEndpoints(scoped, fw.subnets, fw.hosts); err != nil {
+			return nil, fmt.Errorf("%s: %w", scope, err)
 		}
 	}
-	cfg.Firewall = secgroup.New(groups)
-	cfg.Hosts = hosts
+	fw.rules = secgroup.New(groups)
+	return fw, nil
+}
+
+// guard gives the balancer's configuration the firewall, read each pass,
+// and returns it for the tasks' egress filters.
+func (c *Controller) guard(ctx context.Context, snap *elbv2.Snapshot, cfg *lb.Config) (*firewall, error) {
+	fw, err := c.readFirewall(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Firewall = fw.rules
+	cfg.Hosts = fw.hosts
 	endpoints := map[string]secgroup.Endpoint{}
 	for _, b := range snap.LoadBalancers {
 		// A load balancer recorded without groups (ELBv2 gives one its
@@ -58,7 +75,7 @@ func (c *Controller) guard(ctx context.Context, snap *elbv2.Snapshot, cfg *lb.Co
 		// not filtered.
 		endpoint := secgroup.Endpoint{Name: "load balancer " + b.Name, Groups: b.SecurityGroups}
 		for _, id := range b.SubnetIDs {
-			if prefix, ok := subnets[id]; ok {
+			if prefix, ok := fw.subnets[id]; ok {
 				endpoint.Within = append(endpoint.Within, prefix)
 			}
 		}
@@ -67,7 +84,7 @@ func (c *Controller) guard(ctx context.Context, snap *elbv2.Snapshot, cfg *lb.Co
 	for i := range cfg.LoadBalancers {
 		cfg.LoadBalancers[i].Endpoint = endpoints[cfg.LoadBalancers[i].ARN]
 	}
-	return nil
+	return fw, nil
 }
 
 // firewallGroup is an EC2 security group in the evaluator's terms.
@@ -109,9 +126,10 @@ func instanceEndpoint(instance *ec2.Instance, subnets map[string]netip.Prefix) s
 }
 
 // taskEndpoints adds the awsvpc tasks of the scope ctx carries, by their
-// address (their target id): each has its service's security groups and is
-// somewhere in its ENI's subnet. The local address a task really has is
-// not in its VPC, so CIDR rules judge it by its subnet.
+// address (their target id): each has its security groups (its service's,
+// or those RunTask and StartTask gave it) and is somewhere in its ENI's
+// subnet. The local address a task really has is not in its VPC, so CIDR
+// rules judge it by its subnet.
 func (c *Controller) taskEndpoints(ctx context.Context, subnets map[string]netip.Prefix, hosts map[string]lb.TargetHost) error {
 	return c.deps.ECS.View(ctx, func(s *ecs.State) error {
 		tasks, err := s.AllTasks()
@@ -120,18 +138,23 @@ func (c *Controller) taskEndpoints(ctx context.Context, subnets map[string]netip
 		}
 		for _, t := range tasks {
 			ip := taskAddress(t)
-			name, isService := strings.CutPrefix(t.Group, "service:")
-			if ip == "" || !isService {
+			if ip == "" || t.LastStatus == statusStopped {
 				continue
 			}
-			svc, err := s.Service(t.ClusterArn, name)
-			if err != nil {
-				return err
+			network := t.NetworkConfiguration
+			if name, isService := strings.CutPrefix(t.Group, "service:"); isService {
+				svc, err := s.Service(t.ClusterArn, name)
+				if err != nil {
+					return err
+				}
+				if svc != nil {
+					network = svc.NetworkConfiguration
+				}
 			}
-			if svc == nil || svc.NetworkConfiguration == nil || svc.NetworkConfiguration.AwsvpcConfiguration == nil {
+			if network == nil || network.AwsvpcConfiguration == nil {
 				continue
 			}
-			endpoint := secgroup.Endpoint{Name: "task " + taskID(t.TaskArn), Groups: svc.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups}
+			endpoint := secgroup.Endpoint{Name: "task " + taskID(t.TaskArn), Groups: network.AwsvpcConfiguration.SecurityGroups}
 			if prefix, ok := subnets[attachmentDetail(t, "subnetId")]; ok {
 				endpoint.Within = []netip.Prefix{prefix}
 			}

@@ -26,6 +26,7 @@ const defaultStopTimeout = 30 * time.Second
 type taskProcess struct {
 	taskARN   string
 	container string
+	address   string // the task's, "" on the host's network
 	essential bool
 	exited    bool
 	exitCode  int // once exited; -1 when it could not start
@@ -192,6 +193,11 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 	}); err != nil || def == nil {
 		return fmt.Errorf("task definition %s: %w", t.TaskDefinitionArn, err)
 	}
+	// Its containers share one network, filtered from the start.
+	egress, err := c.startEgress(ctx, taskAddress(t))
+	if err != nil {
+		return fmt.Errorf("egress rules of task %s: %w", taskID(t.TaskArn), err)
+	}
 	now := time.Now()
 	specs := make([]runtime.TaskSpec, 0, len(def.ContainerDefinitions))
 	for _, cd := range def.ContainerDefinitions {
@@ -201,7 +207,7 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 		}
 		// The agent reads secrets before it pulls: a missing one stops
 		// the task with ResourceInitializationError.
-		secretEnv, err := c.resolveSecrets(ctx, cd.Secrets)
+		secretEnv, err := c.resolveSecrets(ctx, def.ExecutionRoleArn, taskID(t.TaskArn), cd.Secrets)
 		if err != nil {
 			return c.failStart(ctx, t, svc, cd.Name, err.Error())
 		}
@@ -212,6 +218,7 @@ func (c *Controller) startTask(ctx context.Context, t *ecs.Task, svc *ecs.Servic
 			maps.Copy(spec.Env, secretEnv)
 		}
 		spec.Address = taskAddress(t)
+		spec.Egress = egress
 		spec.Container = containerSpec(t, def, cd, c.taskEnv(t, cd))
 		maps.Copy(spec.Container.Env, secretEnv)
 		// The runtime decides what runs the image (a container, a process

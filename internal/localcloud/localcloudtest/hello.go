@@ -24,7 +24,9 @@ import (
 // Go HTTP server that binds 0.0.0.0:$PORT (8080 without one), as images
 // do. It answers "$GREETING from $HOST" (HOST names the task that
 // answered), /file with /data/greeting, /env/NAME with that variable (a
-// secret the task got, say); it says so on stdout and leaves on SIGTERM.
+// secret the task got, say), /dial?to=HOST:PORT with "ok" or the error
+// of opening a TCP connection there from inside the task; it says so on
+// stdout and leaves on SIGTERM.
 // Run as "/hello exists PATH" it exits 0 when PATH exists, else 1: the
 // image has no shell, so that is its container health check.
 const HelloProgram = `package main
@@ -32,11 +34,13 @@ const HelloProgram = `package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -53,6 +57,16 @@ func main() {
 	srv := &http.Server{Addr: "0.0.0.0:" + port, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if name, ok := strings.CutPrefix(r.URL.Path, "/env/"); ok {
 			fmt.Fprint(w, os.Getenv(name))
+			return
+		}
+		if r.URL.Path == "/dial" {
+			conn, err := net.DialTimeout("tcp", r.URL.Query().Get("to"), 5*time.Second)
+			if err != nil {
+				fmt.Fprint(w, "error: "+err.Error())
+				return
+			}
+			conn.Close()
+			fmt.Fprint(w, "ok")
 			return
 		}
 		if r.URL.Path == "/file" {

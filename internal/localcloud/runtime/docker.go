@@ -382,7 +382,7 @@ func (d *Docker) start(ctx context.Context, task *dockerTask) (err error) {
 		return fmt.Errorf("starting the container: %w", err)
 	}
 	if isolated && joined == nil {
-		network, err := d.wireNetwork(ctx, created.ID, addr)
+		network, err := d.wireNetwork(ctx, created.ID, addr, spec.Egress)
 		if err != nil {
 			attached.Close()
 			remove()
@@ -396,7 +396,7 @@ func (d *Docker) start(ctx context.Context, task *dockerTask) (err error) {
 
 // wireNetwork puts the task's address into the namespace of its first,
 // just started container.
-func (d *Docker) wireNetwork(ctx context.Context, containerID string, addr netip.Addr) (*dockerNetwork, error) {
+func (d *Docker) wireNetwork(ctx context.Context, containerID string, addr netip.Addr, egress *Egress) (*dockerNetwork, error) {
 	inspected, err := d.client.ContainerInspect(ctx, containerID)
 	if err != nil {
 		return nil, fmt.Errorf("inspecting the container: %w", err)
@@ -409,7 +409,7 @@ func (d *Docker) wireNetwork(ctx context.Context, containerID string, addr netip
 		return nil, fmt.Errorf("opening the container's network namespace: %w", err)
 	}
 	defer unix.Close(ns)
-	n, err := d.opts.Network.createNetworkIn(addr, ns)
+	n, err := d.opts.Network.createNetworkIn(addr, ns, egress)
 	if err != nil {
 		return nil, fmt.Errorf("network of %s: %w", addr, err)
 	}
@@ -419,6 +419,28 @@ func (d *Docker) wireNetwork(ctx context.Context, containerID string, addr netip
 	d.mu.Unlock()
 	return network, nil
 }
+
+// SetEgress filters the outbound connections of the awsvpc task at
+// address: its containers share the namespace the process runtime made,
+// so the filter is the process runtime's (egress.go).
+func (d *Docker) SetEgress(address string, egress *Egress) error {
+	if !d.opts.Network.Isolated() {
+		return ErrEgressNotEnforced
+	}
+	addr, err := netip.ParseAddr(address)
+	if err != nil {
+		return fmt.Errorf("task address %q: %w", address, ErrTaskNotFound)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := d.networks[addr]
+	if n == nil || n.network == nil {
+		return fmt.Errorf("task address %s: %w", addr, ErrTaskNotFound)
+	}
+	return n.network.applyEgress(egress)
+}
+
+var _ EgressEnforcer = (*Docker)(nil)
 
 // containerConfig is the container of a task definition's container
 // definition, as ECS's agent would create it.

@@ -96,6 +96,10 @@ type taskNetwork struct {
 	serves    []func(net.Listener) // serves[i] serves listeners[i]
 	serving   sync.WaitGroup
 	users     int
+	// egress is the filter in place (egress.go); egressSet once one was
+	// applied, nil included.
+	egress    *Egress
+	egressSet bool
 }
 
 // inNetns runs fn on an OS thread that is in the network namespace nsFD, or
@@ -201,13 +205,14 @@ func hostLinkName(addr netip.Addr) string {
 
 // createNetwork builds a task's namespace with addr on its eth0 and its
 // loopback services listening inside.
-func (p *Process) createNetwork(addr netip.Addr) (*taskNetwork, error) {
-	return p.createNetworkIn(addr, -1)
+func (p *Process) createNetwork(addr netip.Addr, egress *Egress) (*taskNetwork, error) {
+	return p.createNetworkIn(addr, -1, egress)
 }
 
 // createNetworkIn is createNetwork in the existing namespace existing
-// (a container's) when existing >= 0.
-func (p *Process) createNetworkIn(addr netip.Addr, existing int) (_ *taskNetwork, err error) {
+// (a container's) when existing >= 0. The egress filter is in place
+// before the link comes up, so the task never runs unfiltered.
+func (p *Process) createNetworkIn(addr netip.Addr, existing int, egress *Egress) (_ *taskNetwork, err error) {
 	if !NamespacePool.Contains(addr) || addr == NamespaceGateway {
 		return nil, fmt.Errorf("task address %s is not in %s", addr, NamespacePool)
 	}
@@ -250,6 +255,11 @@ func (p *Process) createNetworkIn(addr netip.Addr, existing int) (_ *taskNetwork
 	var stat unix.Stat_t
 	if err := unix.Fstat(n.ns, &stat); err == nil {
 		n.inode = stat.Ino
+	}
+	if egress != nil {
+		if err := n.applyEgress(egress); err != nil {
+			return n, err
+		}
 	}
 	name := hostLinkName(addr)
 	if err := p.host.addVeth(name, taskLinkName, n.ns); err != nil {
@@ -305,7 +315,7 @@ func closeListeners(listeners []net.Listener) {
 
 // acquireNetwork returns the namespace of the task at addr, creating it for
 // the task's first container. Called with p.mu held.
-func (p *Process) acquireNetwork(address string) (*taskNetwork, error) {
+func (p *Process) acquireNetwork(address string, egress *Egress) (*taskNetwork, error) {
 	addr, err := netip.ParseAddr(address)
 	if err != nil || !addr.Is4() {
 		return nil, fmt.Errorf("task address %q is not an IPv4 address", address)
@@ -314,7 +324,7 @@ func (p *Process) acquireNetwork(address string) (*taskNetwork, error) {
 		n.users++
 		return n, nil
 	}
-	n, err := p.createNetwork(addr)
+	n, err := p.createNetwork(addr, egress)
 	if err != nil {
 		return nil, fmt.Errorf("network namespace for %s: %w", addr, err)
 	}

@@ -216,7 +216,7 @@ func TestLeftoversOfAGoneCloudAreRemovedAtStart(t *testing.T) {
 	defer rt.Close(context.Background())
 	addr := netip.MustParseAddr(freeTaskAddresses(t, rt, 1)[0])
 	rt.mu.Lock()
-	n, err := rt.createNetwork(addr)
+	n, err := rt.createNetwork(addr, nil)
 	rt.mu.Unlock()
 	if err != nil {
 		t.Fatal(err)

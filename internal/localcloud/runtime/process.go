@@ -194,6 +194,27 @@ func (p *Process) CheckAddress(addr netip.Addr, ports []int) error {
 	return nil
 }
 
+// SetEgress filters the outbound connections of the task at address in
+// its namespace (egress.go).
+func (p *Process) SetEgress(address string, egress *Egress) error {
+	if !p.Isolated() {
+		return ErrEgressNotEnforced
+	}
+	addr, err := netip.ParseAddr(address)
+	if err != nil {
+		return fmt.Errorf("task address %q: %w", address, ErrTaskNotFound)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.networks[addr]
+	if n == nil {
+		return fmt.Errorf("task address %s: %w", addr, ErrTaskNotFound)
+	}
+	return n.applyEgress(egress)
+}
+
+var _ EgressEnforcer = (*Process)(nil)
+
 // PID returns the process id of a running task, like a container's PID on
 // its host: for operators and for tests that kill tasks from outside.
 func (p *Process) PID(id string) (int, bool) {
@@ -245,7 +266,7 @@ func (p *Process) Start(ctx context.Context, spec TaskSpec) error {
 	cmd.Stderr = stderrWrite
 	var network *taskNetwork
 	if p.Isolated() && spec.Address != "" {
-		network, err = p.acquireNetwork(spec.Address)
+		network, err = p.acquireNetwork(spec.Address, spec.Egress)
 		if err != nil {
 			closeAll(stdoutRead, stdoutWrite, stderrRead, stderrWrite)
 			return p.failStart(spec, err)

@@ -53,6 +53,10 @@ type TaskSpec struct {
 	// the host's network and is expected to listen on this address only.
 	// Empty: the host's network.
 	Address string
+	// Egress filters what the task may open, from its start, where the
+	// runtime isolates its network (nil: everything; see egress.go). The
+	// first container of a task sets it for all; SetEgress changes it.
+	Egress *Egress
 	// Env is the whole environment of the process: nothing is inherited from
 	// the host, so the caller adds PATH, HOME and the like when it wants them.
 	// A bare command name is looked up in Env's PATH, or in the host's PATH

@@ -216,6 +216,17 @@ func (s *Selector) Stats(id string) (TaskStats, error) {
 
 var _ StatsReader = (*Selector)(nil)
 
+// SetEgress filters the task at address in whichever runtime runs it.
+func (s *Selector) SetEgress(address string, egress *Egress) error {
+	err := s.process.SetEgress(address, egress)
+	if errors.Is(err, ErrTaskNotFound) && s.docker != nil {
+		return s.docker.SetEgress(address, egress)
+	}
+	return err
+}
+
+var _ EgressEnforcer = (*Selector)(nil)
+
 // PID is a process task's pid.
 func (s *Selector) PID(id string) (int, bool) { return s.process.PID(id) }
 

@@ -126,13 +126,8 @@ func (r *Rules) allows(groups []string, egress bool, peer Endpoint, port int) bo
 }
 
 func (rule Rule) carriesTCP(port int) bool {
-	switch strings.ToLower(rule.Protocol) {
-	case "-1", "all":
-		return true
-	case "tcp", "6":
-		return rule.FromPort <= port && port <= rule.ToPort
-	}
-	return false
+	p, ok := rule.permit()
+	return ok && (p.Everything() || p.Protocol == ProtocolTCP && p.FromPort <= port && port <= p.ToPort)
 }
 
 func (rule Rule) matches(peer Endpoint) bool {

@@ -2,6 +2,7 @@ package secgroup
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -57,5 +58,44 @@ func TestTCP(t *testing.T) {
 	var none *Rules
 	if !none.TCP(client, task("sg-closed"), 1).Allowed {
 		t.Error("nil rules blocked a connection")
+	}
+}
+
+// Egress permits read the same rules TCP verdicts do: toward a peer by
+// its groups and where it is, toward anything else by CIDR alone.
+func TestEgressPermits(t *testing.T) {
+	vpc := netip.MustParsePrefix("10.0.0.0/8")
+	rules := New([]Group{
+		{ID: "sg-narrow", Egress: []Rule{
+			{Protocol: "tcp", FromPort: 443, ToPort: 443, CIDR: vpc},
+			{Protocol: "udp", FromPort: 53, ToPort: 53, CIDR: netip.MustParsePrefix("0.0.0.0/0")},
+			{Protocol: "6", FromPort: 9000, ToPort: 9100, Group: "sg-db"},
+			{Protocol: "47", FromPort: -1, ToPort: -1, CIDR: vpc},
+			{Protocol: "bogus", CIDR: vpc},
+		}},
+		{ID: "sg-db"},
+	})
+	db := Endpoint{Groups: []string{"sg-db"}, Within: []netip.Prefix{netip.MustParsePrefix("10.0.3.0/24")}}
+	outside := Endpoint{Groups: []string{"sg-db"}, Within: []netip.Prefix{netip.MustParsePrefix("172.16.0.0/24")}}
+	if got, want := rules.EgressTo([]string{"sg-narrow"}, db), []Permit{
+		{Protocol: ProtocolTCP, FromPort: 443, ToPort: 443},
+		{Protocol: ProtocolUDP, FromPort: 53, ToPort: 53},
+		{Protocol: ProtocolTCP, FromPort: 9000, ToPort: 9100},
+		{Protocol: 47, FromPort: 0, ToPort: 65535},
+	}; !slices.Equal(got, want) {
+		t.Errorf("EgressTo db = %+v, want %+v", got, want)
+	}
+	if got, want := rules.EgressTo([]string{"sg-narrow"}, outside), []Permit{
+		{Protocol: ProtocolUDP, FromPort: 53, ToPort: 53},
+		{Protocol: ProtocolTCP, FromPort: 9000, ToPort: 9100},
+	}; !slices.Equal(got, want) {
+		t.Errorf("EgressTo a db outside the VPC = %+v, want %+v", got, want)
+	}
+	cidrs := rules.EgressCIDRs([]string{"sg-narrow"})
+	if len(cidrs) != 3 || cidrs[0].To != vpc || cidrs[0].Protocol != ProtocolTCP {
+		t.Errorf("EgressCIDRs = %+v, want the three CIDR rules that name a protocol", cidrs)
+	}
+	if rules.Guards([]string{"sg-gone"}) || !rules.Guards([]string{"sg-gone", "sg-db"}) {
+		t.Error("Guards: want only known groups to guard")
 	}
 }

@@ -55,8 +55,16 @@ func (b *Backend) startTask(ctx context.Context, in *wire.StartTaskRequest) (*wi
 		if err != nil {
 			return err
 		}
-		cpu, mem := def.Reservation()
-		taken := map[string][2]int{} // by instance: what this call already put there
+		need := needOf(def)
+		instances, err := s.ContainerInstances(cluster.ClusterArn)
+		if err != nil {
+			return err
+		}
+		used, err := s.instanceUses(cluster, instances)
+		if err != nil {
+			return err
+		}
+		taken := map[string]instanceRoom{} // by instance: what this call already put there
 		for _, ref := range in.ContainerInstances {
 			ci, err := s.ContainerInstance(cluster.ClusterArn, ref)
 			if err != nil {
@@ -74,17 +82,20 @@ func (b *Backend) startTask(ctx context.Context, in *wire.StartTaskRequest) (*wi
 				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: ci.Status})
 				continue
 			}
-			used := taken[ci.ContainerInstanceArn]
-			if reason := resourceRefusal(ci, cpu, mem, used); reason != "" {
+			room := taken[ci.ContainerInstanceArn]
+			if reason := resourceRefusal(ci, need, used[ci.ContainerInstanceArn], room); reason != "" {
 				out.Failures = append(out.Failures, Failure{Arn: ci.ContainerInstanceArn, Reason: reason})
 				continue
 			}
-			taken[ci.ContainerInstanceArn] = [2]int{used[0] + cpu, used[1] + mem}
+			taken[ci.ContainerInstanceArn] = room.plus(need)
 
 			t := s.NewTask(cluster, def, in.StartedBy, in.Group)
 			t.LaunchType, t.CapacityProviderName = "EC2", ci.CapacityProviderName
 			t.ContainerInstanceArn = ci.ContainerInstanceArn
 			t.EnableExecuteCommand = ptrValue(in.EnableExecuteCommand)
+			if def.NetworkMode == "awsvpc" {
+				t.NetworkConfiguration = in.NetworkConfiguration
+			}
 			if in.Overrides != nil {
 				t.Overrides = mergeOverrides(t.Overrides, taskOverrideIn(in.Overrides))
 			}

@@ -302,6 +302,9 @@ func (b *Backend) runTask(ctx context.Context, in *wire.RunTaskRequest) (*wire.R
 			// task, and taskOut leaves them out.
 			t.PlacementConstraints = in.PlacementConstraints
 			t.PlacementStrategy = in.PlacementStrategy
+			if def.NetworkMode == "awsvpc" {
+				t.NetworkConfiguration = in.NetworkConfiguration
+			}
 			switch {
 			case launchType != "":
 				t.LaunchType, t.CapacityProviderName = launchType, ""

@@ -411,6 +411,10 @@ type Task struct {
 	// on a task, so taskOut leaves them out.
 	PlacementConstraints []PlacementConstraint `json:"placementConstraints,omitempty"`
 	PlacementStrategy    []PlacementStrategy   `json:"placementStrategy,omitempty"`
+	// NetworkConfiguration is RunTask's or StartTask's, stored for the
+	// task's ENI (its subnet) and security groups; ECS shows the ENI as
+	// an attachment, not this.
+	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
 }
 
 // Resource is a container instance resource (CPU, MEMORY, PORTS, PORTS_UDP).
