@@ -40,12 +40,14 @@ func newClientsWith(ctx context.Context, endpoint string, httpClient aws.HTTPCli
 		// A retried call would hide an error and blur a latency.
 		config.WithRetryer(func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) }),
 	}
-	if httpClient != nil {
-		loaders = append(loaders, config.WithHTTPClient(httpClient))
-	}
 	cfg, err := config.LoadDefaultConfig(ctx, loaders...)
 	if err != nil {
 		return nil, err
+	}
+	if httpClient != nil {
+		// Set after loading: the loader refuses a plain *http.Client when
+		// the environment names a CA bundle (AWS_CA_BUNDLE).
+		cfg.HTTPClient = httpClient
 	}
 	return &clients{config: cfg, ecs: ecs.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), elbv2: elb.NewFromConfig(cfg)}, nil
 }
