@@ -43,6 +43,8 @@ type options struct {
 	mixWorkers  int
 	skipMix     bool
 	skipALB     bool
+	// mixClient is how the read mix is sent: sdk, replay or both.
+	mixClient string
 	// proxyThreads is HAProxy's nbthread and berth's GOMAXPROCS; 0 leaves
 	// each at its default (both: one per CPU).
 	proxyThreads int
@@ -70,6 +72,7 @@ func main() {
 	flag.IntVar(&opts.mixWorkers, "mix-workers", 4, "concurrent callers of the read mix")
 	flag.BoolVar(&opts.skipMix, "skip-mix", false, "measure the data plane only")
 	flag.BoolVar(&opts.skipALB, "skip-alb", false, "measure the control plane only")
+	flag.StringVar(&opts.mixClient, "mix-client", "both", "how the read mix is sent: sdk (the AWS SDK for Go v2), replay (requests signed once by the SDK, replayed by a lean HTTP client), or both")
 	flag.DurationVar(&opts.warmUp, "warmup", 3*time.Second, "unmeasured wrk run against each target before the first round (0: none)")
 	flag.IntVar(&opts.proxyThreads, "proxy-threads", 0, "HAProxy's nbthread and berth local's GOMAXPROCS (0: each one's default, a thread per CPU)")
 	flag.BoolVar(&opts.tls, "tls", false, "measure TLS termination instead: new and resumed handshakes and HTTPS requests per second, berth's HTTPS listener beside HAProxy")
@@ -78,8 +81,9 @@ func main() {
 	if opts.duration < time.Second || opts.duration > 5*time.Minute || opts.connections < 1 || opts.connections > 1024 ||
 		opts.threads < 1 || opts.threads > opts.connections || opts.rounds < 1 || opts.rounds > 10 ||
 		opts.mixDuration < time.Second || opts.mixDuration > 5*time.Minute || opts.mixWorkers < 1 || opts.mixWorkers > 64 || (opts.skipALB && opts.skipMix) ||
+		(opts.mixClient != "sdk" && opts.mixClient != "replay" && opts.mixClient != "both") ||
 		opts.proxyThreads < 0 || opts.proxyThreads > 64 || (opts.warmUp != 0 && (opts.warmUp < time.Second || opts.warmUp > time.Minute)) {
-		fmt.Fprintln(os.Stderr, "alb: -duration and -mix-duration must be within 1s..5m, -connections 1..1024, -threads 1..connections, -rounds 1..10, -mix-workers 1..64, -proxy-threads 0..64, -warmup 0 or 1s..1m, and not both -skip-alb and -skip-mix")
+		fmt.Fprintln(os.Stderr, "alb: -duration and -mix-duration must be within 1s..5m, -connections 1..1024, -threads 1..connections, -rounds 1..10, -mix-workers 1..64, -proxy-threads 0..64, -warmup 0 or 1s..1m, -mix-client sdk, replay or both, and not both -skip-alb and -skip-mix")
 		os.Exit(2)
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -218,7 +222,7 @@ func run(ctx context.Context, opts options) error {
 	if opts.skipMix {
 		return nil
 	}
-	return benchControlPlane(ctx, opts, motoPath, backends, berth, berthClients, berthStack, startAndWait)
+	return benchControlPlane(ctx, opts, motoPath, backends, berthEndpoint, berth, berthClients, berthStack, startAndWait)
 }
 
 // starter starts a child process and waits until url answers with want.
@@ -297,7 +301,7 @@ func benchDataPlane(ctx context.Context, opts options, dir string, berth *child,
 // benchControlPlane creates the stack in moto_server too and runs the read
 // mix against both.
 func benchControlPlane(ctx context.Context, opts options, motoPath string, backends []int,
-	berth *child, berthClients *clients, berthStack *stack, startAndWait starter) error {
+	berthEndpoint string, berth *child, berthClients *clients, berthStack *stack, startAndWait starter) error {
 	motoPort, err := freePort()
 	if err != nil {
 		return err
@@ -319,40 +323,10 @@ func benchControlPlane(ctx context.Context, opts options, motoPath string, backe
 	if err != nil {
 		return fmt.Errorf("moto_server: %w", err)
 	}
-	fmt.Printf("\ncontrol plane: read mix through the AWS SDK for Go v2, %d closed-loop workers, %s per run\n", opts.mixWorkers, opts.mixDuration)
-	mixes := map[string]mixRun{}
-	for _, endpoint := range []struct {
-		name    string
-		server  *child
-		clients *clients
-		stack   *stack
-	}{{"berth local", berth, berthClients, berthStack}, {"moto_server", moto, motoClients, motoStack}} {
-		if err := warmUp(ctx, endpoint.clients, endpoint.stack); err != nil {
-			return fmt.Errorf("%s: %w", endpoint.name, err)
-		}
-		load := loadAverage()
-		serverBefore, clientBefore := endpoint.server.cpuTime(), processCPU(os.Getpid())
-		measured := runReadMix(ctx, endpoint.clients, endpoint.stack, opts.mixWorkers, opts.mixDuration)
-		if measured.first != nil {
-			return fmt.Errorf("%s: %d calls failed, first: %w", endpoint.name, measured.errors, measured.first)
-		}
-		calls := time.Duration(max(1, len(measured.all)))
-		measured.serverCPU = (endpoint.server.cpuTime() - serverBefore) / calls
-		clientCPU := (processCPU(os.Getpid()) - clientBefore) / calls
-		mixes[endpoint.name] = measured
-		fmt.Printf("  %-12s %8.0f req/s  p50 %7s  p99 %7s  CPU/call: server %s, SDK client %s  (load before %s)\n", endpoint.name,
-			measured.rate(measured.all), ms(measured.all.percentile(0.50)), ms(measured.all.percentile(0.99)),
-			micros(measured.serverCPU), micros(clientCPU), load)
-		for _, call := range readMix {
-			calls := measured.perCall[call.name]
-			fmt.Printf("      %-28s %8.0f req/s  p50 %7s  p99 %7s\n", call.name, measured.rate(calls), ms(calls.percentile(0.50)), ms(calls.percentile(0.99)))
-		}
-	}
-	berthMix, motoMix := mixes["berth local"], mixes["moto_server"]
-	fmt.Printf("  berth/moto: throughput %.1f×, server CPU per call %.1f×; berth p99 %s   (goal: ≥ 30×, p99 < 5 ms)\n",
-		berthMix.rate(berthMix.all)/motoMix.rate(motoMix.all), float64(motoMix.serverCPU)/float64(max(1, berthMix.serverCPU)),
-		ms(berthMix.all.percentile(0.99)))
-	return nil
+	return measureMix(ctx, opts, []mixEndpoint{
+		{name: "berth local", endpoint: berthEndpoint, server: berth, clients: berthClients, stack: berthStack},
+		{name: "moto_server", endpoint: motoEndpoint, server: moto, clients: motoClients, stack: motoStack},
+	})
 }
 
 // haproxyConfigFor is the HAProxy equivalent of the berth stack: one

@@ -27,16 +27,27 @@ type clients struct {
 }
 
 func newClients(ctx context.Context, endpoint string) (*clients, error) {
-	cfg, err := config.LoadDefaultConfig(ctx,
+	return newClientsWith(ctx, endpoint, nil)
+}
+
+// newClientsWith sends through httpClient (the SDK's default when nil).
+func newClientsWith(ctx context.Context, endpoint string, httpClient aws.HTTPClient) (*clients, error) {
+	loaders := []func(*config.LoadOptions) error{
 		config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("bench", "bench", "")),
 		config.WithBaseEndpoint(endpoint),
 		config.WithSharedConfigFiles(nil), config.WithSharedCredentialsFiles(nil),
 		// A retried call would hide an error and blur a latency.
 		config.WithRetryer(func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) }),
-	)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loaders...)
 	if err != nil {
 		return nil, err
+	}
+	if httpClient != nil {
+		// Set after loading: the loader refuses a plain *http.Client when
+		// the environment names a CA bundle (AWS_CA_BUNDLE).
+		cfg.HTTPClient = httpClient
 	}
 	return &clients{config: cfg, ecs: ecs.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), elbv2: elb.NewFromConfig(cfg)}, nil
 }

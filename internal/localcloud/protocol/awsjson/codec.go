@@ -42,12 +42,14 @@ func (c Codec) contentType() string {
 }
 
 // Decode unmarshals the JSON body into input. An empty body counts as {}.
+// The body is one JSON value: json.Unmarshal refuses what trails it (a
+// stream decoder would ignore it) and reads the body in place, without the
+// stream decoder's copy of it.
 func (Codec) Decode(_ *http.Request, body []byte, input any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(input); err != nil {
+	if err := json.Unmarshal(body, input); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			return protocol.Errorf("SerializationException", "field %q: expected %s, got a JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
