@@ -26,10 +26,16 @@ const (
 	// Reset closes the connection without an answer, before the call
 	// reaches the endpoint.
 	Reset
+	// LostAnswer lets the call reach the endpoint, which carries it out,
+	// and then closes the connection instead of passing the answer on: the
+	// client retries a call that already took effect, so only an
+	// idempotent deployer (client tokens, lookups before creates, "already
+	// exists" taken as done) avoids duplicates.
+	LostAnswer
 )
 
 func (f Fault) String() string {
-	return [...]string{"throttle", "503", "reset"}[f]
+	return [...]string{"throttle", "503", "reset", "lost answer"}[f]
 }
 
 // FaultProxy stands between a deployer and an AWS-compatible endpoint and
@@ -50,6 +56,12 @@ type FaultProxy struct {
 	// only, when set, is the one call to fail (see FailOnly).
 	only      int
 	onlyFault Fault
+	// firstAttempts, when set, picks the operations whose first attempt
+	// fails with firstFault (see FailFirstAttempts).
+	firstAttempts func(operation string) bool
+	firstFault    Fault
+	// operations counts the calls of each operation (first attempts).
+	operations map[string]int
 }
 
 // StartFaultProxy proxies to target and fails every nth call with the
@@ -67,7 +79,7 @@ func StartFaultProxy(t testing.TB, target string, every int, faults ...Fault) *F
 	if len(faults) == 0 {
 		faults = []Fault{Throttle, Unavailable, Reset}
 	}
-	p := &FaultProxy{every: every, faults: faults, proxy: httputil.NewSingleHostReverseProxy(u), failed: map[Fault]int{}}
+	p := &FaultProxy{every: every, faults: faults, proxy: httputil.NewSingleHostReverseProxy(u), failed: map[Fault]int{}, operations: map[string]int{}}
 	server := httptest.NewServer(p)
 	t.Cleanup(server.Close)
 	p.URL = server.URL
@@ -94,6 +106,28 @@ func (p *FaultProxy) FailOnly(n int, fault Fault) {
 	p.every, p.only, p.onlyFault = 0, p.calls+n, fault
 }
 
+// FailFirstAttempts makes the proxy fail, from now on, the first attempt of
+// every call whose operation which accepts, with fault, and let its retries
+// through (the SDK numbers attempts in its amz-sdk-request header). One run
+// thus fails every one of those calls once: each is the "Nth call" of a
+// test that fails one call per run, without a run per N.
+func (p *FaultProxy) FailFirstAttempts(fault Fault, which func(operation string) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.every, p.only, p.firstAttempts, p.firstFault = 0, 0, which, fault
+}
+
+// Operations is how many first attempts of each operation the proxy saw.
+func (p *FaultProxy) Operations() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]int{}
+	for op, n := range p.operations {
+		out[op] = n
+	}
+	return out
+}
+
 // Calls is how many calls the proxy saw.
 func (p *FaultProxy) Calls() int {
 	p.mu.Lock()
@@ -102,11 +136,20 @@ func (p *FaultProxy) Calls() int {
 }
 
 func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	operation := operationOf(r, body)
+	first := strings.HasPrefix(r.Header.Get("Amz-Sdk-Request"), "attempt=1;")
 	p.mu.Lock()
 	p.calls++
+	if first {
+		p.operations[operation]++
+	}
 	var fail bool
 	var fault Fault
 	switch {
+	case p.firstAttempts != nil:
+		fail, fault = first && p.firstAttempts(operation), p.firstFault
 	case p.only > 0:
 		fail, fault = p.calls == p.only, p.onlyFault
 	case p.every > 0 && p.calls%p.every == 0:
@@ -120,8 +163,10 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.proxy.ServeHTTP(w, r)
 		return
 	}
-	body, _ := io.ReadAll(r.Body)
 	switch fault {
+	case LostAnswer:
+		p.proxy.ServeHTTP(discard{}, r)
+		reset(w)
 	case Throttle:
 		throttle(w, r, body)
 	case Unavailable:
@@ -131,6 +176,26 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Reset:
 		reset(w)
 	}
+}
+
+// discard is where a lost answer goes.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
+
+// operationOf names the call's operation: the JSON protocols' X-Amz-Target
+// after its dot, the query protocols' Action.
+func operationOf(r *http.Request, body []byte) string {
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		_, op, _ := strings.Cut(target, ".")
+		return op
+	}
+	if form, err := url.ParseQuery(string(body)); err == nil {
+		return form.Get("Action")
+	}
+	return ""
 }
 
 // throttle answers the throttling error in the request's protocol, so that
@@ -176,7 +241,7 @@ func reset(w http.ResponseWriter) {
 func (p *FaultProxy) String() string {
 	failed := p.Failed()
 	var parts []string
-	for _, f := range []Fault{Throttle, Unavailable, Reset} {
+	for _, f := range []Fault{Throttle, Unavailable, Reset, LostAnswer} {
 		parts = append(parts, fmt.Sprintf("%s %d", f, failed[f]))
 	}
 	return fmt.Sprintf("%d calls, failed: %s", p.Calls(), strings.Join(parts, ", "))
