@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/berthdev/berth/internal/awsres"
 	"github.com/berthdev/berth/internal/engine"
@@ -82,6 +84,7 @@ func Spec(ctx context.Context, c *engine.Clients, s *spec.Spec) ([]Finding, erro
 	for _, run := range specChecks {
 		findings = append(findings, run(ctx, c, st)...)
 	}
+	findings = append(findings, checkLocalPort(s)...)
 	if s.Service.Build == nil {
 		findings = append(findings, checkImage(ctx, c, st)...)
 	}
@@ -99,4 +102,39 @@ func Spec(ctx context.Context, c *engine.Clients, s *spec.Spec) ([]Finding, erro
 		findings = append(findings, run(ctx, c, live)...)
 	}
 	return findings, nil
+}
+
+// checkLocalPort: the process berth.yaml's local: section starts must
+// listen on service.port, which the target group forwards to and health
+// checks; on another port every check fails and berth up waits for targets
+// that never turn healthy. Only the usual spellings are read (--port N,
+// --port=N, -p N, PORT in local.env); a command that names no port passes.
+func checkLocalPort(s *spec.Spec) []Finding {
+	if s.Local == nil {
+		return nil
+	}
+	listens, where := "", ""
+	args := s.Local.Command
+	for i, a := range args {
+		switch {
+		case (a == "--port" || a == "-p") && i+1 < len(args):
+			listens, where = args[i+1], "local.command"
+		case strings.HasPrefix(a, "--port="):
+			listens, where = strings.TrimPrefix(a, "--port="), "local.command"
+		}
+	}
+	if p, ok := s.Local.Env["PORT"]; ok && listens == "" {
+		listens, where = p, "local.env.PORT"
+	}
+	n, err := strconv.Atoi(listens)
+	if err != nil {
+		// Unset, or a $VAR the runtime expands: nothing to compare.
+		return nil
+	}
+	if n != s.Service.Port {
+		return []Finding{fail(portsCheck,
+			fmt.Sprintf("%s: %s listens on %d, but service.port is %d, where the load balancer forwards and health-checks %s", s.File, where, n, s.Service.Port, s.Service.HealthCheck.Path),
+			fmt.Sprintf("make them agree: service.port: %d, or %s %d", n, where, s.Service.Port))}
+	}
+	return []Finding{pass(portsCheck, fmt.Sprintf("%s listens on service.port %d", where, n))}
 }
