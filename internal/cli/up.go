@@ -111,9 +111,14 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	if err := preflight(ctx, opts.io, cfg, s, opts.SkipDoctor); err != nil {
 		return err
 	}
-	outputs, err := deploy(ctx, opts.io, cfg, s, true, true, newTimeline(opts.io, outputText))
+	tl := newTimeline(opts.io, outputText)
+	outputs, err := deploy(ctx, opts.io, cfg, s, true, true, tl)
 	if err != nil {
 		return err
+	}
+	// For plan --estimate; a deploy that worked is not failed by the record.
+	if err := saveLocalTimings(opts.StateDir, cfg.Region, s, tl, time.Now()); err != nil {
+		fmt.Fprintf(opts.io.ErrOut, "could not record the deploy's times for berth plan --estimate: %v\n", err)
 	}
 	printLocalURLs(ctx, opts.io, endpoint, token, s, outputs)
 	if s.LoadBalancer.HTTPS != nil {
