@@ -3,12 +3,14 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/berthdev/berth/internal/doctor"
 	"github.com/berthdev/berth/internal/engine"
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 	"github.com/berthdev/berth/internal/spec"
@@ -21,6 +23,8 @@ type deployOptions struct {
 	File   string
 	Yes    bool
 	NoWait bool
+	// SkipDoctor deploys even when doctor's checks of berth.yaml fail.
+	SkipDoctor bool
 	// Output is the timeline's form: text (redrawn on a terminal) or json.
 	Output string
 }
@@ -38,6 +42,7 @@ func NewDeployCmd(io IOStreams, global *globalOptions) *cobra.Command {
 	}
 	addFileFlag(cmd, &opts.File)
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "apply without asking for confirmation")
+	addSkipDoctorFlag(cmd, &opts.SkipDoctor)
 	cmd.Flags().BoolVar(&opts.NoWait, "no-wait", false, "return once the resources exist, without waiting for healthy targets")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", outputText, "the deploy's timeline: text (redrawn in place on a terminal, timestamped lines otherwise) or json (one object per event on standard output)")
 	return cmd
@@ -57,6 +62,11 @@ func runDeploy(ctx context.Context, opts *deployOptions) error {
 		// and push print goes to standard error.
 		streams.Out = streams.ErrOut
 	}
+	// Before the image build, which is the slow part, so that a deploy
+	// doomed by berth.yaml fails in seconds.
+	if err := preflight(ctx, opts.io, cfg, s, opts.SkipDoctor); err != nil {
+		return err
+	}
 	if err := buildAndPush(ctx, streams, cfg, s); err != nil {
 		return err
 	}
@@ -75,6 +85,42 @@ func runDeploy(ctx context.Context, opts *deployOptions) error {
 		}
 	}
 	return nil
+}
+
+func addSkipDoctorFlag(cmd *cobra.Command, skip *bool) {
+	cmd.Flags().BoolVar(skip, "skip-doctor", false, "deploy even when berth doctor's checks of berth.yaml fail (they still print)")
+}
+
+// errPreflight stops a deploy whose doctor checks failed.
+var errPreflight = errors.New("berth doctor's checks of berth.yaml failed, so nothing was changed: fix them as shown above, or pass --skip-doctor to deploy anyway")
+
+// preflight runs doctor's checks of berth.yaml (and of the stack, once it
+// exists) before a deploy changes anything: a failure stops the deploy with
+// its fix, as a wrong health port would otherwise only show as targets
+// that never turn healthy minutes later. Passing checks are not printed;
+// warnings are, and the deploy goes on.
+func preflight(ctx context.Context, io IOStreams, cfg aws.Config, s *spec.Spec, skip bool) error {
+	cfg.RetryMaxAttempts = 2 // as berth doctor: a check answers quickly or is a finding
+	c := engine.NewClients(cfg)
+	var shown []doctor.Finding
+	for _, f := range stackFindings(ctx, func(ctx context.Context) ([]doctor.Finding, error) { return doctor.Spec(ctx, c, s) }) {
+		if !f.OK || f.Warn {
+			shown = append(shown, f)
+		}
+	}
+	if len(shown) == 0 {
+		return nil
+	}
+	fmt.Fprintln(io.ErrOut, "berth doctor, before the deploy:")
+	doctor.Print(io.ErrOut, shown)
+	if !doctor.Failed(shown) {
+		return nil
+	}
+	if skip {
+		fmt.Fprintln(io.ErrOut, "Deploying anyway: --skip-doctor was given.")
+		return nil
+	}
+	return errPreflight
 }
 
 // buildAndPush builds berth.yaml's image.build with the Docker Engine,

@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -55,7 +60,27 @@ type Phase struct {
 	Name     string
 	Duration time.Duration
 	Why      string
+	// Timeline are the deploy timeline's phases this one spans, whose
+	// durations a local deploy recorded.
+	Timeline []stack.Phase
+	// Local is the local cloud's time by its model (localModel).
+	Local time.Duration
 }
+
+// The local cloud's model, for when no local deploy of the stack was
+// recorded: it answers every API call in-process and provisions nothing
+// (no load balancer or NAT gateway to wait for, instances that join at
+// once), runs a process image with nothing to pull, and keeps AWS's
+// clock where it matters for a deploy: health checks run every interval
+// until the healthy threshold, and a deregistered target drains for the
+// whole deregistration delay (time_scale shortens metrics and alarms
+// only).
+const (
+	localAPICall = 100 * time.Millisecond
+	localPlace   = time.Second // the scheduler's pass and the process's spawn
+	localStart   = time.Second // a small app such as the example's uvicorn
+	localStop    = time.Second
+)
 
 // estimateDeploy says how long applying plan will take on AWS and why:
 // the infrastructure's critical path through the dependency graph, then the
@@ -67,7 +92,13 @@ func estimateDeploy(s *spec.Spec, resources []engine.Resource, plan *engine.Plan
 	}
 	var phases []Phase
 	if infra, why := criticalPath(resources, actions); infra > 0 {
-		phases = append(phases, Phase{"infrastructure", infra, why})
+		changed := 0
+		for _, a := range actions {
+			if a != engine.NoOp {
+				changed++
+			}
+		}
+		phases = append(phases, Phase{"infrastructure", infra, why, []stack.Phase{stack.PhaseInfrastructure}, time.Duration(changed) * localAPICall})
 	}
 	serviceAction := actions[stack.AddrService]
 	if serviceAction == engine.NoOp && actions[stack.AddrTaskDefinition] == engine.NoOp {
@@ -79,24 +110,32 @@ func estimateDeploy(s *spec.Spec, resources []engine.Resource, plan *engine.Plan
 	healthy := time.Duration(hc.Interval*hc.HealthyThreshold) * time.Second
 	drain := time.Duration(s.Service.DeregistrationDelay) * time.Second
 	phases = append(phases,
-		Phase{"tasks placed, image pulled", imagePull, "ENI attached and a 100–200 MB image pulled from ECR in the region"},
-		Phase{"started", containerStart, "the container's own start"},
-		Phase{"healthy in the target group", healthy, fmt.Sprintf("%d checks × %d s interval", hc.HealthyThreshold, hc.Interval)},
+		Phase{"tasks placed, image pulled", imagePull, "ENI attached and a 100–200 MB image pulled from ECR in the region",
+			[]stack.Phase{stack.PhasePlaced, stack.PhasePulled}, localPlace},
+		Phase{"started", containerStart, "the container's own start", []stack.Phase{stack.PhaseStarted}, localStart},
+		Phase{"healthy in the target group", healthy, fmt.Sprintf("%d checks × %d s interval", hc.HealthyThreshold, hc.Interval),
+			[]stack.Phase{stack.PhaseHealthy}, healthy},
 	)
 	if !fresh {
 		phases = append(phases,
-			Phase{"old tasks draining", drain, fmt.Sprintf("deregistration delay %d s", s.Service.DeregistrationDelay)},
-			Phase{"stopped", taskStop, fmt.Sprintf("SIGTERM, at most stop_timeout %d s", s.Service.Deployment.StopTimeout)},
+			Phase{"old tasks draining", drain, fmt.Sprintf("deregistration delay %d s", s.Service.DeregistrationDelay),
+				[]stack.Phase{stack.PhaseDraining}, drain},
+			Phase{"stopped", taskStop, fmt.Sprintf("SIGTERM, at most stop_timeout %d s", s.Service.Deployment.StopTimeout),
+				[]stack.Phase{stack.PhaseStopped}, localStop},
 		)
 	}
 	if batches > 1 {
-		var batch time.Duration
+		var batch, localBatch time.Duration
 		for _, p := range phases[len(phases)-5:] {
 			batch += p.Duration
+			localBatch += p.Local
 		}
-		phases = append(phases, Phase{"more rolling batches", time.Duration(batches-1) * batch,
-			fmt.Sprintf("%d tasks, %d a batch (minimum healthy %d%%, maximum %d%%): %d batches", s.Service.Count, perBatch,
-				s.Service.Deployment.MinimumHealthyPercent, s.Service.Deployment.MaximumPercent, batches)})
+		// The timeline's phases span every batch, so a recorded deploy
+		// has no separate time for them: Timeline stays empty.
+		phases = append(phases, Phase{Name: "more rolling batches", Duration: time.Duration(batches-1) * batch,
+			Why: fmt.Sprintf("%d tasks, %d a batch (minimum healthy %d%%, maximum %d%%): %d batches", s.Service.Count, perBatch,
+				s.Service.Deployment.MinimumHealthyPercent, s.Service.Deployment.MaximumPercent, batches),
+			Local: time.Duration(batches-1) * localBatch})
 	}
 	return phases
 }
@@ -177,14 +216,108 @@ func duration(a engine.Addr, action engine.Action) time.Duration {
 	return 0
 }
 
-func renderEstimate(w io.Writer, phases []Phase) error {
-	fmt.Fprintf(w, "\nEstimated deploy time on AWS (typical durations, phase by phase):\n")
+// renderEstimate prints the phases with AWS's typical time and, beside it,
+// the local cloud's: measured on its last recorded deploy of the stack
+// when there is one, else by its model.
+func renderEstimate(w io.Writer, phases []Phase, local *localTimings) error {
+	source := "the local cloud's model: in-process API calls, nothing to provision or pull, AWS's health-check and drain clocks"
+	if local != nil {
+		source = fmt.Sprintf("measured on the local cloud's last deploy of %s in %s, %s", local.Stack, local.Region, local.Recorded.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "\nEstimated deploy time on AWS (typical durations, phase by phase), and on the local cloud (%s):\n", source)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	var total time.Duration
+	fmt.Fprintf(tw, "  phase\tAWS\tlocal\twhy (on AWS)\n")
+	var total, localTotal time.Duration
 	for _, p := range phases {
 		total += p.Duration
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Name, p.Duration, p.Why)
+		l, ok := p.Local, true
+		if local != nil {
+			l, ok = local.span(p.Timeline)
+		}
+		cell := "–"
+		if ok {
+			localTotal += l
+			cell = roundLocal(l).String()
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, p.Duration, cell, p.Why)
 	}
-	fmt.Fprintf(tw, "  total\t%s\t\n", total)
+	fmt.Fprintf(tw, "  total\t%s\t%s\t\n", total, roundLocal(localTotal))
 	return tw.Flush()
+}
+
+// roundLocal keeps the local column readable: tenths of a second.
+func roundLocal(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }
+
+// localTimings is what berth up records of a deploy on the local cloud:
+// each timeline phase's duration, for plan --estimate to show beside AWS's.
+type localTimings struct {
+	Stack    string             `json:"stack"`
+	Region   string             `json:"region"`
+	Recorded time.Time          `json:"recorded"`
+	Seconds  map[string]float64 `json:"seconds"`
+}
+
+// span is the recorded time of the timeline phases, and whether the
+// deploy went through any of them (a first deploy drains nothing).
+func (l *localTimings) span(phases []stack.Phase) (time.Duration, bool) {
+	var d float64
+	ok := false
+	for _, p := range phases {
+		if s, found := l.Seconds[string(p)]; found {
+			d, ok = d+s, true
+		}
+	}
+	return time.Duration(d * float64(time.Second)), ok
+}
+
+// localTimingsPath is where the local cloud's last deploy of a stack is
+// recorded, in the state directory of berth local and berth up.
+func localTimingsPath(stateDir, region string, s *spec.Spec) string {
+	return filepath.Join(stateDir, "timings", region+"-"+s.Name+".json")
+}
+
+// saveLocalTimings records the phases of a local deploy that succeeded,
+// written whole (a temporary file renamed) so that a reader never sees
+// half of it.
+func saveLocalTimings(stateDir, region string, s *spec.Spec, tl *timeline, now time.Time) error {
+	t := localTimings{Stack: s.Name, Region: region, Recorded: now.UTC(), Seconds: tl.elapsed()}
+	b, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := localTimingsPath(stateDir, region, s)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".timings-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// loadLocalTimings reads the record of the stack's last local deploy; nil
+// when there is none. A record that does not parse is an error naming it.
+func loadLocalTimings(stateDir, region string, s *spec.Spec) (*localTimings, error) {
+	path := localTimingsPath(stateDir, region, s)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var t localTimings
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("%s: %w (delete it, or run berth up again to record a new one)", path, err)
+	}
+	return &t, nil
 }

@@ -14,6 +14,7 @@ type planOptions struct {
 	File     string
 	JSON     bool
 	Estimate bool
+	StateDir string
 }
 
 // NewPlanCmd builds `berth plan`: what deploy would change, changing nothing.
@@ -29,7 +30,8 @@ func NewPlanCmd(io IOStreams, global *globalOptions) *cobra.Command {
 	}
 	addFileFlag(cmd, &opts.File)
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the plan as JSON")
-	cmd.Flags().BoolVar(&opts.Estimate, "estimate", false, "also estimate how long the deploy takes on AWS, phase by phase")
+	cmd.Flags().BoolVar(&opts.Estimate, "estimate", false, "also estimate how long the deploy takes on AWS, phase by phase, beside the local cloud's time")
+	cmd.Flags().StringVar(&opts.StateDir, "state-dir", defaultStateDir(), "state directory of the local cloud, where berth up records its deploys' times for --estimate")
 	return cmd
 }
 
@@ -52,5 +54,9 @@ func runPlan(ctx context.Context, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
-	return renderEstimate(opts.io.Out, estimateDeploy(s, resources, plan))
+	local, err := loadLocalTimings(opts.StateDir, cfg.Region, s)
+	if err != nil {
+		return err
+	}
+	return renderEstimate(opts.io.Out, estimateDeploy(s, resources, plan), local)
 }

@@ -245,6 +245,20 @@ func (t *timeline) fail(err error) {
 	}
 }
 
+// elapsed is how long each finished phase took, in seconds, by name. A
+// phase with nothing to do (a first deploy's draining) is left out: its
+// zero says nothing of how long the phase takes when it has work.
+func (t *timeline) elapsed() map[string]float64 {
+	out := map[string]float64{}
+	for _, l := range t.phases {
+		idle := l.phase != stack.PhaseInfrastructure && l.counted && l.total == 0
+		if l.state == "done" && !idle {
+			out[string(l.phase)] = l.elapsed.Seconds()
+		}
+	}
+	return out
+}
+
 // succeeded ends the timeline of a deploy that is healthy.
 func (t *timeline) succeeded(url string) {
 	if t.json {

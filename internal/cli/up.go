@@ -20,11 +20,13 @@ import (
 )
 
 type upOptions struct {
-	global   *globalOptions
-	io       IOStreams
-	File     string
-	NoLogs   bool
-	StateDir string
+	global *globalOptions
+	io     IOStreams
+	File   string
+	NoLogs bool
+	// SkipDoctor deploys even when doctor's checks of berth.yaml fail.
+	SkipDoctor bool
+	StateDir   string
 	// TimeScale applies to the local cloud berth up starts itself.
 	TimeScale float64
 }
@@ -49,6 +51,7 @@ the tasks and the local cloud it started.`,
 	cmd.Flags().BoolVar(&opts.NoLogs, "no-logs", false, "return after the deploy instead of streaming logs")
 	cmd.Flags().StringVar(&opts.StateDir, "state-dir", defaultStateDir(), "state directory of the running local cloud, where its admin token is")
 	addTimeScaleFlag(cmd, &opts.TimeScale)
+	addSkipDoctorFlag(cmd, &opts.SkipDoctor)
 	return cmd
 }
 
@@ -105,9 +108,17 @@ func runUp(ctx context.Context, opts *upOptions) error {
 	if err != nil {
 		return err
 	}
-	outputs, err := deploy(ctx, opts.io, cfg, s, true, true, newTimeline(opts.io, outputText))
+	if err := preflight(ctx, opts.io, cfg, s, opts.SkipDoctor); err != nil {
+		return err
+	}
+	tl := newTimeline(opts.io, outputText)
+	outputs, err := deploy(ctx, opts.io, cfg, s, true, true, tl)
 	if err != nil {
 		return err
+	}
+	// For plan --estimate; a deploy that worked is not failed by the record.
+	if err := saveLocalTimings(opts.StateDir, cfg.Region, s, tl, time.Now()); err != nil {
+		fmt.Fprintf(opts.io.ErrOut, "could not record the deploy's times for berth plan --estimate: %v\n", err)
 	}
 	printLocalURLs(ctx, opts.io, endpoint, token, s, outputs)
 	if s.LoadBalancer.HTTPS != nil {

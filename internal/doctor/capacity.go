@@ -86,6 +86,25 @@ func perInstanceBySize(cpu, memory, haveCPU, haveMemory int) int {
 	return n
 }
 
+// staticHostPort is the host port the task binds on its instance, 0 when
+// none: every port under host mode, a fixed hostPort under bridge.
+func (st *Stack) staticHostPort() int {
+	if st.NetworkMode != "host" && st.NetworkMode != "bridge" {
+		return 0
+	}
+	for _, c := range st.Task.Containers {
+		for _, pm := range c.Ports {
+			switch {
+			case st.NetworkMode == "host":
+				return pm.Container
+			case pm.Host != 0:
+				return pm.Host
+			}
+		}
+	}
+	return 0
+}
+
 // checkENIs: under awsvpc on EC2 every task takes a network interface of
 // its instance, which keeps one for itself, so a t2.medium (3) runs 2
 // tasks; distinctInstance runs one per instance whatever the type.
@@ -104,6 +123,12 @@ func checkENIs(_ context.Context, _ *engine.Clients, st *Stack) []Finding {
 		n, why := perInstanceBySize(cpu, memory, haveCPU, haveMemory), "CPU and memory"
 		if st.NetworkMode == "awsvpc" && t.MaxENIs-1 < n {
 			n, why = t.MaxENIs-1, fmt.Sprintf("%d network interfaces, one the instance's own", t.MaxENIs)
+		}
+		if hp := st.staticHostPort(); hp != 0 && n > 1 {
+			// Two tasks cannot bind one port of one instance: ECS places
+			// at most one per instance, and a rolling deploy's new task
+			// needs an instance the old one does not hold.
+			n, why = 1, fmt.Sprintf("%s network mode binds host port %d, which one task per instance can hold", st.NetworkMode, hp)
 		}
 		if st.DistinctInstance && n > 1 {
 			n, why = 1, "distinctInstance placement"
@@ -129,6 +154,8 @@ func checkENIs(_ context.Context, _ *engine.Clients, st *Stack) []Finding {
 			fix = "choose a larger instance type"
 		} else if st.NetworkMode == "awsvpc" && !st.DistinctInstance {
 			fix += ", choose an instance type with more network interfaces, or turn on awsvpcTrunking for the account"
+		} else if st.staticHostPort() != 0 {
+			fix += ", or map the container port to hostPort 0 (bridge mode's dynamic ports) so that several tasks share an instance"
 		}
 		return []Finding{fail("tasks per instance", detail, fix)}
 	}

@@ -46,52 +46,102 @@ func checkSecurityGroupChain(_ context.Context, _ *engine.Clients, st *Stack) []
 			findings = append(findings, st.listenerIngress(lb)...)
 			for _, port := range t.trafficPorts() {
 				what := "traffic"
+				from, to := port, port
 				if port != t.ContainerPort {
 					what = "health checks"
-				} else if t.Group.HealthPort == "" || t.Group.HealthPort == "traffic-port" || t.Group.HealthPort == strconv.Itoa(port) {
-					what = "traffic and health checks"
+				} else {
+					if t.Group.HealthPort == "" || t.Group.HealthPort == "traffic-port" || t.Group.HealthPort == strconv.Itoa(port) {
+						what = "traffic and health checks"
+					}
+					from, to = st.instancePorts(t)
 				}
-				findings = append(findings, st.hop(lb, receivers, port, what)...)
+				findings = append(findings, st.hop(lb, receivers, from, to, what)...)
 			}
 		}
 	}
 	return findings
 }
 
-// hop checks one port from the load balancer's groups to the receivers'.
-func (st *Stack) hop(lb LoadBalancer, receivers []string, port int, what string) []Finding {
+// The ephemeral range Docker maps a bridge-mode container port with
+// hostPort 0 to, on the ECS-optimized AMI: the load balancer reaches such a
+// task anywhere in it, so the instances must let it in on all of it.
+const ephemeralFrom, ephemeralTo = 32768, 65535
+
+// instancePorts is where the load balancer connects for t's container
+// port: the task's own address under awsvpc and host mode; under bridge the
+// instance's host port, or the whole ephemeral range when it is dynamic.
+func (st *Stack) instancePorts(t Target) (from, to int) {
+	if st.NetworkMode != "bridge" {
+		return t.ContainerPort, t.ContainerPort
+	}
+	for _, c := range st.Task.Containers {
+		if c.Name != t.ContainerName {
+			continue
+		}
+		for _, pm := range c.Ports {
+			if pm.Container == t.ContainerPort && pm.Host != 0 {
+				return pm.Host, pm.Host
+			}
+		}
+	}
+	return ephemeralFrom, ephemeralTo
+}
+
+// portsText is "port P" or "ports F-T", as the findings name them; arg is
+// the same range as aws ec2's --port takes it.
+func portsText(from, to int) (text, arg string) {
+	if from == to {
+		return fmt.Sprintf("port %d", from), strconv.Itoa(from)
+	}
+	return fmt.Sprintf("ports %d-%d", from, to), fmt.Sprintf("%d-%d", from, to)
+}
+
+// coversAll reports whether the rule lets TCP through on every port from
+// from to to.
+func (p Permission) coversAll(from, to int) bool {
+	return p.Protocol == "-1" || p.covers(from) && p.covers(to)
+}
+
+// hop checks the ports from..to from the load balancer's groups to the
+// receivers'.
+func (st *Stack) hop(lb LoadBalancer, receivers []string, from, to int, what string) []Finding {
 	var findings []Finding
+	ports, arg := portsText(from, to)
 	out := false
 	for _, id := range lb.Groups {
 		for _, p := range st.group(id).Egress {
-			if p.covers(port) && (len(p.CIDRs) > 0 || slices.ContainsFunc(receivers, func(r string) bool { return slices.Contains(p.Groups, r) })) {
+			if p.coversAll(from, to) && (len(p.CIDRs) > 0 || slices.ContainsFunc(receivers, func(r string) bool { return slices.Contains(p.Groups, r) })) {
 				out = true
 			}
 		}
 	}
 	if !out && len(lb.Groups) > 0 && len(receivers) > 0 {
 		findings = append(findings, fail(chainCheck,
-			fmt.Sprintf("load balancer %s cannot send %s to port %d: no egress rule of %s allows it", lb.Name, what, port, st.names(lb.Groups)),
-			fmt.Sprintf("aws ec2 authorize-security-group-egress --group-id %s --protocol tcp --port %d --source-group %s", lb.Groups[0], port, receivers[0])))
+			fmt.Sprintf("load balancer %s cannot send %s to %s: no egress rule of %s allows it", lb.Name, what, ports, st.names(lb.Groups)),
+			fmt.Sprintf("aws ec2 authorize-security-group-egress --group-id %s --protocol tcp --port %s --source-group %s", lb.Groups[0], arg, receivers[0])))
 	}
 	in := false
 	for _, id := range receivers {
 		for _, p := range st.group(id).Ingress {
-			if p.covers(port) && (len(p.CIDRs) > 0 || slices.ContainsFunc(lb.Groups, func(g string) bool { return slices.Contains(p.Groups, g) })) {
+			if p.coversAll(from, to) && (len(p.CIDRs) > 0 || slices.ContainsFunc(lb.Groups, func(g string) bool { return slices.Contains(p.Groups, g) })) {
 				in = true
 			}
 		}
 	}
+	dynamic := ""
+	if from != to {
+		dynamic = ": the container's host port is dynamic (bridge mode, hostPort 0), so Docker maps it anywhere in the ephemeral range"
+	}
 	switch {
 	case len(receivers) == 0:
-		findings = append(findings, fail(chainCheck, fmt.Sprintf("the tasks have no security group to let %s in on port %d", what, port),
+		findings = append(findings, fail(chainCheck, fmt.Sprintf("the tasks have no security group to let %s in on %s", what, ports),
 			"give the service's network configuration a security group that allows the load balancer's group on that port"))
 	case !in:
 		findings = append(findings, fail(chainCheck,
-			fmt.Sprintf("load balancer %s cannot reach the tasks on port %d (%s): no ingress rule of %s allows it from %s", lb.Name, port, what, st.names(receivers), st.names(lb.Groups)),
-			fmt.Sprintf("aws ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port %d --source-group %s", receivers[0], port, first(lb.Groups))))
+			fmt.Sprintf("load balancer %s cannot reach the tasks on %s (%s): no ingress rule of %s allows it from %s%s", lb.Name, ports, what, st.names(receivers), st.names(lb.Groups), dynamic),
+			fmt.Sprintf("aws ec2 authorize-security-group-ingress --group-id %s --protocol tcp --port %s --source-group %s", receivers[0], arg, first(lb.Groups))))
 	case out:
-		findings = append(findings, pass(chainCheck, fmt.Sprintf("%s → %s on port %d (%s)", st.names(lb.Groups), st.names(receivers), port, what)))
+		findings = append(findings, pass(chainCheck, fmt.Sprintf("%s → %s on %s (%s)", st.names(lb.Groups), st.names(receivers), ports, what)))
 	}
 	return findings
 }

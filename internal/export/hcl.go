@@ -1,8 +1,10 @@
 package export
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -49,15 +51,25 @@ func index(e expr, i int) expr {
 }
 
 // raw parses src as one expression; for the few expressions (templates,
-// conditionals) that the helpers above do not build. It panics only on a
-// programming error in this package, caught by the golden tests.
-func raw(src string) expr {
-	f, diags := hclwrite.ParseConfig([]byte("x = "+src+"\n"), "expr", hcl.InitialPos)
+// conditionals) that the helpers above do not build. src may embed names
+// from berth.yaml, so a bad expression is the resource's error, not a panic.
+func (f *file) raw(src string) expr {
+	parsed, diags := hclwrite.ParseConfig([]byte("x = "+src+"\n"), "expr", hcl.InitialPos)
 	if diags.HasErrors() {
-		panic(fmt.Sprintf("export: bad expression %q: %s", src, diags.Error()))
+		f.fail(fmt.Errorf("cannot write the expression %q: %s", src, diags.Error()))
+		return null()
 	}
-	return f.Body().GetAttribute("x").Expr().BuildTokens(nil)
+	attr := parsed.Body().GetAttribute("x")
+	if attr == nil {
+		f.fail(fmt.Errorf("cannot write the expression %q: it is not one expression", src))
+		return null()
+	}
+	return attr.Expr().BuildTokens(nil)
 }
+
+// null is Terraform's null, also what a failed expression renders as
+// while the error it recorded ends the export.
+func null() expr { return hclwrite.TokensForIdentifier("null") }
 
 // text renders an expression back to source, for templates that embed it.
 func text(e expr) string { return strings.TrimSpace(string(e.Bytes())) }
@@ -93,19 +105,19 @@ func stringMap(m map[string]string) expr {
 
 // jsonValue renders a decoded JSON document as the HCL value jsonencode
 // turns back into it, so that policies read as HCL and not as one escaped
-// string.
-func jsonValue(v any) expr {
+// string. A value JSON cannot hold is the resource's error.
+func (f *file) jsonValue(v any) expr {
 	switch v := v.(type) {
 	case map[string]any:
 		var fields []field
 		for _, k := range sortedKeys(v) {
-			fields = append(fields, field{k, jsonValue(v[k])})
+			fields = append(fields, field{k, f.jsonValue(v[k])})
 		}
 		return object(fields...)
 	case []any:
 		es := make([]expr, len(v))
 		for i, e := range v {
-			es[i] = jsonValue(e)
+			es[i] = f.jsonValue(e)
 		}
 		return tuple(es...)
 	case string:
@@ -113,11 +125,23 @@ func jsonValue(v any) expr {
 	case bool:
 		return boolean(v)
 	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			f.fail(fmt.Errorf("the JSON document holds %v, which JSON cannot encode", v))
+			return null()
+		}
 		return hclwrite.TokensForValue(cty.NumberFloatVal(v))
+	case json.Number:
+		n, err := cty.ParseNumberVal(v.String())
+		if err != nil {
+			f.fail(fmt.Errorf("the JSON document holds the number %q: %w", v, err))
+			return null()
+		}
+		return hclwrite.TokensForValue(n)
 	case nil:
-		return raw("null")
+		return null()
 	}
-	panic(fmt.Sprintf("export: JSON value of type %T", v))
+	f.fail(fmt.Errorf("the JSON document holds a %T, which is not a JSON value", v))
+	return null()
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

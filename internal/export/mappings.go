@@ -160,7 +160,7 @@ func init() {
 			b := f.resource("aws_appautoscaling_target", name(r.Address))
 			b.SetAttributeRaw("service_namespace", str("ecs"))
 			b.SetAttributeRaw("scalable_dimension", str("ecs:service:DesiredCount"))
-			b.SetAttributeRaw("resource_id", raw(fmt.Sprintf(`"service/${%s}/${%s}"`, text(f.ref(r.Cluster)), text(f.ref(r.Service)))))
+			b.SetAttributeRaw("resource_id", f.raw(fmt.Sprintf(`"service/${%s}/${%s}"`, text(f.ref(r.Cluster)), text(f.ref(r.Service)))))
 			b.SetAttributeRaw("min_capacity", num(r.Min))
 			b.SetAttributeRaw("max_capacity", num(r.Max))
 			b.SetAttributeRaw("tags", tags(r.Meta, ""))
@@ -234,7 +234,7 @@ func iamRole(f *file, r *awsres.IAMRole) {
 	p := f.resource("aws_iam_role_policy", role+"_"+strings.ReplaceAll(r.InlinePolicyName, "-", "_"))
 	p.SetAttributeRaw("name", str(r.InlinePolicyName))
 	p.SetAttributeRaw("role", traversal("aws_iam_role", role, "id"))
-	p.SetAttributeRaw("policy", call("jsonencode", jsonValue(document)))
+	p.SetAttributeRaw("policy", call("jsonencode", f.jsonValue(document)))
 }
 
 // clusterPlaceholder stands for the cluster's name in the user data until
@@ -251,7 +251,7 @@ func launchTemplate(f *file, r *awsres.LaunchTemplate) {
 	for addr, res := range f.byAddr {
 		if c, ok := res.(*awsres.Cluster); ok && c.Name == r.ClusterName {
 			cluster := text(f.ref(engine.Ref{Addr: addr, Key: "name"}))
-			userData = raw(strings.Replace(text(str(awsres.UserData(clusterPlaceholder))), clusterPlaceholder, "${"+cluster+"}", 1))
+			userData = f.raw(strings.Replace(text(str(awsres.UserData(clusterPlaceholder))), clusterPlaceholder, "${"+cluster+"}", 1))
 		}
 	}
 	b := f.resource("aws_launch_template", name(r.Address))
@@ -320,7 +320,7 @@ func autoScalingGroup(f *file, r *awsres.AutoScalingGroup) {
 	}
 	// The capacity provider's managed scaling owns the desired capacity.
 	b.AppendNewline()
-	b.AppendNewBlock("lifecycle", nil).Body().SetAttributeRaw("ignore_changes", tuple(raw("desired_capacity")))
+	b.AppendNewBlock("lifecycle", nil).Body().SetAttributeRaw("ignore_changes", tuple(f.raw("desired_capacity")))
 }
 
 // strategyProvider is a strategy item's provider: the stack's own by
@@ -508,7 +508,7 @@ func service(f *file, r *awsres.Service) {
 	if r.CountByAutoscaling {
 		// Application Auto Scaling owns the count once the service runs.
 		b.AppendNewline()
-		b.AppendNewBlock("lifecycle", nil).Body().SetAttributeRaw("ignore_changes", tuple(raw("desired_count")))
+		b.AppendNewBlock("lifecycle", nil).Body().SetAttributeRaw("ignore_changes", tuple(f.raw("desired_count")))
 	}
 	b.AppendNewline()
 	b.SetAttributeRaw("tags", tags(r.Meta, ""))
@@ -579,6 +579,6 @@ func scalingPolicy(f *file, r *awsres.ScalingPolicy) {
 	if r.Metric == awsres.MetricRequests {
 		// app/<lb>/<id>/targetgroup/<tg>/<id>, as berth builds it.
 		label := fmt.Sprintf(`"${%s}/${%s}"`, text(f.attr(r.LoadBalancer, "arn_suffix")), text(f.attr(r.TargetGroup, "arn_suffix")))
-		metric.SetAttributeRaw("resource_label", raw(label))
+		metric.SetAttributeRaw("resource_label", f.raw(label))
 	}
 }

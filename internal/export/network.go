@@ -111,9 +111,9 @@ func networkRef(f *file, res engine.Resource, key string) (expr, bool) {
 	case key == "task_subnets" && choice == subnetsNone:
 		return public, true
 	case key == "task_subnets":
-		return raw(fmt.Sprintf("length(%s) > 0 ? %s : %s", text(private), text(private), text(public))), true
+		return f.raw(fmt.Sprintf("length(%s) > 0 ? %s : %s", text(private), text(private), text(public))), true
 	case key == "public_tasks" && choice == subnetsVariable:
-		return raw(fmt.Sprintf("length(%s) == 0", text(private))), false
+		return f.raw(fmt.Sprintf("length(%s) == 0", text(private))), false
 	case key == "public_tasks":
 		return boolean(choice == subnetsNone), false
 	}

@@ -141,7 +141,7 @@ func (f *file) variable(varName, typ, description string, fill func(*hclwrite.Bo
 	if key := "var." + varName; !f.seen[key] {
 		f.seen[key] = true
 		b := hclwrite.NewBlock("variable", []string{varName})
-		b.Body().SetAttributeRaw("type", raw(typ))
+		b.Body().SetAttributeRaw("type", f.raw(typ))
 		b.Body().SetAttributeValue("description", ctyString(description))
 		if fill != nil {
 			fill(b.Body())
