@@ -530,6 +530,11 @@ func certificate(f *file, res engine.Resource) {
 	b := f.resource("aws_acm_certificate", cert)
 	b.SetAttributeRaw("domain_name", str(r.Domain))
 	b.SetAttributeRaw("validation_method", str("DNS"))
+	if r.KeyAlgorithm != "" {
+		// berth's default (EC_prime256v1) is not ACM's (RSA_2048), so the
+		// exported stack asks for the key berth would.
+		b.SetAttributeRaw("key_algorithm", str(r.KeyAlgorithm))
+	}
 	b.SetAttributeRaw("tags", tags(r.Meta, ""))
 	b.AppendNewline()
 	b.AppendNewBlock("lifecycle", nil).Body().SetAttributeRaw("create_before_destroy", boolean(true))

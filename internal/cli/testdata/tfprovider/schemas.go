@@ -350,6 +350,7 @@ func resourceSchemas() map[string]*tfprotov5.Schema {
 		"aws_acm_certificate": resource(tagged(
 			optionalComputed("domain_name", str),
 			optionalComputed("validation_method", str),
+			optionalComputed("key_algorithm", str),
 			computed("arn", str),
 			computed("domain_validation_options", tftypes.Set{ElementType: tftypes.Object{AttributeTypes: map[string]tftypes.Type{
 				"domain_name": str, "resource_record_name": str, "resource_record_type": str, "resource_record_value": str,
