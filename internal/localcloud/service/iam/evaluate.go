@@ -93,29 +93,31 @@ func (st statement) covers(action, resource string) bool {
 }
 
 // wildcard matches IAM's * (any run) and ? (any one character); path.Match
-// would stop * at a slash, which ARNs are full of.
+// would stop * at a slash, which ARNs are full of. It backtracks only to
+// the latest *, so a pattern with many stars stays linear in practice
+// rather than exponential (policies are user input).
 func wildcard(pattern, s string) bool {
-	for len(pattern) > 0 {
-		switch pattern[0] {
-		case '*':
-			for i := len(s); i >= 0; i-- {
-				if wildcard(pattern[1:], s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if s == "" {
-				return false
-			}
+	p, i := 0, 0
+	star, resume := -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, resume = p, i
+			p++
+		case star >= 0:
+			resume++
+			p, i = star+1, resume
 		default:
-			if s == "" || s[0] != pattern[0] {
-				return false
-			}
+			return false
 		}
-		pattern, s = pattern[1:], s[1:]
 	}
-	return s == ""
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
 }
 
 // statements reads a Statement that is one object or a list of them.
