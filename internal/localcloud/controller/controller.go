@@ -105,13 +105,17 @@ type Controller struct {
 	// ec2Instances are the EC2 instances of container instances (by ARN),
 	// as placement last read them.
 	ec2Instances map[string]string
-	logs         *logShipper
-	backoff      map[string]launchBackoff // by service ARN
-	unplaced     map[string]unplaced      // by cluster ARN, from the last placement
-	snapshot     *elbv2.Snapshot          // the last routing state read
-	metrics      map[store.Scope]*ecsMetrics
-	scaling      map[string]*targetState   // by scope and resource id
-	providers    map[string]*providerState // by scope and capacity provider
+	// subnetZones are the zones of the subnets Fargate tasks are placed
+	// in (subnet ids are unique across regions), read outside the ECS
+	// transaction that places them.
+	subnetZones map[string]string
+	logs        *logShipper
+	backoff     map[string]launchBackoff // by service ARN
+	unplaced    map[string]unplaced      // by cluster ARN, from the last placement
+	snapshot    *elbv2.Snapshot          // the last routing state read
+	metrics     map[store.Scope]*ecsMetrics
+	scaling     map[string]*targetState   // by scope and resource id
+	providers   map[string]*providerState // by scope and capacity provider
 	// lastFailure is each reconcile step's last error message.
 	lastFailure map[string]string
 	// egressUnenforced: the runtime said it cannot filter tasks' egress,
@@ -139,6 +143,7 @@ func New(deps Deps) *Controller {
 		deps:         deps,
 		log:          deps.Logger.With("component", "controller"),
 		processes:    map[string]*taskProcess{},
+		subnetZones:  map[string]string{},
 		probes:       map[string]*healthProbe{},
 		starts:       map[string]*startPlan{},
 		addresses:    newAddressPool(deps.Runtime),

@@ -135,6 +135,12 @@ func (c *Controller) place(s *ecs.State, clusterARN string, services []*ecs.Serv
 			continue
 		}
 		svc := servicesByGroup[t.Group]
+		if t.LaunchType == "FARGATE" {
+			if err := c.placeOnFargate(s, t, def, svc, inUse, waiting); err != nil {
+				return err
+			}
+			continue
+		}
 		distinct := hasConstraint(svc, t, "distinctInstance")
 		cpu, mem := taskNeeds(def)
 		awsvpc := def.NetworkMode == "awsvpc"
@@ -281,16 +287,58 @@ func assign(t *ecs.Task, u *instanceUsage, ip string, svc *ecs.Service) {
 	t.ContainerInstanceArn = u.instance.ContainerInstanceArn
 	t.LastStatus = statusPending
 	t.AvailabilityZone = u.zone
-	// A service's tasks take their service's network configuration,
-	// RunTask's and StartTask's their own.
+	subnet := ""
+	if subnets := taskSubnets(t, svc); len(subnets) > 0 {
+		subnet = subnets[0]
+	}
+	attachENI(t, ip, subnet)
+}
+
+// taskSubnets are the subnets of the task's network configuration: a
+// service's tasks take their service's, RunTask's and StartTask's their own.
+func taskSubnets(t *ecs.Task, svc *ecs.Service) []string {
 	network := t.NetworkConfiguration
 	if svc != nil {
 		network = svc.NetworkConfiguration
 	}
-	subnet := ""
-	if network != nil && network.AwsvpcConfiguration != nil && len(network.AwsvpcConfiguration.Subnets) > 0 {
-		subnet = network.AwsvpcConfiguration.Subnets[0]
+	if network == nil || network.AwsvpcConfiguration == nil {
+		return nil
 	}
+	return network.AwsvpcConfiguration.Subnets
+}
+
+// placeOnFargate gives a Fargate task its network interface without a
+// container instance, as Fargate does: in the subnet of its network
+// configuration that holds the fewest of its group's tasks (Fargate spreads
+// a service's tasks over the zones of the subnets given), with an address
+// of its own. Fargate's capacity is not modelled: every task fits.
+func (c *Controller) placeOnFargate(s *ecs.State, t *ecs.Task, def *ecs.TaskDefinition, svc *ecs.Service, inUse map[string]bool, tasks []*ecs.Task) error {
+	inSubnet := map[string]int{}
+	for _, other := range tasks {
+		if other.Group == t.Group && active(other) && other.TaskArn != t.TaskArn {
+			inSubnet[attachmentDetail(other, "subnetId")]++
+		}
+	}
+	subnet := ""
+	for _, id := range taskSubnets(t, svc) {
+		if subnet == "" || inSubnet[id] < inSubnet[subnet] {
+			subnet = id
+		}
+	}
+	ip, err := c.addresses.allocate(inUse, containerPorts(def))
+	if err != nil {
+		return err
+	}
+	inUse[ip] = true
+	t.LastStatus = statusPending
+	t.AvailabilityZone = c.subnetZones[subnet]
+	attachENI(t, ip, subnet)
+	return s.PutTask(t)
+}
+
+// attachENI gives the task its elastic network interface with address ip in
+// subnet, as ECS reports it in the task's attachments.
+func attachENI(t *ecs.Task, ip, subnet string) {
 	attachmentID := store.NewUUID()
 	eni := store.NewID("eni-", 17)
 	t.Attachments = []ecs.Attachment{{

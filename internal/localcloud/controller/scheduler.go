@@ -55,6 +55,9 @@ func (c *Controller) reconcileServices(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := c.readSubnetZones(ctx, clusters); err != nil {
+		return err
+	}
 	var errs []error
 	for _, cluster := range clusters {
 		if cluster.Status != "ACTIVE" {
@@ -65,6 +68,58 @@ func (c *Controller) reconcileServices(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// readSubnetZones learns the zones of the subnets that services and tasks
+// waiting for Fargate name, for placeOnFargate, which runs inside an ECS
+// transaction where EC2 cannot be read.
+func (c *Controller) readSubnetZones(ctx context.Context, clusters []*ecs.Cluster) error {
+	var subnets []string
+	note := func(n *ecs.NetworkConfiguration) {
+		if n != nil && n.AwsvpcConfiguration != nil {
+			for _, id := range n.AwsvpcConfiguration.Subnets {
+				if _, known := c.subnetZones[id]; !known {
+					subnets = append(subnets, id)
+				}
+			}
+		}
+	}
+	err := c.deps.ECS.View(ctx, func(s *ecs.State) error {
+		for _, cluster := range clusters {
+			services, err := s.Services(cluster.ClusterArn)
+			if err != nil {
+				return err
+			}
+			for _, svc := range services {
+				if svc.LaunchType == "FARGATE" || slices.ContainsFunc(svc.CapacityProviderStrategy, func(p ecs.CapacityProviderStrategyItem) bool { return strings.HasPrefix(p.CapacityProvider, "FARGATE") }) {
+					note(svc.NetworkConfiguration)
+				}
+			}
+			tasks, err := s.Tasks(cluster.ClusterArn)
+			if err != nil {
+				return err
+			}
+			for _, t := range tasks {
+				if t.LaunchType == "FARGATE" && t.LastStatus == statusProvisioning {
+					note(t.NetworkConfiguration)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range subnets {
+		subnet, err := c.deps.EC2.Subnet(ctx, id)
+		if err != nil {
+			return err
+		}
+		if subnet != nil {
+			c.subnetZones[id] = subnet.AvailabilityZone
+		}
+	}
+	return nil
 }
 
 // scheduleCluster runs every service of one cluster, then places the tasks
