@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -82,8 +83,9 @@ load_balancer: {public: true, port: 80}
 	if err == nil {
 		t.Errorf("doctor passed private subnets with no route out:\n%s", out)
 	}
+	sorted := slices.Sorted(slices.Values([]string{privA, privA2})) // the lookup's order is DescribeSubnets'
 	assertSays(t, out,
-		"warn  network: the tasks' subnets of "+vpcID+" ("+privA+", "+privA2+") are in 1 availability zone(s)",
+		"warn  network: the tasks' subnets of "+vpcID+" ("+sorted[0]+", "+sorted[1]+") are in 1 availability zone(s)",
 		"FAIL  reach: subnet "+privA+" (ap-southeast-2a) of the tasks has no route to the internet",
 		"FAIL  reach: subnet "+privA2+" (ap-southeast-2a) of the tasks has no route to the internet",
 	)

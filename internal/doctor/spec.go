@@ -195,7 +195,7 @@ func checkGivenNetwork(ctx context.Context, c *engine.Clients, s *spec.Spec, st 
 	}
 	if len(zones) < 2 {
 		findings = append(findings, warn(networkCheck,
-			fmt.Sprintf("the tasks' subnets of %s (%s) are in %d availability zone(s): one zone's outage stops the service", vpc, strings.Join(tasks, ", "), len(zones)),
+			fmt.Sprintf("the tasks' subnets of %s (%s) are in %d availability zone(s): one zone's outage stops the service", vpc, strings.Join(slices.Sorted(slices.Values(tasks)), ", "), len(zones)),
 			"select subnets in two zones or more"))
 	} else {
 		findings = append(findings, pass(networkCheck, fmt.Sprintf("the tasks' subnets of %s span %d zones", vpc, len(zones))))
