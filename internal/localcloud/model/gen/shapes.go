@@ -69,7 +69,7 @@ var wirePackages = []wirePackage{
 		"DeleteSubnet", "DeleteVpc", "DescribeAddresses", "DescribeInternetGateways", "DescribeKeyPairs",
 		"DescribeNatGateways", "DescribeNetworkInterfaces", "DescribeRouteTables", "DescribeSecurityGroupRules",
 		"DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcAttribute", "DescribeVpcs", "DetachInternetGateway",
-		"DetachNetworkInterface", "DisassociateAddress", "DisassociateRouteTable", "ModifyNetworkInterfaceAttribute",
+		"DetachNetworkInterface", "DisassociateAddress", "DisassociateRouteTable", "ImportKeyPair", "ModifyNetworkInterfaceAttribute",
 		"ModifySecurityGroupRules", "ModifySubnetAttribute", "ModifyVpcAttribute", "ReleaseAddress", "ReplaceRoute",
 		"ReplaceRouteTableAssociation", "RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress",
 	}},
@@ -249,6 +249,10 @@ func goShapes(svc *model.Service, p wirePackage, botocoreRelease string) ([]byte
 // beside the generated file).
 const multiProtocol = "json+query"
 
+// blobType is a query or EC2 blob member's Go type: base64 in the form
+// and in the XML, as the SDKs send and read it.
+const blobType = "query.Blob"
+
 // ec2Return is the generated output type of the EC2 operations the model
 // gives no output.
 const ec2Return = "Return"
@@ -353,7 +357,7 @@ func (g *shapeWriter) tags(name string, ref *model.Member, goType string, requir
 	} else if shape.Type == "list" && g.itemName(shape) != g.defaultItem() {
 		element += ">" + g.itemName(shape)
 	}
-	if goType == "string" && !required {
+	if (goType == "string" || goType == blobType) && !required {
 		element += ",omitempty"
 	}
 	return fmt.Sprintf(`query:"%s" xml:"%s"`, key, element)
@@ -447,7 +451,7 @@ func (g *shapeWriter) fieldType(ref *model.Member, where string) (string, error)
 		return "query.Map", nil
 	}
 	scalar, err := g.scalar(shape, where)
-	if err != nil || scalar == "string" || scalar == "[]byte" || strings.HasPrefix(scalar, "json.") {
+	if err != nil || scalar == "string" || scalar == "[]byte" || scalar == blobType || strings.HasPrefix(scalar, "json.") {
 		return scalar, err
 	}
 	return "*" + scalar, nil
@@ -504,8 +508,13 @@ func (g *shapeWriter) scalar(shape *model.Shape, where string) (string, error) {
 		}
 		return "protocol.XMLTime", nil
 	case "blob":
-		if g.proto == "json" {
+		switch g.proto {
+		case "json":
 			return "[]byte", nil
+		case "query", "ec2":
+			// base64 both ways, through the type's text methods
+			g.use("github.com/berthdev/berth/internal/localcloud/protocol/query")
+			return blobType, nil
 		}
 		return "", fmt.Errorf("%s: blobs in %s shapes are not supported yet", where, g.proto)
 	}

@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/berthdev/berth/internal/localcloud/model"
 )
 
 // The committed Go shapes are what the generator makes of the committed
@@ -54,5 +58,37 @@ func TestImplementedOperationsKeepTheirOutputs(t *testing.T) {
 	}
 	if shapes["OtherOut"] != nil {
 		t.Errorf("the output of an unimplemented operation was kept")
+	}
+}
+
+// A blob member of a query or EC2 shape is a query.Blob (base64 both
+// ways), left out of the XML when empty unless required; JSON keeps []byte.
+func TestBlobMembers(t *testing.T) {
+	for _, tc := range []struct{ proto, want []string }{
+		{[]string{"ec2"}, []string{"Material query.Blob `query:\"PublicKeyMaterial\" xml:\"publicKeyMaterial\"`",
+			"Optional query.Blob `query:\"Optional\" xml:\"Optional,omitempty\"`"}},
+		{[]string{"query"}, []string{"Material query.Blob `query:\"publicKeyMaterial\" xml:\"publicKeyMaterial\"`",
+			"Optional query.Blob `query:\"Optional\" xml:\"Optional,omitempty\"`"}},
+		{[]string{"json"}, []string{"Material []byte `json:\"Material,omitzero\"`"}},
+	} {
+		raw := `{"metadata":{"protocol":"` + tc.proto[0] + `","serviceId":"T","apiVersion":"1"},
+			"operations":{"Put":{"input":"PutIn"}},
+			"shapes":{"PutIn":{"type":"structure","required":["Material"],"members":{
+				"Material":{"shape":"Bytes","locationName":"publicKeyMaterial"},"Optional":{"shape":"Bytes"}}},
+				"Bytes":{"type":"blob"}}}`
+		svc := &model.Service{Name: "t"}
+		if err := json.Unmarshal([]byte(raw), svc); err != nil {
+			t.Fatal(err)
+		}
+		src, err := goShapes(svc, wirePackage{model: "t", dir: "x/wire", operations: []string{"Put"}}, "test")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.proto[0], err)
+		}
+		flat := strings.Join(strings.Fields(string(src)), " ")
+		for _, want := range tc.want {
+			if !strings.Contains(flat, want) {
+				t.Errorf("%s: the shapes lack %s:\n%s", tc.proto[0], want, src)
+			}
+		}
 	}
 }

@@ -51,6 +51,9 @@ func (e *FieldError) Error() string {
 	return fmt.Sprintf("invalid value %q for parameter %s: %v", e.Value, e.Key, e.Err)
 }
 
+// Unwrap is why the value did not fit.
+func (e *FieldError) Unwrap() error { return e.Err }
+
 func (d *formDecoder) has(prefix string) bool {
 	if _, ok := d.values[prefix]; ok {
 		return true

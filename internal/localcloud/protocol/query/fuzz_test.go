@@ -21,6 +21,7 @@ type fuzzForm struct {
 	Subnets   []string          `query:"Subnets"`
 	Tags      []fuzzTag         `query:"Tags"`
 	Attrs     map[string]string `query:"Attributes"`
+	Material  Blob              `query:"Material"`
 	Condition *struct {
 		Values []string  `query:"Values"`
 		Nested *fuzzForm `query:"Nested"`
@@ -36,6 +37,7 @@ func FuzzDecodeForm(f *testing.F) {
 		"Tags.member.1.Key=k&Tags.member.1.Value=v", "Attributes.entry.1.key=k&Attributes.entry.1.value=v",
 		"Port=99999999999", "Enabled=maybe", "StartTime=yesterday", "Subnets.member.4294967296=x",
 		"Condition.Nested.Condition.Nested.Name=deep", "Subnets=", "%zz=1",
+		"Material=c3NoLWVkMjU1MTk%3D", "Material=not*base64", "Material=",
 	} {
 		f.Add(seed, false)
 		f.Add(seed, true)

@@ -326,47 +326,27 @@ func (b *Backend) handleCreateKeyPair(ctx context.Context, in *wire.CreateKeyPai
 		KeyPairId: k.ID, Tags: tagsListed(k.Tags)}, nil
 }
 
-// ImportKeyPair stays on hand-written shapes: its PublicKeyMaterial is a
-// blob, which model/gen does not type for EC2 yet.
-type importKeyPairInput struct {
-	KeyName           string         `query:"KeyName"`
-	PublicKeyMaterial string         `query:"PublicKeyMaterial"`
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
-}
-
-type importKeyPairOutput struct {
-	KeyName        string    `xml:"keyName"`
-	KeyFingerprint string    `xml:"keyFingerprint"`
-	KeyPairID      string    `xml:"keyPairId"`
-	TagSet         []tagItem `xml:"tagSet>item"`
-}
-
-func (b *Backend) handleImportKeyPair(ctx context.Context, in *importKeyPairInput) (*importKeyPairOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "key-pair")
+func (b *Backend) handleImportKeyPair(ctx context.Context, in *wire.ImportKeyPairRequest) (*wire.ImportKeyPairResult, error) {
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "key-pair")
 	if err != nil {
 		return nil, err
 	}
 	if in.KeyName == "" {
 		return nil, missingParameter("KeyName")
 	}
-	if in.PublicKeyMaterial == "" {
+	// The blob arrives decoded from its base64.
+	if len(in.PublicKeyMaterial) == 0 {
 		return nil, missingParameter("PublicKeyMaterial")
 	}
-	// The member is a blob: base64 on the wire.
-	material, err := base64.StdEncoding.DecodeString(in.PublicKeyMaterial)
-	if err != nil {
-		return nil, protocol.Errorf(codeKeyFormat, "Key is not in valid OpenSSH public key format")
-	}
-	k, err := importedKey(in.KeyName, material, b.now().UTC())
+	k, err := importedKey(in.KeyName, in.PublicKeyMaterial, b.now().UTC())
 	if err != nil {
 		return nil, err
 	}
 	k.Tags = tags
-	if err := b.putKeyPair(ctx, k, in.DryRun); err != nil {
+	if err := b.putKeyPair(ctx, k, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return &importKeyPairOutput{KeyName: k.Name, KeyFingerprint: k.Fingerprint, KeyPairID: k.ID, TagSet: tagSet(k.Tags)}, nil
+	return &wire.ImportKeyPairResult{KeyName: k.Name, KeyFingerprint: k.Fingerprint, KeyPairId: k.ID, Tags: tagsOut(k.Tags)}, nil
 }
 
 func (b *Backend) handleDescribeKeyPairs(ctx context.Context, in *wire.DescribeKeyPairsRequest) (*wire.DescribeKeyPairsResult, error) {

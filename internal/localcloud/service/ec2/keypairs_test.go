@@ -12,6 +12,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/pem"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -122,5 +124,36 @@ func TestKeyPairs(t *testing.T) {
 	left := must[*awsec2.DescribeKeyPairsOutput](t)(c.DescribeKeyPairs(ctx, &awsec2.DescribeKeyPairsInput{}))
 	if len(left.KeyPairs) != 1 || aws.ToString(left.KeyPairs[0].KeyName) != "ci" {
 		t.Errorf("after deleting two: %+v", left.KeyPairs)
+	}
+}
+
+// TestAWSCLIImportKeyPair: the CLI reads the key file as bytes and sends
+// the blob base64-encoded, as botocore's ec2 serializer does; the key
+// arrives whole, so its fingerprint is the one of its own material.
+func TestAWSCLIImportKeyPair(t *testing.T) {
+	f := start(t)
+	public, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, blob := openSSHEd25519(public)
+	path := filepath.Join(t.TempDir(), "ci-laptop.pub")
+	if err := os.WriteFile(path, []byte(line+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var imported struct{ KeyName, KeyFingerprint, KeyPairId string }
+	awsCLI(t, f.endpoint, &imported, "ec2", "import-key-pair", "--region", "ap-southeast-2", "--key-name", "ci-laptop",
+		"--public-key-material", "fileb://"+path)
+	sum := sha256.Sum256(blob)
+	if want := base64.StdEncoding.EncodeToString(sum[:]); imported.KeyName != "ci-laptop" || imported.KeyFingerprint != want ||
+		!strings.HasPrefix(imported.KeyPairId, "key-") {
+		t.Fatalf("import-key-pair printed %+v, want ci-laptop with fingerprint %s", imported, want)
+	}
+	var described struct {
+		KeyPairs []struct{ KeyName, PublicKey string }
+	}
+	awsCLI(t, f.endpoint, &described, "ec2", "describe-key-pairs", "--region", "ap-southeast-2", "--key-names", "ci-laptop", "--include-public-key")
+	if len(described.KeyPairs) != 1 || !strings.HasPrefix(described.KeyPairs[0].PublicKey, strings.TrimSuffix(line, " me@laptop")) {
+		t.Fatalf("describe-key-pairs printed %+v, want the imported key %q", described, line)
 	}
 }

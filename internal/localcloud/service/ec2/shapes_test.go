@@ -21,7 +21,7 @@ var handWritten = []string{
 	"DescribeAvailabilityZones", "DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways", "DescribeImages",
 	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeLaunchTemplateVersions",
 	"DescribeLaunchTemplates", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
-	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock", "ImportKeyPair",
+	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock",
 	"ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances", "StartInstances", "StopInstances",
 	"TerminateInstances",
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
 	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/protocol/query"
 )
 
 // Operations are the implemented operations with their input and output types.
@@ -55,6 +56,7 @@ var Operations = map[string]protocol.Shapes{
 	"DetachNetworkInterface":          {Input: reflect.TypeFor[DetachNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
 	"DisassociateAddress":             {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
 	"DisassociateRouteTable":          {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"ImportKeyPair":                   {Input: reflect.TypeFor[ImportKeyPairRequest](), Output: reflect.TypeFor[ImportKeyPairResult]()},
 	"ModifyNetworkInterfaceAttribute": {Input: reflect.TypeFor[ModifyNetworkInterfaceAttributeRequest](), Output: reflect.TypeFor[Return]()},
 	"ModifySecurityGroupRules":        {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
 	"ModifySubnetAttribute":           {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
@@ -657,6 +659,20 @@ type Filter struct {
 type GroupIdentifier struct {
 	GroupId   string `query:"GroupId" xml:"groupId,omitempty"`
 	GroupName string `query:"GroupName" xml:"groupName,omitempty"`
+}
+
+type ImportKeyPairRequest struct {
+	DryRun            *bool                           `query:"DryRun" xml:"dryRun"`
+	KeyName           string                          `query:"KeyName" xml:"keyName"`
+	PublicKeyMaterial query.Blob                      `query:"PublicKeyMaterial" xml:"publicKeyMaterial"`
+	TagSpecifications ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+}
+
+type ImportKeyPairResult struct {
+	KeyFingerprint string             `query:"KeyFingerprint" xml:"keyFingerprint,omitempty"`
+	KeyName        string             `query:"KeyName" xml:"keyName,omitempty"`
+	KeyPairId      string             `query:"KeyPairId" xml:"keyPairId,omitempty"`
+	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
 }
 
 type InstanceIpv6Address struct {
