@@ -107,8 +107,9 @@ type Controller struct {
 	ec2Instances map[string]string
 	// subnetZones are the zones of the subnets Fargate tasks are placed
 	// in (subnet ids are unique across regions), read outside the ECS
-	// transaction that places them.
+	// transaction that places them; zonesWanted those placement asked for.
 	subnetZones map[string]string
+	zonesWanted map[string]bool
 	logs        *logShipper
 	backoff     map[string]launchBackoff // by service ARN
 	unplaced    map[string]unplaced      // by cluster ARN, from the last placement
@@ -144,6 +145,7 @@ func New(deps Deps) *Controller {
 		log:          deps.Logger.With("component", "controller"),
 		processes:    map[string]*taskProcess{},
 		subnetZones:  map[string]string{},
+		zonesWanted:  map[string]bool{},
 		probes:       map[string]*healthProbe{},
 		starts:       map[string]*startPlan{},
 		addresses:    newAddressPool(deps.Runtime),

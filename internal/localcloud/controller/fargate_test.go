@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -71,16 +70,10 @@ func TestFargateServiceRunsWithoutInstances(t *testing.T) {
 	}
 
 	var running []ecstypes.Task
-	deadline := time.Now().Add(2 * time.Minute)
-	for len(running) < 2 {
-		if time.Now().After(deadline) {
-			services, _ := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("serverless"), Services: []string{"api"}})
-			t.Fatalf("gave up waiting for two running Fargate tasks; service: %+v", services)
-		}
-		time.Sleep(100 * time.Millisecond)
+	localcloudtest.Eventually(t, "two running Fargate tasks", func() bool {
 		list, err := client.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("serverless"), DesiredStatus: ecstypes.DesiredStatusRunning})
 		if err != nil || len(list.TaskArns) < 2 {
-			continue
+			return false
 		}
 		described, err := client.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("serverless"), Tasks: list.TaskArns})
 		if err != nil {
@@ -92,7 +85,8 @@ func TestFargateServiceRunsWithoutInstances(t *testing.T) {
 				running = append(running, task)
 			}
 		}
-	}
+		return len(running) >= 2
+	})
 	seenZones := map[string]bool{}
 	for _, task := range running {
 		if task.LaunchType != ecstypes.LaunchTypeFargate || aws.ToString(task.ContainerInstanceArn) != "" {

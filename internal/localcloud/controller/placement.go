@@ -325,13 +325,20 @@ func (c *Controller) placeOnFargate(s *ecs.State, t *ecs.Task, def *ecs.TaskDefi
 			subnet = id
 		}
 	}
+	zone, known := c.subnetZones[subnet]
+	if !known {
+		// EC2 cannot be read in this transaction: placed once
+		// reconcileServices has read the zone.
+		c.zonesWanted[subnet] = true
+		return nil
+	}
 	ip, err := c.addresses.allocate(inUse, containerPorts(def))
 	if err != nil {
 		return err
 	}
 	inUse[ip] = true
 	t.LastStatus = statusPending
-	t.AvailabilityZone = c.subnetZones[subnet]
+	t.AvailabilityZone = zone
 	attachENI(t, ip, subnet)
 	return s.PutTask(t)
 }

@@ -46,7 +46,10 @@ func active(t *ecs.Task) bool {
 
 func serviceGroup(serviceName string) string { return "service:" + serviceName }
 
-// reconcileServices runs the service scheduler of every cluster.
+// reconcileServices runs the service scheduler of every cluster. A Fargate
+// task placed in a subnet whose zone the controller has not learnt yet
+// waits (see placeOnFargate); the zones are then read from EC2, outside the
+// ECS transaction, and the clusters scheduled once more.
 func (c *Controller) reconcileServices(ctx context.Context) error {
 	var clusters []*ecs.Cluster
 	if err := c.deps.ECS.View(ctx, func(s *ecs.State) (err error) {
@@ -55,69 +58,38 @@ func (c *Controller) reconcileServices(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := c.readSubnetZones(ctx, clusters); err != nil {
-		return err
-	}
-	var errs []error
-	for _, cluster := range clusters {
-		if cluster.Status != "ACTIVE" {
-			continue
+	for round := 0; ; round++ {
+		var errs []error
+		for _, cluster := range clusters {
+			if cluster.Status != "ACTIVE" {
+				continue
+			}
+			if err := c.deps.ECS.Update(ctx, func(s *ecs.State) error { return c.scheduleCluster(s, cluster.ClusterArn) }); err != nil {
+				errs = append(errs, fmt.Errorf("cluster %s: %w", cluster.ClusterName, err))
+			}
 		}
-		if err := c.deps.ECS.Update(ctx, func(s *ecs.State) error { return c.scheduleCluster(s, cluster.ClusterArn) }); err != nil {
-			errs = append(errs, fmt.Errorf("cluster %s: %w", cluster.ClusterName, err))
+		if len(c.zonesWanted) == 0 || round > 0 {
+			return errors.Join(errs...)
+		}
+		if err := c.learnZones(ctx); err != nil {
+			return errors.Join(append(errs, err)...)
 		}
 	}
-	return errors.Join(errs...)
 }
 
-// readSubnetZones learns the zones of the subnets that services and tasks
-// waiting for Fargate name, for placeOnFargate, which runs inside an ECS
-// transaction where EC2 cannot be read.
-func (c *Controller) readSubnetZones(ctx context.Context, clusters []*ecs.Cluster) error {
-	var subnets []string
-	note := func(n *ecs.NetworkConfiguration) {
-		if n != nil && n.AwsvpcConfiguration != nil {
-			for _, id := range n.AwsvpcConfiguration.Subnets {
-				if _, known := c.subnetZones[id]; !known {
-					subnets = append(subnets, id)
-				}
-			}
-		}
-	}
-	err := c.deps.ECS.View(ctx, func(s *ecs.State) error {
-		for _, cluster := range clusters {
-			services, err := s.Services(cluster.ClusterArn)
-			if err != nil {
-				return err
-			}
-			for _, svc := range services {
-				if svc.LaunchType == "FARGATE" || slices.ContainsFunc(svc.CapacityProviderStrategy, func(p ecs.CapacityProviderStrategyItem) bool { return strings.HasPrefix(p.CapacityProvider, "FARGATE") }) {
-					note(svc.NetworkConfiguration)
-				}
-			}
-			tasks, err := s.Tasks(cluster.ClusterArn)
-			if err != nil {
-				return err
-			}
-			for _, t := range tasks {
-				if t.LaunchType == "FARGATE" && t.LastStatus == statusProvisioning {
-					note(t.NetworkConfiguration)
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, id := range subnets {
+// learnZones reads the zones of the subnets placeOnFargate asked for.
+func (c *Controller) learnZones(ctx context.Context) error {
+	for id := range c.zonesWanted {
 		subnet, err := c.deps.EC2.Subnet(ctx, id)
 		if err != nil {
 			return err
 		}
+		zone := "" // a subnet that is gone: ECS answers the task's zone empty
 		if subnet != nil {
-			c.subnetZones[id] = subnet.AvailabilityZone
+			zone = subnet.AvailabilityZone
 		}
+		c.subnetZones[id] = zone
+		delete(c.zonesWanted, id)
 	}
 	return nil
 }
