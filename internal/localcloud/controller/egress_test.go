@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,25 +23,6 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/runtime"
 )
 
-// dialerApp serves /dial?to=HOST:PORT on 0.0.0.0:8000: it opens a TCP
-// connection from inside the task and answers "ok" or the error.
-const dialerApp = `
-import http.server, socket, urllib.parse
-class Dialer(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        to = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query).get("to", [""])[0]
-        host, port = to.rsplit(":", 1)
-        try:
-            socket.create_connection((host, int(port)), timeout=5).close()
-            body = "ok"
-        except OSError as e:
-            body = "error: " + str(e)
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(body.encode())
-http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Dialer).serve_forever()
-`
-
 // A task's security groups decide what it may open, on the data plane: a
 // task whose group lets out only tcp 443 to 10.0.0.0/8 cannot reach a
 // listener on the host, and can once a rule for that port is authorized,
@@ -50,8 +30,9 @@ http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Dialer).serve_forever()
 // reaches it all along.
 func TestTaskEgressFollowsItsSecurityGroups(t *testing.T) {
 	cloud := localcloudtest.Start(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "dialer.py"), []byte(dialerApp), 0o644); err != nil {
+	// The runtime's egress tests' dialer: /dial?to=HOST:PORT on 0.0.0.0:8000.
+	dir, err := filepath.Abs("../runtime/testdata")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cloud.PutImage(runtime.ProcessImage{Name: "dialer", Dir: dir, Command: []string{"python3", "dialer.py"}}); err != nil {

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"net"
 
@@ -13,25 +14,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// dialerApp serves /dial?to=HOST:PORT on 0.0.0.0:8000: it opens a TCP
-// connection from inside the task and answers "ok" or the error.
-const dialerApp = `
-import http.server, socket, urllib.parse
-class Dialer(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        to = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query).get("to", [""])[0]
-        host, port = to.rsplit(":", 1)
-        try:
-            socket.create_connection((host, int(port)), timeout=5).close()
-            body = "ok"
-        except OSError as e:
-            body = "error: " + str(e)
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(body.encode())
-http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Dialer).serve_forever()
-`
 
 // dial asks the dialer task at addr to connect to target and returns its
 // answer.
@@ -68,10 +50,7 @@ func TestEgressFilterFollowsItsPolicy(t *testing.T) {
 	gateway := fmt.Sprintf("%s:%d", NamespaceGateway, hostPort)
 
 	caller := freeTaskAddresses(t, rt, 1)[0]
-	dir := t.TempDir()
-	if err := os.WriteFile(dir+"/dialer.py", []byte(dialerApp), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := dialerDir(t)
 	env := map[string]string{"PATH": os.Getenv("PATH")}
 	blocked := &Egress{
 		Rules: []EgressRule{{To: netip.MustParsePrefix("10.0.0.0/8"), Protocol: 6, FromPort: 443, ToPort: 443}},
@@ -130,4 +109,17 @@ func TestSharedNetworkDoesNotEnforceEgress(t *testing.T) {
 	if err := rt.SetEgress("127.1.0.9", &Egress{}); err != ErrEgressNotEnforced {
 		t.Errorf("SetEgress on a shared network = %v, want ErrEgressNotEnforced", err)
 	}
+}
+
+// dialerDir is the folder of testdata/dialer.py, which serves
+// /dial?to=HOST:PORT on 0.0.0.0:8000: it opens a TCP connection from inside
+// the task and answers "ok" or the error. The controller's egress tests run
+// it too.
+func dialerDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
