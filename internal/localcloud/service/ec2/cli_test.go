@@ -1,9 +1,7 @@
 package ec2_test
 
 import (
-	"encoding/json"
-	"os"
-	"os/exec"
+	"errors"
 	"strings"
 	"testing"
 
@@ -11,34 +9,25 @@ import (
 	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/berthdev/berth/internal/localcloud/localcloudtest"
 	"github.com/berthdev/berth/internal/localcloud/service/ec2"
 )
 
-// awsCLI runs the real AWS CLI against endpoint and decodes its JSON.
+// awsCLI runs the real AWS CLI against endpoint (us-east-1 unless args
+// say --region) and decodes its JSON.
 func awsCLI(t *testing.T, endpoint string, out any, args ...string) {
 	t.Helper()
-	data, err := runAWSCLI(t, endpoint, args...)
-	if err != nil {
-		t.Fatalf("aws %v: %v\n%s", args, err, data)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		t.Fatalf("aws %v printed %s: %v", args, data, err)
-	}
+	localcloudtest.MustAWSCLI(t, endpoint, "us-east-1", out, args...)
 }
 
 // runAWSCLI runs the real AWS CLI against endpoint: its output on success,
 // its error output (and the error) on failure.
 func runAWSCLI(t *testing.T, endpoint string, args ...string) ([]byte, error) {
 	t.Helper()
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Fatal("the aws CLI is not installed: these tests need it") // a missing tool fails, never skips
-	}
-	cmd := exec.Command("aws", append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
-	data, err := cmd.Output()
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		return exitErr.Stderr, err
+	data, err := localcloudtest.AWSCLI(t, endpoint, "us-east-1", args...)
+	var cliErr *localcloudtest.CLIError
+	if errors.As(err, &cliErr) {
+		return []byte(cliErr.Stderr), err
 	}
 	return data, err
 }
