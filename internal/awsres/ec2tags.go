@@ -1,8 +1,13 @@
 package awsres
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/berthdev/berth/internal/engine"
 )
 
 // ec2Tags are the berth tags plus a Name tag, which the EC2 console shows.
@@ -49,4 +54,36 @@ func (m Meta) taggedAs(tags []ec2types.Tag) bool {
 		}
 	}
 	return found == 2
+}
+
+// dropDuplicates deletes every object tagged as this resource except keep,
+// the one a create has just answered with. CreateVpc,
+// CreateInternetGateway and AllocateAddress take no client token, so when
+// the answer to one is lost (the connection drops after EC2 acted), the
+// SDK's retry makes a second object; the first is found here by its tags.
+// tagged lists the ids of objects tagged as this resource, as Observe reads
+// them.
+func dropDuplicates(ctx context.Context, c *engine.Clients, keep string, tagged func(context.Context, *engine.Clients) ([]string, error), del func(context.Context, *engine.Clients, string) error) error {
+	ids, err := tagged(ctx, c)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if id == keep {
+			continue
+		}
+		if err := del(ctx, c, id); err != nil {
+			return fmt.Errorf("delete %s, made twice by a retried create: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// idsOf maps objects to their ids, for tagged functions.
+func idsOf[T any](objects []T, id func(T) *string) []string {
+	ids := make([]string, 0, len(objects))
+	for _, o := range objects {
+		ids = append(ids, aws.ToString(id(o)))
+	}
+	return ids
 }

@@ -23,19 +23,30 @@ type elasticIPState struct {
 }
 
 func (r *ElasticIP) Observe(ctx context.Context, c *engine.Clients, _ *engine.Inputs) (*engine.Observed, error) {
-	out, err := c.EC2.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{Filters: r.ec2Filters()})
-	if err != nil {
-		return nil, fmt.Errorf("describe addresses: %w", err)
+	addresses, err := r.tagged(ctx, c)
+	if err != nil || len(addresses) == 0 {
+		return nil, err
 	}
-	i := slices.IndexFunc(out.Addresses, func(a ec2types.Address) bool { return r.taggedAs(a.Tags) })
-	if i < 0 {
-		return nil, nil
-	}
-	a := out.Addresses[i]
+	a := addresses[0]
 	state := &elasticIPState{
 		allocationID: aws.ToString(a.AllocationId), publicIP: aws.ToString(a.PublicIp), associationID: aws.ToString(a.AssociationId),
 	}
 	return &engine.Observed{Outputs: state.outputs(), State: state}, nil
+}
+
+// tagged reads the addresses tagged as this resource: one, unless a
+// retried allocation made a second.
+func (r *ElasticIP) tagged(ctx context.Context, c *engine.Clients) ([]ec2types.Address, error) {
+	out, err := c.EC2.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{Filters: r.ec2Filters()})
+	if err != nil {
+		return nil, fmt.Errorf("describe addresses: %w", err)
+	}
+	return slices.DeleteFunc(out.Addresses, func(a ec2types.Address) bool { return !r.taggedAs(a.Tags) }), nil
+}
+
+func (r *ElasticIP) taggedIDs(ctx context.Context, c *engine.Clients) ([]string, error) {
+	addresses, err := r.tagged(ctx, c)
+	return idsOf(addresses, func(a ec2types.Address) *string { return a.AllocationId }), err
 }
 
 func (s *elasticIPState) outputs() engine.Outputs {
@@ -59,6 +70,9 @@ func (r *ElasticIP) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inpu
 		return nil, fmt.Errorf("allocate address: %w", err)
 	}
 	state := &elasticIPState{allocationID: aws.ToString(out.AllocationId), publicIP: aws.ToString(out.PublicIp)}
+	if err := dropDuplicates(ctx, c, state.allocationID, r.taggedIDs, ReleaseAddress); err != nil {
+		return nil, err
+	}
 	return state.outputs(), nil
 }
 

@@ -23,14 +23,11 @@ type internetGatewayState struct {
 }
 
 func (r *InternetGateway) Observe(ctx context.Context, c *engine.Clients, _ *engine.Inputs) (*engine.Observed, error) {
-	out, err := c.EC2.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{Filters: r.ec2Filters()})
-	if err != nil {
-		return nil, fmt.Errorf("describe internet gateways: %w", err)
+	gateways, err := r.tagged(ctx, c)
+	if err != nil || len(gateways) == 0 {
+		return nil, err
 	}
-	if len(out.InternetGateways) == 0 {
-		return nil, nil
-	}
-	igw := out.InternetGateways[0]
+	igw := gateways[0]
 	state := &internetGatewayState{id: aws.ToString(igw.InternetGatewayId)}
 	for _, a := range igw.Attachments {
 		if a.State == ec2types.AttachmentStatusAttached || a.State == "available" {
@@ -38,6 +35,21 @@ func (r *InternetGateway) Observe(ctx context.Context, c *engine.Clients, _ *eng
 		}
 	}
 	return &engine.Observed{Outputs: engine.Outputs{"id": state.id}, State: state}, nil
+}
+
+// tagged reads the gateways tagged as this resource: one, unless a retried
+// create made a second.
+func (r *InternetGateway) tagged(ctx context.Context, c *engine.Clients) ([]ec2types.InternetGateway, error) {
+	out, err := c.EC2.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{Filters: r.ec2Filters()})
+	if err != nil {
+		return nil, fmt.Errorf("describe internet gateways: %w", err)
+	}
+	return out.InternetGateways, nil
+}
+
+func (r *InternetGateway) taggedIDs(ctx context.Context, c *engine.Clients) ([]string, error) {
+	gateways, err := r.tagged(ctx, c)
+	return idsOf(gateways, func(g ec2types.InternetGateway) *string { return g.InternetGatewayId }), err
 }
 
 func (r *InternetGateway) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
@@ -64,6 +76,9 @@ func (r *InternetGateway) Apply(ctx context.Context, c *engine.Clients, in *engi
 			return nil, fmt.Errorf("create internet gateway: %w", err)
 		}
 		state.id = aws.ToString(out.InternetGateway.InternetGatewayId)
+		if err := dropDuplicates(ctx, c, state.id, r.taggedIDs, DeleteInternetGateway); err != nil {
+			return nil, err
+		}
 	} else {
 		state = actual.State.(*internetGatewayState)
 	}

@@ -23,14 +23,11 @@ type vpcState struct {
 }
 
 func (r *VPC) Observe(ctx context.Context, c *engine.Clients, _ *engine.Inputs) (*engine.Observed, error) {
-	out, err := c.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: r.ec2Filters()})
-	if err != nil {
-		return nil, fmt.Errorf("describe vpcs: %w", err)
+	vpcs, err := r.tagged(ctx, c)
+	if err != nil || len(vpcs) == 0 {
+		return nil, err
 	}
-	if len(out.Vpcs) == 0 {
-		return nil, nil
-	}
-	vpc := out.Vpcs[0]
+	vpc := vpcs[0]
 	attr, err := c.EC2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{
 		VpcId: vpc.VpcId, Attribute: ec2types.VpcAttributeNameEnableDnsHostnames,
 	})
@@ -42,6 +39,21 @@ func (r *VPC) Observe(ctx context.Context, c *engine.Clients, _ *engine.Inputs) 
 		state.dnsHostnames = aws.ToBool(attr.EnableDnsHostnames.Value)
 	}
 	return &engine.Observed{Outputs: engine.Outputs{"id": state.id}, State: state}, nil
+}
+
+// tagged reads the VPCs tagged as this resource: one, unless a retried
+// create made a second.
+func (r *VPC) tagged(ctx context.Context, c *engine.Clients) ([]ec2types.Vpc, error) {
+	out, err := c.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: r.ec2Filters()})
+	if err != nil {
+		return nil, fmt.Errorf("describe vpcs: %w", err)
+	}
+	return out.Vpcs, nil
+}
+
+func (r *VPC) taggedIDs(ctx context.Context, c *engine.Clients) ([]string, error) {
+	vpcs, err := r.tagged(ctx, c)
+	return idsOf(vpcs, func(v ec2types.Vpc) *string { return v.VpcId }), err
 }
 
 func (r *VPC) Diff(_ *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
@@ -67,6 +79,9 @@ func (r *VPC) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inputs, ac
 			return nil, fmt.Errorf("create vpc: %w", err)
 		}
 		id = aws.ToString(out.Vpc.VpcId)
+		if err := dropDuplicates(ctx, c, id, r.taggedIDs, DeleteVPC); err != nil {
+			return nil, err
+		}
 	} else {
 		id = actual.State.(*vpcState).id
 	}

@@ -91,17 +91,12 @@ func assertNoDuplicates(t *testing.T, cloud *localcloudtest.Cloud, stack string)
 
 // Every call of a deploy and of a destroy fails once — its first attempt,
 // reads and polls included — so each call is, in one run, the one call a
-// fault-per-run test would fail: throttled, or its connection reset before
-// it reaches the endpoint. Each command converges when run again at most
-// once, the second deploy is a no-op, nothing exists twice, and the destroy
-// leaves nothing.
-//
-// Not here yet: deploytest.LostAnswer (the call is carried out, its answer
-// lost, the SDK retries it). Tried on every changing call, it fails today:
-// the retried CreateVpc makes a second VPC, and retried creates of named
-// resources (roles, instance profiles, log groups, security groups,
-// subnets, routes, the gateway attachment) answer "already exists", which
-// the deployer does not yet take as done.
+// fault-per-run test would fail: throttled, its connection reset before it
+// reaches the endpoint, or carried out with its answer lost (the SDK then
+// retries a call that has already happened: a second CreateVpc, "already
+// exists", "already associated"). Each command converges when run again at
+// most once, the second deploy is a no-op, nothing exists twice, and the
+// destroy leaves nothing.
 func TestEveryCallFailedOnceConverges(t *testing.T) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
@@ -115,6 +110,7 @@ func TestEveryCallFailedOnceConverges(t *testing.T) {
 	}{
 		{"every call throttled once", deploytest.Throttle, every},
 		{"every call reset once", deploytest.Reset, every},
+		{"every answer lost once", deploytest.LostAnswer, every},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cloud := localcloudtest.Start(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -155,10 +156,55 @@ func applyOne(ctx context.Context, c *Clients, p *Plan, inputs *Inputs, addr Add
 		}
 		actual = nil
 	}
-	out, err := r.Apply(ctx, c, inputs, actual)
+	out, err := applyConverging(ctx, c, r, inputs, actual)
 	if err != nil {
 		return fmt.Errorf("%s: %w", action, err)
 	}
 	inputs.Set(addr, out)
 	return nil
+}
+
+// maxConvergeRounds bounds how often applyConverging applies again after a
+// failed apply that made progress.
+const maxConvergeRounds = 8
+
+// applyConverging applies r and, when that fails, looks again before giving
+// up. A create or update is a sequence of calls; when the answer to one of
+// them is lost (the connection drops after AWS acted, and the SDK's retry
+// gets "already exists", "already associated" or a quota of one), the
+// object may be there, complete or partly configured, while the apply
+// reports an error. Rather than teach every resource which errors mean
+// "done", the engine observes again: an object that now matches the
+// desired state counts as applied; one that exists but still differs is
+// applied again from what it now is (an update finishes the partial
+// create), as long as each round changes what is left to do. A failure that
+// left nothing behind, or no progress, is returned as it was. This is the
+// one place lost answers are handled.
+func applyConverging(ctx context.Context, c *Clients, r Resource, inputs *Inputs, actual *Observed) (Outputs, error) {
+	out, err := r.Apply(ctx, c, inputs, actual)
+	if err == nil {
+		return out, nil
+	}
+	firstErr := err
+	var lastChanges []FieldChange
+	for round := 0; round < maxConvergeRounds && ctx.Err() == nil; round++ {
+		found, observeErr := r.Observe(ctx, c, inputs)
+		if observeErr != nil || found == nil {
+			return nil, firstErr
+		}
+		changes, action := r.Diff(inputs, found)
+		switch {
+		case action == NoOp:
+			return found.Outputs, nil
+		case action != Update:
+			return nil, firstErr
+		case round > 0 && slices.Equal(changes, lastChanges):
+			return nil, err // applying again changed nothing
+		}
+		lastChanges = changes
+		if out, err = r.Apply(ctx, c, inputs, found); err == nil {
+			return out, nil
+		}
+	}
+	return nil, firstErr
 }

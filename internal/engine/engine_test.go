@@ -302,3 +302,91 @@ func TestGraphErrorsSurface(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// stepwise is a resource whose apply is several calls, as a VPC is (create,
+// then enable DNS, then tag): each Apply carries out one more call and then
+// reports the answer lost, as a dropped connection after AWS acted would.
+// stuckAt makes the call of that step fail without effect, for ever.
+type stepwise struct {
+	w       *world
+	addr    Addr
+	steps   int
+	stuckAt int
+	applies int
+}
+
+func (s *stepwise) Addr() Addr        { return s.addr }
+func (s *stepwise) DependsOn() []Addr { return nil }
+
+func (s *stepwise) Observe(context.Context, *Clients, *Inputs) (*Observed, error) {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	obj, ok := s.w.objects[s.addr]
+	if !ok {
+		return nil, nil
+	}
+	return &Observed{Outputs: Outputs{"id": obj["id"]}, State: obj}, nil
+}
+
+func (s *stepwise) Diff(_ *Inputs, actual *Observed) ([]FieldChange, Action) {
+	changes := NewChanges(actual)
+	done := ""
+	if actual != nil {
+		done = actual.State.(map[string]string)["done"]
+	}
+	changes.Field("done", done, fmt.Sprint(s.steps))
+	return changes.Result()
+}
+
+func (s *stepwise) Apply(_ context.Context, _ *Clients, _ *Inputs, actual *Observed) (Outputs, error) {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	s.applies++
+	obj := map[string]string{"id": "id-1", "done": "0"}
+	if actual != nil {
+		obj = actual.State.(map[string]string)
+	}
+	var done int
+	fmt.Sscan(obj["done"], &done)
+	if done+1 == s.stuckAt {
+		return nil, errors.New("LimitExceeded: not now")
+	}
+	obj["done"] = fmt.Sprint(done + 1)
+	s.w.objects[s.addr] = obj
+	return nil, errors.New("RequestError: connection reset after the call was carried out")
+}
+
+func (s *stepwise) Delete(context.Context, *Clients, *Observed) error { return nil }
+
+// A create whose answers are lost converges: the engine observes what the
+// lost calls did and applies again from there until the object matches;
+// one that stops making progress returns its error instead of looping.
+func TestApplyConvergesWhenAnswersAreLost(t *testing.T) {
+	ctx := context.Background()
+	w := &world{objects: map[Addr]map[string]string{}}
+	vpc := &stepwise{w: w, addr: "net.vpc/main", steps: 3}
+	p, err := NewPlan(ctx, nil, []Resource{vpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs, err := Apply(ctx, nil, p, ApplyOptions{})
+	if err != nil {
+		t.Fatalf("apply with lost answers: %v", err)
+	}
+	if outputs[vpc.addr]["id"] != "id-1" || w.objects[vpc.addr]["done"] != "3" || vpc.applies != 3 {
+		t.Fatalf("after apply: outputs %v, object %v, %d applies", outputs, w.objects[vpc.addr], vpc.applies)
+	}
+
+	w = &world{objects: map[Addr]map[string]string{}}
+	stuck := &stepwise{w: w, addr: "net.vpc/stuck", steps: 3, stuckAt: 2}
+	p, err = NewPlan(ctx, nil, []Resource{stuck})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, nil, p, ApplyOptions{}); err == nil || !strings.Contains(err.Error(), "LimitExceeded") {
+		t.Fatalf("a stuck apply returned %v; want its LimitExceeded error", err)
+	}
+	if stuck.applies != 2 {
+		t.Fatalf("a stuck apply was tried %d times; want 2 (the create, then one update that makes no progress)", stuck.applies)
+	}
+}
