@@ -186,7 +186,12 @@ func applyConverging(ctx context.Context, c *Clients, r Resource, inputs *Inputs
 		return out, nil
 	}
 	firstErr := err
+	// What was left to do before the failed apply: an update that failed
+	// without effect is not tried again.
 	var lastChanges []FieldChange
+	if actual != nil {
+		lastChanges, _ = r.Diff(inputs, actual)
+	}
 	for round := 0; round < maxConvergeRounds && ctx.Err() == nil; round++ {
 		found, observeErr := r.Observe(ctx, c, inputs)
 		if observeErr != nil || found == nil {
@@ -198,7 +203,7 @@ func applyConverging(ctx context.Context, c *Clients, r Resource, inputs *Inputs
 			return found.Outputs, nil
 		case action != Update:
 			return nil, firstErr
-		case round > 0 && slices.Equal(changes, lastChanges):
+		case (round > 0 || actual != nil) && slices.Equal(changes, lastChanges):
 			return nil, err // applying again changed nothing
 		}
 		lastChanges = changes

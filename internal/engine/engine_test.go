@@ -389,4 +389,17 @@ func TestApplyConvergesWhenAnswersAreLost(t *testing.T) {
 	if stuck.applies != 2 {
 		t.Fatalf("a stuck apply was tried %d times; want 2 (the create, then one update that makes no progress)", stuck.applies)
 	}
+
+	// An update that fails without effect is not tried again.
+	stuck.applies = 0
+	p, err = NewPlan(ctx, nil, []Resource{stuck})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, nil, p, ApplyOptions{}); err == nil || !strings.Contains(err.Error(), "LimitExceeded") {
+		t.Fatalf("a stuck update returned %v; want its LimitExceeded error", err)
+	}
+	if stuck.applies != 1 {
+		t.Fatalf("an update that failed without effect was tried %d times; want 1", stuck.applies)
+	}
 }
