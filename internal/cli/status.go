@@ -229,14 +229,9 @@ func (st *Status) readService(ctx context.Context, c *engine.Clients, names stac
 }
 
 func (st *Status) readTasks(ctx context.Context, c *engine.Clients, names stack.Names) error {
-	var arns []string
-	pages := ecs.NewListTasksPaginator(c.ECS, &ecs.ListTasksInput{Cluster: aws.String(names.Cluster), ServiceName: aws.String(names.Service)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list tasks of %s: %w", names.Service, err)
-		}
-		arns = append(arns, page.TaskArns...)
+	arns, err := stack.ServiceTaskARNs(ctx, c, names.Cluster, names.Service, ecstypes.DesiredStatusRunning, 0)
+	if err != nil {
+		return err
 	}
 	tasks, err := stack.DescribeTasks(ctx, c, names.Cluster, arns)
 	if err != nil {

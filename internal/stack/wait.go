@@ -161,11 +161,11 @@ func observeHealth(ctx context.Context, c *engine.Clients, cluster, service, tar
 	if h.service == nil {
 		return h, nil
 	}
-	stopped, err := serviceTaskARNs(ctx, c, cluster, service, ecstypes.DesiredStatusStopped, maxStoppedPages)
+	stopped, err := ServiceTaskARNs(ctx, c, cluster, service, ecstypes.DesiredStatusStopped, maxStoppedPages)
 	if err != nil {
 		return nil, err
 	}
-	running, err := serviceTaskARNs(ctx, c, cluster, service, ecstypes.DesiredStatusRunning, maxRunningPages)
+	running, err := ServiceTaskARNs(ctx, c, cluster, service, ecstypes.DesiredStatusRunning, maxRunningPages)
 	if err != nil {
 		return nil, err
 	}
@@ -197,22 +197,20 @@ func observeHealth(ctx context.Context, c *engine.Clients, cluster, service, tar
 	return h, nil
 }
 
-// serviceTaskARNs lists the service's tasks of one desired status, at most
-// pages pages of them.
-func serviceTaskARNs(ctx context.Context, c *engine.Clients, cluster, service string, status ecstypes.DesiredStatus, pages int) ([]string, error) {
+// ServiceTaskARNs lists the service's tasks of one desired status, at most
+// maxPages pages of them (0: every page). The deploy's wait polls with a
+// bound; berth status reads them all.
+func ServiceTaskARNs(ctx context.Context, c *engine.Clients, cluster, service string, status ecstypes.DesiredStatus, maxPages int) ([]string, error) {
 	var arns []string
-	var token *string
-	for range pages {
-		list, err := c.ECS.ListTasks(ctx, &ecs.ListTasksInput{
-			Cluster: aws.String(cluster), ServiceName: aws.String(service), DesiredStatus: status, NextToken: token,
-		})
+	pages := ecs.NewListTasksPaginator(c.ECS, &ecs.ListTasksInput{
+		Cluster: aws.String(cluster), ServiceName: aws.String(service), DesiredStatus: status,
+	})
+	for read := 0; pages.HasMorePages() && (maxPages == 0 || read < maxPages); read++ {
+		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list %s tasks: %w", strings.ToLower(string(status)), err)
+			return nil, fmt.Errorf("list %s tasks of %s: %w", strings.ToLower(string(status)), service, err)
 		}
-		arns = append(arns, list.TaskArns...)
-		if token = list.NextToken; aws.ToString(token) == "" {
-			break
-		}
+		arns = append(arns, page.TaskArns...)
 	}
 	return arns, nil
 }
