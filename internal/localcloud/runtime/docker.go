@@ -424,20 +424,12 @@ func (d *Docker) wireNetwork(ctx context.Context, containerID string, addr netip
 // address: its containers share the namespace the process runtime made,
 // so the filter is the process runtime's (egress.go).
 func (d *Docker) SetEgress(address string, egress *Egress) error {
-	if !d.opts.Network.Isolated() {
-		return ErrEgressNotEnforced
-	}
-	addr, err := netip.ParseAddr(address)
-	if err != nil {
-		return fmt.Errorf("task address %q: %w", address, ErrTaskNotFound)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := d.networks[addr]
-	if n == nil || n.network == nil {
-		return fmt.Errorf("task address %s: %w", addr, ErrTaskNotFound)
-	}
-	return n.network.applyEgress(egress)
+	return setEgress(d.opts.Network.Isolated(), &d.mu, address, egress, func(addr netip.Addr) *taskNetwork {
+		if n := d.networks[addr]; n != nil {
+			return n.network
+		}
+		return nil
+	})
 }
 
 var _ EgressEnforcer = (*Docker)(nil)

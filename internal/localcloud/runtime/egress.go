@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"sync"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
@@ -77,6 +78,26 @@ type EgressEnforcer interface {
 }
 
 const egressTable = "berth"
+
+// setEgress is SetEgress for both runtimes, which differ only in how they
+// find a task address's network; network is called with the runtime's
+// lock held, and returns nil when no task has the address.
+func setEgress(isolated bool, mu *sync.Mutex, address string, egress *Egress, network func(netip.Addr) *taskNetwork) error {
+	if !isolated {
+		return ErrEgressNotEnforced
+	}
+	addr, err := netip.ParseAddr(address)
+	if err != nil {
+		return fmt.Errorf("task address %q: %w", address, ErrTaskNotFound)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	n := network(addr)
+	if n == nil {
+		return fmt.Errorf("task address %s: %w", addr, ErrTaskNotFound)
+	}
+	return n.applyEgress(egress)
+}
 
 // applyEgress installs e in the task's namespace (removes the filter
 // when e is nil). Called with the owning runtime's lock held.

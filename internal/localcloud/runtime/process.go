@@ -197,20 +197,7 @@ func (p *Process) CheckAddress(addr netip.Addr, ports []int) error {
 // SetEgress filters the outbound connections of the task at address in
 // its namespace (egress.go).
 func (p *Process) SetEgress(address string, egress *Egress) error {
-	if !p.Isolated() {
-		return ErrEgressNotEnforced
-	}
-	addr, err := netip.ParseAddr(address)
-	if err != nil {
-		return fmt.Errorf("task address %q: %w", address, ErrTaskNotFound)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := p.networks[addr]
-	if n == nil {
-		return fmt.Errorf("task address %s: %w", addr, ErrTaskNotFound)
-	}
-	return n.applyEgress(egress)
+	return setEgress(p.Isolated(), &p.mu, address, egress, func(addr netip.Addr) *taskNetwork { return p.networks[addr] })
 }
 
 var _ EgressEnforcer = (*Process)(nil)
