@@ -31,6 +31,7 @@ var Operations = map[string]protocol.Shapes{
 	"CreateRouteTable":                {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
 	"CreateSecurityGroup":             {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
 	"CreateSubnet":                    {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
+	"CreateTags":                      {Input: reflect.TypeFor[CreateTagsRequest](), Output: reflect.TypeFor[Return]()},
 	"CreateVpc":                       {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
 	"DeleteInternetGateway":           {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteKeyPair":                   {Input: reflect.TypeFor[DeleteKeyPairRequest](), Output: reflect.TypeFor[DeleteKeyPairResult]()},
@@ -40,6 +41,7 @@ var Operations = map[string]protocol.Shapes{
 	"DeleteRouteTable":                {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteSecurityGroup":             {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
 	"DeleteSubnet":                    {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteTags":                      {Input: reflect.TypeFor[DeleteTagsRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteVpc":                       {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
 	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
 	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
@@ -50,6 +52,7 @@ var Operations = map[string]protocol.Shapes{
 	"DescribeSecurityGroupRules":      {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
 	"DescribeSecurityGroups":          {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
 	"DescribeSubnets":                 {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
+	"DescribeTags":                    {Input: reflect.TypeFor[DescribeTagsRequest](), Output: reflect.TypeFor[DescribeTagsResult]()},
 	"DescribeVpcAttribute":            {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
 	"DescribeVpcs":                    {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
 	"DetachInternetGateway":           {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
@@ -393,6 +396,12 @@ type CreateSubnetResult struct {
 	Subnet *Subnet `query:"Subnet" xml:"subnet"`
 }
 
+type CreateTagsRequest struct {
+	DryRun    *bool              `query:"DryRun" xml:"dryRun"`
+	Resources []string           `query:"ResourceId" xml:"ResourceId>member"`
+	Tags      ec2query.List[Tag] `query:"Tag" xml:"Tag"`
+}
+
 type CreateVpcRequest struct {
 	AmazonProvidedIpv6CidrBlock     *bool                              `query:"AmazonProvidedIpv6CidrBlock" xml:"amazonProvidedIpv6CidrBlock"`
 	CidrBlock                       string                             `query:"CidrBlock" xml:"CidrBlock,omitempty"`
@@ -470,6 +479,12 @@ type DeleteSecurityGroupResult struct {
 type DeleteSubnetRequest struct {
 	DryRun   *bool  `query:"DryRun" xml:"dryRun"`
 	SubnetId string `query:"SubnetId" xml:"SubnetId"`
+}
+
+type DeleteTagsRequest struct {
+	DryRun    *bool              `query:"DryRun" xml:"dryRun"`
+	Resources []string           `query:"ResourceId" xml:"resourceId>member"`
+	Tags      ec2query.List[Tag] `query:"Tag" xml:"tag"`
 }
 
 type DeleteVpcRequest struct {
@@ -591,6 +606,18 @@ type DescribeSubnetsRequest struct {
 type DescribeSubnetsResult struct {
 	NextToken string                `query:"NextToken" xml:"nextToken,omitempty"`
 	Subnets   ec2query.List[Subnet] `query:"SubnetSet" xml:"subnetSet"`
+}
+
+type DescribeTagsRequest struct {
+	DryRun     *bool    `query:"DryRun" xml:"dryRun"`
+	Filters    []Filter `query:"Filter" xml:"Filter>Filter"`
+	MaxResults *int     `query:"MaxResults" xml:"maxResults"`
+	NextToken  string   `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeTagsResult struct {
+	NextToken string                        `query:"NextToken" xml:"nextToken,omitempty"`
+	Tags      ec2query.List[TagDescription] `query:"TagSet" xml:"tagSet"`
 }
 
 type DescribeVpcAttributeRequest struct {
@@ -1188,8 +1215,15 @@ type SubnetIpv6CidrBlockAssociation struct {
 }
 
 type Tag struct {
-	Key   string `query:"Key" xml:"key,omitempty"`
-	Value string `query:"Value" xml:"value"`
+	Key   string  `query:"Key" xml:"key,omitempty"`
+	Value *string `query:"Value" xml:"value"`
+}
+
+type TagDescription struct {
+	Key          string `query:"Key" xml:"key,omitempty"`
+	ResourceId   string `query:"ResourceId" xml:"resourceId,omitempty"`
+	ResourceType string `query:"ResourceType" xml:"resourceType,omitempty"`
+	Value        string `query:"Value" xml:"value"`
 }
 
 type TagSpecification struct {
