@@ -43,11 +43,14 @@ var Operations = map[string]protocol.Shapes{
 	"DeleteSubnet":                    {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteTags":                      {Input: reflect.TypeFor[DeleteTagsRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteVpc":                       {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
+	"DescribeAccountAttributes":       {Input: reflect.TypeFor[DescribeAccountAttributesRequest](), Output: reflect.TypeFor[DescribeAccountAttributesResult]()},
 	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
+	"DescribeAvailabilityZones":       {Input: reflect.TypeFor[DescribeAvailabilityZonesRequest](), Output: reflect.TypeFor[DescribeAvailabilityZonesResult]()},
 	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
 	"DescribeKeyPairs":                {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
 	"DescribeNatGateways":             {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
 	"DescribeNetworkInterfaces":       {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
+	"DescribeRegions":                 {Input: reflect.TypeFor[DescribeRegionsRequest](), Output: reflect.TypeFor[DescribeRegionsResult]()},
 	"DescribeRouteTables":             {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
 	"DescribeSecurityGroupRules":      {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
 	"DescribeSecurityGroups":          {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
@@ -75,6 +78,15 @@ var Operations = map[string]protocol.Shapes{
 // writes <return>true</return> for them.
 type Return struct {
 	Return bool `xml:"return"`
+}
+
+type AccountAttribute struct {
+	AttributeName   string                               `query:"AttributeName" xml:"attributeName,omitempty"`
+	AttributeValues ec2query.List[AccountAttributeValue] `query:"AttributeValueSet" xml:"attributeValueSet"`
+}
+
+type AccountAttributeValue struct {
+	AttributeValue string `query:"AttributeValue" xml:"attributeValue,omitempty"`
 }
 
 type Address struct {
@@ -220,10 +232,39 @@ type AuthorizeSecurityGroupIngressResult struct {
 	SecurityGroupRules ec2query.List[SecurityGroupRule] `query:"SecurityGroupRuleSet" xml:"securityGroupRuleSet"`
 }
 
+type AvailabilityZone struct {
+	Geography          ec2query.List[AvailabilityZoneGeography]    `query:"GeographySet" xml:"geographySet"`
+	GroupLongName      string                                      `query:"GroupLongName" xml:"groupLongName,omitempty"`
+	GroupName          string                                      `query:"GroupName" xml:"groupName,omitempty"`
+	Messages           ec2query.List[AvailabilityZoneMessage]      `query:"MessageSet" xml:"messageSet"`
+	NetworkBorderGroup string                                      `query:"NetworkBorderGroup" xml:"networkBorderGroup,omitempty"`
+	OptInStatus        string                                      `query:"OptInStatus" xml:"optInStatus,omitempty"`
+	ParentZoneId       string                                      `query:"ParentZoneId" xml:"parentZoneId,omitempty"`
+	ParentZoneName     string                                      `query:"ParentZoneName" xml:"parentZoneName,omitempty"`
+	RegionName         string                                      `query:"RegionName" xml:"regionName,omitempty"`
+	State              string                                      `query:"ZoneState" xml:"zoneState,omitempty"`
+	SubGeography       ec2query.List[AvailabilityZoneSubGeography] `query:"SubGeographySet" xml:"subGeographySet"`
+	ZoneId             string                                      `query:"ZoneId" xml:"zoneId,omitempty"`
+	ZoneName           string                                      `query:"ZoneName" xml:"zoneName,omitempty"`
+	ZoneType           string                                      `query:"ZoneType" xml:"zoneType,omitempty"`
+}
+
 type AvailabilityZoneAddress struct {
 	AllocationIds      []string `query:"AllocationId" xml:"AllocationId>AllocationId"`
 	AvailabilityZone   string   `query:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
 	AvailabilityZoneId string   `query:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
+}
+
+type AvailabilityZoneGeography struct {
+	Name string `query:"Name" xml:"name,omitempty"`
+}
+
+type AvailabilityZoneMessage struct {
+	Message string `query:"Message" xml:"message,omitempty"`
+}
+
+type AvailabilityZoneSubGeography struct {
+	Name string `query:"Name" xml:"name,omitempty"`
 }
 
 type BlockPublicAccessStates struct {
@@ -492,6 +533,15 @@ type DeleteVpcRequest struct {
 	VpcId  string `query:"VpcId" xml:"VpcId"`
 }
 
+type DescribeAccountAttributesRequest struct {
+	AttributeNames []string `query:"AttributeName" xml:"attributeName>attributeName"`
+	DryRun         *bool    `query:"DryRun" xml:"dryRun"`
+}
+
+type DescribeAccountAttributesResult struct {
+	AccountAttributes ec2query.List[AccountAttribute] `query:"AccountAttributeSet" xml:"accountAttributeSet"`
+}
+
 type DescribeAddressesRequest struct {
 	AllocationIds []string `query:"AllocationId" xml:"AllocationId>AllocationId"`
 	DryRun        *bool    `query:"DryRun" xml:"dryRun"`
@@ -501,6 +551,18 @@ type DescribeAddressesRequest struct {
 
 type DescribeAddressesResult struct {
 	Addresses ec2query.List[Address] `query:"AddressesSet" xml:"addressesSet"`
+}
+
+type DescribeAvailabilityZonesRequest struct {
+	AllAvailabilityZones *bool    `query:"AllAvailabilityZones" xml:"AllAvailabilityZones"`
+	DryRun               *bool    `query:"DryRun" xml:"dryRun"`
+	Filters              []Filter `query:"Filter" xml:"Filter>Filter"`
+	ZoneIds              []string `query:"ZoneId" xml:"ZoneId>ZoneId"`
+	ZoneNames            []string `query:"ZoneName" xml:"ZoneName>ZoneName"`
+}
+
+type DescribeAvailabilityZonesResult struct {
+	AvailabilityZones ec2query.List[AvailabilityZone] `query:"AvailabilityZoneInfo" xml:"availabilityZoneInfo"`
 }
 
 type DescribeInternetGatewaysRequest struct {
@@ -553,6 +615,17 @@ type DescribeNetworkInterfacesRequest struct {
 type DescribeNetworkInterfacesResult struct {
 	NetworkInterfaces ec2query.List[NetworkInterface] `query:"NetworkInterfaceSet" xml:"networkInterfaceSet"`
 	NextToken         string                          `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeRegionsRequest struct {
+	AllRegions  *bool    `query:"AllRegions" xml:"AllRegions"`
+	DryRun      *bool    `query:"DryRun" xml:"dryRun"`
+	Filters     []Filter `query:"Filter" xml:"Filter>Filter"`
+	RegionNames []string `query:"RegionName" xml:"RegionName>RegionName"`
+}
+
+type DescribeRegionsResult struct {
+	Regions ec2query.List[Region] `query:"RegionInfo" xml:"regionInfo"`
 }
 
 type DescribeRouteTablesRequest struct {
@@ -990,6 +1063,17 @@ type ReferencedSecurityGroup struct {
 	UserId                 string `query:"UserId" xml:"userId,omitempty"`
 	VpcId                  string `query:"VpcId" xml:"vpcId,omitempty"`
 	VpcPeeringConnectionId string `query:"VpcPeeringConnectionId" xml:"vpcPeeringConnectionId,omitempty"`
+}
+
+type Region struct {
+	Endpoint    string                         `query:"RegionEndpoint" xml:"regionEndpoint,omitempty"`
+	Geography   ec2query.List[RegionGeography] `query:"GeographySet" xml:"geographySet"`
+	OptInStatus string                         `query:"OptInStatus" xml:"optInStatus,omitempty"`
+	RegionName  string                         `query:"RegionName" xml:"regionName,omitempty"`
+}
+
+type RegionGeography struct {
+	Name string `query:"Name" xml:"name,omitempty"`
 }
 
 type ReleaseAddressRequest struct {
