@@ -67,7 +67,7 @@ var wirePackages = []wirePackage{
 		"CreateRouteTable", "CreateSecurityGroup", "CreateSubnet", "CreateTags", "CreateVpc", "DeleteInternetGateway", "DeleteKeyPair",
 		"DeleteNatGateway", "DeleteNetworkInterface", "DeleteRoute", "DeleteRouteTable", "DeleteSecurityGroup",
 		"DeleteSubnet", "DeleteTags", "DeleteVpc", "DescribeAccountAttributes", "DescribeAddresses",
-		"DescribeAvailabilityZones", "DescribeInternetGateways", "DescribeKeyPairs",
+		"DescribeAvailabilityZones", "DescribeImages", "DescribeInstanceTypes", "DescribeInternetGateways", "DescribeKeyPairs",
 		"DescribeNatGateways", "DescribeNetworkInterfaces", "DescribeRegions", "DescribeRouteTables", "DescribeSecurityGroupRules",
 		"DescribeSecurityGroups", "DescribeSubnets", "DescribeTags", "DescribeVpcAttribute", "DescribeVpcs", "DetachInternetGateway",
 		"DetachNetworkInterface", "DisassociateAddress", "DisassociateRouteTable", "ImportKeyPair", "ModifyNetworkInterfaceAttribute",

@@ -46,6 +46,8 @@ var Operations = map[string]protocol.Shapes{
 	"DescribeAccountAttributes":       {Input: reflect.TypeFor[DescribeAccountAttributesRequest](), Output: reflect.TypeFor[DescribeAccountAttributesResult]()},
 	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
 	"DescribeAvailabilityZones":       {Input: reflect.TypeFor[DescribeAvailabilityZonesRequest](), Output: reflect.TypeFor[DescribeAvailabilityZonesResult]()},
+	"DescribeImages":                  {Input: reflect.TypeFor[DescribeImagesRequest](), Output: reflect.TypeFor[DescribeImagesResult]()},
+	"DescribeInstanceTypes":           {Input: reflect.TypeFor[DescribeInstanceTypesRequest](), Output: reflect.TypeFor[DescribeInstanceTypesResult]()},
 	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
 	"DescribeKeyPairs":                {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
 	"DescribeNatGateways":             {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
@@ -267,6 +269,13 @@ type AvailabilityZoneSubGeography struct {
 	Name string `query:"Name" xml:"name,omitempty"`
 }
 
+type BlockDeviceMapping struct {
+	DeviceName  string          `query:"DeviceName" xml:"deviceName,omitempty"`
+	Ebs         *EbsBlockDevice `query:"Ebs" xml:"ebs"`
+	NoDevice    string          `query:"NoDevice" xml:"noDevice,omitempty"`
+	VirtualName string          `query:"VirtualName" xml:"virtualName,omitempty"`
+}
+
 type BlockPublicAccessStates struct {
 	InternetGatewayBlockMode string `query:"InternetGatewayBlockMode" xml:"internetGatewayBlockMode,omitempty"`
 }
@@ -463,6 +472,12 @@ type CreateVpcResult struct {
 	Vpc *Vpc `query:"Vpc" xml:"vpc"`
 }
 
+type DefaultConnectionTrackingConfiguration struct {
+	DefaultTcpEstablishedTimeout *int `query:"DefaultTcpEstablishedTimeout" xml:"defaultTcpEstablishedTimeout"`
+	DefaultUdpStreamTimeout      *int `query:"DefaultUdpStreamTimeout" xml:"defaultUdpStreamTimeout"`
+	DefaultUdpTimeout            *int `query:"DefaultUdpTimeout" xml:"defaultUdpTimeout"`
+}
+
 type DeleteInternetGatewayRequest struct {
 	DryRun            *bool  `query:"DryRun" xml:"dryRun"`
 	InternetGatewayId string `query:"InternetGatewayId" xml:"internetGatewayId"`
@@ -563,6 +578,37 @@ type DescribeAvailabilityZonesRequest struct {
 
 type DescribeAvailabilityZonesResult struct {
 	AvailabilityZones ec2query.List[AvailabilityZone] `query:"AvailabilityZoneInfo" xml:"availabilityZoneInfo"`
+}
+
+type DescribeImagesRequest struct {
+	DryRun            *bool    `query:"DryRun" xml:"dryRun"`
+	ExecutableUsers   []string `query:"ExecutableBy" xml:"ExecutableBy>ExecutableBy"`
+	Filters           []Filter `query:"Filter" xml:"Filter>Filter"`
+	ImageIds          []string `query:"ImageId" xml:"ImageId>ImageId"`
+	IncludeDeprecated *bool    `query:"IncludeDeprecated" xml:"IncludeDeprecated"`
+	IncludeDisabled   *bool    `query:"IncludeDisabled" xml:"IncludeDisabled"`
+	MaxResults        *int     `query:"MaxResults" xml:"MaxResults"`
+	NextToken         string   `query:"NextToken" xml:"NextToken,omitempty"`
+	Owners            []string `query:"Owner" xml:"Owner>Owner"`
+}
+
+type DescribeImagesResult struct {
+	Images    ec2query.List[Image] `query:"ImagesSet" xml:"imagesSet"`
+	NextToken string               `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeInstanceTypesRequest struct {
+	DryRun                     *bool    `query:"DryRun" xml:"DryRun"`
+	Filters                    []Filter `query:"Filter" xml:"Filter>Filter"`
+	IncludeUnsupportedInRegion *bool    `query:"IncludeUnsupportedInRegion" xml:"IncludeUnsupportedInRegion"`
+	InstanceTypes              []string `query:"InstanceType" xml:"InstanceType>member"`
+	MaxResults                 *int     `query:"MaxResults" xml:"MaxResults"`
+	NextToken                  string   `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeInstanceTypesResult struct {
+	InstanceTypes ec2query.List[InstanceTypeInfo] `query:"InstanceTypeSet" xml:"instanceTypeSet"`
+	NextToken     string                          `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInternetGatewaysRequest struct {
@@ -742,6 +788,62 @@ type DisassociateRouteTableRequest struct {
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
 }
 
+type DiskInfo struct {
+	Count    *int   `query:"Count" xml:"count"`
+	SizeInGB *int   `query:"SizeInGB" xml:"sizeInGB"`
+	Type     string `query:"Type" xml:"type,omitempty"`
+}
+
+type EbsBlockDevice struct {
+	AvailabilityZone         string `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId       string `query:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
+	DeleteOnTermination      *bool  `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	EbsCardIndex             *int   `query:"EbsCardIndex" xml:"EbsCardIndex"`
+	Encrypted                *bool  `query:"Encrypted" xml:"encrypted"`
+	Iops                     *int   `query:"Iops" xml:"iops"`
+	KmsKeyId                 string `query:"KmsKeyId" xml:"kmsKeyId,omitempty"`
+	OutpostArn               string `query:"OutpostArn" xml:"outpostArn,omitempty"`
+	SnapshotId               string `query:"SnapshotId" xml:"snapshotId,omitempty"`
+	Throughput               *int   `query:"Throughput" xml:"throughput"`
+	VolumeInitializationRate *int   `query:"VolumeInitializationRate" xml:"VolumeInitializationRate"`
+	VolumeSize               *int   `query:"VolumeSize" xml:"volumeSize"`
+	VolumeType               string `query:"VolumeType" xml:"volumeType,omitempty"`
+}
+
+type EbsCardInfo struct {
+	BaselineBandwidthInMbps  *int     `query:"BaselineBandwidthInMbps" xml:"baselineBandwidthInMbps"`
+	BaselineIops             *int     `query:"BaselineIops" xml:"baselineIops"`
+	BaselineThroughputInMBps *float64 `query:"BaselineThroughputInMBps" xml:"baselineThroughputInMBps"`
+	EbsCardIndex             *int     `query:"EbsCardIndex" xml:"ebsCardIndex"`
+	MaximumBandwidthInMbps   *int     `query:"MaximumBandwidthInMbps" xml:"maximumBandwidthInMbps"`
+	MaximumIops              *int     `query:"MaximumIops" xml:"maximumIops"`
+	MaximumThroughputInMBps  *float64 `query:"MaximumThroughputInMBps" xml:"maximumThroughputInMBps"`
+}
+
+type EbsInfo struct {
+	AttachmentLimitType   string                     `query:"AttachmentLimitType" xml:"attachmentLimitType,omitempty"`
+	EbsCards              ec2query.List[EbsCardInfo] `query:"EbsCardSet" xml:"ebsCardSet"`
+	EbsOptimizedInfo      *EbsOptimizedInfo          `query:"EbsOptimizedInfo" xml:"ebsOptimizedInfo"`
+	EbsOptimizedSupport   string                     `query:"EbsOptimizedSupport" xml:"ebsOptimizedSupport,omitempty"`
+	EncryptionSupport     string                     `query:"EncryptionSupport" xml:"encryptionSupport,omitempty"`
+	MaximumEbsAttachments *int                       `query:"MaximumEbsAttachments" xml:"maximumEbsAttachments"`
+	MaximumEbsCards       *int                       `query:"MaximumEbsCards" xml:"maximumEbsCards"`
+	NvmeSupport           string                     `query:"NvmeSupport" xml:"nvmeSupport,omitempty"`
+}
+
+type EbsOptimizedInfo struct {
+	BaselineBandwidthInMbps  *int     `query:"BaselineBandwidthInMbps" xml:"baselineBandwidthInMbps"`
+	BaselineIops             *int     `query:"BaselineIops" xml:"baselineIops"`
+	BaselineThroughputInMBps *float64 `query:"BaselineThroughputInMBps" xml:"baselineThroughputInMBps"`
+	MaximumBandwidthInMbps   *int     `query:"MaximumBandwidthInMbps" xml:"maximumBandwidthInMbps"`
+	MaximumIops              *int     `query:"MaximumIops" xml:"maximumIops"`
+	MaximumThroughputInMBps  *float64 `query:"MaximumThroughputInMBps" xml:"maximumThroughputInMBps"`
+}
+
+type EfaInfo struct {
+	MaximumEfaInterfaces *int `query:"MaximumEfaInterfaces" xml:"maximumEfaInterfaces"`
+}
+
 type EnaSrdSpecification struct {
 	EnaSrdEnabled          *bool                   `query:"EnaSrdEnabled" xml:"EnaSrdEnabled"`
 	EnaSrdUdpSpecification *EnaSrdUdpSpecification `query:"EnaSrdUdpSpecification" xml:"EnaSrdUdpSpecification"`
@@ -756,9 +858,84 @@ type Filter struct {
 	Values ec2query.List[string] `query:"Value" xml:"Value"`
 }
 
+type FpgaDeviceInfo struct {
+	Count        *int                  `query:"Count" xml:"count"`
+	Manufacturer string                `query:"Manufacturer" xml:"manufacturer,omitempty"`
+	MemoryInfo   *FpgaDeviceMemoryInfo `query:"MemoryInfo" xml:"memoryInfo"`
+	Name         string                `query:"Name" xml:"name,omitempty"`
+}
+
+type FpgaDeviceMemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
+type FpgaInfo struct {
+	Fpgas                ec2query.List[FpgaDeviceInfo] `query:"Fpgas" xml:"fpgas"`
+	TotalFpgaMemoryInMiB *int                          `query:"TotalFpgaMemoryInMiB" xml:"totalFpgaMemoryInMiB"`
+}
+
+type GpuDeviceInfo struct {
+	Count            *int                  `query:"Count" xml:"count"`
+	GpuPartitionSize *float64              `query:"GpuPartitionSize" xml:"gpuPartitionSize"`
+	LogicalGpuCount  *int                  `query:"LogicalGpuCount" xml:"logicalGpuCount"`
+	Manufacturer     string                `query:"Manufacturer" xml:"manufacturer,omitempty"`
+	MemoryInfo       *GpuDeviceMemoryInfo  `query:"MemoryInfo" xml:"memoryInfo"`
+	Name             string                `query:"Name" xml:"name,omitempty"`
+	Workloads        ec2query.List[string] `query:"WorkloadSet" xml:"workloadSet"`
+}
+
+type GpuDeviceMemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
+type GpuInfo struct {
+	Gpus                ec2query.List[GpuDeviceInfo] `query:"Gpus" xml:"gpus"`
+	TotalGpuMemoryInMiB *int                         `query:"TotalGpuMemoryInMiB" xml:"totalGpuMemoryInMiB"`
+}
+
 type GroupIdentifier struct {
 	GroupId   string `query:"GroupId" xml:"groupId,omitempty"`
 	GroupName string `query:"GroupName" xml:"groupName,omitempty"`
+}
+
+type Image struct {
+	Architecture             string                            `query:"Architecture" xml:"architecture,omitempty"`
+	BlockDeviceMappings      ec2query.List[BlockDeviceMapping] `query:"BlockDeviceMapping" xml:"blockDeviceMapping"`
+	BootMode                 string                            `query:"BootMode" xml:"bootMode,omitempty"`
+	CreationDate             string                            `query:"CreationDate" xml:"creationDate,omitempty"`
+	DeprecationTime          string                            `query:"DeprecationTime" xml:"deprecationTime,omitempty"`
+	DeregistrationProtection string                            `query:"DeregistrationProtection" xml:"deregistrationProtection,omitempty"`
+	Description              string                            `query:"Description" xml:"description,omitempty"`
+	EnaSupport               *bool                             `query:"EnaSupport" xml:"enaSupport"`
+	FreeTierEligible         *bool                             `query:"FreeTierEligible" xml:"freeTierEligible"`
+	Hypervisor               string                            `query:"Hypervisor" xml:"hypervisor,omitempty"`
+	ImageAllowed             *bool                             `query:"ImageAllowed" xml:"imageAllowed"`
+	ImageId                  string                            `query:"ImageId" xml:"imageId,omitempty"`
+	ImageLocation            string                            `query:"ImageLocation" xml:"imageLocation,omitempty"`
+	ImageOwnerAlias          string                            `query:"ImageOwnerAlias" xml:"imageOwnerAlias,omitempty"`
+	ImageType                string                            `query:"ImageType" xml:"imageType,omitempty"`
+	ImdsSupport              string                            `query:"ImdsSupport" xml:"imdsSupport,omitempty"`
+	KernelId                 string                            `query:"KernelId" xml:"kernelId,omitempty"`
+	LastLaunchedTime         string                            `query:"LastLaunchedTime" xml:"lastLaunchedTime,omitempty"`
+	Name                     string                            `query:"Name" xml:"name,omitempty"`
+	OwnerId                  string                            `query:"ImageOwnerId" xml:"imageOwnerId,omitempty"`
+	Platform                 string                            `query:"Platform" xml:"platform,omitempty"`
+	PlatformDetails          string                            `query:"PlatformDetails" xml:"platformDetails,omitempty"`
+	ProductCodes             ec2query.List[ProductCode]        `query:"ProductCodes" xml:"productCodes"`
+	Public                   *bool                             `query:"IsPublic" xml:"isPublic"`
+	RamdiskId                string                            `query:"RamdiskId" xml:"ramdiskId,omitempty"`
+	RootDeviceName           string                            `query:"RootDeviceName" xml:"rootDeviceName,omitempty"`
+	RootDeviceType           string                            `query:"RootDeviceType" xml:"rootDeviceType,omitempty"`
+	SourceImageId            string                            `query:"SourceImageId" xml:"sourceImageId,omitempty"`
+	SourceImageRegion        string                            `query:"SourceImageRegion" xml:"sourceImageRegion,omitempty"`
+	SourceInstanceId         string                            `query:"SourceInstanceId" xml:"sourceInstanceId,omitempty"`
+	SriovNetSupport          string                            `query:"SriovNetSupport" xml:"sriovNetSupport,omitempty"`
+	State                    string                            `query:"ImageState" xml:"imageState,omitempty"`
+	StateReason              *StateReason                      `query:"StateReason" xml:"stateReason"`
+	Tags                     ec2query.List[Tag]                `query:"TagSet" xml:"tagSet"`
+	TpmSupport               string                            `query:"TpmSupport" xml:"tpmSupport,omitempty"`
+	UsageOperation           string                            `query:"UsageOperation" xml:"usageOperation,omitempty"`
+	VirtualizationType       string                            `query:"VirtualizationType" xml:"virtualizationType,omitempty"`
 }
 
 type ImportKeyPairRequest struct {
@@ -775,9 +952,67 @@ type ImportKeyPairResult struct {
 	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
 }
 
+type InferenceAcceleratorInfo struct {
+	Accelerators              []InferenceDeviceInfo `query:"Accelerators" xml:"accelerators>member"`
+	TotalInferenceMemoryInMiB *int                  `query:"TotalInferenceMemoryInMiB" xml:"totalInferenceMemoryInMiB"`
+}
+
+type InferenceDeviceInfo struct {
+	Count        *int                       `query:"Count" xml:"count"`
+	Manufacturer string                     `query:"Manufacturer" xml:"manufacturer,omitempty"`
+	MemoryInfo   *InferenceDeviceMemoryInfo `query:"MemoryInfo" xml:"memoryInfo"`
+	Name         string                     `query:"Name" xml:"name,omitempty"`
+}
+
+type InferenceDeviceMemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
 type InstanceIpv6Address struct {
 	Ipv6Address   string `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
 	IsPrimaryIpv6 *bool  `query:"IsPrimaryIpv6" xml:"isPrimaryIpv6"`
+}
+
+type InstanceStorageInfo struct {
+	Disks             ec2query.List[DiskInfo] `query:"Disks" xml:"disks"`
+	EncryptionSupport string                  `query:"EncryptionSupport" xml:"encryptionSupport,omitempty"`
+	NvmeSupport       string                  `query:"NvmeSupport" xml:"nvmeSupport,omitempty"`
+	TotalSizeInGB     *int                    `query:"TotalSizeInGB" xml:"totalSizeInGB"`
+}
+
+type InstanceTypeInfo struct {
+	AutoRecoverySupported         *bool                     `query:"AutoRecoverySupported" xml:"autoRecoverySupported"`
+	BareMetal                     *bool                     `query:"BareMetal" xml:"bareMetal"`
+	BurstablePerformanceSupported *bool                     `query:"BurstablePerformanceSupported" xml:"burstablePerformanceSupported"`
+	CurrentGeneration             *bool                     `query:"CurrentGeneration" xml:"currentGeneration"`
+	DedicatedHostsSupported       *bool                     `query:"DedicatedHostsSupported" xml:"dedicatedHostsSupported"`
+	EbsInfo                       *EbsInfo                  `query:"EbsInfo" xml:"ebsInfo"`
+	FpgaInfo                      *FpgaInfo                 `query:"FpgaInfo" xml:"fpgaInfo"`
+	FreeTierEligible              *bool                     `query:"FreeTierEligible" xml:"freeTierEligible"`
+	GpuInfo                       *GpuInfo                  `query:"GpuInfo" xml:"gpuInfo"`
+	HibernationSupported          *bool                     `query:"HibernationSupported" xml:"hibernationSupported"`
+	Hypervisor                    string                    `query:"Hypervisor" xml:"hypervisor,omitempty"`
+	InferenceAcceleratorInfo      *InferenceAcceleratorInfo `query:"InferenceAcceleratorInfo" xml:"inferenceAcceleratorInfo"`
+	InstanceStorageInfo           *InstanceStorageInfo      `query:"InstanceStorageInfo" xml:"instanceStorageInfo"`
+	InstanceStorageSupported      *bool                     `query:"InstanceStorageSupported" xml:"instanceStorageSupported"`
+	InstanceType                  string                    `query:"InstanceType" xml:"instanceType,omitempty"`
+	MediaAcceleratorInfo          *MediaAcceleratorInfo     `query:"MediaAcceleratorInfo" xml:"mediaAcceleratorInfo"`
+	MemoryInfo                    *MemoryInfo               `query:"MemoryInfo" xml:"memoryInfo"`
+	NetworkInfo                   *NetworkInfo              `query:"NetworkInfo" xml:"networkInfo"`
+	NeuronInfo                    *NeuronInfo               `query:"NeuronInfo" xml:"neuronInfo"`
+	NitroEnclavesSupport          string                    `query:"NitroEnclavesSupport" xml:"nitroEnclavesSupport,omitempty"`
+	NitroTpmInfo                  *NitroTpmInfo             `query:"NitroTpmInfo" xml:"nitroTpmInfo"`
+	NitroTpmSupport               string                    `query:"NitroTpmSupport" xml:"nitroTpmSupport,omitempty"`
+	PhcSupport                    string                    `query:"PhcSupport" xml:"phcSupport,omitempty"`
+	PlacementGroupInfo            *PlacementGroupInfo       `query:"PlacementGroupInfo" xml:"placementGroupInfo"`
+	ProcessorInfo                 *ProcessorInfo            `query:"ProcessorInfo" xml:"processorInfo"`
+	RebootMigrationSupport        string                    `query:"RebootMigrationSupport" xml:"rebootMigrationSupport,omitempty"`
+	SupportedBootModes            ec2query.List[string]     `query:"SupportedBootModes" xml:"supportedBootModes"`
+	SupportedInRegion             *bool                     `query:"SupportedInRegion" xml:"supportedInRegion"`
+	SupportedRootDeviceTypes      ec2query.List[string]     `query:"SupportedRootDeviceTypes" xml:"supportedRootDeviceTypes"`
+	SupportedUsageClasses         ec2query.List[string]     `query:"SupportedUsageClasses" xml:"supportedUsageClasses"`
+	SupportedVirtualizationTypes  ec2query.List[string]     `query:"SupportedVirtualizationTypes" xml:"supportedVirtualizationTypes"`
+	VCpuInfo                      *VCpuInfo                 `query:"VCpuInfo" xml:"vCpuInfo"`
 }
 
 type InternetGateway struct {
@@ -844,6 +1079,26 @@ type KeyPairInfo struct {
 	KeyType        string             `query:"KeyType" xml:"keyType,omitempty"`
 	PublicKey      string             `query:"PublicKey" xml:"publicKey,omitempty"`
 	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+}
+
+type MediaAcceleratorInfo struct {
+	Accelerators          ec2query.List[MediaDeviceInfo] `query:"Accelerators" xml:"accelerators"`
+	TotalMediaMemoryInMiB *int                           `query:"TotalMediaMemoryInMiB" xml:"totalMediaMemoryInMiB"`
+}
+
+type MediaDeviceInfo struct {
+	Count        *int                   `query:"Count" xml:"count"`
+	Manufacturer string                 `query:"Manufacturer" xml:"manufacturer,omitempty"`
+	MemoryInfo   *MediaDeviceMemoryInfo `query:"MemoryInfo" xml:"memoryInfo"`
+	Name         string                 `query:"Name" xml:"name,omitempty"`
+}
+
+type MediaDeviceMemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
+type MemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
 }
 
 type ModifyNetworkInterfaceAttributeRequest struct {
@@ -934,6 +1189,40 @@ type NatGatewayAttachedAppliance struct {
 	VpcEndpointId     string `query:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
 }
 
+type NetworkCardInfo struct {
+	AdditionalFlexibleNetworkInterfaces *int     `query:"AdditionalFlexibleNetworkInterfaces" xml:"additionalFlexibleNetworkInterfaces"`
+	BaselineBandwidthInGbps             *float64 `query:"BaselineBandwidthInGbps" xml:"baselineBandwidthInGbps"`
+	DefaultEnaQueueCountPerInterface    *int     `query:"DefaultEnaQueueCountPerInterface" xml:"defaultEnaQueueCountPerInterface"`
+	MaximumEnaQueueCount                *int     `query:"MaximumEnaQueueCount" xml:"maximumEnaQueueCount"`
+	MaximumEnaQueueCountPerInterface    *int     `query:"MaximumEnaQueueCountPerInterface" xml:"maximumEnaQueueCountPerInterface"`
+	MaximumNetworkInterfaces            *int     `query:"MaximumNetworkInterfaces" xml:"maximumNetworkInterfaces"`
+	NetworkCardIndex                    *int     `query:"NetworkCardIndex" xml:"networkCardIndex"`
+	NetworkPerformance                  string   `query:"NetworkPerformance" xml:"networkPerformance,omitempty"`
+	PeakBandwidthInGbps                 *float64 `query:"PeakBandwidthInGbps" xml:"peakBandwidthInGbps"`
+}
+
+type NetworkInfo struct {
+	BandwidthWeightings                ec2query.List[string]                   `query:"BandwidthWeightings" xml:"bandwidthWeightings"`
+	ConnectionTrackingConfiguration    *DefaultConnectionTrackingConfiguration `query:"ConnectionTrackingConfiguration" xml:"connectionTrackingConfiguration"`
+	DefaultNetworkCardIndex            *int                                    `query:"DefaultNetworkCardIndex" xml:"defaultNetworkCardIndex"`
+	EfaInfo                            *EfaInfo                                `query:"EfaInfo" xml:"efaInfo"`
+	EfaSupported                       *bool                                   `query:"EfaSupported" xml:"efaSupported"`
+	EnaSrdSupported                    *bool                                   `query:"EnaSrdSupported" xml:"enaSrdSupported"`
+	EnaSupport                         string                                  `query:"EnaSupport" xml:"enaSupport,omitempty"`
+	EncryptionInTransitSupported       *bool                                   `query:"EncryptionInTransitSupported" xml:"encryptionInTransitSupported"`
+	FlexibleEnaQueuesSupport           string                                  `query:"FlexibleEnaQueuesSupport" xml:"flexibleEnaQueuesSupport,omitempty"`
+	Ipv4AddressesPerInterface          *int                                    `query:"Ipv4AddressesPerInterface" xml:"ipv4AddressesPerInterface"`
+	Ipv4AddressesPerSecondaryInterface *int                                    `query:"Ipv4AddressesPerSecondaryInterface" xml:"ipv4AddressesPerSecondaryInterface"`
+	Ipv6AddressesPerInterface          *int                                    `query:"Ipv6AddressesPerInterface" xml:"ipv6AddressesPerInterface"`
+	Ipv6Supported                      *bool                                   `query:"Ipv6Supported" xml:"ipv6Supported"`
+	MaximumNetworkCards                *int                                    `query:"MaximumNetworkCards" xml:"maximumNetworkCards"`
+	MaximumNetworkInterfaces           *int                                    `query:"MaximumNetworkInterfaces" xml:"maximumNetworkInterfaces"`
+	MaximumSecondaryNetworkInterfaces  *int                                    `query:"MaximumSecondaryNetworkInterfaces" xml:"maximumSecondaryNetworkInterfaces"`
+	NetworkCards                       ec2query.List[NetworkCardInfo]          `query:"NetworkCards" xml:"networkCards"`
+	NetworkPerformance                 string                                  `query:"NetworkPerformance" xml:"networkPerformance,omitempty"`
+	SecondaryNetworkSupported          *bool                                   `query:"SecondaryNetworkSupported" xml:"secondaryNetworkSupported"`
+}
+
 type NetworkInterface struct {
 	AssociatedSubnets               ec2query.List[string]                           `query:"AssociatedSubnetSet" xml:"associatedSubnetSet"`
 	Association                     *NetworkInterfaceAssociation                    `query:"Association" xml:"association"`
@@ -1012,6 +1301,31 @@ type NetworkInterfacePrivateIpAddress struct {
 	PrivateIpAddress string                       `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
 }
 
+type NeuronDeviceCoreInfo struct {
+	Count   *int `query:"Count" xml:"count"`
+	Version *int `query:"Version" xml:"version"`
+}
+
+type NeuronDeviceInfo struct {
+	CoreInfo   *NeuronDeviceCoreInfo   `query:"CoreInfo" xml:"coreInfo"`
+	Count      *int                    `query:"Count" xml:"count"`
+	MemoryInfo *NeuronDeviceMemoryInfo `query:"MemoryInfo" xml:"memoryInfo"`
+	Name       string                  `query:"Name" xml:"name,omitempty"`
+}
+
+type NeuronDeviceMemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
+type NeuronInfo struct {
+	NeuronDevices                ec2query.List[NeuronDeviceInfo] `query:"NeuronDevices" xml:"neuronDevices"`
+	TotalNeuronDeviceMemoryInMiB *int                            `query:"TotalNeuronDeviceMemoryInMiB" xml:"totalNeuronDeviceMemoryInMiB"`
+}
+
+type NitroTpmInfo struct {
+	SupportedVersions ec2query.List[string] `query:"SupportedVersions" xml:"supportedVersions"`
+}
+
 type OperatorRequest struct {
 	Principal string `query:"Principal" xml:"Principal,omitempty"`
 }
@@ -1020,6 +1334,10 @@ type OperatorResponse struct {
 	HiddenByDefault *bool  `query:"HiddenByDefault" xml:"hiddenByDefault"`
 	Managed         *bool  `query:"Managed" xml:"managed"`
 	Principal       string `query:"Principal" xml:"principal,omitempty"`
+}
+
+type PlacementGroupInfo struct {
+	SupportedStrategies ec2query.List[string] `query:"SupportedStrategies" xml:"supportedStrategies"`
 }
 
 type PrefixListId struct {
@@ -1036,6 +1354,18 @@ type PrivateDnsNameOptionsOnLaunch struct {
 type PrivateIpAddressSpecification struct {
 	Primary          *bool  `query:"Primary" xml:"primary"`
 	PrivateIpAddress string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
+type ProcessorInfo struct {
+	Manufacturer             string                `query:"Manufacturer" xml:"manufacturer,omitempty"`
+	SupportedArchitectures   ec2query.List[string] `query:"SupportedArchitectures" xml:"supportedArchitectures"`
+	SupportedFeatures        ec2query.List[string] `query:"SupportedFeatures" xml:"supportedFeatures"`
+	SustainedClockSpeedInGhz *float64              `query:"SustainedClockSpeedInGhz" xml:"sustainedClockSpeedInGhz"`
+}
+
+type ProductCode struct {
+	ProductCodeId   string `query:"ProductCode" xml:"productCode,omitempty"`
+	ProductCodeType string `query:"Type" xml:"type,omitempty"`
 }
 
 type PropagatingVgw struct {
@@ -1259,6 +1589,11 @@ type SecurityGroupRuleUpdate struct {
 	SecurityGroupRuleId string                    `query:"SecurityGroupRuleId" xml:"SecurityGroupRuleId"`
 }
 
+type StateReason struct {
+	Code    string `query:"Code" xml:"code,omitempty"`
+	Message string `query:"Message" xml:"message,omitempty"`
+}
+
 type Subnet struct {
 	AssignIpv6AddressOnCreation   *bool                                         `query:"AssignIpv6AddressOnCreation" xml:"assignIpv6AddressOnCreation"`
 	AvailabilityZone              string                                        `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
@@ -1323,6 +1658,14 @@ type UserIdGroupPair struct {
 	UserId                 string `query:"UserId" xml:"userId,omitempty"`
 	VpcId                  string `query:"VpcId" xml:"vpcId,omitempty"`
 	VpcPeeringConnectionId string `query:"VpcPeeringConnectionId" xml:"vpcPeeringConnectionId,omitempty"`
+}
+
+type VCpuInfo struct {
+	DefaultCores          *int               `query:"DefaultCores" xml:"defaultCores"`
+	DefaultThreadsPerCore *int               `query:"DefaultThreadsPerCore" xml:"defaultThreadsPerCore"`
+	DefaultVCpus          *int               `query:"DefaultVCpus" xml:"defaultVCpus"`
+	ValidCores            ec2query.List[int] `query:"ValidCores" xml:"validCores"`
+	ValidThreadsPerCore   ec2query.List[int] `query:"ValidThreadsPerCore" xml:"validThreadsPerCore"`
 }
 
 type Vpc struct {
