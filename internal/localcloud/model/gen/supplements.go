@@ -64,6 +64,9 @@ var presence = map[string]map[string]bool{
 	},
 	// A dimension filter without a value matches any value.
 	"cloudwatch": {"DimensionFilter.Value": true},
+	// DeleteTags removes a Tag without a Value whatever its value, one
+	// with Value "" only if it is "".
+	"ec2": {"Tag.Value": true},
 }
 
 // written lists optional string members that AWS writes even when empty,
@@ -72,6 +75,8 @@ var presence = map[string]map[string]bool{
 var written = map[string]map[string]bool{
 	"ec2": {
 		"Tag.Value": true, // <value/>: boto3 callers read tag["Value"]
+		// DescribeTags' <value/>, as a resource's tagSet writes it.
+		"TagDescription.Value": true,
 		// <description/>: an interface made without one answers it empty.
 		"NetworkInterface.Description": true,
 	},

@@ -3,70 +3,24 @@ package ec2
 import (
 	"context"
 	"slices"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 )
 
-type describeImagesInput struct {
-	ImageIDs          []string      `query:"ImageId"`
-	Owners            []string      `query:"Owner"`
-	ExecutableUsers   []string      `query:"ExecutableBy"`
-	Filters           []filterParam `query:"Filter"`
-	IncludeDeprecated bool          `query:"IncludeDeprecated"`
-	MaxResults        *int32        `query:"MaxResults"`
-	NextToken         *string       `query:"NextToken"`
-	DryRun            bool          `query:"DryRun"`
-}
-
-type imageBlockDeviceItem struct {
-	DeviceName string `xml:"deviceName"`
-	Ebs        struct {
-		SnapshotID          string `xml:"snapshotId"`
-		VolumeSize          int    `xml:"volumeSize"`
-		DeleteOnTermination bool   `xml:"deleteOnTermination"`
-		VolumeType          string `xml:"volumeType"`
-		Encrypted           bool   `xml:"encrypted"`
-	} `xml:"ebs"`
-}
-
-type imageItem struct {
-	ImageID             string                 `xml:"imageId"`
-	ImageLocation       string                 `xml:"imageLocation"`
-	ImageState          string                 `xml:"imageState"`
-	ImageOwnerID        string                 `xml:"imageOwnerId"`
-	CreationDate        string                 `xml:"creationDate"`
-	IsPublic            bool                   `xml:"isPublic"`
-	Architecture        string                 `xml:"architecture"`
-	ImageType           string                 `xml:"imageType"`
-	ImageOwnerAlias     string                 `xml:"imageOwnerAlias"`
-	Name                string                 `xml:"name"`
-	Description         string                 `xml:"description"`
-	RootDeviceType      string                 `xml:"rootDeviceType"`
-	RootDeviceName      string                 `xml:"rootDeviceName"`
-	BlockDeviceMappings []imageBlockDeviceItem `xml:"blockDeviceMapping>item"`
-	VirtualizationType  string                 `xml:"virtualizationType"`
-	Hypervisor          string                 `xml:"hypervisor"`
-	EnaSupport          bool                   `xml:"enaSupport"`
-	SriovNetSupport     string                 `xml:"sriovNetSupport"`
-	PlatformDetails     string                 `xml:"platformDetails"`
-	UsageOperation      string                 `xml:"usageOperation"`
-	BootMode            string                 `xml:"bootMode"`
-	ImdsSupport         string                 `xml:"imdsSupport"`
-	DeprecationTime     string                 `xml:"deprecationTime"`
-}
-
-func imageWire(img Image) imageItem {
-	item := imageItem{
-		ImageID: img.ID, ImageLocation: img.OwnerAlias + "/" + img.Name, ImageState: "available", ImageOwnerID: img.OwnerID,
-		CreationDate: img.CreationDate, IsPublic: true, Architecture: img.Architecture, ImageType: "machine",
+// imageWire answers an image as DescribeImages lists it.
+func imageWire(img Image) wire.Image {
+	return wire.Image{
+		ImageId: img.ID, ImageLocation: img.OwnerAlias + "/" + img.Name, State: "available", OwnerId: img.OwnerID,
+		CreationDate: img.CreationDate, Public: ptr(true), Architecture: img.Architecture, ImageType: "machine",
 		ImageOwnerAlias: img.OwnerAlias, Name: img.Name, Description: img.Description, RootDeviceType: "ebs",
-		RootDeviceName: "/dev/xvda", VirtualizationType: "hvm", Hypervisor: "xen", EnaSupport: true, SriovNetSupport: "simple",
+		RootDeviceName: "/dev/xvda", VirtualizationType: "hvm", Hypervisor: "xen", EnaSupport: ptr(true), SriovNetSupport: "simple",
 		PlatformDetails: "Linux/UNIX", UsageOperation: "RunInstances", BootMode: "uefi-preferred", ImdsSupport: "v2.0",
 		DeprecationTime: "2028-11-01T00:00:00.000Z",
+		BlockDeviceMappings: ec2query.List[wire.BlockDeviceMapping]{{DeviceName: "/dev/xvda", Ebs: &wire.EbsBlockDevice{
+			SnapshotId: "snap-" + stableSuffix(img.ID), VolumeSize: ptr(30), DeleteOnTermination: ptr(true), VolumeType: "gp3",
+			Encrypted: ptr(false)}}},
 	}
-	volume := imageBlockDeviceItem{DeviceName: "/dev/xvda"}
-	volume.Ebs.SnapshotID = "snap-" + stableSuffix(img.ID)
-	volume.Ebs.VolumeSize, volume.Ebs.DeleteOnTermination, volume.Ebs.VolumeType = 30, true, "gp3"
-	item.BlockDeviceMappings = []imageBlockDeviceItem{volume}
-	return item
 }
 
 func (img *Image) filterValues(name string) ([]string, bool) {
@@ -105,15 +59,15 @@ func (img *Image) filterValues(name string) ([]string, bool) {
 
 // handleDescribeImages lists the images the local cloud publishes in the
 // call's region: the ECS-optimized image.
-func (b *Backend) handleDescribeImages(ctx context.Context, in *describeImagesInput) (*describeImagesOutput, error) {
+func (b *Backend) handleDescribeImages(ctx context.Context, in *wire.DescribeImagesRequest) (*wire.DescribeImagesResult, error) {
 	reg := region(ctx)
 	images := []*Image{ptr(ECSOptimizedImage(reg))}
-	for _, id := range in.ImageIDs {
+	for _, id := range in.ImageIds {
 		if !wellFormed(kindImage, id) {
 			return nil, malformedID(kindImage, id)
 		}
 	}
-	selected, err := selectByID(kindImage, images, func(img *Image) string { return img.ID }, in.ImageIDs)
+	selected, err := selectByID(kindImage, images, func(img *Image) string { return img.ID }, in.ImageIds)
 	if err != nil {
 		return nil, err
 	}
@@ -122,26 +76,21 @@ func (b *Backend) handleDescribeImages(ctx context.Context, in *describeImagesIn
 			return !slices.Contains(in.Owners, img.OwnerAlias) && !slices.Contains(in.Owners, img.OwnerID)
 		})
 	}
-	selected, err = filterItems(selected, in.Filters, func(*Image) map[string]string { return nil },
+	selected, err = filterItems(selected, filtersFrom(in.Filters), func(*Image) map[string]string { return nil },
 		func(img *Image) fieldValues { return img.filterValues })
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := paginate(selected, func(img *Image) string { return img.ID }, in.MaxResults, in.NextToken, 5)
+	page, next, err := paginate(selected, func(img *Image) string { return img.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 	if err != nil {
 		return nil, err
 	}
-	if in.DryRun {
+	if boolValue(in.DryRun) {
 		return nil, dryRunOperation()
 	}
-	out := &describeImagesOutput{Images: []imageItem{}, NextToken: next}
+	out := &wire.DescribeImagesResult{Images: ec2query.List[wire.Image]{}, NextToken: next}
 	for _, img := range page {
 		out.Images = append(out.Images, imageWire(*img))
 	}
 	return out, nil
-}
-
-type describeImagesOutput struct {
-	Images    []imageItem `xml:"imagesSet>item"`
-	NextToken string      `xml:"nextToken,omitempty"`
 }

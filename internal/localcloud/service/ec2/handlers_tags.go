@@ -1,54 +1,34 @@
 package ec2
 
-import "context"
+import (
+	"context"
 
-type createTagsInput struct {
-	ResourceIDs []string   `query:"ResourceId"`
-	Tags        []tagParam `query:"Tag"`
-	DryRun      bool       `query:"DryRun"`
-}
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
+)
 
-func (b *Backend) handleCreateTags(ctx context.Context, in *createTagsInput) (*returnOutput, error) {
-	if err := b.createTags(ctx, in.ResourceIDs, in.Tags, in.DryRun); err != nil {
+func (b *Backend) handleCreateTags(ctx context.Context, in *wire.CreateTagsRequest) (*wire.Return, error) {
+	if err := b.createTags(ctx, in.Resources, tagsFrom(in.Tags), boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-func (b *Backend) handleDeleteTags(ctx context.Context, in *createTagsInput) (*returnOutput, error) {
-	if err := b.deleteTags(ctx, in.ResourceIDs, in.Tags, in.DryRun); err != nil {
+func (b *Backend) handleDeleteTags(ctx context.Context, in *wire.DeleteTagsRequest) (*wire.Return, error) {
+	if err := b.deleteTags(ctx, in.Resources, tagsFrom(in.Tags), boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type describeTagsInput struct {
-	Filters    []filterParam `query:"Filter"`
-	MaxResults *int32        `query:"MaxResults"`
-	NextToken  *string       `query:"NextToken"`
-	DryRun     bool          `query:"DryRun"`
-}
-
-type tagDescriptionItem struct {
-	ResourceID   string `xml:"resourceId"`
-	ResourceType string `xml:"resourceType"`
-	Key          string `xml:"key"`
-	Value        string `xml:"value"`
-}
-
-type describeTagsOutput struct {
-	Tags      []tagDescriptionItem `xml:"tagSet>item"`
-	NextToken string               `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeTags(ctx context.Context, in *describeTagsInput) (*describeTagsOutput, error) {
-	rows, next, err := b.describeTags(ctx, in.Filters, in.MaxResults, in.NextToken, in.DryRun)
+func (b *Backend) handleDescribeTags(ctx context.Context, in *wire.DescribeTagsRequest) (*wire.DescribeTagsResult, error) {
+	rows, next, err := b.describeTags(ctx, filtersFrom(in.Filters), maxResultsOf(in.MaxResults), tokenOf(in.NextToken), boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	out := &describeTagsOutput{Tags: []tagDescriptionItem{}, NextToken: next}
+	out := &wire.DescribeTagsResult{Tags: ec2query.List[wire.TagDescription]{}, NextToken: next}
 	for _, r := range rows {
-		out.Tags = append(out.Tags, tagDescriptionItem(*r))
+		out.Tags = append(out.Tags, wire.TagDescription{ResourceId: r.ResourceID, ResourceType: r.ResourceType, Key: r.Key, Value: r.Value})
 	}
 	return out, nil
 }

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 )
 
 // InstanceType is what placement and the ECS agent need of a type: its
@@ -99,92 +102,54 @@ func (t InstanceType) filterValues(name string) ([]string, bool) {
 	return nil, false
 }
 
-type describeInstanceTypesInput struct {
-	InstanceTypes []string      `query:"InstanceType"`
-	Filters       []filterParam `query:"Filter"`
-	MaxResults    *int32        `query:"MaxResults"`
-	NextToken     *string       `query:"NextToken"`
-	DryRun        bool          `query:"DryRun"`
-}
-
-type instanceTypeItem struct {
-	InstanceType                  string   `xml:"instanceType"`
-	CurrentGeneration             bool     `xml:"currentGeneration"`
-	FreeTierEligible              bool     `xml:"freeTierEligible"`
-	SupportedUsageClasses         []string `xml:"supportedUsageClasses>item"`
-	SupportedRootDeviceTypes      []string `xml:"supportedRootDeviceTypes>item"`
-	SupportedVirtualizationTypes  []string `xml:"supportedVirtualizationTypes>item"`
-	BareMetal                     bool     `xml:"bareMetal"`
-	Hypervisor                    string   `xml:"hypervisor"`
-	SupportedArchitectures        []string `xml:"processorInfo>supportedArchitectures>item"`
-	DefaultVCpus                  int      `xml:"vCpuInfo>defaultVCpus"`
-	MemorySizeInMiB               int      `xml:"memoryInfo>sizeInMiB"`
-	InstanceStorageSupported      bool     `xml:"instanceStorageSupported"`
-	EbsOptimizedSupport           string   `xml:"ebsInfo>ebsOptimizedSupport"`
-	EncryptionSupport             string   `xml:"ebsInfo>encryptionSupport"`
-	NvmeSupport                   string   `xml:"ebsInfo>nvmeSupport"`
-	NetworkPerformance            string   `xml:"networkInfo>networkPerformance"`
-	MaximumNetworkInterfaces      int      `xml:"networkInfo>maximumNetworkInterfaces"`
-	MaximumNetworkCards           int      `xml:"networkInfo>maximumNetworkCards"`
-	DefaultNetworkCardIndex       int      `xml:"networkInfo>defaultNetworkCardIndex"`
-	Ipv4AddressesPerInterface     int      `xml:"networkInfo>ipv4AddressesPerInterface"`
-	Ipv6AddressesPerInterface     int      `xml:"networkInfo>ipv6AddressesPerInterface"`
-	Ipv6Supported                 bool     `xml:"networkInfo>ipv6Supported"`
-	EnaSupport                    string   `xml:"networkInfo>enaSupport"`
-	EfaSupported                  bool     `xml:"networkInfo>efaSupported"`
-	EncryptionInTransitSupported  bool     `xml:"networkInfo>encryptionInTransitSupported"`
-	PlacementStrategies           []string `xml:"placementGroupInfo>supportedStrategies>item"`
-	HibernationSupported          bool     `xml:"hibernationSupported"`
-	BurstablePerformanceSupported bool     `xml:"burstablePerformanceSupported"`
-	DedicatedHostsSupported       bool     `xml:"dedicatedHostsSupported"`
-	AutoRecoverySupported         bool     `xml:"autoRecoverySupported"`
-	SupportedBootModes            []string `xml:"supportedBootModes>item"`
-}
-
-type describeInstanceTypesOutput struct {
-	InstanceTypes []instanceTypeItem `xml:"instanceTypeSet>item"`
-	NextToken     string             `xml:"nextToken,omitempty"`
-}
-
-func instanceTypeWire(t InstanceType) instanceTypeItem {
+// instanceTypeWire answers a type as DescribeInstanceTypes lists it; it
+// writes the booleans it knows false as false rather than leaving them out.
+func instanceTypeWire(t InstanceType) wire.InstanceTypeInfo {
 	nitro := t.Hypervisor == "nitro"
-	item := instanceTypeItem{
-		InstanceType: t.Name, CurrentGeneration: !strings.HasPrefix(t.Name, "m1."), FreeTierEligible: t.FreeTier,
-		SupportedUsageClasses: []string{"on-demand", "spot"}, SupportedRootDeviceTypes: []string{"ebs"},
-		SupportedVirtualizationTypes: []string{"hvm"}, Hypervisor: t.Hypervisor, SupportedArchitectures: t.Architectures,
-		DefaultVCpus: t.VCPUs, MemorySizeInMiB: t.MemoryMiB, EbsOptimizedSupport: "default", EncryptionSupport: "supported",
-		NvmeSupport: "unsupported", NetworkPerformance: t.NetworkPerformance, MaximumNetworkInterfaces: t.MaxENIs,
-		MaximumNetworkCards: 1, Ipv4AddressesPerInterface: t.IPv4PerENI, Ipv6AddressesPerInterface: t.IPv4PerENI,
-		Ipv6Supported: true, EnaSupport: "unsupported", PlacementStrategies: []string{"partition", "spread"},
-		BurstablePerformanceSupported: t.Burstable, AutoRecoverySupported: true, SupportedBootModes: []string{"legacy-bios"},
+	ebs := &wire.EbsInfo{EbsOptimizedSupport: "default", EncryptionSupport: "supported", NvmeSupport: "unsupported"}
+	network := &wire.NetworkInfo{NetworkPerformance: t.NetworkPerformance, MaximumNetworkInterfaces: ptr(t.MaxENIs),
+		MaximumNetworkCards: ptr(1), DefaultNetworkCardIndex: ptr(0), Ipv4AddressesPerInterface: ptr(t.IPv4PerENI),
+		Ipv6AddressesPerInterface: ptr(t.IPv4PerENI), Ipv6Supported: ptr(true), EnaSupport: "unsupported",
+		EfaSupported: ptr(false), EncryptionInTransitSupported: ptr(false)}
+	item := wire.InstanceTypeInfo{
+		InstanceType: t.Name, CurrentGeneration: ptr(!strings.HasPrefix(t.Name, "m1.")), FreeTierEligible: ptr(t.FreeTier),
+		SupportedUsageClasses: ec2query.List[string]{"on-demand", "spot"}, SupportedRootDeviceTypes: ec2query.List[string]{"ebs"},
+		SupportedVirtualizationTypes: ec2query.List[string]{"hvm"}, BareMetal: ptr(false), Hypervisor: t.Hypervisor,
+		ProcessorInfo: &wire.ProcessorInfo{SupportedArchitectures: ec2query.List[string](t.Architectures)},
+		VCpuInfo:      &wire.VCpuInfo{DefaultVCpus: ptr(t.VCPUs)}, MemoryInfo: &wire.MemoryInfo{SizeInMiB: ptr(t.MemoryMiB)},
+		InstanceStorageSupported: ptr(false), EbsInfo: ebs, NetworkInfo: network,
+		PlacementGroupInfo:   &wire.PlacementGroupInfo{SupportedStrategies: ec2query.List[string]{"partition", "spread"}},
+		HibernationSupported: ptr(false), BurstablePerformanceSupported: ptr(t.Burstable), DedicatedHostsSupported: ptr(false),
+		AutoRecoverySupported: ptr(true), SupportedBootModes: ec2query.List[string]{"legacy-bios"},
 	}
 	if nitro {
-		item.NvmeSupport, item.EnaSupport = "required", "required"
-		item.SupportedBootModes = []string{"legacy-bios", "uefi"}
+		ebs.NvmeSupport, network.EnaSupport = "required", "required"
+		item.SupportedBootModes = ec2query.List[string]{"legacy-bios", "uefi"}
 	}
 	if !t.Burstable {
-		item.PlacementStrategies = []string{"cluster", "partition", "spread"}
-		item.DedicatedHostsSupported = nitro
+		item.PlacementGroupInfo.SupportedStrategies = ec2query.List[string]{"cluster", "partition", "spread"}
+		item.DedicatedHostsSupported = ptr(nitro)
 	}
 	if t.Burstable && strings.HasPrefix(t.Name, "t2.") {
-		item.EbsOptimizedSupport = "unsupported"
+		ebs.EbsOptimizedSupport = "unsupported"
 	}
 	return item
 }
 
-func (b *Backend) handleDescribeInstanceTypes(_ context.Context, in *describeInstanceTypesInput) (*describeInstanceTypesOutput, error) {
+func (b *Backend) handleDescribeInstanceTypes(_ context.Context, in *wire.DescribeInstanceTypesRequest) (*wire.DescribeInstanceTypesResult, error) {
 	var selected []*InstanceType
 	for _, name := range in.InstanceTypes {
 		if _, ok := LookupInstanceType(name); !ok {
 			return nil, errorf(codeInvalidInstanceType, "The following supplied instance types do not exist: [%s]", name)
 		}
 	}
+	filters := filtersFrom(in.Filters)
 	for _, entry := range instanceTypes {
 		t, _ := LookupInstanceType(entry.Name)
 		if len(in.InstanceTypes) > 0 && !slices.Contains(in.InstanceTypes, t.Name) {
 			continue
 		}
-		ok, err := matchFilters(in.Filters, nil, t.filterValues)
+		ok, err := matchFilters(filters, nil, t.filterValues)
 		if err != nil {
 			return nil, err
 		}
@@ -192,14 +157,14 @@ func (b *Backend) handleDescribeInstanceTypes(_ context.Context, in *describeIns
 			selected = append(selected, &t)
 		}
 	}
-	page, next, err := paginate(selected, func(t *InstanceType) string { return t.Name }, in.MaxResults, in.NextToken, 5)
+	page, next, err := paginate(selected, func(t *InstanceType) string { return t.Name }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 	if err != nil {
 		return nil, err
 	}
-	if in.DryRun {
+	if boolValue(in.DryRun) {
 		return nil, dryRunOperation()
 	}
-	out := &describeInstanceTypesOutput{InstanceTypes: []instanceTypeItem{}, NextToken: next}
+	out := &wire.DescribeInstanceTypesResult{InstanceTypes: ec2query.List[wire.InstanceTypeInfo]{}, NextToken: next}
 	for _, t := range page {
 		out.InstanceTypes = append(out.InstanceTypes, instanceTypeWire(*t))
 	}

@@ -15,13 +15,13 @@ import (
 // this list only shrinks.
 var handWritten = []string{
 	"AssociateDhcpOptions", "AssociateVpcCidrBlock", "CreateDhcpOptions", "CreateEgressOnlyInternetGateway",
-	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags", "CreateVpcEndpoint",
+	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateVpcEndpoint",
 	"DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteLaunchTemplate",
-	"DeleteLaunchTemplateVersions", "DeleteTags", "DeleteVpcEndpoints", "DescribeAccountAttributes",
-	"DescribeAvailabilityZones", "DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways", "DescribeImages",
-	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeLaunchTemplateVersions",
+	"DeleteLaunchTemplateVersions", "DeleteVpcEndpoints",
+	"DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways",
+	"DescribeInstanceStatus", "DescribeInstances", "DescribeLaunchTemplateVersions",
 	"DescribeLaunchTemplates", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
-	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock",
+	"DescribeVpcEndpoints", "DisassociateVpcCidrBlock",
 	"ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances", "StartInstances", "StopInstances",
 	"TerminateInstances",
 }

@@ -18,15 +18,22 @@ import (
 func tagSpecsFrom(specs []wire.TagSpecification) []tagSpecParam {
 	out := make([]tagSpecParam, 0, len(specs))
 	for _, s := range specs {
-		p := tagSpecParam{ResourceType: s.ResourceType}
-		for _, t := range s.Tags {
-			tag := tagParam{Value: &t.Value}
-			if t.Key != "" {
-				tag.Key = &t.Key
-			}
-			p.Tags = append(p.Tags, tag)
+		out = append(out, tagSpecParam{ResourceType: s.ResourceType, Tags: tagsFrom(s.Tags)})
+	}
+	return out
+}
+
+// tagsFrom reads a request's Tag.N: a Tag without a Key keeps a nil Key
+// (validateTags refuses it as a missing Tag.Key), one without a Value a
+// nil Value (DeleteTags then removes the key whatever its value).
+func tagsFrom(tags []wire.Tag) []tagParam {
+	var out []tagParam
+	for _, t := range tags {
+		tag := tagParam{Value: t.Value}
+		if t.Key != "" {
+			tag.Key = &t.Key
 		}
-		out = append(out, p)
+		out = append(out, tag)
 	}
 	return out
 }
@@ -48,7 +55,7 @@ func tagsOut(tags map[string]string) ec2query.List[wire.Tag] {
 	}
 	out := make(ec2query.List[wire.Tag], 0, len(tags))
 	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		out = append(out, wire.Tag{Key: k, Value: tags[k]})
+		out = append(out, wire.Tag{Key: k, Value: ptr(tags[k])})
 	}
 	return out
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -67,51 +69,28 @@ func regionShortName(region string) string {
 	return parts[0] + short + parts[2]
 }
 
-type describeAvailabilityZonesInput struct {
-	ZoneNames            []string      `query:"ZoneName"`
-	ZoneIDs              []string      `query:"ZoneId"`
-	Filters              []filterParam `query:"Filter"`
-	AllAvailabilityZones bool          `query:"AllAvailabilityZones"`
-	DryRun               bool          `query:"DryRun"`
-}
-
-type availabilityZoneItem struct {
-	ZoneName           string     `xml:"zoneName"`
-	ZoneState          string     `xml:"zoneState"`
-	RegionName         string     `xml:"regionName"`
-	ZoneID             string     `xml:"zoneId"`
-	OptInStatus        string     `xml:"optInStatus"`
-	GroupName          string     `xml:"groupName"`
-	NetworkBorderGroup string     `xml:"networkBorderGroup"`
-	ZoneType           string     `xml:"zoneType"`
-	Messages           []struct{} `xml:"messageSet>item"`
-}
-
-type describeAvailabilityZonesOutput struct {
-	AvailabilityZones []availabilityZoneItem `xml:"availabilityZoneInfo>item"`
-}
-
-func (b *Backend) handleDescribeAvailabilityZones(ctx context.Context, in *describeAvailabilityZonesInput) (*describeAvailabilityZonesOutput, error) {
+func (b *Backend) handleDescribeAvailabilityZones(ctx context.Context, in *wire.DescribeAvailabilityZonesRequest) (*wire.DescribeAvailabilityZonesResult, error) {
 	reg := region(ctx)
-	out := &describeAvailabilityZonesOutput{AvailabilityZones: []availabilityZoneItem{}}
+	out := &wire.DescribeAvailabilityZonesResult{AvailabilityZones: ec2query.List[wire.AvailabilityZone]{}}
 	for _, name := range in.ZoneNames {
 		if _, ok := zoneNamed(reg, name, ""); !ok {
 			return nil, invalidParameterValue("The zone '%s' does not exist.", name)
 		}
 	}
-	for _, id := range in.ZoneIDs {
+	for _, id := range in.ZoneIds {
 		if _, ok := zoneNamed(reg, "", id); !ok {
 			return nil, invalidParameterValue("The zone id '%s' does not exist.", id)
 		}
 	}
+	filters := filtersFrom(in.Filters)
 	for _, z := range zonesOf(reg) {
 		if len(in.ZoneNames) > 0 && !slices.Contains(in.ZoneNames, z.Name) {
 			continue
 		}
-		if len(in.ZoneIDs) > 0 && !slices.Contains(in.ZoneIDs, z.ID) {
+		if len(in.ZoneIds) > 0 && !slices.Contains(in.ZoneIds, z.ID) {
 			continue
 		}
-		ok, err := matchFilters(in.Filters, nil, func(name string) ([]string, bool) {
+		ok, err := matchFilters(filters, nil, func(name string) ([]string, bool) {
 			switch name {
 			case "zone-name":
 				return []string{z.Name}, true
@@ -136,41 +115,26 @@ func (b *Backend) handleDescribeAvailabilityZones(ctx context.Context, in *descr
 		if !ok {
 			continue
 		}
-		out.AvailabilityZones = append(out.AvailabilityZones, availabilityZoneItem{
-			ZoneName: z.Name, ZoneState: "available", RegionName: z.Region, ZoneID: z.ID,
+		out.AvailabilityZones = append(out.AvailabilityZones, wire.AvailabilityZone{
+			ZoneName: z.Name, State: "available", RegionName: z.Region, ZoneId: z.ID,
 			OptInStatus: "opt-in-not-required", GroupName: z.Region, NetworkBorderGroup: z.Region, ZoneType: "availability-zone",
+			Messages: ec2query.List[wire.AvailabilityZoneMessage]{},
 		})
 	}
-	if in.DryRun {
+	if boolValue(in.DryRun) {
 		return nil, dryRunOperation()
 	}
 	return out, nil
 }
 
-type describeRegionsInput struct {
-	RegionNames []string      `query:"RegionName"`
-	Filters     []filterParam `query:"Filter"`
-	AllRegions  bool          `query:"AllRegions"`
-	DryRun      bool          `query:"DryRun"`
-}
-
-type regionItem struct {
-	RegionName  string `xml:"regionName"`
-	Endpoint    string `xml:"regionEndpoint"`
-	OptInStatus string `xml:"optInStatus"`
-}
-
-type describeRegionsOutput struct {
-	Regions []regionItem `xml:"regionInfo>item"`
-}
-
-func (b *Backend) handleDescribeRegions(_ context.Context, in *describeRegionsInput) (*describeRegionsOutput, error) {
-	out := &describeRegionsOutput{Regions: []regionItem{}}
+func (b *Backend) handleDescribeRegions(_ context.Context, in *wire.DescribeRegionsRequest) (*wire.DescribeRegionsResult, error) {
+	out := &wire.DescribeRegionsResult{Regions: ec2query.List[wire.Region]{}}
+	filters := filtersFrom(in.Filters)
 	for _, r := range regions {
 		if len(in.RegionNames) > 0 && !slices.Contains(in.RegionNames, r) {
 			continue
 		}
-		ok, err := matchFilters(in.Filters, nil, func(name string) ([]string, bool) {
+		ok, err := matchFilters(filters, nil, func(name string) ([]string, bool) {
 			switch name {
 			case "region-name":
 				return []string{r}, true
@@ -185,47 +149,32 @@ func (b *Backend) handleDescribeRegions(_ context.Context, in *describeRegionsIn
 			return nil, err
 		}
 		if ok {
-			out.Regions = append(out.Regions, regionItem{RegionName: r, Endpoint: "ec2." + r + ".amazonaws.com", OptInStatus: "opt-in-not-required"})
+			out.Regions = append(out.Regions, wire.Region{RegionName: r, Endpoint: "ec2." + r + ".amazonaws.com", OptInStatus: "opt-in-not-required"})
 		}
 	}
-	if in.DryRun {
+	if boolValue(in.DryRun) {
 		return nil, dryRunOperation()
 	}
 	return out, nil
 }
 
-type describeAccountAttributesInput struct {
-	AttributeNames []string `query:"AttributeName"`
-	DryRun         bool     `query:"DryRun"`
-}
-
-type accountAttributeValue struct {
-	Value string `xml:"attributeValue"`
-}
-
-type accountAttributeItem struct {
-	Name   string                  `xml:"attributeName"`
-	Values []accountAttributeValue `xml:"attributeValueSet>item"`
-}
-
-type describeAccountAttributesOutput struct {
-	Attributes []accountAttributeItem `xml:"accountAttributeSet>item"`
-}
-
 // accountAttributes are an account without EC2-Classic, with AWS's default
 // limits; default-vpc names the scope's default VPC ("none" once deleted).
-func accountAttributes(defaultVpcID string) []accountAttributeItem {
-	return []accountAttributeItem{
-		{Name: "supported-platforms", Values: []accountAttributeValue{{Value: "VPC"}}},
-		{Name: "default-vpc", Values: []accountAttributeValue{{Value: defaultVpcID}}},
-		{Name: "max-instances", Values: []accountAttributeValue{{Value: "20"}}},
-		{Name: "vpc-max-security-groups-per-interface", Values: []accountAttributeValue{{Value: "5"}}},
-		{Name: "max-elastic-ips", Values: []accountAttributeValue{{Value: "5"}}},
-		{Name: "vpc-max-elastic-ips", Values: []accountAttributeValue{{Value: "5"}}},
+func accountAttributes(defaultVpcID string) []wire.AccountAttribute {
+	attribute := func(name, value string) wire.AccountAttribute {
+		return wire.AccountAttribute{AttributeName: name, AttributeValues: ec2query.List[wire.AccountAttributeValue]{{AttributeValue: value}}}
+	}
+	return []wire.AccountAttribute{
+		attribute("supported-platforms", "VPC"),
+		attribute("default-vpc", defaultVpcID),
+		attribute("max-instances", "20"),
+		attribute("vpc-max-security-groups-per-interface", "5"),
+		attribute("max-elastic-ips", "5"),
+		attribute("vpc-max-elastic-ips", "5"),
 	}
 }
 
-func (b *Backend) handleDescribeAccountAttributes(ctx context.Context, in *describeAccountAttributesInput) (*describeAccountAttributesOutput, error) {
+func (b *Backend) handleDescribeAccountAttributes(ctx context.Context, in *wire.DescribeAccountAttributesRequest) (*wire.DescribeAccountAttributesResult, error) {
 	defaultVpcID := "none"
 	err := b.store.View(ctx, func(tx *store.Tx) error {
 		vpc, err := defaultVpc(tx)
@@ -238,18 +187,18 @@ func (b *Backend) handleDescribeAccountAttributes(ctx context.Context, in *descr
 		return nil, err
 	}
 	attributes := accountAttributes(defaultVpcID)
-	out := &describeAccountAttributesOutput{Attributes: []accountAttributeItem{}}
+	out := &wire.DescribeAccountAttributesResult{AccountAttributes: ec2query.List[wire.AccountAttribute]{}}
 	for _, name := range in.AttributeNames {
-		if !slices.ContainsFunc(attributes, func(a accountAttributeItem) bool { return a.Name == name }) {
+		if !slices.ContainsFunc(attributes, func(a wire.AccountAttribute) bool { return a.AttributeName == name }) {
 			return nil, invalidParameterValue("Value (%s) for parameter attributeName is invalid. Unknown attribute.", name)
 		}
 	}
 	for _, a := range attributes {
-		if len(in.AttributeNames) == 0 || slices.Contains(in.AttributeNames, a.Name) {
-			out.Attributes = append(out.Attributes, a)
+		if len(in.AttributeNames) == 0 || slices.Contains(in.AttributeNames, a.AttributeName) {
+			out.AccountAttributes = append(out.AccountAttributes, a)
 		}
 	}
-	if in.DryRun {
+	if boolValue(in.DryRun) {
 		return nil, dryRunOperation()
 	}
 	return out, nil

@@ -31,6 +31,7 @@ var Operations = map[string]protocol.Shapes{
 	"CreateRouteTable":                {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
 	"CreateSecurityGroup":             {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
 	"CreateSubnet":                    {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
+	"CreateTags":                      {Input: reflect.TypeFor[CreateTagsRequest](), Output: reflect.TypeFor[Return]()},
 	"CreateVpc":                       {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
 	"DeleteInternetGateway":           {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteKeyPair":                   {Input: reflect.TypeFor[DeleteKeyPairRequest](), Output: reflect.TypeFor[DeleteKeyPairResult]()},
@@ -40,16 +41,23 @@ var Operations = map[string]protocol.Shapes{
 	"DeleteRouteTable":                {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteSecurityGroup":             {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
 	"DeleteSubnet":                    {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteTags":                      {Input: reflect.TypeFor[DeleteTagsRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteVpc":                       {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
+	"DescribeAccountAttributes":       {Input: reflect.TypeFor[DescribeAccountAttributesRequest](), Output: reflect.TypeFor[DescribeAccountAttributesResult]()},
 	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
+	"DescribeAvailabilityZones":       {Input: reflect.TypeFor[DescribeAvailabilityZonesRequest](), Output: reflect.TypeFor[DescribeAvailabilityZonesResult]()},
+	"DescribeImages":                  {Input: reflect.TypeFor[DescribeImagesRequest](), Output: reflect.TypeFor[DescribeImagesResult]()},
+	"DescribeInstanceTypes":           {Input: reflect.TypeFor[DescribeInstanceTypesRequest](), Output: reflect.TypeFor[DescribeInstanceTypesResult]()},
 	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
 	"DescribeKeyPairs":                {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
 	"DescribeNatGateways":             {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
 	"DescribeNetworkInterfaces":       {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
+	"DescribeRegions":                 {Input: reflect.TypeFor[DescribeRegionsRequest](), Output: reflect.TypeFor[DescribeRegionsResult]()},
 	"DescribeRouteTables":             {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
 	"DescribeSecurityGroupRules":      {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
 	"DescribeSecurityGroups":          {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
 	"DescribeSubnets":                 {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
+	"DescribeTags":                    {Input: reflect.TypeFor[DescribeTagsRequest](), Output: reflect.TypeFor[DescribeTagsResult]()},
 	"DescribeVpcAttribute":            {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
 	"DescribeVpcs":                    {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
 	"DetachInternetGateway":           {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
@@ -72,6 +80,15 @@ var Operations = map[string]protocol.Shapes{
 // writes <return>true</return> for them.
 type Return struct {
 	Return bool `xml:"return"`
+}
+
+type AccountAttribute struct {
+	AttributeName   string                               `query:"AttributeName" xml:"attributeName,omitempty"`
+	AttributeValues ec2query.List[AccountAttributeValue] `query:"AttributeValueSet" xml:"attributeValueSet"`
+}
+
+type AccountAttributeValue struct {
+	AttributeValue string `query:"AttributeValue" xml:"attributeValue,omitempty"`
 }
 
 type Address struct {
@@ -217,10 +234,46 @@ type AuthorizeSecurityGroupIngressResult struct {
 	SecurityGroupRules ec2query.List[SecurityGroupRule] `query:"SecurityGroupRuleSet" xml:"securityGroupRuleSet"`
 }
 
+type AvailabilityZone struct {
+	Geography          ec2query.List[AvailabilityZoneGeography]    `query:"GeographySet" xml:"geographySet"`
+	GroupLongName      string                                      `query:"GroupLongName" xml:"groupLongName,omitempty"`
+	GroupName          string                                      `query:"GroupName" xml:"groupName,omitempty"`
+	Messages           ec2query.List[AvailabilityZoneMessage]      `query:"MessageSet" xml:"messageSet"`
+	NetworkBorderGroup string                                      `query:"NetworkBorderGroup" xml:"networkBorderGroup,omitempty"`
+	OptInStatus        string                                      `query:"OptInStatus" xml:"optInStatus,omitempty"`
+	ParentZoneId       string                                      `query:"ParentZoneId" xml:"parentZoneId,omitempty"`
+	ParentZoneName     string                                      `query:"ParentZoneName" xml:"parentZoneName,omitempty"`
+	RegionName         string                                      `query:"RegionName" xml:"regionName,omitempty"`
+	State              string                                      `query:"ZoneState" xml:"zoneState,omitempty"`
+	SubGeography       ec2query.List[AvailabilityZoneSubGeography] `query:"SubGeographySet" xml:"subGeographySet"`
+	ZoneId             string                                      `query:"ZoneId" xml:"zoneId,omitempty"`
+	ZoneName           string                                      `query:"ZoneName" xml:"zoneName,omitempty"`
+	ZoneType           string                                      `query:"ZoneType" xml:"zoneType,omitempty"`
+}
+
 type AvailabilityZoneAddress struct {
 	AllocationIds      []string `query:"AllocationId" xml:"AllocationId>AllocationId"`
 	AvailabilityZone   string   `query:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
 	AvailabilityZoneId string   `query:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
+}
+
+type AvailabilityZoneGeography struct {
+	Name string `query:"Name" xml:"name,omitempty"`
+}
+
+type AvailabilityZoneMessage struct {
+	Message string `query:"Message" xml:"message,omitempty"`
+}
+
+type AvailabilityZoneSubGeography struct {
+	Name string `query:"Name" xml:"name,omitempty"`
+}
+
+type BlockDeviceMapping struct {
+	DeviceName  string          `query:"DeviceName" xml:"deviceName,omitempty"`
+	Ebs         *EbsBlockDevice `query:"Ebs" xml:"ebs"`
+	NoDevice    string          `query:"NoDevice" xml:"noDevice,omitempty"`
+	VirtualName string          `query:"VirtualName" xml:"virtualName,omitempty"`
 }
 
 type BlockPublicAccessStates struct {
@@ -393,6 +446,12 @@ type CreateSubnetResult struct {
 	Subnet *Subnet `query:"Subnet" xml:"subnet"`
 }
 
+type CreateTagsRequest struct {
+	DryRun    *bool              `query:"DryRun" xml:"dryRun"`
+	Resources []string           `query:"ResourceId" xml:"ResourceId>member"`
+	Tags      ec2query.List[Tag] `query:"Tag" xml:"Tag"`
+}
+
 type CreateVpcRequest struct {
 	AmazonProvidedIpv6CidrBlock     *bool                              `query:"AmazonProvidedIpv6CidrBlock" xml:"amazonProvidedIpv6CidrBlock"`
 	CidrBlock                       string                             `query:"CidrBlock" xml:"CidrBlock,omitempty"`
@@ -411,6 +470,12 @@ type CreateVpcRequest struct {
 
 type CreateVpcResult struct {
 	Vpc *Vpc `query:"Vpc" xml:"vpc"`
+}
+
+type DefaultConnectionTrackingConfiguration struct {
+	DefaultTcpEstablishedTimeout *int `query:"DefaultTcpEstablishedTimeout" xml:"defaultTcpEstablishedTimeout"`
+	DefaultUdpStreamTimeout      *int `query:"DefaultUdpStreamTimeout" xml:"defaultUdpStreamTimeout"`
+	DefaultUdpTimeout            *int `query:"DefaultUdpTimeout" xml:"defaultUdpTimeout"`
 }
 
 type DeleteInternetGatewayRequest struct {
@@ -472,9 +537,24 @@ type DeleteSubnetRequest struct {
 	SubnetId string `query:"SubnetId" xml:"SubnetId"`
 }
 
+type DeleteTagsRequest struct {
+	DryRun    *bool              `query:"DryRun" xml:"dryRun"`
+	Resources []string           `query:"ResourceId" xml:"resourceId>member"`
+	Tags      ec2query.List[Tag] `query:"Tag" xml:"tag"`
+}
+
 type DeleteVpcRequest struct {
 	DryRun *bool  `query:"DryRun" xml:"dryRun"`
 	VpcId  string `query:"VpcId" xml:"VpcId"`
+}
+
+type DescribeAccountAttributesRequest struct {
+	AttributeNames []string `query:"AttributeName" xml:"attributeName>attributeName"`
+	DryRun         *bool    `query:"DryRun" xml:"dryRun"`
+}
+
+type DescribeAccountAttributesResult struct {
+	AccountAttributes ec2query.List[AccountAttribute] `query:"AccountAttributeSet" xml:"accountAttributeSet"`
 }
 
 type DescribeAddressesRequest struct {
@@ -486,6 +566,49 @@ type DescribeAddressesRequest struct {
 
 type DescribeAddressesResult struct {
 	Addresses ec2query.List[Address] `query:"AddressesSet" xml:"addressesSet"`
+}
+
+type DescribeAvailabilityZonesRequest struct {
+	AllAvailabilityZones *bool    `query:"AllAvailabilityZones" xml:"AllAvailabilityZones"`
+	DryRun               *bool    `query:"DryRun" xml:"dryRun"`
+	Filters              []Filter `query:"Filter" xml:"Filter>Filter"`
+	ZoneIds              []string `query:"ZoneId" xml:"ZoneId>ZoneId"`
+	ZoneNames            []string `query:"ZoneName" xml:"ZoneName>ZoneName"`
+}
+
+type DescribeAvailabilityZonesResult struct {
+	AvailabilityZones ec2query.List[AvailabilityZone] `query:"AvailabilityZoneInfo" xml:"availabilityZoneInfo"`
+}
+
+type DescribeImagesRequest struct {
+	DryRun            *bool    `query:"DryRun" xml:"dryRun"`
+	ExecutableUsers   []string `query:"ExecutableBy" xml:"ExecutableBy>ExecutableBy"`
+	Filters           []Filter `query:"Filter" xml:"Filter>Filter"`
+	ImageIds          []string `query:"ImageId" xml:"ImageId>ImageId"`
+	IncludeDeprecated *bool    `query:"IncludeDeprecated" xml:"IncludeDeprecated"`
+	IncludeDisabled   *bool    `query:"IncludeDisabled" xml:"IncludeDisabled"`
+	MaxResults        *int     `query:"MaxResults" xml:"MaxResults"`
+	NextToken         string   `query:"NextToken" xml:"NextToken,omitempty"`
+	Owners            []string `query:"Owner" xml:"Owner>Owner"`
+}
+
+type DescribeImagesResult struct {
+	Images    ec2query.List[Image] `query:"ImagesSet" xml:"imagesSet"`
+	NextToken string               `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeInstanceTypesRequest struct {
+	DryRun                     *bool    `query:"DryRun" xml:"DryRun"`
+	Filters                    []Filter `query:"Filter" xml:"Filter>Filter"`
+	IncludeUnsupportedInRegion *bool    `query:"IncludeUnsupportedInRegion" xml:"IncludeUnsupportedInRegion"`
+	InstanceTypes              []string `query:"InstanceType" xml:"InstanceType>member"`
+	MaxResults                 *int     `query:"MaxResults" xml:"MaxResults"`
+	NextToken                  string   `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeInstanceTypesResult struct {
+	InstanceTypes ec2query.List[InstanceTypeInfo] `query:"InstanceTypeSet" xml:"instanceTypeSet"`
+	NextToken     string                          `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInternetGatewaysRequest struct {
@@ -538,6 +661,17 @@ type DescribeNetworkInterfacesRequest struct {
 type DescribeNetworkInterfacesResult struct {
 	NetworkInterfaces ec2query.List[NetworkInterface] `query:"NetworkInterfaceSet" xml:"networkInterfaceSet"`
 	NextToken         string                          `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeRegionsRequest struct {
+	AllRegions  *bool    `query:"AllRegions" xml:"AllRegions"`
+	DryRun      *bool    `query:"DryRun" xml:"dryRun"`
+	Filters     []Filter `query:"Filter" xml:"Filter>Filter"`
+	RegionNames []string `query:"RegionName" xml:"RegionName>RegionName"`
+}
+
+type DescribeRegionsResult struct {
+	Regions ec2query.List[Region] `query:"RegionInfo" xml:"regionInfo"`
 }
 
 type DescribeRouteTablesRequest struct {
@@ -593,6 +727,18 @@ type DescribeSubnetsResult struct {
 	Subnets   ec2query.List[Subnet] `query:"SubnetSet" xml:"subnetSet"`
 }
 
+type DescribeTagsRequest struct {
+	DryRun     *bool    `query:"DryRun" xml:"dryRun"`
+	Filters    []Filter `query:"Filter" xml:"Filter>Filter"`
+	MaxResults *int     `query:"MaxResults" xml:"maxResults"`
+	NextToken  string   `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeTagsResult struct {
+	NextToken string                        `query:"NextToken" xml:"nextToken,omitempty"`
+	Tags      ec2query.List[TagDescription] `query:"TagSet" xml:"tagSet"`
+}
+
 type DescribeVpcAttributeRequest struct {
 	Attribute string `query:"Attribute" xml:"Attribute"`
 	DryRun    *bool  `query:"DryRun" xml:"dryRun"`
@@ -642,6 +788,62 @@ type DisassociateRouteTableRequest struct {
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
 }
 
+type DiskInfo struct {
+	Count    *int   `query:"Count" xml:"count"`
+	SizeInGB *int   `query:"SizeInGB" xml:"sizeInGB"`
+	Type     string `query:"Type" xml:"type,omitempty"`
+}
+
+type EbsBlockDevice struct {
+	AvailabilityZone         string `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId       string `query:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
+	DeleteOnTermination      *bool  `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	EbsCardIndex             *int   `query:"EbsCardIndex" xml:"EbsCardIndex"`
+	Encrypted                *bool  `query:"Encrypted" xml:"encrypted"`
+	Iops                     *int   `query:"Iops" xml:"iops"`
+	KmsKeyId                 string `query:"KmsKeyId" xml:"kmsKeyId,omitempty"`
+	OutpostArn               string `query:"OutpostArn" xml:"outpostArn,omitempty"`
+	SnapshotId               string `query:"SnapshotId" xml:"snapshotId,omitempty"`
+	Throughput               *int   `query:"Throughput" xml:"throughput"`
+	VolumeInitializationRate *int   `query:"VolumeInitializationRate" xml:"VolumeInitializationRate"`
+	VolumeSize               *int   `query:"VolumeSize" xml:"volumeSize"`
+	VolumeType               string `query:"VolumeType" xml:"volumeType,omitempty"`
+}
+
+type EbsCardInfo struct {
+	BaselineBandwidthInMbps  *int     `query:"BaselineBandwidthInMbps" xml:"baselineBandwidthInMbps"`
+	BaselineIops             *int     `query:"BaselineIops" xml:"baselineIops"`
+	BaselineThroughputInMBps *float64 `query:"BaselineThroughputInMBps" xml:"baselineThroughputInMBps"`
+	EbsCardIndex             *int     `query:"EbsCardIndex" xml:"ebsCardIndex"`
+	MaximumBandwidthInMbps   *int     `query:"MaximumBandwidthInMbps" xml:"maximumBandwidthInMbps"`
+	MaximumIops              *int     `query:"MaximumIops" xml:"maximumIops"`
+	MaximumThroughputInMBps  *float64 `query:"MaximumThroughputInMBps" xml:"maximumThroughputInMBps"`
+}
+
+type EbsInfo struct {
+	AttachmentLimitType   string                     `query:"AttachmentLimitType" xml:"attachmentLimitType,omitempty"`
+	EbsCards              ec2query.List[EbsCardInfo] `query:"EbsCardSet" xml:"ebsCardSet"`
+	EbsOptimizedInfo      *EbsOptimizedInfo          `query:"EbsOptimizedInfo" xml:"ebsOptimizedInfo"`
+	EbsOptimizedSupport   string                     `query:"EbsOptimizedSupport" xml:"ebsOptimizedSupport,omitempty"`
+	EncryptionSupport     string                     `query:"EncryptionSupport" xml:"encryptionSupport,omitempty"`
+	MaximumEbsAttachments *int                       `query:"MaximumEbsAttachments" xml:"maximumEbsAttachments"`
+	MaximumEbsCards       *int                       `query:"MaximumEbsCards" xml:"maximumEbsCards"`
+	NvmeSupport           string                     `query:"NvmeSupport" xml:"nvmeSupport,omitempty"`
+}
+
+type EbsOptimizedInfo struct {
+	BaselineBandwidthInMbps  *int     `query:"BaselineBandwidthInMbps" xml:"baselineBandwidthInMbps"`
+	BaselineIops             *int     `query:"BaselineIops" xml:"baselineIops"`
+	BaselineThroughputInMBps *float64 `query:"BaselineThroughputInMBps" xml:"baselineThroughputInMBps"`
+	MaximumBandwidthInMbps   *int     `query:"MaximumBandwidthInMbps" xml:"maximumBandwidthInMbps"`
+	MaximumIops              *int     `query:"MaximumIops" xml:"maximumIops"`
+	MaximumThroughputInMBps  *float64 `query:"MaximumThroughputInMBps" xml:"maximumThroughputInMBps"`
+}
+
+type EfaInfo struct {
+	MaximumEfaInterfaces *int `query:"MaximumEfaInterfaces" xml:"maximumEfaInterfaces"`
+}
+
 type EnaSrdSpecification struct {
 	EnaSrdEnabled          *bool                   `query:"EnaSrdEnabled" xml:"EnaSrdEnabled"`
 	EnaSrdUdpSpecification *EnaSrdUdpSpecification `query:"EnaSrdUdpSpecification" xml:"EnaSrdUdpSpecification"`
@@ -656,9 +858,84 @@ type Filter struct {
 	Values ec2query.List[string] `query:"Value" xml:"Value"`
 }
 
+type FpgaDeviceInfo struct {
+	Count        *int                  `query:"Count" xml:"count"`
+	Manufacturer string                `query:"Manufacturer" xml:"manufacturer,omitempty"`
+	MemoryInfo   *FpgaDeviceMemoryInfo `query:"MemoryInfo" xml:"memoryInfo"`
+	Name         string                `query:"Name" xml:"name,omitempty"`
+}
+
+type FpgaDeviceMemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
+type FpgaInfo struct {
+	Fpgas                ec2query.List[FpgaDeviceInfo] `query:"Fpgas" xml:"fpgas"`
+	TotalFpgaMemoryInMiB *int                          `query:"TotalFpgaMemoryInMiB" xml:"totalFpgaMemoryInMiB"`
+}
+
+type GpuDeviceInfo struct {
+	Count            *int                  `query:"Count" xml:"count"`
+	GpuPartitionSize *float64              `query:"GpuPartitionSize" xml:"gpuPartitionSize"`
+	LogicalGpuCount  *int                  `query:"LogicalGpuCount" xml:"logicalGpuCount"`
+	Manufacturer     string                `query:"Manufacturer" xml:"manufacturer,omitempty"`
+	MemoryInfo       *GpuDeviceMemoryInfo  `query:"MemoryInfo" xml:"memoryInfo"`
+	Name             string                `query:"Name" xml:"name,omitempty"`
+	Workloads        ec2query.List[string] `query:"WorkloadSet" xml:"workloadSet"`
+}
+
+type GpuDeviceMemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
+type GpuInfo struct {
+	Gpus                ec2query.List[GpuDeviceInfo] `query:"Gpus" xml:"gpus"`
+	TotalGpuMemoryInMiB *int                         `query:"TotalGpuMemoryInMiB" xml:"totalGpuMemoryInMiB"`
+}
+
 type GroupIdentifier struct {
 	GroupId   string `query:"GroupId" xml:"groupId,omitempty"`
 	GroupName string `query:"GroupName" xml:"groupName,omitempty"`
+}
+
+type Image struct {
+	Architecture             string                            `query:"Architecture" xml:"architecture,omitempty"`
+	BlockDeviceMappings      ec2query.List[BlockDeviceMapping] `query:"BlockDeviceMapping" xml:"blockDeviceMapping"`
+	BootMode                 string                            `query:"BootMode" xml:"bootMode,omitempty"`
+	CreationDate             string                            `query:"CreationDate" xml:"creationDate,omitempty"`
+	DeprecationTime          string                            `query:"DeprecationTime" xml:"deprecationTime,omitempty"`
+	DeregistrationProtection string                            `query:"DeregistrationProtection" xml:"deregistrationProtection,omitempty"`
+	Description              string                            `query:"Description" xml:"description,omitempty"`
+	EnaSupport               *bool                             `query:"EnaSupport" xml:"enaSupport"`
+	FreeTierEligible         *bool                             `query:"FreeTierEligible" xml:"freeTierEligible"`
+	Hypervisor               string                            `query:"Hypervisor" xml:"hypervisor,omitempty"`
+	ImageAllowed             *bool                             `query:"ImageAllowed" xml:"imageAllowed"`
+	ImageId                  string                            `query:"ImageId" xml:"imageId,omitempty"`
+	ImageLocation            string                            `query:"ImageLocation" xml:"imageLocation,omitempty"`
+	ImageOwnerAlias          string                            `query:"ImageOwnerAlias" xml:"imageOwnerAlias,omitempty"`
+	ImageType                string                            `query:"ImageType" xml:"imageType,omitempty"`
+	ImdsSupport              string                            `query:"ImdsSupport" xml:"imdsSupport,omitempty"`
+	KernelId                 string                            `query:"KernelId" xml:"kernelId,omitempty"`
+	LastLaunchedTime         string                            `query:"LastLaunchedTime" xml:"lastLaunchedTime,omitempty"`
+	Name                     string                            `query:"Name" xml:"name,omitempty"`
+	OwnerId                  string                            `query:"ImageOwnerId" xml:"imageOwnerId,omitempty"`
+	Platform                 string                            `query:"Platform" xml:"platform,omitempty"`
+	PlatformDetails          string                            `query:"PlatformDetails" xml:"platformDetails,omitempty"`
+	ProductCodes             ec2query.List[ProductCode]        `query:"ProductCodes" xml:"productCodes"`
+	Public                   *bool                             `query:"IsPublic" xml:"isPublic"`
+	RamdiskId                string                            `query:"RamdiskId" xml:"ramdiskId,omitempty"`
+	RootDeviceName           string                            `query:"RootDeviceName" xml:"rootDeviceName,omitempty"`
+	RootDeviceType           string                            `query:"RootDeviceType" xml:"rootDeviceType,omitempty"`
+	SourceImageId            string                            `query:"SourceImageId" xml:"sourceImageId,omitempty"`
+	SourceImageRegion        string                            `query:"SourceImageRegion" xml:"sourceImageRegion,omitempty"`
+	SourceInstanceId         string                            `query:"SourceInstanceId" xml:"sourceInstanceId,omitempty"`
+	SriovNetSupport          string                            `query:"SriovNetSupport" xml:"sriovNetSupport,omitempty"`
+	State                    string                            `query:"ImageState" xml:"imageState,omitempty"`
+	StateReason              *StateReason                      `query:"StateReason" xml:"stateReason"`
+	Tags                     ec2query.List[Tag]                `query:"TagSet" xml:"tagSet"`
+	TpmSupport               string                            `query:"TpmSupport" xml:"tpmSupport,omitempty"`
+	UsageOperation           string                            `query:"UsageOperation" xml:"usageOperation,omitempty"`
+	VirtualizationType       string                            `query:"VirtualizationType" xml:"virtualizationType,omitempty"`
 }
 
 type ImportKeyPairRequest struct {
@@ -675,9 +952,67 @@ type ImportKeyPairResult struct {
 	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
 }
 
+type InferenceAcceleratorInfo struct {
+	Accelerators              []InferenceDeviceInfo `query:"Accelerators" xml:"accelerators>member"`
+	TotalInferenceMemoryInMiB *int                  `query:"TotalInferenceMemoryInMiB" xml:"totalInferenceMemoryInMiB"`
+}
+
+type InferenceDeviceInfo struct {
+	Count        *int                       `query:"Count" xml:"count"`
+	Manufacturer string                     `query:"Manufacturer" xml:"manufacturer,omitempty"`
+	MemoryInfo   *InferenceDeviceMemoryInfo `query:"MemoryInfo" xml:"memoryInfo"`
+	Name         string                     `query:"Name" xml:"name,omitempty"`
+}
+
+type InferenceDeviceMemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
 type InstanceIpv6Address struct {
 	Ipv6Address   string `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
 	IsPrimaryIpv6 *bool  `query:"IsPrimaryIpv6" xml:"isPrimaryIpv6"`
+}
+
+type InstanceStorageInfo struct {
+	Disks             ec2query.List[DiskInfo] `query:"Disks" xml:"disks"`
+	EncryptionSupport string                  `query:"EncryptionSupport" xml:"encryptionSupport,omitempty"`
+	NvmeSupport       string                  `query:"NvmeSupport" xml:"nvmeSupport,omitempty"`
+	TotalSizeInGB     *int                    `query:"TotalSizeInGB" xml:"totalSizeInGB"`
+}
+
+type InstanceTypeInfo struct {
+	AutoRecoverySupported         *bool                     `query:"AutoRecoverySupported" xml:"autoRecoverySupported"`
+	BareMetal                     *bool                     `query:"BareMetal" xml:"bareMetal"`
+	BurstablePerformanceSupported *bool                     `query:"BurstablePerformanceSupported" xml:"burstablePerformanceSupported"`
+	CurrentGeneration             *bool                     `query:"CurrentGeneration" xml:"currentGeneration"`
+	DedicatedHostsSupported       *bool                     `query:"DedicatedHostsSupported" xml:"dedicatedHostsSupported"`
+	EbsInfo                       *EbsInfo                  `query:"EbsInfo" xml:"ebsInfo"`
+	FpgaInfo                      *FpgaInfo                 `query:"FpgaInfo" xml:"fpgaInfo"`
+	FreeTierEligible              *bool                     `query:"FreeTierEligible" xml:"freeTierEligible"`
+	GpuInfo                       *GpuInfo                  `query:"GpuInfo" xml:"gpuInfo"`
+	HibernationSupported          *bool                     `query:"HibernationSupported" xml:"hibernationSupported"`
+	Hypervisor                    string                    `query:"Hypervisor" xml:"hypervisor,omitempty"`
+	InferenceAcceleratorInfo      *InferenceAcceleratorInfo `query:"InferenceAcceleratorInfo" xml:"inferenceAcceleratorInfo"`
+	InstanceStorageInfo           *InstanceStorageInfo      `query:"InstanceStorageInfo" xml:"instanceStorageInfo"`
+	InstanceStorageSupported      *bool                     `query:"InstanceStorageSupported" xml:"instanceStorageSupported"`
+	InstanceType                  string                    `query:"InstanceType" xml:"instanceType,omitempty"`
+	MediaAcceleratorInfo          *MediaAcceleratorInfo     `query:"MediaAcceleratorInfo" xml:"mediaAcceleratorInfo"`
+	MemoryInfo                    *MemoryInfo               `query:"MemoryInfo" xml:"memoryInfo"`
+	NetworkInfo                   *NetworkInfo              `query:"NetworkInfo" xml:"networkInfo"`
+	NeuronInfo                    *NeuronInfo               `query:"NeuronInfo" xml:"neuronInfo"`
+	NitroEnclavesSupport          string                    `query:"NitroEnclavesSupport" xml:"nitroEnclavesSupport,omitempty"`
+	NitroTpmInfo                  *NitroTpmInfo             `query:"NitroTpmInfo" xml:"nitroTpmInfo"`
+	NitroTpmSupport               string                    `query:"NitroTpmSupport" xml:"nitroTpmSupport,omitempty"`
+	PhcSupport                    string                    `query:"PhcSupport" xml:"phcSupport,omitempty"`
+	PlacementGroupInfo            *PlacementGroupInfo       `query:"PlacementGroupInfo" xml:"placementGroupInfo"`
+	ProcessorInfo                 *ProcessorInfo            `query:"ProcessorInfo" xml:"processorInfo"`
+	RebootMigrationSupport        string                    `query:"RebootMigrationSupport" xml:"rebootMigrationSupport,omitempty"`
+	SupportedBootModes            ec2query.List[string]     `query:"SupportedBootModes" xml:"supportedBootModes"`
+	SupportedInRegion             *bool                     `query:"SupportedInRegion" xml:"supportedInRegion"`
+	SupportedRootDeviceTypes      ec2query.List[string]     `query:"SupportedRootDeviceTypes" xml:"supportedRootDeviceTypes"`
+	SupportedUsageClasses         ec2query.List[string]     `query:"SupportedUsageClasses" xml:"supportedUsageClasses"`
+	SupportedVirtualizationTypes  ec2query.List[string]     `query:"SupportedVirtualizationTypes" xml:"supportedVirtualizationTypes"`
+	VCpuInfo                      *VCpuInfo                 `query:"VCpuInfo" xml:"vCpuInfo"`
 }
 
 type InternetGateway struct {
@@ -744,6 +1079,26 @@ type KeyPairInfo struct {
 	KeyType        string             `query:"KeyType" xml:"keyType,omitempty"`
 	PublicKey      string             `query:"PublicKey" xml:"publicKey,omitempty"`
 	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+}
+
+type MediaAcceleratorInfo struct {
+	Accelerators          ec2query.List[MediaDeviceInfo] `query:"Accelerators" xml:"accelerators"`
+	TotalMediaMemoryInMiB *int                           `query:"TotalMediaMemoryInMiB" xml:"totalMediaMemoryInMiB"`
+}
+
+type MediaDeviceInfo struct {
+	Count        *int                   `query:"Count" xml:"count"`
+	Manufacturer string                 `query:"Manufacturer" xml:"manufacturer,omitempty"`
+	MemoryInfo   *MediaDeviceMemoryInfo `query:"MemoryInfo" xml:"memoryInfo"`
+	Name         string                 `query:"Name" xml:"name,omitempty"`
+}
+
+type MediaDeviceMemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
+type MemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
 }
 
 type ModifyNetworkInterfaceAttributeRequest struct {
@@ -834,6 +1189,40 @@ type NatGatewayAttachedAppliance struct {
 	VpcEndpointId     string `query:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
 }
 
+type NetworkCardInfo struct {
+	AdditionalFlexibleNetworkInterfaces *int     `query:"AdditionalFlexibleNetworkInterfaces" xml:"additionalFlexibleNetworkInterfaces"`
+	BaselineBandwidthInGbps             *float64 `query:"BaselineBandwidthInGbps" xml:"baselineBandwidthInGbps"`
+	DefaultEnaQueueCountPerInterface    *int     `query:"DefaultEnaQueueCountPerInterface" xml:"defaultEnaQueueCountPerInterface"`
+	MaximumEnaQueueCount                *int     `query:"MaximumEnaQueueCount" xml:"maximumEnaQueueCount"`
+	MaximumEnaQueueCountPerInterface    *int     `query:"MaximumEnaQueueCountPerInterface" xml:"maximumEnaQueueCountPerInterface"`
+	MaximumNetworkInterfaces            *int     `query:"MaximumNetworkInterfaces" xml:"maximumNetworkInterfaces"`
+	NetworkCardIndex                    *int     `query:"NetworkCardIndex" xml:"networkCardIndex"`
+	NetworkPerformance                  string   `query:"NetworkPerformance" xml:"networkPerformance,omitempty"`
+	PeakBandwidthInGbps                 *float64 `query:"PeakBandwidthInGbps" xml:"peakBandwidthInGbps"`
+}
+
+type NetworkInfo struct {
+	BandwidthWeightings                ec2query.List[string]                   `query:"BandwidthWeightings" xml:"bandwidthWeightings"`
+	ConnectionTrackingConfiguration    *DefaultConnectionTrackingConfiguration `query:"ConnectionTrackingConfiguration" xml:"connectionTrackingConfiguration"`
+	DefaultNetworkCardIndex            *int                                    `query:"DefaultNetworkCardIndex" xml:"defaultNetworkCardIndex"`
+	EfaInfo                            *EfaInfo                                `query:"EfaInfo" xml:"efaInfo"`
+	EfaSupported                       *bool                                   `query:"EfaSupported" xml:"efaSupported"`
+	EnaSrdSupported                    *bool                                   `query:"EnaSrdSupported" xml:"enaSrdSupported"`
+	EnaSupport                         string                                  `query:"EnaSupport" xml:"enaSupport,omitempty"`
+	EncryptionInTransitSupported       *bool                                   `query:"EncryptionInTransitSupported" xml:"encryptionInTransitSupported"`
+	FlexibleEnaQueuesSupport           string                                  `query:"FlexibleEnaQueuesSupport" xml:"flexibleEnaQueuesSupport,omitempty"`
+	Ipv4AddressesPerInterface          *int                                    `query:"Ipv4AddressesPerInterface" xml:"ipv4AddressesPerInterface"`
+	Ipv4AddressesPerSecondaryInterface *int                                    `query:"Ipv4AddressesPerSecondaryInterface" xml:"ipv4AddressesPerSecondaryInterface"`
+	Ipv6AddressesPerInterface          *int                                    `query:"Ipv6AddressesPerInterface" xml:"ipv6AddressesPerInterface"`
+	Ipv6Supported                      *bool                                   `query:"Ipv6Supported" xml:"ipv6Supported"`
+	MaximumNetworkCards                *int                                    `query:"MaximumNetworkCards" xml:"maximumNetworkCards"`
+	MaximumNetworkInterfaces           *int                                    `query:"MaximumNetworkInterfaces" xml:"maximumNetworkInterfaces"`
+	MaximumSecondaryNetworkInterfaces  *int                                    `query:"MaximumSecondaryNetworkInterfaces" xml:"maximumSecondaryNetworkInterfaces"`
+	NetworkCards                       ec2query.List[NetworkCardInfo]          `query:"NetworkCards" xml:"networkCards"`
+	NetworkPerformance                 string                                  `query:"NetworkPerformance" xml:"networkPerformance,omitempty"`
+	SecondaryNetworkSupported          *bool                                   `query:"SecondaryNetworkSupported" xml:"secondaryNetworkSupported"`
+}
+
 type NetworkInterface struct {
 	AssociatedSubnets               ec2query.List[string]                           `query:"AssociatedSubnetSet" xml:"associatedSubnetSet"`
 	Association                     *NetworkInterfaceAssociation                    `query:"Association" xml:"association"`
@@ -912,6 +1301,31 @@ type NetworkInterfacePrivateIpAddress struct {
 	PrivateIpAddress string                       `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
 }
 
+type NeuronDeviceCoreInfo struct {
+	Count   *int `query:"Count" xml:"count"`
+	Version *int `query:"Version" xml:"version"`
+}
+
+type NeuronDeviceInfo struct {
+	CoreInfo   *NeuronDeviceCoreInfo   `query:"CoreInfo" xml:"coreInfo"`
+	Count      *int                    `query:"Count" xml:"count"`
+	MemoryInfo *NeuronDeviceMemoryInfo `query:"MemoryInfo" xml:"memoryInfo"`
+	Name       string                  `query:"Name" xml:"name,omitempty"`
+}
+
+type NeuronDeviceMemoryInfo struct {
+	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
+type NeuronInfo struct {
+	NeuronDevices                ec2query.List[NeuronDeviceInfo] `query:"NeuronDevices" xml:"neuronDevices"`
+	TotalNeuronDeviceMemoryInMiB *int                            `query:"TotalNeuronDeviceMemoryInMiB" xml:"totalNeuronDeviceMemoryInMiB"`
+}
+
+type NitroTpmInfo struct {
+	SupportedVersions ec2query.List[string] `query:"SupportedVersions" xml:"supportedVersions"`
+}
+
 type OperatorRequest struct {
 	Principal string `query:"Principal" xml:"Principal,omitempty"`
 }
@@ -920,6 +1334,10 @@ type OperatorResponse struct {
 	HiddenByDefault *bool  `query:"HiddenByDefault" xml:"hiddenByDefault"`
 	Managed         *bool  `query:"Managed" xml:"managed"`
 	Principal       string `query:"Principal" xml:"principal,omitempty"`
+}
+
+type PlacementGroupInfo struct {
+	SupportedStrategies ec2query.List[string] `query:"SupportedStrategies" xml:"supportedStrategies"`
 }
 
 type PrefixListId struct {
@@ -936,6 +1354,18 @@ type PrivateDnsNameOptionsOnLaunch struct {
 type PrivateIpAddressSpecification struct {
 	Primary          *bool  `query:"Primary" xml:"primary"`
 	PrivateIpAddress string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
+type ProcessorInfo struct {
+	Manufacturer             string                `query:"Manufacturer" xml:"manufacturer,omitempty"`
+	SupportedArchitectures   ec2query.List[string] `query:"SupportedArchitectures" xml:"supportedArchitectures"`
+	SupportedFeatures        ec2query.List[string] `query:"SupportedFeatures" xml:"supportedFeatures"`
+	SustainedClockSpeedInGhz *float64              `query:"SustainedClockSpeedInGhz" xml:"sustainedClockSpeedInGhz"`
+}
+
+type ProductCode struct {
+	ProductCodeId   string `query:"ProductCode" xml:"productCode,omitempty"`
+	ProductCodeType string `query:"Type" xml:"type,omitempty"`
 }
 
 type PropagatingVgw struct {
@@ -963,6 +1393,17 @@ type ReferencedSecurityGroup struct {
 	UserId                 string `query:"UserId" xml:"userId,omitempty"`
 	VpcId                  string `query:"VpcId" xml:"vpcId,omitempty"`
 	VpcPeeringConnectionId string `query:"VpcPeeringConnectionId" xml:"vpcPeeringConnectionId,omitempty"`
+}
+
+type Region struct {
+	Endpoint    string                         `query:"RegionEndpoint" xml:"regionEndpoint,omitempty"`
+	Geography   ec2query.List[RegionGeography] `query:"GeographySet" xml:"geographySet"`
+	OptInStatus string                         `query:"OptInStatus" xml:"optInStatus,omitempty"`
+	RegionName  string                         `query:"RegionName" xml:"regionName,omitempty"`
+}
+
+type RegionGeography struct {
+	Name string `query:"Name" xml:"name,omitempty"`
 }
 
 type ReleaseAddressRequest struct {
@@ -1148,6 +1589,11 @@ type SecurityGroupRuleUpdate struct {
 	SecurityGroupRuleId string                    `query:"SecurityGroupRuleId" xml:"SecurityGroupRuleId"`
 }
 
+type StateReason struct {
+	Code    string `query:"Code" xml:"code,omitempty"`
+	Message string `query:"Message" xml:"message,omitempty"`
+}
+
 type Subnet struct {
 	AssignIpv6AddressOnCreation   *bool                                         `query:"AssignIpv6AddressOnCreation" xml:"assignIpv6AddressOnCreation"`
 	AvailabilityZone              string                                        `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
@@ -1188,8 +1634,15 @@ type SubnetIpv6CidrBlockAssociation struct {
 }
 
 type Tag struct {
-	Key   string `query:"Key" xml:"key,omitempty"`
-	Value string `query:"Value" xml:"value"`
+	Key   string  `query:"Key" xml:"key,omitempty"`
+	Value *string `query:"Value" xml:"value"`
+}
+
+type TagDescription struct {
+	Key          string `query:"Key" xml:"key,omitempty"`
+	ResourceId   string `query:"ResourceId" xml:"resourceId,omitempty"`
+	ResourceType string `query:"ResourceType" xml:"resourceType,omitempty"`
+	Value        string `query:"Value" xml:"value"`
 }
 
 type TagSpecification struct {
@@ -1205,6 +1658,14 @@ type UserIdGroupPair struct {
 	UserId                 string `query:"UserId" xml:"userId,omitempty"`
 	VpcId                  string `query:"VpcId" xml:"vpcId,omitempty"`
 	VpcPeeringConnectionId string `query:"VpcPeeringConnectionId" xml:"vpcPeeringConnectionId,omitempty"`
+}
+
+type VCpuInfo struct {
+	DefaultCores          *int               `query:"DefaultCores" xml:"defaultCores"`
+	DefaultThreadsPerCore *int               `query:"DefaultThreadsPerCore" xml:"defaultThreadsPerCore"`
+	DefaultVCpus          *int               `query:"DefaultVCpus" xml:"defaultVCpus"`
+	ValidCores            ec2query.List[int] `query:"ValidCores" xml:"validCores"`
+	ValidThreadsPerCore   ec2query.List[int] `query:"ValidThreadsPerCore" xml:"validThreadsPerCore"`
 }
 
 type Vpc struct {
