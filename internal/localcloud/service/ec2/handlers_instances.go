@@ -393,3 +393,18 @@ func (b *Backend) handleTerminateInstances(ctx context.Context, in *terminateIns
 	}
 	return &terminateInstancesOutput{Instances: stateChangeItems(changes)}, nil
 }
+
+type metadataOptionsItem struct {
+	State                   string `xml:"state,omitempty"`
+	HTTPTokens              string `xml:"httpTokens,omitempty"`
+	HTTPPutResponseHopLimit *int   `xml:"httpPutResponseHopLimit,omitempty"`
+	HTTPEndpoint            string `xml:"httpEndpoint,omitempty"`
+	HTTPProtocolIpv6        string `xml:"httpProtocolIpv6,omitempty"`
+	InstanceMetadataTags    string `xml:"instanceMetadataTags,omitempty"`
+}
+
+type privateDNSNameOptionsItem struct {
+	HostnameType                    string `xml:"hostnameType,omitempty"`
+	EnableResourceNameDNSARecord    *bool  `xml:"enableResourceNameDnsARecord,omitempty"`
+	EnableResourceNameDNSAAAARecord *bool  `xml:"enableResourceNameDnsAAAARecord,omitempty"`
+}

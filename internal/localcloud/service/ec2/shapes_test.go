@@ -15,15 +15,12 @@ import (
 // this list only shrinks.
 var handWritten = []string{
 	"AssociateDhcpOptions", "AssociateVpcCidrBlock", "CreateDhcpOptions", "CreateEgressOnlyInternetGateway",
-	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags", "CreateVpcEndpoint",
-	"DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteLaunchTemplate",
-	"DeleteLaunchTemplateVersions", "DeleteTags", "DeleteVpcEndpoints", "DescribeAccountAttributes",
-	"DescribeAvailabilityZones", "DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways", "DescribeImages",
-	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeLaunchTemplateVersions",
-	"DescribeLaunchTemplates", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
-	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock",
-	"ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances", "StartInstances", "StopInstances",
-	"TerminateInstances",
+	"CreateTags", "CreateVpcEndpoint", "DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteTags",
+	"DeleteVpcEndpoints", "DescribeAccountAttributes", "DescribeAvailabilityZones", "DescribeDhcpOptions",
+	"DescribeEgressOnlyInternetGateways", "DescribeImages", "DescribeInstanceStatus", "DescribeInstanceTypes",
+	"DescribeInstances", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
+	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock", "ModifyVpcEndpoint",
+	"RunInstances", "StartInstances", "StopInstances", "TerminateInstances",
 }
 
 // Every operation but the hand-written ones is served with the request and

@@ -18,15 +18,20 @@ import (
 func tagSpecsFrom(specs []wire.TagSpecification) []tagSpecParam {
 	out := make([]tagSpecParam, 0, len(specs))
 	for _, s := range specs {
-		p := tagSpecParam{ResourceType: s.ResourceType}
-		for _, t := range s.Tags {
-			tag := tagParam{Value: &t.Value}
-			if t.Key != "" {
-				tag.Key = &t.Key
-			}
-			p.Tags = append(p.Tags, tag)
+		out = append(out, tagSpecParam{ResourceType: s.ResourceType, Tags: tagParamsFrom(s.Tags)})
+	}
+	return out
+}
+
+// tagParamsFrom reads a request's Tag.N (a Tag without a Key has none).
+func tagParamsFrom(tags []wire.Tag) []tagParam {
+	var out []tagParam
+	for _, t := range tags {
+		tag := tagParam{Value: &t.Value}
+		if t.Key != "" {
+			tag.Key = &t.Key
 		}
-		out = append(out, p)
+		out = append(out, tag)
 	}
 	return out
 }
