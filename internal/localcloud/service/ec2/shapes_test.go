@@ -17,10 +17,9 @@ var handWritten = []string{
 	"AssociateDhcpOptions", "AssociateVpcCidrBlock", "CreateDhcpOptions", "CreateEgressOnlyInternetGateway",
 	"CreateTags", "CreateVpcEndpoint", "DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteTags",
 	"DeleteVpcEndpoints", "DescribeAccountAttributes", "DescribeAvailabilityZones", "DescribeDhcpOptions",
-	"DescribeEgressOnlyInternetGateways", "DescribeImages", "DescribeInstanceStatus", "DescribeInstanceTypes",
-	"DescribeInstances", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
-	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock", "ModifyVpcEndpoint",
-	"RunInstances", "StartInstances", "StopInstances", "TerminateInstances",
+	"DescribeEgressOnlyInternetGateways", "DescribeImages", "DescribeInstanceTypes", "DescribeManagedPrefixLists",
+	"DescribeNetworkAcls", "DescribePrefixLists", "DescribeRegions", "DescribeTags", "DescribeVpcEndpoints",
+	"DisassociateVpcCidrBlock", "ModifyVpcEndpoint",
 }
 
 // Every operation but the hand-written ones is served with the request and

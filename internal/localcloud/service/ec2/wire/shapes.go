@@ -46,6 +46,8 @@ var Operations = map[string]protocol.Shapes{
 	"DeleteSubnet":                    {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteVpc":                       {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
 	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
+	"DescribeInstanceStatus":          {Input: reflect.TypeFor[DescribeInstanceStatusRequest](), Output: reflect.TypeFor[DescribeInstanceStatusResult]()},
+	"DescribeInstances":               {Input: reflect.TypeFor[DescribeInstancesRequest](), Output: reflect.TypeFor[DescribeInstancesResult]()},
 	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
 	"DescribeKeyPairs":                {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
 	"DescribeLaunchTemplateVersions":  {Input: reflect.TypeFor[DescribeLaunchTemplateVersionsRequest](), Output: reflect.TypeFor[DescribeLaunchTemplateVersionsResult]()},
@@ -73,6 +75,10 @@ var Operations = map[string]protocol.Shapes{
 	"ReplaceRouteTableAssociation":    {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
 	"RevokeSecurityGroupEgress":       {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
 	"RevokeSecurityGroupIngress":      {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
+	"RunInstances":                    {Input: reflect.TypeFor[RunInstancesRequest](), Output: reflect.TypeFor[Reservation]()},
+	"StartInstances":                  {Input: reflect.TypeFor[StartInstancesRequest](), Output: reflect.TypeFor[StartInstancesResult]()},
+	"StopInstances":                   {Input: reflect.TypeFor[StopInstancesRequest](), Output: reflect.TypeFor[StopInstancesResult]()},
+	"TerminateInstances":              {Input: reflect.TypeFor[TerminateInstancesRequest](), Output: reflect.TypeFor[TerminateInstancesResult]()},
 }
 
 // Return is the answer of the operations whose model has no output: EC2
@@ -268,8 +274,25 @@ type BaselinePerformanceFactorsRequest struct {
 	Cpu *CpuPerformanceFactorRequest `query:"Cpu" xml:"Cpu"`
 }
 
+type BlockDeviceMapping struct {
+	DeviceName  string          `query:"DeviceName" xml:"deviceName,omitempty"`
+	Ebs         *EbsBlockDevice `query:"Ebs" xml:"ebs"`
+	NoDevice    string          `query:"NoDevice" xml:"noDevice,omitempty"`
+	VirtualName string          `query:"VirtualName" xml:"virtualName,omitempty"`
+}
+
 type BlockPublicAccessStates struct {
 	InternetGatewayBlockMode string `query:"InternetGatewayBlockMode" xml:"internetGatewayBlockMode,omitempty"`
+}
+
+type CapacityReservationSpecification struct {
+	CapacityReservationPreference string                     `query:"CapacityReservationPreference" xml:"CapacityReservationPreference,omitempty"`
+	CapacityReservationTarget     *CapacityReservationTarget `query:"CapacityReservationTarget" xml:"CapacityReservationTarget"`
+}
+
+type CapacityReservationSpecificationResponse struct {
+	CapacityReservationPreference string                             `query:"CapacityReservationPreference" xml:"capacityReservationPreference,omitempty"`
+	CapacityReservationTarget     *CapacityReservationTargetResponse `query:"CapacityReservationTarget" xml:"capacityReservationTarget"`
 }
 
 type CapacityReservationTarget struct {
@@ -298,6 +321,26 @@ type ConnectionTrackingSpecificationRequest struct {
 	TcpEstablishedTimeout *int `query:"TcpEstablishedTimeout" xml:"TcpEstablishedTimeout"`
 	UdpStreamTimeout      *int `query:"UdpStreamTimeout" xml:"UdpStreamTimeout"`
 	UdpTimeout            *int `query:"UdpTimeout" xml:"UdpTimeout"`
+}
+
+type ConnectionTrackingSpecificationResponse struct {
+	TcpEstablishedTimeout *int `query:"TcpEstablishedTimeout" xml:"tcpEstablishedTimeout"`
+	UdpStreamTimeout      *int `query:"UdpStreamTimeout" xml:"udpStreamTimeout"`
+	UdpTimeout            *int `query:"UdpTimeout" xml:"udpTimeout"`
+}
+
+type CpuOptions struct {
+	AmdSevSnp            string `query:"AmdSevSnp" xml:"amdSevSnp,omitempty"`
+	CoreCount            *int   `query:"CoreCount" xml:"coreCount"`
+	NestedVirtualization string `query:"NestedVirtualization" xml:"nestedVirtualization,omitempty"`
+	ThreadsPerCore       *int   `query:"ThreadsPerCore" xml:"threadsPerCore"`
+}
+
+type CpuOptionsRequest struct {
+	AmdSevSnp            string `query:"AmdSevSnp" xml:"AmdSevSnp,omitempty"`
+	CoreCount            *int   `query:"CoreCount" xml:"CoreCount"`
+	NestedVirtualization string `query:"NestedVirtualization" xml:"NestedVirtualization,omitempty"`
+	ThreadsPerCore       *int   `query:"ThreadsPerCore" xml:"ThreadsPerCore"`
 }
 
 type CpuPerformanceFactor struct {
@@ -631,6 +674,35 @@ type DescribeAddressesResult struct {
 	Addresses ec2query.List[Address] `query:"AddressesSet" xml:"addressesSet"`
 }
 
+type DescribeInstanceStatusRequest struct {
+	DryRun                  *bool    `query:"DryRun" xml:"dryRun"`
+	Filters                 []Filter `query:"Filter" xml:"Filter>Filter"`
+	IncludeAllInstances     *bool    `query:"IncludeAllInstances" xml:"includeAllInstances"`
+	IncludeManagedResources *bool    `query:"IncludeManagedResources" xml:"IncludeManagedResources"`
+	InstanceIds             []string `query:"InstanceId" xml:"InstanceId>InstanceId"`
+	MaxResults              *int     `query:"MaxResults" xml:"MaxResults"`
+	NextToken               string   `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeInstanceStatusResult struct {
+	InstanceStatuses ec2query.List[InstanceStatus] `query:"InstanceStatusSet" xml:"instanceStatusSet"`
+	NextToken        string                        `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeInstancesRequest struct {
+	DryRun                  *bool    `query:"DryRun" xml:"dryRun"`
+	Filters                 []Filter `query:"Filter" xml:"Filter>Filter"`
+	IncludeManagedResources *bool    `query:"IncludeManagedResources" xml:"IncludeManagedResources"`
+	InstanceIds             []string `query:"InstanceId" xml:"InstanceId>InstanceId"`
+	MaxResults              *int     `query:"MaxResults" xml:"maxResults"`
+	NextToken               string   `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeInstancesResult struct {
+	NextToken    string                     `query:"NextToken" xml:"nextToken,omitempty"`
+	Reservations ec2query.List[Reservation] `query:"ReservationSet" xml:"reservationSet"`
+}
+
 type DescribeInternetGatewaysRequest struct {
 	DryRun             *bool                 `query:"DryRun" xml:"dryRun"`
 	Filters            []Filter              `query:"Filter" xml:"Filter>Filter"`
@@ -819,12 +891,69 @@ type DisassociateRouteTableRequest struct {
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
 }
 
+type EbsBlockDevice struct {
+	AvailabilityZone         string `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId       string `query:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
+	DeleteOnTermination      *bool  `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	EbsCardIndex             *int   `query:"EbsCardIndex" xml:"EbsCardIndex"`
+	Encrypted                *bool  `query:"Encrypted" xml:"encrypted"`
+	Iops                     *int   `query:"Iops" xml:"iops"`
+	KmsKeyId                 string `query:"KmsKeyId" xml:"kmsKeyId,omitempty"`
+	OutpostArn               string `query:"OutpostArn" xml:"outpostArn,omitempty"`
+	SnapshotId               string `query:"SnapshotId" xml:"snapshotId,omitempty"`
+	Throughput               *int   `query:"Throughput" xml:"throughput"`
+	VolumeInitializationRate *int   `query:"VolumeInitializationRate" xml:"VolumeInitializationRate"`
+	VolumeSize               *int   `query:"VolumeSize" xml:"volumeSize"`
+	VolumeType               string `query:"VolumeType" xml:"volumeType,omitempty"`
+}
+
+type EbsInstanceBlockDevice struct {
+	AssociatedResource  string            `query:"AssociatedResource" xml:"associatedResource,omitempty"`
+	AttachTime          *protocol.XMLTime `query:"AttachTime" xml:"attachTime"`
+	DeleteOnTermination *bool             `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	EbsCardIndex        *int              `query:"EbsCardIndex" xml:"ebsCardIndex"`
+	Operator            *OperatorResponse `query:"Operator" xml:"operator"`
+	Status              string            `query:"Status" xml:"status,omitempty"`
+	VolumeId            string            `query:"VolumeId" xml:"volumeId,omitempty"`
+	VolumeOwnerId       string            `query:"VolumeOwnerId" xml:"volumeOwnerId,omitempty"`
+}
+
+type EbsStatusDetails struct {
+	ImpairedSince *protocol.XMLTime `query:"ImpairedSince" xml:"impairedSince"`
+	Name          string            `query:"Name" xml:"name,omitempty"`
+	Status        string            `query:"Status" xml:"status,omitempty"`
+}
+
+type EbsStatusSummary struct {
+	Details ec2query.List[EbsStatusDetails] `query:"Details" xml:"details"`
+	Status  string                          `query:"Status" xml:"status,omitempty"`
+}
+
+type ElasticGpuAssociation struct {
+	ElasticGpuAssociationId    string `query:"ElasticGpuAssociationId" xml:"elasticGpuAssociationId,omitempty"`
+	ElasticGpuAssociationState string `query:"ElasticGpuAssociationState" xml:"elasticGpuAssociationState,omitempty"`
+	ElasticGpuAssociationTime  string `query:"ElasticGpuAssociationTime" xml:"elasticGpuAssociationTime,omitempty"`
+	ElasticGpuId               string `query:"ElasticGpuId" xml:"elasticGpuId,omitempty"`
+}
+
 type ElasticGpuSpecification struct {
 	Type string `query:"Type" xml:"Type"`
 }
 
 type ElasticGpuSpecificationResponse struct {
 	Type string `query:"Type" xml:"type,omitempty"`
+}
+
+type ElasticInferenceAccelerator struct {
+	Count *int   `query:"Count" xml:"Count"`
+	Type  string `query:"Type" xml:"Type"`
+}
+
+type ElasticInferenceAcceleratorAssociation struct {
+	ElasticInferenceAcceleratorArn              string            `query:"ElasticInferenceAcceleratorArn" xml:"elasticInferenceAcceleratorArn,omitempty"`
+	ElasticInferenceAcceleratorAssociationId    string            `query:"ElasticInferenceAcceleratorAssociationId" xml:"elasticInferenceAcceleratorAssociationId,omitempty"`
+	ElasticInferenceAcceleratorAssociationState string            `query:"ElasticInferenceAcceleratorAssociationState" xml:"elasticInferenceAcceleratorAssociationState,omitempty"`
+	ElasticInferenceAcceleratorAssociationTime  *protocol.XMLTime `query:"ElasticInferenceAcceleratorAssociationTime" xml:"elasticInferenceAcceleratorAssociationTime"`
 }
 
 type EnaSrdSpecification struct {
@@ -845,6 +974,14 @@ type EnaSrdUdpSpecificationRequest struct {
 	EnaSrdUdpEnabled *bool `query:"EnaSrdUdpEnabled" xml:"EnaSrdUdpEnabled"`
 }
 
+type EnclaveOptions struct {
+	Enabled *bool `query:"Enabled" xml:"enabled"`
+}
+
+type EnclaveOptionsRequest struct {
+	Enabled *bool `query:"Enabled" xml:"Enabled"`
+}
+
 type Filter struct {
 	Name   string                `query:"Name" xml:"Name,omitempty"`
 	Values ec2query.List[string] `query:"Value" xml:"Value"`
@@ -853,6 +990,24 @@ type Filter struct {
 type GroupIdentifier struct {
 	GroupId   string `query:"GroupId" xml:"groupId,omitempty"`
 	GroupName string `query:"GroupName" xml:"groupName,omitempty"`
+}
+
+type HibernationOptions struct {
+	Configured *bool `query:"Configured" xml:"configured"`
+}
+
+type HibernationOptionsRequest struct {
+	Configured *bool `query:"Configured" xml:"Configured"`
+}
+
+type IamInstanceProfile struct {
+	Arn string `query:"Arn" xml:"arn,omitempty"`
+	Id  string `query:"Id" xml:"id,omitempty"`
+}
+
+type IamInstanceProfileSpecification struct {
+	Arn  string `query:"Arn" xml:"arn,omitempty"`
+	Name string `query:"Name" xml:"name,omitempty"`
 }
 
 type ImportKeyPairRequest struct {
@@ -869,6 +1024,88 @@ type ImportKeyPairResult struct {
 	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
 }
 
+type Instance struct {
+	AmiLaunchIndex                          *int                                                  `query:"AmiLaunchIndex" xml:"amiLaunchIndex"`
+	Architecture                            string                                                `query:"Architecture" xml:"architecture,omitempty"`
+	BlockDeviceMappings                     ec2query.List[InstanceBlockDeviceMapping]             `query:"BlockDeviceMapping" xml:"blockDeviceMapping"`
+	BootMode                                string                                                `query:"BootMode" xml:"bootMode,omitempty"`
+	CapacityBlockId                         string                                                `query:"CapacityBlockId" xml:"capacityBlockId,omitempty"`
+	CapacityReservationId                   string                                                `query:"CapacityReservationId" xml:"capacityReservationId,omitempty"`
+	CapacityReservationSpecification        *CapacityReservationSpecificationResponse             `query:"CapacityReservationSpecification" xml:"capacityReservationSpecification"`
+	ClientToken                             string                                                `query:"ClientToken" xml:"clientToken"`
+	CpuOptions                              *CpuOptions                                           `query:"CpuOptions" xml:"cpuOptions"`
+	CurrentInstanceBootMode                 string                                                `query:"CurrentInstanceBootMode" xml:"currentInstanceBootMode,omitempty"`
+	EbsOptimized                            *bool                                                 `query:"EbsOptimized" xml:"ebsOptimized"`
+	ElasticGpuAssociations                  ec2query.List[ElasticGpuAssociation]                  `query:"ElasticGpuAssociationSet" xml:"elasticGpuAssociationSet"`
+	ElasticInferenceAcceleratorAssociations ec2query.List[ElasticInferenceAcceleratorAssociation] `query:"ElasticInferenceAcceleratorAssociationSet" xml:"elasticInferenceAcceleratorAssociationSet"`
+	EnaSupport                              *bool                                                 `query:"EnaSupport" xml:"enaSupport"`
+	EnclaveOptions                          *EnclaveOptions                                       `query:"EnclaveOptions" xml:"enclaveOptions"`
+	HibernationOptions                      *HibernationOptions                                   `query:"HibernationOptions" xml:"hibernationOptions"`
+	Hypervisor                              string                                                `query:"Hypervisor" xml:"hypervisor,omitempty"`
+	IamInstanceProfile                      *IamInstanceProfile                                   `query:"IamInstanceProfile" xml:"iamInstanceProfile"`
+	ImageId                                 string                                                `query:"ImageId" xml:"imageId,omitempty"`
+	InstanceId                              string                                                `query:"InstanceId" xml:"instanceId,omitempty"`
+	InstanceLifecycle                       string                                                `query:"InstanceLifecycle" xml:"instanceLifecycle,omitempty"`
+	InstanceType                            string                                                `query:"InstanceType" xml:"instanceType,omitempty"`
+	Ipv6Address                             string                                                `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
+	KernelId                                string                                                `query:"KernelId" xml:"kernelId,omitempty"`
+	KeyName                                 string                                                `query:"KeyName" xml:"keyName,omitempty"`
+	LaunchTime                              *protocol.XMLTime                                     `query:"LaunchTime" xml:"launchTime"`
+	Licenses                                ec2query.List[LicenseConfiguration]                   `query:"LicenseSet" xml:"licenseSet"`
+	MaintenanceOptions                      *InstanceMaintenanceOptions                           `query:"MaintenanceOptions" xml:"maintenanceOptions"`
+	MetadataOptions                         *InstanceMetadataOptionsResponse                      `query:"MetadataOptions" xml:"metadataOptions"`
+	Monitoring                              *Monitoring                                           `query:"Monitoring" xml:"monitoring"`
+	NetworkInterfaces                       ec2query.List[InstanceNetworkInterface]               `query:"NetworkInterfaceSet" xml:"networkInterfaceSet"`
+	NetworkPerformanceOptions               *InstanceNetworkPerformanceOptions                    `query:"NetworkPerformanceOptions" xml:"networkPerformanceOptions"`
+	Operator                                *OperatorResponse                                     `query:"Operator" xml:"operator"`
+	OutpostArn                              string                                                `query:"OutpostArn" xml:"outpostArn,omitempty"`
+	Placement                               *Placement                                            `query:"Placement" xml:"placement"`
+	Platform                                string                                                `query:"Platform" xml:"platform,omitempty"`
+	PlatformDetails                         string                                                `query:"PlatformDetails" xml:"platformDetails,omitempty"`
+	PrivateDnsName                          string                                                `query:"PrivateDnsName" xml:"privateDnsName"`
+	PrivateDnsNameOptions                   *PrivateDnsNameOptionsResponse                        `query:"PrivateDnsNameOptions" xml:"privateDnsNameOptions"`
+	PrivateIpAddress                        string                                                `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	ProductCodes                            ec2query.List[ProductCode]                            `query:"ProductCodes" xml:"productCodes"`
+	PublicDnsName                           string                                                `query:"DnsName" xml:"dnsName"`
+	PublicIpAddress                         string                                                `query:"IpAddress" xml:"ipAddress,omitempty"`
+	RamdiskId                               string                                                `query:"RamdiskId" xml:"ramdiskId,omitempty"`
+	RootDeviceName                          string                                                `query:"RootDeviceName" xml:"rootDeviceName,omitempty"`
+	RootDeviceType                          string                                                `query:"RootDeviceType" xml:"rootDeviceType,omitempty"`
+	SecondaryInterfaces                     ec2query.List[InstanceSecondaryInterface]             `query:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet"`
+	SecurityGroups                          ec2query.List[GroupIdentifier]                        `query:"GroupSet" xml:"groupSet"`
+	SourceDestCheck                         *bool                                                 `query:"SourceDestCheck" xml:"sourceDestCheck"`
+	SpotInstanceRequestId                   string                                                `query:"SpotInstanceRequestId" xml:"spotInstanceRequestId,omitempty"`
+	SriovNetSupport                         string                                                `query:"SriovNetSupport" xml:"sriovNetSupport,omitempty"`
+	State                                   *InstanceState                                        `query:"InstanceState" xml:"instanceState"`
+	StateReason                             *StateReason                                          `query:"StateReason" xml:"stateReason"`
+	StateTransitionReason                   string                                                `query:"Reason" xml:"reason"`
+	SubnetId                                string                                                `query:"SubnetId" xml:"subnetId,omitempty"`
+	Tags                                    ec2query.List[Tag]                                    `query:"TagSet" xml:"tagSet"`
+	TpmSupport                              string                                                `query:"TpmSupport" xml:"tpmSupport,omitempty"`
+	UsageOperation                          string                                                `query:"UsageOperation" xml:"usageOperation,omitempty"`
+	UsageOperationUpdateTime                *protocol.XMLTime                                     `query:"UsageOperationUpdateTime" xml:"usageOperationUpdateTime"`
+	VirtualizationType                      string                                                `query:"VirtualizationType" xml:"virtualizationType,omitempty"`
+	VpcId                                   string                                                `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type InstanceAttachmentEnaSrdSpecification struct {
+	EnaSrdEnabled          *bool                                     `query:"EnaSrdEnabled" xml:"enaSrdEnabled"`
+	EnaSrdUdpSpecification *InstanceAttachmentEnaSrdUdpSpecification `query:"EnaSrdUdpSpecification" xml:"enaSrdUdpSpecification"`
+}
+
+type InstanceAttachmentEnaSrdUdpSpecification struct {
+	EnaSrdUdpEnabled *bool `query:"EnaSrdUdpEnabled" xml:"enaSrdUdpEnabled"`
+}
+
+type InstanceBlockDeviceMapping struct {
+	DeviceName string                  `query:"DeviceName" xml:"deviceName,omitempty"`
+	Ebs        *EbsInstanceBlockDevice `query:"Ebs" xml:"ebs"`
+}
+
+type InstanceIpv4Prefix struct {
+	Ipv4Prefix string `query:"Ipv4Prefix" xml:"ipv4Prefix,omitempty"`
+}
+
 type InstanceIpv6Address struct {
 	Ipv6Address   string `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
 	IsPrimaryIpv6 *bool  `query:"IsPrimaryIpv6" xml:"isPrimaryIpv6"`
@@ -876,6 +1113,124 @@ type InstanceIpv6Address struct {
 
 type InstanceIpv6AddressRequest struct {
 	Ipv6Address string `query:"Ipv6Address" xml:"Ipv6Address,omitempty"`
+}
+
+type InstanceIpv6Prefix struct {
+	Ipv6Prefix string `query:"Ipv6Prefix" xml:"ipv6Prefix,omitempty"`
+}
+
+type InstanceMaintenanceOptions struct {
+	AutoRecovery    string `query:"AutoRecovery" xml:"autoRecovery,omitempty"`
+	RebootMigration string `query:"RebootMigration" xml:"rebootMigration,omitempty"`
+}
+
+type InstanceMaintenanceOptionsRequest struct {
+	AutoRecovery string `query:"AutoRecovery" xml:"AutoRecovery,omitempty"`
+}
+
+type InstanceMarketOptionsRequest struct {
+	MarketType  string             `query:"MarketType" xml:"MarketType,omitempty"`
+	SpotOptions *SpotMarketOptions `query:"SpotOptions" xml:"SpotOptions"`
+}
+
+type InstanceMetadataOptionsRequest struct {
+	HttpEndpoint            string `query:"HttpEndpoint" xml:"HttpEndpoint,omitempty"`
+	HttpProtocolIpv6        string `query:"HttpProtocolIpv6" xml:"HttpProtocolIpv6,omitempty"`
+	HttpPutResponseHopLimit *int   `query:"HttpPutResponseHopLimit" xml:"HttpPutResponseHopLimit"`
+	HttpTokens              string `query:"HttpTokens" xml:"HttpTokens,omitempty"`
+	InstanceMetadataTags    string `query:"InstanceMetadataTags" xml:"InstanceMetadataTags,omitempty"`
+}
+
+type InstanceMetadataOptionsResponse struct {
+	HttpEndpoint            string `query:"HttpEndpoint" xml:"httpEndpoint,omitempty"`
+	HttpProtocolIpv6        string `query:"HttpProtocolIpv6" xml:"httpProtocolIpv6,omitempty"`
+	HttpPutResponseHopLimit *int   `query:"HttpPutResponseHopLimit" xml:"httpPutResponseHopLimit"`
+	HttpTokens              string `query:"HttpTokens" xml:"httpTokens,omitempty"`
+	InstanceMetadataTags    string `query:"InstanceMetadataTags" xml:"instanceMetadataTags,omitempty"`
+	State                   string `query:"State" xml:"state,omitempty"`
+}
+
+type InstanceNetworkInterface struct {
+	Association                     *InstanceNetworkInterfaceAssociation     `query:"Association" xml:"association"`
+	Attachment                      *InstanceNetworkInterfaceAttachment      `query:"Attachment" xml:"attachment"`
+	ConnectionTrackingConfiguration *ConnectionTrackingSpecificationResponse `query:"ConnectionTrackingConfiguration" xml:"connectionTrackingConfiguration"`
+	Description                     string                                   `query:"Description" xml:"description"`
+	Groups                          ec2query.List[GroupIdentifier]           `query:"GroupSet" xml:"groupSet"`
+	InterfaceType                   string                                   `query:"InterfaceType" xml:"interfaceType,omitempty"`
+	Ipv4Prefixes                    ec2query.List[InstanceIpv4Prefix]        `query:"Ipv4PrefixSet" xml:"ipv4PrefixSet"`
+	Ipv6Addresses                   ec2query.List[InstanceIpv6Address]       `query:"Ipv6AddressesSet" xml:"ipv6AddressesSet"`
+	Ipv6Prefixes                    ec2query.List[InstanceIpv6Prefix]        `query:"Ipv6PrefixSet" xml:"ipv6PrefixSet"`
+	MacAddress                      string                                   `query:"MacAddress" xml:"macAddress,omitempty"`
+	NetworkInterfaceId              string                                   `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	Operator                        *OperatorResponse                        `query:"Operator" xml:"operator"`
+	OwnerId                         string                                   `query:"OwnerId" xml:"ownerId,omitempty"`
+	PrivateDnsName                  string                                   `query:"PrivateDnsName" xml:"privateDnsName,omitempty"`
+	PrivateIpAddress                string                                   `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PrivateIpAddresses              ec2query.List[InstancePrivateIpAddress]  `query:"PrivateIpAddressesSet" xml:"privateIpAddressesSet"`
+	SourceDestCheck                 *bool                                    `query:"SourceDestCheck" xml:"sourceDestCheck"`
+	Status                          string                                   `query:"Status" xml:"status,omitempty"`
+	SubnetId                        string                                   `query:"SubnetId" xml:"subnetId,omitempty"`
+	VpcId                           string                                   `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type InstanceNetworkInterfaceAssociation struct {
+	CarrierIp       string `query:"CarrierIp" xml:"carrierIp,omitempty"`
+	CustomerOwnedIp string `query:"CustomerOwnedIp" xml:"customerOwnedIp,omitempty"`
+	IpOwnerId       string `query:"IpOwnerId" xml:"ipOwnerId,omitempty"`
+	PublicDnsName   string `query:"PublicDnsName" xml:"publicDnsName,omitempty"`
+	PublicIp        string `query:"PublicIp" xml:"publicIp,omitempty"`
+}
+
+type InstanceNetworkInterfaceAttachment struct {
+	AttachTime          *protocol.XMLTime                      `query:"AttachTime" xml:"attachTime"`
+	AttachmentId        string                                 `query:"AttachmentId" xml:"attachmentId,omitempty"`
+	DeleteOnTermination *bool                                  `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	DeviceIndex         *int                                   `query:"DeviceIndex" xml:"deviceIndex"`
+	EnaQueueCount       *int                                   `query:"EnaQueueCount" xml:"enaQueueCount"`
+	EnaSrdSpecification *InstanceAttachmentEnaSrdSpecification `query:"EnaSrdSpecification" xml:"enaSrdSpecification"`
+	NetworkCardIndex    *int                                   `query:"NetworkCardIndex" xml:"networkCardIndex"`
+	Status              string                                 `query:"Status" xml:"status,omitempty"`
+}
+
+type InstanceNetworkInterfaceSpecification struct {
+	AssociateCarrierIpAddress       *bool                                         `query:"AssociateCarrierIpAddress" xml:"AssociateCarrierIpAddress"`
+	AssociatePublicIpAddress        *bool                                         `query:"AssociatePublicIpAddress" xml:"associatePublicIpAddress"`
+	ConnectionTrackingSpecification *ConnectionTrackingSpecificationRequest       `query:"ConnectionTrackingSpecification" xml:"ConnectionTrackingSpecification"`
+	DeleteOnTermination             *bool                                         `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	Description                     string                                        `query:"Description" xml:"description,omitempty"`
+	DeviceIndex                     *int                                          `query:"DeviceIndex" xml:"deviceIndex"`
+	EnaQueueCount                   *int                                          `query:"EnaQueueCount" xml:"EnaQueueCount"`
+	EnaSrdSpecification             *EnaSrdSpecificationRequest                   `query:"EnaSrdSpecification" xml:"EnaSrdSpecification"`
+	Groups                          []string                                      `query:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	InterfaceType                   string                                        `query:"InterfaceType" xml:"InterfaceType,omitempty"`
+	Ipv4PrefixCount                 *int                                          `query:"Ipv4PrefixCount" xml:"Ipv4PrefixCount"`
+	Ipv4Prefixes                    ec2query.List[Ipv4PrefixSpecificationRequest] `query:"Ipv4Prefix" xml:"Ipv4Prefix"`
+	Ipv6AddressCount                *int                                          `query:"Ipv6AddressCount" xml:"ipv6AddressCount"`
+	Ipv6Addresses                   ec2query.List[InstanceIpv6Address]            `query:"Ipv6Addresses" xml:"ipv6AddressesSet"`
+	Ipv6PrefixCount                 *int                                          `query:"Ipv6PrefixCount" xml:"Ipv6PrefixCount"`
+	Ipv6Prefixes                    ec2query.List[Ipv6PrefixSpecificationRequest] `query:"Ipv6Prefix" xml:"Ipv6Prefix"`
+	NetworkCardIndex                *int                                          `query:"NetworkCardIndex" xml:"NetworkCardIndex"`
+	NetworkInterfaceId              string                                        `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	PrimaryIpv6                     *bool                                         `query:"PrimaryIpv6" xml:"PrimaryIpv6"`
+	PrivateIpAddress                string                                        `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PrivateIpAddresses              ec2query.List[PrivateIpAddressSpecification]  `query:"PrivateIpAddresses" xml:"privateIpAddressesSet"`
+	SecondaryPrivateIpAddressCount  *int                                          `query:"SecondaryPrivateIpAddressCount" xml:"secondaryPrivateIpAddressCount"`
+	SubnetId                        string                                        `query:"SubnetId" xml:"subnetId,omitempty"`
+}
+
+type InstanceNetworkPerformanceOptions struct {
+	BandwidthWeighting string `query:"BandwidthWeighting" xml:"bandwidthWeighting,omitempty"`
+}
+
+type InstanceNetworkPerformanceOptionsRequest struct {
+	BandwidthWeighting string `query:"BandwidthWeighting" xml:"BandwidthWeighting,omitempty"`
+}
+
+type InstancePrivateIpAddress struct {
+	Association      *InstanceNetworkInterfaceAssociation `query:"Association" xml:"association"`
+	Primary          *bool                                `query:"Primary" xml:"primary"`
+	PrivateDnsName   string                               `query:"PrivateDnsName" xml:"privateDnsName,omitempty"`
+	PrivateIpAddress string                               `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
 }
 
 type InstanceRequirements struct {
@@ -934,6 +1289,90 @@ type InstanceRequirementsRequest struct {
 	SpotMaxPricePercentageOverLowestPrice          *int                               `query:"SpotMaxPricePercentageOverLowestPrice" xml:"SpotMaxPricePercentageOverLowestPrice"`
 	TotalLocalStorageGB                            *TotalLocalStorageGBRequest        `query:"TotalLocalStorageGB" xml:"TotalLocalStorageGB"`
 	VCpuCount                                      *VCpuCountRangeRequest             `query:"VCpuCount" xml:"VCpuCount"`
+}
+
+type InstanceSecondaryInterface struct {
+	Attachment           *InstanceSecondaryInterfaceAttachment                     `query:"Attachment" xml:"attachment"`
+	InterfaceType        string                                                    `query:"InterfaceType" xml:"interfaceType,omitempty"`
+	MacAddress           string                                                    `query:"MacAddress" xml:"macAddress,omitempty"`
+	OwnerId              string                                                    `query:"OwnerId" xml:"ownerId,omitempty"`
+	PrivateIpAddresses   ec2query.List[InstanceSecondaryInterfacePrivateIpAddress] `query:"PrivateIpAddressSet" xml:"privateIpAddressSet"`
+	SecondaryInterfaceId string                                                    `query:"SecondaryInterfaceId" xml:"secondaryInterfaceId,omitempty"`
+	SecondaryNetworkId   string                                                    `query:"SecondaryNetworkId" xml:"secondaryNetworkId,omitempty"`
+	SecondarySubnetId    string                                                    `query:"SecondarySubnetId" xml:"secondarySubnetId,omitempty"`
+	SourceDestCheck      *bool                                                     `query:"SourceDestCheck" xml:"sourceDestCheck"`
+	Status               string                                                    `query:"Status" xml:"status,omitempty"`
+}
+
+type InstanceSecondaryInterfaceAttachment struct {
+	AttachTime          *protocol.XMLTime `query:"AttachTime" xml:"attachTime"`
+	AttachmentId        string            `query:"AttachmentId" xml:"attachmentId,omitempty"`
+	DeleteOnTermination *bool             `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	DeviceIndex         *int              `query:"DeviceIndex" xml:"deviceIndex"`
+	NetworkCardIndex    *int              `query:"NetworkCardIndex" xml:"networkCardIndex"`
+	Status              string            `query:"Status" xml:"status,omitempty"`
+}
+
+type InstanceSecondaryInterfacePrivateIpAddress struct {
+	PrivateIpAddress string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
+type InstanceSecondaryInterfacePrivateIpAddressRequest struct {
+	PrivateIpAddress string `query:"PrivateIpAddress" xml:"PrivateIpAddress"`
+}
+
+type InstanceSecondaryInterfaceSpecificationRequest struct {
+	DeleteOnTermination   *bool                                                            `query:"DeleteOnTermination" xml:"DeleteOnTermination"`
+	DeviceIndex           *int                                                             `query:"DeviceIndex" xml:"DeviceIndex"`
+	InterfaceType         string                                                           `query:"InterfaceType" xml:"InterfaceType,omitempty"`
+	NetworkCardIndex      *int                                                             `query:"NetworkCardIndex" xml:"NetworkCardIndex"`
+	PrivateIpAddressCount *int                                                             `query:"PrivateIpAddressCount" xml:"PrivateIpAddressCount"`
+	PrivateIpAddresses    ec2query.List[InstanceSecondaryInterfacePrivateIpAddressRequest] `query:"PrivateIpAddress" xml:"PrivateIpAddress"`
+	SecondarySubnetId     string                                                           `query:"SecondarySubnetId" xml:"SecondarySubnetId,omitempty"`
+}
+
+type InstanceState struct {
+	Code *int   `query:"Code" xml:"code"`
+	Name string `query:"Name" xml:"name,omitempty"`
+}
+
+type InstanceStateChange struct {
+	CurrentState  *InstanceState `query:"CurrentState" xml:"currentState"`
+	InstanceId    string         `query:"InstanceId" xml:"instanceId,omitempty"`
+	PreviousState *InstanceState `query:"PreviousState" xml:"previousState"`
+}
+
+type InstanceStatus struct {
+	AttachedEbsStatus  *EbsStatusSummary                  `query:"AttachedEbsStatus" xml:"attachedEbsStatus"`
+	AvailabilityZone   string                             `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId string                             `query:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
+	Events             ec2query.List[InstanceStatusEvent] `query:"EventsSet" xml:"eventsSet"`
+	InstanceId         string                             `query:"InstanceId" xml:"instanceId,omitempty"`
+	InstanceState      *InstanceState                     `query:"InstanceState" xml:"instanceState"`
+	InstanceStatus     *InstanceStatusSummary             `query:"InstanceStatus" xml:"instanceStatus"`
+	Operator           *OperatorResponse                  `query:"Operator" xml:"operator"`
+	OutpostArn         string                             `query:"OutpostArn" xml:"outpostArn,omitempty"`
+	SystemStatus       *InstanceStatusSummary             `query:"SystemStatus" xml:"systemStatus"`
+}
+
+type InstanceStatusDetails struct {
+	ImpairedSince *protocol.XMLTime `query:"ImpairedSince" xml:"impairedSince"`
+	Name          string            `query:"Name" xml:"name,omitempty"`
+	Status        string            `query:"Status" xml:"status,omitempty"`
+}
+
+type InstanceStatusEvent struct {
+	Code              string            `query:"Code" xml:"code,omitempty"`
+	Description       string            `query:"Description" xml:"description,omitempty"`
+	InstanceEventId   string            `query:"InstanceEventId" xml:"instanceEventId,omitempty"`
+	NotAfter          *protocol.XMLTime `query:"NotAfter" xml:"notAfter"`
+	NotBefore         *protocol.XMLTime `query:"NotBefore" xml:"notBefore"`
+	NotBeforeDeadline *protocol.XMLTime `query:"NotBeforeDeadline" xml:"notBeforeDeadline"`
+}
+
+type InstanceStatusSummary struct {
+	Details ec2query.List[InstanceStatusDetails] `query:"Details" xml:"details"`
+	Status  string                               `query:"Status" xml:"status,omitempty"`
 }
 
 type InternetGateway struct {
@@ -1291,6 +1730,12 @@ type LaunchTemplatePrivateDnsNameOptionsRequest struct {
 	HostnameType                    string `query:"HostnameType" xml:"HostnameType,omitempty"`
 }
 
+type LaunchTemplateSpecification struct {
+	LaunchTemplateId   string `query:"LaunchTemplateId" xml:"LaunchTemplateId,omitempty"`
+	LaunchTemplateName string `query:"LaunchTemplateName" xml:"LaunchTemplateName,omitempty"`
+	Version            string `query:"Version" xml:"Version,omitempty"`
+}
+
 type LaunchTemplateSpotMarketOptions struct {
 	BlockDurationMinutes         *int              `query:"BlockDurationMinutes" xml:"blockDurationMinutes"`
 	InstanceInterruptionBehavior string            `query:"InstanceInterruptionBehavior" xml:"instanceInterruptionBehavior,omitempty"`
@@ -1335,6 +1780,14 @@ type LaunchTemplatesMonitoring struct {
 
 type LaunchTemplatesMonitoringRequest struct {
 	Enabled *bool `query:"Enabled" xml:"Enabled"`
+}
+
+type LicenseConfiguration struct {
+	LicenseConfigurationArn string `query:"LicenseConfigurationArn" xml:"licenseConfigurationArn,omitempty"`
+}
+
+type LicenseConfigurationRequest struct {
+	LicenseConfigurationArn string `query:"LicenseConfigurationArn" xml:"LicenseConfigurationArn,omitempty"`
 }
 
 type MemoryGiBPerVCpu struct {
@@ -1412,6 +1865,10 @@ type ModifyVpcAttributeRequest struct {
 	EnableDnsSupport                 *AttributeBooleanValue `query:"EnableDnsSupport" xml:"EnableDnsSupport"`
 	EnableNetworkAddressUsageMetrics *AttributeBooleanValue `query:"EnableNetworkAddressUsageMetrics" xml:"EnableNetworkAddressUsageMetrics"`
 	VpcId                            string                 `query:"VpcId" xml:"vpcId"`
+}
+
+type Monitoring struct {
+	State string `query:"State" xml:"state,omitempty"`
 }
 
 type NatGateway struct {
@@ -1573,6 +2030,19 @@ type PerformanceFactorReferenceRequest struct {
 	InstanceFamily string `query:"InstanceFamily" xml:"InstanceFamily,omitempty"`
 }
 
+type Placement struct {
+	Affinity             string `query:"Affinity" xml:"affinity,omitempty"`
+	AvailabilityZone     string `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId   string `query:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
+	GroupId              string `query:"GroupId" xml:"groupId,omitempty"`
+	GroupName            string `query:"GroupName" xml:"groupName"`
+	HostId               string `query:"HostId" xml:"hostId,omitempty"`
+	HostResourceGroupArn string `query:"HostResourceGroupArn" xml:"hostResourceGroupArn,omitempty"`
+	PartitionNumber      *int   `query:"PartitionNumber" xml:"partitionNumber"`
+	SpreadDomain         string `query:"SpreadDomain" xml:"spreadDomain,omitempty"`
+	Tenancy              string `query:"Tenancy" xml:"tenancy,omitempty"`
+}
+
 type PrefixListId struct {
 	Description  string `query:"Description" xml:"description,omitempty"`
 	PrefixListId string `query:"PrefixListId" xml:"prefixListId,omitempty"`
@@ -1584,9 +2054,26 @@ type PrivateDnsNameOptionsOnLaunch struct {
 	HostnameType                    string `query:"HostnameType" xml:"hostnameType,omitempty"`
 }
 
+type PrivateDnsNameOptionsRequest struct {
+	EnableResourceNameDnsAAAARecord *bool  `query:"EnableResourceNameDnsAAAARecord" xml:"EnableResourceNameDnsAAAARecord"`
+	EnableResourceNameDnsARecord    *bool  `query:"EnableResourceNameDnsARecord" xml:"EnableResourceNameDnsARecord"`
+	HostnameType                    string `query:"HostnameType" xml:"HostnameType,omitempty"`
+}
+
+type PrivateDnsNameOptionsResponse struct {
+	EnableResourceNameDnsAAAARecord *bool  `query:"EnableResourceNameDnsAAAARecord" xml:"enableResourceNameDnsAAAARecord"`
+	EnableResourceNameDnsARecord    *bool  `query:"EnableResourceNameDnsARecord" xml:"enableResourceNameDnsARecord"`
+	HostnameType                    string `query:"HostnameType" xml:"hostnameType,omitempty"`
+}
+
 type PrivateIpAddressSpecification struct {
 	Primary          *bool  `query:"Primary" xml:"primary"`
 	PrivateIpAddress string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
+type ProductCode struct {
+	ProductCodeId   string `query:"ProductCode" xml:"productCode,omitempty"`
+	ProductCodeType string `query:"Type" xml:"type,omitempty"`
 }
 
 type PropagatingVgw struct {
@@ -1690,6 +2177,14 @@ type RequestLaunchTemplateData struct {
 	SecurityGroups                    []string                                                       `query:"SecurityGroup" xml:"SecurityGroup>SecurityGroup"`
 	TagSpecifications                 []LaunchTemplateTagSpecificationRequest                        `query:"TagSpecification" xml:"TagSpecification>LaunchTemplateTagSpecificationRequest"`
 	UserData                          string                                                         `query:"UserData" xml:"UserData,omitempty"`
+}
+
+type Reservation struct {
+	Groups        ec2query.List[GroupIdentifier] `query:"GroupSet" xml:"groupSet"`
+	Instances     ec2query.List[Instance]        `query:"InstancesSet" xml:"instancesSet"`
+	OwnerId       string                         `query:"OwnerId" xml:"ownerId,omitempty"`
+	RequesterId   string                         `query:"RequesterId" xml:"requesterId,omitempty"`
+	ReservationId string                         `query:"ReservationId" xml:"reservationId,omitempty"`
 }
 
 type ResponseError struct {
@@ -1833,6 +2328,57 @@ type RouteTableAssociationState struct {
 	StatusMessage string `query:"StatusMessage" xml:"statusMessage,omitempty"`
 }
 
+type RunInstancesMonitoringEnabled struct {
+	Enabled *bool `query:"Enabled" xml:"enabled"`
+}
+
+type RunInstancesRequest struct {
+	AdditionalInfo                    string                                                        `query:"AdditionalInfo" xml:"additionalInfo,omitempty"`
+	BlockDeviceMappings               []BlockDeviceMapping                                          `query:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping"`
+	CapacityReservationSpecification  *CapacityReservationSpecification                             `query:"CapacityReservationSpecification" xml:"CapacityReservationSpecification"`
+	ClientToken                       string                                                        `query:"ClientToken" xml:"clientToken,omitempty"`
+	CpuOptions                        *CpuOptionsRequest                                            `query:"CpuOptions" xml:"CpuOptions"`
+	CreditSpecification               *CreditSpecificationRequest                                   `query:"CreditSpecification" xml:"CreditSpecification"`
+	DisableApiStop                    *bool                                                         `query:"DisableApiStop" xml:"DisableApiStop"`
+	DisableApiTermination             *bool                                                         `query:"DisableApiTermination" xml:"disableApiTermination"`
+	DryRun                            *bool                                                         `query:"DryRun" xml:"dryRun"`
+	EbsOptimized                      *bool                                                         `query:"EbsOptimized" xml:"ebsOptimized"`
+	ElasticGpuSpecification           ec2query.List[ElasticGpuSpecification]                        `query:"ElasticGpuSpecification" xml:"ElasticGpuSpecification"`
+	ElasticInferenceAccelerators      ec2query.List[ElasticInferenceAccelerator]                    `query:"ElasticInferenceAccelerator" xml:"ElasticInferenceAccelerator"`
+	EnablePrimaryIpv6                 *bool                                                         `query:"EnablePrimaryIpv6" xml:"EnablePrimaryIpv6"`
+	EnclaveOptions                    *EnclaveOptionsRequest                                        `query:"EnclaveOptions" xml:"EnclaveOptions"`
+	HibernationOptions                *HibernationOptionsRequest                                    `query:"HibernationOptions" xml:"HibernationOptions"`
+	IamInstanceProfile                *IamInstanceProfileSpecification                              `query:"IamInstanceProfile" xml:"iamInstanceProfile"`
+	ImageId                           string                                                        `query:"ImageId" xml:"ImageId,omitempty"`
+	InstanceInitiatedShutdownBehavior string                                                        `query:"InstanceInitiatedShutdownBehavior" xml:"instanceInitiatedShutdownBehavior,omitempty"`
+	InstanceMarketOptions             *InstanceMarketOptionsRequest                                 `query:"InstanceMarketOptions" xml:"InstanceMarketOptions"`
+	InstanceType                      string                                                        `query:"InstanceType" xml:"InstanceType,omitempty"`
+	Ipv6AddressCount                  *int                                                          `query:"Ipv6AddressCount" xml:"Ipv6AddressCount"`
+	Ipv6Addresses                     ec2query.List[InstanceIpv6Address]                            `query:"Ipv6Address" xml:"Ipv6Address"`
+	KernelId                          string                                                        `query:"KernelId" xml:"KernelId,omitempty"`
+	KeyName                           string                                                        `query:"KeyName" xml:"KeyName,omitempty"`
+	LaunchTemplate                    *LaunchTemplateSpecification                                  `query:"LaunchTemplate" xml:"LaunchTemplate"`
+	LicenseSpecifications             ec2query.List[LicenseConfigurationRequest]                    `query:"LicenseSpecification" xml:"LicenseSpecification"`
+	MaintenanceOptions                *InstanceMaintenanceOptionsRequest                            `query:"MaintenanceOptions" xml:"MaintenanceOptions"`
+	MaxCount                          *int                                                          `query:"MaxCount" xml:"MaxCount"`
+	MetadataOptions                   *InstanceMetadataOptionsRequest                               `query:"MetadataOptions" xml:"MetadataOptions"`
+	MinCount                          *int                                                          `query:"MinCount" xml:"MinCount"`
+	Monitoring                        *RunInstancesMonitoringEnabled                                `query:"Monitoring" xml:"Monitoring"`
+	NetworkInterfaces                 ec2query.List[InstanceNetworkInterfaceSpecification]          `query:"NetworkInterface" xml:"networkInterface"`
+	NetworkPerformanceOptions         *InstanceNetworkPerformanceOptionsRequest                     `query:"NetworkPerformanceOptions" xml:"NetworkPerformanceOptions"`
+	Operator                          *OperatorRequest                                              `query:"Operator" xml:"Operator"`
+	Placement                         *Placement                                                    `query:"Placement" xml:"Placement"`
+	PrivateDnsNameOptions             *PrivateDnsNameOptionsRequest                                 `query:"PrivateDnsNameOptions" xml:"PrivateDnsNameOptions"`
+	PrivateIpAddress                  string                                                        `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	RamdiskId                         string                                                        `query:"RamdiskId" xml:"RamdiskId,omitempty"`
+	SecondaryInterfaces               ec2query.List[InstanceSecondaryInterfaceSpecificationRequest] `query:"SecondaryInterface" xml:"SecondaryInterface"`
+	SecurityGroupIds                  []string                                                      `query:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	SecurityGroups                    []string                                                      `query:"SecurityGroup" xml:"SecurityGroup>SecurityGroup"`
+	SubnetId                          string                                                        `query:"SubnetId" xml:"SubnetId,omitempty"`
+	TagSpecifications                 ec2query.List[TagSpecification]                               `query:"TagSpecification" xml:"TagSpecification"`
+	UserData                          string                                                        `query:"UserData" xml:"UserData,omitempty"`
+}
+
 type SecondaryInterfacePrivateIpAddressSpecification struct {
 	PrivateIpAddress string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
 }
@@ -1886,6 +2432,41 @@ type SecurityGroupRuleUpdate struct {
 	SecurityGroupRuleId string                    `query:"SecurityGroupRuleId" xml:"SecurityGroupRuleId"`
 }
 
+type SpotMarketOptions struct {
+	BlockDurationMinutes         *int              `query:"BlockDurationMinutes" xml:"BlockDurationMinutes"`
+	InstanceInterruptionBehavior string            `query:"InstanceInterruptionBehavior" xml:"InstanceInterruptionBehavior,omitempty"`
+	MaxPrice                     string            `query:"MaxPrice" xml:"MaxPrice,omitempty"`
+	SpotInstanceType             string            `query:"SpotInstanceType" xml:"SpotInstanceType,omitempty"`
+	ValidUntil                   *protocol.XMLTime `query:"ValidUntil" xml:"ValidUntil"`
+}
+
+type StartInstancesRequest struct {
+	AdditionalInfo string   `query:"AdditionalInfo" xml:"additionalInfo,omitempty"`
+	DryRun         *bool    `query:"DryRun" xml:"dryRun"`
+	InstanceIds    []string `query:"InstanceId" xml:"InstanceId>InstanceId"`
+}
+
+type StartInstancesResult struct {
+	StartingInstances ec2query.List[InstanceStateChange] `query:"InstancesSet" xml:"instancesSet"`
+}
+
+type StateReason struct {
+	Code    string `query:"Code" xml:"code,omitempty"`
+	Message string `query:"Message" xml:"message,omitempty"`
+}
+
+type StopInstancesRequest struct {
+	DryRun         *bool    `query:"DryRun" xml:"dryRun"`
+	Force          *bool    `query:"Force" xml:"force"`
+	Hibernate      *bool    `query:"Hibernate" xml:"Hibernate"`
+	InstanceIds    []string `query:"InstanceId" xml:"InstanceId>InstanceId"`
+	SkipOsShutdown *bool    `query:"SkipOsShutdown" xml:"SkipOsShutdown"`
+}
+
+type StopInstancesResult struct {
+	StoppingInstances ec2query.List[InstanceStateChange] `query:"InstancesSet" xml:"instancesSet"`
+}
+
 type Subnet struct {
 	AssignIpv6AddressOnCreation   *bool                                         `query:"AssignIpv6AddressOnCreation" xml:"assignIpv6AddressOnCreation"`
 	AvailabilityZone              string                                        `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
@@ -1933,6 +2514,17 @@ type Tag struct {
 type TagSpecification struct {
 	ResourceType string             `query:"ResourceType" xml:"resourceType,omitempty"`
 	Tags         ec2query.List[Tag] `query:"Tag" xml:"Tag"`
+}
+
+type TerminateInstancesRequest struct {
+	DryRun         *bool    `query:"DryRun" xml:"dryRun"`
+	Force          *bool    `query:"Force" xml:"Force"`
+	InstanceIds    []string `query:"InstanceId" xml:"InstanceId>InstanceId"`
+	SkipOsShutdown *bool    `query:"SkipOsShutdown" xml:"SkipOsShutdown"`
+}
+
+type TerminateInstancesResult struct {
+	TerminatingInstances ec2query.List[InstanceStateChange] `query:"InstancesSet" xml:"instancesSet"`
 }
 
 type TotalLocalStorageGB struct {
