@@ -79,5 +79,10 @@ var written = map[string]map[string]bool{
 		"TagDescription.Value": true,
 		// <description/>: an interface made without one answers it empty.
 		"NetworkInterface.Description": true,
+		// An instance answers <dnsName/>, <reason/> and <clientToken/>
+		// (and, terminated, <privateDnsName/>) empty, its placement an
+		// empty <groupName/> and its interfaces an empty <description/>.
+		"Instance.PublicDnsName": true, "Instance.PrivateDnsName": true, "Instance.StateTransitionReason": true,
+		"Instance.ClientToken": true, "Placement.GroupName": true, "InstanceNetworkInterface.Description": true,
 	},
 }

@@ -192,11 +192,8 @@ func networkInterfaceWire(v *interfaceView, names groupNames) wire.NetworkInterf
 	item := wire.NetworkInterface{NetworkInterfaceId: v.ID, SubnetId: v.SubnetID, VpcId: v.VpcID, AvailabilityZone: v.AvailabilityZone,
 		Description: v.Description, OwnerId: v.OwnerID, RequesterManaged: ptr(v.RequesterManaged), Status: v.Status, MacAddress: v.MacAddress,
 		PrivateIpAddress: v.PrivateIP, PrivateDnsName: privateDNSName(v.PrivateIP, reg), SourceDestCheck: ptr(v.SourceDestCheck),
-		InterfaceType: v.InterfaceType, Groups: ec2query.List[wire.GroupIdentifier]{},
+		InterfaceType: v.InterfaceType, Groups: names.listed(v.SecurityGroupIDs),
 		Ipv6Addresses: ec2query.List[wire.NetworkInterfaceIpv6Address]{}, TagSet: tagsListed(v.Tags)}
-	for _, g := range names.items(v.SecurityGroupIDs) {
-		item.Groups = append(item.Groups, wire.GroupIdentifier{GroupId: g.GroupID, GroupName: g.GroupName})
-	}
 	if a := v.Attachment; a != nil {
 		item.Attachment = &wire.NetworkInterfaceAttachment{AttachmentId: a.ID, InstanceId: a.InstanceID, InstanceOwnerId: v.OwnerID,
 			DeviceIndex: ptr(a.DeviceIndex), Status: "attached", AttachTime: ptr(protocol.XMLTime(a.AttachTime)),

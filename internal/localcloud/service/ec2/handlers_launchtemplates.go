@@ -6,354 +6,233 @@ import (
 	"strconv"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-type launchTemplateItem struct {
-	LaunchTemplateID     string           `xml:"launchTemplateId"`
-	LaunchTemplateName   string           `xml:"launchTemplateName"`
-	CreateTime           protocol.XMLTime `xml:"createTime"`
-	CreatedBy            string           `xml:"createdBy"`
-	DefaultVersionNumber int64            `xml:"defaultVersionNumber"`
-	LatestVersionNumber  int64            `xml:"latestVersionNumber"`
-	TagSet               []tagItem        `xml:"tagSet>item,omitempty"`
+func launchTemplateWire(t *LaunchTemplate) wire.LaunchTemplate {
+	return wire.LaunchTemplate{LaunchTemplateId: t.ID, LaunchTemplateName: t.Name, CreateTime: ptr(protocol.XMLTime(t.CreateTime)),
+		CreatedBy: t.CreatedBy, DefaultVersionNumber: ptr(int(t.DefaultVersion)), LatestVersionNumber: ptr(int(t.LatestVersion)),
+		Tags: tagsOut(t.Tags)}
 }
 
-func launchTemplateWire(t *LaunchTemplate) launchTemplateItem {
-	return launchTemplateItem{LaunchTemplateID: t.ID, LaunchTemplateName: t.Name, CreateTime: protocol.XMLTime(t.CreateTime),
-		CreatedBy: t.CreatedBy, DefaultVersionNumber: t.DefaultVersion, LatestVersionNumber: t.LatestVersion, TagSet: tagSet(t.Tags)}
+// launchTemplateDataFrom reads a request's LaunchTemplateData. Members not
+// given stay nil, so a version made from a source copies them.
+func launchTemplateDataFrom(in *wire.RequestLaunchTemplateData) LaunchTemplateData {
+	d := LaunchTemplateData{
+		ImageID: in.ImageId, InstanceType: in.InstanceType, KeyName: in.KeyName, KernelID: in.KernelId, RamDiskID: in.RamDiskId,
+		UserData: in.UserData, SecurityGroupIDs: in.SecurityGroupIds, SecurityGroups: in.SecurityGroups,
+		EbsOptimized: in.EbsOptimized, DisableAPITermination: in.DisableApiTermination, DisableAPIStop: in.DisableApiStop,
+		InstanceInitiatedShutdownBehavior: in.InstanceInitiatedShutdownBehavior,
+	}
+	if p := in.IamInstanceProfile; p != nil {
+		d.IamInstanceProfile = &IamInstanceProfileSpec{Arn: p.Arn, Name: p.Name}
+	}
+	if in.NetworkInterfaces != nil {
+		d.NetworkInterfaces = make([]NetworkInterfaceSpec, 0, len(in.NetworkInterfaces))
+		for _, n := range in.NetworkInterfaces {
+			d.NetworkInterfaces = append(d.NetworkInterfaces, NetworkInterfaceSpec{DeviceIndex: n.DeviceIndex, SubnetID: n.SubnetId,
+				Groups: n.Groups, AssociatePublicIPAddress: n.AssociatePublicIpAddress, DeleteOnTermination: n.DeleteOnTermination,
+				Description: n.Description, PrivateIPAddress: n.PrivateIpAddress, NetworkInterfaceID: n.NetworkInterfaceId,
+				InterfaceType: n.InterfaceType})
+		}
+	}
+	if in.BlockDeviceMappings != nil {
+		d.BlockDeviceMappings = make([]BlockDeviceMapping, 0, len(in.BlockDeviceMappings))
+		for _, m := range in.BlockDeviceMappings {
+			bdm := BlockDeviceMapping{DeviceName: m.DeviceName, VirtualName: m.VirtualName, NoDevice: m.NoDevice}
+			if e := m.Ebs; e != nil {
+				bdm.Ebs = &EbsSpec{VolumeSize: e.VolumeSize, VolumeType: e.VolumeType, Iops: e.Iops, Throughput: e.Throughput,
+					SnapshotID: e.SnapshotId, KmsKeyID: e.KmsKeyId, Encrypted: e.Encrypted, DeleteOnTermination: e.DeleteOnTermination}
+			}
+			d.BlockDeviceMappings = append(d.BlockDeviceMappings, bdm)
+		}
+	}
+	if in.TagSpecifications != nil {
+		d.TagSpecifications = make([]LaunchTemplateTagSpec, 0, len(in.TagSpecifications))
+		for _, ts := range in.TagSpecifications {
+			d.TagSpecifications = append(d.TagSpecifications, LaunchTemplateTagSpec{ResourceType: ts.ResourceType, Tags: tagsFrom(ts.Tags)})
+		}
+	}
+	if m := in.Monitoring; m != nil {
+		d.Monitoring = &MonitoringSpec{Enabled: m.Enabled}
+	}
+	if m := in.MetadataOptions; m != nil {
+		d.MetadataOptions = &MetadataOptions{HTTPTokens: m.HttpTokens, HTTPPutResponseHopLimit: m.HttpPutResponseHopLimit,
+			HTTPEndpoint: m.HttpEndpoint, HTTPProtocolIPv6: m.HttpProtocolIpv6, InstanceMetadataTags: m.InstanceMetadataTags}
+	}
+	if p := in.Placement; p != nil {
+		d.Placement = &PlacementSpec{AvailabilityZone: p.AvailabilityZone, GroupName: p.GroupName, Tenancy: p.Tenancy}
+	}
+	if c := in.CreditSpecification; c != nil {
+		d.CreditSpecification = &CreditSpecification{CPUCredits: c.CpuCredits}
+	}
+	if c := in.CpuOptions; c != nil {
+		d.CPUOptions = &CPUOptions{CoreCount: c.CoreCount, ThreadsPerCore: c.ThreadsPerCore}
+	}
+	if p := in.PrivateDnsNameOptions; p != nil {
+		d.PrivateDNSNameOptions = &PrivateDNSNameOptionsRequest{HostnameType: p.HostnameType,
+			EnableResourceNameDNSARecord: p.EnableResourceNameDnsARecord, EnableResourceNameDNSAAAARecord: p.EnableResourceNameDnsAAAARecord}
+	}
+	return d
 }
 
-type iamInstanceProfileItem struct {
-	Arn  string `xml:"arn,omitempty"`
-	Name string `xml:"name,omitempty"`
+// listOf is a list member of a reply, absent when empty.
+func listOf[T any](items []T) ec2query.List[T] {
+	if len(items) == 0 {
+		return nil
+	}
+	return ec2query.List[T](items)
 }
 
-type launchTemplateNetworkInterfaceItem struct {
-	AssociatePublicIPAddress *bool    `xml:"associatePublicIpAddress,omitempty"`
-	DeleteOnTermination      *bool    `xml:"deleteOnTermination,omitempty"`
-	Description              string   `xml:"description,omitempty"`
-	DeviceIndex              *int     `xml:"deviceIndex,omitempty"`
-	Groups                   []string `xml:"groupSet>groupId,omitempty"`
-	InterfaceType            string   `xml:"interfaceType,omitempty"`
-	NetworkInterfaceID       string   `xml:"networkInterfaceId,omitempty"`
-	PrivateIPAddress         string   `xml:"privateIpAddress,omitempty"`
-	SubnetID                 string   `xml:"subnetId,omitempty"`
-}
-
-type ebsItem struct {
-	DeleteOnTermination *bool  `xml:"deleteOnTermination,omitempty"`
-	Encrypted           *bool  `xml:"encrypted,omitempty"`
-	Iops                *int   `xml:"iops,omitempty"`
-	KmsKeyID            string `xml:"kmsKeyId,omitempty"`
-	SnapshotID          string `xml:"snapshotId,omitempty"`
-	Throughput          *int   `xml:"throughput,omitempty"`
-	VolumeSize          *int   `xml:"volumeSize,omitempty"`
-	VolumeType          string `xml:"volumeType,omitempty"`
-}
-
-type blockDeviceMappingItem struct {
-	DeviceName  string   `xml:"deviceName,omitempty"`
-	VirtualName string   `xml:"virtualName,omitempty"`
-	NoDevice    string   `xml:"noDevice,omitempty"`
-	Ebs         *ebsItem `xml:"ebs,omitempty"`
-}
-
-type tagSpecificationItem struct {
-	ResourceType string    `xml:"resourceType"`
-	TagSet       []tagItem `xml:"tagSet>item"`
-}
-
-type monitoringItem struct {
-	Enabled bool `xml:"enabled"`
-}
-
-type metadataOptionsItem struct {
-	State                   string `xml:"state,omitempty"`
-	HTTPTokens              string `xml:"httpTokens,omitempty"`
-	HTTPPutResponseHopLimit *int   `xml:"httpPutResponseHopLimit,omitempty"`
-	HTTPEndpoint            string `xml:"httpEndpoint,omitempty"`
-	HTTPProtocolIpv6        string `xml:"httpProtocolIpv6,omitempty"`
-	InstanceMetadataTags    string `xml:"instanceMetadataTags,omitempty"`
-}
-
-type placementItem struct {
-	AvailabilityZone string `xml:"availabilityZone,omitempty"`
-	GroupName        string `xml:"groupName,omitempty"`
-	Tenancy          string `xml:"tenancy,omitempty"`
-}
-
-type creditSpecificationItem struct {
-	CPUCredits string `xml:"cpuCredits"`
-}
-
-type cpuOptionsItem struct {
-	CoreCount      *int `xml:"coreCount,omitempty"`
-	ThreadsPerCore *int `xml:"threadsPerCore,omitempty"`
-}
-
-type privateDNSNameOptionsItem struct {
-	HostnameType                    string `xml:"hostnameType,omitempty"`
-	EnableResourceNameDNSARecord    *bool  `xml:"enableResourceNameDnsARecord,omitempty"`
-	EnableResourceNameDNSAAAARecord *bool  `xml:"enableResourceNameDnsAAAARecord,omitempty"`
-}
-
-type launchTemplateDataItem struct {
-	KernelID                          string                               `xml:"kernelId,omitempty"`
-	EbsOptimized                      *bool                                `xml:"ebsOptimized,omitempty"`
-	IamInstanceProfile                *iamInstanceProfileItem              `xml:"iamInstanceProfile,omitempty"`
-	BlockDeviceMappings               []blockDeviceMappingItem             `xml:"blockDeviceMappingSet>item,omitempty"`
-	NetworkInterfaces                 []launchTemplateNetworkInterfaceItem `xml:"networkInterfaceSet>item,omitempty"`
-	ImageID                           string                               `xml:"imageId,omitempty"`
-	InstanceType                      string                               `xml:"instanceType,omitempty"`
-	KeyName                           string                               `xml:"keyName,omitempty"`
-	Monitoring                        *monitoringItem                      `xml:"monitoring,omitempty"`
-	Placement                         *placementItem                       `xml:"placement,omitempty"`
-	RamDiskID                         string                               `xml:"ramDiskId,omitempty"`
-	DisableAPITermination             *bool                                `xml:"disableApiTermination,omitempty"`
-	DisableAPIStop                    *bool                                `xml:"disableApiStop,omitempty"`
-	InstanceInitiatedShutdownBehavior string                               `xml:"instanceInitiatedShutdownBehavior,omitempty"`
-	UserData                          string                               `xml:"userData,omitempty"`
-	TagSpecifications                 []tagSpecificationItem               `xml:"tagSpecificationSet>item,omitempty"`
-	SecurityGroupIDs                  []string                             `xml:"securityGroupIdSet>item,omitempty"`
-	SecurityGroups                    []string                             `xml:"securityGroupSet>item,omitempty"`
-	CreditSpecification               *creditSpecificationItem             `xml:"creditSpecification,omitempty"`
-	CPUOptions                        *cpuOptionsItem                      `xml:"cpuOptions,omitempty"`
-	MetadataOptions                   *metadataOptionsItem                 `xml:"metadataOptions,omitempty"`
-	PrivateDNSNameOptions             *privateDNSNameOptionsItem           `xml:"privateDnsNameOptions,omitempty"`
-}
-
-func launchTemplateDataWire(d LaunchTemplateData) launchTemplateDataItem {
-	item := launchTemplateDataItem{
-		KernelID: d.KernelID, EbsOptimized: d.EbsOptimized, ImageID: d.ImageID, InstanceType: d.InstanceType, KeyName: d.KeyName,
-		RamDiskID: d.RamDiskID, DisableAPITermination: d.DisableAPITermination, DisableAPIStop: d.DisableAPIStop,
+func launchTemplateDataWire(d LaunchTemplateData) *wire.ResponseLaunchTemplateData {
+	item := &wire.ResponseLaunchTemplateData{
+		KernelId: d.KernelID, EbsOptimized: d.EbsOptimized, ImageId: d.ImageID, InstanceType: d.InstanceType, KeyName: d.KeyName,
+		RamDiskId: d.RamDiskID, DisableApiTermination: d.DisableAPITermination, DisableApiStop: d.DisableAPIStop,
 		InstanceInitiatedShutdownBehavior: d.InstanceInitiatedShutdownBehavior, UserData: d.UserData,
-		SecurityGroupIDs: d.SecurityGroupIDs, SecurityGroups: d.SecurityGroups,
+		SecurityGroupIds: listOf(d.SecurityGroupIDs), SecurityGroups: listOf(d.SecurityGroups),
 	}
 	if p := d.IamInstanceProfile; p != nil {
-		item.IamInstanceProfile = &iamInstanceProfileItem{Arn: p.Arn, Name: p.Name}
+		item.IamInstanceProfile = &wire.LaunchTemplateIamInstanceProfileSpecification{Arn: p.Arn, Name: p.Name}
 	}
 	for _, m := range d.BlockDeviceMappings {
-		bdm := blockDeviceMappingItem{DeviceName: m.DeviceName, VirtualName: m.VirtualName, NoDevice: m.NoDevice}
+		bdm := wire.LaunchTemplateBlockDeviceMapping{DeviceName: m.DeviceName, VirtualName: m.VirtualName, NoDevice: m.NoDevice}
 		if e := m.Ebs; e != nil {
-			bdm.Ebs = &ebsItem{DeleteOnTermination: e.DeleteOnTermination, Encrypted: e.Encrypted, Iops: e.Iops, KmsKeyID: e.KmsKeyID,
-				SnapshotID: e.SnapshotID, Throughput: e.Throughput, VolumeSize: e.VolumeSize, VolumeType: e.VolumeType}
+			bdm.Ebs = &wire.LaunchTemplateEbsBlockDevice{DeleteOnTermination: e.DeleteOnTermination, Encrypted: e.Encrypted, Iops: e.Iops,
+				KmsKeyId: e.KmsKeyID, SnapshotId: e.SnapshotID, Throughput: e.Throughput, VolumeSize: e.VolumeSize, VolumeType: e.VolumeType}
 		}
 		item.BlockDeviceMappings = append(item.BlockDeviceMappings, bdm)
 	}
 	for _, n := range d.NetworkInterfaces {
-		item.NetworkInterfaces = append(item.NetworkInterfaces, launchTemplateNetworkInterfaceItem{
-			AssociatePublicIPAddress: n.AssociatePublicIPAddress, DeleteOnTermination: n.DeleteOnTermination, Description: n.Description,
-			DeviceIndex: n.DeviceIndex, Groups: n.Groups, InterfaceType: n.InterfaceType, NetworkInterfaceID: n.NetworkInterfaceID,
-			PrivateIPAddress: n.PrivateIPAddress, SubnetID: n.SubnetID})
+		item.NetworkInterfaces = append(item.NetworkInterfaces, wire.LaunchTemplateInstanceNetworkInterfaceSpecification{
+			AssociatePublicIpAddress: n.AssociatePublicIPAddress, DeleteOnTermination: n.DeleteOnTermination, Description: n.Description,
+			DeviceIndex: n.DeviceIndex, Groups: listOf(n.Groups), InterfaceType: n.InterfaceType, NetworkInterfaceId: n.NetworkInterfaceID,
+			PrivateIpAddress: n.PrivateIPAddress, SubnetId: n.SubnetID})
 	}
 	if m := d.Monitoring; m != nil {
-		item.Monitoring = &monitoringItem{Enabled: boolValue(m.Enabled)}
+		item.Monitoring = &wire.LaunchTemplatesMonitoring{Enabled: ptr(boolValue(m.Enabled))}
 	}
 	if p := d.Placement; p != nil {
-		item.Placement = &placementItem{AvailabilityZone: p.AvailabilityZone, GroupName: p.GroupName, Tenancy: p.Tenancy}
+		item.Placement = &wire.LaunchTemplatePlacement{AvailabilityZone: p.AvailabilityZone, GroupName: p.GroupName, Tenancy: p.Tenancy}
 	}
 	for _, ts := range d.TagSpecifications {
 		tags, _ := validateTags(ts.Tags, true) // validated when the version was made
-		item.TagSpecifications = append(item.TagSpecifications, tagSpecificationItem{ResourceType: ts.ResourceType, TagSet: tagSet(tags)})
+		item.TagSpecifications = append(item.TagSpecifications, wire.LaunchTemplateTagSpecification{ResourceType: ts.ResourceType, Tags: tagsOut(tags)})
 	}
 	if c := d.CreditSpecification; c != nil {
-		item.CreditSpecification = &creditSpecificationItem{CPUCredits: c.CPUCredits}
+		item.CreditSpecification = &wire.CreditSpecification{CpuCredits: c.CPUCredits}
 	}
 	if c := d.CPUOptions; c != nil {
-		item.CPUOptions = &cpuOptionsItem{CoreCount: c.CoreCount, ThreadsPerCore: c.ThreadsPerCore}
+		item.CpuOptions = &wire.LaunchTemplateCpuOptions{CoreCount: c.CoreCount, ThreadsPerCore: c.ThreadsPerCore}
 	}
 	if m := d.MetadataOptions; m != nil {
-		item.MetadataOptions = &metadataOptionsItem{State: "pending", HTTPTokens: m.HTTPTokens, HTTPPutResponseHopLimit: m.HTTPPutResponseHopLimit,
-			HTTPEndpoint: m.HTTPEndpoint, HTTPProtocolIpv6: m.HTTPProtocolIPv6, InstanceMetadataTags: m.InstanceMetadataTags}
+		item.MetadataOptions = &wire.LaunchTemplateInstanceMetadataOptions{State: "pending", HttpTokens: m.HTTPTokens,
+			HttpPutResponseHopLimit: m.HTTPPutResponseHopLimit, HttpEndpoint: m.HTTPEndpoint, HttpProtocolIpv6: m.HTTPProtocolIPv6,
+			InstanceMetadataTags: m.InstanceMetadataTags}
 	}
 	if p := d.PrivateDNSNameOptions; p != nil {
-		item.PrivateDNSNameOptions = &privateDNSNameOptionsItem{HostnameType: p.HostnameType,
-			EnableResourceNameDNSARecord: p.EnableResourceNameDNSARecord, EnableResourceNameDNSAAAARecord: p.EnableResourceNameDNSAAAARecord}
+		item.PrivateDnsNameOptions = &wire.LaunchTemplatePrivateDnsNameOptions{HostnameType: p.HostnameType,
+			EnableResourceNameDnsARecord: p.EnableResourceNameDNSARecord, EnableResourceNameDnsAAAARecord: p.EnableResourceNameDNSAAAARecord}
 	}
 	return item
 }
 
-type launchTemplateVersionItem struct {
-	LaunchTemplateID   string                 `xml:"launchTemplateId"`
-	LaunchTemplateName string                 `xml:"launchTemplateName"`
-	VersionNumber      int64                  `xml:"versionNumber"`
-	VersionDescription string                 `xml:"versionDescription,omitempty"`
-	CreateTime         protocol.XMLTime       `xml:"createTime"`
-	CreatedBy          string                 `xml:"createdBy"`
-	DefaultVersion     bool                   `xml:"defaultVersion"`
-	LaunchTemplateData launchTemplateDataItem `xml:"launchTemplateData"`
+func launchTemplateVersionWire(t *LaunchTemplate, v *LaunchTemplateVersion) wire.LaunchTemplateVersion {
+	return wire.LaunchTemplateVersion{LaunchTemplateId: t.ID, LaunchTemplateName: t.Name, VersionNumber: ptr(int(v.Number)),
+		VersionDescription: v.Description, CreateTime: ptr(protocol.XMLTime(v.CreateTime)), CreatedBy: v.CreatedBy,
+		DefaultVersion: ptr(v.Number == t.DefaultVersion), LaunchTemplateData: launchTemplateDataWire(v.Data)}
 }
 
-func launchTemplateVersionWire(t *LaunchTemplate, v *LaunchTemplateVersion) launchTemplateVersionItem {
-	return launchTemplateVersionItem{LaunchTemplateID: t.ID, LaunchTemplateName: t.Name, VersionNumber: v.Number,
-		VersionDescription: v.Description, CreateTime: protocol.XMLTime(v.CreateTime), CreatedBy: v.CreatedBy,
-		DefaultVersion: v.Number == t.DefaultVersion, LaunchTemplateData: launchTemplateDataWire(v.Data)}
-}
-
-type createLaunchTemplateInput struct {
-	LaunchTemplateName string              `query:"LaunchTemplateName"`
-	VersionDescription string              `query:"VersionDescription"`
-	LaunchTemplateData *LaunchTemplateData `query:"LaunchTemplateData"`
-	TagSpecifications  []tagSpecParam      `query:"TagSpecification"`
-	ClientToken        string              `query:"ClientToken"`
-	DryRun             bool                `query:"DryRun"`
-}
-
-type createLaunchTemplateOutput struct {
-	LaunchTemplate launchTemplateItem `xml:"launchTemplate"`
-}
-
-func (b *Backend) handleCreateLaunchTemplate(ctx context.Context, in *createLaunchTemplateInput) (*createLaunchTemplateOutput, error) {
+func (b *Backend) handleCreateLaunchTemplate(ctx context.Context, in *wire.CreateLaunchTemplateRequest) (*wire.CreateLaunchTemplateResult, error) {
 	if in.LaunchTemplateData == nil {
 		return nil, missingParameter("LaunchTemplateData")
 	}
-	tags, err := tagsFor(in.TagSpecifications, "launch-template")
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "launch-template")
 	if err != nil {
 		return nil, err
 	}
 	template, err := b.createLaunchTemplate(ctx, createLaunchTemplateRequest{Name: in.LaunchTemplateName, VersionDescription: in.VersionDescription,
-		Data: *in.LaunchTemplateData, Tags: tags, ClientToken: in.ClientToken}, in.DryRun)
+		Data: launchTemplateDataFrom(in.LaunchTemplateData), Tags: tags, ClientToken: in.ClientToken}, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &createLaunchTemplateOutput{LaunchTemplate: launchTemplateWire(template)}, nil
+	item := launchTemplateWire(template)
+	return &wire.CreateLaunchTemplateResult{LaunchTemplate: &item}, nil
 }
 
-type createLaunchTemplateVersionInput struct {
-	LaunchTemplateID   string              `query:"LaunchTemplateId"`
-	LaunchTemplateName string              `query:"LaunchTemplateName"`
-	SourceVersion      string              `query:"SourceVersion"`
-	VersionDescription string              `query:"VersionDescription"`
-	LaunchTemplateData *LaunchTemplateData `query:"LaunchTemplateData"`
-	ClientToken        string              `query:"ClientToken"`
-	DryRun             bool                `query:"DryRun"`
-}
-
-type createLaunchTemplateVersionOutput struct {
-	LaunchTemplateVersion launchTemplateVersionItem `xml:"launchTemplateVersion"`
-}
-
-func (b *Backend) handleCreateLaunchTemplateVersion(ctx context.Context, in *createLaunchTemplateVersionInput) (*createLaunchTemplateVersionOutput, error) {
+func (b *Backend) handleCreateLaunchTemplateVersion(ctx context.Context, in *wire.CreateLaunchTemplateVersionRequest) (*wire.CreateLaunchTemplateVersionResult, error) {
 	if in.LaunchTemplateData == nil {
 		return nil, missingParameter("LaunchTemplateData")
 	}
 	template, version, err := b.createLaunchTemplateVersion(ctx, createLaunchTemplateVersionRequest{
-		Template: templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName}, SourceVersion: in.SourceVersion,
-		VersionDescription: in.VersionDescription, Data: *in.LaunchTemplateData, ClientToken: in.ClientToken}, in.DryRun)
+		Template: templateRef{ID: in.LaunchTemplateId, Name: in.LaunchTemplateName}, SourceVersion: in.SourceVersion,
+		VersionDescription: in.VersionDescription, Data: launchTemplateDataFrom(in.LaunchTemplateData), ClientToken: in.ClientToken},
+		boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &createLaunchTemplateVersionOutput{LaunchTemplateVersion: launchTemplateVersionWire(template, version)}, nil
+	item := launchTemplateVersionWire(template, version)
+	return &wire.CreateLaunchTemplateVersionResult{LaunchTemplateVersion: &item}, nil
 }
 
-type modifyLaunchTemplateInput struct {
-	LaunchTemplateID   string `query:"LaunchTemplateId"`
-	LaunchTemplateName string `query:"LaunchTemplateName"`
-	DefaultVersion     string `query:"SetDefaultVersion"`
-	ClientToken        string `query:"ClientToken"`
-	DryRun             bool   `query:"DryRun"`
-}
-
-type launchTemplateOutput struct {
-	LaunchTemplate launchTemplateItem `xml:"launchTemplate"`
-}
-
-func (b *Backend) handleModifyLaunchTemplate(ctx context.Context, in *modifyLaunchTemplateInput) (*launchTemplateOutput, error) {
-	template, err := b.setDefaultVersion(ctx, templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName}, in.DefaultVersion, in.DryRun)
+func (b *Backend) handleModifyLaunchTemplate(ctx context.Context, in *wire.ModifyLaunchTemplateRequest) (*wire.ModifyLaunchTemplateResult, error) {
+	template, err := b.setDefaultVersion(ctx, templateRef{ID: in.LaunchTemplateId, Name: in.LaunchTemplateName}, in.DefaultVersion,
+		boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &launchTemplateOutput{LaunchTemplate: launchTemplateWire(template)}, nil
+	item := launchTemplateWire(template)
+	return &wire.ModifyLaunchTemplateResult{LaunchTemplate: &item}, nil
 }
 
-type deleteLaunchTemplateInput struct {
-	LaunchTemplateID   string `query:"LaunchTemplateId"`
-	LaunchTemplateName string `query:"LaunchTemplateName"`
-	DryRun             bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDeleteLaunchTemplate(ctx context.Context, in *deleteLaunchTemplateInput) (*launchTemplateOutput, error) {
-	template, err := b.deleteLaunchTemplate(ctx, templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName}, in.DryRun)
+func (b *Backend) handleDeleteLaunchTemplate(ctx context.Context, in *wire.DeleteLaunchTemplateRequest) (*wire.DeleteLaunchTemplateResult, error) {
+	template, err := b.deleteLaunchTemplate(ctx, templateRef{ID: in.LaunchTemplateId, Name: in.LaunchTemplateName}, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &launchTemplateOutput{LaunchTemplate: launchTemplateWire(template)}, nil
+	item := launchTemplateWire(template)
+	return &wire.DeleteLaunchTemplateResult{LaunchTemplate: &item}, nil
 }
 
-type deleteLaunchTemplateVersionsInput struct {
-	LaunchTemplateID   string   `query:"LaunchTemplateId"`
-	LaunchTemplateName string   `query:"LaunchTemplateName"`
-	Versions           []string `query:"LaunchTemplateVersion"`
-	DryRun             bool     `query:"DryRun"`
-}
-
-type deletedVersionItem struct {
-	LaunchTemplateID   string `xml:"launchTemplateId"`
-	LaunchTemplateName string `xml:"launchTemplateName"`
-	VersionNumber      int64  `xml:"versionNumber"`
-}
-
-type versionErrorItem struct {
-	Code    string `xml:"code"`
-	Message string `xml:"message"`
-}
-
-type unsuccessfulVersionItem struct {
-	LaunchTemplateID   string           `xml:"launchTemplateId"`
-	LaunchTemplateName string           `xml:"launchTemplateName"`
-	VersionNumber      int64            `xml:"versionNumber"`
-	ResponseError      versionErrorItem `xml:"responseError"`
-}
-
-type deleteLaunchTemplateVersionsOutput struct {
-	Successful   []deletedVersionItem      `xml:"successfullyDeletedLaunchTemplateVersionSet>item"`
-	Unsuccessful []unsuccessfulVersionItem `xml:"unsuccessfullyDeletedLaunchTemplateVersionSet>item"`
-}
-
-func (b *Backend) handleDeleteLaunchTemplateVersions(ctx context.Context, in *deleteLaunchTemplateVersionsInput) (*deleteLaunchTemplateVersionsOutput, error) {
-	template, result, err := b.deleteLaunchTemplateVersions(ctx, templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName}, in.Versions, in.DryRun)
+func (b *Backend) handleDeleteLaunchTemplateVersions(ctx context.Context, in *wire.DeleteLaunchTemplateVersionsRequest) (*wire.DeleteLaunchTemplateVersionsResult, error) {
+	template, result, err := b.deleteLaunchTemplateVersions(ctx, templateRef{ID: in.LaunchTemplateId, Name: in.LaunchTemplateName}, in.Versions,
+		boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	out := &deleteLaunchTemplateVersionsOutput{Successful: []deletedVersionItem{}, Unsuccessful: []unsuccessfulVersionItem{}}
+	// Both sets are written, empty ones too.
+	out := &wire.DeleteLaunchTemplateVersionsResult{
+		SuccessfullyDeletedLaunchTemplateVersions:   ec2query.List[wire.DeleteLaunchTemplateVersionsResponseSuccessItem]{},
+		UnsuccessfullyDeletedLaunchTemplateVersions: ec2query.List[wire.DeleteLaunchTemplateVersionsResponseErrorItem]{},
+	}
 	for _, n := range result.Deleted {
-		out.Successful = append(out.Successful, deletedVersionItem{LaunchTemplateID: template.ID, LaunchTemplateName: template.Name, VersionNumber: n})
+		out.SuccessfullyDeletedLaunchTemplateVersions = append(out.SuccessfullyDeletedLaunchTemplateVersions,
+			wire.DeleteLaunchTemplateVersionsResponseSuccessItem{LaunchTemplateId: template.ID, LaunchTemplateName: template.Name,
+				VersionNumber: ptr(int(n))})
 	}
 	for _, v := range in.Versions {
 		code, failed := result.Unsuccesful[v]
 		if !failed {
 			continue
 		}
-		n, _ := strconv.ParseInt(v, 10, 64)
-		out.Unsuccessful = append(out.Unsuccessful, unsuccessfulVersionItem{LaunchTemplateID: template.ID, LaunchTemplateName: template.Name,
-			VersionNumber: n, ResponseError: versionErrorItem{Code: code, Message: "The launch template version " + v + " could not be deleted"}})
+		n, _ := strconv.Atoi(v)
+		out.UnsuccessfullyDeletedLaunchTemplateVersions = append(out.UnsuccessfullyDeletedLaunchTemplateVersions,
+			wire.DeleteLaunchTemplateVersionsResponseErrorItem{LaunchTemplateId: template.ID, LaunchTemplateName: template.Name,
+				VersionNumber: ptr(n), ResponseError: &wire.ResponseError{Code: code,
+					Message: "The launch template version " + v + " could not be deleted"}})
 	}
 	return out, nil
 }
 
-type describeLaunchTemplatesInput struct {
-	LaunchTemplateIDs   []string      `query:"LaunchTemplateId"`
-	LaunchTemplateNames []string      `query:"LaunchTemplateName"`
-	Filters             []filterParam `query:"Filter"`
-	MaxResults          *int32        `query:"MaxResults"`
-	NextToken           *string       `query:"NextToken"`
-	DryRun              bool          `query:"DryRun"`
-}
-
-type describeLaunchTemplatesOutput struct {
-	LaunchTemplates []launchTemplateItem `xml:"launchTemplates>item"`
-	NextToken       string               `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeLaunchTemplates(ctx context.Context, in *describeLaunchTemplatesInput) (*describeLaunchTemplatesOutput, error) {
-	out := &describeLaunchTemplatesOutput{LaunchTemplates: []launchTemplateItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeLaunchTemplates(ctx context.Context, in *wire.DescribeLaunchTemplatesRequest) (*wire.DescribeLaunchTemplatesResult, error) {
+	out := &wire.DescribeLaunchTemplatesResult{LaunchTemplates: ec2query.List[wire.LaunchTemplate]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[LaunchTemplate](tx, tableLaunchTemplates)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindLaunchTemplate, all, func(t *LaunchTemplate) string { return t.ID }, in.LaunchTemplateIDs)
+		selected, err := selectByID(kindLaunchTemplate, all, func(t *LaunchTemplate) string { return t.ID }, in.LaunchTemplateIds)
 		if err != nil {
 			return err
 		}
@@ -368,12 +247,12 @@ func (b *Backend) handleDescribeLaunchTemplates(ctx context.Context, in *describ
 			}
 			selected = named
 		}
-		selected, err = filterItems(selected, in.Filters, func(t *LaunchTemplate) map[string]string { return t.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(t *LaunchTemplate) map[string]string { return t.Tags },
 			func(t *LaunchTemplate) fieldValues { return t.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(t *LaunchTemplate) string { return t.ID }, in.MaxResults, in.NextToken, 1)
+		page, next, err := paginate(selected, func(t *LaunchTemplate) string { return t.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 1)
 		if err != nil {
 			return err
 		}
@@ -389,33 +268,15 @@ func (b *Backend) handleDescribeLaunchTemplates(ctx context.Context, in *describ
 	return out, nil
 }
 
-type describeLaunchTemplateVersionsInput struct {
-	LaunchTemplateID   string        `query:"LaunchTemplateId"`
-	LaunchTemplateName string        `query:"LaunchTemplateName"`
-	Versions           []string      `query:"LaunchTemplateVersion"`
-	MinVersion         string        `query:"MinVersion"`
-	MaxVersion         string        `query:"MaxVersion"`
-	Filters            []filterParam `query:"Filter"`
-	MaxResults         *int32        `query:"MaxResults"`
-	NextToken          *string       `query:"NextToken"`
-	ResolveAlias       bool          `query:"ResolveAlias"`
-	DryRun             bool          `query:"DryRun"`
-}
-
-type describeLaunchTemplateVersionsOutput struct {
-	Versions  []launchTemplateVersionItem `xml:"launchTemplateVersionSet>item"`
-	NextToken string                      `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeLaunchTemplateVersions(ctx context.Context, in *describeLaunchTemplateVersionsInput) (*describeLaunchTemplateVersionsOutput, error) {
-	if in.LaunchTemplateID == "" && in.LaunchTemplateName == "" {
+func (b *Backend) handleDescribeLaunchTemplateVersions(ctx context.Context, in *wire.DescribeLaunchTemplateVersionsRequest) (*wire.DescribeLaunchTemplateVersionsResult, error) {
+	if in.LaunchTemplateId == "" && in.LaunchTemplateName == "" {
 		// Without a template, EC2 lists $Latest/$Default across templates
 		// only when asked for those aliases; a bare call is refused.
 		return nil, missingParameter("LaunchTemplateId or LaunchTemplateName")
 	}
-	out := &describeLaunchTemplateVersionsOutput{Versions: []launchTemplateVersionItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
-		template, err := findTemplate(tx, templateRef{ID: in.LaunchTemplateID, Name: in.LaunchTemplateName})
+	out := &wire.DescribeLaunchTemplateVersionsResult{LaunchTemplateVersions: ec2query.List[wire.LaunchTemplateVersion]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
+		template, err := findTemplate(tx, templateRef{ID: in.LaunchTemplateId, Name: in.LaunchTemplateName})
 		if err != nil {
 			return err
 		}
@@ -446,7 +307,7 @@ func (b *Backend) handleDescribeLaunchTemplateVersions(ctx context.Context, in *
 			return err
 		}
 		versions = slices.DeleteFunc(versions, func(v *LaunchTemplateVersion) bool { return v.Number < minVersion || v.Number > maxVersion })
-		versions, err = filterItems(versions, in.Filters, func(*LaunchTemplateVersion) map[string]string { return nil },
+		versions, err = filterItems(versions, filtersFrom(in.Filters), func(*LaunchTemplateVersion) map[string]string { return nil },
 			func(v *LaunchTemplateVersion) fieldValues {
 				return func(name string) ([]string, bool) {
 					if name == "is-default-version" {
@@ -459,12 +320,12 @@ func (b *Backend) handleDescribeLaunchTemplateVersions(ctx context.Context, in *
 			return err
 		}
 		page, next, err := paginate(versions, func(v *LaunchTemplateVersion) string { return versionKey(v.TemplateID, v.Number) },
-			in.MaxResults, in.NextToken, 1)
+			maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 1)
 		if err != nil {
 			return err
 		}
 		for _, v := range page {
-			out.Versions = append(out.Versions, launchTemplateVersionWire(template, v))
+			out.LaunchTemplateVersions = append(out.LaunchTemplateVersions, launchTemplateVersionWire(template, v))
 		}
 		out.NextToken = next
 		return nil

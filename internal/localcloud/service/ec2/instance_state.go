@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -94,84 +96,51 @@ func (b *Backend) changeInstanceStates(ctx context.Context, ids []string, dryRun
 	return changes, err
 }
 
-type instanceStatesInput struct {
-	InstanceIDs []string `query:"InstanceId"`
-	DryRun      bool     `query:"DryRun"`
-	// Force and Hibernate change nothing here: a local instance stops at once.
-	Force     bool `query:"Force"`
-	Hibernate bool `query:"Hibernate"`
-}
-
-type stopInstancesOutput struct {
-	Instances []instanceStateChangeItem `xml:"instancesSet>item"`
-}
-
-func stateChangeItems(changes []stateChange) []instanceStateChangeItem {
-	items := []instanceStateChangeItem{}
+func stateChangeItems(changes []stateChange) ec2query.List[wire.InstanceStateChange] {
+	items := ec2query.List[wire.InstanceStateChange]{}
 	for _, c := range changes {
-		items = append(items, instanceStateChangeItem{InstanceID: c.ID, CurrentState: instanceState(c.Current), PreviousState: instanceState(c.Previous)})
+		items = append(items, wire.InstanceStateChange{InstanceId: c.ID, CurrentState: instanceState(c.Current),
+			PreviousState: instanceState(c.Previous)})
 	}
 	return items
 }
 
-func (b *Backend) handleStopInstances(ctx context.Context, in *instanceStatesInput) (*stopInstancesOutput, error) {
-	changes, err := b.changeInstanceStates(ctx, in.InstanceIDs, in.DryRun, stopTransition)
+// Force and Hibernate change nothing here: a local instance stops at once.
+func (b *Backend) handleStopInstances(ctx context.Context, in *wire.StopInstancesRequest) (*wire.StopInstancesResult, error) {
+	changes, err := b.changeInstanceStates(ctx, in.InstanceIds, boolValue(in.DryRun), stopTransition)
 	if err != nil {
 		return nil, err
 	}
-	return &stopInstancesOutput{Instances: stateChangeItems(changes)}, nil
+	return &wire.StopInstancesResult{StoppingInstances: stateChangeItems(changes)}, nil
 }
 
-func (b *Backend) handleStartInstances(ctx context.Context, in *instanceStatesInput) (*stopInstancesOutput, error) {
-	changes, err := b.changeInstanceStates(ctx, in.InstanceIDs, in.DryRun, startTransition)
+func (b *Backend) handleStartInstances(ctx context.Context, in *wire.StartInstancesRequest) (*wire.StartInstancesResult, error) {
+	changes, err := b.changeInstanceStates(ctx, in.InstanceIds, boolValue(in.DryRun), startTransition)
 	if err != nil {
 		return nil, err
 	}
-	return &stopInstancesOutput{Instances: stateChangeItems(changes)}, nil
-}
-
-type describeInstanceStatusInput struct {
-	InstanceIDs         []string      `query:"InstanceId"`
-	Filters             []filterParam `query:"Filter"`
-	IncludeAllInstances bool          `query:"IncludeAllInstances"`
-	MaxResults          *int32        `query:"MaxResults"`
-	NextToken           *string       `query:"NextToken"`
-	DryRun              bool          `query:"DryRun"`
-}
-
-type statusDetailItem struct {
-	Name   string `xml:"name"`
-	Status string `xml:"status"`
-}
-
-type statusSummaryItem struct {
-	Status  string             `xml:"status"`
-	Details []statusDetailItem `xml:"details>item"`
-}
-
-type instanceStatusItem struct {
-	InstanceID       string            `xml:"instanceId"`
-	AvailabilityZone string            `xml:"availabilityZone"`
-	InstanceState    instanceStateItem `xml:"instanceState"`
-	SystemStatus     statusSummaryItem `xml:"systemStatus"`
-	InstanceStatus   statusSummaryItem `xml:"instanceStatus"`
-	// AttachedEbsStatus is the newer third check, of the attached volumes.
-	AttachedEbsStatus statusSummaryItem `xml:"attachedEbsStatus"`
-}
-
-type describeInstanceStatusOutput struct {
-	Statuses  []instanceStatusItem `xml:"instanceStatusSet>item"`
-	NextToken string               `xml:"nextToken,omitempty"`
+	return &wire.StartInstancesResult{StartingInstances: stateChangeItems(changes)}, nil
 }
 
 // instanceChecks is the status of a check for an instance in a state: a
 // running instance passes (nothing here can fail it), any other is not
 // checked.
-func instanceChecks(state string) statusSummaryItem {
+func instanceChecks(state string) *wire.InstanceStatusSummary {
 	if state != stateRunning {
-		return statusSummaryItem{Status: "not-applicable", Details: []statusDetailItem{}}
+		return &wire.InstanceStatusSummary{Status: "not-applicable", Details: ec2query.List[wire.InstanceStatusDetails]{}}
 	}
-	return statusSummaryItem{Status: "ok", Details: []statusDetailItem{{Name: "reachability", Status: "passed"}}}
+	return &wire.InstanceStatusSummary{Status: "ok", Details: ec2query.List[wire.InstanceStatusDetails]{{Name: "reachability", Status: "passed"}}}
+}
+
+// ebsChecks is instanceChecks for the attached volumes, the newer third
+// check.
+func ebsChecks(state string) *wire.EbsStatusSummary {
+	checks := instanceChecks(state)
+	out := &wire.EbsStatusSummary{Status: checks.Status, Details: ec2query.List[wire.EbsStatusDetails]{}}
+	for _, d := range checks.Details {
+		out.Details = append(out.Details, wire.EbsStatusDetails{Name: d.Name, Status: d.Status})
+	}
+	return out
 }
 
 func (i *Instance) statusFilterValues(name string) ([]string, bool) {
@@ -193,16 +162,16 @@ func (i *Instance) statusFilterValues(name string) ([]string, bool) {
 	return nil, false
 }
 
-func (b *Backend) handleDescribeInstanceStatus(ctx context.Context, in *describeInstanceStatusInput) (*describeInstanceStatusOutput, error) {
-	if in.MaxResults != nil && len(in.InstanceIDs) > 0 {
+func (b *Backend) handleDescribeInstanceStatus(ctx context.Context, in *wire.DescribeInstanceStatusRequest) (*wire.DescribeInstanceStatusResult, error) {
+	if in.MaxResults != nil && len(in.InstanceIds) > 0 {
 		return nil, invalidParameterCombination("The parameter instancesSet cannot be used with the parameter maxResults")
 	}
 	now := b.now()
-	out := &describeInstanceStatusOutput{Statuses: []instanceStatusItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+	out := &wire.DescribeInstanceStatusResult{InstanceStatuses: ec2query.List[wire.InstanceStatus]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		var selected []*Instance
-		if len(in.InstanceIDs) > 0 {
-			listed, err := b.listedInstances(tx, in.InstanceIDs)
+		if len(in.InstanceIds) > 0 {
+			listed, err := b.listedInstances(tx, in.InstanceIds)
 			if err != nil {
 				return err
 			}
@@ -214,23 +183,23 @@ func (b *Backend) handleDescribeInstanceStatus(ctx context.Context, in *describe
 			}
 			selected = slices.DeleteFunc(all, func(i *Instance) bool { return !i.visible(now) })
 		}
-		if !in.IncludeAllInstances {
+		if !boolValue(in.IncludeAllInstances) {
 			// Without it, only running instances have a status to show.
 			selected = slices.DeleteFunc(selected, func(i *Instance) bool { return i.State != stateRunning })
 		}
-		selected, err := filterItems(selected, in.Filters, func(*Instance) map[string]string { return nil },
+		selected, err := filterItems(selected, filtersFrom(in.Filters), func(*Instance) map[string]string { return nil },
 			func(i *Instance) fieldValues { return i.statusFilterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(i *Instance) string { return i.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(i *Instance) string { return i.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
 		for _, inst := range page {
-			checks := instanceChecks(inst.State)
-			out.Statuses = append(out.Statuses, instanceStatusItem{InstanceID: inst.ID, AvailabilityZone: inst.AvailabilityZone,
-				InstanceState: instanceState(inst.State), SystemStatus: checks, InstanceStatus: checks, AttachedEbsStatus: checks})
+			out.InstanceStatuses = append(out.InstanceStatuses, wire.InstanceStatus{InstanceId: inst.ID, AvailabilityZone: inst.AvailabilityZone,
+				InstanceState: instanceState(inst.State), SystemStatus: instanceChecks(inst.State), InstanceStatus: instanceChecks(inst.State),
+				AttachedEbsStatus: ebsChecks(inst.State)})
 		}
 		out.NextToken = next
 		return nil

@@ -33,117 +33,118 @@ type LaunchTemplateVersion struct {
 	Data        LaunchTemplateData
 }
 
-// LaunchTemplateData is what a version holds. Its fields carry the EC2 query
-// keys of RequestLaunchTemplateData, so requests decode straight into it;
-// the same names are what the store keeps. Pointers mark members that were
-// not given (a version copies only what its source set).
+// LaunchTemplateData is what a version holds, and what RunInstances and
+// Auto Scaling launch with (handlers read it from the generated
+// RequestLaunchTemplateData and RunInstancesRequest). Pointers and nil
+// lists mark members that were not given (a version copies only what its
+// source set).
 type LaunchTemplateData struct {
-	ImageID                           string                        `query:"ImageId"`
-	InstanceType                      string                        `query:"InstanceType"`
-	KeyName                           string                        `query:"KeyName"`
-	KernelID                          string                        `query:"KernelId"`
-	RamDiskID                         string                        `query:"RamDiskId"`
-	UserData                          string                        `query:"UserData"` // base64, as given
-	IamInstanceProfile                *IamInstanceProfileSpec       `query:"IamInstanceProfile"`
-	SecurityGroupIDs                  []string                      `query:"SecurityGroupId"`
-	SecurityGroups                    []string                      `query:"SecurityGroup"`
-	NetworkInterfaces                 []NetworkInterfaceSpec        `query:"NetworkInterface"`
-	BlockDeviceMappings               []BlockDeviceMapping          `query:"BlockDeviceMapping"`
-	TagSpecifications                 []LaunchTemplateTagSpec       `query:"TagSpecification"`
-	Monitoring                        *MonitoringSpec               `query:"Monitoring"`
-	MetadataOptions                   *MetadataOptions              `query:"MetadataOptions"`
-	Placement                         *PlacementSpec                `query:"Placement"`
-	CreditSpecification               *CreditSpecification          `query:"CreditSpecification"`
-	EbsOptimized                      *bool                         `query:"EbsOptimized"`
-	DisableAPITermination             *bool                         `query:"DisableApiTermination"`
-	DisableAPIStop                    *bool                         `query:"DisableApiStop"`
-	InstanceInitiatedShutdownBehavior string                        `query:"InstanceInitiatedShutdownBehavior"`
-	CPUOptions                        *CPUOptions                   `query:"CpuOptions"`
-	PrivateDNSNameOptions             *PrivateDNSNameOptionsRequest `query:"PrivateDnsNameOptions"`
+	ImageID                           string
+	InstanceType                      string
+	KeyName                           string
+	KernelID                          string
+	RamDiskID                         string
+	UserData                          string // base64, as given
+	IamInstanceProfile                *IamInstanceProfileSpec
+	SecurityGroupIDs                  []string
+	SecurityGroups                    []string
+	NetworkInterfaces                 []NetworkInterfaceSpec
+	BlockDeviceMappings               []BlockDeviceMapping
+	TagSpecifications                 []LaunchTemplateTagSpec
+	Monitoring                        *MonitoringSpec
+	MetadataOptions                   *MetadataOptions
+	Placement                         *PlacementSpec
+	CreditSpecification               *CreditSpecification
+	EbsOptimized                      *bool
+	DisableAPITermination             *bool
+	DisableAPIStop                    *bool
+	InstanceInitiatedShutdownBehavior string
+	CPUOptions                        *CPUOptions
+	PrivateDNSNameOptions             *PrivateDNSNameOptionsRequest
 }
 
 // IamInstanceProfileSpec names an instance profile by ARN or by name.
 type IamInstanceProfileSpec struct {
-	Arn  string `query:"Arn"`
-	Name string `query:"Name"`
+	Arn  string
+	Name string
 }
 
 // NetworkInterfaceSpec is a network interface to create at launch.
 type NetworkInterfaceSpec struct {
-	DeviceIndex              *int     `query:"DeviceIndex"`
-	SubnetID                 string   `query:"SubnetId"`
-	Groups                   []string `query:"SecurityGroupId"`
-	AssociatePublicIPAddress *bool    `query:"AssociatePublicIpAddress"`
-	DeleteOnTermination      *bool    `query:"DeleteOnTermination"`
-	Description              string   `query:"Description"`
-	PrivateIPAddress         string   `query:"PrivateIpAddress"`
-	NetworkInterfaceID       string   `query:"NetworkInterfaceId"`
-	InterfaceType            string   `query:"InterfaceType"`
+	DeviceIndex              *int
+	SubnetID                 string
+	Groups                   []string
+	AssociatePublicIPAddress *bool
+	DeleteOnTermination      *bool
+	Description              string
+	PrivateIPAddress         string
+	NetworkInterfaceID       string
+	InterfaceType            string
 }
 
 // BlockDeviceMapping is a volume attached at launch.
 type BlockDeviceMapping struct {
-	DeviceName  string   `query:"DeviceName"`
-	VirtualName string   `query:"VirtualName"`
-	NoDevice    string   `query:"NoDevice"`
-	Ebs         *EbsSpec `query:"Ebs"`
+	DeviceName  string
+	VirtualName string
+	NoDevice    string
+	Ebs         *EbsSpec
 }
 
 // EbsSpec describes an EBS volume.
 type EbsSpec struct {
-	VolumeSize          *int   `query:"VolumeSize"`
-	VolumeType          string `query:"VolumeType"`
-	Iops                *int   `query:"Iops"`
-	Throughput          *int   `query:"Throughput"`
-	SnapshotID          string `query:"SnapshotId"`
-	KmsKeyID            string `query:"KmsKeyId"`
-	Encrypted           *bool  `query:"Encrypted"`
-	DeleteOnTermination *bool  `query:"DeleteOnTermination"`
+	VolumeSize          *int
+	VolumeType          string
+	Iops                *int
+	Throughput          *int
+	SnapshotID          string
+	KmsKeyID            string
+	Encrypted           *bool
+	DeleteOnTermination *bool
 }
 
 // LaunchTemplateTagSpec tags what instances launched from the template create.
 type LaunchTemplateTagSpec struct {
-	ResourceType string     `query:"ResourceType"`
-	Tags         []tagParam `query:"Tag"`
+	ResourceType string
+	Tags         []tagParam
 }
 
 // MonitoringSpec turns detailed monitoring on.
 type MonitoringSpec struct {
-	Enabled *bool `query:"Enabled"`
+	Enabled *bool
 }
 
 // MetadataOptions configures the instance metadata service.
 type MetadataOptions struct {
-	HTTPTokens              string `query:"HttpTokens"`
-	HTTPPutResponseHopLimit *int   `query:"HttpPutResponseHopLimit"`
-	HTTPEndpoint            string `query:"HttpEndpoint"`
-	HTTPProtocolIPv6        string `query:"HttpProtocolIpv6"`
-	InstanceMetadataTags    string `query:"InstanceMetadataTags"`
+	HTTPTokens              string
+	HTTPPutResponseHopLimit *int
+	HTTPEndpoint            string
+	HTTPProtocolIPv6        string
+	InstanceMetadataTags    string
 }
 
 // PlacementSpec places instances.
 type PlacementSpec struct {
-	AvailabilityZone string `query:"AvailabilityZone"`
-	GroupName        string `query:"GroupName"`
-	Tenancy          string `query:"Tenancy"`
+	AvailabilityZone string
+	GroupName        string
+	Tenancy          string
 }
 
 // CreditSpecification sets a burstable instance's credit option.
 type CreditSpecification struct {
-	CPUCredits string `query:"CpuCredits"`
+	CPUCredits string
 }
 
 // CPUOptions sets cores and threads.
 type CPUOptions struct {
-	CoreCount      *int `query:"CoreCount"`
-	ThreadsPerCore *int `query:"ThreadsPerCore"`
+	CoreCount      *int
+	ThreadsPerCore *int
 }
 
 // PrivateDNSNameOptionsRequest sets the hostname type.
 type PrivateDNSNameOptionsRequest struct {
-	HostnameType                    string `query:"HostnameType"`
-	EnableResourceNameDNSARecord    *bool  `query:"EnableResourceNameDnsARecord"`
-	EnableResourceNameDNSAAAARecord *bool  `query:"EnableResourceNameDnsAAAARecord"`
+	HostnameType                    string
+	EnableResourceNameDNSARecord    *bool
+	EnableResourceNameDNSAAAARecord *bool
 }
 
 // validLaunchTemplateName is EC2's rule: 3 to 128 of [a-zA-Z0-9().\-/_].

@@ -15,15 +15,9 @@ import (
 // this list only shrinks.
 var handWritten = []string{
 	"AssociateDhcpOptions", "AssociateVpcCidrBlock", "CreateDhcpOptions", "CreateEgressOnlyInternetGateway",
-	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateVpcEndpoint",
-	"DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteLaunchTemplate",
-	"DeleteLaunchTemplateVersions", "DeleteVpcEndpoints",
-	"DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways",
-	"DescribeInstanceStatus", "DescribeInstances", "DescribeLaunchTemplateVersions",
-	"DescribeLaunchTemplates", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
-	"DescribeVpcEndpoints", "DisassociateVpcCidrBlock",
-	"ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances", "StartInstances", "StopInstances",
-	"TerminateInstances",
+	"CreateVpcEndpoint", "DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteVpcEndpoints",
+	"DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways", "DescribeManagedPrefixLists", "DescribeNetworkAcls",
+	"DescribePrefixLists", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock", "ModifyVpcEndpoint",
 }
 
 // Every operation but the hand-written ones is served with the request and

@@ -86,3 +86,13 @@ func tokenOf(s string) *string {
 // done is the <return>true</return> of a mutation whose model has no
 // output.
 var done = &wire.Return{Return: true}
+
+// listed renders security group ids as a groupSet, written empty when
+// there are none.
+func (n groupNames) listed(ids []string) ec2query.List[wire.GroupIdentifier] {
+	out := ec2query.List[wire.GroupIdentifier]{}
+	for _, id := range ids {
+		out = append(out, wire.GroupIdentifier{GroupId: id, GroupName: n[id]})
+	}
+	return out
+}

@@ -25,6 +25,8 @@ var Operations = map[string]protocol.Shapes{
 	"CreateDefaultVpc":                {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
 	"CreateInternetGateway":           {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
 	"CreateKeyPair":                   {Input: reflect.TypeFor[CreateKeyPairRequest](), Output: reflect.TypeFor[KeyPair]()},
+	"CreateLaunchTemplate":            {Input: reflect.TypeFor[CreateLaunchTemplateRequest](), Output: reflect.TypeFor[CreateLaunchTemplateResult]()},
+	"CreateLaunchTemplateVersion":     {Input: reflect.TypeFor[CreateLaunchTemplateVersionRequest](), Output: reflect.TypeFor[CreateLaunchTemplateVersionResult]()},
 	"CreateNatGateway":                {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
 	"CreateNetworkInterface":          {Input: reflect.TypeFor[CreateNetworkInterfaceRequest](), Output: reflect.TypeFor[CreateNetworkInterfaceResult]()},
 	"CreateRoute":                     {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
@@ -35,6 +37,8 @@ var Operations = map[string]protocol.Shapes{
 	"CreateVpc":                       {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
 	"DeleteInternetGateway":           {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteKeyPair":                   {Input: reflect.TypeFor[DeleteKeyPairRequest](), Output: reflect.TypeFor[DeleteKeyPairResult]()},
+	"DeleteLaunchTemplate":            {Input: reflect.TypeFor[DeleteLaunchTemplateRequest](), Output: reflect.TypeFor[DeleteLaunchTemplateResult]()},
+	"DeleteLaunchTemplateVersions":    {Input: reflect.TypeFor[DeleteLaunchTemplateVersionsRequest](), Output: reflect.TypeFor[DeleteLaunchTemplateVersionsResult]()},
 	"DeleteNatGateway":                {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
 	"DeleteNetworkInterface":          {Input: reflect.TypeFor[DeleteNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteRoute":                     {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
@@ -47,9 +51,13 @@ var Operations = map[string]protocol.Shapes{
 	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
 	"DescribeAvailabilityZones":       {Input: reflect.TypeFor[DescribeAvailabilityZonesRequest](), Output: reflect.TypeFor[DescribeAvailabilityZonesResult]()},
 	"DescribeImages":                  {Input: reflect.TypeFor[DescribeImagesRequest](), Output: reflect.TypeFor[DescribeImagesResult]()},
+	"DescribeInstanceStatus":          {Input: reflect.TypeFor[DescribeInstanceStatusRequest](), Output: reflect.TypeFor[DescribeInstanceStatusResult]()},
 	"DescribeInstanceTypes":           {Input: reflect.TypeFor[DescribeInstanceTypesRequest](), Output: reflect.TypeFor[DescribeInstanceTypesResult]()},
+	"DescribeInstances":               {Input: reflect.TypeFor[DescribeInstancesRequest](), Output: reflect.TypeFor[DescribeInstancesResult]()},
 	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
 	"DescribeKeyPairs":                {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
+	"DescribeLaunchTemplateVersions":  {Input: reflect.TypeFor[DescribeLaunchTemplateVersionsRequest](), Output: reflect.TypeFor[DescribeLaunchTemplateVersionsResult]()},
+	"DescribeLaunchTemplates":         {Input: reflect.TypeFor[DescribeLaunchTemplatesRequest](), Output: reflect.TypeFor[DescribeLaunchTemplatesResult]()},
 	"DescribeNatGateways":             {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
 	"DescribeNetworkInterfaces":       {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
 	"DescribeRegions":                 {Input: reflect.TypeFor[DescribeRegionsRequest](), Output: reflect.TypeFor[DescribeRegionsResult]()},
@@ -65,6 +73,7 @@ var Operations = map[string]protocol.Shapes{
 	"DisassociateAddress":             {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
 	"DisassociateRouteTable":          {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
 	"ImportKeyPair":                   {Input: reflect.TypeFor[ImportKeyPairRequest](), Output: reflect.TypeFor[ImportKeyPairResult]()},
+	"ModifyLaunchTemplate":            {Input: reflect.TypeFor[ModifyLaunchTemplateRequest](), Output: reflect.TypeFor[ModifyLaunchTemplateResult]()},
 	"ModifyNetworkInterfaceAttribute": {Input: reflect.TypeFor[ModifyNetworkInterfaceAttributeRequest](), Output: reflect.TypeFor[Return]()},
 	"ModifySecurityGroupRules":        {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
 	"ModifySubnetAttribute":           {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
@@ -74,12 +83,36 @@ var Operations = map[string]protocol.Shapes{
 	"ReplaceRouteTableAssociation":    {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
 	"RevokeSecurityGroupEgress":       {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
 	"RevokeSecurityGroupIngress":      {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
+	"RunInstances":                    {Input: reflect.TypeFor[RunInstancesRequest](), Output: reflect.TypeFor[Reservation]()},
+	"StartInstances":                  {Input: reflect.TypeFor[StartInstancesRequest](), Output: reflect.TypeFor[StartInstancesResult]()},
+	"StopInstances":                   {Input: reflect.TypeFor[StopInstancesRequest](), Output: reflect.TypeFor[StopInstancesResult]()},
+	"TerminateInstances":              {Input: reflect.TypeFor[TerminateInstancesRequest](), Output: reflect.TypeFor[TerminateInstancesResult]()},
 }
 
 // Return is the answer of the operations whose model has no output: EC2
 // writes <return>true</return> for them.
 type Return struct {
 	Return bool `xml:"return"`
+}
+
+type AcceleratorCount struct {
+	Max *int `query:"Max" xml:"max"`
+	Min *int `query:"Min" xml:"min"`
+}
+
+type AcceleratorCountRequest struct {
+	Max *int `query:"Max" xml:"Max"`
+	Min *int `query:"Min" xml:"Min"`
+}
+
+type AcceleratorTotalMemoryMiB struct {
+	Max *int `query:"Max" xml:"max"`
+	Min *int `query:"Min" xml:"min"`
+}
+
+type AcceleratorTotalMemoryMiBRequest struct {
+	Max *int `query:"Max" xml:"Max"`
+	Min *int `query:"Min" xml:"Min"`
 }
 
 type AccountAttribute struct {
@@ -269,6 +302,24 @@ type AvailabilityZoneSubGeography struct {
 	Name string `query:"Name" xml:"name,omitempty"`
 }
 
+type BaselineEbsBandwidthMbps struct {
+	Max *int `query:"Max" xml:"max"`
+	Min *int `query:"Min" xml:"min"`
+}
+
+type BaselineEbsBandwidthMbpsRequest struct {
+	Max *int `query:"Max" xml:"Max"`
+	Min *int `query:"Min" xml:"Min"`
+}
+
+type BaselinePerformanceFactors struct {
+	Cpu *CpuPerformanceFactor `query:"Cpu" xml:"cpu"`
+}
+
+type BaselinePerformanceFactorsRequest struct {
+	Cpu *CpuPerformanceFactorRequest `query:"Cpu" xml:"Cpu"`
+}
+
 type BlockDeviceMapping struct {
 	DeviceName  string          `query:"DeviceName" xml:"deviceName,omitempty"`
 	Ebs         *EbsBlockDevice `query:"Ebs" xml:"ebs"`
@@ -280,7 +331,33 @@ type BlockPublicAccessStates struct {
 	InternetGatewayBlockMode string `query:"InternetGatewayBlockMode" xml:"internetGatewayBlockMode,omitempty"`
 }
 
+type CapacityReservationSpecification struct {
+	CapacityReservationPreference string                     `query:"CapacityReservationPreference" xml:"CapacityReservationPreference,omitempty"`
+	CapacityReservationTarget     *CapacityReservationTarget `query:"CapacityReservationTarget" xml:"CapacityReservationTarget"`
+}
+
+type CapacityReservationSpecificationResponse struct {
+	CapacityReservationPreference string                             `query:"CapacityReservationPreference" xml:"capacityReservationPreference,omitempty"`
+	CapacityReservationTarget     *CapacityReservationTargetResponse `query:"CapacityReservationTarget" xml:"capacityReservationTarget"`
+}
+
+type CapacityReservationTarget struct {
+	CapacityReservationId               string `query:"CapacityReservationId" xml:"CapacityReservationId,omitempty"`
+	CapacityReservationResourceGroupArn string `query:"CapacityReservationResourceGroupArn" xml:"CapacityReservationResourceGroupArn,omitempty"`
+}
+
+type CapacityReservationTargetResponse struct {
+	CapacityReservationId               string `query:"CapacityReservationId" xml:"capacityReservationId,omitempty"`
+	CapacityReservationResourceGroupArn string `query:"CapacityReservationResourceGroupArn" xml:"capacityReservationResourceGroupArn,omitempty"`
+}
+
 type ConnectionTrackingConfiguration struct {
+	TcpEstablishedTimeout *int `query:"TcpEstablishedTimeout" xml:"tcpEstablishedTimeout"`
+	UdpStreamTimeout      *int `query:"UdpStreamTimeout" xml:"udpStreamTimeout"`
+	UdpTimeout            *int `query:"UdpTimeout" xml:"udpTimeout"`
+}
+
+type ConnectionTrackingSpecification struct {
 	TcpEstablishedTimeout *int `query:"TcpEstablishedTimeout" xml:"tcpEstablishedTimeout"`
 	UdpStreamTimeout      *int `query:"UdpStreamTimeout" xml:"udpStreamTimeout"`
 	UdpTimeout            *int `query:"UdpTimeout" xml:"udpTimeout"`
@@ -290,6 +367,34 @@ type ConnectionTrackingSpecificationRequest struct {
 	TcpEstablishedTimeout *int `query:"TcpEstablishedTimeout" xml:"TcpEstablishedTimeout"`
 	UdpStreamTimeout      *int `query:"UdpStreamTimeout" xml:"UdpStreamTimeout"`
 	UdpTimeout            *int `query:"UdpTimeout" xml:"UdpTimeout"`
+}
+
+type ConnectionTrackingSpecificationResponse struct {
+	TcpEstablishedTimeout *int `query:"TcpEstablishedTimeout" xml:"tcpEstablishedTimeout"`
+	UdpStreamTimeout      *int `query:"UdpStreamTimeout" xml:"udpStreamTimeout"`
+	UdpTimeout            *int `query:"UdpTimeout" xml:"udpTimeout"`
+}
+
+type CpuOptions struct {
+	AmdSevSnp            string `query:"AmdSevSnp" xml:"amdSevSnp,omitempty"`
+	CoreCount            *int   `query:"CoreCount" xml:"coreCount"`
+	NestedVirtualization string `query:"NestedVirtualization" xml:"nestedVirtualization,omitempty"`
+	ThreadsPerCore       *int   `query:"ThreadsPerCore" xml:"threadsPerCore"`
+}
+
+type CpuOptionsRequest struct {
+	AmdSevSnp            string `query:"AmdSevSnp" xml:"AmdSevSnp,omitempty"`
+	CoreCount            *int   `query:"CoreCount" xml:"CoreCount"`
+	NestedVirtualization string `query:"NestedVirtualization" xml:"NestedVirtualization,omitempty"`
+	ThreadsPerCore       *int   `query:"ThreadsPerCore" xml:"ThreadsPerCore"`
+}
+
+type CpuPerformanceFactor struct {
+	References ec2query.List[PerformanceFactorReference] `query:"ReferenceSet" xml:"referenceSet"`
+}
+
+type CpuPerformanceFactorRequest struct {
+	References ec2query.List[PerformanceFactorReferenceRequest] `query:"Reference" xml:"Reference"`
 }
 
 type CreateDefaultSubnetRequest struct {
@@ -326,6 +431,37 @@ type CreateKeyPairRequest struct {
 	KeyName           string                          `query:"KeyName" xml:"KeyName"`
 	KeyType           string                          `query:"KeyType" xml:"KeyType,omitempty"`
 	TagSpecifications ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+}
+
+type CreateLaunchTemplateRequest struct {
+	ClientToken        string                          `query:"ClientToken" xml:"ClientToken,omitempty"`
+	DryRun             *bool                           `query:"DryRun" xml:"DryRun"`
+	LaunchTemplateData *RequestLaunchTemplateData      `query:"LaunchTemplateData" xml:"LaunchTemplateData"`
+	LaunchTemplateName string                          `query:"LaunchTemplateName" xml:"LaunchTemplateName"`
+	Operator           *OperatorRequest                `query:"Operator" xml:"Operator"`
+	TagSpecifications  ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+	VersionDescription string                          `query:"VersionDescription" xml:"VersionDescription,omitempty"`
+}
+
+type CreateLaunchTemplateResult struct {
+	LaunchTemplate *LaunchTemplate    `query:"LaunchTemplate" xml:"launchTemplate"`
+	Warning        *ValidationWarning `query:"Warning" xml:"warning"`
+}
+
+type CreateLaunchTemplateVersionRequest struct {
+	ClientToken        string                     `query:"ClientToken" xml:"ClientToken,omitempty"`
+	DryRun             *bool                      `query:"DryRun" xml:"DryRun"`
+	LaunchTemplateData *RequestLaunchTemplateData `query:"LaunchTemplateData" xml:"LaunchTemplateData"`
+	LaunchTemplateId   string                     `query:"LaunchTemplateId" xml:"LaunchTemplateId,omitempty"`
+	LaunchTemplateName string                     `query:"LaunchTemplateName" xml:"LaunchTemplateName,omitempty"`
+	ResolveAlias       *bool                      `query:"ResolveAlias" xml:"ResolveAlias"`
+	SourceVersion      string                     `query:"SourceVersion" xml:"SourceVersion,omitempty"`
+	VersionDescription string                     `query:"VersionDescription" xml:"VersionDescription,omitempty"`
+}
+
+type CreateLaunchTemplateVersionResult struct {
+	LaunchTemplateVersion *LaunchTemplateVersion `query:"LaunchTemplateVersion" xml:"launchTemplateVersion"`
+	Warning               *ValidationWarning     `query:"Warning" xml:"warning"`
 }
 
 type CreateNatGatewayRequest struct {
@@ -472,6 +608,14 @@ type CreateVpcResult struct {
 	Vpc *Vpc `query:"Vpc" xml:"vpc"`
 }
 
+type CreditSpecification struct {
+	CpuCredits string `query:"CpuCredits" xml:"cpuCredits,omitempty"`
+}
+
+type CreditSpecificationRequest struct {
+	CpuCredits string `query:"CpuCredits" xml:"CpuCredits"`
+}
+
 type DefaultConnectionTrackingConfiguration struct {
 	DefaultTcpEstablishedTimeout *int `query:"DefaultTcpEstablishedTimeout" xml:"defaultTcpEstablishedTimeout"`
 	DefaultUdpStreamTimeout      *int `query:"DefaultUdpStreamTimeout" xml:"defaultUdpStreamTimeout"`
@@ -492,6 +636,41 @@ type DeleteKeyPairRequest struct {
 type DeleteKeyPairResult struct {
 	KeyPairId string `query:"KeyPairId" xml:"keyPairId,omitempty"`
 	Return    *bool  `query:"Return" xml:"return"`
+}
+
+type DeleteLaunchTemplateRequest struct {
+	DryRun             *bool  `query:"DryRun" xml:"DryRun"`
+	LaunchTemplateId   string `query:"LaunchTemplateId" xml:"LaunchTemplateId,omitempty"`
+	LaunchTemplateName string `query:"LaunchTemplateName" xml:"LaunchTemplateName,omitempty"`
+}
+
+type DeleteLaunchTemplateResult struct {
+	LaunchTemplate *LaunchTemplate `query:"LaunchTemplate" xml:"launchTemplate"`
+}
+
+type DeleteLaunchTemplateVersionsRequest struct {
+	DryRun             *bool                 `query:"DryRun" xml:"DryRun"`
+	LaunchTemplateId   string                `query:"LaunchTemplateId" xml:"LaunchTemplateId,omitempty"`
+	LaunchTemplateName string                `query:"LaunchTemplateName" xml:"LaunchTemplateName,omitempty"`
+	Versions           ec2query.List[string] `query:"LaunchTemplateVersion" xml:"LaunchTemplateVersion"`
+}
+
+type DeleteLaunchTemplateVersionsResponseErrorItem struct {
+	LaunchTemplateId   string         `query:"LaunchTemplateId" xml:"launchTemplateId,omitempty"`
+	LaunchTemplateName string         `query:"LaunchTemplateName" xml:"launchTemplateName,omitempty"`
+	ResponseError      *ResponseError `query:"ResponseError" xml:"responseError"`
+	VersionNumber      *int           `query:"VersionNumber" xml:"versionNumber"`
+}
+
+type DeleteLaunchTemplateVersionsResponseSuccessItem struct {
+	LaunchTemplateId   string `query:"LaunchTemplateId" xml:"launchTemplateId,omitempty"`
+	LaunchTemplateName string `query:"LaunchTemplateName" xml:"launchTemplateName,omitempty"`
+	VersionNumber      *int   `query:"VersionNumber" xml:"versionNumber"`
+}
+
+type DeleteLaunchTemplateVersionsResult struct {
+	SuccessfullyDeletedLaunchTemplateVersions   ec2query.List[DeleteLaunchTemplateVersionsResponseSuccessItem] `query:"SuccessfullyDeletedLaunchTemplateVersionSet" xml:"successfullyDeletedLaunchTemplateVersionSet"`
+	UnsuccessfullyDeletedLaunchTemplateVersions ec2query.List[DeleteLaunchTemplateVersionsResponseErrorItem]   `query:"UnsuccessfullyDeletedLaunchTemplateVersionSet" xml:"unsuccessfullyDeletedLaunchTemplateVersionSet"`
 }
 
 type DeleteNatGatewayRequest struct {
@@ -597,6 +776,21 @@ type DescribeImagesResult struct {
 	NextToken string               `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
+type DescribeInstanceStatusRequest struct {
+	DryRun                  *bool    `query:"DryRun" xml:"dryRun"`
+	Filters                 []Filter `query:"Filter" xml:"Filter>Filter"`
+	IncludeAllInstances     *bool    `query:"IncludeAllInstances" xml:"includeAllInstances"`
+	IncludeManagedResources *bool    `query:"IncludeManagedResources" xml:"IncludeManagedResources"`
+	InstanceIds             []string `query:"InstanceId" xml:"InstanceId>InstanceId"`
+	MaxResults              *int     `query:"MaxResults" xml:"MaxResults"`
+	NextToken               string   `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeInstanceStatusResult struct {
+	InstanceStatuses ec2query.List[InstanceStatus] `query:"InstanceStatusSet" xml:"instanceStatusSet"`
+	NextToken        string                        `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
 type DescribeInstanceTypesRequest struct {
 	DryRun                     *bool    `query:"DryRun" xml:"DryRun"`
 	Filters                    []Filter `query:"Filter" xml:"Filter>Filter"`
@@ -609,6 +803,20 @@ type DescribeInstanceTypesRequest struct {
 type DescribeInstanceTypesResult struct {
 	InstanceTypes ec2query.List[InstanceTypeInfo] `query:"InstanceTypeSet" xml:"instanceTypeSet"`
 	NextToken     string                          `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeInstancesRequest struct {
+	DryRun                  *bool    `query:"DryRun" xml:"dryRun"`
+	Filters                 []Filter `query:"Filter" xml:"Filter>Filter"`
+	IncludeManagedResources *bool    `query:"IncludeManagedResources" xml:"IncludeManagedResources"`
+	InstanceIds             []string `query:"InstanceId" xml:"InstanceId>InstanceId"`
+	MaxResults              *int     `query:"MaxResults" xml:"maxResults"`
+	NextToken               string   `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeInstancesResult struct {
+	NextToken    string                     `query:"NextToken" xml:"nextToken,omitempty"`
+	Reservations ec2query.List[Reservation] `query:"ReservationSet" xml:"reservationSet"`
 }
 
 type DescribeInternetGatewaysRequest struct {
@@ -634,6 +842,40 @@ type DescribeKeyPairsRequest struct {
 
 type DescribeKeyPairsResult struct {
 	KeyPairs ec2query.List[KeyPairInfo] `query:"KeySet" xml:"keySet"`
+}
+
+type DescribeLaunchTemplateVersionsRequest struct {
+	DryRun                  *bool                 `query:"DryRun" xml:"DryRun"`
+	Filters                 []Filter              `query:"Filter" xml:"Filter>Filter"`
+	IncludeManagedResources *bool                 `query:"IncludeManagedResources" xml:"IncludeManagedResources"`
+	LaunchTemplateId        string                `query:"LaunchTemplateId" xml:"LaunchTemplateId,omitempty"`
+	LaunchTemplateName      string                `query:"LaunchTemplateName" xml:"LaunchTemplateName,omitempty"`
+	MaxResults              *int                  `query:"MaxResults" xml:"MaxResults"`
+	MaxVersion              string                `query:"MaxVersion" xml:"MaxVersion,omitempty"`
+	MinVersion              string                `query:"MinVersion" xml:"MinVersion,omitempty"`
+	NextToken               string                `query:"NextToken" xml:"NextToken,omitempty"`
+	ResolveAlias            *bool                 `query:"ResolveAlias" xml:"ResolveAlias"`
+	Versions                ec2query.List[string] `query:"LaunchTemplateVersion" xml:"LaunchTemplateVersion"`
+}
+
+type DescribeLaunchTemplateVersionsResult struct {
+	LaunchTemplateVersions ec2query.List[LaunchTemplateVersion] `query:"LaunchTemplateVersionSet" xml:"launchTemplateVersionSet"`
+	NextToken              string                               `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeLaunchTemplatesRequest struct {
+	DryRun                  *bool                 `query:"DryRun" xml:"DryRun"`
+	Filters                 []Filter              `query:"Filter" xml:"Filter>Filter"`
+	IncludeManagedResources *bool                 `query:"IncludeManagedResources" xml:"IncludeManagedResources"`
+	LaunchTemplateIds       ec2query.List[string] `query:"LaunchTemplateId" xml:"LaunchTemplateId"`
+	LaunchTemplateNames     ec2query.List[string] `query:"LaunchTemplateName" xml:"LaunchTemplateName"`
+	MaxResults              *int                  `query:"MaxResults" xml:"MaxResults"`
+	NextToken               string                `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeLaunchTemplatesResult struct {
+	LaunchTemplates ec2query.List[LaunchTemplate] `query:"LaunchTemplates" xml:"launchTemplates"`
+	NextToken       string                        `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeNatGatewaysRequest struct {
@@ -831,6 +1073,17 @@ type EbsInfo struct {
 	NvmeSupport           string                     `query:"NvmeSupport" xml:"nvmeSupport,omitempty"`
 }
 
+type EbsInstanceBlockDevice struct {
+	AssociatedResource  string            `query:"AssociatedResource" xml:"associatedResource,omitempty"`
+	AttachTime          *protocol.XMLTime `query:"AttachTime" xml:"attachTime"`
+	DeleteOnTermination *bool             `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	EbsCardIndex        *int              `query:"EbsCardIndex" xml:"ebsCardIndex"`
+	Operator            *OperatorResponse `query:"Operator" xml:"operator"`
+	Status              string            `query:"Status" xml:"status,omitempty"`
+	VolumeId            string            `query:"VolumeId" xml:"volumeId,omitempty"`
+	VolumeOwnerId       string            `query:"VolumeOwnerId" xml:"volumeOwnerId,omitempty"`
+}
+
 type EbsOptimizedInfo struct {
 	BaselineBandwidthInMbps  *int     `query:"BaselineBandwidthInMbps" xml:"baselineBandwidthInMbps"`
 	BaselineIops             *int     `query:"BaselineIops" xml:"baselineIops"`
@@ -840,8 +1093,46 @@ type EbsOptimizedInfo struct {
 	MaximumThroughputInMBps  *float64 `query:"MaximumThroughputInMBps" xml:"maximumThroughputInMBps"`
 }
 
+type EbsStatusDetails struct {
+	ImpairedSince *protocol.XMLTime `query:"ImpairedSince" xml:"impairedSince"`
+	Name          string            `query:"Name" xml:"name,omitempty"`
+	Status        string            `query:"Status" xml:"status,omitempty"`
+}
+
+type EbsStatusSummary struct {
+	Details ec2query.List[EbsStatusDetails] `query:"Details" xml:"details"`
+	Status  string                          `query:"Status" xml:"status,omitempty"`
+}
+
 type EfaInfo struct {
 	MaximumEfaInterfaces *int `query:"MaximumEfaInterfaces" xml:"maximumEfaInterfaces"`
+}
+
+type ElasticGpuAssociation struct {
+	ElasticGpuAssociationId    string `query:"ElasticGpuAssociationId" xml:"elasticGpuAssociationId,omitempty"`
+	ElasticGpuAssociationState string `query:"ElasticGpuAssociationState" xml:"elasticGpuAssociationState,omitempty"`
+	ElasticGpuAssociationTime  string `query:"ElasticGpuAssociationTime" xml:"elasticGpuAssociationTime,omitempty"`
+	ElasticGpuId               string `query:"ElasticGpuId" xml:"elasticGpuId,omitempty"`
+}
+
+type ElasticGpuSpecification struct {
+	Type string `query:"Type" xml:"Type"`
+}
+
+type ElasticGpuSpecificationResponse struct {
+	Type string `query:"Type" xml:"type,omitempty"`
+}
+
+type ElasticInferenceAccelerator struct {
+	Count *int   `query:"Count" xml:"Count"`
+	Type  string `query:"Type" xml:"Type"`
+}
+
+type ElasticInferenceAcceleratorAssociation struct {
+	ElasticInferenceAcceleratorArn              string            `query:"ElasticInferenceAcceleratorArn" xml:"elasticInferenceAcceleratorArn,omitempty"`
+	ElasticInferenceAcceleratorAssociationId    string            `query:"ElasticInferenceAcceleratorAssociationId" xml:"elasticInferenceAcceleratorAssociationId,omitempty"`
+	ElasticInferenceAcceleratorAssociationState string            `query:"ElasticInferenceAcceleratorAssociationState" xml:"elasticInferenceAcceleratorAssociationState,omitempty"`
+	ElasticInferenceAcceleratorAssociationTime  *protocol.XMLTime `query:"ElasticInferenceAcceleratorAssociationTime" xml:"elasticInferenceAcceleratorAssociationTime"`
 }
 
 type EnaSrdSpecification struct {
@@ -849,8 +1140,25 @@ type EnaSrdSpecification struct {
 	EnaSrdUdpSpecification *EnaSrdUdpSpecification `query:"EnaSrdUdpSpecification" xml:"EnaSrdUdpSpecification"`
 }
 
+type EnaSrdSpecificationRequest struct {
+	EnaSrdEnabled          *bool                          `query:"EnaSrdEnabled" xml:"EnaSrdEnabled"`
+	EnaSrdUdpSpecification *EnaSrdUdpSpecificationRequest `query:"EnaSrdUdpSpecification" xml:"EnaSrdUdpSpecification"`
+}
+
 type EnaSrdUdpSpecification struct {
 	EnaSrdUdpEnabled *bool `query:"EnaSrdUdpEnabled" xml:"EnaSrdUdpEnabled"`
+}
+
+type EnaSrdUdpSpecificationRequest struct {
+	EnaSrdUdpEnabled *bool `query:"EnaSrdUdpEnabled" xml:"EnaSrdUdpEnabled"`
+}
+
+type EnclaveOptions struct {
+	Enabled *bool `query:"Enabled" xml:"enabled"`
+}
+
+type EnclaveOptionsRequest struct {
+	Enabled *bool `query:"Enabled" xml:"Enabled"`
 }
 
 type Filter struct {
@@ -896,6 +1204,24 @@ type GpuInfo struct {
 type GroupIdentifier struct {
 	GroupId   string `query:"GroupId" xml:"groupId,omitempty"`
 	GroupName string `query:"GroupName" xml:"groupName,omitempty"`
+}
+
+type HibernationOptions struct {
+	Configured *bool `query:"Configured" xml:"configured"`
+}
+
+type HibernationOptionsRequest struct {
+	Configured *bool `query:"Configured" xml:"Configured"`
+}
+
+type IamInstanceProfile struct {
+	Arn string `query:"Arn" xml:"arn,omitempty"`
+	Id  string `query:"Id" xml:"id,omitempty"`
+}
+
+type IamInstanceProfileSpecification struct {
+	Arn  string `query:"Arn" xml:"arn,omitempty"`
+	Name string `query:"Name" xml:"name,omitempty"`
 }
 
 type Image struct {
@@ -968,9 +1294,355 @@ type InferenceDeviceMemoryInfo struct {
 	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
 }
 
+type Instance struct {
+	AmiLaunchIndex                          *int                                                  `query:"AmiLaunchIndex" xml:"amiLaunchIndex"`
+	Architecture                            string                                                `query:"Architecture" xml:"architecture,omitempty"`
+	BlockDeviceMappings                     ec2query.List[InstanceBlockDeviceMapping]             `query:"BlockDeviceMapping" xml:"blockDeviceMapping"`
+	BootMode                                string                                                `query:"BootMode" xml:"bootMode,omitempty"`
+	CapacityBlockId                         string                                                `query:"CapacityBlockId" xml:"capacityBlockId,omitempty"`
+	CapacityReservationId                   string                                                `query:"CapacityReservationId" xml:"capacityReservationId,omitempty"`
+	CapacityReservationSpecification        *CapacityReservationSpecificationResponse             `query:"CapacityReservationSpecification" xml:"capacityReservationSpecification"`
+	ClientToken                             string                                                `query:"ClientToken" xml:"clientToken"`
+	CpuOptions                              *CpuOptions                                           `query:"CpuOptions" xml:"cpuOptions"`
+	CurrentInstanceBootMode                 string                                                `query:"CurrentInstanceBootMode" xml:"currentInstanceBootMode,omitempty"`
+	EbsOptimized                            *bool                                                 `query:"EbsOptimized" xml:"ebsOptimized"`
+	ElasticGpuAssociations                  ec2query.List[ElasticGpuAssociation]                  `query:"ElasticGpuAssociationSet" xml:"elasticGpuAssociationSet"`
+	ElasticInferenceAcceleratorAssociations ec2query.List[ElasticInferenceAcceleratorAssociation] `query:"ElasticInferenceAcceleratorAssociationSet" xml:"elasticInferenceAcceleratorAssociationSet"`
+	EnaSupport                              *bool                                                 `query:"EnaSupport" xml:"enaSupport"`
+	EnclaveOptions                          *EnclaveOptions                                       `query:"EnclaveOptions" xml:"enclaveOptions"`
+	HibernationOptions                      *HibernationOptions                                   `query:"HibernationOptions" xml:"hibernationOptions"`
+	Hypervisor                              string                                                `query:"Hypervisor" xml:"hypervisor,omitempty"`
+	IamInstanceProfile                      *IamInstanceProfile                                   `query:"IamInstanceProfile" xml:"iamInstanceProfile"`
+	ImageId                                 string                                                `query:"ImageId" xml:"imageId,omitempty"`
+	InstanceId                              string                                                `query:"InstanceId" xml:"instanceId,omitempty"`
+	InstanceLifecycle                       string                                                `query:"InstanceLifecycle" xml:"instanceLifecycle,omitempty"`
+	InstanceType                            string                                                `query:"InstanceType" xml:"instanceType,omitempty"`
+	Ipv6Address                             string                                                `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
+	KernelId                                string                                                `query:"KernelId" xml:"kernelId,omitempty"`
+	KeyName                                 string                                                `query:"KeyName" xml:"keyName,omitempty"`
+	LaunchTime                              *protocol.XMLTime                                     `query:"LaunchTime" xml:"launchTime"`
+	Licenses                                ec2query.List[LicenseConfiguration]                   `query:"LicenseSet" xml:"licenseSet"`
+	MaintenanceOptions                      *InstanceMaintenanceOptions                           `query:"MaintenanceOptions" xml:"maintenanceOptions"`
+	MetadataOptions                         *InstanceMetadataOptionsResponse                      `query:"MetadataOptions" xml:"metadataOptions"`
+	Monitoring                              *Monitoring                                           `query:"Monitoring" xml:"monitoring"`
+	NetworkInterfaces                       ec2query.List[InstanceNetworkInterface]               `query:"NetworkInterfaceSet" xml:"networkInterfaceSet"`
+	NetworkPerformanceOptions               *InstanceNetworkPerformanceOptions                    `query:"NetworkPerformanceOptions" xml:"networkPerformanceOptions"`
+	Operator                                *OperatorResponse                                     `query:"Operator" xml:"operator"`
+	OutpostArn                              string                                                `query:"OutpostArn" xml:"outpostArn,omitempty"`
+	Placement                               *Placement                                            `query:"Placement" xml:"placement"`
+	Platform                                string                                                `query:"Platform" xml:"platform,omitempty"`
+	PlatformDetails                         string                                                `query:"PlatformDetails" xml:"platformDetails,omitempty"`
+	PrivateDnsName                          string                                                `query:"PrivateDnsName" xml:"privateDnsName"`
+	PrivateDnsNameOptions                   *PrivateDnsNameOptionsResponse                        `query:"PrivateDnsNameOptions" xml:"privateDnsNameOptions"`
+	PrivateIpAddress                        string                                                `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	ProductCodes                            ec2query.List[ProductCode]                            `query:"ProductCodes" xml:"productCodes"`
+	PublicDnsName                           string                                                `query:"DnsName" xml:"dnsName"`
+	PublicIpAddress                         string                                                `query:"IpAddress" xml:"ipAddress,omitempty"`
+	RamdiskId                               string                                                `query:"RamdiskId" xml:"ramdiskId,omitempty"`
+	RootDeviceName                          string                                                `query:"RootDeviceName" xml:"rootDeviceName,omitempty"`
+	RootDeviceType                          string                                                `query:"RootDeviceType" xml:"rootDeviceType,omitempty"`
+	SecondaryInterfaces                     ec2query.List[InstanceSecondaryInterface]             `query:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet"`
+	SecurityGroups                          ec2query.List[GroupIdentifier]                        `query:"GroupSet" xml:"groupSet"`
+	SourceDestCheck                         *bool                                                 `query:"SourceDestCheck" xml:"sourceDestCheck"`
+	SpotInstanceRequestId                   string                                                `query:"SpotInstanceRequestId" xml:"spotInstanceRequestId,omitempty"`
+	SriovNetSupport                         string                                                `query:"SriovNetSupport" xml:"sriovNetSupport,omitempty"`
+	State                                   *InstanceState                                        `query:"InstanceState" xml:"instanceState"`
+	StateReason                             *StateReason                                          `query:"StateReason" xml:"stateReason"`
+	StateTransitionReason                   string                                                `query:"Reason" xml:"reason"`
+	SubnetId                                string                                                `query:"SubnetId" xml:"subnetId,omitempty"`
+	Tags                                    ec2query.List[Tag]                                    `query:"TagSet" xml:"tagSet"`
+	TpmSupport                              string                                                `query:"TpmSupport" xml:"tpmSupport,omitempty"`
+	UsageOperation                          string                                                `query:"UsageOperation" xml:"usageOperation,omitempty"`
+	UsageOperationUpdateTime                *protocol.XMLTime                                     `query:"UsageOperationUpdateTime" xml:"usageOperationUpdateTime"`
+	VirtualizationType                      string                                                `query:"VirtualizationType" xml:"virtualizationType,omitempty"`
+	VpcId                                   string                                                `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type InstanceAttachmentEnaSrdSpecification struct {
+	EnaSrdEnabled          *bool                                     `query:"EnaSrdEnabled" xml:"enaSrdEnabled"`
+	EnaSrdUdpSpecification *InstanceAttachmentEnaSrdUdpSpecification `query:"EnaSrdUdpSpecification" xml:"enaSrdUdpSpecification"`
+}
+
+type InstanceAttachmentEnaSrdUdpSpecification struct {
+	EnaSrdUdpEnabled *bool `query:"EnaSrdUdpEnabled" xml:"enaSrdUdpEnabled"`
+}
+
+type InstanceBlockDeviceMapping struct {
+	DeviceName string                  `query:"DeviceName" xml:"deviceName,omitempty"`
+	Ebs        *EbsInstanceBlockDevice `query:"Ebs" xml:"ebs"`
+}
+
+type InstanceIpv4Prefix struct {
+	Ipv4Prefix string `query:"Ipv4Prefix" xml:"ipv4Prefix,omitempty"`
+}
+
 type InstanceIpv6Address struct {
 	Ipv6Address   string `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
 	IsPrimaryIpv6 *bool  `query:"IsPrimaryIpv6" xml:"isPrimaryIpv6"`
+}
+
+type InstanceIpv6AddressRequest struct {
+	Ipv6Address string `query:"Ipv6Address" xml:"Ipv6Address,omitempty"`
+}
+
+type InstanceIpv6Prefix struct {
+	Ipv6Prefix string `query:"Ipv6Prefix" xml:"ipv6Prefix,omitempty"`
+}
+
+type InstanceMaintenanceOptions struct {
+	AutoRecovery    string `query:"AutoRecovery" xml:"autoRecovery,omitempty"`
+	RebootMigration string `query:"RebootMigration" xml:"rebootMigration,omitempty"`
+}
+
+type InstanceMaintenanceOptionsRequest struct {
+	AutoRecovery string `query:"AutoRecovery" xml:"AutoRecovery,omitempty"`
+}
+
+type InstanceMarketOptionsRequest struct {
+	MarketType  string             `query:"MarketType" xml:"MarketType,omitempty"`
+	SpotOptions *SpotMarketOptions `query:"SpotOptions" xml:"SpotOptions"`
+}
+
+type InstanceMetadataOptionsRequest struct {
+	HttpEndpoint            string `query:"HttpEndpoint" xml:"HttpEndpoint,omitempty"`
+	HttpProtocolIpv6        string `query:"HttpProtocolIpv6" xml:"HttpProtocolIpv6,omitempty"`
+	HttpPutResponseHopLimit *int   `query:"HttpPutResponseHopLimit" xml:"HttpPutResponseHopLimit"`
+	HttpTokens              string `query:"HttpTokens" xml:"HttpTokens,omitempty"`
+	InstanceMetadataTags    string `query:"InstanceMetadataTags" xml:"InstanceMetadataTags,omitempty"`
+}
+
+type InstanceMetadataOptionsResponse struct {
+	HttpEndpoint            string `query:"HttpEndpoint" xml:"httpEndpoint,omitempty"`
+	HttpProtocolIpv6        string `query:"HttpProtocolIpv6" xml:"httpProtocolIpv6,omitempty"`
+	HttpPutResponseHopLimit *int   `query:"HttpPutResponseHopLimit" xml:"httpPutResponseHopLimit"`
+	HttpTokens              string `query:"HttpTokens" xml:"httpTokens,omitempty"`
+	InstanceMetadataTags    string `query:"InstanceMetadataTags" xml:"instanceMetadataTags,omitempty"`
+	State                   string `query:"State" xml:"state,omitempty"`
+}
+
+type InstanceNetworkInterface struct {
+	Association                     *InstanceNetworkInterfaceAssociation     `query:"Association" xml:"association"`
+	Attachment                      *InstanceNetworkInterfaceAttachment      `query:"Attachment" xml:"attachment"`
+	ConnectionTrackingConfiguration *ConnectionTrackingSpecificationResponse `query:"ConnectionTrackingConfiguration" xml:"connectionTrackingConfiguration"`
+	Description                     string                                   `query:"Description" xml:"description"`
+	Groups                          ec2query.List[GroupIdentifier]           `query:"GroupSet" xml:"groupSet"`
+	InterfaceType                   string                                   `query:"InterfaceType" xml:"interfaceType,omitempty"`
+	Ipv4Prefixes                    ec2query.List[InstanceIpv4Prefix]        `query:"Ipv4PrefixSet" xml:"ipv4PrefixSet"`
+	Ipv6Addresses                   ec2query.List[InstanceIpv6Address]       `query:"Ipv6AddressesSet" xml:"ipv6AddressesSet"`
+	Ipv6Prefixes                    ec2query.List[InstanceIpv6Prefix]        `query:"Ipv6PrefixSet" xml:"ipv6PrefixSet"`
+	MacAddress                      string                                   `query:"MacAddress" xml:"macAddress,omitempty"`
+	NetworkInterfaceId              string                                   `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	Operator                        *OperatorResponse                        `query:"Operator" xml:"operator"`
+	OwnerId                         string                                   `query:"OwnerId" xml:"ownerId,omitempty"`
+	PrivateDnsName                  string                                   `query:"PrivateDnsName" xml:"privateDnsName,omitempty"`
+	PrivateIpAddress                string                                   `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PrivateIpAddresses              ec2query.List[InstancePrivateIpAddress]  `query:"PrivateIpAddressesSet" xml:"privateIpAddressesSet"`
+	SourceDestCheck                 *bool                                    `query:"SourceDestCheck" xml:"sourceDestCheck"`
+	Status                          string                                   `query:"Status" xml:"status,omitempty"`
+	SubnetId                        string                                   `query:"SubnetId" xml:"subnetId,omitempty"`
+	VpcId                           string                                   `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type InstanceNetworkInterfaceAssociation struct {
+	CarrierIp       string `query:"CarrierIp" xml:"carrierIp,omitempty"`
+	CustomerOwnedIp string `query:"CustomerOwnedIp" xml:"customerOwnedIp,omitempty"`
+	IpOwnerId       string `query:"IpOwnerId" xml:"ipOwnerId,omitempty"`
+	PublicDnsName   string `query:"PublicDnsName" xml:"publicDnsName,omitempty"`
+	PublicIp        string `query:"PublicIp" xml:"publicIp,omitempty"`
+}
+
+type InstanceNetworkInterfaceAttachment struct {
+	AttachTime          *protocol.XMLTime                      `query:"AttachTime" xml:"attachTime"`
+	AttachmentId        string                                 `query:"AttachmentId" xml:"attachmentId,omitempty"`
+	DeleteOnTermination *bool                                  `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	DeviceIndex         *int                                   `query:"DeviceIndex" xml:"deviceIndex"`
+	EnaQueueCount       *int                                   `query:"EnaQueueCount" xml:"enaQueueCount"`
+	EnaSrdSpecification *InstanceAttachmentEnaSrdSpecification `query:"EnaSrdSpecification" xml:"enaSrdSpecification"`
+	NetworkCardIndex    *int                                   `query:"NetworkCardIndex" xml:"networkCardIndex"`
+	Status              string                                 `query:"Status" xml:"status,omitempty"`
+}
+
+type InstanceNetworkInterfaceSpecification struct {
+	AssociateCarrierIpAddress       *bool                                         `query:"AssociateCarrierIpAddress" xml:"AssociateCarrierIpAddress"`
+	AssociatePublicIpAddress        *bool                                         `query:"AssociatePublicIpAddress" xml:"associatePublicIpAddress"`
+	ConnectionTrackingSpecification *ConnectionTrackingSpecificationRequest       `query:"ConnectionTrackingSpecification" xml:"ConnectionTrackingSpecification"`
+	DeleteOnTermination             *bool                                         `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	Description                     string                                        `query:"Description" xml:"description,omitempty"`
+	DeviceIndex                     *int                                          `query:"DeviceIndex" xml:"deviceIndex"`
+	EnaQueueCount                   *int                                          `query:"EnaQueueCount" xml:"EnaQueueCount"`
+	EnaSrdSpecification             *EnaSrdSpecificationRequest                   `query:"EnaSrdSpecification" xml:"EnaSrdSpecification"`
+	Groups                          []string                                      `query:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	InterfaceType                   string                                        `query:"InterfaceType" xml:"InterfaceType,omitempty"`
+	Ipv4PrefixCount                 *int                                          `query:"Ipv4PrefixCount" xml:"Ipv4PrefixCount"`
+	Ipv4Prefixes                    ec2query.List[Ipv4PrefixSpecificationRequest] `query:"Ipv4Prefix" xml:"Ipv4Prefix"`
+	Ipv6AddressCount                *int                                          `query:"Ipv6AddressCount" xml:"ipv6AddressCount"`
+	Ipv6Addresses                   ec2query.List[InstanceIpv6Address]            `query:"Ipv6Addresses" xml:"ipv6AddressesSet"`
+	Ipv6PrefixCount                 *int                                          `query:"Ipv6PrefixCount" xml:"Ipv6PrefixCount"`
+	Ipv6Prefixes                    ec2query.List[Ipv6PrefixSpecificationRequest] `query:"Ipv6Prefix" xml:"Ipv6Prefix"`
+	NetworkCardIndex                *int                                          `query:"NetworkCardIndex" xml:"NetworkCardIndex"`
+	NetworkInterfaceId              string                                        `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	PrimaryIpv6                     *bool                                         `query:"PrimaryIpv6" xml:"PrimaryIpv6"`
+	PrivateIpAddress                string                                        `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PrivateIpAddresses              ec2query.List[PrivateIpAddressSpecification]  `query:"PrivateIpAddresses" xml:"privateIpAddressesSet"`
+	SecondaryPrivateIpAddressCount  *int                                          `query:"SecondaryPrivateIpAddressCount" xml:"secondaryPrivateIpAddressCount"`
+	SubnetId                        string                                        `query:"SubnetId" xml:"subnetId,omitempty"`
+}
+
+type InstanceNetworkPerformanceOptions struct {
+	BandwidthWeighting string `query:"BandwidthWeighting" xml:"bandwidthWeighting,omitempty"`
+}
+
+type InstanceNetworkPerformanceOptionsRequest struct {
+	BandwidthWeighting string `query:"BandwidthWeighting" xml:"BandwidthWeighting,omitempty"`
+}
+
+type InstancePrivateIpAddress struct {
+	Association      *InstanceNetworkInterfaceAssociation `query:"Association" xml:"association"`
+	Primary          *bool                                `query:"Primary" xml:"primary"`
+	PrivateDnsName   string                               `query:"PrivateDnsName" xml:"privateDnsName,omitempty"`
+	PrivateIpAddress string                               `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
+type InstanceRequirements struct {
+	AcceleratorCount                               *AcceleratorCount           `query:"AcceleratorCount" xml:"acceleratorCount"`
+	AcceleratorManufacturers                       ec2query.List[string]       `query:"AcceleratorManufacturerSet" xml:"acceleratorManufacturerSet"`
+	AcceleratorNames                               ec2query.List[string]       `query:"AcceleratorNameSet" xml:"acceleratorNameSet"`
+	AcceleratorTotalMemoryMiB                      *AcceleratorTotalMemoryMiB  `query:"AcceleratorTotalMemoryMiB" xml:"acceleratorTotalMemoryMiB"`
+	AcceleratorTypes                               ec2query.List[string]       `query:"AcceleratorTypeSet" xml:"acceleratorTypeSet"`
+	AllowedInstanceTypes                           ec2query.List[string]       `query:"AllowedInstanceTypeSet" xml:"allowedInstanceTypeSet"`
+	BareMetal                                      string                      `query:"BareMetal" xml:"bareMetal,omitempty"`
+	BaselineEbsBandwidthMbps                       *BaselineEbsBandwidthMbps   `query:"BaselineEbsBandwidthMbps" xml:"baselineEbsBandwidthMbps"`
+	BaselinePerformanceFactors                     *BaselinePerformanceFactors `query:"BaselinePerformanceFactors" xml:"baselinePerformanceFactors"`
+	BurstablePerformance                           string                      `query:"BurstablePerformance" xml:"burstablePerformance,omitempty"`
+	CpuManufacturers                               ec2query.List[string]       `query:"CpuManufacturerSet" xml:"cpuManufacturerSet"`
+	ExcludedInstanceTypes                          ec2query.List[string]       `query:"ExcludedInstanceTypeSet" xml:"excludedInstanceTypeSet"`
+	InstanceGenerations                            ec2query.List[string]       `query:"InstanceGenerationSet" xml:"instanceGenerationSet"`
+	LocalStorage                                   string                      `query:"LocalStorage" xml:"localStorage,omitempty"`
+	LocalStorageTypes                              ec2query.List[string]       `query:"LocalStorageTypeSet" xml:"localStorageTypeSet"`
+	MaxSpotPriceAsPercentageOfOptimalOnDemandPrice *int                        `query:"MaxSpotPriceAsPercentageOfOptimalOnDemandPrice" xml:"maxSpotPriceAsPercentageOfOptimalOnDemandPrice"`
+	MemoryGiBPerVCpu                               *MemoryGiBPerVCpu           `query:"MemoryGiBPerVCpu" xml:"memoryGiBPerVCpu"`
+	MemoryMiB                                      *MemoryMiB                  `query:"MemoryMiB" xml:"memoryMiB"`
+	NetworkBandwidthGbps                           *NetworkBandwidthGbps       `query:"NetworkBandwidthGbps" xml:"networkBandwidthGbps"`
+	NetworkInterfaceCount                          *NetworkInterfaceCount      `query:"NetworkInterfaceCount" xml:"networkInterfaceCount"`
+	OnDemandMaxPricePercentageOverLowestPrice      *int                        `query:"OnDemandMaxPricePercentageOverLowestPrice" xml:"onDemandMaxPricePercentageOverLowestPrice"`
+	RequireEncryptionInTransit                     *bool                       `query:"RequireEncryptionInTransit" xml:"requireEncryptionInTransit"`
+	RequireHibernateSupport                        *bool                       `query:"RequireHibernateSupport" xml:"requireHibernateSupport"`
+	SpotMaxPricePercentageOverLowestPrice          *int                        `query:"SpotMaxPricePercentageOverLowestPrice" xml:"spotMaxPricePercentageOverLowestPrice"`
+	TotalLocalStorageGB                            *TotalLocalStorageGB        `query:"TotalLocalStorageGB" xml:"totalLocalStorageGB"`
+	VCpuCount                                      *VCpuCountRange             `query:"VCpuCount" xml:"vCpuCount"`
+}
+
+type InstanceRequirementsRequest struct {
+	AcceleratorCount                               *AcceleratorCountRequest           `query:"AcceleratorCount" xml:"AcceleratorCount"`
+	AcceleratorManufacturers                       ec2query.List[string]              `query:"AcceleratorManufacturer" xml:"AcceleratorManufacturer"`
+	AcceleratorNames                               ec2query.List[string]              `query:"AcceleratorName" xml:"AcceleratorName"`
+	AcceleratorTotalMemoryMiB                      *AcceleratorTotalMemoryMiBRequest  `query:"AcceleratorTotalMemoryMiB" xml:"AcceleratorTotalMemoryMiB"`
+	AcceleratorTypes                               ec2query.List[string]              `query:"AcceleratorType" xml:"AcceleratorType"`
+	AllowedInstanceTypes                           ec2query.List[string]              `query:"AllowedInstanceType" xml:"AllowedInstanceType"`
+	BareMetal                                      string                             `query:"BareMetal" xml:"BareMetal,omitempty"`
+	BaselineEbsBandwidthMbps                       *BaselineEbsBandwidthMbpsRequest   `query:"BaselineEbsBandwidthMbps" xml:"BaselineEbsBandwidthMbps"`
+	BaselinePerformanceFactors                     *BaselinePerformanceFactorsRequest `query:"BaselinePerformanceFactors" xml:"BaselinePerformanceFactors"`
+	BurstablePerformance                           string                             `query:"BurstablePerformance" xml:"BurstablePerformance,omitempty"`
+	CpuManufacturers                               ec2query.List[string]              `query:"CpuManufacturer" xml:"CpuManufacturer"`
+	ExcludedInstanceTypes                          ec2query.List[string]              `query:"ExcludedInstanceType" xml:"ExcludedInstanceType"`
+	InstanceGenerations                            ec2query.List[string]              `query:"InstanceGeneration" xml:"InstanceGeneration"`
+	LocalStorage                                   string                             `query:"LocalStorage" xml:"LocalStorage,omitempty"`
+	LocalStorageTypes                              ec2query.List[string]              `query:"LocalStorageType" xml:"LocalStorageType"`
+	MaxSpotPriceAsPercentageOfOptimalOnDemandPrice *int                               `query:"MaxSpotPriceAsPercentageOfOptimalOnDemandPrice" xml:"MaxSpotPriceAsPercentageOfOptimalOnDemandPrice"`
+	MemoryGiBPerVCpu                               *MemoryGiBPerVCpuRequest           `query:"MemoryGiBPerVCpu" xml:"MemoryGiBPerVCpu"`
+	MemoryMiB                                      *MemoryMiBRequest                  `query:"MemoryMiB" xml:"MemoryMiB"`
+	NetworkBandwidthGbps                           *NetworkBandwidthGbpsRequest       `query:"NetworkBandwidthGbps" xml:"NetworkBandwidthGbps"`
+	NetworkInterfaceCount                          *NetworkInterfaceCountRequest      `query:"NetworkInterfaceCount" xml:"NetworkInterfaceCount"`
+	OnDemandMaxPricePercentageOverLowestPrice      *int                               `query:"OnDemandMaxPricePercentageOverLowestPrice" xml:"OnDemandMaxPricePercentageOverLowestPrice"`
+	RequireEncryptionInTransit                     *bool                              `query:"RequireEncryptionInTransit" xml:"RequireEncryptionInTransit"`
+	RequireHibernateSupport                        *bool                              `query:"RequireHibernateSupport" xml:"RequireHibernateSupport"`
+	SpotMaxPricePercentageOverLowestPrice          *int                               `query:"SpotMaxPricePercentageOverLowestPrice" xml:"SpotMaxPricePercentageOverLowestPrice"`
+	TotalLocalStorageGB                            *TotalLocalStorageGBRequest        `query:"TotalLocalStorageGB" xml:"TotalLocalStorageGB"`
+	VCpuCount                                      *VCpuCountRangeRequest             `query:"VCpuCount" xml:"VCpuCount"`
+}
+
+type InstanceSecondaryInterface struct {
+	Attachment           *InstanceSecondaryInterfaceAttachment                     `query:"Attachment" xml:"attachment"`
+	InterfaceType        string                                                    `query:"InterfaceType" xml:"interfaceType,omitempty"`
+	MacAddress           string                                                    `query:"MacAddress" xml:"macAddress,omitempty"`
+	OwnerId              string                                                    `query:"OwnerId" xml:"ownerId,omitempty"`
+	PrivateIpAddresses   ec2query.List[InstanceSecondaryInterfacePrivateIpAddress] `query:"PrivateIpAddressSet" xml:"privateIpAddressSet"`
+	SecondaryInterfaceId string                                                    `query:"SecondaryInterfaceId" xml:"secondaryInterfaceId,omitempty"`
+	SecondaryNetworkId   string                                                    `query:"SecondaryNetworkId" xml:"secondaryNetworkId,omitempty"`
+	SecondarySubnetId    string                                                    `query:"SecondarySubnetId" xml:"secondarySubnetId,omitempty"`
+	SourceDestCheck      *bool                                                     `query:"SourceDestCheck" xml:"sourceDestCheck"`
+	Status               string                                                    `query:"Status" xml:"status,omitempty"`
+}
+
+type InstanceSecondaryInterfaceAttachment struct {
+	AttachTime          *protocol.XMLTime `query:"AttachTime" xml:"attachTime"`
+	AttachmentId        string            `query:"AttachmentId" xml:"attachmentId,omitempty"`
+	DeleteOnTermination *bool             `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	DeviceIndex         *int              `query:"DeviceIndex" xml:"deviceIndex"`
+	NetworkCardIndex    *int              `query:"NetworkCardIndex" xml:"networkCardIndex"`
+	Status              string            `query:"Status" xml:"status,omitempty"`
+}
+
+type InstanceSecondaryInterfacePrivateIpAddress struct {
+	PrivateIpAddress string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
+type InstanceSecondaryInterfacePrivateIpAddressRequest struct {
+	PrivateIpAddress string `query:"PrivateIpAddress" xml:"PrivateIpAddress"`
+}
+
+type InstanceSecondaryInterfaceSpecificationRequest struct {
+	DeleteOnTermination   *bool                                                            `query:"DeleteOnTermination" xml:"DeleteOnTermination"`
+	DeviceIndex           *int                                                             `query:"DeviceIndex" xml:"DeviceIndex"`
+	InterfaceType         string                                                           `query:"InterfaceType" xml:"InterfaceType,omitempty"`
+	NetworkCardIndex      *int                                                             `query:"NetworkCardIndex" xml:"NetworkCardIndex"`
+	PrivateIpAddressCount *int                                                             `query:"PrivateIpAddressCount" xml:"PrivateIpAddressCount"`
+	PrivateIpAddresses    ec2query.List[InstanceSecondaryInterfacePrivateIpAddressRequest] `query:"PrivateIpAddress" xml:"PrivateIpAddress"`
+	SecondarySubnetId     string                                                           `query:"SecondarySubnetId" xml:"SecondarySubnetId,omitempty"`
+}
+
+type InstanceState struct {
+	Code *int   `query:"Code" xml:"code"`
+	Name string `query:"Name" xml:"name,omitempty"`
+}
+
+type InstanceStateChange struct {
+	CurrentState  *InstanceState `query:"CurrentState" xml:"currentState"`
+	InstanceId    string         `query:"InstanceId" xml:"instanceId,omitempty"`
+	PreviousState *InstanceState `query:"PreviousState" xml:"previousState"`
+}
+
+type InstanceStatus struct {
+	AttachedEbsStatus  *EbsStatusSummary                  `query:"AttachedEbsStatus" xml:"attachedEbsStatus"`
+	AvailabilityZone   string                             `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId string                             `query:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
+	Events             ec2query.List[InstanceStatusEvent] `query:"EventsSet" xml:"eventsSet"`
+	InstanceId         string                             `query:"InstanceId" xml:"instanceId,omitempty"`
+	InstanceState      *InstanceState                     `query:"InstanceState" xml:"instanceState"`
+	InstanceStatus     *InstanceStatusSummary             `query:"InstanceStatus" xml:"instanceStatus"`
+	Operator           *OperatorResponse                  `query:"Operator" xml:"operator"`
+	OutpostArn         string                             `query:"OutpostArn" xml:"outpostArn,omitempty"`
+	SystemStatus       *InstanceStatusSummary             `query:"SystemStatus" xml:"systemStatus"`
+}
+
+type InstanceStatusDetails struct {
+	ImpairedSince *protocol.XMLTime `query:"ImpairedSince" xml:"impairedSince"`
+	Name          string            `query:"Name" xml:"name,omitempty"`
+	Status        string            `query:"Status" xml:"status,omitempty"`
+}
+
+type InstanceStatusEvent struct {
+	Code              string            `query:"Code" xml:"code,omitempty"`
+	Description       string            `query:"Description" xml:"description,omitempty"`
+	InstanceEventId   string            `query:"InstanceEventId" xml:"instanceEventId,omitempty"`
+	NotAfter          *protocol.XMLTime `query:"NotAfter" xml:"notAfter"`
+	NotBefore         *protocol.XMLTime `query:"NotBefore" xml:"notBefore"`
+	NotBeforeDeadline *protocol.XMLTime `query:"NotBeforeDeadline" xml:"notBeforeDeadline"`
+}
+
+type InstanceStatusSummary struct {
+	Details ec2query.List[InstanceStatusDetails] `query:"Details" xml:"details"`
+	Status  string                               `query:"Status" xml:"status,omitempty"`
 }
 
 type InstanceStorageInfo struct {
@@ -1050,12 +1722,20 @@ type Ipv4PrefixSpecificationRequest struct {
 	Ipv4Prefix string `query:"Ipv4Prefix" xml:"Ipv4Prefix,omitempty"`
 }
 
+type Ipv4PrefixSpecificationResponse struct {
+	Ipv4Prefix string `query:"Ipv4Prefix" xml:"ipv4Prefix,omitempty"`
+}
+
 type Ipv6PrefixSpecification struct {
 	Ipv6Prefix string `query:"Ipv6Prefix" xml:"ipv6Prefix,omitempty"`
 }
 
 type Ipv6PrefixSpecificationRequest struct {
 	Ipv6Prefix string `query:"Ipv6Prefix" xml:"Ipv6Prefix,omitempty"`
+}
+
+type Ipv6PrefixSpecificationResponse struct {
+	Ipv6Prefix string `query:"Ipv6Prefix" xml:"ipv6Prefix,omitempty"`
 }
 
 type Ipv6Range struct {
@@ -1081,6 +1761,347 @@ type KeyPairInfo struct {
 	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
 }
 
+type LaunchTemplate struct {
+	CreateTime           *protocol.XMLTime  `query:"CreateTime" xml:"createTime"`
+	CreatedBy            string             `query:"CreatedBy" xml:"createdBy,omitempty"`
+	DefaultVersionNumber *int               `query:"DefaultVersionNumber" xml:"defaultVersionNumber"`
+	LatestVersionNumber  *int               `query:"LatestVersionNumber" xml:"latestVersionNumber"`
+	LaunchTemplateId     string             `query:"LaunchTemplateId" xml:"launchTemplateId,omitempty"`
+	LaunchTemplateName   string             `query:"LaunchTemplateName" xml:"launchTemplateName,omitempty"`
+	Operator             *OperatorResponse  `query:"Operator" xml:"operator"`
+	Tags                 ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+}
+
+type LaunchTemplateBlockDeviceMapping struct {
+	DeviceName  string                        `query:"DeviceName" xml:"deviceName,omitempty"`
+	Ebs         *LaunchTemplateEbsBlockDevice `query:"Ebs" xml:"ebs"`
+	NoDevice    string                        `query:"NoDevice" xml:"noDevice,omitempty"`
+	VirtualName string                        `query:"VirtualName" xml:"virtualName,omitempty"`
+}
+
+type LaunchTemplateBlockDeviceMappingRequest struct {
+	DeviceName  string                               `query:"DeviceName" xml:"DeviceName,omitempty"`
+	Ebs         *LaunchTemplateEbsBlockDeviceRequest `query:"Ebs" xml:"Ebs"`
+	NoDevice    string                               `query:"NoDevice" xml:"NoDevice,omitempty"`
+	VirtualName string                               `query:"VirtualName" xml:"VirtualName,omitempty"`
+}
+
+type LaunchTemplateCapacityReservationSpecificationRequest struct {
+	CapacityReservationPreference string                     `query:"CapacityReservationPreference" xml:"CapacityReservationPreference,omitempty"`
+	CapacityReservationTarget     *CapacityReservationTarget `query:"CapacityReservationTarget" xml:"CapacityReservationTarget"`
+}
+
+type LaunchTemplateCapacityReservationSpecificationResponse struct {
+	CapacityReservationPreference string                             `query:"CapacityReservationPreference" xml:"capacityReservationPreference,omitempty"`
+	CapacityReservationTarget     *CapacityReservationTargetResponse `query:"CapacityReservationTarget" xml:"capacityReservationTarget"`
+}
+
+type LaunchTemplateCpuOptions struct {
+	AmdSevSnp            string `query:"AmdSevSnp" xml:"amdSevSnp,omitempty"`
+	CoreCount            *int   `query:"CoreCount" xml:"coreCount"`
+	NestedVirtualization string `query:"NestedVirtualization" xml:"nestedVirtualization,omitempty"`
+	ThreadsPerCore       *int   `query:"ThreadsPerCore" xml:"threadsPerCore"`
+}
+
+type LaunchTemplateCpuOptionsRequest struct {
+	AmdSevSnp            string `query:"AmdSevSnp" xml:"AmdSevSnp,omitempty"`
+	CoreCount            *int   `query:"CoreCount" xml:"CoreCount"`
+	NestedVirtualization string `query:"NestedVirtualization" xml:"NestedVirtualization,omitempty"`
+	ThreadsPerCore       *int   `query:"ThreadsPerCore" xml:"ThreadsPerCore"`
+}
+
+type LaunchTemplateEbsBlockDevice struct {
+	DeleteOnTermination      *bool  `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	EbsCardIndex             *int   `query:"EbsCardIndex" xml:"ebsCardIndex"`
+	Encrypted                *bool  `query:"Encrypted" xml:"encrypted"`
+	Iops                     *int   `query:"Iops" xml:"iops"`
+	KmsKeyId                 string `query:"KmsKeyId" xml:"kmsKeyId,omitempty"`
+	SnapshotId               string `query:"SnapshotId" xml:"snapshotId,omitempty"`
+	Throughput               *int   `query:"Throughput" xml:"throughput"`
+	VolumeInitializationRate *int   `query:"VolumeInitializationRate" xml:"volumeInitializationRate"`
+	VolumeSize               *int   `query:"VolumeSize" xml:"volumeSize"`
+	VolumeType               string `query:"VolumeType" xml:"volumeType,omitempty"`
+}
+
+type LaunchTemplateEbsBlockDeviceRequest struct {
+	DeleteOnTermination      *bool  `query:"DeleteOnTermination" xml:"DeleteOnTermination"`
+	EbsCardIndex             *int   `query:"EbsCardIndex" xml:"EbsCardIndex"`
+	Encrypted                *bool  `query:"Encrypted" xml:"Encrypted"`
+	Iops                     *int   `query:"Iops" xml:"Iops"`
+	KmsKeyId                 string `query:"KmsKeyId" xml:"KmsKeyId,omitempty"`
+	SnapshotId               string `query:"SnapshotId" xml:"SnapshotId,omitempty"`
+	Throughput               *int   `query:"Throughput" xml:"Throughput"`
+	VolumeInitializationRate *int   `query:"VolumeInitializationRate" xml:"VolumeInitializationRate"`
+	VolumeSize               *int   `query:"VolumeSize" xml:"VolumeSize"`
+	VolumeType               string `query:"VolumeType" xml:"VolumeType,omitempty"`
+}
+
+type LaunchTemplateElasticInferenceAccelerator struct {
+	Count *int   `query:"Count" xml:"Count"`
+	Type  string `query:"Type" xml:"Type"`
+}
+
+type LaunchTemplateElasticInferenceAcceleratorResponse struct {
+	Count *int   `query:"Count" xml:"count"`
+	Type  string `query:"Type" xml:"type,omitempty"`
+}
+
+type LaunchTemplateEnaSrdSpecification struct {
+	EnaSrdEnabled          *bool                                 `query:"EnaSrdEnabled" xml:"enaSrdEnabled"`
+	EnaSrdUdpSpecification *LaunchTemplateEnaSrdUdpSpecification `query:"EnaSrdUdpSpecification" xml:"enaSrdUdpSpecification"`
+}
+
+type LaunchTemplateEnaSrdUdpSpecification struct {
+	EnaSrdUdpEnabled *bool `query:"EnaSrdUdpEnabled" xml:"enaSrdUdpEnabled"`
+}
+
+type LaunchTemplateEnclaveOptions struct {
+	Enabled *bool `query:"Enabled" xml:"enabled"`
+}
+
+type LaunchTemplateEnclaveOptionsRequest struct {
+	Enabled *bool `query:"Enabled" xml:"Enabled"`
+}
+
+type LaunchTemplateHibernationOptions struct {
+	Configured *bool `query:"Configured" xml:"configured"`
+}
+
+type LaunchTemplateHibernationOptionsRequest struct {
+	Configured *bool `query:"Configured" xml:"Configured"`
+}
+
+type LaunchTemplateIamInstanceProfileSpecification struct {
+	Arn  string `query:"Arn" xml:"arn,omitempty"`
+	Name string `query:"Name" xml:"name,omitempty"`
+}
+
+type LaunchTemplateIamInstanceProfileSpecificationRequest struct {
+	Arn  string `query:"Arn" xml:"Arn,omitempty"`
+	Name string `query:"Name" xml:"Name,omitempty"`
+}
+
+type LaunchTemplateInstanceMaintenanceOptions struct {
+	AutoRecovery string `query:"AutoRecovery" xml:"autoRecovery,omitempty"`
+}
+
+type LaunchTemplateInstanceMaintenanceOptionsRequest struct {
+	AutoRecovery string `query:"AutoRecovery" xml:"AutoRecovery,omitempty"`
+}
+
+type LaunchTemplateInstanceMarketOptions struct {
+	MarketType  string                           `query:"MarketType" xml:"marketType,omitempty"`
+	SpotOptions *LaunchTemplateSpotMarketOptions `query:"SpotOptions" xml:"spotOptions"`
+}
+
+type LaunchTemplateInstanceMarketOptionsRequest struct {
+	MarketType  string                                  `query:"MarketType" xml:"MarketType,omitempty"`
+	SpotOptions *LaunchTemplateSpotMarketOptionsRequest `query:"SpotOptions" xml:"SpotOptions"`
+}
+
+type LaunchTemplateInstanceMetadataOptions struct {
+	HttpEndpoint            string `query:"HttpEndpoint" xml:"httpEndpoint,omitempty"`
+	HttpProtocolIpv6        string `query:"HttpProtocolIpv6" xml:"httpProtocolIpv6,omitempty"`
+	HttpPutResponseHopLimit *int   `query:"HttpPutResponseHopLimit" xml:"httpPutResponseHopLimit"`
+	HttpTokens              string `query:"HttpTokens" xml:"httpTokens,omitempty"`
+	InstanceMetadataTags    string `query:"InstanceMetadataTags" xml:"instanceMetadataTags,omitempty"`
+	State                   string `query:"State" xml:"state,omitempty"`
+}
+
+type LaunchTemplateInstanceMetadataOptionsRequest struct {
+	HttpEndpoint            string `query:"HttpEndpoint" xml:"HttpEndpoint,omitempty"`
+	HttpProtocolIpv6        string `query:"HttpProtocolIpv6" xml:"HttpProtocolIpv6,omitempty"`
+	HttpPutResponseHopLimit *int   `query:"HttpPutResponseHopLimit" xml:"HttpPutResponseHopLimit"`
+	HttpTokens              string `query:"HttpTokens" xml:"HttpTokens,omitempty"`
+	InstanceMetadataTags    string `query:"InstanceMetadataTags" xml:"InstanceMetadataTags,omitempty"`
+}
+
+type LaunchTemplateInstanceNetworkInterfaceSpecification struct {
+	AssociateCarrierIpAddress       *bool                                          `query:"AssociateCarrierIpAddress" xml:"associateCarrierIpAddress"`
+	AssociatePublicIpAddress        *bool                                          `query:"AssociatePublicIpAddress" xml:"associatePublicIpAddress"`
+	ConnectionTrackingSpecification *ConnectionTrackingSpecification               `query:"ConnectionTrackingSpecification" xml:"connectionTrackingSpecification"`
+	DeleteOnTermination             *bool                                          `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	Description                     string                                         `query:"Description" xml:"description,omitempty"`
+	DeviceIndex                     *int                                           `query:"DeviceIndex" xml:"deviceIndex"`
+	EnaQueueCount                   *int                                           `query:"EnaQueueCount" xml:"enaQueueCount"`
+	EnaSrdSpecification             *LaunchTemplateEnaSrdSpecification             `query:"EnaSrdSpecification" xml:"enaSrdSpecification"`
+	Groups                          []string                                       `query:"GroupSet" xml:"groupSet>groupId"`
+	InterfaceType                   string                                         `query:"InterfaceType" xml:"interfaceType,omitempty"`
+	Ipv4PrefixCount                 *int                                           `query:"Ipv4PrefixCount" xml:"ipv4PrefixCount"`
+	Ipv4Prefixes                    ec2query.List[Ipv4PrefixSpecificationResponse] `query:"Ipv4PrefixSet" xml:"ipv4PrefixSet"`
+	Ipv6AddressCount                *int                                           `query:"Ipv6AddressCount" xml:"ipv6AddressCount"`
+	Ipv6Addresses                   ec2query.List[InstanceIpv6Address]             `query:"Ipv6AddressesSet" xml:"ipv6AddressesSet"`
+	Ipv6PrefixCount                 *int                                           `query:"Ipv6PrefixCount" xml:"ipv6PrefixCount"`
+	Ipv6Prefixes                    ec2query.List[Ipv6PrefixSpecificationResponse] `query:"Ipv6PrefixSet" xml:"ipv6PrefixSet"`
+	NetworkCardIndex                *int                                           `query:"NetworkCardIndex" xml:"networkCardIndex"`
+	NetworkInterfaceId              string                                         `query:"NetworkInterfaceId" xml:"networkInterfaceId,omitempty"`
+	PrimaryIpv6                     *bool                                          `query:"PrimaryIpv6" xml:"primaryIpv6"`
+	PrivateIpAddress                string                                         `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	PrivateIpAddresses              ec2query.List[PrivateIpAddressSpecification]   `query:"PrivateIpAddressesSet" xml:"privateIpAddressesSet"`
+	SecondaryPrivateIpAddressCount  *int                                           `query:"SecondaryPrivateIpAddressCount" xml:"secondaryPrivateIpAddressCount"`
+	SubnetId                        string                                         `query:"SubnetId" xml:"subnetId,omitempty"`
+}
+
+type LaunchTemplateInstanceNetworkInterfaceSpecificationRequest struct {
+	AssociateCarrierIpAddress       *bool                                         `query:"AssociateCarrierIpAddress" xml:"AssociateCarrierIpAddress"`
+	AssociatePublicIpAddress        *bool                                         `query:"AssociatePublicIpAddress" xml:"AssociatePublicIpAddress"`
+	ConnectionTrackingSpecification *ConnectionTrackingSpecificationRequest       `query:"ConnectionTrackingSpecification" xml:"ConnectionTrackingSpecification"`
+	DeleteOnTermination             *bool                                         `query:"DeleteOnTermination" xml:"DeleteOnTermination"`
+	Description                     string                                        `query:"Description" xml:"Description,omitempty"`
+	DeviceIndex                     *int                                          `query:"DeviceIndex" xml:"DeviceIndex"`
+	EnaQueueCount                   *int                                          `query:"EnaQueueCount" xml:"EnaQueueCount"`
+	EnaSrdSpecification             *EnaSrdSpecificationRequest                   `query:"EnaSrdSpecification" xml:"EnaSrdSpecification"`
+	Groups                          []string                                      `query:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	InterfaceType                   string                                        `query:"InterfaceType" xml:"InterfaceType,omitempty"`
+	Ipv4PrefixCount                 *int                                          `query:"Ipv4PrefixCount" xml:"Ipv4PrefixCount"`
+	Ipv4Prefixes                    ec2query.List[Ipv4PrefixSpecificationRequest] `query:"Ipv4Prefix" xml:"Ipv4Prefix"`
+	Ipv6AddressCount                *int                                          `query:"Ipv6AddressCount" xml:"Ipv6AddressCount"`
+	Ipv6Addresses                   []InstanceIpv6AddressRequest                  `query:"Ipv6Addresses" xml:"Ipv6Addresses>InstanceIpv6Address"`
+	Ipv6PrefixCount                 *int                                          `query:"Ipv6PrefixCount" xml:"Ipv6PrefixCount"`
+	Ipv6Prefixes                    ec2query.List[Ipv6PrefixSpecificationRequest] `query:"Ipv6Prefix" xml:"Ipv6Prefix"`
+	NetworkCardIndex                *int                                          `query:"NetworkCardIndex" xml:"NetworkCardIndex"`
+	NetworkInterfaceId              string                                        `query:"NetworkInterfaceId" xml:"NetworkInterfaceId,omitempty"`
+	PrimaryIpv6                     *bool                                         `query:"PrimaryIpv6" xml:"PrimaryIpv6"`
+	PrivateIpAddress                string                                        `query:"PrivateIpAddress" xml:"PrivateIpAddress,omitempty"`
+	PrivateIpAddresses              ec2query.List[PrivateIpAddressSpecification]  `query:"PrivateIpAddresses" xml:"PrivateIpAddresses"`
+	SecondaryPrivateIpAddressCount  *int                                          `query:"SecondaryPrivateIpAddressCount" xml:"SecondaryPrivateIpAddressCount"`
+	SubnetId                        string                                        `query:"SubnetId" xml:"SubnetId,omitempty"`
+}
+
+type LaunchTemplateInstanceSecondaryInterfaceSpecification struct {
+	DeleteOnTermination   *bool                                                          `query:"DeleteOnTermination" xml:"deleteOnTermination"`
+	DeviceIndex           *int                                                           `query:"DeviceIndex" xml:"deviceIndex"`
+	InterfaceType         string                                                         `query:"InterfaceType" xml:"interfaceType,omitempty"`
+	NetworkCardIndex      *int                                                           `query:"NetworkCardIndex" xml:"networkCardIndex"`
+	PrivateIpAddressCount *int                                                           `query:"PrivateIpAddressCount" xml:"privateIpAddressCount"`
+	PrivateIpAddresses    ec2query.List[SecondaryInterfacePrivateIpAddressSpecification] `query:"PrivateIpAddressesSet" xml:"privateIpAddressesSet"`
+	SecondarySubnetId     string                                                         `query:"SecondarySubnetId" xml:"secondarySubnetId,omitempty"`
+}
+
+type LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest struct {
+	DeleteOnTermination   *bool                                                    `query:"DeleteOnTermination" xml:"DeleteOnTermination"`
+	DeviceIndex           *int                                                     `query:"DeviceIndex" xml:"DeviceIndex"`
+	InterfaceType         string                                                   `query:"InterfaceType" xml:"InterfaceType,omitempty"`
+	NetworkCardIndex      *int                                                     `query:"NetworkCardIndex" xml:"NetworkCardIndex"`
+	PrivateIpAddressCount *int                                                     `query:"PrivateIpAddressCount" xml:"PrivateIpAddressCount"`
+	PrivateIpAddresses    []SecondaryInterfacePrivateIpAddressSpecificationRequest `query:"PrivateIpAddress" xml:"PrivateIpAddress>SecondaryInterfacePrivateIpAddressSpecification"`
+	SecondarySubnetId     string                                                   `query:"SecondarySubnetId" xml:"SecondarySubnetId,omitempty"`
+}
+
+type LaunchTemplateLicenseConfiguration struct {
+	LicenseConfigurationArn string `query:"LicenseConfigurationArn" xml:"licenseConfigurationArn,omitempty"`
+}
+
+type LaunchTemplateLicenseConfigurationRequest struct {
+	LicenseConfigurationArn string `query:"LicenseConfigurationArn" xml:"LicenseConfigurationArn,omitempty"`
+}
+
+type LaunchTemplateNetworkPerformanceOptions struct {
+	BandwidthWeighting string `query:"BandwidthWeighting" xml:"bandwidthWeighting,omitempty"`
+}
+
+type LaunchTemplateNetworkPerformanceOptionsRequest struct {
+	BandwidthWeighting string `query:"BandwidthWeighting" xml:"BandwidthWeighting,omitempty"`
+}
+
+type LaunchTemplatePlacement struct {
+	Affinity             string `query:"Affinity" xml:"affinity,omitempty"`
+	AvailabilityZone     string `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId   string `query:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
+	GroupId              string `query:"GroupId" xml:"groupId,omitempty"`
+	GroupName            string `query:"GroupName" xml:"groupName,omitempty"`
+	HostId               string `query:"HostId" xml:"hostId,omitempty"`
+	HostResourceGroupArn string `query:"HostResourceGroupArn" xml:"hostResourceGroupArn,omitempty"`
+	PartitionNumber      *int   `query:"PartitionNumber" xml:"partitionNumber"`
+	SpreadDomain         string `query:"SpreadDomain" xml:"spreadDomain,omitempty"`
+	Tenancy              string `query:"Tenancy" xml:"tenancy,omitempty"`
+}
+
+type LaunchTemplatePlacementRequest struct {
+	Affinity             string `query:"Affinity" xml:"Affinity,omitempty"`
+	AvailabilityZone     string `query:"AvailabilityZone" xml:"AvailabilityZone,omitempty"`
+	AvailabilityZoneId   string `query:"AvailabilityZoneId" xml:"AvailabilityZoneId,omitempty"`
+	GroupId              string `query:"GroupId" xml:"GroupId,omitempty"`
+	GroupName            string `query:"GroupName" xml:"GroupName,omitempty"`
+	HostId               string `query:"HostId" xml:"HostId,omitempty"`
+	HostResourceGroupArn string `query:"HostResourceGroupArn" xml:"HostResourceGroupArn,omitempty"`
+	PartitionNumber      *int   `query:"PartitionNumber" xml:"PartitionNumber"`
+	SpreadDomain         string `query:"SpreadDomain" xml:"SpreadDomain,omitempty"`
+	Tenancy              string `query:"Tenancy" xml:"Tenancy,omitempty"`
+}
+
+type LaunchTemplatePrivateDnsNameOptions struct {
+	EnableResourceNameDnsAAAARecord *bool  `query:"EnableResourceNameDnsAAAARecord" xml:"enableResourceNameDnsAAAARecord"`
+	EnableResourceNameDnsARecord    *bool  `query:"EnableResourceNameDnsARecord" xml:"enableResourceNameDnsARecord"`
+	HostnameType                    string `query:"HostnameType" xml:"hostnameType,omitempty"`
+}
+
+type LaunchTemplatePrivateDnsNameOptionsRequest struct {
+	EnableResourceNameDnsAAAARecord *bool  `query:"EnableResourceNameDnsAAAARecord" xml:"EnableResourceNameDnsAAAARecord"`
+	EnableResourceNameDnsARecord    *bool  `query:"EnableResourceNameDnsARecord" xml:"EnableResourceNameDnsARecord"`
+	HostnameType                    string `query:"HostnameType" xml:"HostnameType,omitempty"`
+}
+
+type LaunchTemplateSpecification struct {
+	LaunchTemplateId   string `query:"LaunchTemplateId" xml:"LaunchTemplateId,omitempty"`
+	LaunchTemplateName string `query:"LaunchTemplateName" xml:"LaunchTemplateName,omitempty"`
+	Version            string `query:"Version" xml:"Version,omitempty"`
+}
+
+type LaunchTemplateSpotMarketOptions struct {
+	BlockDurationMinutes         *int              `query:"BlockDurationMinutes" xml:"blockDurationMinutes"`
+	InstanceInterruptionBehavior string            `query:"InstanceInterruptionBehavior" xml:"instanceInterruptionBehavior,omitempty"`
+	MaxPrice                     string            `query:"MaxPrice" xml:"maxPrice,omitempty"`
+	SpotInstanceType             string            `query:"SpotInstanceType" xml:"spotInstanceType,omitempty"`
+	ValidUntil                   *protocol.XMLTime `query:"ValidUntil" xml:"validUntil"`
+}
+
+type LaunchTemplateSpotMarketOptionsRequest struct {
+	BlockDurationMinutes         *int              `query:"BlockDurationMinutes" xml:"BlockDurationMinutes"`
+	InstanceInterruptionBehavior string            `query:"InstanceInterruptionBehavior" xml:"InstanceInterruptionBehavior,omitempty"`
+	MaxPrice                     string            `query:"MaxPrice" xml:"MaxPrice,omitempty"`
+	SpotInstanceType             string            `query:"SpotInstanceType" xml:"SpotInstanceType,omitempty"`
+	ValidUntil                   *protocol.XMLTime `query:"ValidUntil" xml:"ValidUntil"`
+}
+
+type LaunchTemplateTagSpecification struct {
+	ResourceType string             `query:"ResourceType" xml:"resourceType,omitempty"`
+	Tags         ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+}
+
+type LaunchTemplateTagSpecificationRequest struct {
+	ResourceType string             `query:"ResourceType" xml:"ResourceType,omitempty"`
+	Tags         ec2query.List[Tag] `query:"Tag" xml:"Tag"`
+}
+
+type LaunchTemplateVersion struct {
+	CreateTime         *protocol.XMLTime           `query:"CreateTime" xml:"createTime"`
+	CreatedBy          string                      `query:"CreatedBy" xml:"createdBy,omitempty"`
+	DefaultVersion     *bool                       `query:"DefaultVersion" xml:"defaultVersion"`
+	LaunchTemplateData *ResponseLaunchTemplateData `query:"LaunchTemplateData" xml:"launchTemplateData"`
+	LaunchTemplateId   string                      `query:"LaunchTemplateId" xml:"launchTemplateId,omitempty"`
+	LaunchTemplateName string                      `query:"LaunchTemplateName" xml:"launchTemplateName,omitempty"`
+	Operator           *OperatorResponse           `query:"Operator" xml:"operator"`
+	VersionDescription string                      `query:"VersionDescription" xml:"versionDescription,omitempty"`
+	VersionNumber      *int                        `query:"VersionNumber" xml:"versionNumber"`
+}
+
+type LaunchTemplatesMonitoring struct {
+	Enabled *bool `query:"Enabled" xml:"enabled"`
+}
+
+type LaunchTemplatesMonitoringRequest struct {
+	Enabled *bool `query:"Enabled" xml:"Enabled"`
+}
+
+type LicenseConfiguration struct {
+	LicenseConfigurationArn string `query:"LicenseConfigurationArn" xml:"licenseConfigurationArn,omitempty"`
+}
+
+type LicenseConfigurationRequest struct {
+	LicenseConfigurationArn string `query:"LicenseConfigurationArn" xml:"LicenseConfigurationArn,omitempty"`
+}
+
 type MediaAcceleratorInfo struct {
 	Accelerators          ec2query.List[MediaDeviceInfo] `query:"Accelerators" xml:"accelerators"`
 	TotalMediaMemoryInMiB *int                           `query:"TotalMediaMemoryInMiB" xml:"totalMediaMemoryInMiB"`
@@ -1097,8 +2118,40 @@ type MediaDeviceMemoryInfo struct {
 	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
 }
 
+type MemoryGiBPerVCpu struct {
+	Max *float64 `query:"Max" xml:"max"`
+	Min *float64 `query:"Min" xml:"min"`
+}
+
+type MemoryGiBPerVCpuRequest struct {
+	Max *float64 `query:"Max" xml:"Max"`
+	Min *float64 `query:"Min" xml:"Min"`
+}
+
 type MemoryInfo struct {
 	SizeInMiB *int `query:"SizeInMiB" xml:"sizeInMiB"`
+}
+
+type MemoryMiB struct {
+	Max *int `query:"Max" xml:"max"`
+	Min *int `query:"Min" xml:"min"`
+}
+
+type MemoryMiBRequest struct {
+	Max *int `query:"Max" xml:"Max"`
+	Min *int `query:"Min" xml:"Min"`
+}
+
+type ModifyLaunchTemplateRequest struct {
+	ClientToken        string `query:"ClientToken" xml:"ClientToken,omitempty"`
+	DefaultVersion     string `query:"SetDefaultVersion" xml:"SetDefaultVersion,omitempty"`
+	DryRun             *bool  `query:"DryRun" xml:"DryRun"`
+	LaunchTemplateId   string `query:"LaunchTemplateId" xml:"LaunchTemplateId,omitempty"`
+	LaunchTemplateName string `query:"LaunchTemplateName" xml:"LaunchTemplateName,omitempty"`
+}
+
+type ModifyLaunchTemplateResult struct {
+	LaunchTemplate *LaunchTemplate `query:"LaunchTemplate" xml:"launchTemplate"`
 }
 
 type ModifyNetworkInterfaceAttributeRequest struct {
@@ -1146,6 +2199,10 @@ type ModifyVpcAttributeRequest struct {
 	VpcId                            string                 `query:"VpcId" xml:"vpcId"`
 }
 
+type Monitoring struct {
+	State string `query:"State" xml:"state,omitempty"`
+}
+
 type NatGateway struct {
 	AttachedAppliances   ec2query.List[NatGatewayAttachedAppliance] `query:"AttachedApplianceSet" xml:"attachedApplianceSet"`
 	AutoProvisionZones   string                                     `query:"AutoProvisionZones" xml:"autoProvisionZones,omitempty"`
@@ -1187,6 +2244,16 @@ type NatGatewayAttachedAppliance struct {
 	ModificationState string `query:"ModificationState" xml:"modificationState,omitempty"`
 	Type              string `query:"Type" xml:"type,omitempty"`
 	VpcEndpointId     string `query:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
+}
+
+type NetworkBandwidthGbps struct {
+	Max *float64 `query:"Max" xml:"max"`
+	Min *float64 `query:"Min" xml:"min"`
+}
+
+type NetworkBandwidthGbpsRequest struct {
+	Max *float64 `query:"Max" xml:"Max"`
+	Min *float64 `query:"Min" xml:"Min"`
 }
 
 type NetworkCardInfo struct {
@@ -1288,6 +2355,16 @@ type NetworkInterfaceAttachmentChanges struct {
 	EnaQueueCount        *int   `query:"EnaQueueCount" xml:"EnaQueueCount"`
 }
 
+type NetworkInterfaceCount struct {
+	Max *int `query:"Max" xml:"max"`
+	Min *int `query:"Min" xml:"min"`
+}
+
+type NetworkInterfaceCountRequest struct {
+	Max *int `query:"Max" xml:"Max"`
+	Min *int `query:"Min" xml:"Min"`
+}
+
 type NetworkInterfaceIpv6Address struct {
 	Ipv6Address       string `query:"Ipv6Address" xml:"ipv6Address,omitempty"`
 	IsPrimaryIpv6     *bool  `query:"IsPrimaryIpv6" xml:"isPrimaryIpv6"`
@@ -1336,6 +2413,27 @@ type OperatorResponse struct {
 	Principal       string `query:"Principal" xml:"principal,omitempty"`
 }
 
+type PerformanceFactorReference struct {
+	InstanceFamily string `query:"InstanceFamily" xml:"instanceFamily,omitempty"`
+}
+
+type PerformanceFactorReferenceRequest struct {
+	InstanceFamily string `query:"InstanceFamily" xml:"InstanceFamily,omitempty"`
+}
+
+type Placement struct {
+	Affinity             string `query:"Affinity" xml:"affinity,omitempty"`
+	AvailabilityZone     string `query:"AvailabilityZone" xml:"availabilityZone,omitempty"`
+	AvailabilityZoneId   string `query:"AvailabilityZoneId" xml:"availabilityZoneId,omitempty"`
+	GroupId              string `query:"GroupId" xml:"groupId,omitempty"`
+	GroupName            string `query:"GroupName" xml:"groupName"`
+	HostId               string `query:"HostId" xml:"hostId,omitempty"`
+	HostResourceGroupArn string `query:"HostResourceGroupArn" xml:"hostResourceGroupArn,omitempty"`
+	PartitionNumber      *int   `query:"PartitionNumber" xml:"partitionNumber"`
+	SpreadDomain         string `query:"SpreadDomain" xml:"spreadDomain,omitempty"`
+	Tenancy              string `query:"Tenancy" xml:"tenancy,omitempty"`
+}
+
 type PlacementGroupInfo struct {
 	SupportedStrategies ec2query.List[string] `query:"SupportedStrategies" xml:"supportedStrategies"`
 }
@@ -1346,6 +2444,18 @@ type PrefixListId struct {
 }
 
 type PrivateDnsNameOptionsOnLaunch struct {
+	EnableResourceNameDnsAAAARecord *bool  `query:"EnableResourceNameDnsAAAARecord" xml:"enableResourceNameDnsAAAARecord"`
+	EnableResourceNameDnsARecord    *bool  `query:"EnableResourceNameDnsARecord" xml:"enableResourceNameDnsARecord"`
+	HostnameType                    string `query:"HostnameType" xml:"hostnameType,omitempty"`
+}
+
+type PrivateDnsNameOptionsRequest struct {
+	EnableResourceNameDnsAAAARecord *bool  `query:"EnableResourceNameDnsAAAARecord" xml:"EnableResourceNameDnsAAAARecord"`
+	EnableResourceNameDnsARecord    *bool  `query:"EnableResourceNameDnsARecord" xml:"EnableResourceNameDnsARecord"`
+	HostnameType                    string `query:"HostnameType" xml:"HostnameType,omitempty"`
+}
+
+type PrivateDnsNameOptionsResponse struct {
 	EnableResourceNameDnsAAAARecord *bool  `query:"EnableResourceNameDnsAAAARecord" xml:"enableResourceNameDnsAAAARecord"`
 	EnableResourceNameDnsARecord    *bool  `query:"EnableResourceNameDnsARecord" xml:"enableResourceNameDnsARecord"`
 	HostnameType                    string `query:"HostnameType" xml:"hostnameType,omitempty"`
@@ -1443,6 +2553,93 @@ type ReplaceRouteTableAssociationRequest struct {
 type ReplaceRouteTableAssociationResult struct {
 	AssociationState *RouteTableAssociationState `query:"AssociationState" xml:"associationState"`
 	NewAssociationId string                      `query:"NewAssociationId" xml:"newAssociationId,omitempty"`
+}
+
+type RequestLaunchTemplateData struct {
+	BlockDeviceMappings               []LaunchTemplateBlockDeviceMappingRequest                      `query:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping"`
+	CapacityReservationSpecification  *LaunchTemplateCapacityReservationSpecificationRequest         `query:"CapacityReservationSpecification" xml:"CapacityReservationSpecification"`
+	CpuOptions                        *LaunchTemplateCpuOptionsRequest                               `query:"CpuOptions" xml:"CpuOptions"`
+	CreditSpecification               *CreditSpecificationRequest                                    `query:"CreditSpecification" xml:"CreditSpecification"`
+	DisableApiStop                    *bool                                                          `query:"DisableApiStop" xml:"DisableApiStop"`
+	DisableApiTermination             *bool                                                          `query:"DisableApiTermination" xml:"DisableApiTermination"`
+	EbsOptimized                      *bool                                                          `query:"EbsOptimized" xml:"EbsOptimized"`
+	ElasticGpuSpecifications          []ElasticGpuSpecification                                      `query:"ElasticGpuSpecification" xml:"ElasticGpuSpecification>ElasticGpuSpecification"`
+	ElasticInferenceAccelerators      ec2query.List[LaunchTemplateElasticInferenceAccelerator]       `query:"ElasticInferenceAccelerator" xml:"ElasticInferenceAccelerator"`
+	EnclaveOptions                    *LaunchTemplateEnclaveOptionsRequest                           `query:"EnclaveOptions" xml:"EnclaveOptions"`
+	HibernationOptions                *LaunchTemplateHibernationOptionsRequest                       `query:"HibernationOptions" xml:"HibernationOptions"`
+	IamInstanceProfile                *LaunchTemplateIamInstanceProfileSpecificationRequest          `query:"IamInstanceProfile" xml:"IamInstanceProfile"`
+	ImageId                           string                                                         `query:"ImageId" xml:"ImageId,omitempty"`
+	InstanceInitiatedShutdownBehavior string                                                         `query:"InstanceInitiatedShutdownBehavior" xml:"InstanceInitiatedShutdownBehavior,omitempty"`
+	InstanceMarketOptions             *LaunchTemplateInstanceMarketOptionsRequest                    `query:"InstanceMarketOptions" xml:"InstanceMarketOptions"`
+	InstanceRequirements              *InstanceRequirementsRequest                                   `query:"InstanceRequirements" xml:"InstanceRequirements"`
+	InstanceType                      string                                                         `query:"InstanceType" xml:"InstanceType,omitempty"`
+	KernelId                          string                                                         `query:"KernelId" xml:"KernelId,omitempty"`
+	KeyName                           string                                                         `query:"KeyName" xml:"KeyName,omitempty"`
+	LicenseSpecifications             ec2query.List[LaunchTemplateLicenseConfigurationRequest]       `query:"LicenseSpecification" xml:"LicenseSpecification"`
+	MaintenanceOptions                *LaunchTemplateInstanceMaintenanceOptionsRequest               `query:"MaintenanceOptions" xml:"MaintenanceOptions"`
+	MetadataOptions                   *LaunchTemplateInstanceMetadataOptionsRequest                  `query:"MetadataOptions" xml:"MetadataOptions"`
+	Monitoring                        *LaunchTemplatesMonitoringRequest                              `query:"Monitoring" xml:"Monitoring"`
+	NetworkInterfaces                 []LaunchTemplateInstanceNetworkInterfaceSpecificationRequest   `query:"NetworkInterface" xml:"NetworkInterface>InstanceNetworkInterfaceSpecification"`
+	NetworkPerformanceOptions         *LaunchTemplateNetworkPerformanceOptionsRequest                `query:"NetworkPerformanceOptions" xml:"NetworkPerformanceOptions"`
+	Operator                          *OperatorRequest                                               `query:"Operator" xml:"Operator"`
+	Placement                         *LaunchTemplatePlacementRequest                                `query:"Placement" xml:"Placement"`
+	PrivateDnsNameOptions             *LaunchTemplatePrivateDnsNameOptionsRequest                    `query:"PrivateDnsNameOptions" xml:"PrivateDnsNameOptions"`
+	RamDiskId                         string                                                         `query:"RamDiskId" xml:"RamDiskId,omitempty"`
+	SecondaryInterfaces               []LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest `query:"SecondaryInterface" xml:"SecondaryInterface>InstanceSecondaryInterfaceSpecification"`
+	SecurityGroupIds                  []string                                                       `query:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	SecurityGroups                    []string                                                       `query:"SecurityGroup" xml:"SecurityGroup>SecurityGroup"`
+	TagSpecifications                 []LaunchTemplateTagSpecificationRequest                        `query:"TagSpecification" xml:"TagSpecification>LaunchTemplateTagSpecificationRequest"`
+	UserData                          string                                                         `query:"UserData" xml:"UserData,omitempty"`
+}
+
+type Reservation struct {
+	Groups        ec2query.List[GroupIdentifier] `query:"GroupSet" xml:"groupSet"`
+	Instances     ec2query.List[Instance]        `query:"InstancesSet" xml:"instancesSet"`
+	OwnerId       string                         `query:"OwnerId" xml:"ownerId,omitempty"`
+	RequesterId   string                         `query:"RequesterId" xml:"requesterId,omitempty"`
+	ReservationId string                         `query:"ReservationId" xml:"reservationId,omitempty"`
+}
+
+type ResponseError struct {
+	Code    string `query:"Code" xml:"code,omitempty"`
+	Message string `query:"Message" xml:"message,omitempty"`
+}
+
+type ResponseLaunchTemplateData struct {
+	BlockDeviceMappings               ec2query.List[LaunchTemplateBlockDeviceMapping]                      `query:"BlockDeviceMappingSet" xml:"blockDeviceMappingSet"`
+	CapacityReservationSpecification  *LaunchTemplateCapacityReservationSpecificationResponse              `query:"CapacityReservationSpecification" xml:"capacityReservationSpecification"`
+	CpuOptions                        *LaunchTemplateCpuOptions                                            `query:"CpuOptions" xml:"cpuOptions"`
+	CreditSpecification               *CreditSpecification                                                 `query:"CreditSpecification" xml:"creditSpecification"`
+	DisableApiStop                    *bool                                                                `query:"DisableApiStop" xml:"disableApiStop"`
+	DisableApiTermination             *bool                                                                `query:"DisableApiTermination" xml:"disableApiTermination"`
+	EbsOptimized                      *bool                                                                `query:"EbsOptimized" xml:"ebsOptimized"`
+	ElasticGpuSpecifications          ec2query.List[ElasticGpuSpecificationResponse]                       `query:"ElasticGpuSpecificationSet" xml:"elasticGpuSpecificationSet"`
+	ElasticInferenceAccelerators      ec2query.List[LaunchTemplateElasticInferenceAcceleratorResponse]     `query:"ElasticInferenceAcceleratorSet" xml:"elasticInferenceAcceleratorSet"`
+	EnclaveOptions                    *LaunchTemplateEnclaveOptions                                        `query:"EnclaveOptions" xml:"enclaveOptions"`
+	HibernationOptions                *LaunchTemplateHibernationOptions                                    `query:"HibernationOptions" xml:"hibernationOptions"`
+	IamInstanceProfile                *LaunchTemplateIamInstanceProfileSpecification                       `query:"IamInstanceProfile" xml:"iamInstanceProfile"`
+	ImageId                           string                                                               `query:"ImageId" xml:"imageId,omitempty"`
+	InstanceInitiatedShutdownBehavior string                                                               `query:"InstanceInitiatedShutdownBehavior" xml:"instanceInitiatedShutdownBehavior,omitempty"`
+	InstanceMarketOptions             *LaunchTemplateInstanceMarketOptions                                 `query:"InstanceMarketOptions" xml:"instanceMarketOptions"`
+	InstanceRequirements              *InstanceRequirements                                                `query:"InstanceRequirements" xml:"instanceRequirements"`
+	InstanceType                      string                                                               `query:"InstanceType" xml:"instanceType,omitempty"`
+	KernelId                          string                                                               `query:"KernelId" xml:"kernelId,omitempty"`
+	KeyName                           string                                                               `query:"KeyName" xml:"keyName,omitempty"`
+	LicenseSpecifications             ec2query.List[LaunchTemplateLicenseConfiguration]                    `query:"LicenseSet" xml:"licenseSet"`
+	MaintenanceOptions                *LaunchTemplateInstanceMaintenanceOptions                            `query:"MaintenanceOptions" xml:"maintenanceOptions"`
+	MetadataOptions                   *LaunchTemplateInstanceMetadataOptions                               `query:"MetadataOptions" xml:"metadataOptions"`
+	Monitoring                        *LaunchTemplatesMonitoring                                           `query:"Monitoring" xml:"monitoring"`
+	NetworkInterfaces                 ec2query.List[LaunchTemplateInstanceNetworkInterfaceSpecification]   `query:"NetworkInterfaceSet" xml:"networkInterfaceSet"`
+	NetworkPerformanceOptions         *LaunchTemplateNetworkPerformanceOptions                             `query:"NetworkPerformanceOptions" xml:"networkPerformanceOptions"`
+	Operator                          *OperatorResponse                                                    `query:"Operator" xml:"operator"`
+	Placement                         *LaunchTemplatePlacement                                             `query:"Placement" xml:"placement"`
+	PrivateDnsNameOptions             *LaunchTemplatePrivateDnsNameOptions                                 `query:"PrivateDnsNameOptions" xml:"privateDnsNameOptions"`
+	RamDiskId                         string                                                               `query:"RamDiskId" xml:"ramDiskId,omitempty"`
+	SecondaryInterfaces               ec2query.List[LaunchTemplateInstanceSecondaryInterfaceSpecification] `query:"SecondaryInterfaceSet" xml:"secondaryInterfaceSet"`
+	SecurityGroupIds                  ec2query.List[string]                                                `query:"SecurityGroupIdSet" xml:"securityGroupIdSet"`
+	SecurityGroups                    ec2query.List[string]                                                `query:"SecurityGroupSet" xml:"securityGroupSet"`
+	TagSpecifications                 ec2query.List[LaunchTemplateTagSpecification]                        `query:"TagSpecificationSet" xml:"tagSpecificationSet"`
+	UserData                          string                                                               `query:"UserData" xml:"userData,omitempty"`
 }
 
 type RevokeSecurityGroupEgressRequest struct {
@@ -1544,6 +2741,65 @@ type RouteTableAssociationState struct {
 	StatusMessage string `query:"StatusMessage" xml:"statusMessage,omitempty"`
 }
 
+type RunInstancesMonitoringEnabled struct {
+	Enabled *bool `query:"Enabled" xml:"enabled"`
+}
+
+type RunInstancesRequest struct {
+	AdditionalInfo                    string                                                        `query:"AdditionalInfo" xml:"additionalInfo,omitempty"`
+	BlockDeviceMappings               []BlockDeviceMapping                                          `query:"BlockDeviceMapping" xml:"BlockDeviceMapping>BlockDeviceMapping"`
+	CapacityReservationSpecification  *CapacityReservationSpecification                             `query:"CapacityReservationSpecification" xml:"CapacityReservationSpecification"`
+	ClientToken                       string                                                        `query:"ClientToken" xml:"clientToken,omitempty"`
+	CpuOptions                        *CpuOptionsRequest                                            `query:"CpuOptions" xml:"CpuOptions"`
+	CreditSpecification               *CreditSpecificationRequest                                   `query:"CreditSpecification" xml:"CreditSpecification"`
+	DisableApiStop                    *bool                                                         `query:"DisableApiStop" xml:"DisableApiStop"`
+	DisableApiTermination             *bool                                                         `query:"DisableApiTermination" xml:"disableApiTermination"`
+	DryRun                            *bool                                                         `query:"DryRun" xml:"dryRun"`
+	EbsOptimized                      *bool                                                         `query:"EbsOptimized" xml:"ebsOptimized"`
+	ElasticGpuSpecification           ec2query.List[ElasticGpuSpecification]                        `query:"ElasticGpuSpecification" xml:"ElasticGpuSpecification"`
+	ElasticInferenceAccelerators      ec2query.List[ElasticInferenceAccelerator]                    `query:"ElasticInferenceAccelerator" xml:"ElasticInferenceAccelerator"`
+	EnablePrimaryIpv6                 *bool                                                         `query:"EnablePrimaryIpv6" xml:"EnablePrimaryIpv6"`
+	EnclaveOptions                    *EnclaveOptionsRequest                                        `query:"EnclaveOptions" xml:"EnclaveOptions"`
+	HibernationOptions                *HibernationOptionsRequest                                    `query:"HibernationOptions" xml:"HibernationOptions"`
+	IamInstanceProfile                *IamInstanceProfileSpecification                              `query:"IamInstanceProfile" xml:"iamInstanceProfile"`
+	ImageId                           string                                                        `query:"ImageId" xml:"ImageId,omitempty"`
+	InstanceInitiatedShutdownBehavior string                                                        `query:"InstanceInitiatedShutdownBehavior" xml:"instanceInitiatedShutdownBehavior,omitempty"`
+	InstanceMarketOptions             *InstanceMarketOptionsRequest                                 `query:"InstanceMarketOptions" xml:"InstanceMarketOptions"`
+	InstanceType                      string                                                        `query:"InstanceType" xml:"InstanceType,omitempty"`
+	Ipv6AddressCount                  *int                                                          `query:"Ipv6AddressCount" xml:"Ipv6AddressCount"`
+	Ipv6Addresses                     ec2query.List[InstanceIpv6Address]                            `query:"Ipv6Address" xml:"Ipv6Address"`
+	KernelId                          string                                                        `query:"KernelId" xml:"KernelId,omitempty"`
+	KeyName                           string                                                        `query:"KeyName" xml:"KeyName,omitempty"`
+	LaunchTemplate                    *LaunchTemplateSpecification                                  `query:"LaunchTemplate" xml:"LaunchTemplate"`
+	LicenseSpecifications             ec2query.List[LicenseConfigurationRequest]                    `query:"LicenseSpecification" xml:"LicenseSpecification"`
+	MaintenanceOptions                *InstanceMaintenanceOptionsRequest                            `query:"MaintenanceOptions" xml:"MaintenanceOptions"`
+	MaxCount                          *int                                                          `query:"MaxCount" xml:"MaxCount"`
+	MetadataOptions                   *InstanceMetadataOptionsRequest                               `query:"MetadataOptions" xml:"MetadataOptions"`
+	MinCount                          *int                                                          `query:"MinCount" xml:"MinCount"`
+	Monitoring                        *RunInstancesMonitoringEnabled                                `query:"Monitoring" xml:"Monitoring"`
+	NetworkInterfaces                 ec2query.List[InstanceNetworkInterfaceSpecification]          `query:"NetworkInterface" xml:"networkInterface"`
+	NetworkPerformanceOptions         *InstanceNetworkPerformanceOptionsRequest                     `query:"NetworkPerformanceOptions" xml:"NetworkPerformanceOptions"`
+	Operator                          *OperatorRequest                                              `query:"Operator" xml:"Operator"`
+	Placement                         *Placement                                                    `query:"Placement" xml:"Placement"`
+	PrivateDnsNameOptions             *PrivateDnsNameOptionsRequest                                 `query:"PrivateDnsNameOptions" xml:"PrivateDnsNameOptions"`
+	PrivateIpAddress                  string                                                        `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+	RamdiskId                         string                                                        `query:"RamdiskId" xml:"RamdiskId,omitempty"`
+	SecondaryInterfaces               ec2query.List[InstanceSecondaryInterfaceSpecificationRequest] `query:"SecondaryInterface" xml:"SecondaryInterface"`
+	SecurityGroupIds                  []string                                                      `query:"SecurityGroupId" xml:"SecurityGroupId>SecurityGroupId"`
+	SecurityGroups                    []string                                                      `query:"SecurityGroup" xml:"SecurityGroup>SecurityGroup"`
+	SubnetId                          string                                                        `query:"SubnetId" xml:"SubnetId,omitempty"`
+	TagSpecifications                 ec2query.List[TagSpecification]                               `query:"TagSpecification" xml:"TagSpecification"`
+	UserData                          string                                                        `query:"UserData" xml:"UserData,omitempty"`
+}
+
+type SecondaryInterfacePrivateIpAddressSpecification struct {
+	PrivateIpAddress string `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
+type SecondaryInterfacePrivateIpAddressSpecificationRequest struct {
+	PrivateIpAddress string `query:"PrivateIpAddress" xml:"PrivateIpAddress,omitempty"`
+}
+
 type SecurityGroup struct {
 	Description         string                      `query:"GroupDescription" xml:"groupDescription,omitempty"`
 	GroupId             string                      `query:"GroupId" xml:"groupId,omitempty"`
@@ -1589,9 +2845,39 @@ type SecurityGroupRuleUpdate struct {
 	SecurityGroupRuleId string                    `query:"SecurityGroupRuleId" xml:"SecurityGroupRuleId"`
 }
 
+type SpotMarketOptions struct {
+	BlockDurationMinutes         *int              `query:"BlockDurationMinutes" xml:"BlockDurationMinutes"`
+	InstanceInterruptionBehavior string            `query:"InstanceInterruptionBehavior" xml:"InstanceInterruptionBehavior,omitempty"`
+	MaxPrice                     string            `query:"MaxPrice" xml:"MaxPrice,omitempty"`
+	SpotInstanceType             string            `query:"SpotInstanceType" xml:"SpotInstanceType,omitempty"`
+	ValidUntil                   *protocol.XMLTime `query:"ValidUntil" xml:"ValidUntil"`
+}
+
+type StartInstancesRequest struct {
+	AdditionalInfo string   `query:"AdditionalInfo" xml:"additionalInfo,omitempty"`
+	DryRun         *bool    `query:"DryRun" xml:"dryRun"`
+	InstanceIds    []string `query:"InstanceId" xml:"InstanceId>InstanceId"`
+}
+
+type StartInstancesResult struct {
+	StartingInstances ec2query.List[InstanceStateChange] `query:"InstancesSet" xml:"instancesSet"`
+}
+
 type StateReason struct {
 	Code    string `query:"Code" xml:"code,omitempty"`
 	Message string `query:"Message" xml:"message,omitempty"`
+}
+
+type StopInstancesRequest struct {
+	DryRun         *bool    `query:"DryRun" xml:"dryRun"`
+	Force          *bool    `query:"Force" xml:"force"`
+	Hibernate      *bool    `query:"Hibernate" xml:"Hibernate"`
+	InstanceIds    []string `query:"InstanceId" xml:"InstanceId>InstanceId"`
+	SkipOsShutdown *bool    `query:"SkipOsShutdown" xml:"SkipOsShutdown"`
+}
+
+type StopInstancesResult struct {
+	StoppingInstances ec2query.List[InstanceStateChange] `query:"InstancesSet" xml:"instancesSet"`
 }
 
 type Subnet struct {
@@ -1650,6 +2936,27 @@ type TagSpecification struct {
 	Tags         ec2query.List[Tag] `query:"Tag" xml:"Tag"`
 }
 
+type TerminateInstancesRequest struct {
+	DryRun         *bool    `query:"DryRun" xml:"dryRun"`
+	Force          *bool    `query:"Force" xml:"Force"`
+	InstanceIds    []string `query:"InstanceId" xml:"InstanceId>InstanceId"`
+	SkipOsShutdown *bool    `query:"SkipOsShutdown" xml:"SkipOsShutdown"`
+}
+
+type TerminateInstancesResult struct {
+	TerminatingInstances ec2query.List[InstanceStateChange] `query:"InstancesSet" xml:"instancesSet"`
+}
+
+type TotalLocalStorageGB struct {
+	Max *float64 `query:"Max" xml:"max"`
+	Min *float64 `query:"Min" xml:"min"`
+}
+
+type TotalLocalStorageGBRequest struct {
+	Max *float64 `query:"Max" xml:"Max"`
+	Min *float64 `query:"Min" xml:"Min"`
+}
+
 type UserIdGroupPair struct {
 	Description            string `query:"Description" xml:"description,omitempty"`
 	GroupId                string `query:"GroupId" xml:"groupId,omitempty"`
@@ -1660,12 +2967,31 @@ type UserIdGroupPair struct {
 	VpcPeeringConnectionId string `query:"VpcPeeringConnectionId" xml:"vpcPeeringConnectionId,omitempty"`
 }
 
+type VCpuCountRange struct {
+	Max *int `query:"Max" xml:"max"`
+	Min *int `query:"Min" xml:"min"`
+}
+
+type VCpuCountRangeRequest struct {
+	Max *int `query:"Max" xml:"Max"`
+	Min *int `query:"Min" xml:"Min"`
+}
+
 type VCpuInfo struct {
 	DefaultCores          *int               `query:"DefaultCores" xml:"defaultCores"`
 	DefaultThreadsPerCore *int               `query:"DefaultThreadsPerCore" xml:"defaultThreadsPerCore"`
 	DefaultVCpus          *int               `query:"DefaultVCpus" xml:"defaultVCpus"`
 	ValidCores            ec2query.List[int] `query:"ValidCores" xml:"validCores"`
 	ValidThreadsPerCore   ec2query.List[int] `query:"ValidThreadsPerCore" xml:"validThreadsPerCore"`
+}
+
+type ValidationError struct {
+	Code    string `query:"Code" xml:"code,omitempty"`
+	Message string `query:"Message" xml:"message,omitempty"`
+}
+
+type ValidationWarning struct {
+	Errors ec2query.List[ValidationError] `query:"ErrorSet" xml:"errorSet"`
 }
 
 type Vpc struct {
