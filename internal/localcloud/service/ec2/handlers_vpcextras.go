@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
@@ -166,57 +168,27 @@ func (b *Backend) handleDeleteEgressOnlyInternetGateway(ctx context.Context, in 
 
 // ---- DHCP options ----
 
-type dhcpConfigurationParam struct {
-	Key    string   `query:"Key"`
-	Values []string `query:"Value"`
-}
-
-type createDhcpOptionsInput struct {
-	Configurations    []dhcpConfigurationParam `query:"DhcpConfiguration"`
-	TagSpecifications []tagSpecParam           `query:"TagSpecification"`
-	DryRun            bool                     `query:"DryRun"`
-}
-
-type dhcpValueItem struct {
-	Value string `xml:"value"`
-}
-
-type dhcpConfigurationItem struct {
-	Key    string          `xml:"key"`
-	Values []dhcpValueItem `xml:"valueSet>item"`
-}
-
-type dhcpOptionsItem struct {
-	ID             string                  `xml:"dhcpOptionsId"`
-	OwnerID        string                  `xml:"ownerId"`
-	Configurations []dhcpConfigurationItem `xml:"dhcpConfigurationSet>item"`
-	TagSet         []tagItem               `xml:"tagSet>item"`
-}
-
-func dhcpOptionsWire(o *DhcpOptions) dhcpOptionsItem {
-	item := dhcpOptionsItem{ID: o.ID, OwnerID: o.OwnerID, Configurations: []dhcpConfigurationItem{}, TagSet: tagSet(o.Tags)}
+func dhcpOptionsWire(o *DhcpOptions) wire.DhcpOptions {
+	item := wire.DhcpOptions{DhcpOptionsId: o.ID, OwnerId: o.OwnerID, DhcpConfigurations: ec2query.List[wire.DhcpConfiguration]{},
+		Tags: tagsListed(o.Tags)}
 	for _, c := range o.Configurations {
-		config := dhcpConfigurationItem{Key: c.Key, Values: []dhcpValueItem{}}
+		config := wire.DhcpConfiguration{Key: c.Key, Values: ec2query.List[wire.AttributeValue]{}}
 		for _, v := range c.Values {
-			config.Values = append(config.Values, dhcpValueItem{Value: v})
+			config.Values = append(config.Values, wire.AttributeValue{Value: v})
 		}
-		item.Configurations = append(item.Configurations, config)
+		item.DhcpConfigurations = append(item.DhcpConfigurations, config)
 	}
 	return item
 }
 
-type createDhcpOptionsOutput struct {
-	DhcpOptions dhcpOptionsItem `xml:"dhcpOptions"`
-}
-
-func (b *Backend) handleCreateDhcpOptions(ctx context.Context, in *createDhcpOptionsInput) (*createDhcpOptionsOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "dhcp-options")
+func (b *Backend) handleCreateDhcpOptions(ctx context.Context, in *wire.CreateDhcpOptionsRequest) (*wire.CreateDhcpOptionsResult, error) {
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "dhcp-options")
 	if err != nil {
 		return nil, err
 	}
 	var configs []DhcpConfiguration
-	for _, c := range in.Configurations {
-		values := c.Values
+	for _, c := range in.DhcpConfigurations {
+		values := []string(c.Values)
 		if c.Key == "domain-name-servers" || c.Key == "ntp-servers" || c.Key == "netbios-name-servers" {
 			// A comma-separated value is a list (the CLI's shorthand sends one).
 			values = nil
@@ -230,59 +202,41 @@ func (b *Backend) handleCreateDhcpOptions(ctx context.Context, in *createDhcpOpt
 		}
 		configs = append(configs, DhcpConfiguration{Key: c.Key, Values: values})
 	}
-	options, err := b.createDhcpOptions(ctx, configs, tags, in.DryRun)
+	options, err := b.createDhcpOptions(ctx, configs, tags, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &createDhcpOptionsOutput{DhcpOptions: dhcpOptionsWire(options)}, nil
+	item := dhcpOptionsWire(options)
+	return &wire.CreateDhcpOptionsResult{DhcpOptions: &item}, nil
 }
 
-type associateDhcpOptionsInput struct {
-	DhcpOptionsID string `query:"DhcpOptionsId"`
-	VpcID         string `query:"VpcId"`
-	DryRun        bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleAssociateDhcpOptions(ctx context.Context, in *associateDhcpOptionsInput) (*returnOutput, error) {
-	if in.VpcID == "" {
+func (b *Backend) handleAssociateDhcpOptions(ctx context.Context, in *wire.AssociateDhcpOptionsRequest) (*wire.Return, error) {
+	if in.VpcId == "" {
 		return nil, missingParameter("VpcId")
 	}
-	if err := b.associateDhcpOptions(ctx, in.DhcpOptionsID, in.VpcID, in.DryRun); err != nil {
+	if err := b.associateDhcpOptions(ctx, in.DhcpOptionsId, in.VpcId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type describeDhcpOptionsInput struct {
-	IDs        []string      `query:"DhcpOptionsId"`
-	Filters    []filterParam `query:"Filter"`
-	MaxResults *int32        `query:"MaxResults"`
-	NextToken  *string       `query:"NextToken"`
-	DryRun     bool          `query:"DryRun"`
-}
-
-type describeDhcpOptionsOutput struct {
-	DhcpOptions []dhcpOptionsItem `xml:"dhcpOptionsSet>item"`
-	NextToken   string            `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeDhcpOptions(ctx context.Context, in *describeDhcpOptionsInput) (*describeDhcpOptionsOutput, error) {
-	out := &describeDhcpOptionsOutput{DhcpOptions: []dhcpOptionsItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeDhcpOptions(ctx context.Context, in *wire.DescribeDhcpOptionsRequest) (*wire.DescribeDhcpOptionsResult, error) {
+	out := &wire.DescribeDhcpOptionsResult{DhcpOptions: ec2query.List[wire.DhcpOptions]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[DhcpOptions](tx, tableDhcpOptions)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindDhcpOptions, all, func(o *DhcpOptions) string { return o.ID }, in.IDs)
+		selected, err := selectByID(kindDhcpOptions, all, func(o *DhcpOptions) string { return o.ID }, in.DhcpOptionsIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(o *DhcpOptions) map[string]string { return o.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(o *DhcpOptions) map[string]string { return o.Tags },
 			func(o *DhcpOptions) fieldValues { return o.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(o *DhcpOptions) string { return o.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(o *DhcpOptions) string { return o.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
@@ -298,19 +252,14 @@ func (b *Backend) handleDescribeDhcpOptions(ctx context.Context, in *describeDhc
 	return out, nil
 }
 
-type deleteDhcpOptionsInput struct {
-	DhcpOptionsID string `query:"DhcpOptionsId"`
-	DryRun        bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDeleteDhcpOptions(ctx context.Context, in *deleteDhcpOptionsInput) (*returnOutput, error) {
-	if in.DhcpOptionsID == "" {
+func (b *Backend) handleDeleteDhcpOptions(ctx context.Context, in *wire.DeleteDhcpOptionsRequest) (*wire.Return, error) {
+	if in.DhcpOptionsId == "" {
 		return nil, missingParameter("DhcpOptionsId")
 	}
-	if err := b.deleteDhcpOptions(ctx, in.DhcpOptionsID, in.DryRun); err != nil {
+	if err := b.deleteDhcpOptions(ctx, in.DhcpOptionsId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
 // ---- Prefix lists ----

@@ -14,16 +14,15 @@ import (
 // EC2 moves to the generated ones operation group by operation group, and
 // this list only shrinks.
 var handWritten = []string{
-	"AssociateDhcpOptions", "AssociateVpcCidrBlock", "CreateDhcpOptions", "CreateEgressOnlyInternetGateway",
-	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags", "CreateVpcEndpoint",
-	"DeleteDhcpOptions", "DeleteEgressOnlyInternetGateway", "DeleteLaunchTemplate",
-	"DeleteLaunchTemplateVersions", "DeleteTags", "DeleteVpcEndpoints", "DescribeAccountAttributes",
-	"DescribeAvailabilityZones", "DescribeDhcpOptions", "DescribeEgressOnlyInternetGateways", "DescribeImages",
-	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeLaunchTemplateVersions",
-	"DescribeLaunchTemplates", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
-	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock",
-	"ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances", "StartInstances", "StopInstances",
-	"TerminateInstances",
+	"AssociateVpcCidrBlock", "CreateEgressOnlyInternetGateway", "CreateLaunchTemplate",
+	"CreateLaunchTemplateVersion", "CreateTags", "CreateVpcEndpoint", "DeleteEgressOnlyInternetGateway",
+	"DeleteLaunchTemplate", "DeleteLaunchTemplateVersions", "DeleteTags", "DeleteVpcEndpoints",
+	"DescribeAccountAttributes", "DescribeAvailabilityZones", "DescribeEgressOnlyInternetGateways",
+	"DescribeImages", "DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances",
+	"DescribeLaunchTemplateVersions", "DescribeLaunchTemplates", "DescribeManagedPrefixLists",
+	"DescribeNetworkAcls", "DescribePrefixLists", "DescribeRegions", "DescribeTags", "DescribeVpcEndpoints",
+	"DisassociateVpcCidrBlock", "ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances", "StartInstances",
+	"StopInstances", "TerminateInstances",
 }
 
 // Every operation but the hand-written ones is served with the request and

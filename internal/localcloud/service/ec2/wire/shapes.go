@@ -16,6 +16,7 @@ import (
 var Operations = map[string]protocol.Shapes{
 	"AllocateAddress":                 {Input: reflect.TypeFor[AllocateAddressRequest](), Output: reflect.TypeFor[AllocateAddressResult]()},
 	"AssociateAddress":                {Input: reflect.TypeFor[AssociateAddressRequest](), Output: reflect.TypeFor[AssociateAddressResult]()},
+	"AssociateDhcpOptions":            {Input: reflect.TypeFor[AssociateDhcpOptionsRequest](), Output: reflect.TypeFor[Return]()},
 	"AssociateRouteTable":             {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
 	"AttachInternetGateway":           {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
 	"AttachNetworkInterface":          {Input: reflect.TypeFor[AttachNetworkInterfaceRequest](), Output: reflect.TypeFor[AttachNetworkInterfaceResult]()},
@@ -23,6 +24,7 @@ var Operations = map[string]protocol.Shapes{
 	"AuthorizeSecurityGroupIngress":   {Input: reflect.TypeFor[AuthorizeSecurityGroupIngressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupIngressResult]()},
 	"CreateDefaultSubnet":             {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
 	"CreateDefaultVpc":                {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
+	"CreateDhcpOptions":               {Input: reflect.TypeFor[CreateDhcpOptionsRequest](), Output: reflect.TypeFor[CreateDhcpOptionsResult]()},
 	"CreateInternetGateway":           {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
 	"CreateKeyPair":                   {Input: reflect.TypeFor[CreateKeyPairRequest](), Output: reflect.TypeFor[KeyPair]()},
 	"CreateNatGateway":                {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
@@ -32,6 +34,7 @@ var Operations = map[string]protocol.Shapes{
 	"CreateSecurityGroup":             {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
 	"CreateSubnet":                    {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
 	"CreateVpc":                       {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
+	"DeleteDhcpOptions":               {Input: reflect.TypeFor[DeleteDhcpOptionsRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteInternetGateway":           {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteKeyPair":                   {Input: reflect.TypeFor[DeleteKeyPairRequest](), Output: reflect.TypeFor[DeleteKeyPairResult]()},
 	"DeleteNatGateway":                {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
@@ -42,6 +45,7 @@ var Operations = map[string]protocol.Shapes{
 	"DeleteSubnet":                    {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteVpc":                       {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
 	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
+	"DescribeDhcpOptions":             {Input: reflect.TypeFor[DescribeDhcpOptionsRequest](), Output: reflect.TypeFor[DescribeDhcpOptionsResult]()},
 	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
 	"DescribeKeyPairs":                {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
 	"DescribeNatGateways":             {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
@@ -127,6 +131,12 @@ type AssociateAddressRequest struct {
 
 type AssociateAddressResult struct {
 	AssociationId string `query:"AssociationId" xml:"associationId,omitempty"`
+}
+
+type AssociateDhcpOptionsRequest struct {
+	DhcpOptionsId string `query:"DhcpOptionsId" xml:"DhcpOptionsId"`
+	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
+	VpcId         string `query:"VpcId" xml:"VpcId"`
 }
 
 type AssociateRouteTableRequest struct {
@@ -256,6 +266,16 @@ type CreateDefaultVpcRequest struct {
 
 type CreateDefaultVpcResult struct {
 	Vpc *Vpc `query:"Vpc" xml:"vpc"`
+}
+
+type CreateDhcpOptionsRequest struct {
+	DhcpConfigurations ec2query.List[NewDhcpConfiguration] `query:"DhcpConfiguration" xml:"dhcpConfiguration"`
+	DryRun             *bool                               `query:"DryRun" xml:"dryRun"`
+	TagSpecifications  ec2query.List[TagSpecification]     `query:"TagSpecification" xml:"TagSpecification"`
+}
+
+type CreateDhcpOptionsResult struct {
+	DhcpOptions *DhcpOptions `query:"DhcpOptions" xml:"dhcpOptions"`
 }
 
 type CreateInternetGatewayRequest struct {
@@ -413,6 +433,11 @@ type CreateVpcResult struct {
 	Vpc *Vpc `query:"Vpc" xml:"vpc"`
 }
 
+type DeleteDhcpOptionsRequest struct {
+	DhcpOptionsId string `query:"DhcpOptionsId" xml:"DhcpOptionsId"`
+	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
+}
+
 type DeleteInternetGatewayRequest struct {
 	DryRun            *bool  `query:"DryRun" xml:"dryRun"`
 	InternetGatewayId string `query:"InternetGatewayId" xml:"internetGatewayId"`
@@ -486,6 +511,19 @@ type DescribeAddressesRequest struct {
 
 type DescribeAddressesResult struct {
 	Addresses ec2query.List[Address] `query:"AddressesSet" xml:"addressesSet"`
+}
+
+type DescribeDhcpOptionsRequest struct {
+	DhcpOptionsIds []string `query:"DhcpOptionsId" xml:"DhcpOptionsId>DhcpOptionsId"`
+	DryRun         *bool    `query:"DryRun" xml:"dryRun"`
+	Filters        []Filter `query:"Filter" xml:"Filter>Filter"`
+	MaxResults     *int     `query:"MaxResults" xml:"MaxResults"`
+	NextToken      string   `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeDhcpOptionsResult struct {
+	DhcpOptions ec2query.List[DhcpOptions] `query:"DhcpOptionsSet" xml:"dhcpOptionsSet"`
+	NextToken   string                     `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInternetGatewaysRequest struct {
@@ -629,6 +667,18 @@ type DetachNetworkInterfaceRequest struct {
 	AttachmentId string `query:"AttachmentId" xml:"attachmentId"`
 	DryRun       *bool  `query:"DryRun" xml:"dryRun"`
 	Force        *bool  `query:"Force" xml:"force"`
+}
+
+type DhcpConfiguration struct {
+	Key    string                        `query:"Key" xml:"key,omitempty"`
+	Values ec2query.List[AttributeValue] `query:"ValueSet" xml:"valueSet"`
+}
+
+type DhcpOptions struct {
+	DhcpConfigurations ec2query.List[DhcpConfiguration] `query:"DhcpConfigurationSet" xml:"dhcpConfigurationSet"`
+	DhcpOptionsId      string                           `query:"DhcpOptionsId" xml:"dhcpOptionsId,omitempty"`
+	OwnerId            string                           `query:"OwnerId" xml:"ownerId,omitempty"`
+	Tags               ec2query.List[Tag]               `query:"TagSet" xml:"tagSet"`
 }
 
 type DisassociateAddressRequest struct {
@@ -910,6 +960,11 @@ type NetworkInterfacePrivateIpAddress struct {
 	Primary          *bool                        `query:"Primary" xml:"primary"`
 	PrivateDnsName   string                       `query:"PrivateDnsName" xml:"privateDnsName,omitempty"`
 	PrivateIpAddress string                       `query:"PrivateIpAddress" xml:"privateIpAddress,omitempty"`
+}
+
+type NewDhcpConfiguration struct {
+	Key    string                `query:"Key" xml:"Key,omitempty"`
+	Values ec2query.List[string] `query:"Value" xml:"Value"`
 }
 
 type OperatorRequest struct {
