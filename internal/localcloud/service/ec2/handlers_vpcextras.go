@@ -15,11 +15,6 @@ type cidrBlockState struct {
 	State string `xml:"state"`
 }
 
-type gatewayAttachmentItem struct {
-	VpcID string `xml:"vpcId"`
-	State string `xml:"state"`
-}
-
 type cidrAssociationItem struct {
 	AssociationID  string         `xml:"associationId"`
 	CidrBlock      string         `xml:"cidrBlock"`
@@ -68,78 +63,49 @@ func (b *Backend) handleDisassociateVpcCidrBlock(ctx context.Context, in *disass
 
 // ---- Egress-only internet gateways ----
 
-type createEgressOnlyInternetGatewayInput struct {
-	VpcID             string         `query:"VpcId"`
-	ClientToken       string         `query:"ClientToken"`
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
+func egressOnlyWire(g *EgressOnlyInternetGateway) wire.EgressOnlyInternetGateway {
+	return wire.EgressOnlyInternetGateway{EgressOnlyInternetGatewayId: g.ID,
+		Attachments: ec2query.List[wire.InternetGatewayAttachment]{{VpcId: g.VpcID, State: "attached"}}, Tags: tagsOut(g.Tags)}
 }
 
-type egressOnlyInternetGatewayItem struct {
-	ID          string                  `xml:"egressOnlyInternetGatewayId"`
-	Attachments []gatewayAttachmentItem `xml:"attachmentSet>item"`
-	TagSet      []tagItem               `xml:"tagSet>item,omitempty"`
-}
-
-func egressOnlyWire(g *EgressOnlyInternetGateway) egressOnlyInternetGatewayItem {
-	return egressOnlyInternetGatewayItem{ID: g.ID, Attachments: []gatewayAttachmentItem{{VpcID: g.VpcID, State: "attached"}}, TagSet: tagSet(g.Tags)}
-}
-
-type createEgressOnlyInternetGatewayOutput struct {
-	ClientToken string                        `xml:"clientToken,omitempty"`
-	Gateway     egressOnlyInternetGatewayItem `xml:"egressOnlyInternetGateway"`
-}
-
-func (b *Backend) handleCreateEgressOnlyInternetGateway(ctx context.Context, in *createEgressOnlyInternetGatewayInput) (*createEgressOnlyInternetGatewayOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "egress-only-internet-gateway")
+func (b *Backend) handleCreateEgressOnlyInternetGateway(ctx context.Context, in *wire.CreateEgressOnlyInternetGatewayRequest) (*wire.CreateEgressOnlyInternetGatewayResult, error) {
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "egress-only-internet-gateway")
 	if err != nil {
 		return nil, err
 	}
-	g, err := b.createEgressOnlyInternetGateway(ctx, in.VpcID, in.ClientToken, tags, in.DryRun)
+	g, err := b.createEgressOnlyInternetGateway(ctx, in.VpcId, in.ClientToken, tags, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &createEgressOnlyInternetGatewayOutput{ClientToken: in.ClientToken, Gateway: egressOnlyWire(g)}, nil
+	item := egressOnlyWire(g)
+	return &wire.CreateEgressOnlyInternetGatewayResult{ClientToken: in.ClientToken, EgressOnlyInternetGateway: &item}, nil
 }
 
-type describeEgressOnlyInternetGatewaysInput struct {
-	IDs        []string      `query:"EgressOnlyInternetGatewayId"`
-	Filters    []filterParam `query:"Filter"`
-	MaxResults *int32        `query:"MaxResults"`
-	NextToken  *string       `query:"NextToken"`
-	DryRun     bool          `query:"DryRun"`
-}
-
-type describeEgressOnlyInternetGatewaysOutput struct {
-	Gateways  []egressOnlyInternetGatewayItem `xml:"egressOnlyInternetGatewaySet>item"`
-	NextToken string                          `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeEgressOnlyInternetGateways(ctx context.Context, in *describeEgressOnlyInternetGatewaysInput) (*describeEgressOnlyInternetGatewaysOutput, error) {
-	out := &describeEgressOnlyInternetGatewaysOutput{Gateways: []egressOnlyInternetGatewayItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeEgressOnlyInternetGateways(ctx context.Context, in *wire.DescribeEgressOnlyInternetGatewaysRequest) (*wire.DescribeEgressOnlyInternetGatewaysResult, error) {
+	out := &wire.DescribeEgressOnlyInternetGatewaysResult{EgressOnlyInternetGateways: ec2query.List[wire.EgressOnlyInternetGateway]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[EgressOnlyInternetGateway](tx, tableEgressOnlyGateways)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindEgressOnlyGateway, all, func(g *EgressOnlyInternetGateway) string { return g.ID }, in.IDs)
+		selected, err := selectByID(kindEgressOnlyGateway, all, func(g *EgressOnlyInternetGateway) string { return g.ID }, in.EgressOnlyInternetGatewayIds)
 		if err != nil {
 			return err
 		}
 		// The model documents only the tag filters for this call.
-		selected, err = filterItems(selected, in.Filters, func(g *EgressOnlyInternetGateway) map[string]string { return g.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(g *EgressOnlyInternetGateway) map[string]string { return g.Tags },
 			func(*EgressOnlyInternetGateway) fieldValues {
 				return func(string) ([]string, bool) { return nil, false }
 			})
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(g *EgressOnlyInternetGateway) string { return g.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(g *EgressOnlyInternetGateway) string { return g.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
 		for _, g := range page {
-			out.Gateways = append(out.Gateways, egressOnlyWire(g))
+			out.EgressOnlyInternetGateways = append(out.EgressOnlyInternetGateways, egressOnlyWire(g))
 		}
 		out.NextToken = next
 		return nil
@@ -150,20 +116,11 @@ func (b *Backend) handleDescribeEgressOnlyInternetGateways(ctx context.Context, 
 	return out, nil
 }
 
-type deleteEgressOnlyInternetGatewayInput struct {
-	ID     string `query:"EgressOnlyInternetGatewayId"`
-	DryRun bool   `query:"DryRun"`
-}
-
-type deleteEgressOnlyInternetGatewayOutput struct {
-	ReturnCode bool `xml:"returnCode"`
-}
-
-func (b *Backend) handleDeleteEgressOnlyInternetGateway(ctx context.Context, in *deleteEgressOnlyInternetGatewayInput) (*deleteEgressOnlyInternetGatewayOutput, error) {
-	if err := b.deleteEgressOnlyInternetGateway(ctx, in.ID, in.DryRun); err != nil {
+func (b *Backend) handleDeleteEgressOnlyInternetGateway(ctx context.Context, in *wire.DeleteEgressOnlyInternetGatewayRequest) (*wire.DeleteEgressOnlyInternetGatewayResult, error) {
+	if err := b.deleteEgressOnlyInternetGateway(ctx, in.EgressOnlyInternetGatewayId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return &deleteEgressOnlyInternetGatewayOutput{ReturnCode: true}, nil
+	return &wire.DeleteEgressOnlyInternetGatewayResult{ReturnCode: ptr(true)}, nil
 }
 
 // ---- DHCP options ----

@@ -14,15 +14,13 @@ import (
 // EC2 moves to the generated ones operation group by operation group, and
 // this list only shrinks.
 var handWritten = []string{
-	"AssociateVpcCidrBlock", "CreateEgressOnlyInternetGateway", "CreateLaunchTemplate",
-	"CreateLaunchTemplateVersion", "CreateTags", "CreateVpcEndpoint", "DeleteEgressOnlyInternetGateway",
-	"DeleteLaunchTemplate", "DeleteLaunchTemplateVersions", "DeleteTags", "DeleteVpcEndpoints",
-	"DescribeAccountAttributes", "DescribeAvailabilityZones", "DescribeEgressOnlyInternetGateways",
-	"DescribeImages", "DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances",
-	"DescribeLaunchTemplateVersions", "DescribeLaunchTemplates", "DescribeManagedPrefixLists",
-	"DescribeNetworkAcls", "DescribePrefixLists", "DescribeRegions", "DescribeTags", "DescribeVpcEndpoints",
-	"DisassociateVpcCidrBlock", "ModifyLaunchTemplate", "ModifyVpcEndpoint", "RunInstances", "StartInstances",
-	"StopInstances", "TerminateInstances",
+	"AssociateVpcCidrBlock", "CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags",
+	"CreateVpcEndpoint", "DeleteLaunchTemplate", "DeleteLaunchTemplateVersions", "DeleteTags",
+	"DeleteVpcEndpoints", "DescribeAccountAttributes", "DescribeAvailabilityZones", "DescribeImages",
+	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeLaunchTemplateVersions",
+	"DescribeLaunchTemplates", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
+	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock", "ModifyLaunchTemplate",
+	"ModifyVpcEndpoint", "RunInstances", "StartInstances", "StopInstances", "TerminateInstances",
 }
 
 // Every operation but the hand-written ones is served with the request and

@@ -14,62 +14,65 @@ import (
 
 // Operations are the implemented operations with their input and output types.
 var Operations = map[string]protocol.Shapes{
-	"AllocateAddress":                 {Input: reflect.TypeFor[AllocateAddressRequest](), Output: reflect.TypeFor[AllocateAddressResult]()},
-	"AssociateAddress":                {Input: reflect.TypeFor[AssociateAddressRequest](), Output: reflect.TypeFor[AssociateAddressResult]()},
-	"AssociateDhcpOptions":            {Input: reflect.TypeFor[AssociateDhcpOptionsRequest](), Output: reflect.TypeFor[Return]()},
-	"AssociateRouteTable":             {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
-	"AttachInternetGateway":           {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"AttachNetworkInterface":          {Input: reflect.TypeFor[AttachNetworkInterfaceRequest](), Output: reflect.TypeFor[AttachNetworkInterfaceResult]()},
-	"AuthorizeSecurityGroupEgress":    {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
-	"AuthorizeSecurityGroupIngress":   {Input: reflect.TypeFor[AuthorizeSecurityGroupIngressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupIngressResult]()},
-	"CreateDefaultSubnet":             {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
-	"CreateDefaultVpc":                {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
-	"CreateDhcpOptions":               {Input: reflect.TypeFor[CreateDhcpOptionsRequest](), Output: reflect.TypeFor[CreateDhcpOptionsResult]()},
-	"CreateInternetGateway":           {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
-	"CreateKeyPair":                   {Input: reflect.TypeFor[CreateKeyPairRequest](), Output: reflect.TypeFor[KeyPair]()},
-	"CreateNatGateway":                {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
-	"CreateNetworkInterface":          {Input: reflect.TypeFor[CreateNetworkInterfaceRequest](), Output: reflect.TypeFor[CreateNetworkInterfaceResult]()},
-	"CreateRoute":                     {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
-	"CreateRouteTable":                {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
-	"CreateSecurityGroup":             {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
-	"CreateSubnet":                    {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
-	"CreateVpc":                       {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
-	"DeleteDhcpOptions":               {Input: reflect.TypeFor[DeleteDhcpOptionsRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteInternetGateway":           {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteKeyPair":                   {Input: reflect.TypeFor[DeleteKeyPairRequest](), Output: reflect.TypeFor[DeleteKeyPairResult]()},
-	"DeleteNatGateway":                {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
-	"DeleteNetworkInterface":          {Input: reflect.TypeFor[DeleteNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteRoute":                     {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteRouteTable":                {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteSecurityGroup":             {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
-	"DeleteSubnet":                    {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteVpc":                       {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
-	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
-	"DescribeDhcpOptions":             {Input: reflect.TypeFor[DescribeDhcpOptionsRequest](), Output: reflect.TypeFor[DescribeDhcpOptionsResult]()},
-	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
-	"DescribeKeyPairs":                {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
-	"DescribeNatGateways":             {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
-	"DescribeNetworkInterfaces":       {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
-	"DescribeRouteTables":             {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
-	"DescribeSecurityGroupRules":      {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
-	"DescribeSecurityGroups":          {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
-	"DescribeSubnets":                 {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
-	"DescribeVpcAttribute":            {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
-	"DescribeVpcs":                    {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
-	"DetachInternetGateway":           {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"DetachNetworkInterface":          {Input: reflect.TypeFor[DetachNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
-	"DisassociateAddress":             {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
-	"DisassociateRouteTable":          {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
-	"ImportKeyPair":                   {Input: reflect.TypeFor[ImportKeyPairRequest](), Output: reflect.TypeFor[ImportKeyPairResult]()},
-	"ModifyNetworkInterfaceAttribute": {Input: reflect.TypeFor[ModifyNetworkInterfaceAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ModifySecurityGroupRules":        {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
-	"ModifySubnetAttribute":           {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ModifyVpcAttribute":              {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ReleaseAddress":                  {Input: reflect.TypeFor[ReleaseAddressRequest](), Output: reflect.TypeFor[Return]()},
-	"ReplaceRoute":                    {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
-	"ReplaceRouteTableAssociation":    {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
-	"RevokeSecurityGroupEgress":       {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
-	"RevokeSecurityGroupIngress":      {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
+	"AllocateAddress":                    {Input: reflect.TypeFor[AllocateAddressRequest](), Output: reflect.TypeFor[AllocateAddressResult]()},
+	"AssociateAddress":                   {Input: reflect.TypeFor[AssociateAddressRequest](), Output: reflect.TypeFor[AssociateAddressResult]()},
+	"AssociateDhcpOptions":               {Input: reflect.TypeFor[AssociateDhcpOptionsRequest](), Output: reflect.TypeFor[Return]()},
+	"AssociateRouteTable":                {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
+	"AttachInternetGateway":              {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"AttachNetworkInterface":             {Input: reflect.TypeFor[AttachNetworkInterfaceRequest](), Output: reflect.TypeFor[AttachNetworkInterfaceResult]()},
+	"AuthorizeSecurityGroupEgress":       {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
+	"AuthorizeSecurityGroupIngress":      {Input: reflect.TypeFor[AuthorizeSecurityGroupIngressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupIngressResult]()},
+	"CreateDefaultSubnet":                {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
+	"CreateDefaultVpc":                   {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
+	"CreateDhcpOptions":                  {Input: reflect.TypeFor[CreateDhcpOptionsRequest](), Output: reflect.TypeFor[CreateDhcpOptionsResult]()},
+	"CreateEgressOnlyInternetGateway":    {Input: reflect.TypeFor[CreateEgressOnlyInternetGatewayRequest](), Output: reflect.TypeFor[CreateEgressOnlyInternetGatewayResult]()},
+	"CreateInternetGateway":              {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
+	"CreateKeyPair":                      {Input: reflect.TypeFor[CreateKeyPairRequest](), Output: reflect.TypeFor[KeyPair]()},
+	"CreateNatGateway":                   {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
+	"CreateNetworkInterface":             {Input: reflect.TypeFor[CreateNetworkInterfaceRequest](), Output: reflect.TypeFor[CreateNetworkInterfaceResult]()},
+	"CreateRoute":                        {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
+	"CreateRouteTable":                   {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
+	"CreateSecurityGroup":                {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
+	"CreateSubnet":                       {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
+	"CreateVpc":                          {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
+	"DeleteDhcpOptions":                  {Input: reflect.TypeFor[DeleteDhcpOptionsRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteEgressOnlyInternetGateway":    {Input: reflect.TypeFor[DeleteEgressOnlyInternetGatewayRequest](), Output: reflect.TypeFor[DeleteEgressOnlyInternetGatewayResult]()},
+	"DeleteInternetGateway":              {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteKeyPair":                      {Input: reflect.TypeFor[DeleteKeyPairRequest](), Output: reflect.TypeFor[DeleteKeyPairResult]()},
+	"DeleteNatGateway":                   {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
+	"DeleteNetworkInterface":             {Input: reflect.TypeFor[DeleteNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteRoute":                        {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteRouteTable":                   {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteSecurityGroup":                {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
+	"DeleteSubnet":                       {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteVpc":                          {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
+	"DescribeAddresses":                  {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
+	"DescribeDhcpOptions":                {Input: reflect.TypeFor[DescribeDhcpOptionsRequest](), Output: reflect.TypeFor[DescribeDhcpOptionsResult]()},
+	"DescribeEgressOnlyInternetGateways": {Input: reflect.TypeFor[DescribeEgressOnlyInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeEgressOnlyInternetGatewaysResult]()},
+	"DescribeInternetGateways":           {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
+	"DescribeKeyPairs":                   {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
+	"DescribeNatGateways":                {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
+	"DescribeNetworkInterfaces":          {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
+	"DescribeRouteTables":                {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
+	"DescribeSecurityGroupRules":         {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
+	"DescribeSecurityGroups":             {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
+	"DescribeSubnets":                    {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
+	"DescribeVpcAttribute":               {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
+	"DescribeVpcs":                       {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
+	"DetachInternetGateway":              {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DetachNetworkInterface":             {Input: reflect.TypeFor[DetachNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateAddress":                {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateRouteTable":             {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"ImportKeyPair":                      {Input: reflect.TypeFor[ImportKeyPairRequest](), Output: reflect.TypeFor[ImportKeyPairResult]()},
+	"ModifyNetworkInterfaceAttribute":    {Input: reflect.TypeFor[ModifyNetworkInterfaceAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifySecurityGroupRules":           {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
+	"ModifySubnetAttribute":              {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifyVpcAttribute":                 {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ReleaseAddress":                     {Input: reflect.TypeFor[ReleaseAddressRequest](), Output: reflect.TypeFor[Return]()},
+	"ReplaceRoute":                       {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
+	"ReplaceRouteTableAssociation":       {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
+	"RevokeSecurityGroupEgress":          {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
+	"RevokeSecurityGroupIngress":         {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
 }
 
 // Return is the answer of the operations whose model has no output: EC2
@@ -278,6 +281,18 @@ type CreateDhcpOptionsResult struct {
 	DhcpOptions *DhcpOptions `query:"DhcpOptions" xml:"dhcpOptions"`
 }
 
+type CreateEgressOnlyInternetGatewayRequest struct {
+	ClientToken       string                          `query:"ClientToken" xml:"ClientToken,omitempty"`
+	DryRun            *bool                           `query:"DryRun" xml:"DryRun"`
+	TagSpecifications ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+	VpcId             string                          `query:"VpcId" xml:"VpcId"`
+}
+
+type CreateEgressOnlyInternetGatewayResult struct {
+	ClientToken               string                     `query:"ClientToken" xml:"clientToken,omitempty"`
+	EgressOnlyInternetGateway *EgressOnlyInternetGateway `query:"EgressOnlyInternetGateway" xml:"egressOnlyInternetGateway"`
+}
+
 type CreateInternetGatewayRequest struct {
 	DryRun            *bool                           `query:"DryRun" xml:"dryRun"`
 	TagSpecifications ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
@@ -438,6 +453,15 @@ type DeleteDhcpOptionsRequest struct {
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
 }
 
+type DeleteEgressOnlyInternetGatewayRequest struct {
+	DryRun                      *bool  `query:"DryRun" xml:"DryRun"`
+	EgressOnlyInternetGatewayId string `query:"EgressOnlyInternetGatewayId" xml:"EgressOnlyInternetGatewayId"`
+}
+
+type DeleteEgressOnlyInternetGatewayResult struct {
+	ReturnCode *bool `query:"ReturnCode" xml:"returnCode"`
+}
+
 type DeleteInternetGatewayRequest struct {
 	DryRun            *bool  `query:"DryRun" xml:"dryRun"`
 	InternetGatewayId string `query:"InternetGatewayId" xml:"internetGatewayId"`
@@ -524,6 +548,19 @@ type DescribeDhcpOptionsRequest struct {
 type DescribeDhcpOptionsResult struct {
 	DhcpOptions ec2query.List[DhcpOptions] `query:"DhcpOptionsSet" xml:"dhcpOptionsSet"`
 	NextToken   string                     `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeEgressOnlyInternetGatewaysRequest struct {
+	DryRun                       *bool                 `query:"DryRun" xml:"DryRun"`
+	EgressOnlyInternetGatewayIds ec2query.List[string] `query:"EgressOnlyInternetGatewayId" xml:"EgressOnlyInternetGatewayId"`
+	Filters                      []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults                   *int                  `query:"MaxResults" xml:"MaxResults"`
+	NextToken                    string                `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeEgressOnlyInternetGatewaysResult struct {
+	EgressOnlyInternetGateways ec2query.List[EgressOnlyInternetGateway] `query:"EgressOnlyInternetGatewaySet" xml:"egressOnlyInternetGatewaySet"`
+	NextToken                  string                                   `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeInternetGatewaysRequest struct {
@@ -690,6 +727,12 @@ type DisassociateAddressRequest struct {
 type DisassociateRouteTableRequest struct {
 	AssociationId string `query:"AssociationId" xml:"associationId"`
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
+}
+
+type EgressOnlyInternetGateway struct {
+	Attachments                 ec2query.List[InternetGatewayAttachment] `query:"AttachmentSet" xml:"attachmentSet"`
+	EgressOnlyInternetGatewayId string                                   `query:"EgressOnlyInternetGatewayId" xml:"egressOnlyInternetGatewayId,omitempty"`
+	Tags                        ec2query.List[Tag]                       `query:"TagSet" xml:"tagSet"`
 }
 
 type EnaSrdSpecification struct {
