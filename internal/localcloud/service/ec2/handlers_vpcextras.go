@@ -320,75 +320,29 @@ func (b *Backend) handleDescribeManagedPrefixLists(ctx context.Context, in *desc
 
 // ---- VPC endpoints ----
 
-type createVpcEndpointInput struct {
-	VpcEndpointType   string         `query:"VpcEndpointType"`
-	VpcID             string         `query:"VpcId"`
-	ServiceName       string         `query:"ServiceName"`
-	PolicyDocument    string         `query:"PolicyDocument"`
-	RouteTableIDs     []string       `query:"RouteTableId"`
-	SubnetIDs         []string       `query:"SubnetId"`
-	SecurityGroupIDs  []string       `query:"SecurityGroupId"`
-	PrivateDNSEnabled *bool          `query:"PrivateDnsEnabled"`
-	ClientToken       string         `query:"ClientToken"`
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
-}
-
-type valueItem struct {
-	Value string `xml:",chardata"`
-}
-
-func valueItems(values []string) []valueItem {
-	out := []valueItem{}
-	for _, v := range values {
-		out = append(out, valueItem{Value: v})
+// identifiers names an endpoint's security groups.
+func (n groupNames) identifiers(ids []string) ec2query.List[wire.SecurityGroupIdentifier] {
+	out := ec2query.List[wire.SecurityGroupIdentifier]{}
+	for _, id := range ids {
+		out = append(out, wire.SecurityGroupIdentifier{GroupId: id, GroupName: n[id]})
 	}
 	return out
 }
 
-type dnsEntryItem struct {
-	DNSName      string `xml:"dnsName"`
-	HostedZoneID string `xml:"hostedZoneId"`
-}
-
-type vpcEndpointItem struct {
-	VpcEndpointID       string                `xml:"vpcEndpointId"`
-	VpcEndpointType     string                `xml:"vpcEndpointType"`
-	VpcID               string                `xml:"vpcId"`
-	ServiceName         string                `xml:"serviceName"`
-	State               string                `xml:"state"`
-	PolicyDocument      string                `xml:"policyDocument"`
-	RouteTableIDs       []valueItem           `xml:"routeTableIdSet>item"`
-	SubnetIDs           []valueItem           `xml:"subnetIdSet>item"`
-	Groups              []groupIdentifierItem `xml:"groupSet>item"`
-	IPAddressType       string                `xml:"ipAddressType"`
-	PrivateDNSEnabled   bool                  `xml:"privateDnsEnabled"`
-	RequesterManaged    bool                  `xml:"requesterManaged"`
-	NetworkInterfaceIDs []valueItem           `xml:"networkInterfaceIdSet>item"`
-	DNSEntries          []dnsEntryItem        `xml:"dnsEntrySet>item"`
-	CreationTimestamp   protocol.XMLTime      `xml:"creationTimestamp"`
-	OwnerID             string                `xml:"ownerId"`
-	TagSet              []tagItem             `xml:"tagSet>item"`
-}
-
-func vpcEndpointWire(e *VpcEndpoint, names groupNames) vpcEndpointItem {
-	item := vpcEndpointItem{VpcEndpointID: e.ID, VpcEndpointType: e.Type, VpcID: e.VpcID, ServiceName: e.ServiceName, State: e.State,
-		PolicyDocument: e.PolicyDocument, RouteTableIDs: valueItems(e.RouteTableIDs), SubnetIDs: valueItems(e.SubnetIDs),
-		Groups: names.items(e.SecurityGroupIDs), IPAddressType: "ipv4", PrivateDNSEnabled: e.PrivateDNSEnabled,
-		NetworkInterfaceIDs: valueItems(e.NetworkInterfaceIDs), DNSEntries: []dnsEntryItem{},
-		CreationTimestamp: protocol.XMLTime(e.CreationTime), OwnerID: e.OwnerID, TagSet: tagSet(e.Tags)}
+func vpcEndpointWire(e *VpcEndpoint, names groupNames) wire.VpcEndpoint {
+	item := wire.VpcEndpoint{VpcEndpointId: e.ID, VpcEndpointType: e.Type, VpcId: e.VpcID, ServiceName: e.ServiceName, State: e.State,
+		PolicyDocument: e.PolicyDocument, RouteTableIds: append(ec2query.List[string]{}, e.RouteTableIDs...),
+		SubnetIds: append(ec2query.List[string]{}, e.SubnetIDs...), Groups: names.identifiers(e.SecurityGroupIDs), IpAddressType: "ipv4",
+		PrivateDnsEnabled: ptr(e.PrivateDNSEnabled), RequesterManaged: ptr(false),
+		NetworkInterfaceIds: append(ec2query.List[string]{}, e.NetworkInterfaceIDs...), DnsEntries: ec2query.List[wire.DnsEntry]{},
+		CreationTimestamp: ptr(protocol.XMLTime(e.CreationTime)), OwnerId: e.OwnerID, Tags: tagsListed(e.Tags)}
 	if e.Type == "Interface" {
 		if reg, service, ok := splitServiceName(e.ServiceName); ok {
-			item.DNSEntries = append(item.DNSEntries, dnsEntryItem{DNSName: e.ID + "-" + stableSuffix(e.ID)[:8] + "." + service + "." + reg + ".vpce.amazonaws.com",
-				HostedZoneID: "Z7HUB22UULQXV"})
+			item.DnsEntries = append(item.DnsEntries, wire.DnsEntry{DnsName: e.ID + "-" + stableSuffix(e.ID)[:8] + "." + service + "." + reg + ".vpce.amazonaws.com",
+				HostedZoneId: "Z7HUB22UULQXV"})
 		}
 	}
 	return item
-}
-
-type createVpcEndpointOutput struct {
-	VpcEndpoint vpcEndpointItem `xml:"vpcEndpoint"`
-	ClientToken string          `xml:"clientToken,omitempty"`
 }
 
 func (b *Backend) endpointGroupNames(ctx context.Context) (groupNames, error) {
@@ -401,14 +355,14 @@ func (b *Backend) endpointGroupNames(ctx context.Context) (groupNames, error) {
 	return names, err
 }
 
-func (b *Backend) handleCreateVpcEndpoint(ctx context.Context, in *createVpcEndpointInput) (*createVpcEndpointOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "vpc-endpoint")
+func (b *Backend) handleCreateVpcEndpoint(ctx context.Context, in *wire.CreateVpcEndpointRequest) (*wire.CreateVpcEndpointResult, error) {
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "vpc-endpoint")
 	if err != nil {
 		return nil, err
 	}
-	e, err := b.createVpcEndpoint(ctx, createVpcEndpointRequest{Type: in.VpcEndpointType, VpcID: in.VpcID, ServiceName: in.ServiceName,
-		PolicyDocument: in.PolicyDocument, ClientToken: in.ClientToken, RouteTableIDs: in.RouteTableIDs, SubnetIDs: in.SubnetIDs,
-		SecurityGroupIDs: in.SecurityGroupIDs, PrivateDNSEnabled: in.PrivateDNSEnabled, Tags: tags}, in.DryRun)
+	e, err := b.createVpcEndpoint(ctx, createVpcEndpointRequest{Type: in.VpcEndpointType, VpcID: in.VpcId, ServiceName: in.ServiceName,
+		PolicyDocument: in.PolicyDocument, ClientToken: in.ClientToken, RouteTableIDs: in.RouteTableIds, SubnetIDs: in.SubnetIds,
+		SecurityGroupIDs: in.SecurityGroupIds, PrivateDNSEnabled: in.PrivateDnsEnabled, Tags: tags}, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
@@ -416,39 +370,27 @@ func (b *Backend) handleCreateVpcEndpoint(ctx context.Context, in *createVpcEndp
 	if err != nil {
 		return nil, err
 	}
-	return &createVpcEndpointOutput{VpcEndpoint: vpcEndpointWire(e, names), ClientToken: in.ClientToken}, nil
+	item := vpcEndpointWire(e, names)
+	return &wire.CreateVpcEndpointResult{VpcEndpoint: &item, ClientToken: in.ClientToken}, nil
 }
 
-type describeVpcEndpointsInput struct {
-	VpcEndpointIDs []string      `query:"VpcEndpointId"`
-	Filters        []filterParam `query:"Filter"`
-	MaxResults     *int32        `query:"MaxResults"`
-	NextToken      *string       `query:"NextToken"`
-	DryRun         bool          `query:"DryRun"`
-}
-
-type describeVpcEndpointsOutput struct {
-	VpcEndpoints []vpcEndpointItem `xml:"vpcEndpointSet>item"`
-	NextToken    string            `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeVpcEndpoints(ctx context.Context, in *describeVpcEndpointsInput) (*describeVpcEndpointsOutput, error) {
-	out := &describeVpcEndpointsOutput{VpcEndpoints: []vpcEndpointItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeVpcEndpoints(ctx context.Context, in *wire.DescribeVpcEndpointsRequest) (*wire.DescribeVpcEndpointsResult, error) {
+	out := &wire.DescribeVpcEndpointsResult{VpcEndpoints: ec2query.List[wire.VpcEndpoint]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[VpcEndpoint](tx, tableVpcEndpoints)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindVpcEndpoint, all, func(e *VpcEndpoint) string { return e.ID }, in.VpcEndpointIDs)
+		selected, err := selectByID(kindVpcEndpoint, all, func(e *VpcEndpoint) string { return e.ID }, in.VpcEndpointIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(e *VpcEndpoint) map[string]string { return e.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(e *VpcEndpoint) map[string]string { return e.Tags },
 			func(e *VpcEndpoint) fieldValues { return e.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(e *VpcEndpoint) string { return e.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(e *VpcEndpoint) string { return e.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
@@ -468,58 +410,27 @@ func (b *Backend) handleDescribeVpcEndpoints(ctx context.Context, in *describeVp
 	return out, nil
 }
 
-type modifyVpcEndpointInput struct {
-	VpcEndpointID          string   `query:"VpcEndpointId"`
-	ResetPolicy            bool     `query:"ResetPolicy"`
-	PolicyDocument         string   `query:"PolicyDocument"`
-	AddRouteTableIDs       []string `query:"AddRouteTableId"`
-	RemoveRouteTableIDs    []string `query:"RemoveRouteTableId"`
-	AddSubnetIDs           []string `query:"AddSubnetId"`
-	RemoveSubnetIDs        []string `query:"RemoveSubnetId"`
-	AddSecurityGroupIDs    []string `query:"AddSecurityGroupId"`
-	RemoveSecurityGroupIDs []string `query:"RemoveSecurityGroupId"`
-	PrivateDNSEnabled      *bool    `query:"PrivateDnsEnabled"`
-	DryRun                 bool     `query:"DryRun"`
-}
-
-func (b *Backend) handleModifyVpcEndpoint(ctx context.Context, in *modifyVpcEndpointInput) (*returnOutput, error) {
-	err := b.modifyVpcEndpoint(ctx, modifyVpcEndpointRequest{ID: in.VpcEndpointID, PolicyDocument: in.PolicyDocument, ResetPolicy: in.ResetPolicy,
-		PrivateDNSEnabled: in.PrivateDNSEnabled, change: endpointChange{addTables: in.AddRouteTableIDs, removeTables: in.RemoveRouteTableIDs,
-			addSubnets: in.AddSubnetIDs, removeSubnets: in.RemoveSubnetIDs, addGroups: in.AddSecurityGroupIDs, removeGroups: in.RemoveSecurityGroupIDs}}, in.DryRun)
+func (b *Backend) handleModifyVpcEndpoint(ctx context.Context, in *wire.ModifyVpcEndpointRequest) (*wire.ModifyVpcEndpointResult, error) {
+	err := b.modifyVpcEndpoint(ctx, modifyVpcEndpointRequest{ID: in.VpcEndpointId, PolicyDocument: in.PolicyDocument, ResetPolicy: boolValue(in.ResetPolicy),
+		PrivateDNSEnabled: in.PrivateDnsEnabled, change: endpointChange{addTables: in.AddRouteTableIds, removeTables: in.RemoveRouteTableIds,
+			addSubnets: in.AddSubnetIds, removeSubnets: in.RemoveSubnetIds, addGroups: in.AddSecurityGroupIds, removeGroups: in.RemoveSecurityGroupIds}},
+		boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return &wire.ModifyVpcEndpointResult{Return: ptr(true)}, nil
 }
 
-type deleteVpcEndpointsInput struct {
-	VpcEndpointIDs []string `query:"VpcEndpointId"`
-	DryRun         bool     `query:"DryRun"`
-}
-
-type unsuccessfulErrorItem struct {
-	Code    string `xml:"code"`
-	Message string `xml:"message"`
-}
-
-type unsuccessfulItem struct {
-	ResourceID string                `xml:"resourceId"`
-	Error      unsuccessfulErrorItem `xml:"error"`
-}
-
-type deleteVpcEndpointsOutput struct {
-	Unsuccessful []unsuccessfulItem `xml:"unsuccessful>item"`
-}
-
-func (b *Backend) handleDeleteVpcEndpoints(ctx context.Context, in *deleteVpcEndpointsInput) (*deleteVpcEndpointsOutput, error) {
-	failed, err := b.deleteVpcEndpoints(ctx, in.VpcEndpointIDs, in.DryRun)
+func (b *Backend) handleDeleteVpcEndpoints(ctx context.Context, in *wire.DeleteVpcEndpointsRequest) (*wire.DeleteVpcEndpointsResult, error) {
+	failed, err := b.deleteVpcEndpoints(ctx, in.VpcEndpointIds, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	out := &deleteVpcEndpointsOutput{Unsuccessful: []unsuccessfulItem{}}
-	for _, id := range in.VpcEndpointIDs {
+	out := &wire.DeleteVpcEndpointsResult{Unsuccessful: ec2query.List[wire.UnsuccessfulItem]{}}
+	for _, id := range in.VpcEndpointIds {
 		if pe, ok := failed[id]; ok {
-			out.Unsuccessful = append(out.Unsuccessful, unsuccessfulItem{ResourceID: id, Error: unsuccessfulErrorItem{Code: pe.Code, Message: pe.Message}})
+			out.Unsuccessful = append(out.Unsuccessful, wire.UnsuccessfulItem{ResourceId: id,
+				Error: &wire.UnsuccessfulItemError{Code: pe.Code, Message: pe.Message}})
 		}
 	}
 	return out, nil

@@ -15,12 +15,12 @@ import (
 // this list only shrinks.
 var handWritten = []string{
 	"AssociateVpcCidrBlock", "CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags",
-	"CreateVpcEndpoint", "DeleteLaunchTemplate", "DeleteLaunchTemplateVersions", "DeleteTags",
-	"DeleteVpcEndpoints", "DescribeAccountAttributes", "DescribeAvailabilityZones", "DescribeImages",
-	"DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances", "DescribeLaunchTemplateVersions",
-	"DescribeLaunchTemplates", "DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists",
-	"DescribeRegions", "DescribeTags", "DescribeVpcEndpoints", "DisassociateVpcCidrBlock", "ModifyLaunchTemplate",
-	"ModifyVpcEndpoint", "RunInstances", "StartInstances", "StopInstances", "TerminateInstances",
+	"DeleteLaunchTemplate", "DeleteLaunchTemplateVersions", "DeleteTags", "DescribeAccountAttributes",
+	"DescribeAvailabilityZones", "DescribeImages", "DescribeInstanceStatus", "DescribeInstanceTypes",
+	"DescribeInstances", "DescribeLaunchTemplateVersions", "DescribeLaunchTemplates",
+	"DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists", "DescribeRegions", "DescribeTags",
+	"DisassociateVpcCidrBlock", "ModifyLaunchTemplate", "RunInstances", "StartInstances", "StopInstances",
+	"TerminateInstances",
 }
 
 // Every operation but the hand-written ones is served with the request and

@@ -35,6 +35,7 @@ var Operations = map[string]protocol.Shapes{
 	"CreateSecurityGroup":                {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
 	"CreateSubnet":                       {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
 	"CreateVpc":                          {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
+	"CreateVpcEndpoint":                  {Input: reflect.TypeFor[CreateVpcEndpointRequest](), Output: reflect.TypeFor[CreateVpcEndpointResult]()},
 	"DeleteDhcpOptions":                  {Input: reflect.TypeFor[DeleteDhcpOptionsRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteEgressOnlyInternetGateway":    {Input: reflect.TypeFor[DeleteEgressOnlyInternetGatewayRequest](), Output: reflect.TypeFor[DeleteEgressOnlyInternetGatewayResult]()},
 	"DeleteInternetGateway":              {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
@@ -46,6 +47,7 @@ var Operations = map[string]protocol.Shapes{
 	"DeleteSecurityGroup":                {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
 	"DeleteSubnet":                       {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
 	"DeleteVpc":                          {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteVpcEndpoints":                 {Input: reflect.TypeFor[DeleteVpcEndpointsRequest](), Output: reflect.TypeFor[DeleteVpcEndpointsResult]()},
 	"DescribeAddresses":                  {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
 	"DescribeDhcpOptions":                {Input: reflect.TypeFor[DescribeDhcpOptionsRequest](), Output: reflect.TypeFor[DescribeDhcpOptionsResult]()},
 	"DescribeEgressOnlyInternetGateways": {Input: reflect.TypeFor[DescribeEgressOnlyInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeEgressOnlyInternetGatewaysResult]()},
@@ -58,6 +60,7 @@ var Operations = map[string]protocol.Shapes{
 	"DescribeSecurityGroups":             {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
 	"DescribeSubnets":                    {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
 	"DescribeVpcAttribute":               {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
+	"DescribeVpcEndpoints":               {Input: reflect.TypeFor[DescribeVpcEndpointsRequest](), Output: reflect.TypeFor[DescribeVpcEndpointsResult]()},
 	"DescribeVpcs":                       {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
 	"DetachInternetGateway":              {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
 	"DetachNetworkInterface":             {Input: reflect.TypeFor[DetachNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
@@ -68,6 +71,7 @@ var Operations = map[string]protocol.Shapes{
 	"ModifySecurityGroupRules":           {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
 	"ModifySubnetAttribute":              {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
 	"ModifyVpcAttribute":                 {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifyVpcEndpoint":                  {Input: reflect.TypeFor[ModifyVpcEndpointRequest](), Output: reflect.TypeFor[ModifyVpcEndpointResult]()},
 	"ReleaseAddress":                     {Input: reflect.TypeFor[ReleaseAddressRequest](), Output: reflect.TypeFor[Return]()},
 	"ReplaceRoute":                       {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
 	"ReplaceRouteTableAssociation":       {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
@@ -428,6 +432,31 @@ type CreateSubnetResult struct {
 	Subnet *Subnet `query:"Subnet" xml:"subnet"`
 }
 
+type CreateVpcEndpointRequest struct {
+	ClientToken              string                             `query:"ClientToken" xml:"ClientToken,omitempty"`
+	DnsOptions               *DnsOptionsSpecification           `query:"DnsOptions" xml:"DnsOptions"`
+	DryRun                   *bool                              `query:"DryRun" xml:"DryRun"`
+	IpAddressType            string                             `query:"IpAddressType" xml:"IpAddressType,omitempty"`
+	PolicyDocument           string                             `query:"PolicyDocument" xml:"PolicyDocument,omitempty"`
+	PrivateDnsEnabled        *bool                              `query:"PrivateDnsEnabled" xml:"PrivateDnsEnabled"`
+	ResourceConfigurationArn string                             `query:"ResourceConfigurationArn" xml:"ResourceConfigurationArn,omitempty"`
+	RouteTableIds            ec2query.List[string]              `query:"RouteTableId" xml:"RouteTableId"`
+	SecurityGroupIds         ec2query.List[string]              `query:"SecurityGroupId" xml:"SecurityGroupId"`
+	ServiceName              string                             `query:"ServiceName" xml:"ServiceName,omitempty"`
+	ServiceNetworkArn        string                             `query:"ServiceNetworkArn" xml:"ServiceNetworkArn,omitempty"`
+	ServiceRegion            string                             `query:"ServiceRegion" xml:"ServiceRegion,omitempty"`
+	SubnetConfigurations     ec2query.List[SubnetConfiguration] `query:"SubnetConfiguration" xml:"SubnetConfiguration"`
+	SubnetIds                ec2query.List[string]              `query:"SubnetId" xml:"SubnetId"`
+	TagSpecifications        ec2query.List[TagSpecification]    `query:"TagSpecification" xml:"TagSpecification"`
+	VpcEndpointType          string                             `query:"VpcEndpointType" xml:"VpcEndpointType,omitempty"`
+	VpcId                    string                             `query:"VpcId" xml:"VpcId"`
+}
+
+type CreateVpcEndpointResult struct {
+	ClientToken string       `query:"ClientToken" xml:"clientToken,omitempty"`
+	VpcEndpoint *VpcEndpoint `query:"VpcEndpoint" xml:"vpcEndpoint"`
+}
+
 type CreateVpcRequest struct {
 	AmazonProvidedIpv6CidrBlock     *bool                              `query:"AmazonProvidedIpv6CidrBlock" xml:"amazonProvidedIpv6CidrBlock"`
 	CidrBlock                       string                             `query:"CidrBlock" xml:"CidrBlock,omitempty"`
@@ -519,6 +548,15 @@ type DeleteSecurityGroupResult struct {
 type DeleteSubnetRequest struct {
 	DryRun   *bool  `query:"DryRun" xml:"dryRun"`
 	SubnetId string `query:"SubnetId" xml:"SubnetId"`
+}
+
+type DeleteVpcEndpointsRequest struct {
+	DryRun         *bool                 `query:"DryRun" xml:"DryRun"`
+	VpcEndpointIds ec2query.List[string] `query:"VpcEndpointId" xml:"VpcEndpointId"`
+}
+
+type DeleteVpcEndpointsResult struct {
+	Unsuccessful ec2query.List[UnsuccessfulItem] `query:"Unsuccessful" xml:"unsuccessful"`
 }
 
 type DeleteVpcRequest struct {
@@ -681,6 +719,19 @@ type DescribeVpcAttributeResult struct {
 	VpcId                            string                 `query:"VpcId" xml:"vpcId,omitempty"`
 }
 
+type DescribeVpcEndpointsRequest struct {
+	DryRun         *bool                 `query:"DryRun" xml:"DryRun"`
+	Filters        []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults     *int                  `query:"MaxResults" xml:"MaxResults"`
+	NextToken      string                `query:"NextToken" xml:"NextToken,omitempty"`
+	VpcEndpointIds ec2query.List[string] `query:"VpcEndpointId" xml:"VpcEndpointId"`
+}
+
+type DescribeVpcEndpointsResult struct {
+	NextToken    string                     `query:"NextToken" xml:"nextToken,omitempty"`
+	VpcEndpoints ec2query.List[VpcEndpoint] `query:"VpcEndpointSet" xml:"vpcEndpointSet"`
+}
+
 type DescribeVpcsRequest struct {
 	DryRun     *bool    `query:"DryRun" xml:"dryRun"`
 	Filters    []Filter `query:"Filter" xml:"Filter>Filter"`
@@ -727,6 +778,25 @@ type DisassociateAddressRequest struct {
 type DisassociateRouteTableRequest struct {
 	AssociationId string `query:"AssociationId" xml:"associationId"`
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
+}
+
+type DnsEntry struct {
+	DnsName      string `query:"DnsName" xml:"dnsName,omitempty"`
+	HostedZoneId string `query:"HostedZoneId" xml:"hostedZoneId,omitempty"`
+}
+
+type DnsOptions struct {
+	DnsRecordIpType                          string                `query:"DnsRecordIpType" xml:"dnsRecordIpType,omitempty"`
+	PrivateDnsOnlyForInboundResolverEndpoint *bool                 `query:"PrivateDnsOnlyForInboundResolverEndpoint" xml:"privateDnsOnlyForInboundResolverEndpoint"`
+	PrivateDnsPreference                     string                `query:"PrivateDnsPreference" xml:"privateDnsPreference,omitempty"`
+	PrivateDnsSpecifiedDomains               ec2query.List[string] `query:"PrivateDnsSpecifiedDomainSet" xml:"privateDnsSpecifiedDomainSet"`
+}
+
+type DnsOptionsSpecification struct {
+	DnsRecordIpType                          string                `query:"DnsRecordIpType" xml:"DnsRecordIpType,omitempty"`
+	PrivateDnsOnlyForInboundResolverEndpoint *bool                 `query:"PrivateDnsOnlyForInboundResolverEndpoint" xml:"PrivateDnsOnlyForInboundResolverEndpoint"`
+	PrivateDnsPreference                     string                `query:"PrivateDnsPreference" xml:"PrivateDnsPreference,omitempty"`
+	PrivateDnsSpecifiedDomains               ec2query.List[string] `query:"PrivateDnsSpecifiedDomain" xml:"PrivateDnsSpecifiedDomain"`
 }
 
 type EgressOnlyInternetGateway struct {
@@ -839,6 +909,11 @@ type KeyPairInfo struct {
 	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
 }
 
+type LastError struct {
+	Code    string `query:"Code" xml:"code,omitempty"`
+	Message string `query:"Message" xml:"message,omitempty"`
+}
+
 type ModifyNetworkInterfaceAttributeRequest struct {
 	AssociatePublicIpAddress        *bool                                   `query:"AssociatePublicIpAddress" xml:"AssociatePublicIpAddress"`
 	AssociatedSubnetIds             []string                                `query:"AssociatedSubnetId" xml:"AssociatedSubnetId>AssociatedSubnetId"`
@@ -882,6 +957,27 @@ type ModifyVpcAttributeRequest struct {
 	EnableDnsSupport                 *AttributeBooleanValue `query:"EnableDnsSupport" xml:"EnableDnsSupport"`
 	EnableNetworkAddressUsageMetrics *AttributeBooleanValue `query:"EnableNetworkAddressUsageMetrics" xml:"EnableNetworkAddressUsageMetrics"`
 	VpcId                            string                 `query:"VpcId" xml:"vpcId"`
+}
+
+type ModifyVpcEndpointRequest struct {
+	AddRouteTableIds       ec2query.List[string]              `query:"AddRouteTableId" xml:"AddRouteTableId"`
+	AddSecurityGroupIds    ec2query.List[string]              `query:"AddSecurityGroupId" xml:"AddSecurityGroupId"`
+	AddSubnetIds           ec2query.List[string]              `query:"AddSubnetId" xml:"AddSubnetId"`
+	DnsOptions             *DnsOptionsSpecification           `query:"DnsOptions" xml:"DnsOptions"`
+	DryRun                 *bool                              `query:"DryRun" xml:"DryRun"`
+	IpAddressType          string                             `query:"IpAddressType" xml:"IpAddressType,omitempty"`
+	PolicyDocument         string                             `query:"PolicyDocument" xml:"PolicyDocument,omitempty"`
+	PrivateDnsEnabled      *bool                              `query:"PrivateDnsEnabled" xml:"PrivateDnsEnabled"`
+	RemoveRouteTableIds    ec2query.List[string]              `query:"RemoveRouteTableId" xml:"RemoveRouteTableId"`
+	RemoveSecurityGroupIds ec2query.List[string]              `query:"RemoveSecurityGroupId" xml:"RemoveSecurityGroupId"`
+	RemoveSubnetIds        ec2query.List[string]              `query:"RemoveSubnetId" xml:"RemoveSubnetId"`
+	ResetPolicy            *bool                              `query:"ResetPolicy" xml:"ResetPolicy"`
+	SubnetConfigurations   ec2query.List[SubnetConfiguration] `query:"SubnetConfiguration" xml:"SubnetConfiguration"`
+	VpcEndpointId          string                             `query:"VpcEndpointId" xml:"VpcEndpointId"`
+}
+
+type ModifyVpcEndpointResult struct {
+	Return *bool `query:"Return" xml:"return"`
 }
 
 type NatGateway struct {
@@ -1213,6 +1309,11 @@ type SecurityGroup struct {
 	VpcId               string                      `query:"VpcId" xml:"vpcId,omitempty"`
 }
 
+type SecurityGroupIdentifier struct {
+	GroupId   string `query:"GroupId" xml:"groupId,omitempty"`
+	GroupName string `query:"GroupName" xml:"groupName,omitempty"`
+}
+
 type SecurityGroupRule struct {
 	CidrIpv4             string                   `query:"CidrIpv4" xml:"cidrIpv4,omitempty"`
 	CidrIpv6             string                   `query:"CidrIpv6" xml:"cidrIpv6,omitempty"`
@@ -1277,6 +1378,17 @@ type SubnetCidrBlockState struct {
 	StatusMessage string `query:"StatusMessage" xml:"statusMessage,omitempty"`
 }
 
+type SubnetConfiguration struct {
+	Ipv4     string `query:"Ipv4" xml:"Ipv4,omitempty"`
+	Ipv6     string `query:"Ipv6" xml:"Ipv6,omitempty"`
+	SubnetId string `query:"SubnetId" xml:"SubnetId,omitempty"`
+}
+
+type SubnetIpPrefixes struct {
+	IpPrefixes ec2query.List[string] `query:"IpPrefixSet" xml:"ipPrefixSet"`
+	SubnetId   string                `query:"SubnetId" xml:"subnetId,omitempty"`
+}
+
 type SubnetIpv6CidrBlockAssociation struct {
 	AssociationId        string                `query:"AssociationId" xml:"associationId,omitempty"`
 	IpSource             string                `query:"IpSource" xml:"ipSource,omitempty"`
@@ -1293,6 +1405,16 @@ type Tag struct {
 type TagSpecification struct {
 	ResourceType string             `query:"ResourceType" xml:"resourceType,omitempty"`
 	Tags         ec2query.List[Tag] `query:"Tag" xml:"Tag"`
+}
+
+type UnsuccessfulItem struct {
+	Error      *UnsuccessfulItemError `query:"Error" xml:"error"`
+	ResourceId string                 `query:"ResourceId" xml:"resourceId,omitempty"`
+}
+
+type UnsuccessfulItemError struct {
+	Code    string `query:"Code" xml:"code,omitempty"`
+	Message string `query:"Message" xml:"message,omitempty"`
 }
 
 type UserIdGroupPair struct {
@@ -1367,6 +1489,34 @@ type VpcEncryptionControlExclusions struct {
 	VirtualPrivateGateway     *VpcEncryptionControlExclusion `query:"VirtualPrivateGateway" xml:"virtualPrivateGateway"`
 	VpcLattice                *VpcEncryptionControlExclusion `query:"VpcLattice" xml:"vpcLattice"`
 	VpcPeering                *VpcEncryptionControlExclusion `query:"VpcPeering" xml:"vpcPeering"`
+}
+
+type VpcEndpoint struct {
+	CreationTimestamp        *protocol.XMLTime                      `query:"CreationTimestamp" xml:"creationTimestamp"`
+	DnsEntries               ec2query.List[DnsEntry]                `query:"DnsEntrySet" xml:"dnsEntrySet"`
+	DnsOptions               *DnsOptions                            `query:"DnsOptions" xml:"dnsOptions"`
+	FailureReason            string                                 `query:"FailureReason" xml:"failureReason,omitempty"`
+	Groups                   ec2query.List[SecurityGroupIdentifier] `query:"GroupSet" xml:"groupSet"`
+	IpAddressType            string                                 `query:"IpAddressType" xml:"ipAddressType,omitempty"`
+	Ipv4Prefixes             ec2query.List[SubnetIpPrefixes]        `query:"Ipv4PrefixSet" xml:"ipv4PrefixSet"`
+	Ipv6Prefixes             ec2query.List[SubnetIpPrefixes]        `query:"Ipv6PrefixSet" xml:"ipv6PrefixSet"`
+	LastError                *LastError                             `query:"LastError" xml:"lastError"`
+	NetworkInterfaceIds      ec2query.List[string]                  `query:"NetworkInterfaceIdSet" xml:"networkInterfaceIdSet"`
+	OwnerId                  string                                 `query:"OwnerId" xml:"ownerId,omitempty"`
+	PolicyDocument           string                                 `query:"PolicyDocument" xml:"policyDocument,omitempty"`
+	PrivateDnsEnabled        *bool                                  `query:"PrivateDnsEnabled" xml:"privateDnsEnabled"`
+	RequesterManaged         *bool                                  `query:"RequesterManaged" xml:"requesterManaged"`
+	ResourceConfigurationArn string                                 `query:"ResourceConfigurationArn" xml:"resourceConfigurationArn,omitempty"`
+	RouteTableIds            ec2query.List[string]                  `query:"RouteTableIdSet" xml:"routeTableIdSet"`
+	ServiceName              string                                 `query:"ServiceName" xml:"serviceName,omitempty"`
+	ServiceNetworkArn        string                                 `query:"ServiceNetworkArn" xml:"serviceNetworkArn,omitempty"`
+	ServiceRegion            string                                 `query:"ServiceRegion" xml:"serviceRegion,omitempty"`
+	State                    string                                 `query:"State" xml:"state,omitempty"`
+	SubnetIds                ec2query.List[string]                  `query:"SubnetIdSet" xml:"subnetIdSet"`
+	Tags                     ec2query.List[Tag]                     `query:"TagSet" xml:"tagSet"`
+	VpcEndpointId            string                                 `query:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
+	VpcEndpointType          string                                 `query:"VpcEndpointType" xml:"vpcEndpointType,omitempty"`
+	VpcId                    string                                 `query:"VpcId" xml:"vpcId,omitempty"`
 }
 
 type VpcIpv6CidrBlockAssociation struct {
