@@ -21,10 +21,14 @@ func vpcWire(v *Vpc) wire.Vpc {
 func cidrAssociations(v *Vpc) ec2query.List[wire.VpcCidrBlockAssociation] {
 	out := ec2query.List[wire.VpcCidrBlockAssociation]{}
 	for _, c := range v.cidrs() {
-		out = append(out, wire.VpcCidrBlockAssociation{AssociationId: c.AssociationID, CidrBlock: c.CidrBlock,
-			CidrBlockState: &wire.VpcCidrBlockState{State: "associated"}})
+		out = append(out, cidrAssociationWire(c, "associated"))
 	}
 	return out
+}
+
+// cidrAssociationWire is one of a VPC's IPv4 blocks in the given state.
+func cidrAssociationWire(c VpcCidr, state string) wire.VpcCidrBlockAssociation {
+	return wire.VpcCidrBlockAssociation{AssociationId: c.AssociationID, CidrBlock: c.CidrBlock, CidrBlockState: &wire.VpcCidrBlockState{State: state}}
 }
 
 func (b *Backend) handleCreateVpc(ctx context.Context, in *wire.CreateVpcRequest) (*wire.CreateVpcResult, error) {

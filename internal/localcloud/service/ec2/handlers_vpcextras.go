@@ -11,54 +11,25 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-type cidrBlockState struct {
-	State string `xml:"state"`
-}
-
-type cidrAssociationItem struct {
-	AssociationID  string         `xml:"associationId"`
-	CidrBlock      string         `xml:"cidrBlock"`
-	CidrBlockState cidrBlockState `xml:"cidrBlockState"`
-}
-
 // ---- Secondary CIDR blocks ----
 
-type associateVpcCidrBlockInput struct {
-	VpcID                       string `query:"VpcId"`
-	CidrBlock                   string `query:"CidrBlock"`
-	AmazonProvidedIpv6CidrBlock bool   `query:"AmazonProvidedIpv6CidrBlock"`
-	Ipv6CidrBlock               string `query:"Ipv6CidrBlock"`
-	Ipv4IpamPoolID              string `query:"Ipv4IpamPoolId"`
-}
-
-type vpcCidrAssociationOutput struct {
-	VpcID                string              `xml:"vpcId"`
-	CidrBlockAssociation cidrAssociationItem `xml:"cidrBlockAssociation"`
-}
-
-func (b *Backend) handleAssociateVpcCidrBlock(ctx context.Context, in *associateVpcCidrBlockInput) (*vpcCidrAssociationOutput, error) {
-	if in.AmazonProvidedIpv6CidrBlock || in.Ipv6CidrBlock != "" || in.Ipv4IpamPoolID != "" {
+func (b *Backend) handleAssociateVpcCidrBlock(ctx context.Context, in *wire.AssociateVpcCidrBlockRequest) (*wire.AssociateVpcCidrBlockResult, error) {
+	if boolValue(in.AmazonProvidedIpv6CidrBlock) || in.Ipv6CidrBlock != "" || in.Ipv6Pool != "" || in.Ipv6IpamPoolId != "" || in.Ipv4IpamPoolId != "" {
 		return nil, invalidParameterValue("IPv6 and IPAM blocks are not supported by the local cloud")
 	}
-	vpc, added, err := b.associateVpcCidrBlock(ctx, in.VpcID, in.CidrBlock)
+	vpc, added, err := b.associateVpcCidrBlock(ctx, in.VpcId, in.CidrBlock)
 	if err != nil {
 		return nil, err
 	}
-	return &vpcCidrAssociationOutput{VpcID: vpc.ID, CidrBlockAssociation: cidrAssociationItem{AssociationID: added.AssociationID,
-		CidrBlock: added.CidrBlock, CidrBlockState: cidrBlockState{State: "associating"}}}, nil
+	return &wire.AssociateVpcCidrBlockResult{VpcId: vpc.ID, CidrBlockAssociation: ptr(cidrAssociationWire(added, "associating"))}, nil
 }
 
-type disassociateVpcCidrBlockInput struct {
-	AssociationID string `query:"AssociationId"`
-}
-
-func (b *Backend) handleDisassociateVpcCidrBlock(ctx context.Context, in *disassociateVpcCidrBlockInput) (*vpcCidrAssociationOutput, error) {
-	vpc, removed, err := b.disassociateVpcCidrBlock(ctx, in.AssociationID)
+func (b *Backend) handleDisassociateVpcCidrBlock(ctx context.Context, in *wire.DisassociateVpcCidrBlockRequest) (*wire.DisassociateVpcCidrBlockResult, error) {
+	vpc, removed, err := b.disassociateVpcCidrBlock(ctx, in.AssociationId)
 	if err != nil {
 		return nil, err
 	}
-	return &vpcCidrAssociationOutput{VpcID: vpc.ID, CidrBlockAssociation: cidrAssociationItem{AssociationID: removed.AssociationID,
-		CidrBlock: removed.CidrBlock, CidrBlockState: cidrBlockState{State: "disassociating"}}}, nil
+	return &wire.DisassociateVpcCidrBlockResult{VpcId: vpc.ID, CidrBlockAssociation: ptr(cidrAssociationWire(removed, "disassociating"))}, nil
 }
 
 // ---- Egress-only internet gateways ----

@@ -14,13 +14,12 @@ import (
 // EC2 moves to the generated ones operation group by operation group, and
 // this list only shrinks.
 var handWritten = []string{
-	"AssociateVpcCidrBlock", "CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags",
-	"DeleteLaunchTemplate", "DeleteLaunchTemplateVersions", "DeleteTags", "DescribeAccountAttributes",
-	"DescribeAvailabilityZones", "DescribeImages", "DescribeInstanceStatus", "DescribeInstanceTypes",
-	"DescribeInstances", "DescribeLaunchTemplateVersions", "DescribeLaunchTemplates",
-	"DescribeManagedPrefixLists", "DescribeNetworkAcls", "DescribePrefixLists", "DescribeRegions", "DescribeTags",
-	"DisassociateVpcCidrBlock", "ModifyLaunchTemplate", "RunInstances", "StartInstances", "StopInstances",
-	"TerminateInstances",
+	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags", "DeleteLaunchTemplate",
+	"DeleteLaunchTemplateVersions", "DeleteTags", "DescribeAccountAttributes", "DescribeAvailabilityZones",
+	"DescribeImages", "DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances",
+	"DescribeLaunchTemplateVersions", "DescribeLaunchTemplates", "DescribeManagedPrefixLists",
+	"DescribeNetworkAcls", "DescribePrefixLists", "DescribeRegions", "DescribeTags", "ModifyLaunchTemplate",
+	"RunInstances", "StartInstances", "StopInstances", "TerminateInstances",
 }
 
 // Every operation but the hand-written ones is served with the request and

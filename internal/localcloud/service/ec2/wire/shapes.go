@@ -18,6 +18,7 @@ var Operations = map[string]protocol.Shapes{
 	"AssociateAddress":                   {Input: reflect.TypeFor[AssociateAddressRequest](), Output: reflect.TypeFor[AssociateAddressResult]()},
 	"AssociateDhcpOptions":               {Input: reflect.TypeFor[AssociateDhcpOptionsRequest](), Output: reflect.TypeFor[Return]()},
 	"AssociateRouteTable":                {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
+	"AssociateVpcCidrBlock":              {Input: reflect.TypeFor[AssociateVpcCidrBlockRequest](), Output: reflect.TypeFor[AssociateVpcCidrBlockResult]()},
 	"AttachInternetGateway":              {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
 	"AttachNetworkInterface":             {Input: reflect.TypeFor[AttachNetworkInterfaceRequest](), Output: reflect.TypeFor[AttachNetworkInterfaceResult]()},
 	"AuthorizeSecurityGroupEgress":       {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
@@ -66,6 +67,7 @@ var Operations = map[string]protocol.Shapes{
 	"DetachNetworkInterface":             {Input: reflect.TypeFor[DetachNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
 	"DisassociateAddress":                {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
 	"DisassociateRouteTable":             {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateVpcCidrBlock":           {Input: reflect.TypeFor[DisassociateVpcCidrBlockRequest](), Output: reflect.TypeFor[DisassociateVpcCidrBlockResult]()},
 	"ImportKeyPair":                      {Input: reflect.TypeFor[ImportKeyPairRequest](), Output: reflect.TypeFor[ImportKeyPairResult]()},
 	"ModifyNetworkInterfaceAttribute":    {Input: reflect.TypeFor[ModifyNetworkInterfaceAttributeRequest](), Output: reflect.TypeFor[Return]()},
 	"ModifySecurityGroupRules":           {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
@@ -157,6 +159,25 @@ type AssociateRouteTableRequest struct {
 type AssociateRouteTableResult struct {
 	AssociationId    string                      `query:"AssociationId" xml:"associationId,omitempty"`
 	AssociationState *RouteTableAssociationState `query:"AssociationState" xml:"associationState"`
+}
+
+type AssociateVpcCidrBlockRequest struct {
+	AmazonProvidedIpv6CidrBlock     *bool  `query:"AmazonProvidedIpv6CidrBlock" xml:"amazonProvidedIpv6CidrBlock"`
+	CidrBlock                       string `query:"CidrBlock" xml:"CidrBlock,omitempty"`
+	Ipv4IpamPoolId                  string `query:"Ipv4IpamPoolId" xml:"Ipv4IpamPoolId,omitempty"`
+	Ipv4NetmaskLength               *int   `query:"Ipv4NetmaskLength" xml:"Ipv4NetmaskLength"`
+	Ipv6CidrBlock                   string `query:"Ipv6CidrBlock" xml:"Ipv6CidrBlock,omitempty"`
+	Ipv6CidrBlockNetworkBorderGroup string `query:"Ipv6CidrBlockNetworkBorderGroup" xml:"Ipv6CidrBlockNetworkBorderGroup,omitempty"`
+	Ipv6IpamPoolId                  string `query:"Ipv6IpamPoolId" xml:"Ipv6IpamPoolId,omitempty"`
+	Ipv6NetmaskLength               *int   `query:"Ipv6NetmaskLength" xml:"Ipv6NetmaskLength"`
+	Ipv6Pool                        string `query:"Ipv6Pool" xml:"Ipv6Pool,omitempty"`
+	VpcId                           string `query:"VpcId" xml:"vpcId"`
+}
+
+type AssociateVpcCidrBlockResult struct {
+	CidrBlockAssociation     *VpcCidrBlockAssociation     `query:"CidrBlockAssociation" xml:"cidrBlockAssociation"`
+	Ipv6CidrBlockAssociation *VpcIpv6CidrBlockAssociation `query:"Ipv6CidrBlockAssociation" xml:"ipv6CidrBlockAssociation"`
+	VpcId                    string                       `query:"VpcId" xml:"vpcId,omitempty"`
 }
 
 type AttachInternetGatewayRequest struct {
@@ -778,6 +799,16 @@ type DisassociateAddressRequest struct {
 type DisassociateRouteTableRequest struct {
 	AssociationId string `query:"AssociationId" xml:"associationId"`
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
+}
+
+type DisassociateVpcCidrBlockRequest struct {
+	AssociationId string `query:"AssociationId" xml:"associationId"`
+}
+
+type DisassociateVpcCidrBlockResult struct {
+	CidrBlockAssociation     *VpcCidrBlockAssociation     `query:"CidrBlockAssociation" xml:"cidrBlockAssociation"`
+	Ipv6CidrBlockAssociation *VpcIpv6CidrBlockAssociation `query:"Ipv6CidrBlockAssociation" xml:"ipv6CidrBlockAssociation"`
+	VpcId                    string                       `query:"VpcId" xml:"vpcId,omitempty"`
 }
 
 type DnsEntry struct {
