@@ -192,98 +192,55 @@ func (b *Backend) handleDeleteDhcpOptions(ctx context.Context, in *wire.DeleteDh
 
 // ---- Prefix lists ----
 
-type describePrefixListsInput struct {
-	PrefixListIDs []string      `query:"PrefixListId"`
-	Filters       []filterParam `query:"Filter"`
-	MaxResults    *int32        `query:"MaxResults"`
-	NextToken     *string       `query:"NextToken"`
-	DryRun        bool          `query:"DryRun"`
-}
-
 // selectPrefixLists is what DescribePrefixLists and
 // DescribeManagedPrefixLists share: the region's AWS-managed lists, by id
 // and filter, one page of them.
-func selectPrefixLists(ctx context.Context, in *describePrefixListsInput, filterNames []string) ([]*prefixList, string, error) {
-	for _, f := range in.Filters {
+func selectPrefixLists(ctx context.Context, ids []string, filters []wire.Filter, maxResults *int, nextToken string, filterNames []string) ([]*prefixList, string, error) {
+	for _, f := range filters {
 		if !slices.Contains(filterNames, f.Name) && !strings.HasPrefix(f.Name, "tag") {
 			return nil, "", invalidParameterValue("The filter '%s' is invalid", f.Name)
 		}
 	}
-	selected, err := selectByID(kindPrefixList, prefixListsOf(region(ctx)), func(p *prefixList) string { return p.ID }, in.PrefixListIDs)
+	selected, err := selectByID(kindPrefixList, prefixListsOf(region(ctx)), func(p *prefixList) string { return p.ID }, ids)
 	if err != nil {
 		return nil, "", err
 	}
-	selected, err = filterItems(selected, in.Filters, func(*prefixList) map[string]string { return nil },
+	selected, err = filterItems(selected, filtersFrom(filters), func(*prefixList) map[string]string { return nil },
 		func(p *prefixList) fieldValues { return p.filterValues })
 	if err != nil {
 		return nil, "", err
 	}
-	return paginate(selected, func(p *prefixList) string { return p.ID }, in.MaxResults, in.NextToken, 5)
+	return paginate(selected, func(p *prefixList) string { return p.ID }, maxResultsOf(maxResults), tokenOf(nextToken), 5)
 }
 
-type cidrItem struct {
-	Value string `xml:",chardata"`
-}
-
-type prefixListItem2 struct {
-	PrefixListID   string     `xml:"prefixListId"`
-	PrefixListName string     `xml:"prefixListName"`
-	Cidrs          []cidrItem `xml:"cidrSet>item"`
-}
-
-type describePrefixListsOutput struct {
-	PrefixLists []prefixListItem2 `xml:"prefixListSet>item"`
-	NextToken   string            `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribePrefixLists(ctx context.Context, in *describePrefixListsInput) (*describePrefixListsOutput, error) {
-	page, next, err := selectPrefixLists(ctx, in, []string{"prefix-list-id", "prefix-list-name"})
+func (b *Backend) handleDescribePrefixLists(ctx context.Context, in *wire.DescribePrefixListsRequest) (*wire.DescribePrefixListsResult, error) {
+	page, next, err := selectPrefixLists(ctx, in.PrefixListIds, in.Filters, in.MaxResults, in.NextToken, []string{"prefix-list-id", "prefix-list-name"})
 	if err != nil {
 		return nil, err
 	}
-	out := &describePrefixListsOutput{PrefixLists: []prefixListItem2{}, NextToken: next}
+	out := &wire.DescribePrefixListsResult{PrefixLists: ec2query.List[wire.PrefixList]{}, NextToken: next}
 	for _, p := range page {
-		item := prefixListItem2{PrefixListID: p.ID, PrefixListName: p.Name, Cidrs: []cidrItem{}}
-		for _, c := range p.Cidrs {
-			item.Cidrs = append(item.Cidrs, cidrItem{Value: c})
-		}
-		out.PrefixLists = append(out.PrefixLists, item)
+		out.PrefixLists = append(out.PrefixLists, wire.PrefixList{PrefixListId: p.ID, PrefixListName: p.Name,
+			Cidrs: append(ec2query.List[string]{}, p.Cidrs...)})
 	}
-	if in.DryRun {
+	if boolValue(in.DryRun) {
 		return nil, dryRunOperation()
 	}
 	return out, nil
 }
 
-type managedPrefixListItem struct {
-	PrefixListID   string    `xml:"prefixListId"`
-	AddressFamily  string    `xml:"addressFamily"`
-	State          string    `xml:"state"`
-	PrefixListArn  string    `xml:"prefixListArn"`
-	PrefixListName string    `xml:"prefixListName"`
-	MaxEntries     int       `xml:"maxEntries"`
-	Version        int64     `xml:"version"`
-	OwnerID        string    `xml:"ownerId"`
-	TagSet         []tagItem `xml:"tagSet>item"`
-}
-
-type describeManagedPrefixListsOutput struct {
-	PrefixLists []managedPrefixListItem `xml:"prefixListSet>item"`
-	NextToken   string                  `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeManagedPrefixLists(ctx context.Context, in *describePrefixListsInput) (*describeManagedPrefixListsOutput, error) {
-	page, next, err := selectPrefixLists(ctx, in, []string{"owner-id", "prefix-list-id", "prefix-list-name"})
+func (b *Backend) handleDescribeManagedPrefixLists(ctx context.Context, in *wire.DescribeManagedPrefixListsRequest) (*wire.DescribeManagedPrefixListsResult, error) {
+	page, next, err := selectPrefixLists(ctx, in.PrefixListIds, in.Filters, in.MaxResults, in.NextToken, []string{"owner-id", "prefix-list-id", "prefix-list-name"})
 	if err != nil {
 		return nil, err
 	}
-	out := &describeManagedPrefixListsOutput{PrefixLists: []managedPrefixListItem{}, NextToken: next}
+	out := &wire.DescribeManagedPrefixListsResult{PrefixLists: ec2query.List[wire.ManagedPrefixList]{}, NextToken: next}
 	for _, p := range page {
-		out.PrefixLists = append(out.PrefixLists, managedPrefixListItem{PrefixListID: p.ID, AddressFamily: "IPv4", State: "create-complete",
-			PrefixListArn: "arn:aws:ec2:" + p.Region + ":aws:prefix-list/" + p.ID, PrefixListName: p.Name, MaxEntries: len(p.Cidrs),
-			Version: 1, OwnerID: "AWS", TagSet: []tagItem{}})
+		out.PrefixLists = append(out.PrefixLists, wire.ManagedPrefixList{PrefixListId: p.ID, AddressFamily: "IPv4", State: "create-complete",
+			PrefixListArn: "arn:aws:ec2:" + p.Region + ":aws:prefix-list/" + p.ID, PrefixListName: p.Name, MaxEntries: ptr(len(p.Cidrs)),
+			Version: ptr(1), OwnerId: "AWS", Tags: tagsListed(nil)})
 	}
-	if in.DryRun {
+	if boolValue(in.DryRun) {
 		return nil, dryRunOperation()
 	}
 	return out, nil

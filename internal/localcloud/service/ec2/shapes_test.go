@@ -17,9 +17,8 @@ var handWritten = []string{
 	"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateTags", "DeleteLaunchTemplate",
 	"DeleteLaunchTemplateVersions", "DeleteTags", "DescribeAccountAttributes", "DescribeAvailabilityZones",
 	"DescribeImages", "DescribeInstanceStatus", "DescribeInstanceTypes", "DescribeInstances",
-	"DescribeLaunchTemplateVersions", "DescribeLaunchTemplates", "DescribeManagedPrefixLists",
-	"DescribeNetworkAcls", "DescribePrefixLists", "DescribeRegions", "DescribeTags", "ModifyLaunchTemplate",
-	"RunInstances", "StartInstances", "StopInstances", "TerminateInstances",
+	"DescribeLaunchTemplateVersions", "DescribeLaunchTemplates", "DescribeRegions", "DescribeTags",
+	"ModifyLaunchTemplate", "RunInstances", "StartInstances", "StopInstances", "TerminateInstances",
 }
 
 // Every operation but the hand-written ones is served with the request and

@@ -54,8 +54,11 @@ var Operations = map[string]protocol.Shapes{
 	"DescribeEgressOnlyInternetGateways": {Input: reflect.TypeFor[DescribeEgressOnlyInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeEgressOnlyInternetGatewaysResult]()},
 	"DescribeInternetGateways":           {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
 	"DescribeKeyPairs":                   {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
+	"DescribeManagedPrefixLists":         {Input: reflect.TypeFor[DescribeManagedPrefixListsRequest](), Output: reflect.TypeFor[DescribeManagedPrefixListsResult]()},
 	"DescribeNatGateways":                {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
+	"DescribeNetworkAcls":                {Input: reflect.TypeFor[DescribeNetworkAclsRequest](), Output: reflect.TypeFor[DescribeNetworkAclsResult]()},
 	"DescribeNetworkInterfaces":          {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
+	"DescribePrefixLists":                {Input: reflect.TypeFor[DescribePrefixListsRequest](), Output: reflect.TypeFor[DescribePrefixListsResult]()},
 	"DescribeRouteTables":                {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
 	"DescribeSecurityGroupRules":         {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
 	"DescribeSecurityGroups":             {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
@@ -647,6 +650,19 @@ type DescribeKeyPairsResult struct {
 	KeyPairs ec2query.List[KeyPairInfo] `query:"KeySet" xml:"keySet"`
 }
 
+type DescribeManagedPrefixListsRequest struct {
+	DryRun        *bool                 `query:"DryRun" xml:"DryRun"`
+	Filters       []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults    *int                  `query:"MaxResults" xml:"MaxResults"`
+	NextToken     string                `query:"NextToken" xml:"NextToken,omitempty"`
+	PrefixListIds ec2query.List[string] `query:"PrefixListId" xml:"PrefixListId"`
+}
+
+type DescribeManagedPrefixListsResult struct {
+	NextToken   string                           `query:"NextToken" xml:"nextToken,omitempty"`
+	PrefixLists ec2query.List[ManagedPrefixList] `query:"PrefixListSet" xml:"prefixListSet"`
+}
+
 type DescribeNatGatewaysRequest struct {
 	DryRun        *bool                 `query:"DryRun" xml:"DryRun"`
 	Filter        []Filter              `query:"Filter" xml:"Filter>Filter"`
@@ -657,6 +673,19 @@ type DescribeNatGatewaysRequest struct {
 
 type DescribeNatGatewaysResult struct {
 	NatGateways ec2query.List[NatGateway] `query:"NatGatewaySet" xml:"natGatewaySet"`
+	NextToken   string                    `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeNetworkAclsRequest struct {
+	DryRun        *bool                 `query:"DryRun" xml:"dryRun"`
+	Filters       []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults    *int                  `query:"MaxResults" xml:"MaxResults"`
+	NetworkAclIds ec2query.List[string] `query:"NetworkAclId" xml:"NetworkAclId"`
+	NextToken     string                `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeNetworkAclsResult struct {
+	NetworkAcls ec2query.List[NetworkAcl] `query:"NetworkAclSet" xml:"networkAclSet"`
 	NextToken   string                    `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -672,6 +701,19 @@ type DescribeNetworkInterfacesRequest struct {
 type DescribeNetworkInterfacesResult struct {
 	NetworkInterfaces ec2query.List[NetworkInterface] `query:"NetworkInterfaceSet" xml:"networkInterfaceSet"`
 	NextToken         string                          `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribePrefixListsRequest struct {
+	DryRun        *bool                 `query:"DryRun" xml:"DryRun"`
+	Filters       []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults    *int                  `query:"MaxResults" xml:"MaxResults"`
+	NextToken     string                `query:"NextToken" xml:"NextToken,omitempty"`
+	PrefixListIds ec2query.List[string] `query:"PrefixListId" xml:"PrefixListId"`
+}
+
+type DescribePrefixListsResult struct {
+	NextToken   string                    `query:"NextToken" xml:"nextToken,omitempty"`
+	PrefixLists ec2query.List[PrefixList] `query:"PrefixListSet" xml:"prefixListSet"`
 }
 
 type DescribeRouteTablesRequest struct {
@@ -855,6 +897,11 @@ type GroupIdentifier struct {
 	GroupName string `query:"GroupName" xml:"groupName,omitempty"`
 }
 
+type IcmpTypeCode struct {
+	Code *int `query:"Code" xml:"code"`
+	Type *int `query:"Type" xml:"type"`
+}
+
 type ImportKeyPairRequest struct {
 	DryRun            *bool                           `query:"DryRun" xml:"dryRun"`
 	KeyName           string                          `query:"KeyName" xml:"keyName"`
@@ -943,6 +990,21 @@ type KeyPairInfo struct {
 type LastError struct {
 	Code    string `query:"Code" xml:"code,omitempty"`
 	Message string `query:"Message" xml:"message,omitempty"`
+}
+
+type ManagedPrefixList struct {
+	AddressFamily                     string             `query:"AddressFamily" xml:"addressFamily,omitempty"`
+	IpamPrefixListResolverSyncEnabled *bool              `query:"IpamPrefixListResolverSyncEnabled" xml:"ipamPrefixListResolverSyncEnabled"`
+	IpamPrefixListResolverTargetId    string             `query:"IpamPrefixListResolverTargetId" xml:"ipamPrefixListResolverTargetId,omitempty"`
+	MaxEntries                        *int               `query:"MaxEntries" xml:"maxEntries"`
+	OwnerId                           string             `query:"OwnerId" xml:"ownerId,omitempty"`
+	PrefixListArn                     string             `query:"PrefixListArn" xml:"prefixListArn,omitempty"`
+	PrefixListId                      string             `query:"PrefixListId" xml:"prefixListId,omitempty"`
+	PrefixListName                    string             `query:"PrefixListName" xml:"prefixListName,omitempty"`
+	State                             string             `query:"State" xml:"state,omitempty"`
+	StateMessage                      string             `query:"StateMessage" xml:"stateMessage,omitempty"`
+	Tags                              ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+	Version                           *int               `query:"Version" xml:"version"`
 }
 
 type ModifyNetworkInterfaceAttributeRequest struct {
@@ -1054,6 +1116,33 @@ type NatGatewayAttachedAppliance struct {
 	VpcEndpointId     string `query:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
 }
 
+type NetworkAcl struct {
+	Associations ec2query.List[NetworkAclAssociation] `query:"AssociationSet" xml:"associationSet"`
+	Entries      ec2query.List[NetworkAclEntry]       `query:"EntrySet" xml:"entrySet"`
+	IsDefault    *bool                                `query:"Default" xml:"default"`
+	NetworkAclId string                               `query:"NetworkAclId" xml:"networkAclId,omitempty"`
+	OwnerId      string                               `query:"OwnerId" xml:"ownerId,omitempty"`
+	Tags         ec2query.List[Tag]                   `query:"TagSet" xml:"tagSet"`
+	VpcId        string                               `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type NetworkAclAssociation struct {
+	NetworkAclAssociationId string `query:"NetworkAclAssociationId" xml:"networkAclAssociationId,omitempty"`
+	NetworkAclId            string `query:"NetworkAclId" xml:"networkAclId,omitempty"`
+	SubnetId                string `query:"SubnetId" xml:"subnetId,omitempty"`
+}
+
+type NetworkAclEntry struct {
+	CidrBlock     string        `query:"CidrBlock" xml:"cidrBlock,omitempty"`
+	Egress        *bool         `query:"Egress" xml:"egress"`
+	IcmpTypeCode  *IcmpTypeCode `query:"IcmpTypeCode" xml:"icmpTypeCode"`
+	Ipv6CidrBlock string        `query:"Ipv6CidrBlock" xml:"ipv6CidrBlock,omitempty"`
+	PortRange     *PortRange    `query:"PortRange" xml:"portRange"`
+	Protocol      string        `query:"Protocol" xml:"protocol,omitempty"`
+	RuleAction    string        `query:"RuleAction" xml:"ruleAction,omitempty"`
+	RuleNumber    *int          `query:"RuleNumber" xml:"ruleNumber"`
+}
+
 type NetworkInterface struct {
 	AssociatedSubnets               ec2query.List[string]                           `query:"AssociatedSubnetSet" xml:"associatedSubnetSet"`
 	Association                     *NetworkInterfaceAssociation                    `query:"Association" xml:"association"`
@@ -1145,6 +1234,17 @@ type OperatorResponse struct {
 	HiddenByDefault *bool  `query:"HiddenByDefault" xml:"hiddenByDefault"`
 	Managed         *bool  `query:"Managed" xml:"managed"`
 	Principal       string `query:"Principal" xml:"principal,omitempty"`
+}
+
+type PortRange struct {
+	From *int `query:"From" xml:"from"`
+	To   *int `query:"To" xml:"to"`
+}
+
+type PrefixList struct {
+	Cidrs          ec2query.List[string] `query:"CidrSet" xml:"cidrSet"`
+	PrefixListId   string                `query:"PrefixListId" xml:"prefixListId,omitempty"`
+	PrefixListName string                `query:"PrefixListName" xml:"prefixListName,omitempty"`
 }
 
 type PrefixListId struct {
