@@ -36,7 +36,7 @@ func (b *Backend) handleDisassociateVpcCidrBlock(ctx context.Context, in *wire.D
 
 func egressOnlyWire(g *EgressOnlyInternetGateway) wire.EgressOnlyInternetGateway {
 	return wire.EgressOnlyInternetGateway{EgressOnlyInternetGatewayId: g.ID,
-		Attachments: ec2query.List[wire.InternetGatewayAttachment]{{VpcId: g.VpcID, State: "attached"}}, Tags: tagsOut(g.Tags)}
+		Attachments: ec2query.List[wire.InternetGatewayAttachment]{{VpcId: g.VpcID, State: "attached"}}, Tags: tagsListed(g.Tags)}
 }
 
 func (b *Backend) handleCreateEgressOnlyInternetGateway(ctx context.Context, in *wire.CreateEgressOnlyInternetGatewayRequest) (*wire.CreateEgressOnlyInternetGatewayResult, error) {
