@@ -11,37 +11,24 @@ import (
 	"github.com/berthdev/berth/internal/localcloud/service/tagging"
 )
 
-// tagParam is one Tag.N of a request.
+// tagParam is one Tag.N of a request, as tagsFrom reads it from the
+// generated shapes: a nil Key or Value was not sent.
 type tagParam struct {
-	Key   *string `query:"Key"`
-	Value *string `query:"Value"`
+	Key   *string
+	Value *string
 }
 
 // tagSpecParam is one TagSpecification.N of a request.
 type tagSpecParam struct {
-	ResourceType string     `query:"ResourceType"`
-	Tags         []tagParam `query:"Tag"`
+	ResourceType string
+	Tags         []tagParam
 }
 
-// filterParam is one Filter.N of a Describe request.
+// filterParam is one Filter.N of a Describe request, as filtersFrom reads
+// it.
 type filterParam struct {
-	Name   string   `query:"Name"`
-	Values []string `query:"Value"`
-}
-
-// tagItem is a tag in a tagSet.
-type tagItem struct {
-	Key   string `xml:"key"`
-	Value string `xml:"value"`
-}
-
-// tagSet renders tags sorted by key, as EC2 lists them.
-func tagSet(tags map[string]string) []tagItem {
-	out := make([]tagItem, 0, len(tags))
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		out = append(out, tagItem{Key: k, Value: tags[k]})
-	}
-	return out
+	Name   string
+	Values []string
 }
 
 // maxTags is EC2's per-resource tag limit.
@@ -233,12 +220,5 @@ func stringValue(s *string) string {
 }
 
 func boolValue(b *bool) bool { return b != nil && *b }
-
-// returnOutput is the <return>true</return> reply of many mutations.
-type returnOutput struct {
-	Return bool `xml:"return"`
-}
-
-var returnTrue = &returnOutput{Return: true}
 
 func itoa(n int) string { return strconv.Itoa(n) }

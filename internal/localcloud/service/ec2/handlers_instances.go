@@ -85,21 +85,6 @@ func loadGroupNames(tx *store.Tx) (groupNames, error) {
 	return names, nil
 }
 
-// groupIdentifierItem is a groupSet item of the hand-written VPC endpoint
-// shapes.
-type groupIdentifierItem struct {
-	GroupID   string `xml:"groupId"`
-	GroupName string `xml:"groupName"`
-}
-
-func (n groupNames) items(ids []string) []groupIdentifierItem {
-	out := []groupIdentifierItem{}
-	for _, id := range ids {
-		out = append(out, groupIdentifierItem{GroupID: id, GroupName: n[id]})
-	}
-	return out
-}
-
 func instanceWire(i *Instance, names groupNames) wire.Instance {
 	item := wire.Instance{
 		InstanceId: i.ID, ImageId: i.ImageID, State: instanceState(i.State), KeyName: i.KeyName,

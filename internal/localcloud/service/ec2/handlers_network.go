@@ -21,10 +21,14 @@ func vpcWire(v *Vpc) wire.Vpc {
 func cidrAssociations(v *Vpc) ec2query.List[wire.VpcCidrBlockAssociation] {
 	out := ec2query.List[wire.VpcCidrBlockAssociation]{}
 	for _, c := range v.cidrs() {
-		out = append(out, wire.VpcCidrBlockAssociation{AssociationId: c.AssociationID, CidrBlock: c.CidrBlock,
-			CidrBlockState: &wire.VpcCidrBlockState{State: "associated"}})
+		out = append(out, cidrAssociationWire(c, "associated"))
 	}
 	return out
+}
+
+// cidrAssociationWire is one of a VPC's IPv4 blocks in the given state.
+func cidrAssociationWire(c VpcCidr, state string) wire.VpcCidrBlockAssociation {
+	return wire.VpcCidrBlockAssociation{AssociationId: c.AssociationID, CidrBlock: c.CidrBlock, CidrBlockState: &wire.VpcCidrBlockState{State: state}}
 }
 
 func (b *Backend) handleCreateVpc(ctx context.Context, in *wire.CreateVpcRequest) (*wire.CreateVpcResult, error) {
@@ -511,71 +515,36 @@ func (b *Backend) handleDeleteRouteTable(ctx context.Context, in *wire.DeleteRou
 
 // ---- Network ACLs ----
 
-type describeNetworkAclsInput struct {
-	NetworkACLIDs []string      `query:"NetworkAclId"`
-	Filters       []filterParam `query:"Filter"`
-	MaxResults    *int32        `query:"MaxResults"`
-	NextToken     *string       `query:"NextToken"`
-	DryRun        bool          `query:"DryRun"`
-}
-
-type networkACLEntryItem struct {
-	RuleNumber int    `xml:"ruleNumber"`
-	Protocol   string `xml:"protocol"`
-	RuleAction string `xml:"ruleAction"`
-	Egress     bool   `xml:"egress"`
-	CidrBlock  string `xml:"cidrBlock"`
-}
-
-type networkACLAssociationItem struct {
-	NetworkACLAssociationID string `xml:"networkAclAssociationId"`
-	NetworkACLID            string `xml:"networkAclId"`
-	SubnetID                string `xml:"subnetId"`
-}
-
-type networkACLItem struct {
-	NetworkACLID string                      `xml:"networkAclId"`
-	VpcID        string                      `xml:"vpcId"`
-	OwnerID      string                      `xml:"ownerId"`
-	Default      bool                        `xml:"default"`
-	Entries      []networkACLEntryItem       `xml:"entrySet>item"`
-	Associations []networkACLAssociationItem `xml:"associationSet>item"`
-	TagSet       []tagItem                   `xml:"tagSet>item"`
-}
-
-type describeNetworkAclsOutput struct {
-	NetworkAcls []networkACLItem `xml:"networkAclSet>item"`
-	NextToken   string           `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeNetworkAcls(ctx context.Context, in *describeNetworkAclsInput) (*describeNetworkAclsOutput, error) {
-	out := &describeNetworkAclsOutput{NetworkAcls: []networkACLItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeNetworkAcls(ctx context.Context, in *wire.DescribeNetworkAclsRequest) (*wire.DescribeNetworkAclsResult, error) {
+	out := &wire.DescribeNetworkAclsResult{NetworkAcls: ec2query.List[wire.NetworkAcl]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[NetworkACL](tx, tableNetworkACLs)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindNetworkACL, all, func(a *NetworkACL) string { return a.ID }, in.NetworkACLIDs)
+		selected, err := selectByID(kindNetworkACL, all, func(a *NetworkACL) string { return a.ID }, in.NetworkAclIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(a *NetworkACL) map[string]string { return a.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(a *NetworkACL) map[string]string { return a.Tags },
 			func(a *NetworkACL) fieldValues { return a.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(a *NetworkACL) string { return a.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(a *NetworkACL) string { return a.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
 		for _, a := range page {
-			item := networkACLItem{NetworkACLID: a.ID, VpcID: a.VpcID, OwnerID: a.OwnerID, Default: a.IsDefault,
-				Entries: []networkACLEntryItem{}, Associations: []networkACLAssociationItem{}, TagSet: tagSet(a.Tags)}
+			item := wire.NetworkAcl{NetworkAclId: a.ID, VpcId: a.VpcID, OwnerId: a.OwnerID, IsDefault: ptr(a.IsDefault),
+				Entries: ec2query.List[wire.NetworkAclEntry]{}, Associations: ec2query.List[wire.NetworkAclAssociation]{}, Tags: tagsListed(a.Tags)}
 			for _, e := range a.Entries {
-				item.Entries = append(item.Entries, networkACLEntryItem(e))
+				item.Entries = append(item.Entries, wire.NetworkAclEntry{RuleNumber: ptr(e.RuleNumber), Protocol: e.Protocol,
+					RuleAction: e.RuleAction, Egress: ptr(e.Egress), CidrBlock: e.CidrBlock})
 			}
 			for _, assoc := range a.Associations {
-				item.Associations = append(item.Associations, networkACLAssociationItem{NetworkACLAssociationID: assoc.ID, NetworkACLID: a.ID, SubnetID: assoc.SubnetID})
+				item.Associations = append(item.Associations, wire.NetworkAclAssociation{NetworkAclAssociationId: assoc.ID, NetworkAclId: a.ID,
+					SubnetId: assoc.SubnetID})
 			}
 			out.NetworkAcls = append(out.NetworkAcls, item)
 		}

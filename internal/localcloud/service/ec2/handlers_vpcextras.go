@@ -6,138 +6,77 @@ import (
 	"strings"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/protocol/ec2query"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 	"github.com/berthdev/berth/internal/localcloud/store"
 )
 
-type cidrBlockState struct {
-	State string `xml:"state"`
-}
-
-type gatewayAttachmentItem struct {
-	VpcID string `xml:"vpcId"`
-	State string `xml:"state"`
-}
-
-type cidrAssociationItem struct {
-	AssociationID  string         `xml:"associationId"`
-	CidrBlock      string         `xml:"cidrBlock"`
-	CidrBlockState cidrBlockState `xml:"cidrBlockState"`
-}
-
 // ---- Secondary CIDR blocks ----
 
-type associateVpcCidrBlockInput struct {
-	VpcID                       string `query:"VpcId"`
-	CidrBlock                   string `query:"CidrBlock"`
-	AmazonProvidedIpv6CidrBlock bool   `query:"AmazonProvidedIpv6CidrBlock"`
-	Ipv6CidrBlock               string `query:"Ipv6CidrBlock"`
-	Ipv4IpamPoolID              string `query:"Ipv4IpamPoolId"`
-}
-
-type vpcCidrAssociationOutput struct {
-	VpcID                string              `xml:"vpcId"`
-	CidrBlockAssociation cidrAssociationItem `xml:"cidrBlockAssociation"`
-}
-
-func (b *Backend) handleAssociateVpcCidrBlock(ctx context.Context, in *associateVpcCidrBlockInput) (*vpcCidrAssociationOutput, error) {
-	if in.AmazonProvidedIpv6CidrBlock || in.Ipv6CidrBlock != "" || in.Ipv4IpamPoolID != "" {
+func (b *Backend) handleAssociateVpcCidrBlock(ctx context.Context, in *wire.AssociateVpcCidrBlockRequest) (*wire.AssociateVpcCidrBlockResult, error) {
+	if boolValue(in.AmazonProvidedIpv6CidrBlock) || in.Ipv6CidrBlock != "" || in.Ipv6Pool != "" || in.Ipv6IpamPoolId != "" || in.Ipv4IpamPoolId != "" {
 		return nil, invalidParameterValue("IPv6 and IPAM blocks are not supported by the local cloud")
 	}
-	vpc, added, err := b.associateVpcCidrBlock(ctx, in.VpcID, in.CidrBlock)
+	vpc, added, err := b.associateVpcCidrBlock(ctx, in.VpcId, in.CidrBlock)
 	if err != nil {
 		return nil, err
 	}
-	return &vpcCidrAssociationOutput{VpcID: vpc.ID, CidrBlockAssociation: cidrAssociationItem{AssociationID: added.AssociationID,
-		CidrBlock: added.CidrBlock, CidrBlockState: cidrBlockState{State: "associating"}}}, nil
+	return &wire.AssociateVpcCidrBlockResult{VpcId: vpc.ID, CidrBlockAssociation: ptr(cidrAssociationWire(added, "associating"))}, nil
 }
 
-type disassociateVpcCidrBlockInput struct {
-	AssociationID string `query:"AssociationId"`
-}
-
-func (b *Backend) handleDisassociateVpcCidrBlock(ctx context.Context, in *disassociateVpcCidrBlockInput) (*vpcCidrAssociationOutput, error) {
-	vpc, removed, err := b.disassociateVpcCidrBlock(ctx, in.AssociationID)
+func (b *Backend) handleDisassociateVpcCidrBlock(ctx context.Context, in *wire.DisassociateVpcCidrBlockRequest) (*wire.DisassociateVpcCidrBlockResult, error) {
+	vpc, removed, err := b.disassociateVpcCidrBlock(ctx, in.AssociationId)
 	if err != nil {
 		return nil, err
 	}
-	return &vpcCidrAssociationOutput{VpcID: vpc.ID, CidrBlockAssociation: cidrAssociationItem{AssociationID: removed.AssociationID,
-		CidrBlock: removed.CidrBlock, CidrBlockState: cidrBlockState{State: "disassociating"}}}, nil
+	return &wire.DisassociateVpcCidrBlockResult{VpcId: vpc.ID, CidrBlockAssociation: ptr(cidrAssociationWire(removed, "disassociating"))}, nil
 }
 
 // ---- Egress-only internet gateways ----
 
-type createEgressOnlyInternetGatewayInput struct {
-	VpcID             string         `query:"VpcId"`
-	ClientToken       string         `query:"ClientToken"`
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
+func egressOnlyWire(g *EgressOnlyInternetGateway) wire.EgressOnlyInternetGateway {
+	return wire.EgressOnlyInternetGateway{EgressOnlyInternetGatewayId: g.ID,
+		Attachments: ec2query.List[wire.InternetGatewayAttachment]{{VpcId: g.VpcID, State: "attached"}}, Tags: tagsListed(g.Tags)}
 }
 
-type egressOnlyInternetGatewayItem struct {
-	ID          string                  `xml:"egressOnlyInternetGatewayId"`
-	Attachments []gatewayAttachmentItem `xml:"attachmentSet>item"`
-	TagSet      []tagItem               `xml:"tagSet>item,omitempty"`
-}
-
-func egressOnlyWire(g *EgressOnlyInternetGateway) egressOnlyInternetGatewayItem {
-	return egressOnlyInternetGatewayItem{ID: g.ID, Attachments: []gatewayAttachmentItem{{VpcID: g.VpcID, State: "attached"}}, TagSet: tagSet(g.Tags)}
-}
-
-type createEgressOnlyInternetGatewayOutput struct {
-	ClientToken string                        `xml:"clientToken,omitempty"`
-	Gateway     egressOnlyInternetGatewayItem `xml:"egressOnlyInternetGateway"`
-}
-
-func (b *Backend) handleCreateEgressOnlyInternetGateway(ctx context.Context, in *createEgressOnlyInternetGatewayInput) (*createEgressOnlyInternetGatewayOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "egress-only-internet-gateway")
+func (b *Backend) handleCreateEgressOnlyInternetGateway(ctx context.Context, in *wire.CreateEgressOnlyInternetGatewayRequest) (*wire.CreateEgressOnlyInternetGatewayResult, error) {
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "egress-only-internet-gateway")
 	if err != nil {
 		return nil, err
 	}
-	g, err := b.createEgressOnlyInternetGateway(ctx, in.VpcID, in.ClientToken, tags, in.DryRun)
+	g, err := b.createEgressOnlyInternetGateway(ctx, in.VpcId, in.ClientToken, tags, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &createEgressOnlyInternetGatewayOutput{ClientToken: in.ClientToken, Gateway: egressOnlyWire(g)}, nil
+	item := egressOnlyWire(g)
+	return &wire.CreateEgressOnlyInternetGatewayResult{ClientToken: in.ClientToken, EgressOnlyInternetGateway: &item}, nil
 }
 
-type describeEgressOnlyInternetGatewaysInput struct {
-	IDs        []string      `query:"EgressOnlyInternetGatewayId"`
-	Filters    []filterParam `query:"Filter"`
-	MaxResults *int32        `query:"MaxResults"`
-	NextToken  *string       `query:"NextToken"`
-	DryRun     bool          `query:"DryRun"`
-}
-
-type describeEgressOnlyInternetGatewaysOutput struct {
-	Gateways  []egressOnlyInternetGatewayItem `xml:"egressOnlyInternetGatewaySet>item"`
-	NextToken string                          `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeEgressOnlyInternetGateways(ctx context.Context, in *describeEgressOnlyInternetGatewaysInput) (*describeEgressOnlyInternetGatewaysOutput, error) {
-	out := &describeEgressOnlyInternetGatewaysOutput{Gateways: []egressOnlyInternetGatewayItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeEgressOnlyInternetGateways(ctx context.Context, in *wire.DescribeEgressOnlyInternetGatewaysRequest) (*wire.DescribeEgressOnlyInternetGatewaysResult, error) {
+	out := &wire.DescribeEgressOnlyInternetGatewaysResult{EgressOnlyInternetGateways: ec2query.List[wire.EgressOnlyInternetGateway]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[EgressOnlyInternetGateway](tx, tableEgressOnlyGateways)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindEgressOnlyGateway, all, func(g *EgressOnlyInternetGateway) string { return g.ID }, in.IDs)
+		selected, err := selectByID(kindEgressOnlyGateway, all, func(g *EgressOnlyInternetGateway) string { return g.ID }, in.EgressOnlyInternetGatewayIds)
 		if err != nil {
 			return err
 		}
 		// The model documents only the tag filters for this call.
-		selected, err = filterItems(selected, in.Filters, func(g *EgressOnlyInternetGateway) map[string]string { return g.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(g *EgressOnlyInternetGateway) map[string]string { return g.Tags },
 			func(*EgressOnlyInternetGateway) fieldValues {
 				return func(string) ([]string, bool) { return nil, false }
 			})
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(g *EgressOnlyInternetGateway) string { return g.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(g *EgressOnlyInternetGateway) string { return g.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
 		for _, g := range page {
-			out.Gateways = append(out.Gateways, egressOnlyWire(g))
+			out.EgressOnlyInternetGateways = append(out.EgressOnlyInternetGateways, egressOnlyWire(g))
 		}
 		out.NextToken = next
 		return nil
@@ -148,75 +87,36 @@ func (b *Backend) handleDescribeEgressOnlyInternetGateways(ctx context.Context, 
 	return out, nil
 }
 
-type deleteEgressOnlyInternetGatewayInput struct {
-	ID     string `query:"EgressOnlyInternetGatewayId"`
-	DryRun bool   `query:"DryRun"`
-}
-
-type deleteEgressOnlyInternetGatewayOutput struct {
-	ReturnCode bool `xml:"returnCode"`
-}
-
-func (b *Backend) handleDeleteEgressOnlyInternetGateway(ctx context.Context, in *deleteEgressOnlyInternetGatewayInput) (*deleteEgressOnlyInternetGatewayOutput, error) {
-	if err := b.deleteEgressOnlyInternetGateway(ctx, in.ID, in.DryRun); err != nil {
+func (b *Backend) handleDeleteEgressOnlyInternetGateway(ctx context.Context, in *wire.DeleteEgressOnlyInternetGatewayRequest) (*wire.DeleteEgressOnlyInternetGatewayResult, error) {
+	if err := b.deleteEgressOnlyInternetGateway(ctx, in.EgressOnlyInternetGatewayId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return &deleteEgressOnlyInternetGatewayOutput{ReturnCode: true}, nil
+	return &wire.DeleteEgressOnlyInternetGatewayResult{ReturnCode: ptr(true)}, nil
 }
 
 // ---- DHCP options ----
 
-type dhcpConfigurationParam struct {
-	Key    string   `query:"Key"`
-	Values []string `query:"Value"`
-}
-
-type createDhcpOptionsInput struct {
-	Configurations    []dhcpConfigurationParam `query:"DhcpConfiguration"`
-	TagSpecifications []tagSpecParam           `query:"TagSpecification"`
-	DryRun            bool                     `query:"DryRun"`
-}
-
-type dhcpValueItem struct {
-	Value string `xml:"value"`
-}
-
-type dhcpConfigurationItem struct {
-	Key    string          `xml:"key"`
-	Values []dhcpValueItem `xml:"valueSet>item"`
-}
-
-type dhcpOptionsItem struct {
-	ID             string                  `xml:"dhcpOptionsId"`
-	OwnerID        string                  `xml:"ownerId"`
-	Configurations []dhcpConfigurationItem `xml:"dhcpConfigurationSet>item"`
-	TagSet         []tagItem               `xml:"tagSet>item"`
-}
-
-func dhcpOptionsWire(o *DhcpOptions) dhcpOptionsItem {
-	item := dhcpOptionsItem{ID: o.ID, OwnerID: o.OwnerID, Configurations: []dhcpConfigurationItem{}, TagSet: tagSet(o.Tags)}
+func dhcpOptionsWire(o *DhcpOptions) wire.DhcpOptions {
+	item := wire.DhcpOptions{DhcpOptionsId: o.ID, OwnerId: o.OwnerID, DhcpConfigurations: ec2query.List[wire.DhcpConfiguration]{},
+		Tags: tagsListed(o.Tags)}
 	for _, c := range o.Configurations {
-		config := dhcpConfigurationItem{Key: c.Key, Values: []dhcpValueItem{}}
+		config := wire.DhcpConfiguration{Key: c.Key, Values: ec2query.List[wire.AttributeValue]{}}
 		for _, v := range c.Values {
-			config.Values = append(config.Values, dhcpValueItem{Value: v})
+			config.Values = append(config.Values, wire.AttributeValue{Value: v})
 		}
-		item.Configurations = append(item.Configurations, config)
+		item.DhcpConfigurations = append(item.DhcpConfigurations, config)
 	}
 	return item
 }
 
-type createDhcpOptionsOutput struct {
-	DhcpOptions dhcpOptionsItem `xml:"dhcpOptions"`
-}
-
-func (b *Backend) handleCreateDhcpOptions(ctx context.Context, in *createDhcpOptionsInput) (*createDhcpOptionsOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "dhcp-options")
+func (b *Backend) handleCreateDhcpOptions(ctx context.Context, in *wire.CreateDhcpOptionsRequest) (*wire.CreateDhcpOptionsResult, error) {
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "dhcp-options")
 	if err != nil {
 		return nil, err
 	}
 	var configs []DhcpConfiguration
-	for _, c := range in.Configurations {
-		values := c.Values
+	for _, c := range in.DhcpConfigurations {
+		values := []string(c.Values)
 		if c.Key == "domain-name-servers" || c.Key == "ntp-servers" || c.Key == "netbios-name-servers" {
 			// A comma-separated value is a list (the CLI's shorthand sends one).
 			values = nil
@@ -230,59 +130,41 @@ func (b *Backend) handleCreateDhcpOptions(ctx context.Context, in *createDhcpOpt
 		}
 		configs = append(configs, DhcpConfiguration{Key: c.Key, Values: values})
 	}
-	options, err := b.createDhcpOptions(ctx, configs, tags, in.DryRun)
+	options, err := b.createDhcpOptions(ctx, configs, tags, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return &createDhcpOptionsOutput{DhcpOptions: dhcpOptionsWire(options)}, nil
+	item := dhcpOptionsWire(options)
+	return &wire.CreateDhcpOptionsResult{DhcpOptions: &item}, nil
 }
 
-type associateDhcpOptionsInput struct {
-	DhcpOptionsID string `query:"DhcpOptionsId"`
-	VpcID         string `query:"VpcId"`
-	DryRun        bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleAssociateDhcpOptions(ctx context.Context, in *associateDhcpOptionsInput) (*returnOutput, error) {
-	if in.VpcID == "" {
+func (b *Backend) handleAssociateDhcpOptions(ctx context.Context, in *wire.AssociateDhcpOptionsRequest) (*wire.Return, error) {
+	if in.VpcId == "" {
 		return nil, missingParameter("VpcId")
 	}
-	if err := b.associateDhcpOptions(ctx, in.DhcpOptionsID, in.VpcID, in.DryRun); err != nil {
+	if err := b.associateDhcpOptions(ctx, in.DhcpOptionsId, in.VpcId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
-type describeDhcpOptionsInput struct {
-	IDs        []string      `query:"DhcpOptionsId"`
-	Filters    []filterParam `query:"Filter"`
-	MaxResults *int32        `query:"MaxResults"`
-	NextToken  *string       `query:"NextToken"`
-	DryRun     bool          `query:"DryRun"`
-}
-
-type describeDhcpOptionsOutput struct {
-	DhcpOptions []dhcpOptionsItem `xml:"dhcpOptionsSet>item"`
-	NextToken   string            `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeDhcpOptions(ctx context.Context, in *describeDhcpOptionsInput) (*describeDhcpOptionsOutput, error) {
-	out := &describeDhcpOptionsOutput{DhcpOptions: []dhcpOptionsItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeDhcpOptions(ctx context.Context, in *wire.DescribeDhcpOptionsRequest) (*wire.DescribeDhcpOptionsResult, error) {
+	out := &wire.DescribeDhcpOptionsResult{DhcpOptions: ec2query.List[wire.DhcpOptions]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[DhcpOptions](tx, tableDhcpOptions)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindDhcpOptions, all, func(o *DhcpOptions) string { return o.ID }, in.IDs)
+		selected, err := selectByID(kindDhcpOptions, all, func(o *DhcpOptions) string { return o.ID }, in.DhcpOptionsIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(o *DhcpOptions) map[string]string { return o.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(o *DhcpOptions) map[string]string { return o.Tags },
 			func(o *DhcpOptions) fieldValues { return o.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(o *DhcpOptions) string { return o.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(o *DhcpOptions) string { return o.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
@@ -298,115 +180,67 @@ func (b *Backend) handleDescribeDhcpOptions(ctx context.Context, in *describeDhc
 	return out, nil
 }
 
-type deleteDhcpOptionsInput struct {
-	DhcpOptionsID string `query:"DhcpOptionsId"`
-	DryRun        bool   `query:"DryRun"`
-}
-
-func (b *Backend) handleDeleteDhcpOptions(ctx context.Context, in *deleteDhcpOptionsInput) (*returnOutput, error) {
-	if in.DhcpOptionsID == "" {
+func (b *Backend) handleDeleteDhcpOptions(ctx context.Context, in *wire.DeleteDhcpOptionsRequest) (*wire.Return, error) {
+	if in.DhcpOptionsId == "" {
 		return nil, missingParameter("DhcpOptionsId")
 	}
-	if err := b.deleteDhcpOptions(ctx, in.DhcpOptionsID, in.DryRun); err != nil {
+	if err := b.deleteDhcpOptions(ctx, in.DhcpOptionsId, boolValue(in.DryRun)); err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return done, nil
 }
 
 // ---- Prefix lists ----
 
-type describePrefixListsInput struct {
-	PrefixListIDs []string      `query:"PrefixListId"`
-	Filters       []filterParam `query:"Filter"`
-	MaxResults    *int32        `query:"MaxResults"`
-	NextToken     *string       `query:"NextToken"`
-	DryRun        bool          `query:"DryRun"`
-}
-
 // selectPrefixLists is what DescribePrefixLists and
 // DescribeManagedPrefixLists share: the region's AWS-managed lists, by id
 // and filter, one page of them.
-func selectPrefixLists(ctx context.Context, in *describePrefixListsInput, filterNames []string) ([]*prefixList, string, error) {
-	for _, f := range in.Filters {
+func selectPrefixLists(ctx context.Context, ids []string, filters []wire.Filter, maxResults *int, nextToken string, filterNames []string) ([]*prefixList, string, error) {
+	for _, f := range filters {
 		if !slices.Contains(filterNames, f.Name) && !strings.HasPrefix(f.Name, "tag") {
 			return nil, "", invalidParameterValue("The filter '%s' is invalid", f.Name)
 		}
 	}
-	selected, err := selectByID(kindPrefixList, prefixListsOf(region(ctx)), func(p *prefixList) string { return p.ID }, in.PrefixListIDs)
+	selected, err := selectByID(kindPrefixList, prefixListsOf(region(ctx)), func(p *prefixList) string { return p.ID }, ids)
 	if err != nil {
 		return nil, "", err
 	}
-	selected, err = filterItems(selected, in.Filters, func(*prefixList) map[string]string { return nil },
+	selected, err = filterItems(selected, filtersFrom(filters), func(*prefixList) map[string]string { return nil },
 		func(p *prefixList) fieldValues { return p.filterValues })
 	if err != nil {
 		return nil, "", err
 	}
-	return paginate(selected, func(p *prefixList) string { return p.ID }, in.MaxResults, in.NextToken, 5)
+	return paginate(selected, func(p *prefixList) string { return p.ID }, maxResultsOf(maxResults), tokenOf(nextToken), 5)
 }
 
-type cidrItem struct {
-	Value string `xml:",chardata"`
-}
-
-type prefixListItem2 struct {
-	PrefixListID   string     `xml:"prefixListId"`
-	PrefixListName string     `xml:"prefixListName"`
-	Cidrs          []cidrItem `xml:"cidrSet>item"`
-}
-
-type describePrefixListsOutput struct {
-	PrefixLists []prefixListItem2 `xml:"prefixListSet>item"`
-	NextToken   string            `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribePrefixLists(ctx context.Context, in *describePrefixListsInput) (*describePrefixListsOutput, error) {
-	page, next, err := selectPrefixLists(ctx, in, []string{"prefix-list-id", "prefix-list-name"})
+func (b *Backend) handleDescribePrefixLists(ctx context.Context, in *wire.DescribePrefixListsRequest) (*wire.DescribePrefixListsResult, error) {
+	page, next, err := selectPrefixLists(ctx, in.PrefixListIds, in.Filters, in.MaxResults, in.NextToken, []string{"prefix-list-id", "prefix-list-name"})
 	if err != nil {
 		return nil, err
 	}
-	out := &describePrefixListsOutput{PrefixLists: []prefixListItem2{}, NextToken: next}
+	out := &wire.DescribePrefixListsResult{PrefixLists: ec2query.List[wire.PrefixList]{}, NextToken: next}
 	for _, p := range page {
-		item := prefixListItem2{PrefixListID: p.ID, PrefixListName: p.Name, Cidrs: []cidrItem{}}
-		for _, c := range p.Cidrs {
-			item.Cidrs = append(item.Cidrs, cidrItem{Value: c})
-		}
-		out.PrefixLists = append(out.PrefixLists, item)
+		out.PrefixLists = append(out.PrefixLists, wire.PrefixList{PrefixListId: p.ID, PrefixListName: p.Name,
+			Cidrs: append(ec2query.List[string]{}, p.Cidrs...)})
 	}
-	if in.DryRun {
+	if boolValue(in.DryRun) {
 		return nil, dryRunOperation()
 	}
 	return out, nil
 }
 
-type managedPrefixListItem struct {
-	PrefixListID   string    `xml:"prefixListId"`
-	AddressFamily  string    `xml:"addressFamily"`
-	State          string    `xml:"state"`
-	PrefixListArn  string    `xml:"prefixListArn"`
-	PrefixListName string    `xml:"prefixListName"`
-	MaxEntries     int       `xml:"maxEntries"`
-	Version        int64     `xml:"version"`
-	OwnerID        string    `xml:"ownerId"`
-	TagSet         []tagItem `xml:"tagSet>item"`
-}
-
-type describeManagedPrefixListsOutput struct {
-	PrefixLists []managedPrefixListItem `xml:"prefixListSet>item"`
-	NextToken   string                  `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeManagedPrefixLists(ctx context.Context, in *describePrefixListsInput) (*describeManagedPrefixListsOutput, error) {
-	page, next, err := selectPrefixLists(ctx, in, []string{"owner-id", "prefix-list-id", "prefix-list-name"})
+func (b *Backend) handleDescribeManagedPrefixLists(ctx context.Context, in *wire.DescribeManagedPrefixListsRequest) (*wire.DescribeManagedPrefixListsResult, error) {
+	page, next, err := selectPrefixLists(ctx, in.PrefixListIds, in.Filters, in.MaxResults, in.NextToken, []string{"owner-id", "prefix-list-id", "prefix-list-name"})
 	if err != nil {
 		return nil, err
 	}
-	out := &describeManagedPrefixListsOutput{PrefixLists: []managedPrefixListItem{}, NextToken: next}
+	out := &wire.DescribeManagedPrefixListsResult{PrefixLists: ec2query.List[wire.ManagedPrefixList]{}, NextToken: next}
 	for _, p := range page {
-		out.PrefixLists = append(out.PrefixLists, managedPrefixListItem{PrefixListID: p.ID, AddressFamily: "IPv4", State: "create-complete",
-			PrefixListArn: "arn:aws:ec2:" + p.Region + ":aws:prefix-list/" + p.ID, PrefixListName: p.Name, MaxEntries: len(p.Cidrs),
-			Version: 1, OwnerID: "AWS", TagSet: []tagItem{}})
+		out.PrefixLists = append(out.PrefixLists, wire.ManagedPrefixList{PrefixListId: p.ID, AddressFamily: "IPv4", State: "create-complete",
+			PrefixListArn: "arn:aws:ec2:" + p.Region + ":aws:prefix-list/" + p.ID, PrefixListName: p.Name, MaxEntries: ptr(len(p.Cidrs)),
+			Version: ptr(1), OwnerId: "AWS", Tags: tagsListed(nil)})
 	}
-	if in.DryRun {
+	if boolValue(in.DryRun) {
 		return nil, dryRunOperation()
 	}
 	return out, nil
@@ -414,75 +248,20 @@ func (b *Backend) handleDescribeManagedPrefixLists(ctx context.Context, in *desc
 
 // ---- VPC endpoints ----
 
-type createVpcEndpointInput struct {
-	VpcEndpointType   string         `query:"VpcEndpointType"`
-	VpcID             string         `query:"VpcId"`
-	ServiceName       string         `query:"ServiceName"`
-	PolicyDocument    string         `query:"PolicyDocument"`
-	RouteTableIDs     []string       `query:"RouteTableId"`
-	SubnetIDs         []string       `query:"SubnetId"`
-	SecurityGroupIDs  []string       `query:"SecurityGroupId"`
-	PrivateDNSEnabled *bool          `query:"PrivateDnsEnabled"`
-	ClientToken       string         `query:"ClientToken"`
-	TagSpecifications []tagSpecParam `query:"TagSpecification"`
-	DryRun            bool           `query:"DryRun"`
-}
-
-type valueItem struct {
-	Value string `xml:",chardata"`
-}
-
-func valueItems(values []string) []valueItem {
-	out := []valueItem{}
-	for _, v := range values {
-		out = append(out, valueItem{Value: v})
-	}
-	return out
-}
-
-type dnsEntryItem struct {
-	DNSName      string `xml:"dnsName"`
-	HostedZoneID string `xml:"hostedZoneId"`
-}
-
-type vpcEndpointItem struct {
-	VpcEndpointID       string                `xml:"vpcEndpointId"`
-	VpcEndpointType     string                `xml:"vpcEndpointType"`
-	VpcID               string                `xml:"vpcId"`
-	ServiceName         string                `xml:"serviceName"`
-	State               string                `xml:"state"`
-	PolicyDocument      string                `xml:"policyDocument"`
-	RouteTableIDs       []valueItem           `xml:"routeTableIdSet>item"`
-	SubnetIDs           []valueItem           `xml:"subnetIdSet>item"`
-	Groups              []groupIdentifierItem `xml:"groupSet>item"`
-	IPAddressType       string                `xml:"ipAddressType"`
-	PrivateDNSEnabled   bool                  `xml:"privateDnsEnabled"`
-	RequesterManaged    bool                  `xml:"requesterManaged"`
-	NetworkInterfaceIDs []valueItem           `xml:"networkInterfaceIdSet>item"`
-	DNSEntries          []dnsEntryItem        `xml:"dnsEntrySet>item"`
-	CreationTimestamp   protocol.XMLTime      `xml:"creationTimestamp"`
-	OwnerID             string                `xml:"ownerId"`
-	TagSet              []tagItem             `xml:"tagSet>item"`
-}
-
-func vpcEndpointWire(e *VpcEndpoint, names groupNames) vpcEndpointItem {
-	item := vpcEndpointItem{VpcEndpointID: e.ID, VpcEndpointType: e.Type, VpcID: e.VpcID, ServiceName: e.ServiceName, State: e.State,
-		PolicyDocument: e.PolicyDocument, RouteTableIDs: valueItems(e.RouteTableIDs), SubnetIDs: valueItems(e.SubnetIDs),
-		Groups: names.items(e.SecurityGroupIDs), IPAddressType: "ipv4", PrivateDNSEnabled: e.PrivateDNSEnabled,
-		NetworkInterfaceIDs: valueItems(e.NetworkInterfaceIDs), DNSEntries: []dnsEntryItem{},
-		CreationTimestamp: protocol.XMLTime(e.CreationTime), OwnerID: e.OwnerID, TagSet: tagSet(e.Tags)}
+func vpcEndpointWire(e *VpcEndpoint, names groupNames) wire.VpcEndpoint {
+	item := wire.VpcEndpoint{VpcEndpointId: e.ID, VpcEndpointType: e.Type, VpcId: e.VpcID, ServiceName: e.ServiceName, State: e.State,
+		PolicyDocument: e.PolicyDocument, RouteTableIds: append(ec2query.List[string]{}, e.RouteTableIDs...),
+		SubnetIds: append(ec2query.List[string]{}, e.SubnetIDs...), Groups: names.identifiers(e.SecurityGroupIDs), IpAddressType: "ipv4",
+		PrivateDnsEnabled: ptr(e.PrivateDNSEnabled), RequesterManaged: ptr(false),
+		NetworkInterfaceIds: append(ec2query.List[string]{}, e.NetworkInterfaceIDs...), DnsEntries: ec2query.List[wire.DnsEntry]{},
+		CreationTimestamp: ptr(protocol.XMLTime(e.CreationTime)), OwnerId: e.OwnerID, Tags: tagsListed(e.Tags)}
 	if e.Type == "Interface" {
 		if reg, service, ok := splitServiceName(e.ServiceName); ok {
-			item.DNSEntries = append(item.DNSEntries, dnsEntryItem{DNSName: e.ID + "-" + stableSuffix(e.ID)[:8] + "." + service + "." + reg + ".vpce.amazonaws.com",
-				HostedZoneID: "Z7HUB22UULQXV"})
+			item.DnsEntries = append(item.DnsEntries, wire.DnsEntry{DnsName: e.ID + "-" + stableSuffix(e.ID)[:8] + "." + service + "." + reg + ".vpce.amazonaws.com",
+				HostedZoneId: "Z7HUB22UULQXV"})
 		}
 	}
 	return item
-}
-
-type createVpcEndpointOutput struct {
-	VpcEndpoint vpcEndpointItem `xml:"vpcEndpoint"`
-	ClientToken string          `xml:"clientToken,omitempty"`
 }
 
 func (b *Backend) endpointGroupNames(ctx context.Context) (groupNames, error) {
@@ -495,14 +274,14 @@ func (b *Backend) endpointGroupNames(ctx context.Context) (groupNames, error) {
 	return names, err
 }
 
-func (b *Backend) handleCreateVpcEndpoint(ctx context.Context, in *createVpcEndpointInput) (*createVpcEndpointOutput, error) {
-	tags, err := tagsFor(in.TagSpecifications, "vpc-endpoint")
+func (b *Backend) handleCreateVpcEndpoint(ctx context.Context, in *wire.CreateVpcEndpointRequest) (*wire.CreateVpcEndpointResult, error) {
+	tags, err := tagsFor(tagSpecsFrom(in.TagSpecifications), "vpc-endpoint")
 	if err != nil {
 		return nil, err
 	}
-	e, err := b.createVpcEndpoint(ctx, createVpcEndpointRequest{Type: in.VpcEndpointType, VpcID: in.VpcID, ServiceName: in.ServiceName,
-		PolicyDocument: in.PolicyDocument, ClientToken: in.ClientToken, RouteTableIDs: in.RouteTableIDs, SubnetIDs: in.SubnetIDs,
-		SecurityGroupIDs: in.SecurityGroupIDs, PrivateDNSEnabled: in.PrivateDNSEnabled, Tags: tags}, in.DryRun)
+	e, err := b.createVpcEndpoint(ctx, createVpcEndpointRequest{Type: in.VpcEndpointType, VpcID: in.VpcId, ServiceName: in.ServiceName,
+		PolicyDocument: in.PolicyDocument, ClientToken: in.ClientToken, RouteTableIDs: in.RouteTableIds, SubnetIDs: in.SubnetIds,
+		SecurityGroupIDs: in.SecurityGroupIds, PrivateDNSEnabled: in.PrivateDnsEnabled, Tags: tags}, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
@@ -510,39 +289,27 @@ func (b *Backend) handleCreateVpcEndpoint(ctx context.Context, in *createVpcEndp
 	if err != nil {
 		return nil, err
 	}
-	return &createVpcEndpointOutput{VpcEndpoint: vpcEndpointWire(e, names), ClientToken: in.ClientToken}, nil
+	item := vpcEndpointWire(e, names)
+	return &wire.CreateVpcEndpointResult{VpcEndpoint: &item, ClientToken: in.ClientToken}, nil
 }
 
-type describeVpcEndpointsInput struct {
-	VpcEndpointIDs []string      `query:"VpcEndpointId"`
-	Filters        []filterParam `query:"Filter"`
-	MaxResults     *int32        `query:"MaxResults"`
-	NextToken      *string       `query:"NextToken"`
-	DryRun         bool          `query:"DryRun"`
-}
-
-type describeVpcEndpointsOutput struct {
-	VpcEndpoints []vpcEndpointItem `xml:"vpcEndpointSet>item"`
-	NextToken    string            `xml:"nextToken,omitempty"`
-}
-
-func (b *Backend) handleDescribeVpcEndpoints(ctx context.Context, in *describeVpcEndpointsInput) (*describeVpcEndpointsOutput, error) {
-	out := &describeVpcEndpointsOutput{VpcEndpoints: []vpcEndpointItem{}}
-	err := b.view(ctx, in.DryRun, func(tx *store.Tx) error {
+func (b *Backend) handleDescribeVpcEndpoints(ctx context.Context, in *wire.DescribeVpcEndpointsRequest) (*wire.DescribeVpcEndpointsResult, error) {
+	out := &wire.DescribeVpcEndpointsResult{VpcEndpoints: ec2query.List[wire.VpcEndpoint]{}}
+	err := b.view(ctx, boolValue(in.DryRun), func(tx *store.Tx) error {
 		all, err := store.List[VpcEndpoint](tx, tableVpcEndpoints)
 		if err != nil {
 			return err
 		}
-		selected, err := selectByID(kindVpcEndpoint, all, func(e *VpcEndpoint) string { return e.ID }, in.VpcEndpointIDs)
+		selected, err := selectByID(kindVpcEndpoint, all, func(e *VpcEndpoint) string { return e.ID }, in.VpcEndpointIds)
 		if err != nil {
 			return err
 		}
-		selected, err = filterItems(selected, in.Filters, func(e *VpcEndpoint) map[string]string { return e.Tags },
+		selected, err = filterItems(selected, filtersFrom(in.Filters), func(e *VpcEndpoint) map[string]string { return e.Tags },
 			func(e *VpcEndpoint) fieldValues { return e.filterValues })
 		if err != nil {
 			return err
 		}
-		page, next, err := paginate(selected, func(e *VpcEndpoint) string { return e.ID }, in.MaxResults, in.NextToken, 5)
+		page, next, err := paginate(selected, func(e *VpcEndpoint) string { return e.ID }, maxResultsOf(in.MaxResults), tokenOf(in.NextToken), 5)
 		if err != nil {
 			return err
 		}
@@ -562,58 +329,27 @@ func (b *Backend) handleDescribeVpcEndpoints(ctx context.Context, in *describeVp
 	return out, nil
 }
 
-type modifyVpcEndpointInput struct {
-	VpcEndpointID          string   `query:"VpcEndpointId"`
-	ResetPolicy            bool     `query:"ResetPolicy"`
-	PolicyDocument         string   `query:"PolicyDocument"`
-	AddRouteTableIDs       []string `query:"AddRouteTableId"`
-	RemoveRouteTableIDs    []string `query:"RemoveRouteTableId"`
-	AddSubnetIDs           []string `query:"AddSubnetId"`
-	RemoveSubnetIDs        []string `query:"RemoveSubnetId"`
-	AddSecurityGroupIDs    []string `query:"AddSecurityGroupId"`
-	RemoveSecurityGroupIDs []string `query:"RemoveSecurityGroupId"`
-	PrivateDNSEnabled      *bool    `query:"PrivateDnsEnabled"`
-	DryRun                 bool     `query:"DryRun"`
-}
-
-func (b *Backend) handleModifyVpcEndpoint(ctx context.Context, in *modifyVpcEndpointInput) (*returnOutput, error) {
-	err := b.modifyVpcEndpoint(ctx, modifyVpcEndpointRequest{ID: in.VpcEndpointID, PolicyDocument: in.PolicyDocument, ResetPolicy: in.ResetPolicy,
-		PrivateDNSEnabled: in.PrivateDNSEnabled, change: endpointChange{addTables: in.AddRouteTableIDs, removeTables: in.RemoveRouteTableIDs,
-			addSubnets: in.AddSubnetIDs, removeSubnets: in.RemoveSubnetIDs, addGroups: in.AddSecurityGroupIDs, removeGroups: in.RemoveSecurityGroupIDs}}, in.DryRun)
+func (b *Backend) handleModifyVpcEndpoint(ctx context.Context, in *wire.ModifyVpcEndpointRequest) (*wire.ModifyVpcEndpointResult, error) {
+	err := b.modifyVpcEndpoint(ctx, modifyVpcEndpointRequest{ID: in.VpcEndpointId, PolicyDocument: in.PolicyDocument, ResetPolicy: boolValue(in.ResetPolicy),
+		PrivateDNSEnabled: in.PrivateDnsEnabled, change: endpointChange{addTables: in.AddRouteTableIds, removeTables: in.RemoveRouteTableIds,
+			addSubnets: in.AddSubnetIds, removeSubnets: in.RemoveSubnetIds, addGroups: in.AddSecurityGroupIds, removeGroups: in.RemoveSecurityGroupIds}},
+		boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	return returnTrue, nil
+	return &wire.ModifyVpcEndpointResult{Return: ptr(true)}, nil
 }
 
-type deleteVpcEndpointsInput struct {
-	VpcEndpointIDs []string `query:"VpcEndpointId"`
-	DryRun         bool     `query:"DryRun"`
-}
-
-type unsuccessfulErrorItem struct {
-	Code    string `xml:"code"`
-	Message string `xml:"message"`
-}
-
-type unsuccessfulItem struct {
-	ResourceID string                `xml:"resourceId"`
-	Error      unsuccessfulErrorItem `xml:"error"`
-}
-
-type deleteVpcEndpointsOutput struct {
-	Unsuccessful []unsuccessfulItem `xml:"unsuccessful>item"`
-}
-
-func (b *Backend) handleDeleteVpcEndpoints(ctx context.Context, in *deleteVpcEndpointsInput) (*deleteVpcEndpointsOutput, error) {
-	failed, err := b.deleteVpcEndpoints(ctx, in.VpcEndpointIDs, in.DryRun)
+func (b *Backend) handleDeleteVpcEndpoints(ctx context.Context, in *wire.DeleteVpcEndpointsRequest) (*wire.DeleteVpcEndpointsResult, error) {
+	failed, err := b.deleteVpcEndpoints(ctx, in.VpcEndpointIds, boolValue(in.DryRun))
 	if err != nil {
 		return nil, err
 	}
-	out := &deleteVpcEndpointsOutput{Unsuccessful: []unsuccessfulItem{}}
-	for _, id := range in.VpcEndpointIDs {
+	out := &wire.DeleteVpcEndpointsResult{Unsuccessful: ec2query.List[wire.UnsuccessfulItem]{}}
+	for _, id := range in.VpcEndpointIds {
 		if pe, ok := failed[id]; ok {
-			out.Unsuccessful = append(out.Unsuccessful, unsuccessfulItem{ResourceID: id, Error: unsuccessfulErrorItem{Code: pe.Code, Message: pe.Message}})
+			out.Unsuccessful = append(out.Unsuccessful, wire.UnsuccessfulItem{ResourceId: id,
+				Error: &wire.UnsuccessfulItemError{Code: pe.Code, Message: pe.Message}})
 		}
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/berthdev/berth/internal/localcloud/protocol"
+	"github.com/berthdev/berth/internal/localcloud/service/ec2/wire"
 )
 
 // EC2-Classic was retired in 2023; AWS still knows the operations that
@@ -31,7 +32,7 @@ var retiredOperations = []string{
 type retiredInput struct{}
 
 func retiredOperation(name string) protocol.Operation {
-	return protocol.Op(name, func(context.Context, *retiredInput) (*returnOutput, error) {
+	return protocol.Op(name, func(context.Context, *retiredInput) (*wire.Return, error) {
 		return nil, errorf(codeUnsupportedOperation, "The functionality you requested is not available in this region.")
 	})
 }

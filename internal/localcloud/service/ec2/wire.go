@@ -96,3 +96,14 @@ func (n groupNames) listed(ids []string) ec2query.List[wire.GroupIdentifier] {
 	}
 	return out
 }
+
+// identifiers renders security group ids as a VPC endpoint's groupSet,
+// whose model shape (SecurityGroupIdentifier) differs from the
+// GroupIdentifier of listed only in name.
+func (n groupNames) identifiers(ids []string) ec2query.List[wire.SecurityGroupIdentifier] {
+	out := ec2query.List[wire.SecurityGroupIdentifier]{}
+	for _, id := range ids {
+		out = append(out, wire.SecurityGroupIdentifier{GroupId: id, GroupName: n[id]})
+	}
+	return out
+}

@@ -14,79 +14,95 @@ import (
 
 // Operations are the implemented operations with their input and output types.
 var Operations = map[string]protocol.Shapes{
-	"AllocateAddress":                 {Input: reflect.TypeFor[AllocateAddressRequest](), Output: reflect.TypeFor[AllocateAddressResult]()},
-	"AssociateAddress":                {Input: reflect.TypeFor[AssociateAddressRequest](), Output: reflect.TypeFor[AssociateAddressResult]()},
-	"AssociateRouteTable":             {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
-	"AttachInternetGateway":           {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"AttachNetworkInterface":          {Input: reflect.TypeFor[AttachNetworkInterfaceRequest](), Output: reflect.TypeFor[AttachNetworkInterfaceResult]()},
-	"AuthorizeSecurityGroupEgress":    {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
-	"AuthorizeSecurityGroupIngress":   {Input: reflect.TypeFor[AuthorizeSecurityGroupIngressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupIngressResult]()},
-	"CreateDefaultSubnet":             {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
-	"CreateDefaultVpc":                {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
-	"CreateInternetGateway":           {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
-	"CreateKeyPair":                   {Input: reflect.TypeFor[CreateKeyPairRequest](), Output: reflect.TypeFor[KeyPair]()},
-	"CreateLaunchTemplate":            {Input: reflect.TypeFor[CreateLaunchTemplateRequest](), Output: reflect.TypeFor[CreateLaunchTemplateResult]()},
-	"CreateLaunchTemplateVersion":     {Input: reflect.TypeFor[CreateLaunchTemplateVersionRequest](), Output: reflect.TypeFor[CreateLaunchTemplateVersionResult]()},
-	"CreateNatGateway":                {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
-	"CreateNetworkInterface":          {Input: reflect.TypeFor[CreateNetworkInterfaceRequest](), Output: reflect.TypeFor[CreateNetworkInterfaceResult]()},
-	"CreateRoute":                     {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
-	"CreateRouteTable":                {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
-	"CreateSecurityGroup":             {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
-	"CreateSubnet":                    {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
-	"CreateTags":                      {Input: reflect.TypeFor[CreateTagsRequest](), Output: reflect.TypeFor[Return]()},
-	"CreateVpc":                       {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
-	"DeleteInternetGateway":           {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteKeyPair":                   {Input: reflect.TypeFor[DeleteKeyPairRequest](), Output: reflect.TypeFor[DeleteKeyPairResult]()},
-	"DeleteLaunchTemplate":            {Input: reflect.TypeFor[DeleteLaunchTemplateRequest](), Output: reflect.TypeFor[DeleteLaunchTemplateResult]()},
-	"DeleteLaunchTemplateVersions":    {Input: reflect.TypeFor[DeleteLaunchTemplateVersionsRequest](), Output: reflect.TypeFor[DeleteLaunchTemplateVersionsResult]()},
-	"DeleteNatGateway":                {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
-	"DeleteNetworkInterface":          {Input: reflect.TypeFor[DeleteNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteRoute":                     {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteRouteTable":                {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteSecurityGroup":             {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
-	"DeleteSubnet":                    {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteTags":                      {Input: reflect.TypeFor[DeleteTagsRequest](), Output: reflect.TypeFor[Return]()},
-	"DeleteVpc":                       {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
-	"DescribeAccountAttributes":       {Input: reflect.TypeFor[DescribeAccountAttributesRequest](), Output: reflect.TypeFor[DescribeAccountAttributesResult]()},
-	"DescribeAddresses":               {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
-	"DescribeAvailabilityZones":       {Input: reflect.TypeFor[DescribeAvailabilityZonesRequest](), Output: reflect.TypeFor[DescribeAvailabilityZonesResult]()},
-	"DescribeImages":                  {Input: reflect.TypeFor[DescribeImagesRequest](), Output: reflect.TypeFor[DescribeImagesResult]()},
-	"DescribeInstanceStatus":          {Input: reflect.TypeFor[DescribeInstanceStatusRequest](), Output: reflect.TypeFor[DescribeInstanceStatusResult]()},
-	"DescribeInstanceTypes":           {Input: reflect.TypeFor[DescribeInstanceTypesRequest](), Output: reflect.TypeFor[DescribeInstanceTypesResult]()},
-	"DescribeInstances":               {Input: reflect.TypeFor[DescribeInstancesRequest](), Output: reflect.TypeFor[DescribeInstancesResult]()},
-	"DescribeInternetGateways":        {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
-	"DescribeKeyPairs":                {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
-	"DescribeLaunchTemplateVersions":  {Input: reflect.TypeFor[DescribeLaunchTemplateVersionsRequest](), Output: reflect.TypeFor[DescribeLaunchTemplateVersionsResult]()},
-	"DescribeLaunchTemplates":         {Input: reflect.TypeFor[DescribeLaunchTemplatesRequest](), Output: reflect.TypeFor[DescribeLaunchTemplatesResult]()},
-	"DescribeNatGateways":             {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
-	"DescribeNetworkInterfaces":       {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
-	"DescribeRegions":                 {Input: reflect.TypeFor[DescribeRegionsRequest](), Output: reflect.TypeFor[DescribeRegionsResult]()},
-	"DescribeRouteTables":             {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
-	"DescribeSecurityGroupRules":      {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
-	"DescribeSecurityGroups":          {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
-	"DescribeSubnets":                 {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
-	"DescribeTags":                    {Input: reflect.TypeFor[DescribeTagsRequest](), Output: reflect.TypeFor[DescribeTagsResult]()},
-	"DescribeVpcAttribute":            {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
-	"DescribeVpcs":                    {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
-	"DetachInternetGateway":           {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
-	"DetachNetworkInterface":          {Input: reflect.TypeFor[DetachNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
-	"DisassociateAddress":             {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
-	"DisassociateRouteTable":          {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
-	"ImportKeyPair":                   {Input: reflect.TypeFor[ImportKeyPairRequest](), Output: reflect.TypeFor[ImportKeyPairResult]()},
-	"ModifyLaunchTemplate":            {Input: reflect.TypeFor[ModifyLaunchTemplateRequest](), Output: reflect.TypeFor[ModifyLaunchTemplateResult]()},
-	"ModifyNetworkInterfaceAttribute": {Input: reflect.TypeFor[ModifyNetworkInterfaceAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ModifySecurityGroupRules":        {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
-	"ModifySubnetAttribute":           {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ModifyVpcAttribute":              {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
-	"ReleaseAddress":                  {Input: reflect.TypeFor[ReleaseAddressRequest](), Output: reflect.TypeFor[Return]()},
-	"ReplaceRoute":                    {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
-	"ReplaceRouteTableAssociation":    {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
-	"RevokeSecurityGroupEgress":       {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
-	"RevokeSecurityGroupIngress":      {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
-	"RunInstances":                    {Input: reflect.TypeFor[RunInstancesRequest](), Output: reflect.TypeFor[Reservation]()},
-	"StartInstances":                  {Input: reflect.TypeFor[StartInstancesRequest](), Output: reflect.TypeFor[StartInstancesResult]()},
-	"StopInstances":                   {Input: reflect.TypeFor[StopInstancesRequest](), Output: reflect.TypeFor[StopInstancesResult]()},
-	"TerminateInstances":              {Input: reflect.TypeFor[TerminateInstancesRequest](), Output: reflect.TypeFor[TerminateInstancesResult]()},
+	"AllocateAddress":                    {Input: reflect.TypeFor[AllocateAddressRequest](), Output: reflect.TypeFor[AllocateAddressResult]()},
+	"AssociateAddress":                   {Input: reflect.TypeFor[AssociateAddressRequest](), Output: reflect.TypeFor[AssociateAddressResult]()},
+	"AssociateDhcpOptions":               {Input: reflect.TypeFor[AssociateDhcpOptionsRequest](), Output: reflect.TypeFor[Return]()},
+	"AssociateRouteTable":                {Input: reflect.TypeFor[AssociateRouteTableRequest](), Output: reflect.TypeFor[AssociateRouteTableResult]()},
+	"AssociateVpcCidrBlock":              {Input: reflect.TypeFor[AssociateVpcCidrBlockRequest](), Output: reflect.TypeFor[AssociateVpcCidrBlockResult]()},
+	"AttachInternetGateway":              {Input: reflect.TypeFor[AttachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"AttachNetworkInterface":             {Input: reflect.TypeFor[AttachNetworkInterfaceRequest](), Output: reflect.TypeFor[AttachNetworkInterfaceResult]()},
+	"AuthorizeSecurityGroupEgress":       {Input: reflect.TypeFor[AuthorizeSecurityGroupEgressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupEgressResult]()},
+	"AuthorizeSecurityGroupIngress":      {Input: reflect.TypeFor[AuthorizeSecurityGroupIngressRequest](), Output: reflect.TypeFor[AuthorizeSecurityGroupIngressResult]()},
+	"CreateDefaultSubnet":                {Input: reflect.TypeFor[CreateDefaultSubnetRequest](), Output: reflect.TypeFor[CreateDefaultSubnetResult]()},
+	"CreateDefaultVpc":                   {Input: reflect.TypeFor[CreateDefaultVpcRequest](), Output: reflect.TypeFor[CreateDefaultVpcResult]()},
+	"CreateDhcpOptions":                  {Input: reflect.TypeFor[CreateDhcpOptionsRequest](), Output: reflect.TypeFor[CreateDhcpOptionsResult]()},
+	"CreateEgressOnlyInternetGateway":    {Input: reflect.TypeFor[CreateEgressOnlyInternetGatewayRequest](), Output: reflect.TypeFor[CreateEgressOnlyInternetGatewayResult]()},
+	"CreateInternetGateway":              {Input: reflect.TypeFor[CreateInternetGatewayRequest](), Output: reflect.TypeFor[CreateInternetGatewayResult]()},
+	"CreateKeyPair":                      {Input: reflect.TypeFor[CreateKeyPairRequest](), Output: reflect.TypeFor[KeyPair]()},
+	"CreateLaunchTemplate":               {Input: reflect.TypeFor[CreateLaunchTemplateRequest](), Output: reflect.TypeFor[CreateLaunchTemplateResult]()},
+	"CreateLaunchTemplateVersion":        {Input: reflect.TypeFor[CreateLaunchTemplateVersionRequest](), Output: reflect.TypeFor[CreateLaunchTemplateVersionResult]()},
+	"CreateNatGateway":                   {Input: reflect.TypeFor[CreateNatGatewayRequest](), Output: reflect.TypeFor[CreateNatGatewayResult]()},
+	"CreateNetworkInterface":             {Input: reflect.TypeFor[CreateNetworkInterfaceRequest](), Output: reflect.TypeFor[CreateNetworkInterfaceResult]()},
+	"CreateRoute":                        {Input: reflect.TypeFor[CreateRouteRequest](), Output: reflect.TypeFor[CreateRouteResult]()},
+	"CreateRouteTable":                   {Input: reflect.TypeFor[CreateRouteTableRequest](), Output: reflect.TypeFor[CreateRouteTableResult]()},
+	"CreateSecurityGroup":                {Input: reflect.TypeFor[CreateSecurityGroupRequest](), Output: reflect.TypeFor[CreateSecurityGroupResult]()},
+	"CreateSubnet":                       {Input: reflect.TypeFor[CreateSubnetRequest](), Output: reflect.TypeFor[CreateSubnetResult]()},
+	"CreateTags":                         {Input: reflect.TypeFor[CreateTagsRequest](), Output: reflect.TypeFor[Return]()},
+	"CreateVpc":                          {Input: reflect.TypeFor[CreateVpcRequest](), Output: reflect.TypeFor[CreateVpcResult]()},
+	"CreateVpcEndpoint":                  {Input: reflect.TypeFor[CreateVpcEndpointRequest](), Output: reflect.TypeFor[CreateVpcEndpointResult]()},
+	"DeleteDhcpOptions":                  {Input: reflect.TypeFor[DeleteDhcpOptionsRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteEgressOnlyInternetGateway":    {Input: reflect.TypeFor[DeleteEgressOnlyInternetGatewayRequest](), Output: reflect.TypeFor[DeleteEgressOnlyInternetGatewayResult]()},
+	"DeleteInternetGateway":              {Input: reflect.TypeFor[DeleteInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteKeyPair":                      {Input: reflect.TypeFor[DeleteKeyPairRequest](), Output: reflect.TypeFor[DeleteKeyPairResult]()},
+	"DeleteLaunchTemplate":               {Input: reflect.TypeFor[DeleteLaunchTemplateRequest](), Output: reflect.TypeFor[DeleteLaunchTemplateResult]()},
+	"DeleteLaunchTemplateVersions":       {Input: reflect.TypeFor[DeleteLaunchTemplateVersionsRequest](), Output: reflect.TypeFor[DeleteLaunchTemplateVersionsResult]()},
+	"DeleteNatGateway":                   {Input: reflect.TypeFor[DeleteNatGatewayRequest](), Output: reflect.TypeFor[DeleteNatGatewayResult]()},
+	"DeleteNetworkInterface":             {Input: reflect.TypeFor[DeleteNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteRoute":                        {Input: reflect.TypeFor[DeleteRouteRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteRouteTable":                   {Input: reflect.TypeFor[DeleteRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteSecurityGroup":                {Input: reflect.TypeFor[DeleteSecurityGroupRequest](), Output: reflect.TypeFor[DeleteSecurityGroupResult]()},
+	"DeleteSubnet":                       {Input: reflect.TypeFor[DeleteSubnetRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteTags":                         {Input: reflect.TypeFor[DeleteTagsRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteVpc":                          {Input: reflect.TypeFor[DeleteVpcRequest](), Output: reflect.TypeFor[Return]()},
+	"DeleteVpcEndpoints":                 {Input: reflect.TypeFor[DeleteVpcEndpointsRequest](), Output: reflect.TypeFor[DeleteVpcEndpointsResult]()},
+	"DescribeAccountAttributes":          {Input: reflect.TypeFor[DescribeAccountAttributesRequest](), Output: reflect.TypeFor[DescribeAccountAttributesResult]()},
+	"DescribeAddresses":                  {Input: reflect.TypeFor[DescribeAddressesRequest](), Output: reflect.TypeFor[DescribeAddressesResult]()},
+	"DescribeAvailabilityZones":          {Input: reflect.TypeFor[DescribeAvailabilityZonesRequest](), Output: reflect.TypeFor[DescribeAvailabilityZonesResult]()},
+	"DescribeDhcpOptions":                {Input: reflect.TypeFor[DescribeDhcpOptionsRequest](), Output: reflect.TypeFor[DescribeDhcpOptionsResult]()},
+	"DescribeEgressOnlyInternetGateways": {Input: reflect.TypeFor[DescribeEgressOnlyInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeEgressOnlyInternetGatewaysResult]()},
+	"DescribeImages":                     {Input: reflect.TypeFor[DescribeImagesRequest](), Output: reflect.TypeFor[DescribeImagesResult]()},
+	"DescribeInstanceStatus":             {Input: reflect.TypeFor[DescribeInstanceStatusRequest](), Output: reflect.TypeFor[DescribeInstanceStatusResult]()},
+	"DescribeInstanceTypes":              {Input: reflect.TypeFor[DescribeInstanceTypesRequest](), Output: reflect.TypeFor[DescribeInstanceTypesResult]()},
+	"DescribeInstances":                  {Input: reflect.TypeFor[DescribeInstancesRequest](), Output: reflect.TypeFor[DescribeInstancesResult]()},
+	"DescribeInternetGateways":           {Input: reflect.TypeFor[DescribeInternetGatewaysRequest](), Output: reflect.TypeFor[DescribeInternetGatewaysResult]()},
+	"DescribeKeyPairs":                   {Input: reflect.TypeFor[DescribeKeyPairsRequest](), Output: reflect.TypeFor[DescribeKeyPairsResult]()},
+	"DescribeLaunchTemplateVersions":     {Input: reflect.TypeFor[DescribeLaunchTemplateVersionsRequest](), Output: reflect.TypeFor[DescribeLaunchTemplateVersionsResult]()},
+	"DescribeLaunchTemplates":            {Input: reflect.TypeFor[DescribeLaunchTemplatesRequest](), Output: reflect.TypeFor[DescribeLaunchTemplatesResult]()},
+	"DescribeManagedPrefixLists":         {Input: reflect.TypeFor[DescribeManagedPrefixListsRequest](), Output: reflect.TypeFor[DescribeManagedPrefixListsResult]()},
+	"DescribeNatGateways":                {Input: reflect.TypeFor[DescribeNatGatewaysRequest](), Output: reflect.TypeFor[DescribeNatGatewaysResult]()},
+	"DescribeNetworkAcls":                {Input: reflect.TypeFor[DescribeNetworkAclsRequest](), Output: reflect.TypeFor[DescribeNetworkAclsResult]()},
+	"DescribeNetworkInterfaces":          {Input: reflect.TypeFor[DescribeNetworkInterfacesRequest](), Output: reflect.TypeFor[DescribeNetworkInterfacesResult]()},
+	"DescribePrefixLists":                {Input: reflect.TypeFor[DescribePrefixListsRequest](), Output: reflect.TypeFor[DescribePrefixListsResult]()},
+	"DescribeRegions":                    {Input: reflect.TypeFor[DescribeRegionsRequest](), Output: reflect.TypeFor[DescribeRegionsResult]()},
+	"DescribeRouteTables":                {Input: reflect.TypeFor[DescribeRouteTablesRequest](), Output: reflect.TypeFor[DescribeRouteTablesResult]()},
+	"DescribeSecurityGroupRules":         {Input: reflect.TypeFor[DescribeSecurityGroupRulesRequest](), Output: reflect.TypeFor[DescribeSecurityGroupRulesResult]()},
+	"DescribeSecurityGroups":             {Input: reflect.TypeFor[DescribeSecurityGroupsRequest](), Output: reflect.TypeFor[DescribeSecurityGroupsResult]()},
+	"DescribeSubnets":                    {Input: reflect.TypeFor[DescribeSubnetsRequest](), Output: reflect.TypeFor[DescribeSubnetsResult]()},
+	"DescribeTags":                       {Input: reflect.TypeFor[DescribeTagsRequest](), Output: reflect.TypeFor[DescribeTagsResult]()},
+	"DescribeVpcAttribute":               {Input: reflect.TypeFor[DescribeVpcAttributeRequest](), Output: reflect.TypeFor[DescribeVpcAttributeResult]()},
+	"DescribeVpcEndpoints":               {Input: reflect.TypeFor[DescribeVpcEndpointsRequest](), Output: reflect.TypeFor[DescribeVpcEndpointsResult]()},
+	"DescribeVpcs":                       {Input: reflect.TypeFor[DescribeVpcsRequest](), Output: reflect.TypeFor[DescribeVpcsResult]()},
+	"DetachInternetGateway":              {Input: reflect.TypeFor[DetachInternetGatewayRequest](), Output: reflect.TypeFor[Return]()},
+	"DetachNetworkInterface":             {Input: reflect.TypeFor[DetachNetworkInterfaceRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateAddress":                {Input: reflect.TypeFor[DisassociateAddressRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateRouteTable":             {Input: reflect.TypeFor[DisassociateRouteTableRequest](), Output: reflect.TypeFor[Return]()},
+	"DisassociateVpcCidrBlock":           {Input: reflect.TypeFor[DisassociateVpcCidrBlockRequest](), Output: reflect.TypeFor[DisassociateVpcCidrBlockResult]()},
+	"ImportKeyPair":                      {Input: reflect.TypeFor[ImportKeyPairRequest](), Output: reflect.TypeFor[ImportKeyPairResult]()},
+	"ModifyLaunchTemplate":               {Input: reflect.TypeFor[ModifyLaunchTemplateRequest](), Output: reflect.TypeFor[ModifyLaunchTemplateResult]()},
+	"ModifyNetworkInterfaceAttribute":    {Input: reflect.TypeFor[ModifyNetworkInterfaceAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifySecurityGroupRules":           {Input: reflect.TypeFor[ModifySecurityGroupRulesRequest](), Output: reflect.TypeFor[ModifySecurityGroupRulesResult]()},
+	"ModifySubnetAttribute":              {Input: reflect.TypeFor[ModifySubnetAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifyVpcAttribute":                 {Input: reflect.TypeFor[ModifyVpcAttributeRequest](), Output: reflect.TypeFor[Return]()},
+	"ModifyVpcEndpoint":                  {Input: reflect.TypeFor[ModifyVpcEndpointRequest](), Output: reflect.TypeFor[ModifyVpcEndpointResult]()},
+	"ReleaseAddress":                     {Input: reflect.TypeFor[ReleaseAddressRequest](), Output: reflect.TypeFor[Return]()},
+	"ReplaceRoute":                       {Input: reflect.TypeFor[ReplaceRouteRequest](), Output: reflect.TypeFor[Return]()},
+	"ReplaceRouteTableAssociation":       {Input: reflect.TypeFor[ReplaceRouteTableAssociationRequest](), Output: reflect.TypeFor[ReplaceRouteTableAssociationResult]()},
+	"RevokeSecurityGroupEgress":          {Input: reflect.TypeFor[RevokeSecurityGroupEgressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupEgressResult]()},
+	"RevokeSecurityGroupIngress":         {Input: reflect.TypeFor[RevokeSecurityGroupIngressRequest](), Output: reflect.TypeFor[RevokeSecurityGroupIngressResult]()},
+	"RunInstances":                       {Input: reflect.TypeFor[RunInstancesRequest](), Output: reflect.TypeFor[Reservation]()},
+	"StartInstances":                     {Input: reflect.TypeFor[StartInstancesRequest](), Output: reflect.TypeFor[StartInstancesResult]()},
+	"StopInstances":                      {Input: reflect.TypeFor[StopInstancesRequest](), Output: reflect.TypeFor[StopInstancesResult]()},
+	"TerminateInstances":                 {Input: reflect.TypeFor[TerminateInstancesRequest](), Output: reflect.TypeFor[TerminateInstancesResult]()},
 }
 
 // Return is the answer of the operations whose model has no output: EC2
@@ -179,6 +195,12 @@ type AssociateAddressResult struct {
 	AssociationId string `query:"AssociationId" xml:"associationId,omitempty"`
 }
 
+type AssociateDhcpOptionsRequest struct {
+	DhcpOptionsId string `query:"DhcpOptionsId" xml:"DhcpOptionsId"`
+	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
+	VpcId         string `query:"VpcId" xml:"VpcId"`
+}
+
 type AssociateRouteTableRequest struct {
 	DryRun         *bool  `query:"DryRun" xml:"dryRun"`
 	GatewayId      string `query:"GatewayId" xml:"GatewayId,omitempty"`
@@ -190,6 +212,25 @@ type AssociateRouteTableRequest struct {
 type AssociateRouteTableResult struct {
 	AssociationId    string                      `query:"AssociationId" xml:"associationId,omitempty"`
 	AssociationState *RouteTableAssociationState `query:"AssociationState" xml:"associationState"`
+}
+
+type AssociateVpcCidrBlockRequest struct {
+	AmazonProvidedIpv6CidrBlock     *bool  `query:"AmazonProvidedIpv6CidrBlock" xml:"amazonProvidedIpv6CidrBlock"`
+	CidrBlock                       string `query:"CidrBlock" xml:"CidrBlock,omitempty"`
+	Ipv4IpamPoolId                  string `query:"Ipv4IpamPoolId" xml:"Ipv4IpamPoolId,omitempty"`
+	Ipv4NetmaskLength               *int   `query:"Ipv4NetmaskLength" xml:"Ipv4NetmaskLength"`
+	Ipv6CidrBlock                   string `query:"Ipv6CidrBlock" xml:"Ipv6CidrBlock,omitempty"`
+	Ipv6CidrBlockNetworkBorderGroup string `query:"Ipv6CidrBlockNetworkBorderGroup" xml:"Ipv6CidrBlockNetworkBorderGroup,omitempty"`
+	Ipv6IpamPoolId                  string `query:"Ipv6IpamPoolId" xml:"Ipv6IpamPoolId,omitempty"`
+	Ipv6NetmaskLength               *int   `query:"Ipv6NetmaskLength" xml:"Ipv6NetmaskLength"`
+	Ipv6Pool                        string `query:"Ipv6Pool" xml:"Ipv6Pool,omitempty"`
+	VpcId                           string `query:"VpcId" xml:"vpcId"`
+}
+
+type AssociateVpcCidrBlockResult struct {
+	CidrBlockAssociation     *VpcCidrBlockAssociation     `query:"CidrBlockAssociation" xml:"cidrBlockAssociation"`
+	Ipv6CidrBlockAssociation *VpcIpv6CidrBlockAssociation `query:"Ipv6CidrBlockAssociation" xml:"ipv6CidrBlockAssociation"`
+	VpcId                    string                       `query:"VpcId" xml:"vpcId,omitempty"`
 }
 
 type AttachInternetGatewayRequest struct {
@@ -416,6 +457,28 @@ type CreateDefaultVpcResult struct {
 	Vpc *Vpc `query:"Vpc" xml:"vpc"`
 }
 
+type CreateDhcpOptionsRequest struct {
+	DhcpConfigurations ec2query.List[NewDhcpConfiguration] `query:"DhcpConfiguration" xml:"dhcpConfiguration"`
+	DryRun             *bool                               `query:"DryRun" xml:"dryRun"`
+	TagSpecifications  ec2query.List[TagSpecification]     `query:"TagSpecification" xml:"TagSpecification"`
+}
+
+type CreateDhcpOptionsResult struct {
+	DhcpOptions *DhcpOptions `query:"DhcpOptions" xml:"dhcpOptions"`
+}
+
+type CreateEgressOnlyInternetGatewayRequest struct {
+	ClientToken       string                          `query:"ClientToken" xml:"ClientToken,omitempty"`
+	DryRun            *bool                           `query:"DryRun" xml:"DryRun"`
+	TagSpecifications ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
+	VpcId             string                          `query:"VpcId" xml:"VpcId"`
+}
+
+type CreateEgressOnlyInternetGatewayResult struct {
+	ClientToken               string                     `query:"ClientToken" xml:"clientToken,omitempty"`
+	EgressOnlyInternetGateway *EgressOnlyInternetGateway `query:"EgressOnlyInternetGateway" xml:"egressOnlyInternetGateway"`
+}
+
 type CreateInternetGatewayRequest struct {
 	DryRun            *bool                           `query:"DryRun" xml:"dryRun"`
 	TagSpecifications ec2query.List[TagSpecification] `query:"TagSpecification" xml:"TagSpecification"`
@@ -588,6 +651,31 @@ type CreateTagsRequest struct {
 	Tags      ec2query.List[Tag] `query:"Tag" xml:"Tag"`
 }
 
+type CreateVpcEndpointRequest struct {
+	ClientToken              string                             `query:"ClientToken" xml:"ClientToken,omitempty"`
+	DnsOptions               *DnsOptionsSpecification           `query:"DnsOptions" xml:"DnsOptions"`
+	DryRun                   *bool                              `query:"DryRun" xml:"DryRun"`
+	IpAddressType            string                             `query:"IpAddressType" xml:"IpAddressType,omitempty"`
+	PolicyDocument           string                             `query:"PolicyDocument" xml:"PolicyDocument,omitempty"`
+	PrivateDnsEnabled        *bool                              `query:"PrivateDnsEnabled" xml:"PrivateDnsEnabled"`
+	ResourceConfigurationArn string                             `query:"ResourceConfigurationArn" xml:"ResourceConfigurationArn,omitempty"`
+	RouteTableIds            ec2query.List[string]              `query:"RouteTableId" xml:"RouteTableId"`
+	SecurityGroupIds         ec2query.List[string]              `query:"SecurityGroupId" xml:"SecurityGroupId"`
+	ServiceName              string                             `query:"ServiceName" xml:"ServiceName,omitempty"`
+	ServiceNetworkArn        string                             `query:"ServiceNetworkArn" xml:"ServiceNetworkArn,omitempty"`
+	ServiceRegion            string                             `query:"ServiceRegion" xml:"ServiceRegion,omitempty"`
+	SubnetConfigurations     ec2query.List[SubnetConfiguration] `query:"SubnetConfiguration" xml:"SubnetConfiguration"`
+	SubnetIds                ec2query.List[string]              `query:"SubnetId" xml:"SubnetId"`
+	TagSpecifications        ec2query.List[TagSpecification]    `query:"TagSpecification" xml:"TagSpecification"`
+	VpcEndpointType          string                             `query:"VpcEndpointType" xml:"VpcEndpointType,omitempty"`
+	VpcId                    string                             `query:"VpcId" xml:"VpcId"`
+}
+
+type CreateVpcEndpointResult struct {
+	ClientToken string       `query:"ClientToken" xml:"clientToken,omitempty"`
+	VpcEndpoint *VpcEndpoint `query:"VpcEndpoint" xml:"vpcEndpoint"`
+}
+
 type CreateVpcRequest struct {
 	AmazonProvidedIpv6CidrBlock     *bool                              `query:"AmazonProvidedIpv6CidrBlock" xml:"amazonProvidedIpv6CidrBlock"`
 	CidrBlock                       string                             `query:"CidrBlock" xml:"CidrBlock,omitempty"`
@@ -620,6 +708,20 @@ type DefaultConnectionTrackingConfiguration struct {
 	DefaultTcpEstablishedTimeout *int `query:"DefaultTcpEstablishedTimeout" xml:"defaultTcpEstablishedTimeout"`
 	DefaultUdpStreamTimeout      *int `query:"DefaultUdpStreamTimeout" xml:"defaultUdpStreamTimeout"`
 	DefaultUdpTimeout            *int `query:"DefaultUdpTimeout" xml:"defaultUdpTimeout"`
+}
+
+type DeleteDhcpOptionsRequest struct {
+	DhcpOptionsId string `query:"DhcpOptionsId" xml:"DhcpOptionsId"`
+	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
+}
+
+type DeleteEgressOnlyInternetGatewayRequest struct {
+	DryRun                      *bool  `query:"DryRun" xml:"DryRun"`
+	EgressOnlyInternetGatewayId string `query:"EgressOnlyInternetGatewayId" xml:"EgressOnlyInternetGatewayId"`
+}
+
+type DeleteEgressOnlyInternetGatewayResult struct {
+	ReturnCode *bool `query:"ReturnCode" xml:"returnCode"`
 }
 
 type DeleteInternetGatewayRequest struct {
@@ -722,6 +824,15 @@ type DeleteTagsRequest struct {
 	Tags      ec2query.List[Tag] `query:"Tag" xml:"tag"`
 }
 
+type DeleteVpcEndpointsRequest struct {
+	DryRun         *bool                 `query:"DryRun" xml:"DryRun"`
+	VpcEndpointIds ec2query.List[string] `query:"VpcEndpointId" xml:"VpcEndpointId"`
+}
+
+type DeleteVpcEndpointsResult struct {
+	Unsuccessful ec2query.List[UnsuccessfulItem] `query:"Unsuccessful" xml:"unsuccessful"`
+}
+
 type DeleteVpcRequest struct {
 	DryRun *bool  `query:"DryRun" xml:"dryRun"`
 	VpcId  string `query:"VpcId" xml:"VpcId"`
@@ -757,6 +868,32 @@ type DescribeAvailabilityZonesRequest struct {
 
 type DescribeAvailabilityZonesResult struct {
 	AvailabilityZones ec2query.List[AvailabilityZone] `query:"AvailabilityZoneInfo" xml:"availabilityZoneInfo"`
+}
+
+type DescribeDhcpOptionsRequest struct {
+	DhcpOptionsIds []string `query:"DhcpOptionsId" xml:"DhcpOptionsId>DhcpOptionsId"`
+	DryRun         *bool    `query:"DryRun" xml:"dryRun"`
+	Filters        []Filter `query:"Filter" xml:"Filter>Filter"`
+	MaxResults     *int     `query:"MaxResults" xml:"MaxResults"`
+	NextToken      string   `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeDhcpOptionsResult struct {
+	DhcpOptions ec2query.List[DhcpOptions] `query:"DhcpOptionsSet" xml:"dhcpOptionsSet"`
+	NextToken   string                     `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeEgressOnlyInternetGatewaysRequest struct {
+	DryRun                       *bool                 `query:"DryRun" xml:"DryRun"`
+	EgressOnlyInternetGatewayIds ec2query.List[string] `query:"EgressOnlyInternetGatewayId" xml:"EgressOnlyInternetGatewayId"`
+	Filters                      []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults                   *int                  `query:"MaxResults" xml:"MaxResults"`
+	NextToken                    string                `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeEgressOnlyInternetGatewaysResult struct {
+	EgressOnlyInternetGateways ec2query.List[EgressOnlyInternetGateway] `query:"EgressOnlyInternetGatewaySet" xml:"egressOnlyInternetGatewaySet"`
+	NextToken                  string                                   `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
 type DescribeImagesRequest struct {
@@ -878,6 +1015,19 @@ type DescribeLaunchTemplatesResult struct {
 	NextToken       string                        `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
+type DescribeManagedPrefixListsRequest struct {
+	DryRun        *bool                 `query:"DryRun" xml:"DryRun"`
+	Filters       []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults    *int                  `query:"MaxResults" xml:"MaxResults"`
+	NextToken     string                `query:"NextToken" xml:"NextToken,omitempty"`
+	PrefixListIds ec2query.List[string] `query:"PrefixListId" xml:"PrefixListId"`
+}
+
+type DescribeManagedPrefixListsResult struct {
+	NextToken   string                           `query:"NextToken" xml:"nextToken,omitempty"`
+	PrefixLists ec2query.List[ManagedPrefixList] `query:"PrefixListSet" xml:"prefixListSet"`
+}
+
 type DescribeNatGatewaysRequest struct {
 	DryRun        *bool                 `query:"DryRun" xml:"DryRun"`
 	Filter        []Filter              `query:"Filter" xml:"Filter>Filter"`
@@ -888,6 +1038,19 @@ type DescribeNatGatewaysRequest struct {
 
 type DescribeNatGatewaysResult struct {
 	NatGateways ec2query.List[NatGateway] `query:"NatGatewaySet" xml:"natGatewaySet"`
+	NextToken   string                    `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribeNetworkAclsRequest struct {
+	DryRun        *bool                 `query:"DryRun" xml:"dryRun"`
+	Filters       []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults    *int                  `query:"MaxResults" xml:"MaxResults"`
+	NetworkAclIds ec2query.List[string] `query:"NetworkAclId" xml:"NetworkAclId"`
+	NextToken     string                `query:"NextToken" xml:"NextToken,omitempty"`
+}
+
+type DescribeNetworkAclsResult struct {
+	NetworkAcls ec2query.List[NetworkAcl] `query:"NetworkAclSet" xml:"networkAclSet"`
 	NextToken   string                    `query:"NextToken" xml:"nextToken,omitempty"`
 }
 
@@ -903,6 +1066,19 @@ type DescribeNetworkInterfacesRequest struct {
 type DescribeNetworkInterfacesResult struct {
 	NetworkInterfaces ec2query.List[NetworkInterface] `query:"NetworkInterfaceSet" xml:"networkInterfaceSet"`
 	NextToken         string                          `query:"NextToken" xml:"nextToken,omitempty"`
+}
+
+type DescribePrefixListsRequest struct {
+	DryRun        *bool                 `query:"DryRun" xml:"DryRun"`
+	Filters       []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults    *int                  `query:"MaxResults" xml:"MaxResults"`
+	NextToken     string                `query:"NextToken" xml:"NextToken,omitempty"`
+	PrefixListIds ec2query.List[string] `query:"PrefixListId" xml:"PrefixListId"`
+}
+
+type DescribePrefixListsResult struct {
+	NextToken   string                    `query:"NextToken" xml:"nextToken,omitempty"`
+	PrefixLists ec2query.List[PrefixList] `query:"PrefixListSet" xml:"prefixListSet"`
 }
 
 type DescribeRegionsRequest struct {
@@ -994,6 +1170,19 @@ type DescribeVpcAttributeResult struct {
 	VpcId                            string                 `query:"VpcId" xml:"vpcId,omitempty"`
 }
 
+type DescribeVpcEndpointsRequest struct {
+	DryRun         *bool                 `query:"DryRun" xml:"DryRun"`
+	Filters        []Filter              `query:"Filter" xml:"Filter>Filter"`
+	MaxResults     *int                  `query:"MaxResults" xml:"MaxResults"`
+	NextToken      string                `query:"NextToken" xml:"NextToken,omitempty"`
+	VpcEndpointIds ec2query.List[string] `query:"VpcEndpointId" xml:"VpcEndpointId"`
+}
+
+type DescribeVpcEndpointsResult struct {
+	NextToken    string                     `query:"NextToken" xml:"nextToken,omitempty"`
+	VpcEndpoints ec2query.List[VpcEndpoint] `query:"VpcEndpointSet" xml:"vpcEndpointSet"`
+}
+
 type DescribeVpcsRequest struct {
 	DryRun     *bool    `query:"DryRun" xml:"dryRun"`
 	Filters    []Filter `query:"Filter" xml:"Filter>Filter"`
@@ -1019,6 +1208,18 @@ type DetachNetworkInterfaceRequest struct {
 	Force        *bool  `query:"Force" xml:"force"`
 }
 
+type DhcpConfiguration struct {
+	Key    string                        `query:"Key" xml:"key,omitempty"`
+	Values ec2query.List[AttributeValue] `query:"ValueSet" xml:"valueSet"`
+}
+
+type DhcpOptions struct {
+	DhcpConfigurations ec2query.List[DhcpConfiguration] `query:"DhcpConfigurationSet" xml:"dhcpConfigurationSet"`
+	DhcpOptionsId      string                           `query:"DhcpOptionsId" xml:"dhcpOptionsId,omitempty"`
+	OwnerId            string                           `query:"OwnerId" xml:"ownerId,omitempty"`
+	Tags               ec2query.List[Tag]               `query:"TagSet" xml:"tagSet"`
+}
+
 type DisassociateAddressRequest struct {
 	AssociationId string `query:"AssociationId" xml:"AssociationId,omitempty"`
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
@@ -1030,10 +1231,39 @@ type DisassociateRouteTableRequest struct {
 	DryRun        *bool  `query:"DryRun" xml:"dryRun"`
 }
 
+type DisassociateVpcCidrBlockRequest struct {
+	AssociationId string `query:"AssociationId" xml:"associationId"`
+}
+
+type DisassociateVpcCidrBlockResult struct {
+	CidrBlockAssociation     *VpcCidrBlockAssociation     `query:"CidrBlockAssociation" xml:"cidrBlockAssociation"`
+	Ipv6CidrBlockAssociation *VpcIpv6CidrBlockAssociation `query:"Ipv6CidrBlockAssociation" xml:"ipv6CidrBlockAssociation"`
+	VpcId                    string                       `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
 type DiskInfo struct {
 	Count    *int   `query:"Count" xml:"count"`
 	SizeInGB *int   `query:"SizeInGB" xml:"sizeInGB"`
 	Type     string `query:"Type" xml:"type,omitempty"`
+}
+
+type DnsEntry struct {
+	DnsName      string `query:"DnsName" xml:"dnsName,omitempty"`
+	HostedZoneId string `query:"HostedZoneId" xml:"hostedZoneId,omitempty"`
+}
+
+type DnsOptions struct {
+	DnsRecordIpType                          string                `query:"DnsRecordIpType" xml:"dnsRecordIpType,omitempty"`
+	PrivateDnsOnlyForInboundResolverEndpoint *bool                 `query:"PrivateDnsOnlyForInboundResolverEndpoint" xml:"privateDnsOnlyForInboundResolverEndpoint"`
+	PrivateDnsPreference                     string                `query:"PrivateDnsPreference" xml:"privateDnsPreference,omitempty"`
+	PrivateDnsSpecifiedDomains               ec2query.List[string] `query:"PrivateDnsSpecifiedDomainSet" xml:"privateDnsSpecifiedDomainSet"`
+}
+
+type DnsOptionsSpecification struct {
+	DnsRecordIpType                          string                `query:"DnsRecordIpType" xml:"DnsRecordIpType,omitempty"`
+	PrivateDnsOnlyForInboundResolverEndpoint *bool                 `query:"PrivateDnsOnlyForInboundResolverEndpoint" xml:"PrivateDnsOnlyForInboundResolverEndpoint"`
+	PrivateDnsPreference                     string                `query:"PrivateDnsPreference" xml:"PrivateDnsPreference,omitempty"`
+	PrivateDnsSpecifiedDomains               ec2query.List[string] `query:"PrivateDnsSpecifiedDomain" xml:"PrivateDnsSpecifiedDomain"`
 }
 
 type EbsBlockDevice struct {
@@ -1106,6 +1336,12 @@ type EbsStatusSummary struct {
 
 type EfaInfo struct {
 	MaximumEfaInterfaces *int `query:"MaximumEfaInterfaces" xml:"maximumEfaInterfaces"`
+}
+
+type EgressOnlyInternetGateway struct {
+	Attachments                 ec2query.List[InternetGatewayAttachment] `query:"AttachmentSet" xml:"attachmentSet"`
+	EgressOnlyInternetGatewayId string                                   `query:"EgressOnlyInternetGatewayId" xml:"egressOnlyInternetGatewayId,omitempty"`
+	Tags                        ec2query.List[Tag]                       `query:"TagSet" xml:"tagSet"`
 }
 
 type ElasticGpuAssociation struct {
@@ -1222,6 +1458,11 @@ type IamInstanceProfile struct {
 type IamInstanceProfileSpecification struct {
 	Arn  string `query:"Arn" xml:"arn,omitempty"`
 	Name string `query:"Name" xml:"name,omitempty"`
+}
+
+type IcmpTypeCode struct {
+	Code *int `query:"Code" xml:"code"`
+	Type *int `query:"Type" xml:"type"`
 }
 
 type Image struct {
@@ -1761,6 +2002,11 @@ type KeyPairInfo struct {
 	Tags           ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
 }
 
+type LastError struct {
+	Code    string `query:"Code" xml:"code,omitempty"`
+	Message string `query:"Message" xml:"message,omitempty"`
+}
+
 type LaunchTemplate struct {
 	CreateTime           *protocol.XMLTime  `query:"CreateTime" xml:"createTime"`
 	CreatedBy            string             `query:"CreatedBy" xml:"createdBy,omitempty"`
@@ -2102,6 +2348,21 @@ type LicenseConfigurationRequest struct {
 	LicenseConfigurationArn string `query:"LicenseConfigurationArn" xml:"LicenseConfigurationArn,omitempty"`
 }
 
+type ManagedPrefixList struct {
+	AddressFamily                     string             `query:"AddressFamily" xml:"addressFamily,omitempty"`
+	IpamPrefixListResolverSyncEnabled *bool              `query:"IpamPrefixListResolverSyncEnabled" xml:"ipamPrefixListResolverSyncEnabled"`
+	IpamPrefixListResolverTargetId    string             `query:"IpamPrefixListResolverTargetId" xml:"ipamPrefixListResolverTargetId,omitempty"`
+	MaxEntries                        *int               `query:"MaxEntries" xml:"maxEntries"`
+	OwnerId                           string             `query:"OwnerId" xml:"ownerId,omitempty"`
+	PrefixListArn                     string             `query:"PrefixListArn" xml:"prefixListArn,omitempty"`
+	PrefixListId                      string             `query:"PrefixListId" xml:"prefixListId,omitempty"`
+	PrefixListName                    string             `query:"PrefixListName" xml:"prefixListName,omitempty"`
+	State                             string             `query:"State" xml:"state,omitempty"`
+	StateMessage                      string             `query:"StateMessage" xml:"stateMessage,omitempty"`
+	Tags                              ec2query.List[Tag] `query:"TagSet" xml:"tagSet"`
+	Version                           *int               `query:"Version" xml:"version"`
+}
+
 type MediaAcceleratorInfo struct {
 	Accelerators          ec2query.List[MediaDeviceInfo] `query:"Accelerators" xml:"accelerators"`
 	TotalMediaMemoryInMiB *int                           `query:"TotalMediaMemoryInMiB" xml:"totalMediaMemoryInMiB"`
@@ -2199,6 +2460,27 @@ type ModifyVpcAttributeRequest struct {
 	VpcId                            string                 `query:"VpcId" xml:"vpcId"`
 }
 
+type ModifyVpcEndpointRequest struct {
+	AddRouteTableIds       ec2query.List[string]              `query:"AddRouteTableId" xml:"AddRouteTableId"`
+	AddSecurityGroupIds    ec2query.List[string]              `query:"AddSecurityGroupId" xml:"AddSecurityGroupId"`
+	AddSubnetIds           ec2query.List[string]              `query:"AddSubnetId" xml:"AddSubnetId"`
+	DnsOptions             *DnsOptionsSpecification           `query:"DnsOptions" xml:"DnsOptions"`
+	DryRun                 *bool                              `query:"DryRun" xml:"DryRun"`
+	IpAddressType          string                             `query:"IpAddressType" xml:"IpAddressType,omitempty"`
+	PolicyDocument         string                             `query:"PolicyDocument" xml:"PolicyDocument,omitempty"`
+	PrivateDnsEnabled      *bool                              `query:"PrivateDnsEnabled" xml:"PrivateDnsEnabled"`
+	RemoveRouteTableIds    ec2query.List[string]              `query:"RemoveRouteTableId" xml:"RemoveRouteTableId"`
+	RemoveSecurityGroupIds ec2query.List[string]              `query:"RemoveSecurityGroupId" xml:"RemoveSecurityGroupId"`
+	RemoveSubnetIds        ec2query.List[string]              `query:"RemoveSubnetId" xml:"RemoveSubnetId"`
+	ResetPolicy            *bool                              `query:"ResetPolicy" xml:"ResetPolicy"`
+	SubnetConfigurations   ec2query.List[SubnetConfiguration] `query:"SubnetConfiguration" xml:"SubnetConfiguration"`
+	VpcEndpointId          string                             `query:"VpcEndpointId" xml:"VpcEndpointId"`
+}
+
+type ModifyVpcEndpointResult struct {
+	Return *bool `query:"Return" xml:"return"`
+}
+
 type Monitoring struct {
 	State string `query:"State" xml:"state,omitempty"`
 }
@@ -2244,6 +2526,33 @@ type NatGatewayAttachedAppliance struct {
 	ModificationState string `query:"ModificationState" xml:"modificationState,omitempty"`
 	Type              string `query:"Type" xml:"type,omitempty"`
 	VpcEndpointId     string `query:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
+}
+
+type NetworkAcl struct {
+	Associations ec2query.List[NetworkAclAssociation] `query:"AssociationSet" xml:"associationSet"`
+	Entries      ec2query.List[NetworkAclEntry]       `query:"EntrySet" xml:"entrySet"`
+	IsDefault    *bool                                `query:"Default" xml:"default"`
+	NetworkAclId string                               `query:"NetworkAclId" xml:"networkAclId,omitempty"`
+	OwnerId      string                               `query:"OwnerId" xml:"ownerId,omitempty"`
+	Tags         ec2query.List[Tag]                   `query:"TagSet" xml:"tagSet"`
+	VpcId        string                               `query:"VpcId" xml:"vpcId,omitempty"`
+}
+
+type NetworkAclAssociation struct {
+	NetworkAclAssociationId string `query:"NetworkAclAssociationId" xml:"networkAclAssociationId,omitempty"`
+	NetworkAclId            string `query:"NetworkAclId" xml:"networkAclId,omitempty"`
+	SubnetId                string `query:"SubnetId" xml:"subnetId,omitempty"`
+}
+
+type NetworkAclEntry struct {
+	CidrBlock     string        `query:"CidrBlock" xml:"cidrBlock,omitempty"`
+	Egress        *bool         `query:"Egress" xml:"egress"`
+	IcmpTypeCode  *IcmpTypeCode `query:"IcmpTypeCode" xml:"icmpTypeCode"`
+	Ipv6CidrBlock string        `query:"Ipv6CidrBlock" xml:"ipv6CidrBlock,omitempty"`
+	PortRange     *PortRange    `query:"PortRange" xml:"portRange"`
+	Protocol      string        `query:"Protocol" xml:"protocol,omitempty"`
+	RuleAction    string        `query:"RuleAction" xml:"ruleAction,omitempty"`
+	RuleNumber    *int          `query:"RuleNumber" xml:"ruleNumber"`
 }
 
 type NetworkBandwidthGbps struct {
@@ -2399,6 +2708,11 @@ type NeuronInfo struct {
 	TotalNeuronDeviceMemoryInMiB *int                            `query:"TotalNeuronDeviceMemoryInMiB" xml:"totalNeuronDeviceMemoryInMiB"`
 }
 
+type NewDhcpConfiguration struct {
+	Key    string                `query:"Key" xml:"Key,omitempty"`
+	Values ec2query.List[string] `query:"Value" xml:"Value"`
+}
+
 type NitroTpmInfo struct {
 	SupportedVersions ec2query.List[string] `query:"SupportedVersions" xml:"supportedVersions"`
 }
@@ -2436,6 +2750,17 @@ type Placement struct {
 
 type PlacementGroupInfo struct {
 	SupportedStrategies ec2query.List[string] `query:"SupportedStrategies" xml:"supportedStrategies"`
+}
+
+type PortRange struct {
+	From *int `query:"From" xml:"from"`
+	To   *int `query:"To" xml:"to"`
+}
+
+type PrefixList struct {
+	Cidrs          ec2query.List[string] `query:"CidrSet" xml:"cidrSet"`
+	PrefixListId   string                `query:"PrefixListId" xml:"prefixListId,omitempty"`
+	PrefixListName string                `query:"PrefixListName" xml:"prefixListName,omitempty"`
 }
 
 type PrefixListId struct {
@@ -2812,6 +3137,11 @@ type SecurityGroup struct {
 	VpcId               string                      `query:"VpcId" xml:"vpcId,omitempty"`
 }
 
+type SecurityGroupIdentifier struct {
+	GroupId   string `query:"GroupId" xml:"groupId,omitempty"`
+	GroupName string `query:"GroupName" xml:"groupName,omitempty"`
+}
+
 type SecurityGroupRule struct {
 	CidrIpv4             string                   `query:"CidrIpv4" xml:"cidrIpv4,omitempty"`
 	CidrIpv6             string                   `query:"CidrIpv6" xml:"cidrIpv6,omitempty"`
@@ -2911,6 +3241,17 @@ type SubnetCidrBlockState struct {
 	StatusMessage string `query:"StatusMessage" xml:"statusMessage,omitempty"`
 }
 
+type SubnetConfiguration struct {
+	Ipv4     string `query:"Ipv4" xml:"Ipv4,omitempty"`
+	Ipv6     string `query:"Ipv6" xml:"Ipv6,omitempty"`
+	SubnetId string `query:"SubnetId" xml:"SubnetId,omitempty"`
+}
+
+type SubnetIpPrefixes struct {
+	IpPrefixes ec2query.List[string] `query:"IpPrefixSet" xml:"ipPrefixSet"`
+	SubnetId   string                `query:"SubnetId" xml:"subnetId,omitempty"`
+}
+
 type SubnetIpv6CidrBlockAssociation struct {
 	AssociationId        string                `query:"AssociationId" xml:"associationId,omitempty"`
 	IpSource             string                `query:"IpSource" xml:"ipSource,omitempty"`
@@ -2955,6 +3296,16 @@ type TotalLocalStorageGB struct {
 type TotalLocalStorageGBRequest struct {
 	Max *float64 `query:"Max" xml:"Max"`
 	Min *float64 `query:"Min" xml:"Min"`
+}
+
+type UnsuccessfulItem struct {
+	Error      *UnsuccessfulItemError `query:"Error" xml:"error"`
+	ResourceId string                 `query:"ResourceId" xml:"resourceId,omitempty"`
+}
+
+type UnsuccessfulItemError struct {
+	Code    string `query:"Code" xml:"code,omitempty"`
+	Message string `query:"Message" xml:"message,omitempty"`
 }
 
 type UserIdGroupPair struct {
@@ -3056,6 +3407,34 @@ type VpcEncryptionControlExclusions struct {
 	VirtualPrivateGateway     *VpcEncryptionControlExclusion `query:"VirtualPrivateGateway" xml:"virtualPrivateGateway"`
 	VpcLattice                *VpcEncryptionControlExclusion `query:"VpcLattice" xml:"vpcLattice"`
 	VpcPeering                *VpcEncryptionControlExclusion `query:"VpcPeering" xml:"vpcPeering"`
+}
+
+type VpcEndpoint struct {
+	CreationTimestamp        *protocol.XMLTime                      `query:"CreationTimestamp" xml:"creationTimestamp"`
+	DnsEntries               ec2query.List[DnsEntry]                `query:"DnsEntrySet" xml:"dnsEntrySet"`
+	DnsOptions               *DnsOptions                            `query:"DnsOptions" xml:"dnsOptions"`
+	FailureReason            string                                 `query:"FailureReason" xml:"failureReason,omitempty"`
+	Groups                   ec2query.List[SecurityGroupIdentifier] `query:"GroupSet" xml:"groupSet"`
+	IpAddressType            string                                 `query:"IpAddressType" xml:"ipAddressType,omitempty"`
+	Ipv4Prefixes             ec2query.List[SubnetIpPrefixes]        `query:"Ipv4PrefixSet" xml:"ipv4PrefixSet"`
+	Ipv6Prefixes             ec2query.List[SubnetIpPrefixes]        `query:"Ipv6PrefixSet" xml:"ipv6PrefixSet"`
+	LastError                *LastError                             `query:"LastError" xml:"lastError"`
+	NetworkInterfaceIds      ec2query.List[string]                  `query:"NetworkInterfaceIdSet" xml:"networkInterfaceIdSet"`
+	OwnerId                  string                                 `query:"OwnerId" xml:"ownerId,omitempty"`
+	PolicyDocument           string                                 `query:"PolicyDocument" xml:"policyDocument,omitempty"`
+	PrivateDnsEnabled        *bool                                  `query:"PrivateDnsEnabled" xml:"privateDnsEnabled"`
+	RequesterManaged         *bool                                  `query:"RequesterManaged" xml:"requesterManaged"`
+	ResourceConfigurationArn string                                 `query:"ResourceConfigurationArn" xml:"resourceConfigurationArn,omitempty"`
+	RouteTableIds            ec2query.List[string]                  `query:"RouteTableIdSet" xml:"routeTableIdSet"`
+	ServiceName              string                                 `query:"ServiceName" xml:"serviceName,omitempty"`
+	ServiceNetworkArn        string                                 `query:"ServiceNetworkArn" xml:"serviceNetworkArn,omitempty"`
+	ServiceRegion            string                                 `query:"ServiceRegion" xml:"serviceRegion,omitempty"`
+	State                    string                                 `query:"State" xml:"state,omitempty"`
+	SubnetIds                ec2query.List[string]                  `query:"SubnetIdSet" xml:"subnetIdSet"`
+	Tags                     ec2query.List[Tag]                     `query:"TagSet" xml:"tagSet"`
+	VpcEndpointId            string                                 `query:"VpcEndpointId" xml:"vpcEndpointId,omitempty"`
+	VpcEndpointType          string                                 `query:"VpcEndpointType" xml:"vpcEndpointType,omitempty"`
+	VpcId                    string                                 `query:"VpcId" xml:"vpcId,omitempty"`
 }
 
 type VpcIpv6CidrBlockAssociation struct {
