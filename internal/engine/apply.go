@@ -178,12 +178,16 @@ const maxConvergeRounds = 8
 // desired state counts as applied; one that exists but still differs is
 // applied again from what it now is (an update finishes the partial
 // create), as long as each round changes what is left to do. A failure that
-// left nothing behind, or no progress, is returned as it was. This is the
-// one place lost answers are handled.
+// left nothing behind, or no progress, is returned as it was, and so is a
+// wait or retry that gave up (the object is there but not ready). This is
+// the one place lost answers are handled.
 func applyConverging(ctx context.Context, c *Clients, r Resource, inputs *Inputs, actual *Observed) (Outputs, error) {
 	out, err := r.Apply(ctx, c, inputs, actual)
 	if err == nil {
 		return out, nil
+	}
+	if errors.As(err, new(gaveUp)) {
+		return nil, err
 	}
 	firstErr := err
 	// What was left to do before the failed apply: an update that failed

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // world is an in-memory store standing in for a cloud, so the engine's
@@ -401,5 +402,35 @@ func TestApplyConvergesWhenAnswersAreLost(t *testing.T) {
 	}
 	if stuck.applies != 1 {
 		t.Fatalf("an update that failed without effect was tried %d times; want 1", stuck.applies)
+	}
+}
+
+// notReady creates its object and then waits for a state it never reaches,
+// as a NAT gateway that stays pending would.
+type notReady struct{ *fakeResource }
+
+func (n notReady) Apply(ctx context.Context, c *Clients, in *Inputs, actual *Observed) (Outputs, error) {
+	if _, err := n.fakeResource.Apply(ctx, c, in, actual); err != nil {
+		return nil, err
+	}
+	quick := Backoff{First: time.Millisecond, Max: time.Millisecond, Timeout: time.Millisecond}
+	return nil, WaitUntil(ctx, quick, "gateway to be available", func() (bool, string, error) { return false, "pending", nil })
+}
+
+// An object that exists but whose wait gave up is not taken as applied,
+// although observing it again would find it matching.
+func TestApplyDoesNotTakeAGivenUpWaitAsDone(t *testing.T) {
+	ctx := context.Background()
+	w := &world{objects: map[Addr]map[string]string{}}
+	gw := notReady{&fakeResource{w: w, addr: "net.nat/a", fields: map[string]string{"name": "a"}}}
+	p, err := NewPlan(ctx, nil, []Resource{gw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, nil, p, ApplyOptions{}); err == nil || !strings.Contains(err.Error(), "gave up after") {
+		t.Fatalf("apply with a wait that gave up returned %v", err)
+	}
+	if got := strings.Join(w.log, ","); got != "create net.nat/a" {
+		t.Fatalf("the resource was applied %q; want one create", got)
 	}
 }

@@ -55,7 +55,7 @@ func Retry(ctx context.Context, b Backoff, what string, retryable func(error) bo
 		}
 		wait := pause/2 + rand.N(pause/2+1)
 		if time.Now().Add(wait).After(deadline) {
-			return fmt.Errorf("%s: still failing after %s: %w", what, b.Timeout, err)
+			return gaveUp{fmt.Errorf("%s: still failing after %s: %w", what, b.Timeout, err)}
 		}
 		Progress(ctx, "%s: waiting (%s)", what, ErrorCode(err))
 		if err := sleep(ctx, wait); err != nil {
@@ -81,13 +81,13 @@ func WaitUntil(ctx context.Context, b Backoff, what string, check func() (done b
 			done, status, err = false, "throttled", nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
+			return gaveUp{fmt.Errorf("%s: %w", what, err)}
 		}
 		if done {
 			return nil
 		}
 		if time.Now().Add(pause).After(deadline) {
-			return fmt.Errorf("%s: gave up after %s (last state: %s)", what, b.Timeout, status)
+			return gaveUp{fmt.Errorf("%s: gave up after %s (last state: %s)", what, b.Timeout, status)}
 		}
 		Progress(ctx, "%s: %s", what, status)
 		if err := sleep(ctx, pause); err != nil {
@@ -96,6 +96,15 @@ func WaitUntil(ctx context.Context, b Backoff, what string, check func() (done b
 		pause = min(2*pause, b.Max)
 	}
 }
+
+// gaveUp marks the end of a wait that did not see its state (it timed
+// out, or the object failed) and of a retry that ran out of time: the
+// object may exist but is not what was asked, and applying again would
+// only wait as long once more, so applyConverging returns such errors as
+// they are instead of observing.
+type gaveUp struct{ error }
+
+func (g gaveUp) Unwrap() error { return g.error }
 
 // throttled tells AWS's "slow down" answers, which every service spells
 // its own way.
