@@ -103,6 +103,12 @@ func (e *encoder) value(v reflect.Value, depth int) error {
 			e.buf.WriteByte(0xf6)
 			return nil
 		}
+		// An interface adds no CBOR nesting: what Decode gives back
+		// (arrays of any) must encode as deep as it decoded. A pointer
+		// counts, so that a value pointing to itself ends here.
+		if v.Kind() == reflect.Interface {
+			return e.value(v.Elem(), depth)
+		}
 		return e.value(v.Elem(), depth+1)
 	case reflect.Bool:
 		if v.Bool() {
