@@ -122,6 +122,10 @@ type Controller struct {
 	// egressUnenforced: the runtime said it cannot filter tasks' egress,
 	// and the log says so once.
 	egressUnenforced bool
+	// startFirewall is the firewall the tasks started in this pass's
+	// reconcileTasks are filtered by, read at the first start (nil: not
+	// read yet).
+	startFirewall *firewall
 
 	// certificateUsers are the load balancers recorded in ACM as using
 	// each certificate (markCertificatesInUse); metricsFrom is the start

@@ -89,17 +89,22 @@ func (c *Controller) enforceEgress(fw *firewall) error {
 	return errors.Join(errs...)
 }
 
-// startEgress is the policy a task starts with: read now, since it was
-// placed after the pass's firewall read.
+// startEgress is the policy a task starts with. The pass's own read comes
+// after its tasks are started, so the firewall is read at the first start
+// of a reconcileTasks and kept for the others: every task it starts was
+// placed, with its network interface and groups, before it began.
 func (c *Controller) startEgress(ctx context.Context, ip string) (*runtime.Egress, error) {
 	if ip == "" || c.enforcer() == nil {
 		return nil, nil
 	}
-	fw, err := c.readFirewall(ctx)
-	if err != nil {
-		return nil, err
+	if c.startFirewall == nil {
+		fw, err := c.readFirewall(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.startFirewall = fw
 	}
-	return fw.egressOf(ip, c.deps.Runtime.TaskAddresses()), nil
+	return c.startFirewall.egressOf(ip, c.deps.Runtime.TaskAddresses()), nil
 }
 
 func (c *Controller) warnEgressNotEnforced(err error) {

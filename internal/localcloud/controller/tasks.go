@@ -63,6 +63,7 @@ func (c *Controller) processesOf(taskARN string) []string {
 // processes (a local cloud restart) or processes that lost their task (a
 // reset).
 func (c *Controller) reconcileTasks(ctx context.Context) error {
+	c.startFirewall = nil // read again for this pass's starts
 	var tasks []*ecs.Task
 	services := map[string]*ecs.Service{} // by cluster ARN + group
 	err := c.deps.ECS.View(ctx, func(s *ecs.State) error {
