@@ -60,30 +60,21 @@ func (m Meta) taggedAs(tags []ec2types.Tag) bool {
 // the one a create has just answered with. CreateVpc,
 // CreateInternetGateway and AllocateAddress take no client token, so when
 // the answer to one is lost (the connection drops after EC2 acted), the
-// SDK's retry makes a second object; the first is found here by its tags.
-// tagged lists the ids of objects tagged as this resource, as Observe reads
-// them.
-func dropDuplicates(ctx context.Context, c *engine.Clients, keep string, tagged func(context.Context, *engine.Clients) ([]string, error), del func(context.Context, *engine.Clients, string) error) error {
-	ids, err := tagged(ctx, c)
+// SDK's retry makes a second object; the first is found here by its tags,
+// read by tagged as Observe reads them.
+func dropDuplicates[T any](ctx context.Context, c *engine.Clients, keep string,
+	tagged func(context.Context, *engine.Clients) ([]T, error), id func(T) *string,
+	del func(context.Context, *engine.Clients, string) error) error {
+	objects, err := tagged(ctx, c)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if id == keep {
-			continue
-		}
-		if err := del(ctx, c, id); err != nil {
-			return fmt.Errorf("delete %s, made twice by a retried create: %w", id, err)
+	for _, o := range objects {
+		if other := aws.ToString(id(o)); other != keep {
+			if err := del(ctx, c, other); err != nil {
+				return fmt.Errorf("delete %s, made twice by a retried create: %w", other, err)
+			}
 		}
 	}
 	return nil
-}
-
-// idsOf maps objects to their ids, for tagged functions.
-func idsOf[T any](objects []T, id func(T) *string) []string {
-	ids := make([]string, 0, len(objects))
-	for _, o := range objects {
-		ids = append(ids, aws.ToString(id(o)))
-	}
-	return ids
 }

@@ -44,11 +44,6 @@ func (r *ElasticIP) tagged(ctx context.Context, c *engine.Clients) ([]ec2types.A
 	return slices.DeleteFunc(out.Addresses, func(a ec2types.Address) bool { return !r.taggedAs(a.Tags) }), nil
 }
 
-func (r *ElasticIP) taggedIDs(ctx context.Context, c *engine.Clients) ([]string, error) {
-	addresses, err := r.tagged(ctx, c)
-	return idsOf(addresses, func(a ec2types.Address) *string { return a.AllocationId }), err
-}
-
 func (s *elasticIPState) outputs() engine.Outputs {
 	return engine.Outputs{"allocation_id": s.allocationID, "public_ip": s.publicIP}
 }
@@ -70,7 +65,7 @@ func (r *ElasticIP) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inpu
 		return nil, fmt.Errorf("allocate address: %w", err)
 	}
 	state := &elasticIPState{allocationID: aws.ToString(out.AllocationId), publicIP: aws.ToString(out.PublicIp)}
-	if err := dropDuplicates(ctx, c, state.allocationID, r.taggedIDs, ReleaseAddress); err != nil {
+	if err := dropDuplicates(ctx, c, state.allocationID, r.tagged, func(o ec2types.Address) *string { return o.AllocationId }, ReleaseAddress); err != nil {
 		return nil, err
 	}
 	return state.outputs(), nil

@@ -47,11 +47,6 @@ func (r *InternetGateway) tagged(ctx context.Context, c *engine.Clients) ([]ec2t
 	return out.InternetGateways, nil
 }
 
-func (r *InternetGateway) taggedIDs(ctx context.Context, c *engine.Clients) ([]string, error) {
-	gateways, err := r.tagged(ctx, c)
-	return idsOf(gateways, func(g ec2types.InternetGateway) *string { return g.InternetGatewayId }), err
-}
-
 func (r *InternetGateway) Diff(in *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
 	changes := engine.NewChanges(actual)
 	state := &internetGatewayState{}
@@ -76,7 +71,7 @@ func (r *InternetGateway) Apply(ctx context.Context, c *engine.Clients, in *engi
 			return nil, fmt.Errorf("create internet gateway: %w", err)
 		}
 		state.id = aws.ToString(out.InternetGateway.InternetGatewayId)
-		if err := dropDuplicates(ctx, c, state.id, r.taggedIDs, DeleteInternetGateway); err != nil {
+		if err := dropDuplicates(ctx, c, state.id, r.tagged, func(o ec2types.InternetGateway) *string { return o.InternetGatewayId }, DeleteInternetGateway); err != nil {
 			return nil, err
 		}
 	} else {

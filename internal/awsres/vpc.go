@@ -51,11 +51,6 @@ func (r *VPC) tagged(ctx context.Context, c *engine.Clients) ([]ec2types.Vpc, er
 	return out.Vpcs, nil
 }
 
-func (r *VPC) taggedIDs(ctx context.Context, c *engine.Clients) ([]string, error) {
-	vpcs, err := r.tagged(ctx, c)
-	return idsOf(vpcs, func(v ec2types.Vpc) *string { return v.VpcId }), err
-}
-
 func (r *VPC) Diff(_ *engine.Inputs, actual *engine.Observed) ([]engine.FieldChange, engine.Action) {
 	changes := engine.NewChanges(actual)
 	state := &vpcState{}
@@ -79,7 +74,7 @@ func (r *VPC) Apply(ctx context.Context, c *engine.Clients, _ *engine.Inputs, ac
 			return nil, fmt.Errorf("create vpc: %w", err)
 		}
 		id = aws.ToString(out.Vpc.VpcId)
-		if err := dropDuplicates(ctx, c, id, r.taggedIDs, DeleteVPC); err != nil {
+		if err := dropDuplicates(ctx, c, id, r.tagged, func(o ec2types.Vpc) *string { return o.VpcId }, DeleteVPC); err != nil {
 			return nil, err
 		}
 	} else {
