@@ -61,7 +61,8 @@ func tagsOut(tags map[string]string) ec2query.List[wire.Tag] {
 }
 
 // tagsListed renders tags as tagsOut does, but none as an empty
-// <tagSet/>: network interfaces and key pairs write it so.
+// <tagSet/>, as most EC2 objects but NAT gateways, addresses, instances and
+// launch templates write it.
 func tagsListed(tags map[string]string) ec2query.List[wire.Tag] {
 	return append(ec2query.List[wire.Tag]{}, tagsOut(tags)...)
 }
